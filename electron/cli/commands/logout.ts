@@ -1,0 +1,18 @@
+import { displayName } from '../../core/account-service.js';
+import { TokenTrayError } from '../../core/errors.js';
+import { signOut } from '../../core/sign-out.js';
+import { parseFlags, wantsHelp, type CliIo } from '../io.js';
+
+const USAGE = 'tokentray logout ACCOUNT [--no-revoke]';
+
+export async function logout(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseFlags(args, { 'no-revoke': { type: 'boolean' } }, USAGE, 1);
+  if (wantsHelp(values, USAGE, io)) return 0;
+  if (!positionals[0]) throw new TokenTrayError('USAGE', `name the account to sign out (email or id)\nusage: ${USAGE}`);
+  const core = io.core();
+  const account = await core.accounts.resolve(positionals[0]);
+  const { revoked } = await signOut(core.accounts, account, { revoke: !values['no-revoke'] });
+  const how = revoked ? 'revoked its grant and forgot it' : values['no-revoke'] ? 'forgot it on this computer (its grant was not revoked)' : `forgot it (${account.issuer} offers no revocation)`;
+  io.stderr(`Signed out ${displayName(account)}: ${how}.\n`);
+  return 0;
+}

@@ -1,0 +1,74 @@
+import { createCore, type Core } from '../core/core.js';
+import { isTokenTrayError } from '../core/errors.js';
+import type { CliIo, Command } from './io.js';
+
+const HELP = `tokentray: Google OAuth access and ID tokens from your OS keychain.
+
+usage: tokentray COMMAND [options]
+
+  login                  sign in an account in the browser (authorization code + PKCE)
+  accounts [--json]      list signed-in accounts; * marks the default
+  use ACCOUNT            make ACCOUNT (email or id) the default
+  print-access-token     print a fresh access token      [--account A] [--scopes S1,S2]
+  print-identity-token   print the account's ID token    [--account A]
+  logout ACCOUNT         revoke the account's grant and forget it   [--no-revoke]
+
+Run \`tokentray COMMAND --help\` for a command's options.
+Errors go to stderr as "tokentray: CODE: message"; exit 1 on failure, 2 on a usage error.
+`;
+
+// Each command is loaded on demand so a warm `print-access-token` loads only what it needs.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  login: async () => (await import('./commands/login.js')).login,
+  accounts: async () => (await import('./commands/accounts.js')).accounts,
+  use: async () => (await import('./commands/use.js')).use,
+  'print-access-token': async () => (await import('./commands/print-tokens.js')).printAccessToken,
+  'print-identity-token': async () => (await import('./commands/print-tokens.js')).printIdentityToken,
+  logout: async () => (await import('./commands/logout.js')).logout,
+};
+
+export interface RunOptions {
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+  env?: Readonly<Record<string, string | undefined>>;
+  signal?: AbortSignal;
+  core?: () => Core;
+}
+
+/** Runs one CLI invocation and returns its exit code: 0 success, 1 failure, 2 usage error. */
+export async function run(argv: string[], options: RunOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  let core: Core | undefined;
+  const io: CliIo = {
+    stdout: options.stdout ?? ((t) => process.stdout.write(t)),
+    stderr: options.stderr ?? ((t) => process.stderr.write(t)),
+    env,
+    core: options.core ?? (() => (core ??= createCore({ env }))),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    (name === undefined ? io.stderr : io.stdout)(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    io.stdout('tokentray 0.1.0\n');
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    io.stderr(`tokentray: USAGE: unknown command "${name}". Run \`tokentray --help\` for the list.\n`);
+    return 2;
+  }
+  try {
+    return await (await load())(rest, io);
+  } catch (err) {
+    if (isTokenTrayError(err)) {
+      io.stderr(`tokentray: ${err.code}: ${err.message}\n`);
+      return err.code === 'USAGE' ? 2 : 1;
+    }
+    // Not ours: a bug. Print the message only, never the object (it may hold a response).
+    io.stderr(`tokentray: INTERNAL: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

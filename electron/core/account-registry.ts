@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TokenTrayError } from './errors.js';
+import type { Flavor } from './provider-profile.js';
+
+export type AccountStatus = 'ready' | 'signin_required';
+
+/** Non-secret metadata of one signed-in account. Secrets live in the keychain only. */
+export interface AccountRecord {
+  id: string;
+  subject: string;
+  email?: string;
+  issuer: string;
+  flavor: Flavor;
+  clientId: string;
+  scopes: string[];
+  status: AccountStatus;
+  /** Why the account needs a new sign-in, in words for the user. */
+  statusReason?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RegistryData {
+  version: 1;
+  defaultAccount?: string;
+  accounts: AccountRecord[];
+}
+
+export const REGISTRY_FILE = 'accounts.json';
+const LOCK_STALE_MS = 10_000;
+const LOCK_WAIT_MS = 5_000;
+
+function isRecord(v: unknown): v is AccountRecord {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return (
+    typeof r.id === 'string' && typeof r.subject === 'string' && typeof r.issuer === 'string' &&
+    (r.flavor === 'google' || r.flavor === 'oidc') && typeof r.clientId === 'string' &&
+    Array.isArray(r.scopes) && r.scopes.every((s) => typeof s === 'string') &&
+    (r.status === 'ready' || r.status === 'signin_required') &&
+    (r.email === undefined || typeof r.email === 'string')
+  );
+}
+
+/**
+ * The JSON account registry in the app-data folder. Writes are atomic (temp file + rename) and
+ * serialized across processes by a lock file; a file we cannot understand is never overwritten.
+ */
+export class AccountRegistry {
+  readonly path: string;
+
+  constructor(readonly home: string) {
+    this.path = join(home, REGISTRY_FILE);
+  }
+
+  private corrupt(why: string): TokenTrayError {
+    return new TokenTrayError(
+      'REGISTRY_CORRUPT',
+      `The account registry ${this.path} ${why}. It was left untouched: repair it, or move it aside to start with no accounts.`,
+    );
+  }
+
+  async load(): Promise<RegistryData> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, accounts: [] };
+      throw new TokenTrayError('REGISTRY_CORRUPT', `Cannot read the account registry ${this.path}: ${(err as Error).message}.`, { cause: err });
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      throw this.corrupt('is not valid JSON');
+    }
+    if (typeof doc !== 'object' || doc === null) throw this.corrupt('is not a JSON object');
+    const data = doc as Partial<RegistryData> & { version?: unknown };
+    if (typeof data.version === 'number' && data.version > 1) {
+      throw new TokenTrayError('REGISTRY_CORRUPT', `The account registry ${this.path} was written by a newer TokenTray (version ${data.version}). Update TokenTray.`);
+    }
+    if (data.version !== 1 || !Array.isArray(data.accounts)) throw this.corrupt('has no version 1 account list');
+    if (!data.accounts.every(isRecord)) throw this.corrupt('holds an account entry with missing or wrong fields');
+    if (data.defaultAccount !== undefined && typeof data.defaultAccount !== 'string') throw this.corrupt('has a bad default account');
+    return { version: 1, accounts: data.accounts, ...(data.defaultAccount ? { defaultAccount: data.defaultAccount } : {}) };
+  }
+
+  /** Read-modify-write under the lock; the callback may mutate the data it is given. */
+  async update<T>(fn: (data: RegistryData) => T | Promise<T>): Promise<T> {
+    await this.ensureHome();
+    const release = await this.lock();
+    try {
+      const data = await this.load();
+      const result = await fn(data);
+      await this.write(data);
+      return result;
+    } finally {
+      await release();
+    }
+  }
+
+  private async ensureHome(): Promise<void> {
+    try {
+      await mkdir(this.home, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw this.unwritable(err);
+    }
+  }
+
+  private unwritable(err: unknown): TokenTrayError {
+    return new TokenTrayError('REGISTRY_UNWRITABLE', `Cannot write the account registry in ${this.home}: ${(err as Error).message}. Check the folder's permissions and free space (TOKENTRAY_HOME moves it).`, { cause: err });
+  }
+
+  private async write(data: RegistryData): Promise<void> {
+    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      const fh = await open(tmp, 'wx', 0o600);
+      try {
+        await fh.writeFile(JSON.stringify(data, null, 2) + '\n');
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, this.path);
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw this.unwritable(err);
+    }
+  }
+
+  private async lock(): Promise<() => Promise<void>> {
+    const lockPath = `${this.path}.lock`;
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        const fh = await open(lockPath, 'wx', 0o600);
+        await fh.close();
+        return () => rm(lockPath, { force: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw this.unwritable(err);
+      }
+      // A lock left by a killed process must not block forever.
+      const age = await stat(lockPath).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (age > LOCK_STALE_MS) await rm(lockPath, { force: true });
+      else if (Date.now() > deadline) throw this.unwritable(new Error(`the lock ${lockPath} is held by another TokenTray process`));
+      else await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { AccountRegistry } from './account-registry.js';
+import { AccountService } from './account-service.js';
+import { CredentialVault } from './credential-vault.js';
+import { appDataDir, keychainService } from './paths.js';
+import { KeytarSecretStore, type SecretStore } from './secret-store.js';
+import { TokenService } from './token-service.js';
+
+export interface CoreOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Defaults to the OS keychain through keytar. */
+  store?: SecretStore;
+  now?: () => number;
+}
+
+/** The services the CLI and the desktop app share, over one app-data folder and keychain service. */
+export interface Core {
+  readonly home: string;
+  readonly accounts: AccountService;
+  readonly tokens: TokenService;
+}
+
+export function createCore(options: CoreOptions = {}): Core {
+  const env = options.env ?? process.env;
+  const home = appDataDir(env);
+  const vault = new CredentialVault(options.store ?? new KeytarSecretStore(keychainService(env)));
+  const accounts = new AccountService(new AccountRegistry(home), vault);
+  const tokens = new TokenService(accounts, options.now ? { now: options.now } : {});
+  return { home, accounts, tokens };
+}

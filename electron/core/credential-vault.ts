@@ -1,0 +1,84 @@
+import { TokenTrayError } from './errors.js';
+import type { SecretStore } from './secret-store.js';
+
+/** Long-lived secrets of one account: what a sign-in produced and the client it used. */
+export interface AccountSecrets {
+  refreshToken: string;
+  clientSecret?: string;
+}
+
+export interface CachedToken {
+  token: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+/**
+ * Short-lived tokens of one account, kept in the keychain (never on disk) so that the next CLI
+ * process can reuse a valid token without a network round trip.
+ */
+export interface TokenCache {
+  /** Access tokens by scope key ('' = the account's whole grant). */
+  access: Record<string, CachedToken>;
+  id?: CachedToken;
+}
+
+const secretsKey = (accountId: string) => `account:${accountId}`;
+const cacheKey = (accountId: string) => `tokens:${accountId}`;
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isCachedToken(v: unknown): v is CachedToken {
+  return typeof v === 'object' && v !== null && typeof (v as CachedToken).token === 'string' && typeof (v as CachedToken).expiresAt === 'number';
+}
+
+/** Owns key naming and the JSON shape of every keychain item TokenTray writes. */
+export class CredentialVault {
+  constructor(readonly store: SecretStore) {}
+
+  /** Fails fast (before a browser round trip) when the keychain cannot be reached. */
+  async probe(): Promise<void> {
+    await this.store.get('probe');
+  }
+
+  async getSecrets(accountId: string): Promise<AccountSecrets | undefined> {
+    const text = await this.store.get(secretsKey(accountId));
+    if (text === undefined) return undefined;
+    const doc = parseJson(text) as Partial<AccountSecrets> | undefined;
+    if (!doc || typeof doc.refreshToken !== 'string') {
+      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain entry of account ${accountId} is damaged. Sign in again with \`tokentray login\`.`);
+    }
+    return typeof doc.clientSecret === 'string' ? { refreshToken: doc.refreshToken, clientSecret: doc.clientSecret } : { refreshToken: doc.refreshToken };
+  }
+
+  setSecrets(accountId: string, secrets: AccountSecrets): Promise<void> {
+    return this.store.set(secretsKey(accountId), JSON.stringify(secrets));
+  }
+
+  /** A damaged or missing cache is an empty cache: it only saves a refresh. */
+  async getTokenCache(accountId: string): Promise<TokenCache> {
+    const text = await this.store.get(cacheKey(accountId));
+    const doc = text === undefined ? undefined : (parseJson(text) as Partial<TokenCache> | undefined);
+    const cache: TokenCache = { access: {} };
+    if (doc && typeof doc.access === 'object' && doc.access !== null) {
+      for (const [key, value] of Object.entries(doc.access)) if (isCachedToken(value)) cache.access[key] = value;
+    }
+    if (doc && isCachedToken(doc.id)) cache.id = doc.id;
+    return cache;
+  }
+
+  setTokenCache(accountId: string, cache: TokenCache): Promise<void> {
+    return this.store.set(cacheKey(accountId), JSON.stringify(cache));
+  }
+
+  async forget(accountId: string): Promise<void> {
+    await this.store.delete(cacheKey(accountId));
+    await this.store.delete(secretsKey(accountId));
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Every failure TokenTray reports carries a stable `code` (scripts and the UI branch on it) and a
+ * sentence the user can act on. The underlying error is kept as a non-enumerable `cause` so that
+ * HTTP responses and other secret-bearing objects never reach JSON output or logs by accident.
+ */
+export type ErrorCode =
+  | 'USAGE'
+  | 'CLIENT_FILE_UNREADABLE'
+  | 'CLIENT_FILE_INVALID_JSON'
+  | 'CLIENT_FILE_WEB_CLIENT'
+  | 'CLIENT_FILE_WRONG_TYPE'
+  | 'CLIENT_FILE_INVALID'
+  | 'CLIENT_REQUIRED'
+  | 'INVALID_ISSUER'
+  | 'INSECURE_ISSUER'
+  | 'DISCOVERY_FAILED'
+  | 'PROVIDER_UNREACHABLE'
+  | 'PROVIDER_ERROR'
+  | 'LOGIN_TIMEOUT'
+  | 'LOGIN_CANCELLED'
+  | 'LOGIN_DENIED'
+  | 'LOGIN_FAILED'
+  | 'NO_REFRESH_TOKEN'
+  | 'KEYCHAIN_UNAVAILABLE'
+  | 'KEYCHAIN_ENTRY_MISSING'
+  | 'REGISTRY_CORRUPT'
+  | 'REGISTRY_UNWRITABLE'
+  | 'NO_ACCOUNTS'
+  | 'ACCOUNT_NOT_FOUND'
+  | 'ACCOUNT_AMBIGUOUS'
+  | 'REAUTH_REQUIRED'
+  | 'TOKEN_REFRESH_FAILED'
+  | 'NO_ID_TOKEN'
+  | 'REVOKE_FAILED';
+
+export class TokenTrayError extends Error {
+  readonly code: ErrorCode;
+  declare readonly cause?: unknown;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message);
+    this.name = 'TokenTrayError';
+    this.code = code;
+    if (options && 'cause' in options) {
+      Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false, writable: false });
+    }
+  }
+
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function isTokenTrayError(err: unknown, code?: ErrorCode): err is TokenTrayError {
+  return err instanceof TokenTrayError && (code === undefined || err.code === code);
+}
+
+/** Misuse by a caller of the core (a bug, not a user mistake), in Node's style. */
+export function invalidArg(name: string, expected: string): TypeError {
+  const err = new TypeError(`"${name}" must be ${expected}`) as TypeError & { code: string };
+  err.code = 'ERR_INVALID_ARG_VALUE';
+  return err;
+}
+
+export function assertString(value: unknown, name: string): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0) throw invalidArg(name, 'a non-empty string');
+}

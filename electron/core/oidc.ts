@@ -1,0 +1,77 @@
+import * as oidc from 'openid-client';
+import type { OAuthClient } from './client-file.js';
+import { TokenTrayError, type ErrorCode } from './errors.js';
+import type { ProviderProfile } from './provider-profile.js';
+
+export { oidc };
+
+/** Seconds openid-client waits for any one request to the issuer. */
+export const REQUEST_TIMEOUT_S = 20;
+
+const configurations = new Map<string, Promise<oidc.Configuration>>();
+
+function isNetworkFailure(err: unknown): boolean {
+  if (err instanceof oidc.ClientError && err.code === 'OAUTH_TIMEOUT') return true;
+  return err instanceof TypeError && /fetch failed|network|ECONN|ENOTFOUND|EAI_AGAIN/i.test(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`);
+}
+
+/** Words for the reason a provider answered with an OAuth error, without secrets. */
+function describeOAuthError(error: string, description: unknown): string {
+  return typeof description === 'string' && description ? `${error}: ${description}` : error;
+}
+
+/**
+ * Translates openid-client's errors into ours, keeping the original as `cause`. `what` names the
+ * operation for the sentence ("refreshing the token of a@b.c").
+ */
+export function translateOidcError(err: unknown, issuer: string, what: string, fallback: ErrorCode = 'PROVIDER_ERROR'): TokenTrayError {
+  if (err instanceof TokenTrayError) return err;
+  if (isNetworkFailure(err)) {
+    return new TokenTrayError('PROVIDER_UNREACHABLE', `Could not reach ${issuer} while ${what}. Check your network connection (and proxy), then try again.`, { cause: err });
+  }
+  if (err instanceof oidc.AuthorizationResponseError) {
+    if (err.error === 'access_denied') {
+      return new TokenTrayError('LOGIN_DENIED', 'Sign-in was declined in the browser (access_denied). Run the sign-in again and allow access to continue.', { cause: err });
+    }
+    return new TokenTrayError('LOGIN_FAILED', `The provider refused the sign-in (${describeOAuthError(err.error, err.error_description)}).`, { cause: err });
+  }
+  if (err instanceof oidc.ResponseBodyError) {
+    return new TokenTrayError(fallback, `${issuer} refused ${what} (${describeOAuthError(err.error, err.error_description)}, HTTP ${err.status}).`, { cause: err });
+  }
+  if (err instanceof oidc.ClientError && err.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM') {
+    return new TokenTrayError(fallback, `${issuer} answered with an unexpected HTTP status while ${what}. The provider may be having trouble; try again later.`, { cause: err });
+  }
+  const detail = err instanceof Error ? err.message : String(err);
+  return new TokenTrayError(fallback, `${issuer} gave an answer TokenTray cannot use while ${what} (${detail}).`, { cause: err });
+}
+
+/**
+ * Discovers the issuer and binds our client to it. Cached per issuer and client for the life of the
+ * process, so the desktop app discovers once. Desktop clients authenticate with client_secret_post,
+ * as Google's do; a client without a secret is a public client.
+ */
+export function configure(profile: ProviderProfile, client: OAuthClient): Promise<oidc.Configuration> {
+  const key = `${profile.issuer}\n${client.clientId}\n${client.clientSecret ?? ''}`;
+  let config = configurations.get(key);
+  if (!config) {
+    config = discover(profile, client);
+    configurations.set(key, config);
+    config.catch(() => configurations.delete(key));
+  }
+  return config;
+}
+
+async function discover(profile: ProviderProfile, client: OAuthClient): Promise<oidc.Configuration> {
+  const url = new URL(profile.issuer);
+  const auth = client.clientSecret ? oidc.ClientSecretPost(client.clientSecret) : oidc.None();
+  // resolveProviderProfile only lets plain http through on loopback; openid-client needs to be
+  // told during discovery, not after.
+  const execute = url.protocol === 'http:' ? [oidc.allowInsecureRequests] : [];
+  try {
+    const config = await oidc.discovery(url, client.clientId, undefined, auth, { execute, timeout: REQUEST_TIMEOUT_S });
+    config.timeout = REQUEST_TIMEOUT_S;
+    return config;
+  } catch (err) {
+    throw translateOidcError(err, profile.issuer, 'reading its OpenID configuration', 'DISCOVERY_FAILED');
+  }
+}

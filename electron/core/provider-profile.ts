@@ -1,0 +1,53 @@
+import { TokenTrayError } from './errors.js';
+
+export type Flavor = 'google' | 'oidc';
+export const GOOGLE_ISSUER = 'https://accounts.google.com';
+
+export interface ProviderProfile {
+  /** Issuer identifier, discovered at `<issuer>/.well-known/openid-configuration`. */
+  readonly issuer: string;
+  /** Which protocol dialect to speak: Google's offline-access parameters, or plain OIDC. */
+  readonly flavor: Flavor;
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+function isGoogleIssuer(url: URL): boolean {
+  return url.protocol === 'https:' && url.hostname === 'accounts.google.com';
+}
+
+/**
+ * Validates an issuer and picks the flavor. Plain http is accepted only on a loopback host (where
+ * tests run a local provider); anything else would send client secrets and codes in clear text.
+ */
+export function resolveProviderProfile(issuer: string = GOOGLE_ISSUER, flavor?: Flavor): ProviderProfile {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new TokenTrayError('INVALID_ISSUER', `The issuer "${issuer}" is not a URL. Give its full address, e.g. ${GOOGLE_ISSUER}.`);
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new TokenTrayError('INVALID_ISSUER', `The issuer "${issuer}" must not carry a query, fragment or credentials.`);
+  }
+  if (url.protocol === 'http:') {
+    if (!isLoopbackHost(url.hostname)) {
+      throw new TokenTrayError(
+        'INSECURE_ISSUER',
+        `Refusing the plain-http issuer ${url.origin}: only https issuers are accepted, or http on a loopback address (127.0.0.1, localhost, ::1).`,
+      );
+    }
+  } else if (url.protocol !== 'https:') {
+    throw new TokenTrayError('INVALID_ISSUER', `The issuer "${issuer}" must be an https URL.`);
+  }
+  if (flavor !== undefined && flavor !== 'google' && flavor !== 'oidc') {
+    throw new TokenTrayError('USAGE', `Unknown flavor "${String(flavor)}": use google or oidc.`);
+  }
+  // Keep the issuer exactly as given (minus a lone trailing slash) since it must match the
+  // discovery document's `issuer` byte for byte.
+  const normalized = url.pathname === '/' ? url.origin : url.href.replace(/\/$/, '');
+  return { issuer: normalized, flavor: flavor ?? (isGoogleIssuer(url) ? 'google' : 'oidc') };
+}

@@ -1,0 +1,38 @@
+import type { Flavor } from './provider-profile.js';
+
+const GOOGLE_SCOPE_PREFIX = 'https://www.googleapis.com/auth/';
+/** Scopes Google keeps short; everything else it names by URL. */
+const GOOGLE_SHORT_SCOPES = new Set(['openid', 'email', 'profile']);
+
+export const DEFAULT_SCOPES: Readonly<Record<Flavor, readonly string[]>> = {
+  google: ['openid', 'email', 'https://www.googleapis.com/auth/cloud-platform'],
+  oidc: ['openid', 'email'],
+};
+
+/** Splits a comma- or space-separated list, as the CLI and the scope field accept both. */
+export function parseScopeList(text: string): string[] {
+  return text.split(/[\s,]+/).filter((s) => s.length > 0);
+}
+
+/**
+ * Expands Google's short names (`cloud-platform` → its URL) for the google flavor; other issuers
+ * name their scopes themselves. Order is kept and duplicates dropped.
+ */
+export function normalizeScopes(scopes: readonly string[], flavor: Flavor): string[] {
+  const out: string[] = [];
+  for (const raw of scopes) {
+    const scope = raw.trim();
+    if (!scope) continue;
+    const full =
+      flavor === 'google' && !GOOGLE_SHORT_SCOPES.has(scope) && !scope.includes(':') && !scope.includes('/')
+        ? GOOGLE_SCOPE_PREFIX + scope
+        : scope;
+    if (!out.includes(full)) out.push(full);
+  }
+  return out;
+}
+
+/** A stable key for a set of scopes, independent of order. */
+export function scopeKey(scopes: readonly string[]): string {
+  return [...new Set(scopes)].sort().join(' ');
+}

@@ -1,0 +1,66 @@
+import { TokenTrayError } from './errors.js';
+
+/**
+ * The OS keychain, reduced to what TokenTray needs. One backend per file; the rest of the core
+ * only sees this interface, so moving off keytar (archived upstream) is a one-file change.
+ */
+export interface SecretStore {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+  /** Resolves false when there was nothing to delete. */
+  delete(key: string): Promise<boolean>;
+}
+
+interface KeytarApi {
+  getPassword(service: string, account: string): Promise<string | null>;
+  setPassword(service: string, account: string, password: string): Promise<void>;
+  deletePassword(service: string, account: string): Promise<boolean>;
+}
+
+const FIX_HINT =
+  process.platform === 'linux'
+    ? 'TokenTray keeps refresh tokens only in the system keychain. Start a Secret Service provider (GNOME Keyring or KWallet) in your desktop session and unlock it, then try again.'
+    : 'TokenTray keeps refresh tokens only in the system keychain. Unlock it (Keychain Access on macOS, Credential Manager on Windows), then try again.';
+
+function unavailable(cause: unknown): TokenTrayError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new TokenTrayError('KEYCHAIN_UNAVAILABLE', `The system keychain is not available (${detail}). ${FIX_HINT}`, { cause });
+}
+
+let keytarModule: Promise<KeytarApi> | undefined;
+
+function loadKeytar(): Promise<KeytarApi> {
+  // Loaded on first use: the native module is the slowest part of a warm CLI call.
+  keytarModule ??= import('keytar').then((m) => (m.default ?? m) as KeytarApi);
+  return keytarModule;
+}
+
+export class KeytarSecretStore implements SecretStore {
+  constructor(private readonly service: string) {}
+
+  private async call<T>(fn: (k: KeytarApi) => Promise<T>): Promise<T> {
+    let keytar: KeytarApi;
+    try {
+      keytar = await loadKeytar();
+    } catch (err) {
+      throw unavailable(err);
+    }
+    try {
+      return await fn(keytar);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.call((k) => k.getPassword(this.service, key))) ?? undefined;
+  }
+
+  set(key: string, value: string): Promise<void> {
+    return this.call((k) => k.setPassword(this.service, key, value));
+  }
+
+  delete(key: string): Promise<boolean> {
+    return this.call((k) => k.deletePassword(this.service, key));
+  }
+}

@@ -1,0 +1,141 @@
+import type { OAuthClient } from './client-file.js';
+import { TokenTrayError } from './errors.js';
+import { startLoopbackListener } from './loopback-listener.js';
+import { configure, oidc, translateOidcError } from './oidc.js';
+import type { ProviderProfile } from './provider-profile.js';
+import { DEFAULT_SCOPES, normalizeScopes } from './scopes.js';
+
+export const DEFAULT_SIGN_IN_TIMEOUT_MS = 5 * 60_000;
+
+export interface SignInOptions {
+  profile: ProviderProfile;
+  client: OAuthClient;
+  /** Scopes as the user typed them; Google short names are expanded. `openid` is always asked. */
+  scopes?: readonly string[];
+  loginHint?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Shows the authorization URL to the user (system browser, or printed); the listener is ready. */
+  openAuthorizationUrl(url: string): void | Promise<void>;
+}
+
+/** The outcome of one completed sign-in. Holds secrets: never log it. */
+export interface SignInResult {
+  subject: string;
+  email?: string;
+  grantedScopes: string[];
+  refreshToken: string;
+  accessToken: string;
+  accessTokenExpiresAt: number;
+  idToken?: string;
+  idTokenExpiresAt?: number;
+}
+
+/** The scopes a sign-in asks for: the user's (or the flavor's defaults), with `openid` first. */
+export function signInScopes(profile: ProviderProfile, requested?: readonly string[]): string[] {
+  const base = requested && requested.length > 0 ? requested : DEFAULT_SCOPES[profile.flavor];
+  const scopes = normalizeScopes(['openid', ...base], profile.flavor);
+  // Google has no offline_access scope (it rejects it); it uses access_type=offline instead.
+  if (profile.flavor === 'oidc' && !scopes.includes('offline_access')) scopes.push('offline_access');
+  return scopes;
+}
+
+function authorizationParameters(profile: ProviderProfile, scopes: string[], loginHint: string | undefined): Record<string, string> {
+  const params: Record<string, string> = { scope: scopes.join(' '), prompt: 'consent' };
+  if (profile.flavor === 'google') {
+    params.access_type = 'offline';
+    params.include_granted_scopes = 'true';
+  }
+  if (loginHint) params.login_hint = loginHint;
+  return params;
+}
+
+function noRefreshToken(profile: ProviderProfile): TokenTrayError {
+  return new TokenTrayError(
+    'NO_REFRESH_TOKEN',
+    profile.flavor === 'google'
+      ? 'Google returned no refresh token, so TokenTray could not keep this account. Make sure the OAuth client is of type "Desktop app", then sign in again.'
+      : `${profile.issuer} returned no refresh token. The client must be allowed the refresh_token grant and the offline_access scope; if the issuer is Google-like, try --flavor google.`,
+  );
+}
+
+/**
+ * The OAuth 2.0 installed-app flow (RFC 8252): authorization code with PKCE S256, a fresh state
+ * and nonce, and a one-shot loopback listener for the redirect.
+ */
+export async function signIn(options: SignInOptions): Promise<SignInResult> {
+  const { profile, client } = options;
+  const config = await configure(profile, client);
+  const scopes = signInScopes(profile, options.scopes);
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const codeVerifier = oidc.randomPKCECodeVerifier();
+  const codeChallenge = await oidc.calculatePKCECodeChallenge(codeVerifier);
+
+  const listener = await startLoopbackListener({
+    expectedState: state,
+    timeoutMs: options.timeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  try {
+    const url = oidc.buildAuthorizationUrl(config, {
+      ...authorizationParameters(profile, scopes, options.loginHint),
+      redirect_uri: listener.redirectUri,
+      code_challenge: codeChallenge,
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+    await options.openAuthorizationUrl(url.href);
+    const callback = await listener.callback;
+    try {
+      const result = await exchange(config, profile, callback.url, { codeVerifier, state, nonce }, scopes);
+      callback.finish({ ok: true });
+      return result;
+    } catch (err) {
+      const translated = translateOidcError(err, profile.issuer, 'completing the sign-in', 'LOGIN_FAILED');
+      callback.finish({ ok: false, message: translated.message });
+      throw translated;
+    }
+  } finally {
+    listener.close();
+  }
+}
+
+async function exchange(
+  config: oidc.Configuration,
+  profile: ProviderProfile,
+  callbackUrl: URL,
+  checks: { codeVerifier: string; state: string; nonce: string },
+  requestedScopes: string[],
+): Promise<SignInResult> {
+  const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
+    pkceCodeVerifier: checks.codeVerifier,
+    expectedState: checks.state,
+    expectedNonce: checks.nonce,
+    idTokenExpected: true,
+  });
+  if (!tokens.refresh_token) throw noRefreshToken(profile);
+  const claims = tokens.claims();
+  if (!claims) throw new TokenTrayError('LOGIN_FAILED', `${profile.issuer} returned no ID token, so the account cannot be identified.`);
+  let email = typeof claims.email === 'string' ? claims.email : undefined;
+  if (!email && config.serverMetadata().userinfo_endpoint) {
+    // Some issuers keep email out of the ID token; it is only for display, so failure is fine.
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub).catch(() => undefined);
+    if (typeof info?.email === 'string') email = info.email;
+  }
+  const now = Date.now();
+  const result: SignInResult = {
+    subject: claims.sub,
+    grantedScopes: tokens.scope ? tokens.scope.split(' ').filter(Boolean) : requestedScopes,
+    refreshToken: tokens.refresh_token,
+    accessToken: tokens.access_token,
+    accessTokenExpiresAt: now + (tokens.expiresIn() ?? 3600) * 1000,
+  };
+  if (email) result.email = email;
+  if (tokens.id_token) {
+    result.idToken = tokens.id_token;
+    result.idTokenExpiresAt = claims.exp * 1000;
+  }
+  return result;
+}

@@ -1,0 +1,44 @@
+import type { AccountRecord } from './account-registry.js';
+import { displayName, type AccountService } from './account-service.js';
+import { isTokenTrayError, TokenTrayError } from './errors.js';
+import { configure, oidc } from './oidc.js';
+
+export interface SignOutResult {
+  account: AccountRecord;
+  /** False when the issuer offers no revocation endpoint or `revoke: false` was asked. */
+  revoked: boolean;
+}
+
+/**
+ * Revokes the account's grant at its issuer (RFC 7009), then forgets it locally. If revocation
+ * fails the account is kept, since forgetting it would leave a live grant nobody can end.
+ */
+export async function signOut(accounts: AccountService, account: AccountRecord, options: { revoke?: boolean } = {}): Promise<SignOutResult> {
+  let revoked = false;
+  if (options.revoke !== false) {
+    let secrets: Awaited<ReturnType<AccountService['clientOf']>> | undefined;
+    try {
+      secrets = await accounts.clientOf(account);
+    } catch (err) {
+      if (!isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING')) throw err;
+    }
+    if (secrets) revoked = await revoke(account, secrets.client, secrets.refreshToken);
+  }
+  await accounts.forget(account.id);
+  return { account, revoked };
+}
+
+async function revoke(account: AccountRecord, client: Parameters<typeof configure>[1], refreshToken: string): Promise<boolean> {
+  const hint = `The account was kept. Try again, or run \`tokentray logout ${account.id} --no-revoke\` to forget it on this computer only.`;
+  try {
+    const config = await configure({ issuer: account.issuer, flavor: account.flavor }, client);
+    if (!config.serverMetadata().revocation_endpoint) return false;
+    await oidc.tokenRevocation(config, refreshToken, { token_type_hint: 'refresh_token' });
+    return true;
+  } catch (err) {
+    // RFC 7009: an already invalid token is not an error. Some issuers still say invalid_token.
+    if (err instanceof oidc.ResponseBodyError && (err.error === 'invalid_token' || err.error === 'invalid_grant')) return true;
+    const reason = isTokenTrayError(err) ? err.message : err instanceof Error ? err.message : String(err);
+    throw new TokenTrayError('REVOKE_FAILED', `Could not revoke the grant of ${displayName(account)} at ${account.issuer}: ${reason} ${hint}`, { cause: err });
+  }
+}

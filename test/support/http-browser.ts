@@ -1,0 +1,90 @@
+/**
+ * A browser stand-in for the sign-in step: follows redirects by hand, keeps cookies by path (as
+ * oidc-provider scopes them to /interaction/:uid and /auth/:uid), and submits login and consent forms.
+ */
+interface Cookie {
+  name: string;
+  value: string;
+  path: string;
+}
+
+export interface BrowserVisit {
+  url: string;
+  status: number;
+  body: string;
+}
+
+export class HttpBrowser {
+  private cookies: Cookie[] = [];
+
+  constructor(private readonly user = 'alice@example.test') {}
+
+  private cookieHeader(url: URL): string {
+    return this.cookies
+      .filter((c) => url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`) || c.path === '/')
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ');
+  }
+
+  private store(res: Response, url: URL): void {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      let path = url.pathname.replace(/\/[^/]*$/, '') || '/';
+      let expired = false;
+      for (const attr of attrs) {
+        const [k, v = ''] = attr.split('=');
+        const key = k!.trim().toLowerCase();
+        if (key === 'path') path = v.trim();
+        if (key === 'expires' && Date.parse(v) < Date.now()) expired = true;
+        if (key === 'max-age' && Number(v) <= 0) expired = true;
+      }
+      this.cookies = this.cookies.filter((c) => !(c.name === name && c.path === path));
+      if (!expired) this.cookies.push({ name, value, path });
+    }
+  }
+
+  /** Follows the flow from the authorization URL until a page outside `stopOrigin`'s host answers. */
+  async visit(start: string, options: { deny?: boolean } = {}): Promise<BrowserVisit> {
+    const issuerOrigin = new URL(start).origin;
+    let url = new URL(start);
+    let init: { method: string; body?: URLSearchParams } = { method: 'GET' };
+    for (let step = 0; step < 30; step++) {
+      const headers: Record<string, string> = {};
+      const cookie = this.cookieHeader(url);
+      if (cookie) headers.cookie = cookie;
+      const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+      this.store(res, url);
+      if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
+        await res.arrayBuffer();
+        url = new URL(res.headers.get('location')!, url);
+        init = { method: 'GET' };
+        continue;
+      }
+      const body = await res.text();
+      if (url.origin !== issuerOrigin) return { url: url.href, status: res.status, body };
+      const form = /<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/i.exec(body);
+      if (!form) return { url: url.href, status: res.status, body };
+      if (options.deny) {
+        const abort = /href="([^"]*\/abort)"/i.exec(body);
+        if (abort) {
+          url = new URL(abort[1]!, url);
+          init = { method: 'GET' };
+          continue;
+        }
+      }
+      const fields = new URLSearchParams();
+      for (const input of form[2]!.matchAll(/<input[^>]*>/gi)) {
+        const name = /name="([^"]+)"/.exec(input[0])?.[1];
+        if (!name) continue;
+        const value = /value="([^"]*)"/.exec(input[0])?.[1] ?? '';
+        fields.set(name, name === 'login' ? this.user : name === 'password' ? 'any-password' : value);
+      }
+      url = new URL(form[1]!, url);
+      init = { method: 'POST', body: fields };
+    }
+    throw new Error('the sign-in flow did not finish within 30 steps');
+  }
+}
