@@ -74,7 +74,8 @@ export class TokenService {
     const cached = (await this.accounts.vault.getTokenCache(account.id)).id;
     if (this.fresh(cached)) return cached;
     const cache = await this.refresh(account, '', undefined);
-    if (!this.fresh(cache.id)) {
+    // Just issued, so no margin: only a missing or already expired ID token is a failure.
+    if (!cache.id || cache.id.expiresAt <= this.now()) {
       throw new TokenTrayError('NO_ID_TOKEN', `${account.issuer} returned no ID token for ${displayName(account)}. The grant must include the openid scope: sign in again with \`tokentray login\`.`);
     }
     return cache.id;

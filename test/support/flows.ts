@@ -1,0 +1,35 @@
+import type { AccountRecord } from '../../electron/core/account-registry.js';
+import type { Core } from '../../electron/core/core.js';
+import { resolveProviderProfile } from '../../electron/core/provider-profile.js';
+import { signIn } from '../../electron/core/sign-in.js';
+import { HttpBrowser } from './http-browser.js';
+import type { TestIdp } from './idp.js';
+
+/** Signs `user` in through the core, the browser step played by HttpBrowser. */
+export async function signInThroughCore(core: Core, idp: TestIdp, user: string, scopes?: string[]): Promise<AccountRecord> {
+  const profile = resolveProviderProfile(idp.issuer, idp.mode);
+  const result = await signIn({
+    profile,
+    client: idp.client,
+    loginHint: user,
+    ...(scopes ? { scopes } : {}),
+    openAuthorizationUrl(url) {
+      // Not awaited: the browser's last request waits for the code exchange that follows.
+      void new HttpBrowser(user).visit(url);
+    },
+  });
+  return core.accounts.saveSignIn(profile, idp.client, result);
+}
+
+export async function revokeAtIdp(idp: TestIdp, token: string): Promise<void> {
+  const res = await fetch(`${idp.issuer}/token/revocation`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token, client_id: idp.client.clientId, client_secret: idp.client.clientSecret }),
+  });
+  if (!res.ok) throw new Error(`revocation answered ${res.status}`);
+}
+
+export function decodeJwtPayload(jwt: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+}

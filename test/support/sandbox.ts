@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCore, type Core } from '../../electron/core/core.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = join(root, 'electron', 'cli', 'tokentray.js');
+
+/** A throw-away TOKENTRAY_HOME and keychain service name, so tests never share or leak state. */
+export interface Sandbox {
+  home: string;
+  env: Record<string, string>;
+  core(now?: () => number): Core;
+  /** Every file under TOKENTRAY_HOME, as text. */
+  files(): Promise<Array<{ path: string; text: string }>>;
+  cleanup(): Promise<void>;
+}
+
+export async function makeSandbox(): Promise<Sandbox> {
+  const home = await mkdtemp(join(tmpdir(), 'tokentray-home-'));
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    TOKENTRAY_HOME: home,
+    TOKENTRAY_KEYCHAIN_SERVICE: `tokentray-test-${randomBytes(6).toString('hex')}`,
+  };
+  const cores: Core[] = [];
+  return {
+    home,
+    env,
+    core(now) {
+      const core = createCore({ env, ...(now ? { now } : {}) });
+      cores.push(core);
+      return core;
+    },
+    async files() {
+      const out: Array<{ path: string; text: string }> = [];
+      for (const entry of await readdir(home, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile()) continue;
+        const path = join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
+        out.push({ path, text: await readFile(path, 'latin1') });
+      }
+      return out;
+    },
+    async cleanup() {
+      const core = createCore({ env });
+      for (const account of await core.accounts.list().catch(() => [])) await core.accounts.vault.forget(account.id).catch(() => undefined);
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliProcess {
+  /** Resolves with the first line on stderr that is a URL alone (the --no-browser contract). */
+  authorizationUrl: Promise<string>;
+  done: Promise<CliResult>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Runs `tokentray ARGS` as a user would, in its own process. */
+export function startCli(args: string[], env: Record<string, string>): CliProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let resolveUrl!: (url: string) => void;
+  let rejectUrl!: (err: Error) => void;
+  const authorizationUrl = new Promise<string>((res, rej) => ((resolveUrl = res), (rejectUrl = rej)));
+  authorizationUrl.catch(() => undefined);
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    const line = stderr.split('\n').find((l) => /^https?:\/\/\S+$/.test(l));
+    if (line) resolveUrl(line);
+  });
+  const done = new Promise<CliResult>((res) =>
+    child.on('close', (code) => {
+      rejectUrl(new Error(`tokentray exited (${code}) before printing a URL:\n${stderr}`));
+      res({ code, stdout, stderr });
+    }),
+  );
+  return { authorizationUrl, done, kill: (signal) => child.kill(signal) };
+}
+
+export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return startCli(args, env).done;
+}
+
+/** Fails if any file under the sandbox's home holds one of the secrets. */
+export async function findSecretsOnDisk(sandbox: Sandbox, secrets: string[]): Promise<string[]> {
+  const hits: string[] = [];
+  for (const file of await sandbox.files()) {
+    for (const secret of secrets) if (secret && file.text.includes(secret)) hits.push(`${file.path} holds ${secret.slice(0, 6)}…`);
+  }
+  return hits;
+}
