@@ -1,7 +1,7 @@
 import { clientFromFlags, readClientSecretFile, type OAuthClient } from '../../core/client-file.js';
 import { displayName, findAccount } from '../../core/account-service.js';
 import { TokenTrayError } from '../../core/errors.js';
-import { resolveProviderProfile, type Flavor, type ProviderProfile } from '../../core/provider-profile.js';
+import { GOOGLE_ISSUER, resolveProviderProfile, type Flavor, type ProviderProfile } from '../../core/provider-profile.js';
 import { parseScopeList } from '../../core/scopes.js';
 import { signIn } from '../../core/sign-in.js';
 import type { Core } from '../../core/core.js';
@@ -12,16 +12,23 @@ const USAGE =
   'tokentray login [--client-secret-file FILE | --client-id ID --client-secret SECRET] [--issuer URL] [--flavor google|oidc] ' +
   '[--scopes S1,S2] [--login-hint EMAIL] [--no-browser] [--timeout SECONDS]';
 
-/** Without client flags, reuse the client of the default account at the same issuer. */
-async function rememberedClient(core: Core, profile: ProviderProfile): Promise<OAuthClient> {
+/**
+ * Without client flags, sign in like the default account did (its issuer, flavor and client), or
+ * like any account at the issuer given; so `tokentray login --login-hint B` adds B the same way.
+ */
+async function remembered(core: Core, issuer: string | undefined, flavor: Flavor | undefined): Promise<{ profile: ProviderProfile; client: OAuthClient }> {
   const data = await core.accounts.registry.load();
+  const wanted = issuer === undefined ? undefined : resolveProviderProfile(issuer, flavor);
   const candidates = data.accounts.length > 0 ? [findAccount(data, undefined), ...data.accounts] : [];
-  const account = candidates.find((a) => a.issuer === profile.issuer);
-  if (account) return (await core.accounts.clientOf(account)).client;
-  throw new TokenTrayError(
-    'CLIENT_REQUIRED',
-    `No OAuth client is known for ${profile.issuer}. Pass --client-secret-file with the JSON of a "Desktop app" OAuth client (see README), or --client-id and --client-secret.`,
-  );
+  const account = candidates.find((a) => wanted === undefined || a.issuer === wanted.issuer);
+  if (!account) {
+    throw new TokenTrayError(
+      'CLIENT_REQUIRED',
+      `No OAuth client is known for ${wanted?.issuer ?? GOOGLE_ISSUER}. Pass --client-secret-file with the JSON of a "Desktop app" OAuth client (see README), or --client-id and --client-secret.`,
+    );
+  }
+  const profile = wanted ?? resolveProviderProfile(account.issuer, flavor ?? account.flavor);
+  return { profile, client: (await core.accounts.clientOf(account)).client };
 }
 
 export async function login(args: string[], io: CliIo): Promise<number> {
@@ -54,11 +61,11 @@ export async function login(args: string[], io: CliIo): Promise<number> {
     if (!Number.isFinite(seconds) || seconds <= 0) throw new TokenTrayError('USAGE', `--timeout takes a number of seconds\nusage: ${USAGE}`);
     timeoutMs = seconds * 1000;
   }
-  const profile = resolveProviderProfile(values.issuer, flavor);
+  // Validate the issuer before anything else touches the network or the keychain.
+  const given = resolveProviderProfile(values.issuer, flavor);
   const core = io.core();
-  const client =
-    (values['client-secret-file'] ? await readClientSecretFile(values['client-secret-file']) : clientFromFlags(values['client-id'], values['client-secret'])) ??
-    (await rememberedClient(core, profile));
+  const explicit = values['client-secret-file'] ? await readClientSecretFile(values['client-secret-file']) : clientFromFlags(values['client-id'], values['client-secret']);
+  const { profile, client } = explicit ? { profile: given, client: explicit } : await remembered(core, values.issuer, flavor);
   // Find a locked keychain or a broken registry before the user spends time in the browser.
   await core.accounts.vault.probe();
   await core.accounts.registry.load();
