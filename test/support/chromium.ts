@@ -1,0 +1,31 @@
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.TOKENTRAY_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Debian's Chromium, headless, kept off the network: only loopback requests are let through. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--password-store=basic'],
+  });
+}
+
+/** Plays a user in the browser: oidc-provider's login form, then its consent form. */
+export async function signInWithChromium(browser: Browser, authorizationUrl: string, user: string): Promise<{ url: string; text: string }> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    // oidc-provider's pages pull fonts from the internet; nothing leaves this machine.
+    await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
+    await page.goto(authorizationUrl);
+    await page.fill('input[name="login"]', user);
+    await page.fill('input[name="password"]', 'any-password');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('input[name="prompt"][value="consent"]', { state: 'attached' });
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('h1');
+    return { url: page.url(), text: await page.innerText('body') };
+  } finally {
+    await context.close();
+  }
+}
