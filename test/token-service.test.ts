@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { AccountRecord } from '../electron/core/account-registry.js';
 import type { Core } from '../electron/core/core.js';
 import { decodeJwtPayload, revokeAtIdp, signInThroughCore } from './support/flows.js';
@@ -28,6 +28,9 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
       core = sandbox.core(() => clock);
       idp.refreshError = undefined;
       account = await signInThroughCore(core, idp, 'carol@example.test');
+    });
+    afterEach(async () => {
+      await sandbox.cleanup();
     });
 
     const refreshes = () => idp.grants.refresh_token ?? 0;

@@ -26,14 +26,11 @@ export async function makeSandbox(): Promise<Sandbox> {
     TOKENTRAY_HOME: home,
     TOKENTRAY_KEYCHAIN_SERVICE: `tokentray-test-${randomBytes(6).toString('hex')}`,
   };
-  const cores: Core[] = [];
-  return {
+  const sandbox: Sandbox = {
     home,
     env,
     core(now) {
-      const core = createCore({ env, ...(now ? { now } : {}) });
-      cores.push(core);
-      return core;
+      return createCore({ env, ...(now ? { now } : {}) });
     },
     async files() {
       const out: Array<{ path: string; text: string }> = [];
@@ -44,12 +41,23 @@ export async function makeSandbox(): Promise<Sandbox> {
       }
       return out;
     },
+    /** Also the secret canary: fails if any token or secret in the keychain is found on disk. */
     async cleanup() {
       const core = createCore({ env });
-      for (const account of await core.accounts.list().catch(() => [])) await core.accounts.vault.forget(account.id).catch(() => undefined);
+      const secrets: string[] = [];
+      for (const account of await core.accounts.list().catch(() => [])) {
+        const stored = await core.accounts.vault.getSecrets(account.id).catch(() => undefined);
+        const cache = await core.accounts.vault.getTokenCache(account.id).catch(() => undefined);
+        if (stored) secrets.push(stored.refreshToken, stored.clientSecret ?? '');
+        if (cache) secrets.push(...Object.values(cache.access).map((t) => t.token), cache.id?.token ?? '');
+        await core.accounts.vault.forget(account.id).catch(() => undefined);
+      }
+      const hits = await findSecretsOnDisk(sandbox, secrets);
       await rm(home, { recursive: true, force: true });
+      if (hits.length > 0) throw new Error(`secrets found on disk: ${hits.join(', ')}`);
     },
   };
+  return sandbox;
 }
 
 export interface CliResult {
