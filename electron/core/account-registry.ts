@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
 import { TokenTrayError } from './errors.js';
 import type { Flavor } from './provider-profile.js';
 
@@ -114,18 +114,9 @@ export class AccountRegistry {
   }
 
   private async write(data: RegistryData): Promise<void> {
-    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      const fh = await open(tmp, 'wx', 0o600);
-      try {
-        await fh.writeFile(JSON.stringify(data, null, 2) + '\n');
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, this.path);
+      await writeFileAtomic(this.path, JSON.stringify(data, null, 2) + '\n');
     } catch (err) {
-      await rm(tmp, { force: true }).catch(() => undefined);
       throw this.unwritable(err);
     }
   }

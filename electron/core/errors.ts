@@ -31,7 +31,12 @@ export type ErrorCode =
   | 'REAUTH_REQUIRED'
   | 'TOKEN_REFRESH_FAILED'
   | 'NO_ID_TOKEN'
-  | 'REVOKE_FAILED';
+  | 'REVOKE_FAILED'
+  | 'INVALID_ARGUMENT'
+  | 'UNTRUSTED_SENDER'
+  | 'SIGN_IN_IN_PROGRESS'
+  | 'SETTINGS_INVALID'
+  | 'SHORTCUT_UNAVAILABLE';
 
 export class TokenTrayError extends Error {
   readonly code: ErrorCode;

@@ -1,0 +1,127 @@
+/**
+ * The one contract between the renderer, the preload bridge and the main process: every channel,
+ * its arguments and its result. Types and constant names only, no imports, so every side can use it.
+ * (The sandboxed preload cannot load modules; it repeats the names, checked against these types.)
+ */
+
+export type Result<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
+
+export type AccountStatus = 'ready' | 'signin_required';
+
+export interface AccountSummary {
+  id: string;
+  email: string | null;
+  subject: string;
+  issuer: string;
+  flavor: 'google' | 'oidc';
+  scopes: string[];
+  default: boolean;
+  status: AccountStatus;
+  statusReason?: string;
+}
+
+export type TokenKind = 'access' | 'id';
+/** How a token goes onto the clipboard: as is, as an HTTP header, or as a ready curl command. */
+export type TokenForm = 'raw' | 'header' | 'curl';
+
+export interface TokenDetails {
+  token: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+export interface AccountTokens {
+  access: TokenDetails;
+  id: (TokenDetails & { header: Record<string, unknown>; claims: Record<string, unknown> }) | null;
+}
+
+export interface SignInRequest {
+  /** Scopes as typed (comma or space separated items; Google short names accepted). */
+  scopes?: string[];
+  loginHint?: string;
+  /** Text of a client_secret_*.json the user picked; else clientId/clientSecret; else remembered. */
+  clientJson?: string;
+  clientId?: string;
+  clientSecret?: string;
+  issuer?: string;
+  flavor?: 'google' | 'oidc';
+  /** For "sign in again": the account whose issuer and client to reuse. */
+  accountId?: string;
+}
+
+export interface Settings {
+  /** Seconds after which a copied token is cleared from the clipboard; 0 = never. */
+  clipboardClearSeconds: number;
+  /** Electron accelerator that copies the default account's access token; '' = none. */
+  globalShortcut: string;
+}
+
+export interface CopyResult {
+  kind: TokenKind;
+  form: TokenForm;
+  expiresAt: number;
+}
+
+/** invoke channels: name → [arguments, result]. */
+export interface InvokeChannels {
+  'accounts:list': [[], AccountSummary[]];
+  'accounts:sign-in': [[SignInRequest], AccountSummary];
+  'accounts:cancel-sign-in': [[], boolean];
+  'accounts:remove': [[string], { revoked: boolean }];
+  'accounts:set-default': [[string], AccountSummary[]];
+  'tokens:get': [[string], AccountTokens];
+  'tokens:refresh': [[string], AccountTokens];
+  'tokens:copy': [[string, TokenKind, TokenForm], CopyResult];
+  'settings:get': [[], Settings];
+  'settings:set': [[Partial<Settings>], Settings];
+}
+
+export type InvokeChannel = keyof InvokeChannels;
+export type ChannelArgs<C extends InvokeChannel> = InvokeChannels[C][0];
+export type ChannelResult<C extends InvokeChannel> = InvokeChannels[C][1];
+
+/** Events main sends to the renderer. */
+export const CHANGED_EVENT = 'accounts:changed';
+
+export const INVOKE_CHANNELS: readonly InvokeChannel[] = [
+  'accounts:list',
+  'accounts:sign-in',
+  'accounts:cancel-sign-in',
+  'accounts:remove',
+  'accounts:set-default',
+  'tokens:get',
+  'tokens:refresh',
+  'tokens:copy',
+  'settings:get',
+  'settings:set',
+];
+
+/** What the preload exposes as `window.tokentray`; every method resolves to a Result. */
+export interface TokenTrayApi {
+  listAccounts(): Promise<Result<AccountSummary[]>>;
+  signIn(request: SignInRequest): Promise<Result<AccountSummary>>;
+  cancelSignIn(): Promise<Result<boolean>>;
+  removeAccount(id: string): Promise<Result<{ revoked: boolean }>>;
+  setDefault(id: string): Promise<Result<AccountSummary[]>>;
+  getTokens(id: string): Promise<Result<AccountTokens>>;
+  refreshTokens(id: string): Promise<Result<AccountTokens>>;
+  copy(id: string, kind: TokenKind, form: TokenForm): Promise<Result<CopyResult>>;
+  getSettings(): Promise<Result<Settings>>;
+  setSettings(settings: Partial<Settings>): Promise<Result<Settings>>;
+  /** Calls back whenever accounts change (sign-in, removal, status); returns an unsubscribe. */
+  onChange(callback: () => void): () => void;
+}
+
+/** Which channel each API method invokes; the preload and the test transport both use it. */
+export const API_CHANNELS = {
+  listAccounts: 'accounts:list',
+  signIn: 'accounts:sign-in',
+  cancelSignIn: 'accounts:cancel-sign-in',
+  removeAccount: 'accounts:remove',
+  setDefault: 'accounts:set-default',
+  getTokens: 'tokens:get',
+  refreshTokens: 'tokens:refresh',
+  copy: 'tokens:copy',
+  getSettings: 'settings:get',
+  setSettings: 'settings:set',
+} as const satisfies Record<Exclude<keyof TokenTrayApi, 'onChange'>, InvokeChannel>;
