@@ -4,19 +4,11 @@ import type { OAuthClient } from './client-file.js';
 import { CredentialVault } from './credential-vault.js';
 import { TokenTrayError } from './errors.js';
 import type { ProviderProfile } from './provider-profile.js';
+import type { AccountSummary } from './ipc-contract.js';
 import type { SignInResult } from './sign-in.js';
 
 /** What `tokentray accounts --json` and the window show of an account. */
-export interface AccountView {
-  id: string;
-  email: string | null;
-  subject: string;
-  issuer: string;
-  scopes: string[];
-  default: boolean;
-  status: AccountRecord['status'];
-  statusReason?: string;
-}
+export type AccountView = AccountSummary;
 
 /** Stable across sign-ins of the same person at the same issuer, and unique across issuers. */
 export function accountIdFor(issuer: string, subject: string): string {
@@ -65,6 +57,7 @@ export class AccountService {
       email: a.email ?? null,
       subject: a.subject,
       issuer: a.issuer,
+      flavor: a.flavor,
       scopes: [...a.scopes],
       default: a.id === def,
       status: a.status,

@@ -47,7 +47,7 @@ export async function resolveSignInSetup(core: Core, choice: ClientChoice): Prom
   if (!account) {
     throw new TokenTrayError(
       'CLIENT_REQUIRED',
-      `No OAuth client is known for ${choice.issuer === undefined ? GOOGLE_ISSUER : given.issuer}. Give the JSON file of a "Desktop app" OAuth client (`--client-secret-file` on the command line; see README), or its client id and secret.`,
+      `No OAuth client is known for ${choice.issuer === undefined ? GOOGLE_ISSUER : given.issuer}. Give the JSON file of a "Desktop app" OAuth client (--client-secret-file on the command line; see README), or its client id and secret.`,
     );
   }
   const profile = choice.issuer === undefined ? resolveProviderProfile(account.issuer, choice.flavor ?? account.flavor) : given;

@@ -82,6 +82,8 @@ export type ChannelResult<C extends InvokeChannel> = InvokeChannels[C][1];
 
 /** Events main sends to the renderer. */
 export const CHANGED_EVENT = 'accounts:changed';
+/** The tray's "Add account…": the window opens its add-account panel. */
+export const ADD_ACCOUNT_EVENT = 'ui:add-account';
 
 export const INVOKE_CHANNELS: readonly InvokeChannel[] = [
   'accounts:list',
@@ -110,6 +112,8 @@ export interface TokenTrayApi {
   setSettings(settings: Partial<Settings>): Promise<Result<Settings>>;
   /** Calls back whenever accounts change (sign-in, removal, status); returns an unsubscribe. */
   onChange(callback: () => void): () => void;
+  /** Calls back when the tray asks for the add-account panel; returns an unsubscribe. */
+  onAddAccountRequested(callback: () => void): () => void;
 }
 
 /** Which channel each API method invokes; the preload and the test transport both use it. */
@@ -124,4 +128,4 @@ export const API_CHANNELS = {
   copy: 'tokens:copy',
   getSettings: 'settings:get',
   setSettings: 'settings:set',
-} as const satisfies Record<Exclude<keyof TokenTrayApi, 'onChange'>, InvokeChannel>;
+} as const satisfies Record<Exclude<keyof TokenTrayApi, 'onChange' | 'onAddAccountRequested'>, InvokeChannel>;

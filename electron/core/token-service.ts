@@ -81,6 +81,12 @@ export class TokenService {
     return cache.id;
   }
 
+  /** Refreshes now, whatever the cache holds ("refresh now" in the window). */
+  async forceRefresh(account: AccountRecord): Promise<void> {
+    this.assertReady(account);
+    await this.refresh(account, '', undefined);
+  }
+
   private refresh(account: AccountRecord, key: string, scopes: string[] | undefined): Promise<TokenCache> {
     const flightKey = `${account.id}\n${key}`;
     let flight = this.inflight.get(flightKey);

@@ -1,0 +1,182 @@
+import { resolveSignInSetup, signInAccount } from './account-sign-in.js';
+import type { ClipboardGuard } from './clipboard-guard.js';
+import type { Core } from './core.js';
+import { isTokenTrayError, TokenTrayError } from './errors.js';
+import type { AccountTokens, ChannelArgs, ChannelResult, InvokeChannel, Result } from './ipc-contract.js';
+import { validateArgs } from './ipc-validation.js';
+import { decodeJwt } from './jwt-decode.js';
+import { parseScopeList } from './scopes.js';
+import type { SettingsStore } from './settings-store.js';
+import { signOut } from './sign-out.js';
+import { formatToken } from './token-forms.js';
+
+export interface AppHandlerDeps {
+  core: Core;
+  clipboard: ClipboardGuard;
+  settings: SettingsStore;
+  /** Shows the authorization URL the core built in the system browser. */
+  openExternal(url: string): Promise<void>;
+  /** After anything that changes accounts or their status: the window reloads, the tray rebuilds. */
+  onChange(): void;
+  /** After settings change (the main process re-registers the global shortcut). */
+  onSettingsChange?(settings: ChannelResult<'settings:get'>): void | Promise<void>;
+}
+
+export type Handlers = { [C in InvokeChannel]: (...args: ChannelArgs<C>) => Promise<ChannelResult<C>> };
+
+export interface AppHandlers extends Handlers {
+  isSigningIn(): boolean;
+}
+
+/** Failures that change an account's status, so the UI must reload. */
+const STATUS_CHANGING = new Set(['REAUTH_REQUIRED', 'KEYCHAIN_ENTRY_MISSING']);
+
+/**
+ * The main process's handlers as plain functions over the core: Electron's ipcMain, the tray, and
+ * the tests' loopback transport all call these.
+ */
+export function createHandlers(deps: AppHandlerDeps): AppHandlers {
+  const { core } = deps;
+  let attempt: AbortController | undefined;
+
+  async function guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isTokenTrayError(err) && STATUS_CHANGING.has(err.code)) deps.onChange();
+      throw err;
+    }
+  }
+
+  async function tokensOf(id: string): Promise<AccountTokens> {
+    const account = await core.accounts.resolve(id);
+    const access = await core.tokens.getAccessToken(account);
+    let idToken: AccountTokens['id'] = null;
+    try {
+      const token = await core.tokens.getIdToken(account);
+      const decoded = decodeJwt(token.token);
+      idToken = { ...token, header: decoded?.header ?? {}, claims: decoded?.claims ?? {} };
+    } catch (err) {
+      if (!isTokenTrayError(err, 'NO_ID_TOKEN')) throw err;
+    }
+    return { access, id: idToken };
+  }
+
+  return {
+    isSigningIn: () => attempt !== undefined,
+
+    'accounts:list': () => core.accounts.list(),
+
+    async 'accounts:sign-in'(request) {
+      if (attempt) throw new TokenTrayError('SIGN_IN_IN_PROGRESS', 'A sign-in is already waiting for the browser. Finish it there, or cancel it first.');
+      const controller = new AbortController();
+      attempt = controller;
+      deps.onChange();
+      try {
+        const setup = await resolveSignInSetup(core, {
+          ...(request.clientJson !== undefined ? { clientJson: request.clientJson } : {}),
+          ...(request.clientId !== undefined ? { clientId: request.clientId } : {}),
+          ...(request.clientSecret !== undefined ? { clientSecret: request.clientSecret } : {}),
+          ...(request.issuer !== undefined ? { issuer: request.issuer } : {}),
+          ...(request.flavor !== undefined ? { flavor: request.flavor } : {}),
+          ...(request.accountId !== undefined ? { accountId: request.accountId } : {}),
+        });
+        const scopes = request.scopes?.flatMap(parseScopeList);
+        const record = await signInAccount(core, setup, {
+          ...(scopes && scopes.length > 0 ? { scopes } : {}),
+          ...(request.loginHint ? { loginHint: request.loginHint } : {}),
+          signal: controller.signal,
+          openAuthorizationUrl: (url) => deps.openExternal(url),
+        });
+        return (await core.accounts.list()).find((a) => a.id === record.id)!;
+      } finally {
+        attempt = undefined;
+        deps.onChange();
+      }
+    },
+
+    async 'accounts:cancel-sign-in'() {
+      if (!attempt) return false;
+      attempt.abort();
+      return true;
+    },
+
+    async 'accounts:remove'(id) {
+      const account = await core.accounts.resolve(id);
+      const { revoked } = await signOut(core.accounts, account);
+      deps.onChange();
+      return { revoked };
+    },
+
+    async 'accounts:set-default'(id) {
+      await core.accounts.setDefault(id);
+      deps.onChange();
+      return core.accounts.list();
+    },
+
+    'tokens:get': (id) => guard(() => tokensOf(id)),
+
+    'tokens:refresh': (id) =>
+      guard(async () => {
+        await core.tokens.forceRefresh(await core.accounts.resolve(id));
+        return tokensOf(id);
+      }),
+
+    'tokens:copy': (id, kind, form) =>
+      guard(async () => {
+        const account = await core.accounts.resolve(id);
+        const token = kind === 'access' ? await core.tokens.getAccessToken(account) : await core.tokens.getIdToken(account);
+        deps.clipboard.copy(formatToken(token.token, form, kind, account.flavor));
+        return { kind, form, expiresAt: token.expiresAt };
+      }),
+
+    async 'settings:get'() {
+      return deps.settings.get();
+    },
+
+    async 'settings:set'(patch) {
+      const before = deps.settings.get();
+      const next = await deps.settings.update(patch);
+      try {
+        await deps.onSettingsChange?.(next);
+      } catch (err) {
+        await deps.settings.update(before);
+        throw err;
+      }
+      return next;
+    },
+  };
+}
+
+/** Validates, calls, and turns every outcome into a Result: nothing throws across IPC. */
+export async function dispatch(handlers: Handlers, channel: string, args: unknown): Promise<Result<unknown>> {
+  try {
+    const valid = validateArgs(channel as InvokeChannel, args);
+    const handler = handlers[channel as InvokeChannel] as (...a: unknown[]) => Promise<unknown>;
+    return { ok: true, value: await handler(...(valid as unknown[])) };
+  } catch (err) {
+    if (isTokenTrayError(err)) return { ok: false, code: err.code, message: err.message };
+    // Not ours: report without the object, which may hold an HTTP response.
+    return { ok: false, code: 'INTERNAL', message: `Something went wrong in TokenTray: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/**
+ * Refreshes every ready account's tokens that are within the expiry margin, so that a tray copy
+ * never waits on the network. Run it more often than the margin (5 min). Resolves true when an
+ * account's status changed (for example its refresh token was revoked).
+ */
+export async function keepTokensFresh(core: Core): Promise<boolean> {
+  let changed = false;
+  for (const account of (await core.accounts.registry.load()).accounts) {
+    if (account.status !== 'ready') continue;
+    try {
+      await core.tokens.getAccessToken(account);
+      await core.tokens.getIdToken(account);
+    } catch (err) {
+      if (isTokenTrayError(err) && STATUS_CHANGING.has(err.code)) changed = true;
+      // Anything else (offline, provider down) is retried on the next round.
+    }
+  }
+  return changed;
+}

@@ -1,0 +1,108 @@
+import { TokenTrayError } from './errors.js';
+import type { ChannelArgs, InvokeChannel, SignInRequest } from './ipc-contract.js';
+import { INVOKE_CHANNELS } from './ipc-contract.js';
+import { validateSettings } from './settings-store.js';
+
+const MAX_STRING = 2048;
+const MAX_CLIENT_JSON = 64 * 1024;
+
+function invalid(channel: string, why: string): TokenTrayError {
+  return new TokenTrayError('INVALID_ARGUMENT', `${channel}: ${why}`);
+}
+
+function str(channel: string, value: unknown, what: string, max = MAX_STRING): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) throw invalid(channel, `${what} must be a non-empty string of at most ${max} characters`);
+  return value;
+}
+
+function oneOf<T extends string>(channel: string, value: unknown, what: string, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) throw invalid(channel, `${what} must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function signInRequest(channel: string, value: unknown): SignInRequest {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(channel, 'the request must be an object');
+  const input = value as Record<string, unknown>;
+  const out: SignInRequest = {};
+  for (const [key, v] of Object.entries(input)) {
+    if (v === undefined) continue;
+    switch (key) {
+      case 'scopes':
+        if (!Array.isArray(v) || v.length > 50) throw invalid(channel, 'scopes must be an array of at most 50 strings');
+        out.scopes = v.map((s) => str(channel, s, 'each scope', 512));
+        break;
+      case 'loginHint':
+      case 'clientId':
+      case 'clientSecret':
+      case 'issuer':
+      case 'accountId':
+        out[key] = str(channel, v, key);
+        break;
+      case 'clientJson':
+        out.clientJson = str(channel, v, 'the client file', MAX_CLIENT_JSON);
+        break;
+      case 'flavor':
+        out.flavor = oneOf(channel, v, 'flavor', ['google', 'oidc'] as const);
+        break;
+      default:
+        throw invalid(channel, `unknown field "${key.slice(0, 40)}"`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks what the renderer sent before any handler sees it. The renderer is our code, but a
+ * compromised page must not be able to pass anything a handler did not expect.
+ */
+export function validateArgs<C extends InvokeChannel>(channel: C, args: unknown): ChannelArgs<C> {
+  if (!INVOKE_CHANNELS.includes(channel)) throw invalid(String(channel).slice(0, 40), 'unknown channel');
+  if (!Array.isArray(args)) throw invalid(channel, 'arguments must be an array');
+  const expectCount = (n: number) => {
+    if (args.length !== n) throw invalid(channel, `expected ${n} argument(s), got ${args.length}`);
+  };
+  switch (channel) {
+    case 'accounts:list':
+    case 'accounts:cancel-sign-in':
+    case 'settings:get':
+      expectCount(0);
+      return [] as unknown as ChannelArgs<C>;
+    case 'accounts:remove':
+    case 'accounts:set-default':
+    case 'tokens:get':
+    case 'tokens:refresh':
+      expectCount(1);
+      return [str(channel, args[0], 'the account id', 200)] as ChannelArgs<C>;
+    case 'accounts:sign-in':
+      expectCount(1);
+      return [signInRequest(channel, args[0])] as ChannelArgs<C>;
+    case 'tokens:copy':
+      expectCount(3);
+      return [
+        str(channel, args[0], 'the account id', 200),
+        oneOf(channel, args[1], 'the token kind', ['access', 'id'] as const),
+        oneOf(channel, args[2], 'the form', ['raw', 'header', 'curl'] as const),
+      ] as ChannelArgs<C>;
+    case 'settings:set':
+      expectCount(1);
+      try {
+        return [validateSettings(args[0])] as ChannelArgs<C>;
+      } catch (err) {
+        throw invalid(channel, (err as Error).message);
+      }
+  }
+  throw invalid(channel, 'unknown channel');
+}
+
+/**
+ * An IPC message is ours only if it comes from our window's main frame showing our own content.
+ * `frameUrl` is the sender frame's URL; `appOrigin` where the app is served from.
+ */
+export function isTrustedSender(sender: { isOurWindow: boolean; isMainFrame: boolean; frameUrl: string | undefined }, appOrigin: string): boolean {
+  if (!sender.isOurWindow || !sender.isMainFrame || !sender.frameUrl) return false;
+  try {
+    return new URL(sender.frameUrl).origin === appOrigin;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,22 @@
+import type { TokenForm, TokenKind } from './ipc-contract.js';
+import type { Flavor } from './provider-profile.js';
+
+const GOOGLE_USERINFO = 'https://openidconnect.googleapis.com/v1/userinfo';
+
+/** Where the ready curl line points: somewhere the token is accepted as is, or a placeholder. */
+function curlTarget(kind: TokenKind, flavor: Flavor): string {
+  if (kind === 'id') return 'https://YOUR-SERVICE-URL'; // e.g. a Cloud Run or IAP-protected URL
+  return flavor === 'google' ? GOOGLE_USERINFO : 'https://YOUR-API-URL';
+}
+
+/** The text that goes onto the clipboard for a token in a given form. */
+export function formatToken(token: string, form: TokenForm, kind: TokenKind, flavor: Flavor): string {
+  switch (form) {
+    case 'raw':
+      return token;
+    case 'header':
+      return `Authorization: Bearer ${token}`;
+    case 'curl':
+      return `curl -H "Authorization: Bearer ${token}" ${curlTarget(kind, flavor)}`;
+  }
+}

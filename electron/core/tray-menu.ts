@@ -1,0 +1,54 @@
+import type { AccountSummary, TokenForm, TokenKind } from './ipc-contract.js';
+
+export type TrayAction =
+  | { kind: 'copy'; accountId: string; token: TokenKind; form: TokenForm }
+  | { kind: 'sign-in-again'; accountId: string }
+  | { kind: 'add-account' }
+  | { kind: 'open' }
+  | { kind: 'quit' };
+
+export type TrayItem =
+  | { type: 'separator' }
+  | { type: 'label'; label: string }
+  | { type: 'action'; label: string; action: TrayAction; enabled?: boolean };
+
+export interface TrayState {
+  accounts: AccountSummary[];
+  signingIn: boolean;
+}
+
+const name = (a: AccountSummary) => a.email ?? a.subject;
+
+function accountSection(a: AccountSummary): TrayItem[] {
+  if (a.status === 'signin_required') {
+    return [
+      { type: 'label', label: `${name(a)}: sign in again` },
+      { type: 'action', label: 'Sign in again…', action: { kind: 'sign-in-again', accountId: a.id } },
+    ];
+  }
+  const copy = (label: string, token: TokenKind, form: TokenForm): TrayItem => ({ type: 'action', label, action: { kind: 'copy', accountId: a.id, token, form } });
+  return [
+    { type: 'label', label: a.default ? `${name(a)} (default)` : name(a) },
+    copy('Copy access token', 'access', 'raw'),
+    copy('Copy ID token', 'id', 'raw'),
+    copy('Copy Authorization header', 'access', 'header'),
+  ];
+}
+
+/**
+ * The tray menu as a pure function of state (the glue turns it into an Electron Menu): the default
+ * account first, then the others in registry order; then the app's own entries.
+ */
+export function buildTrayMenu(state: TrayState): TrayItem[] {
+  const ordered = [...state.accounts.filter((a) => a.default), ...state.accounts.filter((a) => !a.default)];
+  const items: TrayItem[] = [];
+  for (const account of ordered) items.push(...accountSection(account), { type: 'separator' });
+  if (ordered.length === 0) items.push({ type: 'label', label: 'No accounts yet' }, { type: 'separator' });
+  items.push(
+    { type: 'action', label: state.signingIn ? 'Signing in… (finish in your browser)' : 'Add account…', action: { kind: 'add-account' }, enabled: !state.signingIn },
+    { type: 'action', label: 'Open TokenTray', action: { kind: 'open' } },
+    { type: 'separator' },
+    { type: 'action', label: 'Quit TokenTray', action: { kind: 'quit' } },
+  );
+  return items;
+}

@@ -1,0 +1,103 @@
+import { isAbsolute, join, normalize, relative } from 'node:path';
+import { isLoopbackHost } from './provider-profile.js';
+
+/** The window's content is served from this privileged custom scheme, never from a remote URL. */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'tokentray';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_ENTRY = `${APP_ORIGIN}/index.html`;
+
+/** Only our own scripts and styles; no network, no frames, no plugins, no form posts. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'none'",
+  "frame-src 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+/** The window's webPreferences, per the Electron security checklist. */
+export function secureWebPreferences(preloadPath: string) {
+  return {
+    preload: preloadPath,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    experimentalFeatures: false,
+    webviewTag: false,
+    navigateOnDragDrop: false,
+    spellcheck: false,
+    safeDialogs: true,
+  } as const;
+}
+
+/** The window never navigates away from its own entry page. */
+export function isAllowedNavigation(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.origin === APP_ORIGIN && u.pathname === '/index.html';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What may be handed to the system browser: an authorization URL the core built, so https, or
+ * http on a loopback issuer (development and tests). Nothing with credentials in it.
+ */
+export function isAllowedExternalUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) return false;
+    return u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.hostname));
+  } catch {
+    return false;
+  }
+}
+
+/** Maps an app:// request to a file inside the renderer folder, or null (no escaping it). */
+export function resolveAppFile(rendererDir: string, requestUrl: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(requestUrl);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST) return null;
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    return null;
+  }
+  if (path.includes('\0')) return null;
+  const file = normalize(join(rendererDir, path === '/' ? 'index.html' : path));
+  const rel = relative(rendererDir, file);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return null;
+  return file;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+export function mimeTypeFor(file: string): string {
+  const dot = file.lastIndexOf('.');
+  return MIME[dot >= 0 ? file.slice(dot).toLowerCase() : ''] ?? 'application/octet-stream';
+}

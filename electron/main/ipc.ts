@@ -1,0 +1,17 @@
+import { ipcMain, type WebContents } from 'electron';
+import { dispatch, type Handlers } from '../core/app-handlers.js';
+import { INVOKE_CHANNELS } from '../core/ipc-contract.js';
+import { isTrustedSender } from '../core/ipc-validation.js';
+import { APP_ORIGIN } from '../core/window-policy.js';
+
+/** The only place that touches ipcMain: sender check, then validation and the handler (dispatch). */
+export function setupIpc(handlers: Handlers, isOurWindow: (contents: WebContents) => boolean): void {
+  for (const channel of INVOKE_CHANNELS) {
+    ipcMain.handle(channel, (event, ...args: unknown[]) => {
+      const frame = event.senderFrame;
+      const trusted = isTrustedSender({ isOurWindow: isOurWindow(event.sender), isMainFrame: frame !== null && frame.parent === null, frameUrl: frame?.url }, APP_ORIGIN);
+      if (!trusted) return { ok: false, code: 'UNTRUSTED_SENDER', message: 'Refused a request that did not come from the TokenTray window.' };
+      return dispatch(handlers, channel, args);
+    });
+  }
+}

@@ -1,0 +1,110 @@
+import { app, clipboard, Notification, shell } from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHandlers, keepTokensFresh } from '../core/app-handlers.js';
+import { ClipboardGuard } from '../core/clipboard-guard.js';
+import { createCore } from '../core/core.js';
+import { TokenTrayError } from '../core/errors.js';
+import { ADD_ACCOUNT_EVENT, CHANGED_EVENT } from '../core/ipc-contract.js';
+import { APP_NAME, appDataDir } from '../core/paths.js';
+import { SettingsStore } from '../core/settings-store.js';
+import type { TrayAction } from '../core/tray-menu.js';
+import { isAllowedExternalUrl } from '../core/window-policy.js';
+import { setupIpc } from './ipc.js';
+import { registerAppScheme, setupAppProtocol, setupSecurity } from './security.js';
+import { applyGlobalShortcut } from './shortcut.js';
+import { setupTray } from './tray.js';
+import { setupWindow } from './window.js';
+
+const here = dirname(fileURLToPath(import.meta.url)); // dist/electron/main
+const root = join(here, '..', '..', '..');
+const KEEP_FRESH_INTERVAL_MS = 60_000;
+
+function notify(body: string): void {
+  if (Notification.isSupported()) new Notification({ title: 'TokenTray', body }).show();
+}
+
+/** Composes the app from the core and the thin Electron glue. */
+export async function main(): Promise<void> {
+  app.setName(APP_NAME);
+  // The CLI reads and writes this same folder (and the same keychain service).
+  app.setPath('userData', appDataDir());
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  registerAppScheme();
+  await app.whenReady();
+  setupSecurity();
+  setupAppProtocol(join(root, 'dist', 'renderer'));
+
+  const core = createCore();
+  const settings = new SettingsStore(core.home);
+  await settings.load();
+  const window = setupWindow({ preload: join(root, 'dist', 'electron', 'preload', 'preload.cjs'), icon: join(root, 'assets', 'icon.png') });
+
+  let rebuildTray = async (): Promise<void> => undefined;
+  const changed = () => {
+    window.send(CHANGED_EVENT);
+    void rebuildTray();
+  };
+  const copyDefault = async () => {
+    const account = (await handlers['accounts:list']()).find((a) => a.default);
+    if (!account) return notify('No account yet: open TokenTray to add one.');
+    await handlers['tokens:copy'](account.id, 'access', 'raw').catch((err: Error) => notify(err.message));
+  };
+  const handlers = createHandlers({
+    core,
+    settings,
+    clipboard: new ClipboardGuard(clipboard, () => settings.get().clipboardClearSeconds),
+    async openExternal(url) {
+      if (!isAllowedExternalUrl(url)) throw new TokenTrayError('INVALID_ISSUER', 'Refused to open an authorization address that is not https.');
+      await shell.openExternal(url);
+    },
+    onChange: changed,
+    onSettingsChange: (next) => applyGlobalShortcut(next.globalShortcut, () => void copyDefault()),
+  });
+  setupIpc(handlers, (contents) => window.isOurs(contents));
+
+  const onTrayAction = (action: TrayAction): void => {
+    switch (action.kind) {
+      case 'copy':
+        void handlers['tokens:copy'](action.accountId, action.token, action.form).catch((err: Error) => notify(err.message));
+        return;
+      case 'sign-in-again':
+        void handlers['accounts:sign-in']({ accountId: action.accountId }).catch((err: Error) => notify(err.message));
+        return;
+      case 'add-account':
+        window.show();
+        window.send(ADD_ACCOUNT_EVENT);
+        return;
+      case 'open':
+        window.show();
+        return;
+      case 'quit':
+        app.quit();
+    }
+  };
+  const tray = setupTray({ icon: join(root, 'assets', process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'), listAccounts: () => handlers['accounts:list'](), isSigningIn: handlers.isSigningIn, onAction: onTrayAction });
+  rebuildTray = tray.rebuild;
+
+  try {
+    applyGlobalShortcut(settings.get().globalShortcut, () => void copyDefault());
+  } catch (err) {
+    notify((err as Error).message);
+  }
+  const keepFresh = async () => {
+    if (await keepTokensFresh(core)) changed();
+  };
+  void keepFresh();
+  setInterval(() => void keepFresh(), KEEP_FRESH_INTERVAL_MS).unref();
+
+  app.on('second-instance', () => window.show());
+  app.on('activate', () => window.show());
+  // Stay in the tray when the window closes; quit only from the tray (or the OS).
+  app.on('window-all-closed', () => undefined);
+  app.on('before-quit', () => window.allowClose());
+  window.show();
+}
+
+await main();

@@ -1,0 +1,30 @@
+import { Menu, nativeImage, Tray, type MenuItemConstructorOptions } from 'electron';
+import { buildTrayMenu, type TrayAction, type TrayItem } from '../core/tray-menu.js';
+import type { AccountSummary } from '../core/ipc-contract.js';
+
+function toTemplate(items: TrayItem[], onAction: (action: TrayAction) => void): MenuItemConstructorOptions[] {
+  return items.map((item): MenuItemConstructorOptions => {
+    if (item.type === 'separator') return { type: 'separator' };
+    if (item.type === 'label') return { label: item.label, enabled: false };
+    return { label: item.label, enabled: item.enabled ?? true, click: () => onAction(item.action) };
+  });
+}
+
+/** The tray icon; its menu is rebuilt from state whenever accounts change. */
+export function setupTray(options: {
+  icon: string;
+  listAccounts: () => Promise<AccountSummary[]>;
+  isSigningIn: () => boolean;
+  onAction: (action: TrayAction) => void;
+}): { rebuild(): Promise<void> } {
+  const image = nativeImage.createFromPath(options.icon);
+  if (process.platform === 'darwin') image.setTemplateImage(true);
+  const tray = new Tray(image);
+  tray.setToolTip('TokenTray');
+  async function rebuild(): Promise<void> {
+    const accounts = await options.listAccounts().catch(() => []);
+    tray.setContextMenu(Menu.buildFromTemplate(toTemplate(buildTrayMenu({ accounts, signingIn: options.isSigningIn() }), options.onAction)));
+  }
+  void rebuild();
+  return { rebuild };
+}

@@ -1,0 +1,47 @@
+// Runs sandboxed: it can load only 'electron', so the channel names are repeated here and checked
+// against the shared contract's types. It exposes named methods, never ipcRenderer itself.
+import electron = require('electron');
+import type { ADD_ACCOUNT_EVENT, API_CHANNELS, CHANGED_EVENT, TokenTrayApi } from '../core/ipc-contract.js' with { 'resolution-mode': 'import' };
+
+const { contextBridge, ipcRenderer } = electron;
+
+const channels = {
+  listAccounts: 'accounts:list',
+  signIn: 'accounts:sign-in',
+  cancelSignIn: 'accounts:cancel-sign-in',
+  removeAccount: 'accounts:remove',
+  setDefault: 'accounts:set-default',
+  getTokens: 'tokens:get',
+  refreshTokens: 'tokens:refresh',
+  copy: 'tokens:copy',
+  getSettings: 'settings:get',
+  setSettings: 'settings:set',
+} as const satisfies typeof API_CHANNELS;
+
+const events = { changed: 'accounts:changed', addAccount: 'ui:add-account' } as const satisfies {
+  changed: typeof CHANGED_EVENT;
+  addAccount: typeof ADD_ACCOUNT_EVENT;
+};
+
+function subscribe(event: string, callback: () => void): () => void {
+  const listener = () => callback();
+  ipcRenderer.on(event, listener);
+  return () => void ipcRenderer.removeListener(event, listener);
+}
+
+const api: TokenTrayApi = {
+  listAccounts: () => ipcRenderer.invoke(channels.listAccounts),
+  signIn: (request) => ipcRenderer.invoke(channels.signIn, request),
+  cancelSignIn: () => ipcRenderer.invoke(channels.cancelSignIn),
+  removeAccount: (id) => ipcRenderer.invoke(channels.removeAccount, id),
+  setDefault: (id) => ipcRenderer.invoke(channels.setDefault, id),
+  getTokens: (id) => ipcRenderer.invoke(channels.getTokens, id),
+  refreshTokens: (id) => ipcRenderer.invoke(channels.refreshTokens, id),
+  copy: (id, kind, form) => ipcRenderer.invoke(channels.copy, id, kind, form),
+  getSettings: () => ipcRenderer.invoke(channels.getSettings),
+  setSettings: (settings) => ipcRenderer.invoke(channels.setSettings, settings),
+  onChange: (callback) => subscribe(events.changed, callback),
+  onAddAccountRequested: (callback) => subscribe(events.addAccount, callback),
+};
+
+contextBridge.exposeInMainWorld('tokentray', api);

@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { createHandlers, type AppHandlers } from '../electron/core/app-handlers.js';
+import { ClipboardGuard } from '../electron/core/clipboard-guard.js';
+import type { Core } from '../electron/core/core.js';
+import { SettingsStore } from '../electron/core/settings-store.js';
+import { launchChromium } from './support/chromium.js';
+import { decodeJwtPayload } from './support/flows.js';
+import { startTestIdp, type TestIdp } from './support/idp.js';
+import { completeProviderLogin, openApp, RecordingClipboard, serveRenderer, type AppPage } from './support/renderer-harness.js';
+import { makeSandbox, type Sandbox } from './support/sandbox.js';
+
+const SHOTS = 'test-results';
+
+describe('the window, in real Chromium, against the real handlers', () => {
+  let browser: Browser;
+  let idp: TestIdp;
+  let sandbox: Sandbox;
+  let core: Core;
+  let server: Awaited<ReturnType<typeof serveRenderer>>;
+  let handlers: AppHandlers;
+  let app: AppPage;
+  const clipboard = new RecordingClipboard();
+  const loginPages: string[] = [];
+  let nextUser = 'frank@example.test';
+  let cancelNext = false;
+
+  before(async () => {
+    await mkdir(SHOTS, { recursive: true });
+    [browser, idp, sandbox, server] = await Promise.all([launchChromium(), startTestIdp({ mode: 'google', interaction: 'dev' }), makeSandbox(), serveRenderer()]);
+    core = sandbox.core();
+    const settings = new SettingsStore(core.home);
+    await settings.load();
+    handlers = createHandlers({
+      core,
+      settings,
+      clipboard: new ClipboardGuard(clipboard, () => settings.get().clipboardClearSeconds),
+      async openExternal(url) {
+        // The system browser: here a new tab of the same Chromium, driven like a user.
+        void completeProviderLogin(browser, url, nextUser, { cancel: cancelNext }).then((text) => loginPages.push(text));
+      },
+      onChange: () => void app?.emit('accounts:changed'),
+    });
+    app = await openApp(browser, server.origin, handlers);
+  });
+  after(async () => {
+    await app?.context.close();
+    await browser?.close();
+    await server?.close();
+    await sandbox?.cleanup();
+    await idp?.close();
+  });
+
+  it('shows the empty state and no console errors (CSP holds)', async () => {
+    await app.page.getByRole('heading', { name: 'No accounts yet' }).waitFor();
+    await app.page.screenshot({ path: `${SHOTS}/01-empty.png` });
+    assert.deepEqual(app.consoleErrors, []);
+  });
+
+  it('shows a provider error as a sentence when the user cancels at the provider', async () => {
+    cancelNext = true;
+    const { page } = app;
+    await page.click('#add-account');
+    await page.setInputFiles('#client-file', {
+      name: 'client_secret_test.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify({ installed: { client_id: idp.client.clientId, client_secret: idp.client.clientSecret, redirect_uris: ['http://localhost'] } })),
+    });
+    await page.click('details summary');
+    await page.fill('#issuer', idp.issuer);
+    await page.selectOption('#flavor', 'google');
+    await page.click('#add-submit');
+    const error = page.locator('#add-error');
+    await error.filter({ hasText: 'declined' }).waitFor();
+    assert.match(await error.innerText(), /^Sign-in was declined in the browser \(access_denied\)\. Run the sign-in again and allow access to continue\.$/);
+    await page.screenshot({ path: `${SHOTS}/02-provider-error.png` });
+    cancelNext = false;
+  });
+
+  it('adds an account through the provider\'s login page and lists it', async () => {
+    const { page } = app;
+    await page.fill('#login-hint', 'frank@example.test');
+    await page.click('#add-submit');
+    await page.locator('#add-waiting').waitFor({ state: 'visible' });
+    await page.locator('.account-item').filter({ hasText: 'frank@example.test' }).waitFor();
+    assert.equal(await page.locator('#add-dialog').evaluate((d) => (d as unknown as { open: boolean }).open), false);
+    assert.match(loginPages.at(-1)!, /Signed in/);
+    const item = page.locator('.account-item').first();
+    assert.match(await item.innerText(), /frank@example\.test\s*default/);
+    await page.locator('.token-card[data-kind="access"] .countdown').filter({ hasText: /expires in/ }).waitFor();
+    await page.screenshot({ path: `${SHOTS}/03-account.png` });
+  });
+
+  it('masks tokens until revealed, and the countdown moves', async () => {
+    const { page } = app;
+    const account = (await core.accounts.list())[0]!;
+    const access = await core.tokens.getAccessToken(await core.accounts.resolve(account.id));
+    const value = page.locator('[data-token="access"]');
+    assert.ok(!(await value.innerText()).includes(access.token), 'masked');
+    await page.click('[data-action="reveal-access"]');
+    assert.equal(await value.innerText(), access.token);
+    await page.click('[data-action="reveal-access"]');
+    assert.ok(!(await value.innerText()).includes(access.token), 'hidden again');
+    const countdown = page.locator('.token-card[data-kind="access"] .countdown');
+    const first = await countdown.innerText();
+    await countdown.filter({ hasNotText: first }).waitFor({ timeout: 3000 });
+    assert.match(await countdown.innerText(), /^expires in \d+:\d\d$/);
+  });
+
+  it('copies every token form to the clipboard', async () => {
+    const { page } = app;
+    const account = await core.accounts.resolve();
+    const access = (await core.tokens.getAccessToken(account)).token;
+    const id = (await core.tokens.getIdToken(account)).token;
+    const expected: Array<[string, string, string]> = [
+      ['copy-access-raw', access, 'Copied the access token.'],
+      ['copy-access-header', `Authorization: Bearer ${access}`, 'Copied the access Authorization header.'],
+      ['copy-access-curl', `curl -H "Authorization: Bearer ${access}" https://openidconnect.googleapis.com/v1/userinfo`, 'Copied the access curl command.'],
+      ['copy-id-raw', id, 'Copied the ID token.'],
+      ['copy-id-header', `Authorization: Bearer ${id}`, 'Copied the ID Authorization header.'],
+    ];
+    for (const [action, text, message] of expected) {
+      const before = clipboard.writes.length;
+      await page.click(`[data-action="${action}"]`);
+      await page.locator('#toast').filter({ hasText: message }).waitFor();
+      assert.equal(clipboard.writes.length, before + 1, action);
+      assert.ok(clipboard.writes.at(-1) === text, `${action} put the right text on the clipboard`);
+    }
+  });
+
+  it('shows the ID token\'s decoded header and claims', async () => {
+    const { page } = app;
+    await page.click('details.claims summary');
+    const claims = JSON.parse(await page.locator('pre[data-claims="payload"]').innerText()) as Record<string, unknown>;
+    assert.equal(claims.aud, idp.client.clientId);
+    assert.equal(claims.email, 'frank@example.test');
+    const header = JSON.parse(await page.locator('pre[data-claims="header"]').innerText()) as Record<string, unknown>;
+    assert.equal(header.alg, 'RS256');
+  });
+
+  it('refreshes now, keeps the layout, and reflects it', async () => {
+    const { page } = app;
+    const box = await page.locator('.token-card[data-kind="access"]').boundingBox();
+    const before = idp.grants.refresh_token ?? 0;
+    await page.click('[data-action="refresh"]');
+    await page.locator('.token-card[data-kind="access"]').waitFor();
+    for (let i = 0; i < 50 && (idp.grants.refresh_token ?? 0) === before; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(idp.grants.refresh_token, before + 1);
+    const after = await page.locator('.token-card[data-kind="access"]').boundingBox();
+    assert.deepEqual(after, box, 'no layout jump');
+  });
+
+  it('adds a second account with the remembered client; make default', async () => {
+    const { page } = app;
+    nextUser = 'gina@example.test';
+    await page.click('#add-account');
+    assert.match(await page.locator('#client-remembered').innerText(), /use the client frank@example\.test signed in with/);
+    await page.click('#add-submit');
+    await page.locator('.account-item').filter({ hasText: 'gina@example.test' }).waitFor();
+    await page.locator('[data-action="make-default"]').click();
+    await page.locator('.account-item').filter({ hasText: /gina@example\.test\s*default/ }).waitFor();
+    const views = await core.accounts.list();
+    assert.deepEqual(views.map((v) => [v.email, v.default]), [['frank@example.test', false], ['gina@example.test', true]]);
+  });
+
+  it('saves settings and refuses bad ones with a sentence', async () => {
+    const { page } = app;
+    await page.click('#open-settings');
+    await page.fill('#shortcut', 'Hyper+Nope');
+    await page.click('#settings-form button[type="submit"]');
+    assert.match(await page.locator('#settings-error').innerText(), /is not a shortcut/);
+    await page.fill('#shortcut', 'CommandOrControl+Shift+T');
+    await page.fill('#clear-seconds', '30');
+    await page.click('#settings-form button[type="submit"]');
+    await page.locator('#toast').filter({ hasText: 'Settings saved.' }).waitFor();
+    assert.deepEqual((await handlers['settings:get']()), { clipboardClearSeconds: 30, globalShortcut: 'CommandOrControl+Shift+T' });
+  });
+
+  it('removes an account after asking: its grant is revoked', async () => {
+    const { page } = app;
+    const gina = (await core.accounts.list()).find((a) => a.email === 'gina@example.test')!;
+    const refreshToken = (await core.accounts.vault.getSecrets(gina.id))!.refreshToken;
+    await page.locator('.account-item').filter({ hasText: 'gina@example.test' }).click();
+    await page.click('[data-action="remove"]');
+    await page.locator('#remove-dialog').getByText(/revokes the grant of gina@example\.test/).waitFor();
+    await page.click('#remove-form button[type="submit"]');
+    await page.locator('#toast').filter({ hasText: 'grant was revoked' }).waitFor();
+    await page.locator('.account-item').filter({ hasText: 'gina@example.test' }).waitFor({ state: 'detached' });
+    assert.equal((await idp.introspect(refreshToken)).active, false);
+    assert.deepEqual((await core.accounts.list()).map((a) => a.email), ['frank@example.test']);
+  });
+
+  it('marks a revoked account "sign in again" and signs it in again', async () => {
+    const { page } = app;
+    const frank = (await core.accounts.list())[0]!;
+    const secrets = (await core.accounts.vault.getSecrets(frank.id))!;
+    await fetch(`${idp.issuer}/token/revocation`, { method: 'POST', body: new URLSearchParams({ token: secrets.refreshToken, client_id: idp.client.clientId, client_secret: idp.client.clientSecret }) });
+    await page.locator('.account-item').filter({ hasText: 'frank@example.test' }).click();
+    await page.click('[data-action="refresh"]');
+    await page.locator('.notice').filter({ hasText: 'invalid_grant' }).waitFor();
+    await page.locator('.account-item').filter({ hasText: /frank@example\.test.*sign in again/s }).waitFor();
+    await page.screenshot({ path: `${SHOTS}/04-sign-in-again.png` });
+    nextUser = 'frank@example.test';
+    await page.click('[data-action="sign-in-again"]');
+    await page.locator('.token-card[data-kind="access"]').waitFor();
+    assert.equal((await core.accounts.list())[0]!.status, 'ready');
+    const id = await core.tokens.getIdToken(await core.accounts.resolve(frank.id));
+    assert.equal(decodeJwtPayload(id.token).sub, 'frank@example.test');
+    assert.deepEqual(app.consoleErrors, []);
+  });
+});
