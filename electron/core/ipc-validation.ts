@@ -2,6 +2,7 @@ import { TokenTrayError } from './errors.js';
 import type { ChannelArgs, InvokeChannel, SignInRequest } from './ipc-contract.js';
 import { INVOKE_CHANNELS } from './ipc-contract.js';
 import { validateSettings } from './settings-store.js';
+import { originOf } from './window-policy.js';
 
 const MAX_STRING = 2048;
 const MAX_CLIENT_JSON = 64 * 1024;
@@ -100,9 +101,5 @@ export function validateArgs<C extends InvokeChannel>(channel: C, args: unknown)
  */
 export function isTrustedSender(sender: { isOurWindow: boolean; isMainFrame: boolean; frameUrl: string | undefined }, appOrigin: string): boolean {
   if (!sender.isOurWindow || !sender.isMainFrame || !sender.frameUrl) return false;
-  try {
-    return new URL(sender.frameUrl).origin === appOrigin;
-  } catch {
-    return false;
-  }
+  return originOf(sender.frameUrl) === appOrigin;
 }

@@ -41,14 +41,22 @@ export function secureWebPreferences(preloadPath: string) {
   } as const;
 }
 
-/** The window never navigates away from its own entry page. */
-export function isAllowedNavigation(url: string): boolean {
+/**
+ * `scheme://host[:port]` of a URL. Node's URL gives custom schemes an opaque origin ("null"), while
+ * Chromium treats our registered standard scheme like https; compare the parts instead.
+ */
+export function originOf(url: string): string | undefined {
   try {
     const u = new URL(url);
-    return u.origin === APP_ORIGIN && u.pathname === '/index.html';
+    return u.host ? `${u.protocol}//${u.host}` : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** The window never navigates away from its own entry page. */
+export function isAllowedNavigation(url: string): boolean {
+  return originOf(url) === APP_ORIGIN && new URL(url).pathname === '/index.html';
 }
 
 /**

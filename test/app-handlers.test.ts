@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createHandlers, dispatch, keepTokensFresh, type AppHandlers } from '../electron/core/app-handlers.js';
+import { ClipboardGuard } from '../electron/core/clipboard-guard.js';
+import type { Core } from '../electron/core/core.js';
+import { INVOKE_CHANNELS } from '../electron/core/ipc-contract.js';
+import { isTrustedSender } from '../electron/core/ipc-validation.js';
+import { SettingsStore } from '../electron/core/settings-store.js';
+import { APP_ORIGIN } from '../electron/core/window-policy.js';
+import { revokeAtIdp } from './support/flows.js';
+import { HttpBrowser } from './support/http-browser.js';
+import { startTestIdp, type TestIdp } from './support/idp.js';
+import { RecordingClipboard } from './support/renderer-harness.js';
+import { makeSandbox, type Sandbox } from './support/sandbox.js';
+
+describe('IPC sender check', () => {
+  const ok = { isOurWindow: true, isMainFrame: true, frameUrl: `${APP_ORIGIN}/index.html` };
+  it('accepts our window\'s main frame showing our content', () => {
+    assert.equal(isTrustedSender(ok, APP_ORIGIN), true);
+  });
+  it('refuses other windows, subframes, other origins and missing URLs', () => {
+    for (const bad of [
+      { ...ok, isOurWindow: false },
+      { ...ok, isMainFrame: false },
+      { ...ok, frameUrl: 'https://evil.example/index.html' },
+      { ...ok, frameUrl: 'app://other/index.html' },
+      { ...ok, frameUrl: 'file:///index.html' },
+      { ...ok, frameUrl: undefined },
+      { ...ok, frameUrl: 'not a url' },
+    ]) assert.equal(isTrustedSender(bad, APP_ORIGIN), false, JSON.stringify(bad));
+  });
+});
+
+describe('IPC argument validation (dispatch)', () => {
+  const calls: string[] = [];
+  const handlers = Object.fromEntries(INVOKE_CHANNELS.map((c) => [c, async (...args: unknown[]) => (calls.push(c), args)])) as unknown as AppHandlers;
+
+  it('passes well-formed calls to the handler', async () => {
+    const good: Array<[string, unknown[]]> = [
+      ['accounts:list', []],
+      ['accounts:sign-in', [{ scopes: ['email', 'cloud-platform'], loginHint: 'a@b.c', issuer: 'https://accounts.google.com', flavor: 'google' }]],
+      ['accounts:sign-in', [{}]],
+      ['accounts:cancel-sign-in', []],
+      ['accounts:remove', ['abc']],
+      ['accounts:set-default', ['abc']],
+      ['tokens:get', ['abc']],
+      ['tokens:refresh', ['abc']],
+      ['tokens:copy', ['abc', 'id', 'curl']],
+      ['settings:get', []],
+      ['settings:set', [{ clipboardClearSeconds: 10 }]],
+    ];
+    for (const [channel, args] of good) {
+      const result = await dispatch(handlers, channel, args);
+      assert.equal(result.ok, true, `${channel} ${JSON.stringify(result)}`);
+    }
+    assert.equal(calls.length, good.length);
+  });
+
+  it('refuses malformed calls with INVALID_ARGUMENT before any handler runs', async () => {
+    calls.length = 0;
+    const bad: Array<[string, unknown]> = [
+      ['accounts:delete-everything', []],
+      ['__proto__', []],
+      ['accounts:list', 'not-an-array'],
+      ['accounts:list', [1]],
+      ['accounts:remove', []],
+      ['accounts:remove', [42]],
+      ['accounts:remove', ['']],
+      ['accounts:remove', ['x'.repeat(201)]],
+      ['accounts:sign-in', [null]],
+      ['accounts:sign-in', [[]]],
+      ['accounts:sign-in', [{ scopes: 'email' }]],
+      ['accounts:sign-in', [{ scopes: [1] }]],
+      ['accounts:sign-in', [{ flavor: 'saml' }]],
+      ['accounts:sign-in', [{ redirectUri: 'http://evil' }]],
+      ['accounts:sign-in', [{ clientJson: 'x'.repeat(70_000) }]],
+      ['tokens:copy', ['abc', 'refresh', 'raw']],
+      ['tokens:copy', ['abc', 'access', 'html']],
+      ['tokens:copy', ['abc', 'access']],
+      ['settings:set', [{ clipboardClearSeconds: -5 }]],
+      ['settings:set', [{ theme: 'dark' }]],
+    ];
+    for (const [channel, args] of bad) {
+      const result = await dispatch(handlers, channel, args);
+      assert.deepEqual([result.ok, result.ok ? '' : result.code], [false, 'INVALID_ARGUMENT'], `${channel} ${JSON.stringify(args).slice(0, 60)}`);
+    }
+    assert.deepEqual(calls, []);
+  });
+
+  it('reports a handler\'s own failure as a Result, never a throw', async () => {
+    const failing = { ...handlers, 'accounts:list': async () => { throw new Error('boom'); } } as AppHandlers;
+    assert.deepEqual(await dispatch(failing, 'accounts:list', []), { ok: false, code: 'INTERNAL', message: 'Something went wrong in TokenTray: boom' });
+  });
+});
+
+describe('handlers over the real core', () => {
+  let idp: TestIdp;
+  let sandbox: Sandbox;
+  let core: Core;
+  let handlers: AppHandlers;
+  let clock = Date.now();
+  const clipboard = new RecordingClipboard();
+  let changes = 0;
+  let browserUser = 'hana@example.test';
+  let holdBrowser = false;
+  const opened: string[] = [];
+
+  before(async () => {
+    idp = await startTestIdp({ mode: 'google' });
+    sandbox = await makeSandbox();
+    core = sandbox.core(() => clock);
+    const settings = new SettingsStore(core.home);
+    await settings.load();
+    handlers = createHandlers({
+      core,
+      settings,
+      clipboard: new ClipboardGuard(clipboard, () => 0),
+      async openExternal(url) {
+        opened.push(url);
+        if (!holdBrowser) void new HttpBrowser(browserUser).visit(url);
+      },
+      onChange: () => void changes++,
+    });
+  });
+  after(async () => {
+    await sandbox.cleanup();
+    await idp.close();
+  });
+
+  const client = () => ({ clientId: idp.client.clientId, clientSecret: idp.client.clientSecret, issuer: idp.issuer, flavor: 'google' as const });
+
+  it('signs in, reports changes, and lists the account', async () => {
+    const before = changes;
+    const account = await handlers['accounts:sign-in']({ ...client(), loginHint: 'hana@example.test', scopes: ['email cloud-platform'] });
+    assert.equal(account.email, 'hana@example.test');
+    assert.equal(account.default, true);
+    assert.ok(changes >= before + 2, 'start and end of the sign-in are announced');
+    assert.equal(new URL(opened.at(-1)!).searchParams.get('scope'), 'openid email https://www.googleapis.com/auth/cloud-platform');
+    assert.deepEqual((await handlers['accounts:list']()).map((a) => a.email), ['hana@example.test']);
+  });
+
+  it('refuses a second sign-in while one waits, and cancels it', async () => {
+    holdBrowser = true;
+    const first = handlers['accounts:sign-in']({ loginHint: 'ivan@example.test' });
+    while (!handlers.isSigningIn() || opened.length < 2) await new Promise((r) => setTimeout(r, 5));
+    await assert.rejects(handlers['accounts:sign-in']({}), { code: 'SIGN_IN_IN_PROGRESS' });
+    assert.equal(await handlers['accounts:cancel-sign-in'](), true);
+    await assert.rejects(first, { code: 'LOGIN_CANCELLED' });
+    assert.equal(handlers.isSigningIn(), false);
+    assert.equal(await handlers['accounts:cancel-sign-in'](), false);
+    holdBrowser = false;
+  });
+
+  it('refuses a Web-application client file without opening a browser', async () => {
+    const before = opened.length;
+    await assert.rejects(handlers['accounts:sign-in']({ clientJson: JSON.stringify({ web: { client_id: 'x', client_secret: 'y' } }) }), { code: 'CLIENT_FILE_WEB_CLIENT' });
+    assert.equal(opened.length, before);
+  });
+
+  it('returns tokens with the decoded ID token, and copies from the cache without the network', async () => {
+    const [account] = await handlers['accounts:list']();
+    const tokens = await handlers['tokens:get'](account!.id);
+    assert.equal(tokens.id?.claims.aud, idp.client.clientId);
+    assert.equal(tokens.id?.header.alg, 'RS256');
+    const grants = { ...idp.grants };
+    const result = await handlers['tokens:copy'](account!.id, 'access', 'header');
+    assert.deepEqual(idp.grants, grants, 'no request to the issuer');
+    assert.equal(result.expiresAt, tokens.access.expiresAt);
+    assert.ok(clipboard.text === `Authorization: Bearer ${tokens.access.token}`);
+  });
+
+  it('keeps tokens fresh ahead of expiry, and reports a revoked account', async () => {
+    const [account] = await handlers['accounts:list']();
+    const refreshes = idp.grants.refresh_token ?? 0;
+    assert.equal(await keepTokensFresh(core), false);
+    assert.equal(idp.grants.refresh_token ?? 0, refreshes, 'nothing to do while tokens are fresh');
+    clock += 56 * 60_000;
+    assert.equal(await keepTokensFresh(core), false);
+    // (The test clock moves but the provider's ID-token expiry does not, so the ID token may be
+    // refreshed on its own too: count at least one refresh, then none for the cached access token.)
+    assert.ok((idp.grants.refresh_token ?? 0) > refreshes, 'refreshed before expiry');
+    const afterWarm = idp.grants.refresh_token;
+    await handlers['tokens:copy'](account!.id, 'access', 'raw');
+    assert.equal(idp.grants.refresh_token, afterWarm, 'a copy after warming needs no refresh');
+    await revokeAtIdp(idp, (await core.accounts.vault.getSecrets(account!.id))!.refreshToken);
+    clock += 56 * 60_000;
+    assert.equal(await keepTokensFresh(core), true);
+    assert.equal((await handlers['accounts:list']())[0]!.status, 'signin_required');
+    const before = changes;
+    await assert.rejects(handlers['tokens:copy'](account!.id, 'access', 'raw'), { code: 'REAUTH_REQUIRED' });
+    assert.equal(changes, before + 1, 'the window is told the status changed');
+  });
+
+  it('signs an account in again with its own client', async () => {
+    const [account] = await handlers['accounts:list']();
+    const again = await handlers['accounts:sign-in']({ accountId: account!.id, loginHint: 'hana@example.test' });
+    assert.equal(again.id, account!.id);
+    assert.equal(again.status, 'ready');
+  });
+
+  it('sets the default and removes (revoking) accounts', async () => {
+    browserUser = 'ivan@example.test';
+    const ivan = await handlers['accounts:sign-in']({ loginHint: 'ivan@example.test' });
+    assert.equal(ivan.default, false);
+    const list = await handlers['accounts:set-default'](ivan.id);
+    assert.deepEqual(list.map((a) => [a.email, a.default]), [['hana@example.test', false], ['ivan@example.test', true]]);
+    const rt = (await core.accounts.vault.getSecrets(ivan.id))!.refreshToken;
+    assert.deepEqual(await handlers['accounts:remove'](ivan.id), { revoked: true });
+    assert.equal((await idp.introspect(rt)).active, false);
+    assert.deepEqual((await handlers['accounts:list']()).map((a) => [a.email, a.default]), [['hana@example.test', true]]);
+    await assert.rejects(handlers['tokens:get'](ivan.id), { code: 'ACCOUNT_NOT_FOUND' });
+  });
+
+  it('rolls settings back when applying them fails', async () => {
+    const settings = new SettingsStore(core.home);
+    await settings.load();
+    const h = createHandlers({
+      core, settings, clipboard: new ClipboardGuard(clipboard, () => 0), openExternal: async () => undefined, onChange: () => undefined,
+      onSettingsChange: (s) => {
+        if (s.globalShortcut === 'Alt+X') throw Object.assign(new Error('taken'), { code: 'SHORTCUT_UNAVAILABLE' });
+      },
+    });
+    await h['settings:set']({ globalShortcut: 'Alt+Y' });
+    await assert.rejects(h['settings:set']({ globalShortcut: 'Alt+X' }), /taken/);
+    assert.equal((await h['settings:get']()).globalShortcut, 'Alt+Y');
+    assert.equal((await new SettingsStore(core.home).load()).globalShortcut, 'Alt+Y');
+  });
+});

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ClipboardGuard } from '../electron/core/clipboard-guard.js';
+import { SettingsStore, validateSettings } from '../electron/core/settings-store.js';
+import { formatToken } from '../electron/core/token-forms.js';
+import { decodeJwt } from '../electron/core/jwt-decode.js';
+import { RecordingClipboard } from './support/renderer-harness.js';
+
+function fakeTimers() {
+  const pending = new Map<number, () => void>();
+  let next = 1;
+  return {
+    timers: { setTimeout: (fn: () => void) => (pending.set(next, fn), next++), clearTimeout: (h: unknown) => void pending.delete(h as number) },
+    fire() {
+      const fns = [...pending.values()];
+      pending.clear();
+      fns.forEach((fn) => fn());
+    },
+    get count() {
+      return pending.size;
+    },
+  };
+}
+
+describe('clipboard auto-clear', () => {
+  it('clears only what it put there, after the configured delay', () => {
+    const clip = new RecordingClipboard();
+    const t = fakeTimers();
+    const guard = new ClipboardGuard(clip, () => 30, t.timers);
+    guard.copy('token-1');
+    assert.equal(clip.text, 'token-1');
+    t.fire();
+    assert.equal(clip.text, '', 'cleared');
+    guard.copy('token-2');
+    clip.text = 'something the user copied';
+    t.fire();
+    assert.equal(clip.text, 'something the user copied', 'never wipes the user\'s own copy');
+  });
+
+  it('keeps one timer per latest copy, and none when off', () => {
+    const clip = new RecordingClipboard();
+    const t = fakeTimers();
+    let seconds = 10;
+    const guard = new ClipboardGuard(clip, () => seconds, t.timers);
+    guard.copy('a');
+    guard.copy('b');
+    assert.equal(t.count, 1);
+    seconds = 0;
+    guard.copy('c');
+    assert.equal(t.count, 0);
+    t.fire();
+    assert.equal(clip.text, 'c');
+  });
+});
+
+describe('settings', () => {
+  const dirs: string[] = [];
+  after(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+  it('validates every field', () => {
+    assert.deepEqual(validateSettings({ clipboardClearSeconds: 45, globalShortcut: 'CommandOrControl+Shift+T' }), { clipboardClearSeconds: 45, globalShortcut: 'CommandOrControl+Shift+T' });
+    assert.deepEqual(validateSettings({ globalShortcut: '' }), { globalShortcut: '' });
+    for (const bad of [null, [], 'x', { clipboardClearSeconds: -1 }, { clipboardClearSeconds: 1.5 }, { clipboardClearSeconds: 4000 }, { clipboardClearSeconds: '5' }, { globalShortcut: 'T' }, { globalShortcut: 'Ctrl+' }, { globalShortcut: 5 }, { other: 1 }]) {
+      assert.throws(() => validateSettings(bad), { code: 'SETTINGS_INVALID' }, JSON.stringify(bad));
+    }
+  });
+
+  it('persists settings and moves a damaged file aside instead of overwriting it', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'tokentray-settings-'));
+    dirs.push(home);
+    const store = new SettingsStore(home);
+    assert.deepEqual(await store.load(), { clipboardClearSeconds: 0, globalShortcut: '' });
+    await store.update({ clipboardClearSeconds: 20 });
+    assert.deepEqual(await new SettingsStore(home).load(), { clipboardClearSeconds: 20, globalShortcut: '' });
+    await writeFile(store.path, '{broken');
+    const again = new SettingsStore(home);
+    assert.deepEqual(await again.load(), { clipboardClearSeconds: 0, globalShortcut: '' });
+    await again.update({ globalShortcut: 'Alt+F5' });
+    assert.equal(await readFile(`${store.path}.damaged`, 'utf8'), '{broken');
+    assert.deepEqual((await readdir(home)).sort(), ['settings.json', 'settings.json.damaged']);
+  });
+});
+
+describe('token forms and JWT display', () => {
+  it('formats raw, header and curl', () => {
+    assert.equal(formatToken('T', 'raw', 'access', 'google'), 'T');
+    assert.equal(formatToken('T', 'header', 'id', 'oidc'), 'Authorization: Bearer T');
+    assert.equal(formatToken('T', 'curl', 'access', 'google'), 'curl -H "Authorization: Bearer T" https://openidconnect.googleapis.com/v1/userinfo');
+    assert.equal(formatToken('T', 'curl', 'id', 'google'), 'curl -H "Authorization: Bearer T" https://YOUR-SERVICE-URL');
+  });
+
+  it('decodes a JWT for display and refuses what is not one', () => {
+    const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    assert.deepEqual(decodeJwt(`${enc({ alg: 'RS256' })}.${enc({ sub: 'x' })}.sig`), { header: { alg: 'RS256' }, claims: { sub: 'x' } });
+    for (const bad of ['', 'a.b', 'a.b.c', `${enc({})}.${enc([] as unknown as object).slice(0, 1)}.x`, `${Buffer.from('"s"').toString('base64url')}.${enc({})}.x`]) assert.equal(decodeJwt(bad), null, bad);
+  });
+});

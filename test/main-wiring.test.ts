@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { register } from 'node:module';
+import { after, before, describe, it } from 'node:test';
+import { ADD_ACCOUNT_EVENT, INVOKE_CHANNELS } from '../electron/core/ipc-contract.js';
+import { appDataDir } from '../electron/core/paths.js';
+import { APP_ENTRY, CONTENT_SECURITY_POLICY } from '../electron/core/window-policy.js';
+import { makeSandbox, type Sandbox } from './support/sandbox.js';
+
+type Stub = typeof import('./support/electron-stub/electron.js');
+
+/**
+ * The main-process glue, run in Node with a stand-in for the `electron` module: checks how it
+ * wires Electron (window options, IPC, protocol, permissions, navigation, tray), as far as that can
+ * be seen without Electron's binary.
+ */
+describe('main-process glue, wired to a stand-in electron module', () => {
+  let stub: Stub;
+  let sandbox: Sandbox;
+
+  before(async () => {
+    sandbox = await makeSandbox();
+    Object.assign(process.env, { TOKENTRAY_HOME: sandbox.env.TOKENTRAY_HOME, TOKENTRAY_KEYCHAIN_SERVICE: sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE });
+    register('./support/electron-stub/hooks.js', import.meta.url);
+    stub = (await import('electron')) as unknown as Stub;
+    await import('../electron/main/main.js');
+  });
+  after(async () => {
+    await sandbox.cleanup();
+  });
+
+  const win = () => stub.recorded.windows[0]!;
+  const event = (sender: unknown, frameUrl: string, parent: unknown = null) => ({ sender, senderFrame: { url: frameUrl, parent } });
+
+  it('uses the CLI\'s app-data folder and a single instance', () => {
+    assert.equal(stub.recorded.paths.userData, appDataDir());
+    assert.equal(stub.recorded.paths.userData, sandbox.home);
+    assert.equal(stub.recorded.singleInstanceLock, 1);
+    assert.deepEqual(stub.recorded.names, ['TokenTray']);
+  });
+
+  it('opens one hardened window on our own content', () => {
+    assert.equal(stub.recorded.windows.length, 1);
+    const prefs = win().options.webPreferences as Record<string, unknown>;
+    assert.equal(prefs.contextIsolation, true);
+    assert.equal(prefs.sandbox, true);
+    assert.equal(prefs.nodeIntegration, false);
+    assert.equal(prefs.webSecurity, true);
+    assert.equal(prefs.webviewTag, false);
+    assert.ok(existsSync(prefs.preload as string), `the preload exists: ${String(prefs.preload)}`);
+    assert.equal(win().url, APP_ENTRY);
+    assert.deepEqual(stub.recorded.privilegedSchemes, [{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } }]);
+  });
+
+  it('serves the renderer on app:// with the CSP header, and nothing outside it', async () => {
+    const handle = stub.recorded.protocolHandlers.app!;
+    const ok = await handle(new Request('app://tokentray/index.html'));
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('content-security-policy'), CONTENT_SECURITY_POLICY);
+    assert.match(await ok.text(), /<title>TokenTray<\/title>/);
+    for (const bad of ['app://tokentray/../../package.json', 'app://tokentray/%2e%2e/%2e%2e/package.json', 'app://other/index.html', 'app://tokentray/missing.js']) {
+      assert.equal((await handle(new Request(bad))).status, 404, bad);
+    }
+  });
+
+  it('denies permissions, navigation away and new windows', () => {
+    let granted: boolean | undefined;
+    stub.recorded.permissionRequest!({}, 'media', (ok) => (granted = ok));
+    assert.equal(granted, false);
+    assert.equal(stub.recorded.permissionCheck!(), false);
+    const contents = win().webContents;
+    const navigate = (url: string) => {
+      let prevented = false;
+      contents.emit('will-navigate', { preventDefault: () => (prevented = true) }, url);
+      return prevented;
+    };
+    assert.equal(navigate('https://evil.example/'), true);
+    assert.equal(navigate('app://tokentray/other.html'), true);
+    assert.equal(navigate(APP_ENTRY), false);
+    assert.deepEqual(contents.windowOpenHandler!({ url: 'https://evil.example/' }), { action: 'deny' });
+  });
+
+  it('registers every IPC channel and checks the sender first', async () => {
+    assert.deepEqual(Object.keys(stub.recorded.ipcHandlers).sort(), [...INVOKE_CHANNELS].sort());
+    const list = stub.recorded.ipcHandlers['accounts:list']!;
+    assert.deepEqual(await list(event(win().webContents, APP_ENTRY)), { ok: true, value: [] });
+    const untrusted = { ok: false, code: 'UNTRUSTED_SENDER', message: 'Refused a request that did not come from the TokenTray window.' };
+    assert.deepEqual(await list(event(new stub.WebContents(), APP_ENTRY)), untrusted, 'another web contents');
+    assert.deepEqual(await list(event(win().webContents, 'https://evil.example/')), untrusted, 'foreign content in our window');
+    assert.deepEqual(await list(event(win().webContents, APP_ENTRY, {})), untrusted, 'a subframe');
+    const badArgs = (await stub.recorded.ipcHandlers['tokens:copy']!(event(win().webContents, APP_ENTRY), 'x', 'refresh', 'raw')) as { code: string };
+    assert.equal(badArgs.code, 'INVALID_ARGUMENT');
+  });
+
+  it('builds the tray menu and acts on it', async () => {
+    const tray = stub.recorded.trays[0]!;
+    assert.equal(tray.tooltip, 'TokenTray');
+    for (let i = 0; i < 50 && !tray.menu; i++) await new Promise((r) => setTimeout(r, 10));
+    const menu = tray.menu as Array<{ label?: string; click?: () => void }>;
+    assert.deepEqual(menu.map((m) => m.label ?? '---'), ['No accounts yet', '---', 'Add account…', 'Open TokenTray', '---', 'Quit TokenTray']);
+    menu.find((m) => m.label === 'Add account…')!.click!();
+    assert.equal(win().webContents.sent.at(-1), ADD_ACCOUNT_EVENT);
+  });
+
+  it('hides the window on close and quits only from the tray', async () => {
+    assert.equal(win().tryClose(), false, 'closing hides to the tray');
+    assert.equal(stub.recorded.quit, 0);
+    const menu = stub.recorded.trays[0]!.menu as Array<{ label?: string; click?: () => void }>;
+    menu.find((m) => m.label === 'Quit TokenTray')!.click!();
+    assert.equal(stub.recorded.quit, 1);
+    assert.equal(win().tryClose(), true, 'after Quit the window really closes');
+  });
+});

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AccountSummary } from '../electron/core/ipc-contract.js';
+import { buildTrayMenu, type TrayItem } from '../electron/core/tray-menu.js';
+
+const account = (id: string, email: string, extra: Partial<AccountSummary> = {}): AccountSummary => ({
+  id, email, subject: `sub-${id}`, issuer: 'https://accounts.google.com', flavor: 'google', scopes: ['openid'], default: false, status: 'ready', ...extra,
+});
+
+const labels = (items: TrayItem[]) => items.map((i) => (i.type === 'separator' ? '---' : i.type === 'label' ? `[${i.label}]` : i.label));
+
+describe('tray menu', () => {
+  it('lists the default account first, each with its copy actions, then the app entries', () => {
+    const items = buildTrayMenu({ accounts: [account('a', 'a@x.com'), account('b', 'b@x.com', { default: true })], signingIn: false });
+    assert.deepEqual(labels(items), [
+      '[b@x.com (default)]', 'Copy access token', 'Copy ID token', 'Copy Authorization header', '---',
+      '[a@x.com]', 'Copy access token', 'Copy ID token', 'Copy Authorization header', '---',
+      'Add account…', 'Open TokenTray', '---', 'Quit TokenTray',
+    ]);
+    const actions = items.flatMap((i) => (i.type === 'action' ? [i.action] : []));
+    assert.deepEqual(actions.slice(0, 3), [
+      { kind: 'copy', accountId: 'b', token: 'access', form: 'raw' },
+      { kind: 'copy', accountId: 'b', token: 'id', form: 'raw' },
+      { kind: 'copy', accountId: 'b', token: 'access', form: 'header' },
+    ]);
+    assert.deepEqual(actions.slice(-3), [{ kind: 'add-account' }, { kind: 'open' }, { kind: 'quit' }]);
+  });
+
+  it('marks accounts that need sign-in and offers only that', () => {
+    const items = buildTrayMenu({ accounts: [account('a', 'a@x.com', { default: true, status: 'signin_required' })], signingIn: false });
+    assert.deepEqual(labels(items).slice(0, 3), ['[a@x.com: sign in again]', 'Sign in again…', '---']);
+    assert.deepEqual(items[1], { type: 'action', label: 'Sign in again…', action: { kind: 'sign-in-again', accountId: 'a' } });
+  });
+
+  it('uses the subject when there is no email, and says when there are no accounts', () => {
+    assert.equal(labels(buildTrayMenu({ accounts: [account('a', 'x', { email: null, default: true })], signingIn: false }))[0], '[sub-a (default)]');
+    assert.deepEqual(labels(buildTrayMenu({ accounts: [], signingIn: false })).slice(0, 3), ['[No accounts yet]', '---', 'Add account…']);
+  });
+
+  it('disables Add account while a sign-in waits', () => {
+    const add = buildTrayMenu({ accounts: [], signingIn: true }).find((i) => i.type === 'action' && i.action.kind === 'add-account');
+    assert.deepEqual(add, { type: 'action', label: 'Signing in… (finish in your browser)', action: { kind: 'add-account' }, enabled: false });
+  });
+});
