@@ -110,8 +110,10 @@ describe('window policy (Electron security checklist)', () => {
     assert.equal(resolveAppFile('/r', 'app://tokentray/index.html'), '/r/index.html');
     assert.equal(resolveAppFile('/r', 'app://tokentray/'), '/r/index.html');
     assert.equal(resolveAppFile('/r', 'app://tokentray/assets/a.js'), '/r/assets/a.js');
-    assert.equal(resolveAppFile('/r', 'app://tokentray/../x'), '/r/x', 'URL parsing already removes literal dot segments');
-    for (const bad of ['app://tokentray/%2e%2e/x', 'app://tokentray/a/%2e%2e/%2e%2e/x', 'app://other/index.html', 'https://tokentray/index.html', 'app://tokentray/%00', 'app://tokentray/%E0%A4%A']) {
+    // URL parsing already removes dot segments, plain or percent-encoded; encoded slashes are the way out.
+    assert.equal(resolveAppFile('/r', 'app://tokentray/../x'), '/r/x');
+    assert.equal(resolveAppFile('/r', 'app://tokentray/%2e%2e/x'), '/r/x');
+    for (const bad of ['app://tokentray/%2F..%2F..%2Fetc%2Fpasswd', 'app://tokentray/a/..%2F..%2F..%2Fx', 'app://other/index.html', 'https://tokentray/index.html', 'app://tokentray/%00', 'app://tokentray/%E0%A4%A']) {
       assert.equal(resolveAppFile('/r', bad), null, bad);
     }
   });
