@@ -23,7 +23,10 @@ describe('main-process glue, wired to a stand-in electron module', () => {
     Object.assign(process.env, { TOKENTRAY_HOME: sandbox.env.TOKENTRAY_HOME, TOKENTRAY_KEYCHAIN_SERVICE: sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE });
     register('./support/electron-stub/hooks.js', import.meta.url);
     stub = (await import('electron')) as unknown as Stub;
-    await import('../electron/main/main.js');
+    const main = await import('../electron/main/main.js');
+    // Pre-ready work must happen while the entry module evaluates (Electron's ESM caveat).
+    assert.equal(stub.recorded.privilegedSchemes.length, 1);
+    await main.started;
   });
   after(async () => {
     await sandbox.cleanup();

@@ -107,4 +107,9 @@ export async function main(): Promise<void> {
   window.show();
 }
 
-await main();
+// Not awaited: Electron emits `ready` only after the entry module has finished evaluating, so a
+// top-level await on whenReady would hang. main() does its pre-ready work synchronously.
+export const started = main().catch((err: unknown) => {
+  console.error(`TokenTray could not start: ${err instanceof Error ? err.message : String(err)}`);
+  app.exit(1);
+});
