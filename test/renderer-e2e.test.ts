@@ -6,10 +6,10 @@ import { createHandlers, type AppHandlers } from '../electron/core/app-handlers.
 import { ClipboardGuard } from '../electron/core/clipboard-guard.js';
 import type { Core } from '../electron/core/core.js';
 import { SettingsStore } from '../electron/core/settings-store.js';
-import { launchChromium } from './support/chromium.js';
+import { launchChromium, signInWithChromium } from './support/chromium.js';
 import { decodeJwtPayload } from './support/flows.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
-import { completeProviderLogin, openApp, RecordingClipboard, serveRenderer, type AppPage } from './support/renderer-harness.js';
+import { openApp, RecordingClipboard, serveRenderer, type AppPage } from './support/renderer-harness.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
 
 const SHOTS = 'test-results';
@@ -39,7 +39,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
       clipboard: new ClipboardGuard(clipboard, () => settings.get().clipboardClearSeconds),
       async openExternal(url) {
         // The system browser: here a new tab of the same Chromium, driven like a user.
-        void completeProviderLogin(browser, url, nextUser, { cancel: cancelNext }).then((text) => loginPages.push(text));
+        void signInWithChromium(browser, url, nextUser, { cancel: cancelNext }).then((page) => loginPages.push(page.text));
       },
       onChange: () => void app?.emit('accounts:changed'),
     });

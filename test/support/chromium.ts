@@ -10,19 +10,27 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Plays a user in the browser: oidc-provider's login form, then its consent form. */
-export async function signInWithChromium(browser: Browser, authorizationUrl: string, user: string): Promise<{ url: string; text: string }> {
+/**
+ * Plays a user in the browser: oidc-provider's login form, then its consent form (or its Cancel
+ * link). A fresh context each time, like a private window, so each sign-in may be another person.
+ */
+export async function signInWithChromium(browser: Browser, authorizationUrl: string, user: string, options: { cancel?: boolean } = {}): Promise<{ url: string; text: string }> {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
     // oidc-provider's pages pull fonts from the internet; nothing leaves this machine.
     await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
     await page.goto(authorizationUrl);
-    await page.fill('input[name="login"]', user);
-    await page.fill('input[name="password"]', 'any-password');
-    await page.click('button[type="submit"]');
-    await page.waitForSelector('input[name="prompt"][value="consent"]', { state: 'attached' });
-    await page.click('button[type="submit"]');
+    if (options.cancel) {
+      await page.click('text=[ Cancel ]');
+    } else {
+      await page.fill('input[name="login"]', user);
+      await page.fill('input[name="password"]', 'any-password');
+      await page.click('button[type="submit"]');
+      await page.waitForSelector('input[name="prompt"][value="consent"]', { state: 'attached' });
+      await page.click('button[type="submit"]');
+    }
     await page.waitForSelector('h1');
     return { url: page.url(), text: await page.innerText('body') };
   } finally {

@@ -85,30 +85,3 @@ export async function openApp(browser: Browser, origin: string, handlers: Handle
     emit: (event) => page.evaluate((e) => (globalThis as unknown as { __tokentrayEmit(e: string): void }).__tokentrayEmit(e), event),
   };
 }
-
-/**
- * The user's part of the sign-in, in the same Chromium: oidc-provider's login and consent pages.
- * A fresh context each time, like a private window, so each sign-in may be another person.
- */
-export async function completeProviderLogin(browser: Browser, url: string, user: string, options: { cancel?: boolean } = {}): Promise<string> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  try {
-    await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
-    await page.goto(url);
-    if (options.cancel) {
-      await page.click('text=[ Cancel ]');
-    } else {
-      await page.fill('input[name="login"]', user);
-      await page.fill('input[name="password"]', 'any-password');
-      await page.click('button[type="submit"]');
-      await page.waitForSelector('input[name="prompt"][value="consent"]', { state: 'attached' });
-      await page.click('button[type="submit"]');
-    }
-    await page.waitForSelector('h1');
-    return await page.innerText('body');
-  } finally {
-    await context.close();
-  }
-}
