@@ -4,7 +4,7 @@ import type { AccountSummary } from '../electron/core/ipc-contract.js';
 import { buildTrayMenu, type TrayItem } from '../electron/core/tray-menu.js';
 
 const account = (id: string, email: string, extra: Partial<AccountSummary> = {}): AccountSummary => ({
-  id, email, subject: `sub-${id}`, issuer: 'https://accounts.google.com', flavor: 'google', scopes: ['openid'], default: false, status: 'ready', ...extra,
+  id, kind: 'user', email, subject: `sub-${id}`, issuer: 'https://accounts.google.com', flavor: 'google', scopes: ['openid'], default: false, status: 'ready', impersonate: [], ...extra,
 });
 
 const labels = (items: TrayItem[]) => items.map((i) => (i.type === 'separator' ? '---' : i.type === 'label' ? `[${i.label}]` : i.label));

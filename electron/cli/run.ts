@@ -9,8 +9,12 @@ usage: tokentray COMMAND [options]
   login                  sign in an account in the browser (authorization code + PKCE)
   accounts [--json]      list signed-in accounts; * marks the default
   use ACCOUNT            make ACCOUNT (email or id) the default
+  import-service-account FILE   add a service account from its JSON key (key kept in the keychain)
   print-access-token     print a fresh access token      [--account A] [--scopes S1,S2]
-  print-identity-token   print the account's ID token    [--account A]
+                         [--impersonate-service-account SA[,DELEGATE…]] [--self-signed-jwt --audience URL]
+  print-identity-token   print an ID token               [--account A] [--audiences AUD] [--include-email]
+                         [--impersonate-service-account SA[,DELEGATE…]]
+  info                   who the access token belongs to, its scopes and expiry   [--account A] [--json]
   logout ACCOUNT         revoke the account's grant and forget it   [--no-revoke]
 
 Run \`tokentray COMMAND --help\` for a command's options.
@@ -25,6 +29,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'print-access-token': async () => (await import('./commands/print-tokens.js')).printAccessToken,
   'print-identity-token': async () => (await import('./commands/print-tokens.js')).printIdentityToken,
   logout: async () => (await import('./commands/logout.js')).logout,
+  'import-service-account': async () => (await import('./commands/import-service-account.js')).importServiceAccountCommand,
+  info: async () => (await import('./commands/info.js')).info,
 };
 
 export interface RunOptions {

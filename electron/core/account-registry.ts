@@ -9,6 +9,8 @@ export type AccountStatus = 'ready' | 'signin_required';
 /** Non-secret metadata of one signed-in account. Secrets live in the keychain only. */
 export interface AccountRecord {
   id: string;
+  /** Absent in records written before service accounts existed: a user account. */
+  kind?: 'user' | 'service_account';
   subject: string;
   email?: string;
   issuer: string;
@@ -18,6 +20,11 @@ export interface AccountRecord {
   status: AccountStatus;
   /** Why the account needs a new sign-in, in words for the user. */
   statusReason?: string;
+  /** Service accounts: the key's project and key id (the key itself is in the keychain). */
+  projectId?: string;
+  privateKeyId?: string;
+  /** The account's impersonation target: service account first, then its delegation chain. */
+  impersonate?: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -40,7 +47,9 @@ function isRecord(v: unknown): v is AccountRecord {
     (r.flavor === 'google' || r.flavor === 'oidc') && typeof r.clientId === 'string' &&
     Array.isArray(r.scopes) && r.scopes.every((s) => typeof s === 'string') &&
     (r.status === 'ready' || r.status === 'signin_required') &&
-    (r.email === undefined || typeof r.email === 'string')
+    (r.email === undefined || typeof r.email === 'string') &&
+    (r.kind === undefined || r.kind === 'user' || r.kind === 'service_account') &&
+    (r.impersonate === undefined || (Array.isArray(r.impersonate) && r.impersonate.every((s) => typeof s === 'string')))
   );
 }
 

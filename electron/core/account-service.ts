@@ -54,6 +54,7 @@ export class AccountService {
     const def = defaultOf(data);
     return data.accounts.map((a) => ({
       id: a.id,
+      kind: a.kind ?? 'user',
       email: a.email ?? null,
       subject: a.subject,
       issuer: a.issuer,
@@ -62,6 +63,8 @@ export class AccountService {
       default: a.id === def,
       status: a.status,
       ...(a.statusReason ? { statusReason: a.statusReason } : {}),
+      impersonate: [...(a.impersonate ?? [])],
+      ...(a.projectId ? { projectId: a.projectId } : {}),
     }));
   }
 
@@ -97,6 +100,7 @@ export class AccountService {
     await this.vault.setSecrets(id, client.clientSecret ? { refreshToken: result.refreshToken, clientSecret: client.clientSecret } : { refreshToken: result.refreshToken });
     await this.vault.setTokenCache(id, {
       access: { '': { token: result.accessToken, expiresAt: result.accessTokenExpiresAt } },
+      ids: {},
       ...(result.idToken && result.idTokenExpiresAt ? { id: { token: result.idToken, expiresAt: result.idTokenExpiresAt } } : {}),
     });
     const now = new Date().toISOString();
@@ -111,6 +115,7 @@ export class AccountService {
         clientId: client.clientId,
         scopes: result.grantedScopes,
         status: 'ready',
+        ...(existing?.impersonate ? { impersonate: existing.impersonate } : {}),
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
       };

@@ -24,6 +24,6 @@ export function createCore(options: CoreOptions = {}): Core {
   const home = appDataDir(env);
   const vault = new CredentialVault(options.store ?? new KeytarSecretStore(keychainService(env)));
   const accounts = new AccountService(new AccountRegistry(home), vault);
-  const tokens = new TokenService(accounts, options.now ? { now: options.now } : {});
+  const tokens = new TokenService(accounts, { env, ...(options.now ? { now: options.now } : {}) });
   return { home, accounts, tokens };
 }

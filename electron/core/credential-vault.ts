@@ -18,12 +18,26 @@ export interface CachedToken {
  * process can reuse a valid token without a network round trip.
  */
 export interface TokenCache {
-  /** Access tokens by scope key ('' = the account's whole grant). */
+  /** Access tokens by key ('' = the account's whole grant; else scopes, impersonation…). */
   access: Record<string, CachedToken>;
+  /** The account's own ID token (audience: the OAuth client id). */
   id?: CachedToken;
+  /** ID tokens for other audiences, by key. */
+  ids: Record<string, CachedToken>;
+}
+
+/** What the keychain holds of a service account: its key (the private key is the secret). */
+export interface StoredServiceAccountKey {
+  clientEmail: string;
+  clientId: string;
+  privateKey: string;
+  privateKeyId: string;
+  projectId?: string;
+  tokenUri: string;
 }
 
 const secretsKey = (accountId: string) => `account:${accountId}`;
+const saKey = (accountId: string) => `sa-key:${accountId}`;
 const cacheKey = (accountId: string) => `tokens:${accountId}`;
 
 function parseJson(text: string): unknown {
@@ -65,9 +79,11 @@ export class CredentialVault {
   async getTokenCache(accountId: string): Promise<TokenCache> {
     const text = await this.store.get(cacheKey(accountId));
     const doc = text === undefined ? undefined : (parseJson(text) as Partial<TokenCache> | undefined);
-    const cache: TokenCache = { access: {} };
-    if (doc && typeof doc.access === 'object' && doc.access !== null) {
-      for (const [key, value] of Object.entries(doc.access)) if (isCachedToken(value)) cache.access[key] = value;
+    const cache: TokenCache = { access: {}, ids: {} };
+    for (const bucket of ['access', 'ids'] as const) {
+      const entries = doc?.[bucket];
+      if (typeof entries !== 'object' || entries === null) continue;
+      for (const [key, value] of Object.entries(entries)) if (isCachedToken(value)) cache[bucket][key] = value;
     }
     if (doc && isCachedToken(doc.id)) cache.id = doc.id;
     return cache;
@@ -77,8 +93,23 @@ export class CredentialVault {
     return this.store.set(cacheKey(accountId), JSON.stringify(cache));
   }
 
+  async getServiceAccountKey(accountId: string): Promise<StoredServiceAccountKey | undefined> {
+    const text = await this.store.get(saKey(accountId));
+    if (text === undefined) return undefined;
+    const doc = parseJson(text) as Partial<StoredServiceAccountKey> | undefined;
+    if (!doc || typeof doc.privateKey !== 'string' || typeof doc.clientEmail !== 'string' || typeof doc.tokenUri !== 'string' || typeof doc.privateKeyId !== 'string') {
+      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain entry of service account ${accountId} is damaged. Import its key again with \`tokentray import-service-account\`.`);
+    }
+    return doc as StoredServiceAccountKey;
+  }
+
+  setServiceAccountKey(accountId: string, key: StoredServiceAccountKey): Promise<void> {
+    return this.store.set(saKey(accountId), JSON.stringify(key));
+  }
+
   async forget(accountId: string): Promise<void> {
     await this.store.delete(cacheKey(accountId));
     await this.store.delete(secretsKey(accountId));
+    await this.store.delete(saKey(accountId));
   }
 }

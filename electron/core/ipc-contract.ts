@@ -10,6 +10,7 @@ export type AccountStatus = 'ready' | 'signin_required';
 
 export interface AccountSummary {
   id: string;
+  kind: 'user' | 'service_account';
   email: string | null;
   subject: string;
   issuer: string;
@@ -18,6 +19,9 @@ export interface AccountSummary {
   default: boolean;
   status: AccountStatus;
   statusReason?: string;
+  /** Impersonation target (service account first, then delegates); empty when none. */
+  impersonate: string[];
+  projectId?: string;
 }
 
 export type TokenKind = 'access' | 'id';

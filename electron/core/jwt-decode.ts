@@ -10,3 +10,9 @@ export function decodeJwt(jwt: string): { header: Record<string, unknown>; claim
     return null;
   }
 }
+
+/** A JWT's `exp` in epoch milliseconds, if it has one. */
+export function jwtExpiry(jwt: string): number | undefined {
+  const exp = decodeJwt(jwt)?.claims.exp;
+  return typeof exp === 'number' ? exp * 1000 : undefined;
+}

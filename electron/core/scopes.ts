@@ -1,6 +1,7 @@
 import type { Flavor } from './provider-profile.js';
 
 const GOOGLE_SCOPE_PREFIX = 'https://www.googleapis.com/auth/';
+export const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 /** Scopes Google keeps short; everything else it names by URL. */
 const GOOGLE_SHORT_SCOPES = new Set(['openid', 'email', 'profile']);
 

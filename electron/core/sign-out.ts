@@ -15,7 +15,8 @@ export interface SignOutResult {
  */
 export async function signOut(accounts: AccountService, account: AccountRecord, options: { revoke?: boolean } = {}): Promise<SignOutResult> {
   let revoked = false;
-  if (options.revoke !== false) {
+  // A service-account key is not an OAuth grant: forgetting it here is all a sign-out can do.
+  if (options.revoke !== false && account.kind !== 'service_account') {
     let secrets: Awaited<ReturnType<AccountService['clientOf']>> | undefined;
     try {
       secrets = await accounts.clientOf(account);

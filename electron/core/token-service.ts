@@ -1,9 +1,15 @@
 import type { AccountRecord } from './account-registry.js';
 import { displayName, type AccountService } from './account-service.js';
-import type { CachedToken, TokenCache } from './credential-vault.js';
+import type { CachedToken, StoredServiceAccountKey, TokenCache } from './credential-vault.js';
 import { TokenTrayError } from './errors.js';
+import type { ImpersonationChain } from './impersonation.js';
 import type { ProviderProfile } from './provider-profile.js';
-import { normalizeScopes, scopeKey } from './scopes.js';
+import { CLOUD_PLATFORM, normalizeScopes, scopeKey } from './scopes.js';
+
+// Loaded on first use, like openid-client: a warm cached call needs none of them (jose among them).
+const serviceAccounts = () => import('./service-account.js');
+const iam = () => import('./impersonation.js');
+const chainKey = (chain: ImpersonationChain) => [chain.target, ...chain.delegates].join(',');
 
 /** A token is handed out only if it stays valid at least this long; gcloud and Google's libraries do alike. */
 export const EXPIRY_MARGIN_MS = 5 * 60_000;
@@ -16,6 +22,16 @@ export interface IssuedToken {
 
 export interface TokenServiceOptions {
   now?: () => number;
+  /** Where TOKENTRAY_GOOGLE_* endpoint overrides are read. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface IdTokenOptions {
+  /** An audience other than the OAuth client id (service accounts and impersonation only). */
+  audience?: string;
+  /** generateIdToken's includeEmail. */
+  includeEmail?: boolean;
+  impersonate?: ImpersonationChain;
 }
 
 function reauthReason(account: AccountRecord, description: string | undefined): string {
@@ -38,13 +54,17 @@ function reauthReason(account: AccountRecord, description: string | undefined): 
  */
 export class TokenService {
   private readonly inflight = new Map<string, Promise<TokenCache>>();
+  private readonly mints = new Map<string, Promise<CachedToken>>();
+  private readonly cacheWrites = new Map<string, Promise<unknown>>();
   private readonly now: () => number;
+  private readonly env: Readonly<Record<string, string | undefined>>;
 
   constructor(
     private readonly accounts: AccountService,
     options: TokenServiceOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.env = options.env ?? process.env;
   }
 
   private fresh(token: CachedToken | undefined): token is CachedToken {
@@ -57,10 +77,24 @@ export class TokenService {
     }
   }
 
-  /** An access token for the account's whole grant, or for a subset of its scopes. */
-  async getAccessToken(account: AccountRecord, scopes?: readonly string[]): Promise<IssuedToken> {
+  /**
+   * An access token: for the account's whole grant or a subset of its scopes; of a service account
+   * (JWT-bearer grant); or, with `impersonate`, of another service account (IAM Credentials).
+   */
+  async getAccessToken(account: AccountRecord, scopes?: readonly string[], options: { impersonate?: ImpersonationChain } = {}): Promise<IssuedToken> {
     this.assertReady(account);
     const wanted = scopes && scopes.length > 0 ? normalizeScopes(scopes, account.flavor) : undefined;
+    if (options.impersonate) {
+      const chain = options.impersonate;
+      const target = wanted ?? [CLOUD_PLATFORM];
+      return this.cached(account, 'access', `imp:${chainKey(chain)}|${scopeKey(target)}`, async () =>
+        (await iam()).generateAccessToken(await this.iamBase(), await this.iamSourceToken(account), chain, target),
+      );
+    }
+    if (account.kind === 'service_account') {
+      const target = wanted ?? account.scopes;
+      return this.cached(account, 'access', `sa:${scopeKey(target)}`, async () => (await serviceAccounts()).jwtBearerGrant(await this.serviceAccountKey(account), { scopes: target }, this.now()));
+    }
     const key = wanted ? scopeKey(wanted) : '';
     const cached = (await this.accounts.vault.getTokenCache(account.id)).access[key];
     if (this.fresh(cached)) return cached;
@@ -68,9 +102,32 @@ export class TokenService {
     return cache.access[key]!;
   }
 
-  /** The ID token of the account's latest token response (audience: the OAuth client id). */
-  async getIdToken(account: AccountRecord): Promise<IssuedToken> {
+  /**
+   * An ID token. Without options: the one of the account's latest token response (audience: the
+   * OAuth client id). For another audience: a service account's own (JWT-bearer with
+   * target_audience), or an impersonated one's (generateIdToken). Google issues a user's ID tokens
+   * only for the client id, so a user account with an audience and no impersonation is refused.
+   */
+  async getIdToken(account: AccountRecord, options: IdTokenOptions = {}): Promise<IssuedToken> {
     this.assertReady(account);
+    const { audience, includeEmail = false, impersonate } = options;
+    if (impersonate) {
+      if (!audience) throw new TokenTrayError('AUDIENCE_REQUIRED', `An ID token of ${impersonate.target} needs an audience: give --audiences with the URL (or client id) of the service that will check it.`);
+      return this.cached(account, 'ids', `imp:${chainKey(impersonate)}|${audience}|${includeEmail}`, async () =>
+        (await iam()).generateIdToken(await this.iamBase(), await this.iamSourceToken(account), impersonate, audience, includeEmail),
+      );
+    }
+    if (account.kind === 'service_account') {
+      if (!audience) throw new TokenTrayError('AUDIENCE_REQUIRED', `A service account's ID token needs an audience: give --audiences with the URL (or client id) of the service that will check it.`);
+      return this.cached(account, 'ids', `sa:${audience}`, async () => (await serviceAccounts()).jwtBearerGrant(await this.serviceAccountKey(account), { targetAudience: audience }, this.now()));
+    }
+    if (audience) {
+      throw new TokenTrayError(
+        'AUDIENCE_NOT_SUPPORTED',
+        `Google issues ID tokens of a user account (${displayName(account)}) only for the OAuth client it signed in with, so TokenTray cannot make one for ${audience}. ` +
+          'Impersonate a service account (--impersonate-service-account SA, which needs roles/iam.serviceAccountTokenCreator on SA), or use a service-account key.',
+      );
+    }
     const cached = (await this.accounts.vault.getTokenCache(account.id)).id;
     if (this.fresh(cached)) return cached;
     const cache = await this.refresh(account, '', undefined);
@@ -81,9 +138,78 @@ export class TokenService {
     return cache.id;
   }
 
+  /** A self-signed JWT access token of a service account for one API (no token endpoint involved). */
+  async getSelfSignedJwt(account: AccountRecord, audience: string): Promise<IssuedToken> {
+    if (account.kind !== 'service_account') {
+      throw new TokenTrayError('NOT_A_SERVICE_ACCOUNT', `${displayName(account)} is a user account: only a service-account key can sign its own JWT. Import one with \`tokentray import-service-account\`.`);
+    }
+    return (await serviceAccounts()).selfSignedJwt(await this.serviceAccountKey(account), audience, this.now());
+  }
+
+  private async iamBase(): Promise<string> {
+    const { googleEndpoint } = await import('./google-http.js');
+    return googleEndpoint(this.env, 'TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL', 'https://iamcredentials.googleapis.com');
+  }
+
+  /** The caller's token for IAM Credentials: it must carry the cloud-platform scope. */
+  private async iamSourceToken(account: AccountRecord): Promise<string> {
+    if (account.kind === 'service_account') return (await this.getAccessToken(account, [CLOUD_PLATFORM])).token;
+    if (account.flavor !== 'google') {
+      throw new TokenTrayError('IMPERSONATION_FAILED', `${displayName(account)} is not a Google account (${account.issuer}); only Google accounts can impersonate service accounts.`);
+    }
+    if (!account.scopes.includes(CLOUD_PLATFORM)) {
+      throw new TokenTrayError('IMPERSONATION_NEEDS_SCOPE', `Impersonation needs the cloud-platform scope, which ${displayName(account)} did not grant. Sign in again with \`tokentray login --scopes cloud-platform\`.`);
+    }
+    return (await this.getAccessToken(account)).token;
+  }
+
+  private async serviceAccountKey(account: AccountRecord): Promise<StoredServiceAccountKey> {
+    const key = await this.accounts.vault.getServiceAccountKey(account.id);
+    if (!key) throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no key for ${displayName(account)}. Import it again with \`tokentray import-service-account FILE\`.`);
+    return key;
+  }
+
+  /** Read-modify-write of an account's keychain cache, one at a time per account in this process. */
+  private updateCache(accountId: string, fn: (cache: TokenCache) => void): Promise<TokenCache> {
+    const previous = this.cacheWrites.get(accountId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(async () => {
+      const cache = await this.accounts.vault.getTokenCache(accountId);
+      const now = this.now();
+      for (const bucket of [cache.access, cache.ids]) for (const [k, v] of Object.entries(bucket)) if (v.expiresAt <= now) delete bucket[k];
+      fn(cache);
+      await this.accounts.vault.setTokenCache(accountId, cache);
+      return cache;
+    });
+    this.cacheWrites.set(accountId, next);
+    return next;
+  }
+
+  /** A cached token, or one minted once for all concurrent callers and then cached. */
+  private async cached(account: AccountRecord, bucket: 'access' | 'ids', key: string, mint: () => Promise<CachedToken>): Promise<IssuedToken> {
+    const hit = (await this.accounts.vault.getTokenCache(account.id))[bucket][key];
+    if (this.fresh(hit)) return hit;
+    const flightKey = `${account.id}\n${bucket}\n${key}`;
+    let flight = this.mints.get(flightKey);
+    if (!flight) {
+      flight = (async () => {
+        const token = await mint();
+        await this.updateCache(account.id, (cache) => (cache[bucket][key] = token));
+        return token;
+      })().finally(() => this.mints.delete(flightKey));
+      this.mints.set(flightKey, flight);
+    }
+    return flight;
+  }
+
   /** Refreshes now, whatever the cache holds ("refresh now" in the window). */
   async forceRefresh(account: AccountRecord): Promise<void> {
     this.assertReady(account);
+    if (account.kind === 'service_account') {
+      const key = await this.serviceAccountKey(account);
+      const token = await (await serviceAccounts()).jwtBearerGrant(key, { scopes: account.scopes }, this.now());
+      await this.updateCache(account.id, (cache) => (cache.access[`sa:${scopeKey(account.scopes)}`] = token));
+      return;
+    }
     await this.refresh(account, '', undefined);
   }
 
@@ -119,12 +245,11 @@ export class TokenService {
       await this.accounts.vault.setSecrets(account.id, { refreshToken: tokens.refresh_token, ...(client.clientSecret ? { clientSecret: client.clientSecret } : {}) });
     }
     const now = this.now();
-    const cache = await this.accounts.vault.getTokenCache(account.id);
-    for (const [k, v] of Object.entries(cache.access)) if (v.expiresAt <= now) delete cache.access[k];
-    cache.access[key] = { token: tokens.access_token, expiresAt: now + (tokens.expiresIn() ?? 3600) * 1000 };
     const claims = tokens.claims();
-    if (tokens.id_token && claims) cache.id = { token: tokens.id_token, expiresAt: claims.exp * 1000 };
-    await this.accounts.vault.setTokenCache(account.id, cache);
+    const cache = await this.updateCache(account.id, (c) => {
+      c.access[key] = { token: tokens.access_token, expiresAt: now + (tokens.expiresIn() ?? 3600) * 1000 };
+      if (tokens.id_token && claims) c.id = { token: tokens.id_token, expiresAt: claims.exp * 1000 };
+    });
     if (key === '' && tokens.scope) {
       const granted = tokens.scope.split(' ').filter(Boolean);
       if (scopeKey(granted) !== scopeKey(account.scopes)) await this.accounts.updateScopes(account.id, granted);

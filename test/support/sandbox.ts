@@ -48,8 +48,10 @@ export async function makeSandbox(): Promise<Sandbox> {
       for (const account of await core.accounts.list().catch(() => [])) {
         const stored = await core.accounts.vault.getSecrets(account.id).catch(() => undefined);
         const cache = await core.accounts.vault.getTokenCache(account.id).catch(() => undefined);
+        const key = await core.accounts.vault.getServiceAccountKey(account.id).catch(() => undefined);
         if (stored) secrets.push(stored.refreshToken, stored.clientSecret ?? '');
-        if (cache) secrets.push(...Object.values(cache.access).map((t) => t.token), cache.id?.token ?? '');
+        if (key) secrets.push(key.privateKey, ...key.privateKey.split('\n').filter((line) => line.length > 40));
+        if (cache) secrets.push(...Object.values(cache.access).map((t) => t.token), ...Object.values(cache.ids).map((t) => t.token), cache.id?.token ?? '');
         await core.accounts.vault.forget(account.id).catch(() => undefined);
       }
       const hits = await findSecretsOnDisk(sandbox, secrets);

@@ -12,7 +12,11 @@ export async function logout(args: string[], io: CliIo): Promise<number> {
   const core = io.core();
   const account = await core.accounts.resolve(positionals[0]);
   const { revoked } = await signOut(core.accounts, account, { revoke: !values['no-revoke'] });
-  const how = revoked ? 'revoked its grant and forgot it' : values['no-revoke'] ? 'forgot it on this computer (its grant was not revoked)' : `forgot it (${account.issuer} offers no revocation)`;
+  const how =
+    revoked ? 'revoked its grant and forgot it'
+    : account.kind === 'service_account' ? 'forgot its key on this computer (the key itself stays valid until you delete it in the Cloud Console)'
+    : values['no-revoke'] ? 'forgot it on this computer (its grant was not revoked)'
+    : `forgot it (${account.issuer} offers no revocation)`;
   io.stderr(`Signed out ${displayName(account)}: ${how}.\n`);
   return 0;
 }

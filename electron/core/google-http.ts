@@ -1,0 +1,62 @@
+import { TokenTrayError } from './errors.js';
+import { isLoopbackHost } from './provider-profile.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export const REQUEST_TIMEOUT_MS = 20_000;
+
+/**
+ * A Google endpoint, overridable by environment (tests point these at local servers). Like issuers,
+ * only https, or http on loopback: tokens are sent to these.
+ */
+export function googleEndpoint(env: Env, variable: 'TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL' | 'TOKENTRAY_GOOGLE_TOKENINFO_URL', fallback: string): string {
+  return checkedEndpoint(env[variable] || fallback, variable);
+}
+
+export function checkedEndpoint(value: string, what: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TokenTrayError('INVALID_ENDPOINT', `${what} is not a URL: "${value.slice(0, 100)}".`);
+  }
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return url.href.replace(/\/$/, '');
+  throw new TokenTrayError('INVALID_ENDPOINT', `${what} must be an https URL (or http on a loopback address), not ${url.origin}.`);
+}
+
+export interface GoogleResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** Google's error sentence from either of its error shapes, without secrets. */
+export function googleErrorText(body: Record<string, unknown>): string {
+  const err = body.error;
+  if (typeof err === 'object' && err !== null) {
+    const e = err as { message?: unknown; status?: unknown };
+    return [e.status, e.message].filter((x) => typeof x === 'string').join(': ') || 'unknown error';
+  }
+  if (typeof err === 'string') return typeof body.error_description === 'string' ? `${err}: ${body.error_description}` : err;
+  return 'unknown error';
+}
+
+/** One request to a Google endpoint; network failures and non-JSON answers become coded errors. */
+export async function googleRequest(url: string, init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }, what: string): Promise<GoogleResponse> {
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  } catch (err) {
+    throw new TokenTrayError('PROVIDER_UNREACHABLE', `Could not reach ${new URL(url).origin} while ${what}. Check your network connection (and proxy), then try again.`, { cause: err });
+  }
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new TokenTrayError('PROVIDER_ERROR', `${new URL(url).origin} answered ${what} with something that is not JSON (HTTP ${res.status}).`);
+  }
+  return { status: res.status, body: body as Record<string, unknown> };
+}

@@ -1,0 +1,164 @@
+import { readFile } from 'node:fs/promises';
+import { importPKCS8, SignJWT } from 'jose';
+import type { AccountRecord } from './account-registry.js';
+import { accountIdFor } from './account-service.js';
+import type { Core } from './core.js';
+import { TokenTrayError } from './errors.js';
+import { checkedEndpoint, googleErrorText, googleRequest } from './google-http.js';
+import type { CachedToken } from './credential-vault.js';
+import { jwtExpiry } from './jwt-decode.js';
+import { CLOUD_PLATFORM } from './scopes.js';
+
+/** A Google service-account key (the JSON the Cloud Console downloads). Holds a private key. */
+export interface ServiceAccountKey {
+  clientEmail: string;
+  clientId: string;
+  privateKey: string;
+  privateKeyId: string;
+  projectId?: string;
+  tokenUri: string;
+}
+
+export const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const ASSERTION_LIFETIME_S = 3600;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Checks a key file's text: type, the fields Google's libraries need, and that the PEM is a key. */
+export async function parseServiceAccountKey(text: string, source = 'service-account key'): Promise<ServiceAccountKey> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new TokenTrayError('SA_KEY_INVALID_JSON', `${source} is not valid JSON (${(err as Error).message}). Download the key again from the Cloud Console (IAM > Service accounts > Keys).`);
+  }
+  if (!isObject(doc)) throw new TokenTrayError('SA_KEY_INVALID', `${source}: expected a JSON object of type "service_account".`);
+  if (doc.type !== 'service_account') {
+    const what =
+      doc.type === 'authorized_user' ? 'an application-default-credentials file of a user (authorized_user); sign that user in with `tokentray login` instead'
+      : isObject(doc.installed) || isObject(doc.web) ? 'an OAuth client file; use it with `tokentray login --client-secret-file`'
+      : doc.type === 'external_account' ? 'a workload identity federation configuration (external_account), which TokenTray does not import'
+      : typeof doc.type === 'string' ? `a credentials file of type "${doc.type}"`
+      : 'not a service-account key (it has no "type": "service_account")';
+    throw new TokenTrayError('SA_KEY_WRONG_TYPE', `${source}: this is ${what}.`);
+  }
+  const field = (name: string, required = true): string | undefined => {
+    const v = doc[name];
+    if (v === undefined && !required) return undefined;
+    if (typeof v !== 'string' || v.trim() === '') throw new TokenTrayError('SA_KEY_INVALID', `${source}: "${name}" is missing or empty. Download a new key from the Cloud Console.`);
+    return v;
+  };
+  const clientEmail = field('client_email')!;
+  if (!/^[^@\s]+@[^@\s]+$/.test(clientEmail)) throw new TokenTrayError('SA_KEY_INVALID', `${source}: "client_email" is not an email address.`);
+  const privateKey = field('private_key')!;
+  try {
+    await importPKCS8(privateKey, 'RS256');
+  } catch {
+    throw new TokenTrayError('SA_KEY_BAD_PEM', `${source}: "private_key" is not a PKCS#8 PEM RSA private key ("-----BEGIN PRIVATE KEY-----"). Download a new key from the Cloud Console.`);
+  }
+  const tokenUri = checkedEndpoint(field('token_uri', false) ?? GOOGLE_TOKEN_URI, `${source}: "token_uri"`);
+  const projectId = field('project_id', false);
+  return {
+    clientEmail,
+    clientId: field('client_id', false) ?? clientEmail,
+    privateKey,
+    privateKeyId: field('private_key_id')!,
+    tokenUri,
+    ...(projectId ? { projectId } : {}),
+  };
+}
+
+/** Imports a key: the private key goes to the keychain only; the registry keeps email, project and key id. */
+export async function importServiceAccount(core: Core, path: string): Promise<AccountRecord> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new TokenTrayError('SA_KEY_UNREADABLE', `Cannot read the service-account key ${path}: ${reason}.`, { cause: err });
+  }
+  return importServiceAccountJson(core, text, path);
+}
+
+export async function importServiceAccountJson(core: Core, text: string, source = 'The service-account key'): Promise<AccountRecord> {
+  const key = await parseServiceAccountKey(text, source);
+  await core.accounts.registry.load(); // a corrupt registry stops us before the keychain is written
+  const id = accountIdFor(key.tokenUri, key.clientEmail);
+  await core.accounts.vault.setServiceAccountKey(id, key);
+  const now = new Date().toISOString();
+  return core.accounts.registry.update((data) => {
+    const existing = data.accounts.find((a) => a.id === id);
+    const record: AccountRecord = {
+      id,
+      kind: 'service_account',
+      subject: key.clientEmail,
+      email: key.clientEmail,
+      issuer: key.tokenUri,
+      flavor: 'google',
+      clientId: key.clientId,
+      scopes: existing?.scopes ?? [CLOUD_PLATFORM],
+      status: 'ready',
+      privateKeyId: key.privateKeyId,
+      ...(key.projectId ? { projectId: key.projectId } : {}),
+      ...(existing?.impersonate ? { impersonate: existing.impersonate } : {}),
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    if (existing) data.accounts[data.accounts.indexOf(existing)] = record;
+    else data.accounts.push(record);
+    if (!data.accounts.some((a) => a.id === data.defaultAccount)) data.defaultAccount = id;
+    return record;
+  });
+}
+
+async function sign(key: ServiceAccountKey, claims: Record<string, unknown>, audience: string, now: number): Promise<string> {
+  const iat = Math.floor(now / 1000);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.privateKeyId })
+    .setIssuer(key.clientEmail)
+    .setAudience(audience)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ASSERTION_LIFETIME_S)
+    .sign(await importPKCS8(key.privateKey, 'RS256'));
+}
+
+/**
+ * RFC 7523 JWT-bearer grant at the key's token_uri: an access token for `scopes`, or (Google's
+ * variant) an ID token for `targetAudience`.
+ */
+export async function jwtBearerGrant(key: ServiceAccountKey, request: { scopes: string[] } | { targetAudience: string }, now = Date.now()): Promise<CachedToken> {
+  const claims = 'scopes' in request ? { scope: request.scopes.join(' ') } : { target_audience: request.targetAudience };
+  const assertion = await sign(key, claims, key.tokenUri, now);
+  const what = `getting a token for ${key.clientEmail}`;
+  const { status, body } = await googleRequest(key.tokenUri, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: JWT_BEARER, assertion }).toString(),
+  }, what);
+  if (status !== 200) {
+    const hint = body.error === 'invalid_grant' ? ' The key may have been deleted or disabled, or the clock of this computer is off.' : '';
+    throw new TokenTrayError('TOKEN_REFRESH_FAILED', `${new URL(key.tokenUri).origin} refused ${what} (${googleErrorText(body)}, HTTP ${status}).${hint}`);
+  }
+  if ('scopes' in request) {
+    if (typeof body.access_token !== 'string') throw new TokenTrayError('PROVIDER_ERROR', `The token endpoint returned no access token while ${what}.`);
+    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in ?? 3600);
+    return { token: body.access_token, expiresAt: now + (Number.isFinite(expiresIn) ? expiresIn : 3600) * 1000 };
+  }
+  if (typeof body.id_token !== 'string') throw new TokenTrayError('PROVIDER_ERROR', `The token endpoint returned no ID token while ${what}.`);
+  return { token: body.id_token, expiresAt: jwtExpiry(body.id_token) ?? now + 3600_000 };
+}
+
+/** A self-signed JWT access token (no token endpoint), as Google accepts for many APIs. */
+export async function selfSignedJwt(key: ServiceAccountKey, audience: string, now = Date.now()): Promise<CachedToken> {
+  let url: URL;
+  try {
+    url = new URL(audience);
+  } catch {
+    throw new TokenTrayError('USAGE', `--audience must be the API's URL, e.g. https://pubsub.googleapis.com/ (got "${audience.slice(0, 80)}").`);
+  }
+  const token = await sign(key, { sub: key.clientEmail }, url.href, now);
+  return { token, expiresAt: Math.floor(now / 1000) * 1000 + ASSERTION_LIFETIME_S * 1000 };
+}

@@ -1,0 +1,93 @@
+import type { AccountRecord } from './account-registry.js';
+import { displayName } from './account-service.js';
+import type { Core } from './core.js';
+import { TokenTrayError } from './errors.js';
+import { googleEndpoint, googleErrorText, googleRequest } from './google-http.js';
+import { decodeJwt } from './jwt-decode.js';
+
+/** What `tokentray info` reports about an account's current access token. */
+export interface TokenInfo {
+  account: string;
+  email: string | null;
+  scopes: string[];
+  /** Epoch milliseconds. */
+  expiresAt: number;
+  expiresIn: number;
+  tokenType: 'Bearer';
+  /** Where the facts come from: Google's tokeninfo, the issuer's introspection, the token itself. */
+  source: 'tokeninfo' | 'introspection' | 'jwt' | 'local';
+  audience?: string;
+  authorizedParty?: string;
+}
+
+const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN);
+
+/**
+ * Asks who the token belongs to and what it may do: Google's tokeninfo for Google tokens (the token
+ * goes only to Google), RFC 7662 introspection at other issuers, else the token's own claims.
+ */
+export async function describeAccessToken(core: Core, account: AccountRecord, env: Readonly<Record<string, string | undefined>> = process.env): Promise<TokenInfo> {
+  const { token, expiresAt } = await core.tokens.getAccessToken(account);
+  const now = Date.now();
+  const base = { account: account.id, tokenType: 'Bearer' as const };
+  const local = (): TokenInfo => ({ ...base, email: account.email ?? null, scopes: account.scopes, expiresAt, expiresIn: Math.max(0, Math.round((expiresAt - now) / 1000)), source: 'local' });
+
+  if (account.flavor === 'google') {
+    const url = googleEndpoint(env, 'TOKENTRAY_GOOGLE_TOKENINFO_URL', 'https://oauth2.googleapis.com/tokeninfo');
+    // POST keeps the token out of URLs (and so out of proxy and server logs).
+    const { status, body } = await googleRequest(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ access_token: token }).toString() }, `asking about the token of ${displayName(account)}`);
+    if (status !== 200) throw new TokenTrayError('TOKENINFO_FAILED', `Google's tokeninfo refused the token of ${displayName(account)} (${googleErrorText(body)}, HTTP ${status}). It may have been revoked: try \`tokentray login\` again.`);
+    const exp = num(body.exp);
+    const expiresIn = num(body.expires_in);
+    return {
+      ...base,
+      email: str(body.email) ?? account.email ?? null,
+      scopes: (str(body.scope) ?? '').split(' ').filter(Boolean),
+      expiresAt: Number.isFinite(exp) ? exp * 1000 : now + (Number.isFinite(expiresIn) ? expiresIn : 0) * 1000,
+      expiresIn: Number.isFinite(expiresIn) ? expiresIn : Math.round((exp * 1000 - now) / 1000),
+      source: 'tokeninfo',
+      ...(str(body.aud) ? { audience: str(body.aud)! } : {}),
+      ...(str(body.azp) ? { authorizedParty: str(body.azp)! } : {}),
+    };
+  }
+
+  const { configure, oidc, translateOidcError } = await import('./oidc.js');
+  const { client } = await core.accounts.clientOf(account);
+  const config = await configure({ issuer: account.issuer, flavor: account.flavor }, client);
+  if (config.serverMetadata().introspection_endpoint) {
+    let res: Awaited<ReturnType<typeof oidc.tokenIntrospection>>;
+    try {
+      res = await oidc.tokenIntrospection(config, token, { token_type_hint: 'access_token' });
+    } catch (err) {
+      throw translateOidcError(err, account.issuer, `introspecting the token of ${displayName(account)}`, 'TOKENINFO_FAILED');
+    }
+    if (!res.active) throw new TokenTrayError('TOKENINFO_FAILED', `${account.issuer} says the token of ${displayName(account)} is not active. Try \`tokentray login\` again.`);
+    const exp = typeof res.exp === 'number' ? res.exp * 1000 : expiresAt;
+    const aud = Array.isArray(res.aud) ? res.aud.join(' ') : res.aud;
+    return {
+      ...base,
+      email: str(res.email) ?? str(res.username) ?? account.email ?? null,
+      scopes: (res.scope ?? '').split(' ').filter(Boolean),
+      expiresAt: exp,
+      expiresIn: Math.max(0, Math.round((exp - now) / 1000)),
+      source: 'introspection',
+      ...(aud ? { audience: aud } : {}),
+      ...(str(res.client_id) ? { authorizedParty: str(res.client_id)! } : {}),
+    };
+  }
+  const claims = decodeJwt(token)?.claims;
+  if (!claims) return local();
+  const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : expiresAt;
+  const scope = str(claims.scope) ?? str(claims.scp) ?? account.scopes.join(' ');
+  const aud = Array.isArray(claims.aud) ? claims.aud.join(' ') : str(claims.aud);
+  return {
+    ...base,
+    email: str(claims.email) ?? account.email ?? null,
+    scopes: scope.split(' ').filter(Boolean),
+    expiresAt: exp,
+    expiresIn: Math.max(0, Math.round((exp - now) / 1000)),
+    source: 'jwt',
+    ...(aud ? { audience: aud } : {}),
+  };
+}
