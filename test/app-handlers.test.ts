@@ -46,6 +46,12 @@ describe('IPC argument validation (dispatch)', () => {
       ['tokens:get', ['abc']],
       ['tokens:refresh', ['abc']],
       ['tokens:copy', ['abc', 'id', 'curl']],
+      ['tokens:copy', ['abc', 'id', 'raw', { audience: 'https://x.example' }]],
+      ['tokens:copy', ['abc', 'access', 'raw', { impersonated: true }]],
+      ['tokens:info', ['abc']],
+      ['accounts:import-service-account', ['{"type":"service_account"}']],
+      ['accounts:set-impersonation', ['abc', ['sa@p.iam.gserviceaccount.com']]],
+      ['accounts:set-impersonation', ['abc', []]],
       ['settings:get', []],
       ['settings:set', [{ clipboardClearSeconds: 10 }]],
     ];
@@ -77,6 +83,15 @@ describe('IPC argument validation (dispatch)', () => {
       ['tokens:copy', ['abc', 'refresh', 'raw']],
       ['tokens:copy', ['abc', 'access', 'html']],
       ['tokens:copy', ['abc', 'access']],
+      ['tokens:copy', ['abc', 'access', 'raw', { impersonated: 'yes' }]],
+      ['tokens:copy', ['abc', 'access', 'raw', { audience: '' }]],
+      ['tokens:copy', ['abc', 'access', 'raw', { target: 'x' }]],
+      ['tokens:copy', ['abc', 'access', 'raw', {}, 'extra']],
+      ['accounts:import-service-account', [{ type: 'service_account' }]],
+      ['accounts:import-service-account', ['x'.repeat(70_000)]],
+      ['accounts:set-impersonation', ['abc', 'sa@p.iam.gserviceaccount.com']],
+      ['accounts:set-impersonation', ['abc', [1]]],
+      ['accounts:set-impersonation', ['abc', Array.from({ length: 11 }, () => 'a@b')]],
       ['settings:set', [{ clipboardClearSeconds: -5 }]],
       ['settings:set', [{ theme: 'dark' }]],
     ];
@@ -209,6 +224,21 @@ describe('handlers over the real core', () => {
     assert.equal((await idp.introspect(rt)).active, false);
     assert.deepEqual((await handlers['accounts:list']()).map((a) => [a.email, a.default]), [['hana@example.test', true]]);
     await assert.rejects(handlers['tokens:get'](ivan.id), { code: 'ACCOUNT_NOT_FOUND' });
+  });
+
+  it('sets and clears an impersonation target, refusing what is not an email', async () => {
+    const [account] = await handlers['accounts:list']();
+    await assert.rejects(handlers['accounts:set-impersonation'](account!.id, ['not an email']), { code: 'USAGE' });
+    const list = await handlers['accounts:set-impersonation'](account!.id, ['t@p.iam.gserviceaccount.com', 'd@p.iam.gserviceaccount.com']);
+    assert.deepEqual(list[0]!.impersonate, ['t@p.iam.gserviceaccount.com', 'd@p.iam.gserviceaccount.com']);
+    assert.deepEqual((await handlers['accounts:set-impersonation'](account!.id, []))[0]!.impersonate, []);
+    await assert.rejects(handlers['tokens:copy'](account!.id, 'access', 'raw', { impersonated: true }), { code: 'INVALID_ARGUMENT' });
+  });
+
+  it('refuses a wrong service-account key without touching the keychain', async () => {
+    await assert.rejects(handlers['accounts:import-service-account']('{"installed": {"client_id": "x"}}'), { code: 'SA_KEY_WRONG_TYPE' });
+    await assert.rejects(handlers['accounts:import-service-account']('nope'), { code: 'SA_KEY_INVALID_JSON' });
+    assert.equal((await handlers['accounts:list']()).length, 1);
   });
 
   it('rolls settings back when applying them fails', async () => {

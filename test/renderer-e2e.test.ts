@@ -8,6 +8,7 @@ import type { Core } from '../electron/core/core.js';
 import { SettingsStore } from '../electron/core/settings-store.js';
 import { launchChromium, signInWithChromium } from './support/chromium.js';
 import { decodeJwtPayload } from './support/flows.js';
+import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
 import { openApp, RecordingClipboard, serveRenderer, type AppPage } from './support/renderer-harness.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
@@ -22,6 +23,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
   let server: Awaited<ReturnType<typeof serveRenderer>>;
   let handlers: AppHandlers;
   let app: AppPage;
+  let sim: GoogleSim;
   const clipboard = new RecordingClipboard();
   const loginPages: string[] = [];
   let nextUser = 'frank@example.test';
@@ -30,6 +32,9 @@ describe('the window, in real Chromium, against the real handlers', () => {
   before(async () => {
     await mkdir(SHOTS, { recursive: true });
     [browser, idp, sandbox, server] = await Promise.all([launchChromium(), startTestIdp({ mode: 'google', interaction: 'dev' }), makeSandbox(), serveRenderer()]);
+    sim = await startGoogleSim(idp);
+    sandbox.env.TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL = sim.origin;
+    sandbox.env.TOKENTRAY_GOOGLE_TOKENINFO_URL = `${sim.origin}/tokeninfo`;
     core = sandbox.core();
     const settings = new SettingsStore(core.home);
     await settings.load();
@@ -42,6 +47,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
         void signInWithChromium(browser, url, nextUser, { cancel: cancelNext }).then((page) => loginPages.push(page.text));
       },
       onChange: () => void app?.emit('accounts:changed'),
+      env: sandbox.env,
     });
     app = await openApp(browser, server.origin, handlers);
   });
@@ -50,6 +56,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await browser?.close();
     await server?.close();
     await sandbox?.cleanup();
+    await sim?.close();
     await idp?.close();
   });
 
@@ -208,6 +215,62 @@ describe('the window, in real Chromium, against the real handlers', () => {
     assert.equal((await core.accounts.list())[0]!.status, 'ready');
     const id = await core.tokens.getIdToken(await core.accounts.resolve(frank.id));
     assert.equal(decodeJwtPayload(id.token).sub, 'frank@example.test');
+    assert.deepEqual(app.consoleErrors, []);
+  });
+
+  it('checks the token with Google\'s tokeninfo and shows what it says', async () => {
+    const { page } = app;
+    await page.click('[data-action="check-token"]');
+    const info = page.locator('dl.token-info[data-info="tokeninfo"]');
+    await info.waitFor();
+    assert.match(await info.innerText(), /frank@example\.test/);
+    assert.match(await info.innerText(), /cloud-platform/);
+  });
+
+  it('impersonates a service account and copies its tokens, refusals shown as sentences', async () => {
+    const { page } = app;
+    const target = 'runner@proj-two.iam.gserviceaccount.com';
+    await makeServiceAccountKey(sim, target);
+    await page.fill('#impersonate', target);
+    await page.click('[data-action="save-impersonation"]');
+    const card = page.locator('.token-card[data-kind="impersonated"]');
+    await card.locator('[data-token="impersonated"]').filter({ hasText: /Google refused .*roles\/iam\.serviceAccountTokenCreator/ }).waitFor();
+    sim.allow('frank@example.test', target);
+    await page.click('[data-action="refresh"]');
+    await card.locator('.countdown').filter({ hasText: /expires in/ }).waitFor();
+    await page.click('[data-action="copy-impersonated-raw"]');
+    await page.locator('#toast').filter({ hasText: `Copied the access token of ${target}.` }).waitFor();
+    assert.match(clipboard.writes.at(-1)!, /^ya29\.sim-imp-/);
+    await page.fill('#audience', 'https://api.example.test');
+    await page.click('[data-action="copy-id-audience"]');
+    await page.locator('#toast').filter({ hasText: 'Copied the ID token for https://api.example.test.' }).waitFor();
+    const claims = await sim.verifyIdToken(clipboard.writes.at(-1)!);
+    assert.deepEqual([claims.aud, claims.email], ['https://api.example.test', target]);
+    await page.screenshot({ path: `${SHOTS}/05-impersonation.png` });
+  });
+
+  it('imports a service-account key in the window and copies its tokens', async () => {
+    const { page } = app;
+    const email = 'ci-bot@proj-two.iam.gserviceaccount.com';
+    const { json } = await makeServiceAccountKey(sim, email);
+    await page.click('#import-sa');
+    await page.setInputFiles('#sa-file', { name: 'key.json', mimeType: 'application/json', buffer: Buffer.from('{"type": "authorized_user"}') });
+    await page.click('#import-form button[type="submit"]');
+    await page.locator('#import-error').filter({ hasText: /authorized_user/ }).waitFor();
+    await page.setInputFiles('#sa-file', { name: 'key.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(json)) });
+    await page.click('#import-form button[type="submit"]');
+    await page.locator('.account-item').filter({ hasText: email }).waitFor();
+    assert.match(await page.locator('.account-item').filter({ hasText: email }).innerText(), /service account · proj-two/);
+    await page.locator('.token-card[data-kind="access"] .countdown').filter({ hasText: /expires in/ }).waitFor();
+    await page.click('[data-action="copy-access-raw"]');
+    await page.locator('#toast').filter({ hasText: 'Copied the access token.' }).waitFor();
+    assert.match(clipboard.writes.at(-1)!, /^ya29\.sim-/);
+    assert.match(await page.locator('[data-token="id"]').innerText(), /needs an audience/);
+    await page.fill('#audience', 'https://run.example.test');
+    await page.click('[data-action="copy-id-audience"]');
+    await page.locator('#toast').filter({ hasText: 'Copied the ID token for https://run.example.test.' }).waitFor();
+    assert.equal((await sim.verifyIdToken(clipboard.writes.at(-1)!)).aud, 'https://run.example.test');
+    await page.screenshot({ path: `${SHOTS}/06-service-account.png` });
     assert.deepEqual(app.consoleErrors, []);
   });
 });

@@ -37,6 +37,21 @@ describe('tray menu', () => {
     assert.deepEqual(labels(buildTrayMenu({ accounts: [], signingIn: false })).slice(0, 3), ['[No accounts yet]', '---', 'Add account…']);
   });
 
+  it('offers service accounts without the audience-less ID token, and impersonation targets', () => {
+    const items = buildTrayMenu({
+      accounts: [
+        account('u', 'u@x.com', { default: true, impersonate: ['deployer@p.iam.gserviceaccount.com', 'relay@p.iam.gserviceaccount.com'] }),
+        account('s', 'sa@p.iam.gserviceaccount.com', { kind: 'service_account' }),
+      ],
+      signingIn: false,
+    });
+    assert.deepEqual(labels(items).slice(0, 10), [
+      '[u@x.com (default)]', 'Copy access token', 'Copy ID token', 'Copy Authorization header', 'Copy access token as deployer@p.iam.gserviceaccount.com', '---',
+      '[sa@p.iam.gserviceaccount.com (service account)]', 'Copy access token', 'Copy Authorization header', '---',
+    ]);
+    assert.deepEqual(items[4], { type: 'action', label: 'Copy access token as deployer@p.iam.gserviceaccount.com', action: { kind: 'copy', accountId: 'u', token: 'access', form: 'raw', impersonated: true } });
+  });
+
   it('disables Add account while a sign-in waits', () => {
     const add = buildTrayMenu({ accounts: [], signingIn: true }).find((i) => i.type === 'action' && i.action.kind === 'add-account');
     assert.deepEqual(add, { type: 'action', label: 'Signing in… (finish in your browser)', action: { kind: 'add-account' }, enabled: false });

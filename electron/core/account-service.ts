@@ -135,6 +135,17 @@ export class AccountService {
     });
   }
 
+  /** Sets the account's impersonation target (service account first, then delegates); [] clears it. */
+  async setImpersonation(ref: string, chain: string[]): Promise<AccountRecord> {
+    return this.registry.update((data) => {
+      const account = findAccount(data, ref);
+      if (chain.length > 0) account.impersonate = [...chain];
+      else delete account.impersonate;
+      account.updatedAt = new Date().toISOString();
+      return account;
+    });
+  }
+
   async updateScopes(id: string, scopes: string[]): Promise<void> {
     await this.registry.update((data) => {
       const account = data.accounts.find((a) => a.id === id);

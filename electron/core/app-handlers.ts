@@ -2,7 +2,11 @@ import { resolveSignInSetup, signInAccount } from './account-sign-in.js';
 import type { ClipboardGuard } from './clipboard-guard.js';
 import type { Core } from './core.js';
 import { isTokenTrayError, TokenTrayError } from './errors.js';
-import type { AccountTokens, ChannelArgs, ChannelResult, InvokeChannel, Result } from './ipc-contract.js';
+import type { AccountRecord } from './account-registry.js';
+import type { AccountTokens, ChannelArgs, ChannelResult, CopyOptions, InvokeChannel, Result, TokenKind } from './ipc-contract.js';
+import { parseImpersonationChain, type ImpersonationChain } from './impersonation.js';
+import { importServiceAccountJson } from './service-account.js';
+import { describeAccessToken } from './token-info.js';
 import { validateArgs } from './ipc-validation.js';
 import { decodeJwt } from './jwt-decode.js';
 import { parseScopeList } from './scopes.js';
@@ -18,6 +22,8 @@ export interface AppHandlerDeps {
   openExternal(url: string): Promise<void>;
   /** After anything that changes accounts or their status: the window reloads, the tray rebuilds. */
   onChange(): void;
+  /** Where TOKENTRAY_GOOGLE_* endpoint overrides are read (default: process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
   /** After settings change (the main process re-registers the global shortcut). */
   onSettingsChange?(settings: ChannelResult<'settings:get'>): void | Promise<void>;
 }
@@ -48,18 +54,47 @@ export function createHandlers(deps: AppHandlerDeps): AppHandlers {
     }
   }
 
+  const chainOf = (account: AccountRecord): ImpersonationChain | undefined =>
+    account.impersonate && account.impersonate.length > 0 ? parseImpersonationChain(account.impersonate) : undefined;
+
   async function tokensOf(id: string): Promise<AccountTokens> {
     const account = await core.accounts.resolve(id);
     const access = await core.tokens.getAccessToken(account);
     let idToken: AccountTokens['id'] = null;
-    try {
-      const token = await core.tokens.getIdToken(account);
-      const decoded = decodeJwt(token.token);
-      idToken = { ...token, header: decoded?.header ?? {}, claims: decoded?.claims ?? {} };
-    } catch (err) {
-      if (!isTokenTrayError(err, 'NO_ID_TOKEN')) throw err;
+    if (account.kind !== 'service_account') {
+      try {
+        const token = await core.tokens.getIdToken(account);
+        const decoded = decodeJwt(token.token);
+        idToken = { ...token, header: decoded?.header ?? {}, claims: decoded?.claims ?? {} };
+      } catch (err) {
+        if (!isTokenTrayError(err, 'NO_ID_TOKEN')) throw err;
+      }
     }
-    return { access, id: idToken };
+    let impersonated: AccountTokens['impersonated'] = null;
+    const chain = chainOf(account);
+    if (chain) {
+      // A refused impersonation is shown beside the account's own tokens, not instead of them.
+      try {
+        impersonated = { target: chain.target, access: await core.tokens.getAccessToken(account, undefined, { impersonate: chain }) };
+      } catch (err) {
+        if (!isTokenTrayError(err)) throw err;
+        impersonated = { target: chain.target, access: null, error: err.message };
+      }
+    }
+    return { access, id: idToken, impersonated };
+  }
+
+  /** The token a copy takes, per its options. */
+  async function tokenFor(account: AccountRecord, kind: TokenKind, options: CopyOptions) {
+    const chain = options.impersonated ? chainOf(account) : undefined;
+    if (options.impersonated && !chain) throw new TokenTrayError('INVALID_ARGUMENT', `${account.email ?? account.subject} has no impersonation target. Set one first.`);
+    if (kind === 'access') return core.tokens.getAccessToken(account, undefined, chain ? { impersonate: chain } : {});
+    // An ID token for an audience: a user account goes through its impersonation target, if any.
+    const impersonate = chain ?? (options.audience && account.kind !== 'service_account' ? chainOf(account) : undefined);
+    return core.tokens.getIdToken(account, {
+      ...(options.audience ? { audience: options.audience, includeEmail: true } : {}),
+      ...(impersonate ? { impersonate } : {}),
+    });
   }
 
   return {
@@ -122,13 +157,32 @@ export function createHandlers(deps: AppHandlerDeps): AppHandlers {
         return tokensOf(id);
       }),
 
-    'tokens:copy': (id, kind, form) =>
+    'tokens:copy': (id, kind, form, options = {}) =>
       guard(async () => {
         const account = await core.accounts.resolve(id);
-        const token = kind === 'access' ? await core.tokens.getAccessToken(account) : await core.tokens.getIdToken(account);
+        const token = await tokenFor(account, kind, options);
         deps.clipboard.copy(formatToken(token.token, form, kind, account.flavor));
         return { kind, form, expiresAt: token.expiresAt };
       }),
+
+    'tokens:info': (id) =>
+      guard(async () => {
+        const { account: _id, ...facts } = await describeAccessToken(core, await core.accounts.resolve(id), deps.env ?? process.env);
+        return facts;
+      }),
+
+    async 'accounts:import-service-account'(json) {
+      const record = await importServiceAccountJson(core, json);
+      deps.onChange();
+      return (await core.accounts.list()).find((a) => a.id === record.id)!;
+    },
+
+    async 'accounts:set-impersonation'(id, chain) {
+      if (chain.length > 0) parseImpersonationChain(chain);
+      await core.accounts.setImpersonation(id, chain);
+      deps.onChange();
+      return core.accounts.list();
+    },
 
     async 'settings:get'() {
       return deps.settings.get();

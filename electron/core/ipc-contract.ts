@@ -36,7 +36,28 @@ export interface TokenDetails {
 
 export interface AccountTokens {
   access: TokenDetails;
+  /** The account's own ID token; null for service accounts (theirs need an audience) or without openid. */
   id: (TokenDetails & { header: Record<string, unknown>; claims: Record<string, unknown> }) | null;
+  /** The access token of the account's impersonation target, when one is set. */
+  impersonated: { target: string; access: TokenDetails | null; error?: string } | null;
+}
+
+/** Which token a copy takes: the account's own, its impersonation target's, or an ID token for an audience. */
+export interface CopyOptions {
+  impersonated?: boolean;
+  audience?: string;
+}
+
+/** What `tokentray info` shows, for the window. */
+export interface TokenInfoView {
+  email: string | null;
+  scopes: string[];
+  expiresAt: number;
+  expiresIn: number;
+  tokenType: 'Bearer';
+  source: 'tokeninfo' | 'introspection' | 'jwt' | 'local';
+  audience?: string;
+  authorizedParty?: string;
 }
 
 export interface SignInRequest {
@@ -75,7 +96,10 @@ export interface InvokeChannels {
   'accounts:set-default': [[string], AccountSummary[]];
   'tokens:get': [[string], AccountTokens];
   'tokens:refresh': [[string], AccountTokens];
-  'tokens:copy': [[string, TokenKind, TokenForm], CopyResult];
+  'tokens:copy': [[string, TokenKind, TokenForm, CopyOptions?], CopyResult];
+  'tokens:info': [[string], TokenInfoView];
+  'accounts:import-service-account': [[string], AccountSummary];
+  'accounts:set-impersonation': [[string, string[]], AccountSummary[]];
   'settings:get': [[], Settings];
   'settings:set': [[Partial<Settings>], Settings];
 }
@@ -98,6 +122,9 @@ export const INVOKE_CHANNELS: readonly InvokeChannel[] = [
   'tokens:get',
   'tokens:refresh',
   'tokens:copy',
+  'tokens:info',
+  'accounts:import-service-account',
+  'accounts:set-impersonation',
   'settings:get',
   'settings:set',
 ];
@@ -111,7 +138,12 @@ export interface TokenTrayApi {
   setDefault(id: string): Promise<Result<AccountSummary[]>>;
   getTokens(id: string): Promise<Result<AccountTokens>>;
   refreshTokens(id: string): Promise<Result<AccountTokens>>;
-  copy(id: string, kind: TokenKind, form: TokenForm): Promise<Result<CopyResult>>;
+  copy(id: string, kind: TokenKind, form: TokenForm, options?: CopyOptions): Promise<Result<CopyResult>>;
+  getTokenInfo(id: string): Promise<Result<TokenInfoView>>;
+  /** Imports a service-account key from the JSON text of its file. */
+  importServiceAccount(json: string): Promise<Result<AccountSummary>>;
+  /** Sets (or with [] clears) the account's impersonation target: service account first, then delegates. */
+  setImpersonation(id: string, chain: string[]): Promise<Result<AccountSummary[]>>;
   getSettings(): Promise<Result<Settings>>;
   setSettings(settings: Partial<Settings>): Promise<Result<Settings>>;
   /** Calls back whenever accounts change (sign-in, removal, status); returns an unsubscribe. */
@@ -130,6 +162,9 @@ export const API_CHANNELS = {
   getTokens: 'tokens:get',
   refreshTokens: 'tokens:refresh',
   copy: 'tokens:copy',
+  getTokenInfo: 'tokens:info',
+  importServiceAccount: 'accounts:import-service-account',
+  setImpersonation: 'accounts:set-impersonation',
   getSettings: 'settings:get',
   setSettings: 'settings:set',
 } as const satisfies Record<Exclude<keyof TokenTrayApi, 'onChange' | 'onAddAccountRequested'>, InvokeChannel>;

@@ -1,5 +1,5 @@
 import { TokenTrayError } from './errors.js';
-import type { ChannelArgs, InvokeChannel, SignInRequest } from './ipc-contract.js';
+import type { ChannelArgs, CopyOptions, InvokeChannel, SignInRequest } from './ipc-contract.js';
 import { INVOKE_CHANNELS } from './ipc-contract.js';
 import { validateSettings } from './settings-store.js';
 import { originOf } from './window-policy.js';
@@ -52,6 +52,18 @@ function signInRequest(channel: string, value: unknown): SignInRequest {
   return out;
 }
 
+function copyOptions(channel: string, value: unknown): CopyOptions {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(channel, 'copy options must be an object');
+  const out: CopyOptions = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    if (key === 'impersonated' && typeof v === 'boolean') out.impersonated = v;
+    else if (key === 'audience') out.audience = str(channel, v, 'the audience', 1024);
+    else throw invalid(channel, `unknown or malformed copy option "${key.slice(0, 40)}"`);
+  }
+  return out;
+}
+
 /**
  * Checks what the renderer sent before any handler sees it. The renderer is our code, but a
  * compromised page must not be able to pass anything a handler did not expect.
@@ -72,18 +84,30 @@ export function validateArgs<C extends InvokeChannel>(channel: C, args: unknown)
     case 'accounts:set-default':
     case 'tokens:get':
     case 'tokens:refresh':
+    case 'tokens:info':
       expectCount(1);
       return [str(channel, args[0], 'the account id', 200)] as ChannelArgs<C>;
+    case 'accounts:import-service-account':
+      expectCount(1);
+      return [str(channel, args[0], 'the key file', MAX_CLIENT_JSON)] as ChannelArgs<C>;
+    case 'accounts:set-impersonation': {
+      expectCount(2);
+      const chain = args[1];
+      if (!Array.isArray(chain) || chain.length > 10) throw invalid(channel, 'the chain must be an array of at most 10 service-account emails');
+      return [str(channel, args[0], 'the account id', 200), chain.map((e) => str(channel, e, 'each service account', 320))] as ChannelArgs<C>;
+    }
     case 'accounts:sign-in':
       expectCount(1);
       return [signInRequest(channel, args[0])] as ChannelArgs<C>;
-    case 'tokens:copy':
-      expectCount(3);
-      return [
+    case 'tokens:copy': {
+      if (args.length !== 3 && args.length !== 4) throw invalid(channel, `expected 3 or 4 arguments, got ${args.length}`);
+      const base = [
         str(channel, args[0], 'the account id', 200),
         oneOf(channel, args[1], 'the token kind', ['access', 'id'] as const),
         oneOf(channel, args[2], 'the form', ['raw', 'header', 'curl'] as const),
-      ] as ChannelArgs<C>;
+      ];
+      return (args.length === 4 && args[3] !== undefined ? [...base, copyOptions(channel, args[3])] : base) as ChannelArgs<C>;
+    }
     case 'settings:set':
       expectCount(1);
       try {

@@ -1,7 +1,7 @@
 import type { AccountSummary, TokenForm, TokenKind } from './ipc-contract.js';
 
 export type TrayAction =
-  | { kind: 'copy'; accountId: string; token: TokenKind; form: TokenForm }
+  | { kind: 'copy'; accountId: string; token: TokenKind; form: TokenForm; impersonated?: true }
   | { kind: 'sign-in-again'; accountId: string }
   | { kind: 'add-account' }
   | { kind: 'open' }
@@ -27,12 +27,19 @@ function accountSection(a: AccountSummary): TrayItem[] {
     ];
   }
   const copy = (label: string, token: TokenKind, form: TokenForm): TrayItem => ({ type: 'action', label, action: { kind: 'copy', accountId: a.id, token, form } });
-  return [
-    { type: 'label', label: a.default ? `${name(a)} (default)` : name(a) },
+  const tags = [a.kind === 'service_account' ? 'service account' : '', a.default ? 'default' : ''].filter(Boolean);
+  const items: TrayItem[] = [
+    { type: 'label', label: tags.length ? `${name(a)} (${tags.join(', ')})` : name(a) },
     copy('Copy access token', 'access', 'raw'),
-    copy('Copy ID token', 'id', 'raw'),
+    // A service account's ID token needs an audience: that copy lives in the window.
+    ...(a.kind === 'service_account' ? [] : [copy('Copy ID token', 'id', 'raw')]),
     copy('Copy Authorization header', 'access', 'header'),
   ];
+  const target = a.impersonate[0];
+  if (target) {
+    items.push({ type: 'action', label: `Copy access token as ${target}`, action: { kind: 'copy', accountId: a.id, token: 'access', form: 'raw', impersonated: true } });
+  }
+  return items;
 }
 
 /**

@@ -69,7 +69,7 @@ export async function main(): Promise<void> {
   const onTrayAction = (action: TrayAction): void => {
     switch (action.kind) {
       case 'copy':
-        void handlers['tokens:copy'](action.accountId, action.token, action.form).catch((err: Error) => notify(err.message));
+        void handlers['tokens:copy'](action.accountId, action.token, action.form, action.impersonated ? { impersonated: true } : {}).catch((err: Error) => notify(err.message));
         return;
       case 'sign-in-again':
         void handlers['accounts:sign-in']({ accountId: action.accountId }).catch((err: Error) => notify(err.message));

@@ -1,4 +1,4 @@
-import type { AccountSummary, AccountTokens, SignInRequest, TokenForm, TokenKind } from '../../electron/core/ipc-contract.js';
+import type { AccountSummary, AccountTokens, CopyOptions, SignInRequest, TokenForm, TokenInfoView, TokenKind } from '../../electron/core/ipc-contract.js';
 import { api, ApiError, call } from './api.js';
 import { byId, h } from './dom.js';
 import { copiedMessage, formatCountdown, maskToken, shortScope } from './format.js';
@@ -23,7 +23,8 @@ const state = {
   tokens: undefined as AccountTokens | undefined,
   tokensFor: undefined as string | undefined,
   tokenError: undefined as string | undefined,
-  revealed: { access: false, id: false },
+  revealed: {} as Record<string, boolean>,
+  info: undefined as { accountId: string; facts?: TokenInfoView; error?: string } | undefined,
   signingIn: false,
   lastTokenLoad: 0,
 };
@@ -63,7 +64,7 @@ function renderList(): void {
           'button',
           { type: 'button', className: 'account-item', 'aria-current': String(a.id === state.selectedId), 'data-account': a.id, onclick: () => void select(a.id) },
           h('span', { className: 'account-name' }, nameOf(a), a.default && h('span', { className: 'badge default' }, 'default'), a.status === 'signin_required' && h('span', { className: 'badge reauth' }, 'sign in again')),
-          h('span', { className: 'account-meta' }, a.issuer),
+          h('span', { className: 'account-meta' }, a.kind === 'service_account' ? `service account${a.projectId ? ` · ${a.projectId}` : ''}` : a.issuer),
         ),
       ),
     ),
@@ -73,7 +74,8 @@ function renderList(): void {
 async function select(id: string): Promise<void> {
   if (state.selectedId === id) return;
   state.selectedId = id;
-  state.revealed = { access: false, id: false };
+  state.revealed = {};
+  state.info = undefined;
   state.tokens = undefined;
   state.tokensFor = undefined;
   renderList();
@@ -97,42 +99,128 @@ async function loadTokens(refresh = false): Promise<void> {
   renderDetail();
 }
 
-async function copy(kind: TokenKind, form: TokenForm): Promise<void> {
+async function copy(kind: TokenKind, form: TokenForm, options?: CopyOptions): Promise<void> {
   const account = selected();
   if (!account) return;
   try {
-    await call(api().copy(account.id, kind, form));
-    toast(copiedMessage(kind, form));
+    await call(options ? api().copy(account.id, kind, form, options) : api().copy(account.id, kind, form));
+    toast(options?.audience ? `Copied the ID token for ${options.audience}.` : options?.impersonated ? `Copied the access ${form === 'raw' ? 'token' : form === 'header' ? 'Authorization header' : 'curl command'} of ${account.impersonate[0]}.` : copiedMessage(kind, form));
   } catch (err) {
     state.tokenError = messageOf(err);
     renderDetail();
   }
 }
 
-function tokenCard(kind: TokenKind, title: string, token: { token: string; expiresAt: number } | null, extra?: Node): HTMLElement {
-  const revealed = state.revealed[kind];
+interface CardOptions {
+  /** Names the card in the DOM (data-kind) and its reveal state. */
+  key: string;
+  copyOptions?: CopyOptions;
+  empty?: string;
+  extra?: Node | undefined;
+}
+
+function tokenCard(kind: TokenKind, title: string, token: { token: string; expiresAt: number } | null, options: CardOptions): HTMLElement {
+  const { key } = options;
+  const revealed = state.revealed[key] === true;
   const value = token
-    ? h('code', { className: `token-value${revealed ? '' : ' masked'}`, 'data-token': kind, 'aria-label': `${title}${revealed ? '' : ' (hidden)'}` }, revealed ? token.token : maskToken(token.token))
-    : h('code', { className: 'token-value masked', 'data-token': kind }, kind === 'id' ? 'No ID token: the grant has no openid scope.' : 'No token.');
+    ? h('code', { className: `token-value${revealed ? '' : ' masked'}`, 'data-token': key, 'aria-label': `${title}${revealed ? '' : ' (hidden)'}` }, revealed ? token.token : maskToken(token.token))
+    : h('code', { className: 'token-value masked', 'data-token': key }, options.empty ?? 'No token.');
   const button = (label: string, onclick: () => void, attrs: Record<string, string> = {}) => h('button', { type: 'button', onclick, disabled: !token, ...attrs }, label);
+  const copyForm = (form: TokenForm) => () => void copy(kind, form, options.copyOptions);
   return h(
     'section',
-    { className: 'token-card', 'data-kind': kind },
+    { className: 'token-card', 'data-kind': key },
     h('div', { className: 'token-head' }, h('h3', {}, title), h('span', { className: 'countdown', 'data-expires': token ? String(token.expiresAt) : '' }, token ? `expires ${formatCountdown(token.expiresAt, Date.now())}` : '')),
     value,
     h(
       'div',
       { className: 'token-actions' },
       button(revealed ? 'Hide' : 'Reveal', () => {
-        state.revealed[kind] = !revealed;
+        state.revealed[key] = !revealed;
         renderDetail();
-      }, { 'aria-pressed': String(revealed), 'data-action': `reveal-${kind}` }),
-      button('Copy token', () => void copy(kind, 'raw'), { 'data-action': `copy-${kind}-raw` }),
-      button('Copy header', () => void copy(kind, 'header'), { 'data-action': `copy-${kind}-header` }),
-      button('Copy curl', () => void copy(kind, 'curl'), { 'data-action': `copy-${kind}-curl` }),
+      }, { 'aria-pressed': String(revealed), 'data-action': `reveal-${key}` }),
+      button('Copy token', copyForm('raw'), { 'data-action': `copy-${key}-raw` }),
+      button('Copy header', copyForm('header'), { 'data-action': `copy-${key}-header` }),
+      button('Copy curl', copyForm('curl'), { 'data-action': `copy-${key}-curl` }),
     ),
-    extra ?? null,
+    options.extra ?? null,
   );
+}
+
+/** "ID token for audience …": a service account's own, or a user's through its impersonation target. */
+function audienceRow(account: AccountSummary): HTMLElement {
+  const input = h('input', { type: 'url', id: 'audience', placeholder: 'https://my-service.example.com', autocomplete: 'off', spellcheck: 'false', 'aria-label': 'Audience' });
+  const hint =
+    account.kind === 'service_account' ? 'Signed by this service account for the audience you give.'
+    : account.impersonate.length > 0 ? `Issued for ${account.impersonate[0]} through impersonation.`
+    : 'Google issues a user\'s ID tokens only for its OAuth client: set an impersonation target to get one for another audience.';
+  return h(
+    'div',
+    { className: 'audience-row' },
+    h('label', {}, 'ID token for audience', h('span', { className: 'inline' }, input, h('button', {
+      type: 'button',
+      'data-action': 'copy-id-audience',
+      onclick: () => {
+        const audience = input.value.trim();
+        if (audience) void copy('id', 'raw', { audience });
+        else toast('Type the audience first.');
+      },
+    }, 'Copy'))),
+    h('p', { className: 'hint' }, hint),
+  );
+}
+
+function impersonationCard(account: AccountSummary, tokens: AccountTokens | undefined): HTMLElement {
+  const input = h('input', { type: 'text', id: 'impersonate', value: account.impersonate.join(', '), placeholder: 'deployer@my-project.iam.gserviceaccount.com', autocomplete: 'off', spellcheck: 'false', 'aria-label': 'Service account to impersonate, then delegates' });
+  const save = async (chain: string[]) => {
+    try {
+      state.accounts = await call(api().setImpersonation(account.id, chain));
+      state.tokensFor = undefined;
+      toast(chain.length ? `Impersonating ${chain[0]}.` : 'Impersonation cleared.');
+      await loadTokens();
+    } catch (err) {
+      toast(messageOf(err));
+    }
+  };
+  const form = h(
+    'div',
+    { className: 'audience-row' },
+    h('label', {}, 'Impersonate a service account', h('span', { className: 'hint' }, ' (target first, then delegates; needs roles/iam.serviceAccountTokenCreator)'),
+      h('span', { className: 'inline' }, input,
+        h('button', { type: 'button', 'data-action': 'save-impersonation', onclick: () => void save(input.value.split(/[\s,]+/).filter(Boolean)) }, 'Save'),
+        account.impersonate.length > 0 && h('button', { type: 'button', 'data-action': 'clear-impersonation', onclick: () => void save([]) }, 'Clear'))),
+  );
+  const imp = tokens?.impersonated;
+  if (!imp) return h('section', { className: 'token-card', 'data-kind': 'impersonation' }, h('h3', {}, 'Impersonation'), form);
+  return tokenCard('access', `Access token as ${imp.target}`, imp.access, {
+    key: 'impersonated',
+    copyOptions: { impersonated: true },
+    empty: imp.error ?? 'No token.',
+    extra: form,
+  });
+}
+
+function infoBlock(): HTMLElement | null {
+  const info = state.info;
+  if (!info || info.accountId !== state.selectedId) return null;
+  if (info.error) return h('p', { className: 'error', role: 'alert' }, info.error);
+  if (!info.facts) return h('p', { className: 'hint' }, 'Asking…');
+  const f = info.facts;
+  const row = (k: string, v: string) => [h('dt', {}, k), h('dd', {}, v)];
+  return h('dl', { className: 'token-info', 'data-info': f.source },
+    ...row('Email', f.email ?? '-'), ...row('Scopes', f.scopes.join(' ') || '-'), ...row('Expires', new Date(f.expiresAt).toLocaleString()),
+    ...row('Token type', f.tokenType), ...row('Source', f.source), ...(f.audience ? row('Audience', f.audience) : []));
+}
+
+async function checkToken(account: AccountSummary): Promise<void> {
+  state.info = { accountId: account.id };
+  renderDetail();
+  try {
+    state.info = { accountId: account.id, facts: await call(api().getTokenInfo(account.id)) };
+  } catch (err) {
+    state.info = { accountId: account.id, error: messageOf(err) };
+  }
+  renderDetail();
 }
 
 function renderDetail(): void {
@@ -147,12 +235,17 @@ function renderDetail(): void {
   const header = h(
     'div',
     { className: 'account-header' },
-    h('div', {}, h('h2', {}, nameOf(account)), h('p', {}, `${account.issuer} · ${account.status === 'ready' ? 'ready' : 'needs sign-in'}${account.default ? ' · default' : ''}`)),
+    h('div', {}, h('h2', {}, nameOf(account)), h('p', {}, [
+      account.kind === 'service_account' ? `service account${account.projectId ? ` of ${account.projectId}` : ''}` : account.issuer,
+      account.status === 'ready' ? 'ready' : 'needs sign-in',
+      account.default ? 'default' : '',
+    ].filter(Boolean).join(' · '))),
     h(
       'div',
       { className: 'header-actions' },
       !account.default && h('button', { type: 'button', 'data-action': 'make-default', onclick: () => void makeDefault(account.id) }, 'Make default'),
       account.status === 'ready' && h('button', { type: 'button', 'data-action': 'refresh', onclick: () => void loadTokens(true) }, 'Refresh now'),
+      account.status === 'ready' && h('button', { type: 'button', 'data-action': 'check-token', onclick: () => void checkToken(account) }, 'Check token'),
       h('button', { type: 'button', className: 'danger', 'data-action': 'remove', onclick: () => openRemoveDialog(account) }, 'Remove…'),
     ),
   );
@@ -172,11 +265,19 @@ function renderDetail(): void {
   } else {
     if (state.tokenError) parts.push(h('p', { className: 'error', role: 'alert' }, state.tokenError));
     const tokens = state.tokensFor === account.id ? state.tokens : undefined;
-    parts.push(tokenCard('access', 'Access token', tokens?.access ?? null));
+    const info = infoBlock();
+    if (info) parts.push(info);
+    parts.push(tokenCard('access', 'Access token', tokens?.access ?? null, { key: 'access' }));
     const claims = tokens?.id
       ? h('details', { className: 'claims' }, h('summary', {}, 'Decoded header and claims'), h('pre', { 'data-claims': 'header' }, JSON.stringify(tokens.id.header, null, 2)), h('pre', { 'data-claims': 'payload' }, JSON.stringify(tokens.id.claims, null, 2)))
       : undefined;
-    parts.push(tokenCard('id', 'ID token', tokens?.id ?? null, claims));
+    const idExtra = h('div', {}, claims ?? null, audienceRow(account));
+    parts.push(tokenCard('id', 'ID token', tokens?.id ?? null, {
+      key: 'id',
+      extra: idExtra,
+      empty: account.kind === 'service_account' ? 'A service account\'s ID token needs an audience: give one below.' : 'No ID token: the grant has no openid scope.',
+    }));
+    if (account.flavor === 'google') parts.push(impersonationCard(account, tokens));
   }
   // Keep the open state of the claims across re-renders.
   const wasOpen = detail.querySelector('details.claims')?.hasAttribute('open');
@@ -318,6 +419,33 @@ async function cancelAdd(): Promise<void> {
   else byId<HTMLDialogElement>('add-dialog').close();
 }
 
+// ----- service-account keys ------------------------------------------------------------------
+
+function openImportDialog(): void {
+  byId<HTMLFormElement>('import-form').reset();
+  byId('import-error').textContent = '';
+  byId<HTMLDialogElement>('import-dialog').showModal();
+}
+
+async function submitImport(event: Event): Promise<void> {
+  event.preventDefault();
+  const file = byId<HTMLInputElement>('sa-file').files?.[0];
+  if (!file) {
+    byId('import-error').textContent = 'Pick the key file (JSON) first.';
+    return;
+  }
+  try {
+    const account = await call(api().importServiceAccount(await file.text()));
+    byId<HTMLDialogElement>('import-dialog').close();
+    state.selectedId = account.id;
+    state.tokensFor = undefined;
+    toast(`Imported ${nameOf(account)}.`);
+    await loadAccounts();
+  } catch (err) {
+    byId('import-error').textContent = messageOf(err);
+  }
+}
+
 // ----- settings ------------------------------------------------------------------------------
 
 async function openSettings(): Promise<void> {
@@ -361,6 +489,9 @@ function start(): void {
     }
   });
   byId('open-settings').addEventListener('click', () => void openSettings());
+  byId('import-sa').addEventListener('click', openImportDialog);
+  byId('import-form').addEventListener('submit', (e) => void submitImport(e));
+  byId('import-cancel').addEventListener('click', () => byId<HTMLDialogElement>('import-dialog').close());
   byId('settings-form').addEventListener('submit', (e) => void saveSettings(e));
   byId('settings-cancel').addEventListener('click', () => byId<HTMLDialogElement>('settings-dialog').close());
   byId('remove-form').addEventListener('submit', (e) => void removeConfirmed(e));

@@ -15,8 +15,8 @@ export async function accounts(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   for (const a of list) {
-    const status = a.status === 'ready' ? '' : '  (sign in again)';
-    io.stdout(`${a.default ? '*' : ' '} ${a.id}  ${a.email ?? a.subject}  ${a.issuer}${status}\n`);
+    const notes = [a.kind === 'service_account' ? 'service account' : '', a.status === 'ready' ? '' : 'sign in again', a.impersonate[0] ? `impersonates ${a.impersonate[0]}` : ''].filter(Boolean);
+    io.stdout(`${a.default ? '*' : ' '} ${a.id}  ${a.email ?? a.subject}  ${a.issuer}${notes.length ? `  (${notes.join('; ')})` : ''}\n`);
   }
   return 0;
 }
