@@ -17,6 +17,14 @@ usage: tokentray COMMAND [options]
   info                   who the access token belongs to, its scopes and expiry   [--account A] [--json]
   logout ACCOUNT         revoke the account's grant and forget it   [--no-revoke]
 
+  metadata-server        a GCE metadata server on 127.0.0.1 for Google's client libraries
+                         [--account A] [--port P] [--project-id ID]
+  exec -- CMD ARGS…      run CMD with credentials from the emulator   [--account A] [--env-token]
+  curl URL [ARGS…]       curl with the Authorization header added     [--account A]
+  adc import [FILE]      import an authorized_user ADC file            [--issuer URL] [--remove-file]
+  adc export             write an authorized_user ADC file (holds a refresh token)
+                         [--account A] [--output FILE] [--force]
+
 Run \`tokentray COMMAND --help\` for a command's options.
 Errors go to stderr as "tokentray: CODE: message"; exit 1 on failure, 2 on a usage error.
 `;
@@ -31,6 +39,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   logout: async () => (await import('./commands/logout.js')).logout,
   'import-service-account': async () => (await import('./commands/import-service-account.js')).importServiceAccountCommand,
   info: async () => (await import('./commands/info.js')).info,
+  'metadata-server': async () => (await import('./commands/metadata-server.js')).metadataServer,
+  exec: async () => (await import('./commands/exec.js')).exec,
+  curl: async () => (await import('./commands/curl.js')).curl,
+  adc: async () => (await import('./commands/adc.js')).adc,
 };
 
 export interface RunOptions {

@@ -49,7 +49,13 @@ export type ErrorCode =
   | 'IMPERSONATION_DENIED'
   | 'IMPERSONATION_FAILED'
   | 'INVALID_ENDPOINT'
-  | 'TOKENINFO_FAILED';
+  | 'TOKENINFO_FAILED'
+  | 'PORT_UNAVAILABLE'
+  | 'ADC_FILE_UNREADABLE'
+  | 'ADC_FILE_INVALID'
+  | 'ADC_GOOGLE_ONLY'
+  | 'ADC_FILE_EXISTS'
+  | 'COMMAND_FAILED';
 
 export class TokenTrayError extends Error {
   readonly code: ErrorCode;

@@ -73,6 +73,8 @@ export interface CliProcess {
   authorizationUrl: Promise<string>;
   done: Promise<CliResult>;
   kill(signal?: NodeJS.Signals): void;
+  /** What it has printed on stdout so far. */
+  output(): string;
 }
 
 /** Runs `tokentray ARGS` as a user would, in its own process. */
@@ -96,7 +98,7 @@ export function startCli(args: string[], env: Record<string, string>): CliProces
       res({ code, stdout, stderr });
     }),
   );
-  return { authorizationUrl, done, kill: (signal) => child.kill(signal) };
+  return { authorizationUrl, done, kill: (signal) => child.kill(signal), output: () => stdout };
 }
 
 export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {

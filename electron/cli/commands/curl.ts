@@ -1,0 +1,75 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, createWriteStream, openSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TokenTrayError } from '../../core/errors.js';
+import { parseFlags, wantsHelp, type CliIo } from '../io.js';
+
+const USAGE = 'tokentray curl [--account ACCOUNT] URL [CURL ARGS…]';
+
+/**
+ * Hands curl the header through a named pipe in a private folder (`-H @FIFO`): the token is neither
+ * in the process list nor on disk, and curl's stdin stays free for the user's data.
+ */
+async function headerThroughFifo(header: string): Promise<{ arg: string; cleanup(): Promise<void> } | undefined> {
+  if (process.platform === 'win32') return undefined;
+  const dir = await mkdtemp(join(tmpdir(), 'tokentray-curl-'));
+  const fifo = join(dir, 'header');
+  try {
+    execFileSync('mkfifo', ['-m', '600', fifo], { stdio: 'ignore' });
+  } catch {
+    await rm(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  const writer = createWriteStream(fifo);
+  writer.on('error', () => undefined);
+  writer.end(`${header}\n`);
+  return {
+    arg: `@${fifo}`,
+    async cleanup() {
+      // If curl never opened the pipe, our writer still waits in open(): open the read end to free it.
+      if (!writer.writableFinished) {
+        try {
+          closeSync(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK));
+        } catch {
+          /* already gone */
+        }
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** curl with `Authorization: Bearer …` added; exits with curl's exit code. */
+export async function curl(args: string[], io: CliIo): Promise<number> {
+  let account: string | undefined;
+  const rest = [...args];
+  // Our flags come first; everything from the URL on belongs to curl.
+  while (rest[0]?.startsWith('--account')) {
+    const flag = rest.shift()!;
+    account = flag.includes('=') ? flag.slice(flag.indexOf('=') + 1) : rest.shift();
+  }
+  if (rest[0] === '--help' || rest[0] === '-h') {
+    const { values } = parseFlags(['--help'], {}, USAGE);
+    wantsHelp(values, USAGE, io);
+    return 0;
+  }
+  if (rest.length === 0 || account === '') throw new TokenTrayError('USAGE', `name the URL\nusage: ${USAGE}`);
+  const core = io.core();
+  const token = await core.tokens.getAccessToken(await core.accounts.resolve(account));
+  const header = `Authorization: Bearer ${token.token}`;
+  // Without named pipes (Windows), the header has to go as an argument.
+  const fifo = await headerThroughFifo(header);
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const child = spawn('curl', ['-H', fifo ? fifo.arg : header, ...rest], { env: io.env as NodeJS.ProcessEnv, stdio: 'inherit' });
+      child.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new TokenTrayError('COMMAND_FAILED', err.code === 'ENOENT' ? 'curl is not installed (or not on PATH).' : `Could not start curl: ${err.message}.`)),
+      );
+      child.once('exit', (code) => resolve(code ?? 1));
+    });
+  } finally {
+    await fifo?.cleanup();
+  }
+}

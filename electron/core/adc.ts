@@ -1,0 +1,120 @@
+import { readFile, rm, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { AccountRecord } from './account-registry.js';
+import { displayName } from './account-service.js';
+import { writeFileAtomic } from './atomic-file.js';
+import type { OAuthClient } from './client-file.js';
+import type { Core } from './core.js';
+import { TokenTrayError } from './errors.js';
+import { GOOGLE_ISSUER, resolveProviderProfile } from './provider-profile.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Where gcloud writes Application Default Credentials, and where Google's libraries look. */
+export function wellKnownAdcPath(env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env.CLOUDSDK_CONFIG) return join(env.CLOUDSDK_CONFIG, 'application_default_credentials.json');
+  if (platform === 'win32') return join(env.APPDATA || join(env.USERPROFILE || homedir(), 'AppData', 'Roaming'), 'gcloud', 'application_default_credentials.json');
+  return join(env.HOME || homedir(), '.config', 'gcloud', 'application_default_credentials.json');
+}
+
+/** An `authorized_user` ADC file: a user's refresh token and the OAuth client it belongs to. Secret. */
+export interface AuthorizedUser {
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  quotaProjectId?: string;
+}
+
+export function parseAuthorizedUser(text: string, source: string): AuthorizedUser {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new TokenTrayError('ADC_FILE_INVALID', `${source} is not valid JSON.`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new TokenTrayError('ADC_FILE_INVALID', `${source}: expected a JSON object of type "authorized_user".`);
+  const d = doc as Record<string, unknown>;
+  if (d.type !== 'authorized_user') {
+    const what = d.type === 'service_account' ? 'a service-account key; use `tokentray import-service-account`' : typeof d.type === 'string' ? `of type "${d.type}"` : 'not an ADC file (no "type": "authorized_user")';
+    throw new TokenTrayError('ADC_FILE_INVALID', `${source} is ${what}.`);
+  }
+  for (const field of ['client_id', 'client_secret', 'refresh_token']) {
+    if (typeof d[field] !== 'string' || d[field] === '') throw new TokenTrayError('ADC_FILE_INVALID', `${source}: "${field}" is missing or empty.`);
+  }
+  return {
+    clientId: d.client_id as string,
+    clientSecret: d.client_secret as string,
+    refreshToken: d.refresh_token as string,
+    ...(typeof d.quota_project_id === 'string' && d.quota_project_id ? { quotaProjectId: d.quota_project_id } : {}),
+  };
+}
+
+/**
+ * Imports an ADC file as an account: one refresh at the issuer (Google unless told otherwise)
+ * proves the refresh token works and tells who it belongs to. The file is left alone unless asked.
+ */
+export async function importAdcFile(core: Core, path: string, options: { issuer?: string; removeFile?: boolean } = {}): Promise<AccountRecord> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (run `gcloud auth application-default login` first, or name the file)' : (err as Error).message;
+    throw new TokenTrayError('ADC_FILE_UNREADABLE', `Cannot read the ADC file ${path}: ${reason}.`, { cause: err });
+  }
+  const adc = parseAuthorizedUser(text, path);
+  const profile = resolveProviderProfile(options.issuer ?? GOOGLE_ISSUER, 'google');
+  const client: OAuthClient = { clientId: adc.clientId, clientSecret: adc.clientSecret };
+  await core.accounts.vault.probe();
+  await core.accounts.registry.load();
+  const { configure, oidc, translateOidcError } = await import('./oidc.js');
+  const config = await configure(profile, client);
+  let tokens: Awaited<ReturnType<typeof oidc.refreshTokenGrant>>;
+  try {
+    tokens = await oidc.refreshTokenGrant(config, adc.refreshToken);
+  } catch (err) {
+    throw translateOidcError(err, profile.issuer, `checking the refresh token of ${path}`, 'ADC_FILE_INVALID');
+  }
+  const claims = tokens.claims();
+  let subject = claims?.sub;
+  let email = typeof claims?.email === 'string' ? claims.email : undefined;
+  if (!subject && config.serverMetadata().userinfo_endpoint) {
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck).catch(() => undefined);
+    subject = info?.sub;
+    if (typeof info?.email === 'string') email = info.email;
+  }
+  if (!subject) {
+    throw new TokenTrayError('ADC_FILE_INVALID', `${path} works, but its grant does not say who it belongs to (no openid or email scope). Sign in with \`tokentray login\` instead.`);
+  }
+  const now = Date.now();
+  const record = await core.accounts.saveSignIn(profile, client, {
+    subject,
+    ...(email ? { email } : {}),
+    grantedScopes: tokens.scope ? tokens.scope.split(' ').filter(Boolean) : [],
+    refreshToken: tokens.refresh_token ?? adc.refreshToken,
+    accessToken: tokens.access_token,
+    accessTokenExpiresAt: now + (tokens.expiresIn() ?? 3600) * 1000,
+    ...(tokens.id_token && claims ? { idToken: tokens.id_token, idTokenExpiresAt: claims.exp * 1000 } : {}),
+  });
+  if (options.removeFile) await rm(path, { force: true });
+  return record;
+}
+
+/**
+ * Writes an `authorized_user` file for a Google account (mode 0600). ADC is Google's format and
+ * Google's libraries always refresh at Google's token endpoint, so other issuers are refused.
+ */
+export async function exportAdcFile(core: Core, account: AccountRecord, path: string, options: { overwrite?: boolean } = {}): Promise<void> {
+  if (account.kind === 'service_account') {
+    throw new TokenTrayError('ADC_GOOGLE_ONLY', `${displayName(account)} is a service account: point GOOGLE_APPLICATION_CREDENTIALS at its key file, or use \`tokentray exec\`.`);
+  }
+  if (account.flavor !== 'google') {
+    throw new TokenTrayError('ADC_GOOGLE_ONLY', `${displayName(account)} signed in at ${account.issuer}. ADC files are Google's format, and Google's libraries always refresh them at Google's token endpoint, so they cannot hold this account. Use \`tokentray exec\` (the metadata-server emulator) instead.`);
+  }
+  if (!options.overwrite && (await stat(path).then(() => true, () => false))) {
+    throw new TokenTrayError('ADC_FILE_EXISTS', `${path} exists. Pass --force to replace it, or --output to write elsewhere.`);
+  }
+  const { client, refreshToken } = await core.accounts.clientOf(account);
+  const doc = { type: 'authorized_user', client_id: client.clientId, client_secret: client.clientSecret ?? '', refresh_token: refreshToken, universe_domain: 'googleapis.com' };
+  await writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`);
+}

@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AccountRecord } from './account-registry.js';
+import { displayName } from './account-service.js';
+import type { Core } from './core.js';
+import { isTokenTrayError, TokenTrayError } from './errors.js';
+import { parseImpersonationChain } from './impersonation.js';
+import { parseScopeList } from './scopes.js';
+
+/**
+ * A GCE metadata-server emulator on loopback, so that unmodified Google client libraries
+ * (`google.auth.default()` and its peers, gcloud) get tokens from TokenTray, as aws-vault does for
+ * AWS SDKs. Only what the libraries use is served, in GCE's formats.
+ */
+export interface MetadataServerOptions {
+  core: Core;
+  /** Which account the emulated VM "runs as"; resolved on every request, so changes apply at once. */
+  account?: string;
+  port?: number;
+  projectId?: string;
+  numericProjectId?: string;
+}
+
+export interface MetadataServer {
+  readonly port: number;
+  /** `127.0.0.1:PORT`, the value of GCE_METADATA_HOST / GCE_METADATA_IP / GCE_METADATA_ROOT. */
+  readonly host: string;
+  close(): Promise<void>;
+}
+
+const FLAVOR = { 'Metadata-Flavor': 'Google' } as const;
+
+function reply(res: ServerResponse, status: number, body: string, type: 'application/json' | 'application/text' | 'text/html' = 'application/text'): void {
+  // Every answer carries Metadata-Flavor (Node and Go check it); JSON exactly as application/json.
+  res.writeHead(status, { ...FLAVOR, 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+  res.end(body);
+}
+
+/** A stable 12-digit number for a project id, since a user account has no numeric project. */
+function numericFor(projectId: string): string {
+  return String(100_000_000_000n + (BigInt(`0x${createHash('sha256').update(projectId).digest('hex').slice(0, 12)}`) % 900_000_000_000n));
+}
+
+export async function startMetadataServer(options: MetadataServerOptions): Promise<MetadataServer> {
+  const { core } = options;
+  let expectedHost = '';
+
+  async function account(): Promise<AccountRecord> {
+    return core.accounts.resolve(options.account);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Refuse what a browser page or a proxy could send (DNS rebinding, SSRF through a proxy).
+    if (req.headers.host !== expectedHost) return reply(res, 403, 'Forbidden: wrong Host header.\n');
+    if (req.headers['x-forwarded-for'] !== undefined) return reply(res, 403, 'Forbidden: X-Forwarded-For is not allowed.\n');
+    if (req.headers['metadata-flavor'] !== 'Google') return reply(res, 403, 'Missing Metadata-Flavor:Google header.\n');
+    if (req.method !== 'GET') return reply(res, 405, 'Method not allowed.\n');
+    const url = new URL(req.url ?? '/', `http://${expectedHost}`);
+    const path = url.pathname;
+    if (path === '/' || path === '') return reply(res, 200, 'computeMetadata/\n');
+    if (!path.startsWith('/computeMetadata/v1')) return reply(res, 404, 'Not found.\n');
+    const rest = path.slice('/computeMetadata/v1'.length).replace(/^\//, '');
+    const recursive = url.searchParams.get('recursive') === 'true';
+    const acct = await account();
+    const projectId = options.projectId ?? acct.projectId ?? process.env.GOOGLE_CLOUD_PROJECT ?? 'tokentray-local';
+    const email = acct.email ?? acct.subject;
+
+    switch (rest) {
+      case '':
+        return reply(res, 200, 'instance/\nproject/\n');
+      case 'project':
+      case 'project/':
+        return recursive
+          ? reply(res, 200, JSON.stringify({ projectId, numericProjectId: Number(options.numericProjectId ?? numericFor(projectId)) }), 'application/json')
+          : reply(res, 200, 'numeric-project-id\nproject-id\n');
+      case 'project/project-id':
+        return reply(res, 200, projectId);
+      case 'project/numeric-project-id':
+        return reply(res, 200, options.numericProjectId ?? numericFor(projectId));
+      case 'instance':
+      case 'instance/':
+        return reply(res, 200, 'service-accounts/\n');
+      case 'instance/service-accounts':
+      case 'instance/service-accounts/':
+        return reply(res, 200, `default/\n${email}/\n`);
+    }
+    const m = /^instance\/service-accounts\/([^/]+)(?:\/(.*))?$/.exec(rest);
+    if (!m) return reply(res, 404, 'Not found.\n');
+    const who = decodeURIComponent(m[1]!);
+    if (who !== 'default' && who !== email) return reply(res, 404, `No service account ${who} here; this emulator serves ${email} (and "default").\n`);
+    const leaf = m[2] ?? '';
+    switch (leaf) {
+      case '':
+        return recursive
+          ? reply(res, 200, JSON.stringify({ aliases: ['default'], email, scopes: acct.scopes }), 'application/json')
+          : reply(res, 200, 'aliases\nemail\nidentity\nscopes\ntoken\n');
+      case 'aliases':
+        return reply(res, 200, 'default\n');
+      case 'email':
+        return reply(res, 200, email);
+      case 'scopes':
+        return reply(res, 200, `${acct.scopes.join('\n')}\n`);
+      case 'token': {
+        const scopes = url.searchParams.get('scopes');
+        const token = await core.tokens.getAccessToken(acct, scopes ? parseScopeList(scopes) : undefined);
+        const expiresIn = Math.max(0, Math.floor((token.expiresAt - Date.now()) / 1000));
+        return reply(res, 200, JSON.stringify({ access_token: token.token, expires_in: expiresIn, token_type: 'Bearer' }), 'application/json');
+      }
+      case 'identity': {
+        const audience = url.searchParams.get('audience');
+        if (!audience) return reply(res, 400, 'non-empty audience parameter required\n');
+        // A user account's ID tokens are only for its OAuth client: go through its impersonation
+        // target, or say how to set one. Never a token for the wrong audience.
+        let impersonate;
+        if (acct.kind !== 'service_account') {
+          if (!acct.impersonate?.length) {
+            return reply(res, 404, `${displayName(acct)} is a user account: Google issues its ID tokens only for its own OAuth client. Set a service account to impersonate for it (in the TokenTray window), or run the emulator with a service account (--account).\n`);
+          }
+          impersonate = parseImpersonationChain(acct.impersonate);
+        }
+        // format=full asks for the email (and licenses, which a workstation has none of).
+        const includeEmail = url.searchParams.get('format') === 'full';
+        const token = await core.tokens.getIdToken(acct, { audience, includeEmail, ...(impersonate ? { impersonate } : {}) });
+        return reply(res, 200, token.token);
+      }
+    }
+    return reply(res, 404, 'Not found.\n');
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      // The library gets a sentence it can show; a token never appears in it.
+      const message = isTokenTrayError(err) ? `${err.code}: ${err.message}` : 'TokenTray could not answer this request.';
+      if (!res.headersSent) reply(res, isTokenTrayError(err, 'ACCOUNT_NOT_FOUND') || isTokenTrayError(err, 'NO_ACCOUNTS') ? 404 : 503, `${message}\n`);
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new TokenTrayError('PORT_UNAVAILABLE', `Port ${options.port} on 127.0.0.1 is in use. Choose another with --port, or leave it out to get a free one.`) : err),
+    );
+    server.listen({ host: '127.0.0.1', port: options.port ?? 0 }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  expectedHost = `127.0.0.1:${port}`;
+  return {
+    port,
+    host: expectedHost,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

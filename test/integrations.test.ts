@@ -1,0 +1,366 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import type { Core } from '../electron/core/core.js';
+import { startMetadataServer, type MetadataServer } from '../electron/core/metadata-server.js';
+import { importServiceAccountJson } from '../electron/core/service-account.js';
+import { decodeJwtPayload, signInThroughCore } from './support/flows.js';
+import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
+import { startTestIdp, type TestIdp } from './support/idp.js';
+import { CLI, makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SA = 'app@proj-three.iam.gserviceaccount.com';
+const TARGET = 'api-caller@proj-three.iam.gserviceaccount.com';
+
+interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+
+/** A raw HTTP GET (fetch would not let us set Host or omit headers). */
+function get(port: number, path: string, headers: Record<string, string> = { 'Metadata-Flavor': 'Google' }, method = 'GET'): Promise<Answer> {
+  return new Promise((resolvePromise, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers: { Host: `127.0.0.1:${port}`, ...headers } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Runs a script with google-auth-library, unmodified, in its own process. */
+function runGoogleAuth(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, ['--input-type=commonjs', '-e', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => res({ code, stdout, stderr }));
+  });
+}
+
+const GOOGLE_AUTH_SCRIPT = `
+const { GoogleAuth } = require('google-auth-library');
+(async () => {
+  const auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
+  const client = await auth.getClient();
+  const { token } = await client.getAccessToken();
+  const projectId = await auth.getProjectId();
+  let idToken = null, idError = null;
+  try {
+    const idClient = await auth.getIdTokenClient('https://svc.example.test');
+    idToken = await idClient.idTokenProvider.fetchIdToken('https://svc.example.test');
+  } catch (err) { idError = String(err.message); }
+  console.log(JSON.stringify({ kind: client.constructor.name, token, projectId, idToken, idError }));
+})().catch((err) => { console.error(err.message); process.exit(1); });
+`;
+
+describe('metadata-server emulator, exec, curl and ADC files', () => {
+  let idp: TestIdp;
+  let sim: GoogleSim;
+  let sandbox: Sandbox;
+  let core: Core;
+  let env: Record<string, string>;
+  let emptyHome: string;
+  let clock = Date.now();
+  let server: MetadataServer;
+  let saId: string;
+
+  before(async () => {
+    idp = await startTestIdp({ mode: 'google' });
+    sim = await startGoogleSim(idp);
+    sandbox = await makeSandbox();
+    emptyHome = await mkdtemp(join(tmpdir(), 'tokentray-emptyhome-'));
+    env = { ...sandbox.env, TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL: sim.origin, TOKENTRAY_GOOGLE_TOKENINFO_URL: `${sim.origin}/tokeninfo` };
+    Object.assign(sandbox.env, env);
+    core = sandbox.core(() => clock);
+    await signInThroughCore(core, idp, 'lee@example.test');
+    const { json } = await makeServiceAccountKey(sim, SA);
+    saId = (await importServiceAccountJson(core, JSON.stringify(json))).id;
+    await makeServiceAccountKey(sim, TARGET);
+    server = await startMetadataServer({ core, projectId: 'proj-three' });
+  });
+  after(async () => {
+    await server.close();
+    await sandbox.cleanup();
+    await sim.close();
+    await idp.close();
+  });
+
+  describe('the emulator, as GCE answers', () => {
+    it('answers the pings and metadata paths with Metadata-Flavor and exact content types', async () => {
+      const root = await get(server.port, '/');
+      assert.deepEqual([root.status, root.headers['metadata-flavor']], [200, 'Google']);
+      const paths: Array<[string, RegExp | string, string]> = [
+        ['/computeMetadata/v1/project/project-id', 'proj-three', 'application/text'],
+        ['/computeMetadata/v1/project/numeric-project-id', /^\d{12}$/, 'application/text'],
+        ['/computeMetadata/v1/instance/service-accounts/', 'default/\nlee@example.test/\n', 'application/text'],
+        ['/computeMetadata/v1/instance/service-accounts/default/email', 'lee@example.test', 'application/text'],
+        ['/computeMetadata/v1/instance/service-accounts/lee@example.test/email', 'lee@example.test', 'application/text'],
+        ['/computeMetadata/v1/instance/service-accounts/default/scopes', /cloud-platform\n/, 'application/text'],
+        ['/computeMetadata/v1/instance', 'service-accounts/\n', 'application/text'],
+      ];
+      for (const [path, expected, type] of paths) {
+        const res = await get(server.port, path);
+        assert.equal(res.status, 200, path);
+        assert.equal(res.headers['metadata-flavor'], 'Google', path);
+        assert.equal(res.headers['content-type'], type, path);
+        if (typeof expected === 'string') assert.equal(res.body, expected, path);
+        else assert.match(res.body, expected, path);
+        assert.equal(res.headers['access-control-allow-origin'], undefined, 'no CORS');
+      }
+      const recursive = await get(server.port, '/computeMetadata/v1/instance/service-accounts/default/?recursive=true');
+      assert.equal(recursive.headers['content-type'], 'application/json');
+      const info = JSON.parse(recursive.body) as { aliases: string[]; email: string; scopes: string[] };
+      assert.deepEqual([info.aliases, info.email], [['default'], 'lee@example.test']);
+      assert.ok(info.scopes.includes('https://www.googleapis.com/auth/cloud-platform'));
+    });
+
+    it('serves the account\'s access token in GCE\'s JSON, also down-scoped', async () => {
+      const res = await get(server.port, '/computeMetadata/v1/instance/service-accounts/default/token');
+      assert.equal(res.headers['content-type'], 'application/json');
+      const body = JSON.parse(res.body) as { access_token: string; expires_in: number; token_type: string };
+      assert.equal(body.token_type, 'Bearer');
+      assert.ok(body.expires_in > 3000 && body.expires_in <= 3600);
+      assert.ok(body.access_token === (await core.tokens.getAccessToken(await core.accounts.resolve())).token);
+      const narrow = JSON.parse((await get(server.port, '/computeMetadata/v1/instance/service-accounts/default/token?scopes=openid,email')).body) as { access_token: string };
+      assert.ok(narrow.access_token !== body.access_token);
+    });
+
+    it('refuses what is not a local library: no header, X-Forwarded-For, foreign Host, non-GET, unknown paths', async () => {
+      const path = '/computeMetadata/v1/instance/service-accounts/default/token';
+      const cases: Array<[string, Record<string, string>, string, number, RegExp]> = [
+        [path, {}, 'GET', 403, /Missing Metadata-Flavor/],
+        [path, { 'Metadata-Flavor': 'google' }, 'GET', 403, /Missing Metadata-Flavor/],
+        [path, { 'Metadata-Flavor': 'Google', 'X-Forwarded-For': '10.0.0.1' }, 'GET', 403, /X-Forwarded-For/],
+        [path, { 'Metadata-Flavor': 'Google', Host: 'metadata.attacker.example' }, 'GET', 403, /Host/],
+        [path, { 'Metadata-Flavor': 'Google', Host: `localhost:${server.port}` }, 'GET', 403, /Host/],
+        [path, { 'Metadata-Flavor': 'Google' }, 'POST', 405, /Method/],
+        [path, { 'Metadata-Flavor': 'Google' }, 'PUT', 405, /Method/],
+        ['/computeMetadata/v1/instance/attributes/ssh-keys', { 'Metadata-Flavor': 'Google' }, 'GET', 404, /Not found/],
+        ['/computeMetadata/v1beta1/instance', { 'Metadata-Flavor': 'Google' }, 'GET', 404, /Not found/],
+        ['/computeMetadata/v1/instance/service-accounts/other@x.iam.gserviceaccount.com/token', { 'Metadata-Flavor': 'Google' }, 'GET', 404, /No service account/],
+      ];
+      for (const [p, headers, method, status, body] of cases) {
+        const res = await get(server.port, p, headers, method);
+        assert.equal(res.status, status, `${method} ${p} ${JSON.stringify(headers)}`);
+        assert.match(res.body, body);
+        assert.equal(res.headers['metadata-flavor'], 'Google');
+        assert.doesNotMatch(res.body, /ya29|access_token/);
+      }
+      await assert.rejects(new Promise((ok, fail) => request({ host: '::1', port: server.port, path: '/' }, ok).on('error', fail).end()), 'bound to 127.0.0.1 only');
+    });
+
+    it('answers identity for a user account only through its impersonation target', async () => {
+      const path = '/computeMetadata/v1/instance/service-accounts/default/identity?audience=https://svc.example.test&format=full&licenses=FALSE';
+      const refused = await get(server.port, path);
+      assert.equal(refused.status, 404);
+      assert.match(refused.body, /only for its own OAuth client\. Set a service account to impersonate/);
+      assert.equal((await get(server.port, '/computeMetadata/v1/instance/service-accounts/default/identity')).status, 400);
+      await core.accounts.setImpersonation('lee@example.test', [TARGET]);
+      sim.allow('lee@example.test', TARGET);
+      const res = await get(server.port, path);
+      assert.equal(res.status, 200, res.body);
+      const claims = await sim.verifyIdToken(res.body);
+      assert.deepEqual([claims.aud, claims.email], ['https://svc.example.test', TARGET]);
+      await core.accounts.setImpersonation('lee@example.test', []);
+    });
+
+    it('shares one upstream refresh among 50 concurrent token requests', async () => {
+      clock += 56 * 60_000;
+      const before = idp.grants.refresh_token ?? 0;
+      const answers = await Promise.all(Array.from({ length: 50 }, () => get(server.port, '/computeMetadata/v1/instance/service-accounts/default/token')));
+      assert.ok(answers.every((a) => a.status === 200));
+      assert.equal(idp.grants.refresh_token, before + 1);
+      assert.equal(new Set(answers.map((a) => (JSON.parse(a.body) as { access_token: string }).access_token)).size, 1);
+    });
+  });
+
+  it('feeds unmodified google-auth-library: access token, project and (service account) ID token', async () => {
+    const sa = await startMetadataServer({ core, account: saId });
+    try {
+      const childEnv = { PATH: process.env.PATH ?? '', HOME: emptyHome, GCE_METADATA_HOST: sa.host, GCE_METADATA_IP: sa.host };
+      const res = await runGoogleAuth(GOOGLE_AUTH_SCRIPT, childEnv);
+      assert.equal(res.code, 0, res.stderr);
+      const out = JSON.parse(res.stdout) as { kind: string; token: string; projectId: string; idToken: string | null; idError: string | null };
+      assert.equal(out.kind, 'Compute');
+      assert.match(out.token, /^ya29\.sim-/);
+      assert.equal(out.projectId, 'proj-three');
+      assert.equal(out.idError, null);
+      const claims = await sim.verifyIdToken(out.idToken!);
+      assert.deepEqual([claims.aud, claims.email], ['https://svc.example.test', SA]);
+    } finally {
+      await sa.close();
+    }
+  });
+
+  describe('tokentray exec', () => {
+    it('runs google-auth-library against its emulator, removing GOOGLE_APPLICATION_CREDENTIALS', async () => {
+      const script = join(emptyHome, 'ga.cjs');
+      await writeFile(script, `${GOOGLE_AUTH_SCRIPT}\nconsole.error('GAC=' + process.env.GOOGLE_APPLICATION_CREDENTIALS);`);
+      const res = await runCli(['exec', '--', process.execPath, script], { ...env, HOME: emptyHome, NODE_PATH: join(root, 'node_modules'), GOOGLE_APPLICATION_CREDENTIALS: '/tmp/stale-adc.json' });
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stderr, /^tokentray: GOOGLE_APPLICATION_CREDENTIALS \(\/tmp\/stale-adc\.json\) was removed/m);
+      assert.match(res.stderr, /GAC=undefined/);
+      const out = JSON.parse(res.stdout) as { kind: string; token: string; idError: string | null };
+      assert.equal(out.kind, 'Compute');
+      // The library asks for its scopes (token?scopes=…): a token for exactly those.
+      assert.ok(out.token === (await sandbox.core().tokens.getAccessToken(await core.accounts.resolve(), ['https://www.googleapis.com/auth/cloud-platform'])).token);
+      assert.match(out.idError!, /impersonate/, 'a user account without a target gets no ID token for the wrong audience');
+    });
+
+    it('sets the metadata variables (and tokens with --env-token), and exits with the command\'s code', async () => {
+      const show = `const e = process.env; console.log(JSON.stringify([e.GCE_METADATA_HOST, e.GCE_METADATA_IP, e.GCE_METADATA_ROOT, e.CLOUDSDK_AUTH_ACCESS_TOKEN ?? null, e.GOOGLE_OAUTH_ACCESS_TOKEN ?? null])); process.exit(7)`;
+      const plain = await runCli(['exec', '--', process.execPath, '-e', show], env);
+      assert.equal(plain.code, 7);
+      const [host, ip, rootVar, t1, t2] = JSON.parse(plain.stdout) as string[];
+      assert.match(host!, /^127\.0\.0\.1:\d+$/);
+      assert.deepEqual([ip, rootVar, t1, t2], [host, host, null, null]);
+      const withToken = await runCli(['exec', '--env-token', '--', process.execPath, '-e', show], env);
+      const [, , , a, b] = JSON.parse(withToken.stdout) as string[];
+      assert.ok(a && a === b && a === (await sandbox.core().tokens.getAccessToken(await core.accounts.resolve())).token);
+      assert.equal((await runCli(['exec'], env)).code, 2);
+      const missing = await runCli(['exec', '--', 'no-such-command-tokentray'], env);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /^tokentray: COMMAND_FAILED: Command not found/m);
+    });
+
+    it('forwards signals to the command', async () => {
+      const child = spawn(process.execPath, [CLI, 'exec', '--', process.execPath, '-e', "process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(3); }); console.log('ready'); setInterval(() => {}, 1000);"], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      await new Promise<void>((ready) => child.stdout.on('data', (d: Buffer) => ((out += d.toString()), out.includes('ready') && ready())));
+      child.kill('SIGTERM');
+      const code = await new Promise<number | null>((done) => child.on('close', done));
+      assert.equal(code, 3);
+      assert.match(out, /got SIGTERM/);
+    });
+  });
+
+  it('curl adds the Authorization header, without putting the token on the command line', async () => {
+    const echo = createServer((req, res) => res.end(JSON.stringify({ auth: req.headers.authorization, method: req.method })));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/v1/projects`;
+      const res = await runCli(['curl', '--account', 'lee@example.test', url, '-s', '-X', 'POST'], env);
+      assert.equal(res.code, 0, res.stderr);
+      const body = JSON.parse(res.stdout) as { auth: string; method: string };
+      const expected = `Bearer ${(await sandbox.core().tokens.getAccessToken(await core.accounts.resolve())).token}`;
+      assert.ok(body.auth === expected, `got ${body.auth?.slice(0, 12)}…, expected ${expected.slice(0, 12)}…`);
+      assert.equal(body.method, 'POST');
+      assert.equal((await runCli(['curl'], env)).code, 2);
+      const failing = await runCli(['curl', 'http://127.0.0.1:9/', '-s'], env);
+      assert.equal(failing.code, 7, 'curl\'s own exit code');
+    } finally {
+      echo.close();
+    }
+  });
+
+  describe('ADC files', () => {
+    let adcPath: string;
+
+    it('exports an authorized_user file with mode 0600 and a warning, that google-auth-library loads', async () => {
+      adcPath = join(emptyHome, 'adc.json');
+      const res = await runCli(['adc', 'export', '--output', adcPath], env);
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stderr, /holds the refresh token of lee@example\.test in plain text/);
+      assert.equal((await stat(adcPath)).mode & 0o777, 0o600);
+      const doc = JSON.parse(await readFile(adcPath, 'utf8')) as Record<string, string>;
+      const secrets = (await core.accounts.vault.getSecrets((await core.accounts.resolve()).id))!;
+      assert.equal(doc.type, 'authorized_user');
+      assert.ok(doc.refresh_token === secrets.refreshToken && doc.client_secret === idp.client.clientSecret);
+      const script = `const { GoogleAuth } = require('google-auth-library'); const c = new GoogleAuth().fromJSON(require(${JSON.stringify(adcPath)})); console.log(JSON.stringify({ kind: c.constructor.name, id: c._clientId, rt: c._refreshToken === ${JSON.stringify(secrets.refreshToken)} }));`;
+      const loaded = await runGoogleAuth(script, { PATH: process.env.PATH ?? '', HOME: emptyHome });
+      assert.equal(loaded.code, 0, loaded.stderr);
+      assert.deepEqual(JSON.parse(loaded.stdout), { kind: 'UserRefreshClient', id: idp.client.clientId, rt: true });
+      const again = await runCli(['adc', 'export', '--output', adcPath], env);
+      assert.match(again.stderr, /^tokentray: ADC_FILE_EXISTS: /);
+      assert.equal((await runCli(['adc', 'export', '--output', adcPath, '--force'], env)).code, 0);
+    });
+
+    it('refuses to export service accounts and accounts of other issuers', async () => {
+      const res = await runCli(['adc', 'export', '--account', SA, '--output', join(emptyHome, 'x.json')], env);
+      assert.match(res.stderr, /^tokentray: ADC_GOOGLE_ONLY: .*service account/);
+      const oidcIdp = await startTestIdp({ mode: 'oidc' });
+      const other = await makeSandbox();
+      try {
+        await signInThroughCore(other.core(), oidcIdp, 'max@example.test');
+        const refused = await runCli(['adc', 'export', '--output', join(emptyHome, 'y.json')], other.env);
+        assert.equal(refused.code, 1);
+        assert.match(refused.stderr, /^tokentray: ADC_GOOGLE_ONLY: .*Google's libraries always refresh them at Google's token endpoint/);
+      } finally {
+        await other.cleanup();
+        await oidcIdp.close();
+      }
+    });
+
+    it('imports an exported file into a fresh home, as a working account', async () => {
+      const fresh = await makeSandbox();
+      try {
+        const res = await runCli(['adc', 'import', adcPath, '--issuer', idp.issuer], fresh.env);
+        assert.equal(res.code, 0, res.stderr);
+        assert.equal(res.stdout, 'lee@example.test\n');
+        assert.match(res.stderr, /left as it was/);
+        const token = await runCli(['print-access-token'], fresh.env);
+        assert.equal(token.code, 0, token.stderr);
+        assert.equal(decodeJwtPayload((await runCli(['print-identity-token'], fresh.env)).stdout.trim()).sub, 'lee@example.test');
+        await stat(adcPath); // still there
+        const moved = join(emptyHome, 'adc-moved.json');
+        await writeFile(moved, await readFile(adcPath));
+        assert.equal((await runCli(['adc', 'import', moved, '--issuer', idp.issuer, '--remove-file'], fresh.env)).code, 0);
+        await assert.rejects(stat(moved));
+      } finally {
+        await fresh.cleanup();
+      }
+    });
+
+    it('refuses files that are not authorized_user ADC files', async () => {
+      const bad = join(emptyHome, 'bad.json');
+      for (const [content, pattern] of [
+        ['{"type": "service_account"}', /service-account key/],
+        ['{"type": "authorized_user", "client_id": "x"}', /"client_secret" is missing/],
+        ['[]', /JSON object/],
+        ['nope', /not valid JSON/],
+      ] as const) {
+        await writeFile(bad, content);
+        const res = await runCli(['adc', 'import', bad], env);
+        assert.equal(res.code, 1);
+        assert.match(res.stderr, /^tokentray: ADC_FILE_INVALID: /);
+        assert.match(res.stderr, pattern);
+      }
+      const missing = await runCli(['adc', 'import', join(emptyHome, 'none.json')], env);
+      assert.match(missing.stderr, /^tokentray: ADC_FILE_UNREADABLE: .*gcloud auth application-default login/);
+      assert.equal((await runCli(['adc', 'frobnicate'], env)).code, 2);
+    });
+  });
+
+  it('tokentray metadata-server prints the export lines, serves, and stops on Ctrl-C', async () => {
+    const proc = startCli(['metadata-server', '--project-id', 'proj-cli'], env);
+    void proc.authorizationUrl.catch(() => undefined);
+    const child = proc as unknown as { done: Promise<{ code: number | null; stdout: string }> };
+    // The lines appear on stdout once it listens: poll the port they name.
+    let host = '';
+    for (let i = 0; i < 100 && !host; i++) {
+      await new Promise((r) => setTimeout(r, 30));
+      host = (await peekStdout(proc)) ?? '';
+    }
+    assert.match(host, /^127\.0\.0\.1:\d+$/);
+    const res = await get(Number(host.split(':')[1]), '/computeMetadata/v1/project/project-id');
+    assert.equal(res.body, 'proj-cli');
+    proc.kill('SIGINT');
+    const done = await child.done;
+    assert.equal(done.code, 0);
+    assert.equal(done.stdout, `export GCE_METADATA_HOST=${host}\nexport GCE_METADATA_IP=${host}\n`);
+  });
+});
+
+/** The host named by the first export line the running CLI printed, if any yet. */
+async function peekStdout(proc: ReturnType<typeof startCli>): Promise<string | undefined> {
+  return /export GCE_METADATA_HOST=(\S+)/.exec(proc.output())?.[1];
+}
