@@ -52,6 +52,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     app = await openApp(browser, server.origin, handlers);
   });
   after(async () => {
+    await handlers?.dispose();
     await app?.context.close();
     await browser?.close();
     await server?.close();
@@ -272,5 +273,24 @@ describe('the window, in real Chromium, against the real handlers', () => {
     assert.equal((await sim.verifyIdToken(clipboard.writes.at(-1)!)).aud, 'https://run.example.test');
     await page.screenshot({ path: `${SHOTS}/06-service-account.png` });
     assert.deepEqual(app.consoleErrors, []);
+  });
+
+  it('switches the metadata-server emulator on and off, showing the lines to paste', async () => {
+    const { page } = app;
+    await page.click('#open-metadata');
+    await page.check('#metadata-enabled');
+    const lines = page.locator('#metadata-exports');
+    await lines.filter({ hasText: 'GCE_METADATA_HOST' }).waitFor();
+    const host = /export GCE_METADATA_HOST=(127\.0\.0\.1:\d+)/.exec(await lines.innerText())![1]!;
+    assert.match(await lines.innerText(), new RegExp(`export GCE_METADATA_IP=${host.replace('.', '\\.')}`));
+    const res = await fetch(`http://${host}/computeMetadata/v1/instance/service-accounts/default/email`, { headers: { 'Metadata-Flavor': 'Google' } });
+    const served = await page.locator('#metadata-account').inputValue();
+    const views = await core.accounts.list();
+    assert.equal(await res.text(), views.find((a) => a.id === served)?.email, JSON.stringify(views.map((v) => [v.id, v.email, v.default])));
+    await page.screenshot({ path: `${SHOTS}/07-metadata-server.png` });
+    await page.uncheck('#metadata-enabled');
+    await page.locator('#metadata-lines').waitFor({ state: 'hidden' });
+    await assert.rejects(fetch(`http://${host}/`, { headers: { 'Metadata-Flavor': 'Google' } }));
+    await page.click('#metadata-close');
   });
 });

@@ -109,7 +109,8 @@ export class AccountService {
       const record: AccountRecord = {
         id,
         subject: result.subject,
-        ...(result.email ? { email: result.email } : {}),
+        // A new sign-in without the email scope does not forget the email we knew.
+        ...(result.email ?? existing?.email ? { email: (result.email ?? existing?.email)! } : {}),
         issuer: profile.issuer,
         flavor: profile.flavor,
         clientId: client.clientId,

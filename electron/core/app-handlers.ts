@@ -7,6 +7,8 @@ import type { AccountTokens, ChannelArgs, ChannelResult, CopyOptions, InvokeChan
 import { parseImpersonationChain, type ImpersonationChain } from './impersonation.js';
 import { importServiceAccountJson } from './service-account.js';
 import { describeAccessToken } from './token-info.js';
+import { startMetadataServer, type MetadataServer } from './metadata-server.js';
+import type { MetadataStatus } from './ipc-contract.js';
 import { validateArgs } from './ipc-validation.js';
 import { decodeJwt } from './jwt-decode.js';
 import { parseScopeList } from './scopes.js';
@@ -32,6 +34,8 @@ export type Handlers = { [C in InvokeChannel]: (...args: ChannelArgs<C>) => Prom
 
 export interface AppHandlers extends Handlers {
   isSigningIn(): boolean;
+  /** Stops what the handlers started (the metadata-server emulator); for quitting. */
+  dispose(): Promise<void>;
 }
 
 /** Failures that change an account's status, so the UI must reload. */
@@ -44,6 +48,12 @@ const STATUS_CHANGING = new Set(['REAUTH_REQUIRED', 'KEYCHAIN_ENTRY_MISSING']);
 export function createHandlers(deps: AppHandlerDeps): AppHandlers {
   const { core } = deps;
   let attempt: AbortController | undefined;
+  let metadata: { server: MetadataServer; accountId: string } | undefined;
+
+  const metadataStatus = (): MetadataStatus =>
+    metadata
+      ? { running: true, host: metadata.server.host, accountId: metadata.accountId, exports: `export GCE_METADATA_HOST=${metadata.server.host}\nexport GCE_METADATA_IP=${metadata.server.host}` }
+      : { running: false };
 
   async function guard<T>(fn: () => Promise<T>): Promise<T> {
     try {
@@ -99,6 +109,27 @@ export function createHandlers(deps: AppHandlerDeps): AppHandlers {
 
   return {
     isSigningIn: () => attempt !== undefined,
+
+    async dispose() {
+      await metadata?.server.close();
+      metadata = undefined;
+    },
+
+    async 'metadata:get'() {
+      return metadataStatus();
+    },
+
+    async 'metadata:set'({ enabled, accountId }) {
+      if (metadata) {
+        await metadata.server.close();
+        metadata = undefined;
+      }
+      if (enabled) {
+        const account = await core.accounts.resolve(accountId);
+        metadata = { server: await startMetadataServer({ core, account: account.id }), accountId: account.id };
+      }
+      return metadataStatus();
+    },
 
     'accounts:list': () => core.accounts.list(),
 

@@ -87,6 +87,16 @@ export interface CopyResult {
   expiresAt: number;
 }
 
+/** The metadata-server emulator the window can switch on: where it listens and for whom. */
+export interface MetadataStatus {
+  running: boolean;
+  /** `127.0.0.1:PORT` while running. */
+  host?: string;
+  accountId?: string;
+  /** The lines to paste into a shell. */
+  exports?: string;
+}
+
 /** invoke channels: name → [arguments, result]. */
 export interface InvokeChannels {
   'accounts:list': [[], AccountSummary[]];
@@ -100,6 +110,8 @@ export interface InvokeChannels {
   'tokens:info': [[string], TokenInfoView];
   'accounts:import-service-account': [[string], AccountSummary];
   'accounts:set-impersonation': [[string, string[]], AccountSummary[]];
+  'metadata:get': [[], MetadataStatus];
+  'metadata:set': [[{ enabled: boolean; accountId?: string }], MetadataStatus];
   'settings:get': [[], Settings];
   'settings:set': [[Partial<Settings>], Settings];
 }
@@ -125,6 +137,8 @@ export const INVOKE_CHANNELS: readonly InvokeChannel[] = [
   'tokens:info',
   'accounts:import-service-account',
   'accounts:set-impersonation',
+  'metadata:get',
+  'metadata:set',
   'settings:get',
   'settings:set',
 ];
@@ -144,6 +158,9 @@ export interface TokenTrayApi {
   importServiceAccount(json: string): Promise<Result<AccountSummary>>;
   /** Sets (or with [] clears) the account's impersonation target: service account first, then delegates. */
   setImpersonation(id: string, chain: string[]): Promise<Result<AccountSummary[]>>;
+  getMetadataServer(): Promise<Result<MetadataStatus>>;
+  /** Starts (for the account, else the default one) or stops the metadata-server emulator. */
+  setMetadataServer(request: { enabled: boolean; accountId?: string }): Promise<Result<MetadataStatus>>;
   getSettings(): Promise<Result<Settings>>;
   setSettings(settings: Partial<Settings>): Promise<Result<Settings>>;
   /** Calls back whenever accounts change (sign-in, removal, status); returns an unsubscribe. */
@@ -165,6 +182,8 @@ export const API_CHANNELS = {
   getTokenInfo: 'tokens:info',
   importServiceAccount: 'accounts:import-service-account',
   setImpersonation: 'accounts:set-impersonation',
+  getMetadataServer: 'metadata:get',
+  setMetadataServer: 'metadata:set',
   getSettings: 'settings:get',
   setSettings: 'settings:set',
 } as const satisfies Record<Exclude<keyof TokenTrayApi, 'onChange' | 'onAddAccountRequested'>, InvokeChannel>;

@@ -77,6 +77,7 @@ export function validateArgs<C extends InvokeChannel>(channel: C, args: unknown)
   switch (channel) {
     case 'accounts:list':
     case 'accounts:cancel-sign-in':
+    case 'metadata:get':
     case 'settings:get':
       expectCount(0);
       return [] as unknown as ChannelArgs<C>;
@@ -107,6 +108,13 @@ export function validateArgs<C extends InvokeChannel>(channel: C, args: unknown)
         oneOf(channel, args[2], 'the form', ['raw', 'header', 'curl'] as const),
       ];
       return (args.length === 4 && args[3] !== undefined ? [...base, copyOptions(channel, args[3])] : base) as ChannelArgs<C>;
+    }
+    case 'metadata:set': {
+      expectCount(1);
+      const req = args[0] as Record<string, unknown> | null;
+      if (typeof req !== 'object' || req === null || Array.isArray(req) || typeof req.enabled !== 'boolean') throw invalid(channel, 'the request must be { enabled: boolean, accountId?: string }');
+      for (const key of Object.keys(req)) if (key !== 'enabled' && key !== 'accountId') throw invalid(channel, `unknown field "${key.slice(0, 40)}"`);
+      return [{ enabled: req.enabled, ...(req.accountId !== undefined ? { accountId: str(channel, req.accountId, 'the account id', 200) } : {}) }] as ChannelArgs<C>;
     }
     case 'settings:set':
       expectCount(1);

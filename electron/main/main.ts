@@ -103,7 +103,10 @@ export async function main(): Promise<void> {
   app.on('activate', () => window.show());
   // Stay in the tray when the window closes; quit only from the tray (or the OS).
   app.on('window-all-closed', () => undefined);
-  app.on('before-quit', () => window.allowClose());
+  app.on('before-quit', () => {
+    window.allowClose();
+    void handlers.dispose();
+  });
   window.show();
 }
 

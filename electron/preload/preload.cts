@@ -17,6 +17,8 @@ const channels = {
   getTokenInfo: 'tokens:info',
   importServiceAccount: 'accounts:import-service-account',
   setImpersonation: 'accounts:set-impersonation',
+  getMetadataServer: 'metadata:get',
+  setMetadataServer: 'metadata:set',
   getSettings: 'settings:get',
   setSettings: 'settings:set',
 } as const satisfies typeof API_CHANNELS;
@@ -44,6 +46,8 @@ const api: TokenTrayApi = {
   getTokenInfo: (id) => ipcRenderer.invoke(channels.getTokenInfo, id),
   importServiceAccount: (json) => ipcRenderer.invoke(channels.importServiceAccount, json),
   setImpersonation: (id, chain) => ipcRenderer.invoke(channels.setImpersonation, id, chain),
+  getMetadataServer: () => ipcRenderer.invoke(channels.getMetadataServer),
+  setMetadataServer: (request) => ipcRenderer.invoke(channels.setMetadataServer, request),
   getSettings: () => ipcRenderer.invoke(channels.getSettings),
   setSettings: (settings) => ipcRenderer.invoke(channels.setSettings, settings),
   onChange: (callback) => subscribe(events.changed, callback),

@@ -446,6 +446,40 @@ async function submitImport(event: Event): Promise<void> {
   }
 }
 
+// ----- metadata server -----------------------------------------------------------------------
+
+function showMetadata(status: { running: boolean; accountId?: string; exports?: string }): void {
+  byId<HTMLInputElement>('metadata-enabled').checked = status.running;
+  if (status.accountId) byId<HTMLSelectElement>('metadata-account').value = status.accountId;
+  byId('metadata-lines').hidden = !status.running;
+  byId('metadata-exports').textContent = status.exports ?? '';
+}
+
+async function openMetadata(): Promise<void> {
+  const select = byId<HTMLSelectElement>('metadata-account');
+  select.replaceChildren(...state.accounts.map((a) => h('option', { value: a.id }, nameOf(a))));
+  select.value = (state.accounts.find((a) => a.default) ?? state.accounts[0])?.id ?? '';
+  byId('metadata-error').textContent = '';
+  try {
+    showMetadata(await call(api().getMetadataServer()));
+    byId<HTMLDialogElement>('metadata-dialog').showModal();
+  } catch (err) {
+    toast(messageOf(err));
+  }
+}
+
+async function applyMetadata(): Promise<void> {
+  byId('metadata-error').textContent = '';
+  const enabled = byId<HTMLInputElement>('metadata-enabled').checked;
+  const accountId = byId<HTMLSelectElement>('metadata-account').value;
+  try {
+    showMetadata(await call(api().setMetadataServer(enabled && accountId ? { enabled, accountId } : { enabled })));
+  } catch (err) {
+    byId<HTMLInputElement>('metadata-enabled').checked = false;
+    byId('metadata-error').textContent = messageOf(err);
+  }
+}
+
 // ----- settings ------------------------------------------------------------------------------
 
 async function openSettings(): Promise<void> {
@@ -490,6 +524,13 @@ function start(): void {
   });
   byId('open-settings').addEventListener('click', () => void openSettings());
   byId('import-sa').addEventListener('click', openImportDialog);
+  byId('open-metadata').addEventListener('click', () => void openMetadata());
+  byId('metadata-enabled').addEventListener('change', () => void applyMetadata());
+  byId('metadata-account').addEventListener('change', () => {
+    if (byId<HTMLInputElement>('metadata-enabled').checked) void applyMetadata();
+  });
+  byId('metadata-form').addEventListener('submit', (e) => e.preventDefault());
+  byId('metadata-close').addEventListener('click', () => byId<HTMLDialogElement>('metadata-dialog').close());
   byId('import-form').addEventListener('submit', (e) => void submitImport(e));
   byId('import-cancel').addEventListener('click', () => byId<HTMLDialogElement>('import-dialog').close());
   byId('settings-form').addEventListener('submit', (e) => void saveSettings(e));
