@@ -153,8 +153,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     const box = await page.locator('.token-card[data-kind="access"]').boundingBox();
     const before = idp.grants.refresh_token ?? 0;
     await page.click('[data-action="refresh"]');
-    await page.locator('.token-card[data-kind="access"]').waitFor();
-    for (let i = 0; i < 50 && (idp.grants.refresh_token ?? 0) === before; i++) await new Promise((r) => setTimeout(r, 20));
+    await page.locator('body:not([aria-busy])').waitFor({ state: 'attached' });
     assert.equal(idp.grants.refresh_token, before + 1);
     const after = await page.locator('.token-card[data-kind="access"]').boundingBox();
     assert.deepEqual(after, box, 'no layout jump');

@@ -1,5 +1,6 @@
 import { createCore, type Core } from '../core/core.js';
 import { isTokenTrayError } from '../core/errors.js';
+import { redact, setLogSink } from '../core/logger.js';
 import type { CliIo, Command } from './io.js';
 
 const HELP = `tokentray: Google OAuth access and ID tokens from your OS keychain.
@@ -25,7 +26,8 @@ usage: tokentray COMMAND [options]
   adc export             write an authorized_user ADC file (holds a refresh token)
                          [--account A] [--output FILE] [--force]
 
-Run \`tokentray COMMAND --help\` for a command's options.
+Run \`tokentray COMMAND --help\` for a command's options. --verbose (anywhere before --) logs every
+HTTP exchange to stderr, with tokens and secrets redacted.
 Errors go to stderr as "tokentray: CODE: message"; exit 1 on failure, 2 on a usage error.
 `;
 
@@ -64,7 +66,12 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
     core: options.core ?? (() => (core ??= createCore({ env }))),
     ...(options.signal ? { signal: options.signal } : {}),
   };
-  const [name, ...rest] = argv;
+  // --verbose is global (like gcloud's --log-http); what follows `--` belongs to another command.
+  const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
+  const verbose = argv.slice(0, end).includes('--verbose') || env.TOKENTRAY_VERBOSE === '1';
+  const args = [...argv.slice(0, end).filter((a) => a !== '--verbose'), ...argv.slice(end)];
+  if (verbose) setLogSink((line) => io.stderr(`tokentray: ${line}\n`));
+  const [name, ...rest] = args;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     (name === undefined ? io.stderr : io.stdout)(HELP);
     return name === undefined ? 2 : 0;
@@ -81,12 +88,15 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
   try {
     return await (await load())(rest, io);
   } catch (err) {
+    // Redacted even so: a message may quote what a server sent.
     if (isTokenTrayError(err)) {
-      io.stderr(`tokentray: ${err.code}: ${err.message}\n`);
+      io.stderr(`tokentray: ${err.code}: ${redact(err.message)}\n`);
       return err.code === 'USAGE' ? 2 : 1;
     }
     // Not ours: a bug. Print the message only, never the object (it may hold a response).
-    io.stderr(`tokentray: INTERNAL: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(`tokentray: INTERNAL: ${redact(err instanceof Error ? err.message : String(err))}\n`);
     return 1;
+  } finally {
+    setLogSink(undefined);
   }
 }

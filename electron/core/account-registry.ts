@@ -1,6 +1,7 @@
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
+import { withFileLock } from './file-lock.js';
 import { TokenTrayError } from './errors.js';
 import type { Flavor } from './provider-profile.js';
 
@@ -98,24 +99,12 @@ export class AccountRegistry {
 
   /** Read-modify-write under the lock; the callback may mutate the data it is given. */
   async update<T>(fn: (data: RegistryData) => T | Promise<T>): Promise<T> {
-    await this.ensureHome();
-    const release = await this.lock();
-    try {
+    return withFileLock(`${this.path}.lock`, { staleMs: LOCK_STALE_MS, waitMs: LOCK_WAIT_MS, onFailure: (err) => this.unwritable(err) }, async () => {
       const data = await this.load();
       const result = await fn(data);
       await this.write(data);
       return result;
-    } finally {
-      await release();
-    }
-  }
-
-  private async ensureHome(): Promise<void> {
-    try {
-      await mkdir(this.home, { recursive: true, mode: 0o700 });
-    } catch (err) {
-      throw this.unwritable(err);
-    }
+    });
   }
 
   private unwritable(err: unknown): TokenTrayError {
@@ -127,25 +116,6 @@ export class AccountRegistry {
       await writeFileAtomic(this.path, JSON.stringify(data, null, 2) + '\n');
     } catch (err) {
       throw this.unwritable(err);
-    }
-  }
-
-  private async lock(): Promise<() => Promise<void>> {
-    const lockPath = `${this.path}.lock`;
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (;;) {
-      try {
-        const fh = await open(lockPath, 'wx', 0o600);
-        await fh.close();
-        return () => rm(lockPath, { force: true });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw this.unwritable(err);
-      }
-      // A lock left by a killed process must not block forever.
-      const age = await stat(lockPath).then((s) => Date.now() - s.mtimeMs, () => 0);
-      if (age > LOCK_STALE_MS) await rm(lockPath, { force: true });
-      else if (Date.now() > deadline) throw this.unwritable(new Error(`the lock ${lockPath} is held by another TokenTray process`));
-      else await new Promise((r) => setTimeout(r, 25));
     }
   }
 }

@@ -1,9 +1,9 @@
 import { TokenTrayError } from './errors.js';
+import { loggingFetch, requestTimeoutSeconds } from './logger.js';
 import { isLoopbackHost } from './provider-profile.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export const REQUEST_TIMEOUT_MS = 20_000;
 
 /**
  * A Google endpoint, overridable by environment (tests point these at local servers). Like issuers,
@@ -44,9 +44,16 @@ export function googleErrorText(body: Record<string, unknown>): string {
 export async function googleRequest(url: string, init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }, what: string): Promise<GoogleResponse> {
   let res: Response;
   try {
-    res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    res = await loggingFetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(requestTimeoutSeconds() * 1000) });
   } catch (err) {
-    throw new TokenTrayError('PROVIDER_UNREACHABLE', `Could not reach ${new URL(url).origin} while ${what}. Check your network connection (and proxy), then try again.`, { cause: err });
+    const timedOut = (err as Error).name === 'TimeoutError';
+    throw new TokenTrayError(
+      'PROVIDER_UNREACHABLE',
+      timedOut
+        ? `${new URL(url).origin} did not answer in time while ${what}. Check your network connection, or raise TOKENTRAY_HTTP_TIMEOUT (seconds).`
+        : `Could not reach ${new URL(url).origin} while ${what}. Check your network connection (and proxy), then try again.`,
+      { cause: err },
+    );
   }
   const text = await res.text();
   let body: unknown;

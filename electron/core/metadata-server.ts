@@ -6,6 +6,7 @@ import { displayName } from './account-service.js';
 import type { Core } from './core.js';
 import { isTokenTrayError, TokenTrayError } from './errors.js';
 import { parseImpersonationChain } from './impersonation.js';
+import { log, redact } from './logger.js';
 import { parseScopeList } from './scopes.js';
 
 /**
@@ -51,6 +52,7 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    log(`metadata ${req.method} ${req.url} (Host ${req.headers.host})`);
     // Refuse what a browser page or a proxy could send (DNS rebinding, SSRF through a proxy).
     if (req.headers.host !== expectedHost) return reply(res, 403, 'Forbidden: wrong Host header.\n');
     if (req.headers['x-forwarded-for'] !== undefined) return reply(res, 403, 'Forbidden: X-Forwarded-For is not allowed.\n');
@@ -131,7 +133,7 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       // The library gets a sentence it can show; a token never appears in it.
-      const message = isTokenTrayError(err) ? `${err.code}: ${err.message}` : 'TokenTray could not answer this request.';
+      const message = isTokenTrayError(err) ? redact(`${err.code}: ${err.message}`) : 'TokenTray could not answer this request.';
       if (!res.headersSent) reply(res, isTokenTrayError(err, 'ACCOUNT_NOT_FOUND') || isTokenTrayError(err, 'NO_ACCOUNTS') ? 404 : 503, `${message}\n`);
     });
   });

@@ -1,13 +1,12 @@
 import * as oidc from 'openid-client';
 import type { OAuthClient } from './client-file.js';
 import { TokenTrayError, type ErrorCode } from './errors.js';
+import { log, loggingFetch, requestTimeoutSeconds } from './logger.js';
 import type { ProviderProfile } from './provider-profile.js';
 
 export { oidc };
 
-/** Seconds openid-client waits for any one request to the issuer. */
-export const REQUEST_TIMEOUT_S = 20;
-
+const DISCOVERY_ATTEMPTS = 3;
 const configurations = new Map<string, Promise<oidc.Configuration>>();
 
 function isNetworkFailure(err: unknown): boolean {
@@ -26,6 +25,9 @@ function describeOAuthError(error: string, description: unknown): string {
  */
 export function translateOidcError(err: unknown, issuer: string, what: string, fallback: ErrorCode = 'PROVIDER_ERROR'): TokenTrayError {
   if (err instanceof TokenTrayError) return err;
+  if (err instanceof oidc.ClientError && err.code === 'OAUTH_TIMEOUT') {
+    return new TokenTrayError('PROVIDER_UNREACHABLE', `${issuer} did not answer in time while ${what}. Check your network connection, or raise TOKENTRAY_HTTP_TIMEOUT (seconds).`, { cause: err });
+  }
   if (isNetworkFailure(err)) {
     return new TokenTrayError('PROVIDER_UNREACHABLE', `Could not reach ${issuer} while ${what}. Check your network connection (and proxy), then try again.`, { cause: err });
   }
@@ -61,17 +63,34 @@ export function configure(profile: ProviderProfile, client: OAuthClient): Promis
   return config;
 }
 
+/** Worth another try: the network, a time-out, or a 5xx. A 4xx or a bad document is final. */
+function isTransient(err: unknown): boolean {
+  if (isNetworkFailure(err)) return true;
+  const cause = (err as { cause?: unknown }).cause;
+  return err instanceof oidc.ClientError && err.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && cause instanceof Response && cause.status >= 500;
+}
+
 async function discover(profile: ProviderProfile, client: OAuthClient): Promise<oidc.Configuration> {
   const url = new URL(profile.issuer);
   const auth = client.clientSecret ? oidc.ClientSecretPost(client.clientSecret) : oidc.None();
   // resolveProviderProfile only lets plain http through on loopback; openid-client needs to be
   // told during discovery, not after.
   const execute = url.protocol === 'http:' ? [oidc.allowInsecureRequests] : [];
-  try {
-    const config = await oidc.discovery(url, client.clientId, undefined, auth, { execute, timeout: REQUEST_TIMEOUT_S });
-    config.timeout = REQUEST_TIMEOUT_S;
-    return config;
-  } catch (err) {
-    throw translateOidcError(err, profile.issuer, 'reading its OpenID configuration', 'DISCOVERY_FAILED');
+  const timeout = requestTimeoutSeconds();
+  // Discovery is a GET, so it is safe to retry (bounded, with backoff); grants are never retried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const config = await oidc.discovery(url, client.clientId, undefined, auth, { execute, timeout, [oidc.customFetch]: loggingFetch });
+      config.timeout = timeout;
+      config[oidc.customFetch] = loggingFetch;
+      return config;
+    } catch (err) {
+      if (attempt < DISCOVERY_ATTEMPTS && isTransient(err)) {
+        log(`discovery of ${profile.issuer} failed (attempt ${attempt}); retrying`);
+        await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
+        continue;
+      }
+      throw translateOidcError(err, profile.issuer, 'reading its OpenID configuration', 'DISCOVERY_FAILED');
+    }
   }
 }

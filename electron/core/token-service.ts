@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { AccountRecord } from './account-registry.js';
 import { displayName, type AccountService } from './account-service.js';
 import type { CachedToken, StoredServiceAccountKey, TokenCache } from './credential-vault.js';
@@ -24,6 +25,8 @@ export interface TokenServiceOptions {
   now?: () => number;
   /** Where TOKENTRAY_GOOGLE_* endpoint overrides are read. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Folder for the lock files that make processes take turns refreshing an account. */
+  lockDir?: string;
 }
 
 export interface IdTokenOptions {
@@ -58,6 +61,7 @@ export class TokenService {
   private readonly cacheWrites = new Map<string, Promise<unknown>>();
   private readonly now: () => number;
   private readonly env: Readonly<Record<string, string | undefined>>;
+  private readonly lockDir: string | undefined;
 
   constructor(
     private readonly accounts: AccountService,
@@ -65,6 +69,7 @@ export class TokenService {
   ) {
     this.now = options.now ?? Date.now;
     this.env = options.env ?? process.env;
+    this.lockDir = options.lockDir;
   }
 
   private fresh(token: CachedToken | undefined): token is CachedToken {
@@ -98,7 +103,7 @@ export class TokenService {
     const key = wanted ? scopeKey(wanted) : '';
     const cached = (await this.accounts.vault.getTokenCache(account.id)).access[key];
     if (this.fresh(cached)) return cached;
-    const cache = await this.refresh(account, key, wanted);
+    const cache = await this.refresh(account, key, wanted, (c) => this.fresh(c.access[key]));
     return cache.access[key]!;
   }
 
@@ -130,7 +135,7 @@ export class TokenService {
     }
     const cached = (await this.accounts.vault.getTokenCache(account.id)).id;
     if (this.fresh(cached)) return cached;
-    const cache = await this.refresh(account, '', undefined);
+    const cache = await this.refresh(account, '', undefined, (c) => this.fresh(c.id));
     // Just issued, so no margin: only a missing or already expired ID token is a failure.
     if (!cache.id || cache.id.expiresAt <= this.now()) {
       throw new TokenTrayError('NO_ID_TOKEN', `${account.issuer} returned no ID token for ${displayName(account)}. The grant must include the openid scope: sign in again with \`tokentray login\`.`);
@@ -210,20 +215,39 @@ export class TokenService {
       await this.updateCache(account.id, (cache) => (cache.access[`sa:${scopeKey(account.scopes)}`] = token));
       return;
     }
-    await this.refresh(account, '', undefined);
+    await this.refresh(account, '', undefined, () => false);
   }
 
-  private refresh(account: AccountRecord, key: string, scopes: string[] | undefined): Promise<TokenCache> {
+  /**
+   * One refresh per account and scopes: shared by concurrent callers in this process, and taken in
+   * turns with other TokenTray processes (a lock file), which matters when the issuer rotates
+   * refresh tokens: two processes refreshing with the same token would lose the rotated one.
+   * `satisfied` says whether a cache read after waiting already has what the caller needs.
+   */
+  private refresh(account: AccountRecord, key: string, scopes: string[] | undefined, satisfied: (cache: TokenCache) => boolean): Promise<TokenCache> {
     const flightKey = `${account.id}\n${key}`;
     let flight = this.inflight.get(flightKey);
     if (!flight) {
-      flight = this.refreshNow(account, key, scopes).finally(() => this.inflight.delete(flightKey));
+      const run = async () => {
+        if (!this.lockDir) return this.refreshNow(account, key, scopes);
+        const { withFileLock } = await import('./file-lock.js');
+        return withFileLock(join(this.lockDir, `refresh-${account.id}.lock`), {
+          staleMs: 60_000,
+          waitMs: 65_000,
+          onFailure: (err) => new TokenTrayError('TOKEN_REFRESH_FAILED', `Could not coordinate the refresh of ${displayName(account)} with other TokenTray processes (${err.message}). Try again.`, { cause: err }),
+        }, async () => {
+          const latest = await this.accounts.vault.getTokenCache(account.id);
+          return satisfied(latest) ? latest : this.refreshNow(account, key, scopes);
+        });
+      };
+      flight = run().finally(() => this.inflight.delete(flightKey));
       this.inflight.set(flightKey, flight);
     }
     return flight;
   }
 
   private async refreshNow(account: AccountRecord, key: string, scopes: string[] | undefined): Promise<TokenCache> {
+    // Read inside the lock: another process may have stored a rotated refresh token meanwhile.
     const { client, refreshToken } = await this.accounts.clientOf(account);
     // openid-client is loaded only here: a warm call served from the cache never needs it.
     const { configure, oidc, translateOidcError } = await import('./oidc.js');

@@ -6,6 +6,7 @@ import { ClipboardGuard } from '../core/clipboard-guard.js';
 import { createCore } from '../core/core.js';
 import { TokenTrayError } from '../core/errors.js';
 import { ADD_ACCOUNT_EVENT, CHANGED_EVENT } from '../core/ipc-contract.js';
+import { redact, setLogSink } from '../core/logger.js';
 import { APP_NAME, appDataDir } from '../core/paths.js';
 import { SettingsStore } from '../core/settings-store.js';
 import type { TrayAction } from '../core/tray-menu.js';
@@ -21,11 +22,12 @@ const root = join(here, '..', '..', '..');
 const KEEP_FRESH_INTERVAL_MS = 60_000;
 
 function notify(body: string): void {
-  if (Notification.isSupported()) new Notification({ title: 'TokenTray', body }).show();
+  if (Notification.isSupported()) new Notification({ title: 'TokenTray', body: redact(body) }).show();
 }
 
 /** Composes the app from the core and the thin Electron glue. */
 export async function main(): Promise<void> {
+  if (process.env.TOKENTRAY_VERBOSE === '1') setLogSink((line) => console.error(`tokentray: ${line}`));
   app.setName(APP_NAME);
   // The CLI reads and writes this same folder (and the same keychain service).
   app.setPath('userData', appDataDir());
@@ -113,6 +115,6 @@ export async function main(): Promise<void> {
 // Not awaited: Electron emits `ready` only after the entry module has finished evaluating, so a
 // top-level await on whenReady would hang. main() does its pre-ready work synchronously.
 export const started = main().catch((err: unknown) => {
-  console.error(`TokenTray could not start: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`TokenTray could not start: ${redact(err instanceof Error ? err.message : String(err))}`);
   app.exit(1);
 });

@@ -89,6 +89,8 @@ async function loadTokens(refresh = false): Promise<void> {
   const account = selected();
   if (!account) return;
   state.lastTokenLoad = Date.now();
+  // Marks the window busy (for assistive tech and tests) without changing the layout.
+  document.body.setAttribute('aria-busy', 'true');
   try {
     state.tokens = await call(refresh ? api().refreshTokens(account.id) : api().getTokens(account.id));
     state.tokensFor = account.id;
@@ -97,6 +99,7 @@ async function loadTokens(refresh = false): Promise<void> {
     state.tokenError = messageOf(err);
   }
   renderDetail();
+  document.body.removeAttribute('aria-busy');
 }
 
 async function copy(kind: TokenKind, form: TokenForm, options?: CopyOptions): Promise<void> {

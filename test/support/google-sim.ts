@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importSPKI, jwtVerify, SignJWT, type CryptoKey } from 'jose';
+import { noteSecret } from './canary.js';
 import type { TestIdp } from './idp.js';
 
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
@@ -69,6 +70,7 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
   const count = (k: string) => (sim.counts[k] = (sim.counts[k] ?? 0) + 1);
 
   function send(res: ServerResponse, status: number, body: Json): void {
+    for (const field of ['access_token', 'id_token', 'accessToken', 'token']) noteSecret(body[field]);
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
   }
   const iamError = (res: ServerResponse, code: number, status: string, message: string) => send(res, code, { error: { code, message, status } });
@@ -179,6 +181,13 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
   return sim;
 }
 
+function noted(pem: string): string {
+  // The whole PEM and each base64 line of it: a leak of any part is a leak.
+  noteSecret(pem);
+  for (const line of pem.split('\n')) if (line.length >= 40) noteSecret(line);
+  return pem;
+}
+
 /** A fresh service-account key file (as the Cloud Console downloads it), registered with the sim. */
 export async function makeServiceAccountKey(sim: GoogleSim, email: string, extra: Json = {}): Promise<{ json: Json; publicKeyPem: string }> {
   const { exportPKCS8, exportSPKI } = await import('jose');
@@ -190,7 +199,7 @@ export async function makeServiceAccountKey(sim: GoogleSim, email: string, extra
     type: 'service_account',
     project_id: email.split('@')[1]!.split('.')[0],
     private_key_id: keyId,
-    private_key: await exportPKCS8(privateKey),
+    private_key: noted(await exportPKCS8(privateKey)),
     client_email: email,
     client_id: String(100000000000000000000n + BigInt(Math.floor(Math.random() * 1e9))),
     auth_uri: 'https://accounts.google.com/o/oauth2/auth',

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
+import { noteSecret } from './canary.js';
 
 export type IdpMode = 'oidc' | 'google';
 export type IdpInteraction = 'auto' | 'dev';
@@ -22,10 +23,18 @@ export interface TestIdp {
   user: string;
   /** Makes the auto interaction answer access_denied. */
   deny: boolean;
-  /** When set, refresh requests answer this OAuth error instead. */
-  refreshError?: { error: string; error_description?: string };
+  /** When set, refresh requests answer this OAuth error instead (HTTP 400, or `status`; `raw` replaces the JSON body). */
+  refreshError?: { error: string; error_description?: string; status?: number; raw?: string };
   /** Makes discovery fail with HTTP 500 (the provider is up but broken). */
   brokenDiscovery: boolean;
+  /** The next N discovery requests answer 503. */
+  discoveryFailures: number;
+  /** Discovery answers 200 with a body that is not JSON. */
+  garbageDiscovery: boolean;
+  /** Discovery requests are accepted and never answered. */
+  hangingDiscovery: boolean;
+  /** Discovery requests seen. */
+  discoveryRequests: number;
   introspect(token: string): Promise<{ active: boolean } & Record<string, unknown>>;
   close(): Promise<void>;
 }
@@ -96,6 +105,10 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     user: 'alice@example.test',
     deny: false,
     brokenDiscovery: false,
+    discoveryFailures: 0,
+    garbageDiscovery: false,
+    hangingDiscovery: false,
+    discoveryRequests: 0,
     async introspect(token) {
       const res = await fetch(`${issuer}/token/introspection`, {
         method: 'POST',
@@ -110,11 +123,26 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     },
   };
 
+  noteSecret(client.clientSecret);
   provider.use(async (ctx, next) => {
-    if (ctx.path === '/.well-known/openid-configuration' && idp.brokenDiscovery) {
-      ctx.status = 500;
-      ctx.body = 'internal error';
-      return;
+    if (ctx.path === '/.well-known/openid-configuration') {
+      idp.discoveryRequests++;
+      if (idp.hangingDiscovery) {
+        ctx.respond = false; // never answer
+        return;
+      }
+      if (idp.brokenDiscovery || idp.discoveryFailures > 0) {
+        if (idp.discoveryFailures > 0) idp.discoveryFailures--;
+        ctx.status = idp.brokenDiscovery ? 500 : 503;
+        ctx.body = 'internal error';
+        return;
+      }
+      if (idp.garbageDiscovery) {
+        ctx.status = 200;
+        ctx.type = 'application/json';
+        ctx.body = '<html>this is not the document you are looking for';
+        return;
+      }
     }
     if (ctx.path === '/token' && idp.refreshError && ctx.method === 'POST') {
       const body = await new Promise<string>((resolve) => {
@@ -124,14 +152,20 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
       });
       if (new URLSearchParams(body).get('grant_type') === 'refresh_token') {
         idp.grants.refresh_token = (idp.grants.refresh_token ?? 0) + 1;
-        ctx.status = 400;
-        ctx.body = idp.refreshError;
+        const { status = 400, raw, ...oauthError } = idp.refreshError;
+        ctx.status = status;
+        if (raw !== undefined) {
+          ctx.type = 'text/html';
+          ctx.body = raw;
+        } else ctx.body = oauthError;
         return;
       }
       throw new Error('refreshError is set: only refresh requests are expected');
     }
     await next();
     if (ctx.path === '/token' && ctx.status === 200) {
+      const issued = ctx.body as Record<string, unknown> | undefined;
+      for (const field of ['access_token', 'refresh_token', 'id_token']) noteSecret(issued?.[field]);
       const grantType = String(ctx.oidc?.params?.grant_type ?? 'unknown');
       idp.grants[grantType] = (idp.grants[grantType] ?? 0) + 1;
       // Google answers a refresh with no new refresh token.
@@ -144,6 +178,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     if (location && location.startsWith('http://127.0.0.1:') && !location.startsWith(issuer)) {
       const url = new URL(location);
       const code = url.searchParams.get('code');
+      noteSecret(code);
       if (code && ctx.oidc?.params?.access_type === 'offline') offlineCodes.add(code);
       if (mode === 'google') {
         url.searchParams.delete('iss');

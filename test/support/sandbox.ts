@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore, type Core } from '../../electron/core/core.js';
+import { secretHits, TOKEN_PRINTING } from './canary.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(root, 'electron', 'cli', 'tokentray.js');
@@ -92,12 +93,17 @@ export function startCli(args: string[], env: Record<string, string>): CliProces
     const line = stderr.split('\n').find((l) => /^https?:\/\/\S+$/.test(l));
     if (line) resolveUrl(line);
   });
-  const done = new Promise<CliResult>((res) =>
+  const done = new Promise<CliResult>((res, rej) =>
     child.on('close', (code) => {
       rejectUrl(new Error(`tokentray exited (${code}) before printing a URL:\n${stderr}`));
-      res({ code, stdout, stderr });
+      // The canary: outside print-* (and exec/curl, whose output is their child's) no secret may show.
+      const command = args.find((a) => !a.startsWith('-'));
+      const hits = secretHits(command && TOKEN_PRINTING.has(command) ? stderr : `${stdout}\n${stderr}`);
+      if (hits.length > 0) rej(new Error(`secret canary: \`tokentray ${args.join(' ')}\` printed ${hits.join(', ')}`));
+      else res({ code, stdout, stderr });
     }),
   );
+  done.catch(() => undefined);
   return { authorizationUrl, done, kill: (signal) => child.kill(signal), output: () => stdout };
 }
 

@@ -1,6 +1,7 @@
 import { resolveSignInSetup, signInAccount } from '../../core/account-sign-in.js';
 import { displayName } from '../../core/account-service.js';
 import { TokenTrayError } from '../../core/errors.js';
+import { registerSecret } from '../../core/logger.js';
 import type { Flavor } from '../../core/provider-profile.js';
 import { parseScopeList } from '../../core/scopes.js';
 import { openBrowser } from '../open-browser.js';
@@ -40,6 +41,7 @@ export async function login(args: string[], io: CliIo): Promise<number> {
     if (!Number.isFinite(seconds) || seconds <= 0) throw new TokenTrayError('USAGE', `--timeout takes a number of seconds\nusage: ${USAGE}`);
     timeoutMs = seconds * 1000;
   }
+  registerSecret(values['client-secret']);
   const core = io.core();
   const setup = await resolveSignInSetup(core, {
     ...(values['client-secret-file'] !== undefined ? { clientFile: values['client-secret-file'] } : {}),
