@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { AccountRegistry } from '../electron/core/account-registry.js';
+import { createCore } from '../electron/core/core.js';
+import { KeytarSecretStore, type SecretStore } from '../electron/core/secret-store.js';
+import { TokenTrayError } from '../electron/core/errors.js';
+import { signInThroughCore } from './support/flows.js';
+import { HttpBrowser } from './support/http-browser.js';
+import { startTestIdp, type TestIdp } from './support/idp.js';
+import { makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
+
+/** Makes the account's cached tokens look expired to every process. */
+async function expireCache(sandbox: Sandbox, accountId: string): Promise<void> {
+  const core = sandbox.core();
+  const cache = await core.accounts.vault.getTokenCache(accountId);
+  for (const t of Object.values(cache.access)) t.expiresAt = Date.now() - 1000;
+  if (cache.id) cache.id.expiresAt = Date.now() - 1000;
+  await core.accounts.vault.setTokenCache(accountId, cache);
+}
+
+describe('faults at the identity provider', () => {
+  let idp: TestIdp;
+  let sandbox: Sandbox;
+  let accountId: string;
+
+  before(async () => {
+    idp = await startTestIdp({ mode: 'oidc' });
+    sandbox = await makeSandbox();
+    accountId = (await signInThroughCore(sandbox.core(), idp, 'noor@example.test')).id;
+  });
+  after(async () => {
+    await sandbox.cleanup();
+    await idp.close();
+  });
+
+  const loginFlags = () => ['login', '--issuer', idp.issuer, '--client-id', idp.client.clientId, '--client-secret', idp.client.clientSecret, '--no-browser', '--timeout', '20'];
+
+  it('retries discovery after 5xx with backoff, then signs in', async () => {
+    idp.discoveryFailures = 2;
+    const before = idp.discoveryRequests;
+    const proc = startCli([...loginFlags(), '--login-hint', 'noor@example.test'], sandbox.env);
+    await new HttpBrowser('noor@example.test').visit(await proc.authorizationUrl);
+    const res = await proc.done;
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(idp.discoveryRequests - before, 3, 'two failures, then success');
+  });
+
+  it('gives up after bounded retries: DISCOVERY_FAILED', async () => {
+    idp.discoveryFailures = 10;
+    const before = idp.discoveryRequests;
+    const res = await runCli(loginFlags(), sandbox.env);
+    idp.discoveryFailures = 0;
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /^tokentray: DISCOVERY_FAILED: .*unexpected HTTP status/m);
+    assert.equal(idp.discoveryRequests - before, 3);
+  });
+
+  it('says DISCOVERY_FAILED, without retrying, when discovery answers garbage', async () => {
+    idp.garbageDiscovery = true;
+    const before = idp.discoveryRequests;
+    try {
+      const res = await runCli(loginFlags(), sandbox.env);
+      assert.equal(res.code, 1);
+      assert.match(res.stderr, /^tokentray: DISCOVERY_FAILED: /m);
+      assert.equal(idp.discoveryRequests - before, 1);
+    } finally {
+      idp.garbageDiscovery = false;
+    }
+  });
+
+  it('times out a provider that never answers: PROVIDER_UNREACHABLE, within the limit', async () => {
+    idp.hangingDiscovery = true;
+    const started = Date.now();
+    try {
+      const res = await runCli(loginFlags(), { ...sandbox.env, TOKENTRAY_HTTP_TIMEOUT: '1' });
+      assert.equal(res.code, 1);
+      assert.match(res.stderr, /^tokentray: PROVIDER_UNREACHABLE: .*did not answer in time.*TOKENTRAY_HTTP_TIMEOUT/m);
+      assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+    } finally {
+      idp.hangingDiscovery = false;
+    }
+  });
+
+  it('reports a token endpoint answering 503 with HTML as TOKEN_REFRESH_FAILED, and keeps the account ready', async () => {
+    await expireCache(sandbox, accountId);
+    idp.refreshError = { error: 'unused', status: 503, raw: '<html>Service Unavailable</html>' };
+    try {
+      const res = await runCli(['print-access-token'], sandbox.env);
+      assert.equal(res.code, 1);
+      assert.match(res.stderr, /^tokentray: TOKEN_REFRESH_FAILED: /m);
+      assert.equal(res.stdout, '');
+    } finally {
+      idp.refreshError = undefined;
+    }
+    const [view] = await sandbox.core().accounts.list();
+    assert.equal(view!.status, 'ready');
+    assert.equal((await runCli(['print-access-token'], sandbox.env)).code, 0, 'works once the provider is back');
+  });
+
+  it('two processes refreshing one account at once share the refresh; the rotated token survives', async () => {
+    const core = sandbox.core();
+    const oldRefresh = (await core.accounts.vault.getSecrets(accountId))!.refreshToken;
+    await expireCache(sandbox, accountId);
+    const before = idp.grants.refresh_token ?? 0;
+    const results = await Promise.all(Array.from({ length: 4 }, () => runCli(['print-access-token'], sandbox.env)));
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    assert.equal(new Set(results.map((r) => r.stdout)).size, 1, 'every process printed the same token');
+    assert.equal((idp.grants.refresh_token ?? 0) - before, 1, 'one refresh for all four processes');
+    const newRefresh = (await createCore({ env: sandbox.env }).accounts.vault.getSecrets(accountId))!.refreshToken;
+    assert.ok(newRefresh !== oldRefresh, 'the rotated refresh token was stored');
+    assert.equal((await idp.introspect(newRefresh)).active, true, 'and it is the live one');
+    await new AccountRegistry(sandbox.home).load();
+    await expireCache(sandbox, accountId);
+    assert.equal((await runCli(['print-access-token'], sandbox.env)).code, 0, 'the next refresh works');
+  });
+});
+
+/** A keychain that works until told to fail: the fault "keychain failing mid-operation". */
+class FlakyStore implements SecretStore {
+  failOn: ((op: string, key: string) => boolean) | undefined;
+  constructor(private readonly inner: SecretStore) {}
+  private check(op: string, key: string): void {
+    if (this.failOn?.(op, key)) {
+      throw new TokenTrayError('KEYCHAIN_UNAVAILABLE', 'The system keychain is not available (locked mid-operation in a test).');
+    }
+  }
+  async get(key: string) {
+    this.check('get', key);
+    return this.inner.get(key);
+  }
+  async set(key: string, value: string) {
+    this.check('set', key);
+    return this.inner.set(key, value);
+  }
+  async delete(key: string) {
+    this.check('delete', key);
+    return this.inner.delete(key);
+  }
+}
+
+describe('faults in the keychain and the registry', () => {
+  let idp: TestIdp;
+  let sandbox: Sandbox;
+
+  before(async () => {
+    idp = await startTestIdp({ mode: 'google' });
+    sandbox = await makeSandbox();
+  });
+  after(async () => {
+    await sandbox.cleanup();
+    await idp.close();
+  });
+
+  it('a keychain failing during a sign-in loses nothing: the registry is untouched, other accounts work', async () => {
+    const store = new FlakyStore(new KeytarSecretStore(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE!));
+    const core = createCore({ env: sandbox.env, store });
+    await signInThroughCore(core, idp, 'olga@example.test');
+    const registryBefore = await readFile(join(sandbox.home, 'accounts.json'), 'utf8');
+    store.failOn = (op, key) => op === 'set' && key.startsWith('tokens:');
+    await assert.rejects(signInThroughCore(core, idp, 'pat@example.test'), { code: 'KEYCHAIN_UNAVAILABLE' });
+    assert.equal(await readFile(join(sandbox.home, 'accounts.json'), 'utf8'), registryBefore);
+    store.failOn = undefined;
+    const res = await runCli(['print-access-token', '--account', 'olga@example.test'], sandbox.env);
+    assert.equal(res.code, 0, res.stderr);
+    // And the failed account can simply sign in again.
+    await signInThroughCore(core, idp, 'pat@example.test');
+    assert.deepEqual((await core.accounts.list()).map((a) => a.email), ['olga@example.test', 'pat@example.test']);
+  });
+
+  it('a keychain failing during a refresh is reported and the account stays ready', async () => {
+    let clock = Date.now();
+    const store = new FlakyStore(new KeytarSecretStore(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE!));
+    const core = createCore({ env: sandbox.env, store, now: () => clock });
+    const account = await core.accounts.resolve('olga@example.test');
+    clock += 56 * 60_000;
+    store.failOn = (op, key) => op === 'set' && key.startsWith('tokens:');
+    await assert.rejects(core.tokens.getAccessToken(account), { code: 'KEYCHAIN_UNAVAILABLE' });
+    store.failOn = undefined;
+    assert.equal((await core.accounts.resolve('olga@example.test')).status, 'ready');
+    assert.ok((await core.tokens.getAccessToken(account)).token);
+  });
+
+  it('a process killed mid-write never leaves a torn registry (old or new content survives)', async () => {
+    const registry = new AccountRegistry(sandbox.home);
+    const writer = `
+      import { AccountRegistry } from ${JSON.stringify(new URL('../electron/core/account-registry.js', import.meta.url).href)};
+      const registry = new AccountRegistry(${JSON.stringify(sandbox.home)});
+      for (let i = 0; ; i++) {
+        await registry.update((d) => { d.accounts.forEach((a) => { a.scopes = Array.from({ length: 50 + (i % 50) }, (_, k) => 'scope-' + i + '-' + k); }); });
+        if (i === 0) process.stdout.write('writing\\n');
+      }`;
+    const script = join(sandbox.home, '..', `writer-${Date.now()}.mjs`);
+    await writeFile(script, writer);
+    for (let round = 0; round < 12; round++) {
+      const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((ready) => child.stdout.once('data', () => ready()));
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 40));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('close', r));
+      const data = await registry.load(); // throws REGISTRY_CORRUPT on a torn file
+      assert.deepEqual(data.accounts.map((a) => a.email), ['olga@example.test', 'pat@example.test']);
+    }
+    // A lock left by a killed writer is broken once stale, not waited on forever: the next update works.
+    await registry.update(() => undefined).catch((err: Error) => assert.fail(`update after kills: ${err.message}`));
+  });
+});
