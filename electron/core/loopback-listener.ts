@@ -63,7 +63,8 @@ export async function startLoopbackListener(options: LoopbackListenerOptions): P
   const server = createServer((req, res) => {
     let url: URL;
     try {
-      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      // Appended, not resolved: a request target like `//host/` must stay a path, not become a host.
+      url = new URL(`http://127.0.0.1${req.url?.startsWith('/') ? req.url : `/${req.url ?? ''}`}`);
     } catch {
       return page(res, 400, 'Bad request', 'This address is not a sign-in answer TokenTray expects.');
     }

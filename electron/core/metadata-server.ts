@@ -58,7 +58,13 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
     if (req.headers['x-forwarded-for'] !== undefined) return reply(res, 403, 'Forbidden: X-Forwarded-For is not allowed.\n');
     if (req.headers['metadata-flavor'] !== 'Google') return reply(res, 403, 'Missing Metadata-Flavor:Google header.\n');
     if (req.method !== 'GET') return reply(res, 405, 'Method not allowed.\n');
-    const url = new URL(req.url ?? '/', `http://${expectedHost}`);
+    // Appended, not resolved: a request target like `//host/` must stay a path, not become a host.
+    let url: URL;
+    try {
+      url = new URL(`http://${expectedHost}${req.url?.startsWith('/') ? req.url : `/${req.url ?? ''}`}`);
+    } catch {
+      return reply(res, 400, 'Bad request.\n');
+    }
     const path = url.pathname;
     if (path === '/' || path === '') return reply(res, 200, 'computeMetadata/\n');
     if (!path.startsWith('/computeMetadata/v1')) return reply(res, 404, 'Not found.\n');
