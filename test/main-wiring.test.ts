@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { ADD_ACCOUNT_EVENT, INVOKE_CHANNELS } from '../electron/core/ipc-contract.js';
 import { appDataDir } from '../electron/core/paths.js';
 import { APP_ENTRY, CONTENT_SECURITY_POLICY } from '../electron/core/window-policy.js';
+import { startTestIdp } from './support/idp.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
 
 type Stub = typeof import('./support/electron-stub/electron.js');
@@ -95,10 +96,33 @@ describe('main-process glue, wired to a stand-in electron module', () => {
     assert.equal(badArgs.code, 'INVALID_ARGUMENT');
   });
 
+  it('hands only the authorization URL the core built to shell.openExternal', async () => {
+    const idp = await startTestIdp({ mode: 'google' });
+    try {
+      const ours = event(win().webContents, APP_ENTRY);
+      const signIn = stub.recorded.ipcHandlers['accounts:sign-in']!(ours, { issuer: idp.issuer, flavor: 'google', clientId: idp.client.clientId, clientSecret: idp.client.clientSecret }) as Promise<{ ok: boolean; code?: string }>;
+      for (let i = 0; i < 100 && stub.recorded.openedExternal.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(stub.recorded.openedExternal.length, 1);
+      const opened = new URL(stub.recorded.openedExternal[0]!);
+      assert.equal(`${opened.origin}${opened.pathname}`, `${idp.issuer}/auth`);
+      assert.equal(opened.searchParams.get('code_challenge_method'), 'S256');
+      assert.deepEqual(await stub.recorded.ipcHandlers['accounts:cancel-sign-in']!(ours), { ok: true, value: true });
+      assert.equal((await signIn).code, 'LOGIN_CANCELLED');
+      // A renderer cannot make it open anything else: a plain-http issuer elsewhere is refused first.
+      const refused = (await stub.recorded.ipcHandlers['accounts:sign-in']!(ours, { issuer: 'http://evil.example', clientId: 'x' })) as { code: string };
+      assert.equal(refused.code, 'INSECURE_ISSUER');
+      assert.equal(stub.recorded.openedExternal.length, 1);
+    } finally {
+      await idp.close();
+    }
+  });
+
   it('builds the tray menu and acts on it', async () => {
     const tray = stub.recorded.trays[0]!;
     assert.equal(tray.tooltip, 'TokenTray');
-    for (let i = 0; i < 50 && !tray.menu; i++) await new Promise((r) => setTimeout(r, 10));
+    const labels = () => ((tray.menu ?? []) as Array<{ label?: string }>).map((m) => m.label ?? '---');
+    // The menu is rebuilt asynchronously after each change: wait for it to settle.
+    for (let i = 0; i < 100 && !labels().includes('Add account…'); i++) await new Promise((r) => setTimeout(r, 10));
     const menu = tray.menu as Array<{ label?: string; click?: () => void }>;
     assert.deepEqual(menu.map((m) => m.label ?? '---'), ['No accounts yet', '---', 'Add account…', 'Open TokenTray', '---', 'Quit TokenTray']);
     menu.find((m) => m.label === 'Add account…')!.click!();

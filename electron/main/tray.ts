@@ -21,8 +21,11 @@ export function setupTray(options: {
   if (process.platform === 'darwin') image.setTemplateImage(true);
   const tray = new Tray(image);
   tray.setToolTip('TokenTray');
+  let generation = 0;
   async function rebuild(): Promise<void> {
+    const mine = ++generation;
     const accounts = await options.listAccounts().catch(() => []);
+    if (mine !== generation) return; // a newer rebuild is under way: it wins
     tray.setContextMenu(Menu.buildFromTemplate(toTemplate(buildTrayMenu({ accounts, signingIn: options.isSigningIn() }), options.onAction)));
   }
   void rebuild();
