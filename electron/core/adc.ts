@@ -1,4 +1,4 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AccountRecord } from './account-registry.js';
@@ -8,6 +8,7 @@ import type { OAuthClient } from './client-file.js';
 import type { Core } from './core.js';
 import { TokenTrayError } from './errors.js';
 import { GOOGLE_ISSUER, resolveProviderProfile } from './provider-profile.js';
+import { readUserFile } from './read-user-file.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -55,13 +56,7 @@ export function parseAuthorizedUser(text: string, source: string): AuthorizedUse
  * proves the refresh token works and tells who it belongs to. The file is left alone unless asked.
  */
 export async function importAdcFile(core: Core, path: string, options: { issuer?: string; removeFile?: boolean } = {}): Promise<AccountRecord> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (run `gcloud auth application-default login` first, or name the file)' : (err as Error).message;
-    throw new TokenTrayError('ADC_FILE_UNREADABLE', `Cannot read the ADC file ${path}: ${reason}.`, { cause: err });
-  }
+  const text = await readUserFile(path, 'ADC_FILE_UNREADABLE', 'the ADC file', 'no such file (run `gcloud auth application-default login` first, or name the file)');
   const adc = parseAuthorizedUser(text, path);
   const profile = resolveProviderProfile(options.issuer ?? GOOGLE_ISSUER, 'google');
   const client: OAuthClient = { clientId: adc.clientId, clientSecret: adc.clientSecret };

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { TokenTrayError } from './errors.js';
+import { readUserFile } from './read-user-file.js';
 
 /** An OAuth client as TokenTray uses it. Desktop clients' secrets are not confidential but are sent. */
 export interface OAuthClient {
@@ -47,14 +47,7 @@ export function parseClientSecretJson(text: string, source = 'client file'): OAu
 }
 
 export async function readClientSecretFile(path: string): Promise<OAuthClient> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new TokenTrayError('CLIENT_FILE_UNREADABLE', `Cannot read the client file ${path}: ${reason}.`, { cause: err });
-  }
-  return parseClientSecretJson(text, path);
+  return parseClientSecretJson(await readUserFile(path, 'CLIENT_FILE_UNREADABLE', 'the client file'), path);
 }
 
 export function clientFromFlags(clientId: string | undefined, clientSecret: string | undefined): OAuthClient | undefined {

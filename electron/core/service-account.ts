@@ -1,23 +1,16 @@
-import { readFile } from 'node:fs/promises';
 import { importPKCS8, SignJWT } from 'jose';
 import type { AccountRecord } from './account-registry.js';
 import { accountIdFor } from './account-service.js';
 import type { Core } from './core.js';
 import { TokenTrayError } from './errors.js';
 import { checkedEndpoint, googleErrorText, googleRequest } from './google-http.js';
-import type { CachedToken } from './credential-vault.js';
+import type { CachedToken, StoredServiceAccountKey } from './credential-vault.js';
 import { jwtExpiry } from './jwt-decode.js';
+import { readUserFile } from './read-user-file.js';
 import { CLOUD_PLATFORM } from './scopes.js';
 
-/** A Google service-account key (the JSON the Cloud Console downloads). Holds a private key. */
-export interface ServiceAccountKey {
-  clientEmail: string;
-  clientId: string;
-  privateKey: string;
-  privateKeyId: string;
-  projectId?: string;
-  tokenUri: string;
-}
+/** A Google service-account key (the JSON the Cloud Console downloads), as the keychain keeps it. */
+export type ServiceAccountKey = StoredServiceAccountKey;
 
 export const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -73,14 +66,7 @@ export async function parseServiceAccountKey(text: string, source = 'service-acc
 
 /** Imports a key: the private key goes to the keychain only; the registry keeps email, project and key id. */
 export async function importServiceAccount(core: Core, path: string): Promise<AccountRecord> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new TokenTrayError('SA_KEY_UNREADABLE', `Cannot read the service-account key ${path}: ${reason}.`, { cause: err });
-  }
-  return importServiceAccountJson(core, text, path);
+  return importServiceAccountJson(core, await readUserFile(path, 'SA_KEY_UNREADABLE', 'the service-account key'), path);
 }
 
 export async function importServiceAccountJson(core: Core, text: string, source = 'The service-account key'): Promise<AccountRecord> {

@@ -3,22 +3,11 @@ import { displayName } from './account-service.js';
 import type { Core } from './core.js';
 import { TokenTrayError } from './errors.js';
 import { googleEndpoint, googleErrorText, googleRequest } from './google-http.js';
+import type { TokenInfoView } from './ipc-contract.js';
 import { decodeJwt } from './jwt-decode.js';
 
-/** What `tokentray info` reports about an account's current access token. */
-export interface TokenInfo {
-  account: string;
-  email: string | null;
-  scopes: string[];
-  /** Epoch milliseconds. */
-  expiresAt: number;
-  expiresIn: number;
-  tokenType: 'Bearer';
-  /** Where the facts come from: Google's tokeninfo, the issuer's introspection, the token itself. */
-  source: 'tokeninfo' | 'introspection' | 'jwt' | 'local';
-  audience?: string;
-  authorizedParty?: string;
-}
+/** What `tokentray info` reports about an account's current access token (the window's view, plus the account). */
+export type TokenInfo = TokenInfoView & { account: string };
 
 const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN);
