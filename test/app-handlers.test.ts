@@ -247,12 +247,14 @@ describe('handlers over the real core', () => {
     assert.equal((await handlers['accounts:list']()).length, 1);
   });
 
-  it('rolls settings back when applying them fails', async () => {
+  it('rolls settings back when applying them fails, and applies the previous ones again', async () => {
     const settings = new SettingsStore(core.home);
     await settings.load();
+    const applied: string[] = [];
     const h = createHandlers({
       core, settings, clipboard: new ClipboardGuard(clipboard, () => 0), openExternal: async () => undefined, onChange: () => undefined,
       onSettingsChange: (s) => {
+        applied.push(s.globalShortcut);
         if (s.globalShortcut === 'Alt+X') throw Object.assign(new Error('taken'), { code: 'SHORTCUT_UNAVAILABLE' });
       },
     });
@@ -260,5 +262,15 @@ describe('handlers over the real core', () => {
     await assert.rejects(h['settings:set']({ globalShortcut: 'Alt+X' }), /taken/);
     assert.equal((await h['settings:get']()).globalShortcut, 'Alt+Y');
     assert.equal((await new SettingsStore(core.home).load()).globalShortcut, 'Alt+Y');
+    assert.deepEqual(applied, ['Alt+Y', 'Alt+X', 'Alt+Y'], 'the old shortcut is registered again');
+  });
+
+  it('switches the metadata server one toggle at a time, leaving none behind', async () => {
+    const [on1, on2] = await Promise.all([handlers['metadata:set']({ enabled: true }), handlers['metadata:set']({ enabled: true })]);
+    assert.ok(on1.running && on2.running);
+    assert.notEqual(on1.host, on2.host, 'the second replaced the first');
+    await assert.rejects(fetch(`http://${on1.host}/`, { headers: { 'Metadata-Flavor': 'Google' } }), 'the first was stopped');
+    assert.deepEqual(await handlers['metadata:set']({ enabled: false }), { running: false });
+    await assert.rejects(fetch(`http://${on2.host}/`, { headers: { 'Metadata-Flavor': 'Google' } }));
   });
 });

@@ -70,3 +70,23 @@ describe('--verbose', () => {
     assert.ok(!res.stderr.includes('a-secret-from-the-command-line'));
   });
 });
+
+describe('logging HTTP exchanges', () => {
+  it('redacts a response before cutting it, so a cut never exposes part of a secret', async () => {
+    const { createServer } = await import('node:http');
+    const { loggingFetch, setLogSink } = await import('../electron/core/logger.js');
+    const secret = `opaque-${'s'.repeat(300)}`;
+    const server = createServer((_req, res) => res.end(JSON.stringify({ pad: 'p'.repeat(1960), refresh_token: secret })));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const lines: string[] = [];
+    setLogSink((line) => lines.push(line));
+    try {
+      await (await loggingFetch(`http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/`)).text();
+    } finally {
+      setLogSink(undefined);
+      server.close();
+    }
+    assert.ok(lines.length >= 2);
+    assert.ok(!lines.join('\n').includes('opaque-sss'), 'no part of the secret in the log');
+  });
+});

@@ -84,6 +84,11 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     assert.match(await fails('SA_KEY_INVALID', 'import-service-account', await write('noemail', { ...base, client_email: undefined })), /client_email/);
     assert.match(await fails('SA_KEY_INVALID', 'import-service-account', await write('nokid', { ...base, private_key_id: '' })), /private_key_id/);
     await fails('SA_KEY_INVALID_JSON', 'import-service-account', await write('json', '{"type": "service_account",'));
+    // A broken key file's error must not quote the key (V8's JSON messages quote the text).
+    const broken = `{"type": "service_account", "private_key": "${String(base.private_key).slice(0, 200).replace(/\n/g, '\\n')}" x "client_email": "a@b"}`;
+    const quoted = await fails('SA_KEY_INVALID_JSON', 'import-service-account', await write('quoting', broken));
+    assert.doesNotMatch(quoted, /MII/);
+    assert.match(quoted, /error is at character \d+/);
     assert.match(await fails('INVALID_ENDPOINT', 'import-service-account', await write('uri', { ...base, token_uri: 'http://evil.example/token' })), /https/);
     await fails('SA_KEY_UNREADABLE', 'import-service-account', '/nonexistent/key.json');
     assert.equal((await cli('import-service-account')).code, 2);
@@ -146,6 +151,9 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     await ok('print-access-token', '--impersonate-service-account', `other@proj-one.iam.gserviceaccount.com,${DELEGATE}`, '--scopes', 'bigquery');
     assert.deepEqual(sim.iamRequests.at(-1)!.body, { scope: ['https://www.googleapis.com/auth/bigquery'], delegates: [`projects/-/serviceAccounts/${DELEGATE}`], lifetime: '3600s' });
     assert.equal((await cli('print-access-token', '--impersonate-service-account', 'not-an-email')).code, 2);
+    // No scope string names the impersonated token's cache entry.
+    const forged = await cli('print-access-token', '--scopes', `imp:${TARGET}|https://www.googleapis.com/auth/cloud-platform`);
+    assert.ok(!forged.stdout.includes(token), 'a user scope string never returns the impersonated token');
   });
 
   it('impersonates with generateIdToken for an audience, with the email when asked', async () => {
@@ -183,6 +191,35 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stderr, /stays valid until you delete it in the Cloud Console/);
     await fails('ACCOUNT_NOT_FOUND', 'print-access-token', '--account', SA);
+  });
+});
+
+describe('a service account as the first (default) account', () => {
+  let idp: TestIdp;
+  let sim: GoogleSim;
+  let sandbox: Sandbox;
+  before(async () => {
+    idp = await startTestIdp({ mode: 'google' });
+    sim = await startGoogleSim(idp);
+    sandbox = await makeSandbox();
+  });
+  after(async () => {
+    await sandbox.cleanup();
+    await sim.close();
+    await idp.close();
+  });
+
+  it('is never taken for an OAuth client to reuse, and stays ready', async () => {
+    const { json } = await makeServiceAccountKey(sim, 'first@proj-one.iam.gserviceaccount.com');
+    const file = join(sandbox.home, '..', `first-${Date.now()}.json`);
+    await writeFile(file, JSON.stringify(json));
+    assert.equal((await runCli(['import-service-account', file], sandbox.env)).code, 0);
+    const login = await runCli(['login', '--no-browser'], sandbox.env);
+    assert.equal(login.code, 1);
+    assert.match(login.stderr, /^tokentray: CLIENT_REQUIRED: /);
+    const [view] = JSON.parse((await runCli(['accounts', '--json'], sandbox.env)).stdout) as Array<{ status: string; default: boolean }>;
+    assert.deepEqual([view!.status, view!.default], ['ready', true]);
+    assert.equal((await runCli(['print-access-token'], sandbox.env)).code, 0);
   });
 });
 

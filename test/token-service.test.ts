@@ -85,6 +85,18 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
       assert.equal(decodeJwtPayload(renewed.token).aud, idp.client.clientId);
     });
 
+    it('serves concurrent access- and ID-token callers each what they need', async () => {
+      // The ID token is fresh, the access token is not: a shared refresh must not skip the access token.
+      const cache = await core.accounts.vault.getTokenCache(account.id);
+      cache.access['']!.expiresAt = clock - 1;
+      cache.id!.expiresAt = clock + 50 * MINUTE;
+      await core.accounts.vault.setTokenCache(account.id, cache);
+      const [id, access] = await Promise.all([core.tokens.getIdToken(account), core.tokens.getAccessToken(account)]);
+      assert.ok(id.token);
+      assert.ok(access?.token, 'the access caller got a token');
+      assert.ok(access.expiresAt > clock);
+    });
+
     it('caches a down-scoped token apart from the full grant', async () => {
       const full = await core.tokens.getAccessToken(account);
       const before = refreshes();

@@ -84,7 +84,8 @@ export class AccountService {
   async clientOf(account: AccountRecord): Promise<{ client: OAuthClient; refreshToken: string }> {
     const secrets = await this.vault.getSecrets(account.id);
     if (!secrets) {
-      await this.markSigninRequired(account.id, 'Its keychain entry is missing.');
+      // Only a user account can sign in again; a service account's key is imported, not signed in.
+      if (account.kind !== 'service_account') await this.markSigninRequired(account.id, 'Its keychain entry is missing.');
       throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no refresh token for ${displayName(account)}. Sign in again with \`tokentray login\`.`);
     }
     const client: OAuthClient = secrets.clientSecret ? { clientId: account.clientId, clientSecret: secrets.clientSecret } : { clientId: account.clientId };

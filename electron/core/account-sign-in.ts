@@ -39,9 +39,14 @@ export async function resolveSignInSetup(core: Core, choice: ClientChoice): Prom
 
   const data = await core.accounts.registry.load();
   let account: AccountRecord | undefined;
-  if (choice.accountId !== undefined) account = findAccount(data, choice.accountId);
-  else {
-    const candidates = data.accounts.length > 0 ? [findAccount(data, undefined), ...data.accounts] : [];
+  if (choice.accountId !== undefined) {
+    account = findAccount(data, choice.accountId);
+    if (account.kind === 'service_account') {
+      throw new TokenTrayError('CLIENT_REQUIRED', `${account.email ?? account.subject} is a service account: it does not sign in with a browser. Import its key again if it changed.`);
+    }
+  } else {
+    // A service account has no OAuth client to lend: only user accounts are candidates.
+    const candidates = (data.accounts.length > 0 ? [findAccount(data, undefined), ...data.accounts] : []).filter((a) => a.kind !== 'service_account');
     account = candidates.find((a) => choice.issuer === undefined || a.issuer === given.issuer);
   }
   if (!account) {

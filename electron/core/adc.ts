@@ -7,6 +7,7 @@ import { writeFileAtomic } from './atomic-file.js';
 import type { OAuthClient } from './client-file.js';
 import type { Core } from './core.js';
 import { TokenTrayError } from './errors.js';
+import { jsonErrorPosition } from './json-error.js';
 import { GOOGLE_ISSUER, resolveProviderProfile } from './provider-profile.js';
 import { readUserFile } from './read-user-file.js';
 
@@ -31,8 +32,8 @@ export function parseAuthorizedUser(text: string, source: string): AuthorizedUse
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch {
-    throw new TokenTrayError('ADC_FILE_INVALID', `${source} is not valid JSON.`);
+  } catch (err) {
+    throw new TokenTrayError('ADC_FILE_INVALID', `${source}: ${jsonErrorPosition(err)}.`);
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new TokenTrayError('ADC_FILE_INVALID', `${source}: expected a JSON object of type "authorized_user".`);
   const d = doc as Record<string, unknown>;

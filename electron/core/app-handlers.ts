@@ -49,6 +49,7 @@ export function createHandlers(deps: AppHandlerDeps): AppHandlers {
   const { core } = deps;
   let attempt: AbortController | undefined;
   let metadata: { server: MetadataServer; accountId: string } | undefined;
+  let metadataSwitch: Promise<unknown> = Promise.resolve();
 
   const metadataStatus = (): MetadataStatus =>
     metadata
@@ -111,6 +112,7 @@ export function createHandlers(deps: AppHandlerDeps): AppHandlers {
     isSigningIn: () => attempt !== undefined,
 
     async dispose() {
+      await metadataSwitch.catch(() => undefined);
       await metadata?.server.close();
       metadata = undefined;
     },
@@ -119,16 +121,21 @@ export function createHandlers(deps: AppHandlerDeps): AppHandlers {
       return metadataStatus();
     },
 
-    async 'metadata:set'({ enabled, accountId }) {
-      if (metadata) {
-        await metadata.server.close();
-        metadata = undefined;
-      }
-      if (enabled) {
-        const account = await core.accounts.resolve(accountId);
-        metadata = { server: await startMetadataServer({ core, account: account.id }), accountId: account.id };
-      }
-      return metadataStatus();
+    'metadata:set'({ enabled, accountId }) {
+      // One switch at a time: overlapping toggles must not leave a server nobody can stop.
+      const next = metadataSwitch.catch(() => undefined).then(async () => {
+        if (metadata) {
+          await metadata.server.close();
+          metadata = undefined;
+        }
+        if (enabled) {
+          const account = await core.accounts.resolve(accountId);
+          metadata = { server: await startMetadataServer({ core, account: account.id }), accountId: account.id };
+        }
+        return metadataStatus();
+      });
+      metadataSwitch = next;
+      return next;
     },
 
     'accounts:list': () => core.accounts.list(),
@@ -225,7 +232,9 @@ export function createHandlers(deps: AppHandlerDeps): AppHandlers {
       try {
         await deps.onSettingsChange?.(next);
       } catch (err) {
+        // Put back what was in force (applying the new one may have removed the old shortcut).
         await deps.settings.update(before);
+        await Promise.resolve(deps.onSettingsChange?.(before)).catch(() => undefined);
         throw err;
       }
       return next;
@@ -251,15 +260,18 @@ export async function dispatch(handlers: Handlers, channel: string, args: unknow
  * never waits on the network. Run it more often than the margin (5 min). Resolves true when an
  * account's status changed (for example its refresh token was revoked).
  */
-export async function keepTokensFresh(core: Core): Promise<boolean> {
+export async function keepTokensFresh(core: Core, noIdToken: Set<string> = new Set()): Promise<boolean> {
   let changed = false;
   for (const account of (await core.accounts.registry.load()).accounts) {
     if (account.status !== 'ready') continue;
     try {
       await core.tokens.getAccessToken(account);
-      await core.tokens.getIdToken(account);
+      // Service accounts' ID tokens need an audience; and an issuer that gave none is not asked
+      // again on every round (each ask would be a full refresh).
+      if (account.kind !== 'service_account' && !noIdToken.has(account.id)) await core.tokens.getIdToken(account);
     } catch (err) {
-      if (isTokenTrayError(err) && STATUS_CHANGING.has(err.code)) changed = true;
+      if (isTokenTrayError(err, 'NO_ID_TOKEN')) noIdToken.add(account.id);
+      else if (isTokenTrayError(err) && STATUS_CHANGING.has(err.code)) changed = true;
       // Anything else (offline, provider down) is retried on the next round.
     }
   }

@@ -1,4 +1,5 @@
 import { TokenTrayError } from './errors.js';
+import { jsonErrorPosition } from './json-error.js';
 import { readUserFile } from './read-user-file.js';
 
 /** An OAuth client as TokenTray uses it. Desktop clients' secrets are not confidential but are sent. */
@@ -25,7 +26,7 @@ export function parseClientSecretJson(text: string, source = 'client file'): OAu
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new TokenTrayError('CLIENT_FILE_INVALID_JSON', `${source} is not valid JSON (${(err as Error).message}). Download the client's JSON again from the Cloud Console.`);
+    throw new TokenTrayError('CLIENT_FILE_INVALID_JSON', `${source}: ${jsonErrorPosition(err)}. Download the client's JSON again from the Cloud Console.`);
   }
   if (!isObject(doc)) fail('CLIENT_FILE_INVALID', source, `expected a JSON object with an "installed" section. ${DESKTOP_HINT}`);
   if (isObject(doc.web)) {

@@ -11,6 +11,8 @@ export interface CachedToken {
   token: string;
   /** Epoch milliseconds. */
   expiresAt: number;
+  /** When it was issued (epoch ms), where known: its lifetime sets how early it is renewed. */
+  obtainedAt?: number;
 }
 
 /**
@@ -49,7 +51,8 @@ function parseJson(text: string): unknown {
 }
 
 function isCachedToken(v: unknown): v is CachedToken {
-  return typeof v === 'object' && v !== null && typeof (v as CachedToken).token === 'string' && typeof (v as CachedToken).expiresAt === 'number';
+  const t = v as CachedToken;
+  return typeof v === 'object' && v !== null && typeof t.token === 'string' && typeof t.expiresAt === 'number' && (t.obtainedAt === undefined || typeof t.obtainedAt === 'number');
 }
 
 /** Owns key naming and the JSON shape of every keychain item TokenTray writes. */

@@ -71,7 +71,8 @@ export async function loggingFetch(url: string | URL, init: RequestInit = {}): P
   try {
     const res = await fetch(url, init);
     const text = await res.clone().text().catch(() => '');
-    log(`HTTP ${res.status} ${method} ${String(url)} (${Date.now() - started} ms) ${text.slice(0, 2000)}`);
+    // Redacted whole, then cut: a cut inside a value would hide it from the field rules.
+    log(`HTTP ${res.status} ${method} ${String(url)} (${Date.now() - started} ms) ${redact(text).slice(0, 2000)}`);
     return res;
   } catch (err) {
     log(`HTTP ${method} ${String(url)} failed after ${Date.now() - started} ms: ${(err as Error).message}`);

@@ -3,6 +3,7 @@ import type { AccountRecord } from './account-registry.js';
 import { accountIdFor } from './account-service.js';
 import type { Core } from './core.js';
 import { TokenTrayError } from './errors.js';
+import { jsonErrorPosition } from './json-error.js';
 import { checkedEndpoint, googleErrorText, googleRequest } from './google-http.js';
 import type { CachedToken, StoredServiceAccountKey } from './credential-vault.js';
 import { jwtExpiry } from './jwt-decode.js';
@@ -26,7 +27,7 @@ export async function parseServiceAccountKey(text: string, source = 'service-acc
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new TokenTrayError('SA_KEY_INVALID_JSON', `${source} is not valid JSON (${(err as Error).message}). Download the key again from the Cloud Console (IAM > Service accounts > Keys).`);
+    throw new TokenTrayError('SA_KEY_INVALID_JSON', `${source}: ${jsonErrorPosition(err)}. Download the key again from the Cloud Console (IAM > Service accounts > Keys).`);
   }
   if (!isObject(doc)) throw new TokenTrayError('SA_KEY_INVALID', `${source}: expected a JSON object of type "service_account".`);
   if (doc.type !== 'service_account') {

@@ -72,8 +72,14 @@ export class TokenService {
     this.lockDir = options.lockDir;
   }
 
+  /**
+   * Valid long enough to hand out: EXPIRY_MARGIN_MS before expiry, or a quarter of the token's
+   * lifetime when that is shorter (issuers with 5-minute tokens would otherwise never be fresh).
+   */
   private fresh(token: CachedToken | undefined): token is CachedToken {
-    return token !== undefined && token.expiresAt - this.now() > EXPIRY_MARGIN_MS;
+    if (token === undefined) return false;
+    const margin = token.obtainedAt ? Math.min(EXPIRY_MARGIN_MS, (token.expiresAt - token.obtainedAt) / 4) : EXPIRY_MARGIN_MS;
+    return token.expiresAt - this.now() > margin;
   }
 
   private assertReady(account: AccountRecord): void {
@@ -100,7 +106,8 @@ export class TokenService {
       const target = wanted ?? account.scopes;
       return this.cached(account, 'access', `sa:${scopeKey(target)}`, async () => (await serviceAccounts()).jwtBearerGrant(await this.serviceAccountKey(account), { scopes: target }, this.now()));
     }
-    const key = wanted ? scopeKey(wanted) : '';
+    // Prefixed so that no scope string can name another kind of cached token (sa:, imp:).
+    const key = wanted ? `s:${scopeKey(wanted)}` : '';
     const cached = (await this.accounts.vault.getTokenCache(account.id)).access[key];
     if (this.fresh(cached)) return cached;
     const cache = await this.refresh(account, key, wanted, (c) => this.fresh(c.access[key]));
@@ -135,7 +142,7 @@ export class TokenService {
     }
     const cached = (await this.accounts.vault.getTokenCache(account.id)).id;
     if (this.fresh(cached)) return cached;
-    const cache = await this.refresh(account, '', undefined, (c) => this.fresh(c.id));
+    const cache = await this.refresh(account, '', undefined, (c) => this.fresh(c.id), 'id');
     // Just issued, so no margin: only a missing or already expired ID token is a failure.
     if (!cache.id || cache.id.expiresAt <= this.now()) {
       throw new TokenTrayError('NO_ID_TOKEN', `${account.issuer} returned no ID token for ${displayName(account)}. The grant must include the openid scope: sign in again with \`tokentray login\`.`);
@@ -215,7 +222,7 @@ export class TokenService {
       await this.updateCache(account.id, (cache) => (cache.access[`sa:${scopeKey(account.scopes)}`] = token));
       return;
     }
-    await this.refresh(account, '', undefined, () => false);
+    await this.refresh(account, '', undefined, () => false, 'force');
   }
 
   /**
@@ -224,8 +231,10 @@ export class TokenService {
    * refresh tokens: two processes refreshing with the same token would lose the rotated one.
    * `satisfied` says whether a cache read after waiting already has what the caller needs.
    */
-  private refresh(account: AccountRecord, key: string, scopes: string[] | undefined, satisfied: (cache: TokenCache) => boolean): Promise<TokenCache> {
-    const flightKey = `${account.id}\n${key}`;
+  private refresh(account: AccountRecord, key: string, scopes: string[] | undefined, satisfied: (cache: TokenCache) => boolean, need: 'access' | 'id' | 'force' = 'access'): Promise<TokenCache> {
+    // Callers share a flight only when they need the same thing, since `satisfied` is the first
+    // caller's: an ID-token caller must not settle an access-token caller's refresh.
+    const flightKey = `${account.id}\n${key}\n${need}`;
     let flight = this.inflight.get(flightKey);
     if (!flight) {
       const run = async () => {
@@ -271,8 +280,8 @@ export class TokenService {
     const now = this.now();
     const claims = tokens.claims();
     const cache = await this.updateCache(account.id, (c) => {
-      c.access[key] = { token: tokens.access_token, expiresAt: now + (tokens.expiresIn() ?? 3600) * 1000 };
-      if (tokens.id_token && claims) c.id = { token: tokens.id_token, expiresAt: claims.exp * 1000 };
+      c.access[key] = { token: tokens.access_token, expiresAt: now + (tokens.expiresIn() ?? 3600) * 1000, obtainedAt: now };
+      if (tokens.id_token && claims) c.id = { token: tokens.id_token, expiresAt: claims.exp * 1000, obtainedAt: claims.iat * 1000 };
     });
     if (key === '' && tokens.scope) {
       const granted = tokens.scope.split(' ').filter(Boolean);

@@ -95,8 +95,9 @@ export async function main(): Promise<void> {
   } catch (err) {
     notify((err as Error).message);
   }
+  const noIdToken = new Set<string>();
   const keepFresh = async () => {
-    if (await keepTokensFresh(core)) changed();
+    if (await keepTokensFresh(core, noIdToken)) changed();
   };
   void keepFresh();
   setInterval(() => void keepFresh(), KEEP_FRESH_INTERVAL_MS).unref();

@@ -59,8 +59,13 @@ export async function curl(args: string[], io: CliIo): Promise<number> {
   const core = io.core();
   const token = await core.tokens.getAccessToken(await core.accounts.resolve(account));
   const header = `Authorization: Bearer ${token.token}`;
-  // Without named pipes (Windows), the header has to go as an argument.
   const fifo = await headerThroughFifo(header);
+  if (!fifo) {
+    // Windows has no named pipes of this kind: there the header has to go as an argument, visible
+    // to this user's other processes. Elsewhere a missing mkfifo is a reason to stop, not to leak.
+    if (process.platform !== 'win32') throw new TokenTrayError('COMMAND_FAILED', 'Could not create a private named pipe (mkfifo) to hand curl the token. Use `curl -H "Authorization: Bearer $(tokentray print-access-token)" …` instead.');
+    io.stderr('tokentray: note: on Windows the token is passed to curl as a command-line argument.\n');
+  }
   try {
     return await new Promise<number>((resolve, reject) => {
       const child = spawn('curl', ['-H', fifo ? fifo.arg : header, ...rest], { env: io.env as NodeJS.ProcessEnv, stdio: 'inherit' });
