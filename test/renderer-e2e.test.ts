@@ -292,4 +292,13 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await assert.rejects(fetch(`http://${host}/`, { headers: { 'Metadata-Flavor': 'Google' } }));
     await page.click('#metadata-close');
   });
+
+  it('is readable in dark mode too (screenshot)', async () => {
+    const { page } = app;
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const bg = await page.locator('body').evaluate((body) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(body).backgroundColor);
+    assert.equal(bg, 'rgb(22, 24, 28)');
+    await page.screenshot({ path: `${SHOTS}/08-dark.png` });
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
 });
