@@ -13,7 +13,8 @@ describe('file lock', () => {
   after(async () => {
     await rm(dir, { recursive: true, force: true });
   });
-  const options = (waitMs = 5000) => ({ staleMs: 150, waitMs, onFailure: (err: Error) => err });
+  // Stale after 600 ms, renewed every 200 ms: a holder working 2 s must keep its lock throughout.
+  const options = (waitMs = 8000) => ({ staleMs: 600, waitMs, onFailure: (err: Error) => err });
 
   it('a slow holder keeps its lock past the stale time: it is renewed, never broken', async () => {
     const path = join(dir, 'slow.lock');
@@ -25,7 +26,7 @@ describe('file lock', () => {
       await new Promise((r) => setTimeout(r, ms));
       inside--;
     });
-    await Promise.all([holder(600), holder(50), holder(50)]);
+    await Promise.all([holder(2000), holder(50), holder(50)]);
     assert.equal(overlap, false, 'never two holders at once');
   });
 
