@@ -342,25 +342,18 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
 
   it('tokentray metadata-server prints the export lines, serves, and stops on Ctrl-C', async () => {
     const proc = startCli(['metadata-server', '--project-id', 'proj-cli'], env);
-    void proc.authorizationUrl.catch(() => undefined);
-    const child = proc as unknown as { done: Promise<{ code: number | null; stdout: string }> };
-    // The lines appear on stdout once it listens: poll the port they name.
+    // The lines appear on stdout once it listens: poll for the port they name.
     let host = '';
     for (let i = 0; i < 100 && !host; i++) {
       await new Promise((r) => setTimeout(r, 30));
-      host = (await peekStdout(proc)) ?? '';
+      host = /export GCE_METADATA_HOST=(\S+)/.exec(proc.output())?.[1] ?? '';
     }
     assert.match(host, /^127\.0\.0\.1:\d+$/);
     const res = await get(Number(host.split(':')[1]), '/computeMetadata/v1/project/project-id');
     assert.equal(res.body, 'proj-cli');
     proc.kill('SIGINT');
-    const done = await child.done;
+    const done = await proc.done;
     assert.equal(done.code, 0);
     assert.equal(done.stdout, `export GCE_METADATA_HOST=${host}\nexport GCE_METADATA_IP=${host}\n`);
   });
 });
-
-/** The host named by the first export line the running CLI printed, if any yet. */
-async function peekStdout(proc: ReturnType<typeof startCli>): Promise<string | undefined> {
-  return /export GCE_METADATA_HOST=(\S+)/.exec(proc.output())?.[1];
-}
