@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodeJwtPayload } from './support/flows.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { startTestIdp, type IdpMode, type TestIdp } from './support/idp.js';
+import { useIdpAndSandbox } from './support/fixtures.js';
 import { findSecretsOnDisk, makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
 
 interface AccountJson {
@@ -299,20 +300,10 @@ describe('tokentray login: failures', () => {
 });
 
 describe('tokentray login --client-secret-file', () => {
-  let idp: TestIdp;
-  let sandbox: Sandbox;
-
-  before(async () => {
-    idp = await startTestIdp({ mode: 'google' });
-    sandbox = await makeSandbox();
-  });
-  after(async () => {
-    await sandbox.cleanup();
-    await idp.close();
-  });
+  const fx = useIdpAndSandbox({ mode: 'google' });
 
   async function clientFile(name: string, content: string): Promise<string> {
-    const path = join(sandbox.home, '..', `${name}-${Date.now()}.json`);
+    const path = join(fx.sandbox.home, '..', `${name}-${Date.now()}.json`);
     await writeFile(path, content);
     return path;
   }
@@ -320,18 +311,18 @@ describe('tokentray login --client-secret-file', () => {
   it('signs in with a downloaded Desktop-app client file', async () => {
     const file = await clientFile('client_secret_desktop', JSON.stringify({
       installed: {
-        client_id: idp.client.clientId, project_id: 'tokentray-test', auth_uri: `${idp.issuer}/auth`, token_uri: `${idp.issuer}/token`,
-        auth_provider_x509_cert_url: 'https://www.googleapis.com/oauth2/v1/certs', client_secret: idp.client.clientSecret, redirect_uris: ['http://localhost'],
+        client_id: fx.idp.client.clientId, project_id: 'tokentray-test', auth_uri: `${fx.idp.issuer}/auth`, token_uri: `${fx.idp.issuer}/token`,
+        auth_provider_x509_cert_url: 'https://www.googleapis.com/oauth2/v1/certs', client_secret: fx.idp.client.clientSecret, redirect_uris: ['http://localhost'],
       },
     }));
-    const proc = startCli(['login', '--issuer', idp.issuer, '--flavor', 'google', '--client-secret-file', file, '--login-hint', 'dora@example.test', '--no-browser', '--timeout', '30'], sandbox.env);
+    const proc = startCli(['login', '--issuer', fx.idp.issuer, '--flavor', 'google', '--client-secret-file', file, '--login-hint', 'dora@example.test', '--no-browser', '--timeout', '30'], fx.sandbox.env);
     await new HttpBrowser('dora@example.test').visit(await proc.authorizationUrl);
     const res = await proc.done;
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, 'dora@example.test\n');
-    const files = await sandbox.files();
+    const files = await fx.sandbox.files();
     assert.equal(files.length, 1);
-    assert.ok(!files[0]!.text.includes(idp.client.clientSecret), 'the client secret stays in the keychain');
+    assert.ok(!files[0]!.text.includes(fx.idp.client.clientSecret), 'the client secret stays in the keychain');
   });
 
   const cases: Array<[string, string, RegExp]> = [
@@ -344,14 +335,14 @@ describe('tokentray login --client-secret-file', () => {
   for (const [name, content, expected] of cases) {
     it(`refuses a ${name} client file with a coded error`, async () => {
       const file = await clientFile(name, content);
-      const res = await runCli(['login', '--issuer', idp.issuer, '--client-secret-file', file, '--no-browser'], sandbox.env);
+      const res = await runCli(['login', '--issuer', fx.idp.issuer, '--client-secret-file', file, '--no-browser'], fx.sandbox.env);
       assert.equal(res.code, 1);
       assert.match(res.stderr, expected);
     });
   }
 
   it('refuses a missing client file', async () => {
-    const res = await runCli(['login', '--client-secret-file', '/nonexistent/client.json', '--no-browser'], sandbox.env);
+    const res = await runCli(['login', '--client-secret-file', '/nonexistent/client.json', '--no-browser'], fx.sandbox.env);
     assert.equal(res.code, 1);
     assert.match(res.stderr, /^tokentray: CLIENT_FILE_UNREADABLE: Cannot read the client file \/nonexistent\/client\.json: no such file\./);
   });

@@ -7,19 +7,11 @@ import { AccountRegistry } from '../electron/core/account-registry.js';
 import { createCore } from '../electron/core/core.js';
 import { KeytarSecretStore, type SecretStore } from '../electron/core/secret-store.js';
 import { TokenTrayError } from '../electron/core/errors.js';
-import { signInThroughCore } from './support/flows.js';
+import { expireCache, signInThroughCore } from './support/flows.js';
+import { useIdpAndSandbox } from './support/fixtures.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
 import { makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
-
-/** Makes the account's cached tokens look expired to every process. */
-async function expireCache(sandbox: Sandbox, accountId: string): Promise<void> {
-  const core = sandbox.core();
-  const cache = await core.accounts.vault.getTokenCache(accountId);
-  for (const t of Object.values(cache.access)) t.expiresAt = Date.now() - 1000;
-  if (cache.id) cache.id.expiresAt = Date.now() - 1000;
-  await core.accounts.vault.setTokenCache(accountId, cache);
-}
 
 describe('faults at the identity provider', () => {
   let idp: TestIdp;
@@ -85,7 +77,7 @@ describe('faults at the identity provider', () => {
   });
 
   it('reports a token endpoint answering 503 with HTML as TOKEN_REFRESH_FAILED, and keeps the account ready', async () => {
-    await expireCache(sandbox, accountId);
+    await expireCache(sandbox.core(), accountId);
     idp.refreshError = { error: 'unused', status: 503, raw: '<html>Service Unavailable</html>' };
     try {
       const res = await runCli(['print-access-token'], sandbox.env);
@@ -103,7 +95,7 @@ describe('faults at the identity provider', () => {
   it('two processes refreshing one account at once share the refresh; the rotated token survives', async () => {
     const core = sandbox.core();
     const oldRefresh = (await core.accounts.vault.getSecrets(accountId))!.refreshToken;
-    await expireCache(sandbox, accountId);
+    await expireCache(sandbox.core(), accountId);
     const before = idp.grants.refresh_token ?? 0;
     const results = await Promise.all(Array.from({ length: 4 }, () => runCli(['print-access-token'], sandbox.env)));
     for (const r of results) assert.equal(r.code, 0, r.stderr);
@@ -113,7 +105,7 @@ describe('faults at the identity provider', () => {
     assert.ok(newRefresh !== oldRefresh, 'the rotated refresh token was stored');
     assert.equal((await idp.introspect(newRefresh)).active, true, 'and it is the live one');
     await new AccountRegistry(sandbox.home).load();
-    await expireCache(sandbox, accountId);
+    await expireCache(sandbox.core(), accountId);
     assert.equal((await runCli(['print-access-token'], sandbox.env)).code, 0, 'the next refresh works');
   });
 });
@@ -142,38 +134,28 @@ class FlakyStore implements SecretStore {
 }
 
 describe('faults in the keychain and the registry', () => {
-  let idp: TestIdp;
-  let sandbox: Sandbox;
-
-  before(async () => {
-    idp = await startTestIdp({ mode: 'google' });
-    sandbox = await makeSandbox();
-  });
-  after(async () => {
-    await sandbox.cleanup();
-    await idp.close();
-  });
+  const fx = useIdpAndSandbox({ mode: 'google' });
 
   it('a keychain failing during a sign-in loses nothing: the registry is untouched, other accounts work', async () => {
-    const store = new FlakyStore(new KeytarSecretStore(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE!));
-    const core = createCore({ env: sandbox.env, store });
-    await signInThroughCore(core, idp, 'olga@example.test');
-    const registryBefore = await readFile(join(sandbox.home, 'accounts.json'), 'utf8');
+    const store = new FlakyStore(new KeytarSecretStore(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE!));
+    const core = createCore({ env: fx.sandbox.env, store });
+    await signInThroughCore(core, fx.idp, 'olga@example.test');
+    const registryBefore = await readFile(join(fx.sandbox.home, 'accounts.json'), 'utf8');
     store.failOn = (op, key) => op === 'set' && key.startsWith('tokens:');
-    await assert.rejects(signInThroughCore(core, idp, 'pat@example.test'), { code: 'KEYCHAIN_UNAVAILABLE' });
-    assert.equal(await readFile(join(sandbox.home, 'accounts.json'), 'utf8'), registryBefore);
+    await assert.rejects(signInThroughCore(core, fx.idp, 'pat@example.test'), { code: 'KEYCHAIN_UNAVAILABLE' });
+    assert.equal(await readFile(join(fx.sandbox.home, 'accounts.json'), 'utf8'), registryBefore);
     store.failOn = undefined;
-    const res = await runCli(['print-access-token', '--account', 'olga@example.test'], sandbox.env);
+    const res = await runCli(['print-access-token', '--account', 'olga@example.test'], fx.sandbox.env);
     assert.equal(res.code, 0, res.stderr);
     // And the failed account can simply sign in again.
-    await signInThroughCore(core, idp, 'pat@example.test');
+    await signInThroughCore(core, fx.idp, 'pat@example.test');
     assert.deepEqual((await core.accounts.list()).map((a) => a.email), ['olga@example.test', 'pat@example.test']);
   });
 
   it('a keychain failing during a refresh is reported and the account stays ready', async () => {
     let clock = Date.now();
-    const store = new FlakyStore(new KeytarSecretStore(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE!));
-    const core = createCore({ env: sandbox.env, store, now: () => clock });
+    const store = new FlakyStore(new KeytarSecretStore(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE!));
+    const core = createCore({ env: fx.sandbox.env, store, now: () => clock });
     const account = await core.accounts.resolve('olga@example.test');
     clock += 56 * 60_000;
     store.failOn = (op, key) => op === 'set' && key.startsWith('tokens:');
@@ -184,15 +166,15 @@ describe('faults in the keychain and the registry', () => {
   });
 
   it('a process killed mid-write never leaves a torn registry (old or new content survives)', async () => {
-    const registry = new AccountRegistry(sandbox.home);
+    const registry = new AccountRegistry(fx.sandbox.home);
     const writer = `
       import { AccountRegistry } from ${JSON.stringify(new URL('../electron/core/account-registry.js', import.meta.url).href)};
-      const registry = new AccountRegistry(${JSON.stringify(sandbox.home)});
+      const registry = new AccountRegistry(${JSON.stringify(fx.sandbox.home)});
       for (let i = 0; ; i++) {
         await registry.update((d) => { d.accounts.forEach((a) => { a.scopes = Array.from({ length: 50 + (i % 50) }, (_, k) => 'scope-' + i + '-' + k); }); });
         if (i === 0) process.stdout.write('writing\\n');
       }`;
-    const script = join(sandbox.home, '..', `writer-${Date.now()}.mjs`);
+    const script = join(fx.sandbox.home, '..', `writer-${Date.now()}.mjs`);
     await writeFile(script, writer);
     for (let round = 0; round < 12; round++) {
       const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -255,6 +255,12 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       assert.ok(body.auth === expected, `got ${body.auth?.slice(0, 12)}…, expected ${expected.slice(0, 12)}…`);
       assert.equal(body.method, 'POST');
       assert.equal((await runCli(['curl'], env)).code, 2);
+      // Without mkfifo the token would have to go on the command line: refused instead.
+      const bin = await mkdtemp(join(tmpdir(), 'tokentray-bin-'));
+      await symlink('/usr/bin/curl', join(bin, 'curl'));
+      const noFifo = await runCli(['curl', url, '-s'], { ...env, PATH: bin });
+      assert.equal(noFifo.code, 1);
+      assert.match(noFifo.stderr, /^tokentray: COMMAND_FAILED: Could not create a private named pipe/m);
       const failing = await runCli(['curl', 'http://127.0.0.1:9/', '-s'], env);
       assert.equal(failing.code, 7, 'curl\'s own exit code');
     } finally {

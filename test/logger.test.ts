@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { redact, registerSecret } from '../electron/core/logger.js';
-import { signInThroughCore } from './support/flows.js';
-import { startTestIdp, type TestIdp } from './support/idp.js';
-import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
+import { expireCache, signInThroughCore } from './support/flows.js';
+import { useIdpAndSandbox } from './support/fixtures.js';
+import { runCli } from './support/sandbox.js';
 
 describe('redaction', () => {
   it('removes every kind of secret TokenTray handles, and keeps the rest', () => {
@@ -31,24 +31,13 @@ describe('redaction', () => {
 });
 
 describe('--verbose', () => {
-  let idp: TestIdp;
-  let sandbox: Sandbox;
-  before(async () => {
-    idp = await startTestIdp({ mode: 'google' });
-    sandbox = await makeSandbox();
-  });
-  after(async () => {
-    await sandbox.cleanup();
-    await idp.close();
-  });
+  const fx = useIdpAndSandbox({ mode: 'google' });
 
   it('shows the HTTP exchanges of a refresh, with every secret redacted', async () => {
-    let clock = Date.now();
-    const core = sandbox.core(() => clock);
+    const { idp, sandbox } = fx;
+    const core = sandbox.core();
     const account = await signInThroughCore(core, idp, 'quinn@example.test');
-    const cache = await core.accounts.vault.getTokenCache(account.id);
-    cache.access['']!.expiresAt = Date.now() - 1;
-    await core.accounts.vault.setTokenCache(account.id, cache);
+    await expireCache(core, account.id);
     const res = await runCli(['print-access-token', '--verbose'], sandbox.env);
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /^\S+\n$/, 'stdout still holds only the token');
@@ -61,11 +50,10 @@ describe('--verbose', () => {
     // Off by default.
     const quiet = await runCli(['print-access-token'], sandbox.env);
     assert.equal(quiet.stderr, '');
-    clock += 1;
   });
 
   it('logs a login\'s exchanges without the code, verifier or tokens', async () => {
-    const res = await runCli(['--verbose', 'login', '--issuer', 'http://127.0.0.1:9', '--client-id', 'x', '--client-secret', 'a-secret-from-the-command-line', '--no-browser'], sandbox.env);
+    const res = await runCli(['--verbose', 'login', '--issuer', 'http://127.0.0.1:9', '--client-id', 'x', '--client-secret', 'a-secret-from-the-command-line', '--no-browser'], fx.sandbox.env);
     assert.equal(res.code, 1);
     assert.match(res.stderr, /HTTP GET http:\/\/127\.0\.0\.1:9\/\.well-known\/openid-configuration failed/);
     assert.ok(!res.stderr.includes('a-secret-from-the-command-line'));

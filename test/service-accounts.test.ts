@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { importSPKI, jwtVerify, decodeProtectedHeader } from 'jose';
 import { decodeJwtPayload, signInThroughCore } from './support/flows.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
+import { useIdpAndSandbox } from './support/fixtures.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
 import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
 
@@ -224,20 +225,13 @@ describe('a service account as the first (default) account', () => {
 });
 
 describe('tokentray info for other issuers', () => {
-  let idp: TestIdp;
-  let sandbox: Sandbox;
+  const fx = useIdpAndSandbox({ mode: 'oidc' });
   before(async () => {
-    idp = await startTestIdp({ mode: 'oidc' });
-    sandbox = await makeSandbox();
-    await signInThroughCore(sandbox.core(), idp, 'kim@example.test');
-  });
-  after(async () => {
-    await sandbox.cleanup();
-    await idp.close();
+    await signInThroughCore(fx.sandbox.core(), fx.idp, 'kim@example.test');
   });
 
   it('uses the issuer\'s introspection endpoint', async () => {
-    const res = await runCli(['info', '--json'], sandbox.env);
+    const res = await runCli(['info', '--json'], fx.sandbox.env);
     assert.equal(res.code, 0, res.stderr);
     const info = JSON.parse(res.stdout) as Record<string, unknown>;
     assert.equal(info.source, 'introspection');

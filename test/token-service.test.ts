@@ -97,6 +97,21 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
       assert.ok(access.expiresAt > clock);
     });
 
+    it('judges short-lived tokens by their lifetime, not by a fixed 5-minute margin', async () => {
+      // An issuer with 4-minute tokens: 2 minutes left is still a quarter of the lifetime or more.
+      const cache = await core.accounts.vault.getTokenCache(account.id);
+      cache.access['']!.obtainedAt = clock - 2 * MINUTE;
+      cache.access['']!.expiresAt = clock + 2 * MINUTE;
+      await core.accounts.vault.setTokenCache(account.id, cache);
+      const before = refreshes();
+      const token = await core.tokens.getAccessToken(account);
+      assert.equal(refreshes(), before, 'no refresh while a quarter of its life is left');
+      assert.equal(token.expiresAt, clock + 2 * MINUTE);
+      clock += 90_000; // 30 s left: less than a quarter
+      await core.tokens.getAccessToken(account);
+      assert.equal(refreshes(), before + 1);
+    });
+
     it('caches a down-scoped token apart from the full grant', async () => {
       const full = await core.tokens.getAccessToken(account);
       const before = refreshes();

@@ -78,14 +78,3 @@ export class TokenTrayError extends Error {
 export function isTokenTrayError(err: unknown, code?: ErrorCode): err is TokenTrayError {
   return err instanceof TokenTrayError && (code === undefined || err.code === code);
 }
-
-/** Misuse by a caller of the core (a bug, not a user mistake), in Node's style. */
-export function invalidArg(name: string, expected: string): TypeError {
-  const err = new TypeError(`"${name}" must be ${expected}`) as TypeError & { code: string };
-  err.code = 'ERR_INVALID_ARG_VALUE';
-  return err;
-}
-
-export function assertString(value: unknown, name: string): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0) throw invalidArg(name, 'a non-empty string');
-}

@@ -12,10 +12,6 @@ export function setLogSink(next: Sink | undefined): void {
   sink = next;
 }
 
-export function isLogging(): boolean {
-  return sink !== undefined;
-}
-
 export function log(message: string): void {
   sink?.(redact(message));
 }

@@ -33,3 +33,11 @@ export async function revokeAtIdp(idp: TestIdp, token: string): Promise<void> {
 export function decodeJwtPayload(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
 }
+
+/** Makes the account's cached tokens look expired to every process (the cache is in the keychain). */
+export async function expireCache(core: Core, accountId: string): Promise<void> {
+  const cache = await core.accounts.vault.getTokenCache(accountId);
+  for (const t of Object.values(cache.access)) t.expiresAt = Date.now() - 1000;
+  if (cache.id) cache.id.expiresAt = Date.now() - 1000;
+  await core.accounts.vault.setTokenCache(accountId, cache);
+}

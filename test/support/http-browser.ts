@@ -47,7 +47,7 @@ export class HttpBrowser {
   }
 
   /** Follows the flow from the authorization URL until a page outside `stopOrigin`'s host answers. */
-  async visit(start: string, options: { deny?: boolean } = {}): Promise<BrowserVisit> {
+  async visit(start: string): Promise<BrowserVisit> {
     const issuerOrigin = new URL(start).origin;
     let url = new URL(start);
     let init: { method: string; body?: URLSearchParams } = { method: 'GET' };
@@ -67,14 +67,6 @@ export class HttpBrowser {
       if (url.origin !== issuerOrigin) return { url: url.href, status: res.status, body };
       const form = /<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/i.exec(body);
       if (!form) return { url: url.href, status: res.status, body };
-      if (options.deny) {
-        const abort = /href="([^"]*\/abort)"/i.exec(body);
-        if (abort) {
-          url = new URL(abort[1]!, url);
-          init = { method: 'GET' };
-          continue;
-        }
-      }
       const fields = new URLSearchParams();
       for (const input of form[2]!.matchAll(/<input[^>]*>/gi)) {
         const name = /name="([^"]+)"/.exec(input[0])?.[1];
