@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createHandlers, dispatch, keepTokensFresh, type AppHandlers } from '../electron/core/app-handlers.js';
-import { ClipboardGuard } from '../electron/core/clipboard-guard.js';
+import { createHandlers, dispatch, keepTokensFresh, type AppHandlers } from '../electron/app/app-handlers.js';
+import { ClipboardGuard } from '../electron/app/clipboard-guard.js';
 import type { Core } from '../electron/core/core.js';
-import { INVOKE_CHANNELS } from '../electron/core/ipc-contract.js';
-import { isTrustedSender } from '../electron/core/ipc-validation.js';
-import { SettingsStore } from '../electron/core/settings-store.js';
-import { APP_ORIGIN } from '../electron/core/window-policy.js';
+import { INVOKE_CHANNELS } from '../electron/app/ipc-contract.js';
+import { isTrustedSender } from '../electron/app/ipc-validation.js';
+import { SettingsStore } from '../electron/core/storage/settings-store.js';
+import { APP_ORIGIN } from '../electron/app/window-policy.js';
 import { revokeAtIdp } from './support/flows.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clientFromFlags, parseClientSecretJson } from '../electron/core/client-file.js';
+import { clientFromFlags, parseClientSecretJson } from '../electron/core/oauth/client-file.js';
 
 const installed = {
   client_id: '123-abc.apps.googleusercontent.com',

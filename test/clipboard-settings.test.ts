@@ -3,10 +3,10 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ClipboardGuard } from '../electron/core/clipboard-guard.js';
-import { SettingsStore, validateSettings } from '../electron/core/settings-store.js';
-import { formatToken } from '../electron/core/token-forms.js';
-import { decodeJwt } from '../electron/core/jwt-decode.js';
+import { ClipboardGuard } from '../electron/app/clipboard-guard.js';
+import { SettingsStore, validateSettings } from '../electron/core/storage/settings-store.js';
+import { formatToken } from '../electron/core/tokens/token-forms.js';
+import { decodeJwt } from '../electron/core/shared/jwt-decode.js';
 import { RecordingClipboard } from './support/renderer-harness.js';
 
 function fakeTimers() {

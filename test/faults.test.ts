@@ -3,10 +3,10 @@ import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AccountRegistry } from '../electron/core/account-registry.js';
+import { AccountRegistry } from '../electron/core/storage/account-registry.js';
 import { createCore } from '../electron/core/core.js';
-import { KeytarSecretStore, type SecretStore } from '../electron/core/secret-store.js';
-import { TokenTrayError } from '../electron/core/errors.js';
+import { KeytarSecretStore, type SecretStore } from '../electron/core/storage/secret-store.js';
+import { TokenTrayError } from '../electron/core/shared/errors.js';
 import { expireCache, signInThroughCore } from './support/flows.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { HttpBrowser } from './support/http-browser.js';
@@ -168,7 +168,7 @@ describe('faults in the keychain and the registry', () => {
   it('a process killed mid-write never leaves a torn registry (old or new content survives)', async () => {
     const registry = new AccountRegistry(fx.sandbox.home);
     const writer = `
-      import { AccountRegistry } from ${JSON.stringify(new URL('../electron/core/account-registry.js', import.meta.url).href)};
+      import { AccountRegistry } from ${JSON.stringify(new URL('../electron/core/storage/account-registry.js', import.meta.url).href)};
       const registry = new AccountRegistry(${JSON.stringify(fx.sandbox.home)});
       for (let i = 0; ; i++) {
         await registry.update((d) => { d.accounts.forEach((a) => { a.scopes = Array.from({ length: 50 + (i % 50) }, (_, k) => 'scope-' + i + '-' + k); }); });

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { withFileLock } from '../electron/core/file-lock.js';
+import { withFileLock } from '../electron/core/storage/file-lock.js';
 
 describe('file lock', () => {
   let dir: string;

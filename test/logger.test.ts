@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { redact, registerSecret } from '../electron/core/logger.js';
+import { redact, registerSecret } from '../electron/core/shared/logger.js';
 import { expireCache, signInThroughCore } from './support/flows.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { runCli } from './support/sandbox.js';
@@ -63,7 +63,7 @@ describe('--verbose', () => {
 describe('logging HTTP exchanges', () => {
   it('redacts a response before cutting it, so a cut never exposes part of a secret', async () => {
     const { createServer } = await import('node:http');
-    const { loggingFetch, setLogSink } = await import('../electron/core/logger.js');
+    const { loggingFetch, setLogSink } = await import('../electron/core/shared/logger.js');
     const secret = `opaque-${'s'.repeat(300)}`;
     const server = createServer((_req, res) => res.end(JSON.stringify({ pad: 'p'.repeat(1960), refresh_token: secret })));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { describe, it } from 'node:test';
-import { startLoopbackListener } from '../electron/core/loopback-listener.js';
+import { startLoopbackListener } from '../electron/core/oauth/loopback-listener.js';
 
 function send(url: string, method = 'GET'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

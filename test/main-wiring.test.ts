@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { register } from 'node:module';
 import { after, before, describe, it } from 'node:test';
-import { ADD_ACCOUNT_EVENT, INVOKE_CHANNELS } from '../electron/core/ipc-contract.js';
-import { appDataDir } from '../electron/core/paths.js';
-import { APP_ENTRY, CONTENT_SECURITY_POLICY } from '../electron/core/window-policy.js';
+import { ADD_ACCOUNT_EVENT, INVOKE_CHANNELS } from '../electron/app/ipc-contract.js';
+import { appDataDir } from '../electron/core/storage/paths.js';
+import { APP_ENTRY, CONTENT_SECURITY_POLICY } from '../electron/app/window-policy.js';
 import { startTestIdp } from './support/idp.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
 

@@ -4,10 +4,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createContext, Script } from 'node:vm';
 import { describe, it } from 'node:test';
-import { ADD_ACCOUNT_EVENT, API_CHANNELS, CHANGED_EVENT } from '../electron/core/ipc-contract.js';
+import { ADD_ACCOUNT_EVENT, API_CHANNELS, CHANGED_EVENT } from '../electron/app/ipc-contract.js';
 import {
   APP_ENTRY, CONTENT_SECURITY_POLICY, isAllowedExternalUrl, isAllowedNavigation, resolveAppFile, secureWebPreferences,
-} from '../electron/core/window-policy.js';
+} from '../electron/app/window-policy.js';
 
 const dist = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -5,17 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseAuthorizedUser } from '../electron/core/adc.js';
-import { AccountRegistry } from '../electron/core/account-registry.js';
-import { parseClientSecretJson } from '../electron/core/client-file.js';
-import { TokenTrayError } from '../electron/core/errors.js';
-import { parseImpersonationChain } from '../electron/core/impersonation.js';
-import { INVOKE_CHANNELS } from '../electron/core/ipc-contract.js';
-import { validateArgs } from '../electron/core/ipc-validation.js';
-import { startLoopbackListener, type AuthorizationCallback } from '../electron/core/loopback-listener.js';
-import { resolveProviderProfile } from '../electron/core/provider-profile.js';
-import { parseServiceAccountKey } from '../electron/core/service-account.js';
-import { validateSettings } from '../electron/core/settings-store.js';
+import { parseAuthorizedUser } from '../electron/core/google/adc.js';
+import { AccountRegistry } from '../electron/core/storage/account-registry.js';
+import { parseClientSecretJson } from '../electron/core/oauth/client-file.js';
+import { TokenTrayError } from '../electron/core/shared/errors.js';
+import { parseImpersonationChain } from '../electron/core/google/impersonation.js';
+import { INVOKE_CHANNELS } from '../electron/app/ipc-contract.js';
+import { validateArgs } from '../electron/app/ipc-validation.js';
+import { startLoopbackListener, type AuthorizationCallback } from '../electron/core/oauth/loopback-listener.js';
+import { resolveProviderProfile } from '../electron/core/oauth/provider-profile.js';
+import { parseServiceAccountKey } from '../electron/core/google/service-account.js';
+import { validateSettings } from '../electron/core/storage/settings-store.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 1000);
 

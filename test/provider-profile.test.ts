@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveProviderProfile } from '../electron/core/provider-profile.js';
-import { normalizeScopes, parseScopeList, scopeKey } from '../electron/core/scopes.js';
-import { signInScopes } from '../electron/core/sign-in.js';
+import { resolveProviderProfile } from '../electron/core/oauth/provider-profile.js';
+import { normalizeScopes, parseScopeList, scopeKey } from '../electron/core/oauth/scopes.js';
+import { signInScopes } from '../electron/core/oauth/sign-in.js';
 
 describe('provider profile', () => {
   it('defaults to Google with the google flavor', () => {

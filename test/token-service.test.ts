@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import type { AccountRecord } from '../electron/core/account-registry.js';
+import type { AccountRecord } from '../electron/core/storage/account-registry.js';
 import type { Core } from '../electron/core/core.js';
 import { decodeJwtPayload, revokeAtIdp, signInThroughCore } from './support/flows.js';
 import { startTestIdp, type IdpMode, type TestIdp } from './support/idp.js';

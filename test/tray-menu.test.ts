@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AccountSummary } from '../electron/core/ipc-contract.js';
-import { buildTrayMenu, type TrayItem } from '../electron/core/tray-menu.js';
+import type { AccountSummary } from '../electron/app/ipc-contract.js';
+import { buildTrayMenu, type TrayItem } from '../electron/app/tray-menu.js';
 
 const account = (id: string, email: string, extra: Partial<AccountSummary> = {}): AccountSummary => ({
   id, kind: 'user', email, subject: `sub-${id}`, issuer: 'https://accounts.google.com', flavor: 'google', scopes: ['openid'], default: false, status: 'ready', impersonate: [], ...extra,

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Core } from '../core/core.js';
-import { TokenTrayError } from '../core/errors.js';
+import { TokenTrayError } from '../core/shared/errors.js';
 
 export interface CliIo {
   stdout: (text: string) => void;

@@ -1,6 +1,6 @@
 import { createCore, type Core } from '../core/core.js';
-import { isTokenTrayError } from '../core/errors.js';
-import { redact, setLogSink } from '../core/logger.js';
+import { isTokenTrayError } from '../core/shared/errors.js';
+import { redact, setLogSink } from '../core/shared/logger.js';
 import type { CliIo, Command } from './io.js';
 
 const HELP = `tokentray: Google OAuth access and ID tokens from your OS keychain.

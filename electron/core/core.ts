@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { AccountRegistry } from './account-registry.js';
-import { AccountService } from './account-service.js';
-import { CredentialVault } from './credential-vault.js';
-import { appDataDir, keychainService } from './paths.js';
-import { KeytarSecretStore, type SecretStore } from './secret-store.js';
-import { TokenService } from './token-service.js';
+import { AccountRegistry } from './storage/account-registry.js';
+import { AccountService } from './storage/account-service.js';
+import { CredentialVault } from './storage/credential-vault.js';
+import { appDataDir, keychainService } from './storage/paths.js';
+import { KeytarSecretStore, type SecretStore } from './storage/secret-store.js';
+import { TokenService } from './tokens/token-service.js';
 
 export interface CoreOptions {
   env?: Readonly<Record<string, string | undefined>>;

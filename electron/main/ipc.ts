@@ -1,8 +1,8 @@
 import { ipcMain, type WebContents } from 'electron';
-import { dispatch, type Handlers } from '../core/app-handlers.js';
-import { INVOKE_CHANNELS } from '../core/ipc-contract.js';
-import { isTrustedSender } from '../core/ipc-validation.js';
-import { APP_ORIGIN } from '../core/window-policy.js';
+import { dispatch, type Handlers } from '../app/app-handlers.js';
+import { INVOKE_CHANNELS } from '../app/ipc-contract.js';
+import { isTrustedSender } from '../app/ipc-validation.js';
+import { APP_ORIGIN } from '../app/window-policy.js';
 
 /** The only place that touches ipcMain: sender check, then validation and the handler (dispatch). */
 export function setupIpc(handlers: Handlers, isOurWindow: (contents: WebContents) => boolean): void {

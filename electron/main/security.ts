@@ -1,6 +1,6 @@
 import { app, net, protocol, session } from 'electron';
 import { pathToFileURL } from 'node:url';
-import { APP_SCHEME, CONTENT_SECURITY_POLICY, isAllowedNavigation, mimeTypeFor, resolveAppFile } from '../core/window-policy.js';
+import { APP_SCHEME, CONTENT_SECURITY_POLICY, isAllowedNavigation, mimeTypeFor, resolveAppFile } from '../app/window-policy.js';
 
 /** Must run before `app.whenReady()`: our scheme behaves like https (secure context, standard URLs). */
 export function registerAppScheme(): void {

@@ -1,5 +1,5 @@
 import { globalShortcut } from 'electron';
-import { TokenTrayError } from '../core/errors.js';
+import { TokenTrayError } from '../core/shared/errors.js';
 
 /** (Re-)registers the one global shortcut; '' removes it. */
 export function applyGlobalShortcut(accelerator: string, onPress: () => void): void {

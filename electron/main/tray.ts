@@ -1,6 +1,6 @@
 import { Menu, nativeImage, Tray, type MenuItemConstructorOptions } from 'electron';
-import { buildTrayMenu, type TrayAction, type TrayItem } from '../core/tray-menu.js';
-import type { AccountSummary } from '../core/ipc-contract.js';
+import { buildTrayMenu, type TrayAction, type TrayItem } from '../app/tray-menu.js';
+import type { AccountSummary } from '../app/ipc-contract.js';
 
 function toTemplate(items: TrayItem[], onAction: (action: TrayAction) => void): MenuItemConstructorOptions[] {
   return items.map((item): MenuItemConstructorOptions => {

@@ -1,5 +1,5 @@
 import { BrowserWindow, type WebContents } from 'electron';
-import { APP_ENTRY, secureWebPreferences } from '../core/window-policy.js';
+import { APP_ENTRY, secureWebPreferences } from '../app/window-policy.js';
 
 export interface MainWindow {
   show(): void;

@@ -1,7 +1,7 @@
 // Runs sandboxed: it can load only 'electron', so the channel names are repeated here and checked
 // against the shared contract's types. It exposes named methods, never ipcRenderer itself.
 import electron = require('electron');
-import type { ADD_ACCOUNT_EVENT, API_CHANNELS, CHANGED_EVENT, TokenTrayApi } from '../core/ipc-contract.js' with { 'resolution-mode': 'import' };
+import type { ADD_ACCOUNT_EVENT, API_CHANNELS, CHANGED_EVENT, TokenTrayApi } from '../app/ipc-contract.js' with { 'resolution-mode': 'import' };
 
 const { contextBridge, ipcRenderer } = electron;
 

@@ -1,4 +1,4 @@
-import type { Result, TokenTrayApi } from '../../electron/core/ipc-contract.js';
+import type { Result, TokenTrayApi } from '../../electron/app/ipc-contract.js';
 
 declare global {
   interface Window {

@@ -1,4 +1,4 @@
-import type { AccountSummary, AccountTokens, CopyOptions, SignInRequest, TokenForm, TokenInfoView, TokenKind } from '../../electron/core/ipc-contract.js';
+import type { AccountSummary, AccountTokens, CopyOptions, SignInRequest, TokenForm, TokenInfoView, TokenKind } from '../../electron/app/ipc-contract.js';
 import { api, ApiError, call } from './api.js';
 import { byId, h } from './dom.js';
 import { copiedMessage, formatCountdown, maskToken, shortScope } from './format.js';

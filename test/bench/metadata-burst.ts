@@ -3,7 +3,7 @@
  * while the cached token needs a refresh. Reports upstream refreshes (must be 1) and latency.
  */
 import { request } from 'node:http';
-import { startMetadataServer } from '../../electron/core/metadata-server.js';
+import { startMetadataServer } from '../../electron/core/integrations/metadata-server.js';
 import { signInThroughCore } from '../support/flows.js';
 import { startTestIdp } from '../support/idp.js';
 import { makeSandbox } from '../support/sandbox.js';

@@ -1,7 +1,7 @@
-import type { AccountRecord } from '../../electron/core/account-registry.js';
+import type { AccountRecord } from '../../electron/core/storage/account-registry.js';
 import type { Core } from '../../electron/core/core.js';
-import { resolveProviderProfile } from '../../electron/core/provider-profile.js';
-import { signIn } from '../../electron/core/sign-in.js';
+import { resolveProviderProfile } from '../../electron/core/oauth/provider-profile.js';
+import { signIn } from '../../electron/core/oauth/sign-in.js';
 import { HttpBrowser } from './http-browser.js';
 import type { TestIdp } from './idp.js';
 

@@ -9,10 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { dispatch, type Handlers } from '../../electron/core/app-handlers.js';
-import type { ClipboardAdapter } from '../../electron/core/clipboard-guard.js';
-import { API_CHANNELS } from '../../electron/core/ipc-contract.js';
-import { APP_ORIGIN, CONTENT_SECURITY_POLICY, mimeTypeFor, resolveAppFile } from '../../electron/core/window-policy.js';
+import { dispatch, type Handlers } from '../../electron/app/app-handlers.js';
+import type { ClipboardAdapter } from '../../electron/app/clipboard-guard.js';
+import { API_CHANNELS } from '../../electron/app/ipc-contract.js';
+import { APP_ORIGIN, CONTENT_SECURITY_POLICY, mimeTypeFor, resolveAppFile } from '../../electron/app/window-policy.js';
 
 // dist/test/support → dist/renderer
 const rendererDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'renderer');

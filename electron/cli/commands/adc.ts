@@ -1,6 +1,6 @@
-import { displayName } from '../../core/account-service.js';
-import { exportAdcFile, importAdcFile, wellKnownAdcPath } from '../../core/adc.js';
-import { TokenTrayError } from '../../core/errors.js';
+import { displayName } from '../../core/storage/account-service.js';
+import { exportAdcFile, importAdcFile, wellKnownAdcPath } from '../../core/google/adc.js';
+import { TokenTrayError } from '../../core/shared/errors.js';
 import { parseFlags, wantsHelp, type CliIo } from '../io.js';
 
 const USAGE = 'tokentray adc import [FILE] [--issuer URL] [--remove-file] | tokentray adc export [--account ACCOUNT] [--output FILE] [--force]';

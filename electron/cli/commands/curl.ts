@@ -3,7 +3,7 @@ import { closeSync, constants, createWriteStream, openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TokenTrayError } from '../../core/errors.js';
+import { TokenTrayError } from '../../core/shared/errors.js';
 import { parseFlags, wantsHelp, type CliIo } from '../io.js';
 
 const USAGE = 'tokentray curl [--account ACCOUNT] URL [CURL ARGS…]';

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { TokenTrayError } from '../../core/errors.js';
-import { execEnvironment } from '../../core/exec-env.js';
-import { startMetadataServer } from '../../core/metadata-server.js';
+import { TokenTrayError } from '../../core/shared/errors.js';
+import { execEnvironment } from '../../core/integrations/exec-env.js';
+import { startMetadataServer } from '../../core/integrations/metadata-server.js';
 import { parseFlags, wantsHelp, type CliIo } from '../io.js';
 
 const USAGE = 'tokentray exec [--account ACCOUNT] [--env-token] -- COMMAND [ARGS…]';

@@ -1,5 +1,5 @@
-import { TokenTrayError } from '../../core/errors.js';
-import { importServiceAccount } from '../../core/service-account.js';
+import { TokenTrayError } from '../../core/shared/errors.js';
+import { importServiceAccount } from '../../core/google/service-account.js';
 import { parseFlags, wantsHelp, type CliIo } from '../io.js';
 
 const USAGE = 'tokentray import-service-account FILE';

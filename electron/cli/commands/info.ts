@@ -1,5 +1,5 @@
-import { displayName } from '../../core/account-service.js';
-import { describeAccessToken } from '../../core/token-info.js';
+import { displayName } from '../../core/storage/account-service.js';
+import { describeAccessToken } from '../../core/google/token-info.js';
 import { parseFlags, wantsHelp, type CliIo } from '../io.js';
 
 const USAGE = 'tokentray info [--account ACCOUNT] [--json]';

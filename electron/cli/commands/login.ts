@@ -1,9 +1,9 @@
-import { resolveSignInSetup, signInAccount } from '../../core/account-sign-in.js';
-import { displayName } from '../../core/account-service.js';
-import { TokenTrayError } from '../../core/errors.js';
-import { registerSecret } from '../../core/logger.js';
-import type { Flavor } from '../../core/provider-profile.js';
-import { parseScopeList } from '../../core/scopes.js';
+import { resolveSignInSetup, signInAccount } from '../../core/oauth/account-sign-in.js';
+import { displayName } from '../../core/storage/account-service.js';
+import { TokenTrayError } from '../../core/shared/errors.js';
+import { registerSecret } from '../../core/shared/logger.js';
+import type { Flavor } from '../../core/oauth/provider-profile.js';
+import { parseScopeList } from '../../core/oauth/scopes.js';
 import { openBrowser } from '../open-browser.js';
 import { parseFlags, wantsHelp, type CliIo } from '../io.js';
 

@@ -1,6 +1,6 @@
-import { displayName } from '../../core/account-service.js';
-import { TokenTrayError } from '../../core/errors.js';
-import { signOut } from '../../core/sign-out.js';
+import { displayName } from '../../core/storage/account-service.js';
+import { TokenTrayError } from '../../core/shared/errors.js';
+import { signOut } from '../../core/oauth/sign-out.js';
 import { parseFlags, wantsHelp, type CliIo } from '../io.js';
 
 const USAGE = 'tokentray logout ACCOUNT [--no-revoke]';

@@ -1,5 +1,5 @@
-import { TokenTrayError } from '../../core/errors.js';
-import { startMetadataServer } from '../../core/metadata-server.js';
+import { TokenTrayError } from '../../core/shared/errors.js';
+import { startMetadataServer } from '../../core/integrations/metadata-server.js';
 import { parseFlags, wantsHelp, type CliIo } from '../io.js';
 
 const USAGE = 'tokentray metadata-server [--account ACCOUNT] [--port PORT] [--project-id ID]';

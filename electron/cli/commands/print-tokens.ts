@@ -1,6 +1,6 @@
-import { TokenTrayError } from '../../core/errors.js';
-import type { ImpersonationChain } from '../../core/impersonation.js';
-import { parseScopeList } from '../../core/scopes.js';
+import { TokenTrayError } from '../../core/shared/errors.js';
+import type { ImpersonationChain } from '../../core/google/impersonation.js';
+import { parseScopeList } from '../../core/oauth/scopes.js';
 import { parseFlags, wantsHelp, type CliIo } from '../io.js';
 
 const ACCESS_USAGE =
@@ -9,7 +9,7 @@ const IDENTITY_USAGE = 'tokentray print-identity-token [--account ACCOUNT] [--au
 
 async function chainOf(value: string | undefined): Promise<ImpersonationChain | undefined> {
   if (value === undefined) return undefined;
-  const { parseImpersonationChain } = await import('../../core/impersonation.js');
+  const { parseImpersonationChain } = await import('../../core/google/impersonation.js');
   return parseImpersonationChain(value);
 }
 

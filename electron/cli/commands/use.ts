@@ -1,5 +1,5 @@
-import { displayName } from '../../core/account-service.js';
-import { TokenTrayError } from '../../core/errors.js';
+import { displayName } from '../../core/storage/account-service.js';
+import { TokenTrayError } from '../../core/shared/errors.js';
 import { parseFlags, wantsHelp, type CliIo } from '../io.js';
 
 const USAGE = 'tokentray use ACCOUNT';

@@ -1,4 +1,4 @@
-import { TokenTrayError } from './errors.js';
+import { TokenTrayError } from '../shared/errors.js';
 import type { SecretStore } from './secret-store.js';
 
 /** Long-lived secrets of one account: what a sign-in produced and the client it used. */

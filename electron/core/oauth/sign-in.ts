@@ -1,5 +1,5 @@
 import type { OAuthClient } from './client-file.js';
-import { TokenTrayError } from './errors.js';
+import { TokenTrayError } from '../shared/errors.js';
 import { startLoopbackListener } from './loopback-listener.js';
 import { configure, oidc, translateOidcError } from './oidc.js';
 import type { ProviderProfile } from './provider-profile.js';

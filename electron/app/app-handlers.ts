@@ -1,20 +1,20 @@
-import { resolveSignInSetup, signInAccount } from './account-sign-in.js';
+import { resolveSignInSetup, signInAccount } from '../core/oauth/account-sign-in.js';
 import type { ClipboardGuard } from './clipboard-guard.js';
-import type { Core } from './core.js';
-import { isTokenTrayError, TokenTrayError } from './errors.js';
-import type { AccountRecord } from './account-registry.js';
+import type { Core } from '../core/core.js';
+import { isTokenTrayError, TokenTrayError } from '../core/shared/errors.js';
+import type { AccountRecord } from '../core/storage/account-registry.js';
 import type { AccountTokens, ChannelArgs, ChannelResult, CopyOptions, InvokeChannel, Result, TokenKind } from './ipc-contract.js';
-import { parseImpersonationChain, type ImpersonationChain } from './impersonation.js';
-import { importServiceAccountJson } from './service-account.js';
-import { describeAccessToken } from './token-info.js';
-import { startMetadataServer, type MetadataServer } from './metadata-server.js';
+import { parseImpersonationChain, type ImpersonationChain } from '../core/google/impersonation.js';
+import { importServiceAccountJson } from '../core/google/service-account.js';
+import { describeAccessToken } from '../core/google/token-info.js';
+import { startMetadataServer, type MetadataServer } from '../core/integrations/metadata-server.js';
 import type { MetadataStatus } from './ipc-contract.js';
 import { validateArgs } from './ipc-validation.js';
-import { decodeJwt } from './jwt-decode.js';
-import { parseScopeList } from './scopes.js';
-import type { SettingsStore } from './settings-store.js';
-import { signOut } from './sign-out.js';
-import { formatToken } from './token-forms.js';
+import { decodeJwt } from '../core/shared/jwt-decode.js';
+import { parseScopeList } from '../core/oauth/scopes.js';
+import type { SettingsStore } from '../core/storage/settings-store.js';
+import { signOut } from '../core/oauth/sign-out.js';
+import { formatToken } from '../core/tokens/token-forms.js';
 
 export interface AppHandlerDeps {
   core: Core;

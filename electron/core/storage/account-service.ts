@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { AccountRegistry, type AccountRecord, type RegistryData } from './account-registry.js';
-import type { OAuthClient } from './client-file.js';
+import type { OAuthClient } from '../oauth/client-file.js';
 import { CredentialVault } from './credential-vault.js';
-import { TokenTrayError } from './errors.js';
-import type { ProviderProfile } from './provider-profile.js';
-import type { AccountSummary } from './ipc-contract.js';
-import type { SignInResult } from './sign-in.js';
+import { TokenTrayError } from '../shared/errors.js';
+import type { ProviderProfile } from '../oauth/provider-profile.js';
+import type { AccountSummary } from '../shared/models.js';
+import type { SignInResult } from '../oauth/sign-in.js';
 
 /** What `tokentray accounts --json` and the window show of an account. */
 export type AccountView = AccountSummary;

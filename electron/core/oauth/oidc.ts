@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import type { OAuthClient } from './client-file.js';
-import { TokenTrayError, type ErrorCode } from './errors.js';
-import { log, loggingFetch, requestTimeoutSeconds } from './logger.js';
+import { TokenTrayError, type ErrorCode } from '../shared/errors.js';
+import { log, loggingFetch, requestTimeoutSeconds } from '../shared/logger.js';
 import type { ProviderProfile } from './provider-profile.js';
 
 export { oidc };

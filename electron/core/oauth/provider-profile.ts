@@ -1,4 +1,4 @@
-import { TokenTrayError } from './errors.js';
+import { TokenTrayError } from '../shared/errors.js';
 
 export type Flavor = 'google' | 'oidc';
 export const GOOGLE_ISSUER = 'https://accounts.google.com';

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { withFileLock } from './file-lock.js';
-import { TokenTrayError } from './errors.js';
-import type { Flavor } from './provider-profile.js';
+import { TokenTrayError } from '../shared/errors.js';
+import type { Flavor } from '../oauth/provider-profile.js';
 
 export type AccountStatus = 'ready' | 'signin_required';
 

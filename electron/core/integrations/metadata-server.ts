@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AccountRecord } from './account-registry.js';
-import { displayName } from './account-service.js';
-import type { Core } from './core.js';
-import { isTokenTrayError, TokenTrayError } from './errors.js';
-import { parseImpersonationChain } from './impersonation.js';
-import { log, redact } from './logger.js';
-import { parseScopeList } from './scopes.js';
+import type { AccountRecord } from '../storage/account-registry.js';
+import { displayName } from '../storage/account-service.js';
+import type { Core } from '../core.js';
+import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
+import { parseImpersonationChain } from '../google/impersonation.js';
+import { log, redact } from '../shared/logger.js';
+import { parseScopeList } from '../oauth/scopes.js';
 
 /**
  * A GCE metadata-server emulator on loopback, so that unmodified Google client libraries

@@ -1,15 +1,15 @@
 import { rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { AccountRecord } from './account-registry.js';
-import { displayName } from './account-service.js';
-import { writeFileAtomic } from './atomic-file.js';
-import type { OAuthClient } from './client-file.js';
-import type { Core } from './core.js';
-import { TokenTrayError } from './errors.js';
-import { jsonErrorPosition } from './json-error.js';
-import { GOOGLE_ISSUER, resolveProviderProfile } from './provider-profile.js';
-import { readUserFile } from './read-user-file.js';
+import type { AccountRecord } from '../storage/account-registry.js';
+import { displayName } from '../storage/account-service.js';
+import { writeFileAtomic } from '../storage/atomic-file.js';
+import type { OAuthClient } from '../oauth/client-file.js';
+import type { Core } from '../core.js';
+import { TokenTrayError } from '../shared/errors.js';
+import { jsonErrorPosition } from '../shared/json-error.js';
+import { GOOGLE_ISSUER, resolveProviderProfile } from '../oauth/provider-profile.js';
+import { readUserFile } from '../storage/read-user-file.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -63,7 +63,7 @@ export async function importAdcFile(core: Core, path: string, options: { issuer?
   const client: OAuthClient = { clientId: adc.clientId, clientSecret: adc.clientSecret };
   await core.accounts.vault.probe();
   await core.accounts.registry.load();
-  const { configure, oidc, translateOidcError } = await import('./oidc.js');
+  const { configure, oidc, translateOidcError } = await import('../oauth/oidc.js');
   const config = await configure(profile, client);
   let tokens: Awaited<ReturnType<typeof oidc.refreshTokenGrant>>;
   try {

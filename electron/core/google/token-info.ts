@@ -1,10 +1,10 @@
-import type { AccountRecord } from './account-registry.js';
-import { displayName } from './account-service.js';
-import type { Core } from './core.js';
-import { TokenTrayError } from './errors.js';
+import type { AccountRecord } from '../storage/account-registry.js';
+import { displayName } from '../storage/account-service.js';
+import type { Core } from '../core.js';
+import { TokenTrayError } from '../shared/errors.js';
 import { googleEndpoint, googleErrorText, googleRequest } from './google-http.js';
-import type { TokenInfoView } from './ipc-contract.js';
-import { decodeJwt } from './jwt-decode.js';
+import type { TokenInfoView } from '../shared/models.js';
+import { decodeJwt } from '../shared/jwt-decode.js';
 
 /** What `tokentray info` reports about an account's current access token (the window's view, plus the account). */
 export type TokenInfo = TokenInfoView & { account: string };
@@ -41,7 +41,7 @@ export async function describeAccessToken(core: Core, account: AccountRecord, en
     };
   }
 
-  const { configure, oidc, translateOidcError } = await import('./oidc.js');
+  const { configure, oidc, translateOidcError } = await import('../oauth/oidc.js');
   const { client } = await core.accounts.clientOf(account);
   const config = await configure({ issuer: account.issuer, flavor: account.flavor }, client);
   if (config.serverMetadata().introspection_endpoint) {

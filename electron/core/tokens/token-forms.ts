@@ -1,5 +1,5 @@
-import type { TokenForm, TokenKind } from './ipc-contract.js';
-import type { Flavor } from './provider-profile.js';
+import type { TokenForm, TokenKind } from '../shared/models.js';
+import type { Flavor } from '../oauth/provider-profile.js';
 
 const GOOGLE_USERINFO = 'https://openidconnect.googleapis.com/v1/userinfo';
 

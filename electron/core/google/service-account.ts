@@ -1,14 +1,14 @@
 import { importPKCS8, SignJWT } from 'jose';
-import type { AccountRecord } from './account-registry.js';
-import { accountIdFor } from './account-service.js';
-import type { Core } from './core.js';
-import { TokenTrayError } from './errors.js';
-import { jsonErrorPosition } from './json-error.js';
+import type { AccountRecord } from '../storage/account-registry.js';
+import { accountIdFor } from '../storage/account-service.js';
+import type { Core } from '../core.js';
+import { TokenTrayError } from '../shared/errors.js';
+import { jsonErrorPosition } from '../shared/json-error.js';
 import { checkedEndpoint, googleErrorText, googleRequest } from './google-http.js';
-import type { CachedToken, StoredServiceAccountKey } from './credential-vault.js';
-import { jwtExpiry } from './jwt-decode.js';
-import { readUserFile } from './read-user-file.js';
-import { CLOUD_PLATFORM } from './scopes.js';
+import type { CachedToken, StoredServiceAccountKey } from '../storage/credential-vault.js';
+import { jwtExpiry } from '../shared/jwt-decode.js';
+import { readUserFile } from '../storage/read-user-file.js';
+import { CLOUD_PLATFORM } from '../oauth/scopes.js';
 
 /** A Google service-account key (the JSON the Cloud Console downloads), as the keychain keeps it. */
 export type ServiceAccountKey = StoredServiceAccountKey;

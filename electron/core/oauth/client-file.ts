@@ -1,6 +1,6 @@
-import { TokenTrayError } from './errors.js';
-import { jsonErrorPosition } from './json-error.js';
-import { readUserFile } from './read-user-file.js';
+import { TokenTrayError } from '../shared/errors.js';
+import { jsonErrorPosition } from '../shared/json-error.js';
+import { readUserFile } from '../storage/read-user-file.js';
 
 /** An OAuth client as TokenTray uses it. Desktop clients' secrets are not confidential but are sent. */
 export interface OAuthClient {

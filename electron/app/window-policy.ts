@@ -1,5 +1,5 @@
 import { isAbsolute, join, normalize, relative } from 'node:path';
-import { isLoopbackHost } from './provider-profile.js';
+import { isLoopbackHost } from '../core/oauth/provider-profile.js';
 
 /** The window's content is served from this privileged custom scheme, never from a remote URL. */
 export const APP_SCHEME = 'app';

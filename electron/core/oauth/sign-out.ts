@@ -1,6 +1,6 @@
-import type { AccountRecord } from './account-registry.js';
-import { displayName, type AccountService } from './account-service.js';
-import { isTokenTrayError, TokenTrayError } from './errors.js';
+import type { AccountRecord } from '../storage/account-registry.js';
+import { displayName, type AccountService } from '../storage/account-service.js';
+import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
 import { configure, oidc } from './oidc.js';
 
 export interface SignOutResult {

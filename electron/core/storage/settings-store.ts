@@ -1,8 +1,8 @@
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
-import { TokenTrayError } from './errors.js';
-import type { Settings } from './ipc-contract.js';
+import { TokenTrayError } from '../shared/errors.js';
+import type { Settings } from '../shared/models.js';
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = { clipboardClearSeconds: 0, globalShortcut: '' };
 

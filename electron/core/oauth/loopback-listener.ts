@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TokenTrayError } from './errors.js';
+import { TokenTrayError } from '../shared/errors.js';
 
 export interface AuthorizationCallback {
   /** The callback URL as the browser sent it, for the code exchange. */

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { TokenTrayError, type ErrorCode } from './errors.js';
+import { TokenTrayError, type ErrorCode } from '../shared/errors.js';
 
 /** Reads a file the user named; a failure becomes `code` with a sentence naming the file and why. */
 export async function readUserFile(path: string, code: ErrorCode, what: string, whenMissing = 'no such file'): Promise<string> {

@@ -1,4 +1,4 @@
-import { TokenTrayError } from './errors.js';
+import { TokenTrayError } from '../shared/errors.js';
 
 /**
  * The OS keychain, reduced to what TokenTray needs. One backend per file; the rest of the core

@@ -1,38 +1,13 @@
 /**
  * The one contract between the renderer, the preload bridge and the main process: every channel,
- * its arguments and its result. Types and constant names only, no imports, so every side can use it.
- * (The sandboxed preload cannot load modules; it repeats the names, checked against these types.)
+ * its arguments and its result. Types and constant names only; the domain types come from the core's
+ * models. (The sandboxed preload cannot load modules; it repeats the names, checked against these types.)
  */
 
+import type { AccountSummary, Settings, TokenDetails, TokenForm, TokenInfoView, TokenKind } from '../core/shared/models.js';
+export type { AccountStatus, AccountSummary, Settings, TokenDetails, TokenForm, TokenInfoView, TokenKind } from '../core/shared/models.js';
+
 export type Result<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
-
-export type AccountStatus = 'ready' | 'signin_required';
-
-export interface AccountSummary {
-  id: string;
-  kind: 'user' | 'service_account';
-  email: string | null;
-  subject: string;
-  issuer: string;
-  flavor: 'google' | 'oidc';
-  scopes: string[];
-  default: boolean;
-  status: AccountStatus;
-  statusReason?: string;
-  /** Impersonation target (service account first, then delegates); empty when none. */
-  impersonate: string[];
-  projectId?: string;
-}
-
-export type TokenKind = 'access' | 'id';
-/** How a token goes onto the clipboard: as is, as an HTTP header, or as a ready curl command. */
-export type TokenForm = 'raw' | 'header' | 'curl';
-
-export interface TokenDetails {
-  token: string;
-  /** Epoch milliseconds. */
-  expiresAt: number;
-}
 
 export interface AccountTokens {
   access: TokenDetails;
@@ -48,18 +23,6 @@ export interface CopyOptions {
   audience?: string;
 }
 
-/** What `tokentray info` shows, for the window. */
-export interface TokenInfoView {
-  email: string | null;
-  scopes: string[];
-  expiresAt: number;
-  expiresIn: number;
-  tokenType: 'Bearer';
-  source: 'tokeninfo' | 'introspection' | 'jwt' | 'local';
-  audience?: string;
-  authorizedParty?: string;
-}
-
 export interface SignInRequest {
   /** Scopes as typed (comma or space separated items; Google short names accepted). */
   scopes?: string[];
@@ -72,13 +35,6 @@ export interface SignInRequest {
   flavor?: 'google' | 'oidc';
   /** For "sign in again": the account whose issuer and client to reuse. */
   accountId?: string;
-}
-
-export interface Settings {
-  /** Seconds after which a copied token is cleared from the clipboard; 0 = never. */
-  clipboardClearSeconds: number;
-  /** Electron accelerator that copies the default account's access token; '' = none. */
-  globalShortcut: string;
 }
 
 export interface CopyResult {

@@ -1,7 +1,7 @@
-import { TokenTrayError } from './errors.js';
+import { TokenTrayError } from '../core/shared/errors.js';
 import type { ChannelArgs, CopyOptions, InvokeChannel, SignInRequest } from './ipc-contract.js';
 import { INVOKE_CHANNELS } from './ipc-contract.js';
-import { validateSettings } from './settings-store.js';
+import { validateSettings } from '../core/storage/settings-store.js';
 import { originOf } from './window-policy.js';
 
 const MAX_STRING = 2048;

@@ -1,7 +1,7 @@
-import type { CachedToken } from './credential-vault.js';
-import { TokenTrayError } from './errors.js';
+import type { CachedToken } from '../storage/credential-vault.js';
+import { TokenTrayError } from '../shared/errors.js';
 import { googleErrorText, googleRequest, type GoogleResponse } from './google-http.js';
-import { jwtExpiry } from './jwt-decode.js';
+import { jwtExpiry } from '../shared/jwt-decode.js';
 
 /** A delegation chain as the CLI takes it: the target service account first, then its delegates. */
 export interface ImpersonationChain {

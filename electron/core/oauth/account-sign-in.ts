@@ -1,8 +1,8 @@
-import type { AccountRecord } from './account-registry.js';
-import { findAccount } from './account-service.js';
+import type { AccountRecord } from '../storage/account-registry.js';
+import { findAccount } from '../storage/account-service.js';
 import { clientFromFlags, parseClientSecretJson, readClientSecretFile, type OAuthClient } from './client-file.js';
-import type { Core } from './core.js';
-import { TokenTrayError } from './errors.js';
+import type { Core } from '../core.js';
+import { TokenTrayError } from '../shared/errors.js';
 import { GOOGLE_ISSUER, resolveProviderProfile, type Flavor, type ProviderProfile } from './provider-profile.js';
 import { signIn, type SignInOptions } from './sign-in.js';
 

@@ -1,15 +1,15 @@
 import { join } from 'node:path';
-import type { AccountRecord } from './account-registry.js';
-import { displayName, type AccountService } from './account-service.js';
-import type { CachedToken, StoredServiceAccountKey, TokenCache } from './credential-vault.js';
-import { TokenTrayError } from './errors.js';
-import type { ImpersonationChain } from './impersonation.js';
-import type { ProviderProfile } from './provider-profile.js';
-import { CLOUD_PLATFORM, normalizeScopes, scopeKey } from './scopes.js';
+import type { AccountRecord } from '../storage/account-registry.js';
+import { displayName, type AccountService } from '../storage/account-service.js';
+import type { CachedToken, StoredServiceAccountKey, TokenCache } from '../storage/credential-vault.js';
+import { TokenTrayError } from '../shared/errors.js';
+import type { ImpersonationChain } from '../google/impersonation.js';
+import type { ProviderProfile } from '../oauth/provider-profile.js';
+import { CLOUD_PLATFORM, normalizeScopes, scopeKey } from '../oauth/scopes.js';
 
 // Loaded on first use, like openid-client: a warm cached call needs none of them (jose among them).
-const serviceAccounts = () => import('./service-account.js');
-const iam = () => import('./impersonation.js');
+const serviceAccounts = () => import('../google/service-account.js');
+const iam = () => import('../google/impersonation.js');
 const chainKey = (chain: ImpersonationChain) => [chain.target, ...chain.delegates].join(',');
 
 /** A token is handed out only if it stays valid at least this long; gcloud and Google's libraries do alike. */
@@ -159,7 +159,7 @@ export class TokenService {
   }
 
   private async iamBase(): Promise<string> {
-    const { googleEndpoint } = await import('./google-http.js');
+    const { googleEndpoint } = await import('../google/google-http.js');
     return googleEndpoint(this.env, 'TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL', 'https://iamcredentials.googleapis.com');
   }
 
@@ -239,7 +239,7 @@ export class TokenService {
     if (!flight) {
       const run = async () => {
         if (!this.lockDir) return this.refreshNow(account, key, scopes);
-        const { withFileLock } = await import('./file-lock.js');
+        const { withFileLock } = await import('../storage/file-lock.js');
         return withFileLock(join(this.lockDir, `refresh-${account.id}.lock`), {
           staleMs: 60_000,
           waitMs: 65_000,
@@ -259,7 +259,7 @@ export class TokenService {
     // Read inside the lock: another process may have stored a rotated refresh token meanwhile.
     const { client, refreshToken } = await this.accounts.clientOf(account);
     // openid-client is loaded only here: a warm call served from the cache never needs it.
-    const { configure, oidc, translateOidcError } = await import('./oidc.js');
+    const { configure, oidc, translateOidcError } = await import('../oauth/oidc.js');
     const profile: ProviderProfile = { issuer: account.issuer, flavor: account.flavor };
     const config = await configure(profile, client);
     let tokens: Awaited<ReturnType<typeof oidc.refreshTokenGrant>>;

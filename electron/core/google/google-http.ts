@@ -1,6 +1,6 @@
-import { TokenTrayError } from './errors.js';
-import { loggingFetch, requestTimeoutSeconds } from './logger.js';
-import { isLoopbackHost } from './provider-profile.js';
+import { TokenTrayError } from '../shared/errors.js';
+import { loggingFetch, requestTimeoutSeconds } from '../shared/logger.js';
+import { isLoopbackHost } from '../oauth/provider-profile.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
