@@ -55,7 +55,10 @@ export type ErrorCode =
   | 'ADC_FILE_INVALID'
   | 'ADC_GOOGLE_ONLY'
   | 'ADC_FILE_EXISTS'
-  | 'COMMAND_FAILED';
+  | 'COMMAND_FAILED'
+  | 'LOCK_TIMEOUT'
+  | 'SCOPE_NOT_GRANTED'
+  | 'CLIENT_IN_USE';
 
 export class TokenTrayError extends Error {
   readonly code: ErrorCode;

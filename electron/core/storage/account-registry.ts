@@ -37,8 +37,7 @@ export interface RegistryData {
 }
 
 export const REGISTRY_FILE = 'accounts.json';
-const LOCK_STALE_MS = 10_000;
-const LOCK_WAIT_MS = 5_000;
+const LOCK_WAIT_MS = 10_000;
 
 function isRecord(v: unknown): v is AccountRecord {
   if (typeof v !== 'object' || v === null) return false;
@@ -99,7 +98,7 @@ export class AccountRegistry {
 
   /** Read-modify-write under the lock; the callback may mutate the data it is given. */
   async update<T>(fn: (data: RegistryData) => T | Promise<T>): Promise<T> {
-    return withFileLock(`${this.path}.lock`, { staleMs: LOCK_STALE_MS, waitMs: LOCK_WAIT_MS, onFailure: (err) => this.unwritable(err) }, async () => {
+    return withFileLock(`${this.path}.lock`, { waitMs: LOCK_WAIT_MS, what: 'the account registry', onFailure: (err) => this.unwritable(err) }, async () => {
       const data = await this.load();
       const result = await fn(data);
       await this.write(data);

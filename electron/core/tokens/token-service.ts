@@ -241,7 +241,6 @@ export class TokenService {
         if (!this.lockDir) return this.refreshNow(account, key, scopes);
         const { withFileLock } = await import('../storage/file-lock.js');
         return withFileLock(join(this.lockDir, `refresh-${account.id}.lock`), {
-          staleMs: 60_000,
           waitMs: 65_000,
           onFailure: (err) => new TokenTrayError('TOKEN_REFRESH_FAILED', `Could not coordinate the refresh of ${displayName(account)} with other TokenTray processes (${err.message}). Try again.`, { cause: err }),
         }, async () => {
