@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startMetadataServer } from '../electron/core/integrations/metadata-server.js';
@@ -82,6 +82,20 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
     assert.ok(big.bytes <= 2000, `largest item ${big.key}: ${big.bytes} bytes`);
     const mine = await itemsOf(joId);
     assert.deepEqual(mine.map((i) => i.key.replace(joId, 'ID')).sort(), ['account:ID', 'tokens+:ID', 'tokens+:ID#1', 'tokens:ID']);
+  });
+
+  it('the warm path: a valid cached access token costs one keychain read and one registry read, no write', async () => {
+    await ok('print-access-token'); // the cache is warm
+    const countFile = join(sandbox.home, '..', `counts-${Date.now()}.json`);
+    const preload = new URL('./support/count-io-preload.js', import.meta.url).href;
+    const counted = { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import=${preload}`, TOKENTRAY_TEST_COUNT_FILE: countFile };
+    const res = await runCli(['print-access-token'], counted);
+    assert.equal(res.code, 0, res.stderr);
+    try {
+      assert.deepEqual(JSON.parse(await readFile(countFile, 'utf8')), { keychainReads: 1, keychainWrites: 0, registryReads: 1 });
+    } finally {
+      await rm(countFile, { force: true });
+    }
   });
 
   it('a 4096-bit service-account key is split into items ≤ 2,000 bytes and works', async () => {

@@ -48,6 +48,8 @@ describe('OAuth clients are their own records, outliving their accounts', () => 
     const vic = (await accounts()).find((a) => a.email === 'vic@example.test')!;
     await new KeytarSecretStore(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE!).set(`account:${vic.id}`, '{"garbage"');
     assert.equal((await accounts()).find((a) => a.email === 'vic@example.test')!.status, 'signin_required');
+    const res = await cli('print-access-token', '--account', 'vic@example.test');
+    assert.match(res.stderr, /^tokentray: REAUTH_REQUIRED: The keychain item of vic@example\.test is missing or damaged\. Sign in again with `tokentray login --login-hint vic@example\.test`\./);
     assert.equal((await login('vic@example.test', '--login-hint', 'vic@example.test')).code, 0);
     assert.equal((await accounts()).find((a) => a.email === 'vic@example.test')!.status, 'ready');
   });
