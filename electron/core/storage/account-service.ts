@@ -101,8 +101,11 @@ export class AccountService {
     const broken: AccountRecord[] = [];
     for (const a of data.accounts) {
       if (a.kind === 'service_account' || a.status !== 'ready') continue;
-      const present = await this.vault.getSecrets(a.id).then((s) => s !== undefined, (err: unknown) => (isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING') ? false : true));
-      if (!present) broken.push(a);
+      const missing = (read: Promise<unknown>) => read.then((s) => s === undefined, (err: unknown) => isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING'));
+      // Confirmed under the lock: a read that met a writer must not mark the account.
+      if (await missing(this.vault.getSecrets(a.id))) {
+        if (await missing(this.withAccountLock(a.id, () => this.vault.getSecrets(a.id)))) broken.push(a);
+      }
     }
     if (broken.length > 0) {
       for (const a of broken) await this.markSigninRequired(a.id, missingItemReason(a)).catch(() => undefined);
