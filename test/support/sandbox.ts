@@ -64,6 +64,12 @@ export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = 
         if (cache) secrets.push(...Object.values(cache.access).map((t) => t.token), ...Object.values(cache.ids).map((t) => t.token), cache.id?.token ?? '');
         await core.accounts.vault.forget(account.id).catch(() => undefined);
       }
+      // OAuth clients outlive their accounts: their secrets are checked and removed too.
+      const { knownClients } = await import('../../electron/core/storage/account-service.js');
+      for (const client of knownClients(await core.accounts.registry.load().catch(() => ({ version: 1 as const, accounts: [] })))) {
+        secrets.push((await core.accounts.vault.getClientSecret(client.id).catch(() => undefined)) ?? '');
+        await core.accounts.vault.forgetClient(client.id).catch(() => undefined);
+      }
       const hits = await findSecretsOnDisk(sandbox, secrets);
       await rm(home, { recursive: true, force: true });
       if (hits.length > 0) throw new Error(`secrets found on disk: ${hits.join(', ')}`);
