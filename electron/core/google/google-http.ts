@@ -48,6 +48,7 @@ export async function googleRequest(url: string, init: { method: 'GET' | 'POST';
   try {
     res = await loggingFetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(requestTimeoutSeconds() * 1000) });
   } catch (err) {
+    if (err instanceof TokenTrayError) throw err; // an oversized answer, already explained
     const timedOut = (err as Error).name === 'TimeoutError';
     throw new TokenTrayError(
       'PROVIDER_UNREACHABLE',
