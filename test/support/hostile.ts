@@ -26,6 +26,8 @@ export interface RunOptions {
   killAfterMs?: number;
   /** Called with the child's pid once it runs. */
   onSpawn?: (pid: number) => void;
+  /** Called with each complete line the child writes to stdout or stderr. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
 export interface RunResult extends CliResult {
@@ -41,8 +43,20 @@ export function runCliWith(args: string[], env: Record<string, string>, options:
   let stdout = '';
   let stderr = '';
   let killed = false;
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const lines = (stream: 'stdout' | 'stderr') => {
+    let pending = '';
+    return (d: Buffer) => {
+      const text = d.toString();
+      if (stream === 'stdout') stdout += text;
+      else stderr += text;
+      pending += text;
+      const parts = pending.split('\n');
+      pending = parts.pop()!;
+      for (const line of parts) options.onLine?.(line, stream);
+    };
+  };
+  child.stdout.on('data', lines('stdout'));
+  child.stderr.on('data', lines('stderr'));
   child.stdin.on('error', () => undefined);
   if (options.stdin !== undefined) child.stdin.end(options.stdin);
   else child.stdin.end();
