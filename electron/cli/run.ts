@@ -16,7 +16,8 @@ usage: tokentray COMMAND [options]
   print-identity-token   print an ID token               [--account A] [--audiences AUD] [--include-email]
                          [--impersonate-service-account SA[,DELEGATE…]]
   info                   who the access token belongs to, its scopes and expiry   [--account A] [--json]
-  logout ACCOUNT         revoke the account's grant and forget it   [--no-revoke]
+  logout ACCOUNT         revoke the account's grant and forget it   [--no-revoke] [--forget-client]
+  clients [--json]       stored OAuth clients; \`clients remove CLIENT\` forgets one no account uses
 
   metadata-server        a GCE metadata server on 127.0.0.1 for Google's client libraries
                          [--account A] [--port P] [--project-id ID]
@@ -45,6 +46,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   exec: async () => (await import('./commands/exec.js')).exec,
   curl: async () => (await import('./commands/curl.js')).curl,
   adc: async () => (await import('./commands/adc.js')).adc,
+  clients: async () => (await import('./commands/clients.js')).clients,
 };
 
 export interface RunOptions {

@@ -140,7 +140,8 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
     handle(req, res).catch((err: unknown) => {
       // The library gets a sentence it can show; a token never appears in it.
       const message = isTokenTrayError(err) ? redact(`${err.code}: ${err.message}`) : 'TokenTray could not answer this request.';
-      if (!res.headersSent) reply(res, isTokenTrayError(err, 'ACCOUNT_NOT_FOUND') || isTokenTrayError(err, 'NO_ACCOUNTS') ? 404 : 503, `${message}\n`);
+      const status = isTokenTrayError(err, 'ACCOUNT_NOT_FOUND') || isTokenTrayError(err, 'NO_ACCOUNTS') ? 404 : isTokenTrayError(err, 'SCOPE_NOT_GRANTED') ? 400 : 503;
+      if (!res.headersSent) reply(res, status, `${message}\n`);
     });
   });
   server.headersTimeout = 10_000;

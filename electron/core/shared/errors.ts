@@ -62,7 +62,10 @@ export type ErrorCode =
   | 'SA_KEY_BAD_TOKEN_URI'
   | 'PROVIDER_BAD_RESPONSE'
   | 'FILE_NOT_REGULAR'
-  | 'FILE_TOO_LARGE';
+  | 'FILE_TOO_LARGE'
+  | 'LOCK_TIMEOUT'
+  | 'SCOPE_NOT_GRANTED'
+  | 'CLIENT_IN_USE';
 
 export class TokenTrayError extends Error {
   readonly code: ErrorCode;
