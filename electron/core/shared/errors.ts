@@ -55,7 +55,10 @@ export type ErrorCode =
   | 'ADC_FILE_INVALID'
   | 'ADC_GOOGLE_ONLY'
   | 'ADC_FILE_EXISTS'
-  | 'COMMAND_FAILED';
+  | 'COMMAND_FAILED'
+  | 'INSECURE_URL'
+  | 'INVALID_PROJECT'
+  | 'DOCKER_CONFIG_INVALID';
 
 export class TokenTrayError extends Error {
   readonly code: ErrorCode;
