@@ -65,7 +65,10 @@ export type ErrorCode =
   | 'FILE_TOO_LARGE'
   | 'LOCK_TIMEOUT'
   | 'SCOPE_NOT_GRANTED'
-  | 'CLIENT_IN_USE';
+  | 'CLIENT_IN_USE'
+  | 'INSECURE_URL'
+  | 'INVALID_PROJECT'
+  | 'DOCKER_CONFIG_INVALID';
 
 export class TokenTrayError extends Error {
   readonly code: ErrorCode;

@@ -27,6 +27,8 @@ export interface AccountRecord {
   privateKeyId?: string;
   /** The account's impersonation target: service account first, then its delegation chain. */
   impersonate?: string[];
+  /** The Google Cloud project the user set for this account (`tokentray configure --project`). */
+  project?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -88,7 +90,8 @@ function isRecord(v: unknown): v is AccountRecord {
     (r.status === 'ready' || r.status === 'signin_required') &&
     (r.email === undefined || typeof r.email === 'string') &&
     (r.kind === undefined || r.kind === 'user' || r.kind === 'service_account') &&
-    (r.impersonate === undefined || (Array.isArray(r.impersonate) && r.impersonate.every((s) => typeof s === 'string')))
+    (r.impersonate === undefined || (Array.isArray(r.impersonate) && r.impersonate.every((s) => typeof s === 'string'))) &&
+    (r.project === undefined || typeof r.project === 'string')
   );
 }
 

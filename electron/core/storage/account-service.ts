@@ -76,10 +76,20 @@ export function findAccount(data: RegistryData, ref: string | undefined): Accoun
   throw new TokenTrayError('ACCOUNT_NOT_FOUND', `No account "${ref}". \`tokentray accounts\` lists the signed-in accounts.`);
 }
 
+/** The account's Google Cloud project: the one set for it, else its service-account key's. */
+export function projectOf(account: Pick<AccountRecord, 'project' | 'projectId'>): string | undefined {
+  return account.project ?? account.projectId;
+}
+
 export class AccountService {
+  /**
+   * @param fallbackRef the account used when a caller names none, before the default one
+   *   (the CLI passes TOKENTRAY_ACCOUNT here).
+   */
   constructor(
     readonly registry: AccountRegistry,
     readonly vault: CredentialVault,
+    private readonly fallbackRef?: string,
   ) {}
 
   /**
@@ -118,11 +128,12 @@ export class AccountService {
       ...(a.statusReason ? { statusReason: a.statusReason } : {}),
       impersonate: [...(a.impersonate ?? [])],
       ...(a.projectId ? { projectId: a.projectId } : {}),
+      ...(projectOf(a) ? { project: projectOf(a)! } : {}),
     }));
   }
 
   async resolve(ref?: string): Promise<AccountRecord> {
-    return findAccount(await this.registry.load(), ref);
+    return findAccount(await this.registry.load(), ref || this.fallbackRef);
   }
 
   async setDefault(ref: string): Promise<AccountRecord> {
@@ -235,6 +246,7 @@ export class AccountService {
         scopes: result.grantedScopes,
         status: 'ready',
         ...(existing?.impersonate ? { impersonate: existing.impersonate } : {}),
+        ...(existing?.project ? { project: existing.project } : {}),
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
       };
@@ -260,6 +272,17 @@ export class AccountService {
       const account = findAccount(data, ref);
       if (chain.length > 0) account.impersonate = [...chain];
       else delete account.impersonate;
+      account.updatedAt = new Date().toISOString();
+      return account;
+    });
+  }
+
+  /** Sets the account's Google Cloud project; undefined clears it. */
+  async setProject(ref: string, project: string | undefined): Promise<AccountRecord> {
+    return this.registry.update((data) => {
+      const account = findAccount(data, ref);
+      if (project) account.project = project;
+      else delete account.project;
       account.updatedAt = new Date().toISOString();
       return account;
     });
