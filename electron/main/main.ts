@@ -1,7 +1,7 @@
 import { app, clipboard, Notification, shell } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHandlers, keepTokensFresh } from '../app/app-handlers.js';
+import { createHandlers, TokenWarmer } from '../app/handlers/index.js';
 import { ClipboardGuard } from '../app/clipboard-guard.js';
 import { createCore } from '../core/core.js';
 import { TokenTrayError } from '../core/shared/errors.js';
@@ -97,9 +97,9 @@ export async function main(): Promise<void> {
   } catch (err) {
     notify((err as Error).message);
   }
-  const noIdToken = new Set<string>();
+  const warmer = new TokenWarmer(core);
   const keepFresh = async () => {
-    if (await keepTokensFresh(core, noIdToken)) changed();
+    if (await warmer.round()) changed();
   };
   void keepFresh();
   setInterval(() => void keepFresh(), KEEP_FRESH_INTERVAL_MS).unref();

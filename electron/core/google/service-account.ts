@@ -1,8 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { importPKCS8, SignJWT } from 'jose';
 import type { AccountRecord } from '../storage/account-registry.js';
-import { accountIdFor } from '../storage/account-service.js';
-import type { Core } from '../core.js';
+import { accountIdFor, type AccountService } from '../storage/account-service.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { jsonErrorPosition } from '../shared/json-error.js';
 import { checkedEndpoint, googleErrorText, googleRequest } from './google-http.js';
@@ -101,17 +100,17 @@ export async function parseServiceAccountKey(text: string, source = 'service-acc
 }
 
 /** Imports a key: the private key goes to the keychain only; the registry keeps email, project and key id. */
-export async function importServiceAccount(core: Core, path: string): Promise<AccountRecord> {
-  return importServiceAccountJson(core, await readUserFile(path, 'SA_KEY_UNREADABLE', 'the service-account key'), path);
+export async function importServiceAccount(accounts: AccountService, path: string): Promise<AccountRecord> {
+  return importServiceAccountJson(accounts, await readUserFile(path, 'SA_KEY_UNREADABLE', 'the service-account key'), path);
 }
 
-export async function importServiceAccountJson(core: Core, text: string, source = 'The service-account key'): Promise<AccountRecord> {
+export async function importServiceAccountJson(accounts: AccountService, text: string, source = 'The service-account key'): Promise<AccountRecord> {
   const key = await parseServiceAccountKey(text, source);
-  await core.accounts.registry.load(); // a corrupt registry stops us before the keychain is written
+  await accounts.registry.load(); // a corrupt registry stops us before the keychain is written
   const id = accountIdFor(key.tokenUri, key.clientEmail);
-  await core.accounts.vault.setServiceAccountKey(id, key);
+  await accounts.vault.setServiceAccountKey(id, key);
   const now = new Date().toISOString();
-  return core.accounts.registry.update((data) => {
+  return accounts.registry.update((data) => {
     const existing = data.accounts.find((a) => a.id === id);
     const record: AccountRecord = {
       id,
