@@ -4,9 +4,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TokenTrayError } from '../../core/shared/errors.js';
-import { parseFlags, wantsHelp, type CliIo } from '../io.js';
+import { defineCommand, formatHelp, suggest, usageError, type CommandHelp } from '../io.js';
 
-const USAGE = 'tokentray curl [--account ACCOUNT] URL [CURL ARGS…]';
+export const CURL_HELP = {
+  name: 'curl',
+  group: 'Integrations',
+  summary: 'Run curl with the Authorization header added',
+  usage: '[--account ACCOUNT] URL [CURL ARGS…]',
+  description:
+    "The header reaches curl through a private named pipe, so the token is neither in the process list nor on disk. Everything from the URL on is curl's. Exit code: curl's.",
+  args: [{ name: 'URL [CURL ARGS…]', help: 'What curl gets, unchanged' }],
+  options: { account: { type: 'string', value: 'ACCOUNT', default: 'the default account', help: 'Email or id of the account' } },
+  examples: [
+    { command: 'tokentray curl https://cloudresourcemanager.googleapis.com/v1/projects -s' },
+    { command: 'tokentray curl --account work@example.com https://storage.googleapis.com/storage/v1/b?project=my-project' },
+  ],
+} satisfies CommandHelp;
 
 /**
  * Hands curl the header through a named pipe in a private folder (`-H @FIFO`): the token is neither
@@ -42,7 +55,7 @@ async function headerThroughFifo(header: string): Promise<{ arg: string; cleanup
 }
 
 /** curl with `Authorization: Bearer …` added; exits with curl's exit code. */
-export async function curl(args: string[], io: CliIo): Promise<number> {
+export const curl = defineCommand(CURL_HELP, async (args, io) => {
   let account: string | undefined;
   const rest = [...args];
   // Our flags come first; everything from the URL on belongs to curl.
@@ -51,11 +64,13 @@ export async function curl(args: string[], io: CliIo): Promise<number> {
     account = flag.includes('=') ? flag.slice(flag.indexOf('=') + 1) : rest.shift();
   }
   if (rest[0] === '--help' || rest[0] === '-h') {
-    const { values } = parseFlags(['--help'], {}, USAGE);
-    wantsHelp(values, USAGE, io);
+    io.stdout(formatHelp(CURL_HELP));
     return 0;
   }
-  if (rest.length === 0 || account === '') throw new TokenTrayError('USAGE', `name the URL\nusage: ${USAGE}`);
+  const typo = rest[0]?.startsWith('--') ? suggest(rest[0].slice(2).replace(/=.*$/, ''), ['account']) : undefined;
+  if (typo) throw usageError(CURL_HELP, `unknown option ${rest[0]!.replace(/=.*$/, '')}: did you mean --${typo}?`);
+  if (account === '' || (account === undefined && args[0]?.startsWith('--account'))) throw usageError(CURL_HELP, '--account needs a value');
+  if (rest.length === 0) throw usageError(CURL_HELP, 'name the URL');
   const core = io.core();
   const token = await core.tokens.getAccessToken(await core.accounts.resolve(account));
   const header = `Authorization: Bearer ${token.token}`;
@@ -77,4 +92,4 @@ export async function curl(args: string[], io: CliIo): Promise<number> {
   } finally {
     await fifo?.cleanup();
   }
-}
+});
