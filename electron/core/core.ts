@@ -10,6 +10,8 @@ export interface CoreOptions {
   /** Defaults to the OS keychain through keytar. */
   store?: SecretStore;
   now?: () => number;
+  /** The account used when a caller names none, before the default one (the CLI's TOKENTRAY_ACCOUNT). */
+  fallbackAccount?: string;
 }
 
 /** The services the CLI and the desktop app share, over one app-data folder and keychain service. */
@@ -23,7 +25,7 @@ export function createCore(options: CoreOptions = {}): Core {
   const env = options.env ?? process.env;
   const home = appDataDir(env);
   const vault = new CredentialVault(options.store ?? new KeytarSecretStore(keychainService(env)));
-  const accounts = new AccountService(new AccountRegistry(home), vault);
+  const accounts = new AccountService(new AccountRegistry(home), vault, options.fallbackAccount);
   const tokens = new TokenService(accounts, { env, ...(options.now ? { now: options.now } : {}) });
   return { home, accounts, tokens };
 }

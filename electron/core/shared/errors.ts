@@ -56,9 +56,19 @@ export type ErrorCode =
   | 'ADC_GOOGLE_ONLY'
   | 'ADC_FILE_EXISTS'
   | 'COMMAND_FAILED'
+  | 'IDENTITY_INVALID'
+  | 'INSECURE_ENDPOINT'
+  | 'SA_KEY_WEAK'
+  | 'SA_KEY_BAD_TOKEN_URI'
+  | 'PROVIDER_BAD_RESPONSE'
+  | 'FILE_NOT_REGULAR'
+  | 'FILE_TOO_LARGE'
   | 'LOCK_TIMEOUT'
   | 'SCOPE_NOT_GRANTED'
-  | 'CLIENT_IN_USE';
+  | 'CLIENT_IN_USE'
+  | 'INSECURE_URL'
+  | 'INVALID_PROJECT'
+  | 'DOCKER_CONFIG_INVALID';
 
 export class TokenTrayError extends Error {
   readonly code: ErrorCode;

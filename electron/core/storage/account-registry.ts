@@ -1,6 +1,7 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
+import { readBoundedFile } from './read-user-file.js';
 import { withFileLock } from './file-lock.js';
 import { TokenTrayError } from '../shared/errors.js';
 import type { Flavor } from '../oauth/provider-profile.js';
@@ -26,6 +27,8 @@ export interface AccountRecord {
   privateKeyId?: string;
   /** The account's impersonation target: service account first, then its delegation chain. */
   impersonate?: string[];
+  /** The Google Cloud project the user set for this account (`tokentray configure --project`). */
+  project?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -87,7 +90,8 @@ function isRecord(v: unknown): v is AccountRecord {
     (r.status === 'ready' || r.status === 'signin_required') &&
     (r.email === undefined || typeof r.email === 'string') &&
     (r.kind === undefined || r.kind === 'user' || r.kind === 'service_account') &&
-    (r.impersonate === undefined || (Array.isArray(r.impersonate) && r.impersonate.every((s) => typeof s === 'string')))
+    (r.impersonate === undefined || (Array.isArray(r.impersonate) && r.impersonate.every((s) => typeof s === 'string'))) &&
+    (r.project === undefined || typeof r.project === 'string')
   );
 }
 
@@ -112,7 +116,7 @@ export class AccountRegistry {
   async load(): Promise<RegistryData> {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      text = await readBoundedFile(this.path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, accounts: [] };
       throw new TokenTrayError('REGISTRY_CORRUPT', `Cannot read the account registry ${this.path}: ${(err as Error).message}.`, { cause: err });

@@ -5,9 +5,10 @@ import type { OAuthClient } from '../oauth/client-file.js';
 import { clientIdFor, CredentialVault } from './credential-vault.js';
 import { withFileLock } from './file-lock.js';
 import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
-import { GOOGLE_ISSUER as GOOGLE_ISSUER_URL, type ProviderProfile } from '../oauth/provider-profile.js';
+import { GOOGLE_ISSUER as GOOGLE_ISSUER_URL, resolveProviderProfile, type ProviderProfile } from '../oauth/provider-profile.js';
 import type { AccountSummary } from '../shared/models.js';
 import type { SignInResult } from '../oauth/sign-in.js';
+import { assertNoControlCharacters } from '../shared/sanitize.js';
 
 /** What `tokentray accounts --json` and the window show of an account. */
 export type AccountView = AccountSummary;
@@ -80,10 +81,20 @@ export function findAccount(data: RegistryData, ref: string | undefined): Accoun
   throw new TokenTrayError('ACCOUNT_NOT_FOUND', `No account "${ref}". \`tokentray accounts\` lists the signed-in accounts.`);
 }
 
+/** The account's Google Cloud project: the one set for it, else its service-account key's. */
+export function projectOf(account: Pick<AccountRecord, 'project' | 'projectId'>): string | undefined {
+  return account.project ?? account.projectId;
+}
+
 export class AccountService {
+  /**
+   * @param fallbackRef the account used when a caller names none, before the default one
+   *   (the CLI passes TOKENTRAY_ACCOUNT here).
+   */
   constructor(
     readonly registry: AccountRegistry,
     readonly vault: CredentialVault,
+    private readonly fallbackRef?: string,
   ) {}
 
   /**
@@ -125,11 +136,12 @@ export class AccountService {
       ...(a.statusReason ? { statusReason: a.statusReason } : {}),
       impersonate: [...(a.impersonate ?? [])],
       ...(a.projectId ? { projectId: a.projectId } : {}),
+      ...(projectOf(a) ? { project: projectOf(a)! } : {}),
     }));
   }
 
   async resolve(ref?: string): Promise<AccountRecord> {
-    return findAccount(await this.registry.load(), ref);
+    return findAccount(await this.registry.load(), ref || this.fallbackRef);
   }
 
   async setDefault(ref: string): Promise<AccountRecord> {
@@ -145,6 +157,8 @@ export class AccountService {
    * account "sign in again" (its client, kept apart, is what that sign-in will use).
    */
   async clientOf(account: AccountRecord): Promise<{ client: OAuthClient; refreshToken: string }> {
+    // accounts.json may have been edited: its issuer passes the same check as a typed one, first.
+    if (account.kind !== 'service_account') resolveProviderProfile(account.issuer, account.flavor);
     let secrets;
     try {
       secrets = await this.vault.getSecrets(account.id);
@@ -214,6 +228,9 @@ export class AccountService {
    * its grant.
    */
   async saveSignIn(profile: ProviderProfile, client: OAuthClient, result: SignInResult): Promise<AccountRecord> {
+    // Both come from the issuer (ID token or userinfo): a hostile one must not plant terminal escapes.
+    assertNoControlCharacters(result.subject, 'IDENTITY_INVALID', `The account id ("sub") that ${profile.issuer} sent`);
+    assertNoControlCharacters(result.email, 'IDENTITY_INVALID', `The email that ${profile.issuer} sent`);
     const id = accountIdFor(profile.issuer, result.subject);
     if (client.clientSecret) await this.vault.setClientSecret(clientIdFor(profile.issuer, client.clientId), client.clientSecret);
     await this.withAccountLock(id, async () => {
@@ -239,6 +256,7 @@ export class AccountService {
         scopes: result.grantedScopes,
         status: 'ready',
         ...(existing?.impersonate ? { impersonate: existing.impersonate } : {}),
+        ...(existing?.project ? { project: existing.project } : {}),
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
       };
@@ -264,6 +282,17 @@ export class AccountService {
       const account = findAccount(data, ref);
       if (chain.length > 0) account.impersonate = [...chain];
       else delete account.impersonate;
+      account.updatedAt = new Date().toISOString();
+      return account;
+    });
+  }
+
+  /** Sets the account's Google Cloud project; undefined clears it. */
+  async setProject(ref: string, project: string | undefined): Promise<AccountRecord> {
+    return this.registry.update((data) => {
+      const account = findAccount(data, ref);
+      if (project) account.project = project;
+      else delete account.project;
       account.updatedAt = new Date().toISOString();
       return account;
     });
