@@ -1,4 +1,5 @@
 import type { AccountSummary, AccountTokens, CopyOptions, SignInRequest, TokenForm, TokenInfoView, TokenKind } from '../../electron/app/ipc-contract.js';
+import { displaySafe } from '../../electron/core/shared/sanitize.js';
 import { api, ApiError, call } from './api.js';
 import { byId, h } from './dom.js';
 import { copiedMessage, formatCountdown, maskToken, shortScope } from './format.js';
@@ -30,7 +31,8 @@ const state = {
 };
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
-const nameOf = (a: AccountSummary) => a.email ?? a.subject;
+// Names come from issuers and accounts.json: control characters are shown escaped.
+const nameOf = (a: AccountSummary) => displaySafe(a.email ?? a.subject);
 const selected = () => state.accounts.find((a) => a.id === state.selectedId);
 
 let toastTimer: number | undefined;
