@@ -47,6 +47,13 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   adc: async () => (await import('./commands/adc.js')).adc,
 };
 
+/** The version in package.json, which ships in the npm package and in the app's asar alike. */
+async function packageVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 export interface RunOptions {
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
@@ -77,7 +84,7 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
-    io.stdout('tokentray 0.1.0\n');
+    io.stdout(`tokentray ${await packageVersion()}\n`);
     return 0;
   }
   const load = COMMANDS[name];
