@@ -11,7 +11,7 @@ import { parseClientSecretJson } from '../electron/core/oauth/client-file.js';
 import { TokenTrayError } from '../electron/core/shared/errors.js';
 import { parseImpersonationChain } from '../electron/core/google/impersonation.js';
 import { INVOKE_CHANNELS } from '../electron/app/ipc-contract.js';
-import { validateArgs } from '../electron/app/ipc-validation.js';
+import { validateArgs } from '../electron/app/ipc-dispatch.js';
 import { startLoopbackListener, type AuthorizationCallback } from '../electron/core/oauth/loopback-listener.js';
 import { resolveProviderProfile } from '../electron/core/oauth/provider-profile.js';
 import { parseServiceAccountKey } from '../electron/core/google/service-account.js';

@@ -90,7 +90,7 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     const quoted = await fails('SA_KEY_INVALID_JSON', 'import-service-account', await write('quoting', broken));
     assert.doesNotMatch(quoted, /MII/);
     assert.match(quoted, /error is at character \d+/);
-    assert.match(await fails('INVALID_ENDPOINT', 'import-service-account', await write('uri', { ...base, token_uri: 'http://evil.example/token' })), /https/);
+    assert.match(await fails('SA_KEY_BAD_TOKEN_URI', 'import-service-account', await write('uri', { ...base, token_uri: 'http://evil.example.invalid/token' })), /https/);
     await fails('SA_KEY_UNREADABLE', 'import-service-account', '/nonexistent/key.json');
     assert.equal((await cli('import-service-account')).code, 2);
   });

@@ -1,7 +1,7 @@
 import { createCore, type Core } from '../core/core.js';
 import { isTokenTrayError } from '../core/shared/errors.js';
 import { redact, setLogSink } from '../core/shared/logger.js';
-import type { CliIo, Command } from './io.js';
+import { terminalWriter, type CliIo, type Command } from './io.js';
 
 const HELP = `tokentray: Google OAuth access and ID tokens from your OS keychain.
 
@@ -67,8 +67,8 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
   const env = options.env ?? process.env;
   let core: Core | undefined;
   const io: CliIo = {
-    stdout: options.stdout ?? ((t) => process.stdout.write(t)),
-    stderr: options.stderr ?? ((t) => process.stderr.write(t)),
+    stdout: terminalWriter(options.stdout ?? ((t) => process.stdout.write(t))),
+    stderr: terminalWriter(options.stderr ?? ((t) => process.stderr.write(t))),
     env,
     core: options.core ?? (() => (core ??= createCore({ env }))),
     ...(options.signal ? { signal: options.signal } : {}),

@@ -4,6 +4,7 @@ import { TokenTrayError } from '../../core/shared/errors.js';
 import { execEnvironment } from '../../core/integrations/exec-env.js';
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
 import { parseFlags, wantsHelp, type CliIo } from '../io.js';
+import { disableCoreDumps, withChildCoreDumps } from '../../core/shared/core-dumps.js';
 
 const USAGE = 'tokentray exec [--account ACCOUNT] [--env-token] -- COMMAND [ARGS…]';
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
@@ -21,6 +22,7 @@ export async function exec(args: string[], io: CliIo): Promise<number> {
   if (positionals.length > 0) command.unshift(...positionals);
   if (command.length === 0) throw new TokenTrayError('USAGE', `name the command to run after --\nusage: ${USAGE}`);
 
+  disableCoreDumps(); // it holds tokens for as long as the command runs; the command is untouched
   const core = io.core();
   const account = await core.accounts.resolve(values.account);
   // Fetch a token before starting anything: a broken account fails here, not inside the command.
@@ -31,7 +33,7 @@ export async function exec(args: string[], io: CliIo): Promise<number> {
 
   try {
     return await new Promise<number>((resolve, reject) => {
-      const child = spawn(command[0]!, command.slice(1), { env, stdio: 'inherit' });
+      const child = withChildCoreDumps(() => spawn(command[0]!, command.slice(1), { env, stdio: 'inherit' }));
       const forward = (signal: NodeJS.Signals) => () => void child.kill(signal);
       const handlers = FORWARDED.map((s) => [s, forward(s)] as const);
       // While the command runs, signals are its to handle: forwarded, never the end of us first.

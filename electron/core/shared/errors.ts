@@ -55,7 +55,14 @@ export type ErrorCode =
   | 'ADC_FILE_INVALID'
   | 'ADC_GOOGLE_ONLY'
   | 'ADC_FILE_EXISTS'
-  | 'COMMAND_FAILED';
+  | 'COMMAND_FAILED'
+  | 'IDENTITY_INVALID'
+  | 'INSECURE_ENDPOINT'
+  | 'SA_KEY_WEAK'
+  | 'SA_KEY_BAD_TOKEN_URI'
+  | 'PROVIDER_BAD_RESPONSE'
+  | 'FILE_NOT_REGULAR'
+  | 'FILE_TOO_LARGE';
 
 export class TokenTrayError extends Error {
   readonly code: ErrorCode;

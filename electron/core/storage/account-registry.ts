@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
+import { readBoundedFile } from './read-user-file.js';
 import { withFileLock } from './file-lock.js';
 import { TokenTrayError } from '../shared/errors.js';
 import type { Flavor } from '../oauth/provider-profile.js';
@@ -75,7 +75,7 @@ export class AccountRegistry {
   async load(): Promise<RegistryData> {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      text = await readBoundedFile(this.path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, accounts: [] };
       throw new TokenTrayError('REGISTRY_CORRUPT', `Cannot read the account registry ${this.path}: ${(err as Error).message}.`, { cause: err });

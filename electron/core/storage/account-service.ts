@@ -6,6 +6,7 @@ import { TokenTrayError } from '../shared/errors.js';
 import type { ProviderProfile } from '../oauth/provider-profile.js';
 import type { AccountSummary } from '../shared/models.js';
 import type { SignInResult } from '../oauth/sign-in.js';
+import { assertNoControlCharacters } from '../shared/sanitize.js';
 
 /** What `tokentray accounts --json` and the window show of an account. */
 export type AccountView = AccountSummary;
@@ -97,6 +98,9 @@ export class AccountService {
    * account without them), then the record. A new sign-in of a known account replaces its grant.
    */
   async saveSignIn(profile: ProviderProfile, client: OAuthClient, result: SignInResult): Promise<AccountRecord> {
+    // Both come from the issuer (ID token or userinfo): a hostile one must not plant terminal escapes.
+    assertNoControlCharacters(result.subject, 'IDENTITY_INVALID', `The account id ("sub") that ${profile.issuer} sent`);
+    assertNoControlCharacters(result.email, 'IDENTITY_INVALID', `The email that ${profile.issuer} sent`);
     const id = accountIdFor(profile.issuer, result.subject);
     await this.vault.setSecrets(id, client.clientSecret ? { refreshToken: result.refreshToken, clientSecret: client.clientSecret } : { refreshToken: result.refreshToken });
     await this.vault.setTokenCache(id, {
