@@ -27,6 +27,8 @@ const state = {
   info: undefined as { accountId: string; facts?: TokenInfoView; error?: string } | undefined,
   signingIn: false,
   lastTokenLoad: 0,
+  /** Why the account list cannot be read (a damaged accounts.json: the message names the file). */
+  accountsError: undefined as string | undefined,
 };
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -45,7 +47,17 @@ function toast(text: string): void {
 // ----- accounts list -------------------------------------------------------------------------
 
 async function loadAccounts(): Promise<void> {
-  state.accounts = await call(api().listAccounts());
+  try {
+    state.accounts = await call(api().listAccounts());
+    state.accountsError = undefined;
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== 'REGISTRY_CORRUPT') throw err;
+    // Show no stale accounts: say what is wrong and where the file is. TokenTray leaves it as it is.
+    Object.assign(state, { accounts: [], selectedId: undefined, tokens: undefined, tokensFor: undefined, accountsError: err.message });
+    renderList();
+    renderDetail();
+    return;
+  }
   if (!selected()) state.selectedId = (state.accounts.find((a) => a.default) ?? state.accounts[0])?.id;
   renderList();
   const account = selected();
@@ -229,6 +241,12 @@ async function checkToken(account: AccountSummary): Promise<void> {
 function renderDetail(): void {
   const detail = byId('detail');
   const account = selected();
+  if (state.accountsError !== undefined) {
+    detail.replaceChildren(
+      h('div', { className: 'empty', role: 'alert' }, h('h2', {}, 'Account list damaged'), h('p', { className: 'error' }, state.accountsError)),
+    );
+    return;
+  }
   if (!account) {
     detail.replaceChildren(
       h('div', { className: 'empty' }, h('h2', {}, 'No accounts yet'), h('p', {}, 'Add a Google account (or any OpenID Connect account) to get its access and ID tokens here and in the tray.'), h('button', { type: 'button', className: 'primary', onclick: openAddDialog }, 'Add account…')),
