@@ -20,6 +20,7 @@ const SHIPPED_WIRE = '101100011';
 const FUSES = ['runAsNode', 'cookieEncryption', 'nodeOptions', 'nodeCliInspect', 'embeddedAsarIntegrityValidation', 'onlyLoadAppFromAsar', 'loadBrowserProcessSpecificV8Snapshot', 'grantFileProtocolExtraPrivileges', 'wasmTrapHandlers'] as const;
 
 interface FpmConfiguration {
+  args?: string[];
   customDepends?: string[];
   customRecommends?: string[];
 }
@@ -153,5 +154,9 @@ describe('packaging with electron-builder', () => {
     const daemon = recommends.find((r) => r.includes('gnome-keyring'));
     assert.ok(daemon, 'a Secret Service provider is recommended');
     assert.deepEqual(daemon.split('|').map((a) => a.trim()), ['gnome-keyring', 'keepassxc']);
+  });
+
+  it('installs the launcher under package.json\'s desktopName, the app_id Electron gives the window', () => {
+    assert.ok(fpm?.config.args?.some((a) => a.endsWith('=/usr/share/applications/tokentray.desktop')), JSON.stringify(fpm?.config.args));
   });
 });
