@@ -18,7 +18,7 @@ import { setupIpc } from './ipc.js';
 import { registerAppScheme, setupAppProtocol, setupSecurity } from './security.js';
 import { applyGlobalShortcut } from './shortcut.js';
 import { setupTray } from './tray.js';
-import { watchRenderer } from './smoke.js';
+import { reportAndExit, watchRenderer } from './smoke.js';
 import { setupWindow } from './window.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/electron/main
@@ -111,8 +111,11 @@ export async function main(): Promise<void> {
   void refresh.tick();
   setInterval(() => void refresh.tick(), KEEP_FRESH_INTERVAL_MS).unref();
 
-  app.on('second-instance', () => window.show());
-  app.on('activate', () => window.show());
+  if (!smoke) {
+    // (macOS may emit activate at launch: the smoke test's window must stay hidden.)
+    app.on('second-instance', () => window.show());
+    app.on('activate', () => window.show());
+  }
   // Stay in the tray when the window closes; quit only from the tray (or the OS).
   app.on('window-all-closed', () => undefined);
   app.on('before-quit', () => {
@@ -126,12 +129,7 @@ export async function main(): Promise<void> {
   window.loadHidden();
   const result = await runSmokeTest(probe!);
   smoke.cleanup();
-  const code = result.ok ? 0 : 1;
-  const line = result.ok ? `TokenTray smoke test passed: ${result.summary}.\n` : `TokenTray smoke test failed: ${redact(result.reason)}.\n`;
-  // app.exit does not wait for stdio: exit once the line is written (pipes are asynchronous on macOS).
-  const exit = () => app.exit(code);
-  setTimeout(exit, 5000);
-  (result.ok ? process.stdout : process.stderr).write(line, exit);
+  reportAndExit(result);
 }
 
 // Not awaited: Electron emits `ready` only after the entry module has finished evaluating, so a

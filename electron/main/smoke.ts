@@ -1,5 +1,6 @@
-import type { WebContents } from 'electron';
-import type { SmokeProbe } from '../app/smoke-test.js';
+import { app, type WebContents } from 'electron';
+import type { SmokeProbe, SmokeResult } from '../app/smoke-test.js';
+import { redact } from '../core/shared/logger.js';
 
 /**
  * Watches the window's renderer from its creation (attach before loadURL): load result, preload
@@ -28,4 +29,14 @@ export function watchRenderer(contents: WebContents, visible: () => boolean, tra
     windowVisible: visible,
     trayExists,
   };
+}
+
+/** Prints the verdict (stdout when passed, stderr when not) and exits 0 or 1. */
+export function reportAndExit(result: SmokeResult): void {
+  const code = result.ok ? 0 : 1;
+  const line = result.ok ? `TokenTray smoke test passed: ${result.summary}.\n` : `TokenTray smoke test failed: ${redact(result.reason)}.\n`;
+  // app.exit does not wait for stdio: exit once the line is written (pipes are asynchronous on macOS).
+  const exit = () => app.exit(code);
+  setTimeout(exit, 5000);
+  (result.ok ? process.stdout : process.stderr).write(line, exit);
 }
