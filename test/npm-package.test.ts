@@ -76,6 +76,12 @@ describe('the npm package of the CLI', () => {
     assert.ok(existsSync(join(installed, 'node_modules', 'keytar', 'build', 'Release', 'keytar.node')));
   });
 
+  it('puts every command of package.json\'s bin on the PATH', async () => {
+    const bins = Object.keys((JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin);
+    assert.ok(bins.includes('tokentray') && bins.includes('docker-credential-tokentray'));
+    for (const name of bins) assert.ok(existsSync(join(dirname(bin), process.platform === 'win32' ? `${name}.cmd` : name)), `${name} installed`);
+  });
+
   it('runs `tokentray --version` from the installed copy', async () => {
     const res = await runCli(['--version'], sandbox.env, [bin]);
     assert.equal(res.code, 0, res.stderr);

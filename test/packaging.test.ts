@@ -119,6 +119,10 @@ describe('packaging with electron-builder', () => {
     assert.ok(existsSync(join(appDir, 'resources', 'app.asar.unpacked', 'node_modules', 'keytar', 'build', 'Release', 'keytar.node')));
   });
 
+  it('unpacks the file-lock native module (fs-native-extensions) from the asar', () => {
+    assert.ok(existsSync(join(appDir, 'resources', 'app.asar.unpacked', 'node_modules', 'fs-native-extensions', 'prebuilds', `${process.platform}-${process.arch}`, 'fs-native-extensions.node')));
+  });
+
   it('sets every fuse: off what the app does not use, GrantFileProtocolExtraPrivileges included', async () => {
     const binary = await readFile(join(appDir, 'tokentray'));
     const at = binary.indexOf(SENTINEL) + SENTINEL.length;

@@ -51,6 +51,7 @@ export async function login(args: string[], io: CliIo): Promise<number> {
     ...(values['client-secret'] !== undefined ? { clientSecret: values['client-secret'] } : {}),
     ...(values.issuer !== undefined ? { issuer: values.issuer } : {}),
     ...(flavor ? { flavor } : {}),
+    ...(values['login-hint'] ? { loginHint: values['login-hint'] } : {}),
   });
   const account = await signInAccount(core, setup, {
     ...(values.scopes ? { scopes: parseScopeList(values.scopes) } : {}),

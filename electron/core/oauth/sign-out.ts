@@ -7,13 +7,16 @@ export interface SignOutResult {
   account: AccountRecord;
   /** False when the issuer offers no revocation endpoint or `revoke: false` was asked. */
   revoked: boolean;
+  /** With `forgetClient`: whether the OAuth client went too, or which accounts still use it. */
+  clientForgotten: boolean;
+  clientKeptFor: string[];
 }
 
 /**
  * Revokes the account's grant at its issuer (RFC 7009), then forgets it locally. If revocation
  * fails the account is kept, since forgetting it would leave a live grant nobody can end.
  */
-export async function signOut(accounts: AccountService, account: AccountRecord, options: { revoke?: boolean } = {}): Promise<SignOutResult> {
+export async function signOut(accounts: AccountService, account: AccountRecord, options: { revoke?: boolean; forgetClient?: boolean } = {}): Promise<SignOutResult> {
   let revoked = false;
   // A service-account key is not an OAuth grant: forgetting it here is all a sign-out can do.
   if (options.revoke !== false && account.kind !== 'service_account') {
@@ -21,12 +24,13 @@ export async function signOut(accounts: AccountService, account: AccountRecord, 
     try {
       secrets = await accounts.clientOf(account);
     } catch (err) {
-      if (!isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING')) throw err;
+      // Nothing left to revoke with (the item or the client's secret is gone): forget it anyway.
+      if (!isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING') && !isTokenTrayError(err, 'CLIENT_REQUIRED')) throw err;
     }
     if (secrets) revoked = await revoke(account, secrets.client, secrets.refreshToken);
   }
-  await accounts.forget(account.id);
-  return { account, revoked };
+  const { clientForgotten, clientKeptFor } = await accounts.forget(account.id, { forgetClient: options.forgetClient === true });
+  return { account, revoked, clientForgotten, clientKeptFor };
 }
 
 async function revoke(account: AccountRecord, client: Parameters<typeof configure>[1], refreshToken: string): Promise<boolean> {

@@ -30,7 +30,7 @@ export function disableCoreDumps(): boolean {
 export function withChildCoreDumps<T>(start: () => T): T {
   if (original === undefined) return start();
   try {
-    writeFileSync(FILTER, original);
+    writeFileSync(FILTER, `0x${original}`); // read as hex; written bare, a leading 0 means octal
   } catch {
     return start();
   }

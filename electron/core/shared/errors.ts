@@ -62,7 +62,13 @@ export type ErrorCode =
   | 'SA_KEY_BAD_TOKEN_URI'
   | 'PROVIDER_BAD_RESPONSE'
   | 'FILE_NOT_REGULAR'
-  | 'FILE_TOO_LARGE';
+  | 'FILE_TOO_LARGE'
+  | 'LOCK_TIMEOUT'
+  | 'SCOPE_NOT_GRANTED'
+  | 'CLIENT_IN_USE'
+  | 'INSECURE_URL'
+  | 'INVALID_PROJECT'
+  | 'DOCKER_CONFIG_INVALID';
 
 export class TokenTrayError extends Error {
   readonly code: ErrorCode;
