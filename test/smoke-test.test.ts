@@ -91,7 +91,7 @@ describe('tokentray --smoke-test, main process against the stand-in electron mod
 
   function smokeTest(scenario = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const child = spawn(process.execPath, [RUN_MAIN, '.', '--smoke-test'], {
-      env: { ...process.env, ...sandbox.env, TMPDIR: tmp, TOKENTRAY_STUB_SCENARIO: scenario },
+      env: { ...process.env, ...sandbox.env, TMPDIR: tmp, TOKENTRAY_STUB_RUN_MAIN: '1', TOKENTRAY_STUB_SCENARIO: scenario },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

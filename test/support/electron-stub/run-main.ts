@@ -9,6 +9,13 @@
 import { register } from 'node:module';
 import { devNull } from 'node:os';
 
+// `node --test dist/test` runs every .js file under a folder named test, this one too: started that
+// way, it must not run the app (against the user's real app-data folder and keychain service).
+if (process.env.TOKENTRAY_STUB_RUN_MAIN !== '1' || !process.env.TOKENTRAY_HOME || !process.env.TOKENTRAY_KEYCHAIN_SERVICE) {
+  console.log('run-main: started by test/smoke-test.test.ts only (TOKENTRAY_STUB_RUN_MAIN=1 and a sandbox home); nothing to do.');
+  process.exit(0);
+}
+
 register('./hooks.js', import.meta.url);
 type Stub = typeof import('./electron.js');
 const stub = (await import('electron')) as unknown as Stub;
