@@ -24,6 +24,8 @@ export async function signOut(accounts: AccountService, account: AccountRecord, 
     try {
       secrets = await accounts.clientOf(account);
     } catch (err) {
+      // An issuer refused as stored (accounts.json edited): keep the account, say how to forget it.
+      if (isTokenTrayError(err, 'INSECURE_ISSUER') || isTokenTrayError(err, 'INVALID_ISSUER')) throw revokeFailed(account, err);
       // Nothing left to revoke with (the item or the client's secret is gone): forget it anyway.
       if (!isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING') && !isTokenTrayError(err, 'CLIENT_REQUIRED')) throw err;
     }
@@ -33,8 +35,13 @@ export async function signOut(accounts: AccountService, account: AccountRecord, 
   return { account, revoked, clientForgotten, clientKeptFor };
 }
 
-async function revoke(account: AccountRecord, client: Parameters<typeof configure>[1], refreshToken: string): Promise<boolean> {
+function revokeFailed(account: AccountRecord, err: unknown): TokenTrayError {
+  const reason = isTokenTrayError(err) ? err.message : err instanceof Error ? err.message : String(err);
   const hint = `The account was kept. Try again, or run \`tokentray logout ${account.id} --no-revoke\` to forget it on this computer only.`;
+  return new TokenTrayError('REVOKE_FAILED', `Could not revoke the grant of ${displayName(account)} at ${account.issuer}: ${reason} ${hint}`, { cause: err });
+}
+
+async function revoke(account: AccountRecord, client: Parameters<typeof configure>[1], refreshToken: string): Promise<boolean> {
   try {
     const config = await configure({ issuer: account.issuer, flavor: account.flavor }, client);
     if (!config.serverMetadata().revocation_endpoint) return false;
@@ -43,7 +50,6 @@ async function revoke(account: AccountRecord, client: Parameters<typeof configur
   } catch (err) {
     // RFC 7009: an already invalid token is not an error. Some issuers still say invalid_token.
     if (err instanceof oidc.ResponseBodyError && (err.error === 'invalid_token' || err.error === 'invalid_grant')) return true;
-    const reason = isTokenTrayError(err) ? err.message : err instanceof Error ? err.message : String(err);
-    throw new TokenTrayError('REVOKE_FAILED', `Could not revoke the grant of ${displayName(account)} at ${account.issuer}: ${reason} ${hint}`, { cause: err });
+    throw revokeFailed(account, err);
   }
 }

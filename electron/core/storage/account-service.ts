@@ -5,7 +5,7 @@ import type { OAuthClient } from '../oauth/client-file.js';
 import { clientIdFor, CredentialVault } from './credential-vault.js';
 import { withFileLock } from './file-lock.js';
 import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
-import { GOOGLE_ISSUER as GOOGLE_ISSUER_URL, type ProviderProfile } from '../oauth/provider-profile.js';
+import { GOOGLE_ISSUER as GOOGLE_ISSUER_URL, resolveProviderProfile, type ProviderProfile } from '../oauth/provider-profile.js';
 import type { AccountSummary } from '../shared/models.js';
 import type { SignInResult } from '../oauth/sign-in.js';
 import { assertNoControlCharacters } from '../shared/sanitize.js';
@@ -149,6 +149,8 @@ export class AccountService {
    * account "sign in again" (its client, kept apart, is what that sign-in will use).
    */
   async clientOf(account: AccountRecord): Promise<{ client: OAuthClient; refreshToken: string }> {
+    // accounts.json may have been edited: its issuer passes the same check as a typed one, first.
+    if (account.kind !== 'service_account') resolveProviderProfile(account.issuer, account.flavor);
     let secrets;
     try {
       secrets = await this.vault.getSecrets(account.id);
