@@ -16,11 +16,12 @@ for (const [name, kind] of [['getPassword', 'keychainReads'], ['findCredentials'
     return real(...args);
   };
 }
-const realReadFile = fs.promises.readFile;
-fs.promises.readFile = ((path: fs.PathLike | fs.promises.FileHandle, ...rest: unknown[]) => {
+// The registry is read through an opened handle (bounded, non-blocking): count opens of it.
+const realOpen = fs.promises.open;
+fs.promises.open = ((path: fs.PathLike, ...rest: unknown[]) => {
   if (String(path).endsWith('accounts.json')) counts.registryReads++;
-  return (realReadFile as (...a: unknown[]) => Promise<unknown>)(path, ...rest);
-}) as typeof fs.promises.readFile;
+  return (realOpen as (...a: unknown[]) => Promise<unknown>)(path, ...rest);
+}) as typeof fs.promises.open;
 syncBuiltinESMExports();
 process.on('exit', () => {
   if (process.env.TOKENTRAY_TEST_COUNT_FILE) fs.writeFileSync(process.env.TOKENTRAY_TEST_COUNT_FILE, JSON.stringify(counts));
