@@ -15,6 +15,8 @@ export const state = {
   info: undefined as { accountId: string; facts?: TokenInfoView; error?: string } | undefined,
   signingIn: false,
   lastTokenLoad: 0,
+  /** Why the account list cannot be read (a damaged accounts.json: the message names the file). */
+  accountsError: undefined as string | undefined,
 };
 
 export type View = 'list' | 'detail';
