@@ -69,6 +69,7 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
 
   it('a user account with impersonated, audience and down-scoped tokens: every item ≤ 2,000 bytes, few items', async () => {
     await ok('print-access-token');
+    assert.deepEqual((await itemsOf(joId)).map((i) => i.key.replace(joId, 'ID')).sort(), ['account:ID', 'tokens:ID'], 'with only its default tokens, an account has two items');
     await ok('print-identity-token');
     await ok('print-access-token', '--scopes', 'openid,email');
     await ok('print-access-token', '--impersonate-service-account', TARGET);
