@@ -1,4 +1,5 @@
 import type { AccountSummary, AccountTokens, TokenInfoView } from '../../electron/app/ipc-contract.js';
+import { displaySafe } from '../../electron/core/shared/sanitize.js';
 
 /**
  * Everything the window knows, in one place. Modules change it and then call `changed()`; the views
@@ -14,6 +15,8 @@ export const state = {
   info: undefined as { accountId: string; facts?: TokenInfoView; error?: string } | undefined,
   signingIn: false,
   lastTokenLoad: 0,
+  /** Why the account list cannot be read (a damaged accounts.json: the message names the file). */
+  accountsError: undefined as string | undefined,
 };
 
 export type View = 'list' | 'detail';
@@ -30,5 +33,6 @@ export function changed(...views: View[]): void {
 }
 
 export const selected = (): AccountSummary | undefined => state.accounts.find((a) => a.id === state.selectedId);
-export const nameOf = (a: AccountSummary): string => a.email ?? a.subject;
+// Names come from issuers and accounts.json: control characters are shown escaped.
+export const nameOf = (a: AccountSummary): string => displaySafe(a.email ?? a.subject);
 export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -94,8 +94,9 @@ export interface CliProcess {
 }
 
 /** Runs `tokentray ARGS` as a user would, in its own process. */
-export function startCli(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], env: Record<string, string>, command: readonly string[] = [process.execPath, CLI]): CliProcess {
+  const [program, ...before] = command as [string, ...string[]];
+  const child = spawn(program, [...before, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let resolveUrl!: (url: string) => void;
@@ -122,8 +123,8 @@ export function startCli(args: string[], env: Record<string, string>): CliProces
   return { authorizationUrl, done, kill: (signal) => child.kill(signal), output: () => stdout };
 }
 
-export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return startCli(args, env).done;
+export function runCli(args: string[], env: Record<string, string>, command?: readonly string[]): Promise<CliResult> {
+  return startCli(args, env, command).done;
 }
 
 /** Fails if any file under the sandbox's home holds one of the secrets. */
