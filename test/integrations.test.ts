@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -77,7 +76,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
     idp = await startTestIdp({ mode: 'google' });
     sim = await startGoogleSim(idp);
     sandbox = await makeSandbox();
-    emptyHome = await mkdtemp(join(tmpdir(), 'tokentray-emptyhome-'));
+    emptyHome = await sandbox.dir('empty-home');
     env = { ...sandbox.env, TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL: sim.origin, TOKENTRAY_GOOGLE_TOKENINFO_URL: `${sim.origin}/tokeninfo` };
     Object.assign(sandbox.env, env);
     core = sandbox.core(() => clock);
@@ -256,7 +255,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       assert.equal(body.method, 'POST');
       assert.equal((await runCli(['curl'], env)).code, 2);
       // Without mkfifo the token would have to go on the command line: refused instead.
-      const bin = await mkdtemp(join(tmpdir(), 'tokentray-bin-'));
+      const bin = await sandbox.dir('bin');
       await symlink('/usr/bin/curl', join(bin, 'curl'));
       const noFifo = await runCli(['curl', url, '-s'], { ...env, PATH: bin });
       assert.equal(noFifo.code, 1);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,28 +10,54 @@ import { secretHits, TOKEN_PRINTING } from './canary.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(root, 'electron', 'cli', 'tokentray.js');
 
-/** A throw-away TOKENTRAY_HOME and keychain service name, so tests never share or leak state. */
+/**
+ * A throw-away folder with TOKENTRAY_HOME inside it, and a keychain service name, so tests never
+ * share or leak state. Everything else a test writes (key files, client files, scripts) goes
+ * under `root` too, through `writeFile` and `dir`, and `cleanup` removes it all.
+ */
 export interface Sandbox {
+  root: string;
+  /** TOKENTRAY_HOME: `root`/home. */
   home: string;
   env: Record<string, string>;
   core(now?: () => number): Core;
+  /** Writes a file under `root`/files, readable by its owner only (0600), and returns its path. */
+  writeFile(name: string, content: string | Uint8Array): Promise<string>;
+  /** Makes a folder under `root` (0700) and returns its path. */
+  dir(name: string): Promise<string>;
   /** Every file under TOKENTRAY_HOME, as text. */
   files(): Promise<Array<{ path: string; text: string }>>;
   cleanup(): Promise<void>;
 }
 
 export async function makeSandbox(): Promise<Sandbox> {
-  const home = await mkdtemp(join(tmpdir(), 'tokentray-home-'));
+  const root = await mkdtemp(join(tmpdir(), 'tokentray-'));
+  const home = join(root, 'home');
+  await mkdir(home, { mode: 0o700 });
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     TOKENTRAY_HOME: home,
     TOKENTRAY_KEYCHAIN_SERVICE: `tokentray-test-${randomBytes(6).toString('hex')}`,
   };
   const sandbox: Sandbox = {
+    root,
     home,
     env,
     core(now) {
       return createCore({ env, ...(now ? { now } : {}) });
+    },
+    async writeFile(name, content) {
+      if (name.includes('/') || name.startsWith('.')) throw new TypeError(`a plain file name, not ${name}`);
+      await mkdir(join(root, 'files'), { mode: 0o700, recursive: true });
+      const path = join(root, 'files', name);
+      await writeFile(path, content, { mode: 0o600 });
+      return path;
+    },
+    async dir(name) {
+      if (name.includes('/') || name.startsWith('.') || name === 'home' || name === 'files') throw new TypeError(`a new folder name, not ${name}`);
+      const path = join(root, name);
+      await mkdir(path, { mode: 0o700 });
+      return path;
     },
     async files() {
       const out: Array<{ path: string; text: string }> = [];
@@ -56,7 +82,7 @@ export async function makeSandbox(): Promise<Sandbox> {
         await core.accounts.vault.forget(account.id).catch(() => undefined);
       }
       const hits = await findSecretsOnDisk(sandbox, secrets);
-      await rm(home, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true });
       if (hits.length > 0) throw new Error(`secrets found on disk: ${hits.join(', ')}`);
     },
   };
