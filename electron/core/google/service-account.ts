@@ -1,11 +1,10 @@
-import { importPKCS8, SignJWT } from 'jose';
+import { decodeJwt, importPKCS8, SignJWT } from 'jose';
 import type { AccountRecord } from '../storage/account-registry.js';
 import { accountIdFor, type AccountService } from '../storage/account-service.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { jsonErrorPosition } from '../shared/json-error.js';
 import { checkedEndpoint, googleErrorText, googleRequest } from './google-http.js';
 import type { CachedToken, StoredServiceAccountKey } from '../storage/credential-vault.js';
-import { jwtExpiry } from '../shared/jwt-decode.js';
 import { readUserFile } from '../storage/read-user-file.js';
 import { CLOUD_PLATFORM } from '../oauth/scopes.js';
 
@@ -134,7 +133,13 @@ export async function jwtBearerGrant(key: ServiceAccountKey, request: { scopes: 
     return { token: body.access_token, expiresAt: now + (Number.isFinite(expiresIn) ? expiresIn : 3600) * 1000 };
   }
   if (typeof body.id_token !== 'string') throw new TokenTrayError('PROVIDER_ERROR', `The token endpoint returned no ID token while ${what}.`);
-  return { token: body.id_token, expiresAt: jwtExpiry(body.id_token) ?? now + 3600_000 };
+  let exp: unknown;
+  try {
+    exp = decodeJwt(body.id_token).exp;
+  } catch {
+    exp = undefined;
+  }
+  return { token: body.id_token, expiresAt: typeof exp === 'number' ? exp * 1000 : now + 3600_000 };
 }
 
 /** A self-signed JWT access token (no token endpoint), as Google accepts for many APIs. */

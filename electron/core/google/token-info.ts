@@ -4,7 +4,7 @@ import type { Core } from '../core.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { googleEndpoint, googleErrorText, googleRequest } from './google-http.js';
 import type { TokenInfoView } from '../shared/models.js';
-import { decodeJwt } from '../shared/jwt-decode.js';
+import { decodeJwt, type JWTPayload } from 'jose';
 
 /** What `tokentray info` reports about an account's current access token (the window's view, plus the account). */
 export type TokenInfo = TokenInfoView & { account: string };
@@ -65,8 +65,12 @@ export async function describeAccessToken(core: Core, account: AccountRecord, en
       ...(str(res.client_id) ? { authorizedParty: str(res.client_id)! } : {}),
     };
   }
-  const claims = decodeJwt(token)?.claims;
-  if (!claims) return local();
+  let claims: JWTPayload;
+  try {
+    claims = decodeJwt(token);
+  } catch {
+    return local(); // not a JWT: an opaque token
+  }
   const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : expiresAt;
   const scope = str(claims.scope) ?? str(claims.scp) ?? account.scopes.join(' ');
   const aud = Array.isArray(claims.aud) ? claims.aud.join(' ') : str(claims.aud);
