@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHandlers, TokenWarmer } from '../app/handlers/index.js';
 import { ClipboardGuard } from '../app/clipboard-guard.js';
+import { describeForWindow } from '../app/remedies.js';
 import { createCore } from '../core/core.js';
 import { TokenTrayError } from '../core/shared/errors.js';
 import { ADD_ACCOUNT_EVENT, CHANGED_EVENT } from '../app/ipc-contract.js';
@@ -53,7 +54,7 @@ export async function main(): Promise<void> {
   const copyDefault = async () => {
     const account = (await handlers['accounts:list']()).find((a) => a.default);
     if (!account) return notify('No account yet: open TokenTray to add one.');
-    await handlers['tokens:copy'](account.id, 'access', 'raw').catch((err: Error) => notify(err.message));
+    await handlers['tokens:copy'](account.id, 'access', 'raw').catch((err: unknown) => notify(describeForWindow(err)));
   };
   const handlers = createHandlers({
     core,
@@ -71,10 +72,10 @@ export async function main(): Promise<void> {
   const onTrayAction = (action: TrayAction): void => {
     switch (action.kind) {
       case 'copy':
-        void handlers['tokens:copy'](action.accountId, action.token, action.form, action.impersonated ? { impersonated: true } : {}).catch((err: Error) => notify(err.message));
+        void handlers['tokens:copy'](action.accountId, action.token, action.form, action.impersonated ? { impersonated: true } : {}).catch((err: unknown) => notify(describeForWindow(err)));
         return;
       case 'sign-in-again':
-        void handlers['accounts:sign-in']({ accountId: action.accountId }).catch((err: Error) => notify(err.message));
+        void handlers['accounts:sign-in']({ accountId: action.accountId }).catch((err: unknown) => notify(describeForWindow(err)));
         return;
       case 'add-account':
         window.show();
@@ -93,7 +94,7 @@ export async function main(): Promise<void> {
   try {
     applyGlobalShortcut(settings.get().globalShortcut, () => void copyDefault());
   } catch (err) {
-    notify((err as Error).message);
+    notify(describeForWindow(err));
   }
   const warmer = new TokenWarmer(core);
   const keepFresh = async () => {

@@ -30,12 +30,13 @@ export async function parseServiceAccountKey(text: string, source = 'service-acc
   if (!isObject(doc)) throw new TokenTrayError('SA_KEY_INVALID', `${source}: expected a JSON object of type "service_account".`);
   if (doc.type !== 'service_account') {
     const what =
-      doc.type === 'authorized_user' ? 'an application-default-credentials file of a user (authorized_user); sign that user in with `tokentray login` instead'
-      : isObject(doc.installed) || isObject(doc.web) ? 'an OAuth client file; use it with `tokentray login --client-secret-file`'
+      doc.type === 'authorized_user' ? 'an application-default-credentials file of a user (authorized_user)'
+      : isObject(doc.installed) || isObject(doc.web) ? 'an OAuth client file'
       : doc.type === 'external_account' ? 'a workload identity federation configuration (external_account), which TokenTray does not import'
       : typeof doc.type === 'string' ? `a credentials file of type "${doc.type}"`
       : 'not a service-account key (it has no "type": "service_account")';
-    throw new TokenTrayError('SA_KEY_WRONG_TYPE', `${source}: this is ${what}.`);
+    const remedy = doc.type === 'authorized_user' ? 'sign-in-instead' : isObject(doc.installed) || isObject(doc.web) ? 'use-as-client-file' : undefined;
+    throw new TokenTrayError('SA_KEY_WRONG_TYPE', `${source}: this is ${what}.`, remedy ? { facts: { remedy } } : undefined);
   }
   const field = (name: string, required = true): string | undefined => {
     const v = doc[name];

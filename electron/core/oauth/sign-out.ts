@@ -30,7 +30,6 @@ export async function signOut(accounts: AccountService, account: AccountRecord, 
 }
 
 async function revoke(account: AccountRecord, client: Parameters<typeof configure>[1], refreshToken: string): Promise<boolean> {
-  const hint = `The account was kept. Try again, or run \`tokentray logout ${account.id} --no-revoke\` to forget it on this computer only.`;
   try {
     const config = await configure({ issuer: account.issuer, flavor: account.flavor }, client);
     if (!config.serverMetadata().revocation_endpoint) return false;
@@ -40,6 +39,9 @@ async function revoke(account: AccountRecord, client: Parameters<typeof configur
     // RFC 7009: an already invalid token is not an error. Some issuers still say invalid_token.
     if (err instanceof oidc.ResponseBodyError && (err.error === 'invalid_token' || err.error === 'invalid_grant')) return true;
     const reason = isTokenTrayError(err) ? err.message : err instanceof Error ? err.message : String(err);
-    throw new TokenTrayError('REVOKE_FAILED', `Could not revoke the grant of ${displayName(account)} at ${account.issuer}: ${reason} ${hint}`, { cause: err });
+    throw new TokenTrayError('REVOKE_FAILED', `Could not revoke the grant of ${displayName(account)} at ${account.issuer}: ${reason} The account was kept.`, {
+      cause: err,
+      facts: { remedy: 'forget-without-revoke', account: displayName(account), accountId: account.id },
+    });
   }
 }

@@ -26,7 +26,7 @@ function defaultOf(data: RegistryData): string | undefined {
 /** Finds an account by id or (case-insensitively) by email; `undefined` means the default one. */
 export function findAccount(data: RegistryData, ref: string | undefined): AccountRecord {
   if (data.accounts.length === 0) {
-    throw new TokenTrayError('NO_ACCOUNTS', 'No account is signed in. Run `tokentray login` first.');
+    throw new TokenTrayError('NO_ACCOUNTS', 'No account is signed in.', { facts: { remedy: 'sign-in' } });
   }
   if (ref === undefined || ref === '') {
     const id = defaultOf(data);
@@ -40,7 +40,7 @@ export function findAccount(data: RegistryData, ref: string | undefined): Accoun
   if (byEmail.length > 1) {
     throw new TokenTrayError('ACCOUNT_AMBIGUOUS', `${ref} is signed in at several issuers; name it by id: ${byEmail.map((a) => `${a.id} (${a.issuer})`).join(', ')}.`);
   }
-  throw new TokenTrayError('ACCOUNT_NOT_FOUND', `No account "${ref}". \`tokentray accounts\` lists the signed-in accounts.`);
+  throw new TokenTrayError('ACCOUNT_NOT_FOUND', `No account "${ref}".`, { facts: { remedy: 'list-accounts' } });
 }
 
 export class AccountService {
@@ -86,7 +86,7 @@ export class AccountService {
     if (!secrets) {
       // Only a user account can sign in again; a service account's key is imported, not signed in.
       if (account.kind !== 'service_account') await this.markSigninRequired(account.id, 'Its keychain entry is missing.');
-      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no refresh token for ${displayName(account)}. Sign in again with \`tokentray login\`.`);
+      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no refresh token for ${displayName(account)}.`, { facts: { remedy: 'sign-in-again', account: displayName(account), accountId: account.id } });
     }
     const client: OAuthClient = secrets.clientSecret ? { clientId: account.clientId, clientSecret: secrets.clientSecret } : { clientId: account.clientId };
     return { client, refreshToken: secrets.refreshToken };
