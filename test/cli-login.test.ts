@@ -305,9 +305,7 @@ describe('tokentray login --client-secret-file', () => {
   const fx = useIdpAndSandbox({ mode: 'google' });
 
   async function clientFile(name: string, content: string): Promise<string> {
-    const path = join(fx.sandbox.home, '..', `${name}-${Date.now()}.json`);
-    await writeFile(path, content);
-    return path;
+    return fx.sandbox.writeFile(`${name}.json`, content);
   }
 
   it('signs in with a downloaded Desktop-app client file', async () => {

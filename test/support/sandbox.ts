@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,11 +11,21 @@ import { WindowsLimitSecretStore } from './windows-keychain.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(root, 'electron', 'cli', 'tokentray.js');
 
-/** A throw-away TOKENTRAY_HOME and keychain service name, so tests never share or leak state. */
+/**
+ * A throw-away folder with TOKENTRAY_HOME inside it, and a keychain service name, so tests never
+ * share or leak state. Everything else a test writes (key files, client files, scripts) goes
+ * under `root` too, through `writeFile` and `dir`, and `cleanup` removes it all.
+ */
 export interface Sandbox {
+  root: string;
+  /** TOKENTRAY_HOME: `root`/home. */
   home: string;
   env: Record<string, string>;
   core(now?: () => number): Core;
+  /** Writes a file under `root`/files, readable by its owner only (0600), and returns its path. */
+  writeFile(name: string, content: string | Uint8Array): Promise<string>;
+  /** Makes a folder under `root` (0700) and returns its path. */
+  dir(name: string): Promise<string>;
   /** Every file under TOKENTRAY_HOME, as text. */
   files(): Promise<Array<{ path: string; text: string }>>;
   cleanup(): Promise<void>;
@@ -29,7 +39,9 @@ const WINDOWS_PRELOAD = pathToFileURL(join(dirname(fileURLToPath(import.meta.url
  */
 export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = {}): Promise<Sandbox> {
   const limit = options.windowsKeychainLimit ?? true;
-  const home = await mkdtemp(join(tmpdir(), 'tokentray-home-'));
+  const root = await mkdtemp(join(tmpdir(), 'tokentray-'));
+  const home = join(root, 'home');
+  await mkdir(home, { mode: 0o700 });
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     TOKENTRAY_HOME: home,
@@ -37,10 +49,24 @@ export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = 
   };
   if (limit) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${WINDOWS_PRELOAD}`.trim();
   const sandbox: Sandbox = {
+    root,
     home,
     env,
     core(now) {
       return createCore({ env, ...(limit ? { store: WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE!) } : {}), ...(now ? { now } : {}) });
+    },
+    async writeFile(name, content) {
+      if (name.includes('/') || name.startsWith('.')) throw new TypeError(`a plain file name, not ${name}`);
+      await mkdir(join(root, 'files'), { mode: 0o700, recursive: true });
+      const path = join(root, 'files', name);
+      await writeFile(path, content, { mode: 0o600 });
+      return path;
+    },
+    async dir(name) {
+      if (name.includes('/') || name.startsWith('.') || name === 'home' || name === 'files') throw new TypeError(`a new folder name, not ${name}`);
+      const path = join(root, name);
+      await mkdir(path, { mode: 0o700 });
+      return path;
     },
     async files() {
       const out: Array<{ path: string; text: string }> = [];
@@ -71,7 +97,7 @@ export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = 
         await core.accounts.vault.forgetClient(client.id).catch(() => undefined);
       }
       const hits = await findSecretsOnDisk(sandbox, secrets);
-      await rm(home, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true });
       if (hits.length > 0) throw new Error(`secrets found on disk: ${hits.join(', ')}`);
     },
   };

@@ -2,7 +2,6 @@ import type { CachedToken } from '../storage/credential-vault.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { displaySafe } from '../shared/sanitize.js';
 import { googleErrorText, googleRequest, type GoogleResponse } from './google-http.js';
-import { jwtExpiry } from '../shared/jwt-decode.js';
 
 /** A delegation chain as the CLI takes it: the target service account first, then its delegates. */
 export interface ImpersonationChain {
@@ -63,7 +62,15 @@ export async function generateIdToken(base: string, sourceToken: string, chain: 
   }, what);
   if (res.status !== 200) throw failure(chain, what, res);
   const { token } = res.body;
-  const expiresAt = typeof token === 'string' ? jwtExpiry(token) : undefined;
+  // jose only here: parsing a chain (every metadata-server request) does not need it.
+  const { decodeJwt } = await import('jose');
+  let expiresAt: number | undefined;
+  try {
+    const { exp } = decodeJwt(String(token));
+    expiresAt = typeof exp === 'number' ? exp * 1000 : undefined;
+  } catch {
+    expiresAt = undefined;
+  }
   if (typeof token !== 'string' || expiresAt === undefined) throw new TokenTrayError('PROVIDER_ERROR', 'IAM Credentials answered generateIdToken without a token.');
   return { token, expiresAt };
 }
