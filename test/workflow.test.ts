@@ -62,7 +62,8 @@ describe('.github/workflows/ci.yml', () => {
     const ci = await readFile(join(root, '.ci', 'run'), 'utf8');
     assert.match(ci, /^npm ci\b/m);
     assert.match(ci, /^npm test$/m);
-    assert.match(scripts.test!, /sh test\/with-keychain\.sh /, 'npm test runs under the throw-away keyring');
+    assert.match(scripts.test!, /sh test\/run-tests\.sh$/, 'npm test runs through test/run-tests.sh');
+    assert.match(await readFile(join(root, 'test', 'run-tests.sh'), 'utf8'), /^sh "\$here\/with-keychain\.sh" node --test /m, '… which runs the suites under the throw-away keyring');
   });
 
   it('runs the real-Electron smoke test on all three OSes, under xvfb-run on Linux', () => {
