@@ -21,6 +21,12 @@ fs.promises.readFile = ((path: fs.PathLike | fs.promises.FileHandle, ...rest: un
   if (String(path).endsWith('accounts.json')) counts.registryReads++;
   return (realReadFile as (...a: unknown[]) => Promise<unknown>)(path, ...rest);
 }) as typeof fs.promises.readFile;
+// The registry is read through a handle (read-user-file.ts bounds its size): count its opens too.
+const realOpen = fs.promises.open;
+fs.promises.open = ((path: fs.PathLike, ...rest: unknown[]) => {
+  if (String(path).endsWith('accounts.json')) counts.registryReads++;
+  return (realOpen as (...a: unknown[]) => Promise<unknown>)(path, ...rest);
+}) as typeof fs.promises.open;
 syncBuiltinESMExports();
 process.on('exit', () => {
   if (process.env.TOKENTRAY_TEST_COUNT_FILE) fs.writeFileSync(process.env.TOKENTRAY_TEST_COUNT_FILE, JSON.stringify(counts));
