@@ -225,12 +225,12 @@ describe('tokentray login: failures', () => {
     await assert.rejects(fetch(redirect));
   }));
 
-  it('cancels on Ctrl-C with LOGIN_CANCELLED', withSandbox(async () => {
+  it('cancels on Ctrl-C with LOGIN_CANCELLED, exit 130', withSandbox(async () => {
     const proc = startCli(['login', ...flags(), '--timeout', '30'], sandbox.env);
     await proc.authorizationUrl;
     proc.kill('SIGINT');
     const result = await proc.done;
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 130);
     assert.match(result.stderr, /tokentray: LOGIN_CANCELLED: /);
   }));
 

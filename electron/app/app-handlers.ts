@@ -20,7 +20,7 @@ export interface AppHandlerDeps {
   core: Core;
   clipboard: ClipboardGuard;
   settings: SettingsStore;
-  /** Shows the authorization URL the core built in the system browser. */
+  /** Opens the sign-in's one-time loopback start address (which redirects to the issuer) in the system browser. */
   openExternal(url: string): Promise<void>;
   /** After anything that changes accounts or their status: the window reloads, the tray rebuilds. */
   onChange(): void;
@@ -159,7 +159,8 @@ export function createHandlers(deps: AppHandlerDeps): AppHandlers {
           ...(scopes && scopes.length > 0 ? { scopes } : {}),
           ...(request.loginHint ? { loginHint: request.loginHint } : {}),
           signal: controller.signal,
-          openAuthorizationUrl: (url) => deps.openExternal(url),
+          // The one-time start address, never the authorization URL: the opener's argv is public.
+          presentAuthorization: (request) => deps.openExternal(request.startUrl),
         });
         return (await core.accounts.list()).find((a) => a.id === record.id)!;
       } finally {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createCore, type Core } from '../../electron/core/core.js';
 import { secretHits, TOKEN_PRINTING } from './canary.js';
@@ -76,26 +77,45 @@ export interface CliProcess {
   kill(signal?: NodeJS.Signals): void;
   /** What it has printed on stdout so far. */
   output(): string;
+  /** What it has printed on stderr so far. */
+  errors(): string;
+  /** Resolves once stderr matches (with the time it did), or rejects if the process ends first. */
+  waitForStderr(pattern: RegExp): Promise<number>;
+  /** Its standard input (only with `{ stdin: 'pipe' }`). */
+  stdin?: Writable;
+}
+
+export interface StartCliOptions {
+  /** 'ignore' (the default) gives an empty standard input; 'pipe' one the test writes to. */
+  stdin?: 'ignore' | 'pipe';
 }
 
 /** Runs `tokentray ARGS` as a user would, in its own process. */
-export function startCli(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], env: Record<string, string>, options: StartCliOptions = {}): CliProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'] });
+  const waiters: Array<{ pattern: RegExp; resolve: (t: number) => void; reject: (e: Error) => void }> = [];
   let stdout = '';
   let stderr = '';
   let resolveUrl!: (url: string) => void;
   let rejectUrl!: (err: Error) => void;
   const authorizationUrl = new Promise<string>((res, rej) => ((resolveUrl = res), (rejectUrl = rej)));
   authorizationUrl.catch(() => undefined);
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => {
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString();
     const line = stderr.split('\n').find((l) => /^https?:\/\/\S+$/.test(l));
     if (line) resolveUrl(line);
+    for (const w of [...waiters]) {
+      if (w.pattern.test(stderr)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(Date.now());
+      }
+    }
   });
   const done = new Promise<CliResult>((res, rej) =>
     child.on('close', (code) => {
       rejectUrl(new Error(`tokentray exited (${code}) before printing a URL:\n${stderr}`));
+      for (const w of waiters.splice(0)) w.reject(new Error(`tokentray exited (${code}) before printing ${w.pattern}:\n${stderr}`));
       // The canary: outside print-* (and exec/curl, whose output is their child's) no secret may show.
       const command = args.find((a) => !a.startsWith('-'));
       const hits = secretHits(command && TOKEN_PRINTING.has(command) ? stderr : `${stdout}\n${stderr}`);
@@ -104,7 +124,17 @@ export function startCli(args: string[], env: Record<string, string>): CliProces
     }),
   );
   done.catch(() => undefined);
-  return { authorizationUrl, done, kill: (signal) => child.kill(signal), output: () => stdout };
+  const waitForStderr = (pattern: RegExp) =>
+    pattern.test(stderr) ? Promise.resolve(Date.now()) : new Promise<number>((resolve, reject) => waiters.push({ pattern, resolve, reject }));
+  return {
+    authorizationUrl,
+    done,
+    kill: (signal) => child.kill(signal),
+    output: () => stdout,
+    errors: () => stderr,
+    waitForStderr,
+    ...(child.stdin ? { stdin: child.stdin } : {}),
+  };
 }
 
 export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {

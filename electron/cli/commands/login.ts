@@ -1,10 +1,13 @@
 import { resolveSignInSetup, signInAccount } from '../../core/oauth/account-sign-in.js';
 import { displayName } from '../../core/storage/account-service.js';
-import { TokenTrayError } from '../../core/shared/errors.js';
+import { isTokenTrayError, TokenTrayError } from '../../core/shared/errors.js';
 import { registerSecret } from '../../core/shared/logger.js';
 import type { Flavor } from '../../core/oauth/provider-profile.js';
 import { parseScopeList } from '../../core/oauth/scopes.js';
+import type { AccountRecord } from '../../core/storage/account-registry.js';
+import type { AuthorizationRequest } from '../../core/oauth/sign-in.js';
 import { openBrowser } from '../open-browser.js';
+import { pasteBackInstructions, readLines } from '../paste-back.js';
 import { parseFlags, wantsHelp, type CliIo } from '../io.js';
 
 const USAGE =
@@ -50,20 +53,53 @@ export async function login(args: string[], io: CliIo): Promise<number> {
     ...(values.issuer !== undefined ? { issuer: values.issuer } : {}),
     ...(flavor ? { flavor } : {}),
   });
-  const account = await signInAccount(core, setup, {
-    ...(values.scopes ? { scopes: parseScopeList(values.scopes) } : {}),
-    ...(values['login-hint'] ? { loginHint: values['login-hint'] } : {}),
-    ...(timeoutMs ? { timeoutMs } : {}),
-    ...(io.signal ? { signal: io.signal } : {}),
-    async openAuthorizationUrl(url) {
-      if (values['no-browser']) {
-        io.stderr(`Open this address in a browser to sign in:\n${url}\n`);
-        return;
-      }
-      const opened = await openBrowser(url);
-      io.stderr(opened ? `Your browser has been opened to sign in. If it did not open, visit:\n${url}\n` : `Could not open a browser. Open this address to sign in:\n${url}\n`);
-    },
-  });
+  let account;
+  try {
+    account = await signInAccount(core, setup, {
+      ...(values.scopes ? { scopes: parseScopeList(values.scopes) } : {}),
+      ...(values['login-hint'] ? { loginHint: values['login-hint'] } : {}),
+      ...(timeoutMs ? { timeoutMs } : {}),
+      ...(io.signal ? { signal: io.signal } : {}),
+      presentAuthorization: (request) => presentAuthorization(request, values['no-browser'] === true, io),
+      // Paste-back: a browser on another computer ends on an address that cannot load here.
+      readPastedLines: (onLine) => readLines(onLine),
+      onPasteRejected: (err) => io.stderr(`tokentray: ${err.code}: ${err.message}\n`),
+    });
+  } catch (err) {
+    // Ctrl-C: the shell's convention, 128 + SIGINT.
+    if (io.signal?.aborted && isTokenTrayError(err)) {
+      io.stderr(`tokentray: ${err.code}: ${err.message}\n`);
+      return 130;
+    }
+    throw err;
+  }
   io.stdout(`${displayName(account)}\n`);
+  warnIfNotHinted(values['login-hint'], account, io);
   return 0;
+}
+
+/**
+ * Opens the one-time start address in the system browser. If that cannot work here (SSH, no
+ * display, the opener failed) or was not wanted, prints the issuer's address for paste-back:
+ * only this terminal sees it, never another process's arguments.
+ */
+async function presentAuthorization(request: AuthorizationRequest, noBrowser: boolean, io: CliIo): Promise<void> {
+  if (!noBrowser) {
+    const result = await openBrowser(request.startUrl, { env: io.env });
+    if (result.opened) {
+      io.stderr('Your browser was opened to sign in. Finish there, or paste here the address it ends on. Ctrl-C cancels.\n');
+      return;
+    }
+    io.stderr(`Could not open a browser here: ${result.reason}.\n`);
+  }
+  io.stderr(pasteBackInstructions(request.revealAuthorizationUrl(), request.redirectUri));
+}
+
+/** With --login-hint, an account other than the one asked for is worth a second look. */
+function warnIfNotHinted(hint: string | undefined, account: AccountRecord, io: CliIo): void {
+  if (!hint || account.email?.toLowerCase() === hint.toLowerCase()) return;
+  io.stderr(
+    `tokentray: warning: you asked to sign in as ${hint} (--login-hint), but the account signed in is ${displayName(account)}. ` +
+      'If you did not choose it yourself, remove it with `tokentray logout`.\n',
+  );
 }

@@ -55,7 +55,14 @@ export type ErrorCode =
   | 'ADC_FILE_INVALID'
   | 'ADC_GOOGLE_ONLY'
   | 'ADC_FILE_EXISTS'
-  | 'COMMAND_FAILED';
+  | 'COMMAND_FAILED'
+  | 'LOGIN_START_REUSED'
+  | 'LOGIN_PASTE_INVALID'
+  | 'KEYCHAIN_CHOICE_INVALID'
+  | 'VAULT_PASSPHRASE_REQUIRED'
+  | 'VAULT_PASSPHRASE_WRONG'
+  | 'VAULT_DAMAGED'
+  | 'VAULT_UNWRITABLE';
 
 export class TokenTrayError extends Error {
   readonly code: ErrorCode;
