@@ -56,6 +56,8 @@ export async function makeSandbox(): Promise<Sandbox> {
         if (cache) secrets.push(...Object.values(cache.access).map((t) => t.token), ...Object.values(cache.ids).map((t) => t.token), cache.id?.token ?? '');
         await core.accounts.vault.forget(account.id).catch(() => undefined);
       }
+      // With the file vault (TOKENTRAY_KEYCHAIN=file) the same scan covers its passphrase too.
+      if (env.TOKENTRAY_FILE_PASSPHRASE) secrets.push(env.TOKENTRAY_FILE_PASSPHRASE);
       const hits = await findSecretsOnDisk(sandbox, secrets);
       await rm(home, { recursive: true, force: true });
       if (hits.length > 0) throw new Error(`secrets found on disk: ${hits.join(', ')}`);
@@ -119,6 +121,9 @@ export function startCli(args: string[], env: Record<string, string>, options: S
       // The canary: outside print-* (and exec/curl, whose output is their child's) no secret may show.
       const command = args.find((a) => !a.startsWith('-'));
       const hits = secretHits(command && TOKEN_PRINTING.has(command) ? stderr : `${stdout}\n${stderr}`);
+      // A file vault's passphrase shows nowhere, not even in print-* output.
+      const passphrase = env.TOKENTRAY_FILE_PASSPHRASE;
+      if (passphrase && `${stdout}\n${stderr}`.includes(passphrase)) hits.push('the file vault passphrase');
       if (hits.length > 0) rej(new Error(`secret canary: \`tokentray ${args.join(' ')}\` printed ${hits.join(', ')}`));
       else res({ code, stdout, stderr });
     }),

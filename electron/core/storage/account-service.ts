@@ -157,6 +157,8 @@ export class AccountService {
 
   /** Forgets an account locally: the registry entry first, then its keychain items. */
   async forget(id: string): Promise<void> {
+    // A keychain that cannot open (a file vault's wrong passphrase) must fail before the registry changes.
+    await this.vault.probe();
     await this.registry.update((data) => {
       data.accounts = data.accounts.filter((a) => a.id !== id);
       if (data.defaultAccount === id) {
