@@ -22,6 +22,29 @@ function withoutDesktop(env: Record<string, string>): void {
 
 const vaultPath = (home: string) => join(home, 'vault.jwe');
 
+/** `tokentray ARGS` on a real pseudo-terminal (through `script`), as in a user's shell. */
+function startInTerminal(args: string[], env: Record<string, string>) {
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  void exit.then(() => child.stdin.end());
+  return {
+    output: () => out,
+    type: (text: string) => child.stdin.write(text),
+    exit,
+    async waitFor(pattern: RegExp): Promise<RegExpExecArray> {
+      for (let i = 0; i < 1500; i++) {
+        const m = pattern.exec(out);
+        if (m) return m;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`the terminal never showed ${pattern}:\n${out}`);
+    },
+  };
+}
+
 describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at all', () => {
   const fx = useIdpAndSandbox({ mode: 'google' });
   let sim: GoogleSim;
@@ -251,20 +274,14 @@ describe('the file vault chosen in config.json, and asked for on a terminal', ()
         const key = await makeServiceAccountKey(sim, 'tty@proj-vault.iam.gserviceaccount.com');
         const file = join(dir, 'sa.json');
         await writeFile(file, JSON.stringify(key.json), { mode: 0o600 });
-        // `script` gives the command a real pseudo-terminal, as a user's shell would.
         const inTerminal = async (args: string[], answers: string[]) => {
-          const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-          const child = spawn('script', ['-qec', command, '/dev/null'], { env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] });
-          let out = '';
-          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          const term = startInTerminal(args, sandbox.env);
           for (const [n, answer] of answers.entries()) {
             // Typed only once the prompt shows, as a person would.
-            for (let i = 0; i < 1000 && (out.match(/passphrase[^:\n]*: /gi)?.length ?? 0) <= n; i++) await new Promise((r) => setTimeout(r, 20));
-            child.stdin.write(`${answer}\r`);
+            await term.waitFor(new RegExp(`(?:passphrase[^:\\n]*: [^]*){${n + 1}}`, 'i'));
+            term.type(`${answer}\r`);
           }
-          const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-          child.stdin.end();
-          return { code, out };
+          return { code: await term.exit, out: term.output() };
         };
         const differ = await inTerminal(['import-service-account', file], ['first-typed-secret', 'second-typed-secret']);
         assert.equal(differ.code, 1, differ.out);
@@ -290,6 +307,37 @@ describe('the file vault chosen in config.json, and asked for on a terminal', ()
     } finally {
       await sandbox.cleanup();
     }
+  });
+});
+
+describe('a remote login on a terminal: new vault passphrase, then paste-back', () => {
+  const fx = useIdpAndSandbox({ mode: 'google' });
+
+  it('asks the new passphrase twice before showing the address, takes the pasted one, and exits', async () => {
+    withoutDesktop(fx.sandbox.env);
+    fx.sandbox.env.TOKENTRAY_KEYCHAIN = 'file';
+    delete fx.sandbox.env.TOKENTRAY_FILE_PASSPHRASE;
+    const term = startInTerminal(
+      ['login', '--issuer', fx.idp.issuer, '--flavor', 'google', '--client-id', fx.idp.client.clientId, '--client-secret', fx.idp.client.clientSecret, '--login-hint', 'xena@example.test', '--timeout', '60'],
+      fx.sandbox.env,
+    );
+    await term.waitFor(/New passphrase for the TokenTray file vault .*: /);
+    assert.doesNotMatch(term.output(), /https?:\/\/127/, 'asked before the sign-in starts');
+    term.type('terminal-vault-secret\r');
+    await term.waitFor(/The same passphrase again: /);
+    term.type('terminal-vault-secret\r');
+    const url = new URL((await term.waitFor(/^(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)\r?$/m))[1]!);
+    const redirect = new URL(url.searchParams.get('redirect_uri')!);
+    const last = await new HttpBrowser('xena@example.test').visit(url.href, { stopBefore: redirect.origin });
+    term.type(`${last.url}\r`);
+    await term.waitFor(/^xena@example\.test\r?$/m);
+    const shown = Date.now();
+    assert.equal(await term.exit, 0, term.output());
+    assert.ok(Date.now() - shown < 1000, `exited ${Date.now() - shown} ms after signing in`);
+    assert.ok(!term.output().includes('terminal-vault-secret'), 'never echoed');
+    fx.sandbox.env.TOKENTRAY_FILE_PASSPHRASE = 'terminal-vault-secret'; // for the sandbox's cleanup and canary
+    const token = await runCli(['print-access-token'], fx.sandbox.env);
+    assert.equal(token.code, 0, token.stderr);
   });
 });
 

@@ -33,6 +33,8 @@ export function readLines(onLine: (line: string) => void, input: Readable & { is
   const onError = () => undefined;
   input.on('data', onData);
   input.on('error', onError);
+  // A 'data' listener alone does not restart a stream paused before (by a passphrase prompt).
+  input.resume();
   return () => {
     if (stopped) return;
     stopped = true;
