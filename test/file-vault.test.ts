@@ -333,7 +333,7 @@ describe('a remote login on a terminal: new vault passphrase, then paste-back', 
     await term.waitFor(/^xena@example\.test\r?$/m);
     const shown = Date.now();
     assert.equal(await term.exit, 0, term.output());
-    assert.ok(Date.now() - shown < 1000, `exited ${Date.now() - shown} ms after signing in`);
+    assert.ok(Date.now() - shown < 2000, `exited ${Date.now() - shown} ms after signing in`); // 1 s, with room for load
     assert.ok(!term.output().includes('terminal-vault-secret'), 'never echoed');
     fx.sandbox.env.TOKENTRAY_FILE_PASSPHRASE = 'terminal-vault-secret'; // for the sandbox's cleanup and canary
     const token = await runCli(['print-access-token'], fx.sandbox.env);
