@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 
 /** A pasted address is a few hundred bytes; a longer line is not one and is not kept. */
 const MAX_LINE = 16 * 1024;
@@ -17,7 +16,9 @@ export function pasteBackInstructions(authorizationUrl: string, redirectUri: str
  * Delivers the lines of `input` (standard input, a terminal or not) to `onLine` until the returned
  * function is called. The end of input is not an answer: the sign-in just keeps waiting.
  */
-export function readLines(onLine: (line: string) => void, input: Readable & { isTTY?: boolean } = process.stdin): () => void {
+type LineInput = NodeJS.ReadableStream & { isTTY?: boolean; destroy?: () => void };
+
+export function readLines(onLine: (line: string) => void, input: LineInput = process.stdin): () => void {
   let buffer = '';
   let stopped = false;
   const onData = (chunk: Buffer | string) => {
@@ -42,6 +43,6 @@ export function readLines(onLine: (line: string) => void, input: Readable & { is
     input.off('error', onError);
     // A paused terminal no longer holds the process; a pipe is closed outright.
     input.pause();
-    if (!input.isTTY) input.destroy();
+    if (!input.isTTY) input.destroy?.();
   };
 }

@@ -25,8 +25,8 @@ function time(args: string[], env: Record<string, string>): number {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const idp = await startTestIdp({ mode: 'google' });
-const sandbox = await makeSandbox();
-const fileSandbox = await makeSandbox();
+const sandbox = await makeSandbox({ windowsKeychainLimit: false });
+const fileSandbox = await makeSandbox({ windowsKeychainLimit: false });
 fileSandbox.env.TOKENTRAY_KEYCHAIN = 'file';
 fileSandbox.env.TOKENTRAY_FILE_PASSPHRASE = 'bench-vault-passphrase';
 delete fileSandbox.env.DBUS_SESSION_BUS_ADDRESS;

@@ -23,7 +23,7 @@ export const VAULT_P2C = 150_000;
 const MIN_P2C = 10_000;
 /** The vault is a few KB per account; anything far larger is not ours. */
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
-const LOCK = { staleMs: 30_000, waitMs: 35_000 } as const;
+const LOCK = { waitMs: 35_000, what: 'the file vault' } as const;
 
 /** Where the passphrase comes from: the environment, a terminal prompt, or a coded error. */
 export interface PassphraseSource {
