@@ -3,13 +3,14 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { expireCache } from './support/flows.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { noteSecret } from './support/canary.js';
 import { CLI, findSecretsOnDisk, makeSandbox, runCli, startCli } from './support/sandbox.js';
+import { createCore } from '../electron/core/core.js';
 import { FileSecretStore, VAULT_P2C } from '../electron/core/storage/file-secret-store.js';
 import { vaultPassphrase } from '../electron/core/storage/vault-passphrase.js';
 
@@ -58,6 +59,9 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
     noteSecret(passphrase); // the output canary: no command may print it
     sim = await startGoogleSim(fx.idp);
     fx.sandbox.env.TOKENTRAY_GOOGLE_TOKENINFO_URL = `${sim.origin}/tokeninfo`;
+  });
+  after(async () => {
+    await sim?.close();
   });
 
   const cli = (...args: string[]) => runCli(args, fx.sandbox.env);
@@ -226,12 +230,13 @@ describe('the file vault chosen in config.json, and asked for on a terminal', ()
       withoutDesktop(sandbox.env);
       sandbox.env.TOKENTRAY_FILE_PASSPHRASE = 'config-chosen-passphrase';
       await writeFile(join(sandbox.home, 'config.json'), '{"keychain": "file"}\n');
-      const core = sandbox.core();
-      await core.accounts.vault.setSecrets('abc', { refreshToken: 'rt-config-file-0123456789' });
-      assert.equal((await sandbox.core().accounts.vault.getSecrets('abc'))?.refreshToken, 'rt-config-file-0123456789');
+      // The core as the CLI builds it: the store is chosen from config.json, not given.
+      const core = () => createCore({ env: sandbox.env });
+      await core().accounts.vault.setSecrets('abc', { refreshToken: 'rt-config-file-0123456789' });
+      assert.equal((await core().accounts.vault.getSecrets('abc'))?.refreshToken, 'rt-config-file-0123456789');
       assert.ok((await stat(vaultPath(sandbox.home))).isFile());
       await writeFile(join(sandbox.home, 'config.json'), '{"keychain": "plain"}\n');
-      await assert.rejects(sandbox.core().accounts.vault.getSecrets('abc'), { code: 'KEYCHAIN_CHOICE_INVALID' });
+      await assert.rejects(core().accounts.vault.getSecrets('abc'), { code: 'KEYCHAIN_CHOICE_INVALID' });
       await writeFile(join(sandbox.home, 'config.json'), '{"keychain": "file"}\n');
     } finally {
       await sandbox.cleanup();
@@ -254,7 +259,7 @@ describe('the file vault chosen in config.json, and asked for on a terminal', ()
       assert.deepEqual(codes, [0, 0, 0, 0, 0, 0]);
       const store = new FileSecretStore(path, { existing: async () => 'parallel-pass', create: async () => 'parallel-pass' });
       for (let i = 0; i < 6; i++) for (let j = 0; j < 3; j++) assert.equal(await store.get(`k${i}-${j}`), `v${i}-${j}`);
-      const leftovers = (await readdir(sandbox.home)).filter((f) => f !== 'vault.jwe');
+      const leftovers = (await readdir(sandbox.home)).filter((f) => f !== 'vault.jwe' && f !== 'locks');
       assert.deepEqual(leftovers, [], 'no temp or lock file left behind');
     } finally {
       await sandbox.cleanup();

@@ -41,7 +41,9 @@ export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = 
     home,
     env,
     core(now) {
-      return createCore({ env, ...(limit ? { store: WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE!) } : {}), ...(now ? { now } : {}) });
+      // The Windows size limit is the OS keychain's: a test that chose the file vault gets it unwrapped.
+      const keychain = limit && env.TOKENTRAY_KEYCHAIN !== 'file';
+      return createCore({ env, ...(keychain ? { store: WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE!) } : {}), ...(now ? { now } : {}) });
     },
     async files() {
       const out: Array<{ path: string; text: string }> = [];

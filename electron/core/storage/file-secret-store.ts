@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { writeFileAtomic } from './atomic-file.js';
 import { withFileLock } from './file-lock.js';
@@ -116,7 +117,7 @@ export class FileSecretStore implements SecretStore {
       const text = await this.readText();
       if (text !== undefined) await this.open(text);
     }
-    await withFileLock(`${this.path}.lock`, { ...LOCK, onFailure: (err) => this.unwritable(err) }, async () => {
+    await withFileLock(join(dirname(this.path), 'locks', 'vault.lock'), { ...LOCK, onFailure: (err) => this.unwritable(err) }, async () => {
       const text = await this.readText();
       const items: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, text === undefined ? {} : await this.open(text));
       if (!change(items)) return;
