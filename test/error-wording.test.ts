@@ -39,6 +39,7 @@ const REMEDIES = {
   'sign-out-client-users': { account: 'ana@example.test', accountId: 'a1' },
   'import-new-key': { account: 'sa@p.iam.gserviceaccount.com' },
   'end-stuck-process': { pid: 4242 },
+  'give-vault-passphrase': { path: '/x/vault.json' },
 } satisfies { [R in Remedy]: Omit<ErrorFacts, 'remedy'> };
 
 const REMEDY = (remedy: Remedy): ErrorFacts => ({ remedy, ...REMEDIES[remedy] });

@@ -71,7 +71,14 @@ export type ErrorCode =
   | 'CLIENT_IN_USE'
   | 'INSECURE_URL'
   | 'INVALID_PROJECT'
-  | 'DOCKER_CONFIG_INVALID';
+  | 'DOCKER_CONFIG_INVALID'
+  | 'LOGIN_START_REUSED'
+  | 'LOGIN_PASTE_INVALID'
+  | 'KEYCHAIN_CHOICE_INVALID'
+  | 'VAULT_PASSPHRASE_REQUIRED'
+  | 'VAULT_PASSPHRASE_WRONG'
+  | 'VAULT_DAMAGED'
+  | 'VAULT_UNWRITABLE';
 
 /** What the user can do about a failure; each surface says it in its own words. */
 export type Remedy =
@@ -104,7 +111,9 @@ export type Remedy =
   /** Create a new key of the service account and import it (`facts.account`). */
   | 'import-new-key'
   /** End the TokenTray process holding a lock if it is stuck (`facts.pid`), then try again. */
-  | 'end-stuck-process';
+  | 'end-stuck-process'
+  /** Give the file vault (`facts.path`) its passphrase: TOKENTRAY_FILE_PASSPHRASE, or a terminal's prompt. */
+  | 'give-vault-passphrase';
 
 /** Facts about a failure that a surface needs to word its advice. Never secrets. */
 export interface ErrorFacts {

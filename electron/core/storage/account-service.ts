@@ -310,6 +310,8 @@ export class AccountService {
    * client stays (for the next sign-in) unless `forgetClient` and no other account uses it.
    */
   async forget(id: string, options: { forgetClient?: boolean } = {}): Promise<{ clientForgotten: boolean; clientKeptFor: string[] }> {
+    // A keychain that cannot open (a file vault's wrong passphrase) must fail before the registry changes.
+    await this.vault.probe();
     const data = await this.registry.load();
     const account = data.accounts.find((a) => a.id === id);
     if (account && account.kind !== 'service_account') {
