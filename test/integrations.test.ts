@@ -87,6 +87,8 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
     const { json } = await makeServiceAccountKey(sim, SA);
     saId = (await importServiceAccountJson(core.accounts, JSON.stringify(json))).id;
     await makeServiceAccountKey(sim, TARGET);
+    // Sign-in stamps tokens with real time: start the fake clock after it, so lifetimes stay ≤ 3600 s.
+    clock = Date.now();
     server = await startMetadataServer({ core, projectId: 'proj-three', now: () => clock });
   });
   after(async () => {
