@@ -1,4 +1,5 @@
 import { TokenTrayError } from '../../core/shared/errors.js';
+import { gcloudProject } from '../../core/integrations/gcloud-config.js';
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
 import { parseFlags, wantsHelp, type CliIo } from '../io.js';
 
@@ -23,6 +24,8 @@ export async function metadataServer(args: string[], io: CliIo): Promise<number>
     account: account.id,
     ...(port ? { port } : {}),
     ...(values['project-id'] ? { projectId: values['project-id'] } : {}),
+    // Used when the account names no project either; read once, from gcloud's files.
+    ...(gcloudProject(io.env) ? { fallbackProjectId: gcloudProject(io.env)! } : {}),
   });
   io.stdout(`export GCE_METADATA_HOST=${server.host}\nexport GCE_METADATA_IP=${server.host}\n`);
   io.stderr(`Serving tokens of ${account.email ?? account.subject} on http://${server.host}/ until interrupted (Ctrl-C).\n`);
