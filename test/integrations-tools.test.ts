@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Core } from '../electron/core/core.js';
-import { peerUid } from '../electron/core/integrations/peer-uid.js';
+import { createPeerUidLookup } from '../electron/core/integrations/peer-uid.js';
 import { withoutForeignCredentials } from '../electron/core/integrations/gcloud-config.js';
 import { signInThroughCore } from './support/flows.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
@@ -495,12 +495,20 @@ current-context: stand-in
       const header = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
       await writeFile(join(dir, 'tcp'), `${header}   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n   1: 0100007F:C350 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 2 1 0 20 4 30 10 -1\n`);
       await writeFile(join(dir, 'tcp6'), `${header}   0: 0000000000000000FFFF00000100007F:C351 0000000000000000FFFF00000100007F:1F90 01 00000000:00000000 00:00000000 00000000 65534        0 3 1 0 20 4 30 10 -1\n`);
-      const files = [join(dir, 'tcp'), join(dir, 'tcp6')];
+      const lookup = createPeerUidLookup([join(dir, 'tcp'), join(dir, 'tcp6')]);
       const server = { address: '127.0.0.1', port: 8080 };
-      assert.equal(peerUid({ address: '127.0.0.1', port: 50000 }, server, files), 1000);
-      assert.equal(peerUid({ address: '::ffff:127.0.0.1', port: 50001 }, server, files), 65534);
-      assert.equal(peerUid({ address: '127.0.0.1', port: 50002 }, server, files), undefined, 'no row: unknown, and refused');
-      assert.equal(peerUid({ address: '127.0.0.1', port: 50000 }, { address: '127.0.0.1', port: 8081 }, files), undefined);
+      // Asked together: one read of each table serves the batch.
+      assert.deepEqual(
+        await Promise.all([
+          lookup({ address: '127.0.0.1', port: 50000 }, server),
+          lookup({ address: '::ffff:127.0.0.1', port: 50001 }, server),
+          lookup({ address: '127.0.0.1', port: 50001 }, server),
+          lookup({ address: '127.0.0.1', port: 50002 }, server),
+          lookup({ address: '127.0.0.1', port: 50000 }, { address: '127.0.0.1', port: 8081 }),
+          lookup({ address: '::1', port: 50000 }, server),
+        ]),
+        [1000, 65534, 65534, undefined, undefined, undefined],
+      );
     });
   });
 });
