@@ -230,7 +230,7 @@ describe('tokentray login: failures', () => {
     await proc.authorizationUrl;
     proc.kill('SIGINT');
     const result = await proc.done;
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 130, 'as a shell reports a Ctrl-C');
     assert.match(result.stderr, /tokentray: LOGIN_CANCELLED: /);
   }));
 

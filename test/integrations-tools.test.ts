@@ -21,7 +21,7 @@ import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support
 import { startTestIdp, type TestIdp } from './support/idp.js';
 import { CLI, makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
 
-const DOCKER_HELPER = join(dirname(CLI), 'docker-credential-tokentray.js');
+const DOCKER_HELPER = join(dirname(CLI), 'docker-credential-tokentray.cjs');
 const TARGET = 'deployer@proj-four.iam.gserviceaccount.com';
 
 interface Run { code: number | null; stdout: string; stderr: string }

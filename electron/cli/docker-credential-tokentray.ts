@@ -50,11 +50,13 @@ async function main(action: string | undefined): Promise<number> {
   }
 }
 
-try {
-  process.exitCode = await main(process.argv[2]);
-} catch (err) {
-  const line = isTokenTrayError(err) ? `tokentray: ${err.code}: ${redact(err.message)}` : `tokentray: INTERNAL: ${redact(err instanceof Error ? err.message : String(err))}`;
-  process.stdout.write(`${line.replace(/\s*\n\s*/g, ' ')}\n`);
-  process.stderr.write(`${line}\n`);
-  process.exitCode = 1;
-}
+// No top-level await: the shipped entry is bundled as CommonJS (see build/bundle-cli.mjs).
+main(process.argv[2]).then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    const line = isTokenTrayError(err) ? `tokentray: ${err.code}: ${redact(err.message)}` : `tokentray: INTERNAL: ${redact(err instanceof Error ? err.message : String(err))}`;
+    process.stdout.write(`${line.replace(/\s*\n\s*/g, ' ')}\n`);
+    process.stderr.write(`${line}\n`);
+    process.exitCode = 1;
+  },
+);

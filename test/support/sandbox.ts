@@ -8,7 +8,8 @@ import { createCore, type Core } from '../../electron/core/core.js';
 import { secretHits, TOKEN_PRINTING } from './canary.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(root, 'electron', 'cli', 'tokentray.js');
+/** The shipped command: the CommonJS bundle package.json "bin" names (build/bundle-cli.mjs). */
+export const CLI = join(root, 'electron', 'cli', 'tokentray.cjs');
 
 /** A throw-away TOKENTRAY_HOME and keychain service name, so tests never share or leak state. */
 export interface Sandbox {
