@@ -83,7 +83,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
     core = sandbox.core(() => clock);
     await signInThroughCore(core, idp, 'lee@example.test');
     const { json } = await makeServiceAccountKey(sim, SA);
-    saId = (await importServiceAccountJson(core, JSON.stringify(json))).id;
+    saId = (await importServiceAccountJson(core.accounts, JSON.stringify(json))).id;
     await makeServiceAccountKey(sim, TARGET);
     server = await startMetadataServer({ core, projectId: 'proj-three', now: () => clock });
   });

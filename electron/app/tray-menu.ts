@@ -1,4 +1,5 @@
 import type { AccountSummary, TokenForm, TokenKind } from './ipc-contract.js';
+import { displaySafe } from '../core/shared/sanitize.js';
 
 export type TrayAction =
   | { kind: 'copy'; accountId: string; token: TokenKind; form: TokenForm; impersonated?: true }
@@ -15,9 +16,12 @@ export type TrayItem =
 export interface TrayState {
   accounts: AccountSummary[];
   signingIn: boolean;
+  /** Set when the account list could not be read: 'damaged' is an accounts.json TokenTray cannot use. */
+  accountsError?: 'damaged' | 'unavailable';
 }
 
-const name = (a: AccountSummary) => a.email ?? a.subject;
+// Names come from issuers and accounts.json: control characters are shown escaped, never raw.
+const name = (a: AccountSummary) => displaySafe(a.email ?? a.subject);
 
 function accountSection(a: AccountSummary): TrayItem[] {
   if (a.status === 'signin_required') {
@@ -37,7 +41,7 @@ function accountSection(a: AccountSummary): TrayItem[] {
   ];
   const target = a.impersonate[0];
   if (target) {
-    items.push({ type: 'action', label: `Copy access token as ${target}`, action: { kind: 'copy', accountId: a.id, token: 'access', form: 'raw', impersonated: true } });
+    items.push({ type: 'action', label: `Copy access token as ${displaySafe(target)}`, action: { kind: 'copy', accountId: a.id, token: 'access', form: 'raw', impersonated: true } });
   }
   return items;
 }
@@ -47,6 +51,16 @@ function accountSection(a: AccountSummary): TrayItem[] {
  * account first, then the others in registry order; then the app's own entries.
  */
 export function buildTrayMenu(state: TrayState): TrayItem[] {
+  if (state.accountsError) {
+    // Nothing to copy and nothing to add to: the window says what is wrong and where the file is.
+    return [
+      { type: 'label', label: state.accountsError === 'damaged' ? 'Account list damaged' : 'Accounts unavailable' },
+      { type: 'separator' },
+      { type: 'action', label: 'Open TokenTray', action: { kind: 'open' } },
+      { type: 'separator' },
+      { type: 'action', label: 'Quit TokenTray', action: { kind: 'quit' } },
+    ];
+  }
   const ordered = [...state.accounts.filter((a) => a.default), ...state.accounts.filter((a) => !a.default)];
   const items: TrayItem[] = [];
   for (const account of ordered) items.push(...accountSection(account), { type: 'separator' });

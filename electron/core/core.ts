@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { AccountRegistry } from './storage/account-registry.js';
 import { AccountService } from './storage/account-service.js';
 import { CredentialVault } from './storage/credential-vault.js';
@@ -27,6 +26,6 @@ export function createCore(options: CoreOptions = {}): Core {
   const home = appDataDir(env);
   const vault = new CredentialVault(options.store ?? new KeytarSecretStore(keychainService(env)));
   const accounts = new AccountService(new AccountRegistry(home), vault, options.fallbackAccount);
-  const tokens = new TokenService(accounts, { env, lockDir: join(home, 'locks'), ...(options.now ? { now: options.now } : {}) });
+  const tokens = new TokenService(accounts, { env, ...(options.now ? { now: options.now } : {}) });
   return { home, accounts, tokens };
 }

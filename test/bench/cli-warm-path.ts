@@ -25,7 +25,7 @@ function time(command: string, args: string[], env: Record<string, string>): num
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const idp = await startTestIdp({ mode: 'google' });
-const sandbox = await makeSandbox();
+const sandbox = await makeSandbox({ windowsKeychainLimit: false });
 // gke-gcloud-auth-plugin serves a token from `gke_gcloud_auth_plugin_cache` beside the kubeconfig
 // without running gcloud: its fastest path, the fair one to compare with.
 const gke = await mkdtemp(join(tmpdir(), 'tokentray-bench-gke-'));

@@ -55,6 +55,9 @@ function numericFor(projectId: string): string {
   return String(100_000_000_000n + (BigInt(`0x${createHash('sha256').update(projectId).digest('hex').slice(0, 12)}`) % 900_000_000_000n));
 }
 
+/** Tokens held in memory at most (oldest out first). */
+const MEMORY_LIMIT = 32;
+
 /** Headers a proxy adds: a request that went through one may come from anywhere. */
 const PROXY_HEADERS = ['x-forwarded-for', 'forwarded', 'via'] as const;
 
@@ -88,6 +91,8 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
     const held = memory.get(key);
     if (acct.status === 'ready' && held && held.expiresAt - now() > EXPIRY_MARGIN_MS) return held;
     const token = await core.tokens.getAccessToken(acct, scopes);
+    // Bounded like the keychain cache: scope subsets are many, and requests choose them.
+    if (memory.size >= MEMORY_LIMIT && !memory.has(key)) memory.delete(memory.keys().next().value!);
     memory.set(key, token);
     return token;
   }
@@ -170,7 +175,7 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
         let impersonate;
         if (acct.kind !== 'service_account') {
           if (!acct.impersonate?.length) {
-            return reply(res, 404, `${displayName(acct)} is a user account: Google issues its ID tokens only for its own OAuth client. Set a service account to impersonate for it (in the TokenTray window), or run the emulator with a service account (--account).\n`);
+            return reply(res, 404, `${displayName(acct)} is a user account: Google issues its ID tokens only for its own OAuth client. Set a service account to impersonate for it (\`tokentray configure ACCOUNT --impersonate-service-account SA\`, or in the window), or run the emulator with a service account (--account).\n`);
           }
           impersonate = parseImpersonationChain(acct.impersonate);
         }
@@ -187,7 +192,8 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
     handle(req, res).catch((err: unknown) => {
       // The library gets a sentence it can show; a token never appears in it.
       const message = isTokenTrayError(err) ? redact(`${err.code}: ${err.message}`) : 'TokenTray could not answer this request.';
-      if (!res.headersSent) reply(res, isTokenTrayError(err, 'ACCOUNT_NOT_FOUND') || isTokenTrayError(err, 'NO_ACCOUNTS') ? 404 : 503, `${message}\n`);
+      const status = isTokenTrayError(err, 'ACCOUNT_NOT_FOUND') || isTokenTrayError(err, 'NO_ACCOUNTS') ? 404 : isTokenTrayError(err, 'SCOPE_NOT_GRANTED') ? 400 : 503;
+      if (!res.headersSent) reply(res, status, `${message}\n`);
     });
   });
   server.headersTimeout = 10_000;
