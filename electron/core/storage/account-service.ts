@@ -344,7 +344,7 @@ export class AccountService {
     await this.registry.update((data) => {
       const matches = knownClients(data).filter((c) => c.id === ref || c.clientId === ref);
       if (matches.length === 0) throw new TokenTrayError('CLIENT_REQUIRED', `No stored OAuth client "${ref}". \`tokentray clients\` lists them.`);
-      if (matches.length > 1) throw new TokenTrayError('ACCOUNT_AMBIGUOUS', `${ref} names OAuth clients at several issuers; name it by id: ${matches.map((c) => `${c.id} (${c.issuer})`).join(', ')}.`);
+      if (matches.length > 1) throw new TokenTrayError('ACCOUNT_AMBIGUOUS', `${ref} names OAuth clients at several issuers; name it by id: ${matches.map((c) => `\`tokentray clients remove ${c.id}\` (${c.issuer})`).join(', ')}.`);
       const client = matches[0]!;
       const users = data.accounts.filter((a) => a.kind !== 'service_account' && clientIdFor(a.issuer, a.clientId) === client.id);
       if (users.length > 0) {
