@@ -164,7 +164,7 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
       case 'token': {
         const scopes = url.searchParams.get('scopes');
         const token = await accessToken(acct, scopes ? parseScopeList(scopes) : undefined);
-        const expiresIn = Math.max(0, Math.floor((token.expiresAt - now()) / 1000));
+        const expiresIn = Math.max(0, Math.floor((token.expiresAt - Date.now()) / 1000)); // real seconds, whatever `now` says
         return reply(res, 200, JSON.stringify({ access_token: token.token, expires_in: expiresIn, token_type: 'Bearer' }), 'application/json');
       }
       case 'identity': {
