@@ -33,7 +33,8 @@ describe('packaging with electron-builder', () => {
     const res = spawnSync(process.execPath, [cli, '--linux', 'dir', '--config', 'build/electron-builder.yml', `-c.electronDist=${fake}`, '-c.npmRebuild=false', `-c.directories.output=${join(work, 'out')}`], {
       cwd: root,
       encoding: 'utf8',
-      env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' },
+      // Its temp files (jiti's config cache among them) go to the work folder, removed after.
+      env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', TMPDIR: work },
     });
     assert.equal(res.status, 0, `${res.stdout}\n${res.stderr}`);
     appDir = join(work, 'out', 'linux-unpacked');
@@ -43,6 +44,8 @@ describe('packaging with electron-builder', () => {
   });
 
   it('passes electron-builder\'s own schema validation', async () => {
+    // Its config loader (jiti) would otherwise leave a compile cache in the temp folder.
+    process.env.JITI_FS_CACHE = 'false';
     const { getConfig, validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as {
       getConfig(dir: string, path: string): Promise<Record<string, unknown>>;
       validateConfiguration(config: unknown, logger: unknown): Promise<void>;
@@ -72,6 +75,10 @@ describe('packaging with electron-builder', () => {
 
   it('unpacks keytar\'s native module from the asar', () => {
     assert.ok(existsSync(join(appDir, 'resources', 'app.asar.unpacked', 'node_modules', 'keytar', 'build', 'Release', 'keytar.node')));
+  });
+
+  it('unpacks the file-lock native module (fs-native-extensions) from the asar', () => {
+    assert.ok(existsSync(join(appDir, 'resources', 'app.asar.unpacked', 'node_modules', 'fs-native-extensions', 'prebuilds', `${process.platform}-${process.arch}`, 'fs-native-extensions.node')));
   });
 
   it('flips the fuses the app does not need', async () => {

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs test suites (default: every one in dist/test) with node:test under with-keychain.sh, with a
+# Runs test suites (default: every dist/test/*.test.js) with node:test under with-keychain.sh, with a
 # private TMPDIR made for this run. Fails if the run left anything in it (files a test forgot,
 # browser profiles, keyring folders), then removes it. Arguments: what `node --test` runs.
 set -eu
@@ -7,7 +7,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tokentray-run.XXXXXX")
 export TMPDIR="$run_tmp"
 status=0
-[ $# -gt 0 ] || set -- dist/test
+# Only the suites: not bench or support files.
+[ $# -gt 0 ] || set -- dist/test/*.test.js
 sh "$here/with-keychain.sh" node --test --test-concurrency=1 --test-timeout=120000 --test-force-exit "$@" || status=$?
 left=$(find "$run_tmp" -mindepth 1 -maxdepth 2 | sed "s|^$run_tmp/||" | head -n 40)
 if [ -n "$left" ]; then

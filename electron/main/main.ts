@@ -8,6 +8,7 @@ import { createCore } from '../core/core.js';
 import { TokenTrayError } from '../core/shared/errors.js';
 import { ADD_ACCOUNT_EVENT, CHANGED_EVENT } from '../app/ipc-contract.js';
 import { redact, setLogSink } from '../core/shared/logger.js';
+import { disableCoreDumps } from '../core/shared/core-dumps.js';
 import { APP_NAME, appDataDir } from '../core/storage/paths.js';
 import { SettingsStore } from '../core/storage/settings-store.js';
 import type { TrayAction } from '../app/tray-menu.js';
@@ -28,6 +29,7 @@ function notify(body: string): void {
 
 /** Composes the app from the core and the thin Electron glue. */
 export async function main(): Promise<void> {
+  disableCoreDumps(); // the main process holds refresh tokens for as long as the app runs
   if (process.env.TOKENTRAY_VERBOSE === '1') setLogSink((line) => console.error(`tokentray: ${line}`));
   app.setName(APP_NAME);
   // The CLI reads and writes this same folder (and the same keychain service).

@@ -7,7 +7,13 @@ export async function accounts(args: string[], io: CliIo): Promise<number> {
   if (wantsHelp(values, USAGE, io)) return 0;
   const list = await io.core().accounts.list();
   if (values.json) {
-    io.stdout(JSON.stringify(list.map(({ id, email, issuer, scopes, default: isDefault, status }) => ({ id, email, issuer, scopes, default: isDefault, status })), null, 2) + '\n');
+    io.stdout(
+      JSON.stringify(
+        list.map(({ id, email, issuer, scopes, default: isDefault, status, project, impersonate }) => ({ id, email, issuer, scopes, default: isDefault, status, project: project ?? null, impersonate: impersonate.length ? impersonate : null })),
+        null,
+        2,
+      ) + '\n',
+    );
     return 0;
   }
   if (list.length === 0) {

@@ -1,46 +1,81 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { TokenTrayError } from '../../core/shared/errors.js';
+import { log } from '../../core/shared/logger.js';
+import { projectOf } from '../../core/storage/account-service.js';
 import { execEnvironment } from '../../core/integrations/exec-env.js';
+import { gcloudProject, makePrivateGcloudConfig } from '../../core/integrations/gcloud-config.js';
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
 import { parseFlags, wantsHelp, type CliIo } from '../io.js';
+import { disableCoreDumps, withChildCoreDumps } from '../../core/shared/core-dumps.js';
 
-const USAGE = 'tokentray exec [--account ACCOUNT] [--env-token] -- COMMAND [ARGS…]';
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
+const USAGE = 'tokentray exec [--account ACCOUNT] [--project-id ID] [--env-token] -- COMMAND [ARGS…]';
+/** Usually sent to tokentray alone (kill, a closed terminal, a supervisor): passed on to the command. */
+const FORWARDED = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;
+/**
+ * Sent by the terminal to the whole foreground process group, so the command has it already:
+ * forwarding would deliver it twice (a second Ctrl-C makes Terraform abort at once). Ignored here.
+ */
+const FROM_TERMINAL = ['SIGINT', 'SIGQUIT'] as const;
+
+export const NO_PROJECT_NOTE =
+  'no Google Cloud project is set, so the metadata server answers project/project-id with 404. Set one with `tokentray configure ACCOUNT --project ID`, `gcloud config set project ID`, or --project-id.';
 
 /**
  * Runs a command with credentials: a metadata-server emulator lives as long as the command, and
- * the command's environment points at it. Exits with the command's exit code.
+ * the command's environment points at it (gcloud at a private copy of its configuration). Exits
+ * with the command's exit code, or as a shell does: 127 not found, 126 not executable.
  */
 export async function exec(args: string[], io: CliIo): Promise<number> {
   const split = args.indexOf('--');
   const own = split >= 0 ? args.slice(0, split) : args;
   const command = split >= 0 ? args.slice(split + 1) : [];
-  const { values, positionals } = parseFlags(own, { account: { type: 'string' }, 'env-token': { type: 'boolean' } }, USAGE, 1);
+  const { values, positionals } = parseFlags(own, { account: { type: 'string' }, 'project-id': { type: 'string' }, 'env-token': { type: 'boolean' } }, USAGE, 1);
   if (wantsHelp(values, USAGE, io)) return 0;
   if (positionals.length > 0) command.unshift(...positionals);
   if (command.length === 0) throw new TokenTrayError('USAGE', `name the command to run after --\nusage: ${USAGE}`);
 
+  disableCoreDumps(); // it holds tokens for as long as the command runs; the command is untouched
   const core = io.core();
   const account = await core.accounts.resolve(values.account);
   // Fetch a token before starting anything: a broken account fails here, not inside the command.
   const token = await core.tokens.getAccessToken(account);
-  const server = await startMetadataServer({ core, account: account.id });
-  const { env, notes } = execEnvironment(io.env, server.host, values['env-token'] ? token.token : undefined);
+  // TokenTray's own choice goes to the command too; gcloud's configured project it already sees.
+  const chosen = values['project-id'] || projectOf(account);
+  const fallback = chosen ? undefined : gcloudProject(io.env);
+  if (!chosen && !fallback) io.stderr(`tokentray: note: ${NO_PROJECT_NOTE}\n`);
+  const server = await startMetadataServer({ core, account: account.id, ...(chosen ? { projectId: chosen } : {}), ...(fallback ? { fallbackProjectId: fallback } : {}) });
+  const gcloud = await makePrivateGcloudConfig(io.env).catch(async (err: unknown) => {
+    await server.close();
+    throw new TokenTrayError('COMMAND_FAILED', `Could not prepare a private gcloud configuration: ${(err as Error).message}.`, { cause: err });
+  });
+  if (gcloud.dropped.length > 0) log(`exec: gcloud runs without ${gcloud.dropped.join(', ')} from its configuration, with TokenTray's account instead`);
+  const { env, notes } = execEnvironment(io.env, {
+    metadataHost: server.host,
+    gcloudConfigDir: gcloud.dir,
+    ...(chosen ? { project: chosen } : {}),
+    ...(values['env-token'] ? { accessToken: token.token } : {}),
+  });
   for (const note of notes) io.stderr(`tokentray: ${note}\n`);
 
   try {
-    return await new Promise<number>((resolve, reject) => {
-      const child = spawn(command[0]!, command.slice(1), { env, stdio: 'inherit' });
-      const forward = (signal: NodeJS.Signals) => () => void child.kill(signal);
-      const handlers = FORWARDED.map((s) => [s, forward(s)] as const);
-      // While the command runs, signals are its to handle: forwarded, never the end of us first.
-      for (const s of FORWARDED) process.removeAllListeners(s);
+    return await new Promise<number>((resolve) => {
+      const child = withChildCoreDumps(() => spawn(command[0]!, command.slice(1), { env, stdio: 'inherit' }));
+      const handlers = [
+        ...FORWARDED.map((s) => [s, () => void child.kill(s)] as const),
+        ...FROM_TERMINAL.map((s) => [s, () => undefined] as const),
+      ];
+      // While the command runs, signals are its to handle: never the end of us first.
+      for (const [s] of handlers) process.removeAllListeners(s);
       for (const [s, h] of handlers) process.on(s, h);
       const cleanup = () => handlers.forEach(([s, h]) => process.off(s, h));
       child.once('error', (err: NodeJS.ErrnoException) => {
         cleanup();
-        reject(new TokenTrayError('COMMAND_FAILED', err.code === 'ENOENT' ? `Command not found: ${command[0]}.` : `Could not start ${command[0]}: ${err.message}.`));
+        // As a shell says it: 127 for a command that is not there, 126 for one that cannot run.
+        const notFound = err.code === 'ENOENT';
+        const why = notFound ? `Command not found: ${command[0]}.` : err.code === 'EACCES' ? `Permission denied: ${command[0]} is not executable.` : `Could not start ${command[0]}: ${err.message}.`;
+        io.stderr(`tokentray: COMMAND_FAILED: ${why}\n`);
+        resolve(notFound ? 127 : 126);
       });
       child.once('exit', (code, signal) => {
         cleanup();
@@ -48,6 +83,6 @@ export async function exec(args: string[], io: CliIo): Promise<number> {
       });
     });
   } finally {
-    await server.close();
+    await Promise.all([server.close(), gcloud.remove()]);
   }
 }

@@ -5,11 +5,12 @@ import { registerSecret } from '../../core/shared/logger.js';
 import type { Flavor } from '../../core/oauth/provider-profile.js';
 import { parseScopeList } from '../../core/oauth/scopes.js';
 import { openBrowser } from '../open-browser.js';
-import { parseFlags, wantsHelp, type CliIo } from '../io.js';
+import { parseFlags, readSecretFromStdin, wantsHelp, type CliIo } from '../io.js';
 
 const USAGE =
-  'tokentray login [--client-secret-file FILE | --client-id ID --client-secret SECRET] [--issuer URL] [--flavor google|oidc] ' +
-  '[--scopes S1,S2] [--login-hint EMAIL] [--no-browser] [--timeout SECONDS]';
+  'tokentray login [--client-secret-file FILE | --client-id ID --client-secret -|SECRET] [--issuer URL] [--flavor google|oidc] ' +
+  '[--scopes S1,S2] [--login-hint EMAIL] [--no-browser] [--timeout SECONDS]\n' +
+  '  Prefer --client-secret-file, or --client-secret - (read from stdin): a secret in the arguments is visible to every local user (ps).';
 
 export async function login(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(
@@ -41,6 +42,7 @@ export async function login(args: string[], io: CliIo): Promise<number> {
     if (!Number.isFinite(seconds) || seconds <= 0) throw new TokenTrayError('USAGE', `--timeout takes a number of seconds\nusage: ${USAGE}`);
     timeoutMs = seconds * 1000;
   }
+  if (values['client-secret'] === '-') values['client-secret'] = await readSecretFromStdin(io, 'Client secret');
   registerSecret(values['client-secret']);
   const core = io.core();
   const setup = await resolveSignInSetup(core, {
@@ -49,6 +51,7 @@ export async function login(args: string[], io: CliIo): Promise<number> {
     ...(values['client-secret'] !== undefined ? { clientSecret: values['client-secret'] } : {}),
     ...(values.issuer !== undefined ? { issuer: values.issuer } : {}),
     ...(flavor ? { flavor } : {}),
+    ...(values['login-hint'] ? { loginHint: values['login-hint'] } : {}),
   });
   const account = await signInAccount(core, setup, {
     ...(values.scopes ? { scopes: parseScopeList(values.scopes) } : {}),

@@ -1,6 +1,7 @@
 import { TokenTrayError } from '../../core/shared/errors.js';
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
 import { parseFlags, wantsHelp, type CliIo } from '../io.js';
+import { disableCoreDumps } from '../../core/shared/core-dumps.js';
 
 const USAGE = 'tokentray metadata-server [--account ACCOUNT] [--port PORT] [--project-id ID]';
 
@@ -16,6 +17,7 @@ export async function metadataServer(args: string[], io: CliIo): Promise<number>
   const { values } = parseFlags(args, { account: { type: 'string' }, port: { type: 'string' }, 'project-id': { type: 'string' } }, USAGE);
   if (wantsHelp(values, USAGE, io)) return 0;
   const port = parsePort(values.port, USAGE);
+  disableCoreDumps(); // it holds tokens for as long as it runs
   const core = io.core();
   const account = await core.accounts.resolve(values.account); // fail now, not on the first request
   const server = await startMetadataServer({

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { decodeJwt, importPKCS8, SignJWT } from 'jose';
 import type { AccountRecord } from '../storage/account-registry.js';
 import { accountIdFor, type AccountService } from '../storage/account-service.js';
@@ -7,6 +8,7 @@ import { checkedEndpoint, googleErrorText, googleRequest } from './google-http.j
 import type { CachedToken, StoredServiceAccountKey } from '../storage/credential-vault.js';
 import { readUserFile } from '../storage/read-user-file.js';
 import { CLOUD_PLATFORM } from '../oauth/scopes.js';
+import { assertNoControlCharacters } from '../shared/sanitize.js';
 
 /** A Google service-account key (the JSON the Cloud Console downloads), as the keychain keeps it. */
 export type ServiceAccountKey = StoredServiceAccountKey;
@@ -17,6 +19,30 @@ const ASSERTION_LIFETIME_S = 3600;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** RS256 (RFC 7518 §3.3) needs a 2048-bit key or larger; jose refuses smaller ones when signing. */
+const MIN_RSA_BITS = 2048;
+
+function rsaModulusLength(pem: string): number {
+  try {
+    return createPrivateKey(pem).asymmetricKeyDetails?.modulusLength ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The key's token endpoint receives signed assertions: https (or http on loopback, for tests), no
+ * user name or password in it.
+ */
+function checkTokenUri(value: string, source: string): string {
+  try {
+    return checkedEndpoint(value, `${source}: "token_uri"`);
+  } catch (err) {
+    if (err instanceof TokenTrayError) throw new TokenTrayError('SA_KEY_BAD_TOKEN_URI', `${err.message} Google's keys name ${GOOGLE_TOKEN_URI}.`);
+    throw err;
+  }
 }
 
 /** Checks a key file's text: type, the fields Google's libraries need, and that the PEM is a key. */
@@ -45,6 +71,11 @@ export async function parseServiceAccountKey(text: string, source = 'service-acc
     return v;
   };
   const clientEmail = field('client_email')!;
+  // Ids and the email are printed and stored: a terminal escape in them is refused here.
+  for (const name of ['client_email', 'client_id', 'private_key_id', 'project_id']) {
+    const v = doc[name];
+    if (typeof v === 'string') assertNoControlCharacters(v, 'SA_KEY_INVALID', `${source}: "${name}"`);
+  }
   if (!/^[^@\s]+@[^@\s]+$/.test(clientEmail)) throw new TokenTrayError('SA_KEY_INVALID', `${source}: "client_email" is not an email address.`);
   const privateKey = field('private_key')!;
   try {
@@ -52,7 +83,11 @@ export async function parseServiceAccountKey(text: string, source = 'service-acc
   } catch {
     throw new TokenTrayError('SA_KEY_BAD_PEM', `${source}: "private_key" is not a PKCS#8 PEM RSA private key ("-----BEGIN PRIVATE KEY-----"). Download a new key from the Cloud Console.`);
   }
-  const tokenUri = checkedEndpoint(field('token_uri', false) ?? GOOGLE_TOKEN_URI, `${source}: "token_uri"`);
+  const bits = rsaModulusLength(privateKey);
+  if (bits < MIN_RSA_BITS) {
+    throw new TokenTrayError('SA_KEY_WEAK', `${source}: the private key is RSA-${bits}; RS256 needs at least ${MIN_RSA_BITS} bits, and Google issues 2048-bit keys. Download a new key from the Cloud Console.`);
+  }
+  const tokenUri = checkTokenUri(field('token_uri', false) ?? GOOGLE_TOKEN_URI, source);
   const projectId = field('project_id', false);
   return {
     clientEmail,
@@ -102,13 +137,23 @@ export async function importServiceAccountJson(accounts: AccountService, text: s
 
 async function sign(key: ServiceAccountKey, claims: Record<string, unknown>, audience: string, now: number): Promise<string> {
   const iat = Math.floor(now / 1000);
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.privateKeyId })
-    .setIssuer(key.clientEmail)
-    .setAudience(audience)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + ASSERTION_LIFETIME_S)
-    .sign(await importPKCS8(key.privateKey, 'RS256'));
+  try {
+    return await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.privateKeyId })
+      .setIssuer(key.clientEmail)
+      .setAudience(audience)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + ASSERTION_LIFETIME_S)
+      .sign(await importPKCS8(key.privateKey, 'RS256'));
+  } catch (err) {
+    // A key imported before these checks existed (or edited since) still gets a coded error.
+    const bits = rsaModulusLength(key.privateKey);
+    throw new TokenTrayError(
+      bits > 0 && bits < MIN_RSA_BITS ? 'SA_KEY_WEAK' : 'SA_KEY_BAD_PEM',
+      `The stored key of ${key.clientEmail} cannot sign (${(err as Error).message}).`,
+      { cause: err, facts: { remedy: 'import-new-key', account: key.clientEmail } },
+    );
+  }
 }
 
 /**
@@ -117,6 +162,7 @@ async function sign(key: ServiceAccountKey, claims: Record<string, unknown>, aud
  */
 export async function jwtBearerGrant(key: ServiceAccountKey, request: { scopes: string[] } | { targetAudience: string }, now = Date.now()): Promise<CachedToken> {
   const claims = 'scopes' in request ? { scope: request.scopes.join(' ') } : { target_audience: request.targetAudience };
+  checkTokenUri(key.tokenUri, `The key of ${key.clientEmail}`);
   const assertion = await sign(key, claims, key.tokenUri, now);
   const what = `getting a token for ${key.clientEmail}`;
   const { status, body } = await googleRequest(key.tokenUri, {

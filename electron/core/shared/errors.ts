@@ -58,7 +58,20 @@ export type ErrorCode =
   | 'ADC_FILE_INVALID'
   | 'ADC_GOOGLE_ONLY'
   | 'ADC_FILE_EXISTS'
-  | 'COMMAND_FAILED';
+  | 'COMMAND_FAILED'
+  | 'IDENTITY_INVALID'
+  | 'INSECURE_ENDPOINT'
+  | 'SA_KEY_WEAK'
+  | 'SA_KEY_BAD_TOKEN_URI'
+  | 'PROVIDER_BAD_RESPONSE'
+  | 'FILE_NOT_REGULAR'
+  | 'FILE_TOO_LARGE'
+  | 'LOCK_TIMEOUT'
+  | 'SCOPE_NOT_GRANTED'
+  | 'CLIENT_IN_USE'
+  | 'INSECURE_URL'
+  | 'INVALID_PROJECT'
+  | 'DOCKER_CONFIG_INVALID';
 
 /** What the user can do about a failure; each surface says it in its own words. */
 export type Remedy =
@@ -79,7 +92,15 @@ export type Remedy =
   /** Try again, or forget the account here without revoking its grant (`facts.accountId`). */
   | 'forget-without-revoke'
   /** Give tools the account's tokens through the metadata-server emulator instead. */
-  | 'use-metadata-server';
+  | 'use-metadata-server'
+  /** Give the file of a "Desktop app" OAuth client (`facts.issuer`, `facts.account` when known). */
+  | 'give-client-file'
+  /** See which OAuth clients are stored. */
+  | 'list-clients'
+  /** Sign out the accounts using it first (`facts.account`: the first of them). */
+  | 'sign-out-first'
+  /** Download a new service-account key and import it. */
+  | 'import-new-key';
 
 /** Facts about a failure that a surface needs to word its advice. Never secrets. */
 export interface ErrorFacts {
@@ -89,8 +110,10 @@ export interface ErrorFacts {
   accountId?: string;
   /** A file concerned. */
   path?: string;
-  /** A scope the account must grant. */
+  /** Scopes the account must grant (comma-separated). */
   scope?: string;
+  /** The issuer concerned. */
+  issuer?: string;
 }
 
 export class TokenTrayError extends Error {
