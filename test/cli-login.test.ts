@@ -53,7 +53,9 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
       assert.match(p.get('state')!, /^[\w-]{43}$/);
       assert.match(p.get('nonce')!, /^[\w-]{43}$/);
       assert.match(p.get('redirect_uri')!, /^http:\/\/127\.0\.0\.1:\d+\/$/);
-      assert.equal(p.get('prompt'), 'consent');
+      // Google: its account chooser every time, and a refresh token every time.
+      assert.equal(p.get('prompt'), mode === 'google' ? 'select_account consent' : 'consent');
+      assert.deepEqual(idp.prompts, [p.get('prompt')], 'the IdP received it');
       assert.equal(p.get('login_hint'), 'alice@example.test');
       const scopes = p.get('scope')!.split(' ');
       if (mode === 'google') {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveProviderProfile } from '../electron/core/oauth/provider-profile.js';
+import { authorizationPrompt, resolveProviderProfile } from '../electron/core/oauth/provider-profile.js';
 import { normalizeScopes, parseScopeList, scopeKey } from '../electron/core/oauth/scopes.js';
 import { signInScopes } from '../electron/core/oauth/sign-in.js';
 
@@ -23,6 +23,11 @@ describe('provider profile', () => {
     for (const bad of ['http://example.com', 'http://10.0.0.1', 'http://127.0.0.1.nip.io', 'http://localhost.example.com']) {
       assert.throws(() => resolveProviderProfile(bad), { code: 'INSECURE_ISSUER' }, bad);
     }
+  });
+
+  it('asks Google for its account chooser and consent; other issuers for consent', () => {
+    assert.equal(authorizationPrompt(resolveProviderProfile()), 'select_account consent');
+    assert.equal(authorizationPrompt(resolveProviderProfile('https://login.example.com')), 'consent');
   });
 
   it('refuses what is not an issuer URL', () => {

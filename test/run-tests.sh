@@ -6,6 +6,9 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tokentray-run.XXXXXX")
 export TMPDIR="$run_tmp"
+# electron-builder's config loader (jiti), used in-process by the packaging tests, would keep a
+# compile cache in the temp folder.
+export JITI_FS_CACHE=false
 status=0
 # Only the suites: not bench or support files.
 [ $# -gt 0 ] || set -- dist/test/*.test.js

@@ -9,7 +9,28 @@
 import { createCore } from '../core/core.js';
 import { isTokenTrayError } from '../core/shared/errors.js';
 import { redact } from '../core/shared/logger.js';
+import { terminalSafe } from '../core/shared/sanitize.js';
 import { DOCKER_USERNAME, readRegistryAccounts, registryHost } from '../core/integrations/docker-credential.js';
+import { formatHelp, usageError, type CommandHelp } from './io.js';
+
+const HELP = {
+  name: '',
+  program: 'docker-credential-tokentray',
+  group: 'Integrations',
+  summary: 'Docker credential helper that answers with fresh access tokens from TokenTray',
+  usage: 'get|list|store|erase|version',
+  description:
+    'Docker runs it, not you: `tokentray configure-docker` points docker at it for Google registries. `get` reads a registry URL on stdin ' +
+    'and prints {ServerURL, Username: oauth2accesstoken, Secret: ACCESS TOKEN} for the account configured for that registry ' +
+    '(else $TOKENTRAY_ACCOUNT, else the default account); `list` prints the registries set up; `store` and `erase` change nothing, ' +
+    'since tokens are minted, not stored. Errors go to stdout (docker shows them) and stderr, exit 1.',
+  args: [{ name: 'get|list|store|erase|version', help: 'What docker asks for' }],
+  options: {},
+  examples: [
+    { command: 'tokentray configure-docker europe-west1-docker.pkg.dev', help: 'Set it up' },
+    { command: 'docker-credential-tokentray list', help: 'The registries it answers for' },
+  ],
+} satisfies CommandHelp;
 
 async function readStdin(): Promise<string> {
   let text = '';
@@ -20,7 +41,18 @@ async function readStdin(): Promise<string> {
   return text;
 }
 
+const ACTIONS = ['get', 'list', 'store', 'erase', 'version'];
+
 async function main(action: string | undefined): Promise<number> {
+  if (action === '--help' || action === '-h' || action === 'help') {
+    process.stdout.write(formatHelp(HELP));
+    return 0;
+  }
+  if (action === undefined || !ACTIONS.includes(action)) {
+    const err = usageError(HELP, action === undefined ? 'name the action (docker runs it; see `tokentray configure-docker`)' : `unknown action "${action}"`);
+    process.stderr.write(`tokentray: ${err.code}: ${err.message}\n`);
+    return 2;
+  }
   const env = process.env;
   const core = createCore({ env, ...(env.TOKENTRAY_ACCOUNT ? { fallbackAccount: env.TOKENTRAY_ACCOUNT } : {}) });
   switch (action) {
@@ -45,15 +77,15 @@ async function main(action: string | undefined): Promise<number> {
       process.stdout.write('docker-credential-tokentray (TokenTray) 0.1.0\n');
       return 0;
     default:
-      process.stderr.write('usage: docker-credential-tokentray get|list|store|erase (docker runs it; see `tokentray configure-docker`)\n');
-      return 2;
+      return 2; // answered above
   }
 }
 
 try {
   process.exitCode = await main(process.argv[2]);
 } catch (err) {
-  const line = isTokenTrayError(err) ? `tokentray: ${err.code}: ${redact(err.message)}` : `tokentray: INTERNAL: ${redact(err instanceof Error ? err.message : String(err))}`;
+  // docker shows this line to the user: escaped like everything the tokentray CLI prints.
+  const line = terminalSafe(isTokenTrayError(err) ? `tokentray: ${err.code}: ${redact(err.message)}` : `tokentray: INTERNAL: ${redact(err instanceof Error ? err.message : String(err))}`);
   process.stdout.write(`${line.replace(/\s*\n\s*/g, ' ')}\n`);
   process.stderr.write(`${line}\n`);
   process.exitCode = 1;

@@ -23,27 +23,170 @@ export function terminalWriter(write: (text: string) => void): (text: string) =>
   return (text) => write(terminalSafe(text));
 }
 
-export type Command = (args: string[], io: CliIo) => Promise<number>;
+/** A command; one built with `defineCommand` carries its help, which `tokentray --help` lists. */
+export type Command = ((args: string[], io: CliIo) => Promise<number>) & { help?: CommandHelp };
+
+/** The groups `tokentray --help` lists commands under, in this order. */
+export const COMMAND_GROUPS = ['Accounts', 'Tokens', 'Integrations', 'Other'] as const;
+export type CommandGroup = (typeof COMMAND_GROUPS)[number];
+
+/** One flag. A flag that takes a value says what you get without it (`default`). */
+export type OptionHelp = { short?: string; help: string } & (
+  | { type: 'boolean' }
+  | { type: 'string'; /** Placeholder in the help: ACCOUNT, FILE. */ value: string; default: string }
+);
+
+/** What `tokentray COMMAND --help` shows, declared next to the command's flags. */
+export interface CommandHelp {
+  /** As typed after `tokentray`: `login`, `adc import`. */
+  name: string;
+  /** The program, when it is not `tokentray` (docker-credential-tokentray); it has no --verbose. */
+  program?: string;
+  group: CommandGroup;
+  /** One line for `tokentray --help`. */
+  summary: string;
+  /** After `tokentray NAME `: e.g. `ACCOUNT [--no-revoke]`. */
+  usage: string;
+  /** A few sentences more than the summary, when they help. */
+  description?: string;
+  /** Positional arguments, in order; a `repeated` last one takes any number (up to 100). */
+  args?: Array<{ name: string; help: string; optional?: boolean; repeated?: boolean }>;
+  options: Record<string, OptionHelp>;
+  examples: Array<{ command: string; help?: string }>;
+}
+
+const HELP_OPTION = { type: 'boolean', short: 'h', help: 'Show this help' } as const;
+
+export function usageLine(help: CommandHelp): string {
+  return [help.program ?? 'tokentray', help.name, help.usage].filter(Boolean).join(' ');
+}
+
+const WIDTH = 100;
+
+/** Breaks text into lines of at most `width` characters, at spaces. */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return line ? [...lines, line] : lines;
+}
+
+/** Two columns: names, then text wrapped beside them. */
+function table(rows: Array<[string, string]>): string[] {
+  const width = Math.min(30, Math.max(...rows.map(([k]) => k.length)) + 2);
+  return rows.flatMap(([k, v]) => {
+    const text = wrap(v, WIDTH - 2 - width);
+    const first = k.length + 2 > width ? [`  ${k}`, `  ${''.padEnd(width)}${text.shift() ?? ''}`] : [`  ${k.padEnd(width)}${text.shift() ?? ''}`];
+    return [...first, ...text.map((t) => `  ${''.padEnd(width)}${t}`)];
+  });
+}
+
+/** The `--help` page: what it does, usage, arguments, options with their defaults, examples. */
+export function formatHelp(help: CommandHelp): string {
+  const out: string[] = [help.summary.replace(/\.?$/, '.')];
+  if (help.description) out.push('', ...wrap(help.description, WIDTH));
+  out.push('', 'Usage:', `  ${usageLine(help)}`);
+  if (help.args?.length) out.push('', 'Arguments:', ...table(help.args.map((a) => [a.name, a.optional ? `Optional. ${a.help}` : a.help])));
+  const options: Array<[string, string]> = Object.entries({ ...help.options, help: HELP_OPTION as OptionHelp }).map(([name, o]) => [
+    `${o.short ? `-${o.short}, ` : ''}--${name}${o.type === 'string' ? ` ${o.value}` : ''}`,
+    o.type === 'string' ? `${o.help}. Default: ${o.default}.` : o.help,
+  ]);
+  out.push('', 'Options:', ...table(options));
+  if (!help.program) out.push('', 'Global options:', ...table([['--verbose', 'Log every HTTP exchange to stderr, tokens and secrets redacted']]));
+  if (help.examples.length) {
+    out.push('', 'Examples:');
+    for (const e of help.examples) out.push(...(e.help ? [`  # ${e.help}`] : []), `  $ ${e.command}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** The nearest candidate within a small edit distance, for "did you mean …?". */
+export function suggest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (!best || distance < best.distance) best = { candidate, distance };
+  }
+  if (!best) return undefined;
+  const allowed = word.length <= 4 ? 1 : word.length <= 8 ? 2 : 3;
+  return best.distance <= allowed ? best.candidate : undefined;
+}
+
+/** Damerau-Levenshtein (optimal string alignment): a swap of two letters counts as one edit. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** node:util parseArgs, with its errors turned into our USAGE error (exit 2). */
-export function parseFlags<O extends Options>(args: string[], options: O, usage: string, allowPositionals = 0) {
+/** A USAGE error (exit 2): the sentence, the usage line, and where the full help is. */
+export function usageError(help: CommandHelp | string, message: string): TokenTrayError {
+  if (typeof help === 'string') return new TokenTrayError('USAGE', `${message}\nusage: ${help}`);
+  const helpCommand = [help.program ?? 'tokentray', help.name, '--help'].filter(Boolean).join(' ');
+  return new TokenTrayError('USAGE', `${message}\nusage: ${usageLine(help)}\nRun \`${helpCommand}\` for the options and examples.`);
+}
+
+/** parseArgs' errors in our words, with a suggestion for a mistyped flag. */
+function translateParseError(err: unknown, options: Options): string {
+  const e = err as Error & { code?: string };
+  const quoted = /'(-[^' ]+)/.exec(e.message)?.[1];
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && quoted) {
+    const name = quoted.replace(/^-+/, '').replace(/=.*$/, '');
+    const guess = suggest(name, Object.keys(options));
+    return `unknown option ${quoted.replace(/=.*$/, '')}${guess ? `: did you mean --${guess}?` : ''}`;
+  }
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && quoted) {
+    return /argument missing/.test(e.message) ? `${quoted} needs a value` : `${quoted} takes no value`;
+  }
+  const positional = /argument '([^']*)'/.exec(e.message)?.[1];
+  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && positional !== undefined) return `unexpected argument "${positional}"`;
+  return e.message.split('\n')[0]!;
+}
+
+function parse(args: string[], options: Options, maxPositionals: number, usage: CommandHelp | string) {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: allowPositionals > 0, strict: true });
+    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: maxPositionals > 0, strict: true });
   } catch (err) {
-    throw new TokenTrayError('USAGE', `${(err as Error).message.split('\n')[0]}\nusage: ${usage}`);
+    throw usageError(usage, translateParseError(err, options));
   }
-  if (parsed.positionals.length > allowPositionals) {
-    throw new TokenTrayError('USAGE', `unexpected argument "${parsed.positionals[allowPositionals]}"\nusage: ${usage}`);
-  }
+  if (parsed.positionals.length > maxPositionals) throw usageError(usage, `unexpected argument "${parsed.positionals[maxPositionals]}"`);
   return parsed;
 }
 
-export function wantsHelp(values: Record<string, unknown>, usage: string, io: CliIo): boolean {
-  if (values.help) io.stdout(`usage: ${usage}\n`);
-  return values.help === true;
+/**
+ * Parses a command's flags from its help spec (one declaration for parsing and help). Returns
+ * undefined when `--help` was given: the help has been printed and the command should exit 0.
+ */
+export function parseCommand<H extends CommandHelp>(help: H, args: string[], io: CliIo) {
+  const options = Object.fromEntries(Object.entries(help.options).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}) }])) as {
+    [K in keyof H['options']]: { type: H['options'][K]['type'] };
+  };
+  const maxPositionals = help.args?.at(-1)?.repeated ? 100 : (help.args?.length ?? 0);
+  const parsed = parse(args, options as Options, maxPositionals, help);
+  if (parsed.values.help) {
+    io.stdout(formatHelp(help));
+    return undefined;
+  }
+  return parsed as unknown as { values: { [K in keyof H['options']]?: H['options'][K]['type'] extends 'boolean' ? boolean : string }; positionals: string[] };
+}
+
+/** Attaches the help to the command, so `tokentray --help` can list it. */
+export function defineCommand(help: CommandHelp, run: (args: string[], io: CliIo) => Promise<number>): Command {
+  return Object.assign(run, { help });
 }
 
 const SECRET_LIMIT = 64 * 1024;

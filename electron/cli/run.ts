@@ -1,39 +1,13 @@
 import { createCore, type Core } from '../core/core.js';
 import { isTokenTrayError } from '../core/shared/errors.js';
 import { redact, setLogSink } from '../core/shared/logger.js';
-import { terminalWriter, type CliIo, type Command } from './io.js';
+import { COMMAND_GROUPS, formatHelp, suggest, terminalWriter, type CliIo, type Command, type CommandGroup } from './io.js';
 import { describeForCli } from './remedies.js';
 
-const HELP = `tokentray: Google OAuth access and ID tokens from your OS keychain.
-
-usage: tokentray COMMAND [options]
-
-  login                  sign in an account in the browser (authorization code + PKCE)
-  accounts [--json]      list signed-in accounts; * marks the default
-  use ACCOUNT            make ACCOUNT (email or id) the default
-  import-service-account FILE   add a service account from its JSON key (key kept in the keychain)
-  print-access-token     print a fresh access token      [--account A] [--scopes S1,S2]
-                         [--impersonate-service-account SA[,DELEGATE…]] [--self-signed-jwt --audience URL]
-  print-identity-token   print an ID token               [--account A] [--audiences AUD] [--include-email]
-                         [--impersonate-service-account SA[,DELEGATE…]]
-  info                   who the access token belongs to, its scopes and expiry   [--account A] [--json]
-  configure ACCOUNT      per-account settings   [--project ID] [--impersonate-service-account SA[,D…] | --no-impersonation]
-  logout ACCOUNT         revoke the account's grant and forget it   [--no-revoke] [--forget-client]
-  clients [--json]       stored OAuth clients; \`clients remove CLIENT\` forgets one no account uses
-
-  metadata-server        a GCE metadata server on 127.0.0.1 for Google's client libraries
-                         [--account A] [--port P] [--project-id ID]
-  exec -- CMD ARGS…      run CMD with credentials from the emulator   [--account A] [--project-id ID] [--env-token]
-  curl URL [ARGS…]       curl with the Authorization header added     [--account A] [--allow-insecure-http]
-  kube-credential        a kubectl exec credential (ExecCredential JSON)   [--account A] [--impersonate-service-account SA]
-  configure-docker [REGISTRY…]  make docker use docker-credential-tokentray for these registries   [--account A]
-  adc import [FILE]      import an authorized_user ADC file            [--issuer URL] [--remove-file]
-  adc export             write an authorized_user ADC file (holds a refresh token)
-                         [--account A] [--output FILE] [--force]
-
+const INTRO = 'tokentray: Google OAuth access and ID tokens from your OS keychain.';
+const OUTRO = `Run \`tokentray COMMAND --help\` for a command's options and examples.
 TOKENTRAY_ACCOUNT names the account when --account is not given.
-Run \`tokentray COMMAND --help\` for a command's options. --verbose (anywhere before --) logs every
-HTTP exchange to stderr, with tokens and secrets redacted.
+--verbose (any command, before -- or curl's URL) logs every HTTP exchange to stderr, tokens and secrets redacted.
 Errors go to stderr as "tokentray: CODE: message"; exit 1 on failure, 2 on a usage error.
 `;
 
@@ -42,20 +16,27 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   login: async () => (await import('./commands/login.js')).login,
   accounts: async () => (await import('./commands/accounts.js')).accounts,
   use: async () => (await import('./commands/use.js')).use,
+  configure: async () => (await import('./commands/configure.js')).configure,
   'print-access-token': async () => (await import('./commands/print-tokens.js')).printAccessToken,
   'print-identity-token': async () => (await import('./commands/print-tokens.js')).printIdentityToken,
   logout: async () => (await import('./commands/logout.js')).logout,
+  clients: async () => (await import('./commands/clients.js')).clients,
   'import-service-account': async () => (await import('./commands/import-service-account.js')).importServiceAccountCommand,
   info: async () => (await import('./commands/info.js')).info,
   'metadata-server': async () => (await import('./commands/metadata-server.js')).metadataServer,
   exec: async () => (await import('./commands/exec.js')).exec,
   curl: async () => (await import('./commands/curl.js')).curl,
   adc: async () => (await import('./commands/adc.js')).adc,
-  clients: async () => (await import('./commands/clients.js')).clients,
-  configure: async () => (await import('./commands/configure.js')).configure,
   'kube-credential': async () => (await import('./commands/kube-credential.js')).kubeCredential,
   'configure-docker': async () => (await import('./commands/configure-docker.js')).configureDocker,
 };
+
+/** The version in package.json, which ships in the npm package and in the app's asar alike. */
+async function packageVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 /** Where tokentray's own arguments end: at `--`, or at curl's URL (curl's arguments follow it). */
 function ownArgsEnd(argv: string[]): number {
@@ -68,6 +49,21 @@ function ownArgsEnd(argv: string[]): number {
   }
   return end;
 }
+
+/** `tokentray --help`: every command, one line each, by group; each line from the command's own help. */
+export async function globalHelp(): Promise<string> {
+  const groups = new Map<CommandGroup, Array<[string, string]>>(COMMAND_GROUPS.map((g) => [g, []]));
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    const help = (await load()).help;
+    groups.get(help?.group ?? 'Other')!.push([name, help?.summary ?? '']);
+  }
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;
+  const sections = [...groups].filter(([, rows]) => rows.length > 0).map(([group, rows]) => [`${group}:`, ...rows.map(([n, s]) => `  ${n.padEnd(width)}${s}`)].join('\n'));
+  return `${INTRO}\n\nUsage: tokentray COMMAND [options]\n\n${sections.join('\n\n')}\n\n${OUTRO}`;
+}
+
+/** The names `tokentray` knows, for tests and suggestions. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
 
 export interface RunOptions {
   stdout?: (text: string) => void;
@@ -94,17 +90,25 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
   const args = [...argv.slice(0, end).filter((a) => a !== '--verbose'), ...argv.slice(end)];
   if (verbose) setLogSink((line) => io.stderr(`tokentray: ${line}\n`));
   const [name, ...rest] = args;
+  if (name === 'help' && rest[0] !== undefined && COMMANDS[rest[0]]) {
+    const help = (await COMMANDS[rest[0]]!()).help;
+    if (help) {
+      io.stdout(formatHelp(help));
+      return 0;
+    }
+  }
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    (name === undefined ? io.stderr : io.stdout)(HELP);
+    (name === undefined ? io.stderr : io.stdout)(await globalHelp());
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
-    io.stdout('tokentray 0.1.0\n');
+    io.stdout(`tokentray ${await packageVersion()}\n`);
     return 0;
   }
   const load = COMMANDS[name];
   if (!load) {
-    io.stderr(`tokentray: USAGE: unknown command "${name}". Run \`tokentray --help\` for the list.\n`);
+    const guess = suggest(name.replace(/^-+/, ''), Object.keys(COMMANDS));
+    io.stderr(`tokentray: USAGE: unknown command "${name}"${guess ? `: did you mean \`tokentray ${guess}\`?` : '.'} Run \`tokentray --help\` for the list.\n`);
     return 2;
   }
   try {

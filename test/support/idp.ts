@@ -35,6 +35,8 @@ export interface TestIdp {
   hangingDiscovery: boolean;
   /** Discovery requests seen. */
   discoveryRequests: number;
+  /** The `prompt` of every authorization request, as sent (google mode accepts `select_account`, as Google does). */
+  prompts: Array<string | null>;
   introspect(token: string): Promise<{ active: boolean } & Record<string, unknown>>;
   close(): Promise<void>;
 }
@@ -109,6 +111,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     garbageDiscovery: false,
     hangingDiscovery: false,
     discoveryRequests: 0,
+    prompts: [],
     async introspect(token) {
       const res = await fetch(`${issuer}/token/introspection`, {
         method: 'POST',
@@ -142,6 +145,19 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
         ctx.type = 'application/json';
         ctx.body = '<html>this is not the document you are looking for';
         return;
+      }
+    }
+    if (ctx.path === '/auth' && ctx.method === 'GET') {
+      const query = new URLSearchParams(ctx.querystring);
+      idp.prompts.push(query.get('prompt'));
+      // Google shows its account chooser for select_account; here one test user per browser stands
+      // in for it, so the value is recorded and dropped (oidc-provider would refuse it unregistered).
+      const prompt = query.get('prompt')?.split(' ');
+      if (mode === 'google' && prompt?.includes('select_account')) {
+        const rest = prompt.filter((p) => p !== 'select_account');
+        if (rest.length > 0) query.set('prompt', rest.join(' '));
+        else query.delete('prompt');
+        ctx.querystring = query.toString();
       }
     }
     if (ctx.path === '/token' && idp.refreshError && ctx.method === 'POST') {

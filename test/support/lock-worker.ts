@@ -38,8 +38,14 @@ async function enter(): Promise<number> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const owner = Number(await readFile(markerPath, 'utf8').catch(() => ''));
-    // A holder killed inside the section leaves its marker: that one is no violation.
-    if (owner > 0 && owner !== process.pid && alive(owner)) return 1;
+    // A holder killed inside the section leaves its marker: that one is no violation. The kernel
+    // frees a dying process's lock (its files close) a moment before the process is gone, so give
+    // an owner that still looks alive a second to go; a live second holder stays.
+    if (owner > 0 && owner !== process.pid) {
+      const until = Date.now() + 1000;
+      while (alive(owner) && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+      if (alive(owner)) return 1;
+    }
     await rm(markerPath, { force: true });
   }
 }

@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createCore, type Core } from '../../electron/core/core.js';
 import { secretHits, TOKEN_PRINTING } from './canary.js';
+import { WindowsLimitSecretStore } from './windows-keychain.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(root, 'electron', 'cli', 'tokentray.js');
@@ -30,7 +31,14 @@ export interface Sandbox {
   cleanup(): Promise<void>;
 }
 
-export async function makeSandbox(): Promise<Sandbox> {
+const WINDOWS_PRELOAD = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'windows-keychain-preload.js')).href;
+
+/**
+ * `windowsKeychainLimit` (default on): the sandbox's core and every CLI process it starts write
+ * the keychain through keytar failing as on Windows above 2,560 bytes. Benchmarks turn it off.
+ */
+export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = {}): Promise<Sandbox> {
+  const limit = options.windowsKeychainLimit ?? true;
   const root = await mkdtemp(join(tmpdir(), 'tokentray-'));
   const home = join(root, 'home');
   await mkdir(home, { mode: 0o700 });
@@ -39,12 +47,13 @@ export async function makeSandbox(): Promise<Sandbox> {
     TOKENTRAY_HOME: home,
     TOKENTRAY_KEYCHAIN_SERVICE: `tokentray-test-${randomBytes(6).toString('hex')}`,
   };
+  if (limit) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${WINDOWS_PRELOAD}`.trim();
   const sandbox: Sandbox = {
     root,
     home,
     env,
     core(now) {
-      return createCore({ env, ...(now ? { now } : {}) });
+      return createCore({ env, ...(limit ? { store: WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE!) } : {}), ...(now ? { now } : {}) });
     },
     async writeFile(name, content) {
       if (name.includes('/') || name.startsWith('.')) throw new TypeError(`a plain file name, not ${name}`);
@@ -81,6 +90,12 @@ export async function makeSandbox(): Promise<Sandbox> {
         if (cache) secrets.push(...Object.values(cache.access).map((t) => t.token), ...Object.values(cache.ids).map((t) => t.token), cache.id?.token ?? '');
         await core.accounts.vault.forget(account.id).catch(() => undefined);
       }
+      // OAuth clients outlive their accounts: their secrets are checked and removed too.
+      const { knownClients } = await import('../../electron/core/storage/account-service.js');
+      for (const client of knownClients(await core.accounts.registry.load().catch(() => ({ version: 1 as const, accounts: [] })))) {
+        secrets.push((await core.accounts.vault.getClientSecret(client.id).catch(() => undefined)) ?? '');
+        await core.accounts.vault.forgetClient(client.id).catch(() => undefined);
+      }
       const hits = await findSecretsOnDisk(sandbox, secrets);
       await rm(root, { recursive: true, force: true });
       if (hits.length > 0) throw new Error(`secrets found on disk: ${hits.join(', ')}`);
@@ -105,8 +120,9 @@ export interface CliProcess {
 }
 
 /** Runs `tokentray ARGS` as a user would, in its own process. */
-export function startCli(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], env: Record<string, string>, command: readonly string[] = [process.execPath, CLI]): CliProcess {
+  const [program, ...before] = command as [string, ...string[]];
+  const child = spawn(program, [...before, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let resolveUrl!: (url: string) => void;
@@ -133,8 +149,8 @@ export function startCli(args: string[], env: Record<string, string>): CliProces
   return { authorizationUrl, done, kill: (signal) => child.kill(signal), output: () => stdout };
 }
 
-export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return startCli(args, env).done;
+export function runCli(args: string[], env: Record<string, string>, command?: readonly string[]): Promise<CliResult> {
+  return startCli(args, env, command).done;
 }
 
 /** Fails if any file under the sandbox's home holds one of the secrets. */

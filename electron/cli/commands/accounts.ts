@@ -1,12 +1,44 @@
-import { parseFlags, wantsHelp, type CliIo } from '../io.js';
+import type { AccountSummary } from '../../core/shared/models.js';
+import { defineCommand, parseCommand, type CommandHelp } from '../io.js';
 
-const USAGE = 'tokentray accounts [--json]';
+export const ACCOUNTS_HELP = {
+  name: 'accounts',
+  group: 'Accounts',
+  summary: 'List the signed-in accounts; * marks the default',
+  usage: '[--json]',
+  options: { json: { type: 'boolean', help: 'Print JSON: [{id, email, issuer, scopes, default, status, project, impersonate}]; project and impersonate are null when unset' } },
+  examples: [{ command: 'tokentray accounts' }, { command: "tokentray accounts --json | jq -r '.[].email'" }],
+} satisfies CommandHelp;
 
-export async function accounts(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseFlags(args, { json: { type: 'boolean' } }, USAGE);
-  if (wantsHelp(values, USAGE, io)) return 0;
+function hostOf(issuer: string): string {
+  try {
+    return new URL(issuer).host;
+  } catch {
+    return issuer;
+  }
+}
+
+/** One row per account, columns aligned, under a header. */
+export function accountsTable(list: readonly AccountSummary[]): string {
+  const rows = list.map((a) => [
+    a.default ? '*' : '',
+    a.email ?? a.subject,
+    a.kind === 'service_account' ? 'service account' : 'user',
+    // A service account's "issuer" is its key's token_uri: its project says more.
+    a.kind === 'service_account' ? (a.project ? `project ${a.project}` : '-') : hostOf(a.issuer),
+    [a.status === 'ready' ? 'ready' : 'sign in again', a.impersonate[0] ? `impersonates ${a.impersonate[0]}` : ''].filter(Boolean).join(', '),
+    a.id,
+  ]);
+  const all = [['', 'EMAIL', 'KIND', 'ISSUER', 'STATUS', 'ID'], ...rows];
+  const widths = all[0]!.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export const accounts = defineCommand(ACCOUNTS_HELP, async (args, io) => {
+  const parsed = parseCommand(ACCOUNTS_HELP, args, io);
+  if (!parsed) return 0;
   const list = await io.core().accounts.list();
-  if (values.json) {
+  if (parsed.values.json) {
     io.stdout(
       JSON.stringify(
         list.map(({ id, email, issuer, scopes, default: isDefault, status, project, impersonate }) => ({ id, email, issuer, scopes, default: isDefault, status, project: project ?? null, impersonate: impersonate.length ? impersonate : null })),
@@ -17,12 +49,9 @@ export async function accounts(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (list.length === 0) {
-    io.stderr('No accounts. Run `tokentray login` to sign in.\n');
+    io.stderr('No accounts. Run `tokentray login` to sign in (see `tokentray login --help`).\n');
     return 0;
   }
-  for (const a of list) {
-    const notes = [a.kind === 'service_account' ? 'service account' : '', a.status === 'ready' ? '' : 'sign in again', a.impersonate[0] ? `impersonates ${a.impersonate[0]}` : ''].filter(Boolean);
-    io.stdout(`${a.default ? '*' : ' '} ${a.id}  ${a.email ?? a.subject}  ${a.issuer}${notes.length ? `  (${notes.join('; ')})` : ''}\n`);
-  }
+  io.stdout(accountsTable(list));
   return 0;
-}
+});

@@ -1,15 +1,56 @@
 import { displayName } from '../../core/storage/account-service.js';
 import { exportAdcFile, importAdcFile, wellKnownAdcPath } from '../../core/google/adc.js';
-import { TokenTrayError } from '../../core/shared/errors.js';
-import { parseFlags, wantsHelp, type CliIo } from '../io.js';
+import { defineCommand, formatHelp, parseCommand, suggest, usageError, type CommandHelp } from '../io.js';
 
-const USAGE = 'tokentray adc import [FILE] [--issuer URL] [--remove-file] | tokentray adc export [--account ACCOUNT] [--output FILE] [--force]';
+export const ADC_IMPORT_HELP = {
+  name: 'adc import',
+  group: 'Integrations',
+  summary: 'Add the account of an Application Default Credentials file (no OAuth client of your own needed)',
+  usage: '[FILE] [--issuer URL] [--remove-file]',
+  description:
+    'Reads the authorized_user file that `gcloud auth application-default login` wrote, proves it works with one refresh, and keeps its ' +
+    'refresh token in the keychain. The file is left alone unless you pass --remove-file.',
+  args: [{ name: 'FILE', optional: true, help: "The ADC file. Without it: gcloud's well-known one, ~/.config/gcloud/application_default_credentials.json" }],
+  options: {
+    issuer: { type: 'string', value: 'URL', default: 'https://accounts.google.com', help: "Where the refresh token is refreshed (non-Google issuers that speak Google's flavor)" },
+    'remove-file': { type: 'boolean', help: 'Delete the file once imported (it holds the refresh token in plain text)' },
+  },
+  examples: [
+    { command: 'gcloud auth application-default login && tokentray adc import --remove-file' },
+    { command: 'tokentray adc import ~/creds/adc.json' },
+  ],
+} satisfies CommandHelp;
 
-export async function adc(args: string[], io: CliIo): Promise<number> {
+export const ADC_EXPORT_HELP = {
+  name: 'adc export',
+  group: 'Integrations',
+  summary: "Write an account's Application Default Credentials file (it holds a refresh token)",
+  usage: '[--account ACCOUNT] [--output FILE] [--force]',
+  description: 'For tools that read only ADC files. The file (mode 0600) holds the refresh token in plain text: prefer `tokentray exec`, and delete the file when done.',
+  options: {
+    account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of a Google user account' },
+    output: { type: 'string', value: 'FILE', default: "gcloud's well-known ADC file", help: 'Where to write it' },
+    force: { type: 'boolean', help: 'Replace the file if it exists' },
+  },
+  examples: [{ command: 'tokentray adc export --account work@example.com --output ./adc.json' }],
+} satisfies CommandHelp;
+
+export const ADC_HELP = {
+  name: 'adc',
+  group: 'Integrations',
+  summary: 'Import or export Application Default Credentials files (adc import, adc export)',
+  usage: 'import|export [options]',
+  args: [{ name: 'import|export', help: 'Run `tokentray adc import --help` or `tokentray adc export --help` for each' }],
+  options: {},
+  examples: [...ADC_IMPORT_HELP.examples.slice(0, 1), ...ADC_EXPORT_HELP.examples],
+} satisfies CommandHelp;
+
+export const adc = defineCommand(ADC_HELP, async (args, io) => {
   const [verb, ...rest] = args;
   if (verb === 'import') {
-    const { values, positionals } = parseFlags(rest, { issuer: { type: 'string' }, 'remove-file': { type: 'boolean' } }, USAGE, 1);
-    if (wantsHelp(values, USAGE, io)) return 0;
+    const parsed = parseCommand(ADC_IMPORT_HELP, rest, io);
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
     const path = positionals[0] ?? wellKnownAdcPath(io.env);
     const account = await importAdcFile(io.core(), path, { ...(values.issuer ? { issuer: values.issuer } : {}), ...(values['remove-file'] ? { removeFile: true } : {}) });
     io.stdout(`${displayName(account)}\n`);
@@ -17,8 +58,9 @@ export async function adc(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (verb === 'export') {
-    const { values } = parseFlags(rest, { account: { type: 'string' }, output: { type: 'string' }, force: { type: 'boolean' } }, USAGE);
-    if (wantsHelp(values, USAGE, io)) return 0;
+    const parsed = parseCommand(ADC_EXPORT_HELP, rest, io);
+    if (!parsed) return 0;
+    const { values } = parsed;
     const core = io.core();
     const account = await core.accounts.resolve(values.account);
     const path = values.output ?? wellKnownAdcPath(io.env);
@@ -28,8 +70,9 @@ export async function adc(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (verb === '--help' || verb === '-h') {
-    io.stdout(`usage: ${USAGE}\n`);
+    io.stdout(formatHelp(ADC_HELP));
     return 0;
   }
-  throw new TokenTrayError('USAGE', `adc takes import or export\nusage: ${USAGE}`);
-}
+  const guess = verb === undefined ? undefined : suggest(verb, ['import', 'export']);
+  throw usageError(ADC_HELP, verb === undefined ? 'adc takes import or export' : `unknown adc command "${verb}"${guess ? `: did you mean \`adc ${guess}\`?` : ' (it takes import or export)'}`);
+});

@@ -4,9 +4,27 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TokenTrayError } from '../../core/shared/errors.js';
-import type { CliIo } from '../io.js';
+import { defineCommand, formatHelp, suggest, usageError, type CommandHelp } from '../io.js';
 
-const USAGE = 'tokentray curl [--account ACCOUNT] [--allow-insecure-http] URL [CURL ARGS…]';
+export const CURL_HELP = {
+  name: 'curl',
+  group: 'Integrations',
+  summary: 'Run curl with the Authorization header added',
+  usage: '[--account ACCOUNT] [--allow-insecure-http] URL [CURL ARGS…]',
+  description:
+    "TokenTray's options come before the URL; everything from the URL on is curl's, untouched. The header reaches curl through a private " +
+    'named pipe, so the token is neither in the process list nor on disk. The token goes over https, or plain http to this machine only ' +
+    "(127.0.0.0/8, ::1, localhost). Exit code: curl's.",
+  args: [{ name: 'URL [CURL ARGS…]', help: 'What curl gets, unchanged' }],
+  options: {
+    account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account' },
+    'allow-insecure-http': { type: 'boolean', help: 'Also send the token over plain http to another machine, in clear on the network' },
+  },
+  examples: [
+    { command: 'tokentray curl https://cloudresourcemanager.googleapis.com/v1/projects -s' },
+    { command: "tokentray curl --account work@example.com 'https://storage.googleapis.com/storage/v1/b?project=my-project' -s -o buckets.json" },
+  ],
+} satisfies CommandHelp;
 
 /**
  * Hands curl the header through a named pipe in a private folder (`-H @FIFO`): the token is neither
@@ -59,7 +77,7 @@ export function checkCurlUrl(target: string, allowInsecureHttp: boolean): void {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new TokenTrayError('USAGE', `"${target}" is not a URL. TokenTray's own options come before the URL, curl's after it.\nusage: ${USAGE}`);
+    throw usageError(CURL_HELP, `"${target}" is not a URL. TokenTray's own options come before the URL, curl's after it.`);
   }
   if (url.protocol === 'https:') return;
   if (url.protocol !== 'http:') throw new TokenTrayError('INSECURE_URL', `TokenTray sends the token over https (or http to this machine) only, not ${url.protocol.slice(0, -1)}.`);
@@ -71,27 +89,28 @@ export function checkCurlUrl(target: string, allowInsecureHttp: boolean): void {
  * curl with `Authorization: Bearer …` added; exits with curl's exit code. TokenTray's options come
  * first; the URL is the first other argument, and everything after it goes to curl untouched.
  */
-export async function curl(args: string[], io: CliIo): Promise<number> {
+export const curl = defineCommand(CURL_HELP, async (args, io) => {
   let account: string | undefined;
   let allowInsecureHttp = false;
   let i = 0;
   for (; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--help' || arg === '-h') {
-      io.stdout(`usage: ${USAGE}\n`);
+      io.stdout(formatHelp(CURL_HELP));
       return 0;
     }
     if (arg === '--allow-insecure-http') allowInsecureHttp = true;
-    else if (arg === '--account') {
-      account = args[++i];
-      if (account === undefined || account === '') throw new TokenTrayError('USAGE', `--account needs a value\nusage: ${USAGE}`);
-    } else if (arg.startsWith('--account=')) account = arg.slice('--account='.length);
-    else if (arg.startsWith('-')) {
-      throw new TokenTrayError('USAGE', `${arg} is not an option of tokentray curl. curl's options go after the URL: tokentray curl URL ${arg} …\nusage: ${USAGE}`);
+    else if (arg === '--account' || arg.startsWith('--account=')) {
+      account = arg === '--account' ? args[++i] : arg.slice('--account='.length);
+      if (account === undefined || account === '') throw usageError(CURL_HELP, '--account needs a value');
+    } else if (arg.startsWith('-')) {
+      const typo = arg.startsWith('--') ? suggest(arg.slice(2).replace(/=.*$/, ''), Object.keys(CURL_HELP.options)) : undefined;
+      if (typo) throw usageError(CURL_HELP, `unknown option ${arg.replace(/=.*$/, '')}: did you mean --${typo}?`);
+      throw usageError(CURL_HELP, `${arg} is not an option of tokentray curl. curl's options go after the URL: tokentray curl URL ${arg} …`);
     } else break;
   }
   const target = args[i];
-  if (target === undefined || account === '') throw new TokenTrayError('USAGE', `name the URL\nusage: ${USAGE}`);
+  if (target === undefined) throw usageError(CURL_HELP, 'name the URL');
   checkCurlUrl(target, allowInsecureHttp);
   const rest = args.slice(i);
   const core = io.core();
@@ -116,4 +135,4 @@ export async function curl(args: string[], io: CliIo): Promise<number> {
   } finally {
     await fifo?.cleanup();
   }
-}
+});

@@ -6,10 +6,37 @@ import { projectOf } from '../../core/storage/account-service.js';
 import { execEnvironment } from '../../core/integrations/exec-env.js';
 import { gcloudProject, makePrivateGcloudConfig } from '../../core/integrations/gcloud-config.js';
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
-import { parseFlags, wantsHelp, type CliIo } from '../io.js';
+import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
 import { disableCoreDumps, withChildCoreDumps } from '../../core/shared/core-dumps.js';
 
-const USAGE = 'tokentray exec [--account ACCOUNT] [--project-id ID] [--env-token] -- COMMAND [ARGS…]';
+export const EXEC_HELP = {
+  name: 'exec',
+  group: 'Integrations',
+  summary: "Run a command with credentials from a metadata server that lives as long as it does",
+  usage: '[--account ACCOUNT] [--project-id ID] [--env-token] -- COMMAND [ARGS…]',
+  description:
+    "The command gets GCE_METADATA_HOST, GCE_METADATA_IP and GCE_METADATA_ROOT pointing at the emulator, so Google's client libraries get " +
+    "tokens unchanged, and gcloud a private copy of its configuration (CLOUDSDK_CONFIG) that uses TokenTray's account. Variables that would " +
+    'shadow it (GOOGLE_APPLICATION_CREDENTIALS, CLOUDSDK_CORE_ACCOUNT, CLOUDSDK_AUTH_*) are removed for it, with a note. SIGTERM, SIGHUP and ' +
+    "SIGUSR1/2 are passed on; Ctrl-C reaches the command from the terminal. The exit code is the command's (127: not found, 126: not executable).",
+  args: [{ name: 'COMMAND [ARGS…]', help: 'The command to run, after --' }],
+  options: {
+    account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account whose tokens the command gets' },
+    'project-id': {
+      type: 'string',
+      value: 'ID',
+      default: "the account's project (`tokentray configure ACCOUNT --project ID`), else gcloud's configured one",
+      help: 'The Google Cloud project: answered by the metadata server, and set as CLOUDSDK_CORE_PROJECT and GOOGLE_CLOUD_PROJECT',
+    },
+    'env-token': { type: 'boolean', help: 'Also set CLOUDSDK_AUTH_ACCESS_TOKEN and GOOGLE_OAUTH_ACCESS_TOKEN (visible to the command\'s children)' },
+  },
+  examples: [
+    { command: 'tokentray exec -- python my_script.py' },
+    { command: 'tokentray exec --account work@example.com --project-id my-project -- terraform plan' },
+    { command: 'tokentray exec -- gcloud storage ls', help: "gcloud runs as TokenTray's account, with its own configuration untouched" },
+  ],
+} satisfies CommandHelp;
+
 /** Usually sent to tokentray alone (kill, a closed terminal, a supervisor): passed on to the command. */
 const FORWARDED = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;
 /**
@@ -26,14 +53,15 @@ export const NO_PROJECT_NOTE =
  * the command's environment points at it (gcloud at a private copy of its configuration). Exits
  * with the command's exit code, or as a shell does: 127 not found, 126 not executable.
  */
-export async function exec(args: string[], io: CliIo): Promise<number> {
+export const exec = defineCommand(EXEC_HELP, async (args, io) => {
   const split = args.indexOf('--');
   const own = split >= 0 ? args.slice(0, split) : args;
   const command = split >= 0 ? args.slice(split + 1) : [];
-  const { values, positionals } = parseFlags(own, { account: { type: 'string' }, 'project-id': { type: 'string' }, 'env-token': { type: 'boolean' } }, USAGE, 1);
-  if (wantsHelp(values, USAGE, io)) return 0;
+  const parsed = parseCommand(EXEC_HELP, own, io);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length > 0) command.unshift(...positionals);
-  if (command.length === 0) throw new TokenTrayError('USAGE', `name the command to run after --\nusage: ${USAGE}`);
+  if (command.length === 0) throw usageError(EXEC_HELP, 'name the command to run after --');
 
   disableCoreDumps(); // it holds tokens for as long as the command runs; the command is untouched
   const core = io.core();
@@ -85,4 +113,4 @@ export async function exec(args: string[], io: CliIo): Promise<number> {
   } finally {
     await Promise.all([server.close(), gcloud.remove()]);
   }
-}
+});

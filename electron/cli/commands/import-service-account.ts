@@ -1,16 +1,27 @@
-import { TokenTrayError } from '../../core/shared/errors.js';
 import { importServiceAccount } from '../../core/google/service-account.js';
-import { parseFlags, wantsHelp, type CliIo } from '../io.js';
+import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
 
-const USAGE = 'tokentray import-service-account FILE';
+export const IMPORT_SA_HELP = {
+  name: 'import-service-account',
+  group: 'Accounts',
+  summary: "Add a service account from its JSON key (the key goes into the keychain)",
+  usage: 'FILE',
+  description: 'Prints the service account\'s email, which names the account from then on (--account EMAIL). TokenTray keeps no copy of the file: delete it afterwards.',
+  args: [{ name: 'FILE', help: 'The key file from IAM & Admin → Service accounts → Keys' }],
+  options: {},
+  examples: [
+    { command: 'tokentray import-service-account ~/Downloads/my-project-1a2b3c.json && rm ~/Downloads/my-project-1a2b3c.json' },
+    { command: 'tokentray print-access-token --account ci-bot@my-project.iam.gserviceaccount.com' },
+  ],
+} satisfies CommandHelp;
 
 /** Prints the service account's email, which names the account from then on (--account EMAIL). */
-export async function importServiceAccountCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(args, {}, USAGE, 1);
-  if (wantsHelp(values, USAGE, io)) return 0;
-  if (!positionals[0]) throw new TokenTrayError('USAGE', `name the service-account key file (JSON)\nusage: ${USAGE}`);
-  const account = await importServiceAccount(io.core().accounts, positionals[0]);
+export const importServiceAccountCommand = defineCommand(IMPORT_SA_HELP, async (args, io) => {
+  const parsed = parseCommand(IMPORT_SA_HELP, args, io);
+  if (!parsed) return 0;
+  if (!parsed.positionals[0]) throw usageError(IMPORT_SA_HELP, 'name the service-account key file (JSON)');
+  const account = await importServiceAccount(io.core().accounts, parsed.positionals[0]);
   io.stdout(`${account.email}\n`);
   io.stderr(`Imported ${account.email} (account id ${account.id}). Its private key is in the keychain; the file was not copied, and you may delete it.\n`);
   return 0;
-}
+});

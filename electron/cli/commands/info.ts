@@ -1,12 +1,24 @@
 import { displayName } from '../../core/storage/account-service.js';
 import { describeAccessToken } from '../../core/google/token-info.js';
-import { parseFlags, wantsHelp, type CliIo } from '../io.js';
+import { defineCommand, parseCommand, type CommandHelp } from '../io.js';
 
-const USAGE = 'tokentray info [--account ACCOUNT] [--json]';
+export const INFO_HELP = {
+  name: 'info',
+  group: 'Tokens',
+  summary: 'Show who the access token belongs to, its scopes and its expiry',
+  usage: '[--account ACCOUNT] [--json]',
+  description: "Asks Google's tokeninfo endpoint (or the issuer's introspection endpoint) about the account's current access token.",
+  options: {
+    account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account' },
+    json: { type: 'boolean', help: 'Print JSON' },
+  },
+  examples: [{ command: 'tokentray info' }, { command: 'tokentray info --account work@example.com --json' }],
+} satisfies CommandHelp;
 
-export async function info(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseFlags(args, { account: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
-  if (wantsHelp(values, USAGE, io)) return 0;
+export const info = defineCommand(INFO_HELP, async (args, io) => {
+  const parsed = parseCommand(INFO_HELP, args, io);
+  if (!parsed) return 0;
+  const { values } = parsed;
   const core = io.core();
   const account = await core.accounts.resolve(values.account);
   const facts = await describeAccessToken(core, account, io.env);
@@ -27,4 +39,4 @@ export async function info(args: string[], io: CliIo): Promise<number> {
   if (facts.authorizedParty) lines.push(['authorized party', facts.authorizedParty]);
   io.stdout(lines.map(([k, v]) => `${k.padEnd(17)}${v}`).join('\n') + '\n');
   return 0;
-}
+});

@@ -1,45 +1,59 @@
 import { resolveSignInSetup, signInAccount } from '../../core/oauth/account-sign-in.js';
 import { displayName } from '../../core/storage/account-service.js';
-import { TokenTrayError } from '../../core/shared/errors.js';
 import { registerSecret } from '../../core/shared/logger.js';
 import type { Flavor } from '../../core/oauth/provider-profile.js';
 import { parseScopeList } from '../../core/oauth/scopes.js';
 import { openBrowser } from '../open-browser.js';
-import { parseFlags, readSecretFromStdin, wantsHelp, type CliIo } from '../io.js';
+import { defineCommand, parseCommand, readSecretFromStdin, usageError, type CommandHelp } from '../io.js';
 
-const USAGE =
-  'tokentray login [--client-secret-file FILE | --client-id ID --client-secret -|SECRET] [--issuer URL] [--flavor google|oidc] ' +
-  '[--scopes S1,S2] [--login-hint EMAIL] [--no-browser] [--timeout SECONDS]\n' +
-  '  Prefer --client-secret-file, or --client-secret - (read from stdin): a secret in the arguments is visible to every local user (ps).';
-
-export async function login(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseFlags(
-    args,
-    {
-      'client-secret-file': { type: 'string' },
-      'client-id': { type: 'string' },
-      'client-secret': { type: 'string' },
-      issuer: { type: 'string' },
-      flavor: { type: 'string' },
-      scopes: { type: 'string' },
-      'login-hint': { type: 'string' },
-      'no-browser': { type: 'boolean' },
-      timeout: { type: 'string' },
+export const LOGIN_HELP = {
+  name: 'login',
+  group: 'Accounts',
+  summary: 'Sign in an account in the browser and keep its refresh token in the keychain',
+  usage: '[--client-secret-file FILE | --client-id ID --client-secret -] [options]',
+  description:
+    'Opens the browser at the issuer\'s sign-in page (authorization code + PKCE, redirect to 127.0.0.1) and prints the ' +
+    'signed-in email. The first sign-in needs your own "Desktop app" OAuth client; TokenTray keeps it (see `tokentray clients`), and later ' +
+    'sign-ins reuse a stored one: the --login-hint account\'s, else the default account\'s, else the most recently used. ' +
+    'Google always shows its account chooser, so you can add a second account while signed in to the first.',
+  options: {
+    'client-secret-file': { type: 'string', value: 'FILE', default: 'a stored client', help: 'The client_secret_….json of a "Desktop app" OAuth client' },
+    'client-id': { type: 'string', value: 'ID', default: 'a stored client', help: 'OAuth client id (instead of a file)' },
+    'client-secret': {
+      type: 'string',
+      value: '-|SECRET',
+      default: 'none',
+      help: 'OAuth client secret, with --client-id. Prefer --client-secret-file, or --client-secret - (read from stdin): a secret in the arguments is visible to every local user (ps)',
     },
-    USAGE,
-  );
-  if (wantsHelp(values, USAGE, io)) return 0;
+    issuer: { type: 'string', value: 'URL', default: 'https://accounts.google.com', help: 'OpenID Connect issuer, found by discovery' },
+    flavor: { type: 'string', value: 'google|oidc', default: 'google for Google, else oidc', help: "Protocol dialect: Google's offline access, or plain OIDC" },
+    scopes: { type: 'string', value: 'S1,S2', default: 'email,cloud-platform (Google) or email', help: 'Scopes to ask; Google short names work; openid is always asked' },
+    'login-hint': { type: 'string', value: 'EMAIL', default: 'none', help: 'Preselect this account at the sign-in page' },
+    'no-browser': { type: 'boolean', help: 'Print the sign-in address instead of opening a browser (SSH, containers)' },
+    timeout: { type: 'string', value: 'SECONDS', default: '300', help: 'Give up waiting for the browser after this long' },
+  },
+  examples: [
+    { command: 'tokentray login --client-secret-file ~/Downloads/client_secret_123.json', help: 'First sign-in, with your Desktop app client' },
+    { command: "tokentray login --client-id 123.apps.googleusercontent.com --client-secret - < secret.txt", help: 'Or with the client id, the secret read from stdin' },
+    { command: 'tokentray login --login-hint work@example.com --scopes email,cloud-platform,drive.readonly', help: 'Another account, reusing the client' },
+  ],
+} satisfies CommandHelp;
+
+export const login = defineCommand(LOGIN_HELP, async (args, io) => {
+  const parsed = parseCommand(LOGIN_HELP, args, io);
+  if (!parsed) return 0;
+  const { values } = parsed;
   if (values['client-secret-file'] && (values['client-id'] || values['client-secret'])) {
-    throw new TokenTrayError('USAGE', `give either --client-secret-file or --client-id/--client-secret, not both\nusage: ${USAGE}`);
+    throw usageError(LOGIN_HELP, 'give either --client-secret-file or --client-id/--client-secret, not both');
   }
   const flavor = values.flavor as Flavor | undefined;
   if (flavor !== undefined && flavor !== 'google' && flavor !== 'oidc') {
-    throw new TokenTrayError('USAGE', `--flavor must be google or oidc\nusage: ${USAGE}`);
+    throw usageError(LOGIN_HELP, '--flavor must be google or oidc');
   }
   let timeoutMs: number | undefined;
   if (values.timeout !== undefined) {
     const seconds = Number(values.timeout);
-    if (!Number.isFinite(seconds) || seconds <= 0) throw new TokenTrayError('USAGE', `--timeout takes a number of seconds\nusage: ${USAGE}`);
+    if (!Number.isFinite(seconds) || seconds <= 0) throw usageError(LOGIN_HELP, '--timeout takes a number of seconds');
     timeoutMs = seconds * 1000;
   }
   if (values['client-secret'] === '-') values['client-secret'] = await readSecretFromStdin(io, 'Client secret');
@@ -69,4 +83,4 @@ export async function login(args: string[], io: CliIo): Promise<number> {
   });
   io.stdout(`${displayName(account)}\n`);
   return 0;
-}
+});

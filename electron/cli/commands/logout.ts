@@ -1,16 +1,33 @@
 import { displayName } from '../../core/storage/account-service.js';
-import { TokenTrayError } from '../../core/shared/errors.js';
 import { signOut } from '../../core/oauth/sign-out.js';
-import { parseFlags, wantsHelp, type CliIo } from '../io.js';
+import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
 
-const USAGE = 'tokentray logout ACCOUNT [--no-revoke] [--forget-client]';
+export const LOGOUT_HELP = {
+  name: 'logout',
+  group: 'Accounts',
+  summary: "Revoke an account's grant at its issuer and forget it on this computer",
+  usage: 'ACCOUNT [--no-revoke] [--forget-client]',
+  description: 'The window and the tray forget it too. A service account\'s key stays valid until you delete it in the Cloud Console.',
+  args: [{ name: 'ACCOUNT', help: 'Email or id of the account (see `tokentray accounts`)' }],
+  options: {
+    'no-revoke': { type: 'boolean', help: 'Only forget it here; the grant stays valid at the issuer' },
+    'forget-client': { type: 'boolean', help: 'Also forget its OAuth client (id and secret) when no other account uses it; kept otherwise, for the next login' },
+  },
+  examples: [
+    { command: 'tokentray logout old@example.com' },
+    { command: 'tokentray logout me@example.com --forget-client', help: 'The last account of a client: forget the client too' },
+    { command: 'tokentray logout ci-bot@my-project.iam.gserviceaccount.com' },
+  ],
+} satisfies CommandHelp;
 
-export async function logout(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(args, { 'no-revoke': { type: 'boolean' }, 'forget-client': { type: 'boolean' } }, USAGE, 1);
-  if (wantsHelp(values, USAGE, io)) return 0;
-  if (!positionals[0]) throw new TokenTrayError('USAGE', `name the account to sign out (email or id)\nusage: ${USAGE}`);
+export const logout = defineCommand(LOGOUT_HELP, async (args, io) => {
+  const parsed = parseCommand(LOGOUT_HELP, args, io);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
+  if (!positionals[0]) throw usageError(LOGOUT_HELP, 'name the account to sign out (email or id)');
   const core = io.core();
   const account = await core.accounts.resolve(positionals[0]);
+  const wasDefault = (await core.accounts.list()).find((a) => a.id === account.id)?.default === true;
   const { revoked, clientForgotten, clientKeptFor } = await signOut(core.accounts, account, { revoke: !values['no-revoke'], forgetClient: values['forget-client'] === true });
   const how =
     revoked ? 'revoked its grant and forgot it'
@@ -19,6 +36,10 @@ export async function logout(args: string[], io: CliIo): Promise<number> {
     : `forgot it (${account.issuer} offers no revocation)`;
   io.stderr(`Signed out ${displayName(account)}: ${how}.\n`);
   if (clientForgotten) io.stderr(`Forgot its OAuth client ${account.clientId}: the next \`tokentray login\` needs --client-secret-file.\n`);
-  else if (values['forget-client'] && clientKeptFor.length > 0) io.stderr(`Kept its OAuth client ${account.clientId}: ${clientKeptFor.join(', ')} still use it.\n`);
+  else if (values['forget-client'] && clientKeptFor.length > 0) io.stderr(`Kept its OAuth client ${account.clientId}: ${clientKeptFor.join(', ')} still ${clientKeptFor.length === 1 ? 'uses' : 'use'} it.\n`);
+  if (wasDefault) {
+    const next = (await core.accounts.list()).find((a) => a.default);
+    io.stderr(next ? `${next.email ?? next.subject} is the default account now (change it with \`tokentray use ACCOUNT\`).\n` : 'No default account now: no accounts are left. Sign in with `tokentray login`.\n');
+  }
   return 0;
-}
+});

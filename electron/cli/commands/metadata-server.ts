@@ -1,22 +1,44 @@
-import { TokenTrayError } from '../../core/shared/errors.js';
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
-import { parseFlags, wantsHelp, type CliIo } from '../io.js';
+import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
 import { disableCoreDumps } from '../../core/shared/core-dumps.js';
 
-const USAGE = 'tokentray metadata-server [--account ACCOUNT] [--port PORT] [--project-id ID]';
+export const METADATA_HELP = {
+  name: 'metadata-server',
+  group: 'Integrations',
+  summary: "Serve tokens to Google's client libraries as a GCE metadata server on 127.0.0.1",
+  usage: '[--account ACCOUNT] [--port PORT] [--project-id ID]',
+  description:
+    'Once it listens it prints the lines to paste into a shell (GCE_METADATA_HOST and GCE_METADATA_IP); programs started there get tokens ' +
+    'from google.auth.default() and its peers, with no credentials file. Serves until interrupted (Ctrl-C). For one command, `tokentray exec` is simpler.',
+  options: {
+    account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account whose tokens it serves' },
+    port: { type: 'string', value: 'PORT', default: 'a free port', help: 'Port on 127.0.0.1, from 1 to 65535' },
+    'project-id': {
+      type: 'string',
+      value: 'ID',
+      default: "the account's project (`tokentray configure ACCOUNT --project ID`, or a service account key's), else none (404)",
+      help: 'What project/project-id answers',
+    },
+  },
+  examples: [
+    { command: 'tokentray metadata-server --port 8085 &', help: 'Serve this shell; then: export GCE_METADATA_HOST=127.0.0.1:8085 GCE_METADATA_IP=127.0.0.1:8085' },
+    { command: 'tokentray metadata-server --account work@example.com --project-id my-project' },
+  ],
+} satisfies CommandHelp;
 
-export function parsePort(value: string | undefined, usage: string): number | undefined {
+export function parsePort(value: string | undefined, usage: string | CommandHelp): number | undefined {
   if (value === undefined) return undefined;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TokenTrayError('USAGE', `--port takes a number from 1 to 65535\nusage: ${usage}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw usageError(usage, '--port takes a number from 1 to 65535 (leave it out for a free port)');
   return port;
 }
 
 /** Serves until interrupted; prints the lines to paste into a shell once it listens. */
-export async function metadataServer(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseFlags(args, { account: { type: 'string' }, port: { type: 'string' }, 'project-id': { type: 'string' } }, USAGE);
-  if (wantsHelp(values, USAGE, io)) return 0;
-  const port = parsePort(values.port, USAGE);
+export const metadataServer = defineCommand(METADATA_HELP, async (args, io) => {
+  const parsed = parseCommand(METADATA_HELP, args, io);
+  if (!parsed) return 0;
+  const { values } = parsed;
+  const port = parsePort(values.port, METADATA_HELP);
   disableCoreDumps(); // it holds tokens for as long as it runs
   const core = io.core();
   const account = await core.accounts.resolve(values.account); // fail now, not on the first request
@@ -35,4 +57,4 @@ export async function metadataServer(args: string[], io: CliIo): Promise<number>
   });
   await server.close();
   return 0;
-}
+});

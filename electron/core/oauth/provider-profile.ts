@@ -51,3 +51,12 @@ export function resolveProviderProfile(issuer: string = GOOGLE_ISSUER, flavor?: 
   const normalized = url.pathname === '/' ? url.origin : url.href.replace(/\/$/, '');
   return { issuer: normalized, flavor: flavor ?? (isGoogleIssuer(url) ? 'google' : 'oidc') };
 }
+
+/**
+ * The authorization request's `prompt`. Google: `select_account` always shows its account chooser
+ * (so a second account can be added while the browser is signed in to the first) and `consent`
+ * makes it return a refresh token every time. Other issuers: `consent`, which offline_access needs.
+ */
+export function authorizationPrompt(profile: ProviderProfile): string {
+  return profile.flavor === 'google' ? 'select_account consent' : 'consent';
+}

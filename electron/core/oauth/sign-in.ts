@@ -2,7 +2,7 @@ import type { OAuthClient } from './client-file.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { startLoopbackListener } from './loopback-listener.js';
 import { configure, oidc, translateOidcError } from './oidc.js';
-import type { ProviderProfile } from './provider-profile.js';
+import { authorizationPrompt, type ProviderProfile } from './provider-profile.js';
 import { DEFAULT_SCOPES, normalizeScopes } from './scopes.js';
 
 export const DEFAULT_SIGN_IN_TIMEOUT_MS = 5 * 60_000;
@@ -41,7 +41,7 @@ export function signInScopes(profile: ProviderProfile, requested?: readonly stri
 }
 
 function authorizationParameters(profile: ProviderProfile, scopes: string[], loginHint: string | undefined): Record<string, string> {
-  const params: Record<string, string> = { scope: scopes.join(' '), prompt: 'consent' };
+  const params: Record<string, string> = { scope: scopes.join(' '), prompt: authorizationPrompt(profile) };
   if (profile.flavor === 'google') {
     params.access_type = 'offline';
     params.include_granted_scopes = 'true';

@@ -22,6 +22,11 @@ export function displayName(account: Pick<AccountRecord, 'email' | 'subject'>): 
   return account.email ?? account.subject;
 }
 
+/** Why an account whose keychain item is gone or damaged needs a sign-in (kept as its status reason: no command). */
+function missingItemReason(account: Pick<AccountRecord, 'email' | 'subject'>): string {
+  return `The keychain item of ${displayName(account)} is missing or damaged.`;
+}
+
 /**
  * The OAuth clients a registry knows: its client records, plus one for each client that only an
  * account names (registries written before clients had records; `hasSecret` then unknown).
@@ -99,14 +104,17 @@ export class AccountService {
   async list(): Promise<AccountView[]> {
     let data = await this.registry.load();
     // An account whose keychain item is gone or damaged can only be signed in again: say so now.
-    const broken: string[] = [];
+    const broken: AccountRecord[] = [];
     for (const a of data.accounts) {
       if (a.kind === 'service_account' || a.status !== 'ready') continue;
-      const present = await this.vault.getSecrets(a.id).then((s) => s !== undefined, (err: unknown) => (isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING') ? false : true));
-      if (!present) broken.push(a.id);
+      const missing = (read: Promise<unknown>) => read.then((s) => s === undefined, (err: unknown) => isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING'));
+      // Confirmed under the lock: a read that met a writer must not mark the account.
+      if (await missing(this.vault.getSecrets(a.id))) {
+        if (await missing(this.withAccountLock(a.id, () => this.vault.getSecrets(a.id)))) broken.push(a);
+      }
     }
     if (broken.length > 0) {
-      for (const id of broken) await this.markSigninRequired(id, 'Its keychain item is missing or damaged.').catch(() => undefined);
+      for (const a of broken) await this.markSigninRequired(a.id, missingItemReason(a)).catch(() => undefined);
       data = await this.registry.load();
     }
     const def = defaultOf(data);
@@ -156,7 +164,7 @@ export class AccountService {
       if (account.kind === 'service_account') {
         throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no key for ${displayName(account)}.`, { facts: { remedy: 'import-key-again', account: displayName(account), accountId: account.id } });
       }
-      const reason = `The keychain item of ${displayName(account)} is missing or damaged.`;
+      const reason = missingItemReason(account);
       await this.markSigninRequired(account.id, reason);
       throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', reason, { facts: { remedy: 'sign-in-again', account: account.email ?? account.id, accountId: account.id } });
     }

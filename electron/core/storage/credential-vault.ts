@@ -114,7 +114,9 @@ const lastUse = (t: CachedToken) => t.usedAt ?? t.obtainedAt ?? 0;
 function capBucket(bucket: Record<string, CachedToken>, max: number, keep?: string): void {
   const keys = Object.keys(bucket).filter((k) => k !== keep);
   if (keys.length <= max) return;
-  keys.sort((a, b) => lastUse(bucket[b]!) - lastUse(bucket[a]!));
+  // Most recent first; on a tie (times have second resolution) the later added counts as newer.
+  const order = new Map(keys.map((k, i) => [k, i]));
+  keys.sort((a, b) => lastUse(bucket[b]!) - lastUse(bucket[a]!) || order.get(b)! - order.get(a)!);
   for (const k of keys.slice(max)) delete bucket[k];
 }
 

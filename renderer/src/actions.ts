@@ -1,0 +1,126 @@
+import type { CopyOptions, SignInRequest, TokenForm, TokenKind, AccountSummary } from '../../electron/app/ipc-contract.js';
+import { api, ApiError, call } from './api.js';
+import { copiedMessage } from './format.js';
+import { changed, messageOf, nameOf, selected, state } from './state.js';
+import { toast } from './toast.js';
+
+/** What views and dialogs do to accounts and tokens: talk to main, update the state, redraw. */
+
+export async function loadAccounts(): Promise<void> {
+  try {
+    state.accounts = await call(api().listAccounts());
+    state.accountsError = undefined;
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== 'REGISTRY_CORRUPT') throw err;
+    // Show no stale accounts: say what is wrong and where the file is. TokenTray leaves it as it is.
+    Object.assign(state, { accounts: [], selectedId: undefined, tokens: undefined, tokensFor: undefined, accountsError: err.message });
+    changed();
+    return;
+  }
+  if (!selected()) state.selectedId = (state.accounts.find((a) => a.default) ?? state.accounts[0])?.id;
+  changed('list');
+  const account = selected();
+  if (account?.status === 'ready' && state.tokensFor !== account.id) await loadTokens();
+  else changed('detail');
+}
+
+export async function select(id: string): Promise<void> {
+  if (state.selectedId === id) return;
+  state.selectedId = id;
+  state.revealed = {};
+  state.info = undefined;
+  state.tokens = undefined;
+  state.tokensFor = undefined;
+  changed('list');
+  if (selected()?.status === 'ready') await loadTokens();
+  else changed('detail');
+}
+
+/** A freshly added or imported account: select it and show its tokens. */
+export async function showNewAccount(account: AccountSummary): Promise<void> {
+  state.selectedId = account.id;
+  state.tokensFor = undefined;
+  await loadAccounts();
+}
+
+export async function loadTokens(refresh = false): Promise<void> {
+  const account = selected();
+  if (!account) return;
+  state.lastTokenLoad = Date.now();
+  // Marks the window busy (for assistive tech and tests) without changing the layout.
+  document.body.setAttribute('aria-busy', 'true');
+  try {
+    state.tokens = await call(refresh ? api().refreshTokens(account.id) : api().getTokens(account.id));
+    state.tokensFor = account.id;
+    state.tokenError = undefined;
+  } catch (err) {
+    state.tokenError = messageOf(err);
+  }
+  changed('detail');
+  document.body.removeAttribute('aria-busy');
+}
+
+export async function copy(kind: TokenKind, form: TokenForm, options?: CopyOptions): Promise<void> {
+  const account = selected();
+  if (!account) return;
+  try {
+    await call(options ? api().copy(account.id, kind, form, options) : api().copy(account.id, kind, form));
+    toast(
+      options?.audience ? `Copied the ID token for ${options.audience}.`
+      : options?.impersonated ? `Copied the access ${form === 'raw' ? 'token' : form === 'header' ? 'Authorization header' : 'curl command'} of ${account.impersonate[0]}.`
+      : copiedMessage(kind, form),
+    );
+  } catch (err) {
+    state.tokenError = messageOf(err);
+    changed('detail');
+  }
+}
+
+export async function checkToken(account: AccountSummary): Promise<void> {
+  state.info = { accountId: account.id };
+  changed('detail');
+  try {
+    state.info = { accountId: account.id, facts: await call(api().getTokenInfo(account.id)) };
+  } catch (err) {
+    state.info = { accountId: account.id, error: messageOf(err) };
+  }
+  changed('detail');
+}
+
+export async function makeDefault(id: string): Promise<void> {
+  try {
+    state.accounts = await call(api().setDefault(id));
+    changed();
+    toast('Default account changed.');
+  } catch (err) {
+    toast(messageOf(err));
+  }
+}
+
+export async function setImpersonation(account: AccountSummary, chain: string[]): Promise<void> {
+  try {
+    state.accounts = await call(api().setImpersonation(account.id, chain));
+    state.tokensFor = undefined;
+    toast(chain.length ? `Impersonating ${chain[0]}.` : 'Impersonation cleared.');
+    await loadTokens();
+  } catch (err) {
+    toast(messageOf(err));
+  }
+}
+
+export async function signInAgain(account: AccountSummary): Promise<void> {
+  state.signingIn = true;
+  changed('detail');
+  try {
+    const request: SignInRequest = { accountId: account.id, scopes: account.scopes };
+    if (account.email) request.loginHint = account.email;
+    await call(api().signIn(request));
+    state.tokensFor = undefined;
+    toast(`Signed in again as ${nameOf(account)}.`);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 'LOGIN_CANCELLED')) toast(messageOf(err));
+  } finally {
+    state.signingIn = false;
+    await loadAccounts();
+  }
+}

@@ -1,0 +1,36 @@
+import { showNewAccount } from '../actions.js';
+import { api, call } from '../api.js';
+import { byId } from '../dom.js';
+import { messageOf, nameOf } from '../state.js';
+import { toast } from '../toast.js';
+
+const dialog = () => byId<HTMLDialogElement>('import-dialog');
+
+export function openImportDialog(): void {
+  byId<HTMLFormElement>('import-form').reset();
+  byId('import-error').textContent = '';
+  dialog().showModal();
+}
+
+async function submitImport(event: Event): Promise<void> {
+  event.preventDefault();
+  const file = byId<HTMLInputElement>('sa-file').files?.[0];
+  if (!file) {
+    byId('import-error').textContent = 'Pick the key file (JSON) first.';
+    return;
+  }
+  try {
+    const account = await call(api().importServiceAccount(await file.text()));
+    dialog().close();
+    toast(`Imported ${nameOf(account)}.`);
+    await showNewAccount(account);
+  } catch (err) {
+    byId('import-error').textContent = messageOf(err);
+  }
+}
+
+export function wireImportDialog(): void {
+  byId('import-sa').addEventListener('click', openImportDialog);
+  byId('import-form').addEventListener('submit', (e) => void submitImport(e));
+  byId('import-cancel').addEventListener('click', () => dialog().close());
+}

@@ -1,0 +1,38 @@
+import type { AccountSummary, AccountTokens, TokenInfoView } from '../../electron/app/ipc-contract.js';
+import { displaySafe } from '../../electron/core/shared/sanitize.js';
+
+/**
+ * Everything the window knows, in one place. Modules change it and then call `changed()`; the views
+ * subscribed in main.ts redraw from it. Nothing else holds state that outlives a render.
+ */
+export const state = {
+  accounts: [] as AccountSummary[],
+  selectedId: undefined as string | undefined,
+  tokens: undefined as AccountTokens | undefined,
+  tokensFor: undefined as string | undefined,
+  tokenError: undefined as string | undefined,
+  revealed: {} as Record<string, boolean>,
+  info: undefined as { accountId: string; facts?: TokenInfoView; error?: string } | undefined,
+  signingIn: false,
+  lastTokenLoad: 0,
+  /** Why the account list cannot be read (a damaged accounts.json: the message names the file). */
+  accountsError: undefined as string | undefined,
+};
+
+export type View = 'list' | 'detail';
+const listeners: Record<View, Set<() => void>> = { list: new Set(), detail: new Set() };
+
+/** Registers a view's render function; main.ts does this once per view. */
+export function onChanged(view: View, render: () => void): void {
+  listeners[view].add(render);
+}
+
+/** Redraws the named views (both by default) from the state. */
+export function changed(...views: View[]): void {
+  for (const view of views.length > 0 ? views : (['list', 'detail'] as const)) for (const render of listeners[view]) render();
+}
+
+export const selected = (): AccountSummary | undefined => state.accounts.find((a) => a.id === state.selectedId);
+// Names come from issuers and accounts.json: control characters are shown escaped.
+export const nameOf = (a: AccountSummary): string => displaySafe(a.email ?? a.subject);
+export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));

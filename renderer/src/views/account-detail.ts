@@ -1,0 +1,112 @@
+import type { AccountSummary } from '../../../electron/app/ipc-contract.js';
+import { api } from '../api.js';
+import { checkToken, loadTokens, makeDefault, signInAgain } from '../actions.js';
+import { openAddDialog } from '../dialogs/add-account.js';
+import { openRemoveDialog } from '../dialogs/remove-account.js';
+import { byId, h } from '../dom.js';
+import { formatCountdown, shortScope } from '../format.js';
+import { nameOf, selected, state } from '../state.js';
+import { audienceRow, impersonationCard, tokenCard } from './token-card.js';
+
+/** Refresh what the window shows when a token has less than this left (the core refreshes it). */
+const REFRESH_WHEN_LEFT_MS = 5 * 60_000;
+
+function infoBlock(): HTMLElement | null {
+  const info = state.info;
+  if (!info || info.accountId !== state.selectedId) return null;
+  if (info.error) return h('p', { className: 'error', role: 'alert' }, info.error);
+  if (!info.facts) return h('p', { className: 'hint' }, 'Asking…');
+  const f = info.facts;
+  const row = (k: string, v: string) => [h('dt', {}, k), h('dd', {}, v)];
+  return h('dl', { className: 'token-info', 'data-info': f.source },
+    ...row('Email', f.email ?? '-'), ...row('Scopes', f.scopes.join(' ') || '-'), ...row('Expires', new Date(f.expiresAt).toLocaleString()),
+    ...row('Token type', f.tokenType), ...row('Source', f.source), ...(f.audience ? row('Audience', f.audience) : []));
+}
+
+function emptyState(): HTMLElement {
+  return h('div', { className: 'empty' }, h('h2', {}, 'No accounts yet'), h('p', {}, 'Add a Google account (or any OpenID Connect account) to get its access and ID tokens here and in the tray.'), h('button', { type: 'button', className: 'primary', onclick: openAddDialog }, 'Add account…'));
+}
+
+function header(account: AccountSummary): HTMLElement {
+  return h(
+    'div',
+    { className: 'account-header' },
+    h('div', {}, h('h2', {}, nameOf(account)), h('p', {}, [
+      account.kind === 'service_account' ? `service account${account.projectId ? ` of ${account.projectId}` : ''}` : account.issuer,
+      account.status === 'ready' ? 'ready' : 'needs sign-in',
+      account.default ? 'default' : '',
+    ].filter(Boolean).join(' · '))),
+    h(
+      'div',
+      { className: 'header-actions' },
+      !account.default && h('button', { type: 'button', 'data-action': 'make-default', onclick: () => void makeDefault(account.id) }, 'Make default'),
+      account.status === 'ready' && h('button', { type: 'button', 'data-action': 'refresh', onclick: () => void loadTokens(true) }, 'Refresh now'),
+      account.status === 'ready' && h('button', { type: 'button', 'data-action': 'check-token', onclick: () => void checkToken(account) }, 'Check token'),
+      h('button', { type: 'button', className: 'danger', 'data-action': 'remove', onclick: () => openRemoveDialog(account) }, 'Remove…'),
+    ),
+  );
+}
+
+function signInNotice(account: AccountSummary): HTMLElement {
+  return h(
+    'div',
+    { className: 'notice', role: 'alert' },
+    h('p', {}, account.statusReason ?? 'This account needs to sign in again.'),
+    state.signingIn
+      ? h('p', {}, 'Finish signing in in your browser… ', h('button', { type: 'button', onclick: () => void api().cancelSignIn() }, 'Cancel'))
+      : h('button', { type: 'button', className: 'primary', 'data-action': 'sign-in-again', onclick: () => void signInAgain(account) }, 'Sign in again'),
+  );
+}
+
+/** The right-hand side: the selected account's header, scopes and token cards, or the empty state. */
+export function renderAccountDetail(): void {
+  const detail = byId('detail');
+  const account = selected();
+  if (state.accountsError !== undefined) {
+    detail.replaceChildren(h('div', { className: 'empty', role: 'alert' }, h('h2', {}, 'Account list damaged'), h('p', { className: 'error' }, state.accountsError)));
+    return;
+  }
+  if (!account) {
+    detail.replaceChildren(emptyState());
+    return;
+  }
+  const scopes = h('ul', { className: 'scopes', 'aria-label': 'Granted scopes' }, ...account.scopes.map((s) => h('li', { className: 'chip', title: s }, shortScope(s))));
+  const parts: Node[] = [header(account), scopes];
+  if (account.status === 'signin_required') {
+    parts.push(signInNotice(account));
+  } else {
+    if (state.tokenError) parts.push(h('p', { className: 'error', role: 'alert' }, state.tokenError));
+    const tokens = state.tokensFor === account.id ? state.tokens : undefined;
+    const info = infoBlock();
+    if (info) parts.push(info);
+    parts.push(tokenCard('access', 'Access token', tokens?.access ?? null, { key: 'access' }));
+    const claims = tokens?.id
+      ? h('details', { className: 'claims' }, h('summary', {}, 'Decoded header and claims'), h('pre', { 'data-claims': 'header' }, JSON.stringify(tokens.id.header, null, 2)), h('pre', { 'data-claims': 'payload' }, JSON.stringify(tokens.id.claims, null, 2)))
+      : undefined;
+    parts.push(tokenCard('id', 'ID token', tokens?.id ?? null, {
+      key: 'id',
+      extra: h('div', {}, claims ?? null, audienceRow(account)),
+      empty: account.kind === 'service_account' ? 'A service account\'s ID token needs an audience: give one below.' : 'No ID token: the grant has no openid scope.',
+    }));
+    if (account.flavor === 'google') parts.push(impersonationCard(account, tokens));
+  }
+  // Keep the open state of the claims across re-renders.
+  const wasOpen = detail.querySelector('details.claims')?.hasAttribute('open');
+  detail.replaceChildren(...parts);
+  if (wasOpen) detail.querySelector('details.claims')?.setAttribute('open', '');
+}
+
+/** Once a second: move the countdowns, and reload tokens the core is about to refresh. */
+export function tickCountdowns(): void {
+  const now = Date.now();
+  let soon = false;
+  for (const el of document.querySelectorAll<HTMLElement>('.countdown[data-expires]')) {
+    const expiresAt = Number(el.dataset.expires);
+    if (!expiresAt) continue;
+    el.textContent = `expires ${formatCountdown(expiresAt, now)}`;
+    const left = expiresAt - now;
+    el.classList.toggle('soon', left < REFRESH_WHEN_LEFT_MS);
+    if (left < REFRESH_WHEN_LEFT_MS) soon = true;
+  }
+  if (soon && now - state.lastTokenLoad > 30_000) void loadTokens();
+}
