@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -68,6 +69,7 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
 
   it('a user account with impersonated, audience and down-scoped tokens: every item ≤ 2,000 bytes, few items', async () => {
     await ok('print-access-token');
+    assert.deepEqual((await itemsOf(joId)).map((i) => i.key.replace(joId, 'ID')).sort(), ['account:ID', 'tokens:ID'], 'with only its default tokens, an account has two items');
     await ok('print-identity-token');
     await ok('print-access-token', '--scopes', 'openid,email');
     await ok('print-access-token', '--impersonate-service-account', TARGET);
@@ -117,6 +119,34 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
     const id = await ok('print-identity-token', '--account', BIG_SA, '--audiences', 'https://svc.example.test');
     assert.equal(decodeJwtPayload(id).aud, 'https://svc.example.test');
     assert.ok((await largest()).bytes <= 2000);
+  });
+
+  it('tokens minted for a service account wait for the account\'s lock; a cached token does not', async () => {
+    const sa = await sandbox.core().accounts.resolve(BIG_SA);
+    const lock = join(sandbox.home, 'locks', `account-${sa.id}.lock`);
+    const worker = new URL('./support/lock-worker.js', import.meta.url).pathname;
+    const holder = spawn(process.execPath, [worker, lock, join(sandbox.home, '..', `marker-${Date.now()}`), '1000', '1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: holder.stdout });
+    const next = (prefix: string) => new Promise<string>((resolve) => lines.on('line', (l) => l.startsWith(prefix) && resolve(l)));
+    try {
+      const ready = next('ready');
+      await ready;
+      const holding = next('holding');
+      holder.stdin.write('go 1 hold\n');
+      await holding;
+      const cached = await runCli(['print-access-token', '--account', BIG_SA], env);
+      assert.equal(cached.code, 0, 'a cached token is read without the lock');
+      let exited = false;
+      const minting = runCli(['print-identity-token', '--account', BIG_SA, '--audiences', 'https://locked.example.test'], env).then((r) => ((exited = true), r));
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(exited, false, 'the new token waits to be written under the lock');
+      holder.stdin.write('release\n');
+      const res = await minting;
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(decodeJwtPayload(res.stdout.trim()).aud, 'https://locked.example.test');
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 
   it('refuses a down-scoped request outside the grant locally: SCOPE_NOT_GRANTED, no call to the issuer', async () => {

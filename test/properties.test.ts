@@ -253,7 +253,8 @@ describe('property: control characters in identity fields (issue 13 §2)', () =>
           } else if (kind === 'client') {
             parseClientSecretJson(JSON.stringify({ installed: { client_id: 'id', client_secret: 's', [which % 2 ? 'client_id' : 'client_secret']: value } }), 'client.json');
           } else if (kind === 'impersonate') {
-            parseImpersonationChain(which % 2 ? `${value}@p.iam.gserviceaccount.com` : `sa@p.iam.gserviceaccount.com,${value}@p`);
+            // Inside the name: whitespace at either end is trimmed, as it should be.
+            parseImpersonationChain(which % 2 ? `x${value}x@p.iam.gserviceaccount.com` : `sa@p.iam.gserviceaccount.com,x${value}x@p`);
           } else {
             // Refused before the keychain is touched, so no entry is ever written here.
             const identity = which % 2 ? { subject: value, email: 'a@b.c' } : { subject: 's', email: value };

@@ -7,8 +7,10 @@ import { toast } from './toast.js';
 /** What views and dialogs do to accounts and tokens: talk to main, update the state, redraw. */
 
 export async function loadAccounts(): Promise<void> {
+  let repaired = false;
   try {
     state.accounts = await call(api().listAccounts());
+    repaired = state.accountsError !== undefined;
     state.accountsError = undefined;
   } catch (err) {
     if (!(err instanceof ApiError) || err.code !== 'REGISTRY_CORRUPT') throw err;
@@ -18,7 +20,9 @@ export async function loadAccounts(): Promise<void> {
     return;
   }
   if (!selected()) state.selectedId = (state.accounts.find((a) => a.default) ?? state.accounts[0])?.id;
-  changed('list');
+  // Once repaired, the damage notice goes now, not after the selected account's tokens have loaded.
+  if (repaired) changed();
+  else changed('list');
   const account = selected();
   if (account?.status === 'ready' && state.tokensFor !== account.id) await loadTokens();
   else changed('detail');

@@ -16,11 +16,14 @@ for (const [name, kind] of [['getPassword', 'keychainReads'], ['findCredentials'
     return real(...args);
   };
 }
-const realReadFile = fs.promises.readFile;
-fs.promises.readFile = ((path: fs.PathLike | fs.promises.FileHandle, ...rest: unknown[]) => {
-  if (String(path).endsWith('accounts.json')) counts.registryReads++;
-  return (realReadFile as (...a: unknown[]) => Promise<unknown>)(path, ...rest);
-}) as typeof fs.promises.readFile;
+// The registry is read by opening it (readFile or open, whichever the code uses).
+for (const name of ['readFile', 'open'] as const) {
+  const real = fs.promises[name] as (...a: unknown[]) => Promise<unknown>;
+  (fs.promises as unknown as Record<string, unknown>)[name] = (path: unknown, ...rest: unknown[]) => {
+    if (String(path).endsWith('accounts.json')) counts.registryReads++;
+    return real(path, ...rest);
+  };
+}
 syncBuiltinESMExports();
 process.on('exit', () => {
   if (process.env.TOKENTRAY_TEST_COUNT_FILE) fs.writeFileSync(process.env.TOKENTRAY_TEST_COUNT_FILE, JSON.stringify(counts));
