@@ -227,7 +227,7 @@ describe('tokentray login: failures', () => {
     await assert.rejects(fetch(redirect));
   }));
 
-  it('cancels on Ctrl-C with LOGIN_CANCELLED', withSandbox(async () => {
+  it('cancels on Ctrl-C with LOGIN_CANCELLED, exit 130', withSandbox(async () => {
     const proc = startCli(['login', ...flags(), '--timeout', '30'], sandbox.env);
     await proc.authorizationUrl;
     proc.kill('SIGINT');

@@ -35,11 +35,16 @@ const REMEDIES = {
   'list-accounts': {},
   'forget-without-revoke': { account: 'ana@example.test', accountId: 'a1' },
   'use-metadata-server': {},
-  'give-client-file': { issuer: 'http://127.0.0.1:5555', account: 'ana@example.test' },
+  'give-client-file': { issuer: 'https://accounts.google.com' },
+  'give-client-file-again': { issuer: 'https://idp.example.test', account: 'ana@example.test', accountId: 'a1' },
   'list-clients': {},
-  'sign-out-first': { account: 'ana@example.test' },
+  'sign-out-client-users': { account: 'ana@example.test', accountId: 'a1' },
   'import-new-key': { account: 'sa@p.iam.gserviceaccount.com' },
+  'end-stuck-process': { pid: 4242 },
+  'give-vault-passphrase': { path: '/x/vault.json' },
 } satisfies { [R in Remedy]: Omit<ErrorFacts, 'remedy'> };
+
+const REMEDY = (remedy: Remedy): ErrorFacts => ({ remedy, ...REMEDIES[remedy] });
 
 describe('error wording', () => {
   it('no sentence in electron/core or electron/app names a CLI command', () => {
@@ -71,7 +76,8 @@ describe('error wording', () => {
       const err = new TokenTrayError('LOGIN_FAILED', 'It failed.', { facts: { remedy, ...facts } });
       const cli = describeForCli(err);
       const window = describeForWindow(err);
-      assert.match(cli, /^It failed\. .*tokentray [a-z]/, `${remedy} on the CLI: ${cli}`);
+      // A command: tokentray's own, or the system's to end a stuck process.
+      assert.match(cli, remedy === 'end-stuck-process' ? /^It failed\. .*`kill 4242`/ : /^It failed\. .*tokentray [a-z]/, `${remedy} on the CLI: ${cli}`);
       assert.match(window, /^It failed\. \S/, remedy);
       assert.doesNotMatch(window, /tokentray |`|--/, `${remedy} in the window: ${window}`);
     }
@@ -79,6 +85,10 @@ describe('error wording', () => {
     assert.deepEqual([describeForCli(plain), describeForWindow(plain)], ['It failed.', 'It failed.'], 'no remedy, no advice');
     assert.match(describeForCli(new TokenTrayError('REAUTH_REQUIRED', 'x.', { facts: { remedy: 'sign-in-again', account: 'ana@example.test', scope: 'cloud-platform' } })), /`tokentray login --login-hint ana@example\.test --scopes cloud-platform`/);
     assert.match(describeForCli(new TokenTrayError('REVOKE_FAILED', 'x.', { facts: { remedy: 'forget-without-revoke', accountId: 'abc123' } })), /`tokentray logout abc123 --no-revoke`/);
+    assert.match(describeForCli(new TokenTrayError('CLIENT_REQUIRED', 'x.', { facts: REMEDY('give-client-file-again') })), /`tokentray login --client-secret-file FILE --issuer https:\/\/idp\.example\.test --login-hint ana@example\.test`/);
+    assert.match(describeForCli(new TokenTrayError('CLIENT_REQUIRED', 'x.', { facts: { remedy: 'give-client-file-again', issuer: 'https://accounts.google.com' } })), /`tokentray login --client-secret-file FILE`\.$/, 'Google is the default issuer');
+    assert.match(describeForCli(new TokenTrayError('SCOPE_NOT_GRANTED', 'x.', { facts: { remedy: 'sign-in-again', account: 'ana@example.test', scope: 'openid,email,drive' } })), /--scopes openid,email,drive`/);
+    assert.equal(describeForWindow(new TokenTrayError('SCOPE_NOT_GRANTED', 'x.', { facts: { remedy: 'sign-in-again', scope: 'openid,email,drive' } })), 'x. Sign the account in again and grant the scopes openid, email, drive.');
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -81,18 +81,17 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
     Object.assign(sandbox.env, env);
     core = sandbox.core(() => clock);
     await signInThroughCore(core, idp, 'lee@example.test');
-    // The test clock starts when the token was issued, however long the set-up took on a loaded machine.
-    clock = Date.now();
     const { json } = await makeServiceAccountKey(sim, SA);
     saId = (await importServiceAccountJson(core.accounts, JSON.stringify(json))).id;
     await makeServiceAccountKey(sim, TARGET);
     // Sign-in stamps tokens with real time: start the fake clock after it, so lifetimes stay ≤ 3600 s.
     clock = Date.now();
     server = await startMetadataServer({ core, projectId: 'proj-three', now: () => clock });
+    // The tests' clock starts now: tokens issued during a slow set-up must not look longer-lived than they are.
+    clock = Date.now();
   });
   after(async () => {
     await server.close();
-    await rm(emptyHome, { recursive: true, force: true });
     await sandbox.cleanup();
     await sim.close();
     await idp.close();

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs test suites (default: every dist/test/*.test.js) with node:test under with-keychain.sh, with a
+# Runs test suites (default: every dist/test/*.test.js; not the benchmarks in dist/test/bench nor
+# the helpers in dist/test/support) with node:test under with-keychain.sh, with a
 # private TMPDIR made for this run. Fails if the run left anything in it (files a test forgot,
 # browser profiles, keyring folders), then removes it. Arguments: what `node --test` runs.
 set -eu

@@ -14,9 +14,9 @@ export async function signInThroughCore(core: Core, idp: TestIdp, user: string, 
     client: idp.client,
     loginHint: user,
     ...(scopes ? { scopes } : {}),
-    openAuthorizationUrl(url) {
+    presentAuthorization({ startUrl }) {
       // Not awaited: the browser's last request waits for the code exchange that follows.
-      void new HttpBrowser(user).visit(url);
+      void new HttpBrowser(user).visit(startUrl);
     },
   });
   return core.accounts.saveSignIn(profile, idp.client, result);

@@ -71,7 +71,14 @@ export type ErrorCode =
   | 'CLIENT_IN_USE'
   | 'INSECURE_URL'
   | 'INVALID_PROJECT'
-  | 'DOCKER_CONFIG_INVALID';
+  | 'DOCKER_CONFIG_INVALID'
+  | 'LOGIN_START_REUSED'
+  | 'LOGIN_PASTE_INVALID'
+  | 'KEYCHAIN_CHOICE_INVALID'
+  | 'VAULT_PASSPHRASE_REQUIRED'
+  | 'VAULT_PASSPHRASE_WRONG'
+  | 'VAULT_DAMAGED'
+  | 'VAULT_UNWRITABLE';
 
 /** What the user can do about a failure; each surface says it in its own words. */
 export type Remedy =
@@ -93,14 +100,20 @@ export type Remedy =
   | 'forget-without-revoke'
   /** Give tools the account's tokens through the metadata-server emulator instead. */
   | 'use-metadata-server'
-  /** Give the file of a "Desktop app" OAuth client (`facts.issuer`, `facts.account` when known). */
+  /** Give the file of an OAuth client to sign in with (`facts.issuer` when not Google's). */
   | 'give-client-file'
+  /** Give the file of this stored OAuth client again (`facts.issuer`, `facts.account` to sign in). */
+  | 'give-client-file-again'
   /** See which OAuth clients are stored. */
   | 'list-clients'
-  /** Sign out the accounts using it first (`facts.account`: the first of them). */
-  | 'sign-out-first'
-  /** Download a new service-account key and import it. */
-  | 'import-new-key';
+  /** Sign out the accounts that use the OAuth client, forgetting it with them (`facts.account`). */
+  | 'sign-out-client-users'
+  /** Create a new key of the service account and import it (`facts.account`). */
+  | 'import-new-key'
+  /** End the TokenTray process holding a lock if it is stuck (`facts.pid`), then try again. */
+  | 'end-stuck-process'
+  /** Give the file vault (`facts.path`) its passphrase: TOKENTRAY_FILE_PASSPHRASE, or a terminal's prompt. */
+  | 'give-vault-passphrase';
 
 /** Facts about a failure that a surface needs to word its advice. Never secrets. */
 export interface ErrorFacts {
@@ -110,10 +123,12 @@ export interface ErrorFacts {
   accountId?: string;
   /** A file concerned. */
   path?: string;
-  /** Scopes the account must grant (comma-separated). */
+  /** A scope the account must grant; several comma-separated when the grant must hold them all. */
   scope?: string;
-  /** The issuer concerned. */
+  /** The issuer concerned, when it matters for the advice. */
   issuer?: string;
+  /** A process concerned. */
+  pid?: number;
 }
 
 export class TokenTrayError extends Error {

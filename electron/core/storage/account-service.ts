@@ -22,10 +22,16 @@ export function displayName(account: Pick<AccountRecord, 'email' | 'subject'>): 
   return account.email ?? account.subject;
 }
 
-/** Why an account whose keychain item is gone or damaged needs a sign-in (kept as its status reason: no command). */
+/**
+ * Why an account whose keychain item is gone or damaged needs a sign-in. Kept as its status
+ * reason, so it names no command or button (each surface adds its own).
+ */
 function missingItemReason(account: Pick<AccountRecord, 'email' | 'subject'>): string {
   return `The keychain item of ${displayName(account)} is missing or damaged.`;
 }
+
+const signInAgain = (account: Pick<AccountRecord, 'email' | 'subject' | 'id'>) =>
+  ({ facts: { remedy: 'sign-in-again', account: displayName(account), accountId: account.id } }) as const;
 
 /**
  * The OAuth clients a registry knows: its client records, plus one for each client that only an
@@ -162,11 +168,12 @@ export class AccountService {
     }
     if (!secrets) {
       if (account.kind === 'service_account') {
+        // A service account's key is imported, not signed in.
         throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no key for ${displayName(account)}.`, { facts: { remedy: 'import-key-again', account: displayName(account), accountId: account.id } });
       }
       const reason = missingItemReason(account);
       await this.markSigninRequired(account.id, reason);
-      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', reason, { facts: { remedy: 'sign-in-again', account: account.email ?? account.id, accountId: account.id } });
+      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', reason, signInAgain(account));
     }
     const client = await this.storedClient(account.issuer, account.clientId, secrets.clientSecret, account);
     return { client, refreshToken: secrets.refreshToken };
@@ -183,7 +190,7 @@ export class AccountService {
     const record = knownClients(await this.registry.load()).find((c) => c.id === cid);
     if (record?.known && !record.hasSecret) return { clientId };
     throw new TokenTrayError('CLIENT_REQUIRED', `The keychain no longer holds the secret of OAuth client ${clientId} (${issuer}).`, {
-      facts: { remedy: 'give-client-file', issuer, ...(forAccount ? { account: forAccount.email ?? forAccount.id } : {}) },
+      facts: { remedy: 'give-client-file-again', issuer, ...(forAccount ? { account: forAccount.email ?? forAccount.id, accountId: forAccount.id } : {}) },
     });
   }
 
@@ -303,6 +310,8 @@ export class AccountService {
    * client stays (for the next sign-in) unless `forgetClient` and no other account uses it.
    */
   async forget(id: string, options: { forgetClient?: boolean } = {}): Promise<{ clientForgotten: boolean; clientKeptFor: string[] }> {
+    // A keychain that cannot open (a file vault's wrong passphrase) must fail before the registry changes.
+    await this.vault.probe();
     const data = await this.registry.load();
     const account = data.accounts.find((a) => a.id === id);
     if (account && account.kind !== 'service_account') {
@@ -342,7 +351,7 @@ export class AccountService {
       const users = data.accounts.filter((a) => a.kind !== 'service_account' && clientIdFor(a.issuer, a.clientId) === client.id);
       if (users.length > 0) {
         throw new TokenTrayError('CLIENT_IN_USE', `OAuth client ${client.clientId} is used by ${users.map((a) => displayName(a)).join(', ')}.`, {
-          facts: { remedy: 'sign-out-first', account: users[0]!.email ?? users[0]!.id },
+          facts: { remedy: 'sign-out-client-users', account: users[0]!.email ?? users[0]!.id, accountId: users[0]!.id },
         });
       }
       data.clients = (data.clients ?? []).filter((c) => c.id !== client.id);

@@ -130,6 +130,7 @@ export class CredentialVault {
 
   /** Fails fast (before a browser round trip) when the keychain cannot be reached. */
   async probe(): Promise<void> {
+    await this.store.unlock?.();
     await this.store.get('probe');
   }
 
