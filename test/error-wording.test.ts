@@ -22,7 +22,10 @@ import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const COMMAND = /\btokentray [a-z]/;
 /** Text served to other programs (read in the user's terminal), not shown by the window. */
-const TOOL_FACING = [['electron/core/integrations/metadata-server.ts', 'No project is set.']];
+const TOOL_FACING = [
+  ['electron/core/integrations/metadata-server.ts', 'No project is set.'],
+  ['electron/core/integrations/metadata-server.ts', ' is a user account: Google issues its ID tokens only'],
+];
 
 /** Every remedy, with the facts it is worded from (the compiler makes the list complete). */
 const REMEDIES = {
