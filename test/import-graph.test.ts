@@ -97,7 +97,14 @@ describe('import graph', () => {
     assert.deepEqual(wrong, []);
   });
 
-  it('the renderer imports from the main side only types, and only from the IPC contract', () => {
+  it('the renderer takes only types from the IPC contract, and code only from Node-free core/shared modules', () => {
+    /** A core/shared module whose imports, transitively, are other core/shared modules only (no Node, no packages). */
+    const pureShared = (module: string, seen = new Set<string>()): boolean => {
+      if (!/^electron\/core\/shared\/[^/]+\.ts$/.test(module) || !sources.has(module)) return false;
+      if (seen.has(module)) return true;
+      seen.add(module);
+      return sources.get(module)!.every((target) => pureShared(target, seen));
+    };
     const wrong: string[] = [];
     for (const file of filesUnder(join(root, 'renderer', 'src'), /\.ts$/)) {
       const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
@@ -105,8 +112,10 @@ describe('import graph', () => {
         if (!ts.isImportDeclaration(statement) && !ts.isExportDeclaration(statement)) continue;
         const specifier = (statement.moduleSpecifier as ts.StringLiteral | undefined)?.text ?? '';
         if (!specifier.includes('electron/')) continue;
+        const target = relative(root, resolve(dirname(file), specifier)).replace(/\.js$/, '.ts');
         const typeOnly = ts.isImportDeclaration(statement) ? statement.importClause?.isTypeOnly === true : statement.isTypeOnly;
-        if (!typeOnly || !specifier.endsWith('electron/app/ipc-contract.js')) wrong.push(`${relative(root, file)} → ${specifier}`);
+        const allowed = typeOnly ? target === 'electron/app/ipc-contract.ts' || target === 'electron/core/shared/models.ts' : pureShared(target);
+        if (!allowed) wrong.push(`${relative(root, file)} → ${specifier}${typeOnly ? ' (types)' : ''}`);
       }
     }
     assert.deepEqual(wrong, []);

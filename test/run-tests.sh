@@ -7,9 +7,14 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tokentray-run.XXXXXX")
 export TMPDIR="$run_tmp"
+# electron-builder's config loader (jiti), used in-process by the packaging tests, would keep a
+# compile cache in the temp folder.
+export JITI_FS_CACHE=false
 status=0
+# Only the suites: not bench or support files.
 [ $# -gt 0 ] || set -- dist/test/*.test.js
-sh "$here/with-keychain.sh" node --test --test-concurrency=1 --test-timeout=120000 --test-force-exit "$@" || status=$?
+# Per test file: the whole-process stress suites take minutes on a loaded machine.
+sh "$here/with-keychain.sh" node --test --test-concurrency=1 --test-timeout=300000 --test-force-exit "$@" || status=$?
 left=$(find "$run_tmp" -mindepth 1 -maxdepth 2 | sed "s|^$run_tmp/||" | head -n 40)
 if [ -n "$left" ]; then
   echo "run-tests.sh: the tests left these in their temp folder ($run_tmp):" >&2
