@@ -8,7 +8,8 @@ import { parseImpersonationChain, type ImpersonationChain } from '../core/google
 import { importServiceAccountJson } from '../core/google/service-account.js';
 import { describeAccessToken } from '../core/google/token-info.js';
 import { startMetadataServer, type MetadataServer } from '../core/integrations/metadata-server.js';
-import type { MetadataStatus } from './ipc-contract.js';
+import { GUIDE_PAGES, type MetadataStatus } from './ipc-contract.js';
+import { importAdcFile, wellKnownAdcPath } from '../core/google/adc.js';
 import { validateArgs } from './ipc-validation.js';
 import { decodeJwt } from '../core/shared/jwt-decode.js';
 import { parseScopeList } from '../core/oauth/scopes.js';
@@ -26,6 +27,8 @@ export interface AppHandlerDeps {
   onChange(): void;
   /** Where TOKENTRAY_GOOGLE_* endpoint overrides are read (default: process.env). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Where an imported ADC file's refresh token is checked: Google, unless a test says otherwise. */
+  adcIssuer?: string;
   /** After settings change (the main process re-registers the global shortcut). */
   onSettingsChange?(settings: ChannelResult<'settings:get'>): void | Promise<void>;
 }
@@ -53,7 +56,13 @@ export function createHandlers(deps: AppHandlerDeps): AppHandlers {
 
   const metadataStatus = (): MetadataStatus =>
     metadata
-      ? { running: true, host: metadata.server.host, accountId: metadata.accountId, exports: `export GCE_METADATA_HOST=${metadata.server.host}\nexport GCE_METADATA_IP=${metadata.server.host}` }
+      ? {
+          running: true,
+          host: metadata.server.host,
+          accountId: metadata.accountId,
+          // As `tokentray exec` sets them: Python, Node and Go read the first two, gcloud the third.
+          exports: `export GCE_METADATA_HOST=${metadata.server.host}\nexport GCE_METADATA_IP=${metadata.server.host}\nexport GCE_METADATA_ROOT=${metadata.server.host}`,
+        }
       : { running: false };
 
   async function guard<T>(fn: () => Promise<T>): Promise<T> {
@@ -136,6 +145,24 @@ export function createHandlers(deps: AppHandlerDeps): AppHandlers {
       });
       metadataSwitch = next;
       return next;
+    },
+
+    async 'metadata:copy-exports'() {
+      const { exports } = metadataStatus();
+      if (!exports) throw new TokenTrayError('METADATA_SERVER_STOPPED', 'The metadata server is not running: switch it on first.');
+      deps.clipboard.copy(exports);
+      return true;
+    },
+
+    async 'guide:open'(page) {
+      await deps.openExternal(GUIDE_PAGES[page]);
+      return true;
+    },
+
+    async 'accounts:import-adc'() {
+      const record = await importAdcFile(core, wellKnownAdcPath(deps.env ?? process.env), deps.adcIssuer ? { issuer: deps.adcIssuer } : {});
+      deps.onChange();
+      return (await core.accounts.list()).find((a) => a.id === record.id)!;
     },
 
     'accounts:list': () => core.accounts.list(),

@@ -53,6 +53,13 @@ export interface MetadataStatus {
   exports?: string;
 }
 
+/** Cloud Console pages the window's first-run guide links to; main owns the URLs. */
+export const GUIDE_PAGES = {
+  'consent-screen': 'https://console.cloud.google.com/apis/credentials/consent',
+  credentials: 'https://console.cloud.google.com/apis/credentials',
+} as const;
+export type GuidePage = keyof typeof GUIDE_PAGES;
+
 /** invoke channels: name → [arguments, result]. */
 export interface InvokeChannels {
   'accounts:list': [[], AccountSummary[]];
@@ -70,6 +77,9 @@ export interface InvokeChannels {
   'metadata:set': [[{ enabled: boolean; accountId?: string }], MetadataStatus];
   'settings:get': [[], Settings];
   'settings:set': [[Partial<Settings>], Settings];
+  'accounts:import-adc': [[], AccountSummary];
+  'metadata:copy-exports': [[], boolean];
+  'guide:open': [[GuidePage], boolean];
 }
 
 export type InvokeChannel = keyof InvokeChannels;
@@ -97,6 +107,9 @@ export const INVOKE_CHANNELS: readonly InvokeChannel[] = [
   'metadata:set',
   'settings:get',
   'settings:set',
+  'accounts:import-adc',
+  'metadata:copy-exports',
+  'guide:open',
 ];
 
 /** What the preload exposes as `window.tokentray`; every method resolves to a Result. */
@@ -119,6 +132,12 @@ export interface TokenTrayApi {
   setMetadataServer(request: { enabled: boolean; accountId?: string }): Promise<Result<MetadataStatus>>;
   getSettings(): Promise<Result<Settings>>;
   setSettings(settings: Partial<Settings>): Promise<Result<Settings>>;
+  /** Imports the ADC file `gcloud auth application-default login` wrote, as an account. */
+  importAdc(): Promise<Result<AccountSummary>>;
+  /** Puts the running metadata server's export lines on the clipboard (the renderer has no clipboard). */
+  copyMetadataExports(): Promise<Result<boolean>>;
+  /** Opens a Cloud Console page of the first-run guide in the system browser. */
+  openGuide(page: GuidePage): Promise<Result<boolean>>;
   /** Calls back whenever accounts change (sign-in, removal, status); returns an unsubscribe. */
   onChange(callback: () => void): () => void;
   /** Calls back when the tray asks for the add-account panel; returns an unsubscribe. */
@@ -142,4 +161,7 @@ export const API_CHANNELS = {
   setMetadataServer: 'metadata:set',
   getSettings: 'settings:get',
   setSettings: 'settings:set',
+  importAdc: 'accounts:import-adc',
+  copyMetadataExports: 'metadata:copy-exports',
+  openGuide: 'guide:open',
 } as const satisfies Record<Exclude<keyof TokenTrayApi, 'onChange' | 'onAddAccountRequested'>, InvokeChannel>;

@@ -1,6 +1,6 @@
 import { TokenTrayError } from '../core/shared/errors.js';
 import type { ChannelArgs, CopyOptions, InvokeChannel, SignInRequest } from './ipc-contract.js';
-import { INVOKE_CHANNELS } from './ipc-contract.js';
+import { GUIDE_PAGES, INVOKE_CHANNELS, type GuidePage } from './ipc-contract.js';
 import { validateSettings } from '../core/storage/settings-store.js';
 import { originOf } from './window-policy.js';
 
@@ -79,6 +79,8 @@ export function validateArgs<C extends InvokeChannel>(channel: C, args: unknown)
     case 'accounts:cancel-sign-in':
     case 'metadata:get':
     case 'settings:get':
+    case 'accounts:import-adc':
+    case 'metadata:copy-exports':
       expectCount(0);
       return [] as unknown as ChannelArgs<C>;
     case 'accounts:remove':
@@ -116,6 +118,9 @@ export function validateArgs<C extends InvokeChannel>(channel: C, args: unknown)
       for (const key of Object.keys(req)) if (key !== 'enabled' && key !== 'accountId') throw invalid(channel, `unknown field "${key.slice(0, 40)}"`);
       return [{ enabled: req.enabled, ...(req.accountId !== undefined ? { accountId: str(channel, req.accountId, 'the account id', 200) } : {}) }] as ChannelArgs<C>;
     }
+    case 'guide:open':
+      expectCount(1);
+      return [oneOf(channel, args[0], 'the page', Object.keys(GUIDE_PAGES) as GuidePage[])] as ChannelArgs<C>;
     case 'settings:set':
       expectCount(1);
       try {

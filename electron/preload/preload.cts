@@ -21,6 +21,9 @@ const channels = {
   setMetadataServer: 'metadata:set',
   getSettings: 'settings:get',
   setSettings: 'settings:set',
+  importAdc: 'accounts:import-adc',
+  copyMetadataExports: 'metadata:copy-exports',
+  openGuide: 'guide:open',
 } as const satisfies typeof API_CHANNELS;
 
 const events = { changed: 'accounts:changed', addAccount: 'ui:add-account' } as const satisfies {
@@ -50,6 +53,9 @@ const api: TokenTrayApi = {
   setMetadataServer: (request) => ipcRenderer.invoke(channels.setMetadataServer, request),
   getSettings: () => ipcRenderer.invoke(channels.getSettings),
   setSettings: (settings) => ipcRenderer.invoke(channels.setSettings, settings),
+  importAdc: () => ipcRenderer.invoke(channels.importAdc),
+  copyMetadataExports: () => ipcRenderer.invoke(channels.copyMetadataExports),
+  openGuide: (page) => ipcRenderer.invoke(channels.openGuide, page),
   onChange: (callback) => subscribe(events.changed, callback),
   onAddAccountRequested: (callback) => subscribe(events.addAccount, callback),
 };

@@ -1,4 +1,5 @@
 import type { AccountSummary, AccountTokens, TokenInfoView } from '../../electron/app/ipc-contract.js';
+import { windowMessage } from './messages.js';
 
 /**
  * Everything the window knows, in one place. Modules change it and then call `changed()`; the views
@@ -14,6 +15,8 @@ export const state = {
   info: undefined as { accountId: string; facts?: TokenInfoView; error?: string } | undefined,
   signingIn: false,
   lastTokenLoad: 0,
+  /** The sidebar's filter text (shown with many accounts). */
+  filter: '',
 };
 
 export type View = 'list' | 'detail';
@@ -31,4 +34,5 @@ export function changed(...views: View[]): void {
 
 export const selected = (): AccountSummary | undefined => state.accounts.find((a) => a.id === state.selectedId);
 export const nameOf = (a: AccountSummary): string => a.email ?? a.subject;
-export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+/** An error as the window says it (no command-line hints). */
+export const messageOf = (err: unknown): string => windowMessage(err);

@@ -55,7 +55,8 @@ export type ErrorCode =
   | 'ADC_FILE_INVALID'
   | 'ADC_GOOGLE_ONLY'
   | 'ADC_FILE_EXISTS'
-  | 'COMMAND_FAILED';
+  | 'COMMAND_FAILED'
+  | 'METADATA_SERVER_STOPPED';
 
 export class TokenTrayError extends Error {
   readonly code: ErrorCode;
