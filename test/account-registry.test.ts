@@ -20,7 +20,7 @@ describe('account registry', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('starts empty, writes atomically with mode 0600, leaves no temp or lock file', async () => {
+  it('starts empty, writes atomically with mode 0600, leaves no temp file (the lock file stays: it is never deleted)', async () => {
     const registry = new AccountRegistry(join(dir, 'a'));
     assert.deepEqual(await registry.load(), { version: 1, accounts: [] });
     await registry.update((d) => {
@@ -28,7 +28,8 @@ describe('account registry', () => {
       d.defaultAccount = '1';
     });
     assert.deepEqual((await registry.load()).accounts.map((a) => a.id), ['1']);
-    assert.deepEqual(await readdir(join(dir, 'a')), ['accounts.json']);
+    assert.deepEqual((await readdir(join(dir, 'a'))).sort(), ['accounts.json', 'locks']);
+    assert.deepEqual(await readdir(join(dir, 'a', 'locks')), ['registry.lock']);
     assert.equal((await stat(registry.path)).mode & 0o777, 0o600);
     assert.equal(JSON.parse(await readFile(registry.path, 'utf8')).version, 1);
   });

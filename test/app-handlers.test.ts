@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createHandlers, dispatch, keepTokensFresh, type AppHandlers } from '../electron/app/app-handlers.js';
+import { createHandlers, TokenWarmer, type AppHandlers } from '../electron/app/handlers/index.js';
+import { SignInSlot } from '../electron/app/handlers/accounts.js';
+import { Serial } from '../electron/app/handlers/deps.js';
+import { MetadataSwitch } from '../electron/app/handlers/metadata.js';
 import { ClipboardGuard } from '../electron/app/clipboard-guard.js';
 import type { Core } from '../electron/core/core.js';
 import { INVOKE_CHANNELS } from '../electron/app/ipc-contract.js';
-import { isTrustedSender } from '../electron/app/ipc-validation.js';
+import { dispatch } from '../electron/app/ipc-dispatch.js';
 import { SettingsStore } from '../electron/core/storage/settings-store.js';
-import { APP_ORIGIN } from '../electron/app/window-policy.js';
+import { APP_ORIGIN, isTrustedSender } from '../electron/app/window-policy.js';
 import { revokeAtIdp } from './support/flows.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
@@ -106,8 +109,9 @@ describe('IPC argument validation (dispatch)', () => {
       ['guide:open', ['https://evil.example/']],
       ['guide:open', []],
       ['accounts:set-impersonation', ['abc', Array.from({ length: 11 }, () => 'a@b')]],
-      ['settings:set', [{ clipboardClearSeconds: -5 }]],
+      ['settings:set', [{ clipboardClearSeconds: '5' }]],
       ['settings:set', [{ theme: 'dark' }]],
+      ['settings:set', [{ globalShortcut: 'x'.repeat(201) }]],
     ];
     for (const [channel, args] of bad) {
       const result = await dispatch(handlers, channel, args);
@@ -201,10 +205,11 @@ describe('handlers over the real core', () => {
   it('keeps tokens fresh ahead of expiry, and reports a revoked account', async () => {
     const [account] = await handlers['accounts:list']();
     const refreshes = idp.grants.refresh_token ?? 0;
-    assert.equal(await keepTokensFresh(core), false);
+    const warmer = new TokenWarmer(core);
+    assert.equal(await warmer.round(), false);
     assert.equal(idp.grants.refresh_token ?? 0, refreshes, 'nothing to do while tokens are fresh');
     clock += 56 * 60_000;
-    assert.equal(await keepTokensFresh(core), false);
+    assert.equal(await warmer.round(), false);
     // (The test clock moves but the provider's ID-token expiry does not, so the ID token may be
     // refreshed on its own too: count at least one refresh, then none for the cached access token.)
     assert.ok((idp.grants.refresh_token ?? 0) > refreshes, 'refreshed before expiry');
@@ -213,7 +218,7 @@ describe('handlers over the real core', () => {
     assert.equal(idp.grants.refresh_token, afterWarm, 'a copy after warming needs no refresh');
     await revokeAtIdp(idp, (await core.accounts.vault.getSecrets(account!.id))!.refreshToken);
     clock += 56 * 60_000;
-    assert.equal(await keepTokensFresh(core), true);
+    assert.equal(await warmer.round(), true);
     assert.equal((await handlers['accounts:list']())[0]!.status, 'signin_required');
     const before = changes;
     await assert.rejects(handlers['tokens:copy'](account!.id, 'access', 'raw'), { code: 'REAUTH_REQUIRED' });
@@ -280,5 +285,122 @@ describe('handlers over the real core', () => {
     await assert.rejects(fetch(`http://${on1.host}/`, { headers: { 'Metadata-Flavor': 'Google' } }), 'the first was stopped');
     assert.deepEqual(await handlers['metadata:set']({ enabled: false }), { running: false });
     await assert.rejects(fetch(`http://${on2.host}/`, { headers: { 'Metadata-Flavor': 'Google' } }));
+  });
+  it('checks setting values in the store, after the contract checked their shape', async () => {
+    const result = await dispatch(handlers, 'settings:set', [{ clipboardClearSeconds: -5 }]);
+    assert.deepEqual([result.ok, result.ok ? '' : result.code], [false, 'SETTINGS_INVALID']);
+  });
+
+  it('applies overlapping settings changes one at a time, so a rollback restores what its own change replaced', async () => {
+    const settings = new SettingsStore(core.home);
+    await settings.load();
+    const applied: string[] = [];
+    const h = createHandlers({
+      core, settings, clipboard: new ClipboardGuard(clipboard, () => 0), openExternal: async () => undefined, onChange: () => undefined,
+      async onSettingsChange(s) {
+        applied.push(s.globalShortcut);
+        // The failing one takes its time, so the other change arrives while it is being applied.
+        if (s.globalShortcut === 'Alt+X') {
+          await new Promise((r) => setTimeout(r, 50));
+          throw new Error('taken');
+        }
+      },
+    });
+    await h['settings:set']({ globalShortcut: 'Alt+Y' });
+    const [failed, second] = await Promise.allSettled([h['settings:set']({ globalShortcut: 'Alt+X' }), h['settings:set']({ globalShortcut: 'Alt+Z' })]);
+    assert.equal(failed.status, 'rejected');
+    assert.equal(second.status, 'fulfilled');
+    assert.deepEqual(applied, ['Alt+Y', 'Alt+X', 'Alt+Y', 'Alt+Z']);
+    assert.equal((await new SettingsStore(core.home).load()).globalShortcut, 'Alt+Z', 'saved is what was applied last');
+  });
+
+  it('stops the metadata server for good on dispose, even while a switch is under way', async () => {
+    const h = createHandlers({ core, settings: new SettingsStore(core.home), clipboard: new ClipboardGuard(clipboard, () => 0), openExternal: async () => undefined, onChange: () => undefined });
+    const running = await h['metadata:set']({ enabled: true });
+    const restarting = h['metadata:set']({ enabled: true });
+    await h.dispose();
+    await assert.rejects(restarting, { code: 'INVALID_ARGUMENT' }, 'a start still queued when quitting is refused');
+    await assert.rejects(fetch(`http://${running.host}/`, { headers: { 'Metadata-Flavor': 'Google' } }), 'dispose stopped the running one');
+    assert.deepEqual(await h['metadata:get'](), { running: false });
+    await assert.rejects(h['metadata:set']({ enabled: true }), { code: 'INVALID_ARGUMENT' });
+    assert.deepEqual(await h['metadata:get'](), { running: false });
+  });
+
+  it('joins a keep-fresh round asked for while one runs', async () => {
+    const warmer = new TokenWarmer(core);
+    const [a, b] = [warmer.round(), warmer.round()];
+    assert.equal(a, b);
+    await a;
+    assert.notEqual(warmer.round(), a, 'a later round is a new one');
+  });
+});
+
+describe('handler state, one owner each', () => {
+  it('a sign-in slot holds one attempt, announces its start and end, and cancels it', async () => {
+    const seen: boolean[] = [];
+    const slot: SignInSlot = new SignInSlot(() => seen.push(slot.busy));
+    let release!: () => void;
+    let aborted = false;
+    const first = slot.hold((signal) => {
+      signal.addEventListener('abort', () => (aborted = true));
+      return new Promise<string>((r) => (release = () => r('done')));
+    });
+    assert.equal(slot.busy, true);
+    await assert.rejects(slot.hold(async () => 'second'), { code: 'SIGN_IN_IN_PROGRESS' });
+    assert.equal(slot.cancel(), true);
+    assert.equal(aborted, true);
+    release();
+    assert.equal(await first, 'done');
+    assert.deepEqual(seen, [true, false], 'announced busy at the start, free at the end (the tray reads busy then)');
+    assert.equal(slot.cancel(), false);
+    await assert.rejects(slot.hold(async () => { throw new Error('failed'); }), /failed/);
+    assert.equal(slot.busy, false, 'a failed attempt frees the slot');
+  });
+
+  it('a serial queue runs tasks in order, never two at once, and goes on after a failure', async () => {
+    const serial = new Serial();
+    const log: string[] = [];
+    let active = 0;
+    const task = (name: string, ms: number, fail = false) => async () => {
+      assert.equal(active++, 0, 'never two at once');
+      log.push(`start ${name}`);
+      await new Promise((r) => setTimeout(r, ms));
+      active--;
+      log.push(`end ${name}`);
+      if (fail) throw new Error(name);
+      return name;
+    };
+    const results = await Promise.allSettled([serial.run(task('a', 30, true)), serial.run(task('b', 1)), serial.run(task('c', 10))]);
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'fulfilled', 'fulfilled']);
+    assert.deepEqual(log, ['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+    await serial.idle();
+  });
+
+  it('a metadata switch started and stopped from many overlapping calls leaves at most the last one running', async () => {
+    const sandbox = await makeSandbox();
+    try {
+      const core = sandbox.core();
+      {
+        const account = (await core.accounts.registry.update((data) => {
+          const now = new Date().toISOString();
+          const record = { id: 'acct1', kind: 'user' as const, subject: 's', email: 'm@example.test', issuer: 'https://issuer.invalid', flavor: 'google' as const, clientId: 'c', scopes: [], status: 'ready' as const, createdAt: now, updatedAt: now };
+          data.accounts.push(record);
+          data.defaultAccount = record.id;
+          return record;
+        }));
+        const metadata = new MetadataSwitch(core);
+        const toggles = Array.from({ length: 12 }, (_, i) => metadata.set(i % 3 === 2 ? { enabled: false } : { enabled: true, accountId: account.id }));
+        const statuses = await Promise.all(toggles);
+        const last = statuses.at(-1)!;
+        assert.equal(last.running, false);
+        for (const s of statuses.filter((x) => x.running)) await assert.rejects(fetch(`http://${s.host}/`, { headers: { 'Metadata-Flavor': 'Google' } }), `${s.host} was stopped`);
+        const on = await metadata.set({ enabled: true });
+        assert.equal(on.accountId, account.id, 'the default account');
+        await metadata.close();
+        await assert.rejects(fetch(`http://${on.host}/`, { headers: { 'Metadata-Flavor': 'Google' } }));
+      }
+    } finally {
+      await sandbox.cleanup();
+    }
   });
 });

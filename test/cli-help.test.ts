@@ -8,7 +8,7 @@ import { useIdpAndSandbox } from './support/fixtures.js';
 import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
 
 /** Every page `tokentray … --help` can show: the commands, and adc's two verbs. */
-const HELP_PAGES = [...COMMAND_NAMES.filter((n) => n !== 'adc').map((n) => [n]), ['adc'], ['adc', 'import'], ['adc', 'export']];
+const HELP_PAGES = [...COMMAND_NAMES.filter((n) => n !== 'adc').map((n) => [n]), ['adc'], ['adc', 'import'], ['adc', 'export'], ['clients', 'remove']];
 
 describe('tokentray --help and COMMAND --help', () => {
   let sandbox: Sandbox;
@@ -125,7 +125,7 @@ describe('tokentray accounts (table) and logout of the default account', () => {
     await signInThroughCore(core, fx.idp, 'alexandra.long-address@example.test');
     await signInThroughCore(core, fx.idp, 'bo@example.test');
     const { json } = await makeServiceAccountKey(sim, 'ci-bot@proj-two.iam.gserviceaccount.com');
-    await importServiceAccountJson(core, JSON.stringify(json));
+    await importServiceAccountJson(core.accounts, JSON.stringify(json));
   });
   after(async () => sim?.close());
   const cli = (...args: string[]) => runCli(args, fx.sandbox.env);
@@ -145,9 +145,10 @@ describe('tokentray accounts (table) and logout of the default account', () => {
       const at = lines[0]!.indexOf(column);
       assert.ok(lines.slice(1).every((l) => l[at - 1] === ' ' && l[at] !== ' '), `${column} is aligned`);
     }
-    // --json is as it was.
+    // --json keeps its fields (project and impersonate are null when unset).
     const json = JSON.parse((await cli('accounts', '--json')).stdout) as Array<Record<string, unknown>>;
-    assert.deepEqual(Object.keys(json[0]!), ['id', 'email', 'issuer', 'scopes', 'default', 'status']);
+    assert.deepEqual(Object.keys(json[0]!), ['id', 'email', 'issuer', 'scopes', 'default', 'status', 'project', 'impersonate']);
+    assert.deepEqual([json[0]!.project, json[0]!.impersonate, json[2]!.project], [null, null, 'proj-two']);
   });
 
   it('logout of the default account says which is the default now, then that none is', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AccountRegistry } from '../electron/core/storage/account-registry.js';
@@ -185,7 +185,8 @@ describe('faults in the keychain and the registry', () => {
       const data = await registry.load(); // throws REGISTRY_CORRUPT on a torn file
       assert.deepEqual(data.accounts.map((a) => a.email), ['olga@example.test', 'pat@example.test']);
     }
-    // A lock left by a killed writer is broken once stale, not waited on forever: the next update works.
+    // A killed writer's lock was released by the OS, and its temp files are swept: the next update works.
     await registry.update(() => undefined).catch((err: Error) => assert.fail(`update after kills: ${err.message}`));
+    assert.deepEqual((await readdir(fx.sandbox.home)).filter((f) => f.endsWith('.tmp')), [], 'no temp file of a killed writer is left');
   });
 });

@@ -1,40 +1,198 @@
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { withFileLock } from '../electron/core/storage/file-lock.js';
 
-describe('file lock', () => {
+const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'support', 'lock-worker.js');
+
+/** One lock-worker process and the lines it printed, awaitable by prefix. */
+class Worker {
+  readonly child: ChildProcessWithoutNullStreams;
+  private buffer = '';
+  private readonly lines: string[] = [];
+  private waiters: Array<{ prefix: string; resolve: (line: string) => void }> = [];
+  exited = false;
+
+  constructor(lock: string, marker: string, waitMs: number, holdMs: number) {
+    this.child = spawn(process.execPath, [WORKER, lock, marker, String(waitMs), String(holdMs)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.on('data', (d: Buffer) => {
+      this.buffer += d.toString();
+      let i: number;
+      while ((i = this.buffer.indexOf('\n')) >= 0) {
+        const line = this.buffer.slice(0, i);
+        this.buffer = this.buffer.slice(i + 1);
+        const w = this.waiters.find((x) => line.startsWith(x.prefix));
+        if (w) {
+          this.waiters = this.waiters.filter((x) => x !== w);
+          w.resolve(line);
+        } else this.lines.push(line);
+      }
+    });
+    this.child.stderr.on('data', (d: Buffer) => process.stderr.write(`lock-worker: ${d.toString()}`));
+    this.child.on('exit', () => (this.exited = true));
+  }
+
+  next(prefix: string): Promise<string> {
+    const i = this.lines.findIndex((l) => l.startsWith(prefix));
+    if (i >= 0) return Promise.resolve(this.lines.splice(i, 1)[0]!);
+    return new Promise((resolve) => this.waiters.push({ prefix, resolve }));
+  }
+
+  /** The outcome of a round: `done ROUND V` or `failed ROUND …`, whichever comes. */
+  outcome(round: number): Promise<string> {
+    return Promise.race([this.next(`done ${round} `), this.next(`failed ${round} `)]);
+  }
+
+  /** True if a line with this prefix has already arrived (without consuming it). */
+  has(prefix: string): boolean {
+    return this.lines.some((l) => l.startsWith(prefix));
+  }
+
+  send(line: string): void {
+    this.child.stdin.write(`${line}\n`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const gone = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGKILL');
+    await gone;
+  }
+}
+
+const violationOf = (line: string) => {
+  const [word, , v] = line.split(' ');
+  if (word !== 'done') throw new Error(`a worker failed: ${line}`);
+  return Number(v);
+};
+
+describe('file lock (whole processes)', () => {
   let dir: string;
+  const workers: Worker[] = [];
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tokentray-lock-'));
   });
   after(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
     await rm(dir, { recursive: true, force: true });
   });
-  // Stale after 600 ms, renewed every 200 ms: a holder working 2 s must keep its lock throughout.
-  const options = (waitMs = 8000) => ({ staleMs: 600, waitMs, onFailure: (err: Error) => err });
+  const start = async (lock: string, marker: string, waitMs: number, holdMs: number) => {
+    const w = new Worker(lock, marker, waitMs, holdMs);
+    workers.push(w);
+    await w.next('ready');
+    return w;
+  };
 
-  it('a slow holder keeps its lock past the stale time: it is renewed, never broken', async () => {
-    const path = join(dir, 'slow.lock');
-    let inside = 0;
-    let overlap = false;
-    const holder = (ms: number) => withFileLock(path, options(), async () => {
-      inside++;
-      if (inside > 1) overlap = true;
-      await new Promise((r) => setTimeout(r, ms));
-      inside--;
-    });
-    await Promise.all([holder(2000), holder(50), holder(50)]);
-    assert.equal(overlap, false, 'never two holders at once');
+  it('the marker check detects two holders when there is no lock (the detector works)', async () => {
+    const marker = join(dir, 'control.marker');
+    const pool = await Promise.all(Array.from({ length: 8 }, () => start(join(dir, 'control.lock'), marker, 10_000, 30)));
+    let violations = 0;
+    for (let round = 0; round < 5; round++) {
+      pool.forEach((w) => w.send(`go ${round} nolock`));
+      for (const w of pool) violations += violationOf(await w.next('done '));
+    }
+    assert.ok(violations > 0, 'without a lock, overlapping holders are seen');
+    await Promise.all(pool.map((w) => w.stop()));
   });
 
-  it('times out a waiter with the caller\'s error', async () => {
-    const path = join(dir, 'busy.lock');
-    const busy = withFileLock(path, options(), () => new Promise((r) => setTimeout(r, 500)));
-    await new Promise((r) => setTimeout(r, 20));
-    await assert.rejects(withFileLock(path, options(100), async () => undefined), /held by another TokenTray process/);
-    await busy;
+  it('8 processes x 200 rounds, holders killed (SIGKILL) and hung (SIGSTOP): never two holders', async () => {
+    const lock = join(dir, 'stress.lock');
+    const marker = join(dir, 'stress.marker');
+    const make = () => start(lock, marker, 60_000, 1);
+    const pool = await Promise.all(Array.from({ length: 8 }, make));
+    let violations = 0;
+    let killed = 0;
+    let stopped = 0;
+    let worstCrashDelay = 0;
+    const ROUNDS = 200;
+    for (let round = 0; round < ROUNDS; round++) {
+      const special = round % 10 === 3 ? 'kill' : round % 10 === 7 ? 'stop' : undefined;
+      if (!special) {
+        pool.forEach((w) => w.send(`go ${round} normal`));
+        for (const w of pool) violations += violationOf(await w.outcome(round));
+        continue;
+      }
+      // The victim takes the lock first and stays inside the critical section.
+      const vi = round % pool.length;
+      const victim = pool[vi]!;
+      const others = pool.filter((w) => w !== victim);
+      victim.send(`go ${round} hold`);
+      await victim.next(`holding ${round}`);
+      if (special === 'kill') {
+        others.forEach((w) => w.send(`go ${round} normal`));
+        await new Promise((r) => setTimeout(r, 20));
+        const killedAt = Date.now();
+        await victim.stop(); // SIGKILL inside the critical section: its marker stays behind
+        killed++;
+        for (const w of others) violations += violationOf(await w.outcome(round));
+        worstCrashDelay = Math.max(worstCrashDelay, Date.now() - killedAt);
+        pool[vi] = await make();
+      } else {
+        victim.child.kill('SIGSTOP');
+        stopped++;
+        others.forEach((w) => w.send(`go ${round} normal`));
+        await new Promise((r) => setTimeout(r, 150));
+        // Nobody may get in while the stopped process holds the lock.
+        violations += others.filter((w) => w.has(`done ${round} `)).length;
+        if (stopped % 2 === 0) {
+          // Hung, then resumed: it finishes its section and releases.
+          victim.child.kill('SIGCONT');
+          victim.send('release');
+          violations += violationOf(await victim.outcome(round));
+        } else {
+          // Hung, then killed while stopped (the user ended it).
+          await victim.stop();
+          pool[vi] = await make();
+        }
+        for (const w of others) violations += violationOf(await w.outcome(round));
+      }
+    }
+    assert.equal(killed, 20);
+    assert.equal(stopped, 20);
+    assert.equal(violations, 0, 'rounds with two holders at once');
+    assert.ok(worstCrashDelay < 5000, `a crashed holder delayed the others by ${worstCrashDelay} ms`);
+  });
+
+  it('a hung holder keeps the lock; waiters time out with LOCK_TIMEOUT naming its pid, and its death frees the lock', async () => {
+    const lock = join(dir, 'hung.lock');
+    const marker = join(dir, 'hung.marker');
+    const holder = await start(lock, marker, 5000, 1);
+    const waiter = await start(lock, marker, 1500, 1);
+    holder.send('go 1 hold');
+    await holder.next('holding 1');
+    holder.child.kill('SIGSTOP');
+    waiter.send('go 1 normal');
+    const line = await waiter.next('failed 1 ');
+    assert.match(line, /^failed 1 LOCK_TIMEOUT: Waited \d+ s for the test lock: TokenTray process (\d+) has held its lock/);
+    assert.match(line, new RegExp(`process ${holder.child.pid} .*\`kill ${holder.child.pid}\``));
+    await holder.stop();
+    const freedAt = Date.now();
+    waiter.send('go 2 normal');
+    assert.equal(violationOf(await waiter.next('done 2 ')), 0);
+    assert.ok(Date.now() - freedAt < 3000, 'the dead holder\'s lock was released by the OS');
+  });
+
+  it('excludes two holders within one process, and a slow holder is never broken', async () => {
+    const path = join(dir, 'inproc.lock');
+    let inside = 0;
+    let overlap = false;
+    const holder = (ms: number) =>
+      withFileLock(path, { waitMs: 20_000 }, async () => {
+        inside++;
+        if (inside > 1) overlap = true;
+        await new Promise((r) => setTimeout(r, ms));
+        inside--;
+      });
+    await Promise.all([holder(1500), holder(20), holder(20), holder(20)]);
+    assert.equal(overlap, false);
+  });
+
+  it('reports an unusable lock folder through the caller\'s error', async () => {
+    const path = join(dir, 'missing', '\0bad', 'x.lock');
+    await assert.rejects(withFileLock(path, { waitMs: 100, onFailure: (err) => new Error(`mapped: ${err.message}`) }, async () => 1), /^Error: mapped: /);
   });
 });

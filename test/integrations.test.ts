@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,12 +83,13 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
     core = sandbox.core(() => clock);
     await signInThroughCore(core, idp, 'lee@example.test');
     const { json } = await makeServiceAccountKey(sim, SA);
-    saId = (await importServiceAccountJson(core, JSON.stringify(json))).id;
+    saId = (await importServiceAccountJson(core.accounts, JSON.stringify(json))).id;
     await makeServiceAccountKey(sim, TARGET);
-    server = await startMetadataServer({ core, projectId: 'proj-three' });
+    server = await startMetadataServer({ core, projectId: 'proj-three', now: () => clock });
   });
   after(async () => {
     await server.close();
+    await rm(emptyHome, { recursive: true, force: true });
     await sandbox.cleanup();
     await sim.close();
     await idp.close();
@@ -140,6 +141,10 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
         [path, {}, 'GET', 403, /Missing Metadata-Flavor/],
         [path, { 'Metadata-Flavor': 'google' }, 'GET', 403, /Missing Metadata-Flavor/],
         [path, { 'Metadata-Flavor': 'Google', 'X-Forwarded-For': '10.0.0.1' }, 'GET', 403, /X-Forwarded-For/],
+        [path, { 'Metadata-Flavor': 'Google', Forwarded: 'for=192.0.2.60;proto=http' }, 'GET', 403, /Forwarded is not allowed/],
+        [path, { 'Metadata-Flavor': 'Google', Via: '1.1 proxy.invalid' }, 'GET', 403, /Via is not allowed/],
+        ['/computeMetadata/v1/instance/service-accounts/%E0%A4%A/token', { 'Metadata-Flavor': 'Google' }, 'GET', 400, /%-encoding/],
+        ['/computeMetadata/v1/instance/service-accounts/lee%ZZ/email', { 'Metadata-Flavor': 'Google' }, 'GET', 400, /%-encoding/],
         [path, { 'Metadata-Flavor': 'Google', Host: 'metadata.attacker.example' }, 'GET', 403, /Host/],
         [path, { 'Metadata-Flavor': 'Google', Host: `localhost:${server.port}` }, 'GET', 403, /Host/],
         [path, { 'Metadata-Flavor': 'Google' }, 'POST', 405, /Method/],
@@ -205,12 +210,13 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
     it('runs google-auth-library against its emulator, removing GOOGLE_APPLICATION_CREDENTIALS', async () => {
       const script = join(emptyHome, 'ga.cjs');
       await writeFile(script, `${GOOGLE_AUTH_SCRIPT}\nconsole.error('GAC=' + process.env.GOOGLE_APPLICATION_CREDENTIALS);`);
-      const res = await runCli(['exec', '--', process.execPath, script], { ...env, HOME: emptyHome, NODE_PATH: join(root, 'node_modules'), GOOGLE_APPLICATION_CREDENTIALS: '/tmp/stale-adc.json' });
+      const res = await runCli(['exec', '--project-id', 'proj-exec', '--', process.execPath, script], { ...env, HOME: emptyHome, NODE_PATH: join(root, 'node_modules'), GOOGLE_APPLICATION_CREDENTIALS: '/tmp/stale-adc.json' });
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stderr, /^tokentray: GOOGLE_APPLICATION_CREDENTIALS \(\/tmp\/stale-adc\.json\) was removed/m);
       assert.match(res.stderr, /GAC=undefined/);
-      const out = JSON.parse(res.stdout) as { kind: string; token: string; idError: string | null };
+      const out = JSON.parse(res.stdout) as { kind: string; token: string; projectId: string; idError: string | null };
       assert.equal(out.kind, 'Compute');
+      assert.equal(out.projectId, 'proj-exec');
       // The library asks for its scopes (token?scopes=…): a token for exactly those.
       assert.ok(out.token === (await sandbox.core().tokens.getAccessToken(await core.accounts.resolve(), ['https://www.googleapis.com/auth/cloud-platform'])).token);
       assert.match(out.idError!, /impersonate/, 'a user account without a target gets no ID token for the wrong audience');
@@ -227,45 +233,121 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       const [, , , a, b] = JSON.parse(withToken.stdout) as string[];
       assert.ok(a && a === b && a === (await sandbox.core().tokens.getAccessToken(await core.accounts.resolve())).token);
       assert.equal((await runCli(['exec'], env)).code, 2);
+      // As a shell: 127 for a command that is not there, 126 for one that is not executable.
       const missing = await runCli(['exec', '--', 'no-such-command-tokentray'], env);
-      assert.equal(missing.code, 1);
-      assert.match(missing.stderr, /^tokentray: COMMAND_FAILED: Command not found/m);
+      assert.equal(missing.code, 127);
+      assert.match(missing.stderr, /^tokentray: COMMAND_FAILED: Command not found: no-such-command-tokentray\.$/m);
+      const plainFile = join(emptyHome, 'not-executable.sh');
+      await writeFile(plainFile, '#!/bin/sh\necho hi\n');
+      await chmod(plainFile, 0o644);
+      const notExecutable = await runCli(['exec', '--', plainFile], env);
+      assert.equal(notExecutable.code, 126);
+      assert.match(notExecutable.stderr, /^tokentray: COMMAND_FAILED: Permission denied: .* is not executable\.$/m);
     });
 
-    it('forwards signals to the command', async () => {
-      const child = spawn(process.execPath, [CLI, 'exec', '--', process.execPath, '-e', "process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(3); }); console.log('ready'); setInterval(() => {}, 1000);"], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    /** `tokentray exec` in a process group of its own, as a shell runs a foreground job. */
+    function startInGroup(script: string) {
+      const child = spawn(process.execPath, [CLI, 'exec', '--', process.execPath, '-e', script], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       let out = '';
-      await new Promise<void>((ready) => child.stdout.on('data', (d: Buffer) => ((out += d.toString()), out.includes('ready') && ready())));
-      child.kill('SIGTERM');
-      const code = await new Promise<number | null>((done) => child.on('close', done));
-      assert.equal(code, 3);
-      assert.match(out, /got SIGTERM/);
+      const ready = new Promise<void>((ok) => child.stdout.on('data', (d: Buffer) => ((out += d.toString()), out.includes('ready') && ok())));
+      const done = new Promise<number | null>((ok) => child.on('close', ok));
+      return { pid: child.pid!, ready, done, out: () => out };
+    }
+
+    it('lets one Ctrl-C reach the command once: SIGINT and SIGQUIT to the process group are not forwarded', async () => {
+      for (const signal of ['SIGINT', 'SIGQUIT'] as const) {
+        // The command counts what it receives and exits a while after the first one.
+        const job = startInGroup(`let n = 0; process.on('${signal}', () => { n++; console.log('got ${signal} ' + n); if (n === 1) setTimeout(() => process.exit(n === 1 ? 3 : 4), 1500); }); console.log('ready'); setInterval(() => {}, 1000);`);
+        await job.ready;
+        process.kill(-job.pid, signal); // as the terminal does: to every process of the foreground group
+        assert.equal(await job.done, 3, job.out());
+        assert.equal(job.out().match(new RegExp(`got ${signal}`, 'g'))?.length, 1, job.out());
+      }
+    });
+
+    it('forwards SIGTERM and SIGHUP sent to tokentray alone, and exits with the command\'s code', async () => {
+      for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+        const job = startInGroup(`process.on('${signal}', () => { console.log('got ${signal}'); process.exit(3); }); console.log('ready'); setInterval(() => {}, 1000);`);
+        await job.ready;
+        process.kill(job.pid, signal);
+        assert.equal(await job.done, 3);
+        assert.match(job.out(), new RegExp(`got ${signal}`));
+      }
+      // A command ended by the forwarded signal: 128 + its number, as a shell reports it.
+      const job = startInGroup(`console.log('ready'); setInterval(() => {}, 1000);`);
+      await job.ready;
+      process.kill(job.pid, 'SIGTERM');
+      assert.equal(await job.done, 143);
     });
   });
 
-  it('curl adds the Authorization header, without putting the token on the command line', async () => {
-    const echo = createServer((req, res) => res.end(JSON.stringify({ auth: req.headers.authorization, method: req.method })));
-    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
-    try {
-      const url = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/v1/projects`;
+  describe('tokentray curl', () => {
+    let echo: ReturnType<typeof createServer>;
+    let url: string;
+    let bin: string;
+    const token = async () => (await sandbox.core().tokens.getAccessToken(await core.accounts.resolve())).token;
+    before(async () => {
+      echo = createServer((req, res) => res.end(JSON.stringify({ auth: req.headers.authorization, method: req.method })));
+      await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+      url = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/v1/projects`;
+      bin = await mkdtemp(join(emptyHome, 'bin-'));
+    });
+    after(() => echo.close());
+
+    it('adds the Authorization header, without putting the token on the command line', async () => {
+      // A stand-in curl first on PATH: prints the argv it was given and what `-H @FILE` holds.
+      const fake = join(bin, 'fake');
+      await mkdir(fake);
+      await writeFile(join(fake, 'curl'), `#!${process.execPath}\nconst argv = process.argv.slice(2);\nconst header = argv[0] === '-H' && argv[1].startsWith('@') ? require('fs').readFileSync(argv[1].slice(1), 'utf8') : null;\nconsole.log(JSON.stringify({ argv, header }));\n`);
+      await chmod(join(fake, 'curl'), 0o700);
+      const userArgs = ['-s', '-X', 'POST', '--verbose', '-H', 'X-Mine: 1', '--', '--account', 'x'];
+      const seen = await runCli(['curl', '--account', 'lee@example.test', url, ...userArgs], { ...env, PATH: `${fake}:${process.env.PATH}` });
+      assert.equal(seen.code, 0, seen.stderr);
+      const { argv, header } = JSON.parse(seen.stdout) as { argv: string[]; header: string };
+      const live = await token();
+      assert.ok(!argv.some((a) => a.includes(live)), 'the token is not in curl\'s argv');
+      assert.equal(argv[0], '-H');
+      assert.match(argv[1]!, /^@\/.*tokentray-curl-[^/]+\/header$/);
+      assert.deepEqual(argv.slice(2), [url, ...userArgs], 'everything from the URL on goes to curl untouched, --verbose included');
+      assert.ok(header === `Authorization: Bearer ${live}\n`, 'the header comes through the pipe');
+      assert.equal(seen.stderr, '', 'a --verbose after the URL is curl\'s, not ours');
+
+      // The real curl: the header reaches the server.
       const res = await runCli(['curl', '--account', 'lee@example.test', url, '-s', '-X', 'POST'], env);
       assert.equal(res.code, 0, res.stderr);
       const body = JSON.parse(res.stdout) as { auth: string; method: string };
-      const expected = `Bearer ${(await sandbox.core().tokens.getAccessToken(await core.accounts.resolve())).token}`;
-      assert.ok(body.auth === expected, `got ${body.auth?.slice(0, 12)}…, expected ${expected.slice(0, 12)}…`);
+      assert.ok(body.auth === `Bearer ${live}`, `got ${body.auth?.slice(0, 12)}…`);
       assert.equal(body.method, 'POST');
-      assert.equal((await runCli(['curl'], env)).code, 2);
-      // Without mkfifo the token would have to go on the command line: refused instead.
-      const bin = await mkdtemp(join(tmpdir(), 'tokentray-bin-'));
-      await symlink('/usr/bin/curl', join(bin, 'curl'));
-      const noFifo = await runCli(['curl', url, '-s'], { ...env, PATH: bin });
-      assert.equal(noFifo.code, 1);
-      assert.match(noFifo.stderr, /^tokentray: COMMAND_FAILED: Could not create a private named pipe/m);
       const failing = await runCli(['curl', 'http://127.0.0.1:9/', '-s'], env);
       assert.equal(failing.code, 7, 'curl\'s own exit code');
-    } finally {
-      echo.close();
-    }
+    });
+
+    it('takes its own options before the URL only, and refuses plain http off this machine', async () => {
+      assert.equal((await runCli(['curl'], env)).code, 2);
+      const early = await runCli(['curl', '-s', url], env);
+      assert.equal(early.code, 2);
+      assert.match(early.stderr, /^tokentray: USAGE: -s is not an option of tokentray curl\. curl's options go after the URL/m);
+      for (const target of ['http://example.invalid/v1', 'example.invalid/v1', 'http://10.example.invalid:8080/', 'ftp://127.0.0.1/x']) {
+        const refused = await runCli(['curl', target, '-s'], env);
+        assert.equal(refused.code, 1, target);
+        assert.match(refused.stderr, /^tokentray: INSECURE_URL: /m, target);
+      }
+      // Allowed on request: curl runs (and fails to resolve the .invalid name; nothing is sent).
+      const allowed = await runCli(['curl', '--allow-insecure-http', 'http://example.invalid/v1', '-s'], env);
+      assert.equal(allowed.code, 6, allowed.stderr);
+      for (const loopback of [url, url.replace('127.0.0.1', 'localhost')]) {
+        assert.equal((await runCli(['curl', loopback, '-s', '-o', '/dev/null'], env)).code, 0, loopback);
+      }
+    });
+
+    it('refuses to run without mkfifo rather than put the token on the command line', async () => {
+      const noFifo = join(bin, 'nofifo');
+      await mkdir(noFifo);
+      await symlink('/usr/bin/curl', join(noFifo, 'curl'));
+      const res = await runCli(['curl', url, '-s'], { ...env, PATH: noFifo });
+      assert.equal(res.code, 1);
+      assert.match(res.stderr, /^tokentray: COMMAND_FAILED: Could not create a private named pipe/m);
+    });
   });
 
   describe('ADC files', () => {

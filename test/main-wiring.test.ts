@@ -24,9 +24,16 @@ describe('main-process glue, wired to a stand-in electron module', () => {
     Object.assign(process.env, { TOKENTRAY_HOME: sandbox.env.TOKENTRAY_HOME, TOKENTRAY_KEYCHAIN_SERVICE: sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE });
     register('./support/electron-stub/hooks.js', import.meta.url);
     stub = (await import('electron')) as unknown as Stub;
-    const main = await import('../electron/main/main.js');
-    // Pre-ready work must happen while the entry module evaluates (Electron's ESM caveat).
-    assert.equal(stub.recorded.privilegedSchemes.length, 1);
+    // Electron emits ready only after the entry module has evaluated: an import that waits for
+    // ready (a top-level await on whenReady) would never finish.
+    let timer: NodeJS.Timeout | undefined;
+    const main = await Promise.race([
+      import('../electron/main/main.js'),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('main.js waits for ready while it evaluates: in Electron it would hang')), 30_000))),
+    ]).finally(() => clearTimeout(timer));
+    // Pre-ready work happened while the entry module evaluated; nothing that needs ready yet.
+    assert.deepEqual(stub.recorded.calls, ['protocol.registerSchemesAsPrivileged']);
+    await stub.finishEntryModule();
     await main.started;
   });
   after(async () => {
@@ -136,5 +143,42 @@ describe('main-process glue, wired to a stand-in electron module', () => {
     menu.find((m) => m.label === 'Quit TokenTray')!.click!();
     assert.equal(stub.recorded.quit, 1);
     assert.equal(win().tryClose(), true, 'after Quit the window really closes');
+  });
+  it('keeps Electron\'s lifecycle order: privileged scheme before ready; protocol, session, window, tray, shortcut after', () => {
+    const calls = stub.recorded.calls;
+    const at = (call: string) => {
+      assert.ok(calls.includes(call), `${call} was called: ${calls.join(', ')}`);
+      return calls.indexOf(call);
+    };
+    const ready = at('ready');
+    assert.ok(at('protocol.registerSchemesAsPrivileged') < ready);
+    for (const after of ['session.defaultSession', 'protocol.handle', 'new BrowserWindow', 'new Tray', 'globalShortcut.unregisterAll']) assert.ok(at(after) > ready, after);
+    assert.ok(!calls.some((c) => c.startsWith('exit')), 'main started without exiting');
+  });
+});
+
+describe('the stand-in electron module keeps Electron\'s lifecycle rules', () => {
+  it('throws on what needs ready before ready, and on privileged schemes after it', async () => {
+    const { createElectron } = (await import('./support/electron-stub/electron.js')) as Stub;
+    const e = createElectron();
+    let resolved = false;
+    void e.app.whenReady().then(() => (resolved = true));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(resolved, false, 'whenReady waits for the entry module to finish');
+    assert.throws(() => new e.BrowserWindow({}), /before the app is ready/);
+    assert.throws(() => new e.Tray({}), /before the app is ready/);
+    assert.throws(() => e.protocol.handle('app', async () => new Response('')), /before the app is ready/);
+    assert.throws(() => e.globalShortcut.register('Alt+T'), /before the app is ready/);
+    assert.throws(() => e.session.defaultSession, /before the app is ready/);
+    e.protocol.registerSchemesAsPrivileged([{ scheme: 'app' }]);
+    assert.throws(() => e.protocol.registerSchemesAsPrivileged([{ scheme: 'app' }]), /only once/);
+    const finished = e.finishEntryModule();
+    assert.equal(resolved, false, 'ready comes on a later turn, not during the entry module');
+    await finished;
+    await e.app.whenReady();
+    assert.equal(resolved, true);
+    assert.throws(() => e.protocol.registerSchemesAsPrivileged([{ scheme: 'other' }]), /before app is ready/);
+    assert.doesNotThrow(() => new e.Tray({}));
+    assert.deepEqual(e.recorded.calls, ['protocol.registerSchemesAsPrivileged', 'ready', 'new Tray']);
   });
 });

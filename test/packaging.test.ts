@@ -60,7 +60,7 @@ describe('packaging with electron-builder', () => {
   it('puts exactly the app into app.asar', async () => {
     const asar = require('@electron/asar') as { listPackage(path: string, options: object): string[]; extractFile(archive: string, file: string): Buffer };
     const files = asar.listPackage(join(appDir, 'resources', 'app.asar'), {}).map((f) => f.replaceAll('\\', '/'));
-    for (const needed of ['/package.json', '/dist/electron/main/main.js', '/dist/electron/preload/preload.cjs', '/dist/electron/core/tokens/token-service.js', '/dist/electron/app/app-handlers.js', '/dist/renderer/index.html', '/assets/tray.png', '/assets/trayTemplate@2x.png', '/node_modules/openid-client/package.json']) {
+    for (const needed of ['/package.json', '/dist/electron/main/main.js', '/dist/electron/preload/preload.cjs', '/dist/electron/core/tokens/token-service.js', '/dist/electron/app/handlers/index.js', '/dist/renderer/index.html', '/assets/tray.png', '/assets/trayTemplate@2x.png', '/node_modules/openid-client/package.json']) {
       assert.ok(files.includes(needed), `app.asar holds ${needed}`);
     }
     for (const prefix of ['/dist/test', '/test/', '/electron/', '/renderer/', '/node_modules/oidc-provider', '/node_modules/playwright-core', '/node_modules/electron/', '/.ci']) {
@@ -72,6 +72,10 @@ describe('packaging with electron-builder', () => {
 
   it('unpacks keytar\'s native module from the asar', () => {
     assert.ok(existsSync(join(appDir, 'resources', 'app.asar.unpacked', 'node_modules', 'keytar', 'build', 'Release', 'keytar.node')));
+  });
+
+  it('unpacks the file-lock native module (fs-native-extensions) from the asar', () => {
+    assert.ok(existsSync(join(appDir, 'resources', 'app.asar.unpacked', 'node_modules', 'fs-native-extensions', 'prebuilds', `${process.platform}-${process.arch}`, 'fs-native-extensions.node')));
   });
 
   it('flips the fuses the app does not need', async () => {

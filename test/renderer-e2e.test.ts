@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { createHandlers, type AppHandlers } from '../electron/app/app-handlers.js';
+import { createHandlers, type AppHandlers } from '../electron/app/handlers/index.js';
 import { ClipboardGuard } from '../electron/app/clipboard-guard.js';
 import type { Core } from '../electron/core/core.js';
 import { SettingsStore } from '../electron/core/storage/settings-store.js';

@@ -61,7 +61,7 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     assert.equal(res.stdout, `${SA}\n`);
     const accounts = JSON.parse(await ok('accounts', '--json')) as Array<{ email: string; default: boolean }>;
     assert.deepEqual(accounts.map((a) => [a.email, a.default]), [['jo@example.test', true], [SA, false]]);
-    assert.deepEqual(await readdir(sandbox.home), ['accounts.json']);
+    assert.deepEqual((await readdir(sandbox.home)).sort(), ['accounts.json', 'locks'], 'the registry and the lock folder');
     const files = await sandbox.files();
     assert.ok(!files.some((f) => f.text.includes('PRIVATE KEY') || f.text.includes(privateKey.slice(40, 80))), 'no private key on disk');
     const record = JSON.parse(files[0]!.text).accounts.find((a: { email: string }) => a.email === SA);
@@ -90,7 +90,7 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     const quoted = await fails('SA_KEY_INVALID_JSON', 'import-service-account', await write('quoting', broken));
     assert.doesNotMatch(quoted, /MII/);
     assert.match(quoted, /error is at character \d+/);
-    assert.match(await fails('INVALID_ENDPOINT', 'import-service-account', await write('uri', { ...base, token_uri: 'http://evil.example/token' })), /https/);
+    assert.match(await fails('SA_KEY_BAD_TOKEN_URI', 'import-service-account', await write('uri', { ...base, token_uri: 'http://evil.example.invalid/token' })), /https/);
     await fails('SA_KEY_UNREADABLE', 'import-service-account', '/nonexistent/key.json');
     assert.equal((await cli('import-service-account')).code, 2);
   });

@@ -1,12 +1,20 @@
 /**
- * The one contract between the renderer, the preload bridge and the main process: every channel,
- * its arguments and its result. Types and constant names only; the domain types come from the core's
- * models. (The sandboxed preload cannot load modules; it repeats the names, checked against these types.)
+ * The one contract between the renderer, the preload bridge and the main process. Each entry is one
+ * call: the method the window sees, the channel it travels on, the check of its arguments (whose
+ * return type is the argument list) and its result type. Everything else derives from this table:
+ * the renderer's `TokenTrayApi`, the preload (bundled with this file), the channel list that main
+ * registers, and the `Handlers` type, which makes a missing handler a compile error.
+ *
+ * To add a call: add an entry here and its handler under electron/app/handlers/.
  */
-
 import type { AccountSummary, Settings, TokenDetails, TokenForm, TokenInfoView, TokenKind } from '../core/shared/models.js';
-export type { AccountStatus, AccountSummary, Settings, TokenDetails, TokenForm, TokenInfoView, TokenKind } from '../core/shared/models.js';
+import { accountId, count, copyOptions, list, MAX_FILE_TEXT, metadataRequest, oneOf, settingsPatch, signInRequest, text } from './ipc-arguments.js';
+import type { CopyOptions, MetadataRequest, SignInRequest } from './ipc-arguments.js';
 
+export type { AccountStatus, AccountSummary, Settings, TokenDetails, TokenForm, TokenInfoView, TokenKind } from '../core/shared/models.js';
+export type { CopyOptions, MetadataRequest, SignInRequest } from './ipc-arguments.js';
+
+/** What every call resolves to: nothing throws across IPC. */
 export type Result<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
 
 export interface AccountTokens {
@@ -15,26 +23,6 @@ export interface AccountTokens {
   id: (TokenDetails & { header: Record<string, unknown>; claims: Record<string, unknown> }) | null;
   /** The access token of the account's impersonation target, when one is set. */
   impersonated: { target: string; access: TokenDetails | null; error?: string } | null;
-}
-
-/** Which token a copy takes: the account's own, its impersonation target's, or an ID token for an audience. */
-export interface CopyOptions {
-  impersonated?: boolean;
-  audience?: string;
-}
-
-export interface SignInRequest {
-  /** Scopes as typed (comma or space separated items; Google short names accepted). */
-  scopes?: string[];
-  loginHint?: string;
-  /** Text of a client_secret_*.json the user picked; else clientId/clientSecret; else remembered. */
-  clientJson?: string;
-  clientId?: string;
-  clientSecret?: string;
-  issuer?: string;
-  flavor?: 'google' | 'oidc';
-  /** For "sign in again": the account whose issuer and client to reuse. */
-  accountId?: string;
 }
 
 export interface CopyResult {
@@ -53,115 +41,98 @@ export interface MetadataStatus {
   exports?: string;
 }
 
-/** Cloud Console pages the window's first-run guide links to; main owns the URLs. */
+/** Cloud Console pages the window's first-run guide links to; main owns the URLs, the window names them. */
 export const GUIDE_PAGES = {
   'consent-screen': 'https://console.cloud.google.com/apis/credentials/consent',
   credentials: 'https://console.cloud.google.com/apis/credentials',
 } as const;
 export type GuidePage = keyof typeof GUIDE_PAGES;
 
-/** invoke channels: name → [arguments, result]. */
-export interface InvokeChannels {
-  'accounts:list': [[], AccountSummary[]];
-  'accounts:sign-in': [[SignInRequest], AccountSummary];
-  'accounts:cancel-sign-in': [[], boolean];
-  'accounts:remove': [[string], { revoked: boolean }];
-  'accounts:set-default': [[string], AccountSummary[]];
-  'tokens:get': [[string], AccountTokens];
-  'tokens:refresh': [[string], AccountTokens];
-  'tokens:copy': [[string, TokenKind, TokenForm, CopyOptions?], CopyResult];
-  'tokens:info': [[string], TokenInfoView];
-  'accounts:import-service-account': [[string], AccountSummary];
-  'accounts:set-impersonation': [[string, string[]], AccountSummary[]];
-  'metadata:get': [[], MetadataStatus];
-  'metadata:set': [[{ enabled: boolean; accountId?: string }], MetadataStatus];
-  'settings:get': [[], Settings];
-  'settings:set': [[Partial<Settings>], Settings];
-  'accounts:import-adc': [[], AccountSummary];
-  'metadata:copy-exports': [[], boolean];
-  'guide:open': [[GuidePage], boolean];
+/** One call: its channel, its argument check and (as a type only) its result. */
+export interface Call<C extends string, A extends unknown[], R> {
+  readonly channel: C;
+  /** Returns the arguments, checked, or throws an ArgumentError. */
+  readonly validate: (args: readonly unknown[]) => A;
+  /** Never set: carries the result type. */
+  readonly result?: R;
 }
 
-export type InvokeChannel = keyof InvokeChannels;
-export type ChannelArgs<C extends InvokeChannel> = InvokeChannels[C][0];
-export type ChannelResult<C extends InvokeChannel> = InvokeChannels[C][1];
+function call<C extends string, A extends unknown[]>(channel: C, validate: (args: readonly unknown[]) => A) {
+  return { returns: <R>(): Call<C, A, R> => ({ channel, validate }) };
+}
 
-/** Events main sends to the renderer. */
-export const CHANGED_EVENT = 'accounts:changed';
-/** The tray's "Add account…": the window opens its add-account panel. */
-export const ADD_ACCOUNT_EVENT = 'ui:add-account';
+const none = (args: readonly unknown[]): [] => (count(args, 0), []);
+const oneAccount = (args: readonly unknown[]): [accountId: string] => [accountId(count(args, 1)[0])];
 
-export const INVOKE_CHANNELS: readonly InvokeChannel[] = [
-  'accounts:list',
-  'accounts:sign-in',
-  'accounts:cancel-sign-in',
-  'accounts:remove',
-  'accounts:set-default',
-  'tokens:get',
-  'tokens:refresh',
-  'tokens:copy',
-  'tokens:info',
-  'accounts:import-service-account',
-  'accounts:set-impersonation',
-  'metadata:get',
-  'metadata:set',
-  'settings:get',
-  'settings:set',
-  'accounts:import-adc',
-  'metadata:copy-exports',
-  'guide:open',
-];
-
-/** What the preload exposes as `window.tokentray`; every method resolves to a Result. */
-export interface TokenTrayApi {
-  listAccounts(): Promise<Result<AccountSummary[]>>;
-  signIn(request: SignInRequest): Promise<Result<AccountSummary>>;
-  cancelSignIn(): Promise<Result<boolean>>;
-  removeAccount(id: string): Promise<Result<{ revoked: boolean }>>;
-  setDefault(id: string): Promise<Result<AccountSummary[]>>;
-  getTokens(id: string): Promise<Result<AccountTokens>>;
-  refreshTokens(id: string): Promise<Result<AccountTokens>>;
-  copy(id: string, kind: TokenKind, form: TokenForm, options?: CopyOptions): Promise<Result<CopyResult>>;
-  getTokenInfo(id: string): Promise<Result<TokenInfoView>>;
+export const CONTRACT = {
+  listAccounts: call('accounts:list', none).returns<AccountSummary[]>(),
+  signIn: call('accounts:sign-in', (a): [request: SignInRequest] => [signInRequest(count(a, 1)[0])]).returns<AccountSummary>(),
+  cancelSignIn: call('accounts:cancel-sign-in', none).returns<boolean>(),
+  /** Revokes the account's grant at its issuer, then forgets it. */
+  removeAccount: call('accounts:remove', oneAccount).returns<{ revoked: boolean }>(),
+  setDefault: call('accounts:set-default', oneAccount).returns<AccountSummary[]>(),
   /** Imports a service-account key from the JSON text of its file. */
-  importServiceAccount(json: string): Promise<Result<AccountSummary>>;
+  importServiceAccount: call('accounts:import-service-account', (a): [keyJson: string] => [text(count(a, 1)[0], 'the key file', MAX_FILE_TEXT)]).returns<AccountSummary>(),
   /** Sets (or with [] clears) the account's impersonation target: service account first, then delegates. */
-  setImpersonation(id: string, chain: string[]): Promise<Result<AccountSummary[]>>;
-  getMetadataServer(): Promise<Result<MetadataStatus>>;
+  setImpersonation: call('accounts:set-impersonation', (a): [accountId: string, chain: string[]] => {
+    const [id, chain] = count(a, 2);
+    return [accountId(id), list(chain, 'the chain of service accounts', 10, (e) => text(e, 'each service account', 320))];
+  }).returns<AccountSummary[]>(),
+  getTokens: call('tokens:get', oneAccount).returns<AccountTokens>(),
+  refreshTokens: call('tokens:refresh', oneAccount).returns<AccountTokens>(),
+  copy: call('tokens:copy', (a): [accountId: string, kind: TokenKind, form: TokenForm, options?: CopyOptions] => {
+    const [id, kind, form, options] = count(a, 3, 4);
+    const base = [accountId(id), oneOf(kind, 'the token kind', ['access', 'id'] as const), oneOf(form, 'the form', ['raw', 'header', 'curl'] as const)] as const;
+    return options === undefined ? [...base] : [...base, copyOptions(options)];
+  }).returns<CopyResult>(),
+  getTokenInfo: call('tokens:info', oneAccount).returns<TokenInfoView>(),
+  getMetadataServer: call('metadata:get', none).returns<MetadataStatus>(),
   /** Starts (for the account, else the default one) or stops the metadata-server emulator. */
-  setMetadataServer(request: { enabled: boolean; accountId?: string }): Promise<Result<MetadataStatus>>;
-  getSettings(): Promise<Result<Settings>>;
-  setSettings(settings: Partial<Settings>): Promise<Result<Settings>>;
-  /** Imports the ADC file `gcloud auth application-default login` wrote, as an account. */
-  importAdc(): Promise<Result<AccountSummary>>;
-  /** Puts the running metadata server's export lines on the clipboard (the renderer has no clipboard). */
-  copyMetadataExports(): Promise<Result<boolean>>;
+  setMetadataServer: call('metadata:set', (a): [request: MetadataRequest] => [metadataRequest(count(a, 1)[0])]).returns<MetadataStatus>(),
+  /** Puts the running metadata server's export lines on the clipboard (the window has no clipboard). */
+  copyMetadataExports: call('metadata:copy-exports', none).returns<boolean>(),
+  /** Imports the ADC file `gcloud auth application-default login` wrote, as an account (no client of one's own). */
+  importAdc: call('accounts:import-adc', none).returns<AccountSummary>(),
   /** Opens a Cloud Console page of the first-run guide in the system browser. */
-  openGuide(page: GuidePage): Promise<Result<boolean>>;
-  /** Calls back whenever accounts change (sign-in, removal, status); returns an unsubscribe. */
-  onChange(callback: () => void): () => void;
-  /** Calls back when the tray asks for the add-account panel; returns an unsubscribe. */
-  onAddAccountRequested(callback: () => void): () => void;
-}
+  openGuide: call('guide:open', (a): [page: GuidePage] => [oneOf(count(a, 1)[0], 'the page', Object.keys(GUIDE_PAGES) as GuidePage[])]).returns<boolean>(),
+  getSettings: call('settings:get', none).returns<Settings>(),
+  setSettings: call('settings:set', (a): [settings: Partial<Settings>] => [settingsPatch(count(a, 1)[0])]).returns<Settings>(),
+} as const;
 
-/** Which channel each API method invokes; the preload and the test transport both use it. */
-export const API_CHANNELS = {
-  listAccounts: 'accounts:list',
-  signIn: 'accounts:sign-in',
-  cancelSignIn: 'accounts:cancel-sign-in',
-  removeAccount: 'accounts:remove',
-  setDefault: 'accounts:set-default',
-  getTokens: 'tokens:get',
-  refreshTokens: 'tokens:refresh',
-  copy: 'tokens:copy',
-  getTokenInfo: 'tokens:info',
-  importServiceAccount: 'accounts:import-service-account',
-  setImpersonation: 'accounts:set-impersonation',
-  getMetadataServer: 'metadata:get',
-  setMetadataServer: 'metadata:set',
-  getSettings: 'settings:get',
-  setSettings: 'settings:set',
-  importAdc: 'accounts:import-adc',
-  copyMetadataExports: 'metadata:copy-exports',
-  openGuide: 'guide:open',
-} as const satisfies Record<Exclude<keyof TokenTrayApi, 'onChange' | 'onAddAccountRequested'>, InvokeChannel>;
+/** Events main sends to the renderer, by the API method that subscribes to them. */
+export const EVENTS = {
+  /** Accounts changed (sign-in, removal, status). */
+  onChange: 'accounts:changed',
+  /** The tray's "Add account…": the window opens its add-account panel. */
+  onAddAccountRequested: 'ui:add-account',
+} as const;
+export const CHANGED_EVENT = EVENTS.onChange;
+export const ADD_ACCOUNT_EVENT = EVENTS.onAddAccountRequested;
+
+type Contract = typeof CONTRACT;
+type Entry = Contract[keyof Contract];
+type ArgsOf<E> = E extends Call<string, infer A, unknown> ? A : never;
+type ResultOf<E> = E extends Call<string, unknown[], infer R> ? R : never;
+
+export type InvokeChannel = Entry['channel'];
+export type ChannelArgs<C extends InvokeChannel> = ArgsOf<Extract<Entry, { channel: C }>>;
+export type ChannelResult<C extends InvokeChannel> = ResultOf<Extract<Entry, { channel: C }>>;
+
+/** What the preload exposes as `window.tokentray`: every call resolves to a Result; events return an unsubscribe. */
+export type TokenTrayApi = { [M in keyof Contract]: (...args: ArgsOf<Contract[M]>) => Promise<Result<ResultOf<Contract[M]>>> } & {
+  [M in keyof typeof EVENTS]: (callback: () => void) => () => void;
+};
+
+/** Which channel each API method invokes. */
+export const API_CHANNELS = Object.fromEntries(Object.entries(CONTRACT).map(([method, entry]) => [method, entry.channel])) as {
+  readonly [M in keyof Contract]: Contract[M]['channel'];
+};
+
+export const INVOKE_CHANNELS: readonly InvokeChannel[] = Object.values(CONTRACT).map((entry) => entry.channel);
+
+const BY_CHANNEL = new Map<string, Entry>(Object.values(CONTRACT).map((entry) => [entry.channel, entry]));
+
+/** The contract's entry for a channel name a renderer sent, if it is one (a Map: no prototype keys). */
+export function entryFor(channel: string): Call<InvokeChannel, unknown[], unknown> | undefined {
+  return BY_CHANNEL.get(channel) as Call<InvokeChannel, unknown[], unknown> | undefined;
+}

@@ -1,4 +1,5 @@
 import type { AccountSummary, TokenForm, TokenKind } from './ipc-contract.js';
+import { displaySafe } from '../core/shared/sanitize.js';
 
 export type TrayAction =
   | { kind: 'copy'; accountId: string; token: TokenKind; form: TokenForm; impersonated?: true }
@@ -17,7 +18,8 @@ export interface TrayState {
   signingIn: boolean;
 }
 
-const name = (a: AccountSummary) => a.email ?? a.subject;
+// Names come from issuers and accounts.json: control characters are shown escaped, never raw.
+const name = (a: AccountSummary) => displaySafe(a.email ?? a.subject);
 
 function accountSection(a: AccountSummary): TrayItem[] {
   if (a.status === 'signin_required') {
@@ -37,7 +39,7 @@ function accountSection(a: AccountSummary): TrayItem[] {
   ];
   const target = a.impersonate[0];
   if (target) {
-    items.push({ type: 'action', label: `Copy access token as ${target}`, action: { kind: 'copy', accountId: a.id, token: 'access', form: 'raw', impersonated: true } });
+    items.push({ type: 'action', label: `Copy access token as ${displaySafe(target)}`, action: { kind: 'copy', accountId: a.id, token: 'access', form: 'raw', impersonated: true } });
   }
   return items;
 }

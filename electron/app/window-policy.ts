@@ -109,3 +109,12 @@ export function mimeTypeFor(file: string): string {
   const dot = file.lastIndexOf('.');
   return MIME[dot >= 0 ? file.slice(dot).toLowerCase() : ''] ?? 'application/octet-stream';
 }
+
+/**
+ * An IPC message is ours only if it comes from our window's main frame showing our own content.
+ * `frameUrl` is the sender frame's URL; `appOrigin` where the app is served from.
+ */
+export function isTrustedSender(sender: { isOurWindow: boolean; isMainFrame: boolean; frameUrl: string | undefined }, appOrigin: string): boolean {
+  if (!sender.isOurWindow || !sender.isMainFrame || !sender.frameUrl) return false;
+  return originOf(sender.frameUrl) === appOrigin;
+}

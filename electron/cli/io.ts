@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Core } from '../core/core.js';
 import { TokenTrayError } from '../core/shared/errors.js';
+import { terminalSafe } from '../core/shared/sanitize.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -9,6 +10,17 @@ export interface CliIo {
   /** Lazily built, so `--help` and usage errors never touch the keychain. */
   core: () => Core;
   signal?: AbortSignal;
+  /** Where `-` values are read from (`--client-secret -`); process.stdin unless given. */
+  stdin?: NodeJS.ReadableStream;
+}
+
+/**
+ * Every line TokenTray itself prints passes through here: control characters in names that came
+ * from an issuer, a key file or a hand-edited accounts.json are shown escaped, never acted on by the
+ * terminal. (The output of exec's and curl's children is theirs and is not touched.)
+ */
+export function terminalWriter(write: (text: string) => void): (text: string) => void {
+  return (text) => write(terminalSafe(text));
 }
 
 /** A command; one built with `defineCommand` carries its help, which `tokentray --help` lists. */
@@ -28,6 +40,8 @@ export type OptionHelp = { short?: string; help: string } & (
 export interface CommandHelp {
   /** As typed after `tokentray`: `login`, `adc import`. */
   name: string;
+  /** The program, when it is not `tokentray` (docker-credential-tokentray); it has no --verbose. */
+  program?: string;
   group: CommandGroup;
   /** One line for `tokentray --help`. */
   summary: string;
@@ -35,8 +49,8 @@ export interface CommandHelp {
   usage: string;
   /** A few sentences more than the summary, when they help. */
   description?: string;
-  /** Positional arguments, in order. */
-  args?: Array<{ name: string; help: string; optional?: boolean }>;
+  /** Positional arguments, in order; a `repeated` last one takes any number (up to 100). */
+  args?: Array<{ name: string; help: string; optional?: boolean; repeated?: boolean }>;
   options: Record<string, OptionHelp>;
   examples: Array<{ command: string; help?: string }>;
 }
@@ -44,7 +58,7 @@ export interface CommandHelp {
 const HELP_OPTION = { type: 'boolean', short: 'h', help: 'Show this help' } as const;
 
 export function usageLine(help: CommandHelp): string {
-  return `tokentray ${help.name}${help.usage ? ` ${help.usage}` : ''}`;
+  return [help.program ?? 'tokentray', help.name, help.usage].filter(Boolean).join(' ');
 }
 
 const WIDTH = 100;
@@ -83,7 +97,7 @@ export function formatHelp(help: CommandHelp): string {
     o.type === 'string' ? `${o.help}. Default: ${o.default}.` : o.help,
   ]);
   out.push('', 'Options:', ...table(options));
-  out.push('', 'Global options:', ...table([['--verbose', 'Log every HTTP exchange to stderr, tokens and secrets redacted']]));
+  if (!help.program) out.push('', 'Global options:', ...table([['--verbose', 'Log every HTTP exchange to stderr, tokens and secrets redacted']]));
   if (help.examples.length) {
     out.push('', 'Examples:');
     for (const e of help.examples) out.push(...(e.help ? [`  # ${e.help}`] : []), `  $ ${e.command}`);
@@ -121,7 +135,8 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /** A USAGE error (exit 2): the sentence, the usage line, and where the full help is. */
 export function usageError(help: CommandHelp | string, message: string): TokenTrayError {
   if (typeof help === 'string') return new TokenTrayError('USAGE', `${message}\nusage: ${help}`);
-  return new TokenTrayError('USAGE', `${message}\nusage: ${usageLine(help)}\nRun \`tokentray ${help.name} --help\` for the options and examples.`);
+  const helpCommand = [help.program ?? 'tokentray', help.name, '--help'].filter(Boolean).join(' ');
+  return new TokenTrayError('USAGE', `${message}\nusage: ${usageLine(help)}\nRun \`${helpCommand}\` for the options and examples.`);
 }
 
 /** parseArgs' errors in our words, with a suggestion for a mistyped flag. */
@@ -160,7 +175,8 @@ export function parseCommand<H extends CommandHelp>(help: H, args: string[], io:
   const options = Object.fromEntries(Object.entries(help.options).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}) }])) as {
     [K in keyof H['options']]: { type: H['options'][K]['type'] };
   };
-  const parsed = parse(args, options as Options, help.args?.length ?? 0, help);
+  const maxPositionals = help.args?.at(-1)?.repeated ? 100 : (help.args?.length ?? 0);
+  const parsed = parse(args, options as Options, maxPositionals, help);
   if (parsed.values.help) {
     io.stdout(formatHelp(help));
     return undefined;
@@ -173,19 +189,23 @@ export function defineCommand(help: CommandHelp, run: (args: string[], io: CliIo
   return Object.assign(run, { help });
 }
 
-/** node:util parseArgs, with its errors turned into our USAGE error (exit 2). Prefer parseCommand. */
-export function parseFlags<O extends Options>(args: string[], options: O, usage: string, allowPositionals = 0) {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: allowPositionals > 0, strict: true });
-  } catch (err) {
-    throw usageError(usage, translateParseError(err, options));
-  }
-  if (parsed.positionals.length > allowPositionals) throw usageError(usage, `unexpected argument "${parsed.positionals[allowPositionals]}"`);
-  return parsed;
-}
+const SECRET_LIMIT = 64 * 1024;
 
-export function wantsHelp(values: Record<string, unknown>, usage: string, io: CliIo): boolean {
-  if (values.help) io.stdout(`usage: ${usage}\n`);
-  return values.help === true;
+/**
+ * Reads a secret given as `-`: the first line of stdin (a pipe or a file; at a terminal, typed and
+ * ended with Enter). Keeps the secret out of argv, where every local user can read it with `ps`.
+ */
+export async function readSecretFromStdin(io: CliIo, what: string): Promise<string> {
+  const input = io.stdin ?? process.stdin;
+  if ((input as { isTTY?: boolean }).isTTY) io.stderr(`${what}: `);
+  let text = '';
+  for await (const chunk of input) {
+    text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    if (text.includes('\n') || text.length > SECRET_LIMIT) break;
+  }
+  (input as { pause?: () => void }).pause?.();
+  const line = text.split(/\r?\n/)[0]!.trim();
+  if (text.length > SECRET_LIMIT) throw new TokenTrayError('USAGE', `${what} read from stdin is longer than 64 KB.`);
+  if (!line) throw new TokenTrayError('USAGE', `${what} was to be read from stdin (-), but stdin was empty.`);
+  return line;
 }

@@ -1,11 +1,12 @@
 import { createCore, type Core } from '../core/core.js';
 import { isTokenTrayError } from '../core/shared/errors.js';
 import { redact, setLogSink } from '../core/shared/logger.js';
-import { COMMAND_GROUPS, formatHelp, suggest, type CliIo, type Command, type CommandGroup } from './io.js';
+import { COMMAND_GROUPS, formatHelp, suggest, terminalWriter, type CliIo, type Command, type CommandGroup } from './io.js';
 
 const INTRO = 'tokentray: Google OAuth access and ID tokens from your OS keychain.';
 const OUTRO = `Run \`tokentray COMMAND --help\` for a command's options and examples.
---verbose (any command, before --) logs every HTTP exchange to stderr, tokens and secrets redacted.
+TOKENTRAY_ACCOUNT names the account when --account is not given.
+--verbose (any command, before -- or curl's URL) logs every HTTP exchange to stderr, tokens and secrets redacted.
 Errors go to stderr as "tokentray: CODE: message"; exit 1 on failure, 2 on a usage error.
 `;
 
@@ -14,16 +15,32 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   login: async () => (await import('./commands/login.js')).login,
   accounts: async () => (await import('./commands/accounts.js')).accounts,
   use: async () => (await import('./commands/use.js')).use,
+  configure: async () => (await import('./commands/configure.js')).configure,
   'print-access-token': async () => (await import('./commands/print-tokens.js')).printAccessToken,
   'print-identity-token': async () => (await import('./commands/print-tokens.js')).printIdentityToken,
   logout: async () => (await import('./commands/logout.js')).logout,
+  clients: async () => (await import('./commands/clients.js')).clients,
   'import-service-account': async () => (await import('./commands/import-service-account.js')).importServiceAccountCommand,
   info: async () => (await import('./commands/info.js')).info,
   'metadata-server': async () => (await import('./commands/metadata-server.js')).metadataServer,
   exec: async () => (await import('./commands/exec.js')).exec,
   curl: async () => (await import('./commands/curl.js')).curl,
   adc: async () => (await import('./commands/adc.js')).adc,
+  'kube-credential': async () => (await import('./commands/kube-credential.js')).kubeCredential,
+  'configure-docker': async () => (await import('./commands/configure-docker.js')).configureDocker,
 };
+
+/** Where tokentray's own arguments end: at `--`, or at curl's URL (curl's arguments follow it). */
+function ownArgsEnd(argv: string[]): number {
+  const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
+  const name = argv.findIndex((a) => !a.startsWith('-'));
+  if (name < 0 || name >= end || argv[name] !== 'curl') return end;
+  for (let i = name + 1; i < end; i++) {
+    if (argv[i] === '--account') i++;
+    else if (!argv[i]!.startsWith('-')) return i;
+  }
+  return end;
+}
 
 /** `tokentray --help`: every command, one line each, by group; each line from the command's own help. */
 export async function globalHelp(): Promise<string> {
@@ -53,14 +70,14 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
   const env = options.env ?? process.env;
   let core: Core | undefined;
   const io: CliIo = {
-    stdout: options.stdout ?? ((t) => process.stdout.write(t)),
-    stderr: options.stderr ?? ((t) => process.stderr.write(t)),
+    stdout: terminalWriter(options.stdout ?? ((t) => process.stdout.write(t))),
+    stderr: terminalWriter(options.stderr ?? ((t) => process.stderr.write(t))),
     env,
-    core: options.core ?? (() => (core ??= createCore({ env }))),
+    core: options.core ?? (() => (core ??= createCore({ env, ...(env.TOKENTRAY_ACCOUNT ? { fallbackAccount: env.TOKENTRAY_ACCOUNT } : {}) }))),
     ...(options.signal ? { signal: options.signal } : {}),
   };
-  // --verbose is global (like gcloud's --log-http); what follows `--` belongs to another command.
-  const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
+  // --verbose is global (like gcloud's --log-http); what follows `--` or curl's URL is another command's.
+  const end = ownArgsEnd(argv);
   const verbose = argv.slice(0, end).includes('--verbose') || env.TOKENTRAY_VERBOSE === '1';
   const args = [...argv.slice(0, end).filter((a) => a !== '--verbose'), ...argv.slice(end)];
   if (verbose) setLogSink((line) => io.stderr(`tokentray: ${line}\n`));

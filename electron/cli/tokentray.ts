@@ -8,4 +8,6 @@ process.once('SIGINT', () => {
   process.once('SIGINT', () => process.exit(130));
 });
 
-process.exitCode = await run(process.argv.slice(2), { signal: controller.signal });
+const code = await run(process.argv.slice(2), { signal: controller.signal });
+// A command that failed because of Ctrl-C ends as a shell expects after one: 128 + SIGINT.
+process.exitCode = controller.signal.aborted && code !== 0 ? 130 : code;

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { AccountRegistry } from './storage/account-registry.js';
 import { AccountService } from './storage/account-service.js';
 import { CredentialVault } from './storage/credential-vault.js';
@@ -11,6 +10,8 @@ export interface CoreOptions {
   /** Defaults to the OS keychain through keytar. */
   store?: SecretStore;
   now?: () => number;
+  /** The account used when a caller names none, before the default one (the CLI's TOKENTRAY_ACCOUNT). */
+  fallbackAccount?: string;
 }
 
 /** The services the CLI and the desktop app share, over one app-data folder and keychain service. */
@@ -24,7 +25,7 @@ export function createCore(options: CoreOptions = {}): Core {
   const env = options.env ?? process.env;
   const home = appDataDir(env);
   const vault = new CredentialVault(options.store ?? new KeytarSecretStore(keychainService(env)));
-  const accounts = new AccountService(new AccountRegistry(home), vault);
-  const tokens = new TokenService(accounts, { env, lockDir: join(home, 'locks'), ...(options.now ? { now: options.now } : {}) });
+  const accounts = new AccountService(new AccountRegistry(home), vault, options.fallbackAccount);
+  const tokens = new TokenService(accounts, { env, ...(options.now ? { now: options.now } : {}) });
   return { home, accounts, tokens };
 }

@@ -1,8 +1,8 @@
 import { ipcMain, type WebContents } from 'electron';
-import { dispatch, type Handlers } from '../app/app-handlers.js';
+import type { Handlers } from '../app/handlers/index.js';
+import { dispatch } from '../app/ipc-dispatch.js';
 import { INVOKE_CHANNELS } from '../app/ipc-contract.js';
-import { isTrustedSender } from '../app/ipc-validation.js';
-import { APP_ORIGIN } from '../app/window-policy.js';
+import { APP_ORIGIN, isTrustedSender } from '../app/window-policy.js';
 
 /** The only place that touches ipcMain: sender check, then validation and the handler (dispatch). */
 export function setupIpc(handlers: Handlers, isOurWindow: (contents: WebContents) => boolean): void {

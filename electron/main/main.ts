@@ -1,12 +1,13 @@
 import { app, clipboard, Notification, shell } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHandlers, keepTokensFresh } from '../app/app-handlers.js';
+import { createHandlers, TokenWarmer } from '../app/handlers/index.js';
 import { ClipboardGuard } from '../app/clipboard-guard.js';
 import { createCore } from '../core/core.js';
 import { TokenTrayError } from '../core/shared/errors.js';
 import { ADD_ACCOUNT_EVENT, CHANGED_EVENT } from '../app/ipc-contract.js';
 import { redact, setLogSink } from '../core/shared/logger.js';
+import { disableCoreDumps } from '../core/shared/core-dumps.js';
 import { APP_NAME, appDataDir } from '../core/storage/paths.js';
 import { SettingsStore } from '../core/storage/settings-store.js';
 import type { TrayAction } from '../app/tray-menu.js';
@@ -27,6 +28,7 @@ function notify(body: string): void {
 
 /** Composes the app from the core and the thin Electron glue. */
 export async function main(): Promise<void> {
+  disableCoreDumps(); // the main process holds refresh tokens for as long as the app runs
   if (process.env.TOKENTRAY_VERBOSE === '1') setLogSink((line) => console.error(`tokentray: ${line}`));
   app.setName(APP_NAME);
   // The CLI reads and writes this same folder (and the same keychain service).
@@ -95,9 +97,9 @@ export async function main(): Promise<void> {
   } catch (err) {
     notify((err as Error).message);
   }
-  const noIdToken = new Set<string>();
+  const warmer = new TokenWarmer(core);
   const keepFresh = async () => {
-    if (await keepTokensFresh(core, noIdToken)) changed();
+    if (await warmer.round()) changed();
   };
   void keepFresh();
   setInterval(() => void keepFresh(), KEEP_FRESH_INTERVAL_MS).unref();

@@ -9,9 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { dispatch, type Handlers } from '../../electron/app/app-handlers.js';
+import type { Handlers } from '../../electron/app/handlers/index.js';
 import type { ClipboardAdapter } from '../../electron/app/clipboard-guard.js';
-import { API_CHANNELS } from '../../electron/app/ipc-contract.js';
+import { API_CHANNELS, EVENTS } from '../../electron/app/ipc-contract.js';
+import { dispatch } from '../../electron/app/ipc-dispatch.js';
 import { APP_ORIGIN, CONTENT_SECURITY_POLICY, mimeTypeFor, resolveAppFile } from '../../electron/app/window-policy.js';
 
 // dist/test/support → dist/renderer
@@ -65,18 +66,19 @@ export async function openApp(browser: Browser, origin: string, handlers: Handle
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   page.on('pageerror', (e) => consoleErrors.push(e.message));
   await page.exposeFunction('__tokentrayInvoke', (channel: string, args: unknown[]) => dispatch(handlers, channel, args));
-  await page.addInitScript((channels: Record<string, string>) => {
+  await page.addInitScript(({ channels, events }: { channels: Record<string, string>; events: Record<string, string> }) => {
     const w = globalThis as unknown as Record<string, unknown> & { __tokentrayInvoke(c: string, a: unknown[]): Promise<unknown> };
     const listeners: Record<string, Set<() => void>> = {};
     const subscribe = (event: string) => (cb: () => void) => {
       (listeners[event] ??= new Set()).add(cb);
       return () => void listeners[event]!.delete(cb);
     };
-    const api: Record<string, unknown> = { onChange: subscribe('accounts:changed'), onAddAccountRequested: subscribe('ui:add-account') };
+    const api: Record<string, unknown> = {};
+    for (const [method, event] of Object.entries(events)) api[method] = subscribe(event);
     for (const [method, channel] of Object.entries(channels)) api[method] = (...args: unknown[]) => w.__tokentrayInvoke(channel, args);
     w.tokentray = Object.freeze(api);
     w.__tokentrayEmit = (event: string) => listeners[event]?.forEach((cb) => cb());
-  }, API_CHANNELS as Record<string, string>);
+  }, { channels: API_CHANNELS as Record<string, string>, events: EVENTS as Record<string, string> });
   await page.goto(`${origin}/index.html`);
   return {
     page,

@@ -6,7 +6,7 @@ export const ACCOUNTS_HELP = {
   group: 'Accounts',
   summary: 'List the signed-in accounts; * marks the default',
   usage: '[--json]',
-  options: { json: { type: 'boolean', help: 'Print JSON: [{id, email, issuer, scopes, default, status}]' } },
+  options: { json: { type: 'boolean', help: 'Print JSON: [{id, email, issuer, scopes, default, status, project, impersonate}]; project and impersonate are null when unset' } },
   examples: [{ command: 'tokentray accounts' }, { command: "tokentray accounts --json | jq -r '.[].email'" }],
 } satisfies CommandHelp;
 
@@ -25,7 +25,7 @@ export function accountsTable(list: readonly AccountSummary[]): string {
     a.email ?? a.subject,
     a.kind === 'service_account' ? 'service account' : 'user',
     // A service account's "issuer" is its key's token_uri: its project says more.
-    a.kind === 'service_account' ? (a.projectId ? `project ${a.projectId}` : '-') : hostOf(a.issuer),
+    a.kind === 'service_account' ? (a.project ? `project ${a.project}` : '-') : hostOf(a.issuer),
     [a.status === 'ready' ? 'ready' : 'sign in again', a.impersonate[0] ? `impersonates ${a.impersonate[0]}` : ''].filter(Boolean).join(', '),
     a.id,
   ]);
@@ -39,7 +39,13 @@ export const accounts = defineCommand(ACCOUNTS_HELP, async (args, io) => {
   if (!parsed) return 0;
   const list = await io.core().accounts.list();
   if (parsed.values.json) {
-    io.stdout(JSON.stringify(list.map(({ id, email, issuer, scopes, default: isDefault, status }) => ({ id, email, issuer, scopes, default: isDefault, status })), null, 2) + '\n');
+    io.stdout(
+      JSON.stringify(
+        list.map(({ id, email, issuer, scopes, default: isDefault, status, project, impersonate }) => ({ id, email, issuer, scopes, default: isDefault, status, project: project ?? null, impersonate: impersonate.length ? impersonate : null })),
+        null,
+        2,
+      ) + '\n',
+    );
     return 0;
   }
   if (list.length === 0) {

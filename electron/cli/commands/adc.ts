@@ -28,7 +28,7 @@ export const ADC_EXPORT_HELP = {
   usage: '[--account ACCOUNT] [--output FILE] [--force]',
   description: 'For tools that read only ADC files. The file (mode 0600) holds the refresh token in plain text: prefer `tokentray exec`, and delete the file when done.',
   options: {
-    account: { type: 'string', value: 'ACCOUNT', default: 'the default account', help: 'Email or id of a Google user account' },
+    account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of a Google user account' },
     output: { type: 'string', value: 'FILE', default: "gcloud's well-known ADC file", help: 'Where to write it' },
     force: { type: 'boolean', help: 'Replace the file if it exists' },
   },

@@ -10,14 +10,19 @@ export const CURL_HELP = {
   name: 'curl',
   group: 'Integrations',
   summary: 'Run curl with the Authorization header added',
-  usage: '[--account ACCOUNT] URL [CURL ARGS…]',
+  usage: '[--account ACCOUNT] [--allow-insecure-http] URL [CURL ARGS…]',
   description:
-    "The header reaches curl through a private named pipe, so the token is neither in the process list nor on disk. Everything from the URL on is curl's. Exit code: curl's.",
+    "TokenTray's options come before the URL; everything from the URL on is curl's, untouched. The header reaches curl through a private " +
+    'named pipe, so the token is neither in the process list nor on disk. The token goes over https, or plain http to this machine only ' +
+    "(127.0.0.0/8, ::1, localhost). Exit code: curl's.",
   args: [{ name: 'URL [CURL ARGS…]', help: 'What curl gets, unchanged' }],
-  options: { account: { type: 'string', value: 'ACCOUNT', default: 'the default account', help: 'Email or id of the account' } },
+  options: {
+    account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account' },
+    'allow-insecure-http': { type: 'boolean', help: 'Also send the token over plain http to another machine, in clear on the network' },
+  },
   examples: [
     { command: 'tokentray curl https://cloudresourcemanager.googleapis.com/v1/projects -s' },
-    { command: 'tokentray curl --account work@example.com https://storage.googleapis.com/storage/v1/b?project=my-project' },
+    { command: "tokentray curl --account work@example.com 'https://storage.googleapis.com/storage/v1/b?project=my-project' -s -o buckets.json" },
   ],
 } satisfies CommandHelp;
 
@@ -54,23 +59,60 @@ async function headerThroughFifo(header: string): Promise<{ arg: string; cleanup
   };
 }
 
-/** curl with `Authorization: Bearer …` added; exits with curl's exit code. */
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
+
+/** Whether a URL's host is this machine: 127.0.0.0/8, ::1 or localhost (curl resolves it to loopback). */
+function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname.toLowerCase()) || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * Refuses a URL the token must not go to: https anywhere; plain http only to this machine, unless
+ * the user says otherwise (--allow-insecure-http), since the token would cross the network in clear.
+ * A URL without a scheme is what curl takes for http.
+ */
+export function checkCurlUrl(target: string, allowInsecureHttp: boolean): void {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? target : `http://${target}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw usageError(CURL_HELP, `"${target}" is not a URL. TokenTray's own options come before the URL, curl's after it.`);
+  }
+  if (url.protocol === 'https:') return;
+  if (url.protocol !== 'http:') throw new TokenTrayError('INSECURE_URL', `TokenTray sends the token over https (or http to this machine) only, not ${url.protocol.slice(0, -1)}.`);
+  if (isLoopbackHost(url.hostname) || allowInsecureHttp) return;
+  throw new TokenTrayError('INSECURE_URL', `${url.host} is not this machine and the URL is plain http: the token would cross the network in clear. Use https, or give --allow-insecure-http (before the URL) if you mean it.`);
+}
+
+/**
+ * curl with `Authorization: Bearer …` added; exits with curl's exit code. TokenTray's options come
+ * first; the URL is the first other argument, and everything after it goes to curl untouched.
+ */
 export const curl = defineCommand(CURL_HELP, async (args, io) => {
   let account: string | undefined;
-  const rest = [...args];
-  // Our flags come first; everything from the URL on belongs to curl.
-  while (rest[0]?.startsWith('--account')) {
-    const flag = rest.shift()!;
-    account = flag.includes('=') ? flag.slice(flag.indexOf('=') + 1) : rest.shift();
+  let allowInsecureHttp = false;
+  let i = 0;
+  for (; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--help' || arg === '-h') {
+      io.stdout(formatHelp(CURL_HELP));
+      return 0;
+    }
+    if (arg === '--allow-insecure-http') allowInsecureHttp = true;
+    else if (arg === '--account' || arg.startsWith('--account=')) {
+      account = arg === '--account' ? args[++i] : arg.slice('--account='.length);
+      if (account === undefined || account === '') throw usageError(CURL_HELP, '--account needs a value');
+    } else if (arg.startsWith('-')) {
+      const typo = arg.startsWith('--') ? suggest(arg.slice(2).replace(/=.*$/, ''), Object.keys(CURL_HELP.options)) : undefined;
+      if (typo) throw usageError(CURL_HELP, `unknown option ${arg.replace(/=.*$/, '')}: did you mean --${typo}?`);
+      throw usageError(CURL_HELP, `${arg} is not an option of tokentray curl. curl's options go after the URL: tokentray curl URL ${arg} …`);
+    } else break;
   }
-  if (rest[0] === '--help' || rest[0] === '-h') {
-    io.stdout(formatHelp(CURL_HELP));
-    return 0;
-  }
-  const typo = rest[0]?.startsWith('--') ? suggest(rest[0].slice(2).replace(/=.*$/, ''), ['account']) : undefined;
-  if (typo) throw usageError(CURL_HELP, `unknown option ${rest[0]!.replace(/=.*$/, '')}: did you mean --${typo}?`);
-  if (account === '' || (account === undefined && args[0]?.startsWith('--account'))) throw usageError(CURL_HELP, '--account needs a value');
-  if (rest.length === 0) throw usageError(CURL_HELP, 'name the URL');
+  const target = args[i];
+  if (target === undefined) throw usageError(CURL_HELP, 'name the URL');
+  checkCurlUrl(target, allowInsecureHttp);
+  const rest = args.slice(i);
   const core = io.core();
   const token = await core.tokens.getAccessToken(await core.accounts.resolve(account));
   const header = `Authorization: Bearer ${token.token}`;
@@ -82,11 +124,12 @@ export const curl = defineCommand(CURL_HELP, async (args, io) => {
     io.stderr('tokentray: note: on Windows the token is passed to curl as a command-line argument.\n');
   }
   try {
-    return await new Promise<number>((resolve, reject) => {
+    return await new Promise<number>((resolve) => {
       const child = spawn('curl', ['-H', fifo ? fifo.arg : header, ...rest], { env: io.env as NodeJS.ProcessEnv, stdio: 'inherit' });
-      child.once('error', (err: NodeJS.ErrnoException) =>
-        reject(new TokenTrayError('COMMAND_FAILED', err.code === 'ENOENT' ? 'curl is not installed (or not on PATH).' : `Could not start curl: ${err.message}.`)),
-      );
+      child.once('error', (err: NodeJS.ErrnoException) => {
+        io.stderr(`tokentray: COMMAND_FAILED: ${err.code === 'ENOENT' ? 'curl is not installed (or not on PATH).' : `Could not start curl: ${err.message}.`}\n`);
+        resolve(err.code === 'ENOENT' ? 127 : 126);
+      });
       child.once('exit', (code) => resolve(code ?? 1));
     });
   } finally {

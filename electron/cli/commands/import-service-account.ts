@@ -20,7 +20,7 @@ export const importServiceAccountCommand = defineCommand(IMPORT_SA_HELP, async (
   const parsed = parseCommand(IMPORT_SA_HELP, args, io);
   if (!parsed) return 0;
   if (!parsed.positionals[0]) throw usageError(IMPORT_SA_HELP, 'name the service-account key file (JSON)');
-  const account = await importServiceAccount(io.core(), parsed.positionals[0]);
+  const account = await importServiceAccount(io.core().accounts, parsed.positionals[0]);
   io.stdout(`${account.email}\n`);
   io.stderr(`Imported ${account.email} (account id ${account.id}). Its private key is in the keychain; the file was not copied, and you may delete it.\n`);
   return 0;

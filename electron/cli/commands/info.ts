@@ -9,7 +9,7 @@ export const INFO_HELP = {
   usage: '[--account ACCOUNT] [--json]',
   description: "Asks Google's tokeninfo endpoint (or the issuer's introspection endpoint) about the account's current access token.",
   options: {
-    account: { type: 'string', value: 'ACCOUNT', default: 'the default account', help: 'Email or id of the account' },
+    account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account' },
     json: { type: 'boolean', help: 'Print JSON' },
   },
   examples: [{ command: 'tokentray info' }, { command: 'tokentray info --account work@example.com --json' }],

@@ -4,21 +4,27 @@ import { registerSecret } from '../../core/shared/logger.js';
 import type { Flavor } from '../../core/oauth/provider-profile.js';
 import { parseScopeList } from '../../core/oauth/scopes.js';
 import { openBrowser } from '../open-browser.js';
-import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
+import { defineCommand, parseCommand, readSecretFromStdin, usageError, type CommandHelp } from '../io.js';
 
 export const LOGIN_HELP = {
   name: 'login',
   group: 'Accounts',
   summary: 'Sign in an account in the browser and keep its refresh token in the keychain',
-  usage: '[--client-secret-file FILE | --client-id ID --client-secret SECRET] [options]',
+  usage: '[--client-secret-file FILE | --client-id ID --client-secret -] [options]',
   description:
     'Opens the browser at the issuer\'s sign-in page (authorization code + PKCE, redirect to 127.0.0.1) and prints the ' +
-    'signed-in email. The first sign-in needs your own "Desktop app" OAuth client; later ones reuse the default account\'s. ' +
+    'signed-in email. The first sign-in needs your own "Desktop app" OAuth client; TokenTray keeps it (see `tokentray clients`), and later ' +
+    'sign-ins reuse a stored one: the --login-hint account\'s, else the default account\'s, else the most recently used. ' +
     'Google always shows its account chooser, so you can add a second account while signed in to the first.',
   options: {
-    'client-secret-file': { type: 'string', value: 'FILE', default: "the default account's client", help: 'The client_secret_….json of a "Desktop app" OAuth client' },
-    'client-id': { type: 'string', value: 'ID', default: "the default account's client", help: 'OAuth client id (instead of a file)' },
-    'client-secret': { type: 'string', value: 'SECRET', default: 'none', help: 'OAuth client secret, with --client-id' },
+    'client-secret-file': { type: 'string', value: 'FILE', default: 'a stored client', help: 'The client_secret_….json of a "Desktop app" OAuth client' },
+    'client-id': { type: 'string', value: 'ID', default: 'a stored client', help: 'OAuth client id (instead of a file)' },
+    'client-secret': {
+      type: 'string',
+      value: '-|SECRET',
+      default: 'none',
+      help: 'OAuth client secret, with --client-id. Prefer --client-secret-file, or --client-secret - (read from stdin): a secret in the arguments is visible to every local user (ps)',
+    },
     issuer: { type: 'string', value: 'URL', default: 'https://accounts.google.com', help: 'OpenID Connect issuer, found by discovery' },
     flavor: { type: 'string', value: 'google|oidc', default: 'google for Google, else oidc', help: "Protocol dialect: Google's offline access, or plain OIDC" },
     scopes: { type: 'string', value: 'S1,S2', default: 'email,cloud-platform (Google) or email', help: 'Scopes to ask; Google short names work; openid is always asked' },
@@ -28,6 +34,7 @@ export const LOGIN_HELP = {
   },
   examples: [
     { command: 'tokentray login --client-secret-file ~/Downloads/client_secret_123.json', help: 'First sign-in, with your Desktop app client' },
+    { command: "tokentray login --client-id 123.apps.googleusercontent.com --client-secret - < secret.txt", help: 'Or with the client id, the secret read from stdin' },
     { command: 'tokentray login --login-hint work@example.com --scopes email,cloud-platform,drive.readonly', help: 'Another account, reusing the client' },
   ],
 } satisfies CommandHelp;
@@ -49,6 +56,7 @@ export const login = defineCommand(LOGIN_HELP, async (args, io) => {
     if (!Number.isFinite(seconds) || seconds <= 0) throw usageError(LOGIN_HELP, '--timeout takes a number of seconds');
     timeoutMs = seconds * 1000;
   }
+  if (values['client-secret'] === '-') values['client-secret'] = await readSecretFromStdin(io, 'Client secret');
   registerSecret(values['client-secret']);
   const core = io.core();
   const setup = await resolveSignInSetup(core, {
@@ -57,6 +65,7 @@ export const login = defineCommand(LOGIN_HELP, async (args, io) => {
     ...(values['client-secret'] !== undefined ? { clientSecret: values['client-secret'] } : {}),
     ...(values.issuer !== undefined ? { issuer: values.issuer } : {}),
     ...(flavor ? { flavor } : {}),
+    ...(values['login-hint'] ? { loginHint: values['login-hint'] } : {}),
   });
   const account = await signInAccount(core, setup, {
     ...(values.scopes ? { scopes: parseScopeList(values.scopes) } : {}),

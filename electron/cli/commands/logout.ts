@@ -6,11 +6,18 @@ export const LOGOUT_HELP = {
   name: 'logout',
   group: 'Accounts',
   summary: "Revoke an account's grant at its issuer and forget it on this computer",
-  usage: 'ACCOUNT [--no-revoke]',
+  usage: 'ACCOUNT [--no-revoke] [--forget-client]',
   description: 'The window and the tray forget it too. A service account\'s key stays valid until you delete it in the Cloud Console.',
   args: [{ name: 'ACCOUNT', help: 'Email or id of the account (see `tokentray accounts`)' }],
-  options: { 'no-revoke': { type: 'boolean', help: 'Only forget it here; the grant stays valid at the issuer' } },
-  examples: [{ command: 'tokentray logout old@example.com' }, { command: 'tokentray logout ci-bot@my-project.iam.gserviceaccount.com' }],
+  options: {
+    'no-revoke': { type: 'boolean', help: 'Only forget it here; the grant stays valid at the issuer' },
+    'forget-client': { type: 'boolean', help: 'Also forget its OAuth client (id and secret) when no other account uses it; kept otherwise, for the next login' },
+  },
+  examples: [
+    { command: 'tokentray logout old@example.com' },
+    { command: 'tokentray logout me@example.com --forget-client', help: 'The last account of a client: forget the client too' },
+    { command: 'tokentray logout ci-bot@my-project.iam.gserviceaccount.com' },
+  ],
 } satisfies CommandHelp;
 
 export const logout = defineCommand(LOGOUT_HELP, async (args, io) => {
@@ -21,13 +28,15 @@ export const logout = defineCommand(LOGOUT_HELP, async (args, io) => {
   const core = io.core();
   const account = await core.accounts.resolve(positionals[0]);
   const wasDefault = (await core.accounts.list()).find((a) => a.id === account.id)?.default === true;
-  const { revoked } = await signOut(core.accounts, account, { revoke: !values['no-revoke'] });
+  const { revoked, clientForgotten, clientKeptFor } = await signOut(core.accounts, account, { revoke: !values['no-revoke'], forgetClient: values['forget-client'] === true });
   const how =
     revoked ? 'revoked its grant and forgot it'
     : account.kind === 'service_account' ? 'forgot its key on this computer (the key itself stays valid until you delete it in the Cloud Console)'
     : values['no-revoke'] ? 'forgot it on this computer (its grant was not revoked)'
     : `forgot it (${account.issuer} offers no revocation)`;
   io.stderr(`Signed out ${displayName(account)}: ${how}.\n`);
+  if (clientForgotten) io.stderr(`Forgot its OAuth client ${account.clientId}: the next \`tokentray login\` needs --client-secret-file.\n`);
+  else if (values['forget-client'] && clientKeptFor.length > 0) io.stderr(`Kept its OAuth client ${account.clientId}: ${clientKeptFor.join(', ')} still use it.\n`);
   if (wasDefault) {
     const next = (await core.accounts.list()).find((a) => a.default);
     io.stderr(next ? `${next.email ?? next.subject} is the default account now (change it with \`tokentray use ACCOUNT\`).\n` : 'No default account now: no accounts are left. Sign in with `tokentray login`.\n');

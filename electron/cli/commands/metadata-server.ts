@@ -1,5 +1,6 @@
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
+import { disableCoreDumps } from '../../core/shared/core-dumps.js';
 
 export const METADATA_HELP = {
   name: 'metadata-server',
@@ -10,9 +11,14 @@ export const METADATA_HELP = {
     'Once it listens it prints the lines to paste into a shell (GCE_METADATA_HOST and GCE_METADATA_IP); programs started there get tokens ' +
     'from google.auth.default() and its peers, with no credentials file. Serves until interrupted (Ctrl-C). For one command, `tokentray exec` is simpler.',
   options: {
-    account: { type: 'string', value: 'ACCOUNT', default: 'the default account', help: 'Email or id of the account whose tokens it serves' },
+    account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account whose tokens it serves' },
     port: { type: 'string', value: 'PORT', default: 'a free port', help: 'Port on 127.0.0.1, from 1 to 65535' },
-    'project-id': { type: 'string', value: 'ID', default: "the service account's project, else $GOOGLE_CLOUD_PROJECT, else tokentray-local", help: 'What project/project-id answers' },
+    'project-id': {
+      type: 'string',
+      value: 'ID',
+      default: "the account's project (`tokentray configure ACCOUNT --project ID`, or a service account key's), else none (404)",
+      help: 'What project/project-id answers',
+    },
   },
   examples: [
     { command: 'tokentray metadata-server --port 8085 &', help: 'Serve this shell; then: export GCE_METADATA_HOST=127.0.0.1:8085 GCE_METADATA_IP=127.0.0.1:8085' },
@@ -33,6 +39,7 @@ export const metadataServer = defineCommand(METADATA_HELP, async (args, io) => {
   if (!parsed) return 0;
   const { values } = parsed;
   const port = parsePort(values.port, METADATA_HELP);
+  disableCoreDumps(); // it holds tokens for as long as it runs
   const core = io.core();
   const account = await core.accounts.resolve(values.account); // fail now, not on the first request
   const server = await startMetadataServer({

@@ -2,7 +2,7 @@ import type { ImpersonationChain } from '../../core/google/impersonation.js';
 import { parseScopeList } from '../../core/oauth/scopes.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
 
-const ACCOUNT = { type: 'string', value: 'ACCOUNT', default: 'the default account', help: 'Email or id of the account' } as const;
+const ACCOUNT = { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account' } as const;
 const IMPERSONATE = {
   type: 'string',
   value: 'SA[,DELEGATE…]',

@@ -6,7 +6,7 @@ export const USE_HELP = {
   group: 'Accounts',
   summary: 'Make an account the default one',
   usage: 'ACCOUNT',
-  description: 'The default account is the one every command uses without --account, and the first in the tray menu.',
+  description: 'The default account is the one every command uses without --account (and without $TOKENTRAY_ACCOUNT), and the first in the tray menu.',
   args: [{ name: 'ACCOUNT', help: 'Email or id of the account (see `tokentray accounts`)' }],
   options: {},
   examples: [{ command: 'tokentray use work@example.com' }],

@@ -10,6 +10,7 @@ import { TokenTrayError } from '../shared/errors.js';
 import { jsonErrorPosition } from '../shared/json-error.js';
 import { GOOGLE_ISSUER, resolveProviderProfile } from '../oauth/provider-profile.js';
 import { readUserFile } from '../storage/read-user-file.js';
+import { assertNoControlCharacters } from '../shared/sanitize.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -43,6 +44,9 @@ export function parseAuthorizedUser(text: string, source: string): AuthorizedUse
   }
   for (const field of ['client_id', 'client_secret', 'refresh_token']) {
     if (typeof d[field] !== 'string' || d[field] === '') throw new TokenTrayError('ADC_FILE_INVALID', `${source}: "${field}" is missing or empty.`);
+  }
+  for (const field of ['client_id', 'client_secret', 'refresh_token', 'quota_project_id']) {
+    if (typeof d[field] === 'string') assertNoControlCharacters(d[field], 'ADC_FILE_INVALID', `${source}: "${field}"`);
   }
   return {
     clientId: d.client_id as string,

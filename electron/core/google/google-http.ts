@@ -1,6 +1,7 @@
 import { TokenTrayError } from '../shared/errors.js';
 import { loggingFetch, requestTimeoutSeconds } from '../shared/logger.js';
 import { isLoopbackHost } from '../oauth/provider-profile.js';
+import { displaySafe } from '../shared/sanitize.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -18,10 +19,11 @@ export function checkedEndpoint(value: string, what: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new TokenTrayError('INVALID_ENDPOINT', `${what} is not a URL: "${value.slice(0, 100)}".`);
+    throw new TokenTrayError('INVALID_ENDPOINT', `${what} is not a URL: "${displaySafe(value.slice(0, 100))}".`);
   }
+  if (url.username || url.password) throw new TokenTrayError('INVALID_ENDPOINT', `${what} must not carry a user name or password.`);
   if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return url.href.replace(/\/$/, '');
-  throw new TokenTrayError('INVALID_ENDPOINT', `${what} must be an https URL (or http on a loopback address), not ${url.origin}.`);
+  throw new TokenTrayError('INVALID_ENDPOINT', `${what} must be an https URL (or http on a loopback address), not ${displaySafe(`${url.protocol}//${url.host}`)}.`);
 }
 
 export interface GoogleResponse {
@@ -46,6 +48,7 @@ export async function googleRequest(url: string, init: { method: 'GET' | 'POST';
   try {
     res = await loggingFetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(requestTimeoutSeconds() * 1000) });
   } catch (err) {
+    if (err instanceof TokenTrayError) throw err; // an oversized answer, already explained
     const timedOut = (err as Error).name === 'TimeoutError';
     throw new TokenTrayError(
       'PROVIDER_UNREACHABLE',

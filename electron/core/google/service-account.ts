@@ -1,7 +1,7 @@
+import { createPrivateKey } from 'node:crypto';
 import { importPKCS8, SignJWT } from 'jose';
 import type { AccountRecord } from '../storage/account-registry.js';
-import { accountIdFor } from '../storage/account-service.js';
-import type { Core } from '../core.js';
+import { accountIdFor, type AccountService } from '../storage/account-service.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { jsonErrorPosition } from '../shared/json-error.js';
 import { checkedEndpoint, googleErrorText, googleRequest } from './google-http.js';
@@ -9,6 +9,7 @@ import type { CachedToken, StoredServiceAccountKey } from '../storage/credential
 import { jwtExpiry } from '../shared/jwt-decode.js';
 import { readUserFile } from '../storage/read-user-file.js';
 import { CLOUD_PLATFORM } from '../oauth/scopes.js';
+import { assertNoControlCharacters } from '../shared/sanitize.js';
 
 /** A Google service-account key (the JSON the Cloud Console downloads), as the keychain keeps it. */
 export type ServiceAccountKey = StoredServiceAccountKey;
@@ -19,6 +20,30 @@ const ASSERTION_LIFETIME_S = 3600;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** RS256 (RFC 7518 §3.3) needs a 2048-bit key or larger; jose refuses smaller ones when signing. */
+const MIN_RSA_BITS = 2048;
+
+function rsaModulusLength(pem: string): number {
+  try {
+    return createPrivateKey(pem).asymmetricKeyDetails?.modulusLength ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The key's token endpoint receives signed assertions: https (or http on loopback, for tests), no
+ * user name or password in it.
+ */
+function checkTokenUri(value: string, source: string): string {
+  try {
+    return checkedEndpoint(value, `${source}: "token_uri"`);
+  } catch (err) {
+    if (err instanceof TokenTrayError) throw new TokenTrayError('SA_KEY_BAD_TOKEN_URI', `${err.message} Google's keys name ${GOOGLE_TOKEN_URI}.`);
+    throw err;
+  }
 }
 
 /** Checks a key file's text: type, the fields Google's libraries need, and that the PEM is a key. */
@@ -46,6 +71,11 @@ export async function parseServiceAccountKey(text: string, source = 'service-acc
     return v;
   };
   const clientEmail = field('client_email')!;
+  // Ids and the email are printed and stored: a terminal escape in them is refused here.
+  for (const name of ['client_email', 'client_id', 'private_key_id', 'project_id']) {
+    const v = doc[name];
+    if (typeof v === 'string') assertNoControlCharacters(v, 'SA_KEY_INVALID', `${source}: "${name}"`);
+  }
   if (!/^[^@\s]+@[^@\s]+$/.test(clientEmail)) throw new TokenTrayError('SA_KEY_INVALID', `${source}: "client_email" is not an email address.`);
   const privateKey = field('private_key')!;
   try {
@@ -53,7 +83,11 @@ export async function parseServiceAccountKey(text: string, source = 'service-acc
   } catch {
     throw new TokenTrayError('SA_KEY_BAD_PEM', `${source}: "private_key" is not a PKCS#8 PEM RSA private key ("-----BEGIN PRIVATE KEY-----"). Download a new key from the Cloud Console.`);
   }
-  const tokenUri = checkedEndpoint(field('token_uri', false) ?? GOOGLE_TOKEN_URI, `${source}: "token_uri"`);
+  const bits = rsaModulusLength(privateKey);
+  if (bits < MIN_RSA_BITS) {
+    throw new TokenTrayError('SA_KEY_WEAK', `${source}: the private key is RSA-${bits}; RS256 needs at least ${MIN_RSA_BITS} bits, and Google issues 2048-bit keys. Download a new key from the Cloud Console.`);
+  }
+  const tokenUri = checkTokenUri(field('token_uri', false) ?? GOOGLE_TOKEN_URI, source);
   const projectId = field('project_id', false);
   return {
     clientEmail,
@@ -66,17 +100,17 @@ export async function parseServiceAccountKey(text: string, source = 'service-acc
 }
 
 /** Imports a key: the private key goes to the keychain only; the registry keeps email, project and key id. */
-export async function importServiceAccount(core: Core, path: string): Promise<AccountRecord> {
-  return importServiceAccountJson(core, await readUserFile(path, 'SA_KEY_UNREADABLE', 'the service-account key'), path);
+export async function importServiceAccount(accounts: AccountService, path: string): Promise<AccountRecord> {
+  return importServiceAccountJson(accounts, await readUserFile(path, 'SA_KEY_UNREADABLE', 'the service-account key'), path);
 }
 
-export async function importServiceAccountJson(core: Core, text: string, source = 'The service-account key'): Promise<AccountRecord> {
+export async function importServiceAccountJson(accounts: AccountService, text: string, source = 'The service-account key'): Promise<AccountRecord> {
   const key = await parseServiceAccountKey(text, source);
-  await core.accounts.registry.load(); // a corrupt registry stops us before the keychain is written
+  await accounts.registry.load(); // a corrupt registry stops us before the keychain is written
   const id = accountIdFor(key.tokenUri, key.clientEmail);
-  await core.accounts.vault.setServiceAccountKey(id, key);
+  await accounts.vault.setServiceAccountKey(id, key);
   const now = new Date().toISOString();
-  return core.accounts.registry.update((data) => {
+  return accounts.registry.update((data) => {
     const existing = data.accounts.find((a) => a.id === id);
     const record: AccountRecord = {
       id,
@@ -103,13 +137,23 @@ export async function importServiceAccountJson(core: Core, text: string, source 
 
 async function sign(key: ServiceAccountKey, claims: Record<string, unknown>, audience: string, now: number): Promise<string> {
   const iat = Math.floor(now / 1000);
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.privateKeyId })
-    .setIssuer(key.clientEmail)
-    .setAudience(audience)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + ASSERTION_LIFETIME_S)
-    .sign(await importPKCS8(key.privateKey, 'RS256'));
+  try {
+    return await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.privateKeyId })
+      .setIssuer(key.clientEmail)
+      .setAudience(audience)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + ASSERTION_LIFETIME_S)
+      .sign(await importPKCS8(key.privateKey, 'RS256'));
+  } catch (err) {
+    // A key imported before these checks existed (or edited since) still gets a coded error.
+    const bits = rsaModulusLength(key.privateKey);
+    throw new TokenTrayError(
+      bits > 0 && bits < MIN_RSA_BITS ? 'SA_KEY_WEAK' : 'SA_KEY_BAD_PEM',
+      `The stored key of ${key.clientEmail} cannot sign (${(err as Error).message}). Import a new key from the Cloud Console with \`tokentray import-service-account\`.`,
+      { cause: err },
+    );
+  }
 }
 
 /**
@@ -118,6 +162,7 @@ async function sign(key: ServiceAccountKey, claims: Record<string, unknown>, aud
  */
 export async function jwtBearerGrant(key: ServiceAccountKey, request: { scopes: string[] } | { targetAudience: string }, now = Date.now()): Promise<CachedToken> {
   const claims = 'scopes' in request ? { scope: request.scopes.join(' ') } : { target_audience: request.targetAudience };
+  checkTokenUri(key.tokenUri, `The key of ${key.clientEmail}`);
   const assertion = await sign(key, claims, key.tokenUri, now);
   const what = `getting a token for ${key.clientEmail}`;
   const { status, body } = await googleRequest(key.tokenUri, {

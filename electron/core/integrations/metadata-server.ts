@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { AccountRecord } from '../storage/account-registry.js';
-import { displayName } from '../storage/account-service.js';
+import { displayName, projectOf } from '../storage/account-service.js';
 import type { Core } from '../core.js';
 import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
 import { parseImpersonationChain } from '../google/impersonation.js';
 import { log, redact } from '../shared/logger.js';
-import { parseScopeList } from '../oauth/scopes.js';
+import { parseScopeList, scopeKey } from '../oauth/scopes.js';
+import { EXPIRY_MARGIN_MS, type IssuedToken } from '../tokens/token-service.js';
+import { peerUid } from './peer-uid.js';
 
 /**
  * A GCE metadata-server emulator on loopback, so that unmodified Google client libraries
@@ -19,8 +21,18 @@ export interface MetadataServerOptions {
   /** Which account the emulated VM "runs as"; resolved on every request, so changes apply at once. */
   account?: string;
   port?: number;
+  /** The project to report (`--project-id`); else the account's project, else `fallbackProjectId`. */
   projectId?: string;
+  /** Used when neither `projectId` nor the account names a project: gcloud's configured project. */
+  fallbackProjectId?: string;
   numericProjectId?: string;
+  /**
+   * Serve only connections whose client socket belongs to this process's user (Linux: the peer's
+   * uid from /proc/net/tcp{,6}). Default: on, where the platform lets us check (Linux).
+   */
+  ownUserOnly?: boolean;
+  /** The clock that decides whether a token held in memory is still fresh (tests move it). */
+  now?: () => number;
 }
 
 export interface MetadataServer {
@@ -43,27 +55,59 @@ function numericFor(projectId: string): string {
   return String(100_000_000_000n + (BigInt(`0x${createHash('sha256').update(projectId).digest('hex').slice(0, 12)}`) % 900_000_000_000n));
 }
 
+/** Headers a proxy adds: a request that went through one may come from anywhere. */
+const PROXY_HEADERS = ['x-forwarded-for', 'forwarded', 'via'] as const;
+
+const NO_PROJECT =
+  'No project is set. Give --project-id, set one for the account (`tokentray configure ACCOUNT --project ID`), or set gcloud\'s (`gcloud config set project ID`).\n';
+
+/** What a refused peer reads; written on the raw socket, before any request is parsed. */
+function refusal(uid: number | undefined): string {
+  const body = `Forbidden: this metadata server serves only the user who started it (uid ${process.getuid?.()})${uid === undefined ? '; the connection\'s owner could not be determined' : `, not uid ${uid}`}.\n`;
+  return `HTTP/1.1 403 Forbidden\r\nMetadata-Flavor: Google\r\nContent-Type: application/text\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
 export async function startMetadataServer(options: MetadataServerOptions): Promise<MetadataServer> {
   const { core } = options;
+  const now = options.now ?? Date.now;
+  const ownUserOnly = options.ownUserOnly ?? process.platform === 'linux';
+  const refused = new WeakSet<Socket>();
   let expectedHost = '';
+  // Tokens served from memory while fresh: the keychain is read only when one is missing or near
+  // expiry. Keyed by account and scopes; an account's record is still read on every request, so a
+  // sign-out, a switch of account or "sign in again" apply at once.
+  const memory = new Map<string, IssuedToken>();
 
   async function account(): Promise<AccountRecord> {
     return core.accounts.resolve(options.account);
   }
 
+  async function accessToken(acct: AccountRecord, scopes: string[] | undefined): Promise<IssuedToken> {
+    const key = `${acct.id}\n${scopes ? scopeKey(scopes) : ''}`;
+    const held = memory.get(key);
+    if (acct.status === 'ready' && held && held.expiresAt - now() > EXPIRY_MARGIN_MS) return held;
+    const token = await core.tokens.getAccessToken(acct, scopes);
+    memory.set(key, token);
+    return token;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (refused.has(req.socket)) return void req.socket.destroy();
     log(`metadata ${req.method} ${req.url} (Host ${req.headers.host})`);
     // Refuse what a browser page or a proxy could send (DNS rebinding, SSRF through a proxy).
     if (req.headers.host !== expectedHost) return reply(res, 403, 'Forbidden: wrong Host header.\n');
-    if (req.headers['x-forwarded-for'] !== undefined) return reply(res, 403, 'Forbidden: X-Forwarded-For is not allowed.\n');
+    for (const header of PROXY_HEADERS) {
+      if (req.headers[header] !== undefined) return reply(res, 403, `Forbidden: ${header === 'x-forwarded-for' ? 'X-Forwarded-For' : header === 'via' ? 'Via' : 'Forwarded'} is not allowed.\n`);
+    }
     if (req.headers['metadata-flavor'] !== 'Google') return reply(res, 403, 'Missing Metadata-Flavor:Google header.\n');
     if (req.method !== 'GET') return reply(res, 405, 'Method not allowed.\n');
     // Appended, not resolved: a request target like `//host/` must stay a path, not become a host.
     let url: URL;
     try {
       url = new URL(`http://${expectedHost}${req.url?.startsWith('/') ? req.url : `/${req.url ?? ''}`}`);
+      decodeURIComponent(url.pathname);
     } catch {
-      return reply(res, 400, 'Bad request.\n');
+      return reply(res, 400, 'Bad request: malformed URL or %-encoding.\n');
     }
     const path = url.pathname;
     if (path === '/' || path === '') return reply(res, 200, 'computeMetadata/\n');
@@ -71,7 +115,7 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
     const rest = path.slice('/computeMetadata/v1'.length).replace(/^\//, '');
     const recursive = url.searchParams.get('recursive') === 'true';
     const acct = await account();
-    const projectId = options.projectId ?? acct.projectId ?? process.env.GOOGLE_CLOUD_PROJECT ?? 'tokentray-local';
+    const projectId = options.projectId ?? projectOf(acct) ?? options.fallbackProjectId;
     const email = acct.email ?? acct.subject;
 
     switch (rest) {
@@ -79,13 +123,14 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
         return reply(res, 200, 'instance/\nproject/\n');
       case 'project':
       case 'project/':
-        return recursive
+        if (!recursive) return reply(res, 200, 'numeric-project-id\nproject-id\n');
+        return projectId
           ? reply(res, 200, JSON.stringify({ projectId, numericProjectId: Number(options.numericProjectId ?? numericFor(projectId)) }), 'application/json')
-          : reply(res, 200, 'numeric-project-id\nproject-id\n');
+          : reply(res, 404, NO_PROJECT);
       case 'project/project-id':
-        return reply(res, 200, projectId);
+        return projectId ? reply(res, 200, projectId) : reply(res, 404, NO_PROJECT);
       case 'project/numeric-project-id':
-        return reply(res, 200, options.numericProjectId ?? numericFor(projectId));
+        return projectId ? reply(res, 200, options.numericProjectId ?? numericFor(projectId)) : reply(res, 404, NO_PROJECT);
       case 'instance':
       case 'instance/':
         return reply(res, 200, 'service-accounts/\n');
@@ -95,7 +140,7 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
     }
     const m = /^instance\/service-accounts\/([^/]+)(?:\/(.*))?$/.exec(rest);
     if (!m) return reply(res, 404, 'Not found.\n');
-    const who = decodeURIComponent(m[1]!);
+    const who = decodeURIComponent(m[1]!); // checked above: the path decodes
     if (who !== 'default' && who !== email) return reply(res, 404, `No service account ${who} here; this emulator serves ${email} (and "default").\n`);
     const leaf = m[2] ?? '';
     switch (leaf) {
@@ -111,8 +156,8 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
         return reply(res, 200, `${acct.scopes.join('\n')}\n`);
       case 'token': {
         const scopes = url.searchParams.get('scopes');
-        const token = await core.tokens.getAccessToken(acct, scopes ? parseScopeList(scopes) : undefined);
-        const expiresIn = Math.max(0, Math.floor((token.expiresAt - Date.now()) / 1000));
+        const token = await accessToken(acct, scopes ? parseScopeList(scopes) : undefined);
+        const expiresIn = Math.max(0, Math.floor((token.expiresAt - now()) / 1000));
         return reply(res, 200, JSON.stringify({ access_token: token.token, expires_in: expiresIn, token_type: 'Bearer' }), 'application/json');
       }
       case 'identity': {
@@ -140,11 +185,26 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
     handle(req, res).catch((err: unknown) => {
       // The library gets a sentence it can show; a token never appears in it.
       const message = isTokenTrayError(err) ? redact(`${err.code}: ${err.message}`) : 'TokenTray could not answer this request.';
-      if (!res.headersSent) reply(res, isTokenTrayError(err, 'ACCOUNT_NOT_FOUND') || isTokenTrayError(err, 'NO_ACCOUNTS') ? 404 : 503, `${message}\n`);
+      const status = isTokenTrayError(err, 'ACCOUNT_NOT_FOUND') || isTokenTrayError(err, 'NO_ACCOUNTS') ? 404 : isTokenTrayError(err, 'SCOPE_NOT_GRANTED') ? 400 : 503;
+      if (!res.headersSent) reply(res, status, `${message}\n`);
     });
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
+  if (ownUserOnly) {
+    // Checked when the connection starts, before a byte of the request is read: another local
+    // user's socket gets a 403 and the connection is closed.
+    server.on('connection', (socket: Socket) => {
+      const own = process.getuid?.();
+      const uid = socket.remoteAddress && socket.localAddress && socket.remotePort && socket.localPort
+        ? peerUid({ address: socket.remoteAddress, port: socket.remotePort }, { address: socket.localAddress, port: socket.localPort })
+        : undefined;
+      if (uid !== undefined && uid === own) return;
+      refused.add(socket);
+      log(`metadata refused a connection from uid ${uid ?? 'unknown'}`);
+      socket.end(refusal(uid));
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new TokenTrayError('PORT_UNAVAILABLE', `Port ${options.port} on 127.0.0.1 is in use. Choose another with --port, or leave it out to get a free one.`) : err),

@@ -1,5 +1,5 @@
 import type { AccountRecord } from '../storage/account-registry.js';
-import { findAccount } from '../storage/account-service.js';
+import { findAccount, knownClients } from '../storage/account-service.js';
 import { clientFromFlags, parseClientSecretJson, readClientSecretFile, type OAuthClient } from './client-file.js';
 import type { Core } from '../core.js';
 import { TokenTrayError } from '../shared/errors.js';
@@ -16,6 +16,8 @@ export interface ClientChoice {
   flavor?: Flavor;
   /** Sign in again like this account did. */
   accountId?: string;
+  /** The email the user means to sign in: an account with it lends its client. */
+  loginHint?: string;
 }
 
 export interface SignInSetup {
@@ -24,9 +26,10 @@ export interface SignInSetup {
 }
 
 /**
- * Resolves issuer, flavor and client. Without an explicit client, sign in the way an existing
- * account did (the named one, else the default one, else any at the issuer given), so a user gives
- * the client file once.
+ * Resolves issuer, flavor and client. Without an explicit client, TokenTray uses a stored one
+ * (clients outlive their accounts), so a user gives the client file once: the client of the named
+ * account, else of the account the login hint names, else of the default account (or any account
+ * at the issuer given), else the most recently used stored client (at that issuer).
  */
 export async function resolveSignInSetup(core: Core, choice: ClientChoice): Promise<SignInSetup> {
   // Validate the issuer before anything touches the network or the keychain.
@@ -38,25 +41,34 @@ export async function resolveSignInSetup(core: Core, choice: ClientChoice): Prom
   if (explicit) return { profile: given, client: explicit };
 
   const data = await core.accounts.registry.load();
+  const atIssuer = (a: { issuer: string }) => choice.issuer === undefined || a.issuer === given.issuer;
   let account: AccountRecord | undefined;
   if (choice.accountId !== undefined) {
     account = findAccount(data, choice.accountId);
     if (account.kind === 'service_account') {
-      throw new TokenTrayError('CLIENT_REQUIRED', `${account.email ?? account.subject} is a service account: it does not sign in with a browser. Import its key again if it changed.`);
+      throw new TokenTrayError('CLIENT_REQUIRED', `${account.email ?? account.subject} is a service account: it does not sign in with a browser. Import its key again with \`tokentray import-service-account FILE\`.`);
     }
   } else {
     // A service account has no OAuth client to lend: only user accounts are candidates.
-    const candidates = (data.accounts.length > 0 ? [findAccount(data, undefined), ...data.accounts] : []).filter((a) => a.kind !== 'service_account');
-    account = candidates.find((a) => choice.issuer === undefined || a.issuer === given.issuer);
+    const users = data.accounts.filter((a) => a.kind !== 'service_account' && atIssuer(a));
+    const hint = choice.loginHint?.toLowerCase();
+    const def = data.accounts.length > 0 ? findAccount(data, undefined) : undefined;
+    account = users.find((a) => hint !== undefined && a.email?.toLowerCase() === hint) ?? users.find((a) => a.id === def?.id) ?? users[0];
   }
-  if (!account) {
+  let stored: { issuer: string; flavor: Flavor; clientId: string } | undefined = account;
+  if (!stored) {
+    stored = knownClients(data)
+      .filter(atIssuer)
+      .sort((a, b) => b.lastUsedAt.localeCompare(a.lastUsedAt))[0];
+  }
+  if (!stored) {
     throw new TokenTrayError(
       'CLIENT_REQUIRED',
-      `No OAuth client is known for ${choice.issuer === undefined ? GOOGLE_ISSUER : given.issuer}. Give the JSON file of a "Desktop app" OAuth client (--client-secret-file on the command line; see README), or its client id and secret.`,
+      `No OAuth client is known for ${choice.issuer === undefined ? GOOGLE_ISSUER : given.issuer}. Give the JSON file of a "Desktop app" OAuth client: \`tokentray login --client-secret-file FILE\` (or --client-id ID --client-secret SECRET).`,
     );
   }
-  const profile = choice.issuer === undefined ? resolveProviderProfile(account.issuer, choice.flavor ?? account.flavor) : given;
-  return { profile, client: (await core.accounts.clientOf(account)).client };
+  const profile = choice.issuer === undefined ? resolveProviderProfile(stored.issuer, choice.flavor ?? stored.flavor) : given;
+  return { profile, client: await core.accounts.storedClient(stored.issuer, stored.clientId, undefined, account) };
 }
 
 /** The whole sign-in of an account: checks first, the browser flow, then storage. */

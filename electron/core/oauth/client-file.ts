@@ -1,6 +1,7 @@
 import { TokenTrayError } from '../shared/errors.js';
 import { jsonErrorPosition } from '../shared/json-error.js';
 import { readUserFile } from '../storage/read-user-file.js';
+import { assertNoControlCharacters } from '../shared/sanitize.js';
 
 /** An OAuth client as TokenTray uses it. Desktop clients' secrets are not confidential but are sent. */
 export interface OAuthClient {
@@ -44,6 +45,8 @@ export function parseClientSecretJson(text: string, source = 'client file'): OAu
   const { client_id: clientId, client_secret: clientSecret } = installed;
   if (typeof clientId !== 'string' || clientId.trim() === '') fail('CLIENT_FILE_INVALID', source, '"installed.client_id" is missing or empty.');
   if (clientSecret !== undefined && typeof clientSecret !== 'string') fail('CLIENT_FILE_INVALID', source, '"installed.client_secret" must be a string.');
+  assertNoControlCharacters(clientId, 'CLIENT_FILE_INVALID', `${source}: "installed.client_id"`);
+  assertNoControlCharacters(clientSecret, 'CLIENT_FILE_INVALID', `${source}: "installed.client_secret"`);
   return clientSecret ? { clientId: clientId.trim(), clientSecret } : { clientId: clientId.trim() };
 }
 
@@ -54,5 +57,7 @@ export async function readClientSecretFile(path: string): Promise<OAuthClient> {
 export function clientFromFlags(clientId: string | undefined, clientSecret: string | undefined): OAuthClient | undefined {
   if (clientId === undefined && clientSecret === undefined) return undefined;
   if (!clientId) throw new TokenTrayError('USAGE', '--client-secret needs --client-id.');
+  assertNoControlCharacters(clientId, 'USAGE', '--client-id');
+  assertNoControlCharacters(clientSecret, 'USAGE', 'The client secret');
   return clientSecret ? { clientId, clientSecret } : { clientId };
 }

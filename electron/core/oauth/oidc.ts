@@ -1,8 +1,9 @@
 import * as oidc from 'openid-client';
 import type { OAuthClient } from './client-file.js';
 import { TokenTrayError, type ErrorCode } from '../shared/errors.js';
-import { log, loggingFetch, requestTimeoutSeconds } from '../shared/logger.js';
-import type { ProviderProfile } from './provider-profile.js';
+import { discoveryFetch, log, loggingFetch, requestTimeoutSeconds } from '../shared/logger.js';
+import { displaySafe } from '../shared/sanitize.js';
+import { isLoopbackHost, resolveProviderProfile, type ProviderProfile } from './provider-profile.js';
 
 export { oidc };
 
@@ -25,6 +26,8 @@ function describeOAuthError(error: string, description: unknown): string {
  */
 export function translateOidcError(err: unknown, issuer: string, what: string, fallback: ErrorCode = 'PROVIDER_ERROR'): TokenTrayError {
   if (err instanceof TokenTrayError) return err;
+  // Ours, thrown inside our customFetch (an oversized body) and wrapped by openid-client.
+  if (err instanceof oidc.ClientError && err.cause instanceof TokenTrayError) return err.cause;
   if (err instanceof oidc.ClientError && err.code === 'OAUTH_TIMEOUT') {
     return new TokenTrayError('PROVIDER_UNREACHABLE', `${issuer} did not answer in time while ${what}. Check your network connection, or raise TOKENTRAY_HTTP_TIMEOUT (seconds).`, { cause: err });
   }
@@ -53,6 +56,13 @@ export function translateOidcError(err: unknown, issuer: string, what: string, f
  * as Google's do; a client without a secret is a public client.
  */
 export function configure(profile: ProviderProfile, client: OAuthClient): Promise<oidc.Configuration> {
+  // The issuer may come from accounts.json, which anyone with the user's files can edit: it gets
+  // the same check as a typed one, on every use, before any request.
+  try {
+    resolveProviderProfile(profile.issuer, profile.flavor);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const key = `${profile.issuer}\n${client.clientId}\n${client.clientSecret ?? ''}`;
   let config = configurations.get(key);
   if (!config) {
@@ -70,6 +80,45 @@ function isTransient(err: unknown): boolean {
   return err instanceof oidc.ClientError && err.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && cause instanceof Response && cause.status >= 500;
 }
 
+/** Endpoints a client may call or send a browser to, by their discovery names. */
+function endpointsOf(metadata: Readonly<oidc.ServerMetadata>): Array<[string, unknown]> {
+  const out: Array<[string, unknown]> = [];
+  for (const [name, value] of Object.entries(metadata)) {
+    if (name.endsWith('_endpoint') || name === 'jwks_uri') out.push([name, value]);
+  }
+  const aliases = metadata.mtls_endpoint_aliases;
+  if (aliases && typeof aliases === 'object') {
+    for (const [name, value] of Object.entries(aliases)) out.push([`mtls_endpoint_aliases.${name}`, value]);
+  }
+  return out;
+}
+
+/**
+ * The issuer's rule for every endpoint its discovery document names: https, or http on a loopback
+ * address, and no credentials in the URL. Otherwise a loopback issuer could send the code, the
+ * PKCE verifier and the client secret in clear text to any host.
+ */
+export function checkEndpoints(issuer: string, metadata: Readonly<oidc.ServerMetadata>): void {
+  for (const [name, value] of endpointsOf(metadata)) {
+    if (value === undefined) continue;
+    let url: URL | undefined;
+    try {
+      url = typeof value === 'string' ? new URL(value) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url) throw new TokenTrayError('DISCOVERY_FAILED', `${issuer}'s OpenID configuration gives a ${name} that is not a URL ("${displaySafe(String(value).slice(0, 80))}").`);
+    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+    if (!secure || url.username || url.password) {
+      throw new TokenTrayError(
+        'INSECURE_ENDPOINT',
+        `${issuer}'s OpenID configuration names ${url.username || url.password ? 'a URL with credentials' : displaySafe(`${url.protocol}//${url.host}`)} as its ${name}. ` +
+          'TokenTray accepts only https endpoints, or http on a loopback address, so nothing was sent there.',
+      );
+    }
+  }
+}
+
 async function discover(profile: ProviderProfile, client: OAuthClient): Promise<oidc.Configuration> {
   const url = new URL(profile.issuer);
   const auth = client.clientSecret ? oidc.ClientSecretPost(client.clientSecret) : oidc.None();
@@ -80,7 +129,8 @@ async function discover(profile: ProviderProfile, client: OAuthClient): Promise<
   // Discovery is a GET, so it is safe to retry (bounded, with backoff); grants are never retried.
   for (let attempt = 1; ; attempt++) {
     try {
-      const config = await oidc.discovery(url, client.clientId, undefined, auth, { execute, timeout, [oidc.customFetch]: loggingFetch });
+      const config = await oidc.discovery(url, client.clientId, undefined, auth, { execute, timeout, [oidc.customFetch]: discoveryFetch });
+      checkEndpoints(profile.issuer, config.serverMetadata());
       config.timeout = timeout;
       config[oidc.customFetch] = loggingFetch;
       return config;

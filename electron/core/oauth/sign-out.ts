@@ -7,13 +7,16 @@ export interface SignOutResult {
   account: AccountRecord;
   /** False when the issuer offers no revocation endpoint or `revoke: false` was asked. */
   revoked: boolean;
+  /** With `forgetClient`: whether the OAuth client went too, or which accounts still use it. */
+  clientForgotten: boolean;
+  clientKeptFor: string[];
 }
 
 /**
  * Revokes the account's grant at its issuer (RFC 7009), then forgets it locally. If revocation
  * fails the account is kept, since forgetting it would leave a live grant nobody can end.
  */
-export async function signOut(accounts: AccountService, account: AccountRecord, options: { revoke?: boolean } = {}): Promise<SignOutResult> {
+export async function signOut(accounts: AccountService, account: AccountRecord, options: { revoke?: boolean; forgetClient?: boolean } = {}): Promise<SignOutResult> {
   let revoked = false;
   // A service-account key is not an OAuth grant: forgetting it here is all a sign-out can do.
   if (options.revoke !== false && account.kind !== 'service_account') {
@@ -21,16 +24,24 @@ export async function signOut(accounts: AccountService, account: AccountRecord, 
     try {
       secrets = await accounts.clientOf(account);
     } catch (err) {
-      if (!isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING')) throw err;
+      // An issuer refused as stored (accounts.json edited): keep the account, say how to forget it.
+      if (isTokenTrayError(err, 'INSECURE_ISSUER') || isTokenTrayError(err, 'INVALID_ISSUER')) throw revokeFailed(account, err);
+      // Nothing left to revoke with (the item or the client's secret is gone): forget it anyway.
+      if (!isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING') && !isTokenTrayError(err, 'CLIENT_REQUIRED')) throw err;
     }
     if (secrets) revoked = await revoke(account, secrets.client, secrets.refreshToken);
   }
-  await accounts.forget(account.id);
-  return { account, revoked };
+  const { clientForgotten, clientKeptFor } = await accounts.forget(account.id, { forgetClient: options.forgetClient === true });
+  return { account, revoked, clientForgotten, clientKeptFor };
+}
+
+function revokeFailed(account: AccountRecord, err: unknown): TokenTrayError {
+  const reason = isTokenTrayError(err) ? err.message : err instanceof Error ? err.message : String(err);
+  const hint = `The account was kept. Try again, or run \`tokentray logout ${account.id} --no-revoke\` to forget it on this computer only.`;
+  return new TokenTrayError('REVOKE_FAILED', `Could not revoke the grant of ${displayName(account)} at ${account.issuer}: ${reason} ${hint}`, { cause: err });
 }
 
 async function revoke(account: AccountRecord, client: Parameters<typeof configure>[1], refreshToken: string): Promise<boolean> {
-  const hint = `The account was kept. Try again, or run \`tokentray logout ${account.id} --no-revoke\` to forget it on this computer only.`;
   try {
     const config = await configure({ issuer: account.issuer, flavor: account.flavor }, client);
     if (!config.serverMetadata().revocation_endpoint) return false;
@@ -39,7 +50,6 @@ async function revoke(account: AccountRecord, client: Parameters<typeof configur
   } catch (err) {
     // RFC 7009: an already invalid token is not an error. Some issuers still say invalid_token.
     if (err instanceof oidc.ResponseBodyError && (err.error === 'invalid_token' || err.error === 'invalid_grant')) return true;
-    const reason = isTokenTrayError(err) ? err.message : err instanceof Error ? err.message : String(err);
-    throw new TokenTrayError('REVOKE_FAILED', `Could not revoke the grant of ${displayName(account)} at ${account.issuer}: ${reason} ${hint}`, { cause: err });
+    throw revokeFailed(account, err);
   }
 }

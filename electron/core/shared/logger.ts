@@ -3,6 +3,8 @@
  * writes goes through `redact` first, so bearer tokens, refresh tokens, JWTs, client secrets,
  * authorization codes and private keys never reach a terminal or a file.
  */
+import { boundResponse, DISCOVERY_LIMIT_BYTES, RESPONSE_LIMIT_BYTES } from './bounded-response.js';
+
 type Sink = (line: string) => void;
 
 let sink: Sink | undefined;
@@ -55,23 +57,30 @@ function bodyText(body: unknown): string {
 
 /**
  * fetch, logging each exchange (as gcloud's --log-http) when the logger is on. Used for every
- * request TokenTray makes: openid-client's (as its customFetch) and Google's endpoints.
+ * request TokenTray makes: openid-client's (as its customFetch) and Google's endpoints. The body is
+ * read here, at most `limit` bytes (see bounded-response.ts), so no caller can be flooded.
  */
-export async function loggingFetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
-  if (!sink) return fetch(url, init);
+export async function loggingFetch(url: string | URL, init: RequestInit = {}, limit = RESPONSE_LIMIT_BYTES): Promise<Response> {
   const method = init.method ?? 'GET';
-  const headers = new Headers(init.headers);
-  const shown = [...headers.entries()].map(([k, v]) => `${k}: ${v}`).join('; ');
-  log(`HTTP ${method} ${String(url)}${shown ? ` [${shown}]` : ''}${init.body ? ` body: ${bodyText(init.body)}` : ''}`);
+  if (sink) {
+    const headers = new Headers(init.headers);
+    const shown = [...headers.entries()].map(([k, v]) => `${k}: ${v}`).join('; ');
+    log(`HTTP ${method} ${String(url)}${shown ? ` [${shown}]` : ''}${init.body ? ` body: ${bodyText(init.body)}` : ''}`);
+  }
   const started = Date.now();
   try {
-    const res = await fetch(url, init);
-    const text = await res.clone().text().catch(() => '');
-    // Redacted whole, then cut: a cut inside a value would hide it from the field rules.
-    log(`HTTP ${res.status} ${method} ${String(url)} (${Date.now() - started} ms) ${redact(text).slice(0, 2000)}`);
+    const res = await boundResponse(await fetch(url, init), url, limit);
+    if (sink) {
+      const text = await res.clone().text().catch(() => '');
+      // Redacted whole, then cut: a cut inside a value would hide it from the field rules.
+      log(`HTTP ${res.status} ${method} ${String(url)} (${Date.now() - started} ms) ${redact(text).slice(0, 2000)}`);
+    }
     return res;
   } catch (err) {
     log(`HTTP ${method} ${String(url)} failed after ${Date.now() - started} ms: ${(err as Error).message}`);
     throw err;
   }
 }
+
+/** loggingFetch for discovery documents, which are small. */
+export const discoveryFetch = (url: string | URL, init: RequestInit = {}): Promise<Response> => loggingFetch(url, init, DISCOVERY_LIMIT_BYTES);

@@ -19,6 +19,8 @@ export interface AccountSummary {
   /** Impersonation target (service account first, then delegates); empty when none. */
   impersonate: string[];
   projectId?: string;
+  /** The project set for this account (`tokentray configure --project`), else its key's project. */
+  project?: string;
 }
 
 export type TokenKind = 'access' | 'id';

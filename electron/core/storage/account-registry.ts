@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
+import { readBoundedFile } from './read-user-file.js';
 import { withFileLock } from './file-lock.js';
 import { TokenTrayError } from '../shared/errors.js';
 import type { Flavor } from '../oauth/provider-profile.js';
@@ -26,19 +27,58 @@ export interface AccountRecord {
   privateKeyId?: string;
   /** The account's impersonation target: service account first, then its delegation chain. */
   impersonate?: string[];
+  /** The Google Cloud project the user set for this account (`tokentray configure --project`). */
+  project?: string;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * An OAuth client (issuer + client id), kept once and shared by the accounts that signed in with
+ * it. It outlives them: removed only by `tokentray logout ACCOUNT --forget-client` or
+ * `tokentray clients remove`. Its secret, if any, is in the keychain (item `client:ID`).
+ */
+export interface ClientRecord {
+  /** clientIdFor(issuer, clientId). */
+  id: string;
+  issuer: string;
+  flavor: Flavor;
+  clientId: string;
+  /** Whether a secret belongs to it (then the keychain holds it). */
+  hasSecret: boolean;
+  createdAt: string;
+  /** The last sign-in with it: `login` without client flags and no accounts uses the latest. */
+  lastUsedAt: string;
 }
 
 export interface RegistryData {
   version: 1;
   defaultAccount?: string;
   accounts: AccountRecord[];
+  /** Absent in registries written before clients had their own records. */
+  clients?: ClientRecord[];
 }
 
 export const REGISTRY_FILE = 'accounts.json';
-const LOCK_STALE_MS = 10_000;
-const LOCK_WAIT_MS = 5_000;
+const LOCK_WAIT_MS = 10_000;
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function isClient(v: unknown): v is ClientRecord {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return (
+    typeof r.id === 'string' && typeof r.issuer === 'string' && (r.flavor === 'google' || r.flavor === 'oidc') && typeof r.clientId === 'string' &&
+    typeof r.hasSecret === 'boolean' && typeof r.createdAt === 'string' && typeof r.lastUsedAt === 'string'
+  );
+}
 
 function isRecord(v: unknown): v is AccountRecord {
   if (typeof v !== 'object' || v === null) return false;
@@ -50,7 +90,8 @@ function isRecord(v: unknown): v is AccountRecord {
     (r.status === 'ready' || r.status === 'signin_required') &&
     (r.email === undefined || typeof r.email === 'string') &&
     (r.kind === undefined || r.kind === 'user' || r.kind === 'service_account') &&
-    (r.impersonate === undefined || (Array.isArray(r.impersonate) && r.impersonate.every((s) => typeof s === 'string')))
+    (r.impersonate === undefined || (Array.isArray(r.impersonate) && r.impersonate.every((s) => typeof s === 'string'))) &&
+    (r.project === undefined || typeof r.project === 'string')
   );
 }
 
@@ -75,7 +116,7 @@ export class AccountRegistry {
   async load(): Promise<RegistryData> {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      text = await readBoundedFile(this.path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, accounts: [] };
       throw new TokenTrayError('REGISTRY_CORRUPT', `Cannot read the account registry ${this.path}: ${(err as Error).message}.`, { cause: err });
@@ -94,17 +135,32 @@ export class AccountRegistry {
     if (data.version !== 1 || !Array.isArray(data.accounts)) throw this.corrupt('has no version 1 account list');
     if (!data.accounts.every(isRecord)) throw this.corrupt('holds an account entry with missing or wrong fields');
     if (data.defaultAccount !== undefined && typeof data.defaultAccount !== 'string') throw this.corrupt('has a bad default account');
-    return { version: 1, accounts: data.accounts, ...(data.defaultAccount ? { defaultAccount: data.defaultAccount } : {}) };
+    if (data.clients !== undefined && !(Array.isArray(data.clients) && data.clients.every(isClient))) throw this.corrupt('holds an OAuth client entry with missing or wrong fields');
+    return {
+      version: 1,
+      accounts: data.accounts,
+      ...(data.defaultAccount ? { defaultAccount: data.defaultAccount } : {}),
+      ...(data.clients ? { clients: data.clients } : {}),
+    };
   }
 
   /** Read-modify-write under the lock; the callback may mutate the data it is given. */
   async update<T>(fn: (data: RegistryData) => T | Promise<T>): Promise<T> {
-    return withFileLock(`${this.path}.lock`, { staleMs: LOCK_STALE_MS, waitMs: LOCK_WAIT_MS, onFailure: (err) => this.unwritable(err) }, async () => {
+    return withFileLock(join(this.home, 'locks', 'registry.lock'), { waitMs: LOCK_WAIT_MS, what: 'the account registry', onFailure: (err) => this.unwritable(err) }, async () => {
+      await this.sweepTempFiles();
       const data = await this.load();
       const result = await fn(data);
       await this.write(data);
       return result;
     });
+  }
+
+  /** Removes temp files (`accounts.json.PID.HEX.tmp`) of writers that died. Safe under the lock. */
+  private async sweepTempFiles(): Promise<void> {
+    for (const name of await readdir(this.home).catch(() => [] as string[])) {
+      const m = /^accounts\.json\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
+      if (m && !isRunning(Number(m[1]))) await rm(join(this.home, name), { force: true });
+    }
   }
 
   private unwritable(err: unknown): TokenTrayError {

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
-import { AccountRegistry, type AccountRecord, type RegistryData } from './account-registry.js';
+import { join } from 'node:path';
+import { AccountRegistry, type AccountRecord, type ClientRecord, type RegistryData } from './account-registry.js';
 import type { OAuthClient } from '../oauth/client-file.js';
-import { CredentialVault } from './credential-vault.js';
-import { TokenTrayError } from '../shared/errors.js';
-import type { ProviderProfile } from '../oauth/provider-profile.js';
+import { clientIdFor, CredentialVault } from './credential-vault.js';
+import { withFileLock } from './file-lock.js';
+import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
+import { GOOGLE_ISSUER as GOOGLE_ISSUER_URL, resolveProviderProfile, type ProviderProfile } from '../oauth/provider-profile.js';
 import type { AccountSummary } from '../shared/models.js';
 import type { SignInResult } from '../oauth/sign-in.js';
+import { assertNoControlCharacters } from '../shared/sanitize.js';
 
 /** What `tokentray accounts --json` and the window show of an account. */
 export type AccountView = AccountSummary;
@@ -17,6 +20,36 @@ export function accountIdFor(issuer: string, subject: string): string {
 
 export function displayName(account: Pick<AccountRecord, 'email' | 'subject'>): string {
   return account.email ?? account.subject;
+}
+
+/** The command that signs an account in again, for error messages. */
+export function signInAgainCommand(account: Pick<AccountRecord, 'email' | 'id'>): string {
+  return `tokentray login --login-hint ${account.email ?? account.id}`;
+}
+
+/**
+ * The OAuth clients a registry knows: its client records, plus one for each client that only an
+ * account names (registries written before clients had records; `hasSecret` then unknown).
+ */
+export function knownClients(data: RegistryData): Array<ClientRecord & { known: boolean }> {
+  const out: Array<ClientRecord & { known: boolean }> = (data.clients ?? []).map((c) => ({ ...c, known: true }));
+  for (const a of data.accounts) {
+    if (a.kind === 'service_account') continue;
+    const id = clientIdFor(a.issuer, a.clientId);
+    if (!out.some((c) => c.id === id)) out.push({ id, issuer: a.issuer, flavor: a.flavor, clientId: a.clientId, hasSecret: true, createdAt: a.createdAt, lastUsedAt: a.updatedAt, known: false });
+  }
+  return out;
+}
+
+function upsertClient(data: RegistryData, issuer: string, flavor: AccountRecord['flavor'], client: OAuthClient): ClientRecord {
+  const id = clientIdFor(issuer, client.clientId);
+  const now = new Date().toISOString();
+  data.clients ??= [];
+  const existing = data.clients.find((c) => c.id === id);
+  const record: ClientRecord = { id, issuer, flavor, clientId: client.clientId, hasSecret: client.clientSecret !== undefined, createdAt: existing?.createdAt ?? now, lastUsedAt: now };
+  if (existing) data.clients[data.clients.indexOf(existing)] = record;
+  else data.clients.push(record);
+  return record;
 }
 
 function defaultOf(data: RegistryData): string | undefined {
@@ -43,14 +76,44 @@ export function findAccount(data: RegistryData, ref: string | undefined): Accoun
   throw new TokenTrayError('ACCOUNT_NOT_FOUND', `No account "${ref}". \`tokentray accounts\` lists the signed-in accounts.`);
 }
 
+/** The account's Google Cloud project: the one set for it, else its service-account key's. */
+export function projectOf(account: Pick<AccountRecord, 'project' | 'projectId'>): string | undefined {
+  return account.project ?? account.projectId;
+}
+
 export class AccountService {
+  /**
+   * @param fallbackRef the account used when a caller names none, before the default one
+   *   (the CLI passes TOKENTRAY_ACCOUNT here).
+   */
   constructor(
     readonly registry: AccountRegistry,
     readonly vault: CredentialVault,
+    private readonly fallbackRef?: string,
   ) {}
 
+  /**
+   * Runs `fn` holding the account's cross-process lock. Every write of the account's keychain
+   * items (refresh token, cached tokens) happens inside it. Up to 65 s: a holder may be waiting
+   * on an issuer (HTTP timeout 20 s per request).
+   */
+  withAccountLock<T>(accountId: string, fn: () => Promise<T>): Promise<T> {
+    return withFileLock(join(this.registry.home, 'locks', `account-${accountId}.lock`), { waitMs: 65_000, what: `account ${accountId}` }, fn);
+  }
+
   async list(): Promise<AccountView[]> {
-    const data = await this.registry.load();
+    let data = await this.registry.load();
+    // An account whose keychain item is gone or damaged can only be signed in again: say so now.
+    const broken: string[] = [];
+    for (const a of data.accounts) {
+      if (a.kind === 'service_account' || a.status !== 'ready') continue;
+      const present = await this.vault.getSecrets(a.id).then((s) => s !== undefined, (err: unknown) => (isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING') ? false : true));
+      if (!present) broken.push(a.id);
+    }
+    if (broken.length > 0) {
+      for (const id of broken) await this.markSigninRequired(id, 'Its keychain item is missing or damaged.').catch(() => undefined);
+      data = await this.registry.load();
+    }
     const def = defaultOf(data);
     return data.accounts.map((a) => ({
       id: a.id,
@@ -65,11 +128,12 @@ export class AccountService {
       ...(a.statusReason ? { statusReason: a.statusReason } : {}),
       impersonate: [...(a.impersonate ?? [])],
       ...(a.projectId ? { projectId: a.projectId } : {}),
+      ...(projectOf(a) ? { project: projectOf(a)! } : {}),
     }));
   }
 
   async resolve(ref?: string): Promise<AccountRecord> {
-    return findAccount(await this.registry.load(), ref);
+    return findAccount(await this.registry.load(), ref || this.fallbackRef);
   }
 
   async setDefault(ref: string): Promise<AccountRecord> {
@@ -80,32 +144,98 @@ export class AccountService {
     });
   }
 
-  /** The OAuth client an account signed in with (its secret comes from the keychain). */
+  /**
+   * An account's OAuth client and refresh token. A missing or damaged account item marks the
+   * account "sign in again" (its client, kept apart, is what that sign-in will use).
+   */
   async clientOf(account: AccountRecord): Promise<{ client: OAuthClient; refreshToken: string }> {
-    const secrets = await this.vault.getSecrets(account.id);
-    if (!secrets) {
-      // Only a user account can sign in again; a service account's key is imported, not signed in.
-      if (account.kind !== 'service_account') await this.markSigninRequired(account.id, 'Its keychain entry is missing.');
-      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no refresh token for ${displayName(account)}. Sign in again with \`tokentray login\`.`);
+    // accounts.json may have been edited: its issuer passes the same check as a typed one, first.
+    if (account.kind !== 'service_account') resolveProviderProfile(account.issuer, account.flavor);
+    let secrets;
+    try {
+      secrets = await this.vault.getSecrets(account.id);
+    } catch (err) {
+      if (!isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING')) throw err;
     }
-    const client: OAuthClient = secrets.clientSecret ? { clientId: account.clientId, clientSecret: secrets.clientSecret } : { clientId: account.clientId };
+    if (!secrets) {
+      if (account.kind === 'service_account') {
+        throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no key for ${displayName(account)}. Import it again with \`tokentray import-service-account FILE\`.`);
+      }
+      const reason = `The keychain item of ${displayName(account)} is missing or damaged. Sign in again with \`${signInAgainCommand(account)}\`.`;
+      await this.markSigninRequired(account.id, reason);
+      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', reason);
+    }
+    const client = await this.storedClient(account.issuer, account.clientId, secrets.clientSecret, account);
     return { client, refreshToken: secrets.refreshToken };
   }
 
   /**
-   * Stores a completed sign-in: secrets into the keychain first (so the registry never names an
-   * account without them), then the record. A new sign-in of a known account replaces its grant.
+   * The stored OAuth client of an issuer and client id, with its secret from the keychain.
+   * `legacySecret` is a secret read from an account item of the old layout.
+   */
+  async storedClient(issuer: string, clientId: string, legacySecret?: string, forAccount?: Pick<AccountRecord, 'email' | 'id'>): Promise<OAuthClient> {
+    const cid = clientIdFor(issuer, clientId);
+    const secret = (await this.vault.getClientSecret(cid)) ?? legacySecret ?? (await this.legacyClientSecret(issuer, clientId));
+    if (secret !== undefined) return { clientId, clientSecret: secret };
+    const record = knownClients(await this.registry.load()).find((c) => c.id === cid);
+    if (record?.known && !record.hasSecret) return { clientId };
+    const hint = forAccount ? ` --login-hint ${forAccount.email ?? forAccount.id}` : '';
+    throw new TokenTrayError(
+      'CLIENT_REQUIRED',
+      `The keychain no longer holds the secret of OAuth client ${clientId} (${issuer}). Give its file again: \`tokentray login --client-secret-file FILE${issuer === GOOGLE_ISSUER_URL ? '' : ` --issuer ${issuer}`}${hint}\`.`,
+    );
+  }
+
+  /** A client secret still inside an account item of the old layout, of any account using the client. */
+  private async legacyClientSecret(issuer: string, clientId: string): Promise<string | undefined> {
+    const data = await this.registry.load();
+    for (const a of data.accounts) {
+      if (a.issuer !== issuer || a.clientId !== clientId || a.kind === 'service_account') continue;
+      const s = await this.vault.getSecrets(a.id).catch(() => undefined);
+      if (s?.clientSecret !== undefined) return s.clientSecret;
+    }
+    return undefined;
+  }
+
+  /** Records an OAuth client (registry) and its secret (keychain), marking it used now. */
+  async saveClient(issuer: string, flavor: AccountRecord['flavor'], client: OAuthClient): Promise<ClientRecord> {
+    if (client.clientSecret) await this.vault.setClientSecret(clientIdFor(issuer, client.clientId), client.clientSecret);
+    return this.registry.update((data) => upsertClient(data, issuer, flavor, client));
+  }
+
+  /**
+   * Moves an account item of the old layout (refresh token and client secret together) to the new
+   * one: the secret into its client's item, the refresh token alone. The caller holds the lock.
+   */
+  async migrateLegacyItem(account: AccountRecord): Promise<void> {
+    const secrets = await this.vault.getSecrets(account.id).catch(() => undefined);
+    if (secrets?.clientSecret === undefined) return;
+    await this.saveClient(account.issuer, account.flavor, { clientId: account.clientId, clientSecret: secrets.clientSecret });
+    await this.vault.setSecrets(account.id, { refreshToken: secrets.refreshToken });
+  }
+
+  /**
+   * Stores a completed sign-in: the client, then the account's secrets (so the registry never
+   * names an account without them), then the record. A new sign-in of a known account replaces
+   * its grant.
    */
   async saveSignIn(profile: ProviderProfile, client: OAuthClient, result: SignInResult): Promise<AccountRecord> {
+    // Both come from the issuer (ID token or userinfo): a hostile one must not plant terminal escapes.
+    assertNoControlCharacters(result.subject, 'IDENTITY_INVALID', `The account id ("sub") that ${profile.issuer} sent`);
+    assertNoControlCharacters(result.email, 'IDENTITY_INVALID', `The email that ${profile.issuer} sent`);
     const id = accountIdFor(profile.issuer, result.subject);
-    await this.vault.setSecrets(id, client.clientSecret ? { refreshToken: result.refreshToken, clientSecret: client.clientSecret } : { refreshToken: result.refreshToken });
-    await this.vault.setTokenCache(id, {
-      access: { '': { token: result.accessToken, expiresAt: result.accessTokenExpiresAt } },
-      ids: {},
-      ...(result.idToken && result.idTokenExpiresAt ? { id: { token: result.idToken, expiresAt: result.idTokenExpiresAt } } : {}),
+    if (client.clientSecret) await this.vault.setClientSecret(clientIdFor(profile.issuer, client.clientId), client.clientSecret);
+    await this.withAccountLock(id, async () => {
+      await this.vault.setSecrets(id, { refreshToken: result.refreshToken });
+      await this.vault.setTokenCache(id, {
+        access: { '': { token: result.accessToken, expiresAt: result.accessTokenExpiresAt } },
+        ids: {},
+        ...(result.idToken && result.idTokenExpiresAt ? { id: { token: result.idToken, expiresAt: result.idTokenExpiresAt } } : {}),
+      });
     });
     const now = new Date().toISOString();
     return this.registry.update((data) => {
+      upsertClient(data, profile.issuer, profile.flavor, client);
       const existing = data.accounts.find((a) => a.id === id);
       const record: AccountRecord = {
         id,
@@ -118,6 +248,7 @@ export class AccountService {
         scopes: result.grantedScopes,
         status: 'ready',
         ...(existing?.impersonate ? { impersonate: existing.impersonate } : {}),
+        ...(existing?.project ? { project: existing.project } : {}),
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
       };
@@ -148,6 +279,17 @@ export class AccountService {
     });
   }
 
+  /** Sets the account's Google Cloud project; undefined clears it. */
+  async setProject(ref: string, project: string | undefined): Promise<AccountRecord> {
+    return this.registry.update((data) => {
+      const account = findAccount(data, ref);
+      if (project) account.project = project;
+      else delete account.project;
+      account.updatedAt = new Date().toISOString();
+      return account;
+    });
+  }
+
   async updateScopes(id: string, scopes: string[]): Promise<void> {
     await this.registry.update((data) => {
       const account = data.accounts.find((a) => a.id === id);
@@ -155,15 +297,55 @@ export class AccountService {
     });
   }
 
-  /** Forgets an account locally: the registry entry first, then its keychain items. */
-  async forget(id: string): Promise<void> {
-    await this.registry.update((data) => {
-      data.accounts = data.accounts.filter((a) => a.id !== id);
-      if (data.defaultAccount === id) {
-        if (data.accounts[0]) data.defaultAccount = data.accounts[0].id;
-        else delete data.defaultAccount;
+  /**
+   * Forgets an account locally: the registry entry first, then its keychain items. Its OAuth
+   * client stays (for the next sign-in) unless `forgetClient` and no other account uses it.
+   */
+  async forget(id: string, options: { forgetClient?: boolean } = {}): Promise<{ clientForgotten: boolean; clientKeptFor: string[] }> {
+    const data = await this.registry.load();
+    const account = data.accounts.find((a) => a.id === id);
+    if (account && account.kind !== 'service_account') {
+      // An item of the old layout holds the client's secret: keep it before the item goes.
+      await this.withAccountLock(id, () => this.migrateLegacyItem(account)).catch(() => undefined);
+    }
+    const cid = account && account.kind !== 'service_account' ? clientIdFor(account.issuer, account.clientId) : undefined;
+    let clientKeptFor: string[] = [];
+    let clientForgotten = false;
+    await this.registry.update((d) => {
+      d.accounts = d.accounts.filter((a) => a.id !== id);
+      if (d.defaultAccount === id) {
+        if (d.accounts[0]) d.defaultAccount = d.accounts[0].id;
+        else delete d.defaultAccount;
+      }
+      if (options.forgetClient && cid) {
+        clientKeptFor = d.accounts.filter((a) => a.kind !== 'service_account' && clientIdFor(a.issuer, a.clientId) === cid).map((a) => displayName(a));
+        if (clientKeptFor.length === 0) {
+          d.clients = (d.clients ?? []).filter((c) => c.id !== cid);
+          clientForgotten = true;
+        }
       }
     });
-    await this.vault.forget(id);
+    await this.withAccountLock(id, () => this.vault.forget(id));
+    if (clientForgotten && cid) await this.vault.forgetClient(cid);
+    return { clientForgotten, clientKeptFor };
+  }
+
+  /** Removes a stored OAuth client that no account uses any more. */
+  async forgetClient(ref: string): Promise<ClientRecord> {
+    let removed: ClientRecord | undefined;
+    await this.registry.update((data) => {
+      const matches = knownClients(data).filter((c) => c.id === ref || c.clientId === ref);
+      if (matches.length === 0) throw new TokenTrayError('CLIENT_REQUIRED', `No stored OAuth client "${ref}". \`tokentray clients\` lists them.`);
+      if (matches.length > 1) throw new TokenTrayError('ACCOUNT_AMBIGUOUS', `${ref} names OAuth clients at several issuers; name it by id: ${matches.map((c) => `${c.id} (${c.issuer})`).join(', ')}.`);
+      const client = matches[0]!;
+      const users = data.accounts.filter((a) => a.kind !== 'service_account' && clientIdFor(a.issuer, a.clientId) === client.id);
+      if (users.length > 0) {
+        throw new TokenTrayError('CLIENT_IN_USE', `OAuth client ${client.clientId} is used by ${users.map((a) => displayName(a)).join(', ')}. Sign them out first: \`tokentray logout ${users[0]!.email ?? users[0]!.id} --forget-client\`.`);
+      }
+      data.clients = (data.clients ?? []).filter((c) => c.id !== client.id);
+      removed = client;
+    });
+    await this.vault.forgetClient(removed!.id);
+    return removed!;
   }
 }

@@ -1,108 +1,120 @@
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { TokenTrayError } from '../shared/errors.js';
+
+/*
+ * Why kernel locks. A lock *file* whose existence means "held" needs someone to decide when it is
+ * stale, and every such decision (age, pid, rename-aside) races with a holder that is slow, hung
+ * or just replaced it: an experiment found two holders in up to a quarter of the rounds. A kernel
+ * lock on an open file (Linux: open-file-description fcntl locks; macOS: flock; Windows:
+ * LockFileEx) is held exactly as long as the holder's file stays open, and the OS drops it when
+ * the holder dies, however it dies. No code ever judges staleness, so there is nothing to race.
+ * fs-native-extensions (holepunch, N-API, prebuilt binaries for every desktop platform inside its
+ * npm package) exposes exactly these calls; aws-vault uses the same kernel primitives.
+ *
+ * Rules that keep it correct:
+ * - The lock file is never deleted or renamed: a waiter may already have it open, and a lock on
+ *   an unlinked inode would exclude nobody who opens the path afresh.
+ * - The locked range is byte 0 only. The holder writes who it is after that byte (Windows locks
+ *   are mandatory, so the locked byte itself could not be read by waiters).
+ * - A hung holder (stopped, in a debugger) is alive: its lock stays held. Breaking it would admit
+ *   two holders the moment it resumes, which is what this lock exists to prevent. Waiters instead
+ *   give up after `waitMs` with LOCK_TIMEOUT, naming the holder's pid so the user can end it.
+ */
+
+interface NativeLocks {
+  tryLock(fd: number, offset: number, length: number, opts?: { shared?: boolean }): boolean;
+  unlock(fd: number, offset: number, length: number): void;
+}
+
+let native: NativeLocks | undefined;
+function nativeLocks(): NativeLocks {
+  native ??= createRequire(import.meta.url)('fs-native-extensions') as NativeLocks;
+  return native;
+}
+
+const INFO_OFFSET = 1;
 
 export interface FileLockOptions {
-  /** A lock not renewed for this long was left by a process that hung or died: break it. */
-  staleMs: number;
-  /** Give up waiting after this long. */
+  /** Give up waiting after this long, with LOCK_TIMEOUT. */
   waitMs: number;
-  /** The error to throw when waiting timed out or the lock cannot be created. */
-  onFailure: (cause: Error) => Error;
+  /** What is being locked, for the timeout message ("the account registry"). */
+  what?: string;
+  /** Maps a failure to open or lock the file (not a timeout) to the caller's error. */
+  onFailure?: (cause: Error) => Error;
 }
 
-function isGone(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+/** Who holds a lock, as its holder wrote it: `pid since-epoch-ms`. */
+export interface LockHolder {
+  pid: number;
+  since: number;
 }
 
-const holderPid = (content: string) => Number(content.split(' ')[0]);
-
-/**
- * Removes temp files (`NAME.PID.HEX.tmp|stale`) that killed processes left beside the locked file.
- * Safe while we hold the lock: their writers are gone.
- */
-async function sweepLeftovers(path: string): Promise<void> {
-  const base = basename(path);
-  const prefix = base.replace(/\.lock$/, '');
-  for (const name of await readdir(dirname(path)).catch(() => [] as string[])) {
-    const m = /^(.*?)\.(\d+)(?:\.[0-9a-f]+)?\.(?:tmp|stale)$/.exec(name);
-    if (m && (m[1] === prefix || m[1] === base) && isGone(Number(m[2]))) await rm(join(dirname(path), name), { force: true });
-  }
+async function readHolder(fh: FileHandle): Promise<LockHolder | undefined> {
+  const buf = Buffer.alloc(64);
+  const { bytesRead } = await fh.read(buf, 0, buf.length, INFO_OFFSET).catch(() => ({ bytesRead: 0 }));
+  const m = /^(\d+) (\d+)\n/.exec(buf.subarray(0, bytesRead).toString('latin1'));
+  return m ? { pid: Number(m[1]), since: Number(m[2]) } : undefined;
 }
 
-/**
- * Breaks a lock judged stale or orphaned. The rename is atomic, so of several breakers only one
- * moves it; if what it moved is not the lock it judged (someone took the lock meanwhile), it is
- * put back.
- */
-async function breakLock(path: string, judged: string): Promise<void> {
-  const grave = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
-  try {
-    await rename(path, grave);
-  } catch {
-    return;
+function timeoutError(path: string, what: string, waitedMs: number, holder: LockHolder | undefined): TokenTrayError {
+  const secs = Math.round(waitedMs / 1000);
+  if (!holder) {
+    return new TokenTrayError('LOCK_TIMEOUT', `Waited ${secs} s for ${what}: another TokenTray process holds its lock (${path}). Try again when it has finished.`);
   }
-  const moved = await readFile(grave, 'utf8').catch(() => '');
-  if (moved !== judged) await link(grave, path).catch(() => undefined);
-  await rm(grave, { force: true });
+  const end = process.platform === 'win32' ? `taskkill /PID ${holder.pid}` : `kill ${holder.pid}`;
+  const held = Math.max(0, Math.round((Date.now() - holder.since) / 1000));
+  return new TokenTrayError(
+    'LOCK_TIMEOUT',
+    `Waited ${secs} s for ${what}: TokenTray process ${holder.pid} has held its lock for ${held} s and may be stuck. If it is, end it (\`${end}\`) and try again.`,
+  );
 }
 
 /**
- * Runs `fn` while holding an exclusive lock file, so that TokenTray processes (the app, several
- * CLI calls) take turns. The lock names its holder (pid and a nonce) from the moment it exists,
- * is renewed while held, and is removed only by its holder.
+ * Runs `fn` while holding an exclusive kernel lock on `path`, so that TokenTray processes (the
+ * app, several CLI calls) take turns. Two calls in one process also exclude each other (each
+ * opens its own file description).
  */
 export async function withFileLock<T>(path: string, options: FileLockOptions, fn: () => Promise<T>): Promise<T> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((err: Error) => {
-    throw options.onFailure(err);
-  });
-  const deadline = Date.now() + options.waitMs;
-  const token = `${process.pid} ${randomBytes(8).toString('hex')}`;
-  // Written privately, then linked into place (which fails if the lock exists): no moment where
-  // the lock exists without saying whose it is.
-  const mine = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(mine, token, { mode: 0o600 }).catch((err: Error) => {
-    throw options.onFailure(err);
-  });
-  let delay = 10;
+  const fail = (err: unknown) => (options.onFailure ? options.onFailure(err as Error) : (err as Error));
+  let fh: FileHandle;
   try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+  } catch (err) {
+    throw fail(err);
+  }
+  try {
+    const locks = nativeLocks();
+    const started = Date.now();
+    // Polled, not a blocking wait: a blocked native call cannot be cancelled at the deadline.
+    let delay = 2;
     for (;;) {
+      let got: boolean;
       try {
-        // The lock's age is its inode's mtime: make it now, not when `mine` was written.
-        await utimes(mine, new Date(), new Date());
-        await link(mine, path);
-        break;
+        got = locks.tryLock(fh.fd, 0, 1);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw options.onFailure(err as Error);
+        throw fail(err);
       }
-      const [age, content] = await Promise.all([
-        stat(path).then((s) => Date.now() - s.mtimeMs, () => 0),
-        readFile(path, 'utf8').catch(() => ''),
-      ]);
-      if (age > options.staleMs || (content !== '' && isGone(holderPid(content)))) await breakLock(path, content);
-      else if (Date.now() > deadline) throw options.onFailure(new Error(`the lock ${path} is held by another TokenTray process`));
-      else {
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 100);
+      if (got) break;
+      if (Date.now() - started >= options.waitMs) throw timeoutError(path, options.what ?? 'a lock', Date.now() - started, await readHolder(fh));
+      await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
+      delay = Math.min(delay * 2, 40);
+    }
+    try {
+      // Informational only (for the timeout message): correctness rests on the kernel lock.
+      await fh.write(Buffer.from(`${process.pid} ${Date.now()}\n`.padEnd(40, ' '), 'latin1'), 0, 40, INFO_OFFSET).catch(() => undefined);
+      return await fn();
+    } finally {
+      try {
+        locks.unlock(fh.fd, 0, 1);
+      } catch {
+        // Closing the file below releases it as well.
       }
     }
   } finally {
-    await rm(mine, { force: true });
-  }
-  await sweepLeftovers(path);
-  // Keep the lock fresh while working, so a slow holder is never taken for a dead one.
-  const renew = setInterval(() => void utimes(path, new Date(), new Date()).catch(() => undefined), Math.max(options.staleMs / 3, 50));
-  renew.unref();
-  try {
-    return await fn();
-  } finally {
-    clearInterval(renew);
-    if ((await readFile(path, 'utf8').catch(() => '')) === token) await rm(path, { force: true });
+    await fh.close();
   }
 }

@@ -1,6 +1,7 @@
-import { readFile, rename } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
+import { readBoundedFile } from './read-user-file.js';
 import { TokenTrayError } from '../shared/errors.js';
 import type { Settings } from '../shared/models.js';
 
@@ -47,7 +48,7 @@ export class SettingsStore {
   async load(): Promise<Settings> {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      text = await readBoundedFile(this.path);
     } catch {
       this.current = { ...DEFAULT_SETTINGS };
       return this.get();

@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import type { AccountRecord } from '../storage/account-registry.js';
-import { displayName, type AccountService } from '../storage/account-service.js';
+import { displayName, signInAgainCommand, type AccountService } from '../storage/account-service.js';
 import type { CachedToken, StoredServiceAccountKey, TokenCache } from '../storage/credential-vault.js';
 import { TokenTrayError } from '../shared/errors.js';
 import type { ImpersonationChain } from '../google/impersonation.js';
@@ -25,8 +24,6 @@ export interface TokenServiceOptions {
   now?: () => number;
   /** Where TOKENTRAY_GOOGLE_* endpoint overrides are read. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Folder for the lock files that make processes take turns refreshing an account. */
-  lockDir?: string;
 }
 
 export interface IdTokenOptions {
@@ -37,8 +34,35 @@ export interface IdTokenOptions {
   impersonate?: ImpersonationChain;
 }
 
+/** How often a cached token's last use is written back (for least-recently-used eviction). */
+const USE_RESOLUTION_MS = 10 * 60_000;
+
+/** Google names email and profile both ways: short in requests, by URL in granted scopes. */
+const GOOGLE_SCOPE_ALIASES: Readonly<Record<string, string>> = {
+  email: 'https://www.googleapis.com/auth/userinfo.email',
+  profile: 'https://www.googleapis.com/auth/userinfo.profile',
+};
+
+/**
+ * OpenID Connect's identity scopes: every sign-in asks openid, and issuers often leave these out of
+ * a token response's `scope` (their grant shows in the ID token). A finite set, so counting them
+ * in cannot grow the cache without bound; the issuer still refuses one it did not grant.
+ */
+const IDENTITY_SCOPES = new Set(['openid', 'email', 'profile']);
+
+/** The requested scopes a user account's grant does not cover. */
+export function scopesOutsideGrant(wanted: readonly string[], granted: readonly string[], flavor: AccountRecord['flavor']): string[] {
+  const has = (scope: string) => {
+    if (granted.includes(scope) || IDENTITY_SCOPES.has(scope)) return true;
+    if (flavor !== 'google') return false;
+    const alias = GOOGLE_SCOPE_ALIASES[scope] ?? Object.keys(GOOGLE_SCOPE_ALIASES).find((k) => GOOGLE_SCOPE_ALIASES[k] === scope);
+    return alias !== undefined && granted.includes(alias);
+  };
+  return wanted.filter((s) => !has(s));
+}
+
 function reauthReason(account: AccountRecord, description: string | undefined): string {
-  const signIn = `Sign in again with \`tokentray login${account.email ? ` --login-hint ${account.email}` : ''}\`.`;
+  const signIn = `Sign in again with \`${signInAgainCommand(account)}\`.`;
   if (description && /invalid_rapt/i.test(description)) {
     return `Google asks ${displayName(account)} to re-authenticate: the Workspace administrator's session control requires a fresh sign-in (invalid_rapt). ${signIn}`;
   }
@@ -53,15 +77,14 @@ function reauthReason(account: AccountRecord, description: string | undefined): 
 
 /**
  * Hands out access and ID tokens: from the keychain cache while they stay valid, else by one
- * refresh at the issuer that concurrent callers for the same account and scopes share.
+ * refresh at the issuer that concurrent callers for the same account and scopes share. Every
+ * write of an account's keychain items happens under its cross-process lock.
  */
 export class TokenService {
   private readonly inflight = new Map<string, Promise<TokenCache>>();
   private readonly mints = new Map<string, Promise<CachedToken>>();
-  private readonly cacheWrites = new Map<string, Promise<unknown>>();
   private readonly now: () => number;
   private readonly env: Readonly<Record<string, string | undefined>>;
-  private readonly lockDir: string | undefined;
 
   constructor(
     private readonly accounts: AccountService,
@@ -69,7 +92,6 @@ export class TokenService {
   ) {
     this.now = options.now ?? Date.now;
     this.env = options.env ?? process.env;
-    this.lockDir = options.lockDir;
   }
 
   /**
@@ -77,15 +99,31 @@ export class TokenService {
    * lifetime when that is shorter (issuers with 5-minute tokens would otherwise never be fresh).
    */
   private fresh(token: CachedToken | undefined): token is CachedToken {
-    if (token === undefined) return false;
+    if (token === undefined || token.expiresAt <= this.now()) return false;
     const margin = token.obtainedAt ? Math.min(EXPIRY_MARGIN_MS, (token.expiresAt - token.obtainedAt) / 4) : EXPIRY_MARGIN_MS;
     return token.expiresAt - this.now() > margin;
   }
 
   private assertReady(account: AccountRecord): void {
     if (account.status === 'signin_required') {
-      throw new TokenTrayError('REAUTH_REQUIRED', account.statusReason ?? `${displayName(account)} needs to sign in again: run \`tokentray login\`.`);
+      throw new TokenTrayError('REAUTH_REQUIRED', account.statusReason ?? `${displayName(account)} needs to sign in again: run \`${signInAgainCommand(account)}\`.`);
     }
+  }
+
+  /** A down-scoped request outside the grant would only be refused by the issuer: refuse it here. */
+  private assertWithinGrant(account: AccountRecord, wanted: string[]): void {
+    const missing = scopesOutsideGrant(wanted, account.scopes, account.flavor);
+    if (missing.length === 0) return;
+    const all = [...account.scopes.filter((s) => s !== 'offline_access'), ...missing].join(',');
+    throw new TokenTrayError(
+      'SCOPE_NOT_GRANTED',
+      `${displayName(account)} did not grant ${missing.join(', ')}: a down-scoped token can only narrow the scopes granted at sign-in (${account.scopes.join(' ')}). ` +
+        `To add them, sign in again: \`tokentray login --login-hint ${account.email ?? account.id} --scopes ${all}\`.`,
+    );
+  }
+
+  private static plain(t: CachedToken): IssuedToken {
+    return { token: t.token, expiresAt: t.expiresAt };
   }
 
   /**
@@ -104,14 +142,22 @@ export class TokenService {
     }
     if (account.kind === 'service_account') {
       const target = wanted ?? account.scopes;
-      return this.cached(account, 'access', `sa:${scopeKey(target)}`, async () => (await serviceAccounts()).jwtBearerGrant(await this.serviceAccountKey(account), { scopes: target }, this.now()));
+      // The default scopes are the account's default token (the warm path's one item).
+      const key = wanted && scopeKey(wanted) !== scopeKey(account.scopes) ? `sa:${scopeKey(target)}` : '';
+      return this.cached(account, 'access', key, async () => (await serviceAccounts()).jwtBearerGrant(await this.serviceAccountKey(account), { scopes: target }, this.now()));
     }
+    if (wanted) this.assertWithinGrant(account, wanted);
     // Prefixed so that no scope string can name another kind of cached token (sa:, imp:).
     const key = wanted ? `s:${scopeKey(wanted)}` : '';
-    const cached = (await this.accounts.vault.getTokenCache(account.id)).access[key];
-    if (this.fresh(cached)) return cached;
+    if (key === '') {
+      const cached = (await this.accounts.vault.getDefaultTokens(account.id)).access;
+      if (this.fresh(cached)) return TokenService.plain(cached);
+    } else {
+      const cached = await this.accounts.vault.getOtherToken(account.id, 'access', key);
+      if (this.fresh(cached)) return this.used(account, 'access', key, cached);
+    }
     const cache = await this.refresh(account, key, wanted, (c) => this.fresh(c.access[key]));
-    return cache.access[key]!;
+    return TokenService.plain(cache.access[key]!);
   }
 
   /**
@@ -140,20 +186,20 @@ export class TokenService {
           'Impersonate a service account (--impersonate-service-account SA, which needs roles/iam.serviceAccountTokenCreator on SA), or use a service-account key.',
       );
     }
-    const cached = (await this.accounts.vault.getTokenCache(account.id)).id;
-    if (this.fresh(cached)) return cached;
+    const cached = (await this.accounts.vault.getDefaultTokens(account.id)).id;
+    if (this.fresh(cached)) return TokenService.plain(cached);
     const cache = await this.refresh(account, '', undefined, (c) => this.fresh(c.id), 'id');
     // Just issued, so no margin: only a missing or already expired ID token is a failure.
     if (!cache.id || cache.id.expiresAt <= this.now()) {
-      throw new TokenTrayError('NO_ID_TOKEN', `${account.issuer} returned no ID token for ${displayName(account)}. The grant must include the openid scope: sign in again with \`tokentray login\`.`);
+      throw new TokenTrayError('NO_ID_TOKEN', `${account.issuer} returned no ID token for ${displayName(account)}. The grant must include the openid scope: sign in again with \`${signInAgainCommand(account)} --scopes openid,email\`.`);
     }
-    return cache.id;
+    return TokenService.plain(cache.id);
   }
 
   /** A self-signed JWT access token of a service account for one API (no token endpoint involved). */
   async getSelfSignedJwt(account: AccountRecord, audience: string): Promise<IssuedToken> {
     if (account.kind !== 'service_account') {
-      throw new TokenTrayError('NOT_A_SERVICE_ACCOUNT', `${displayName(account)} is a user account: only a service-account key can sign its own JWT. Import one with \`tokentray import-service-account\`.`);
+      throw new TokenTrayError('NOT_A_SERVICE_ACCOUNT', `${displayName(account)} is a user account: only a service-account key can sign its own JWT. Import one with \`tokentray import-service-account FILE\`.`);
     }
     return (await serviceAccounts()).selfSignedJwt(await this.serviceAccountKey(account), audience, this.now());
   }
@@ -170,7 +216,7 @@ export class TokenService {
       throw new TokenTrayError('IMPERSONATION_FAILED', `${displayName(account)} is not a Google account (${account.issuer}); only Google accounts can impersonate service accounts.`);
     }
     if (!account.scopes.includes(CLOUD_PLATFORM)) {
-      throw new TokenTrayError('IMPERSONATION_NEEDS_SCOPE', `Impersonation needs the cloud-platform scope, which ${displayName(account)} did not grant. Sign in again with \`tokentray login --scopes cloud-platform\`.`);
+      throw new TokenTrayError('IMPERSONATION_NEEDS_SCOPE', `Impersonation needs the cloud-platform scope, which ${displayName(account)} did not grant. Sign in again with \`${signInAgainCommand(account)} --scopes cloud-platform\`.`);
     }
     return (await this.getAccessToken(account)).token;
   }
@@ -181,36 +227,46 @@ export class TokenService {
     return key;
   }
 
-  /** Read-modify-write of an account's keychain cache, one at a time per account in this process. */
+  /** Read-modify-write of an account's cached tokens, taking the account's lock. */
   private updateCache(accountId: string, fn: (cache: TokenCache) => void): Promise<TokenCache> {
-    const previous = this.cacheWrites.get(accountId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(async () => {
-      const cache = await this.accounts.vault.getTokenCache(accountId);
-      const now = this.now();
-      for (const bucket of [cache.access, cache.ids]) for (const [k, v] of Object.entries(bucket)) if (v.expiresAt <= now) delete bucket[k];
-      fn(cache);
-      await this.accounts.vault.setTokenCache(accountId, cache);
-      return cache;
-    });
-    this.cacheWrites.set(accountId, next);
-    return next;
+    return this.accounts.withAccountLock(accountId, () => this.accounts.vault.updateTokenCache(accountId, this.now(), fn));
   }
 
-  /** A cached token, or one minted once for all concurrent callers and then cached. */
+  /** Hands out a cached token; notes its use now and then, so the least recently used is evicted first. */
+  private async used(account: AccountRecord, bucket: 'access' | 'ids', key: string, token: CachedToken): Promise<IssuedToken> {
+    const now = this.now();
+    if (now - (token.usedAt ?? token.obtainedAt ?? 0) > USE_RESOLUTION_MS) {
+      await this.updateCache(account.id, (cache) => {
+        const entry = cache[bucket][key];
+        if (entry) entry.usedAt = now;
+      });
+    }
+    return TokenService.plain(token);
+  }
+
+  /**
+   * A cached token, or one minted once for all concurrent callers and then cached. Minted outside
+   * the lock (impersonation may itself refresh the account's token, which takes the lock), written
+   * inside it.
+   */
   private async cached(account: AccountRecord, bucket: 'access' | 'ids', key: string, mint: () => Promise<CachedToken>): Promise<IssuedToken> {
-    const hit = (await this.accounts.vault.getTokenCache(account.id))[bucket][key];
-    if (this.fresh(hit)) return hit;
+    const hit = key === '' && bucket === 'access' ? (await this.accounts.vault.getDefaultTokens(account.id)).access : await this.accounts.vault.getOtherToken(account.id, bucket, key);
+    if (this.fresh(hit)) return key === '' ? TokenService.plain(hit) : this.used(account, bucket, key, hit);
     const flightKey = `${account.id}\n${bucket}\n${key}`;
     let flight = this.mints.get(flightKey);
     if (!flight) {
       flight = (async () => {
-        const token = await mint();
-        await this.updateCache(account.id, (cache) => (cache[bucket][key] = token));
+        const minted = await mint();
+        const token: CachedToken = { ...minted, obtainedAt: minted.obtainedAt ?? this.now() };
+        await this.updateCache(account.id, (cache) => {
+          if (bucket === 'access') cache.access[key] = token;
+          else cache.ids[key] = token;
+        });
         return token;
       })().finally(() => this.mints.delete(flightKey));
       this.mints.set(flightKey, flight);
     }
-    return flight;
+    return TokenService.plain(await flight);
   }
 
   /** Refreshes now, whatever the cache holds ("refresh now" in the window). */
@@ -219,7 +275,7 @@ export class TokenService {
     if (account.kind === 'service_account') {
       const key = await this.serviceAccountKey(account);
       const token = await (await serviceAccounts()).jwtBearerGrant(key, { scopes: account.scopes }, this.now());
-      await this.updateCache(account.id, (cache) => (cache.access[`sa:${scopeKey(account.scopes)}`] = token));
+      await this.updateCache(account.id, (cache) => (cache.access[''] = { ...token, obtainedAt: token.obtainedAt ?? this.now() }));
       return;
     }
     await this.refresh(account, '', undefined, () => false, 'force');
@@ -227,9 +283,10 @@ export class TokenService {
 
   /**
    * One refresh per account and scopes: shared by concurrent callers in this process, and taken in
-   * turns with other TokenTray processes (a lock file), which matters when the issuer rotates
-   * refresh tokens: two processes refreshing with the same token would lose the rotated one.
-   * `satisfied` says whether a cache read after waiting already has what the caller needs.
+   * turns with other TokenTray processes (the account's lock), which matters when the issuer
+   * rotates refresh tokens: two processes refreshing with the same token would lose the rotated
+   * one, and an issuer that detects reuse revokes the whole grant. `satisfied` says whether the
+   * cache, read once the lock is ours, already has what the caller needs.
    */
   private refresh(account: AccountRecord, key: string, scopes: string[] | undefined, satisfied: (cache: TokenCache) => boolean, need: 'access' | 'id' | 'force' = 'access'): Promise<TokenCache> {
     // Callers share a flight only when they need the same thing, since `satisfied` is the first
@@ -237,25 +294,21 @@ export class TokenService {
     const flightKey = `${account.id}\n${key}\n${need}`;
     let flight = this.inflight.get(flightKey);
     if (!flight) {
-      const run = async () => {
-        if (!this.lockDir) return this.refreshNow(account, key, scopes);
-        const { withFileLock } = await import('../storage/file-lock.js');
-        return withFileLock(join(this.lockDir, `refresh-${account.id}.lock`), {
-          staleMs: 60_000,
-          waitMs: 65_000,
-          onFailure: (err) => new TokenTrayError('TOKEN_REFRESH_FAILED', `Could not coordinate the refresh of ${displayName(account)} with other TokenTray processes (${err.message}). Try again.`, { cause: err }),
-        }, async () => {
+      flight = this.accounts
+        .withAccountLock(account.id, async () => {
           const latest = await this.accounts.vault.getTokenCache(account.id);
           return satisfied(latest) ? latest : this.refreshNow(account, key, scopes);
-        });
-      };
-      flight = run().finally(() => this.inflight.delete(flightKey));
+        })
+        .finally(() => this.inflight.delete(flightKey));
       this.inflight.set(flightKey, flight);
     }
     return flight;
   }
 
+  /** The refresh itself. The caller holds the account's lock. */
   private async refreshNow(account: AccountRecord, key: string, scopes: string[] | undefined): Promise<TokenCache> {
+    // An item of the old layout: its client secret moves to the client's own item first.
+    await this.accounts.migrateLegacyItem(account);
     // Read inside the lock: another process may have stored a rotated refresh token meanwhile.
     const { client, refreshToken } = await this.accounts.clientOf(account);
     // openid-client is loaded only here: a warm call served from the cache never needs it.
@@ -275,11 +328,11 @@ export class TokenService {
     }
     // Google sends no new refresh token on refresh: keep ours. A rotating issuer sends one: store it.
     if (tokens.refresh_token && tokens.refresh_token !== refreshToken) {
-      await this.accounts.vault.setSecrets(account.id, { refreshToken: tokens.refresh_token, ...(client.clientSecret ? { clientSecret: client.clientSecret } : {}) });
+      await this.accounts.vault.setSecrets(account.id, { refreshToken: tokens.refresh_token });
     }
     const now = this.now();
     const claims = tokens.claims();
-    const cache = await this.updateCache(account.id, (c) => {
+    const cache = await this.accounts.vault.updateTokenCache(account.id, now, (c) => {
       c.access[key] = { token: tokens.access_token, expiresAt: now + (tokens.expiresIn() ?? 3600) * 1000, obtainedAt: now };
       if (tokens.id_token && claims) c.id = { token: tokens.id_token, expiresAt: claims.exp * 1000, obtainedAt: claims.iat * 1000 };
     });

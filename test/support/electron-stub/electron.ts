@@ -1,28 +1,20 @@
 /**
  * A stand-in for the `electron` module, for the Node test of the main-process glue (Electron's
- * binary cannot run here). It records what the glue asks of Electron and lets the test play events.
+ * binary cannot run here). It records what the glue asks of Electron, lets the test play events,
+ * and keeps Electron's lifecycle rules, throwing as Electron does on misuse:
+ * - `ready` comes only after the entry module has finished evaluating (the test says when, with
+ *   `finishEntryModule()`), and `whenReady()` resolves asynchronously after it;
+ * - `protocol.registerSchemesAsPrivileged` only before ready, and once;
+ * - `protocol.handle`, `session.defaultSession`, `BrowserWindow`, `Tray`, `globalShortcut`,
+ *   `Notification` and `net.fetch` only after ready.
+ * `createElectron()` makes a fresh instance (for tests of the stub itself); the module's named
+ * exports are one shared instance, as `import { app } from 'electron'` sees it.
  */
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 type Handler = (...args: unknown[]) => unknown;
-
-export const recorded = {
-  paths: {} as Record<string, string>,
-  names: [] as string[],
-  singleInstanceLock: 0,
-  privilegedSchemes: [] as unknown[],
-  protocolHandlers: {} as Record<string, (request: Request) => Promise<Response>>,
-  permissionRequest: undefined as undefined | ((wc: unknown, permission: string, cb: (ok: boolean) => void) => void),
-  permissionCheck: undefined as undefined | Handler,
-  windows: [] as BrowserWindow[],
-  ipcHandlers: {} as Record<string, Handler>,
-  trays: [] as Tray[],
-  openedExternal: [] as string[],
-  shortcuts: [] as string[],
-  quit: 0,
-};
 
 let nextContentsId = 1;
 
@@ -38,152 +30,234 @@ export class WebContents extends EventEmitter {
   }
 }
 
-class App extends EventEmitter {
-  setName(name: string): void {
-    recorded.names.push(name);
-  }
-  setPath(name: string, value: string): void {
-    recorded.paths[name] = value;
-  }
-  getPath(name: string): string {
-    return recorded.paths[name] ?? `/stub/${name}`;
-  }
-  requestSingleInstanceLock(): boolean {
-    recorded.singleInstanceLock++;
-    return true;
-  }
-  whenReady(): Promise<void> {
-    return Promise.resolve();
-  }
-  quit(): void {
-    recorded.quit++;
-    const event = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
-    this.emit('before-quit', event);
-  }
-}
+export function createElectron() {
+  const recorded = {
+    /** Every lifecycle-relevant call, in order: 'ready', 'protocol.handle', 'new BrowserWindow'… */
+    calls: [] as string[],
+    paths: {} as Record<string, string>,
+    names: [] as string[],
+    singleInstanceLock: 0,
+    privilegedSchemes: [] as unknown[],
+    protocolHandlers: {} as Record<string, (request: Request) => Promise<Response>>,
+    permissionRequest: undefined as undefined | ((wc: unknown, permission: string, cb: (ok: boolean) => void) => void),
+    permissionCheck: undefined as undefined | Handler,
+    windows: [] as BrowserWindow[],
+    ipcHandlers: {} as Record<string, Handler>,
+    trays: [] as Tray[],
+    openedExternal: [] as string[],
+    shortcuts: [] as string[],
+    quit: 0,
+  };
 
-export const app = new App();
+  let ready = false;
+  let entryFinished = false;
+  let schemesRegistered = false;
 
-export const protocol = {
-  registerSchemesAsPrivileged(schemes: unknown[]): void {
-    recorded.privilegedSchemes.push(...schemes);
-  },
-  handle(scheme: string, handler: (request: Request) => Promise<Response>): void {
-    recorded.protocolHandlers[scheme] = handler;
-  },
-};
+  /** Electron's own wording where it has one. */
+  function afterReady(what: string): void {
+    if (!ready) throw new Error(`${what} cannot be used before the app is ready`);
+    recorded.calls.push(what);
+  }
 
-export const net = {
-  async fetch(url: string): Promise<Response> {
-    try {
-      return new Response(await readFile(fileURLToPath(url)));
-    } catch {
-      return new Response('', { status: 404 });
+  class App extends EventEmitter {
+    private readonly readyPromise = new Promise<void>((resolve) => this.once('ready', () => resolve()));
+
+    setName(name: string): void {
+      recorded.names.push(name);
     }
-  },
-};
+    setPath(name: string, value: string): void {
+      recorded.paths[name] = value;
+    }
+    getPath(name: string): string {
+      return recorded.paths[name] ?? `/stub/${name}`;
+    }
+    requestSingleInstanceLock(): boolean {
+      recorded.singleInstanceLock++;
+      return true;
+    }
+    isReady(): boolean {
+      return ready;
+    }
+    whenReady(): Promise<void> {
+      return this.readyPromise;
+    }
+    quit(): void {
+      recorded.quit++;
+      const event = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+      this.emit('before-quit', event);
+    }
+    exit(code = 0): void {
+      recorded.calls.push(`exit ${code}`);
+    }
+  }
 
-export const session = {
-  defaultSession: {
+  const app = new App();
+
+  /**
+   * What Electron does once the entry module (and everything it imported) has evaluated: `ready`,
+   * on a later turn of the event loop. Main must not wait for ready while it evaluates.
+   */
+  function finishEntryModule(): Promise<void> {
+    if (entryFinished) throw new Error('the entry module finished already');
+    entryFinished = true;
+    return new Promise((resolve) =>
+      setImmediate(() => {
+        ready = true;
+        recorded.calls.push('ready');
+        app.emit('ready', {}, {});
+        resolve();
+      }),
+    );
+  }
+
+  const protocol = {
+    registerSchemesAsPrivileged(schemes: unknown[]): void {
+      if (ready) throw new Error('protocol.registerSchemesAsPrivileged should be called before app is ready');
+      if (schemesRegistered) throw new Error('protocol.registerSchemesAsPrivileged can be called only once');
+      schemesRegistered = true;
+      recorded.calls.push('protocol.registerSchemesAsPrivileged');
+      recorded.privilegedSchemes.push(...schemes);
+    },
+    handle(scheme: string, handler: (request: Request) => Promise<Response>): void {
+      afterReady('protocol.handle');
+      if (recorded.protocolHandlers[scheme]) throw new Error(`The scheme "${scheme}" is already handled`);
+      recorded.protocolHandlers[scheme] = handler;
+    },
+  };
+
+  const net = {
+    async fetch(url: string): Promise<Response> {
+      if (!ready) throw new Error('net.fetch cannot be used before the app is ready');
+      try {
+        return new Response(await readFile(fileURLToPath(url)));
+      } catch {
+        return new Response('', { status: 404 });
+      }
+    },
+  };
+
+  const defaultSession = {
     setPermissionRequestHandler(h: typeof recorded.permissionRequest): void {
       recorded.permissionRequest = h;
     },
     setPermissionCheckHandler(h: Handler): void {
       recorded.permissionCheck = h;
     },
-  },
-};
+  };
+  const session = {
+    get defaultSession() {
+      afterReady('session.defaultSession');
+      return defaultSession;
+    },
+  };
 
-export class BrowserWindow extends EventEmitter {
-  readonly webContents = new WebContents();
-  url: string | undefined;
-  visible = false;
-  constructor(readonly options: Record<string, unknown>) {
-    super();
-    recorded.windows.push(this);
-    app.emit('web-contents-created', {}, this.webContents);
+  class BrowserWindow extends EventEmitter {
+    readonly webContents = new WebContents();
+    url: string | undefined;
+    visible = false;
+    constructor(readonly options: Record<string, unknown>) {
+      super();
+      afterReady('new BrowserWindow');
+      recorded.windows.push(this);
+      app.emit('web-contents-created', {}, this.webContents);
+    }
+    async loadURL(url: string): Promise<void> {
+      this.url = url;
+      this.emit('ready-to-show');
+    }
+    show(): void {
+      this.visible = true;
+    }
+    hide(): void {
+      this.visible = false;
+    }
+    focus(): void {}
+    restore(): void {}
+    isMinimized(): boolean {
+      return false;
+    }
+    /** Plays the user closing the window; resolves whether it was really closed. */
+    tryClose(): boolean {
+      let prevented = false;
+      this.emit('close', { preventDefault: () => (prevented = true) });
+      if (!prevented) this.emit('closed');
+      return !prevented;
+    }
   }
-  async loadURL(url: string): Promise<void> {
-    this.url = url;
-    this.emit('ready-to-show');
+
+  const ipcMain = {
+    handle(channel: string, handler: Handler): void {
+      if (recorded.ipcHandlers[channel]) throw new Error(`Attempted to register a second handler for '${channel}'`);
+      recorded.ipcHandlers[channel] = handler;
+    },
+  };
+
+  class Tray {
+    menu: unknown;
+    tooltip = '';
+    constructor(readonly image: unknown) {
+      afterReady('new Tray');
+      recorded.trays.push(this);
+    }
+    setToolTip(text: string): void {
+      this.tooltip = text;
+    }
+    setContextMenu(menu: unknown): void {
+      this.menu = menu;
+    }
   }
-  show(): void {
-    this.visible = true;
+
+  const Menu = {
+    buildFromTemplate: (template: unknown[]) => template,
+  };
+
+  const nativeImage = {
+    createFromPath: (path: string) => ({ path, setTemplateImage: () => undefined }),
+  };
+
+  const clipboard = {
+    text: '',
+    readText(): string {
+      return this.text;
+    },
+    writeText(text: string): void {
+      this.text = text;
+    },
+  };
+
+  const shell = {
+    async openExternal(url: string): Promise<void> {
+      recorded.openedExternal.push(url);
+    },
+  };
+
+  class Notification {
+    static isSupported(): boolean {
+      return false;
+    }
+    constructor() {
+      afterReady('new Notification');
+    }
+    show(): void {}
   }
-  hide(): void {
-    this.visible = false;
-  }
-  focus(): void {}
-  restore(): void {}
-  isMinimized(): boolean {
-    return false;
-  }
-  /** Plays the user closing the window; resolves whether it was really closed. */
-  tryClose(): boolean {
-    let prevented = false;
-    this.emit('close', { preventDefault: () => (prevented = true) });
-    if (!prevented) this.emit('closed');
-    return !prevented;
-  }
+
+  const globalShortcut = {
+    register(accelerator: string): boolean {
+      afterReady('globalShortcut.register');
+      recorded.shortcuts.push(accelerator);
+      return true;
+    },
+    unregisterAll(): void {
+      afterReady('globalShortcut.unregisterAll');
+    },
+  };
+
+  return { recorded, finishEntryModule, app, protocol, net, session, BrowserWindow, ipcMain, Tray, Menu, nativeImage, clipboard, shell, Notification, globalShortcut };
 }
 
-export const ipcMain = {
-  handle(channel: string, handler: Handler): void {
-    recorded.ipcHandlers[channel] = handler;
-  },
-};
+const electron = createElectron();
 
-export class Tray {
-  menu: unknown;
-  tooltip = '';
-  constructor(readonly image: unknown) {
-    recorded.trays.push(this);
-  }
-  setToolTip(text: string): void {
-    this.tooltip = text;
-  }
-  setContextMenu(menu: unknown): void {
-    this.menu = menu;
-  }
-}
-
-export const Menu = {
-  buildFromTemplate: (template: unknown[]) => template,
-};
-
-export const nativeImage = {
-  createFromPath: (path: string) => ({ path, setTemplateImage: () => undefined }),
-};
-
-export const clipboard = {
-  text: '',
-  readText(): string {
-    return this.text;
-  },
-  writeText(text: string): void {
-    this.text = text;
-  },
-};
-
-export const shell = {
-  async openExternal(url: string): Promise<void> {
-    recorded.openedExternal.push(url);
-  },
-};
-
-export class Notification {
-  static isSupported(): boolean {
-    return false;
-  }
-  show(): void {}
-}
-
-export const globalShortcut = {
-  register(accelerator: string): boolean {
-    recorded.shortcuts.push(accelerator);
-    return true;
-  },
-  unregisterAll(): void {},
-};
-
-export default { app, protocol, net, session, BrowserWindow, ipcMain, Tray, Menu, nativeImage, clipboard, shell, Notification, globalShortcut };
+export const { recorded, finishEntryModule, app, protocol, net, session, BrowserWindow, ipcMain, Tray, Menu, nativeImage, clipboard, shell, Notification, globalShortcut } = electron;
+export type BrowserWindow = InstanceType<typeof BrowserWindow>;
+export type Tray = InstanceType<typeof Tray>;
+export default electron;

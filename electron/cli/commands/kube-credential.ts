@@ -1,0 +1,76 @@
+import { TokenTrayError } from '../../core/shared/errors.js';
+import { redact } from '../../core/shared/logger.js';
+import { defineCommand, parseCommand, type CommandHelp } from '../io.js';
+
+export const KUBE_CREDENTIAL_HELP = {
+  name: 'kube-credential',
+  group: 'Integrations',
+  summary: 'Print a kubectl exec credential (ExecCredential JSON) with an access token, for GKE clusters',
+  usage: '[--account ACCOUNT] [--impersonate-service-account SA[,DELEGATE…]]',
+  description:
+    "kubectl runs it in place of gke-gcloud-auth-plugin: set the user's exec command in your kubeconfig to tokentray with the arguments " +
+    'kube-credential (and --account …). It answers in the apiVersion kubectl asks for (v1 or v1beta1) and never prompts; a failure is one ' +
+    '"tokentray: CODE: message" line on stderr and exit 1, which kubectl shows.',
+  options: {
+    account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account' },
+    'impersonate-service-account': {
+      type: 'string',
+      value: 'SA[,DELEGATE…]',
+      default: 'none',
+      help: 'Give the token of this service account (then any delegates in the chain, comma-separated) instead',
+    },
+  },
+  examples: [
+    {
+      command: 'kubectl config set-credentials tokentray --exec-api-version=client.authentication.k8s.io/v1beta1 --exec-command=tokentray --exec-arg=kube-credential',
+      help: 'Once: a kubeconfig user that asks tokentray (then: kubectl config set-context --current --user=tokentray)',
+    },
+    { command: 'tokentray kube-credential --account work@example.com | jq .status.expirationTimestamp', help: 'What kubectl gets' },
+  ],
+} satisfies CommandHelp;
+const API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'];
+
+/** The apiVersion kubectl asks for in KUBERNETES_EXEC_INFO, else v1beta1 (what GKE's plugin speaks). */
+function apiVersionOf(execInfo: string | undefined): string {
+  if (!execInfo) return 'client.authentication.k8s.io/v1beta1';
+  try {
+    const asked = (JSON.parse(execInfo) as { apiVersion?: unknown }).apiVersion;
+    if (typeof asked === 'string' && API_VERSIONS.includes(asked)) return asked;
+  } catch {
+    /* not JSON: answer with the default */
+  }
+  return 'client.authentication.k8s.io/v1beta1';
+}
+
+/**
+ * A kubectl exec credential plugin: prints an ExecCredential with an access token. kubectl runs it
+ * before its requests (it caches the credential until expirationTimestamp), often with no
+ * terminal, so it never prompts; a failure is one coded line on stderr and exit 1.
+ */
+export const kubeCredential = defineCommand(KUBE_CREDENTIAL_HELP, async (args, io) => {
+  try {
+    const parsed = parseCommand(KUBE_CREDENTIAL_HELP, args, io);
+    if (!parsed) return 0;
+    const { values } = parsed;
+    const core = io.core();
+    const account = await core.accounts.resolve(values.account);
+    let impersonate;
+    if (values['impersonate-service-account'] !== undefined) {
+      const { parseImpersonationChain } = await import('../../core/google/impersonation.js');
+      impersonate = parseImpersonationChain(values['impersonate-service-account']);
+    }
+    const token = await core.tokens.getAccessToken(account, undefined, impersonate ? { impersonate } : {});
+    const credential = {
+      apiVersion: apiVersionOf(io.env.KUBERNETES_EXEC_INFO),
+      kind: 'ExecCredential',
+      status: { token: token.token, expirationTimestamp: new Date(token.expiresAt).toISOString().replace(/\.\d+Z$/, 'Z') },
+    };
+    io.stdout(`${JSON.stringify(credential)}\n`);
+    return 0;
+  } catch (err) {
+    const code = err instanceof TokenTrayError ? err.code : 'INTERNAL';
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr(`tokentray: ${code}: ${redact(message).replace(/\s*\n\s*/g, ' ')}\n`);
+    return 1;
+  }
+});

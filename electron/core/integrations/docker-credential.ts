@@ -1,0 +1,96 @@
+import { readFile, realpath } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../storage/atomic-file.js';
+import { TokenTrayError } from '../shared/errors.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The helper's name in docker's `credHelpers` (docker runs `docker-credential-` + this). */
+export const HELPER_NAME = 'tokentray';
+/** The user name Google's registries take with an OAuth access token as the password. */
+export const DOCKER_USERNAME = 'oauth2accesstoken';
+export const DEFAULT_REGISTRIES = ['gcr.io', 'us.gcr.io', 'eu.gcr.io', 'asia.gcr.io'] as const;
+/** Which registries use TokenTray, and with which account (absent: the default one); in TOKENTRAY_HOME. */
+export const REGISTRIES_FILE = 'docker-registries.json';
+
+export type RegistryAccounts = Record<string, { account?: string }>;
+
+/**
+ * The registry a server URL names, as docker keys `credHelpers`: the host (and port), without
+ * scheme or path. `https://us-docker.pkg.dev/v2/` → `us-docker.pkg.dev`.
+ */
+export function registryHost(serverUrl: string): string {
+  const text = serverUrl.trim();
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new TokenTrayError('USAGE', `"${text.slice(0, 100)}" is not a registry host name.`);
+  }
+  if (!url.hostname || url.username || url.password) throw new TokenTrayError('USAGE', `"${text.slice(0, 100)}" is not a registry host name.`);
+  return url.host.toLowerCase();
+}
+
+export function dockerConfigPath(env: Env): string {
+  return join(env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker'), 'config.json');
+}
+
+async function readJsonObject(path: string, code: 'DOCKER_CONFIG_INVALID' | 'REGISTRY_CORRUPT', what: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new TokenTrayError(code, `Cannot read ${what} ${path}: ${(err as Error).message}.`, { cause: err });
+  }
+  if (text.trim() === '') return {};
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new TokenTrayError(code, `${what} ${path} is not valid JSON; it was left untouched. Repair it and try again.`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new TokenTrayError(code, `${what} ${path} is not a JSON object; it was left untouched.`);
+  return doc as Record<string, unknown>;
+}
+
+/**
+ * Adds `credHelpers` entries for the registries to docker's config.json, keeping every other key
+ * and entry. Written atomically (through a symlink to its target); nothing is written when the
+ * file is not JSON we understand.
+ */
+export async function addDockerCredHelpers(env: Env, registries: readonly string[]): Promise<{ path: string; replaced: Record<string, string> }> {
+  const path = dockerConfigPath(env);
+  const doc = await readJsonObject(path, 'DOCKER_CONFIG_INVALID', "Docker's configuration");
+  const helpers = doc.credHelpers ?? {};
+  if (typeof helpers !== 'object' || helpers === null || Array.isArray(helpers)) throw new TokenTrayError('DOCKER_CONFIG_INVALID', `"credHelpers" in ${path} is not a JSON object; it was left untouched.`);
+  const entries = helpers as Record<string, unknown>;
+  const replaced: Record<string, string> = {};
+  for (const registry of registries) {
+    const before = entries[registry];
+    if (typeof before === 'string' && before !== HELPER_NAME) replaced[registry] = before;
+    entries[registry] = HELPER_NAME;
+  }
+  doc.credHelpers = entries;
+  const target = await realpath(path).catch(() => path);
+  await writeFileAtomic(target, `${JSON.stringify(doc, null, '\t')}\n`);
+  return { path, replaced };
+}
+
+export async function readRegistryAccounts(home: string): Promise<RegistryAccounts> {
+  const doc = await readJsonObject(join(home, REGISTRIES_FILE), 'REGISTRY_CORRUPT', "TokenTray's docker registry list");
+  const out: RegistryAccounts = {};
+  for (const [registry, value] of Object.entries(doc)) {
+    const account = (value as { account?: unknown } | null)?.account;
+    out[registry] = typeof account === 'string' ? { account } : {};
+  }
+  return out;
+}
+
+export async function rememberRegistryAccounts(home: string, registries: readonly string[], account: string | undefined): Promise<void> {
+  const known = await readRegistryAccounts(home);
+  for (const registry of registries) known[registry] = account ? { account } : {};
+  await writeFileAtomic(join(home, REGISTRIES_FILE), `${JSON.stringify(known, null, 2)}\n`);
+}
