@@ -25,34 +25,75 @@ function fakeTimers() {
   };
 }
 
+/** Electron 44+ answers clipboard calls with Promises; this one also settles them out of order. */
+class AsyncClipboard {
+  text = '';
+  writes: string[] = [];
+  async readText(): Promise<string> {
+    await new Promise((r) => setImmediate(r));
+    return this.text;
+  }
+  async writeText(text: string): Promise<void> {
+    await new Promise((r) => setImmediate(r));
+    this.text = text;
+    this.writes.push(text);
+  }
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
 describe('clipboard auto-clear', () => {
-  it('clears only what it put there, after the configured delay', () => {
+  it('clears only what it put there, after the configured delay', async () => {
     const clip = new RecordingClipboard();
     const t = fakeTimers();
     const guard = new ClipboardGuard(clip, () => 30, t.timers);
-    guard.copy('token-1');
+    await guard.copy('token-1');
     assert.equal(clip.text, 'token-1');
     t.fire();
+    await settle();
     assert.equal(clip.text, '', 'cleared');
-    guard.copy('token-2');
+    await guard.copy('token-2');
     clip.text = 'something the user copied';
     t.fire();
+    await settle();
     assert.equal(clip.text, 'something the user copied', 'never wipes the user\'s own copy');
   });
 
-  it('keeps one timer per latest copy, and none when off', () => {
+  it('keeps one timer per latest copy, and none when off', async () => {
     const clip = new RecordingClipboard();
     const t = fakeTimers();
     let seconds = 10;
     const guard = new ClipboardGuard(clip, () => seconds, t.timers);
-    guard.copy('a');
-    guard.copy('b');
+    await Promise.all([guard.copy('a'), guard.copy('b')]);
     assert.equal(t.count, 1);
     seconds = 0;
-    guard.copy('c');
+    await guard.copy('c');
     assert.equal(t.count, 0);
     t.fire();
+    await settle();
     assert.equal(clip.text, 'c');
+  });
+
+  it('works with a clipboard that answers with Promises (Electron 44 and later)', async () => {
+    const clip = new AsyncClipboard();
+    const t = fakeTimers();
+    const guard = new ClipboardGuard(clip, () => 5, t.timers);
+    const copying = guard.copy('token-1');
+    assert.equal(clip.text, '', 'not yet written');
+    await copying;
+    assert.equal(clip.text, 'token-1', 'copy() resolves once the text is on the clipboard');
+    assert.equal(t.count, 1);
+    t.fire();
+    for (let i = 0; i < 5; i++) await settle();
+    assert.equal(clip.text, '', 'cleared after the delay');
+    // Two overlapping copies: only the latest arms a timer, and the older one's clear does nothing.
+    await Promise.all([guard.copy('old'), guard.copy('new')]);
+    assert.equal(clip.text, 'new');
+    assert.equal(t.count, 1);
+    clip.text = 'user';
+    t.fire();
+    for (let i = 0; i < 5; i++) await settle();
+    assert.equal(clip.text, 'user');
   });
 });
 

@@ -92,6 +92,44 @@ describe('faults at the identity provider', () => {
     assert.equal((await runCli(['print-access-token'], sandbox.env)).code, 0, 'works once the provider is back');
   });
 
+  it('the issuer detects reuse: replaying a rotated refresh token revokes the whole grant', async () => {
+    const core = sandbox.core();
+    const quinn = await signInThroughCore(core, idp, 'quinn@example.test');
+    const first = (await core.accounts.vault.getSecrets(quinn.id))!.refreshToken;
+    await expireCache(core, quinn.id);
+    assert.equal((await runCli(['print-access-token', '--account', 'quinn@example.test'], sandbox.env)).code, 0);
+    const rotated = (await core.accounts.vault.getSecrets(quinn.id))!.refreshToken;
+    assert.ok(rotated !== first, 'the issuer rotated the refresh token');
+    const replay = await fetch(`${idp.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: first, client_id: idp.client.clientId, client_secret: idp.client.clientSecret }),
+    });
+    assert.equal(replay.status, 400);
+    assert.equal((await idp.introspect(rotated)).active, false, 'the second use of a rotated token ended the grant');
+    await expireCache(core, quinn.id);
+    const res = await runCli(['print-access-token', '--account', 'quinn@example.test'], sandbox.env);
+    assert.match(res.stderr, /^tokentray: REAUTH_REQUIRED: /m, 'which is what a lost race would cost the user');
+    await runCli(['logout', 'quinn@example.test', '--no-revoke'], sandbox.env);
+  });
+
+  it('20 parallel print-access-token processes x 10 rounds with an expired cache: one refresh a round, 0 REAUTH_REQUIRED', async () => {
+    const core = sandbox.core();
+    const before = idp.grants.refresh_token ?? 0;
+    const failures: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      await expireCache(core, accountId);
+      const results = await Promise.all(Array.from({ length: 20 }, () => runCli(['print-access-token', '--account', 'noor@example.test'], sandbox.env)));
+      for (const r of results) if (r.code !== 0) failures.push(r.stderr.trim());
+      assert.equal(new Set(results.map((r) => r.stdout)).size, 1, `round ${round}: every process printed the same token`);
+    }
+    assert.deepEqual(failures, [], 'no process failed (none saw REAUTH_REQUIRED)');
+    assert.equal((idp.grants.refresh_token ?? 0) - before, 10, 'one refresh per round: the others waited for it and read the cache');
+    const live = (await core.accounts.vault.getSecrets(accountId))!.refreshToken;
+    assert.equal((await idp.introspect(live)).active, true, 'the stored refresh token is the live one');
+    assert.equal((await core.accounts.resolve(accountId)).status, 'ready');
+  });
+
   it('two processes refreshing one account at once share the refresh; the rotated token survives', async () => {
     const core = sandbox.core();
     const oldRefresh = (await core.accounts.vault.getSecrets(accountId))!.refreshToken;

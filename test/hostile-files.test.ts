@@ -45,7 +45,7 @@ describe('files that never end, or are not files (issue 13 §5)', () => {
       }
     });
 
-    it(`a ${what} over 1 MB: FILE_TOO_LARGE`, async () => {
+    it(`the ${what} over 1 MB: FILE_TOO_LARGE`, async () => {
       const big = join(dir, `big-${what.replace(/\W/g, '')}.json`);
       await writeFile(big, '');
       await truncate(big, 2 * 1024 * 1024); // sparse: no disk used

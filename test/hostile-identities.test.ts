@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildTrayMenu } from '../electron/app/tray-menu.js';
 import { accountIdFor } from '../electron/core/storage/account-service.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { assertTerminalSafe, HOSTILE_EMAIL, runCliWith } from './support/hostile.js';
-import { makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
+import { CLI, makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
 
 function rsaKey(bits: number): string {
   return generateKeyPairSync('rsa', { modulusLength: bits }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -117,6 +118,19 @@ describe('terminal escapes in files (issue 13 §2)', () => {
     const token = await runCli(['print-access-token'], sandbox.env);
     assert.equal(token.code, 1);
     assertTerminalSafe(token.stderr, 'an error naming the account');
+  });
+
+  it('docker-credential-tokentray prints a hostile registry name escaped, on stdout (docker shows it) and stderr', async () => {
+    const helper = join(dirname(CLI), 'docker-credential-tokentray.js');
+    const child = spawn(process.execPath, [helper, 'get'], { env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdin.end('registry\u001b]0;PWNED\u0007.example.invalid/\u009b2J\n');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 1, out);
+    assert.match(out, /^tokentray: USAGE: .*not a registry host name/m);
+    assertTerminalSafe(out, 'docker-credential-tokentray');
   });
 
   it('the tray menu shows names with control characters escaped', () => {

@@ -90,7 +90,7 @@ describe('no tokens in core dumps of long-running processes (issue 13 §6, Linux
       assert.equal(res.status, 200);
       tokens.push(((await res.json()) as { access_token: string }).access_token);
     }
-    assert.equal((await readFile(`/proc/${child.pid}/coredump_filter`, 'utf8')).trim(), '00000000', 'the server keeps memory out of core dumps');
+    const filter = (await readFile(`/proc/${child.pid}/coredump_filter`, 'utf8')).trim();
     child.kill('SIGSEGV');
     assert.equal(await exited, 'SIGSEGV');
     const cores = (await readdir(dumps)).filter((f) => f.startsWith('core'));
@@ -100,11 +100,15 @@ describe('no tokens in core dumps of long-running processes (issue 13 §6, Linux
       for (const token of tokens) assert.ok(!bytes.includes(token), `${core} (${bytes.length} bytes) holds an access token`);
       console.log(`# core file: ${bytes.length} bytes, no token in it`);
     }
+    assert.equal(filter, '00000000', 'the server keeps memory out of core dumps');
   });
 
   it("exec's parent keeps memory out of core dumps; the command it runs dumps as it always did", async () => {
     const own = (await readFile('/proc/self/coredump_filter', 'utf8')).trim();
-    const res = await runCliWith(['exec', '--account', accountId, '--', 'sh', '-c', 'cat /proc/$PPID/coredump_filter /proc/self/coredump_filter'], fx.sandbox.env);
+    // An answer from exec's metadata server proves its event loop ran, so the spawn call has
+    // returned in the parent; only then is the parent's filter read (no race with the spawn).
+    const script = 'curl -s -o /dev/null -H "Metadata-Flavor: Google" "http://$GCE_METADATA_HOST/computeMetadata/v1/project/project-id"; cat /proc/$PPID/coredump_filter /proc/self/coredump_filter';
+    const res = await runCliWith(['exec', '--account', accountId, '--', 'sh', '-c', script], fx.sandbox.env);
     assert.equal(res.code, 0, res.stderr);
     assert.deepEqual(res.stdout.trim().split('\n'), ['00000000', own]);
   });

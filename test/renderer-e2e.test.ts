@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -490,6 +490,35 @@ describe('the window, in real Chromium, against the real handlers', () => {
     assert.equal(bg, 'rgb(22, 24, 28)');
     await page.screenshot({ path: `${SHOTS}/12-dark.png` });
     await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('shows a damaged account list with the file\'s path, overwrites nothing, and recovers', async () => {
+    const { page } = app;
+    const file = join(sandbox.home, 'accounts.json');
+    const good = await readFile(file, 'utf8');
+    const before = await page.locator('.account-item').count();
+    assert.ok(before > 0);
+    // Damaged while the app runs: cut off mid-file, as a crashed editor or sync tool might leave it.
+    const damaged = good.slice(0, Math.floor(good.length / 2));
+    await writeFile(file, damaged);
+    await app.emit('accounts:changed');
+    await page.getByRole('heading', { name: 'Account list damaged' }).waitFor();
+    const alert = page.getByRole('alert').filter({ hasText: 'Account list damaged' });
+    const text = await alert.innerText();
+    assert.ok(text.includes(file), `the window names the file: ${text}`);
+    assert.match(text, /is not valid JSON\. It was left untouched/);
+    assert.equal(await page.locator('.account-item').count(), 0, 'no stale accounts shown');
+    await page.screenshot({ path: `${SHOTS}/13-damaged-registry.png` });
+    // Whatever the window is asked to do now, the file stays as it is.
+    const views = JSON.parse(good) as { accounts: Array<{ id: string }> };
+    await assert.rejects(handlers['accounts:set-default'](views.accounts[0]!.id), (err: { code?: string }) => err.code === 'REGISTRY_CORRUPT');
+    assert.equal(await readFile(file, 'utf8'), damaged, 'nothing overwrote the damaged file');
+    // Repaired by the user: the list comes back.
+    await writeFile(file, good);
+    await app.emit('accounts:changed');
+    await page.locator('.account-item').nth(before - 1).waitFor();
+    await page.getByRole('heading', { name: 'Account list damaged' }).waitFor({ state: 'detached' });
+    assert.deepEqual(app.consoleErrors, []);
   });
 });
 

@@ -1,7 +1,11 @@
-/** The system clipboard as the app uses it; Electron's `clipboard` fits, tests pass a stand-in. */
+/**
+ * The system clipboard as the app uses it. Electron's `clipboard` fits: since Electron 44 its
+ * readText/writeText return Promises (aligned with the W3C Clipboard API); tests pass a stand-in
+ * that may answer synchronously.
+ */
 export interface ClipboardAdapter {
-  readText(): string;
-  writeText(text: string): void;
+  readText(): string | Promise<string>;
+  writeText(text: string): void | Promise<void>;
 }
 
 interface Timers {
@@ -15,6 +19,7 @@ interface Timers {
  */
 export class ClipboardGuard {
   private pending: unknown;
+  private generation = 0;
 
   constructor(
     private readonly clipboard: ClipboardAdapter,
@@ -22,16 +27,23 @@ export class ClipboardGuard {
     private readonly timers: Timers = { setTimeout: (fn, ms) => setTimeout(fn, ms).unref(), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
   ) {}
 
-  copy(text: string): void {
-    this.clipboard.writeText(text);
+  /** Resolves once the text is on the clipboard; only the latest copy arms a clear-timer. */
+  async copy(text: string): Promise<void> {
+    const mine = ++this.generation;
     if (this.pending !== undefined) this.timers.clearTimeout(this.pending);
     this.pending = undefined;
+    await this.clipboard.writeText(text);
     const seconds = this.clearAfterSeconds();
-    if (seconds > 0) {
+    if (seconds > 0 && mine === this.generation) {
       this.pending = this.timers.setTimeout(() => {
         this.pending = undefined;
-        if (this.clipboard.readText() === text) this.clipboard.writeText('');
+        void this.clearIfStill(text, mine).catch(() => undefined);
       }, seconds * 1000);
     }
+  }
+
+  private async clearIfStill(text: string, generation: number): Promise<void> {
+    if ((await this.clipboard.readText()) !== text || generation !== this.generation) return;
+    await this.clipboard.writeText('');
   }
 }

@@ -16,6 +16,8 @@ export type TrayItem =
 export interface TrayState {
   accounts: AccountSummary[];
   signingIn: boolean;
+  /** Set when the account list could not be read: 'damaged' is an accounts.json TokenTray cannot use. */
+  accountsError?: 'damaged' | 'unavailable';
 }
 
 // Names come from issuers and accounts.json: control characters are shown escaped, never raw.
@@ -49,6 +51,16 @@ function accountSection(a: AccountSummary): TrayItem[] {
  * account first, then the others in registry order; then the app's own entries.
  */
 export function buildTrayMenu(state: TrayState): TrayItem[] {
+  if (state.accountsError) {
+    // Nothing to copy and nothing to add to: the window says what is wrong and where the file is.
+    return [
+      { type: 'label', label: state.accountsError === 'damaged' ? 'Account list damaged' : 'Accounts unavailable' },
+      { type: 'separator' },
+      { type: 'action', label: 'Open TokenTray', action: { kind: 'open' } },
+      { type: 'separator' },
+      { type: 'action', label: 'Quit TokenTray', action: { kind: 'quit' } },
+    ];
+  }
   const ordered = [...state.accounts.filter((a) => a.default), ...state.accounts.filter((a) => !a.default)];
   const items: TrayItem[] = [];
   for (const account of ordered) items.push(...accountSection(account), { type: 'separator' });

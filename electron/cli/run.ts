@@ -30,6 +30,13 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'configure-docker': async () => (await import('./commands/configure-docker.js')).configureDocker,
 };
 
+/** The version in package.json, which ships in the npm package and in the app's asar alike. */
+async function packageVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 /** Where tokentray's own arguments end: at `--`, or at curl's URL (curl's arguments follow it). */
 function ownArgsEnd(argv: string[]): number {
   const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
@@ -94,7 +101,7 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
-    io.stdout('tokentray 0.1.0\n');
+    io.stdout(`tokentray ${await packageVersion()}\n`);
     return 0;
   }
   const load = COMMANDS[name];

@@ -1,7 +1,9 @@
 import { app, clipboard, Notification, shell } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BackgroundRefresh } from '../app/background-refresh.js';
 import { createHandlers, TokenWarmer } from '../app/handlers/index.js';
+import { createSmokeEnvironment, isSmokeTest, runSmokeTest, type SmokeProbe } from '../app/smoke-test.js';
 import { ClipboardGuard } from '../app/clipboard-guard.js';
 import { createCore } from '../core/core.js';
 import { TokenTrayError } from '../core/shared/errors.js';
@@ -16,6 +18,7 @@ import { setupIpc } from './ipc.js';
 import { registerAppScheme, setupAppProtocol, setupSecurity } from './security.js';
 import { applyGlobalShortcut } from './shortcut.js';
 import { setupTray } from './tray.js';
+import { reportAndExit, watchRenderer } from './smoke.js';
 import { setupWindow } from './window.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/electron/main
@@ -31,6 +34,8 @@ export async function main(): Promise<void> {
   disableCoreDumps(); // the main process holds refresh tokens for as long as the app runs
   if (process.env.TOKENTRAY_VERBOSE === '1') setLogSink((line) => console.error(`tokentray: ${line}`));
   app.setName(APP_NAME);
+  // --smoke-test: a throw-away home and keychain service, set before anything reads them.
+  const smoke = isSmokeTest(process.argv) ? createSmokeEnvironment() : undefined;
   // The CLI reads and writes this same folder (and the same keychain service).
   app.setPath('userData', appDataDir());
   if (!app.requestSingleInstanceLock()) {
@@ -45,7 +50,12 @@ export async function main(): Promise<void> {
   const core = createCore();
   const settings = new SettingsStore(core.home);
   await settings.load();
-  const window = setupWindow({ preload: join(root, 'dist', 'electron', 'preload', 'preload.cjs'), icon: join(root, 'assets', 'icon.png') });
+  let probe: SmokeProbe | undefined;
+  const window = setupWindow({
+    preload: join(root, 'dist', 'electron', 'preload', 'preload.cjs'),
+    icon: join(root, 'assets', 'icon.png'),
+    ...(smoke ? { beforeLoad: (contents) => (probe = watchRenderer(contents, () => window.isVisible(), () => tray.exists())) } : {}),
+  });
 
   let rebuildTray = async (): Promise<void> => undefined;
   const changed = () => {
@@ -97,22 +107,29 @@ export async function main(): Promise<void> {
   } catch (err) {
     notify((err as Error).message);
   }
-  const warmer = new TokenWarmer(core);
-  const keepFresh = async () => {
-    if (await warmer.round()) changed();
-  };
-  void keepFresh();
-  setInterval(() => void keepFresh(), KEEP_FRESH_INTERVAL_MS).unref();
+  const refresh = new BackgroundRefresh(new TokenWarmer(core), (line) => console.error(`TokenTray: ${line}`), changed);
+  void refresh.tick();
+  setInterval(() => void refresh.tick(), KEEP_FRESH_INTERVAL_MS).unref();
 
-  app.on('second-instance', () => window.show());
-  app.on('activate', () => window.show());
+  if (!smoke) {
+    // (macOS may emit activate at launch: the smoke test's window must stay hidden.)
+    app.on('second-instance', () => window.show());
+    app.on('activate', () => window.show());
+  }
   // Stay in the tray when the window closes; quit only from the tray (or the OS).
   app.on('window-all-closed', () => undefined);
   app.on('before-quit', () => {
     window.allowClose();
     void handlers.dispose();
   });
-  window.show();
+  if (!smoke) {
+    window.show();
+    return;
+  }
+  window.loadHidden();
+  const result = await runSmokeTest(probe!);
+  smoke.cleanup();
+  reportAndExit(result);
 }
 
 // Not awaited: Electron emits `ready` only after the entry module has finished evaluating, so a

@@ -1,5 +1,6 @@
 import { Menu, nativeImage, Tray, type MenuItemConstructorOptions } from 'electron';
-import { buildTrayMenu, type TrayAction, type TrayItem } from '../app/tray-menu.js';
+import { buildTrayMenu, type TrayAction, type TrayItem, type TrayState } from '../app/tray-menu.js';
+import { isTokenTrayError } from '../core/shared/errors.js';
 import type { AccountSummary } from '../app/ipc-contract.js';
 
 function toTemplate(items: TrayItem[], onAction: (action: TrayAction) => void): MenuItemConstructorOptions[] {
@@ -16,7 +17,7 @@ export function setupTray(options: {
   listAccounts: () => Promise<AccountSummary[]>;
   isSigningIn: () => boolean;
   onAction: (action: TrayAction) => void;
-}): { rebuild(): Promise<void> } {
+}): { rebuild(): Promise<void>; exists(): boolean } {
   const image = nativeImage.createFromPath(options.icon);
   if (process.platform === 'darwin') image.setTemplateImage(true);
   const tray = new Tray(image);
@@ -24,10 +25,13 @@ export function setupTray(options: {
   let generation = 0;
   async function rebuild(): Promise<void> {
     const mine = ++generation;
-    const accounts = await options.listAccounts().catch(() => []);
+    const listed: Pick<TrayState, 'accounts' | 'accountsError'> = await options.listAccounts().then(
+      (accounts) => ({ accounts }),
+      (err: unknown) => ({ accounts: [], accountsError: isTokenTrayError(err, 'REGISTRY_CORRUPT') ? 'damaged' : 'unavailable' }),
+    );
     if (mine !== generation) return; // a newer rebuild is under way: it wins
-    tray.setContextMenu(Menu.buildFromTemplate(toTemplate(buildTrayMenu({ accounts, signingIn: options.isSigningIn() }), options.onAction)));
+    tray.setContextMenu(Menu.buildFromTemplate(toTemplate(buildTrayMenu({ ...listed, signingIn: options.isSigningIn() }), options.onAction)));
   }
   void rebuild();
-  return { rebuild };
+  return { rebuild, exists: () => !tray.isDestroyed() };
 }

@@ -3,6 +3,9 @@ import { APP_ENTRY, secureWebPreferences } from '../app/window-policy.js';
 
 export interface MainWindow {
   show(): void;
+  /** Creates and loads the window without showing it (the smoke test). */
+  loadHidden(): void;
+  isVisible(): boolean;
   send(channel: string): void;
   isOurs(contents: WebContents): boolean;
   /** From now on closing the window quits instead of hiding to the tray. */
@@ -10,11 +13,11 @@ export interface MainWindow {
 }
 
 /** The one window. Closing it hides it: the app lives on in the tray until Quit. */
-export function setupWindow(options: { preload: string; icon: string }): MainWindow {
+export function setupWindow(options: { preload: string; icon: string; beforeLoad?: (contents: WebContents) => void }): MainWindow {
   let win: BrowserWindow | undefined;
   let closing = false;
 
-  function create(): BrowserWindow {
+  function create(showWhenReady = true): BrowserWindow {
     const w = new BrowserWindow({
       width: 1040,
       height: 700,
@@ -26,7 +29,7 @@ export function setupWindow(options: { preload: string; icon: string }): MainWin
       autoHideMenuBar: true,
       webPreferences: secureWebPreferences(options.preload),
     });
-    w.once('ready-to-show', () => w.show());
+    if (showWhenReady) w.once('ready-to-show', () => w.show());
     w.on('close', (event) => {
       if (!closing) {
         event.preventDefault();
@@ -34,7 +37,9 @@ export function setupWindow(options: { preload: string; icon: string }): MainWin
       }
     });
     w.on('closed', () => (win = undefined));
-    void w.loadURL(APP_ENTRY);
+    options.beforeLoad?.(w.webContents);
+    // A failed load is reported by did-fail-load (the smoke test watches it); the promise adds nothing.
+    w.loadURL(APP_ENTRY).catch(() => undefined);
     return w;
   }
 
@@ -44,6 +49,12 @@ export function setupWindow(options: { preload: string; icon: string }): MainWin
       if (win.isMinimized()) win.restore();
       win.show();
       win.focus();
+    },
+    loadHidden() {
+      win ??= create(false);
+    },
+    isVisible() {
+      return win !== undefined && win.isVisible();
     },
     send(channel) {
       win?.webContents.send(channel);

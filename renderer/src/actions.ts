@@ -7,9 +7,22 @@ import { clearToast, toast } from './toast.js';
 /** What views and dialogs do to accounts and tokens: talk to main, update the state, redraw. */
 
 export async function loadAccounts(): Promise<void> {
-  state.accounts = await call(api().listAccounts());
+  let repaired = false;
+  try {
+    state.accounts = await call(api().listAccounts());
+    repaired = state.accountsError !== undefined;
+    state.accountsError = undefined;
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== 'REGISTRY_CORRUPT') throw err;
+    // Show no stale accounts: say what is wrong and where the file is. TokenTray leaves it as it is.
+    Object.assign(state, { accounts: [], selectedId: undefined, tokens: undefined, tokensFor: undefined, accountsError: err.message });
+    changed();
+    return;
+  }
   if (!selected()) state.selectedId = (state.accounts.find((a) => a.default) ?? state.accounts[0])?.id;
-  changed('list');
+  // Once repaired, the damage notice goes now, not after the selected account's tokens have loaded.
+  if (repaired) changed();
+  else changed('list');
   const account = selected();
   if (account?.status === 'ready' && state.tokensFor !== account.id) await loadTokens();
   else changed('detail');

@@ -1,4 +1,5 @@
 import type { AccountSummary, AccountTokens, TokenInfoView } from '../../electron/app/ipc-contract.js';
+import { displaySafe } from '../../electron/core/shared/sanitize.js';
 import { windowMessage } from './messages.js';
 
 /**
@@ -17,6 +18,8 @@ export const state = {
   lastTokenLoad: 0,
   /** The sidebar's filter text (shown with many accounts). */
   filter: '',
+  /** Why the account list cannot be read (a damaged accounts.json: the message names the file). */
+  accountsError: undefined as string | undefined,
 };
 
 export type View = 'list' | 'detail';
@@ -33,6 +36,7 @@ export function changed(...views: View[]): void {
 }
 
 export const selected = (): AccountSummary | undefined => state.accounts.find((a) => a.id === state.selectedId);
-export const nameOf = (a: AccountSummary): string => a.email ?? a.subject;
+// Names come from issuers and accounts.json: control characters are shown escaped.
+export const nameOf = (a: AccountSummary): string => displaySafe(a.email ?? a.subject);
 /** An error as the window says it (no command-line hints). */
 export const messageOf = (err: unknown): string => windowMessage(err);

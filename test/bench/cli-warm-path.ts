@@ -21,7 +21,7 @@ function time(args: string[], env: Record<string, string>): number {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const idp = await startTestIdp({ mode: 'google' });
-const sandbox = await makeSandbox();
+const sandbox = await makeSandbox({ windowsKeychainLimit: false });
 try {
   await signInThroughCore(sandbox.core(), idp, 'bench@example.test');
   const refreshesBefore = idp.grants.refresh_token ?? 0;

@@ -189,9 +189,9 @@ function noted(pem: string): string {
 }
 
 /** A fresh service-account key file (as the Cloud Console downloads it), registered with the sim. */
-export async function makeServiceAccountKey(sim: GoogleSim, email: string, extra: Json = {}): Promise<{ json: Json; publicKeyPem: string }> {
+export async function makeServiceAccountKey(sim: GoogleSim, email: string, extra: Json = {}, modulusLength = 2048): Promise<{ json: Json; publicKeyPem: string }> {
   const { exportPKCS8, exportSPKI } = await import('jose');
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true, modulusLength });
   const keyId = randomBytes(20).toString('hex');
   const publicKeyPem = await exportSPKI(publicKey);
   await sim.addServiceAccount(email, keyId, publicKeyPem);

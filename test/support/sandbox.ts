@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createCore, type Core } from '../../electron/core/core.js';
 import { secretHits, TOKEN_PRINTING } from './canary.js';
+import { WindowsLimitSecretStore } from './windows-keychain.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(root, 'electron', 'cli', 'tokentray.js');
@@ -20,18 +21,26 @@ export interface Sandbox {
   cleanup(): Promise<void>;
 }
 
-export async function makeSandbox(): Promise<Sandbox> {
+const WINDOWS_PRELOAD = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'windows-keychain-preload.js')).href;
+
+/**
+ * `windowsKeychainLimit` (default on): the sandbox's core and every CLI process it starts write
+ * the keychain through keytar failing as on Windows above 2,560 bytes. Benchmarks turn it off.
+ */
+export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = {}): Promise<Sandbox> {
+  const limit = options.windowsKeychainLimit ?? true;
   const home = await mkdtemp(join(tmpdir(), 'tokentray-home-'));
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     TOKENTRAY_HOME: home,
     TOKENTRAY_KEYCHAIN_SERVICE: `tokentray-test-${randomBytes(6).toString('hex')}`,
   };
+  if (limit) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${WINDOWS_PRELOAD}`.trim();
   const sandbox: Sandbox = {
     home,
     env,
     core(now) {
-      return createCore({ env, ...(now ? { now } : {}) });
+      return createCore({ env, ...(limit ? { store: WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE!) } : {}), ...(now ? { now } : {}) });
     },
     async files() {
       const out: Array<{ path: string; text: string }> = [];
@@ -54,6 +63,12 @@ export async function makeSandbox(): Promise<Sandbox> {
         if (key) secrets.push(key.privateKey, ...key.privateKey.split('\n').filter((line) => line.length > 40));
         if (cache) secrets.push(...Object.values(cache.access).map((t) => t.token), ...Object.values(cache.ids).map((t) => t.token), cache.id?.token ?? '');
         await core.accounts.vault.forget(account.id).catch(() => undefined);
+      }
+      // OAuth clients outlive their accounts: their secrets are checked and removed too.
+      const { knownClients } = await import('../../electron/core/storage/account-service.js');
+      for (const client of knownClients(await core.accounts.registry.load().catch(() => ({ version: 1 as const, accounts: [] })))) {
+        secrets.push((await core.accounts.vault.getClientSecret(client.id).catch(() => undefined)) ?? '');
+        await core.accounts.vault.forgetClient(client.id).catch(() => undefined);
       }
       const hits = await findSecretsOnDisk(sandbox, secrets);
       await rm(home, { recursive: true, force: true });
@@ -79,8 +94,9 @@ export interface CliProcess {
 }
 
 /** Runs `tokentray ARGS` as a user would, in its own process. */
-export function startCli(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], env: Record<string, string>, command: readonly string[] = [process.execPath, CLI]): CliProcess {
+  const [program, ...before] = command as [string, ...string[]];
+  const child = spawn(program, [...before, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let resolveUrl!: (url: string) => void;
@@ -107,8 +123,8 @@ export function startCli(args: string[], env: Record<string, string>): CliProces
   return { authorizationUrl, done, kill: (signal) => child.kill(signal), output: () => stdout };
 }
 
-export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return startCli(args, env).done;
+export function runCli(args: string[], env: Record<string, string>, command?: readonly string[]): Promise<CliResult> {
+  return startCli(args, env, command).done;
 }
 
 /** Fails if any file under the sandbox's home holds one of the secrets. */

@@ -88,7 +88,7 @@ export function tokenHandlers(deps: AppHandlerDeps): DomainHandlers<TokenChannel
       announcingStatus(async () => {
         const account = await core.accounts.resolve(id);
         const token = await tokenFor(account, kind, options);
-        deps.clipboard.copy(formatToken(token.token, form, kind, account.flavor));
+        await deps.clipboard.copy(formatToken(token.token, form, kind, account.flavor));
         return { kind, form, expiresAt: token.expiresAt };
       }),
 

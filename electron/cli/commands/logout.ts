@@ -36,7 +36,7 @@ export const logout = defineCommand(LOGOUT_HELP, async (args, io) => {
     : `forgot it (${account.issuer} offers no revocation)`;
   io.stderr(`Signed out ${displayName(account)}: ${how}.\n`);
   if (clientForgotten) io.stderr(`Forgot its OAuth client ${account.clientId}: the next \`tokentray login\` needs --client-secret-file.\n`);
-  else if (values['forget-client'] && clientKeptFor.length > 0) io.stderr(`Kept its OAuth client ${account.clientId}: ${clientKeptFor.join(', ')} still use it.\n`);
+  else if (values['forget-client'] && clientKeptFor.length > 0) io.stderr(`Kept its OAuth client ${account.clientId}: ${clientKeptFor.join(', ')} still ${clientKeptFor.length === 1 ? 'uses' : 'use'} it.\n`);
   if (wasDefault) {
     const next = (await core.accounts.list()).find((a) => a.default);
     io.stderr(next ? `${next.email ?? next.subject} is the default account now (change it with \`tokentray use ACCOUNT\`).\n` : 'No default account now: no accounts are left. Sign in with `tokentray login`.\n');

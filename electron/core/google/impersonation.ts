@@ -1,5 +1,6 @@
 import type { CachedToken } from '../storage/credential-vault.js';
 import { TokenTrayError } from '../shared/errors.js';
+import { displaySafe } from '../shared/sanitize.js';
 import { googleErrorText, googleRequest, type GoogleResponse } from './google-http.js';
 import { jwtExpiry } from '../shared/jwt-decode.js';
 
@@ -9,14 +10,15 @@ export interface ImpersonationChain {
   delegates: string[];
 }
 
-const EMAIL = /^[^@\s,/]+@[^@\s,/]+$/;
+// No control characters either: the chain is stored and printed.
+const EMAIL = /^[^@\s,/\u0000-\u001f\u007f-\u009f]+@[^@\s,/\u0000-\u001f\u007f-\u009f]+$/;
 
 export function parseImpersonationChain(value: string | readonly string[]): ImpersonationChain {
   const parts = (typeof value === 'string' ? value.split(',') : [...value]).map((s) => s.trim()).filter(Boolean);
   const [target, ...delegates] = parts;
   if (!target) throw new TokenTrayError('USAGE', 'Name the service account to impersonate, e.g. deployer@my-project.iam.gserviceaccount.com.');
   for (const email of parts) {
-    if (!EMAIL.test(email)) throw new TokenTrayError('USAGE', `"${email.slice(0, 80)}" is not a service-account email.`);
+    if (!EMAIL.test(email)) throw new TokenTrayError('USAGE', `"${displaySafe(email.slice(0, 80))}" is not a service-account email.`);
   }
   return { target, delegates };
 }

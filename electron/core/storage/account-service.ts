@@ -27,6 +27,11 @@ export function signInAgainCommand(account: Pick<AccountRecord, 'email' | 'id'>)
   return `tokentray login --login-hint ${account.email ?? account.id}`;
 }
 
+/** Why an account whose keychain item is gone or damaged needs a sign-in, with the command. */
+function missingItemReason(account: Pick<AccountRecord, 'email' | 'id' | 'subject'>): string {
+  return `The keychain item of ${displayName(account)} is missing or damaged. Sign in again with \`${signInAgainCommand(account)}\`.`;
+}
+
 /**
  * The OAuth clients a registry knows: its client records, plus one for each client that only an
  * account names (registries written before clients had records; `hasSecret` then unknown).
@@ -104,14 +109,17 @@ export class AccountService {
   async list(): Promise<AccountView[]> {
     let data = await this.registry.load();
     // An account whose keychain item is gone or damaged can only be signed in again: say so now.
-    const broken: string[] = [];
+    const broken: AccountRecord[] = [];
     for (const a of data.accounts) {
       if (a.kind === 'service_account' || a.status !== 'ready') continue;
-      const present = await this.vault.getSecrets(a.id).then((s) => s !== undefined, (err: unknown) => (isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING') ? false : true));
-      if (!present) broken.push(a.id);
+      const missing = (read: Promise<unknown>) => read.then((s) => s === undefined, (err: unknown) => isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING'));
+      // Confirmed under the lock: a read that met a writer must not mark the account.
+      if (await missing(this.vault.getSecrets(a.id))) {
+        if (await missing(this.withAccountLock(a.id, () => this.vault.getSecrets(a.id)))) broken.push(a);
+      }
     }
     if (broken.length > 0) {
-      for (const id of broken) await this.markSigninRequired(id, 'Its keychain item is missing or damaged.').catch(() => undefined);
+      for (const a of broken) await this.markSigninRequired(a.id, missingItemReason(a)).catch(() => undefined);
       data = await this.registry.load();
     }
     const def = defaultOf(data);
@@ -161,7 +169,7 @@ export class AccountService {
       if (account.kind === 'service_account') {
         throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no key for ${displayName(account)}. Import it again with \`tokentray import-service-account FILE\`.`);
       }
-      const reason = `The keychain item of ${displayName(account)} is missing or damaged. Sign in again with \`${signInAgainCommand(account)}\`.`;
+      const reason = missingItemReason(account);
       await this.markSigninRequired(account.id, reason);
       throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', reason);
     }
@@ -336,7 +344,7 @@ export class AccountService {
     await this.registry.update((data) => {
       const matches = knownClients(data).filter((c) => c.id === ref || c.clientId === ref);
       if (matches.length === 0) throw new TokenTrayError('CLIENT_REQUIRED', `No stored OAuth client "${ref}". \`tokentray clients\` lists them.`);
-      if (matches.length > 1) throw new TokenTrayError('ACCOUNT_AMBIGUOUS', `${ref} names OAuth clients at several issuers; name it by id: ${matches.map((c) => `${c.id} (${c.issuer})`).join(', ')}.`);
+      if (matches.length > 1) throw new TokenTrayError('ACCOUNT_AMBIGUOUS', `${ref} names OAuth clients at several issuers; name it by id: ${matches.map((c) => `\`tokentray clients remove ${c.id}\` (${c.issuer})`).join(', ')}.`);
       const client = matches[0]!;
       const users = data.accounts.filter((a) => a.kind !== 'service_account' && clientIdFor(a.issuer, a.clientId) === client.id);
       if (users.length > 0) {

@@ -114,7 +114,9 @@ const lastUse = (t: CachedToken) => t.usedAt ?? t.obtainedAt ?? 0;
 function capBucket(bucket: Record<string, CachedToken>, max: number, keep?: string): void {
   const keys = Object.keys(bucket).filter((k) => k !== keep);
   if (keys.length <= max) return;
-  keys.sort((a, b) => lastUse(bucket[b]!) - lastUse(bucket[a]!));
+  // Most recent first; on a tie (times have second resolution) the later added counts as newer.
+  const order = new Map(keys.map((k, i) => [k, i]));
+  keys.sort((a, b) => lastUse(bucket[b]!) - lastUse(bucket[a]!) || order.get(b)! - order.get(a)!);
   for (const k of keys.slice(max)) delete bucket[k];
 }
 
@@ -197,7 +199,8 @@ export class CredentialVault {
 
   /** Writes a whole cache (both items), capped. Callers hold the account's lock. */
   async setTokenCache(accountId: string, cache: TokenCache): Promise<void> {
-    await this.writeCache(accountId, cache, undefined);
+    const [hot, more] = await Promise.all([this.items.read(hotKey(accountId)), this.items.read(moreKey(accountId))]);
+    await this.writeCache(accountId, cache, { hot, more });
   }
 
   /**
@@ -216,7 +219,7 @@ export class CredentialVault {
     return cache;
   }
 
-  private async writeCache(accountId: string, cache: TokenCache, before: { hot: string | undefined; more: string | undefined } | undefined): Promise<void> {
+  private async writeCache(accountId: string, cache: TokenCache, before: { hot: string | undefined; more: string | undefined }): Promise<void> {
     const others = { ...cache.access };
     delete others[''];
     capBucket(others, MAX_CACHED_PER_KIND);
@@ -224,8 +227,10 @@ export class CredentialVault {
     for (const k of Object.keys(cache.access)) if (k !== '' && !(k in others)) delete cache.access[k];
     const hotText = JSON.stringify({ v: 2, access: cache.access[''] ? { '': cache.access[''] } : {}, ...(cache.id ? { id: cache.id } : {}) });
     const moreText = JSON.stringify({ v: 2, access: others, ids: cache.ids });
-    if (hotText !== before?.hot) await this.items.write(hotKey(accountId), hotText);
-    if (moreText !== before?.more) await this.items.write(moreKey(accountId), moreText);
+    if (hotText !== before.hot) await this.items.write(hotKey(accountId), hotText);
+    // An account with no other tokens has no tokens+ item at all (one item fewer to ask about on macOS).
+    const none = Object.keys(others).length === 0 && Object.keys(cache.ids).length === 0;
+    if (moreText !== before.more && !(none && before.more === undefined)) await this.items.write(moreKey(accountId), moreText);
   }
 
   async getServiceAccountKey(accountId: string): Promise<StoredServiceAccountKey | undefined> {

@@ -58,18 +58,25 @@ const pieceKey = (key: string, i: number) => `${key}#${i}`;
 export class KeychainItems {
   constructor(readonly store: SecretStore) {}
 
+  /**
+   * The value, or `undefined` if there is none. A split value whose pieces are missing, or stay
+   * from another write (a writer killed between its pieces and its header), reads as '' (which no
+   * caller parses: a damaged item).
+   */
   async read(key: string): Promise<string | undefined> {
-    for (let attempt = 0; attempt < 4; attempt++) {
+    for (let attempt = 0; attempt < 6; attempt++) {
       const text = await this.store.get(key);
       if (text === undefined) return undefined;
       const header = parseHeader(text);
       if (!header) return text;
       const rest = await Promise.all(Array.from({ length: header.parts - 1 }, (_, i) => this.store.get(pieceKey(key, i + 1))));
+      if (rest.some((p) => p === undefined)) return '';
       const tag = `${header.generation}\n`;
-      if (rest.every((p) => p?.startsWith(tag))) return header.first + rest.map((p) => p!.slice(tag.length)).join('');
-      // A writer replaced the pieces between our reads: read the new header.
+      if (rest.every((p) => p!.startsWith(tag))) return header.first + rest.map((p) => p!.slice(tag.length)).join('');
+      // A writer is replacing the pieces (it holds the account's lock, briefly): read again.
+      await new Promise((r) => setTimeout(r, 10 * 2 ** attempt));
     }
-    return undefined;
+    return '';
   }
 
   async write(key: string, value: string): Promise<void> {

@@ -22,7 +22,8 @@ const FIX_HINT =
     ? 'TokenTray keeps refresh tokens only in the system keychain. Start a Secret Service provider (GNOME Keyring or KWallet) in your desktop session and unlock it, then try again.'
     : 'TokenTray keeps refresh tokens only in the system keychain. Unlock it (Keychain Access on macOS, Credential Manager on Windows), then try again.';
 
-function unavailable(cause: unknown): TokenTrayError {
+/** The error every keychain failure becomes (exported for test stores that imitate a backend). */
+export function keychainUnavailable(cause: unknown): TokenTrayError {
   const detail = cause instanceof Error ? cause.message : String(cause);
   return new TokenTrayError('KEYCHAIN_UNAVAILABLE', `The system keychain is not available (${detail}). ${FIX_HINT}`, { cause });
 }
@@ -43,12 +44,12 @@ export class KeytarSecretStore implements SecretStore {
     try {
       keytar = await loadKeytar();
     } catch (err) {
-      throw unavailable(err);
+      throw keychainUnavailable(err);
     }
     try {
       return await fn(keytar);
     } catch (err) {
-      throw unavailable(err);
+      throw keychainUnavailable(err);
     }
   }
 

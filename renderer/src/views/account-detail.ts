@@ -95,6 +95,10 @@ function signInNotice(account: AccountSummary): HTMLElement {
 export function renderAccountDetail(): void {
   const detail = byId('detail');
   const account = selected();
+  if (state.accountsError !== undefined) {
+    detail.replaceChildren(h('div', { className: 'empty', role: 'alert' }, h('h2', {}, 'Account list damaged'), h('p', { className: 'error' }, state.accountsError)));
+    return;
+  }
   if (!account) {
     detail.replaceChildren(emptyState());
     return;

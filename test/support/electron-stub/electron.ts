@@ -13,20 +13,90 @@
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { createContext, Script, type Context } from 'node:vm';
 
 type Handler = (...args: unknown[]) => unknown;
 
 let nextContentsId = 1;
 
+/**
+ * A window's web contents. When its window loads a URL, the real (built) preload runs the way
+ * Electron runs a sandboxed one: in its own context, with `require('electron')` giving
+ * contextBridge and an ipcRenderer whose invoke() reaches the handlers registered with ipcMain,
+ * with this contents as the sender and the loaded URL as the main frame's. executeJavaScript()
+ * evaluates in the page's context, where the preload exposed its API: a real round trip through
+ * the preload bridge, minus Chromium. Console messages are played with log().
+ */
 export class WebContents extends EventEmitter {
   readonly id = nextContentsId++;
   readonly sent: string[] = [];
   windowOpenHandler: Handler | undefined;
+  url = '';
+  private page: Context | undefined;
+  private readonly pageListeners = new Map<string, Set<(...args: unknown[]) => void>>();
+
+  constructor(private readonly ipcHandlers: Record<string, Handler> = {}) {
+    super();
+  }
   send(channel: string): void {
     this.sent.push(channel);
+    for (const listener of this.pageListeners.get(channel) ?? []) listener({});
   }
   setWindowOpenHandler(handler: Handler): void {
     this.windowOpenHandler = handler;
+  }
+  isDestroyed(): boolean {
+    return false;
+  }
+  /** Plays the renderer logging to its console, in Electron 45's event shape. */
+  log(level: 'info' | 'warning' | 'error' | 'debug', message: string): void {
+    this.emit('console-message', { level, message, lineNumber: 1, sourceId: this.url });
+  }
+  async executeJavaScript(code: string): Promise<unknown> {
+    if (!this.page) throw new Error('Script failed to execute, this normally means an error was thrown. Check the renderer console for the error.');
+    try {
+      return structuredClone(await (new Script(code).runInContext(this.page) as Promise<unknown>));
+    } catch (err) {
+      this.log('error', `Uncaught ${(err as Error).message}`);
+      throw new Error('Script failed to execute, this normally means an error was thrown. Check the renderer console for the error.');
+    }
+  }
+  /** Runs the preload file for a page at `url`; what it exposes lands on the page's global. */
+  async runPreload(path: string, url: string): Promise<void> {
+    this.url = url;
+    const page = createContext({});
+    const contents = this;
+    const electron = {
+      contextBridge: {
+        exposeInMainWorld(name: string, api: unknown): void {
+          (page as Record<string, unknown>)[name] = api;
+        },
+      },
+      ipcRenderer: {
+        async invoke(channel: string, ...args: unknown[]): Promise<unknown> {
+          const handler = contents.ipcHandlers[channel];
+          if (!handler) throw new Error(`Error invoking remote method '${channel}': Error: No handler registered for '${channel}'`);
+          // Arguments and results cross processes as structured clones.
+          return structuredClone(await handler({ sender: contents, senderFrame: { url: contents.url, parent: null } }, ...structuredClone(args)));
+        },
+        on(event: string, listener: (...args: unknown[]) => void): void {
+          (contents.pageListeners.get(event) ?? contents.pageListeners.set(event, new Set()).get(event)!).add(listener);
+        },
+        removeListener(event: string, listener: (...args: unknown[]) => void): void {
+          contents.pageListeners.get(event)?.delete(listener);
+        },
+      },
+    };
+    const sandboxRequire = (name: string) => {
+      if (name === 'electron') return electron;
+      throw new Error(`module not found: ${name}`);
+    };
+    (page as Record<string, unknown>).window = page;
+    const source = await readFile(path, 'utf8');
+    const wrapped = new Script(`(function (require, process, Buffer, global, setImmediate, clearImmediate, exports, module) {\n${source}\n})`);
+    const module = { exports: {} };
+    (wrapped.runInContext(page) as (...args: unknown[]) => void)(sandboxRequire, {}, undefined, page, undefined, undefined, module.exports, module);
+    this.page = page;
   }
 }
 
@@ -152,7 +222,7 @@ export function createElectron() {
   };
 
   class BrowserWindow extends EventEmitter {
-    readonly webContents = new WebContents();
+    readonly webContents = new WebContents(recorded.ipcHandlers);
     url: string | undefined;
     visible = false;
     constructor(readonly options: Record<string, unknown>) {
@@ -161,15 +231,29 @@ export function createElectron() {
       recorded.windows.push(this);
       app.emit('web-contents-created', {}, this.webContents);
     }
+    /** Like Electron: loading finishes on a later turn (did-finish-load), after the preload ran. */
     async loadURL(url: string): Promise<void> {
       this.url = url;
       this.emit('ready-to-show');
+      await new Promise((r) => setImmediate(r));
+      const preload = (this.options.webPreferences as { preload?: string } | undefined)?.preload;
+      if (preload) {
+        try {
+          await this.webContents.runPreload(preload, url);
+        } catch (err) {
+          this.webContents.emit('preload-error', {}, preload, err);
+        }
+      }
+      this.webContents.emit('did-finish-load');
     }
     show(): void {
       this.visible = true;
     }
     hide(): void {
       this.visible = false;
+    }
+    isVisible(): boolean {
+      return this.visible;
     }
     focus(): void {}
     restore(): void {}
@@ -204,6 +288,9 @@ export function createElectron() {
     }
     setContextMenu(menu: unknown): void {
       this.menu = menu;
+    }
+    isDestroyed(): boolean {
+      return false;
     }
   }
 

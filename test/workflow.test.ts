@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { before, describe, it } from 'node:test';
+import { parse } from 'yaml';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(import.meta.url);
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+}
+interface Job {
+  'runs-on': string;
+  container?: string;
+  needs?: string[];
+  strategy?: { matrix: { os: string[] } };
+  steps: Step[];
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  env?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+const OSES = ['ubuntu-latest', 'macos-latest', 'windows-latest'];
+
+/**
+ * The CI workflow cannot run here; this checks that it could: it parses, runs what the issue asks
+ * on the three OSes, and every npm script, file and action it names exists.
+ */
+describe('.github/workflows/ci.yml', () => {
+  let wf: Workflow;
+  let scripts: Record<string, string>;
+  let runs: Array<{ job: string; step: Step; line: string }>;
+
+  before(async () => {
+    wf = parse(await readFile(join(root, '.github', 'workflows', 'ci.yml'), 'utf8')) as Workflow;
+    scripts = (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    runs = Object.entries(wf.jobs).flatMap(([job, j]) => j.steps.flatMap((step) => (step.run ?? '').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#')).map((line) => ({ job, step, line }))));
+  });
+
+  const oses = (job: Job) => (job['runs-on'] === '${{ matrix.os }}' ? job.strategy!.matrix.os : [job['runs-on']]);
+  const stepsRunning = (job: Job, pattern: RegExp) => job.steps.filter((s) => s.run !== undefined && pattern.test(s.run));
+
+  it('runs on pushes and pull requests', () => {
+    assert.ok('push' in wf.on && 'pull_request' in wf.on);
+  });
+
+  it('runs npm test on Linux through .ci/run (npm ci, then the isolated keychain)', async () => {
+    const [name, job] = Object.entries(wf.jobs).find(([, j]) => stepsRunning(j, /\.ci\/run/).length > 0)!;
+    assert.ok(name);
+    assert.deepEqual(oses(job), ['ubuntu-latest']);
+    assert.match(job.container ?? '', /^node:(2[2-9]|[3-9]\d)-bookworm$/, 'a Debian with Node 22+, as .ci/run expects (apt-get, root)');
+    const ci = await readFile(join(root, '.ci', 'run'), 'utf8');
+    assert.match(ci, /^npm ci\b/m);
+    assert.match(ci, /^npm test$/m);
+    assert.match(scripts.test!, /sh test\/with-keychain\.sh /, 'npm test runs under the throw-away keyring');
+  });
+
+  it('runs the real-Electron smoke test on all three OSes, under xvfb-run on Linux', () => {
+    const job = Object.values(wf.jobs).find((j) => stepsRunning(j, /npm run smoke-test/).length > 0)!;
+    assert.deepEqual(oses(job), OSES);
+    const smoke = stepsRunning(job, /npm run smoke-test/);
+    const linux = smoke.find((s) => s.if === "runner.os == 'Linux'");
+    const others = smoke.find((s) => s.if === "runner.os != 'Linux'");
+    assert.ok(linux && others, 'one step for Linux, one for the rest');
+    assert.match(linux.run!, /xvfb-run -a npm run smoke-test/);
+    assert.match(linux.run!, /^sh test\/with-keychain\.sh /, 'Linux gets a Secret Service to talk to');
+    assert.match(scripts['smoke-test']!, /electron \. --smoke-test$/);
+    // Electron 42+ downloads its binary on first use; keytar must match Electron's ABI.
+    const order = job.steps.map((s) => s.run ?? s.uses ?? '');
+    const at = (re: RegExp) => order.findIndex((r) => re.test(r));
+    assert.ok(at(/^npm ci$/) < at(/install-electron/) && at(/install-electron/) < at(/install-app-deps/) && at(/install-app-deps/) < at(/smoke-test/));
+  });
+
+  it('builds the installers on all three OSes and uploads them', async () => {
+    const job = Object.values(wf.jobs).find((j) => stepsRunning(j, /npm run dist/).length > 0)!;
+    assert.deepEqual(oses(job), OSES);
+    assert.deepEqual(job.needs, ['test', 'smoke']);
+    const upload = job.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
+    const paths = String(upload.with!.path).trim().split('\n').map((p) => p.trim());
+    const { getConfig } = require('app-builder-lib/out/util/config/config.js') as { getConfig(dir: string, path: string): Promise<{ directories: { output: string } }> };
+    const output = (await getConfig(root, 'build/electron-builder.yml')).directories.output;
+    for (const p of paths) assert.ok(p.startsWith(`${output}/`), `${p} is in electron-builder's output folder`);
+    for (const ext of ['AppImage', 'deb', 'dmg', 'exe', 'tgz']) assert.ok(paths.includes(`${output}/*.${ext}`), `uploads *.${ext}`);
+    assert.equal(upload.with!['if-no-files-found'], 'error');
+    assert.ok(stepsRunning(job, new RegExp(`npm pack .*--pack-destination ${output}$`)).length === 1, 'the CLI\'s npm tarball goes along');
+  });
+
+  it('names only npm scripts that exist', () => {
+    const named = runs.flatMap(({ line }) => [...line.matchAll(/\bnpm run ([\w:-]+)/g)].map((m) => m[1]!));
+    assert.ok(named.length >= 2);
+    for (const s of named) assert.ok(scripts[s], `package.json has the script "${s}"`);
+    for (const { line } of runs) if (/\bnpm test\b/.test(line)) assert.ok(scripts.test);
+    for (const { line } of runs) if (/\bnpm ci\b/.test(line)) assert.ok(existsSync(join(root, 'package-lock.json')), 'npm ci needs the lock file');
+  });
+
+  it('names only files that exist, and only commands the packages provide', () => {
+    const files = runs.flatMap(({ line }) => line.split(/\s+/).filter((w) => /^\.?[\w-]+(\/[\w.-]+)+$/.test(w) && !w.startsWith('release/')));
+    assert.ok(files.includes('.ci/run') && files.includes('test/with-keychain.sh'));
+    for (const f of files) assert.ok(existsSync(join(root, f)), `${f} exists`);
+    const npx = runs.flatMap(({ line }) => [...line.matchAll(/\bnpx ([\w-]+)/g)].map((m) => m[1]!));
+    const bins = new Set<string>();
+    for (const pkg of ['electron', 'electron-builder']) {
+      const bin = (require(`${pkg}/package.json`) as { bin: Record<string, string> }).bin;
+      for (const name of Object.keys(bin)) bins.add(name);
+    }
+    for (const b of npx) assert.ok(bins.has(b), `npx ${b} is a command of a dev dependency`);
+  });
+
+  it('uses only well-known actions, pinned to a major version, and sets up Node 22 or later', () => {
+    for (const job of Object.values(wf.jobs)) {
+      for (const step of job.steps) {
+        if (!step.uses) continue;
+        assert.match(step.uses, /^actions\/(checkout|setup-node|upload-artifact)@v\d+$/);
+        if (step.uses.startsWith('actions/setup-node@')) assert.equal(step.with!['node-version'], '${{ env.NODE_VERSION }}');
+      }
+    }
+    assert.ok(Number(wf.env!.NODE_VERSION) >= 22, 'electron-builder and Electron 45 need Node 22.12+');
+  });
+});
