@@ -84,6 +84,16 @@ describe('the window, in real Chromium, against the real handlers', () => {
   });
 
   const shown = async (selector: string) => (await visibilityOf(app.page, selector)).shown;
+  /** An open dialog and each of its buttons are inside the 700 px window; then a screenshot. */
+  async function dialogFits(id: string, shot: string): Promise<void> {
+    const dialog = await waitForShown(app.page, `#${id}`, true);
+    assert.ok(dialog.inViewport, `#${id} fits the window: ${JSON.stringify(dialog.box)}`);
+    for (const button of await app.page.locator(`#${id} .dialog-actions button`).all()) {
+      const box = await button.boundingBox();
+      assert.ok(box && box.y >= 0 && box.y + box.height <= 700, `${await button.innerText()} of #${id} is in view`);
+    }
+    await app.page.screenshot({ path: `${SHOTS}/${shot}.png` });
+  }
 
   it('first run: the steps to an OAuth client, with links to the Cloud Console, and the gcloud path', async () => {
     const { page } = app;
@@ -301,6 +311,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
   it('saves settings and refuses bad ones with a sentence', async () => {
     const { page } = app;
     await page.click('#open-settings');
+    await dialogFits('settings-dialog', '14-settings');
     await page.fill('#shortcut', 'Hyper+Nope');
     await page.click('#settings-form button[type="submit"]');
     assert.match(await page.locator('#settings-error').innerText(), /is not a shortcut/);
@@ -318,6 +329,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.locator('.account-item').filter({ hasText: 'gina@example.test' }).click();
     await page.click('[data-action="remove"]');
     await page.locator('#remove-dialog').getByText(/revokes the grant of gina@example\.test/).waitFor();
+    await dialogFits('remove-dialog', '15-remove');
     await page.click('#remove-form button[type="submit"]');
     await page.locator('#toast').filter({ hasText: 'grant was revoked' }).waitFor();
     await page.locator('.account-item').filter({ hasText: 'gina@example.test' }).waitFor({ state: 'detached' });
@@ -388,6 +400,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     const email = 'ci-bot@proj-two.iam.gserviceaccount.com';
     const { json } = await makeServiceAccountKey(sim, email);
     await page.click('#import-sa');
+    await dialogFits('import-dialog', '16-import-key');
     await page.setInputFiles('#sa-file', { name: 'key.json', mimeType: 'application/json', buffer: Buffer.from('{"type": "authorized_user"}') });
     await page.click('#import-form button[type="submit"]');
     await page.locator('#import-error').filter({ hasText: /authorized_user/ }).waitFor();
@@ -427,7 +440,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     const served = await page.locator('#metadata-account').inputValue();
     const views = await core.accounts.list();
     assert.equal(await res.text(), views.find((a) => a.id === served)?.email, JSON.stringify(views.map((v) => [v.id, v.email, v.default])));
-    await page.screenshot({ path: `${SHOTS}/10-metadata-server.png` });
+    await dialogFits('metadata-dialog', '10-metadata-server');
     await page.uncheck('#metadata-enabled');
     await page.locator('#metadata-lines').waitFor({ state: 'hidden' });
     await assert.rejects(fetch(`http://${host}/`, { headers: { 'Metadata-Flavor': 'Google' } }));
