@@ -32,10 +32,23 @@ function sentences(text: string): string[] {
   return out;
 }
 
-/** Drops sentences that tell the user to run tokentray, and command-line flags in parentheses. */
+/**
+ * A sentence without its command-line hint: "Give its file again: `tokentray login …`." keeps
+ * "Give its file again."; a sentence that is only the hint goes.
+ */
+function withoutCliHint(sentence: string): string | undefined {
+  const at = sentence.search(/`tokentray\b/);
+  if (at < 0) return sentence;
+  const cut = Math.max(sentence.lastIndexOf(';', at), sentence.lastIndexOf(':', at));
+  const kept = cut > 0 ? sentence.slice(0, cut).trim() : '';
+  return kept && !/`tokentray\b/.test(kept) ? `${kept.replace(/[,;:]$/, '')}.` : undefined;
+}
+
+/** Drops command-line hints (sentences or clauses naming tokentray) and command-line flags in parentheses. */
 export function forWindow(message: string): string {
   const kept = sentences(message)
-    .filter((s) => !/`tokentray\b/.test(s))
+    .map(withoutCliHint)
+    .filter((s): s is string => s !== undefined)
     .map((s) => s.replace(/\s*\([^()]*--[a-z][\w-]*[^()]*\)/g, '').replace(/\s*\(see README\)/g, ''));
   return kept.join(' ') || message;
 }
