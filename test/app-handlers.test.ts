@@ -137,6 +137,7 @@ describe('handlers over the real core', () => {
   let browserUser = 'hana@example.test';
   let holdBrowser = false;
   const opened: string[] = [];
+  const browsers: HttpBrowser[] = [];
 
   before(async () => {
     idp = await startTestIdp({ mode: 'google' });
@@ -150,7 +151,10 @@ describe('handlers over the real core', () => {
       clipboard: new ClipboardGuard(clipboard, () => 0),
       async openExternal(url) {
         opened.push(url);
-        if (!holdBrowser) void new HttpBrowser(browserUser).visit(url);
+        if (holdBrowser) return;
+        const browser = new HttpBrowser(browserUser);
+        browsers.push(browser);
+        void browser.visit(url);
       },
       onChange: () => void changes++,
     });
@@ -168,7 +172,11 @@ describe('handlers over the real core', () => {
     assert.equal(account.email, 'hana@example.test');
     assert.equal(account.default, true);
     assert.ok(changes >= before + 2, 'start and end of the sign-in are announced');
-    assert.equal(new URL(opened.at(-1)!).searchParams.get('scope'), 'openid email https://www.googleapis.com/auth/cloud-platform');
+    // The browser gets the one-time start address, which redirects to the issuer.
+    assert.match(opened.at(-1)!, /^http:\/\/127\.0\.0\.1:\d+\/start\/[\w-]{43}$/);
+    const authorization = new URL(browsers.at(-1)!.history[1]!);
+    assert.equal(`${authorization.origin}${authorization.pathname}`, `${idp.issuer}/auth`);
+    assert.equal(authorization.searchParams.get('scope'), 'openid email https://www.googleapis.com/auth/cloud-platform');
     assert.deepEqual((await handlers['accounts:list']()).map((a) => a.email), ['hana@example.test']);
   });
 

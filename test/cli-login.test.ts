@@ -227,7 +227,7 @@ describe('tokentray login: failures', () => {
     await assert.rejects(fetch(redirect));
   }));
 
-  it('cancels on Ctrl-C with LOGIN_CANCELLED', withSandbox(async () => {
+  it('cancels on Ctrl-C with LOGIN_CANCELLED, exit 130', withSandbox(async () => {
     const proc = startCli(['login', ...flags(), '--timeout', '30'], sandbox.env);
     await proc.authorizationUrl;
     proc.kill('SIGINT');
@@ -305,9 +305,7 @@ describe('tokentray login --client-secret-file', () => {
   const fx = useIdpAndSandbox({ mode: 'google' });
 
   async function clientFile(name: string, content: string): Promise<string> {
-    const path = join(fx.sandbox.home, '..', `${name}-${Date.now()}.json`);
-    await writeFile(path, content);
-    return path;
+    return fx.sandbox.writeFile(`${name}.json`, content);
   }
 
   it('signs in with a downloaded Desktop-app client file', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AccountRegistry } from '../electron/core/storage/account-registry.js';
@@ -212,8 +212,7 @@ describe('faults in the keychain and the registry', () => {
         await registry.update((d) => { d.accounts.forEach((a) => { a.scopes = Array.from({ length: 50 + (i % 50) }, (_, k) => 'scope-' + i + '-' + k); }); });
         if (i === 0) process.stdout.write('writing\\n');
       }`;
-    const script = join(fx.sandbox.home, '..', `writer-${Date.now()}.mjs`);
-    await writeFile(script, writer);
+    const script = await fx.sandbox.writeFile('writer.mjs', writer);
     for (let round = 0; round < 12; round++) {
       const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
       await new Promise<void>((ready) => child.stdout.once('data', () => ready()));

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -77,7 +76,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
     idp = await startTestIdp({ mode: 'google' });
     sim = await startGoogleSim(idp);
     sandbox = await makeSandbox();
-    emptyHome = await mkdtemp(join(tmpdir(), 'tokentray-emptyhome-'));
+    emptyHome = await sandbox.dir('empty-home');
     env = { ...sandbox.env, TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL: sim.origin, TOKENTRAY_GOOGLE_TOKENINFO_URL: `${sim.origin}/tokeninfo` };
     Object.assign(sandbox.env, env);
     core = sandbox.core(() => clock);
@@ -90,10 +89,11 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
     // Sign-in stamps tokens with real time: start the fake clock after it, so lifetimes stay ≤ 3600 s.
     clock = Date.now();
     server = await startMetadataServer({ core, projectId: 'proj-three', now: () => clock });
+    // The tests' clock starts now: tokens issued during a slow set-up must not look longer-lived than they are.
+    clock = Date.now();
   });
   after(async () => {
     await server.close();
-    await rm(emptyHome, { recursive: true, force: true });
     await sandbox.cleanup();
     await sim.close();
     await idp.close();

@@ -103,14 +103,19 @@ describe('main-process glue, wired to a stand-in electron module', () => {
     assert.equal(badArgs.code, 'INVALID_ARGUMENT');
   });
 
-  it('hands only the authorization URL the core built to shell.openExternal', async () => {
+  it('hands only the one-time start address of the sign-in to shell.openExternal', async () => {
     const idp = await startTestIdp({ mode: 'google' });
     try {
       const ours = event(win().webContents, APP_ENTRY);
       const signIn = stub.recorded.ipcHandlers['accounts:sign-in']!(ours, { issuer: idp.issuer, flavor: 'google', clientId: idp.client.clientId, clientSecret: idp.client.clientSecret }) as Promise<{ ok: boolean; code?: string }>;
       for (let i = 0; i < 100 && stub.recorded.openedExternal.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
       assert.equal(stub.recorded.openedExternal.length, 1);
-      const opened = new URL(stub.recorded.openedExternal[0]!);
+      // The opener's arguments are public (ps): it gets a loopback address that redirects once.
+      const start = stub.recorded.openedExternal[0]!;
+      assert.match(start, /^http:\/\/127\.0\.0\.1:\d+\/start\/[\w-]{43}$/);
+      const redirect = await fetch(start, { redirect: 'manual' });
+      assert.equal(redirect.status, 302);
+      const opened = new URL(redirect.headers.get('location')!);
       assert.equal(`${opened.origin}${opened.pathname}`, `${idp.issuer}/auth`);
       assert.equal(opened.searchParams.get('code_challenge_method'), 'S256');
       assert.deepEqual(await stub.recorded.ipcHandlers['accounts:cancel-sign-in']!(ours), { ok: true, value: true });

@@ -41,7 +41,12 @@ describe('packaging with electron-builder', () => {
   let fpm: { target: string; config: FpmConfiguration } | undefined;
   let FpmTarget: FpmTargetClass;
 
+  // electron-builder loads configuration through jiti, which creates its loader (and a cache in
+  // $TMPDIR/jiti) when app-builder-lib is first required: no cache for this run.
+  const previousJiti = process.env.JITI_FS_CACHE;
+
   before(async () => {
+    process.env.JITI_FS_CACHE = 'false';
     work = await mkdtemp(join(tmpdir(), 'tokentray-pack-'));
     const fake = join(work, 'electron-dist');
     await mkdir(join(fake, 'resources'), { recursive: true });
@@ -53,9 +58,9 @@ describe('packaging with electron-builder', () => {
     FpmTarget.prototype.executeFpm = async (target, config) => {
       fpm = { target, config };
     };
-    const builder = require('electron-builder') as { build(options: object): Promise<string[]>; Platform: { LINUX: { createTarget(t: string[]): unknown } } };
     const previous = process.env.ELECTRON_SKIP_BINARY_DOWNLOAD;
     process.env.ELECTRON_SKIP_BINARY_DOWNLOAD = '1';
+    const builder = require('electron-builder') as { build(options: object): Promise<string[]>; Platform: { LINUX: { createTarget(t: string[]): unknown } } };
     try {
       await builder.build({
         projectDir: root,
@@ -80,6 +85,8 @@ describe('packaging with electron-builder', () => {
   });
   after(async () => {
     await rm(work, { recursive: true, force: true });
+    if (previousJiti === undefined) delete process.env.JITI_FS_CACHE;
+    else process.env.JITI_FS_CACHE = previousJiti;
   });
 
   it('passes electron-builder\'s own schema validation', async () => {

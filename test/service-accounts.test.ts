@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { importSPKI, jwtVerify, decodeProtectedHeader } from 'jose';
 import { decodeJwtPayload, signInThroughCore } from './support/flows.js';
@@ -30,8 +29,7 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     const key = await makeServiceAccountKey(sim, SA);
     publicKeyPem = key.publicKeyPem;
     privateKey = String(key.json.private_key);
-    keyFile = join(sandbox.home, '..', `sa-${Date.now()}.json`);
-    await writeFile(keyFile, JSON.stringify(key.json, null, 2));
+    keyFile = await sandbox.writeFile('sa.json', JSON.stringify(key.json, null, 2));
     await signInThroughCore(sandbox.core(), idp, 'jo@example.test');
     await makeServiceAccountKey(sim, TARGET);
     await makeServiceAccountKey(sim, DELEGATE);
@@ -74,9 +72,7 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
 
   it('refuses wrong files with codes that say what they are', async () => {
     const write = async (name: string, content: unknown) => {
-      const path = join(sandbox.home, '..', `${name}-${Date.now()}.json`);
-      await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content));
-      return path;
+      return sandbox.writeFile(`${name}.json`, typeof content === 'string' ? content : JSON.stringify(content));
     };
     const base = JSON.parse(JSON.stringify((await makeServiceAccountKey(sim, 'other@proj-one.iam.gserviceaccount.com')).json)) as Record<string, unknown>;
     assert.match(await fails('SA_KEY_WRONG_TYPE', 'import-service-account', await write('adc', { type: 'authorized_user', client_id: 'a', client_secret: 'b', refresh_token: 'c' })), /authorized_user/);
@@ -212,8 +208,7 @@ describe('a service account as the first (default) account', () => {
 
   it('is never taken for an OAuth client to reuse, and stays ready', async () => {
     const { json } = await makeServiceAccountKey(sim, 'first@proj-one.iam.gserviceaccount.com');
-    const file = join(sandbox.home, '..', `first-${Date.now()}.json`);
-    await writeFile(file, JSON.stringify(json));
+    const file = await sandbox.writeFile('first.json', JSON.stringify(json));
     assert.equal((await runCli(['import-service-account', file], sandbox.env)).code, 0);
     const login = await runCli(['login', '--no-browser'], sandbox.env);
     assert.equal(login.code, 1);

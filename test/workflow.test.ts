@@ -62,7 +62,8 @@ describe('.github/workflows/ci.yml', () => {
     const ci = await readFile(join(root, '.ci', 'run'), 'utf8');
     assert.match(ci, /^npm ci\b/m);
     assert.match(ci, /^npm test$/m);
-    assert.match(scripts.test!, /sh test\/with-keychain\.sh /, 'npm test runs under the throw-away keyring');
+    assert.match(scripts.test!, /sh test\/run-tests\.sh$/, 'npm test runs through test/run-tests.sh');
+    assert.match(await readFile(join(root, 'test', 'run-tests.sh'), 'utf8'), /^sh "\$here\/with-keychain\.sh" node --test /m, '… which runs the suites under the throw-away keyring');
   });
 
   it('runs the real-Electron smoke test on all three OSes, under xvfb-run on Linux', () => {
@@ -87,8 +88,17 @@ describe('.github/workflows/ci.yml', () => {
     assert.deepEqual(job.needs, ['test', 'smoke']);
     const upload = job.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
     const paths = String(upload.with!.path).trim().split('\n').map((p) => p.trim());
-    const { getConfig } = require('app-builder-lib/out/util/config/config.js') as { getConfig(dir: string, path: string): Promise<{ directories: { output: string } }> };
-    const output = (await getConfig(root, 'build/electron-builder.yml')).directories.output;
+    // app-builder-lib loads configuration through jiti, which would leave a cache in $TMPDIR/jiti.
+    const previousJiti = process.env.JITI_FS_CACHE;
+    process.env.JITI_FS_CACHE = 'false';
+    let output: string;
+    try {
+      const { getConfig } = require('app-builder-lib/out/util/config/config.js') as { getConfig(dir: string, path: string): Promise<{ directories: { output: string } }> };
+      output = (await getConfig(root, 'build/electron-builder.yml')).directories.output;
+    } finally {
+      if (previousJiti === undefined) delete process.env.JITI_FS_CACHE;
+      else process.env.JITI_FS_CACHE = previousJiti;
+    }
     for (const p of paths) assert.ok(p.startsWith(`${output}/`), `${p} is in electron-builder's output folder`);
     for (const ext of ['AppImage', 'deb', 'dmg', 'exe', 'tgz']) assert.ok(paths.includes(`${output}/*.${ext}`), `uploads *.${ext}`);
     assert.equal(upload.with!['if-no-files-found'], 'error');

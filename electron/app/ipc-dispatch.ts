@@ -1,6 +1,7 @@
 import { isTokenTrayError, TokenTrayError } from '../core/shared/errors.js';
 import { ArgumentError } from './ipc-arguments.js';
 import { entryFor, type Result } from './ipc-contract.js';
+import { describeForWindow } from './remedies.js';
 import type { Handlers } from './handlers/index.js';
 
 /** Checks the arguments against the channel's contract entry; unknown channels are refused. */
@@ -24,8 +25,7 @@ export async function dispatch(handlers: Handlers, channel: string, args: unknow
     const handler = handlers[channel as keyof Handlers] as (...a: unknown[]) => Promise<unknown>;
     return { ok: true, value: await handler(...valid) };
   } catch (err) {
-    if (isTokenTrayError(err)) return { ok: false, code: err.code, message: err.message };
-    // Not ours: report without the object, which may hold an HTTP response.
-    return { ok: false, code: 'INTERNAL', message: `Something went wrong in TokenTray: ${err instanceof Error ? err.message : String(err)}` };
+    // Not ours: reported by its message only, never the object (it may hold an HTTP response).
+    return { ok: false, code: isTokenTrayError(err) ? err.code : 'INTERNAL', message: describeForWindow(err) };
   }
 }

@@ -8,6 +8,7 @@
  */
 import { createCore } from '../core/core.js';
 import { isTokenTrayError } from '../core/shared/errors.js';
+import { describeForCli } from './remedies.js';
 import { redact } from '../core/shared/logger.js';
 import { terminalSafe } from '../core/shared/sanitize.js';
 import { DOCKER_USERNAME, readRegistryAccounts, registryHost } from '../core/integrations/docker-credential.js';
@@ -85,7 +86,7 @@ try {
   process.exitCode = await main(process.argv[2]);
 } catch (err) {
   // docker shows this line to the user: escaped like everything the tokentray CLI prints.
-  const line = terminalSafe(isTokenTrayError(err) ? `tokentray: ${err.code}: ${redact(err.message)}` : `tokentray: INTERNAL: ${redact(err instanceof Error ? err.message : String(err))}`);
+  const line = terminalSafe(isTokenTrayError(err) ? `tokentray: ${err.code}: ${redact(describeForCli(err))}` : `tokentray: INTERNAL: ${redact(err instanceof Error ? err.message : String(err))}`);
   process.stdout.write(`${line.replace(/\s*\n\s*/g, ' ')}\n`);
   process.stderr.write(`${line}\n`);
   process.exitCode = 1;

@@ -2,6 +2,7 @@ import { createCore, type Core } from '../core/core.js';
 import { isTokenTrayError } from '../core/shared/errors.js';
 import { redact, setLogSink } from '../core/shared/logger.js';
 import { COMMAND_GROUPS, formatHelp, suggest, terminalWriter, type CliIo, type Command, type CommandGroup } from './io.js';
+import { describeForCli } from './remedies.js';
 
 const INTRO = 'tokentray: Google OAuth access and ID tokens from your OS keychain.';
 const OUTRO = `Run \`tokentray COMMAND --help\` for a command's options and examples.
@@ -115,7 +116,7 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
   } catch (err) {
     // Redacted even so: a message may quote what a server sent.
     if (isTokenTrayError(err)) {
-      io.stderr(`tokentray: ${err.code}: ${redact(err.message)}\n`);
+      io.stderr(`tokentray: ${err.code}: ${redact(describeForCli(err))}\n`);
       return err.code === 'USAGE' ? 2 : 1;
     }
     // Not ours: a bug. Print the message only, never the object (it may hold a response).

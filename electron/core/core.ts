@@ -1,13 +1,14 @@
 import { AccountRegistry } from './storage/account-registry.js';
 import { AccountService } from './storage/account-service.js';
 import { CredentialVault } from './storage/credential-vault.js';
-import { appDataDir, keychainService } from './storage/paths.js';
-import { KeytarSecretStore, type SecretStore } from './storage/secret-store.js';
+import { ChosenSecretStore } from './storage/keychain-choice.js';
+import { appDataDir } from './storage/paths.js';
+import type { SecretStore } from './storage/secret-store.js';
 import { TokenService } from './tokens/token-service.js';
 
 export interface CoreOptions {
   env?: Readonly<Record<string, string | undefined>>;
-  /** Defaults to the OS keychain through keytar. */
+  /** Defaults to the OS keychain through keytar, or the file vault (TOKENTRAY_KEYCHAIN=file). */
   store?: SecretStore;
   now?: () => number;
   /** The account used when a caller names none, before the default one (the CLI's TOKENTRAY_ACCOUNT). */
@@ -24,7 +25,7 @@ export interface Core {
 export function createCore(options: CoreOptions = {}): Core {
   const env = options.env ?? process.env;
   const home = appDataDir(env);
-  const vault = new CredentialVault(options.store ?? new KeytarSecretStore(keychainService(env)));
+  const vault = new CredentialVault(options.store ?? new ChosenSecretStore(env, home));
   const accounts = new AccountService(new AccountRegistry(home), vault, options.fallbackAccount);
   const tokens = new TokenService(accounts, { env, ...(options.now ? { now: options.now } : {}) });
   return { home, accounts, tokens };

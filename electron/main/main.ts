@@ -5,6 +5,7 @@ import { BackgroundRefresh } from '../app/background-refresh.js';
 import { createHandlers, TokenWarmer } from '../app/handlers/index.js';
 import { createSmokeEnvironment, isSmokeTest, runSmokeTest, type SmokeProbe } from '../app/smoke-test.js';
 import { ClipboardGuard } from '../app/clipboard-guard.js';
+import { describeForWindow } from '../app/remedies.js';
 import { createCore } from '../core/core.js';
 import { TokenTrayError } from '../core/shared/errors.js';
 import { ADD_ACCOUNT_EVENT, CHANGED_EVENT } from '../app/ipc-contract.js';
@@ -65,7 +66,7 @@ export async function main(): Promise<void> {
   const copyDefault = async () => {
     const account = (await handlers['accounts:list']()).find((a) => a.default);
     if (!account) return notify('No account yet: open TokenTray to add one.');
-    await handlers['tokens:copy'](account.id, 'access', 'raw').catch((err: Error) => notify(err.message));
+    await handlers['tokens:copy'](account.id, 'access', 'raw').catch((err: unknown) => notify(describeForWindow(err)));
   };
   const handlers = createHandlers({
     core,
@@ -83,10 +84,10 @@ export async function main(): Promise<void> {
   const onTrayAction = (action: TrayAction): void => {
     switch (action.kind) {
       case 'copy':
-        void handlers['tokens:copy'](action.accountId, action.token, action.form, action.impersonated ? { impersonated: true } : {}).catch((err: Error) => notify(err.message));
+        void handlers['tokens:copy'](action.accountId, action.token, action.form, action.impersonated ? { impersonated: true } : {}).catch((err: unknown) => notify(describeForWindow(err)));
         return;
       case 'sign-in-again':
-        void handlers['accounts:sign-in']({ accountId: action.accountId }).catch((err: Error) => notify(err.message));
+        void handlers['accounts:sign-in']({ accountId: action.accountId }).catch((err: unknown) => notify(describeForWindow(err)));
         return;
       case 'add-account':
         window.show();
@@ -105,7 +106,7 @@ export async function main(): Promise<void> {
   try {
     applyGlobalShortcut(settings.get().globalShortcut, () => void copyDefault());
   } catch (err) {
-    notify((err as Error).message);
+    notify(describeForWindow(err));
   }
   const refresh = new BackgroundRefresh(new TokenWarmer(core), (line) => console.error(`TokenTray: ${line}`), changed);
   void refresh.tick();

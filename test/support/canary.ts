@@ -1,7 +1,9 @@
 /**
  * Secret canaries: every token and secret the test identity providers issue is noted here, and
  * the CLI runner checks that no command's output (but the print-* commands', and exec/curl, whose
- * output is their child's) contains any of them.
+ * output is their child's) contains any of them. Runs with the file vault (TOKENTRAY_KEYCHAIN=file)
+ * are checked the same way, and for the vault's passphrase in every output and every file
+ * (test/support/sandbox.ts).
  */
 export const issuedSecrets = new Set<string>();
 

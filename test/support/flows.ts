@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import type { AccountRecord } from '../../electron/core/storage/account-registry.js';
 import type { Core } from '../../electron/core/core.js';
 import { resolveProviderProfile } from '../../electron/core/oauth/provider-profile.js';
@@ -13,9 +14,9 @@ export async function signInThroughCore(core: Core, idp: TestIdp, user: string, 
     client: idp.client,
     loginHint: user,
     ...(scopes ? { scopes } : {}),
-    openAuthorizationUrl(url) {
+    presentAuthorization({ startUrl }) {
       // Not awaited: the browser's last request waits for the code exchange that follows.
-      void new HttpBrowser(user).visit(url);
+      void new HttpBrowser(user).visit(startUrl);
     },
   });
   return core.accounts.saveSignIn(profile, idp.client, result);
@@ -31,7 +32,7 @@ export async function revokeAtIdp(idp: TestIdp, token: string): Promise<void> {
 }
 
 export function decodeJwtPayload(jwt: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return decodeJwt(jwt);
 }
 
 /** Makes the account's cached tokens look expired to every process (the cache is in the keychain). */

@@ -16,6 +16,8 @@ export interface BrowserVisit {
 
 export class HttpBrowser {
   private cookies: Cookie[] = [];
+  /** Every address requested, in order (the start address, the issuer's authorization URL…). */
+  readonly history: string[] = [];
 
   constructor(private readonly user = 'alice@example.test') {}
 
@@ -46,25 +48,30 @@ export class HttpBrowser {
     }
   }
 
-  /** Follows the flow from the authorization URL until a page outside `stopOrigin`'s host answers. */
-  async visit(start: string): Promise<BrowserVisit> {
-    const issuerOrigin = new URL(start).origin;
+  /**
+   * Follows the flow from the authorization URL (or a start address that redirects to it) until a
+   * page without a form answers. With `stopBefore` (an origin), a redirect there is not followed:
+   * its Location comes back as `url`, as a user on another computer would copy it (paste-back).
+   */
+  async visit(start: string, options: { stopBefore?: string } = {}): Promise<BrowserVisit> {
     let url = new URL(start);
     let init: { method: string; body?: URLSearchParams } = { method: 'GET' };
     for (let step = 0; step < 30; step++) {
       const headers: Record<string, string> = {};
       const cookie = this.cookieHeader(url);
       if (cookie) headers.cookie = cookie;
+      this.history.push(url.href);
       const res = await fetch(url, { ...init, headers, redirect: 'manual' });
       this.store(res, url);
       if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
         await res.arrayBuffer();
-        url = new URL(res.headers.get('location')!, url);
+        const next = new URL(res.headers.get('location')!, url);
+        if (options.stopBefore && next.origin === options.stopBefore) return { url: next.href, status: res.status, body: '' };
+        url = next;
         init = { method: 'GET' };
         continue;
       }
       const body = await res.text();
-      if (url.origin !== issuerOrigin) return { url: url.href, status: res.status, body };
       const form = /<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/i.exec(body);
       if (!form) return { url: url.href, status: res.status, body };
       const fields = new URLSearchParams();

@@ -7,6 +7,8 @@
 import { constants, readFileSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { describeForCli } from '../../electron/cli/remedies.js';
+import { isTokenTrayError } from '../../electron/core/shared/errors.js';
 import { withFileLock } from '../../electron/core/storage/file-lock.js';
 
 const [lockPath, markerPath, waitMs, holdMs] = process.argv.slice(2) as [string, string, string, string];
@@ -71,7 +73,7 @@ lines.on('line', (line) => {
   const work = mode === 'nolock' ? section() : withFileLock(lockPath, { waitMs: Number(waitMs), what: 'the test lock' }, section);
   work.then(
     (violation) => say(`done ${round} ${violation}`),
-    (err: Error & { code?: string }) => say(`failed ${round} ${err.code ?? 'ERR'}: ${err.message}`),
+    (err: Error & { code?: string }) => say(`failed ${round} ${err.code ?? 'ERR'}: ${isTokenTrayError(err) ? describeForCli(err) : err.message}`), // as the CLI words it
   );
 });
 say('ready');

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createCore, type Core } from '../../electron/core/core.js';
 import { secretHits, TOKEN_PRINTING } from './canary.js';
@@ -11,11 +12,21 @@ import { WindowsLimitSecretStore } from './windows-keychain.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(root, 'electron', 'cli', 'tokentray.js');
 
-/** A throw-away TOKENTRAY_HOME and keychain service name, so tests never share or leak state. */
+/**
+ * A throw-away folder with TOKENTRAY_HOME inside it, and a keychain service name, so tests never
+ * share or leak state. Everything else a test writes (key files, client files, scripts) goes
+ * under `root` too, through `writeFile` and `dir`, and `cleanup` removes it all.
+ */
 export interface Sandbox {
+  root: string;
+  /** TOKENTRAY_HOME: `root`/home. */
   home: string;
   env: Record<string, string>;
   core(now?: () => number): Core;
+  /** Writes a file under `root`/files, readable by its owner only (0600), and returns its path. */
+  writeFile(name: string, content: string | Uint8Array): Promise<string>;
+  /** Makes a folder under `root` (0700) and returns its path. */
+  dir(name: string): Promise<string>;
   /** Every file under TOKENTRAY_HOME, as text. */
   files(): Promise<Array<{ path: string; text: string }>>;
   cleanup(): Promise<void>;
@@ -29,7 +40,9 @@ const WINDOWS_PRELOAD = pathToFileURL(join(dirname(fileURLToPath(import.meta.url
  */
 export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = {}): Promise<Sandbox> {
   const limit = options.windowsKeychainLimit ?? true;
-  const home = await mkdtemp(join(tmpdir(), 'tokentray-home-'));
+  const root = await mkdtemp(join(tmpdir(), 'tokentray-'));
+  const home = join(root, 'home');
+  await mkdir(home, { mode: 0o700 });
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     TOKENTRAY_HOME: home,
@@ -37,10 +50,26 @@ export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = 
   };
   if (limit) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${WINDOWS_PRELOAD}`.trim();
   const sandbox: Sandbox = {
+    root,
     home,
     env,
     core(now) {
-      return createCore({ env, ...(limit ? { store: WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE!) } : {}), ...(now ? { now } : {}) });
+      // The Windows size limit is the OS keychain's: a test that chose the file vault gets it unwrapped.
+      const keychain = limit && env.TOKENTRAY_KEYCHAIN !== 'file';
+      return createCore({ env, ...(keychain ? { store: WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE!) } : {}), ...(now ? { now } : {}) });
+    },
+    async writeFile(name, content) {
+      if (name.includes('/') || name.startsWith('.')) throw new TypeError(`a plain file name, not ${name}`);
+      await mkdir(join(root, 'files'), { mode: 0o700, recursive: true });
+      const path = join(root, 'files', name);
+      await writeFile(path, content, { mode: 0o600 });
+      return path;
+    },
+    async dir(name) {
+      if (name.includes('/') || name.startsWith('.') || name === 'home' || name === 'files') throw new TypeError(`a new folder name, not ${name}`);
+      const path = join(root, name);
+      await mkdir(path, { mode: 0o700 });
+      return path;
     },
     async files() {
       const out: Array<{ path: string; text: string }> = [];
@@ -70,8 +99,10 @@ export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = 
         secrets.push((await core.accounts.vault.getClientSecret(client.id).catch(() => undefined)) ?? '');
         await core.accounts.vault.forgetClient(client.id).catch(() => undefined);
       }
+      // With the file vault (TOKENTRAY_KEYCHAIN=file) the same scan covers its passphrase too.
+      if (env.TOKENTRAY_FILE_PASSPHRASE) secrets.push(env.TOKENTRAY_FILE_PASSPHRASE);
       const hits = await findSecretsOnDisk(sandbox, secrets);
-      await rm(home, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true });
       if (hits.length > 0) throw new Error(`secrets found on disk: ${hits.join(', ')}`);
     },
   };
@@ -91,36 +122,73 @@ export interface CliProcess {
   kill(signal?: NodeJS.Signals): void;
   /** What it has printed on stdout so far. */
   output(): string;
+  /** What it has printed on stderr so far. */
+  errors(): string;
+  /** Resolves once stderr matches (with the time it did), or rejects if the process ends first. */
+  waitForStderr(pattern: RegExp): Promise<number>;
+  /** Its standard input (only with `{ stdin: 'pipe' }`). */
+  stdin?: Writable;
 }
 
+export interface StartCliOptions {
+  /** 'ignore' (the default) gives an empty standard input; 'pipe' one the test writes to. */
+  stdin?: 'ignore' | 'pipe';
+  /** The program and its first arguments (default: node and the CLI). */
+  command?: readonly string[];
+}
+
+const isCommand = (o: StartCliOptions | readonly string[]): o is readonly string[] => Array.isArray(o);
+
 /** Runs `tokentray ARGS` as a user would, in its own process. */
-export function startCli(args: string[], env: Record<string, string>, command: readonly string[] = [process.execPath, CLI]): CliProcess {
+export function startCli(args: string[], env: Record<string, string>, options: StartCliOptions | readonly string[] = {}): CliProcess {
+  const { stdin = 'ignore', command = [process.execPath, CLI] } = isCommand(options) ? { command: options } : options;
   const [program, ...before] = command as [string, ...string[]];
-  const child = spawn(program, [...before, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(program, [...before, ...args], { env, stdio: [stdin, 'pipe', 'pipe'] });
+  const waiters: Array<{ pattern: RegExp; resolve: (t: number) => void; reject: (e: Error) => void }> = [];
   let stdout = '';
   let stderr = '';
   let resolveUrl!: (url: string) => void;
   let rejectUrl!: (err: Error) => void;
   const authorizationUrl = new Promise<string>((res, rej) => ((resolveUrl = res), (rejectUrl = rej)));
   authorizationUrl.catch(() => undefined);
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => {
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString();
     const line = stderr.split('\n').find((l) => /^https?:\/\/\S+$/.test(l));
     if (line) resolveUrl(line);
+    for (const w of [...waiters]) {
+      if (w.pattern.test(stderr)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(Date.now());
+      }
+    }
   });
   const done = new Promise<CliResult>((res, rej) =>
     child.on('close', (code) => {
       rejectUrl(new Error(`tokentray exited (${code}) before printing a URL:\n${stderr}`));
+      for (const w of waiters.splice(0)) w.reject(new Error(`tokentray exited (${code}) before printing ${w.pattern}:\n${stderr}`));
       // The canary: outside print-* (and exec/curl, whose output is their child's) no secret may show.
       const command = args.find((a) => !a.startsWith('-'));
       const hits = secretHits(command && TOKEN_PRINTING.has(command) ? stderr : `${stdout}\n${stderr}`);
+      // A file vault's passphrase shows nowhere, not even in print-* output.
+      const passphrase = env.TOKENTRAY_FILE_PASSPHRASE;
+      if (passphrase && `${stdout}\n${stderr}`.includes(passphrase)) hits.push('the file vault passphrase');
       if (hits.length > 0) rej(new Error(`secret canary: \`tokentray ${args.join(' ')}\` printed ${hits.join(', ')}`));
       else res({ code, stdout, stderr });
     }),
   );
   done.catch(() => undefined);
-  return { authorizationUrl, done, kill: (signal) => child.kill(signal), output: () => stdout };
+  const waitForStderr = (pattern: RegExp) =>
+    pattern.test(stderr) ? Promise.resolve(Date.now()) : new Promise<number>((resolve, reject) => waiters.push({ pattern, resolve, reject }));
+  return {
+    authorizationUrl,
+    done,
+    kill: (signal) => child.kill(signal),
+    output: () => stdout,
+    errors: () => stderr,
+    waitForStderr,
+    ...(child.stdin ? { stdin: child.stdin } : {}),
+  };
 }
 
 export function runCli(args: string[], env: Record<string, string>, command?: readonly string[]): Promise<CliResult> {

@@ -60,7 +60,8 @@ export function accountHandlers(deps: AppHandlerDeps, signIns: SignInSlot): Doma
       ...(scopes && scopes.length > 0 ? { scopes } : {}),
       ...(loginHint ? { loginHint } : {}),
       signal,
-      openAuthorizationUrl: (url) => deps.openExternal(url),
+      // The one-time start address, never the authorization URL: the opener's argv is public.
+      presentAuthorization: (request) => deps.openExternal(request.startUrl),
     });
     return summaryOf(record.id);
   }

@@ -9,7 +9,7 @@ export interface AppHandlerDeps {
   core: Core;
   clipboard: ClipboardGuard;
   settings: SettingsStore;
-  /** Shows the authorization URL the core built in the system browser. */
+  /** Opens the sign-in's one-time loopback start address (it redirects to the issuer) in the system browser. */
   openExternal(url: string): Promise<void>;
   /** After anything that changes accounts or their status: the window reloads, the tray rebuilds. */
   onChange(): void;

@@ -7,6 +7,7 @@ import type { AccountRecord } from '../../core/storage/account-registry.js';
 import { formatToken } from '../../core/tokens/token-forms.js';
 import type { IssuedToken } from '../../core/tokens/token-service.js';
 import type { AccountTokens, CopyOptions, TokenKind } from '../ipc-contract.js';
+import { describeForWindow } from '../remedies.js';
 import { changesStatus, type AppHandlerDeps, type DomainHandlers } from './deps.js';
 
 const chainOf = (account: AccountRecord): ImpersonationChain | undefined =>
@@ -56,7 +57,7 @@ export function tokenHandlers(deps: AppHandlerDeps): DomainHandlers<TokenChannel
         impersonated = { target: chain.target, access: await core.tokens.getAccessToken(account, undefined, { impersonate: chain }) };
       } catch (err) {
         if (!isTokenTrayError(err)) throw err;
-        impersonated = { target: chain.target, access: null, error: err.message };
+        impersonated = { target: chain.target, access: null, error: describeForWindow(err) };
       }
     }
     return { access, id: idToken, impersonated };

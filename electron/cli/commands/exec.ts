@@ -6,6 +6,7 @@ import { projectOf } from '../../core/storage/account-service.js';
 import { execEnvironment } from '../../core/integrations/exec-env.js';
 import { gcloudProject, makePrivateGcloudConfig } from '../../core/integrations/gcloud-config.js';
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
+import { NO_PROJECT_ADVICE } from '../remedies.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
 import { disableCoreDumps, withChildCoreDumps } from '../../core/shared/core-dumps.js';
 
@@ -72,7 +73,7 @@ export const exec = defineCommand(EXEC_HELP, async (args, io) => {
   const chosen = values['project-id'] || projectOf(account);
   const fallback = chosen ? undefined : gcloudProject(io.env);
   if (!chosen && !fallback) io.stderr(`tokentray: note: ${NO_PROJECT_NOTE}\n`);
-  const server = await startMetadataServer({ core, account: account.id, ...(chosen ? { projectId: chosen } : {}), ...(fallback ? { fallbackProjectId: fallback } : {}) });
+  const server = await startMetadataServer({ core, account: account.id, ...(chosen ? { projectId: chosen } : {}), ...(fallback ? { fallbackProjectId: fallback } : {}), noProjectAdvice: NO_PROJECT_ADVICE });
   const gcloud = await makePrivateGcloudConfig(io.env).catch(async (err: unknown) => {
     await server.close();
     throw new TokenTrayError('COMMAND_FAILED', `Could not prepare a private gcloud configuration: ${(err as Error).message}.`, { cause: err });

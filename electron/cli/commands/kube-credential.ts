@@ -1,6 +1,7 @@
 import { TokenTrayError } from '../../core/shared/errors.js';
 import { redact } from '../../core/shared/logger.js';
 import { defineCommand, parseCommand, type CommandHelp } from '../io.js';
+import { describeForCli } from '../remedies.js';
 
 export const KUBE_CREDENTIAL_HELP = {
   name: 'kube-credential',
@@ -69,7 +70,7 @@ export const kubeCredential = defineCommand(KUBE_CREDENTIAL_HELP, async (args, i
     return 0;
   } catch (err) {
     const code = err instanceof TokenTrayError ? err.code : 'INTERNAL';
-    const message = err instanceof Error ? err.message : String(err);
+    const message = err instanceof TokenTrayError ? describeForCli(err) : err instanceof Error ? err.message : String(err);
     io.stderr(`tokentray: ${code}: ${redact(message).replace(/\s*\n\s*/g, ' ')}\n`);
     return 1;
   }

@@ -3,8 +3,12 @@ import { displayName } from '../../core/storage/account-service.js';
 import { registerSecret } from '../../core/shared/logger.js';
 import type { Flavor } from '../../core/oauth/provider-profile.js';
 import { parseScopeList } from '../../core/oauth/scopes.js';
+import type { AccountRecord } from '../../core/storage/account-registry.js';
+import type { AuthorizationRequest } from '../../core/oauth/sign-in.js';
 import { openBrowser } from '../open-browser.js';
-import { defineCommand, parseCommand, readSecretFromStdin, usageError, type CommandHelp } from '../io.js';
+import { describeForCli } from '../remedies.js';
+import { pasteBackInstructions, readLines } from '../paste-back.js';
+import { defineCommand, parseCommand, readSecretFromStdin, usageError, type CliIo, type CommandHelp } from '../io.js';
 
 export const LOGIN_HELP = {
   name: 'login',
@@ -29,13 +33,14 @@ export const LOGIN_HELP = {
     flavor: { type: 'string', value: 'google|oidc', default: 'google for Google, else oidc', help: "Protocol dialect: Google's offline access, or plain OIDC" },
     scopes: { type: 'string', value: 'S1,S2', default: 'email,cloud-platform (Google) or email', help: 'Scopes to ask; Google short names work; openid is always asked' },
     'login-hint': { type: 'string', value: 'EMAIL', default: 'none', help: 'Preselect this account at the sign-in page' },
-    'no-browser': { type: 'boolean', help: 'Print the sign-in address instead of opening a browser (SSH, containers)' },
+    'no-browser': { type: 'boolean', help: 'Print the sign-in address instead of opening a browser; paste back the address the browser ends on (docs/remote.md)' },
     timeout: { type: 'string', value: 'SECONDS', default: '300', help: 'Give up waiting for the browser after this long' },
   },
   examples: [
     { command: 'tokentray login --client-secret-file ~/Downloads/client_secret_123.json', help: 'First sign-in, with your Desktop app client' },
     { command: "tokentray login --client-id 123.apps.googleusercontent.com --client-secret - < secret.txt", help: 'Or with the client id, the secret read from stdin' },
     { command: 'tokentray login --login-hint work@example.com --scopes email,cloud-platform,drive.readonly', help: 'Another account, reusing the client' },
+    { command: 'TOKENTRAY_KEYCHAIN=file tokentray login --no-browser', help: 'Over SSH: open the printed address on your own computer, paste back the one it ends on' },
   ],
 } satisfies CommandHelp;
 
@@ -72,15 +77,38 @@ export const login = defineCommand(LOGIN_HELP, async (args, io) => {
     ...(values['login-hint'] ? { loginHint: values['login-hint'] } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
-    async openAuthorizationUrl(url) {
-      if (values['no-browser']) {
-        io.stderr(`Open this address in a browser to sign in:\n${url}\n`);
-        return;
-      }
-      const opened = await openBrowser(url);
-      io.stderr(opened ? `Your browser has been opened to sign in. If it did not open, visit:\n${url}\n` : `Could not open a browser. Open this address to sign in:\n${url}\n`);
-    },
+    presentAuthorization: (request) => presentAuthorization(request, values['no-browser'] === true, io),
+    // Paste-back: a browser on another computer ends on an address that cannot load here.
+    readPastedLines: (onLine) => readLines(onLine, io.stdin ?? process.stdin),
+    onPasteRejected: (err) => io.stderr(`tokentray: ${err.code}: ${describeForCli(err)}\n`),
   });
   io.stdout(`${displayName(account)}\n`);
+  warnIfNotHinted(values['login-hint'], account, io);
   return 0;
 });
+
+/**
+ * Opens the one-time start address in the system browser. If that cannot work here (SSH, no
+ * display, the opener failed) or was not wanted, prints the issuer's address for paste-back:
+ * only this terminal sees it, never another process's arguments.
+ */
+async function presentAuthorization(request: AuthorizationRequest, noBrowser: boolean, io: CliIo): Promise<void> {
+  if (!noBrowser) {
+    const result = await openBrowser(request.startUrl, { env: io.env });
+    if (result.opened) {
+      io.stderr('Your browser was opened to sign in. Finish there, or paste here the address it ends on. Ctrl-C cancels.\n');
+      return;
+    }
+    io.stderr(`Could not open a browser here: ${result.reason}.\n`);
+  }
+  io.stderr(pasteBackInstructions(request.revealAuthorizationUrl(), request.redirectUri));
+}
+
+/** With --login-hint, an account other than the one asked for is worth a second look. */
+function warnIfNotHinted(hint: string | undefined, account: AccountRecord, io: CliIo): void {
+  if (!hint || account.email?.toLowerCase() === hint.toLowerCase()) return;
+  io.stderr(
+    `tokentray: warning: you asked to sign in as ${hint} (--login-hint), but the account signed in is ${displayName(account)}. ` +
+      'If you did not choose it yourself, remove it with `tokentray logout`.\n',
+  );
+}

@@ -1,4 +1,5 @@
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
+import { NO_PROJECT_ADVICE } from '../remedies.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
 import { disableCoreDumps } from '../../core/shared/core-dumps.js';
 
@@ -47,6 +48,7 @@ export const metadataServer = defineCommand(METADATA_HELP, async (args, io) => {
     account: account.id,
     ...(port ? { port } : {}),
     ...(values['project-id'] ? { projectId: values['project-id'] } : {}),
+    noProjectAdvice: NO_PROJECT_ADVICE,
   });
   io.stdout(`export GCE_METADATA_HOST=${server.host}\nexport GCE_METADATA_IP=${server.host}\n`);
   io.stderr(`Serving tokens of ${account.email ?? account.subject} on http://${server.host}/ until interrupted (Ctrl-C).\n`);

@@ -39,8 +39,8 @@ export function parseAuthorizedUser(text: string, source: string): AuthorizedUse
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new TokenTrayError('ADC_FILE_INVALID', `${source}: expected a JSON object of type "authorized_user".`);
   const d = doc as Record<string, unknown>;
   if (d.type !== 'authorized_user') {
-    const what = d.type === 'service_account' ? 'a service-account key; use `tokentray import-service-account`' : typeof d.type === 'string' ? `of type "${d.type}"` : 'not an ADC file (no "type": "authorized_user")';
-    throw new TokenTrayError('ADC_FILE_INVALID', `${source} is ${what}.`);
+    const what = d.type === 'service_account' ? 'a service-account key' : typeof d.type === 'string' ? `of type "${d.type}"` : 'not an ADC file (no "type": "authorized_user")';
+    throw new TokenTrayError('ADC_FILE_INVALID', `${source} is ${what}.`, d.type === 'service_account' ? { facts: { remedy: 'import-service-account', path: source } } : undefined);
   }
   for (const field of ['client_id', 'client_secret', 'refresh_token']) {
     if (typeof d[field] !== 'string' || d[field] === '') throw new TokenTrayError('ADC_FILE_INVALID', `${source}: "${field}" is missing or empty.`);
@@ -84,7 +84,7 @@ export async function importAdcFile(core: Core, path: string, options: { issuer?
     if (typeof info?.email === 'string') email = info.email;
   }
   if (!subject) {
-    throw new TokenTrayError('ADC_FILE_INVALID', `${path} works, but its grant does not say who it belongs to (no openid or email scope). Sign in with \`tokentray login\` instead.`);
+    throw new TokenTrayError('ADC_FILE_INVALID', `${path} works, but its grant does not say who it belongs to (no openid or email scope).`, { facts: { remedy: 'sign-in-instead', path } });
   }
   const now = Date.now();
   const record = await core.accounts.saveSignIn(profile, client, {
@@ -106,10 +106,10 @@ export async function importAdcFile(core: Core, path: string, options: { issuer?
  */
 export async function exportAdcFile(core: Core, account: AccountRecord, path: string, options: { overwrite?: boolean } = {}): Promise<void> {
   if (account.kind === 'service_account') {
-    throw new TokenTrayError('ADC_GOOGLE_ONLY', `${displayName(account)} is a service account: point GOOGLE_APPLICATION_CREDENTIALS at its key file, or use \`tokentray exec\`.`);
+    throw new TokenTrayError('ADC_GOOGLE_ONLY', `${displayName(account)} is a service account: point GOOGLE_APPLICATION_CREDENTIALS at its key file.`, { facts: { remedy: 'use-metadata-server' } });
   }
   if (account.flavor !== 'google') {
-    throw new TokenTrayError('ADC_GOOGLE_ONLY', `${displayName(account)} signed in at ${account.issuer}. ADC files are Google's format, and Google's libraries always refresh them at Google's token endpoint, so they cannot hold this account. Use \`tokentray exec\` (the metadata-server emulator) instead.`);
+    throw new TokenTrayError('ADC_GOOGLE_ONLY', `${displayName(account)} signed in at ${account.issuer}. ADC files are Google's format, and Google's libraries always refresh them at Google's token endpoint, so they cannot hold this account.`, { facts: { remedy: 'use-metadata-server' } });
   }
   if (!options.overwrite && (await stat(path).then(() => true, () => false))) {
     throw new TokenTrayError('ADC_FILE_EXISTS', `${path} exists. Pass --force to replace it, or --output to write elsewhere.`);

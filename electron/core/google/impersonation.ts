@@ -1,8 +1,7 @@
 import type { CachedToken } from '../storage/credential-vault.js';
 import { TokenTrayError } from '../shared/errors.js';
-import { displaySafe } from '../shared/sanitize.js';
+import { displaySafe, hasControlCharacters } from '../shared/sanitize.js';
 import { googleErrorText, googleRequest, type GoogleResponse } from './google-http.js';
-import { jwtExpiry } from '../shared/jwt-decode.js';
 
 /** A delegation chain as the CLI takes it: the target service account first, then its delegates. */
 export interface ImpersonationChain {
@@ -14,7 +13,11 @@ export interface ImpersonationChain {
 const EMAIL = /^[^@\s,/\u0000-\u001f\u007f-\u009f]+@[^@\s,/\u0000-\u001f\u007f-\u009f]+$/;
 
 export function parseImpersonationChain(value: string | readonly string[]): ImpersonationChain {
-  const parts = (typeof value === 'string' ? value.split(',') : [...value]).map((s) => s.trim()).filter(Boolean);
+  const raw = typeof value === 'string' ? value.split(',') : [...value];
+  // Before trimming, which would drop a leading or trailing newline or tab unseen.
+  const control = raw.find((s) => hasControlCharacters(s));
+  if (control !== undefined) throw new TokenTrayError('USAGE', `"${displaySafe(control.slice(0, 80))}" is not a service-account email: it contains control characters.`);
+  const parts = raw.map((s) => s.trim()).filter(Boolean);
   const [target, ...delegates] = parts;
   if (!target) throw new TokenTrayError('USAGE', 'Name the service account to impersonate, e.g. deployer@my-project.iam.gserviceaccount.com.');
   for (const email of parts) {
@@ -63,7 +66,15 @@ export async function generateIdToken(base: string, sourceToken: string, chain: 
   }, what);
   if (res.status !== 200) throw failure(chain, what, res);
   const { token } = res.body;
-  const expiresAt = typeof token === 'string' ? jwtExpiry(token) : undefined;
+  // jose only here: parsing a chain (every metadata-server request) does not need it.
+  const { decodeJwt } = await import('jose');
+  let expiresAt: number | undefined;
+  try {
+    const { exp } = decodeJwt(String(token));
+    expiresAt = typeof exp === 'number' ? exp * 1000 : undefined;
+  } catch {
+    expiresAt = undefined;
+  }
   if (typeof token !== 'string' || expiresAt === undefined) throw new TokenTrayError('PROVIDER_ERROR', 'IAM Credentials answered generateIdToken without a token.');
   return { token, expiresAt };
 }

@@ -1,12 +1,11 @@
 import { createPrivateKey } from 'node:crypto';
-import { importPKCS8, SignJWT } from 'jose';
+import { decodeJwt, importPKCS8, SignJWT } from 'jose';
 import type { AccountRecord } from '../storage/account-registry.js';
 import { accountIdFor, type AccountService } from '../storage/account-service.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { jsonErrorPosition } from '../shared/json-error.js';
 import { checkedEndpoint, googleErrorText, googleRequest } from './google-http.js';
 import type { CachedToken, StoredServiceAccountKey } from '../storage/credential-vault.js';
-import { jwtExpiry } from '../shared/jwt-decode.js';
 import { readUserFile } from '../storage/read-user-file.js';
 import { CLOUD_PLATFORM } from '../oauth/scopes.js';
 import { assertNoControlCharacters } from '../shared/sanitize.js';
@@ -57,12 +56,13 @@ export async function parseServiceAccountKey(text: string, source = 'service-acc
   if (!isObject(doc)) throw new TokenTrayError('SA_KEY_INVALID', `${source}: expected a JSON object of type "service_account".`);
   if (doc.type !== 'service_account') {
     const what =
-      doc.type === 'authorized_user' ? 'an application-default-credentials file of a user (authorized_user); sign that user in with `tokentray login` instead'
-      : isObject(doc.installed) || isObject(doc.web) ? 'an OAuth client file; use it with `tokentray login --client-secret-file`'
+      doc.type === 'authorized_user' ? 'an application-default-credentials file of a user (authorized_user)'
+      : isObject(doc.installed) || isObject(doc.web) ? 'an OAuth client file'
       : doc.type === 'external_account' ? 'a workload identity federation configuration (external_account), which TokenTray does not import'
       : typeof doc.type === 'string' ? `a credentials file of type "${doc.type}"`
       : 'not a service-account key (it has no "type": "service_account")';
-    throw new TokenTrayError('SA_KEY_WRONG_TYPE', `${source}: this is ${what}.`);
+    const remedy = doc.type === 'authorized_user' ? 'sign-in-instead' : isObject(doc.installed) || isObject(doc.web) ? 'use-as-client-file' : undefined;
+    throw new TokenTrayError('SA_KEY_WRONG_TYPE', `${source}: this is ${what}.`, remedy ? { facts: { remedy } } : undefined);
   }
   const field = (name: string, required = true): string | undefined => {
     const v = doc[name];
@@ -150,8 +150,8 @@ async function sign(key: ServiceAccountKey, claims: Record<string, unknown>, aud
     const bits = rsaModulusLength(key.privateKey);
     throw new TokenTrayError(
       bits > 0 && bits < MIN_RSA_BITS ? 'SA_KEY_WEAK' : 'SA_KEY_BAD_PEM',
-      `The stored key of ${key.clientEmail} cannot sign (${(err as Error).message}). Import a new key from the Cloud Console with \`tokentray import-service-account\`.`,
-      { cause: err },
+      `The stored key of ${key.clientEmail} cannot sign (${(err as Error).message}).`,
+      { cause: err, facts: { remedy: 'import-new-key', account: key.clientEmail } },
     );
   }
 }
@@ -180,7 +180,13 @@ export async function jwtBearerGrant(key: ServiceAccountKey, request: { scopes: 
     return { token: body.access_token, expiresAt: now + (Number.isFinite(expiresIn) ? expiresIn : 3600) * 1000 };
   }
   if (typeof body.id_token !== 'string') throw new TokenTrayError('PROVIDER_ERROR', `The token endpoint returned no ID token while ${what}.`);
-  return { token: body.id_token, expiresAt: jwtExpiry(body.id_token) ?? now + 3600_000 };
+  let exp: unknown;
+  try {
+    exp = decodeJwt(body.id_token).exp;
+  } catch {
+    exp = undefined;
+  }
+  return { token: body.id_token, expiresAt: typeof exp === 'number' ? exp * 1000 : now + 3600_000 };
 }
 
 /** A self-signed JWT access token (no token endpoint), as Google accepts for many APIs. */

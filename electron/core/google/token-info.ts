@@ -4,7 +4,7 @@ import type { Core } from '../core.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { googleEndpoint, googleErrorText, googleRequest } from './google-http.js';
 import type { TokenInfoView } from '../shared/models.js';
-import { decodeJwt } from '../shared/jwt-decode.js';
+import { decodeJwt, type JWTPayload } from 'jose';
 
 /** What `tokentray info` reports about an account's current access token (the window's view, plus the account). */
 export type TokenInfo = TokenInfoView & { account: string };
@@ -26,7 +26,7 @@ export async function describeAccessToken(core: Core, account: AccountRecord, en
     const url = googleEndpoint(env, 'TOKENTRAY_GOOGLE_TOKENINFO_URL', 'https://oauth2.googleapis.com/tokeninfo');
     // POST keeps the token out of URLs (and so out of proxy and server logs).
     const { status, body } = await googleRequest(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ access_token: token }).toString() }, `asking about the token of ${displayName(account)}`);
-    if (status !== 200) throw new TokenTrayError('TOKENINFO_FAILED', `Google's tokeninfo refused the token of ${displayName(account)} (${googleErrorText(body)}, HTTP ${status}). It may have been revoked: try \`tokentray login\` again.`);
+    if (status !== 200) throw new TokenTrayError('TOKENINFO_FAILED', `Google's tokeninfo refused the token of ${displayName(account)} (${googleErrorText(body)}, HTTP ${status}). It may have been revoked.`, { facts: { remedy: 'sign-in-again', account: displayName(account), accountId: account.id } });
     const exp = num(body.exp);
     const expiresIn = num(body.expires_in);
     return {
@@ -51,7 +51,7 @@ export async function describeAccessToken(core: Core, account: AccountRecord, en
     } catch (err) {
       throw translateOidcError(err, account.issuer, `introspecting the token of ${displayName(account)}`, 'TOKENINFO_FAILED');
     }
-    if (!res.active) throw new TokenTrayError('TOKENINFO_FAILED', `${account.issuer} says the token of ${displayName(account)} is not active. Try \`tokentray login\` again.`);
+    if (!res.active) throw new TokenTrayError('TOKENINFO_FAILED', `${account.issuer} says the token of ${displayName(account)} is not active.`, { facts: { remedy: 'sign-in-again', account: displayName(account), accountId: account.id } });
     const exp = typeof res.exp === 'number' ? res.exp * 1000 : expiresAt;
     const aud = Array.isArray(res.aud) ? res.aud.join(' ') : res.aud;
     return {
@@ -65,8 +65,12 @@ export async function describeAccessToken(core: Core, account: AccountRecord, en
       ...(str(res.client_id) ? { authorizedParty: str(res.client_id)! } : {}),
     };
   }
-  const claims = decodeJwt(token)?.claims;
-  if (!claims) return local();
+  let claims: JWTPayload;
+  try {
+    claims = decodeJwt(token);
+  } catch {
+    return local(); // not a JWT: an opaque token
+  }
   const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : expiresAt;
   const scope = str(claims.scope) ?? str(claims.scp) ?? account.scopes.join(' ');
   const aud = Array.isArray(claims.aud) ? claims.aud.join(' ') : str(claims.aud);

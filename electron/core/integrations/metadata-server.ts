@@ -26,6 +26,8 @@ export interface MetadataServerOptions {
   /** Used when neither `projectId` nor the account names a project: gcloud's configured project. */
   fallbackProjectId?: string;
   numericProjectId?: string;
+  /** What the 404 of project/project-id tells its reader to do, in the starting surface's words. */
+  noProjectAdvice?: string;
   /**
    * Serve only connections whose client socket belongs to this process's user (Linux: the peer's
    * uid from /proc/net/tcp{,6}). Default: on, where the platform lets us check (Linux).
@@ -58,8 +60,8 @@ function numericFor(projectId: string): string {
 /** Headers a proxy adds: a request that went through one may come from anywhere. */
 const PROXY_HEADERS = ['x-forwarded-for', 'forwarded', 'via'] as const;
 
-const NO_PROJECT =
-  'No project is set. Give --project-id, set one for the account (`tokentray configure ACCOUNT --project ID`), or set gcloud\'s (`gcloud config set project ID`).\n';
+/** The default advice of a 404 for the project: the surface that starts the emulator words its own. */
+const NO_PROJECT_ADVICE = 'Set one for the account, or set gcloud\'s (`gcloud config set project ID`).';
 
 /** What a refused peer reads; written on the raw socket, before any request is parsed. */
 function refusal(uid: number | undefined): string {
@@ -77,6 +79,8 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
   // expiry. Keyed by account and scopes; an account's record is still read on every request, so a
   // sign-out, a switch of account or "sign in again" apply at once.
   const memory = new Map<string, IssuedToken>();
+
+  const noProject = `No project is set. ${options.noProjectAdvice ?? NO_PROJECT_ADVICE}\n`;
 
   async function account(): Promise<AccountRecord> {
     return core.accounts.resolve(options.account);
@@ -126,11 +130,11 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
         if (!recursive) return reply(res, 200, 'numeric-project-id\nproject-id\n');
         return projectId
           ? reply(res, 200, JSON.stringify({ projectId, numericProjectId: Number(options.numericProjectId ?? numericFor(projectId)) }), 'application/json')
-          : reply(res, 404, NO_PROJECT);
+          : reply(res, 404, noProject);
       case 'project/project-id':
-        return projectId ? reply(res, 200, projectId) : reply(res, 404, NO_PROJECT);
+        return projectId ? reply(res, 200, projectId) : reply(res, 404, noProject);
       case 'project/numeric-project-id':
-        return projectId ? reply(res, 200, options.numericProjectId ?? numericFor(projectId)) : reply(res, 404, NO_PROJECT);
+        return projectId ? reply(res, 200, options.numericProjectId ?? numericFor(projectId)) : reply(res, 404, noProject);
       case 'instance':
       case 'instance/':
         return reply(res, 200, 'service-accounts/\n');

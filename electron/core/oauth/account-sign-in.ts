@@ -46,7 +46,9 @@ export async function resolveSignInSetup(core: Core, choice: ClientChoice): Prom
   if (choice.accountId !== undefined) {
     account = findAccount(data, choice.accountId);
     if (account.kind === 'service_account') {
-      throw new TokenTrayError('CLIENT_REQUIRED', `${account.email ?? account.subject} is a service account: it does not sign in with a browser. Import its key again with \`tokentray import-service-account FILE\`.`);
+      throw new TokenTrayError('CLIENT_REQUIRED', `${account.email ?? account.subject} is a service account: it does not sign in with a browser.`, {
+        facts: { remedy: 'import-key-again', account: account.email ?? account.subject, accountId: account.id },
+      });
     }
   } else {
     // A service account has no OAuth client to lend: only user accounts are candidates.
@@ -62,10 +64,8 @@ export async function resolveSignInSetup(core: Core, choice: ClientChoice): Prom
       .sort((a, b) => b.lastUsedAt.localeCompare(a.lastUsedAt))[0];
   }
   if (!stored) {
-    throw new TokenTrayError(
-      'CLIENT_REQUIRED',
-      `No OAuth client is known for ${choice.issuer === undefined ? GOOGLE_ISSUER : given.issuer}. Give the JSON file of a "Desktop app" OAuth client: \`tokentray login --client-secret-file FILE\` (or --client-id ID --client-secret SECRET).`,
-    );
+    const issuer = choice.issuer === undefined ? GOOGLE_ISSUER : given.issuer;
+    throw new TokenTrayError('CLIENT_REQUIRED', `No OAuth client is known for ${issuer}.`, { facts: { remedy: 'give-client-file', issuer } });
   }
   const profile = choice.issuer === undefined ? resolveProviderProfile(stored.issuer, choice.flavor ?? stored.flavor) : given;
   return { profile, client: await core.accounts.storedClient(stored.issuer, stored.clientId, undefined, account) };

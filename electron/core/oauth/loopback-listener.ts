@@ -1,19 +1,39 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { TokenTrayError } from '../shared/errors.js';
 
 export interface AuthorizationCallback {
-  /** The callback URL as the browser sent it, for the code exchange. */
+  /** The callback URL as the browser sent it (or as the user pasted it), for the code exchange. */
   readonly url: URL;
-  /** Answers the waiting browser tab and closes the listener. */
+  /** Answers the waiting browser tab (if any) and closes the listener. */
   finish(outcome: { ok: true } | { ok: false; message: string }): void;
 }
 
 export interface LoopbackListener {
   /** `http://127.0.0.1:PORT/`, to send as redirect_uri. */
   readonly redirectUri: string;
-  /** Settles once: the callback carrying the expected state, or a time-out / cancellation. */
+  /**
+   * `http://127.0.0.1:PORT/start/RANDOM`: a one-time address that redirects to the authorization
+   * URL set with `setAuthorizationUrl`. It is what an opener (xdg-open, shell.openExternal) gets,
+   * because another process's arguments are public (`ps`) while the authorization URL carries
+   * `state` and the PKCE challenge. A second request to it aborts the attempt.
+   */
+  readonly startUrl: string;
+  /** Settles once: the callback carrying the expected state, or a time-out / cancellation / abort. */
   readonly callback: Promise<AuthorizationCallback>;
+  setAuthorizationUrl(url: string): void;
+  /**
+   * The start address will not be used by us any more (the authorization URL is shown to the user
+   * instead). If it was already requested, someone else has the authorization URL: abort. Any
+   * later request to it aborts too.
+   */
+  retireStartUrl(): void;
+  /**
+   * A callback URL the user pasted (paste-back), checked exactly like one the browser delivers.
+   * Throws LOGIN_PASTE_INVALID when it is not the answer to this attempt; the attempt goes on.
+   */
+  submitPasted(text: string): void;
   close(): void;
 }
 
@@ -25,6 +45,13 @@ export interface LoopbackListenerOptions {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+const SECURITY_HEADERS = {
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  Connection: 'close',
+} as const;
+
 function page(res: ServerResponse, status: number, title: string, body: string): void {
   const html =
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>TokenTray: ${escapeHtml(title)}</title>` +
@@ -32,25 +59,57 @@ function page(res: ServerResponse, status: number, title: string, body: string):
     `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p></body></html>`;
   res.writeHead(status, {
     'Content-Type': 'text/html; charset=utf-8',
-    'Cache-Control': 'no-store',
     'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
-    'Referrer-Policy': 'no-referrer',
-    'X-Content-Type-Options': 'nosniff',
-    Connection: 'close',
+    ...SECURITY_HEADERS,
   });
   res.end(html);
 }
 
 /** Only `GET /` with exactly one `state`, equal to ours, is the answer to our request. */
-function isOurCallback(req: IncomingMessage, url: URL, expectedState: string): boolean {
-  if (req.method !== 'GET' || url.pathname !== '/') return false;
+function isOurCallback(method: string | undefined, url: URL, expectedState: string): boolean {
+  if (method !== 'GET' || url.pathname !== '/') return false;
   const states = url.searchParams.getAll('state');
   return states.length === 1 && states[0] === expectedState;
 }
 
+/** Appended, not resolved: a request target like `//host/` must stay a path, not become a host. */
+function requestUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(`http://127.0.0.1${target?.startsWith('/') ? target : `/${target ?? ''}`}`);
+  } catch {
+    return undefined;
+  }
+}
+
+const pasteError = (message: string) => new TokenTrayError('LOGIN_PASTE_INVALID', message);
+
+/**
+ * What the user pasted, as a callback URL on our redirect URI: a full `http://127.0.0.1:PORT/?…`
+ * address, or just its query (`?state=…&code=…` or `state=…&code=…`).
+ */
+function pastedCallbackUrl(text: string, redirectUri: string): URL {
+  const line = text.trim();
+  const hint = 'Paste the whole address the browser ended on (it starts with http://127.0.0.1: and holds state= and code=).';
+  if (!/(^|[?&])state=/.test(line) || !/(^|[?&])(code|error)=/.test(line)) throw pasteError(`That is not a sign-in answer. ${hint}`);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(line)) {
+    let url: URL;
+    try {
+      url = new URL(line);
+    } catch {
+      throw pasteError(`That address cannot be read. ${hint}`);
+    }
+    if (url.origin !== new URL(redirectUri).origin) {
+      throw pasteError(`That answer was meant for ${url.origin}, not for this sign-in (${new URL(redirectUri).origin}). Paste the address from the browser tab this sign-in opened.`);
+    }
+    return url;
+  }
+  return new URL(`/?${line.replace(/^\?/, '')}`, redirectUri);
+}
+
 /**
  * A one-shot HTTP listener on 127.0.0.1 for the authorization redirect (RFC 8252 §7.3). Stray
- * requests (favicon, a forged or stale callback) get a 400 page and leave the attempt open.
+ * requests (favicon, a forged or stale callback) get a 400 page and leave the attempt open. When the
+ * attempt ends, every connection is destroyed (idle, half-sent or not), so a process waits for none.
  */
 export async function startLoopbackListener(options: LoopbackListenerOptions): Promise<LoopbackListener> {
   const { expectedState, timeoutMs, signal } = options;
@@ -58,36 +117,70 @@ export async function startLoopbackListener(options: LoopbackListenerOptions): P
   const callback = new Promise<AuthorizationCallback>((resolve, reject) => (settle = { resolve, reject }));
   callback.catch(() => undefined); // the caller may close before awaiting
   let done = false;
+  let closed = false;
   let pending: ServerResponse | undefined;
+  /** Final pages being written when the attempt ends: their sockets get a moment to flush. */
+  const finalPages = new Set<ServerResponse>();
+  const startPath = `/start/${randomBytes(32).toString('base64url')}`;
+  let authorizationUrl: string | undefined;
+  let startRequests = 0;
+  let startRetired = false;
+  const sockets = new Set<Socket>();
 
-  const server = createServer((req, res) => {
-    let url: URL;
-    try {
-      // Appended, not resolved: a request target like `//host/` must stay a path, not become a host.
-      url = new URL(`http://127.0.0.1${req.url?.startsWith('/') ? req.url : `/${req.url ?? ''}`}`);
-    } catch {
-      return page(res, 400, 'Bad request', 'This address is not a sign-in answer TokenTray expects.');
-    }
-    if (done || !isOurCallback(req, url, expectedState)) {
-      return page(res, 400, 'Not a TokenTray sign-in', 'This request does not answer the sign-in TokenTray is waiting for. Nothing was changed.');
-    }
+  const startReused = () =>
+    new TokenTrayError(
+      'LOGIN_START_REUSED',
+      'The one-time sign-in address was requested more than once: another program on this computer may be racing this sign-in. Nothing was saved. Run the sign-in again.',
+    );
+
+  /** Resolves the attempt with a callback URL already checked against our state. */
+  function accept(callbackUrl: URL, res: ServerResponse | undefined): void {
     done = true;
     pending = res;
-    const callbackUrl = new URL(url.pathname + url.search, redirectUri);
+    let finished = false;
     settle.resolve({
       url: callbackUrl,
       finish(outcome) {
-        if (pending !== res) return; // already answered by close()
-        if (outcome.ok) page(res, 200, 'Signed in', 'TokenTray has your account. You can close this tab.');
-        else page(res, 400, 'Sign-in failed', outcome.message);
-        pending = undefined;
+        if (finished) return;
+        finished = true;
+        if (res && pending === res) {
+          if (outcome.ok) page(res, 200, 'Signed in', 'TokenTray has your account. You can close this tab.');
+          else page(res, 400, 'Sign-in failed', outcome.message);
+          finalPages.add(res);
+          pending = undefined;
+        }
         close();
       },
     });
+  }
+
+  const server = createServer((req, res) => {
+    const url = requestUrl(req.url);
+    if (!url) return page(res, 400, 'Bad request', 'This address is not a sign-in answer TokenTray expects.');
+    if (url.pathname === startPath) {
+      startRequests += 1;
+      if (done || startRetired || startRequests > 1 || !authorizationUrl) {
+        page(res, 400, 'Sign-in stopped', 'This one-time sign-in address was already used. TokenTray stopped this sign-in; start it again.');
+        if (!done) fail(startReused());
+        return;
+      }
+      res.writeHead(302, { Location: authorizationUrl, ...SECURITY_HEADERS });
+      res.end();
+      return;
+    }
+    if (done || !isOurCallback(req.method, url, expectedState)) {
+      return page(res, 400, 'Not a TokenTray sign-in', 'This request does not answer the sign-in TokenTray is waiting for. Nothing was changed.');
+    }
+    accept(new URL(url.pathname + url.search, redirectUri), res);
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
   server.maxHeadersCount = 100;
+  server.on('connection', (socket: Socket) => {
+    if (closed) return void socket.destroy();
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -116,17 +209,58 @@ export async function startLoopbackListener(options: LoopbackListenerOptions): P
   }
 
   function close(): void {
+    if (closed) return;
+    closed = true;
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
-    if (pending) page(pending, 400, 'Sign-in stopped', 'TokenTray stopped waiting for this sign-in.');
-    pending = undefined;
     if (!done) {
       done = true;
       settle.reject(new TokenTrayError('LOGIN_CANCELLED', 'Sign-in was cancelled.'));
     }
     server.close();
-    server.closeIdleConnections();
+    if (pending) {
+      page(pending, 400, 'Sign-in stopped', 'TokenTray stopped waiting for this sign-in.');
+      finalPages.add(pending);
+    }
+    pending = undefined;
+    // server.close() only stops accepting: open sockets (idle keep-alive, a half-sent request)
+    // would keep the process alive for minutes. A socket carrying the final page is destroyed once
+    // the page is handed to the OS (at most 200 ms later); all others go now.
+    const flushing = new Set<Socket>();
+    for (const res of finalPages) {
+      const socket = res.socket;
+      if (!socket) continue;
+      flushing.add(socket);
+      if (res.writableFinished) socket.destroySoon();
+      else res.once('finish', () => socket.destroySoon());
+      setTimeout(() => socket.destroy(), 200).unref();
+    }
+    for (const socket of sockets) if (!flushing.has(socket)) socket.destroy();
   }
 
-  return { redirectUri, callback, close };
+  return {
+    redirectUri,
+    startUrl: `http://127.0.0.1:${port}${startPath}`,
+    callback,
+    setAuthorizationUrl(url: string) {
+      authorizationUrl = url;
+    },
+    retireStartUrl() {
+      startRetired = true;
+      if (startRequests > 0) fail(startReused());
+    },
+    submitPasted(text: string) {
+      if (done) throw pasteError('This sign-in is already answered.');
+      const url = pastedCallbackUrl(text, redirectUri);
+      if (!isOurCallback('GET', url, expectedState)) {
+        throw pasteError(
+          url.pathname !== '/'
+            ? 'That address is not the sign-in answer (it should end in /?state=…&code=…). Paste the address the browser ended on.'
+            : 'That answer belongs to another sign-in attempt (its state does not match). Paste the address from the browser tab of this sign-in.',
+        );
+      }
+      accept(new URL(url.pathname + url.search, redirectUri), undefined);
+    },
+    close,
+  };
 }

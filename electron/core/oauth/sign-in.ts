@@ -15,8 +15,32 @@ export interface SignInOptions {
   loginHint?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** Shows the authorization URL to the user (system browser, or printed); the listener is ready. */
-  openAuthorizationUrl(url: string): void | Promise<void>;
+  /** Shows the sign-in to the user (system browser, or printed); the listener is ready. */
+  presentAuthorization(request: AuthorizationRequest): void | Promise<void>;
+  /**
+   * Paste-back: starts delivering the lines the user pastes (standard input) to `onLine`, and
+   * returns a function that stops reading. Called once the sign-in has been presented.
+   */
+  readPastedLines?(onLine: (line: string) => void): () => void;
+  /** A pasted line that does not answer this attempt; the attempt keeps waiting. */
+  onPasteRejected?(err: TokenTrayError): void;
+}
+
+/** One sign-in attempt as the user is shown it. */
+export interface AuthorizationRequest {
+  /**
+   * A one-time loopback address (`http://127.0.0.1:PORT/start/…`) that redirects to the issuer.
+   * The only address to hand to another process (an opener's arguments are public); a second
+   * request to it aborts the attempt with LOGIN_START_REUSED.
+   */
+  readonly startUrl: string;
+  /** `http://127.0.0.1:PORT/`, where the browser will be sent back. */
+  readonly redirectUri: string;
+  /**
+   * The issuer's authorization URL, which carries `state` and the PKCE challenge: for the user's
+   * own terminal or window only. Revealing it retires the start address (see LoopbackListener).
+   */
+  revealAuthorizationUrl(): string;
 }
 
 /** The outcome of one completed sign-in. Holds secrets: never log it. */
@@ -61,7 +85,8 @@ function noRefreshToken(profile: ProviderProfile): TokenTrayError {
 
 /**
  * The OAuth 2.0 installed-app flow (RFC 8252): authorization code with PKCE S256, a fresh state
- * and nonce, and a one-shot loopback listener for the redirect.
+ * and nonce, and a one-shot loopback listener for the redirect. The callback may also come back
+ * pasted by the user (paste-back, for a browser on another computer): it is checked the same way.
  */
 export async function signIn(options: SignInOptions): Promise<SignInResult> {
   const { profile, client } = options;
@@ -77,6 +102,7 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
     timeoutMs: options.timeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS,
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  let stopReading: (() => void) | undefined;
   try {
     const url = oidc.buildAuthorizationUrl(config, {
       ...authorizationParameters(profile, scopes, options.loginHint),
@@ -86,8 +112,26 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
       state,
       nonce,
     });
-    await options.openAuthorizationUrl(url.href);
+    listener.setAuthorizationUrl(url.href);
+    await options.presentAuthorization({
+      startUrl: listener.startUrl,
+      redirectUri: listener.redirectUri,
+      revealAuthorizationUrl() {
+        listener.retireStartUrl();
+        return url.href;
+      },
+    });
+    stopReading = options.readPastedLines?.((line) => {
+      if (line.trim() === '') return;
+      try {
+        listener.submitPasted(line);
+      } catch (err) {
+        if (err instanceof TokenTrayError) options.onPasteRejected?.(err);
+        else throw err;
+      }
+    });
     const callback = await listener.callback;
+    stopReading?.();
     try {
       const result = await exchange(config, profile, callback.url, { codeVerifier, state, nonce }, scopes);
       callback.finish({ ok: true });
@@ -98,6 +142,7 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
       throw translated;
     }
   } finally {
+    stopReading?.();
     listener.close();
   }
 }

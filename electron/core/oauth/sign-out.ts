@@ -37,8 +37,10 @@ export async function signOut(accounts: AccountService, account: AccountRecord, 
 
 function revokeFailed(account: AccountRecord, err: unknown): TokenTrayError {
   const reason = isTokenTrayError(err) ? err.message : err instanceof Error ? err.message : String(err);
-  const hint = `The account was kept. Try again, or run \`tokentray logout ${account.id} --no-revoke\` to forget it on this computer only.`;
-  return new TokenTrayError('REVOKE_FAILED', `Could not revoke the grant of ${displayName(account)} at ${account.issuer}: ${reason} ${hint}`, { cause: err });
+  return new TokenTrayError('REVOKE_FAILED', `Could not revoke the grant of ${displayName(account)} at ${account.issuer}: ${reason} The account was kept.`, {
+    cause: err,
+    facts: { remedy: 'forget-without-revoke', account: displayName(account), accountId: account.id },
+  });
 }
 
 async function revoke(account: AccountRecord, client: Parameters<typeof configure>[1], refreshToken: string): Promise<boolean> {

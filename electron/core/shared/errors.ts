@@ -1,7 +1,10 @@
 /**
- * Every failure TokenTray reports carries a stable `code` (scripts and the UI branch on it) and a
- * sentence the user can act on. The underlying error is kept as a non-enumerable `cause` so that
- * HTTP responses and other secret-bearing objects never reach JSON output or logs by accident.
+ * Every failure TokenTray reports carries a stable `code` (scripts and the UI branch on it), a
+ * sentence saying what happened, and facts. The sentence names no command or button: what the user
+ * can do about it is a `remedy` among the facts, and each surface (the CLI, the window) words it
+ * in its own terms (electron/cli/remedies.ts, electron/app/remedies.ts). The underlying error is
+ * kept as a non-enumerable `cause` so that HTTP responses and other secret-bearing objects never
+ * reach JSON output or logs by accident.
  */
 export type ErrorCode =
   | 'USAGE'
@@ -69,16 +72,76 @@ export type ErrorCode =
   | 'INSECURE_URL'
   | 'INVALID_PROJECT'
   | 'DOCKER_CONFIG_INVALID'
+  | 'LOGIN_START_REUSED'
+  | 'LOGIN_PASTE_INVALID'
+  | 'KEYCHAIN_CHOICE_INVALID'
+  | 'VAULT_PASSPHRASE_REQUIRED'
+  | 'VAULT_PASSPHRASE_WRONG'
+  | 'VAULT_DAMAGED'
+  | 'VAULT_UNWRITABLE'
   | 'METADATA_SERVER_STOPPED';
+
+/** What the user can do about a failure; each surface says it in its own words. */
+export type Remedy =
+  /** Sign in for the first time. */
+  | 'sign-in'
+  /** Sign this account in again (`facts.account`; with `facts.scope` when a scope is missing). */
+  | 'sign-in-again'
+  /** Sign in that user instead of importing the file (`facts.path`). */
+  | 'sign-in-instead'
+  /** Use the file (`facts.path`) as the OAuth client of a sign-in. */
+  | 'use-as-client-file'
+  /** Import a service-account key (`facts.path` when the user gave one). */
+  | 'import-service-account'
+  /** Import this service account's key again (`facts.account`). */
+  | 'import-key-again'
+  /** See which accounts there are. */
+  | 'list-accounts'
+  /** Try again, or forget the account here without revoking its grant (`facts.accountId`). */
+  | 'forget-without-revoke'
+  /** Give tools the account's tokens through the metadata-server emulator instead. */
+  | 'use-metadata-server'
+  /** Give the file of an OAuth client to sign in with (`facts.issuer` when not Google's). */
+  | 'give-client-file'
+  /** Give the file of this stored OAuth client again (`facts.issuer`, `facts.account` to sign in). */
+  | 'give-client-file-again'
+  /** See which OAuth clients are stored. */
+  | 'list-clients'
+  /** Sign out the accounts that use the OAuth client, forgetting it with them (`facts.account`). */
+  | 'sign-out-client-users'
+  /** Create a new key of the service account and import it (`facts.account`). */
+  | 'import-new-key'
+  /** End the TokenTray process holding a lock if it is stuck (`facts.pid`), then try again. */
+  | 'end-stuck-process'
+  /** Give the file vault (`facts.path`) its passphrase: TOKENTRAY_FILE_PASSPHRASE, or a terminal's prompt. */
+  | 'give-vault-passphrase';
+
+/** Facts about a failure that a surface needs to word its advice. Never secrets. */
+export interface ErrorFacts {
+  remedy?: Remedy;
+  /** The account concerned, as shown to the user (email, else subject). */
+  account?: string;
+  accountId?: string;
+  /** A file concerned. */
+  path?: string;
+  /** A scope the account must grant; several comma-separated when the grant must hold them all. */
+  scope?: string;
+  /** The issuer concerned, when it matters for the advice. */
+  issuer?: string;
+  /** A process concerned. */
+  pid?: number;
+}
 
 export class TokenTrayError extends Error {
   readonly code: ErrorCode;
+  readonly facts: Readonly<ErrorFacts>;
   declare readonly cause?: unknown;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; facts?: ErrorFacts }) {
     super(message);
     this.name = 'TokenTrayError';
     this.code = code;
+    this.facts = Object.freeze({ ...options?.facts });
     if (options && 'cause' in options) {
       Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false, writable: false });
     }

@@ -5,7 +5,7 @@ import type { OAuthClient } from '../oauth/client-file.js';
 import { clientIdFor, CredentialVault } from './credential-vault.js';
 import { withFileLock } from './file-lock.js';
 import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
-import { GOOGLE_ISSUER as GOOGLE_ISSUER_URL, resolveProviderProfile, type ProviderProfile } from '../oauth/provider-profile.js';
+import { resolveProviderProfile, type ProviderProfile } from '../oauth/provider-profile.js';
 import type { AccountSummary } from '../shared/models.js';
 import type { SignInResult } from '../oauth/sign-in.js';
 import { assertNoControlCharacters } from '../shared/sanitize.js';
@@ -22,15 +22,16 @@ export function displayName(account: Pick<AccountRecord, 'email' | 'subject'>): 
   return account.email ?? account.subject;
 }
 
-/** The command that signs an account in again, for error messages. */
-export function signInAgainCommand(account: Pick<AccountRecord, 'email' | 'id'>): string {
-  return `tokentray login --login-hint ${account.email ?? account.id}`;
+/**
+ * Why an account whose keychain item is gone or damaged needs a sign-in. Kept as its status
+ * reason, so it names no command or button (each surface adds its own).
+ */
+function missingItemReason(account: Pick<AccountRecord, 'email' | 'subject'>): string {
+  return `The keychain item of ${displayName(account)} is missing or damaged.`;
 }
 
-/** Why an account whose keychain item is gone or damaged needs a sign-in, with the command. */
-function missingItemReason(account: Pick<AccountRecord, 'email' | 'id' | 'subject'>): string {
-  return `The keychain item of ${displayName(account)} is missing or damaged. Sign in again with \`${signInAgainCommand(account)}\`.`;
-}
+const signInAgain = (account: Pick<AccountRecord, 'email' | 'subject' | 'id'>) =>
+  ({ facts: { remedy: 'sign-in-again', account: displayName(account), accountId: account.id } }) as const;
 
 /**
  * The OAuth clients a registry knows: its client records, plus one for each client that only an
@@ -64,7 +65,7 @@ function defaultOf(data: RegistryData): string | undefined {
 /** Finds an account by id or (case-insensitively) by email; `undefined` means the default one. */
 export function findAccount(data: RegistryData, ref: string | undefined): AccountRecord {
   if (data.accounts.length === 0) {
-    throw new TokenTrayError('NO_ACCOUNTS', 'No account is signed in. Run `tokentray login` first.');
+    throw new TokenTrayError('NO_ACCOUNTS', 'No account is signed in.', { facts: { remedy: 'sign-in' } });
   }
   if (ref === undefined || ref === '') {
     const id = defaultOf(data);
@@ -78,7 +79,7 @@ export function findAccount(data: RegistryData, ref: string | undefined): Accoun
   if (byEmail.length > 1) {
     throw new TokenTrayError('ACCOUNT_AMBIGUOUS', `${ref} is signed in at several issuers; name it by id: ${byEmail.map((a) => `${a.id} (${a.issuer})`).join(', ')}.`);
   }
-  throw new TokenTrayError('ACCOUNT_NOT_FOUND', `No account "${ref}". \`tokentray accounts\` lists the signed-in accounts.`);
+  throw new TokenTrayError('ACCOUNT_NOT_FOUND', `No account "${ref}".`, { facts: { remedy: 'list-accounts' } });
 }
 
 /** The account's Google Cloud project: the one set for it, else its service-account key's. */
@@ -167,11 +168,12 @@ export class AccountService {
     }
     if (!secrets) {
       if (account.kind === 'service_account') {
-        throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no key for ${displayName(account)}. Import it again with \`tokentray import-service-account FILE\`.`);
+        // A service account's key is imported, not signed in.
+        throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no key for ${displayName(account)}.`, { facts: { remedy: 'import-key-again', account: displayName(account), accountId: account.id } });
       }
       const reason = missingItemReason(account);
       await this.markSigninRequired(account.id, reason);
-      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', reason);
+      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', reason, signInAgain(account));
     }
     const client = await this.storedClient(account.issuer, account.clientId, secrets.clientSecret, account);
     return { client, refreshToken: secrets.refreshToken };
@@ -187,11 +189,9 @@ export class AccountService {
     if (secret !== undefined) return { clientId, clientSecret: secret };
     const record = knownClients(await this.registry.load()).find((c) => c.id === cid);
     if (record?.known && !record.hasSecret) return { clientId };
-    const hint = forAccount ? ` --login-hint ${forAccount.email ?? forAccount.id}` : '';
-    throw new TokenTrayError(
-      'CLIENT_REQUIRED',
-      `The keychain no longer holds the secret of OAuth client ${clientId} (${issuer}). Give its file again: \`tokentray login --client-secret-file FILE${issuer === GOOGLE_ISSUER_URL ? '' : ` --issuer ${issuer}`}${hint}\`.`,
-    );
+    throw new TokenTrayError('CLIENT_REQUIRED', `The keychain no longer holds the secret of OAuth client ${clientId} (${issuer}).`, {
+      facts: { remedy: 'give-client-file-again', issuer, ...(forAccount ? { account: forAccount.email ?? forAccount.id, accountId: forAccount.id } : {}) },
+    });
   }
 
   /** A client secret still inside an account item of the old layout, of any account using the client. */
@@ -310,6 +310,8 @@ export class AccountService {
    * client stays (for the next sign-in) unless `forgetClient` and no other account uses it.
    */
   async forget(id: string, options: { forgetClient?: boolean } = {}): Promise<{ clientForgotten: boolean; clientKeptFor: string[] }> {
+    // A keychain that cannot open (a file vault's wrong passphrase) must fail before the registry changes.
+    await this.vault.probe();
     const data = await this.registry.load();
     const account = data.accounts.find((a) => a.id === id);
     if (account && account.kind !== 'service_account') {
@@ -343,12 +345,14 @@ export class AccountService {
     let removed: ClientRecord | undefined;
     await this.registry.update((data) => {
       const matches = knownClients(data).filter((c) => c.id === ref || c.clientId === ref);
-      if (matches.length === 0) throw new TokenTrayError('CLIENT_REQUIRED', `No stored OAuth client "${ref}". \`tokentray clients\` lists them.`);
-      if (matches.length > 1) throw new TokenTrayError('ACCOUNT_AMBIGUOUS', `${ref} names OAuth clients at several issuers; name it by id: ${matches.map((c) => `\`tokentray clients remove ${c.id}\` (${c.issuer})`).join(', ')}.`);
+      if (matches.length === 0) throw new TokenTrayError('CLIENT_REQUIRED', `No stored OAuth client "${ref}".`, { facts: { remedy: 'list-clients' } });
+      if (matches.length > 1) throw new TokenTrayError('ACCOUNT_AMBIGUOUS', `${ref} names OAuth clients at several issuers; name it by id: ${matches.map((c) => `${c.id} (${c.issuer})`).join(', ')}.`);
       const client = matches[0]!;
       const users = data.accounts.filter((a) => a.kind !== 'service_account' && clientIdFor(a.issuer, a.clientId) === client.id);
       if (users.length > 0) {
-        throw new TokenTrayError('CLIENT_IN_USE', `OAuth client ${client.clientId} is used by ${users.map((a) => displayName(a)).join(', ')}. Sign them out first: \`tokentray logout ${users[0]!.email ?? users[0]!.id} --forget-client\`.`);
+        throw new TokenTrayError('CLIENT_IN_USE', `OAuth client ${client.clientId} is used by ${users.map((a) => displayName(a)).join(', ')}.`, {
+          facts: { remedy: 'sign-out-client-users', account: users[0]!.email ?? users[0]!.id, accountId: users[0]!.id },
+        });
       }
       data.clients = (data.clients ?? []).filter((c) => c.id !== client.id);
       removed = client;

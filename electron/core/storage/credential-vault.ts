@@ -130,6 +130,7 @@ export class CredentialVault {
 
   /** Fails fast (before a browser round trip) when the keychain cannot be reached. */
   async probe(): Promise<void> {
+    await this.store.unlock?.();
     await this.store.get('probe');
   }
 
@@ -139,7 +140,7 @@ export class CredentialVault {
     if (text === undefined) return undefined;
     const doc = parseJson(text) as Partial<AccountSecrets> | undefined;
     if (!doc || typeof doc.refreshToken !== 'string' || doc.refreshToken === '') {
-      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain item of account ${accountId} is damaged.`);
+      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain item of account ${accountId} is damaged.`, { facts: { remedy: 'sign-in-again', accountId } });
     }
     return typeof doc.clientSecret === 'string' ? { refreshToken: doc.refreshToken, clientSecret: doc.clientSecret } : { refreshToken: doc.refreshToken };
   }
@@ -238,7 +239,7 @@ export class CredentialVault {
     if (text === undefined) return undefined;
     const doc = parseJson(text) as Partial<StoredServiceAccountKey> | undefined;
     if (!doc || typeof doc.privateKey !== 'string' || typeof doc.clientEmail !== 'string' || typeof doc.tokenUri !== 'string' || typeof doc.privateKeyId !== 'string') {
-      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain item of service account ${accountId} is damaged. Import its key again with \`tokentray import-service-account FILE\`.`);
+      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain item of service account ${accountId} is damaged.`, { facts: { remedy: 'import-key-again', accountId } });
     }
     return doc as StoredServiceAccountKey;
   }

@@ -9,6 +9,11 @@ export interface SecretStore {
   set(key: string, value: string): Promise<void>;
   /** Resolves false when there was nothing to delete. */
   delete(key: string): Promise<boolean>;
+  /**
+   * Makes the store usable now (a file vault asks for its passphrase), so that a long interactive
+   * step such as a browser sign-in does not end in a prompt. Stores that need nothing omit it.
+   */
+  unlock?(): Promise<void>;
 }
 
 interface KeytarApi {
@@ -17,10 +22,12 @@ interface KeytarApi {
   deletePassword(service: string, account: string): Promise<boolean>;
 }
 
+const FILE_VAULT_HINT =
+  ' Where no keychain runs (SSH, WSL, containers), opt in to the passphrase-encrypted file vault instead: TOKENTRAY_KEYCHAIN=file (see docs/remote.md).';
 const FIX_HINT =
-  process.platform === 'linux'
+  (process.platform === 'linux'
     ? 'TokenTray keeps refresh tokens only in the system keychain. Start a Secret Service provider (GNOME Keyring or KWallet) in your desktop session and unlock it, then try again.'
-    : 'TokenTray keeps refresh tokens only in the system keychain. Unlock it (Keychain Access on macOS, Credential Manager on Windows), then try again.';
+    : 'TokenTray keeps refresh tokens only in the system keychain. Unlock it (Keychain Access on macOS, Credential Manager on Windows), then try again.') + FILE_VAULT_HINT;
 
 /** The error every keychain failure becomes (exported for test stores that imitate a backend). */
 export function keychainUnavailable(cause: unknown): TokenTrayError {

@@ -1,5 +1,5 @@
 import type { AccountRecord } from '../storage/account-registry.js';
-import { displayName, signInAgainCommand, type AccountService } from '../storage/account-service.js';
+import { displayName, type AccountService } from '../storage/account-service.js';
 import type { CachedToken, StoredServiceAccountKey, TokenCache } from '../storage/credential-vault.js';
 import { TokenTrayError } from '../shared/errors.js';
 import type { ImpersonationChain } from '../google/impersonation.js';
@@ -61,19 +61,22 @@ export function scopesOutsideGrant(wanted: readonly string[], granted: readonly 
   return wanted.filter((s) => !has(s));
 }
 
+/** Why the account must sign in again; kept as its status reason, so it names no command or button. */
 function reauthReason(account: AccountRecord, description: string | undefined): string {
-  const signIn = `Sign in again with \`${signInAgainCommand(account)}\`.`;
   if (description && /invalid_rapt/i.test(description)) {
-    return `Google asks ${displayName(account)} to re-authenticate: the Workspace administrator's session control requires a fresh sign-in (invalid_rapt). ${signIn}`;
+    return `Google asks ${displayName(account)} to re-authenticate: the Workspace administrator's session control requires a fresh sign-in (invalid_rapt).`;
   }
   if (account.flavor === 'google') {
     return (
       `Google no longer accepts the refresh token of ${displayName(account)} (invalid_grant): it was revoked, the password changed, or it expired. ` +
-      `If the OAuth client's consent screen is in "Testing" status, Google expires its refresh tokens after 7 days; publish the app ("In production") to keep them. ${signIn}`
+      `If the OAuth client's consent screen is in "Testing" status, Google expires its refresh tokens after 7 days; publish the app ("In production") to keep them.`
     );
   }
-  return `${account.issuer} no longer accepts the refresh token of ${displayName(account)} (invalid_grant): it was revoked or expired. ${signIn}`;
+  return `${account.issuer} no longer accepts the refresh token of ${displayName(account)} (invalid_grant): it was revoked or expired.`;
 }
+
+const signInAgain = (account: AccountRecord, scope?: string) =>
+  ({ facts: { remedy: 'sign-in-again', account: displayName(account), accountId: account.id, ...(scope ? { scope } : {}) } }) as const;
 
 /**
  * Hands out access and ID tokens: from the keychain cache while they stay valid, else by one
@@ -106,7 +109,7 @@ export class TokenService {
 
   private assertReady(account: AccountRecord): void {
     if (account.status === 'signin_required') {
-      throw new TokenTrayError('REAUTH_REQUIRED', account.statusReason ?? `${displayName(account)} needs to sign in again: run \`${signInAgainCommand(account)}\`.`);
+      throw new TokenTrayError('REAUTH_REQUIRED', account.statusReason ?? `${displayName(account)} needs to sign in again.`, signInAgain(account));
     }
   }
 
@@ -117,8 +120,8 @@ export class TokenService {
     const all = [...account.scopes.filter((s) => s !== 'offline_access'), ...missing].join(',');
     throw new TokenTrayError(
       'SCOPE_NOT_GRANTED',
-      `${displayName(account)} did not grant ${missing.join(', ')}: a down-scoped token can only narrow the scopes granted at sign-in (${account.scopes.join(' ')}). ` +
-        `To add them, sign in again: \`tokentray login --login-hint ${account.email ?? account.id} --scopes ${all}\`.`,
+      `${displayName(account)} did not grant ${missing.join(', ')}: a down-scoped token can only narrow the scopes granted at sign-in (${account.scopes.join(' ')}).`,
+      signInAgain(account, all),
     );
   }
 
@@ -191,7 +194,7 @@ export class TokenService {
     const cache = await this.refresh(account, '', undefined, (c) => this.fresh(c.id), 'id');
     // Just issued, so no margin: only a missing or already expired ID token is a failure.
     if (!cache.id || cache.id.expiresAt <= this.now()) {
-      throw new TokenTrayError('NO_ID_TOKEN', `${account.issuer} returned no ID token for ${displayName(account)}. The grant must include the openid scope: sign in again with \`${signInAgainCommand(account)} --scopes openid,email\`.`);
+      throw new TokenTrayError('NO_ID_TOKEN', `${account.issuer} returned no ID token for ${displayName(account)}. The grant must include the openid scope.`, signInAgain(account, 'openid,email'));
     }
     return TokenService.plain(cache.id);
   }
@@ -199,7 +202,7 @@ export class TokenService {
   /** A self-signed JWT access token of a service account for one API (no token endpoint involved). */
   async getSelfSignedJwt(account: AccountRecord, audience: string): Promise<IssuedToken> {
     if (account.kind !== 'service_account') {
-      throw new TokenTrayError('NOT_A_SERVICE_ACCOUNT', `${displayName(account)} is a user account: only a service-account key can sign its own JWT. Import one with \`tokentray import-service-account FILE\`.`);
+      throw new TokenTrayError('NOT_A_SERVICE_ACCOUNT', `${displayName(account)} is a user account: only a service-account key can sign its own JWT.`, { facts: { remedy: 'import-service-account' } });
     }
     return (await serviceAccounts()).selfSignedJwt(await this.serviceAccountKey(account), audience, this.now());
   }
@@ -216,14 +219,14 @@ export class TokenService {
       throw new TokenTrayError('IMPERSONATION_FAILED', `${displayName(account)} is not a Google account (${account.issuer}); only Google accounts can impersonate service accounts.`);
     }
     if (!account.scopes.includes(CLOUD_PLATFORM)) {
-      throw new TokenTrayError('IMPERSONATION_NEEDS_SCOPE', `Impersonation needs the cloud-platform scope, which ${displayName(account)} did not grant. Sign in again with \`${signInAgainCommand(account)} --scopes cloud-platform\`.`);
+      throw new TokenTrayError('IMPERSONATION_NEEDS_SCOPE', `Impersonation needs the cloud-platform scope, which ${displayName(account)} did not grant.`, signInAgain(account, 'cloud-platform'));
     }
     return (await this.getAccessToken(account)).token;
   }
 
   private async serviceAccountKey(account: AccountRecord): Promise<StoredServiceAccountKey> {
     const key = await this.accounts.vault.getServiceAccountKey(account.id);
-    if (!key) throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no key for ${displayName(account)}. Import it again with \`tokentray import-service-account FILE\`.`);
+    if (!key) throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no key for ${displayName(account)}.`, { facts: { remedy: 'import-key-again', account: displayName(account), accountId: account.id } });
     return key;
   }
 
@@ -322,7 +325,7 @@ export class TokenService {
       if (err instanceof oidc.ResponseBodyError && err.error === 'invalid_grant') {
         const reason = reauthReason(account, err.error_description);
         await this.accounts.markSigninRequired(account.id, reason);
-        throw new TokenTrayError('REAUTH_REQUIRED', reason, { cause: err });
+        throw new TokenTrayError('REAUTH_REQUIRED', reason, { cause: err, ...signInAgain(account) });
       }
       throw translateOidcError(err, account.issuer, `refreshing the token of ${displayName(account)}`, 'TOKEN_REFRESH_FAILED');
     }

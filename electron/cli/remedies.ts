@@ -1,0 +1,34 @@
+import type { ErrorFacts, Remedy, TokenTrayError } from '../core/shared/errors.js';
+import { GOOGLE_ISSUER } from '../core/oauth/provider-profile.js';
+
+const issuerFlag = (f: ErrorFacts) => (f.issuer && f.issuer !== GOOGLE_ISSUER ? ` --issuer ${f.issuer}` : '');
+const loginHint = (f: ErrorFacts) => (f.account?.includes('@') ? ` --login-hint ${f.account}` : '');
+
+/** What a terminal user can do about a failure, in commands. Every remedy must have its words here. */
+const CLI_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
+  'sign-in': () => 'Run `tokentray login` first.',
+  'sign-in-again': (f) => `Sign in again with \`tokentray login${loginHint(f)}${f.scope ? ` --scopes ${f.scope}` : ''}\`.`,
+  'sign-in-instead': () => 'Sign that user in with `tokentray login` instead.',
+  'use-as-client-file': () => 'Use it with `tokentray login --client-secret-file FILE`.',
+  'import-service-account': (f) => `Import a service-account key with \`tokentray import-service-account ${f.path ?? 'FILE'}\`.`,
+  'import-key-again': () => 'Import its key again with `tokentray import-service-account FILE`.',
+  'list-accounts': () => '`tokentray accounts` lists the signed-in accounts.',
+  'forget-without-revoke': (f) => `Try again, or run \`tokentray logout ${f.accountId ?? 'ACCOUNT'} --no-revoke\` to forget it on this computer only.`,
+  'use-metadata-server': () => 'Use `tokentray exec` (the metadata-server emulator) instead.',
+  'give-client-file': () => 'Give the JSON file of a "Desktop app" OAuth client: `tokentray login --client-secret-file FILE` (or --client-id ID --client-secret SECRET).',
+  'give-client-file-again': (f) => `Give its file again: \`tokentray login --client-secret-file FILE${issuerFlag(f)}${loginHint(f)}\`.`,
+  'list-clients': () => '`tokentray clients` lists them.',
+  'sign-out-client-users': (f) => `Sign them out first: \`tokentray logout ${f.account ?? 'ACCOUNT'} --forget-client\`.`,
+  'import-new-key': () => 'Create a new key in the Cloud Console and import it with `tokentray import-service-account FILE`.',
+  'give-vault-passphrase': () => 'Set TOKENTRAY_FILE_PASSPHRASE (docs/remote.md keeps it out of your shell history), or run tokentray in a terminal to be asked.',
+  'end-stuck-process': (f) => `If it is, end it (\`${process.platform === 'win32' ? `taskkill /PID ${f.pid}` : `kill ${f.pid}`}\`) and try again.`,
+};
+
+/** The error's sentence, then what to do about it on the command line. */
+export function describeForCli(err: TokenTrayError): string {
+  const { remedy } = err.facts;
+  return remedy ? `${err.message} ${CLI_REMEDIES[remedy](err.facts)}` : err.message;
+}
+
+/** What the metadata-server emulator's 404 for the project tells a terminal user. */
+export const NO_PROJECT_ADVICE = 'Give --project-id, set one for the account (`tokentray configure ACCOUNT --project ID`), or set gcloud\'s (`gcloud config set project ID`).';

@@ -1,0 +1,199 @@
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, errors as joseErrors } from 'jose';
+import { writeFileAtomic } from './atomic-file.js';
+import { withFileLock } from './file-lock.js';
+import type { SecretStore } from './secret-store.js';
+import { TokenTrayError } from '../shared/errors.js';
+import { registerSecret } from '../shared/logger.js';
+
+/**
+ * The encrypted-file vault, for machines where no OS keychain runs (SSH, WSL, dev containers):
+ * every item in one compact JWE, its key derived from a passphrase (PBES2, RFC 7518 §4.8; as
+ * aws-vault's file backend does through 99designs/keyring). The passphrase guards it, not the OS.
+ */
+export const VAULT_FILE_NAME = 'vault.jwe';
+const ALG = 'PBES2-HS512+A256KW';
+const ENC = 'A256GCM';
+/**
+ * PBKDF2-HMAC-SHA512 iterations: about 70 ms per derivation on the 2-core build machines when idle
+ * (each read derives once, each write twice). Files with a lower count (from an older version) are
+ * still read; a higher one is refused, as jose's `maxPBES2Count` does against decryption bombs.
+ */
+export const VAULT_P2C = 150_000;
+const MIN_P2C = 10_000;
+/** The vault is a few KB per account; anything far larger is not ours. */
+const MAX_FILE_BYTES = 8 * 1024 * 1024;
+const LOCK = { waitMs: 35_000, what: 'the file vault' } as const;
+
+/** Where the passphrase comes from: the environment, a terminal prompt, or a coded error. */
+export interface PassphraseSource {
+  /** The passphrase of an existing vault. */
+  existing(vaultPath: string): Promise<string>;
+  /** The passphrase of a vault about to be created (a terminal asks twice). */
+  create(vaultPath: string): Promise<string>;
+}
+
+interface VaultDocument {
+  v: 1;
+  items: Record<string, string>;
+}
+
+function damaged(path: string, detail: string, cause?: unknown): TokenTrayError {
+  return new TokenTrayError(
+    'VAULT_DAMAGED',
+    `The file vault ${path} cannot be read (${detail}). TokenTray keeps it as it is: restore it from a backup, or move it aside and sign in again.`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+function parseDocument(path: string, plaintext: Uint8Array): Record<string, string> {
+  let doc: Partial<VaultDocument>;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(plaintext)) as Partial<VaultDocument>;
+  } catch (err) {
+    throw damaged(path, 'its content is not valid JSON', err);
+  }
+  if (typeof doc !== 'object' || doc === null || doc.v !== 1 || typeof doc.items !== 'object' || doc.items === null || Array.isArray(doc.items)) {
+    throw damaged(path, 'its content is not a TokenTray vault');
+  }
+  const items: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [key, value] of Object.entries(doc.items)) {
+    if (typeof value !== 'string') throw damaged(path, `its item "${key.slice(0, 40)}" is not text`);
+    items[key] = value;
+  }
+  return items;
+}
+
+export class FileSecretStore implements SecretStore {
+  private passphrase: string | undefined;
+  /** The last file content decrypted, so a process derives the key once per change, not per read. */
+  private opened: { text: string; items: Record<string, string> } | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly passphrases: PassphraseSource,
+  ) {}
+
+  /** Asks for the passphrase now (checking it against the file), before any long interactive step. */
+  async unlock(): Promise<void> {
+    const text = await this.readText();
+    if (text === undefined) await this.choosePassphrase();
+    else await this.open(text);
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const text = await this.readText();
+    if (text === undefined) return undefined;
+    return (await this.open(text))[key];
+  }
+
+  async set(key: string, value: string): Promise<void> {
+    await this.update((items) => {
+      if (items[key] === value) return false;
+      items[key] = value;
+      return true;
+    });
+  }
+
+  async delete(key: string): Promise<boolean> {
+    let existed = false;
+    await this.update((items) => {
+      existed = key in items;
+      delete items[key];
+      return existed;
+    });
+    return existed;
+  }
+
+  /**
+   * Read, change, write back, under a lock so that processes take turns and none loses another's
+   * item. Nothing is written unless the current file was decrypted: a wrong passphrase or a damaged
+   * file leaves it byte for byte as it was.
+   */
+  private async update(change: (items: Record<string, string>) => boolean): Promise<void> {
+    // Prompts happen before the lock is taken, so a waiting user never holds up other processes.
+    if (this.passphrase === undefined) {
+      const text = await this.readText();
+      if (text !== undefined) await this.open(text);
+    }
+    await withFileLock(join(dirname(this.path), 'locks', 'vault.lock'), { ...LOCK, onFailure: (err) => this.unwritable(err) }, async () => {
+      const text = await this.readText();
+      const items: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, text === undefined ? {} : await this.open(text));
+      if (!change(items)) return;
+      if (text === undefined && this.passphrase === undefined) await this.choosePassphrase();
+      const jwe = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify({ v: 1, items } satisfies VaultDocument)))
+        .setProtectedHeader({ alg: ALG, enc: ENC, cty: 'tokentray-vault+json' })
+        .setKeyManagementParameters({ p2c: VAULT_P2C })
+        .encrypt(new TextEncoder().encode(this.passphrase!));
+      const next = `${jwe}\n`;
+      try {
+        await writeFileAtomic(this.path, next);
+      } catch (err) {
+        throw this.unwritable(err as Error);
+      }
+      this.opened = { text: next, items };
+    });
+  }
+
+  private unwritable(err: Error): TokenTrayError {
+    return new TokenTrayError('VAULT_UNWRITABLE', `Could not write the file vault ${this.path} (${err.message}). Check that the folder is writable and the disk not full, then try again.`, { cause: err });
+  }
+
+  private async choosePassphrase(): Promise<void> {
+    const passphrase = await this.passphrases.create(this.path);
+    registerSecret(passphrase);
+    this.passphrase = passphrase;
+  }
+
+  private async readText(): Promise<string | undefined> {
+    try {
+      const info = await stat(this.path);
+      if (!info.isFile()) throw damaged(this.path, 'it is not a regular file');
+      if (info.size > MAX_FILE_BYTES) throw damaged(this.path, `it is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`);
+      return await readFile(this.path, 'utf8');
+    } catch (err) {
+      if (err instanceof TokenTrayError) throw err;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new TokenTrayError('KEYCHAIN_UNAVAILABLE', `The file vault ${this.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, { cause: err });
+    }
+  }
+
+  private async open(text: string): Promise<Record<string, string>> {
+    if (this.opened?.text === text) return this.opened.items;
+    const jwe = text.trim();
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(jwe);
+    } catch (err) {
+      throw damaged(this.path, 'it is not an encrypted TokenTray vault', err);
+    }
+    if (jwe.split('.').length !== 5 || header.alg !== ALG || header.enc !== ENC || typeof header.p2c !== 'number' || header.p2c < MIN_P2C || header.p2c > VAULT_P2C) {
+      throw damaged(this.path, 'it is not an encrypted TokenTray vault, or was made with settings this version does not accept');
+    }
+    const passphrase = this.passphrase ?? (await this.passphrases.existing(this.path));
+    registerSecret(passphrase);
+    let plaintext: Uint8Array;
+    try {
+      ({ plaintext } = await compactDecrypt(jwe, new TextEncoder().encode(passphrase), {
+        keyManagementAlgorithms: [ALG],
+        contentEncryptionAlgorithms: [ENC],
+        maxPBES2Count: VAULT_P2C,
+      }));
+    } catch (err) {
+      // AES key wrap cannot tell a wrong passphrase from an altered file; both fail here.
+      if (err instanceof joseErrors.JWEDecryptionFailed) {
+        throw new TokenTrayError(
+          'VAULT_PASSPHRASE_WRONG',
+          `The passphrase does not open the file vault ${this.path} (or the file was altered). Nothing was changed. Check TOKENTRAY_FILE_PASSPHRASE, or type it again.`,
+          { cause: err },
+        );
+      }
+      throw damaged(this.path, 'its encryption is malformed', err);
+    }
+    const items = parseDocument(this.path, plaintext);
+    this.passphrase = passphrase;
+    this.opened = { text, items };
+    return items;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Errors carry a code, a sentence and facts; each surface words what to do. The CLI may name its
+ * commands; the window (and the tray's notifications) never do: they name the window's buttons.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import ts from 'typescript';
+import { ClipboardGuard } from '../electron/app/clipboard-guard.js';
+import { createHandlers, type AppHandlers } from '../electron/app/handlers/index.js';
+import { dispatch } from '../electron/app/ipc-dispatch.js';
+import { describeForWindow } from '../electron/app/remedies.js';
+import { describeForCli } from '../electron/cli/remedies.js';
+import { TokenTrayError, type ErrorFacts, type Remedy } from '../electron/core/shared/errors.js';
+import type { AccountRecord } from '../electron/core/storage/account-registry.js';
+import { SettingsStore } from '../electron/core/storage/settings-store.js';
+import { RecordingClipboard } from './support/renderer-harness.js';
+import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const COMMAND = /\btokentray [a-z]/;
+
+/** Every remedy, with the facts it is worded from (the compiler makes the list complete). */
+const REMEDIES = {
+  'sign-in': {},
+  'sign-in-again': { account: 'ana@example.test', accountId: 'a1', scope: 'cloud-platform' },
+  'sign-in-instead': { path: '/x/adc.json' },
+  'use-as-client-file': {},
+  'import-service-account': { path: '/x/key.json' },
+  'import-key-again': { account: 'sa@p.iam.gserviceaccount.com', accountId: 'a2' },
+  'list-accounts': {},
+  'forget-without-revoke': { account: 'ana@example.test', accountId: 'a1' },
+  'use-metadata-server': {},
+  'give-client-file': { issuer: 'https://accounts.google.com' },
+  'give-client-file-again': { issuer: 'https://idp.example.test', account: 'ana@example.test', accountId: 'a1' },
+  'list-clients': {},
+  'sign-out-client-users': { account: 'ana@example.test', accountId: 'a1' },
+  'import-new-key': { account: 'sa@p.iam.gserviceaccount.com' },
+  'end-stuck-process': { pid: 4242 },
+  'give-vault-passphrase': { path: '/x/vault.json' },
+} satisfies { [R in Remedy]: Omit<ErrorFacts, 'remedy'> };
+
+const REMEDY = (remedy: Remedy): ErrorFacts => ({ remedy, ...REMEDIES[remedy] });
+
+describe('error wording', () => {
+  it('no sentence in electron/core or electron/app names a CLI command', () => {
+    const found: string[] = [];
+    const files = ['core', 'app'].flatMap((part) =>
+      readdirSync(join(root, 'electron', part), { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.ts')).map((e) => join(e.parentPath, e.name)),
+    );
+    for (const file of files) {
+      // Only string and template literals: comments may say `tokentray info`.
+      const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, readFileSync(file, 'utf8'));
+      for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
+        const literal = kind === ts.SyntaxKind.StringLiteral || kind === ts.SyntaxKind.NoSubstitutionTemplateLiteral || kind === ts.SyntaxKind.TemplateHead;
+        if (literal && COMMAND.test(scanner.getTokenValue())) found.push(`${relative(root, file)}: ${scanner.getTokenValue().slice(0, 80)}`);
+      }
+    }
+    assert.deepEqual(found, []);
+  });
+
+  it('every remedy has words on both surfaces: commands on the CLI, buttons in the window', () => {
+    for (const [remedy, facts] of Object.entries(REMEDIES) as Array<[Remedy, ErrorFacts]>) {
+      const err = new TokenTrayError('LOGIN_FAILED', 'It failed.', { facts: { remedy, ...facts } });
+      const cli = describeForCli(err);
+      const window = describeForWindow(err);
+      // A command: tokentray's own, or the system's to end a stuck process.
+      assert.match(cli, remedy === 'end-stuck-process' ? /^It failed\. .*`kill 4242`/ : /^It failed\. .*tokentray [a-z]/, `${remedy} on the CLI: ${cli}`);
+      assert.match(window, /^It failed\. \S/, remedy);
+      assert.doesNotMatch(window, /tokentray |`|--/, `${remedy} in the window: ${window}`);
+    }
+    const plain = new TokenTrayError('LOGIN_FAILED', 'It failed.');
+    assert.deepEqual([describeForCli(plain), describeForWindow(plain)], ['It failed.', 'It failed.'], 'no remedy, no advice');
+    assert.match(describeForCli(new TokenTrayError('REAUTH_REQUIRED', 'x.', { facts: { remedy: 'sign-in-again', account: 'ana@example.test', scope: 'cloud-platform' } })), /`tokentray login --login-hint ana@example\.test --scopes cloud-platform`/);
+    assert.match(describeForCli(new TokenTrayError('REVOKE_FAILED', 'x.', { facts: { remedy: 'forget-without-revoke', accountId: 'abc123' } })), /`tokentray logout abc123 --no-revoke`/);
+    assert.match(describeForCli(new TokenTrayError('CLIENT_REQUIRED', 'x.', { facts: REMEDY('give-client-file-again') })), /`tokentray login --client-secret-file FILE --issuer https:\/\/idp\.example\.test --login-hint ana@example\.test`/);
+    assert.match(describeForCli(new TokenTrayError('CLIENT_REQUIRED', 'x.', { facts: { remedy: 'give-client-file-again', issuer: 'https://accounts.google.com' } })), /`tokentray login --client-secret-file FILE`\.$/, 'Google is the default issuer');
+    assert.match(describeForCli(new TokenTrayError('SCOPE_NOT_GRANTED', 'x.', { facts: { remedy: 'sign-in-again', account: 'ana@example.test', scope: 'openid,email,drive' } })), /--scopes openid,email,drive`/);
+    assert.equal(describeForWindow(new TokenTrayError('SCOPE_NOT_GRANTED', 'x.', { facts: { remedy: 'sign-in-again', scope: 'openid,email,drive' } })), 'x. Sign the account in again and grant the scopes openid, email, drive.');
+  });
+});
+
+describe('error wording, end to end: the CLI and the window on the same failures', () => {
+  let sandbox: Sandbox;
+  let handlers: AppHandlers;
+  const now = new Date().toISOString();
+  const record = (id: string, fields: Partial<AccountRecord>): AccountRecord => ({
+    id, kind: 'user', subject: `sub-${id}`, email: `${id}@example.test`, issuer: 'https://issuer.invalid', flavor: 'google', clientId: 'client', scopes: ['openid', 'email'], status: 'ready', createdAt: now, updatedAt: now, ...fields,
+  });
+  const cli = async (...args: string[]) => {
+    const res = await runCli(args, sandbox.env);
+    assert.equal(res.code, 1, res.stderr);
+    return res.stderr;
+  };
+  const window = async (channel: string, ...args: unknown[]) => {
+    const result = await dispatch(handlers, channel, args);
+    assert.equal(result.ok, false);
+    if (result.ok) throw new Error('unreachable');
+    assert.doesNotMatch(result.message, COMMAND, `${channel}: ${result.message}`);
+    return `${result.code}: ${result.message}`;
+  };
+
+  before(async () => {
+    sandbox = await makeSandbox();
+    const core = sandbox.core();
+    const settings = new SettingsStore(core.home);
+    handlers = createHandlers({ core, settings, clipboard: new ClipboardGuard(new RecordingClipboard(), () => 0), openExternal: async () => undefined, onChange: () => undefined });
+  });
+  after(async () => {
+    await handlers.dispose();
+    await sandbox.cleanup();
+  });
+
+  it('NO_ACCOUNTS', async () => {
+    assert.match(await cli('print-access-token'), /^tokentray: NO_ACCOUNTS: No account is signed in\. Run `tokentray login` first\.$/m);
+    assert.equal(await window('metadata:set', { enabled: true }), 'NO_ACCOUNTS: No account is signed in. Add an account first.');
+  });
+
+  it('ACCOUNT_NOT_FOUND, REAUTH_REQUIRED, KEYCHAIN_ENTRY_MISSING, IMPERSONATION_NEEDS_SCOPE, NOT_A_SERVICE_ACCOUNT', async () => {
+    await sandbox.core().accounts.registry.update((data) => {
+      data.accounts.push(
+        record('revoked', { status: 'signin_required', statusReason: 'Google no longer accepts the refresh token of revoked@example.test (invalid_grant).' }),
+        record('nosecret1', {}),
+        record('nosecret2', {}),
+        record('narrow', { impersonate: ['target@p.iam.gserviceaccount.com'] }),
+        record('sakey', { kind: 'service_account', email: 'sakey@p.iam.gserviceaccount.com', subject: 'sakey@p.iam.gserviceaccount.com', scopes: ['https://www.googleapis.com/auth/cloud-platform'] }),
+      );
+      data.defaultAccount = 'revoked';
+    });
+
+    assert.match(await cli('use', 'nobody@example.test'), /^tokentray: ACCOUNT_NOT_FOUND: No account "nobody@example\.test"\. `tokentray accounts` lists the signed-in accounts\.$/m);
+    assert.equal(await window('tokens:get', 'nobody'), 'ACCOUNT_NOT_FOUND: No account "nobody". It may have been removed meanwhile.');
+
+    assert.match(await cli('print-access-token', '--account', 'revoked'), /^tokentray: REAUTH_REQUIRED: Google no longer accepts .*\(invalid_grant\)\. Sign in again with `tokentray login --login-hint revoked@example\.test`\.$/m);
+    assert.match(await window('tokens:get', 'revoked'), /^REAUTH_REQUIRED: Google no longer accepts .*\(invalid_grant\)\. Sign the account in again\.$/);
+
+    // Each marks its account for sign-in, so one account per surface.
+    assert.match(await cli('print-access-token', '--account', 'nosecret1'), /^tokentray: KEYCHAIN_ENTRY_MISSING: The keychain item of nosecret1@example\.test is missing or damaged\. Sign in again with `tokentray login --login-hint nosecret1@example\.test`\.$/m);
+    assert.equal(await window('tokens:copy', 'nosecret2', 'access', 'raw'), 'KEYCHAIN_ENTRY_MISSING: The keychain item of nosecret2@example.test is missing or damaged. Sign the account in again.');
+
+    assert.match(await cli('print-access-token', '--account', 'sakey'), /^tokentray: KEYCHAIN_ENTRY_MISSING: The keychain holds no key for sakey@p\.iam\.gserviceaccount\.com\. Import its key again with `tokentray import-service-account FILE`\.$/m);
+    assert.equal(await window('tokens:copy', 'sakey', 'access', 'raw'), 'KEYCHAIN_ENTRY_MISSING: The keychain holds no key for sakey@p.iam.gserviceaccount.com. Import its key file again with “Import service account…”.');
+
+    assert.match(await cli('print-access-token', '--account', 'narrow', '--impersonate-service-account', 'target@p.iam.gserviceaccount.com'), /IMPERSONATION_NEEDS_SCOPE: .* Sign in again with `tokentray login --login-hint narrow@example\.test --scopes cloud-platform`\.$/m);
+    assert.match(await window('tokens:copy', 'narrow', 'access', 'raw', { impersonated: true }), /^IMPERSONATION_NEEDS_SCOPE: .* Sign the account in again and grant the cloud-platform scope\.$/);
+
+    assert.match(await cli('print-access-token', '--account', 'narrow', '--self-signed-jwt', '--audience', 'https://pubsub.googleapis.com/'), /NOT_A_SERVICE_ACCOUNT: .* Import a service-account key with `tokentray import-service-account FILE`\.$/m);
+  });
+
+  it('SA_KEY_WRONG_TYPE: an OAuth client file or a user\'s ADC file given as a service-account key', async () => {
+    const client = JSON.stringify({ installed: { client_id: 'x.apps.googleusercontent.com', client_secret: 's' } });
+    const adc = JSON.stringify({ type: 'authorized_user', client_id: 'a', client_secret: 'b', refresh_token: 'c' });
+    assert.match(await cli('import-service-account', await sandbox.writeFile('client.json', client)), /OAuth client file\. Use it with `tokentray login --client-secret-file FILE`\.$/m);
+    assert.match(await window('accounts:import-service-account', client), /OAuth client file\. Choose it as the OAuth client file in “Add account…” instead\.$/);
+    assert.match(await cli('import-service-account', await sandbox.writeFile('adc.json', adc)), /\(authorized_user\)\. Sign that user in with `tokentray login` instead\.$/m);
+    assert.match(await window('accounts:import-service-account', adc), /\(authorized_user\)\. Sign that user in with “Add account…” instead\.$/);
+  });
+});

@@ -1,0 +1,357 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { expireCache } from './support/flows.js';
+import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
+import { HttpBrowser } from './support/http-browser.js';
+import { useIdpAndSandbox } from './support/fixtures.js';
+import { noteSecret } from './support/canary.js';
+import { CLI, findSecretsOnDisk, makeSandbox, runCli, startCli } from './support/sandbox.js';
+import { createCore } from '../electron/core/core.js';
+import { FileSecretStore, VAULT_P2C } from '../electron/core/storage/file-secret-store.js';
+import { vaultPassphrase } from '../electron/core/storage/vault-passphrase.js';
+
+/** A remote machine: no D-Bus session (so no Secret Service), no display. */
+function withoutDesktop(env: Record<string, string>): void {
+  delete env.DBUS_SESSION_BUS_ADDRESS;
+  // libdbus also finds a session bus at $XDG_RUNTIME_DIR/bus, where test/with-keychain.sh puts it.
+  delete env.XDG_RUNTIME_DIR;
+  delete env.DISPLAY;
+  delete env.WAYLAND_DISPLAY;
+}
+
+const vaultPath = (home: string) => join(home, 'vault.jwe');
+
+/** `tokentray ARGS` on a real pseudo-terminal (through `script`), as in a user's shell. */
+function startInTerminal(args: string[], env: Record<string, string>) {
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  void exit.then(() => child.stdin.end());
+  return {
+    output: () => out,
+    type: (text: string) => child.stdin.write(text),
+    exit,
+    async waitFor(pattern: RegExp): Promise<RegExpExecArray> {
+      for (let i = 0; i < 1500; i++) {
+        const m = pattern.exec(out);
+        if (m) return m;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`the terminal never showed ${pattern}:\n${out}`);
+    },
+  };
+}
+
+describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at all', () => {
+  const fx = useIdpAndSandbox({ mode: 'google' });
+  let sim: GoogleSim;
+  const passphrase = `vault-pass-${randomBytes(12).toString('hex')}`;
+  const printed: string[] = [];
+
+  before(async () => {
+    withoutDesktop(fx.sandbox.env);
+    fx.sandbox.env.TOKENTRAY_KEYCHAIN = 'file';
+    fx.sandbox.env.TOKENTRAY_FILE_PASSPHRASE = passphrase;
+    noteSecret(passphrase); // the output canary: no command may print it
+    sim = await startGoogleSim(fx.idp);
+    fx.sandbox.env.TOKENTRAY_GOOGLE_TOKENINFO_URL = `${sim.origin}/tokeninfo`;
+  });
+  after(async () => {
+    await sim?.close();
+  });
+
+  const cli = (...args: string[]) => runCli(args, fx.sandbox.env);
+  const flags = () => ['--issuer', fx.idp.issuer, '--flavor', 'google', '--client-id', fx.idp.client.clientId, '--client-secret', fx.idp.client.clientSecret];
+
+  /** Paste-back, as on a remote machine: the browser elsewhere stops at the redirect to 127.0.0.1. */
+  async function pasteBackLogin(user: string, extra: string[]): Promise<void> {
+    const proc = startCli(['login', ...extra, '--login-hint', user, '--timeout', '60'], fx.sandbox.env, { stdin: 'pipe' });
+    const url = new URL(await proc.authorizationUrl);
+    assert.match(proc.errors(), /^Could not open a browser here: no graphical display/m);
+    const redirect = new URL(url.searchParams.get('redirect_uri')!);
+    const last = await new HttpBrowser(user).visit(url.href, { stopBefore: redirect.origin });
+    proc.stdin!.write(`${last.url}\n`);
+    const res = await proc.done;
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, `${user}\n`);
+  }
+
+  it('signs two accounts in through paste-back; the vault is one 0600 JWE file', async () => {
+    await pasteBackLogin('vera@example.test', flags());
+    await pasteBackLogin('walt@example.test', []);
+    const list = JSON.parse((await cli('accounts', '--json')).stdout) as Array<{ email: string; status: string }>;
+    assert.deepEqual(list.map((a) => [a.email, a.status]), [['vera@example.test', 'ready'], ['walt@example.test', 'ready']]);
+    const info = await stat(vaultPath(fx.sandbox.home));
+    assert.equal(info.mode & 0o777, 0o600);
+    const text = await readFile(vaultPath(fx.sandbox.home), 'utf8');
+    assert.match(text, /^[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\n$/, 'compact JWE');
+    const header = JSON.parse(Buffer.from(text.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>;
+    assert.deepEqual([header.alg, header.enc, header.p2c], ['PBES2-HS512+A256KW', 'A256GCM', VAULT_P2C]);
+    assert.deepEqual((await readdir(fx.sandbox.home)).filter((f) => f !== 'locks').sort(), ['accounts.json', 'vault.jwe']);
+  });
+
+  it('reuses a cached token across processes, without the issuer', async () => {
+    const before = { ...fx.idp.grants };
+    const a = await cli('print-access-token');
+    const b = await cli('print-access-token');
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(a.stdout, b.stdout);
+    assert.deepEqual(fx.idp.grants, before);
+    const walt = await cli('print-identity-token', '--account', 'walt@example.test');
+    assert.equal(walt.code, 0, walt.stderr);
+    printed.push(a.stdout.trim(), walt.stdout.trim());
+  });
+
+  it('refreshes an expired cache from processes running at once, losing no item', async () => {
+    const core = fx.sandbox.core();
+    const accounts = await core.accounts.list();
+    for (const a of accounts) await expireCache(core, a.id);
+    const runs = await Promise.all(accounts.flatMap((a) => [1, 2, 3].map(() => cli('print-access-token', '--account', a.id))));
+    for (const r of runs) assert.equal(r.code, 0, r.stderr);
+    for (const a of accounts) {
+      assert.ok((await core.accounts.vault.getSecrets(a.id))?.refreshToken, 'the refresh token survived the concurrent writes');
+      assert.ok((await core.accounts.vault.getTokenCache(a.id)).access[''], 'and so did the cache');
+    }
+  });
+
+  it('imports a service account and mints its tokens from the vault', async () => {
+    const key = await makeServiceAccountKey(sim, 'robot@proj-vault.iam.gserviceaccount.com');
+    const dir = join(fx.sandbox.home, 'test-input');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, 'sa.json');
+    await writeFile(file, JSON.stringify(key.json), { mode: 0o600 });
+    const res = await cli('import-service-account', file);
+    assert.equal(res.code, 0, res.stderr);
+    const token = await cli('print-access-token', '--account', 'robot@proj-vault.iam.gserviceaccount.com');
+    assert.equal(token.code, 0, token.stderr);
+    printed.push(token.stdout.trim());
+    const vault = await readFile(vaultPath(fx.sandbox.home), 'utf8');
+    for (const line of String(key.json.private_key).split('\n').filter((l) => l.length > 40)) assert.ok(!vault.includes(line));
+    await writeFile(file, '{}'); // the test's own copy of the key is not left behind
+  });
+
+  it('keeps no token, key, secret or the passphrase in plain text in any file', async () => {
+    const core = fx.sandbox.core();
+    const secrets = [...printed, passphrase, fx.idp.client.clientSecret];
+    for (const a of await core.accounts.list()) {
+      const s = await core.accounts.vault.getSecrets(a.id);
+      if (s) secrets.push(s.refreshToken);
+    }
+    assert.ok(secrets.length >= 7);
+    assert.deepEqual(await findSecretsOnDisk(fx.sandbox, secrets), []);
+  });
+
+  it('a wrong passphrase: VAULT_PASSPHRASE_WRONG, exit 1, the file byte for byte as it was', async () => {
+    const path = vaultPath(fx.sandbox.home);
+    const before = await readFile(path);
+    const env = { ...fx.sandbox.env, TOKENTRAY_FILE_PASSPHRASE: 'not-the-passphrase' };
+    for (const args of [['print-access-token'], ['logout', 'walt@example.test', '--no-revoke'], ['login', '--no-browser']]) {
+      const res = await runCli(args, env);
+      assert.equal(res.code, 1, args.join(' '));
+      assert.match(res.stderr, /^tokentray: VAULT_PASSPHRASE_WRONG: The passphrase does not open the file vault .*vault\.jwe/m);
+      assert.doesNotMatch(res.stderr, /^https?:/m, 'found before any browser step');
+    }
+    assert.deepEqual(await readFile(path), before);
+  });
+
+  it('no passphrase and no terminal: a coded error that says how to give one', async () => {
+    const env = { ...fx.sandbox.env };
+    delete env.TOKENTRAY_FILE_PASSPHRASE;
+    const res = await runCli(['print-access-token'], env);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /^tokentray: VAULT_PASSPHRASE_REQUIRED: The file vault .* needs its passphrase, and there is no terminal to ask it on\. Set TOKENTRAY_FILE_PASSPHRASE/m);
+  });
+
+  it('a damaged file: VAULT_DAMAGED, kept as it is', async () => {
+    const path = vaultPath(fx.sandbox.home);
+    const good = await readFile(path, 'utf8');
+    const parts = good.trim().split('.');
+    const damages = [
+      good.slice(0, good.length / 2),
+      'not a vault at all\n',
+      '',
+      `${parts[0]}.${parts[1]}.${parts[2]}.${parts[3]}\n`,
+      `${Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A256GCM' })).toString('base64url')}.${parts.slice(1).join('.')}\n`,
+      `${Buffer.from(JSON.stringify({ alg: 'PBES2-HS512+A256KW', enc: 'A256GCM', p2c: 1e9, p2s: 'AAAAAAAAAAAAAAAAAAAAAA' })).toString('base64url')}.${parts.slice(1).join('.')}\n`,
+    ];
+    try {
+      for (const content of damages) {
+        await writeFile(path, content);
+        for (const args of [['print-access-token'], ['logout', 'vera@example.test', '--no-revoke']]) {
+          const res = await runCli(args, fx.sandbox.env);
+          assert.equal(res.code, 1, `${args.join(' ')} on ${JSON.stringify(content.slice(0, 30))}`);
+          assert.match(res.stderr, /^tokentray: VAULT_DAMAGED: The file vault .*vault\.jwe cannot be read \(.*\)\. TokenTray keeps it as it is/m);
+        }
+        assert.equal(await readFile(path, 'utf8'), content, 'kept');
+      }
+      // An altered ciphertext cannot be told from a wrong passphrase (AES key wrap): still refused, still kept.
+      const flipped = `${parts.slice(0, 3).join('.')}.${parts[3]!.startsWith('A') ? `B${parts[3]!.slice(1)}` : `A${parts[3]!.slice(1)}`}.${parts[4]}\n`;
+      await writeFile(path, flipped);
+      const res = await cli('print-access-token');
+      assert.equal(res.code, 1);
+      assert.match(res.stderr, /^tokentray: VAULT_PASSPHRASE_WRONG: .*or the file was altered/m);
+      assert.equal(await readFile(path, 'utf8'), flipped);
+    } finally {
+      await writeFile(path, good);
+    }
+    assert.equal((await cli('print-access-token')).code, 0);
+  });
+
+  it('logout revokes and removes the account\'s items from the vault', async () => {
+    const core = fx.sandbox.core();
+    const walt = (await core.accounts.list()).find((a) => a.email === 'walt@example.test')!;
+    const refresh = (await core.accounts.vault.getSecrets(walt.id))!.refreshToken;
+    const res = await cli('logout', 'walt@example.test');
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal((await fx.idp.introspect(refresh)).active, false);
+    assert.equal(await core.accounts.vault.getSecrets(walt.id), undefined);
+    assert.deepEqual((await core.accounts.list()).map((a) => a.email), ['vera@example.test', 'robot@proj-vault.iam.gserviceaccount.com']);
+  });
+
+  it('TOKENTRAY_KEYCHAIN=system without D-Bus: KEYCHAIN_UNAVAILABLE names the file vault option', async () => {
+    const env = { ...fx.sandbox.env, TOKENTRAY_KEYCHAIN: 'system' };
+    const res = await runCli(['print-access-token'], env);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /^tokentray: KEYCHAIN_UNAVAILABLE: .*TOKENTRAY_KEYCHAIN=file \(see docs\/remote\.md\)/m);
+    const bad = await runCli(['print-access-token'], { ...fx.sandbox.env, TOKENTRAY_KEYCHAIN: 'plaintext' });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^tokentray: KEYCHAIN_CHOICE_INVALID: TOKENTRAY_KEYCHAIN says keychain "plaintext"; it takes "system" .* or "file"/m);
+  });
+});
+
+describe('the file vault chosen in config.json, and asked for on a terminal', () => {
+  it('uses {"keychain":"file"} from TOKENTRAY_HOME/config.json; refuses a bad value', async () => {
+    const sandbox = await makeSandbox();
+    try {
+      withoutDesktop(sandbox.env);
+      sandbox.env.TOKENTRAY_FILE_PASSPHRASE = 'config-chosen-passphrase';
+      await writeFile(join(sandbox.home, 'config.json'), '{"keychain": "file"}\n');
+      // The core as the CLI builds it: the store is chosen from config.json, not given.
+      const core = () => createCore({ env: sandbox.env });
+      await core().accounts.vault.setSecrets('abc', { refreshToken: 'rt-config-file-0123456789' });
+      assert.equal((await core().accounts.vault.getSecrets('abc'))?.refreshToken, 'rt-config-file-0123456789');
+      assert.ok((await stat(vaultPath(sandbox.home))).isFile());
+      await writeFile(join(sandbox.home, 'config.json'), '{"keychain": "plain"}\n');
+      await assert.rejects(core().accounts.vault.getSecrets('abc'), { code: 'KEYCHAIN_CHOICE_INVALID' });
+      await writeFile(join(sandbox.home, 'config.json'), '{"keychain": "file"}\n');
+    } finally {
+      await sandbox.cleanup();
+    }
+  });
+
+  it('writers in parallel processes lose none of each other\'s items', async () => {
+    const sandbox = await makeSandbox();
+    try {
+      const path = vaultPath(sandbox.home);
+      const module = new URL('../electron/core/storage/file-secret-store.js', import.meta.url).href;
+      const writer = (i: number) =>
+        new Promise<number | null>((resolve) => {
+          const code = `const { FileSecretStore } = await import(${JSON.stringify(module)});
+            const s = new FileSecretStore(${JSON.stringify(path)}, { existing: async () => 'parallel-pass', create: async () => 'parallel-pass' });
+            for (let j = 0; j < 3; j++) await s.set('k${i}-' + j, 'v${i}-' + j);`;
+          spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: 'inherit' }).on('exit', resolve);
+        });
+      const codes = await Promise.all([0, 1, 2, 3, 4, 5].map(writer));
+      assert.deepEqual(codes, [0, 0, 0, 0, 0, 0]);
+      const store = new FileSecretStore(path, { existing: async () => 'parallel-pass', create: async () => 'parallel-pass' });
+      for (let i = 0; i < 6; i++) for (let j = 0; j < 3; j++) assert.equal(await store.get(`k${i}-${j}`), `v${i}-${j}`);
+      const leftovers = (await readdir(sandbox.home)).filter((f) => f !== 'vault.jwe' && f !== 'locks');
+      assert.deepEqual(leftovers, [], 'no temp or lock file left behind');
+    } finally {
+      await sandbox.cleanup();
+    }
+  });
+
+  it('asks on the terminal without echo, twice for a new vault, and refuses two different answers', async () => {
+    const sandbox = await makeSandbox();
+    try {
+      withoutDesktop(sandbox.env);
+      sandbox.env.TOKENTRAY_KEYCHAIN = 'file';
+      delete sandbox.env.TOKENTRAY_FILE_PASSPHRASE;
+      const dir = join(sandbox.home, 'test-input');
+      await mkdir(dir);
+      const sim = await startGoogleSim();
+      try {
+        const key = await makeServiceAccountKey(sim, 'tty@proj-vault.iam.gserviceaccount.com');
+        const file = join(dir, 'sa.json');
+        await writeFile(file, JSON.stringify(key.json), { mode: 0o600 });
+        const inTerminal = async (args: string[], answers: string[]) => {
+          const term = startInTerminal(args, sandbox.env);
+          for (const [n, answer] of answers.entries()) {
+            // Typed only once the prompt shows, as a person would.
+            await term.waitFor(new RegExp(`(?:passphrase[^:\\n]*: [^]*){${n + 1}}`, 'i'));
+            term.type(`${answer}\r`);
+          }
+          return { code: await term.exit, out: term.output() };
+        };
+        const differ = await inTerminal(['import-service-account', file], ['first-typed-secret', 'second-typed-secret']);
+        assert.equal(differ.code, 1, differ.out);
+        assert.match(differ.out, /VAULT_PASSPHRASE_REQUIRED: The two passphrases differ/);
+        await assert.rejects(stat(vaultPath(sandbox.home)), 'nothing saved');
+        const made = await inTerminal(['import-service-account', file], ['typed-vault-secret', 'typed-vault-secret']);
+        assert.equal(made.code, 0, made.out);
+        assert.match(made.out, /New passphrase for the TokenTray file vault .*vault\.jwe: /);
+        assert.match(made.out, /The same passphrase again: /);
+        assert.ok(!made.out.includes('typed-vault-secret'), 'not echoed');
+        const read = await inTerminal(['print-access-token'], ['typed-vault-secret']);
+        assert.equal(read.code, 0, read.out);
+        assert.match(read.out, /Passphrase of the TokenTray file vault .*vault\.jwe: /);
+        assert.ok(!read.out.includes('typed-vault-secret'), 'not echoed');
+        const wrong = await inTerminal(['print-access-token'], ['typed-wrongly']);
+        assert.equal(wrong.code, 1);
+        assert.match(wrong.out, /VAULT_PASSPHRASE_WRONG/);
+        sandbox.env.TOKENTRAY_FILE_PASSPHRASE = 'typed-vault-secret'; // for the sandbox's own cleanup
+        await writeFile(file, '{}');
+      } finally {
+        await sim.close();
+      }
+    } finally {
+      await sandbox.cleanup();
+    }
+  });
+});
+
+describe('a remote login on a terminal: new vault passphrase, then paste-back', () => {
+  const fx = useIdpAndSandbox({ mode: 'google' });
+
+  it('asks the new passphrase twice before showing the address, takes the pasted one, and exits', async () => {
+    withoutDesktop(fx.sandbox.env);
+    fx.sandbox.env.TOKENTRAY_KEYCHAIN = 'file';
+    delete fx.sandbox.env.TOKENTRAY_FILE_PASSPHRASE;
+    const term = startInTerminal(
+      ['login', '--issuer', fx.idp.issuer, '--flavor', 'google', '--client-id', fx.idp.client.clientId, '--client-secret', fx.idp.client.clientSecret, '--login-hint', 'xena@example.test', '--timeout', '60'],
+      fx.sandbox.env,
+    );
+    await term.waitFor(/New passphrase for the TokenTray file vault .*: /);
+    assert.doesNotMatch(term.output(), /https?:\/\/127/, 'asked before the sign-in starts');
+    term.type('terminal-vault-secret\r');
+    await term.waitFor(/The same passphrase again: /);
+    term.type('terminal-vault-secret\r');
+    const url = new URL((await term.waitFor(/^(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)\r?$/m))[1]!);
+    const redirect = new URL(url.searchParams.get('redirect_uri')!);
+    const last = await new HttpBrowser('xena@example.test').visit(url.href, { stopBefore: redirect.origin });
+    term.type(`${last.url}\r`);
+    await term.waitFor(/^xena@example\.test\r?$/m);
+    const shown = Date.now();
+    assert.equal(await term.exit, 0, term.output());
+    assert.ok(Date.now() - shown < 2000, `exited ${Date.now() - shown} ms after signing in`); // 1 s, with room for load
+    assert.ok(!term.output().includes('terminal-vault-secret'), 'never echoed');
+    fx.sandbox.env.TOKENTRAY_FILE_PASSPHRASE = 'terminal-vault-secret'; // for the sandbox's cleanup and canary
+    const token = await runCli(['print-access-token'], fx.sandbox.env);
+    assert.equal(token.code, 0, token.stderr);
+  });
+});
+
+describe('vaultPassphrase', () => {
+  it('takes TOKENTRAY_FILE_PASSPHRASE, refuses an empty one, and needs a terminal otherwise', async () => {
+    assert.equal(await vaultPassphrase({ TOKENTRAY_FILE_PASSPHRASE: 'from-env' }, {}).create('/v'), 'from-env');
+    await assert.rejects(vaultPassphrase({ TOKENTRAY_FILE_PASSPHRASE: '' }, {}).existing('/v'), { code: 'VAULT_PASSPHRASE_REQUIRED' });
+    await assert.rejects(vaultPassphrase({}, {}).existing('/v'), /no terminal to ask it on/);
+  });
+});

@@ -1,0 +1,257 @@
+import assert from 'node:assert/strict';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { HttpBrowser } from './support/http-browser.js';
+import { useIdpAndSandbox } from './support/fixtures.js';
+import { runCli, startCli, type CliProcess } from './support/sandbox.js';
+
+/**
+ * The requirement is an exit within 1 s of the outcome (the times are logged as diagnostics); the
+ * bound leaves room for a loaded machine. A held connection kept the old listener alive for 5 s
+ * (keep-alive) to minutes, so the bound still tells the two apart.
+ */
+const EXIT_BOUND_MS = 2000;
+
+/**
+ * Sign-in where the browser is elsewhere (paste-back), the system browser opener and its one-time
+ * start address, and a listener that lets `login` exit at once whatever connections are open.
+ */
+describe('tokentray login: paste-back, opener, start address, exit', () => {
+  const fx = useIdpAndSandbox({ mode: 'google' });
+  const flags = () => ['--issuer', fx.idp.issuer, '--flavor', 'google', '--client-id', fx.idp.client.clientId, '--client-secret', fx.idp.client.clientSecret, '--timeout', '60'];
+
+  let opener = 0;
+  /** An environment like a desktop session's, with a stand-in `xdg-open` that records its argv. */
+  async function withOpener(script: string): Promise<{ env: Record<string, string>; argvFile: string }> {
+    const bin = join(fx.sandbox.home, `test-bin-${++opener}`);
+    await mkdir(bin, { recursive: true });
+    const argvFile = join(bin, 'argv');
+    await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done >> '${argvFile}'\n${script}\n`);
+    await chmod(join(bin, 'xdg-open'), 0o700);
+    const env: Record<string, string> = { ...fx.sandbox.env, PATH: `${bin}:${process.env.PATH}`, DISPLAY: ':99' };
+    delete env.SSH_CONNECTION;
+    delete env.WAYLAND_DISPLAY;
+    return { env, argvFile };
+  }
+
+  const waitFor = async (file: string): Promise<string> => {
+    for (let i = 0; i < 500; i++) {
+      const text = await readFile(file, 'utf8').catch(() => '');
+      if (text.endsWith('\n')) return text;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`${file} was never written`);
+  };
+
+  /** Every process's command line on this machine, to prove a value is in none of them. */
+  async function allCommandLines(): Promise<string> {
+    let out = '';
+    for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
+      out += `${(await readFile(`/proc/${pid}/cmdline`, 'latin1').catch(() => '')).replace(/\0/g, ' ')}\n`;
+    }
+    return out;
+  }
+
+  it('paste-back: refuses foreign lines with a coded error, keeps waiting, then takes the pasted Location', async () => {
+    const proc = startCli(['login', ...flags(), '--login-hint', 'paula@example.test', '--no-browser'], fx.sandbox.env, { stdin: 'pipe' });
+    const url = new URL(await proc.authorizationUrl);
+    assert.equal(url.origin, fx.idp.issuer, 'the issuer\'s own URL on the user\'s terminal');
+    assert.match(proc.errors(), /paste it here and press Enter/);
+    const redirect = new URL(url.searchParams.get('redirect_uri')!);
+    // The browser on "another computer" stops where the redirect to 127.0.0.1 cannot load.
+    const last = await new HttpBrowser('paula@example.test').visit(url.href, { stopBefore: redirect.origin });
+    const pasted = new URL(last.url);
+    assert.equal(pasted.origin, redirect.origin);
+    assert.ok(pasted.searchParams.get('code'));
+
+    proc.stdin!.write('\n  \nhello there\n');
+    await proc.waitForStderr(/LOGIN_PASTE_INVALID: That is not a sign-in answer/);
+    proc.stdin!.write(`${redirect.origin}/?code=stolen&state=not-ours\n`);
+    await proc.waitForStderr(/LOGIN_PASTE_INVALID: That answer belongs to another sign-in attempt/);
+    assert.equal(proc.output(), '', 'still waiting');
+    proc.stdin!.write(`${pasted.href}\n`);
+    const res = await proc.done;
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, 'paula@example.test\n');
+    assert.doesNotMatch(res.stderr, /warning/);
+    const token = await runCli(['print-access-token', '--account', 'paula@example.test'], fx.sandbox.env);
+    assert.equal(token.code, 0, token.stderr);
+  });
+
+  it('paste-back takes just the query, split across writes', async () => {
+    const proc = startCli(['login', ...flags(), '--login-hint', 'quinn@example.test', '--no-browser'], fx.sandbox.env, { stdin: 'pipe' });
+    const url = new URL(await proc.authorizationUrl);
+    const redirect = new URL(url.searchParams.get('redirect_uri')!);
+    const pasted = new URL((await new HttpBrowser('quinn@example.test').visit(url.href, { stopBefore: redirect.origin })).url);
+    const query = pasted.search;
+    proc.stdin!.write(query.slice(0, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    proc.stdin!.write(`${query.slice(10)}\r\n`);
+    const res = await proc.done;
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, 'quinn@example.test\n');
+  });
+
+  it('EOF on standard input is not an answer: the listener still completes the sign-in', async () => {
+    const proc = startCli(['login', ...flags(), '--login-hint', 'rosa@example.test', '--no-browser'], fx.sandbox.env, { stdin: 'pipe' });
+    const url = await proc.authorizationUrl;
+    proc.stdin!.end();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(proc.output(), '');
+    const page = await new HttpBrowser('rosa@example.test').visit(url);
+    assert.match(page.body, /Signed in/);
+    const res = await proc.done;
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, 'rosa@example.test\n');
+  });
+
+  it('gives the opener only the one-time start address: state and PKCE challenge are in no process\'s arguments', async () => {
+    const { env, argvFile } = await withOpener('exit 0');
+    const proc = startCli(['login', ...flags(), '--login-hint', 'sam@example.test'], env);
+    const argv = (await waitFor(argvFile)).trim().split('\n');
+    assert.equal(argv.length, 1);
+    const start = new URL(argv[0]!);
+    assert.match(start.href, /^http:\/\/127\.0\.0\.1:\d+\/start\/[\w-]{43}$/);
+    await proc.waitForStderr(/Your browser was opened/);
+    // The browser follows the start address to the issuer; the test stops before the callback.
+    const browser = new HttpBrowser('sam@example.test');
+    const callback = new URL((await browser.visit(start.href, { stopBefore: start.origin })).url);
+    const authorization = new URL(browser.history[1]!);
+    assert.equal(authorization.origin, fx.idp.issuer);
+    const state = authorization.searchParams.get('state')!;
+    const challenge = authorization.searchParams.get('code_challenge')!;
+    const commandLines = await allCommandLines();
+    for (const secret of [state, challenge, authorization.href]) assert.ok(!commandLines.includes(secret), 'in a process\'s arguments');
+    assert.ok(!argv[0]!.includes(state) && !argv[0]!.includes(challenge));
+    assert.ok(!proc.errors().includes(state), 'not printed either when the browser opened');
+    const page = await fetch(callback);
+    assert.match(await page.text(), /Signed in/);
+    const res = await proc.done;
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, 'sam@example.test\n');
+  });
+
+  it('aborts with LOGIN_START_REUSED when the start address is requested twice', async () => {
+    const { env, argvFile } = await withOpener('exit 0');
+    const proc = startCli(['login', ...flags(), '--login-hint', 'tess@example.test'], env);
+    const start = (await waitFor(argvFile)).trim();
+    // Another local user read the start address from `ps` and got there first.
+    const stolen = await fetch(start, { redirect: 'manual' });
+    assert.equal(stolen.status, 302);
+    const victim = await fetch(start, { redirect: 'manual' });
+    assert.equal(victim.status, 400);
+    assert.match(await victim.text(), /already used/);
+    const res = await proc.done;
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /^tokentray: LOGIN_START_REUSED: The one-time sign-in address was requested more than once/m);
+    assert.equal(res.stdout, '');
+  });
+
+  it('falls back to paste-back when xdg-open fails, and says why', async () => {
+    const { env, argvFile } = await withOpener('exit 3');
+    const proc = startCli(['login', ...flags(), '--login-hint', 'uma@example.test'], env, { stdin: 'pipe' });
+    const url = new URL(await proc.authorizationUrl);
+    assert.match(proc.errors(), /^Could not open a browser here: xdg-open failed \(exit status 3\)\.$/m);
+    assert.doesNotMatch(proc.errors(), /browser was opened/);
+    const start = (await waitFor(argvFile)).trim();
+    assert.ok(!start.includes(url.searchParams.get('state')!));
+    const redirect = new URL(url.searchParams.get('redirect_uri')!);
+    const pasted = (await new HttpBrowser('uma@example.test').visit(url.href, { stopBefore: redirect.origin })).url;
+    proc.stdin!.write(`${pasted}\n`);
+    const res = await proc.done;
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, 'uma@example.test\n');
+  });
+
+  for (const [name, change] of [
+    ['no DISPLAY or WAYLAND_DISPLAY', (env: Record<string, string>) => delete env.DISPLAY],
+    ['SSH_CONNECTION is set', (env: Record<string, string>) => (env.SSH_CONNECTION = '127.0.0.9 50000 127.0.0.1 22')],
+  ] as const) {
+    it(`does not try a browser when ${name}: paste-back at once`, async () => {
+      const { env, argvFile } = await withOpener('exit 0');
+      change(env);
+      const proc = startCli(['login', ...flags(), '--timeout', '1'], env);
+      await proc.authorizationUrl;
+      assert.match(proc.errors(), /^Could not open a browser here: /m);
+      await proc.done;
+      await assert.rejects(readFile(argvFile), 'xdg-open never ran');
+    });
+  }
+
+  it('warns on stderr when the account signed in is not the --login-hint one', async () => {
+    const proc = startCli(['login', ...flags(), '--login-hint', 'victor@example.test', '--no-browser'], fx.sandbox.env);
+    const url = new URL(await proc.authorizationUrl);
+    url.searchParams.set('login_hint', 'mallory@example.test'); // the account was swapped
+    await new HttpBrowser().visit(url.href);
+    const res = await proc.done;
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, 'mallory@example.test\n');
+    assert.match(res.stderr, /^tokentray: warning: you asked to sign in as victor@example\.test \(--login-hint\), but the account signed in is mallory@example\.test\./m);
+    assert.equal((await runCli(['logout', 'mallory@example.test', '--no-revoke'], fx.sandbox.env)).code, 0);
+  });
+
+  /** Holds an idle connection, a half-sent request and a finished keep-alive one to the listener. */
+  async function holdConnections(redirectUri: string): Promise<Socket[]> {
+    const port = Number(new URL(redirectUri).port);
+    const open = (payload: string) =>
+      new Promise<Socket>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write(payload);
+          resolve(socket);
+        });
+        socket.on('error', () => undefined);
+        socket.once('error', reject);
+      });
+    return Promise.all([open(''), open('GET /?state=x&co'), open('GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n')]);
+  }
+
+  async function exitAfter(proc: CliProcess, outcome: () => Promise<number>): Promise<{ code: number | null; stderr: string; ms: number }> {
+    const redirect = new URL(await proc.authorizationUrl).searchParams.get('redirect_uri')!;
+    const held = await holdConnections(redirect);
+    try {
+      const at = await outcome();
+      // Bounded, so a listener that holds the process fails the test instead of hanging it.
+      const late = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      const res = await proc.done;
+      clearTimeout(late);
+      return { code: res.code, stderr: res.stderr, ms: Date.now() - at };
+    } finally {
+      for (const s of held) s.destroy();
+    }
+  }
+
+  it('exits within 1 s of success while idle and half-sent connections are held open', async (t) => {
+    const proc = startCli(['login', ...flags(), '--login-hint', 'wren@example.test', '--no-browser'], fx.sandbox.env);
+    const { code, stderr, ms } = await exitAfter(proc, async () => {
+      const page = await new HttpBrowser('wren@example.test').visit(await proc.authorizationUrl);
+      assert.match(page.body, /Signed in/);
+      return Date.now();
+    });
+    assert.equal(code, 0, stderr);
+    t.diagnostic(`exited ${ms} ms after success`);
+    assert.ok(ms < EXIT_BOUND_MS, `exited ${ms} ms after success`);
+  });
+
+  it('exits within 1 s of a time-out while connections are held open', async (t) => {
+    const proc = startCli(['login', ...flags(), '--no-browser', '--timeout', '2'], fx.sandbox.env);
+    const { code, stderr, ms } = await exitAfter(proc, () => proc.waitForStderr(/LOGIN_TIMEOUT/));
+    assert.equal(code, 1);
+    assert.match(stderr, /^tokentray: LOGIN_TIMEOUT: /m);
+    t.diagnostic(`exited ${ms} ms after the time-out`);
+    assert.ok(ms < EXIT_BOUND_MS, `exited ${ms} ms after the time-out`);
+  });
+
+  it('exits 130 within 1 s of Ctrl-C while connections are held open', async (t) => {
+    const proc = startCli(['login', ...flags(), '--no-browser'], fx.sandbox.env, { stdin: 'pipe' });
+    const { code, stderr, ms } = await exitAfter(proc, async () => {
+      proc.kill('SIGINT');
+      return Date.now();
+    });
+    assert.equal(code, 130);
+    assert.match(stderr, /^tokentray: LOGIN_CANCELLED: /m);
+    t.diagnostic(`exited ${ms} ms after Ctrl-C`);
+    assert.ok(ms < EXIT_BOUND_MS, `exited ${ms} ms after Ctrl-C`);
+  });
+});

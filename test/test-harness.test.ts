@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { makeSandbox, type Sandbox } from './support/sandbox.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Pids of live processes whose environment holds NAME=VALUE exactly (zombies excluded). */
+async function processesWithEnv(name: string, value: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = await readFile(`/proc/${entry}/status`, 'utf8');
+      if (/^State:\s+Z/m.test(status)) continue;
+      const env = (await readFile(`/proc/${entry}/environ`, 'latin1')).split('\0');
+      if (env.includes(`${name}=${value}`)) pids.push(Number(entry));
+    } catch {
+      // It ended meanwhile, or is not ours to read.
+    }
+  }
+  return pids;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(command, args, { env, cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (await check()) return;
+  assert.fail(what);
+}
+
+describe('the test harness cleans up after itself', () => {
+  let sandbox: Sandbox;
+  let env: NodeJS.ProcessEnv;
+  before(async () => {
+    sandbox = await makeSandbox();
+    // A run of its own, outside the keyring this suite runs in (short paths: socket names are limited to 108 bytes).
+    env = { ...process.env, TMPDIR: await sandbox.dir('t') };
+    delete env.NODE_TEST_CONTEXT; // else the nested node --test reports to this one, not to its stdout
+  });
+  after(async () => {
+    await sandbox.cleanup();
+  });
+
+  it('with-keychain.sh stops the keyring daemon it started and removes its folder', async () => {
+    const probe = `
+      const fs = require('fs');
+      const dir = process.env.TOKENTRAY_TEST_KEYRING;
+      const daemons = fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p)).filter((p) => {
+        try { return fs.readFileSync('/proc/' + p + '/comm', 'utf8').startsWith('gnome-keyring-d') && fs.readFileSync('/proc/' + p + '/environ', 'latin1').split('\\0').includes('TOKENTRAY_TEST_KEYRING=' + dir); } catch { return false; }
+      });
+      require(${JSON.stringify(join(root, 'node_modules', 'keytar'))}).setPassword('tokentray-harness-test', 'a', 'b').then(() => {
+        console.log(JSON.stringify({ dir, daemons }));
+        process.exit(3);
+      });`;
+    const res = await run('sh', [join(root, 'test', 'with-keychain.sh'), process.execPath, '-e', probe], env);
+    assert.equal(res.code, 3, `the command's exit status is the script's\n${res.stderr}`);
+    const { dir, daemons } = JSON.parse(res.stdout) as { dir: string; daemons: string[] };
+    assert.equal(daemons.length, 1, 'one keyring daemon of this run, while it ran');
+    assert.ok(dir.startsWith(env.TMPDIR!), dir);
+    await waitUntil(`processes of the run still alive: ${dir}`, async () => (await processesWithEnv('TOKENTRAY_TEST_KEYRING', dir)).length === 0);
+    assert.equal(existsSync(dir), false, 'the keyring folder is gone');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(existsSync(dir), false, 'and nothing re-creates it');
+  });
+
+  for (const signal of ['SIGHUP', 'SIGINT', 'SIGTERM'] as const) {
+    it(`with-keychain.sh stops its daemons and removes its folder when its process group gets ${signal}`, async () => {
+      // Its own process group, as a terminal's foreground job: the signal goes to every member.
+      const child = spawn('sh', [join(root, 'test', 'with-keychain.sh'), 'sleep', '60'], { env, cwd: root, detached: true, stdio: 'ignore' });
+      const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+      let dir = '';
+      await waitUntil('the keyring daemon started', async () => {
+        const entry = (await readdir(env.TMPDIR!)).find((e) => e.startsWith('keyring.'));
+        if (!entry) return false;
+        dir = join(env.TMPDIR!, entry);
+        const pids = await processesWithEnv('TOKENTRAY_TEST_KEYRING', dir);
+        const names = await Promise.all(pids.map((p) => readFile(`/proc/${p}/comm`, 'utf8').catch(() => '')));
+        return names.some((n) => n.startsWith('gnome-keyring-d')) && names.some((n) => n.startsWith('sleep'));
+      });
+      process.kill(-child.pid!, signal);
+      assert.notEqual(await closed, 0);
+      await waitUntil(`processes of the run still alive after ${signal}: ${dir}`, async () => (await processesWithEnv('TOKENTRAY_TEST_KEYRING', dir)).length === 0);
+      assert.equal(existsSync(dir), false, 'the keyring folder is gone');
+    });
+  }
+
+  it('run-tests.sh fails a run that leaves anything in its temp folder, and removes that folder', async () => {
+    const leaky = await sandbox.writeFile('leaky.test.mjs', `
+      import { writeFileSync } from 'node:fs';
+      import { tmpdir } from 'node:os';
+      import { join } from 'node:path';
+      import { test } from 'node:test';
+      test('forgets a file', () => writeFileSync(join(tmpdir(), 'forgotten.txt'), 'x'));`);
+    const tidy = await sandbox.writeFile('tidy.test.mjs', `import { test } from 'node:test'; test('writes nothing', () => {});`);
+    const bad = await run('sh', [join(root, 'test', 'run-tests.sh'), leaky], env);
+    assert.match(bad.stdout, /^# pass 1$/m, `node:test's summary still shows:\n${bad.stdout}\n${bad.stderr}`);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /left these in their temp folder[^\n]*\n(.*\n)*forgotten\.txt/);
+    const good = await run('sh', [join(root, 'test', 'run-tests.sh'), tidy], env);
+    assert.equal(good.code, 0, good.stderr);
+    assert.match(good.stdout, /^# pass 1$/m);
+    assert.deepEqual(await readdir(env.TMPDIR!), [], 'each run removed its private temp folder');
+  });
+
+  it('a sandbox keeps what a test writes under its own folder, private, and removes it', async () => {
+    const own = await makeSandbox();
+    const key = await own.writeFile('key.json', '{"private_key": "-----BEGIN PRIVATE KEY-----"}');
+    const bin = await own.dir('bin');
+    for (const path of [key, bin, own.home]) assert.ok(path.startsWith(`${own.root}/`), path);
+    assert.equal((await stat(key)).mode & 0o777, 0o600);
+    assert.equal((await stat(bin)).mode & 0o777, 0o700);
+    await assert.rejects(own.writeFile('../escape.json', 'x'), TypeError);
+    await own.cleanup();
+    assert.equal(existsSync(own.root), false);
+  });
+});
