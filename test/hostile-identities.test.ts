@@ -121,7 +121,7 @@ describe('terminal escapes in files (issue 13 §2)', () => {
   });
 
   it('docker-credential-tokentray prints a hostile registry name escaped, on stdout (docker shows it) and stderr', async () => {
-    const helper = join(dirname(CLI), 'docker-credential-tokentray.js');
+    const helper = join(dirname(CLI), 'docker-credential-tokentray.cjs');
     const child = spawn(process.execPath, [helper, 'get'], { env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

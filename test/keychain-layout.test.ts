@@ -5,6 +5,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startMetadataServer } from '../electron/core/integrations/metadata-server.js';
+import { parseImpersonationChain } from '../electron/core/google/impersonation.js';
 import { clientIdFor, MAX_CACHED_PER_KIND } from '../electron/core/storage/credential-vault.js';
 import { AccountRegistry } from '../electron/core/storage/account-registry.js';
 import { KeytarSecretStore } from '../electron/core/storage/secret-store.js';
@@ -31,7 +32,9 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
     sim = await startGoogleSim(idp);
     sandbox = await makeSandbox();
     service = sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE!;
-    env = { ...sandbox.env, TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL: sim.origin, TOKENTRAY_GOOGLE_TOKENINFO_URL: `${sim.origin}/tokeninfo` };
+    // Every core and CLI of this file talks to the simulator, never to Google.
+    Object.assign(sandbox.env, { TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL: sim.origin, TOKENTRAY_GOOGLE_TOKENINFO_URL: `${sim.origin}/tokeninfo` });
+    env = sandbox.env;
     joId = (await signInThroughCore(sandbox.core(), idp, 'jo@example.test')).id;
     await makeServiceAccountKey(sim, TARGET);
     sim.allow('jo@example.test', TARGET);
@@ -206,6 +209,20 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
     await core.accounts.vault.setTokenCache(sa.id, cache);
     await core.tokens.getIdToken(sa, { audience: 'https://fresh.example.test' });
     assert.deepEqual(Object.keys((await core.accounts.vault.getTokenCache(sa.id)).ids), ['sa:https://fresh.example.test']);
+  });
+
+  it(`caps cached down-scoped and impersonated access tokens at ${MAX_CACHED_PER_KIND} per account`, async () => {
+    const core = sandbox.core();
+    const jo = await core.accounts.resolve(joId);
+    const impersonate = parseImpersonationChain(TARGET);
+    for (let i = 0; i < MAX_CACHED_PER_KIND + 4; i++) await core.tokens.getAccessToken(jo, [`https://www.googleapis.com/auth/x${i}`], { impersonate });
+    const access = (await core.accounts.vault.getTokenCache(joId)).access;
+    assert.ok('' in access, 'the default token is never evicted');
+    const others = Object.keys(access).filter((k) => k !== '');
+    assert.equal(others.length, MAX_CACHED_PER_KIND);
+    assert.ok(others.some((k) => k.endsWith(`auth/x${MAX_CACHED_PER_KIND + 3}`)), 'the newest is kept');
+    assert.ok(!others.some((k) => k.endsWith('auth/x0')), 'the oldest went');
+    assert.ok((await largest()).bytes <= 2000);
   });
 
   it('reads the layout of before (one item per account, client secret inside) and moves it on the next write', async () => {

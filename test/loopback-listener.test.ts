@@ -107,7 +107,7 @@ describe('loopback redirect listener', () => {
     const listener = await startLoopbackListener({ expectedState: 's', timeoutMs: 10_000 });
     listener.setAuthorizationUrl('https://issuer.invalid/auth');
     assert.equal((await fetch(listener.startUrl, { redirect: 'manual' })).status, 302);
-    listener.retireStartUrl();
+    assert.throws(() => listener.retireStartUrl(), { code: 'LOGIN_START_REUSED' });
     await assert.rejects(listener.callback, { code: 'LOGIN_START_REUSED' });
     listener.close();
   });

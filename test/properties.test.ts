@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,21 +18,11 @@ import { resolveProviderProfile } from '../electron/core/oauth/provider-profile.
 import { parseServiceAccountKey } from '../electron/core/google/service-account.js';
 import { validateSettings } from '../electron/core/storage/settings-store.js';
 import { run } from '../electron/cli/run.js';
-import { configure } from '../electron/core/oauth/oidc.js';
-import { isLoopbackHost } from '../electron/core/oauth/provider-profile.js';
-import { loggingFetch } from '../electron/core/shared/logger.js';
 import { displaySafe, terminalSafe } from '../electron/core/shared/sanitize.js';
 import { readUserFile, USER_FILE_LIMIT_BYTES } from '../electron/core/storage/read-user-file.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
+import { onlyCoded, RUNS, withControl } from './support/properties.js';
 
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 1000);
-
-/** Only our coded errors may escape a parser; anything else is a bug. */
-function onlyCoded(err: unknown): void {
-  if (!(err instanceof TokenTrayError)) throw new Error(`not a coded error: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
-  assert.match(err.code, /^[A-Z_]+$/);
-  assert.ok(err.message.length > 10);
-}
 
 /** Valid documents, then mutated: fields replaced, removed or added, and the JSON text cut and spliced. */
 function mutations(valid: Record<string, unknown>): fc.Arbitrary<string> {
@@ -205,12 +193,9 @@ describe('property: the loopback redirect listener', () => {
   });
 });
 
-// ---- Issue 13: control characters, non-regular files, oversized bodies, hostile discovery ----
+// ---- Issue 13: control characters and non-regular files (HTTP answers and service-account keys have their own files) ----
 
-const CONTROLS = [...Array.from({ length: 32 }, (_, i) => i), 0x7f, ...Array.from({ length: 32 }, (_, i) => 0x80 + i)].map((c) => String.fromCharCode(c));
 const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
-/** A string with at least one control character (C0, DEL or C1) somewhere in it. */
-const withControl = fc.tuple(fc.string({ maxLength: 12 }), fc.constantFrom(...CONTROLS), fc.string({ maxLength: 12 })).map(([a, c, b]) => `${a}${c}${b}`);
 
 describe('property: control characters in identity fields (issue 13 §2)', () => {
   let sandbox: Sandbox;
@@ -335,160 +320,6 @@ describe('property: files a user names (issue 13 §5)', () => {
           else if ('missing' in t) assert.equal(code, 'CLIENT_FILE_UNREADABLE');
           else assert.ok(t.size > USER_FILE_LIMIT_BYTES && code === 'FILE_TOO_LARGE', `${t.size} bytes → ${code}`);
         }
-      }),
-      { numRuns: RUNS },
-    );
-  });
-});
-
-describe('property: HTTP answers (issue 13 §3, §5)', () => {
-  let server: Server;
-  let origin: string;
-  let discovery: Record<string, unknown> = {};
-  before(async () => {
-    server = createServer((req, res) => {
-      const url = new URL(req.url!, 'http://x');
-      if (url.pathname === '/.well-known/openid-configuration') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        return void res.end(JSON.stringify(discovery));
-      }
-      const size = Number(url.searchParams.get('size'));
-      const chunk = Number(url.searchParams.get('chunk'));
-      res.writeHead(Number(url.searchParams.get('status')), url.searchParams.get('announce') === '1' ? { 'content-length': String(size) } : {});
-      for (let sent = 0; sent < size; sent += chunk) res.write(Buffer.alloc(Math.min(chunk, size - sent), 'x'));
-      res.end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-
-  it(`bodies up to the cap are delivered whole; larger ones become PROVIDER_BAD_RESPONSE (${RUNS} cases)`, async () => {
-    const limit = 16 * 1024;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(fc.nat(limit), fc.integer({ min: limit - 2, max: limit + 2 }), fc.integer({ min: limit, max: 20 * limit })),
-        fc.integer({ min: 1, max: 70_000 }),
-        fc.boolean(),
-        fc.constantFrom(200, 400, 401, 500, 503, 600, 999),
-        async (size, chunk, announce, status) => {
-          try {
-            const res = await loggingFetch(`${origin}/body?size=${size}&chunk=${Math.max(chunk, Math.ceil(size / 64))}&announce=${announce ? 1 : 0}&status=${status}`, {}, limit);
-            assert.ok(size <= limit && status <= 599, `${size} bytes with HTTP ${status} were accepted`);
-            assert.equal(res.status, status);
-            assert.equal((await res.text()).length, size);
-          } catch (err) {
-            onlyCoded(err);
-            assert.equal((err as TokenTrayError).code, 'PROVIDER_BAD_RESPONSE');
-            assert.ok(size > limit || status > 599, `${size} bytes with HTTP ${status} were refused`);
-          }
-        },
-      ),
-      { numRuns: RUNS },
-    );
-  });
-
-  it(`hostile discovery documents: only loopback requests, every endpoint checked (${RUNS} cases)`, async () => {
-    const names = ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'revocation_endpoint', 'introspection_endpoint', 'end_session_endpoint', 'device_authorization_endpoint'];
-    const endpoint = fc.oneof(
-      fc.constant('ORIGIN/ok'),
-      fc.constantFrom('https://idp.example.invalid/x', 'http://idp.example.invalid/x', 'http://localhost.example.invalid/x', 'http://127.0.0.1.example.invalid/x', 'http://u:p@127.0.0.1:9/x', 'https://u@idp.example.invalid/x', 'file:///etc/passwd', 'javascript:alert(1)', 'ftp://idp.example.invalid/', '', 'not a url', 'http://[::1]:9/x', 'http://10.0.0.1.invalid/'),
-      fc.webUrl().map((u) => u.replace(/^(https?:\/\/)[^/?#]*/, '$1host.example.invalid')),
-      fc.jsonValue(),
-    );
-    const doc = fc.record(Object.fromEntries(names.map((n) => [n, endpoint])) as Record<string, typeof endpoint>, { requiredKeys: [] });
-    const remote = (u: string) => !['127.0.0.1'].includes(new URL(u).hostname);
-    let n = 0;
-    const original = globalThis.fetch;
-    const fetched: string[] = [];
-    globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
-      fetched.push(input instanceof Request ? input.url : String(input));
-      return original(input, init);
-    }) as typeof fetch;
-    try {
-      await fc.assert(
-        fc.asyncProperty(doc, fc.boolean(), async (endpoints, rightIssuer) => {
-          const resolved = Object.fromEntries(Object.entries(endpoints).map(([k, v]) => [k, typeof v === 'string' ? v.replace('ORIGIN', origin) : v]));
-          discovery = { issuer: rightIssuer ? origin : `${origin}/other`, response_types_supported: ['code'], ...resolved };
-          const isSafe = (v: unknown) => {
-            if (v === undefined) return true;
-            try {
-              const u = new URL(String(v));
-              return typeof v === 'string' && !u.username && !u.password && (u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.hostname)));
-            } catch {
-              return false;
-            }
-          };
-          const allSafe = Object.values(resolved).every(isSafe);
-          try {
-            const config = await configure(resolveProviderProfile(origin, 'oidc'), { clientId: `prop-${n++}` });
-            assert.ok(allSafe && rightIssuer, `accepted ${JSON.stringify(discovery)}`);
-            for (const name of names) assert.ok(isSafe(config.serverMetadata()[name]), name);
-          } catch (err) {
-            onlyCoded(err);
-            assert.ok(['INSECURE_ENDPOINT', 'DISCOVERY_FAILED'].includes((err as TokenTrayError).code), (err as Error).message);
-            const parses = (v: unknown) => typeof v === 'string' && URL.canParse(v);
-            const unsafe = Object.values(resolved).filter((v) => !isSafe(v));
-            if (rightIssuer && unsafe.length > 0 && unsafe.every(parses)) {
-              assert.equal((err as TokenTrayError).code, 'INSECURE_ENDPOINT', (err as Error).message);
-            }
-          }
-          assert.deepEqual(fetched.filter(remote), [], 'a request left the machine');
-        }),
-        { numRuns: RUNS },
-      );
-    } finally {
-      globalThis.fetch = original;
-    }
-  });
-});
-
-describe('property: no INTERNAL error reaches a user for a bad service-account key (issue 13 §4)', () => {
-  let sandbox: Sandbox;
-  let dir: string;
-  before(async () => {
-    sandbox = await makeSandbox();
-    dir = await mkdtemp(join(tmpdir(), 'tokentray-prop-keys-'));
-  });
-  after(async () => {
-    await sandbox.cleanup();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it(`import-service-account, then signing with what was imported (${RUNS} cases)`, async () => {
-    const pkcs8 = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const keys = [
-      ...[512, 1024, 2047, 2048, 3072].map((bits) => pkcs8(generateKeyPairSync('rsa', { modulusLength: bits }).privateKey)),
-      pkcs8(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey),
-      pkcs8(generateKeyPairSync('ed25519').privateKey),
-      pkcs8(generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).privateKey),
-    ];
-    const tokenUri = fc.oneof(
-      fc.constantFrom(undefined, 'https://oauth2.googleapis.com/token', 'http://127.0.0.1:9/token', 'https://user:pass@oauth2.example.invalid/token', 'http://oauth2.example.invalid/token', 'ftp://x.invalid/', '', 'not a url', 'https://[::1]:9/t', 'http://localhost:9/t'),
-      fc.webUrl(),
-      fc.string(),
-      fc.jsonValue(),
-    );
-    const email = fc.oneof(fc.constant('sa@p.iam.gserviceaccount.com'), fc.emailAddress(), withControl, fc.string());
-    const doc = fc.record({ key: fc.constantFrom(...keys), tokenUri, email, kid: fc.oneof(fc.constant('k1'), fc.string(), withControl) });
-    let n = 0;
-    await fc.assert(
-      fc.asyncProperty(doc, async ({ key, tokenUri: uri, email: mail, kid }) => {
-        const path = join(dir, `key${n++ % 4}.json`);
-        await writeFile(path, JSON.stringify({ type: 'service_account', project_id: 'p', private_key_id: kid, private_key: key, client_email: mail, client_id: '1', ...(uri === undefined ? {} : { token_uri: uri }) }), { mode: 0o600 });
-        let out = '';
-        const io = { env: sandbox.env, stdout: (t: string) => (out += t), stderr: (t: string) => (out += t) };
-        const imported = await run(['import-service-account', path], io);
-        assert.doesNotMatch(out, /INTERNAL/);
-        assert.ok(imported === 0 || /^tokentray: [A-Z_]+: /.test(out), out);
-        if (imported !== 0) return;
-        const id = /\(account id ([0-9a-f]{12})\)/.exec(out)![1]!;
-        const signed = await run(['print-access-token', '--account', id, '--self-signed-jwt', '--audience', 'https://pubsub.googleapis.com/'], io);
-        assert.doesNotMatch(out, /INTERNAL/);
-        assert.equal(signed, 0, out);
       }),
       { numRuns: RUNS },
     );

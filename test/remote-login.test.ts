@@ -165,6 +165,16 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     assert.equal(res.stdout, 'uma@example.test\n');
   });
 
+  it('when the opener fails after someone requested the start address, stops without showing the URL', async () => {
+    // Another local user read the start address from the opener's argv and fetched it first.
+    const { env } = await withOpener('curl -s -o /dev/null "$1"; exit 3');
+    const proc = startCli(['login', ...flags(), '--login-hint', 'yann@example.test'], env, { stdin: 'pipe' });
+    const res = await proc.done;
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /^tokentray: LOGIN_START_REUSED: /m);
+    assert.doesNotMatch(res.stderr, /state=/, 'the authorization URL was not printed');
+  });
+
   for (const [name, change] of [
     ['no DISPLAY or WAYLAND_DISPLAY', (env: Record<string, string>) => delete env.DISPLAY],
     ['SSH_CONNECTION is set', (env: Record<string, string>) => (env.SSH_CONNECTION = '127.0.0.9 50000 127.0.0.1 22')],

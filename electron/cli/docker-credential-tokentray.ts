@@ -82,12 +82,14 @@ async function main(action: string | undefined): Promise<number> {
   }
 }
 
-try {
-  process.exitCode = await main(process.argv[2]);
-} catch (err) {
-  // docker shows this line to the user: escaped like everything the tokentray CLI prints.
-  const line = terminalSafe(isTokenTrayError(err) ? `tokentray: ${err.code}: ${redact(describeForCli(err))}` : `tokentray: INTERNAL: ${redact(err instanceof Error ? err.message : String(err))}`);
-  process.stdout.write(`${line.replace(/\s*\n\s*/g, ' ')}\n`);
-  process.stderr.write(`${line}\n`);
-  process.exitCode = 1;
-}
+// No top-level await: the shipped entry is bundled as CommonJS (see build/bundle-cli.mjs).
+main(process.argv[2]).then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    // docker shows this line to the user: escaped like everything the tokentray CLI prints.
+    const line = terminalSafe(isTokenTrayError(err) ? `tokentray: ${err.code}: ${redact(describeForCli(err))}` : `tokentray: INTERNAL: ${redact(err instanceof Error ? err.message : String(err))}`);
+    process.stdout.write(`${line.replace(/\s*\n\s*/g, ' ')}\n`);
+    process.stderr.write(`${line}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -21,4 +21,4 @@ export function secretHits(text: string, extra: Iterable<string> = []): string[]
 }
 
 /** Commands whose output is meant to hold a token. */
-export const TOKEN_PRINTING = new Set(['print-access-token', 'print-identity-token', 'exec', 'curl']);
+export const TOKEN_PRINTING = new Set(['print-access-token', 'print-identity-token', 'exec', 'curl', 'kube-credential']);

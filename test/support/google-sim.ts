@@ -112,7 +112,8 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
       const iss = String(decodeJwt(assertion).iss);
       const sa = saKeys.get(iss);
       if (!sa || decodeProtectedHeader(assertion).kid !== sa.keyId) throw new Error('unknown key');
-      claims = (await jwtVerify(assertion, sa.key, { issuer: iss, audience: sim.tokenUri, algorithms: ['RS256'] })).payload as Json;
+      // Google takes its canonical token URL as the audience too (gcloud and google-auth send it).
+      claims = (await jwtVerify(assertion, sa.key, { issuer: iss, audience: [sim.tokenUri, 'https://oauth2.googleapis.com/token'], algorithms: ['RS256'] })).payload as Json;
     } catch {
       return send(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
     }

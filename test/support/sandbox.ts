@@ -10,7 +10,8 @@ import { secretHits, TOKEN_PRINTING } from './canary.js';
 import { WindowsLimitSecretStore } from './windows-keychain.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(root, 'electron', 'cli', 'tokentray.js');
+/** The shipped command: the CommonJS bundle package.json "bin" names (build/bundle-cli.mjs). */
+export const CLI = join(root, 'electron', 'cli', 'tokentray.cjs');
 
 /**
  * A throw-away folder with TOKENTRAY_HOME inside it, and a keychain service name, so tests never

@@ -1,3 +1,4 @@
+import { gcloudProject } from '../../core/integrations/gcloud-config.js';
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
 import { NO_PROJECT_ADVICE } from '../remedies.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
@@ -17,7 +18,7 @@ export const METADATA_HELP = {
     'project-id': {
       type: 'string',
       value: 'ID',
-      default: "the account's project (`tokentray configure ACCOUNT --project ID`, or a service account key's), else none (404)",
+      default: "the account's project (`tokentray configure ACCOUNT --project ID`, or a service account key's), else gcloud's configured project, else none (404)",
       help: 'What project/project-id answers',
     },
   },
@@ -49,6 +50,8 @@ export const metadataServer = defineCommand(METADATA_HELP, async (args, io) => {
     ...(port ? { port } : {}),
     ...(values['project-id'] ? { projectId: values['project-id'] } : {}),
     noProjectAdvice: NO_PROJECT_ADVICE,
+    // Used when the account names no project either; read once, from gcloud's files.
+    ...(gcloudProject(io.env) ? { fallbackProjectId: gcloudProject(io.env)! } : {}),
   });
   io.stdout(`export GCE_METADATA_HOST=${server.host}\nexport GCE_METADATA_IP=${server.host}\n`);
   io.stderr(`Serving tokens of ${account.email ?? account.subject} on http://${server.host}/ until interrupted (Ctrl-C).\n`);

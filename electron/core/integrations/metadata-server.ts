@@ -9,7 +9,7 @@ import { parseImpersonationChain } from '../google/impersonation.js';
 import { log, redact } from '../shared/logger.js';
 import { parseScopeList, scopeKey } from '../oauth/scopes.js';
 import { EXPIRY_MARGIN_MS, type IssuedToken } from '../tokens/token-service.js';
-import { peerUid } from './peer-uid.js';
+import { createPeerUidLookup } from './peer-uid.js';
 
 /**
  * A GCE metadata-server emulator on loopback, so that unmodified Google client libraries
@@ -57,6 +57,9 @@ function numericFor(projectId: string): string {
   return String(100_000_000_000n + (BigInt(`0x${createHash('sha256').update(projectId).digest('hex').slice(0, 12)}`) % 900_000_000_000n));
 }
 
+/** Tokens held in memory at most (oldest out first). */
+const MEMORY_LIMIT = 32;
+
 /** Headers a proxy adds: a request that went through one may come from anywhere. */
 const PROXY_HEADERS = ['x-forwarded-for', 'forwarded', 'via'] as const;
 
@@ -73,7 +76,8 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
   const { core } = options;
   const now = options.now ?? Date.now;
   const ownUserOnly = options.ownUserOnly ?? process.platform === 'linux';
-  const refused = new WeakSet<Socket>();
+  // Whether each connection's peer is this user (absent: not checked on this platform).
+  const verdicts = new WeakMap<Socket, Promise<boolean>>();
   let expectedHost = '';
   // Tokens served from memory while fresh: the keychain is read only when one is missing or near
   // expiry. Keyed by account and scopes; an account's record is still read on every request, so a
@@ -91,12 +95,15 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
     const held = memory.get(key);
     if (acct.status === 'ready' && held && held.expiresAt - now() > EXPIRY_MARGIN_MS) return held;
     const token = await core.tokens.getAccessToken(acct, scopes);
+    // Bounded like the keychain cache: scope subsets are many, and requests choose them.
+    if (memory.size >= MEMORY_LIMIT && !memory.has(key)) memory.delete(memory.keys().next().value!);
     memory.set(key, token);
     return token;
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (refused.has(req.socket)) return void req.socket.destroy();
+    const verdict = verdicts.get(req.socket);
+    if (verdict && !(await verdict)) return; // the refusal is on its way, and the connection closing
     log(`metadata ${req.method} ${req.url} (Host ${req.headers.host})`);
     // Refuse what a browser page or a proxy could send (DNS rebinding, SSRF through a proxy).
     if (req.headers.host !== expectedHost) return reply(res, 403, 'Forbidden: wrong Host header.\n');
@@ -161,7 +168,7 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
       case 'token': {
         const scopes = url.searchParams.get('scopes');
         const token = await accessToken(acct, scopes ? parseScopeList(scopes) : undefined);
-        const expiresIn = Math.max(0, Math.floor((token.expiresAt - now()) / 1000));
+        const expiresIn = Math.max(0, Math.floor((token.expiresAt - Date.now()) / 1000)); // real seconds, whatever `now` says
         return reply(res, 200, JSON.stringify({ access_token: token.token, expires_in: expiresIn, token_type: 'Bearer' }), 'application/json');
       }
       case 'identity': {
@@ -172,7 +179,7 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
         let impersonate;
         if (acct.kind !== 'service_account') {
           if (!acct.impersonate?.length) {
-            return reply(res, 404, `${displayName(acct)} is a user account: Google issues its ID tokens only for its own OAuth client. Set a service account to impersonate for it (in the TokenTray window), or run the emulator with a service account (--account).\n`);
+            return reply(res, 404, `${displayName(acct)} is a user account: Google issues its ID tokens only for its own OAuth client. Set a service account to impersonate for it (\`tokentray configure ACCOUNT --impersonate-service-account SA\`, or in the window), or run the emulator with a service account (--account).\n`);
           }
           impersonate = parseImpersonationChain(acct.impersonate);
         }
@@ -196,17 +203,22 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
   if (ownUserOnly) {
-    // Checked when the connection starts, before a byte of the request is read: another local
-    // user's socket gets a 403 and the connection is closed.
+    // Looked up when the connection starts; a request is answered only once its connection has
+    // passed. Another local user's connection gets a 403 and is closed.
+    const lookup = createPeerUidLookup();
+    const own = process.getuid?.();
     server.on('connection', (socket: Socket) => {
-      const own = process.getuid?.();
-      const uid = socket.remoteAddress && socket.localAddress && socket.remotePort && socket.localPort
-        ? peerUid({ address: socket.remoteAddress, port: socket.remotePort }, { address: socket.localAddress, port: socket.localPort })
-        : undefined;
-      if (uid !== undefined && uid === own) return;
-      refused.add(socket);
-      log(`metadata refused a connection from uid ${uid ?? 'unknown'}`);
-      socket.end(refusal(uid));
+      const { remoteAddress, remotePort, localAddress, localPort } = socket;
+      const check = remoteAddress && remotePort && localAddress && localPort
+        ? lookup({ address: remoteAddress, port: remotePort }, { address: localAddress, port: localPort })
+        : Promise.resolve(undefined);
+      verdicts.set(socket, check.then((uid) => {
+        if (uid !== undefined && uid === own) return true;
+        log(`metadata refused a connection from uid ${uid ?? 'unknown'}`);
+        socket.end(refusal(uid));
+        setTimeout(() => socket.destroy(), 1000).unref();
+        return false;
+      }));
     });
   }
   await new Promise<void>((resolve, reject) => {

@@ -25,8 +25,8 @@ export interface LoopbackListener {
   setAuthorizationUrl(url: string): void;
   /**
    * The start address will not be used by us any more (the authorization URL is shown to the user
-   * instead). If it was already requested, someone else has the authorization URL: abort. Any
-   * later request to it aborts too.
+   * instead). If it was already requested, someone else has the authorization URL: the attempt
+   * is aborted and this throws LOGIN_START_REUSED. Any later request to it aborts too.
    */
   retireStartUrl(): void;
   /**
@@ -247,7 +247,11 @@ export async function startLoopbackListener(options: LoopbackListenerOptions): P
     },
     retireStartUrl() {
       startRetired = true;
-      if (startRequests > 0) fail(startReused());
+      if (startRequests > 0) {
+        const err = startReused();
+        fail(err);
+        throw err;
+      }
     },
     submitPasted(text: string) {
       if (done) throw pasteError('This sign-in is already answered.');

@@ -38,7 +38,8 @@ export interface AuthorizationRequest {
   readonly redirectUri: string;
   /**
    * The issuer's authorization URL, which carries `state` and the PKCE challenge: for the user's
-   * own terminal or window only. Revealing it retires the start address (see LoopbackListener).
+   * own terminal or window only. Revealing it retires the start address (see LoopbackListener);
+   * if that address was already requested by someone, it throws LOGIN_START_REUSED instead.
    */
   revealAuthorizationUrl(): string;
 }

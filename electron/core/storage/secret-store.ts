@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { TokenTrayError } from '../shared/errors.js';
 
 /**
@@ -39,7 +40,8 @@ let keytarModule: Promise<KeytarApi> | undefined;
 
 function loadKeytar(): Promise<KeytarApi> {
   // Loaded on first use: the native module is the slowest part of a warm CLI call.
-  keytarModule ??= import('keytar').then((m) => (m.default ?? m) as KeytarApi);
+  // Through require: keytar is CommonJS, and import() would first have Node scan its source for exports.
+  keytarModule ??= Promise.resolve().then(() => createRequire(import.meta.url)('keytar') as KeytarApi);
   return keytarModule;
 }
 

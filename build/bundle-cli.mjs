@@ -1,0 +1,26 @@
+// Bundles the two command-line entries (tokentray, docker-credential-tokentray) from tsc's output
+// into CommonJS files beside it, which package.json "bin" names. Start-up is what a warm
+// `kube-credential` (run by kubectl before its requests) mostly costs, and this cuts it:
+// - Node loads a few files instead of ~25 ES modules, each resolved, read and linked;
+// - CommonJS `require('node:fs')` leaves Node's lazy parts unloaded, where an ES import of a
+//   built-in first reads every export (fs.promises with streams and readline, crypto.webcrypto).
+// What an entry always needs becomes one file; each command stays a chunk of its own, loaded on
+// demand. npm packages (keytar, openid-client, jose) stay external.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'rolldown';
+
+const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'electron', 'cli');
+for (const name of ['tokentray', 'docker-credential-tokentray']) {
+  await build({
+    input: { [name]: join(cli, `${name}.js`) },
+    platform: 'node',
+    external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
+    // A module loaded lazily in one place and eagerly in another is simply eager: not a problem.
+    onLog: (level, log, handle) => (log.code === 'INEFFECTIVE_DYNAMIC_IMPORT' ? undefined : handle(level, log)),
+    output: { dir: cli, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: `bundled/${name}/[name]-[hash].cjs` },
+  });
+}
+// Runnable as they are (npm also sets this when it links the bins).
+const { chmod } = await import('node:fs/promises');
+for (const name of ['tokentray', 'docker-credential-tokentray']) await chmod(join(cli, `${name}.cjs`), 0o755);

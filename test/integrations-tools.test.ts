@@ -1,0 +1,514 @@
+/**
+ * Tokens for every tool, with the real tools installed on this machine: gcloud under `exec`,
+ * kubectl's exec credential plugin, docker's credential helper; per-account settings from the
+ * CLI; and a metadata server that only its own user can reach (another user played by `runuser`).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Core } from '../electron/core/core.js';
+import { createPeerUidLookup } from '../electron/core/integrations/peer-uid.js';
+import { withoutForeignCredentials } from '../electron/core/integrations/gcloud-config.js';
+import { signInThroughCore } from './support/flows.js';
+import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
+import { startTestIdp, type TestIdp } from './support/idp.js';
+import { CLI, makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
+
+const DOCKER_HELPER = join(dirname(CLI), 'docker-credential-tokentray.cjs');
+const TARGET = 'deployer@proj-four.iam.gserviceaccount.com';
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+/** Runs a real tool and collects what it prints. */
+function runTool(command: string, args: string[], env: Record<string, string>, input?: string): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** Every file under a folder with a hash of its content and its mtime (gcloud's logs left out). */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
+    const rel = path.slice(dir.length + 1);
+    if (rel.startsWith('logs/') || rel.startsWith('.last_')) continue;
+    out[rel] = `${createHash('sha256').update(await readFile(path)).digest('hex').slice(0, 16)} ${(await stat(path)).mtimeMs}`;
+  }
+  return out;
+}
+
+/** An https server on 127.0.0.1 with a throw-away self-signed certificate made under `dir`. */
+async function startHttps(dir: string, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ port: number; close(): Promise<void> }> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  const server = createHttpsServer({ key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')) }, handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
+}
+
+describe('tokens for every tool', () => {
+  let idp: TestIdp;
+  let sim: GoogleSim;
+  let sandbox: Sandbox;
+  let core: Core;
+  let env: Record<string, string>;
+  let box: string;
+
+  /** Whether the test IdP says this access token is live, and whose it is. */
+  async function ownerOf(token: string): Promise<string | undefined> {
+    const info = await idp.introspect(token);
+    return info.active ? String(info.sub) : undefined;
+  }
+
+  before(async () => {
+    idp = await startTestIdp({ mode: 'google' });
+    sim = await startGoogleSim(idp);
+    sandbox = await makeSandbox();
+    box = await mkdtemp(join(tmpdir(), 'tokentray-tools-'));
+    // gcloud and docker read their configuration from the sandbox, never from this machine's user.
+    env = {
+      ...sandbox.env,
+      TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL: sim.origin,
+      CLOUDSDK_CONFIG: join(box, 'gcloud-empty'),
+      CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+      CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK: 'true',
+      CLOUDSDK_CORE_DISABLE_USAGE_REPORTING: 'true',
+      DOCKER_CONFIG: join(box, 'docker-unused'),
+    };
+    delete env.TOKENTRAY_ACCOUNT;
+    Object.assign(sandbox.env, env);
+    core = sandbox.core();
+    await signInThroughCore(core, idp, 'lee@example.test');
+    await signInThroughCore(core, idp, 'kim@example.test');
+  });
+  after(async () => {
+    await rm(box, { recursive: true, force: true });
+    await sandbox.cleanup();
+    await sim.close();
+    await idp.close();
+  });
+
+  describe('configure, TOKENTRAY_ACCOUNT and the project', () => {
+    it('stores per-account project and impersonation, shown by accounts --json (null when unset)', async () => {
+      const listed = async () => JSON.parse((await runCli(['accounts', '--json'], env)).stdout) as Array<{ email: string; project: string | null; impersonate: string[] | null }>;
+      assert.deepEqual((await listed()).map((a) => [a.email, a.project, a.impersonate]), [['lee@example.test', null, null], ['kim@example.test', null, null]]);
+      const set = await runCli(['configure', 'kim@example.test', '--project', 'proj-kim', '--impersonate-service-account', `${TARGET},relay@proj-four.iam.gserviceaccount.com`, '--json'], env);
+      assert.equal(set.code, 0, set.stderr);
+      assert.deepEqual(JSON.parse(set.stdout), { account: 'kim@example.test', id: (await core.accounts.resolve('kim@example.test')).id, project: 'proj-kim', impersonate: [TARGET, 'relay@proj-four.iam.gserviceaccount.com'] });
+      const kim = (await listed()).find((a) => a.email === 'kim@example.test')!;
+      assert.deepEqual([kim.project, kim.impersonate], ['proj-kim', [TARGET, 'relay@proj-four.iam.gserviceaccount.com']]);
+      // Bad input changes nothing.
+      for (const [args, code, pattern] of [
+        [['--project', 'Not_A_Project'], 1, /^tokentray: INVALID_PROJECT: /m],
+        [['--project', 'abc'], 1, /^tokentray: INVALID_PROJECT: /m],
+        [['--impersonate-service-account', 'not an email'], 2, /^tokentray: USAGE: /m],
+        [['--project', 'proj-x1', '--no-project'], 2, /^tokentray: USAGE: give --project or --no-project/m],
+        [['--no-impersonation', '--impersonate-service-account', TARGET], 2, /^tokentray: USAGE: /m],
+      ] as const) {
+        const res = await runCli(['configure', 'kim@example.test', ...args], env);
+        assert.equal(res.code, code, args.join(' '));
+        assert.match(res.stderr, pattern);
+      }
+      assert.equal((await runCli(['configure', 'nobody@example.test', '--project', 'proj-kim'], env)).code, 1);
+      assert.deepEqual((await listed()).find((a) => a.email === 'kim@example.test')!.project, 'proj-kim');
+      assert.equal((await runCli(['configure', 'kim@example.test', '--no-impersonation', '--no-project'], env)).code, 0);
+      const cleared = (await listed()).find((a) => a.email === 'kim@example.test')!;
+      assert.deepEqual([cleared.project, cleared.impersonate], [null, null]);
+      // The window's setting and the CLI's are one: the core sees what configure stored.
+      await runCli(['configure', 'kim@example.test', '--impersonate-service-account', TARGET], env);
+      assert.deepEqual((await core.accounts.resolve('kim@example.test')).impersonate, [TARGET]);
+      await core.accounts.setImpersonation('kim@example.test', []);
+    });
+
+    it('TOKENTRAY_ACCOUNT selects the account for every command; --account wins over it', async () => {
+      const kimEnv = { ...env, TOKENTRAY_ACCOUNT: 'kim@example.test' };
+      assert.equal(await ownerOf((await runCli(['print-access-token'], env)).stdout.trim()), 'lee@example.test');
+      assert.equal(await ownerOf((await runCli(['print-access-token'], kimEnv)).stdout.trim()), 'kim@example.test');
+      assert.equal(await ownerOf((await runCli(['print-access-token', '--account', 'lee@example.test'], kimEnv)).stdout.trim()), 'lee@example.test');
+      const kube = JSON.parse((await runCli(['kube-credential'], kimEnv)).stdout) as { status: { token: string } };
+      assert.equal(await ownerOf(kube.status.token), 'kim@example.test');
+      const email = await runCli(['exec', '--project-id', 'proj-z1', '--', process.execPath, '-e', `fetch('http://' + process.env.GCE_METADATA_HOST + '/computeMetadata/v1/instance/service-accounts/default/email', { headers: { 'Metadata-Flavor': 'Google' } }).then((r) => r.text()).then(console.log)`], kimEnv);
+      assert.equal(email.stdout.trim(), 'kim@example.test');
+      const wrong = await runCli(['print-access-token'], { ...env, TOKENTRAY_ACCOUNT: 'ghost@example.test' });
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stderr, /^tokentray: ACCOUNT_NOT_FOUND: No account "ghost@example\.test"/m);
+    });
+
+    it('resolves the project as --project-id, else the account\'s, else gcloud\'s (from its files), else none (404 and one note)', async () => {
+      const gcloudDir = join(box, 'gcloud-project');
+      await mkdir(join(gcloudDir, 'configurations'), { recursive: true });
+      await writeFile(join(gcloudDir, 'active_config'), 'work\n');
+      await writeFile(join(gcloudDir, 'configurations', 'config_work'), '[core]\naccount = someone@example.test\nproject = proj-from-gcloud\n\n[compute]\nregion = europe-west1\n');
+      await writeFile(join(gcloudDir, 'configurations', 'config_default'), '[core]\nproject = proj-not-active\n');
+      const ask = `fetch('http://' + process.env.GCE_METADATA_HOST + '/computeMetadata/v1/project/project-id', { headers: { 'Metadata-Flavor': 'Google' } }).then(async (r) => console.log(JSON.stringify([r.status, (await r.text()).trim(), process.env.CLOUDSDK_CORE_PROJECT ?? null])))`;
+      const project = async (flags: string[], extra: Record<string, string>) => {
+        const res = await runCli(['exec', ...flags, '--', process.execPath, '-e', ask], { ...env, ...extra });
+        assert.equal(res.code, 0, res.stderr);
+        return { answer: JSON.parse(res.stdout) as [number, string, string | null], stderr: res.stderr };
+      };
+      const withGcloud = { CLOUDSDK_CONFIG: gcloudDir };
+      assert.deepEqual((await project([], withGcloud)).answer, [200, 'proj-from-gcloud', null]);
+      assert.deepEqual((await project([], { ...withGcloud, CLOUDSDK_ACTIVE_CONFIG_NAME: 'default' })).answer, [200, 'proj-not-active', null]);
+      await runCli(['configure', 'lee@example.test', '--project', 'proj-of-lee'], env);
+      assert.deepEqual((await project([], withGcloud)).answer, [200, 'proj-of-lee', 'proj-of-lee']);
+      assert.deepEqual((await project(['--project-id', 'proj-flag'], withGcloud)).answer, [200, 'proj-flag', 'proj-flag']);
+      await runCli(['configure', 'lee@example.test', '--no-project'], env);
+      const none = await project([], { CLOUDSDK_CONFIG: join(box, 'gcloud-none') });
+      assert.equal(none.answer[0], 404);
+      assert.match(none.answer[1], /No project is set/);
+      assert.equal(none.stderr.match(/no Google Cloud project is set/g)?.length, 1, 'said once');
+      assert.match(none.stderr, /tokentray configure ACCOUNT --project ID/);
+      assert.doesNotMatch(none.stderr + none.answer[1], /tokentray-local/);
+
+      // The metadata-server command resolves the same way.
+      const proc = startCli(['metadata-server'], { ...env, ...withGcloud });
+      let host = '';
+      for (let i = 0; i < 200 && !host; i++) {
+        await new Promise((r) => setTimeout(r, 30));
+        host = /export GCE_METADATA_HOST=(\S+)/.exec(proc.output())?.[1] ?? '';
+      }
+      const res = await fetch(`http://${host}/computeMetadata/v1/project/project-id`, { headers: { 'Metadata-Flavor': 'Google' } });
+      assert.equal(await res.text(), 'proj-from-gcloud');
+      proc.kill('SIGTERM');
+      assert.equal((await proc.done).code, 0);
+    });
+  });
+
+  describe('gcloud under exec', () => {
+    let gcloudEnv: Record<string, string>;
+    let config: string;
+    const gcloud = (args: string[]) => runTool('gcloud', args, gcloudEnv);
+    const underExec = (args: string[]) => runCli(['exec', '--', 'gcloud', ...args], gcloudEnv);
+
+    before(async () => {
+      config = join(box, 'gcloud');
+      gcloudEnv = { ...env, CLOUDSDK_CONFIG: config, HOME: box };
+    });
+
+    it('prints a live token of the TokenTray account after gcloud cached "not on GCE", and leaves gcloud\'s files as they were', async () => {
+      const first = await gcloud(['auth', 'print-access-token']);
+      assert.equal(first.code, 1);
+      assert.match(first.stderr, /You do not currently have an active account selected/);
+      assert.equal(await readFile(join(config, 'gce'), 'utf8'), 'False', 'gcloud cached "not on GCE"');
+      const before = await snapshot(config);
+
+      const res = await underExec(['auth', 'print-access-token']);
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(await ownerOf(res.stdout.trim()), 'lee@example.test', 'a live token of the TokenTray account');
+      const account = await underExec(['config', 'list', 'account', '--format=value(core.account)']);
+      assert.equal(account.stdout.trim(), 'lee@example.test');
+
+      assert.deepEqual(await snapshot(config), before, "the user's gcloud folder is untouched");
+      const again = await gcloud(['auth', 'print-access-token']);
+      assert.equal(again.code, 1, 'plain gcloud behaves as before');
+      assert.match(again.stderr, /You do not currently have an active account selected/);
+      const runtime = await readdir(process.env.XDG_RUNTIME_DIR ?? tmpdir());
+      assert.deepEqual(runtime.filter((f) => f.startsWith('tokentray-gcloud-')), [], 'the private configuration is removed');
+    });
+
+    it('uses the TokenTray account even when gcloud has an active account of its own, which it keeps', async () => {
+      const own = 'gcloud-own@proj-four.iam.gserviceaccount.com';
+      const { json } = await makeServiceAccountKey(sim, own);
+      const keyDir = join(box, 'keys');
+      await mkdir(keyDir, { mode: 0o700, recursive: true });
+      await writeFile(join(keyDir, 'own.json'), JSON.stringify(json), { mode: 0o600 });
+      const activated = await gcloud(['auth', 'activate-service-account', `--key-file=${join(keyDir, 'own.json')}`]);
+      assert.equal(activated.code, 0, activated.stderr);
+      await rm(keyDir, { recursive: true, force: true });
+      // Written as `gcloud config set project` would, without its check against the Cloud API (the network).
+      const file = join(config, 'configurations', 'config_default');
+      await writeFile(file, (await readFile(file, 'utf8')).replace('[core]\n', '[core]\nproject = proj-own\n'));
+      const plain = await gcloud(['auth', 'print-access-token']);
+      assert.equal(plain.code, 0, plain.stderr);
+      assert.match(plain.stdout, /^ya29\.sim-/, "gcloud's own account's token, from its own token endpoint");
+      const before = await snapshot(config);
+
+      const res = await underExec(['auth', 'print-access-token']);
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(await ownerOf(res.stdout.trim()), 'lee@example.test');
+      const project = await underExec(['config', 'get-value', 'project']);
+      assert.equal(project.stdout.trim(), 'proj-own', "gcloud's other settings stay");
+
+      assert.deepEqual(await snapshot(config), before);
+      const after = await gcloud(['auth', 'print-access-token']);
+      assert.equal(after.code, 0, after.stderr);
+      assert.match(after.stdout, /^ya29\.sim-/);
+      assert.equal((await gcloud(['config', 'get-value', 'account'])).stdout.trim(), own);
+    });
+
+    it('leaves out only the properties that name other credentials from the copy', () => {
+      const { text, dropped } = withoutForeignCredentials('[core]\naccount = a@b.test\nproject = p-1\n[auth]\nimpersonate_service_account = x@y.test,\n  z@y.test\ndisable_ssl_validation = False\n[compute]\naccount = kept\n');
+      assert.deepEqual(dropped, ['core/account', 'auth/impersonate_service_account']);
+      assert.equal(text, '[core]\nproject = p-1\n[auth]\ndisable_ssl_validation = False\n[compute]\naccount = kept\n');
+    });
+  });
+
+  describe('kubectl: the exec credential plugin', () => {
+    let api: { port: number; close(): Promise<void> };
+    const seen: string[] = [];
+
+    before(async () => {
+      // A stand-in API server: /api only for a bearer token that is live at the test IdP.
+      api = await startHttps(join(box, 'kube-tls'), (req, res) => {
+        const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+        void (async () => {
+          const who = token ? await ownerOf(token) : undefined;
+          if (token) seen.push(token);
+          res.setHeader('Content-Type', 'application/json');
+          if (!who) return res.writeHead(401).end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 }));
+          if (req.url?.startsWith('/api')) return res.end(JSON.stringify({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${api.port}` }], servedTo: who }));
+          return res.writeHead(404).end('{}');
+        })();
+      });
+    });
+    after(() => api.close());
+
+    async function kubeconfig(name: string, apiVersion: string, extraArgs: string[] = []): Promise<string> {
+      const path = join(box, `kubeconfig-${name}`);
+      const yaml = `apiVersion: v1
+kind: Config
+clusters:
+- name: stand-in
+  cluster:
+    server: https://127.0.0.1:${api.port}
+    insecure-skip-tls-verify: true
+users:
+- name: tokentray
+  user:
+    exec:
+      apiVersion: ${apiVersion}
+      command: ${JSON.stringify(process.execPath)}
+      args: ${JSON.stringify([CLI, 'kube-credential', ...extraArgs])}
+      interactiveMode: Never
+      provideClusterInfo: false
+contexts:
+- name: stand-in
+  context: { cluster: stand-in, user: tokentray }
+current-context: stand-in
+`;
+      await writeFile(path, yaml, { mode: 0o600 });
+      return path;
+    }
+
+    it('kubectl get --raw /api sends a live token of the account, for v1beta1 and v1', async () => {
+      for (const version of ['client.authentication.k8s.io/v1beta1', 'client.authentication.k8s.io/v1']) {
+        const config = await kubeconfig(version.split('/')[1]!, version, ['--account', 'kim@example.test']);
+        const res = await runTool('kubectl', ['--kubeconfig', config, 'get', '--raw', '/api'], env);
+        assert.equal(res.code, 0, res.stderr);
+        assert.equal((JSON.parse(res.stdout) as { servedTo: string }).servedTo, 'kim@example.test', version);
+        assert.equal(await ownerOf(seen.at(-1)!), 'kim@example.test');
+      }
+    });
+
+    it('prints an ExecCredential in the apiVersion kubectl asks for, with the token\'s expiry', async () => {
+      const v1 = await runCli(['kube-credential'], { ...env, KUBERNETES_EXEC_INFO: JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false } }) });
+      assert.equal(v1.code, 0, v1.stderr);
+      const credential = JSON.parse(v1.stdout) as { apiVersion: string; kind: string; status: { token: string; expirationTimestamp: string } };
+      assert.deepEqual([credential.apiVersion, credential.kind], ['client.authentication.k8s.io/v1', 'ExecCredential']);
+      assert.match(credential.status.expirationTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      const left = Date.parse(credential.status.expirationTimestamp) - Date.now();
+      assert.ok(left > 5 * 60_000 && left <= 3600_000, `${left} ms left`);
+      assert.equal(await ownerOf(credential.status.token), 'lee@example.test');
+      const plain = JSON.parse((await runCli(['kube-credential'], env)).stdout) as { apiVersion: string };
+      assert.equal(plain.apiVersion, 'client.authentication.k8s.io/v1beta1');
+      // Impersonation: a token of the service account, from IAM Credentials.
+      sim.allow('lee@example.test', TARGET);
+      const imp = JSON.parse((await runCli(['kube-credential', '--impersonate-service-account', TARGET], env)).stdout) as { status: { token: string } };
+      assert.match(imp.status.token, /^ya29\.sim-imp-/);
+      assert.equal(sim.iamRequests.at(-1)?.target, TARGET);
+    });
+
+    it('fails with one coded line on stderr and exit 1, never a prompt; kubectl reports it', async () => {
+      const res = await runCli(['kube-credential', '--account', 'ghost@example.test'], env);
+      assert.equal(res.code, 1);
+      assert.equal(res.stdout, '');
+      assert.match(res.stderr, /^tokentray: ACCOUNT_NOT_FOUND: [^\n]+\n$/);
+      assert.equal((await runCli(['kube-credential', '--bogus'], env)).code, 1);
+      const config = await kubeconfig('ghost', 'client.authentication.k8s.io/v1beta1', ['--account', 'ghost@example.test']);
+      const kube = await runTool('kubectl', ['--kubeconfig', config, 'get', '--raw', '/api'], env);
+      assert.notEqual(kube.code, 0);
+      assert.match(kube.stderr, /tokentray: ACCOUNT_NOT_FOUND/);
+    });
+  });
+
+  describe('docker: the credential helper', () => {
+    let registry: { port: number; close(): Promise<void> };
+    let bin: string;
+    let dockerEnv: Record<string, string>;
+    const imageConfig = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} });
+    const configDigest = `sha256:${createHash('sha256').update(imageConfig).digest('hex')}`;
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: Buffer.byteLength(imageConfig), digest: configDigest },
+      layers: [],
+    });
+    const basics: string[] = [];
+
+    before(async () => {
+      // A stand-in registry: a Basic challenge on /v2/, the manifest only for a live token of an account.
+      registry = await startHttps(join(box, 'registry-tls'), (req, res) => {
+        void (async () => {
+          const basic = /^Basic (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+          const [user, secret] = basic ? Buffer.from(basic, 'base64').toString().split(/:(.*)/s) : [];
+          if (basic) basics.push(`${user}:${secret ? await ownerOf(secret) : ''}`);
+          const who = user === 'oauth2accesstoken' && secret ? await ownerOf(secret) : undefined;
+          if (!who) return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="stand-in"', 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+          if (req.url === '/v2/') return res.writeHead(200, { 'Docker-Distribution-API-Version': 'registry/2.0' }).end('{}');
+          if (req.url === `/v2/team/app/blobs/${configDigest}`) return res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': configDigest }).end(imageConfig);
+          if (req.url === '/v2/team/app/manifests/v1') {
+            const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+            return res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json', 'Docker-Content-Digest': digest, 'Content-Length': Buffer.byteLength(manifest) }).end(req.method === 'HEAD' ? undefined : manifest);
+          }
+          return res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}');
+        })();
+      });
+      bin = join(box, 'docker-bin');
+      await mkdir(bin, { recursive: true });
+      await writeFile(join(bin, 'docker-credential-tokentray'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(DOCKER_HELPER)} "$@"\n`);
+      await chmod(join(bin, 'docker-credential-tokentray'), 0o700);
+      dockerEnv = { ...env, DOCKER_CONFIG: join(box, 'docker'), PATH: `${bin}:${process.env.PATH}` };
+    });
+    after(() => registry.close());
+
+    it('configure-docker adds credHelpers, keeping every other key and entry, and remembers the account', async () => {
+      await mkdir(dockerEnv.DOCKER_CONFIG!, { recursive: true });
+      const path = join(dockerEnv.DOCKER_CONFIG!, 'config.json');
+      await writeFile(path, JSON.stringify({ auths: { 'ghcr.invalid': {} }, credHelpers: { 'other.invalid': 'gcloud', 'eu.gcr.io': 'gcloud' }, psFormat: 'table {{.ID}}' }));
+      const host = `127.0.0.1:${registry.port}`;
+      const res = await runCli(['configure-docker', '--account', 'kim@example.test', host, 'https://europe-west1-docker.pkg.dev', 'eu.gcr.io'], dockerEnv);
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(res.stdout, `${host}\neurope-west1-docker.pkg.dev\neu.gcr.io\n`);
+      assert.match(res.stderr, /eu\.gcr\.io used docker-credential-gcloud until now/);
+      const doc = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+      assert.deepEqual(doc, {
+        auths: { 'ghcr.invalid': {} },
+        credHelpers: { 'other.invalid': 'gcloud', 'eu.gcr.io': 'tokentray', [host]: 'tokentray', 'europe-west1-docker.pkg.dev': 'tokentray' },
+        psFormat: 'table {{.ID}}',
+      });
+      // Defaults, into a fresh folder.
+      const fresh = { ...dockerEnv, DOCKER_CONFIG: join(box, 'docker-fresh') };
+      assert.equal((await runCli(['configure-docker'], fresh)).code, 0);
+      const created = JSON.parse(await readFile(join(fresh.DOCKER_CONFIG, 'config.json'), 'utf8')) as { credHelpers: Record<string, string> };
+      assert.deepEqual(Object.keys(created.credHelpers), ['gcr.io', 'us.gcr.io', 'eu.gcr.io', 'asia.gcr.io']);
+      assert.equal((await stat(join(fresh.DOCKER_CONFIG, 'config.json'))).mode & 0o777, 0o600);
+      // A file that is not JSON is left as it is.
+      const broken = { ...dockerEnv, DOCKER_CONFIG: join(box, 'docker-broken') };
+      await mkdir(broken.DOCKER_CONFIG, { recursive: true });
+      await writeFile(join(broken.DOCKER_CONFIG, 'config.json'), '{"auths": ');
+      const refused = await runCli(['configure-docker', 'gcr.io'], broken);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /^tokentray: DOCKER_CONFIG_INVALID: /m);
+      assert.equal(await readFile(join(broken.DOCKER_CONFIG, 'config.json'), 'utf8'), '{"auths": ');
+    });
+
+    it('the real docker CLI pulls a manifest with a live token of the remembered account', async () => {
+      const res = await runTool('docker', ['manifest', 'inspect', '--insecure', `127.0.0.1:${registry.port}/team/app:v1`], dockerEnv);
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal((JSON.parse(res.stdout) as { schemaVersion: number }).schemaVersion, 2);
+      assert.ok(basics.includes('oauth2accesstoken:kim@example.test'), basics.join(' '));
+    });
+
+    it('speaks the helper protocol: get, list, and store/erase that change nothing', async () => {
+      const host = `127.0.0.1:${registry.port}`;
+      const helper = (action: string, input: string) => runTool(process.execPath, [DOCKER_HELPER, action], dockerEnv, input);
+      const got = await helper('get', `${host}\n`);
+      assert.equal(got.code, 0, got.stderr);
+      const creds = JSON.parse(got.stdout) as { ServerURL: string; Username: string; Secret: string };
+      assert.deepEqual([creds.ServerURL, creds.Username], [host, 'oauth2accesstoken']);
+      assert.equal(await ownerOf(creds.Secret), 'kim@example.test');
+      // A registry not configured through TokenTray gets the default account.
+      assert.equal(await ownerOf((JSON.parse((await helper('get', 'https://asia.gcr.io')).stdout) as { Secret: string }).Secret), 'lee@example.test');
+      const list = JSON.parse((await helper('list', '')).stdout) as Record<string, string>;
+      assert.equal(list[host], 'oauth2accesstoken');
+      assert.equal(list['europe-west1-docker.pkg.dev'], 'oauth2accesstoken');
+      const registries = await readFile(join(sandbox.home, 'docker-registries.json'), 'utf8');
+      assert.equal((await helper('store', JSON.stringify({ ServerURL: host, Username: 'u', Secret: 'not-a-token-0123456789' }))).code, 0);
+      assert.equal((await helper('erase', host)).code, 0);
+      assert.equal(await readFile(join(sandbox.home, 'docker-registries.json'), 'utf8'), registries);
+      assert.doesNotMatch(registries, /not-a-token/);
+      const failing = await runTool(process.execPath, [DOCKER_HELPER, 'get'], { ...dockerEnv, TOKENTRAY_ACCOUNT: 'ghost@example.test' }, 'https://gcr.io');
+      assert.equal(failing.code, 1);
+      assert.match(failing.stdout, /^tokentray: ACCOUNT_NOT_FOUND: /, 'docker shows what the helper printed on stdout');
+    });
+  });
+
+  describe('a metadata server only its own user can reach', () => {
+    const tokenPath = '/computeMetadata/v1/instance/service-accounts/default/token';
+    const asNobody = (url: string, extra: string[] = []) => runTool('runuser', ['-u', 'nobody', '--', 'curl', '-s', '-S', '-H', 'Metadata-Flavor: Google', ...extra, url], env);
+
+    it('refuses another local user (runuser -u nobody) and serves its own, over IPv4 and IPv4-mapped IPv6', async () => {
+      const proc = startCli(['metadata-server', '--project-id', 'proj-own'], env);
+      let host = '';
+      for (let i = 0; i < 200 && !host; i++) {
+        await new Promise((r) => setTimeout(r, 30));
+        host = /export GCE_METADATA_HOST=(\S+)/.exec(proc.output())?.[1] ?? '';
+      }
+      try {
+        const other = await asNobody(`http://${host}${tokenPath}`);
+        assert.match(other.stdout, /^Forbidden: this metadata server serves only the user who started it \(uid 0\), not uid 65534\.$/m, other.stderr);
+        assert.doesNotMatch(other.stdout, /access_token/);
+        const otherPing = await asNobody(`http://${host}/`, ['-o', '/dev/null', '-w', '%{http_code}']);
+        assert.equal(otherPing.stdout, '403');
+        const port = host.split(':')[1];
+        const mine = await runTool('curl', ['-s', '-H', 'Metadata-Flavor: Google', `http://${host}${tokenPath}`], env);
+        assert.match(mine.stdout, /"access_token"/);
+        const mapped = await runTool('curl', ['-s', '-g', '-H', 'Metadata-Flavor: Google', '-H', `Host: ${host}`, `http://[::ffff:127.0.0.1]:${port}/computeMetadata/v1/project/project-id`], env);
+        assert.equal(mapped.stdout, 'proj-own');
+        const otherMapped = await runTool('runuser', ['-u', 'nobody', '--', 'curl', '-s', '-g', '-H', 'Metadata-Flavor: Google', '-H', `Host: ${host}`, `http://[::ffff:127.0.0.1]:${port}${tokenPath}`], env);
+        assert.match(otherMapped.stdout, /^Forbidden/);
+      } finally {
+        proc.kill('SIGTERM');
+        await proc.done;
+      }
+    });
+
+    it('exec\'s server on its random port refuses another user too', async () => {
+      const res = await runCli(['exec', '--project-id', 'proj-own', '--', 'sh', '-c', `runuser -u nobody -- curl -s -H 'Metadata-Flavor: Google' "http://$GCE_METADATA_HOST${tokenPath}"; echo; curl -s -o /dev/null -w '%{http_code}' -H 'Metadata-Flavor: Google' "http://$GCE_METADATA_HOST${tokenPath}"`], env);
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stdout, /^Forbidden: this metadata server serves only the user who started it/m);
+      assert.match(res.stdout, /\n200$/);
+    });
+
+    it('reads the peer from /proc/net/tcp and tcp6 rows (little-endian words, mapped addresses)', async () => {
+      const dir = join(box, 'proc');
+      await mkdir(dir, { recursive: true });
+      const header = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+      await writeFile(join(dir, 'tcp'), `${header}   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n   1: 0100007F:C350 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 2 1 0 20 4 30 10 -1\n`);
+      await writeFile(join(dir, 'tcp6'), `${header}   0: 0000000000000000FFFF00000100007F:C351 0000000000000000FFFF00000100007F:1F90 01 00000000:00000000 00:00000000 00000000 65534        0 3 1 0 20 4 30 10 -1\n`);
+      const lookup = createPeerUidLookup([join(dir, 'tcp'), join(dir, 'tcp6')]);
+      const server = { address: '127.0.0.1', port: 8080 };
+      // Asked together: one read of each table serves the batch.
+      assert.deepEqual(
+        await Promise.all([
+          lookup({ address: '127.0.0.1', port: 50000 }, server),
+          lookup({ address: '::ffff:127.0.0.1', port: 50001 }, server),
+          lookup({ address: '127.0.0.1', port: 50001 }, server),
+          lookup({ address: '127.0.0.1', port: 50002 }, server),
+          lookup({ address: '127.0.0.1', port: 50000 }, { address: '127.0.0.1', port: 8081 }),
+          lookup({ address: '::1', port: 50000 }, server),
+        ]),
+        [1000, 65534, 65534, undefined, undefined, undefined],
+      );
+    });
+  });
+});
