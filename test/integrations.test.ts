@@ -169,7 +169,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       const path = '/computeMetadata/v1/instance/service-accounts/default/identity?audience=https://svc.example.test&format=full&licenses=FALSE';
       const refused = await get(server.port, path);
       assert.equal(refused.status, 404);
-      assert.match(refused.body, /only for its own OAuth client\. Set a service account to impersonate/);
+      assert.match(refused.body, /only for its own OAuth client\. Give it a service account to impersonate/);
       assert.equal((await get(server.port, '/computeMetadata/v1/instance/service-accounts/default/identity')).status, 400);
       await core.accounts.setImpersonation('lee@example.test', [TARGET]);
       sim.allow('lee@example.test', TARGET);

@@ -179,7 +179,7 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
         let impersonate;
         if (acct.kind !== 'service_account') {
           if (!acct.impersonate?.length) {
-            return reply(res, 404, `${displayName(acct)} is a user account: Google issues its ID tokens only for its own OAuth client. Set a service account to impersonate for it (\`tokentray configure ACCOUNT --impersonate-service-account SA\`, or in the window), or run the emulator with a service account (--account).\n`);
+            return reply(res, 404, `${displayName(acct)} is a user account: Google issues its ID tokens only for its own OAuth client. Give it a service account to impersonate (its impersonation setting), or serve a service account instead.\n`);
           }
           impersonate = parseImpersonationChain(acct.impersonate);
         }
