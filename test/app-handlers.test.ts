@@ -60,6 +60,10 @@ describe('IPC argument validation (dispatch)', () => {
       ['metadata:set', [{ enabled: true, accountId: 'abc' }]],
       ['settings:get', []],
       ['settings:set', [{ clipboardClearSeconds: 10 }]],
+      ['accounts:import-adc', []],
+      ['metadata:copy-exports', []],
+      ['guide:open', ['consent-screen']],
+      ['guide:open', ['credentials']],
     ];
     for (const [channel, args] of good) {
       const result = await dispatch(handlers, channel, args);
@@ -100,6 +104,10 @@ describe('IPC argument validation (dispatch)', () => {
       ['metadata:set', [{ enabled: 'yes' }]],
       ['metadata:set', [{ enabled: true, port: 80 }]],
       ['metadata:set', [true]],
+      ['accounts:import-adc', ['/home/someone/.config/gcloud/application_default_credentials.json']],
+      ['metadata:copy-exports', ['export X=1']],
+      ['guide:open', ['https://evil.example/']],
+      ['guide:open', []],
       ['accounts:set-impersonation', ['abc', Array.from({ length: 11 }, () => 'a@b')]],
       ['settings:set', [{ clipboardClearSeconds: '5' }]],
       ['settings:set', [{ theme: 'dark' }]],

@@ -100,6 +100,14 @@ describe('tokentray usage errors: exit 2, a sentence, the usage line, a suggesti
     [['adc', 'exprot'], 'tokentray: USAGE: unknown adc command "exprot": did you mean `adc export`?', 'adc'],
     [['adc', 'show'], 'tokentray: USAGE: unknown adc command "show" (it takes import or export)', 'adc'],
     [['adc', 'import', '--remove-flie'], 'tokentray: USAGE: unknown option --remove-flie: did you mean --remove-file?', 'adc import'],
+    [['configure'], 'tokentray: USAGE: name the account (email or id)', 'configure'],
+    [['configure', 'a@example.test', '--project', 'p', '--no-project'], 'tokentray: USAGE: give --project or --no-project, not both', 'configure'],
+    [['configure', 'a@example.test', '--impersonate-service-account', 's@p.iam.gserviceaccount.com', '--no-impersonation'], 'tokentray: USAGE: give --impersonate-service-account or --no-impersonation, not both', 'configure'],
+    [['configure', 'a@example.test', '--projcet', 'p'], 'tokentray: USAGE: unknown option --projcet: did you mean --project?', 'configure'],
+    [['clients', 'remove'], 'tokentray: USAGE: name the client to remove (its client id or id)', 'clients remove'],
+    [['clients', 'remvoe'], 'tokentray: USAGE: unknown clients command "remvoe": did you mean `clients remove`?', 'clients'],
+    [['clients', 'frob'], 'tokentray: USAGE: unknown clients command "frob" (it takes remove)', 'clients'],
+    [['configure-docker', '--account'], 'tokentray: USAGE: --account needs a value', 'configure-docker'],
   ];
   for (const [argv, first, command] of cases) {
     it(`tokentray ${argv.join(' ')}`, async () => {
@@ -114,6 +122,19 @@ describe('tokentray usage errors: exit 2, a sentence, the usage line, a suggesti
       } else assert.equal(lines.length, 1);
     });
   }
+});
+
+describe('tokentray kube-credential: kubectl reads one line', () => {
+  it('a typo is one line on stderr, with the suggestion, exit 1', async () => {
+    const sandbox = await makeSandbox();
+    try {
+      const res = await runCli(['kube-credential', '--acount', 'x'], sandbox.env);
+      assert.equal(res.code, 1);
+      assert.equal(res.stderr, 'tokentray: USAGE: unknown option --acount: did you mean --account? usage: tokentray kube-credential [--account ACCOUNT] [--impersonate-service-account SA[,DELEGATE…]] Run `tokentray kube-credential --help` for the options and examples.\n');
+    } finally {
+      await sandbox.cleanup();
+    }
+  });
 });
 
 describe('tokentray accounts (table) and logout of the default account', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -8,13 +9,21 @@ import { ClipboardGuard } from '../electron/app/clipboard-guard.js';
 import type { Core } from '../electron/core/core.js';
 import { SettingsStore } from '../electron/core/storage/settings-store.js';
 import { launchChromium, signInWithChromium } from './support/chromium.js';
-import { decodeJwtPayload } from './support/flows.js';
+import { decodeJwtPayload, signInThroughCore } from './support/flows.js';
+import { HttpBrowser } from './support/http-browser.js';
+import { resolveProviderProfile } from '../electron/core/oauth/provider-profile.js';
+import { signIn } from '../electron/core/oauth/sign-in.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
-import { openApp, RecordingClipboard, serveRenderer, type AppPage } from './support/renderer-harness.js';
+import { openApp, overlaps, RecordingClipboard, serveRenderer, shownBoxes, visibilityOf, waitForShown, type AppPage } from './support/renderer-harness.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
 
 const SHOTS = 'test-results';
+
+/** What page.evaluate code uses of the browser (this file is compiled without DOM types). */
+interface BrowserGlobals {
+  DataTransfer: new () => { items: { add(file: File): void } };
+}
 
 describe('the window, in real Chromium, against the real handlers', () => {
   let browser: Browser;
@@ -29,6 +38,10 @@ describe('the window, in real Chromium, against the real handlers', () => {
   const loginPages: string[] = [];
   let nextUser = 'frank@example.test';
   let cancelNext = false;
+  /** Cloud Console pages the first-run guide opened. */
+  const guidePages: string[] = [];
+  /** Where gcloud's ADC file is looked for (CLOUDSDK_CONFIG); outside the sandbox home, removed after. */
+  let gcloudDir: string;
 
   before(async () => {
     await mkdir(SHOTS, { recursive: true });
@@ -36,6 +49,8 @@ describe('the window, in real Chromium, against the real handlers', () => {
     sim = await startGoogleSim(idp);
     sandbox.env.TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL = sim.origin;
     sandbox.env.TOKENTRAY_GOOGLE_TOKENINFO_URL = `${sim.origin}/tokeninfo`;
+    gcloudDir = await mkdtemp(join(tmpdir(), 'tokentray-gcloud-'));
+    sandbox.env.CLOUDSDK_CONFIG = gcloudDir;
     core = sandbox.core();
     const settings = new SettingsStore(core.home);
     await settings.load();
@@ -44,11 +59,16 @@ describe('the window, in real Chromium, against the real handlers', () => {
       settings,
       clipboard: new ClipboardGuard(clipboard, () => settings.get().clipboardClearSeconds),
       async openExternal(url) {
+        if (url.startsWith('https://console.cloud.google.com/')) {
+          guidePages.push(url); // the guide's links: recorded, never fetched
+          return;
+        }
         // The system browser: here a new tab of the same Chromium, driven like a user.
         void signInWithChromium(browser, url, nextUser, { cancel: cancelNext }).then((page) => loginPages.push(page.text));
       },
       onChange: () => void app?.emit('accounts:changed'),
       env: sandbox.env,
+      adcIssuer: idp.issuer,
     });
     app = await openApp(browser, server.origin, handlers);
   });
@@ -60,46 +80,138 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await sandbox?.cleanup();
     await sim?.close();
     await idp?.close();
+    if (gcloudDir) await rm(gcloudDir, { recursive: true, force: true });
   });
 
-  it('shows the empty state and no console errors (CSP holds)', async () => {
-    await app.page.getByRole('heading', { name: 'No accounts yet' }).waitFor();
-    await app.page.screenshot({ path: `${SHOTS}/01-empty.png` });
-    assert.deepEqual(app.consoleErrors, []);
+  const shown = async (selector: string) => (await visibilityOf(app.page, selector)).shown;
+  /** An open dialog and each of its buttons are inside the 700 px window; then a screenshot. */
+  async function dialogFits(id: string, shot: string): Promise<void> {
+    const dialog = await waitForShown(app.page, `#${id}`, true);
+    assert.ok(dialog.inViewport, `#${id} fits the window: ${JSON.stringify(dialog.box)}`);
+    for (const button of await app.page.locator(`#${id} .dialog-actions button`).all()) {
+      const box = await button.boundingBox();
+      assert.ok(box && box.y >= 0 && box.y + box.height <= 700, `${await button.innerText()} of #${id} is in view`);
+    }
+    await app.page.screenshot({ path: `${SHOTS}/${shot}.png` });
+  }
+
+  it('first run: the steps to an OAuth client, with links to the Cloud Console, and the gcloud path', async () => {
+    const { page } = app;
+    await waitForShown(page, '[data-view="first-run"]', true);
+    assert.deepEqual(app.consoleErrors, [], 'no console errors (CSP holds)');
+    const text = await page.locator('[data-view="first-run"]').innerText();
+    assert.match(text, /Desktop app/);
+    assert.match(text, /client_secret_….json/);
+    assert.match(text, /gcloud auth application-default login/);
+    assert.equal(await page.locator('[data-path="oauth-client"] ol > li').count(), 5, 'five steps');
+    for (const sel of ['[data-path="oauth-client"]', '[data-path="gcloud"]', '[data-action="first-add"]', '[data-action="import-adc"]']) {
+      const v = await visibilityOf(page, sel);
+      assert.ok(v.shown && v.inViewport, `${sel} is visible in a 700 px window: ${JSON.stringify(v)}`);
+    }
+    assert.equal(await shown('#add-waiting'), false, 'no spinner anywhere before a sign-in');
+    assert.equal(await shown('#account-filter'), false);
+    await page.locator('[data-view="first-run"] [data-guide="consent-screen"]').click();
+    await page.locator('[data-view="first-run"] [data-guide="credentials"]').click();
+    assert.deepEqual(guidePages, ['https://console.cloud.google.com/apis/credentials/consent', 'https://console.cloud.google.com/apis/credentials']);
+    await page.screenshot({ path: `${SHOTS}/01-first-run.png` });
   });
 
-  it('shows a provider error as a sentence when the user cancels at the provider', async () => {
+  it('first run: importing gcloud\'s credentials before gcloud wrote them says what to run', async () => {
+    const { page } = app;
+    await page.click('[data-view="first-run"] [data-action="import-adc"]');
+    const error = page.locator('#adc-error');
+    await error.filter({ hasText: 'gcloud' }).waitFor();
+    assert.equal(await error.innerText(), `No credentials from gcloud were found at ${join(gcloudDir, 'application_default_credentials.json')}. Run \`gcloud auth application-default login\` in a terminal first, then import again.`);
+    assert.ok(await shown('#adc-error'));
+  });
+
+  it('the metadata server cannot be switched on with no accounts', async () => {
+    const { page } = app;
+    await page.click('#open-metadata');
+    await waitForShown(page, '#metadata-dialog', true);
+    assert.equal(await page.locator('#metadata-enabled').isDisabled(), true);
+    assert.ok(await shown('#metadata-no-accounts'));
+    assert.equal(await shown('#metadata-lines'), false);
+    assert.deepEqual(await handlers['metadata:get'](), { running: false });
+    await page.click('#metadata-close');
+    await waitForShown(page, '#metadata-dialog', false);
+  });
+
+  it('a client file dropped on the window opens Add account with it; the dialog fits the window and scrolls inside', async () => {
+    const { page } = app;
+    const clientJson = JSON.stringify({ installed: { client_id: idp.client.clientId, client_secret: idp.client.clientSecret, redirect_uris: ['http://localhost'] } });
+    const drop = await page.evaluateHandle((json) => {
+      const dt = new (globalThis as unknown as BrowserGlobals).DataTransfer();
+      dt.items.add(new File([json], 'client_secret_1234-test.apps.googleusercontent.com.json', { type: 'application/json' }));
+      return dt;
+    }, clientJson);
+    await page.locator('#detail').dispatchEvent('dragover', { dataTransfer: drop });
+    await page.locator('#detail').dispatchEvent('drop', { dataTransfer: drop });
+    await waitForShown(page, '#add-dialog', true);
+    assert.equal(await page.locator('#client-file').evaluate((el) => (el as unknown as { files: Array<{ name: string }> }).files[0]?.name), 'client_secret_1234-test.apps.googleusercontent.com.json');
+    assert.equal(await page.locator('#client-howto').evaluate((el) => (el as unknown as { open: boolean }).open), true, 'first run: the steps are open');
+    // The spinner is hidden until Sign in is pressed (it was always shown: .waiting{display:flex} beat [hidden]).
+    const spinner = await visibilityOf(page, '#add-waiting');
+    assert.equal(spinner.shown, false, JSON.stringify(spinner));
+    assert.equal(spinner.display, 'none');
+    // Fits the 700 px window; its buttons are in view; the rest scrolls inside.
+    const dialog = await visibilityOf(page, '#add-dialog');
+    assert.ok(dialog.inViewport, `the dialog fits the window: ${JSON.stringify(dialog.box)}`);
+    for (const sel of ['#add-submit', '#add-cancel']) assert.ok((await visibilityOf(page, sel)).inViewport, `${sel} in view`);
+    await page.screenshot({ path: `${SHOTS}/02-add-dialog.png` });
+    const scroll = await page.locator('#add-form .dialog-scroll').evaluate((el) => {
+      const e = el as unknown as { scrollHeight: number; clientHeight: number; scrollTop: number };
+      const before = { scrollHeight: e.scrollHeight, clientHeight: e.clientHeight };
+      e.scrollTop = 10_000;
+      return { ...before, scrolled: e.scrollTop > 0 };
+    });
+    assert.ok(scroll.scrollHeight > scroll.clientHeight && scroll.scrolled, `the content scrolls inside the dialog: ${JSON.stringify(scroll)}`);
+    for (const sel of ['#add-submit', '#add-cancel']) assert.ok((await visibilityOf(page, sel)).inViewport, `${sel} still in view when scrolled`);
+    // A file that is not JSON is refused with a sentence.
+    const notJson = await page.evaluateHandle(() => {
+      const dt = new (globalThis as unknown as BrowserGlobals).DataTransfer();
+      dt.items.add(new File(['x'], 'notes.txt', { type: 'text/plain' }));
+      return dt;
+    });
+    await page.locator('#add-dialog').dispatchEvent('drop', { dataTransfer: notJson });
+    assert.equal(await page.locator('#add-error').innerText(), 'notes.txt is not a JSON file: drop the client_secret_….json you downloaded.');
+  });
+
+  it('shows a provider error as a sentence when the user cancels at the provider, without the spinner', async () => {
     cancelNext = true;
     const { page } = app;
-    await page.click('#add-account');
-    await page.setInputFiles('#client-file', {
-      name: 'client_secret_test.json',
-      mimeType: 'application/json',
-      buffer: Buffer.from(JSON.stringify({ installed: { client_id: idp.client.clientId, client_secret: idp.client.clientSecret, redirect_uris: ['http://localhost'] } })),
-    });
-    await page.click('details summary');
+    await page.click('#client-fieldset details:not(#client-howto) summary');
     await page.fill('#issuer', idp.issuer);
     await page.selectOption('#flavor', 'google');
     await page.click('#add-submit');
     const error = page.locator('#add-error');
     await error.filter({ hasText: 'declined' }).waitFor();
     assert.match(await error.innerText(), /^Sign-in was declined in the browser \(access_denied\)\. Run the sign-in again and allow access to continue\.$/);
-    await page.screenshot({ path: `${SHOTS}/02-provider-error.png` });
+    assert.ok(await shown('#add-error'));
+    await waitForShown(page, '#add-waiting', false, 2000);
+    assert.equal(await page.locator('#add-submit').isDisabled(), false);
+    await page.screenshot({ path: `${SHOTS}/03-provider-error.png` });
     cancelNext = false;
   });
 
   it('adds an account through the provider\'s login page and lists it', async () => {
     const { page } = app;
     await page.fill('#login-hint', 'frank@example.test');
+    const prompts = idp.prompts.length;
     await page.click('#add-submit');
-    await page.locator('#add-waiting').waitFor({ state: 'visible' });
+    const waiting = await waitForShown(page, '#add-waiting', true);
+    assert.ok(waiting.inViewport, 'the spinner is in view while the browser is out');
+    await page.screenshot({ path: `${SHOTS}/04-signing-in.png` });
     await page.locator('.account-item').filter({ hasText: 'frank@example.test' }).waitFor();
+    await waitForShown(page, '#add-dialog', false);
+    assert.deepEqual(idp.prompts.slice(prompts), ['select_account consent'], 'Google\'s account chooser is asked for');
     assert.equal(await page.locator('#add-dialog').evaluate((d) => (d as unknown as { open: boolean }).open), false);
     assert.match(loginPages.at(-1)!, /Signed in/);
     const item = page.locator('.account-item').first();
-    assert.match(await item.innerText(), /frank@example\.test\s*default/);
+    assert.match(await item.innerText(), /frank@example\.test\s[^\n]*\s*default/);
     await page.locator('.token-card[data-kind="access"] .countdown').filter({ hasText: /expires in/ }).waitFor();
-    await page.screenshot({ path: `${SHOTS}/03-account.png` });
+    await waitForShown(page, '#toast', true);
+    await page.screenshot({ path: `${SHOTS}/05-account.png` });
   });
 
   it('masks tokens until revealed, and the countdown moves', async () => {
@@ -112,6 +224,18 @@ describe('the window, in real Chromium, against the real handlers', () => {
     assert.equal(await value.innerText(), access.token);
     await page.click('[data-action="reveal-access"]');
     assert.ok(!(await value.innerText()).includes(access.token), 'hidden again');
+    // A revealed ID token (a long JWT) is shown whole, not cut off after three lines.
+    const id = (await core.tokens.getIdToken(await core.accounts.resolve(account.id))).token;
+    await page.click('[data-action="reveal-id"]');
+    const idValue = page.locator('[data-token="id"]');
+    assert.equal(await idValue.innerText(), id);
+    const fit = await idValue.evaluate((el) => {
+      const e = el as unknown as { scrollHeight: number; clientHeight: number };
+      return { scrollHeight: e.scrollHeight, clientHeight: e.clientHeight };
+    });
+    assert.ok(fit.scrollHeight <= fit.clientHeight + 1, `the whole ID token is in view: ${JSON.stringify(fit)}`);
+    await page.screenshot({ path: `${SHOTS}/06-revealed.png` });
+    await page.click('[data-action="reveal-id"]');
     const countdown = page.locator('.token-card[data-kind="access"] .countdown');
     const first = await countdown.innerText();
     await countdown.filter({ hasNotText: first }).waitFor({ timeout: 3000 });
@@ -136,6 +260,11 @@ describe('the window, in real Chromium, against the real handlers', () => {
       await page.locator('#toast').filter({ hasText: message }).waitFor();
       assert.equal(clipboard.writes.length, before + 1, action);
       assert.ok(clipboard.writes.at(-1) === text, `${action} put the right text on the clipboard`);
+      // The toast is shown, and clear of every card and button.
+      const toast = await waitForShown(page, '#toast', true);
+      for (const box of [...(await shownBoxes(page, '#detail .token-card, #detail button, #detail .scopes, #detail .account-header', '#detail')), ...(await shownBoxes(page, '.sidebar button'))]) {
+        assert.ok(!overlaps(toast.box!, box), `the toast covers "${box.label}"`);
+      }
     }
   });
 
@@ -168,7 +297,13 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.click('#add-submit');
     await page.locator('.account-item').filter({ hasText: 'gina@example.test' }).waitFor();
     await page.locator('[data-action="make-default"]').click();
-    await page.locator('.account-item').filter({ hasText: /gina@example\.test\s*default/ }).waitFor();
+    await page.locator('.account-item').filter({ hasText: /gina@example\.test.*default/ }).waitFor();
+    await page.locator('#toast').filter({ hasText: 'Default account changed.' }).waitFor();
+    assert.ok(await shown('#toast'));
+    // Another account: the old confirmation goes away.
+    await page.locator('.account-item').filter({ hasText: 'frank@example.test' }).click();
+    await waitForShown(page, '#toast', false, 2000);
+    await page.locator('.account-item').filter({ hasText: 'gina@example.test' }).click();
     const views = await core.accounts.list();
     assert.deepEqual(views.map((v) => [v.email, v.default]), [['frank@example.test', false], ['gina@example.test', true]]);
   });
@@ -176,6 +311,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
   it('saves settings and refuses bad ones with a sentence', async () => {
     const { page } = app;
     await page.click('#open-settings');
+    await dialogFits('settings-dialog', '14-settings');
     await page.fill('#shortcut', 'Hyper+Nope');
     await page.click('#settings-form button[type="submit"]');
     assert.match(await page.locator('#settings-error').innerText(), /is not a shortcut/);
@@ -193,6 +329,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.locator('.account-item').filter({ hasText: 'gina@example.test' }).click();
     await page.click('[data-action="remove"]');
     await page.locator('#remove-dialog').getByText(/revokes the grant of gina@example\.test/).waitFor();
+    await dialogFits('remove-dialog', '15-remove');
     await page.click('#remove-form button[type="submit"]');
     await page.locator('#toast').filter({ hasText: 'grant was revoked' }).waitFor();
     await page.locator('.account-item').filter({ hasText: 'gina@example.test' }).waitFor({ state: 'detached' });
@@ -209,10 +346,18 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.click('[data-action="refresh"]');
     await page.locator('.notice').filter({ hasText: 'invalid_grant' }).waitFor();
     await page.locator('.account-item').filter({ hasText: /frank@example\.test.*sign in again/s }).waitFor();
-    await page.screenshot({ path: `${SHOTS}/04-sign-in-again.png` });
+    // The window speaks to a window user: a button, never "run `tokentray login`".
+    const notice = await page.locator('.notice').innerText();
+    assert.doesNotMatch(notice, /tokentray|--login-hint/, notice);
+    assert.match(notice, /Google no longer accepts the refresh token of frank@example\.test \(invalid_grant\)/);
+    const button = await visibilityOf(page, '[data-action="sign-in-again"]');
+    assert.ok(button.shown && button.inViewport);
+    assert.equal(await shown('.token-card'), false, 'no token cards while it needs a sign-in');
+    await page.screenshot({ path: `${SHOTS}/07-sign-in-again.png` });
     nextUser = 'frank@example.test';
     await page.click('[data-action="sign-in-again"]');
     await page.locator('.token-card[data-kind="access"]').waitFor();
+    assert.equal(await shown('.notice'), false);
     assert.equal((await core.accounts.list())[0]!.status, 'ready');
     const id = await core.tokens.getIdToken(await core.accounts.resolve(frank.id));
     assert.equal(decodeJwtPayload(id.token).sub, 'frank@example.test');
@@ -247,7 +392,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.locator('#toast').filter({ hasText: 'Copied the ID token for https://api.example.test.' }).waitFor();
     const claims = await sim.verifyIdToken(clipboard.writes.at(-1)!);
     assert.deepEqual([claims.aud, claims.email], ['https://api.example.test', target]);
-    await page.screenshot({ path: `${SHOTS}/05-impersonation.png` });
+    await page.screenshot({ path: `${SHOTS}/08-impersonation.png` });
   });
 
   it('imports a service-account key in the window and copies its tokens', async () => {
@@ -255,6 +400,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     const email = 'ci-bot@proj-two.iam.gserviceaccount.com';
     const { json } = await makeServiceAccountKey(sim, email);
     await page.click('#import-sa');
+    await dialogFits('import-dialog', '16-import-key');
     await page.setInputFiles('#sa-file', { name: 'key.json', mimeType: 'application/json', buffer: Buffer.from('{"type": "authorized_user"}') });
     await page.click('#import-form button[type="submit"]');
     await page.locator('#import-error').filter({ hasText: /authorized_user/ }).waitFor();
@@ -271,7 +417,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.click('[data-action="copy-id-audience"]');
     await page.locator('#toast').filter({ hasText: 'Copied the ID token for https://run.example.test.' }).waitFor();
     assert.equal((await sim.verifyIdToken(clipboard.writes.at(-1)!)).aud, 'https://run.example.test');
-    await page.screenshot({ path: `${SHOTS}/06-service-account.png` });
+    await page.screenshot({ path: `${SHOTS}/09-service-account.png` });
     assert.deepEqual(app.consoleErrors, []);
   });
 
@@ -281,17 +427,73 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.check('#metadata-enabled');
     const lines = page.locator('#metadata-exports');
     await lines.filter({ hasText: 'GCE_METADATA_HOST' }).waitFor();
+    assert.ok(await shown('#metadata-lines'));
+    assert.equal(await shown('#metadata-no-accounts'), false);
     const host = /export GCE_METADATA_HOST=(127\.0\.0\.1:\d+)/.exec(await lines.innerText())![1]!;
-    assert.match(await lines.innerText(), new RegExp(`export GCE_METADATA_IP=${host.replace('.', '\\.')}`));
+    const expected = `export GCE_METADATA_HOST=${host}\nexport GCE_METADATA_IP=${host}\nexport GCE_METADATA_ROOT=${host}`;
+    assert.equal(await lines.innerText(), expected, 'the lines exec sets, GCE_METADATA_ROOT (gcloud) included');
+    // Copy: the main process writes the clipboard (the window has no clipboard permission).
+    await page.click('#metadata-copy');
+    await page.locator('#metadata-copy').filter({ hasText: 'Copied' }).waitFor();
+    assert.equal(clipboard.writes.at(-1), expected);
     const res = await fetch(`http://${host}/computeMetadata/v1/instance/service-accounts/default/email`, { headers: { 'Metadata-Flavor': 'Google' } });
     const served = await page.locator('#metadata-account').inputValue();
     const views = await core.accounts.list();
     assert.equal(await res.text(), views.find((a) => a.id === served)?.email, JSON.stringify(views.map((v) => [v.id, v.email, v.default])));
-    await page.screenshot({ path: `${SHOTS}/07-metadata-server.png` });
+    await dialogFits('metadata-dialog', '10-metadata-server');
     await page.uncheck('#metadata-enabled');
     await page.locator('#metadata-lines').waitFor({ state: 'hidden' });
     await assert.rejects(fetch(`http://${host}/`, { headers: { 'Metadata-Flavor': 'Google' } }));
+    await assert.rejects(handlers['metadata:copy-exports'](), { code: 'METADATA_SERVER_STOPPED' });
     await page.click('#metadata-close');
+  });
+
+  it('imports the credentials gcloud wrote, in the window (no client of its own)', async () => {
+    const { page } = app;
+    // What `gcloud auth application-default login` leaves behind: an authorized_user file.
+    const profile = resolveProviderProfile(idp.issuer, 'google');
+    const grant = await signIn({ profile, client: idp.client, scopes: ['email', 'cloud-platform'], loginHint: 'adele@example.test', presentAuthorization: ({ startUrl }) => void new HttpBrowser('adele@example.test').visit(startUrl) });
+    await writeFile(join(gcloudDir, 'application_default_credentials.json'), JSON.stringify({ type: 'authorized_user', client_id: idp.client.clientId, client_secret: idp.client.clientSecret, refresh_token: grant.refreshToken }), { mode: 0o600 });
+    await page.click('#add-account');
+    assert.equal(await page.locator('#client-howto').evaluate((el) => (el as unknown as { open: boolean }).open), false, 'the steps stay closed once a client is known');
+    await page.click('#add-form [data-action="import-adc"]');
+    await page.locator('.account-item').filter({ hasText: 'adele@example.test' }).waitFor();
+    await waitForShown(page, '#add-dialog', false);
+    await page.locator('#toast').filter({ hasText: 'Imported adele@example.test from gcloud\'s credentials.' }).waitFor();
+    await page.locator('.token-card[data-kind="access"] .countdown').filter({ hasText: /expires in/ }).waitFor();
+    assert.match(await page.locator('.account-header').innerText(), /adele@example\.test/);
+  });
+
+  it('long emails end in "…" with the full address on hover; a filter box above 8 accounts', async () => {
+    const { page } = app;
+    const long = 'maximilian.alexander.von-sehr-langer-name@subsidiary.engineering.example.test';
+    const many = [long, ...Array.from({ length: 5 }, (_, i) => `teammate${i + 1}@example.test`)];
+    const other = sandbox.core();
+    for (const user of many) await signInThroughCore(other, idp, user);
+    await app.emit('accounts:changed');
+    const item = page.locator('.account-item').filter({ hasText: 'maximilian' });
+    await item.waitFor();
+    const name = await item.locator('.account-name').evaluate((el) => {
+      const e = el as unknown as { scrollWidth: number; clientWidth: number; getBoundingClientRect(): { height: number }; textContent: string };
+      return { scrollWidth: e.scrollWidth, clientWidth: e.clientWidth, height: e.getBoundingClientRect().height, text: e.textContent };
+    });
+    assert.equal(name.text, long, 'the text is whole (the ellipsis is drawn, not cut)');
+    assert.ok(name.scrollWidth > name.clientWidth, 'ellipsized');
+    assert.ok(name.height < 30, `one line, not four: ${name.height}px`);
+    assert.match(await item.getAttribute('title') ?? '', new RegExp(`^${long.replace(/[.]/g, '\\.')}\n`));
+    const count = (await core.accounts.list()).length;
+    assert.ok(count >= 9, `${count} accounts`);
+    const filter = await visibilityOf(page, '#account-filter');
+    assert.ok(filter.shown && filter.inViewport, 'the filter box is shown above 8 accounts');
+    await page.fill('#account-filter', 'teammate3');
+    await page.locator('.account-item').filter({ hasText: 'frank' }).waitFor({ state: 'detached' });
+    assert.deepEqual(await page.locator('.account-item .account-name').allInnerTexts(), ['teammate3@example.test']);
+    await page.fill('#account-filter', 'nobody-here');
+    assert.equal(await page.locator('.account-item').count(), 0);
+    assert.ok(await shown('#account-list .hint'));
+    await page.fill('#account-filter', '');
+    assert.equal(await page.locator('.account-item').count(), count);
+    await page.screenshot({ path: `${SHOTS}/11-many-accounts.png` });
   });
 
   it('is readable in dark mode too (screenshot)', async () => {
@@ -299,7 +501,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     const bg = await page.locator('body').evaluate((body) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(body).backgroundColor);
     assert.equal(bg, 'rgb(22, 24, 28)');
-    await page.screenshot({ path: `${SHOTS}/08-dark.png` });
+    await page.screenshot({ path: `${SHOTS}/12-dark.png` });
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
@@ -319,7 +521,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     assert.ok(text.includes(file), `the window names the file: ${text}`);
     assert.match(text, /is not valid JSON\. It was left untouched/);
     assert.equal(await page.locator('.account-item').count(), 0, 'no stale accounts shown');
-    await page.screenshot({ path: `${SHOTS}/09-damaged-registry.png` });
+    await page.screenshot({ path: `${SHOTS}/13-damaged-registry.png` });
     // Whatever the window is asked to do now, the file stays as it is.
     const views = JSON.parse(good) as { accounts: Array<{ id: string }> };
     await assert.rejects(handlers['accounts:set-default'](views.accounts[0]!.id), (err: { code?: string }) => err.code === 'REGISTRY_CORRUPT');
@@ -330,5 +532,51 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.locator('.account-item').nth(before - 1).waitFor();
     await page.getByRole('heading', { name: 'Account list damaged' }).waitFor({ state: 'detached' });
     assert.deepEqual(app.consoleErrors, []);
+  });
+});
+
+describe('the README\'s screenshot (docs/window.png), from the real renderer', () => {
+  // Two Google accounts as a user has them: issuer accounts.google.com, a Desktop-app client id, Google's
+  // scope URLs. Their tokens come from a sign-in at the local test IdP, cached as the core caches them,
+  // so the window shows them without asking anyone (nothing here talks to Google).
+  it('shows a realistic Google account, no loopback issuer, no toast', async () => {
+    const [browser, idp, sandbox, server] = await Promise.all([launchChromium(), startTestIdp({ mode: 'google' }), makeSandbox(), serveRenderer()]);
+    try {
+      const core = sandbox.core();
+      const google = resolveProviderProfile('https://accounts.google.com');
+      const client = { clientId: '123456789012-3v8mfh0kq7c2oq1bpd5n6ls4s9rt0abc.apps.googleusercontent.com', clientSecret: idp.client.clientSecret };
+      for (const user of ['ada.lovelace@example.com', 'ada@analytical-engines.example.com']) {
+        const result = await signIn({ profile: resolveProviderProfile(idp.issuer, 'google'), client: idp.client, loginHint: user, presentAuthorization: ({ startUrl }) => void new HttpBrowser(user).visit(startUrl) });
+        await core.accounts.saveSignIn(google, client, {
+          ...result,
+          grantedScopes: ['openid', 'https://www.googleapis.com/auth/userinfo.email', 'https://www.googleapis.com/auth/cloud-platform'],
+        });
+      }
+      const settings = new SettingsStore(core.home);
+      await settings.load();
+      const handlers = createHandlers({ core, settings, clipboard: new ClipboardGuard(new RecordingClipboard(), () => 0), async openExternal() {}, onChange() {}, env: sandbox.env });
+      const app = await openApp(browser, server.origin, handlers);
+      try {
+        const { page } = app;
+        await page.locator('.token-card[data-kind="access"] .countdown').filter({ hasText: /expires in/ }).waitFor();
+        await page.locator('.token-card[data-kind="id"] .countdown').filter({ hasText: /expires in/ }).waitFor();
+        const visible = await page.locator('body').innerText();
+        assert.doesNotMatch(visible, /127\.0\.0\.1|localhost|example\.test/, 'no loopback issuer or test address in sight');
+        assert.match(visible, /https:\/\/accounts\.google\.com/);
+        assert.equal(await visibilityOf(page, '#toast').then((v) => v.shown), false, 'no toast over the content');
+        assert.equal(await visibilityOf(page, 'dialog[open]').then((v) => v.shown), false);
+        await page.screenshot({ path: `${SHOTS}/window.png` });
+        if (process.env.TOKENTRAY_UPDATE_DOCS_SCREENSHOT === '1') await page.screenshot({ path: 'docs/window.png' });
+        assert.deepEqual(app.consoleErrors, []);
+      } finally {
+        await handlers.dispose();
+        await app.context.close();
+      }
+    } finally {
+      await browser.close();
+      await server.close();
+      await sandbox.cleanup();
+      await idp.close();
+    }
   });
 });

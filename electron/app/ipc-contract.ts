@@ -41,6 +41,13 @@ export interface MetadataStatus {
   exports?: string;
 }
 
+/** Cloud Console pages the window's first-run guide links to; main owns the URLs, the window names them. */
+export const GUIDE_PAGES = {
+  'consent-screen': 'https://console.cloud.google.com/apis/credentials/consent',
+  credentials: 'https://console.cloud.google.com/apis/credentials',
+} as const;
+export type GuidePage = keyof typeof GUIDE_PAGES;
+
 /** One call: its channel, its argument check and (as a type only) its result. */
 export interface Call<C extends string, A extends unknown[], R> {
   readonly channel: C;
@@ -82,6 +89,12 @@ export const CONTRACT = {
   getMetadataServer: call('metadata:get', none).returns<MetadataStatus>(),
   /** Starts (for the account, else the default one) or stops the metadata-server emulator. */
   setMetadataServer: call('metadata:set', (a): [request: MetadataRequest] => [metadataRequest(count(a, 1)[0])]).returns<MetadataStatus>(),
+  /** Puts the running metadata server's export lines on the clipboard (the window has no clipboard). */
+  copyMetadataExports: call('metadata:copy-exports', none).returns<boolean>(),
+  /** Imports the ADC file `gcloud auth application-default login` wrote, as an account (no client of one's own). */
+  importAdc: call('accounts:import-adc', none).returns<AccountSummary>(),
+  /** Opens a Cloud Console page of the first-run guide in the system browser. */
+  openGuide: call('guide:open', (a): [page: GuidePage] => [oneOf(count(a, 1)[0], 'the page', Object.keys(GUIDE_PAGES) as GuidePage[])]).returns<boolean>(),
   getSettings: call('settings:get', none).returns<Settings>(),
   setSettings: call('settings:set', (a): [settings: Partial<Settings>] => [settingsPatch(count(a, 1)[0])]).returns<Settings>(),
 } as const;

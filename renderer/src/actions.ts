@@ -2,7 +2,7 @@ import type { CopyOptions, SignInRequest, TokenForm, TokenKind, AccountSummary }
 import { api, ApiError, call } from './api.js';
 import { copiedMessage } from './format.js';
 import { changed, messageOf, nameOf, selected, state } from './state.js';
-import { toast } from './toast.js';
+import { clearToast, toast } from './toast.js';
 
 /** What views and dialogs do to accounts and tokens: talk to main, update the state, redraw. */
 
@@ -30,6 +30,7 @@ export async function loadAccounts(): Promise<void> {
 
 export async function select(id: string): Promise<void> {
   if (state.selectedId === id) return;
+  clearToast();
   state.selectedId = id;
   state.revealed = {};
   state.info = undefined;
@@ -109,6 +110,19 @@ export async function setImpersonation(account: AccountSummary, chain: string[])
     await loadTokens();
   } catch (err) {
     toast(messageOf(err));
+  }
+}
+
+/** Imports the credentials `gcloud auth application-default login` wrote; true when it worked. */
+export async function importGcloudCredentials(onError: (message: string) => void): Promise<boolean> {
+  try {
+    const account = await call(api().importAdc());
+    toast(`Imported ${nameOf(account)} from gcloud's credentials.`);
+    await showNewAccount(account);
+    return true;
+  } catch (err) {
+    onError(messageOf(err));
+    return false;
   }
 }
 

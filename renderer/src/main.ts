@@ -9,7 +9,7 @@ import { byId, h } from './dom.js';
 import { messageOf, onChanged } from './state.js';
 import { toast } from './toast.js';
 import { renderAccountDetail, tickCountdowns } from './views/account-detail.js';
-import { renderAccountList } from './views/account-list.js';
+import { renderAccountList, wireAccountFilter } from './views/account-list.js';
 
 /** Composes the window: views subscribe to the state, each dialog wires its own controls. */
 function start(): void {
@@ -20,6 +20,12 @@ function start(): void {
   wireMetadataDialog();
   wireSettingsDialog();
   wireRemoveDialog();
+  wireAccountFilter();
+  // Links of the first-run guide (empty state, Add dialog): main opens the Cloud Console page.
+  document.addEventListener('click', (e) => {
+    const page = (e.target as HTMLElement | null)?.closest<HTMLElement>('[data-guide]')?.dataset.guide;
+    if (page === 'consent-screen' || page === 'credentials') void api().openGuide(page);
+  });
   api().onChange(() => void loadAccounts().catch((err) => toast(messageOf(err))));
   window.setInterval(tickCountdowns, 1000);
   loadAccounts().catch((err) => {

@@ -1,5 +1,6 @@
 import type { AccountSummary, AccountTokens, TokenInfoView } from '../../electron/app/ipc-contract.js';
 import { displaySafe } from './display-safe.js';
+import { windowMessage } from './messages.js';
 
 /**
  * Everything the window knows, in one place. Modules change it and then call `changed()`; the views
@@ -15,6 +16,8 @@ export const state = {
   info: undefined as { accountId: string; facts?: TokenInfoView; error?: string } | undefined,
   signingIn: false,
   lastTokenLoad: 0,
+  /** The sidebar's filter text (shown with many accounts). */
+  filter: '',
   /** Why the account list cannot be read (a damaged accounts.json: the message names the file). */
   accountsError: undefined as string | undefined,
 };
@@ -35,4 +38,5 @@ export function changed(...views: View[]): void {
 export const selected = (): AccountSummary | undefined => state.accounts.find((a) => a.id === state.selectedId);
 // Names come from issuers and accounts.json: control characters are shown escaped.
 export const nameOf = (a: AccountSummary): string => displaySafe(a.email ?? a.subject);
-export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+/** An error as the window says it (no command-line hints). */
+export const messageOf = (err: unknown): string => windowMessage(err);

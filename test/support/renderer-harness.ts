@@ -87,3 +87,81 @@ export async function openApp(browser: Browser, origin: string, handlers: Handle
     emit: (event) => page.evaluate((e) => (globalThis as unknown as { __tokentrayEmit(e: string): void }).__tokentrayEmit(e), event),
   };
 }
+
+/** What a user can see of an element: computed style and where it is, not mere presence in the DOM. */
+export interface Visibility {
+  shown: boolean;
+  display: string;
+  visibility: string;
+  opacity: number;
+  box: { x: number; y: number; width: number; height: number } | null;
+  /** Inside the window (the viewport), not scrolled or pushed out of it. */
+  inViewport: boolean;
+}
+
+/** Visibility of the first element matching `selector`; `shown` is false when there is none. */
+export async function visibilityOf(page: Page, selector: string): Promise<Visibility> {
+  return page.evaluate((sel) => {
+    const w = globalThis as unknown as {
+      document: { querySelector(s: string): { getBoundingClientRect(): { x: number; y: number; width: number; height: number }; parentElement: unknown } | null };
+      getComputedStyle(e: unknown): { display: string; visibility: string; opacity: string };
+      innerWidth: number;
+      innerHeight: number;
+    };
+    const el = w.document.querySelector(sel);
+    if (!el) return { shown: false, display: 'absent', visibility: 'absent', opacity: 0, box: null, inViewport: false };
+    const style = w.getComputedStyle(el);
+    // An ancestor's display:none, visibility or opacity hides it too.
+    let opacity = Number(style.opacity);
+    let hiddenByAncestor = false;
+    for (let p = el.parentElement as typeof el | null; p; p = p.parentElement as typeof el | null) {
+      const s = w.getComputedStyle(p);
+      opacity *= Number(s.opacity);
+      if (s.display === 'none') hiddenByAncestor = true;
+    }
+    const r = el.getBoundingClientRect();
+    const box = { x: r.x, y: r.y, width: r.width, height: r.height };
+    const inViewport = r.width > 0 && r.height > 0 && r.x >= 0 && r.y >= 0 && r.x + r.width <= w.innerWidth + 0.5 && r.y + r.height <= w.innerHeight + 0.5;
+    const shown = !hiddenByAncestor && style.display !== 'none' && style.visibility === 'visible' && opacity > 0.05 && r.width > 0 && r.height > 0;
+    return { shown, display: style.display, visibility: style.visibility, opacity, box, inViewport };
+  }, selector);
+}
+
+/** Waits until the element is shown (true) or not (false) by computed style and box; returns its state. */
+export async function waitForShown(page: Page, selector: string, shown: boolean, timeoutMs = 10_000): Promise<Visibility> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await visibilityOf(page, selector);
+    if (v.shown === shown) return v;
+    if (Date.now() > deadline) throw new Error(`${selector} is ${v.shown ? 'shown' : 'not shown'} (${JSON.stringify(v)}); expected ${shown ? 'shown' : 'not shown'}`);
+    await page.waitForTimeout(50);
+  }
+}
+
+/**
+ * Boxes of every shown element matching `selector`, cut to what the scroll container `clipTo`
+ * shows of them (a card scrolled out of view is not under anything).
+ */
+export async function shownBoxes(page: Page, selector: string, clipTo = 'body'): Promise<Array<{ x: number; y: number; width: number; height: number; label: string }>> {
+  return page.evaluate(([sel, clip]) => {
+    type Rect = { x: number; y: number; width: number; height: number };
+    type El = { getBoundingClientRect(): Rect; textContent: string | null; checkVisibility(o: unknown): boolean };
+    const w = globalThis as unknown as { document: { querySelectorAll(s: string): El[]; querySelector(s: string): El | null } };
+    const c = w.document.querySelector(clip!)!.getBoundingClientRect();
+    return [...w.document.querySelectorAll(sel!)]
+      .filter((e) => e.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }))
+      .map((e) => {
+        const r = e.getBoundingClientRect();
+        const x = Math.max(r.x, c.x);
+        const y = Math.max(r.y, c.y);
+        const width = Math.min(r.x + r.width, c.x + c.width) - x;
+        const height = Math.min(r.y + r.height, c.y + c.height) - y;
+        return { x, y, width, height, label: (e.textContent ?? '').trim().slice(0, 40) };
+      })
+      .filter((b) => b.width > 0 && b.height > 0);
+  }, [selector, clipTo]);
+}
+
+export function overlaps(a: { x: number; y: number; width: number; height: number }, b: { x: number; y: number; width: number; height: number }): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}

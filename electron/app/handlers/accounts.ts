@@ -3,6 +3,7 @@ import { parseScopeList } from '../../core/oauth/scopes.js';
 import { signOut } from '../../core/oauth/sign-out.js';
 import { parseImpersonationChain } from '../../core/google/impersonation.js';
 import { importServiceAccountJson } from '../../core/google/service-account.js';
+import { importAdcFile, wellKnownAdcPath } from '../../core/google/adc.js';
 import { TokenTrayError } from '../../core/shared/errors.js';
 import type { AccountSummary, SignInRequest } from '../ipc-contract.js';
 import type { AppHandlerDeps, DomainHandlers } from './deps.js';
@@ -44,7 +45,7 @@ export class SignInSlot {
 
 type AccountChannels =
   | 'accounts:list' | 'accounts:sign-in' | 'accounts:cancel-sign-in' | 'accounts:remove' | 'accounts:set-default'
-  | 'accounts:import-service-account' | 'accounts:set-impersonation';
+  | 'accounts:import-service-account' | 'accounts:set-impersonation' | 'accounts:import-adc';
 
 /** Signing in and out, the default account, service-account keys and impersonation targets. */
 export function accountHandlers(deps: AppHandlerDeps, signIns: SignInSlot): DomainHandlers<AccountChannels> {
@@ -86,6 +87,13 @@ export function accountHandlers(deps: AppHandlerDeps, signIns: SignInSlot): Doma
 
     async 'accounts:import-service-account'(json) {
       const record = await importServiceAccountJson(core.accounts, json);
+      deps.onChange();
+      return summaryOf(record.id);
+    },
+
+    async 'accounts:import-adc'() {
+      const path = wellKnownAdcPath(deps.env ?? process.env);
+      const record = await importAdcFile(core, path, deps.adcIssuer ? { issuer: deps.adcIssuer } : {});
       deps.onChange();
       return summaryOf(record.id);
     },

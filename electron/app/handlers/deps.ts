@@ -15,6 +15,8 @@ export interface AppHandlerDeps {
   onChange(): void;
   /** Where TOKENTRAY_GOOGLE_* endpoint overrides are read (default: process.env). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Where an imported ADC file's refresh token is checked: Google, unless a test says otherwise. */
+  adcIssuer?: string;
   /** After settings change (the main process re-registers the global shortcut). */
   onSettingsChange?(settings: Settings): void | Promise<void>;
 }

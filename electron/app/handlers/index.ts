@@ -1,5 +1,6 @@
 import { accountHandlers, SignInSlot } from './accounts.js';
 import type { AppHandlerDeps, Handlers } from './deps.js';
+import { guideHandlers } from './guide.js';
 import { metadataHandlers, MetadataSwitch } from './metadata.js';
 import { settingsHandlers } from './settings.js';
 import { tokenHandlers } from './tokens.js';
@@ -24,7 +25,8 @@ export function createHandlers(deps: AppHandlerDeps): AppHandlers {
   const handlers = {
     ...accountHandlers(deps, signIns),
     ...tokenHandlers(deps),
-    ...metadataHandlers(metadata),
+    ...metadataHandlers(deps, metadata),
+    ...guideHandlers(deps),
     ...settingsHandlers(deps),
   } satisfies Handlers;
   return {

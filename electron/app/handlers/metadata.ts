@@ -2,7 +2,7 @@ import type { Core } from '../../core/core.js';
 import { TokenTrayError } from '../../core/shared/errors.js';
 import { startMetadataServer, type MetadataServer } from '../../core/integrations/metadata-server.js';
 import type { MetadataRequest, MetadataStatus } from '../ipc-contract.js';
-import { Serial, type DomainHandlers } from './deps.js';
+import { Serial, type AppHandlerDeps, type DomainHandlers } from './deps.js';
 
 /**
  * The metadata-server emulator the window switches on and off. It owns the running server; switches
@@ -20,7 +20,9 @@ export class MetadataSwitch {
     const current = this.running;
     if (!current) return { running: false };
     const { host } = current.server;
-    return { running: true, host, accountId: current.accountId, exports: `export GCE_METADATA_HOST=${host}\nexport GCE_METADATA_IP=${host}` };
+    // As `tokentray exec` sets them: Python, Node and Go read the first two, gcloud the third.
+    const exports = `export GCE_METADATA_HOST=${host}\nexport GCE_METADATA_IP=${host}\nexport GCE_METADATA_ROOT=${host}`;
+    return { running: true, host, accountId: current.accountId, exports };
   }
 
   set({ enabled, accountId }: MetadataRequest): Promise<MetadataStatus> {
@@ -49,9 +51,16 @@ export class MetadataSwitch {
 }
 
 /** The metadata-server emulator, switched from the window. */
-export function metadataHandlers(metadata: MetadataSwitch): DomainHandlers<'metadata:get' | 'metadata:set'> {
+export function metadataHandlers(deps: AppHandlerDeps, metadata: MetadataSwitch): DomainHandlers<'metadata:get' | 'metadata:set' | 'metadata:copy-exports'> {
   return {
     'metadata:get': async () => metadata.status(),
     'metadata:set': (request) => metadata.set(request),
+    // The main process writes the clipboard: the window has no clipboard permission.
+    async 'metadata:copy-exports'() {
+      const { exports } = metadata.status();
+      if (!exports) throw new TokenTrayError('METADATA_SERVER_STOPPED', 'The metadata server is not running: switch it on first.');
+      deps.clipboard.copy(exports);
+      return true;
+    },
   };
 }

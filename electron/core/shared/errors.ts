@@ -78,7 +78,8 @@ export type ErrorCode =
   | 'VAULT_PASSPHRASE_REQUIRED'
   | 'VAULT_PASSPHRASE_WRONG'
   | 'VAULT_DAMAGED'
-  | 'VAULT_UNWRITABLE';
+  | 'VAULT_UNWRITABLE'
+  | 'METADATA_SERVER_STOPPED';
 
 /** What the user can do about a failure; each surface says it in its own words. */
 export type Remedy =

@@ -1,9 +1,9 @@
 import type { SignInRequest } from '../../../electron/app/ipc-contract.js';
-import { showNewAccount } from '../actions.js';
+import { importGcloudCredentials, showNewAccount } from '../actions.js';
 import { api, ApiError, call } from '../api.js';
 import { byId, h } from '../dom.js';
 import { messageOf, nameOf, state } from '../state.js';
-import { toast } from '../toast.js';
+import { clearToast, toast } from '../toast.js';
 
 const SCOPE_PRESETS: Array<{ scope: string; label: string; checked?: boolean }> = [
   { scope: 'email', label: 'Email address', checked: true },
@@ -20,14 +20,53 @@ const dialog = () => byId<HTMLDialogElement>('add-dialog');
 
 export function openAddDialog(): void {
   if (dialog().open) return;
+  clearToast();
   byId<HTMLFormElement>('add-form').reset();
-  const fallback = state.accounts.find((a) => a.default) ?? state.accounts[0];
+  // A service account lends no client: only user accounts are offered as the one to reuse.
+  const fallback = [state.accounts.find((a) => a.default), ...state.accounts].find((a) => a && a.kind !== 'service_account');
   byId('client-remembered').textContent = fallback
     ? `Leave this empty to use the client ${nameOf(fallback)} signed in with (${fallback.issuer}).`
-    : 'Pick the JSON file of your "Desktop app" OAuth client (see README: Setting up a Google OAuth client).';
+    : 'Choose or drop the JSON file of your own "Desktop app" OAuth client. "How to get one" has the steps.';
+  // First run: the steps are open; later they stay out of the way.
+  byId<HTMLDetailsElement>('client-howto').open = !fallback;
   byId('add-error').textContent = '';
   setWaiting(false);
   dialog().showModal();
+}
+
+/** Takes a dropped file as the client file, as if it had been chosen. */
+function useDroppedFile(files: FileList | undefined | null): void {
+  const file = files?.[0];
+  if (!file) return;
+  if (!/\.json$/i.test(file.name)) {
+    byId('add-error').textContent = `${file.name} is not a JSON file: drop the client_secret_….json you downloaded.`;
+    return;
+  }
+  byId<HTMLInputElement>('client-file').files = files!;
+  byId('add-error').textContent = '';
+}
+
+/** Dropping a file anywhere on the window opens this dialog with it (the empty state says so). */
+function wireDrop(): void {
+  const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') === true;
+  window.addEventListener('dragover', (e) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault(); // else the browser would open the file
+    document.body.classList.add('dragging');
+  });
+  window.addEventListener('dragleave', (e) => {
+    if (e.relatedTarget === null) document.body.classList.remove('dragging');
+  });
+  window.addEventListener('drop', (e) => {
+    document.body.classList.remove('dragging');
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    if (state.signingIn) return;
+    const otherDialog = [...document.querySelectorAll('dialog')].some((d) => d.open && d.id !== 'add-dialog');
+    if (otherDialog) return;
+    openAddDialog();
+    useDroppedFile(e.dataTransfer?.files);
+  });
 }
 
 function setWaiting(waiting: boolean): void {
@@ -84,6 +123,12 @@ export function wireAddDialog(): void {
     ...SCOPE_PRESETS.map((p) => h('label', { title: p.scope }, h('input', { type: 'checkbox', value: p.scope, checked: p.checked ?? false }), `${p.label}`)),
   );
   byId('add-account').addEventListener('click', openAddDialog);
+  wireDrop();
+  byId('add-form').querySelector('[data-action="import-adc"]')!.addEventListener('click', () => {
+    if (state.signingIn) return;
+    byId('add-error').textContent = '';
+    void importGcloudCredentials((m) => (byId('add-error').textContent = m)).then((ok) => ok && dialog().close());
+  });
   byId('add-form').addEventListener('submit', (e) => void submit(e));
   byId('add-cancel').addEventListener('click', () => void cancel());
   dialog().addEventListener('cancel', (e) => {

@@ -2,13 +2,14 @@ import { showNewAccount } from '../actions.js';
 import { api, call } from '../api.js';
 import { byId } from '../dom.js';
 import { messageOf, nameOf } from '../state.js';
-import { toast } from '../toast.js';
+import { clearToast, toast } from '../toast.js';
 
 const dialog = () => byId<HTMLDialogElement>('import-dialog');
 
 export function openImportDialog(): void {
   byId<HTMLFormElement>('import-form').reset();
   byId('import-error').textContent = '';
+  clearToast();
   dialog().showModal();
 }
 

@@ -3,7 +3,7 @@ import { loadAccounts } from '../actions.js';
 import { api, call } from '../api.js';
 import { byId } from '../dom.js';
 import { messageOf, nameOf, state } from '../state.js';
-import { toast } from '../toast.js';
+import { clearToast, toast } from '../toast.js';
 
 const dialog = () => byId<HTMLDialogElement>('remove-dialog');
 
@@ -11,6 +11,7 @@ export function openRemoveDialog(account: AccountSummary): void {
   byId('remove-text').textContent = `TokenTray revokes the grant of ${nameOf(account)} at ${account.issuer} and forgets it on this computer (the command line too).`;
   byId('remove-error').textContent = '';
   dialog().dataset.account = account.id;
+  clearToast();
   dialog().showModal();
 }
 

@@ -1,7 +1,7 @@
 import { api, call } from '../api.js';
 import { byId } from '../dom.js';
 import { messageOf } from '../state.js';
-import { toast } from '../toast.js';
+import { clearToast, toast } from '../toast.js';
 
 const dialog = () => byId<HTMLDialogElement>('settings-dialog');
 
@@ -11,6 +11,7 @@ async function openSettingsDialog(): Promise<void> {
     byId<HTMLInputElement>('clear-seconds').value = String(settings.clipboardClearSeconds);
     byId<HTMLInputElement>('shortcut').value = settings.globalShortcut;
     byId('settings-error').textContent = '';
+    clearToast();
     dialog().showModal();
   } catch (err) {
     toast(messageOf(err));

@@ -1,10 +1,11 @@
 import type { AccountSummary } from '../../../electron/app/ipc-contract.js';
 import { api } from '../api.js';
-import { checkToken, loadTokens, makeDefault, signInAgain } from '../actions.js';
+import { checkToken, importGcloudCredentials, loadTokens, makeDefault, signInAgain } from '../actions.js';
 import { openAddDialog } from '../dialogs/add-account.js';
 import { openRemoveDialog } from '../dialogs/remove-account.js';
 import { byId, h } from '../dom.js';
 import { formatCountdown, shortScope } from '../format.js';
+import { forWindow } from '../messages.js';
 import { nameOf, selected, state } from '../state.js';
 import { audienceRow, impersonationCard, tokenCard } from './token-card.js';
 
@@ -23,8 +24,40 @@ function infoBlock(): HTMLElement | null {
     ...row('Token type', f.tokenType), ...row('Source', f.source), ...(f.audience ? row('Audience', f.audience) : []));
 }
 
+/** First run: what TokenTray needs (your own OAuth client, or gcloud's credentials) and how to get it. */
 function emptyState(): HTMLElement {
-  return h('div', { className: 'empty' }, h('h2', {}, 'No accounts yet'), h('p', {}, 'Add a Google account (or any OpenID Connect account) to get its access and ID tokens here and in the tray.'), h('button', { type: 'button', className: 'primary', onclick: openAddDialog }, 'Add account…'));
+  const guide = (page: string, label: string) => h('button', { type: 'button', className: 'link', 'data-guide': page }, label);
+  const adcError = h('p', { className: 'error', role: 'alert', id: 'adc-error' });
+  return h(
+    'div',
+    { className: 'empty', 'data-view': 'first-run' },
+    h('h2', {}, 'Sign in to your first account'),
+    h('p', {}, 'TokenTray signs you in once in the browser, keeps the refresh token in your system keychain, and hands out fresh access and ID tokens here, in the tray and on the command line.'),
+    h(
+      'section',
+      { className: 'path', 'data-path': 'oauth-client' },
+      h('h3', {}, 'With your own OAuth client'),
+      h('p', { className: 'hint' }, 'TokenTray ships no OAuth client: Google wants each user to bring one. It takes five steps in the Google Cloud Console:'),
+      h(
+        'ol',
+        { className: 'steps' },
+        h('li', {}, 'Open the ', guide('consent-screen', 'OAuth consent screen'), ' of a project and set it up. While it is in Testing, add yourself as a test user (Google then ends sign-ins after 7 days).'),
+        h('li', {}, 'Open ', guide('credentials', 'Credentials'), ' → Create credentials → OAuth client ID.'),
+        h('li', {}, 'Application type: ', h('strong', {}, 'Desktop app'), ' (a Web application client will not work).'),
+        h('li', {}, 'Download its JSON file, ', h('code', {}, 'client_secret_….json'), '.'),
+        h('li', {}, 'Drop that file on this window (or press Add account… and choose it), then sign in in your browser.'),
+      ),
+      h('button', { type: 'button', className: 'primary', 'data-action': 'first-add', onclick: openAddDialog }, 'Add account…'),
+    ),
+    h(
+      'section',
+      { className: 'path', 'data-path': 'gcloud' },
+      h('h3', {}, 'Or with gcloud'),
+      h('p', {}, 'If you use the gcloud CLI, run ', h('code', {}, 'gcloud auth application-default login'), ' in a terminal, then import what it wrote. No client of your own needed.'),
+      h('button', { type: 'button', 'data-action': 'import-adc', onclick: () => void importGcloudCredentials((m) => (adcError.textContent = m)) }, 'Import gcloud\'s credentials'),
+      adcError,
+    ),
+  );
 }
 
 function header(account: AccountSummary): HTMLElement {
@@ -51,7 +84,7 @@ function signInNotice(account: AccountSummary): HTMLElement {
   return h(
     'div',
     { className: 'notice', role: 'alert' },
-    h('p', {}, account.statusReason ?? 'This account needs to sign in again.'),
+    h('p', {}, account.statusReason ? forWindow(account.statusReason) : 'This account needs to sign in again.'),
     state.signingIn
       ? h('p', {}, 'Finish signing in in your browser… ', h('button', { type: 'button', onclick: () => void api().cancelSignIn() }, 'Cancel'))
       : h('button', { type: 'button', className: 'primary', 'data-action': 'sign-in-again', onclick: () => void signInAgain(account) }, 'Sign in again'),
