@@ -40,6 +40,9 @@ describe('packaging with electron-builder', () => {
   let appDir: string;
   let fpm: { target: string; config: FpmConfiguration } | undefined;
   let FpmTarget: FpmTargetClass;
+  const buildLog: string[] = [];
+  const builderLog = (require('builder-util') as { log: { stream: { write(chunk: string): boolean } } }).log;
+  const logStream = builderLog.stream;
 
   // electron-builder loads configuration through jiti, which creates its loader (and a cache in
   // $TMPDIR/jiti) when app-builder-lib is first required: no cache for this run.
@@ -60,6 +63,9 @@ describe('packaging with electron-builder', () => {
     };
     const previous = process.env.ELECTRON_SKIP_BINARY_DOWNLOAD;
     process.env.ELECTRON_SKIP_BINARY_DOWNLOAD = '1';
+    // electron-builder logs to process.stdout, which node:test's child uses for its own reports
+    // (interleaved writes broke them: "Unable to deserialize cloned data"). Keep its log aside.
+    builderLog.stream = { write: (chunk: string) => (buildLog.push(chunk), true) };
     const builder = require('electron-builder') as { build(options: object): Promise<string[]>; Platform: { LINUX: { createTarget(t: string[]): unknown } } };
     try {
       await builder.build({
@@ -84,6 +90,7 @@ describe('packaging with electron-builder', () => {
     appDir = join(work, 'out', 'linux-unpacked');
   });
   after(async () => {
+    builderLog.stream = logStream;
     await rm(work, { recursive: true, force: true });
     if (previousJiti === undefined) delete process.env.JITI_FS_CACHE;
     else process.env.JITI_FS_CACHE = previousJiti;
