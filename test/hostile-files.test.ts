@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SettingsStore, DEFAULT_SETTINGS } from '../electron/core/storage/settings-store.js';
+import { addDockerCredHelpers } from '../electron/core/integrations/docker-credential.js';
 import { rssProbe, runCliWith } from './support/hostile.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
 
@@ -85,5 +86,36 @@ describe('files that never end, or are not files (issue 13 §5)', () => {
     const settings = new SettingsStore(home);
     const loaded = await Promise.race([settings.load(), new Promise((_, reject) => setTimeout(() => reject(new Error('settings.load() hung on a FIFO')), 10_000).unref())]);
     assert.deepEqual(loaded, DEFAULT_SETTINGS);
+  });
+
+  it('docker\'s config.json as a FIFO: FILE_NOT_REGULAR at once, no hang', async () => {
+    const docker = join(dir, 'docker');
+    await mkdir(docker);
+    execFileSync('mkfifo', ['-m', '600', join(docker, 'config.json')]);
+    const adding = addDockerCredHelpers({ DOCKER_CONFIG: docker }, ['gcr.io']);
+    const hung = new Promise((_, reject) => setTimeout(() => reject(new Error('configure-docker hung on a FIFO')), 10_000).unref());
+    await assert.rejects(Promise.race([adding, hung]), { code: 'FILE_NOT_REGULAR' });
+  });
+
+  it('config.json and the file vault as FIFOs: coded errors at once, no hang', async () => {
+    // login checks the keychain before anything else, so it meets the store choice and the vault first.
+    const login = ['login', '--client-id', 'x', '--client-secret', 'y', '--issuer', 'http://127.0.0.1:9', '--no-browser'];
+    const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
+      ['config.json', login, {}, /^tokentray: FILE_NOT_REGULAR: .*config\.json is a pipe/m],
+      ['vault.jwe', login, { TOKENTRAY_KEYCHAIN: 'file', TOKENTRAY_FILE_PASSPHRASE: 'pw' }, /^tokentray: VAULT_DAMAGED: .*not a regular file/m],
+    ];
+    for (const [name, args, extra, expected] of cases) {
+      const path = join(sandbox.home, name);
+      await mkdir(join(path, '..'), { recursive: true });
+      execFileSync('mkfifo', ['-m', '600', path]);
+      try {
+        const res = await runCliWith(args, { ...sandbox.env, ...extra }, { killAfterMs: 30_000 });
+        assert.equal(res.killed, false, `${name} as a FIFO hung ${args[0]}`);
+        assert.equal(res.code, 1, res.stderr);
+        assert.match(res.stderr, expected, name);
+      } finally {
+        await rm(path);
+      }
+    }
   });
 });

@@ -1,8 +1,9 @@
-import { readFile, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../storage/atomic-file.js';
 import { TokenTrayError } from '../shared/errors.js';
+import { readBoundedFile } from '../storage/read-user-file.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -40,9 +41,11 @@ export function dockerConfigPath(env: Env): string {
 async function readJsonObject(path: string, code: 'DOCKER_CONFIG_INVALID' | 'REGISTRY_CORRUPT', what: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readBoundedFile(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    // A FIFO or an endless file: refused by the bounded reader with its own code.
+    if (err instanceof TokenTrayError) throw err;
     throw new TokenTrayError(code, `Cannot read ${what} ${path}: ${(err as Error).message}.`, { cause: err });
   }
   if (text.trim() === '') return {};

@@ -1,10 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { writeFileAtomic } from './atomic-file.js';
 import { withFileLock } from './file-lock.js';
 import type { SecretStore } from './secret-store.js';
-import { TokenTrayError } from '../shared/errors.js';
+import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
+import { readBoundedFile } from './read-user-file.js';
 import { registerSecret } from '../shared/logger.js';
 
 /**
@@ -148,11 +148,10 @@ export class FileSecretStore implements SecretStore {
 
   private async readText(): Promise<string | undefined> {
     try {
-      const info = await stat(this.path);
-      if (!info.isFile()) throw damaged(this.path, 'it is not a regular file');
-      if (info.size > MAX_FILE_BYTES) throw damaged(this.path, `it is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`);
-      return await readFile(this.path, 'utf8');
+      return await readBoundedFile(this.path, MAX_FILE_BYTES);
     } catch (err) {
+      if (isTokenTrayError(err, 'FILE_NOT_REGULAR')) throw damaged(this.path, 'it is not a regular file');
+      if (isTokenTrayError(err, 'FILE_TOO_LARGE')) throw damaged(this.path, `it is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`);
       if (err instanceof TokenTrayError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new TokenTrayError('KEYCHAIN_UNAVAILABLE', `The file vault ${this.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, { cause: err });

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { keychainService } from './paths.js';
 import { KeytarSecretStore, type SecretStore } from './secret-store.js';
 import { TokenTrayError } from '../shared/errors.js';
+import { readBoundedFile } from './read-user-file.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -28,9 +28,10 @@ export async function chooseKeychain(env: Env, home: string): Promise<KeychainKi
   const path = join(home, CONFIG_FILE_NAME);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readBoundedFile(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'system';
+    if (err instanceof TokenTrayError) throw err;
     throw new TokenTrayError('KEYCHAIN_CHOICE_INVALID', `Cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, { cause: err });
   }
   let doc: unknown;
