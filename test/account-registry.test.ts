@@ -48,6 +48,8 @@ describe('account registry', () => {
       '{"version": 1, "accounts": [{"id": 1}]}',
       '{"version": 1, "accounts": {}}',
       JSON.stringify({ version: 1, accounts: [{ ...record('1', 'a@x'), status: 'weird' }] }),
+      // Without its timestamps, sorting clients by last use threw a TypeError (INTERNAL).
+      JSON.stringify({ version: 1, accounts: [{ ...record('1', 'a@x'), updatedAt: undefined }] }),
     ];
     for (const [i, text] of bad.entries()) {
       const home = join(dir, `c${i}`);

@@ -334,6 +334,10 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
         assert.equal(refused.code, 1, target);
         assert.match(refused.stderr, /^tokentray: INSECURE_URL: /m, target);
       }
+      // curl sends the header to every URL: a later plain-http one is refused too.
+      const second = await runCli(['curl', url, '-s', 'http://example.invalid/v1'], env);
+      assert.equal(second.code, 1, second.stderr);
+      assert.match(second.stderr, /^tokentray: INSECURE_URL: example\.invalid /m);
       // Allowed on request: curl runs (and fails to resolve the .invalid name; nothing is sent).
       const allowed = await runCli(['curl', '--allow-insecure-http', 'http://example.invalid/v1', '-s'], env);
       assert.equal(allowed.code, 6, allowed.stderr);

@@ -23,8 +23,10 @@ function writeStdout(text: string): void {
       while (offset < bytes.length) offset += writeSync(1, bytes, offset);
       return;
     } catch {
+      // The rest as bytes: a character cut at `offset` must not be decoded in halves.
       direct = false;
-      text = bytes.subarray(offset).toString();
+      process.stdout.write(bytes.subarray(offset));
+      return;
     }
   }
   process.stdout.write(text);

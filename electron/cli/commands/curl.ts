@@ -113,6 +113,9 @@ export const curl = defineCommand(CURL_HELP, async (args, io) => {
   if (target === undefined) throw usageError(CURL_HELP, 'name the URL');
   checkCurlUrl(target, allowInsecureHttp);
   const rest = args.slice(i);
+  // curl sends the header to every URL it is given: check the later ones that name a scheme too.
+  // (An option's value such as `-o out.json` has none, so it is left alone.)
+  for (const arg of rest.slice(1)) if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) checkCurlUrl(arg, allowInsecureHttp);
   const core = io.core();
   const token = await core.tokens.getAccessToken(await core.accounts.resolve(account));
   const header = `Authorization: Bearer ${token.token}`;

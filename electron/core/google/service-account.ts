@@ -125,6 +125,7 @@ export async function importServiceAccountJson(accounts: AccountService, text: s
       privateKeyId: key.privateKeyId,
       ...(key.projectId ? { projectId: key.projectId } : {}),
       ...(existing?.impersonate ? { impersonate: existing.impersonate } : {}),
+      ...(existing?.project ? { project: existing.project } : {}),
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     };

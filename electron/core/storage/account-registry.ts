@@ -91,7 +91,8 @@ function isRecord(v: unknown): v is AccountRecord {
     (r.email === undefined || typeof r.email === 'string') &&
     (r.kind === undefined || r.kind === 'user' || r.kind === 'service_account') &&
     (r.impersonate === undefined || (Array.isArray(r.impersonate) && r.impersonate.every((s) => typeof s === 'string'))) &&
-    (r.project === undefined || typeof r.project === 'string')
+    (r.project === undefined || typeof r.project === 'string') &&
+    typeof r.createdAt === 'string' && typeof r.updatedAt === 'string'
   );
 }
 
