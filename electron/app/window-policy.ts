@@ -60,8 +60,8 @@ export function isAllowedNavigation(url: string): boolean {
 }
 
 /**
- * What may be handed to the system browser: an authorization URL the core built, so https, or
- * http on a loopback issuer (development and tests). Nothing with credentials in it.
+ * What may be handed to the system browser: the sign-in's one-time loopback start address, the
+ * Cloud Console guide pages, so https, or http on a loopback address. Nothing with credentials in it.
  */
 export function isAllowedExternalUrl(url: string): boolean {
   try {

@@ -63,10 +63,15 @@ export async function main(): Promise<void> {
     window.send(CHANGED_EVENT);
     void rebuildTray();
   };
+  // Pressed with no window to show an error in: every failure (a damaged registry too) is a notification.
   const copyDefault = async () => {
-    const account = (await handlers['accounts:list']()).find((a) => a.default);
-    if (!account) return notify('No account yet: open TokenTray to add one.');
-    await handlers['tokens:copy'](account.id, 'access', 'raw').catch((err: unknown) => notify(describeForWindow(err)));
+    try {
+      const account = (await handlers['accounts:list']()).find((a) => a.default);
+      if (!account) return notify('No account yet: open TokenTray to add one.');
+      await handlers['tokens:copy'](account.id, 'access', 'raw');
+    } catch (err) {
+      notify(describeForWindow(err));
+    }
   };
   const handlers = createHandlers({
     core,

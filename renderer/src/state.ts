@@ -1,5 +1,5 @@
 import type { AccountSummary, AccountTokens, TokenInfoView } from '../../electron/app/ipc-contract.js';
-import { displaySafe } from './display-safe.js';
+import { displaySafe } from '../../electron/core/shared/sanitize.js';
 import { windowMessage } from './messages.js';
 
 /**

@@ -59,7 +59,7 @@ export function metadataHandlers(deps: AppHandlerDeps, metadata: MetadataSwitch)
     async 'metadata:copy-exports'() {
       const { exports } = metadata.status();
       if (!exports) throw new TokenTrayError('METADATA_SERVER_STOPPED', 'The metadata server is not running: switch it on first.');
-      deps.clipboard.copy(exports);
+      await deps.clipboard.copy(exports);
       return true;
     },
   };
