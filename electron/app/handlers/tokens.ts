@@ -5,7 +5,7 @@ import { describeAccessToken } from '../../core/google/token-info.js';
 import { isTokenTrayError, TokenTrayError } from '../../core/shared/errors.js';
 import type { AccountRecord } from '../../core/storage/account-registry.js';
 import { formatToken } from '../../core/tokens/token-forms.js';
-import type { IssuedToken } from '../../core/tokens/token-service.js';
+import type { TokenDetails } from '../../core/shared/models.js';
 import type { AccountTokens, CopyOptions, TokenKind } from '../ipc-contract.js';
 import { describeForWindow } from '../remedies.js';
 import { changesStatus, type AppHandlerDeps, type DomainHandlers } from './deps.js';
@@ -14,7 +14,7 @@ const chainOf = (account: AccountRecord): ImpersonationChain | undefined =>
   account.impersonate && account.impersonate.length > 0 ? parseImpersonationChain(account.impersonate) : undefined;
 
 /** For display only: nothing here verifies the token (its issuer did, and its user will). */
-function decoded(token: IssuedToken): NonNullable<AccountTokens['id']> {
+function decoded(token: TokenDetails): NonNullable<AccountTokens['id']> {
   try {
     return { ...token, header: decodeProtectedHeader(token.token) as Record<string, unknown>, claims: decodeJwt(token.token) as Record<string, unknown> };
   } catch {
@@ -64,7 +64,7 @@ export function tokenHandlers(deps: AppHandlerDeps): DomainHandlers<TokenChannel
   }
 
   /** The token a copy takes, per its options. */
-  async function tokenFor(account: AccountRecord, kind: TokenKind, options: CopyOptions): Promise<IssuedToken> {
+  async function tokenFor(account: AccountRecord, kind: TokenKind, options: CopyOptions): Promise<TokenDetails> {
     const chain = options.impersonated ? chainOf(account) : undefined;
     if (options.impersonated && !chain) throw new TokenTrayError('INVALID_ARGUMENT', `${account.email ?? account.subject} has no impersonation target. Set one first.`);
     if (kind === 'access') return core.tokens.getAccessToken(account, undefined, chain ? { impersonate: chain } : {});

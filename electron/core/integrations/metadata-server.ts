@@ -7,8 +7,9 @@ import type { Core } from '../core.js';
 import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
 import { parseImpersonationChain } from '../google/impersonation.js';
 import { log, redact } from '../shared/logger.js';
-import { parseScopeList, scopeKey } from '../oauth/scopes.js';
-import { EXPIRY_MARGIN_MS, type IssuedToken } from '../tokens/token-service.js';
+import { parseScopeList } from '../oauth/scopes.js';
+import { MemoryFront } from '../tokens/memory-front.js';
+import type { TokenDetails } from '../shared/models.js';
 import { createPeerUidLookup } from './peer-uid.js';
 
 /**
@@ -57,9 +58,6 @@ function numericFor(projectId: string): string {
   return String(100_000_000_000n + (BigInt(`0x${createHash('sha256').update(projectId).digest('hex').slice(0, 12)}`) % 900_000_000_000n));
 }
 
-/** Tokens held in memory at most (oldest out first). */
-const MEMORY_LIMIT = 32;
-
 /** Headers a proxy adds: a request that went through one may come from anywhere. */
 const PROXY_HEADERS = ['x-forwarded-for', 'forwarded', 'via'] as const;
 
@@ -79,10 +77,8 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
   // Whether each connection's peer is this user (absent: not checked on this platform).
   const verdicts = new WeakMap<Socket, Promise<boolean>>();
   let expectedHost = '';
-  // Tokens served from memory while fresh: the keychain is read only when one is missing or near
-  // expiry. Keyed by account and scopes; an account's record is still read on every request, so a
-  // sign-out, a switch of account or "sign in again" apply at once.
-  const memory = new Map<string, IssuedToken>();
+  // An account's record is still read on every request, so a switch of account applies at once.
+  const memory = new MemoryFront(now);
 
   const noProject = `No project is set. ${options.noProjectAdvice ?? NO_PROJECT_ADVICE}\n`;
 
@@ -90,15 +86,8 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
     return core.accounts.resolve(options.account);
   }
 
-  async function accessToken(acct: AccountRecord, scopes: string[] | undefined): Promise<IssuedToken> {
-    const key = `${acct.id}\n${scopes ? scopeKey(scopes) : ''}`;
-    const held = memory.get(key);
-    if (acct.status === 'ready' && held && held.expiresAt - now() > EXPIRY_MARGIN_MS) return held;
-    const token = await core.tokens.getAccessToken(acct, scopes);
-    // Bounded like the keychain cache: scope subsets are many, and requests choose them.
-    if (memory.size >= MEMORY_LIMIT && !memory.has(key)) memory.delete(memory.keys().next().value!);
-    memory.set(key, token);
-    return token;
+  function accessToken(acct: AccountRecord, scopes: string[] | undefined): Promise<TokenDetails> {
+    return memory.access(acct, scopes, () => core.tokens.getAccessToken(acct, scopes));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

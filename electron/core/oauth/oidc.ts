@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
 import type { OAuthClient } from './client-file.js';
+import type { CachedToken } from '../storage/credential-vault.js';
 import { TokenTrayError, type ErrorCode } from '../shared/errors.js';
 import { discoveryFetch, log, loggingFetch, requestTimeoutSeconds } from '../shared/logger.js';
 import { displaySafe } from '../shared/sanitize.js';
@@ -142,5 +143,44 @@ async function discover(profile: ProviderProfile, client: OAuthClient): Promise<
       }
       throw translateOidcError(err, profile.issuer, 'reading its OpenID configuration', 'DISCOVERY_FAILED');
     }
+  }
+}
+
+/** A token endpoint's answer in TokenTray's terms: expiry times in epoch milliseconds. */
+export interface GrantedTokens {
+  access: CachedToken;
+  id?: CachedToken;
+  /** A new refresh token (sign-in; a rotating issuer's refresh). Google sends none on refresh. */
+  refreshToken?: string;
+  /** The granted scopes, when the response names them. */
+  scopes?: string[];
+}
+
+/** The one place a token response becomes expiry times. */
+export function grantedTokens(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, now: number): GrantedTokens {
+  const claims = tokens.claims();
+  return {
+    access: { token: tokens.access_token, expiresAt: now + (tokens.expiresIn() ?? 3600) * 1000, obtainedAt: now },
+    ...(tokens.id_token && claims ? { id: { token: tokens.id_token, expiresAt: claims.exp * 1000, obtainedAt: claims.iat * 1000 } } : {}),
+    ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
+    ...(tokens.scope ? { scopes: tokens.scope.split(' ').filter(Boolean) } : {}),
+  };
+}
+
+/** A refresh either gives tokens, or the issuer no longer accepts the refresh token (invalid_grant). */
+export type RefreshOutcome = { granted: GrantedTokens } | { rejected: { description: string | undefined } };
+
+/**
+ * The refresh-token grant, optionally down-scoped. Every other failure is a TokenTrayError (`what`
+ * names the operation for its sentence).
+ */
+export async function refreshGrant(profile: ProviderProfile, client: OAuthClient, refreshToken: string, options: { scopes?: string[]; now: number; what: string }): Promise<RefreshOutcome> {
+  const config = await configure(profile, client);
+  try {
+    const tokens = await oidc.refreshTokenGrant(config, refreshToken, options.scopes ? { scope: options.scopes.join(' ') } : undefined);
+    return { granted: grantedTokens(tokens, options.now) };
+  } catch (err) {
+    if (err instanceof oidc.ResponseBodyError && err.error === 'invalid_grant') return { rejected: { description: err.error_description } };
+    throw translateOidcError(err, profile.issuer, options.what, 'TOKEN_REFRESH_FAILED');
   }
 }
