@@ -126,6 +126,15 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       assert.ok(info.scopes.includes('https://www.googleapis.com/auth/cloud-platform'));
     });
 
+    it('finds routes only in its own tables: names of Object\'s members are not paths', async () => {
+      for (const path of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'instance/service-accounts/default/constructor', 'instance/service-accounts/default/__proto__', 'project/project-id/']) {
+        const res = await get(server.port, `/computeMetadata/v1/${path}`);
+        assert.equal(res.status, 404, path);
+        assert.equal(res.headers['metadata-flavor'], 'Google', path);
+      }
+      for (const dir of ['project/', 'instance/', 'instance/service-accounts']) assert.equal((await get(server.port, `/computeMetadata/v1/${dir}`)).status, 200, dir);
+    });
+
     it('serves the account\'s access token in GCE\'s JSON, also down-scoped', async () => {
       const res = await get(server.port, '/computeMetadata/v1/instance/service-accounts/default/token');
       assert.equal(res.headers['content-type'], 'application/json');
