@@ -2,6 +2,7 @@ import type { AccountRecord } from '../storage/account-registry.js';
 import { displayName, type AccountService } from '../storage/account-service.js';
 import type { CachedToken, StoredServiceAccountKey, TokenCache } from '../storage/credential-vault.js';
 import { TokenTrayError } from '../shared/errors.js';
+import { assertIssuedTokens, isBearerToken } from '../shared/sanitize.js';
 import type { ImpersonationChain } from '../google/impersonation.js';
 import type { ProviderProfile } from '../oauth/provider-profile.js';
 import { CLOUD_PLATFORM, normalizeScopes, scopeKey } from '../oauth/scopes.js';
@@ -103,6 +104,8 @@ export class TokenService {
    */
   private fresh(token: CachedToken | undefined): token is CachedToken {
     if (token === undefined || token.expiresAt <= this.now()) return false;
+    // A cached token that cannot be sent as it is (written by an older TokenTray, or edited) is renewed.
+    if (!isBearerToken(token.token)) return false;
     const margin = token.obtainedAt ? Math.min(EXPIRY_MARGIN_MS, (token.expiresAt - token.obtainedAt) / 4) : EXPIRY_MARGIN_MS;
     return token.expiresAt - this.now() > margin;
   }
@@ -125,7 +128,9 @@ export class TokenService {
     );
   }
 
+  /** Every token handed out passes here: checked once more, since it goes into headers, JSON and terminals. */
   private static plain(t: CachedToken): IssuedToken {
+    if (!isBearerToken(t.token)) throw new TokenTrayError('PROVIDER_BAD_RESPONSE', 'The token to hand out breaks the bearer-token syntax (RFC 6750); TokenTray did not show it.');
     return { token: t.token, expiresAt: t.expiresAt };
   }
 
@@ -329,6 +334,7 @@ export class TokenService {
       }
       throw translateOidcError(err, account.issuer, `refreshing the token of ${displayName(account)}`, 'TOKEN_REFRESH_FAILED');
     }
+    assertIssuedTokens(account.issuer, { accessToken: tokens.access_token, idToken: tokens.id_token, refreshToken: tokens.refresh_token, scope: tokens.scope });
     // Google sends no new refresh token on refresh: keep ours. A rotating issuer sends one: store it.
     if (tokens.refresh_token && tokens.refresh_token !== refreshToken) {
       await this.accounts.vault.setSecrets(account.id, { refreshToken: tokens.refresh_token });
