@@ -154,15 +154,35 @@ describe('identities with invisible or line-breaking characters are refused befo
     }
   });
 
+  it("`info` shows what tokeninfo says on one line per field, escaped", async () => {
+    const tokeninfo: Record<string, unknown> = { email: `eve@example.test\n${FORGED}`, scope: `openid\u2028${FORGED}`, aud: 'a\u202eb', azp: 'c\u200bd', exp: String(Math.floor(Date.now() / 1000) + 3000), expires_in: '3000' };
+    const issuer = await startHostileIssuer(() => ({ token: { status: 200, body: GOOD }, userinfo: { sub: '99', email: 'info@example.test' }, tokeninfo }));
+    const env = { ...fx.sandbox.env, TOKENTRAY_GOOGLE_TOKENINFO_URL: `${issuer.origin}/tokeninfo` };
+    try {
+      assert.equal((await runCliWith(['adc', 'import', await adcFile(fx.sandbox), '--issuer', issuer.origin], env)).code, 0);
+      const res = await runCliWith(['info', '--account', 'info@example.test'], env);
+      assert.equal(res.code, 0, res.stderr);
+      assertVisible(res.stdout, 'info');
+      for (const line of res.stdout.split('\n').filter(Boolean)) assert.match(line, /^(account|email|scopes|expires|token type|issuer|source|audience|authorized party) +\S/, `a line not ours: ${JSON.stringify(line)}`);
+      const json = await runCliWith(['info', '--account', 'info@example.test', '--json'], env);
+      assertVisible(json.stdout, 'info --json');
+      assert.equal((JSON.parse(json.stdout) as { email: string }).email, tokeninfo.email, 'JSON decodes to the exact value');
+    } finally {
+      await runCli(['logout', 'info@example.test', '--no-revoke'], fx.sandbox.env);
+      await issuer.close();
+    }
+  });
+
   it('`accounts` shows a hand-edited bidi or zero-width email escaped', async () => {
     const issuer = 'https://accounts.google.com';
     const id = accountIdFor(issuer, '77');
-    const record = { id, subject: '77', email: 'alice@\u202emoc.elgoog\u200b', issuer, flavor: 'google', clientId: 'c', scopes: ['openid\u2028x'], status: 'ready', createdAt: 'x', updatedAt: 'x' };
+    const record = { id, subject: '77', email: `alice@\u202emoc.elgoog\u200b\n${FORGED}`, issuer, flavor: 'google', clientId: 'c', scopes: ['openid\u2028x'], status: 'ready', createdAt: 'x', updatedAt: 'x' };
     await writeFile(join(fx.sandbox.home, 'accounts.json'), JSON.stringify({ version: 1, defaultAccount: id, accounts: [record] }));
     try {
       const text = await runCli(['accounts'], fx.sandbox.env);
       assertVisible(text.stdout + text.stderr, '`accounts`');
-      assert.ok(text.stdout.includes('alice@\\u202emoc.elgoog\\u200b'), text.stdout);
+      assert.ok(text.stdout.includes('alice@\\u202emoc.elgoog\\u200b\\u000anow run'), text.stdout);
+      assert.equal(text.stdout.split('\n').length, 3, `a header and one row: ${text.stdout}`);
       const json = await runCli(['accounts', '--json'], fx.sandbox.env);
       assertVisible(json.stdout, '`accounts --json`');
       assert.equal((JSON.parse(json.stdout) as Array<{ email: string }>)[0]!.email, record.email, 'JSON decodes to the exact value');
@@ -281,12 +301,14 @@ describe('property: whatever an issuer sends, what reaches stdout and stderr is 
     .array(fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.constantFrom(...BREAKS, ...INVISIBLES, FORGED, '\u001b[2J', '\u009b')), { maxLength: 6 })
     .map((parts) => parts.join(''));
 
-  async function adcImport(): Promise<{ code: number; stdout: string; stderr: string }> {
+  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     let stdout = '';
     let stderr = '';
-    const code = await run(['adc', 'import', await adcFile(sandbox), '--issuer', issuer.origin], { env: sandbox.env, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    const env = { ...sandbox.env, TOKENTRAY_GOOGLE_TOKENINFO_URL: `${issuer.origin}/tokeninfo` };
+    const code = await run(args, { env, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
     return { code, stdout, stderr };
   }
+  const adcImport = async () => cli(['adc', 'import', await adcFile(sandbox), '--issuer', issuer.origin]);
 
   it(`error and error_description: one line \`tokentray: CODE: …\` (${runs} cases)`, async () => {
     await fc.assert(
@@ -301,19 +323,25 @@ describe('property: whatever an issuer sends, what reaches stdout and stderr is 
     );
   });
 
-  it(`identities, scopes and tokens: stored and shown only when visible, else one coded line (${runs} cases)`, async () => {
+  it(`identities, scopes and tokens: stored and shown only when visible, else one coded line; \`info\` shows tokeninfo's fields one line each (${runs} cases)`, async () => {
     const token = fc.oneof(fc.constant('ya29.fine-token'), fc.stringMatching(/^[A-Za-z0-9._~+/-]{1,40}$/), hostileText);
     const scope = fc.oneof(fc.constant('openid email'), hostileText);
     const identity = fc.oneof(fc.emailAddress(), hostileText);
     await fc.assert(
-      fc.asyncProperty(identity, fc.oneof(fc.constant('1234'), hostileText), scope, token, async (email, sub, scopeText, accessToken) => {
-        answer = { token: { status: 200, body: { ...GOOD, access_token: accessToken, scope: scopeText } }, userinfo: { sub, email } };
+      fc.asyncProperty(identity, fc.oneof(fc.constant('1234'), hostileText), scope, token, fc.array(hostileText, { minLength: 4, maxLength: 4 }), async (email, sub, scopeText, accessToken, info) => {
+        const tokeninfo = { email: info[0], scope: info[1], aud: info[2], azp: info[3], expires_in: '3000' };
+        answer = { token: { status: 200, body: { ...GOOD, access_token: accessToken, scope: scopeText } }, userinfo: { sub, email }, tokeninfo };
         const res = await adcImport();
         assertVisible(res.stdout + res.stderr, JSON.stringify(answer));
         if (res.code === 0) {
           assert.equal(res.stdout.split('\n').length, 2, `one line on stdout: ${JSON.stringify(res.stdout)}`);
           assert.equal(res.stderr.split('\n').length, 2, `one line on stderr: ${JSON.stringify(res.stderr)}`);
           const core = sandbox.core();
+          const [imported] = await core.accounts.list();
+          const shown = await cli(['info', '--account', imported!.id]);
+          assert.equal(shown.code, 0, shown.stderr);
+          assertVisible(shown.stdout + shown.stderr, 'info');
+          for (const line of shown.stdout.split('\n').filter(Boolean)) assert.match(line, /^(account|email|scopes|expires|token type|issuer|source|audience|authorized party) +\S/, `a line not ours: ${JSON.stringify(line)}`);
           for (const account of await core.accounts.list()) {
             assertVisible([account.email ?? '', account.subject, ...account.scopes].join(' '), 'stored');
             await core.accounts.forget(account.id);

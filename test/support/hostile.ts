@@ -169,11 +169,13 @@ export function assertVisible(text: string, what = 'output'): void {
 export interface IssuerAnswers {
   token: { status: number; body: Record<string, unknown> };
   userinfo?: Record<string, unknown>;
+  /** Google's tokeninfo (point TOKENTRAY_GOOGLE_TOKENINFO_URL at `ORIGIN/tokeninfo`). */
+  tokeninfo?: Record<string, unknown>;
 }
 
 /**
  * An issuer on 127.0.0.1 that sends what the test says: its discovery document names itself;
- * `POST /token` and `GET /me` answer `answers()`. `adc import --issuer` exercises it end to end
+ * `POST /token`, `GET /me` and `POST /tokeninfo` answer `answers()`. `adc import --issuer` exercises it end to end
  * (one refresh grant, then userinfo).
  */
 export function startHostileIssuer(answers: () => IssuerAnswers): Promise<HostileServer> {
@@ -184,9 +186,10 @@ export function startHostileIssuer(answers: () => IssuerAnswers): Promise<Hostil
       res.end(JSON.stringify(body));
     };
     if (req.url === '/.well-known/openid-configuration') return json(200, discoveryDocument(s.origin));
-    const { token, userinfo } = answers();
+    const { token, userinfo, tokeninfo } = answers();
     if (req.url === '/token' && req.method === 'POST') return json(token.status, token.body);
     if (req.url === '/me' && userinfo) return json(200, userinfo);
+    if (req.url === '/tokeninfo' && tokeninfo) return json(200, tokeninfo);
     json(404, { error: 'not_found' });
   });
 }

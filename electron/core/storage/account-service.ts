@@ -8,7 +8,7 @@ import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
 import { resolveProviderProfile, type ProviderProfile } from '../oauth/provider-profile.js';
 import type { AccountSummary } from '../shared/models.js';
 import type { SignInResult } from '../oauth/sign-in.js';
-import { assertIssuedTokens, assertNoControlCharacters } from '../shared/sanitize.js';
+import { assertIssuedTokens, assertNoControlCharacters, displaySafe } from '../shared/sanitize.js';
 
 /** What `tokentray accounts --json` and the window show of an account. */
 export type AccountView = AccountSummary;
@@ -19,7 +19,8 @@ export function accountIdFor(issuer: string, subject: string): string {
 }
 
 export function displayName(account: Pick<AccountRecord, 'email' | 'subject'>): string {
-  return account.email ?? account.subject;
+  // One line, visible: it goes into sentences, and a hand-edited registry may hold anything.
+  return displaySafe(account.email ?? account.subject);
 }
 
 /**
