@@ -37,34 +37,38 @@ function assertOneErrorLine(stderr: string, code: string, what: string): void {
   assert.match(stderr, new RegExp(`^tokentray: ${code}: [^\\n]*\\n$`), `${what}: ${JSON.stringify(stderr)}`);
 }
 
-describe('issuer error text is one visible line (issue 18 §5)', () => {
-  let sandbox: Sandbox;
-  let issuer: HostileServer;
-  let answer: IssuerAnswers = { token: { status: 200, body: GOOD } };
+/** A sandbox and a hostile issuer stand-in for the suite; `h.answer` is what the issuer sends. */
+function useHostileIssuer(): { sandbox: Sandbox; issuer: HostileServer; answer: IssuerAnswers } {
+  const h = { answer: { token: { status: 200, body: GOOD } } } as unknown as { sandbox: Sandbox; issuer: HostileServer; answer: IssuerAnswers };
   before(async () => {
-    sandbox = await makeSandbox();
-    issuer = await startHostileIssuer(() => answer);
+    h.sandbox = await makeSandbox();
+    h.issuer = await startHostileIssuer(() => h.answer);
   });
   after(async () => {
-    await issuer.close();
-    await sandbox.cleanup();
+    await h.issuer.close();
+    await h.sandbox.cleanup();
   });
+  return h;
+}
+
+describe('issuer error text is one visible line (issue 18 §5)', () => {
+  const h = useHostileIssuer();
 
   it('a newline (of any kind) in error_description or error forges no line under the CLI error', async () => {
-    const adc = await adcFile(sandbox);
+    const adc = await adcFile(h.sandbox);
     for (const br of BREAKS) {
       for (const body of [
         { error: 'invalid_request', error_description: `The grant failed.${br}${FORGED}` },
         { error: `invalid_request${br}${FORGED}` },
         { error: 'invalid_request', error_description: `x${br}${br}tokentray: OK: ${FORGED}\u202e` },
       ]) {
-        answer = { token: { status: 400, body } };
-        const res = await runCliWith(['adc', 'import', adc, '--issuer', issuer.origin], sandbox.env);
+        h.answer = { token: { status: 400, body } };
+        const res = await runCliWith(['adc', 'import', adc, '--issuer', h.issuer.origin], h.sandbox.env);
         assert.equal(res.code, 1, res.stderr);
         assertOneErrorLine(res.stderr, 'ADC_FILE_INVALID', `${JSON.stringify(br)} ${JSON.stringify(body)}`);
         assert.ok(res.stderr.includes(FORGED), 'the description is still shown, inside our line');
         // --verbose logs the answer too: every log line is ours.
-        const verbose = await runCliWith(['--verbose', 'adc', 'import', adc, '--issuer', issuer.origin], sandbox.env);
+        const verbose = await runCliWith(['--verbose', 'adc', 'import', adc, '--issuer', h.issuer.origin], h.sandbox.env);
         assertVisible(verbose.stderr, '--verbose');
         for (const line of verbose.stderr.split('\n').filter(Boolean)) assert.match(line, /^tokentray: /, `--verbose: a line not ours: ${JSON.stringify(line)}`);
       }
@@ -72,8 +76,8 @@ describe('issuer error text is one visible line (issue 18 §5)', () => {
   });
 
   it('a long description is cut, so it cannot push our words off the screen', async () => {
-    answer = { token: { status: 400, body: { error: 'invalid_request', error_description: 'x'.repeat(100_000) } } };
-    const res = await runCliWith(['adc', 'import', await adcFile(sandbox), '--issuer', issuer.origin], sandbox.env);
+    h.answer = { token: { status: 400, body: { error: 'invalid_request', error_description: 'x'.repeat(100_000) } } };
+    const res = await runCliWith(['adc', 'import', await adcFile(h.sandbox), '--issuer', h.issuer.origin], h.sandbox.env);
     assertOneErrorLine(res.stderr, 'ADC_FILE_INVALID', 'long');
     assert.ok(res.stderr.length < 1000, `${res.stderr.length} characters`);
   });
@@ -81,14 +85,14 @@ describe('issuer error text is one visible line (issue 18 §5)', () => {
   it("a service account's token_uri (Google's error shapes) forges no line either", async () => {
     const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const email = 'text@tokentray-test.iam.gserviceaccount.com';
-    const key = await sandbox.writeFile('key.json', JSON.stringify({ type: 'service_account', project_id: 'p', private_key_id: 'k', private_key: privateKey, client_email: email, client_id: '1', token_uri: `${issuer.origin}/token` }));
-    assert.equal((await runCli(['import-service-account', key], sandbox.env)).code, 0);
+    const key = await h.sandbox.writeFile('key.json', JSON.stringify({ type: 'service_account', project_id: 'p', private_key_id: 'k', private_key: privateKey, client_email: email, client_id: '1', token_uri: `${h.issuer.origin}/token` }));
+    assert.equal((await runCli(['import-service-account', key], h.sandbox.env)).code, 0);
     for (const body of [{ error: 'invalid_grant', error_description: `Bad key.\n${FORGED}` }, { error: { status: `PERMISSION_DENIED\u2028${FORGED}`, message: `no\r\n${FORGED}\u202e` } }]) {
-      answer = { token: { status: 400, body } };
-      const res = await runCliWith(['print-access-token', '--account', email], sandbox.env);
+      h.answer = { token: { status: 400, body } };
+      const res = await runCliWith(['print-access-token', '--account', email], h.sandbox.env);
       assertOneErrorLine(res.stderr, 'TOKEN_REFRESH_FAILED', JSON.stringify(body));
     }
-    await runCli(['logout', email, '--no-revoke'], sandbox.env);
+    await runCli(['logout', email, '--no-revoke'], h.sandbox.env);
   });
 });
 
@@ -193,20 +197,12 @@ describe('identities with invisible or line-breaking characters are refused befo
 });
 
 describe('tokens and scopes are checked before they are stored or printed (issue 18 §5)', () => {
-  let sandbox: Sandbox;
-  let issuer: HostileServer;
-  let answer: IssuerAnswers = { token: { status: 200, body: GOOD } };
+  const h = useHostileIssuer();
   const email = 'c1@tokentray-test.iam.gserviceaccount.com';
   before(async () => {
-    sandbox = await makeSandbox();
-    issuer = await startHostileIssuer(() => answer);
     const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const key = await sandbox.writeFile('key.json', JSON.stringify({ type: 'service_account', project_id: 'p', private_key_id: 'k', private_key: privateKey, client_email: email, client_id: '1', token_uri: `${issuer.origin}/token` }));
-    assert.equal((await runCli(['import-service-account', key], sandbox.env)).code, 0);
-  });
-  after(async () => {
-    await issuer.close();
-    await sandbox.cleanup();
+    const key = await h.sandbox.writeFile('key.json', JSON.stringify({ type: 'service_account', project_id: 'p', private_key_id: 'k', private_key: privateKey, client_email: email, client_id: '1', token_uri: `${h.issuer.origin}/token` }));
+    assert.equal((await runCli(['import-service-account', key], h.sandbox.env)).code, 0);
   });
 
   async function dockerGet(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -221,80 +217,70 @@ describe('tokens and scopes are checked before they are stored or printed (issue
   }
 
   it('an access token with C1 and escapes reaches neither docker, kubectl nor the terminal, and is not cached', async () => {
-    answer = { token: { status: 200, body: { ...GOOD, access_token: C1_TOKEN } } };
-    const env = { ...sandbox.env, TOKENTRAY_ACCOUNT: email };
+    h.answer = { token: { status: 200, body: { ...GOOD, access_token: C1_TOKEN } } };
+    const env = { ...h.sandbox.env, TOKENTRAY_ACCOUNT: email };
     const docker = await dockerGet(env);
     assert.equal(docker.code, 1);
     // Bytes as sent: a raw C1 is 0xC2 0x9B in UTF-8, read here as latin1.
     assert.doesNotMatch(docker.stdout + docker.stderr, /[\u0080-\u009f\u001b\u0007]/, `docker helper: ${JSON.stringify(docker)}`);
     assert.match(docker.stdout, /^tokentray: PROVIDER_BAD_RESPONSE: .*access token.*U\+009B/m);
     for (const args of [['kube-credential', '--account', email], ['print-access-token', '--account', email]]) {
-      const res = await runCliWith(args, sandbox.env);
+      const res = await runCliWith(args, h.sandbox.env);
       assert.equal(res.code, 1, args[0]);
       assert.equal(res.stdout, '', `${args[0]} printed nothing`);
       assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', args[0]!);
       assert.ok(!res.stderr.includes('PWNED'), 'the token is not quoted');
     }
-    const cache = await sandbox.core().accounts.vault.getTokenCache(accountIdFor(`${issuer.origin}/token`, email));
+    const cache = await h.sandbox.core().accounts.vault.getTokenCache(accountIdFor(`${h.issuer.origin}/token`, email));
     assert.deepEqual(Object.keys(cache.access), [], 'nothing was cached');
   });
 
   it('an ID token that is not a JWT is refused (print-identity-token)', async () => {
-    answer = { token: { status: 200, body: { id_token: 'eyJhbGciOiJSUzI1NiJ9.e30.\u009b2J' } } };
-    const res = await runCliWith(['print-identity-token', '--account', email, '--audiences', 'https://run.example.invalid'], sandbox.env);
+    h.answer = { token: { status: 200, body: { id_token: 'eyJhbGciOiJSUzI1NiJ9.e30.\u009b2J' } } };
+    const res = await runCliWith(['print-identity-token', '--account', email, '--audiences', 'https://run.example.invalid'], h.sandbox.env);
     assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', 'id token');
     assert.equal(res.stdout, '');
   });
 
   it('a cached token with a C1 byte (an older TokenTray, an edit) is renewed, never handed to docker', async () => {
-    answer = { token: { status: 200, body: GOOD } };
-    const core = sandbox.core();
-    const id = accountIdFor(`${issuer.origin}/token`, email);
+    h.answer = { token: { status: 200, body: GOOD } };
+    const core = h.sandbox.core();
+    const id = accountIdFor(`${h.issuer.origin}/token`, email);
     await core.accounts.vault.setTokenCache(id, { access: { '': { token: C1_TOKEN, expiresAt: Date.now() + 3600_000 } }, ids: {} });
-    const docker = await dockerGet({ ...sandbox.env, TOKENTRAY_ACCOUNT: email });
+    const docker = await dockerGet({ ...h.sandbox.env, TOKENTRAY_ACCOUNT: email });
     assert.equal(docker.code, 0, docker.stdout + docker.stderr);
     assert.equal((JSON.parse(docker.stdout) as { Secret: string }).Secret, GOOD.access_token);
   });
 
   it('a scope with ESC, or a refresh token with a newline, is refused and nothing is stored (adc import)', async () => {
-    const adc = await adcFile(sandbox);
+    const adc = await adcFile(h.sandbox);
     for (const body of [{ ...GOOD, scope: 'openid \u001b[31mred' }, { ...GOOD, scope: 'openid "quoted"' }, { ...GOOD, refresh_token: 'r1\nr2' }, { ...GOOD, access_token: 'has space' }]) {
-      answer = { token: { status: 200, body }, userinfo: { sub: '42', email: 'scope@example.test' } };
-      const res = await runCliWith(['adc', 'import', adc, '--issuer', issuer.origin], sandbox.env);
+      h.answer = { token: { status: 200, body }, userinfo: { sub: '42', email: 'scope@example.test' } };
+      const res = await runCliWith(['adc', 'import', adc, '--issuer', h.issuer.origin], h.sandbox.env);
       assert.equal(res.code, 1, JSON.stringify(body));
       assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', JSON.stringify(body));
     }
-    const listed = JSON.parse((await runCli(['accounts', '--json'], sandbox.env)).stdout) as Array<{ email: string }>;
+    const listed = JSON.parse((await runCli(['accounts', '--json'], h.sandbox.env)).stdout) as Array<{ email: string }>;
     assert.deepEqual(listed.map((a) => a.email), [email], 'only the service account');
   });
 
   it('a scope with ESC in a later refresh is refused and the stored scopes stay', async () => {
-    answer = { token: { status: 200, body: GOOD }, userinfo: { sub: '43', email: 'later@example.test' } };
-    assert.equal((await runCliWith(['adc', 'import', await adcFile(sandbox), '--issuer', issuer.origin], sandbox.env)).code, 0);
-    const core = sandbox.core();
+    h.answer = { token: { status: 200, body: GOOD }, userinfo: { sub: '43', email: 'later@example.test' } };
+    assert.equal((await runCliWith(['adc', 'import', await adcFile(h.sandbox), '--issuer', h.issuer.origin], h.sandbox.env)).code, 0);
+    const core = h.sandbox.core();
     const account = await core.accounts.resolve('later@example.test');
     await expireCache(core, account.id);
-    answer = { token: { status: 200, body: { ...GOOD, scope: 'openid email \u001b]0;x\u0007' } } };
-    const res = await runCliWith(['print-access-token', '--account', 'later@example.test'], sandbox.env);
+    h.answer = { token: { status: 200, body: { ...GOOD, scope: 'openid email \u001b]0;x\u0007' } } };
+    const res = await runCliWith(['print-access-token', '--account', 'later@example.test'], h.sandbox.env);
     assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', 'refresh');
-    assert.deepEqual((await sandbox.core().accounts.resolve('later@example.test')).scopes, ['openid', 'email']);
-    await runCli(['logout', 'later@example.test', '--no-revoke'], sandbox.env);
+    assert.deepEqual((await h.sandbox.core().accounts.resolve('later@example.test')).scopes, ['openid', 'email']);
+    await runCli(['logout', 'later@example.test', '--no-revoke'], h.sandbox.env);
   });
 });
 
 describe('property: whatever an issuer sends, what reaches stdout and stderr is visible lines of ours (issue 18 §5)', () => {
-  let sandbox: Sandbox;
-  let issuer: HostileServer;
-  let answer: IssuerAnswers = { token: { status: 200, body: GOOD } };
+  const h = useHostileIssuer();
   const runs = Math.min(RUNS, 300);
-  before(async () => {
-    sandbox = await makeSandbox();
-    issuer = await startHostileIssuer(() => answer);
-  });
-  after(async () => {
-    await issuer.close();
-    await sandbox.cleanup();
-  });
 
   /** Any text, with line breaks and invisible characters mixed in. */
   const hostileText = fc
@@ -304,20 +290,20 @@ describe('property: whatever an issuer sends, what reaches stdout and stderr is 
   async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     let stdout = '';
     let stderr = '';
-    const env = { ...sandbox.env, TOKENTRAY_GOOGLE_TOKENINFO_URL: `${issuer.origin}/tokeninfo` };
+    const env = { ...h.sandbox.env, TOKENTRAY_GOOGLE_TOKENINFO_URL: `${h.issuer.origin}/tokeninfo` };
     const code = await run(args, { env, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
     return { code, stdout, stderr };
   }
-  const adcImport = async () => cli(['adc', 'import', await adcFile(sandbox), '--issuer', issuer.origin]);
+  const adcImport = async () => cli(['adc', 'import', await adcFile(h.sandbox), '--issuer', h.issuer.origin]);
 
   it(`error and error_description: one line \`tokentray: CODE: …\` (${runs} cases)`, async () => {
     await fc.assert(
       fc.asyncProperty(hostileText, fc.option(hostileText, { nil: undefined }), fc.constantFrom(400, 401, 403), async (error, description, status) => {
-        answer = { token: { status, body: { error: error || 'x', ...(description === undefined ? {} : { error_description: description }) } } };
+        h.answer = { token: { status, body: { error: error || 'x', ...(description === undefined ? {} : { error_description: description }) } } };
         const res = await adcImport();
         assert.equal(res.code, 1);
         assert.equal(res.stdout, '');
-        assertOneErrorLine(res.stderr, '[A-Z_]+', JSON.stringify(answer.token.body));
+        assertOneErrorLine(res.stderr, '[A-Z_]+', JSON.stringify(h.answer.token.body));
       }),
       { numRuns: runs },
     );
@@ -330,13 +316,13 @@ describe('property: whatever an issuer sends, what reaches stdout and stderr is 
     await fc.assert(
       fc.asyncProperty(identity, fc.oneof(fc.constant('1234'), hostileText), scope, token, fc.array(hostileText, { minLength: 4, maxLength: 4 }), async (email, sub, scopeText, accessToken, info) => {
         const tokeninfo = { email: info[0], scope: info[1], aud: info[2], azp: info[3], expires_in: '3000' };
-        answer = { token: { status: 200, body: { ...GOOD, access_token: accessToken, scope: scopeText } }, userinfo: { sub, email }, tokeninfo };
+        h.answer = { token: { status: 200, body: { ...GOOD, access_token: accessToken, scope: scopeText } }, userinfo: { sub, email }, tokeninfo };
         const res = await adcImport();
-        assertVisible(res.stdout + res.stderr, JSON.stringify(answer));
+        assertVisible(res.stdout + res.stderr, JSON.stringify(h.answer));
         if (res.code === 0) {
           assert.equal(res.stdout.split('\n').length, 2, `one line on stdout: ${JSON.stringify(res.stdout)}`);
           assert.equal(res.stderr.split('\n').length, 2, `one line on stderr: ${JSON.stringify(res.stderr)}`);
-          const core = sandbox.core();
+          const core = h.sandbox.core();
           const [imported] = await core.accounts.list();
           const shown = await cli(['info', '--account', imported!.id]);
           assert.equal(shown.code, 0, shown.stderr);
@@ -347,7 +333,7 @@ describe('property: whatever an issuer sends, what reaches stdout and stderr is 
             await core.accounts.forget(account.id);
           }
         } else {
-          assertOneErrorLine(res.stderr, '[A-Z_]+', JSON.stringify(answer));
+          assertOneErrorLine(res.stderr, '[A-Z_]+', JSON.stringify(h.answer));
         }
       }),
       { numRuns: runs },
