@@ -9,6 +9,7 @@ import { run } from '../electron/cli/run.js';
 import { signIn } from '../electron/core/oauth/sign-in.js';
 import { resolveProviderProfile } from '../electron/core/oauth/provider-profile.js';
 import { accountIdFor } from '../electron/core/storage/account-service.js';
+import { displaySafe, hasHiddenCharacters, issuerText, terminalSafe } from '../electron/core/shared/sanitize.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { expireCache, signInThroughCore } from './support/flows.js';
 import { HttpBrowser } from './support/http-browser.js';
@@ -264,17 +265,72 @@ describe('tokens and scopes are checked before they are stored or printed (issue
     assert.deepEqual(listed.map((a) => a.email), [email], 'only the service account');
   });
 
-  it('a scope with ESC in a later refresh is refused and the stored scopes stay', async () => {
+  it('a scope with ESC in a later refresh is refused and the stored scopes stay; a rotated refresh token in that answer is kept', async () => {
     h.answer = { token: { status: 200, body: GOOD }, userinfo: { sub: '43', email: 'later@example.test' } };
     assert.equal((await runCliWith(['adc', 'import', await adcFile(h.sandbox), '--issuer', h.issuer.origin], h.sandbox.env)).code, 0);
     const core = h.sandbox.core();
     const account = await core.accounts.resolve('later@example.test');
     await expireCache(core, account.id);
-    h.answer = { token: { status: 200, body: { ...GOOD, scope: 'openid email \u001b]0;x\u0007' } } };
+    h.answer = { token: { status: 200, body: { ...GOOD, refresh_token: 'rotated-refresh-token-2', scope: 'openid email \u001b]0;x\u0007' } } };
     const res = await runCliWith(['print-access-token', '--account', 'later@example.test'], h.sandbox.env);
     assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', 'refresh');
     assert.deepEqual((await h.sandbox.core().accounts.resolve('later@example.test')).scopes, ['openid', 'email']);
+    // The issuer spent the old refresh token when it rotated: the new one must survive the refusal.
+    assert.equal((await core.accounts.vault.getSecrets(account.id))?.refreshToken, 'rotated-refresh-token-2');
     await runCli(['logout', 'later@example.test', '--no-revoke'], h.sandbox.env);
+  });
+});
+
+describe('impersonation answers are checked too (issue 18 §5)', () => {
+  const h = useHostileIssuer();
+
+  it("IAM Credentials' access token and ID token with escapes are refused, not printed", async () => {
+    h.answer = { token: { status: 200, body: { ...GOOD, scope: 'openid email https://www.googleapis.com/auth/cloud-platform' } }, userinfo: { sub: '44', email: 'imp@example.test' } };
+    assert.equal((await runCliWith(['adc', 'import', await adcFile(h.sandbox), '--issuer', h.issuer.origin], h.sandbox.env)).code, 0);
+    const env = { ...h.sandbox.env, TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL: h.issuer.origin };
+    const sa = 'target@p.iam.gserviceaccount.com';
+    const expireTime = new Date(Date.now() + 3600_000).toISOString();
+    for (const [args, iam] of [
+      [['print-access-token', '--account', 'imp@example.test', '--impersonate-service-account', sa], { accessToken: C1_TOKEN, expireTime }],
+      [['print-identity-token', '--account', 'imp@example.test', '--impersonate-service-account', sa, '--audiences', 'https://run.example.invalid'], { token: `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ exp: 4e9 })).toString('base64url')}.\u009b2J` }],
+    ] as const) {
+      h.answer = { ...h.answer, iam };
+      const res = await runCliWith([...args], env);
+      assert.equal(res.stdout, '', args[0]);
+      assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', args[0]);
+    }
+    await runCli(['logout', 'imp@example.test', '--no-revoke'], h.sandbox.env);
+  });
+});
+
+describe('the policy itself, in-process (issue 18 §5)', () => {
+  const anyText = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.array(fc.constantFrom(...BREAKS, ...INVISIBLES, 'a', ' ', '\t', '\u001b', '\u009b', '\ud800', '\u{e0041}')).map((a) => a.join('')));
+
+  it(`issuerText gives one visible, capped line, and leaves plain text alone (${RUNS} cases)`, () => {
+    fc.assert(
+      fc.property(anyText, fc.integer({ min: 1, max: 400 }), (text, limit) => {
+        const shown = issuerText(text, limit);
+        assertVisible(shown, JSON.stringify(text));
+        assert.ok(!shown.includes('\n'));
+        assert.ok(Array.from(shown).length <= limit * 12 + 1, 'capped (each character escapes to at most 12)');
+        if (!hasHiddenCharacters(text) && Array.from(text).length <= limit) assert.equal(shown, text);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it(`terminalSafe and displaySafe hide nothing, and JSON through terminalSafe decodes to the original (${RUNS} cases)`, () => {
+    fc.assert(
+      fc.property(anyText, (s) => {
+        const json = terminalSafe(JSON.stringify({ s }));
+        assertVisible(json, 'json');
+        assert.equal((JSON.parse(json) as { s: string }).s, s);
+        assertVisible(terminalSafe(s).replace(/\t/g, ' '), 'terminalSafe (which keeps the tabs of our layout)');
+        assertVisible(displaySafe(s), 'displaySafe');
+        assert.ok(!displaySafe(s).includes('\n'));
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
 

@@ -171,11 +171,13 @@ export interface IssuerAnswers {
   userinfo?: Record<string, unknown>;
   /** Google's tokeninfo (point TOKENTRAY_GOOGLE_TOKENINFO_URL at `ORIGIN/tokeninfo`). */
   tokeninfo?: Record<string, unknown>;
+  /** IAM Credentials' generateAccessToken and generateIdToken (TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL = ORIGIN). */
+  iam?: Record<string, unknown>;
 }
 
 /**
  * An issuer on 127.0.0.1 that sends what the test says: its discovery document names itself;
- * `POST /token`, `GET /me` and `POST /tokeninfo` answer `answers()`. `adc import --issuer` exercises it end to end
+ * `POST /token`, `GET /me`, `POST /tokeninfo` and IAM Credentials' `POST …:generate*` answer `answers()`. `adc import --issuer` exercises it end to end
  * (one refresh grant, then userinfo).
  */
 export function startHostileIssuer(answers: () => IssuerAnswers): Promise<HostileServer> {
@@ -186,7 +188,8 @@ export function startHostileIssuer(answers: () => IssuerAnswers): Promise<Hostil
       res.end(JSON.stringify(body));
     };
     if (req.url === '/.well-known/openid-configuration') return json(200, discoveryDocument(s.origin));
-    const { token, userinfo, tokeninfo } = answers();
+    const { token, userinfo, tokeninfo, iam } = answers();
+    if (/^\/v1\/projects\/-\/serviceAccounts\/[^/]+:generate(AccessToken|IdToken)$/.test(req.url ?? '') && iam) return json(200, iam);
     if (req.url === '/token' && req.method === 'POST') return json(token.status, token.body);
     if (req.url === '/me' && userinfo) return json(200, userinfo);
     if (req.url === '/tokeninfo' && tokeninfo) return json(200, tokeninfo);

@@ -334,11 +334,13 @@ export class TokenService {
       }
       throw translateOidcError(err, account.issuer, `refreshing the token of ${displayName(account)}`, 'TOKEN_REFRESH_FAILED');
     }
-    assertIssuedTokens(account.issuer, { accessToken: tokens.access_token, idToken: tokens.id_token, refreshToken: tokens.refresh_token, scope: tokens.scope });
-    // Google sends no new refresh token on refresh: keep ours. A rotating issuer sends one: store it.
+    // Google sends no new refresh token on refresh: keep ours. A rotating issuer sends one: store it,
+    // once checked, before refusing anything else of the answer: the old one is spent.
+    assertIssuedTokens(account.issuer, { refreshToken: tokens.refresh_token });
     if (tokens.refresh_token && tokens.refresh_token !== refreshToken) {
       await this.accounts.vault.setSecrets(account.id, { refreshToken: tokens.refresh_token });
     }
+    assertIssuedTokens(account.issuer, { accessToken: tokens.access_token, idToken: tokens.id_token, scope: tokens.scope });
     const now = this.now();
     const claims = tokens.claims();
     const cache = await this.accounts.vault.updateTokenCache(account.id, now, (c) => {
