@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -97,6 +97,26 @@ describe('the test harness cleans up after itself', () => {
       assert.equal(existsSync(dir), false, 'the keyring folder is gone');
     });
   }
+
+  it('with-keychain.sh works under a 90-character TMPDIR (sockets are kept short) and removes their folder', async () => {
+    const base = join(env.TMPDIR!, 'l');
+    const tmpdir = base + 'o'.repeat(90 - base.length);
+    assert.equal(tmpdir.length, 90);
+    await mkdir(tmpdir, { mode: 0o700 });
+    const probe = `
+      require(${JSON.stringify(join(root, 'node_modules', 'keytar'))}).setPassword('tokentray-harness-test', 'a', 'b').then(() => {
+        console.log(JSON.stringify({ keyring: process.env.TOKENTRAY_TEST_KEYRING, runtime: process.env.XDG_RUNTIME_DIR, bus: process.env.DBUS_SESSION_BUS_ADDRESS }));
+      });`;
+    const res = await run('sh', [join(root, 'test', 'with-keychain.sh'), process.execPath, '-e', probe], { ...env, TMPDIR: tmpdir });
+    assert.equal(res.code, 0, res.stderr);
+    const { keyring, runtime, bus } = JSON.parse(res.stdout) as { keyring: string; runtime: string; bus: string };
+    assert.ok(keyring.startsWith(`${tmpdir}/`), 'the keyring files stay under TMPDIR');
+    assert.ok(Buffer.byteLength(bus) < 108 - 40, `a socket path with room to spare: ${bus}`);
+    await waitUntil(`processes of the run still alive: ${keyring}`, async () => (await processesWithEnv('TOKENTRAY_TEST_KEYRING', keyring)).length === 0);
+    assert.equal(existsSync(runtime), false, 'the sockets folder is gone');
+    assert.deepEqual(await readdir(tmpdir), [], 'and the keyring folder');
+    await rm(tmpdir, { recursive: true });
+  });
 
   it('run-tests.sh fails a run that leaves anything in its temp folder, and removes that folder', async () => {
     const leaky = await sandbox.writeFile('leaky.test.mjs', `

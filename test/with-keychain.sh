@@ -1,6 +1,8 @@
 #!/bin/sh
 # Runs a command with a private D-Bus session bus and a throw-away, unlocked gnome-keyring, so that
-# tests never touch a person's real keychain. Bus socket and keyring files live in one temp folder.
+# tests never touch a person's real keychain. Keyring files live in a temp folder; the sockets (the
+# bus, the keyring's control socket) in a short private folder under /tmp, since a Unix socket's path
+# may not pass 108 bytes and TMPDIR can be long (pam_tmpdir, macOS, a nested run).
 # This script starts both daemons itself, in the foreground as its own children, so that it knows
 # their pids and stops exactly them, whatever way the command ends (exit, Ctrl-C, SIGTERM, a closed
 # terminal), before it removes the folder. (Daemonized, gnome-keyring-daemon could outlive the run
@@ -8,11 +10,12 @@
 set -eu
 TOKENTRAY_TEST_KEYRING=$(mktemp -d "${TMPDIR:-/tmp}/keyring.XXXXXX")
 export TOKENTRAY_TEST_KEYRING
+sockets=""
 started=""
 stop() {
   for pid in $started; do kill "$pid" 2>/dev/null || true; done
   for pid in $started; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$TOKENTRAY_TEST_KEYRING"
+  rm -rf "$TOKENTRAY_TEST_KEYRING" ${sockets:+"$sockets"}
 }
 trap stop EXIT
 trap 'exit 129' HUP
@@ -33,10 +36,11 @@ await() {
   done
 }
 
-mkdir -p "$TOKENTRAY_TEST_KEYRING/data" "$TOKENTRAY_TEST_KEYRING/run"
-chmod 700 "$TOKENTRAY_TEST_KEYRING" "$TOKENTRAY_TEST_KEYRING/run"
+sockets=$(mktemp -d /tmp/tt-run.XXXXXX)
+mkdir -p "$TOKENTRAY_TEST_KEYRING/data"
+chmod 700 "$TOKENTRAY_TEST_KEYRING" "$sockets"
 export XDG_DATA_HOME="$TOKENTRAY_TEST_KEYRING/data"
-export XDG_RUNTIME_DIR="$TOKENTRAY_TEST_KEYRING/run"
+export XDG_RUNTIME_DIR="$sockets"
 # What the tests write is theirs alone (key files, scripts): private unless they say otherwise.
 umask 077
 

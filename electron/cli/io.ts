@@ -15,9 +15,9 @@ export interface CliIo {
 }
 
 /**
- * Every line TokenTray itself prints passes through here: control characters in names that came
- * from an issuer, a key file or a hand-edited accounts.json are shown escaped, never acted on by the
- * terminal. (The output of exec's and curl's children is theirs and is not touched.)
+ * Every line TokenTray itself prints passes through here: control characters, and bidirectional,
+ * zero-width and other invisible formatting characters, in names that came from an issuer, a key
+ * file or a hand-edited accounts.json are shown escaped, never acted on or hidden by the terminal. (The output of exec's and curl's children is theirs and is not touched.)
  */
 export function terminalWriter(write: (text: string) => void): (text: string) => void {
   return (text) => write(terminalSafe(text));

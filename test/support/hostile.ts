@@ -152,3 +152,47 @@ export function discoveryDocument(origin: string, overrides: Record<string, unkn
     ...overrides,
   };
 }
+
+/**
+ * What a terminal would hide, reorder or break a line at: C0 but newline, DEL, C1, format
+ * characters (bidi controls, zero-width…), U+2028/U+2029 and lone surrogates.
+ */
+export const HIDDEN_OR_CONTROL = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+
+/** Fails unless `text` is visible text in lines (only `\n` breaks them). */
+export function assertVisible(text: string, what = 'output'): void {
+  const hit = HIDDEN_OR_CONTROL.exec(text);
+  assert.equal(hit, null, `${what} holds U+${hit?.[0].codePointAt(0)!.toString(16).padStart(4, '0')}: ${JSON.stringify(text.slice(0, 300))}`);
+}
+
+/** What a hostile issuer answers at its token endpoint and userinfo endpoint. */
+export interface IssuerAnswers {
+  token: { status: number; body: Record<string, unknown> };
+  userinfo?: Record<string, unknown>;
+  /** Google's tokeninfo (point TOKENTRAY_GOOGLE_TOKENINFO_URL at `ORIGIN/tokeninfo`). */
+  tokeninfo?: Record<string, unknown>;
+  /** IAM Credentials' generateAccessToken and generateIdToken (TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL = ORIGIN). */
+  iam?: Record<string, unknown>;
+}
+
+/**
+ * An issuer on 127.0.0.1 that sends what the test says: its discovery document names itself;
+ * `POST /token`, `GET /me`, `POST /tokeninfo` and IAM Credentials' `POST …:generate*` answer `answers()`. `adc import --issuer` exercises it end to end
+ * (one refresh grant, then userinfo).
+ */
+export function startHostileIssuer(answers: () => IssuerAnswers): Promise<HostileServer> {
+  return startHostileServer((req, res, s) => {
+    req.resume();
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.url === '/.well-known/openid-configuration') return json(200, discoveryDocument(s.origin));
+    const { token, userinfo, tokeninfo, iam } = answers();
+    if (/^\/v1\/projects\/-\/serviceAccounts\/[^/]+:generate(AccessToken|IdToken)$/.test(req.url ?? '') && iam) return json(200, iam);
+    if (req.url === '/token' && req.method === 'POST') return json(token.status, token.body);
+    if (req.url === '/me' && userinfo) return json(200, userinfo);
+    if (req.url === '/tokeninfo' && tokeninfo) return json(200, tokeninfo);
+    json(404, { error: 'not_found' });
+  });
+}

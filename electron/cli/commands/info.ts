@@ -1,5 +1,6 @@
 import { displayName } from '../../core/storage/account-service.js';
 import { describeAccessToken } from '../../core/google/token-info.js';
+import { displaySafe } from '../../core/shared/sanitize.js';
 import { defineCommand, parseCommand, type CommandHelp } from '../io.js';
 
 export const INFO_HELP = {
@@ -37,6 +38,7 @@ export const info = defineCommand(INFO_HELP, async (args, io) => {
   ];
   if (facts.audience) lines.push(['audience', facts.audience]);
   if (facts.authorizedParty) lines.push(['authorized party', facts.authorizedParty]);
-  io.stdout(lines.map(([k, v]) => `${k.padEnd(17)}${v}`).join('\n') + '\n');
+  // The values are the issuer's (tokeninfo, introspection, the token's claims): one line each.
+  io.stdout(lines.map(([k, v]) => `${k.padEnd(17)}${displaySafe(v!)}`).join('\n') + '\n');
   return 0;
 });

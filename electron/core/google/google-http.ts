@@ -1,7 +1,7 @@
 import { TokenTrayError } from '../shared/errors.js';
 import { loggingFetch, requestTimeoutSeconds } from '../shared/logger.js';
 import { isLoopbackHost } from '../oauth/provider-profile.js';
-import { displaySafe } from '../shared/sanitize.js';
+import { displaySafe, issuerText } from '../shared/sanitize.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -31,14 +31,14 @@ export interface GoogleResponse {
   body: Record<string, unknown>;
 }
 
-/** Google's error sentence from either of its error shapes, without secrets. */
+/** Google's error sentence from either of its error shapes, without secrets, as one visible line. */
 export function googleErrorText(body: Record<string, unknown>): string {
   const err = body.error;
   if (typeof err === 'object' && err !== null) {
     const e = err as { message?: unknown; status?: unknown };
-    return [e.status, e.message].filter((x) => typeof x === 'string').join(': ') || 'unknown error';
+    return issuerText([e.status, e.message].filter((x) => typeof x === 'string').join(': ')) || 'unknown error';
   }
-  if (typeof err === 'string') return typeof body.error_description === 'string' ? `${err}: ${body.error_description}` : err;
+  if (typeof err === 'string') return issuerText(typeof body.error_description === 'string' ? `${err}: ${body.error_description}` : err);
   return 'unknown error';
 }
 

@@ -1,6 +1,6 @@
 import type { CachedToken } from '../storage/credential-vault.js';
 import { TokenTrayError } from '../shared/errors.js';
-import { displaySafe, hasControlCharacters } from '../shared/sanitize.js';
+import { assertIssuedTokens, displaySafe, hasHiddenCharacters } from '../shared/sanitize.js';
 import { googleErrorText, googleRequest, type GoogleResponse } from './google-http.js';
 
 /** A delegation chain as the CLI takes it: the target service account first, then its delegates. */
@@ -15,8 +15,8 @@ const EMAIL = /^[^@\s,/\u0000-\u001f\u007f-\u009f]+@[^@\s,/\u0000-\u001f\u007f-\
 export function parseImpersonationChain(value: string | readonly string[]): ImpersonationChain {
   const raw = typeof value === 'string' ? value.split(',') : [...value];
   // Before trimming, which would drop a leading or trailing newline or tab unseen.
-  const control = raw.find((s) => hasControlCharacters(s));
-  if (control !== undefined) throw new TokenTrayError('USAGE', `"${displaySafe(control.slice(0, 80))}" is not a service-account email: it contains control characters.`);
+  const control = raw.find((s) => hasHiddenCharacters(s));
+  if (control !== undefined) throw new TokenTrayError('USAGE', `"${displaySafe(control.slice(0, 80))}" is not a service-account email: it contains control characters or invisible formatting characters.`);
   const parts = raw.map((s) => s.trim()).filter(Boolean);
   const [target, ...delegates] = parts;
   if (!target) throw new TokenTrayError('USAGE', 'Name the service account to impersonate, e.g. deployer@my-project.iam.gserviceaccount.com.');
@@ -53,6 +53,7 @@ export async function generateAccessToken(base: string, sourceToken: string, cha
   const { accessToken, expireTime } = res.body;
   const expiresAt = typeof expireTime === 'string' ? Date.parse(expireTime) : NaN;
   if (typeof accessToken !== 'string' || !Number.isFinite(expiresAt)) throw new TokenTrayError('PROVIDER_ERROR', 'IAM Credentials answered generateAccessToken without accessToken and expireTime.');
+  assertIssuedTokens('IAM Credentials', { accessToken });
   return { token: accessToken, expiresAt };
 }
 
@@ -76,5 +77,6 @@ export async function generateIdToken(base: string, sourceToken: string, chain: 
     expiresAt = undefined;
   }
   if (typeof token !== 'string' || expiresAt === undefined) throw new TokenTrayError('PROVIDER_ERROR', 'IAM Credentials answered generateIdToken without a token.');
+  assertIssuedTokens('IAM Credentials', { idToken: token });
   return { token, expiresAt };
 }

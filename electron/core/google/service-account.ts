@@ -8,7 +8,7 @@ import { checkedEndpoint, googleErrorText, googleRequest } from './google-http.j
 import type { CachedToken, StoredServiceAccountKey } from '../storage/credential-vault.js';
 import { readUserFile } from '../storage/read-user-file.js';
 import { CLOUD_PLATFORM } from '../oauth/scopes.js';
-import { assertNoControlCharacters } from '../shared/sanitize.js';
+import { assertIssuedTokens, assertNoControlCharacters } from '../shared/sanitize.js';
 
 /** A Google service-account key (the JSON the Cloud Console downloads), as the keychain keeps it. */
 export type ServiceAccountKey = StoredServiceAccountKey;
@@ -177,10 +177,12 @@ export async function jwtBearerGrant(key: ServiceAccountKey, request: { scopes: 
   }
   if ('scopes' in request) {
     if (typeof body.access_token !== 'string') throw new TokenTrayError('PROVIDER_ERROR', `The token endpoint returned no access token while ${what}.`);
+    assertIssuedTokens(new URL(key.tokenUri).origin, { accessToken: body.access_token });
     const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in ?? 3600);
     return { token: body.access_token, expiresAt: now + (Number.isFinite(expiresIn) ? expiresIn : 3600) * 1000 };
   }
   if (typeof body.id_token !== 'string') throw new TokenTrayError('PROVIDER_ERROR', `The token endpoint returned no ID token while ${what}.`);
+  assertIssuedTokens(new URL(key.tokenUri).origin, { idToken: body.id_token });
   let exp: unknown;
   try {
     exp = decodeJwt(body.id_token).exp;

@@ -3,7 +3,7 @@ import type { OAuthClient } from './client-file.js';
 import type { CachedToken } from '../storage/credential-vault.js';
 import { TokenTrayError, type ErrorCode } from '../shared/errors.js';
 import { discoveryFetch, log, loggingFetch, requestTimeoutSeconds } from '../shared/logger.js';
-import { displaySafe } from '../shared/sanitize.js';
+import { displaySafe, issuerText } from '../shared/sanitize.js';
 import { isLoopbackHost, resolveProviderProfile, type ProviderProfile } from './provider-profile.js';
 
 export { oidc };
@@ -16,9 +16,9 @@ function isNetworkFailure(err: unknown): boolean {
   return err instanceof TypeError && /fetch failed|network|ECONN|ENOTFOUND|EAI_AGAIN/i.test(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`);
 }
 
-/** Words for the reason a provider answered with an OAuth error, without secrets. */
+/** Words for the reason a provider answered with an OAuth error, without secrets, as one visible line. */
 function describeOAuthError(error: string, description: unknown): string {
-  return typeof description === 'string' && description ? `${error}: ${description}` : error;
+  return issuerText(typeof description === 'string' && description ? `${error}: ${description}` : error);
 }
 
 /**
@@ -47,7 +47,7 @@ export function translateOidcError(err: unknown, issuer: string, what: string, f
   if (err instanceof oidc.ClientError && err.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM') {
     return new TokenTrayError(fallback, `${issuer} answered with an unexpected HTTP status while ${what}. The provider may be having trouble; try again later.`, { cause: err });
   }
-  const detail = err instanceof Error ? err.message : String(err);
+  const detail = issuerText(err instanceof Error ? err.message : String(err));
   return new TokenTrayError(fallback, `${issuer} gave an answer TokenTray cannot use while ${what} (${detail}).`, { cause: err });
 }
 

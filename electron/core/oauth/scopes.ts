@@ -1,4 +1,6 @@
 import type { Flavor } from './provider-profile.js';
+import { TokenTrayError } from '../shared/errors.js';
+import { displaySafe, isScopeToken } from '../shared/sanitize.js';
 
 const GOOGLE_SCOPE_PREFIX = 'https://www.googleapis.com/auth/';
 export const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
@@ -24,6 +26,8 @@ export function normalizeScopes(scopes: readonly string[], flavor: Flavor): stri
   for (const raw of scopes) {
     const scope = raw.trim();
     if (!scope) continue;
+    // What is asked for is stored as granted when an issuer names no scopes: same syntax as theirs.
+    if (!isScopeToken(scope)) throw new TokenTrayError('USAGE', `"${displaySafe(scope.slice(0, 80))}" is not a scope: scopes are visible ASCII without spaces, quotes or backslashes (RFC 6749).`);
     const full =
       flavor === 'google' && !GOOGLE_SHORT_SCOPES.has(scope) && !scope.includes(':') && !scope.includes('/')
         ? GOOGLE_SCOPE_PREFIX + scope

@@ -4,6 +4,7 @@
  * authorization codes and private keys never reach a terminal or a file.
  */
 import { boundResponse, DISCOVERY_LIMIT_BYTES, RESPONSE_LIMIT_BYTES } from './bounded-response.js';
+import { issuerText } from './sanitize.js';
 
 type Sink = (line: string) => void;
 
@@ -14,8 +15,9 @@ export function setLogSink(next: Sink | undefined): void {
   sink = next;
 }
 
+/** Each message is one visible line: a server's answer in it cannot forge lines of ours. */
 export function log(message: string): void {
-  sink?.(redact(message));
+  sink?.(issuerText(redact(message), 4000));
 }
 
 /** A secret this process holds (e.g. a client secret given on the command line) is redacted wherever it appears. */

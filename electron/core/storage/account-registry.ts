@@ -1,4 +1,3 @@
-import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { readBoundedFile } from './read-user-file.js';
@@ -61,15 +60,6 @@ export interface RegistryData {
 
 export const REGISTRY_FILE = 'accounts.json';
 const LOCK_WAIT_MS = 10_000;
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function isClient(v: unknown): v is ClientRecord {
   if (typeof v !== 'object' || v === null) return false;
@@ -148,20 +138,11 @@ export class AccountRegistry {
   /** Read-modify-write under the lock; the callback may mutate the data it is given. */
   async update<T>(fn: (data: RegistryData) => T | Promise<T>): Promise<T> {
     return withFileLock(join(this.home, 'locks', 'registry.lock'), { waitMs: LOCK_WAIT_MS, what: 'the account registry', onFailure: (err) => this.unwritable(err) }, async () => {
-      await this.sweepTempFiles();
       const data = await this.load();
       const result = await fn(data);
       await this.write(data);
       return result;
     });
-  }
-
-  /** Removes temp files (`accounts.json.PID.HEX.tmp`) of writers that died. Safe under the lock. */
-  private async sweepTempFiles(): Promise<void> {
-    for (const name of await readdir(this.home).catch(() => [] as string[])) {
-      const m = /^accounts\.json\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
-      if (m && !isRunning(Number(m[1]))) await rm(join(this.home, name), { force: true });
-    }
   }
 
   private unwritable(err: unknown): TokenTrayError {

@@ -8,7 +8,7 @@ import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
 import { resolveProviderProfile, type ProviderProfile } from '../oauth/provider-profile.js';
 import type { AccountSummary } from '../shared/models.js';
 import type { SignInResult } from '../oauth/sign-in.js';
-import { assertNoControlCharacters } from '../shared/sanitize.js';
+import { assertIssuedTokens, assertNoControlCharacters, displaySafe } from '../shared/sanitize.js';
 
 /** What `tokentray accounts --json` and the window show of an account. */
 export type AccountView = AccountSummary;
@@ -19,7 +19,8 @@ export function accountIdFor(issuer: string, subject: string): string {
 }
 
 export function displayName(account: Pick<AccountRecord, 'email' | 'subject'>): string {
-  return account.email ?? account.subject;
+  // One line, visible: it goes into sentences, and a hand-edited registry may hold anything.
+  return displaySafe(account.email ?? account.subject);
 }
 
 /**
@@ -231,6 +232,7 @@ export class AccountService {
     // Both come from the issuer (ID token or userinfo): a hostile one must not plant terminal escapes.
     assertNoControlCharacters(result.subject, 'IDENTITY_INVALID', `The account id ("sub") that ${profile.issuer} sent`);
     assertNoControlCharacters(result.email, 'IDENTITY_INVALID', `The email that ${profile.issuer} sent`);
+    assertIssuedTokens(profile.issuer, { accessToken: result.accessToken, idToken: result.idToken, refreshToken: result.refreshToken, scope: result.grantedScopes.join(' ') });
     const id = accountIdFor(profile.issuer, result.subject);
     if (client.clientSecret) await this.vault.setClientSecret(clientIdFor(profile.issuer, client.clientId), client.clientSecret);
     await this.withAccountLock(id, async () => {

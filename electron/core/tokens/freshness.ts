@@ -1,4 +1,5 @@
 import type { CachedToken } from '../storage/credential-vault.js';
+import { isBearerToken } from '../shared/sanitize.js';
 
 /** A token is handed out only if it stays valid at least this long; gcloud and Google's libraries do alike. */
 export const EXPIRY_MARGIN_MS = 5 * 60_000;
@@ -10,6 +11,8 @@ export const EXPIRY_MARGIN_MS = 5 * 60_000;
  */
 export function isFresh(token: CachedToken | undefined, now: number): token is CachedToken {
   if (token === undefined || token.expiresAt <= now) return false;
+  // A held token that cannot be sent as it is (written by an older TokenTray, or edited) is renewed.
+  if (!isBearerToken(token.token)) return false;
   const margin = token.obtainedAt ? Math.min(EXPIRY_MARGIN_MS, (token.expiresAt - token.obtainedAt) / 4) : EXPIRY_MARGIN_MS;
   return token.expiresAt - now > margin;
 }

@@ -2,6 +2,7 @@ import type { AccountRecord } from '../storage/account-registry.js';
 import { displayName, type AccountService } from '../storage/account-service.js';
 import type { CachedToken } from '../storage/credential-vault.js';
 import { TokenTrayError } from '../shared/errors.js';
+import { isBearerToken } from '../shared/sanitize.js';
 import type { TokenDetails } from '../shared/models.js';
 import type { ImpersonationChain } from '../google/impersonation.js';
 import { normalizeScopes } from '../oauth/scopes.js';
@@ -27,7 +28,11 @@ export interface IdTokenOptions {
   impersonate?: ImpersonationChain;
 }
 
-const plain = (t: CachedToken): TokenDetails => ({ token: t.token, expiresAt: t.expiresAt });
+/** Every token handed out passes here: checked once more, since it goes into headers, JSON and terminals. */
+function plain(t: CachedToken): TokenDetails {
+  if (!isBearerToken(t.token)) throw new TokenTrayError('PROVIDER_BAD_RESPONSE', 'The token to hand out breaks the bearer-token syntax (RFC 6750); TokenTray did not show it.');
+  return { token: t.token, expiresAt: t.expiresAt };
+}
 
 /**
  * Hands out access and ID tokens: it picks the account's token source (sources/) and asks the

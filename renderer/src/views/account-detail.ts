@@ -7,6 +7,10 @@ import { byId, h } from '../dom.js';
 import { formatCountdown, shortScope } from '../format.js';
 import { forWindow } from '../messages.js';
 import { nameOf, selected, state } from '../state.js';
+import { terminalSafe } from '../../../electron/core/shared/sanitize.js';
+
+/** The issuer's claims as JSON, with bidi, zero-width and separator characters escaped (still valid JSON). */
+const shownJson = (value: unknown) => terminalSafe(JSON.stringify(value, null, 2));
 import { audienceRow, impersonationCard, tokenCard } from './token-card.js';
 
 /** Refresh what the window shows when a token has less than this left (the core refreshes it). */
@@ -114,7 +118,7 @@ export function renderAccountDetail(): void {
     if (info) parts.push(info);
     parts.push(tokenCard('access', 'Access token', tokens?.access ?? null, { key: 'access' }));
     const claims = tokens?.id
-      ? h('details', { className: 'claims' }, h('summary', {}, 'Decoded header and claims'), h('pre', { 'data-claims': 'header' }, JSON.stringify(tokens.id.header, null, 2)), h('pre', { 'data-claims': 'payload' }, JSON.stringify(tokens.id.claims, null, 2)))
+      ? h('details', { className: 'claims' }, h('summary', {}, 'Decoded header and claims'), h('pre', { 'data-claims': 'header' }, shownJson(tokens.id.header)), h('pre', { 'data-claims': 'payload' }, shownJson(tokens.id.claims)))
       : undefined;
     parts.push(tokenCard('id', 'ID token', tokens?.id ?? null, {
       key: 'id',

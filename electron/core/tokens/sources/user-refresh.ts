@@ -1,6 +1,7 @@
 import type { AccountRecord } from '../../storage/account-registry.js';
 import { displayName } from '../../storage/account-service.js';
 import { TokenTrayError } from '../../shared/errors.js';
+import { assertIssuedTokens } from '../../shared/sanitize.js';
 import { scopeKey } from '../../oauth/scopes.js';
 import { reauthReason, signInAgain } from '../reauth.js';
 import { assertWithinGrant } from '../scope-policy.js';
@@ -56,8 +57,11 @@ async function refresh(context: SourceContext, account: AccountRecord, key: stri
     throw new TokenTrayError('REAUTH_REQUIRED', reason, signInAgain(account));
   }
   const tokens = outcome.granted;
-  // Google sends no new refresh token on refresh: keep ours. A rotating issuer sends one: store it.
+  // Google sends no new refresh token on refresh: keep ours. A rotating issuer sends one: store it,
+  // once checked, before refusing anything else of the answer: the old one is spent.
+  assertIssuedTokens(account.issuer, { refreshToken: tokens.refreshToken });
   if (tokens.refreshToken && tokens.refreshToken !== refreshToken) await accounts.vault.setSecrets(account.id, { refreshToken: tokens.refreshToken });
+  assertIssuedTokens(account.issuer, { accessToken: tokens.access.token, idToken: tokens.id?.token, scope: tokens.scopes?.join(' ') });
   if (key === '' && tokens.scopes && scopeKey(tokens.scopes) !== scopeKey(account.scopes)) await accounts.updateScopes(account.id, tokens.scopes);
   return tokens;
 }
