@@ -21,6 +21,9 @@ import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const COMMAND = /\btokentray [a-z]/;
+/** A command-line flag inside a sentence; a literal that is only a flag (an argv check) is not a sentence. */
+const FLAG = /(?:^|[\s(`"'])--[a-z][\w-]+/;
+const sentenceNamesCli = (text: string) => COMMAND.test(text) || (FLAG.test(text) && !/^--[\w-]+$/.test(text));
 /** Text served to other programs (read in the user's terminal), not shown by the window. */
 const TOOL_FACING = [
   ['electron/core/integrations/metadata-server.ts', 'No project is set.'],
@@ -45,12 +48,17 @@ const REMEDIES = {
   'import-new-key': { account: 'sa@p.iam.gserviceaccount.com' },
   'end-stuck-process': { pid: 4242 },
   'give-vault-passphrase': { path: '/x/vault.json' },
+  'replace-or-choose-file': { path: '/x/adc.json' },
+  'choose-another-port': {},
+  'give-audience': {},
+  'impersonate-or-use-key': {},
+  'try-google-flavor': { issuer: 'https://idp.example.test' },
 } satisfies { [R in Remedy]: Omit<ErrorFacts, 'remedy'> };
 
 const REMEDY = (remedy: Remedy): ErrorFacts => ({ remedy, ...REMEDIES[remedy] });
 
 describe('error wording', () => {
-  it('no sentence in electron/core or electron/app names a CLI command', () => {
+  it('no sentence in electron/core or electron/app names a CLI command or flag', () => {
     const found: string[] = [];
     const files = ['core', 'app'].flatMap((part) =>
       readdirSync(join(root, 'electron', part), { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.ts')).map((e) => join(e.parentPath, e.name)),
@@ -65,7 +73,7 @@ describe('error wording', () => {
           : [];
         for (const text of texts) {
           const toolFacing = TOOL_FACING.some(([f, start]) => relative(root, file) === f && text.startsWith(start!));
-          if (COMMAND.test(text) && !toolFacing) found.push(`${relative(root, file)}: ${text.slice(0, 80)}`);
+          if (sentenceNamesCli(text) && !toolFacing) found.push(`${relative(root, file)}: ${text.slice(0, 80)}`);
         }
         ts.forEachChild(node, visit);
       };
@@ -79,8 +87,8 @@ describe('error wording', () => {
       const err = new TokenTrayError('LOGIN_FAILED', 'It failed.', { facts: { remedy, ...facts } });
       const cli = describeForCli(err);
       const window = describeForWindow(err);
-      // A command: tokentray's own, or the system's to end a stuck process.
-      assert.match(cli, remedy === 'end-stuck-process' ? /^It failed\. .*`kill 4242`/ : /^It failed\. .*tokentray [a-z]/, `${remedy} on the CLI: ${cli}`);
+      // A command or a flag: tokentray's own, or the system's to end a stuck process.
+      assert.match(cli, remedy === 'end-stuck-process' ? /^It failed\. .*`kill 4242`/ : /^It failed\. .*(tokentray [a-z]|--[a-z])/, `${remedy} on the CLI: ${cli}`);
       assert.match(window, /^It failed\. \S/, remedy);
       assert.doesNotMatch(window, /tokentray |`|--/, `${remedy} in the window: ${window}`);
     }
@@ -165,6 +173,14 @@ describe('error wording, end to end: the CLI and the window on the same failures
     assert.match(await window('tokens:copy', 'narrow', 'access', 'raw', { impersonated: true }), /^IMPERSONATION_NEEDS_SCOPE: .* Sign the account in again and grant the cloud-platform scope\.$/);
 
     assert.match(await cli('print-access-token', '--account', 'narrow', '--self-signed-jwt', '--audience', 'https://pubsub.googleapis.com/'), /NOT_A_SERVICE_ACCOUNT: .* Import a service-account key with `tokentray import-service-account FILE`\.$/m);
+  });
+
+  it('a status reason an older version stored with a command-line hint is shown by no surface', async () => {
+    await sandbox.core().accounts.registry.update((data) => {
+      data.accounts.push(record('legacy', { status: 'signin_required', statusReason: 'Google no longer accepts the refresh token. Sign in again with `tokentray login --login-hint legacy@example.test`.' }));
+    });
+    const listed = (await sandbox.core().accounts.list()).find((a) => a.id === 'legacy')!;
+    assert.deepEqual([listed.status, listed.statusReason], ['signin_required', undefined]);
   });
 
   it('SA_KEY_WRONG_TYPE: an OAuth client file or a user\'s ADC file given as a service-account key', async () => {

@@ -24,6 +24,12 @@ const WINDOW_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
   'sign-out-client-users': () => 'Remove those accounts first.',
   'import-new-key': () => 'Create a new key in the Cloud Console and import it with “Import service account…”.',
   'give-vault-passphrase': () => 'Start TokenTray with TOKENTRAY_FILE_PASSPHRASE set (see docs/remote.md).',
+  'replace-or-choose-file': () => 'Choose another file, or remove that one first.',
+  'choose-another-port': () => 'Choose another port for the metadata server, or leave the port empty to get a free one.',
+  'give-audience': () => 'Give the URL (or client id) of the service that will check it as the audience.',
+  'impersonate-or-use-key': () =>
+    'Set a service account for this account to impersonate (it needs roles/iam.serviceAccountTokenCreator on it), or import a service-account key.',
+  'try-google-flavor': () => 'If the issuer behaves like Google, sign in with the Google flavor.',
   'end-stuck-process': (f) => `If it is, end process ${f.pid} (in the system's task manager) and try again.`,
 };
 

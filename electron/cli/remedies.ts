@@ -21,6 +21,12 @@ const CLI_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
   'sign-out-client-users': (f) => `Sign them out first: \`tokentray logout ${f.account ?? 'ACCOUNT'} --forget-client\`.`,
   'import-new-key': () => 'Create a new key in the Cloud Console and import it with `tokentray import-service-account FILE`.',
   'give-vault-passphrase': () => 'Set TOKENTRAY_FILE_PASSPHRASE (docs/remote.md keeps it out of your shell history), or run tokentray in a terminal to be asked.',
+  'replace-or-choose-file': () => 'Pass --force to replace it, or --output to write elsewhere.',
+  'choose-another-port': () => 'Choose another with --port, or leave it out to get a free one.',
+  'give-audience': () => 'Give --audiences with the URL (or client id) of the service that will check it.',
+  'impersonate-or-use-key': () =>
+    'Impersonate a service account (--impersonate-service-account SA, which needs roles/iam.serviceAccountTokenCreator on SA), or use a service-account key.',
+  'try-google-flavor': (f) => `If the issuer is Google-like, try \`tokentray login --flavor google${issuerFlag(f)}\`.`,
   'end-stuck-process': (f) => `If it is, end it (\`${process.platform === 'win32' ? `taskkill /PID ${f.pid}` : `kill ${f.pid}`}\`) and try again.`,
 };
 

@@ -112,7 +112,7 @@ export async function exportAdcFile(core: Core, account: AccountRecord, path: st
     throw new TokenTrayError('ADC_GOOGLE_ONLY', `${displayName(account)} signed in at ${account.issuer}. ADC files are Google's format, and Google's libraries always refresh them at Google's token endpoint, so they cannot hold this account.`, { facts: { remedy: 'use-metadata-server' } });
   }
   if (!options.overwrite && (await stat(path).then(() => true, () => false))) {
-    throw new TokenTrayError('ADC_FILE_EXISTS', `${path} exists. Pass --force to replace it, or --output to write elsewhere.`);
+    throw new TokenTrayError('ADC_FILE_EXISTS', `${path} exists.`, { facts: { remedy: 'replace-or-choose-file', path } });
   }
   const { client, refreshToken } = await core.accounts.clientOf(account);
   const doc = { type: 'authorized_user', client_id: client.clientId, client_secret: client.clientSecret ?? '', refresh_token: refreshToken, universe_domain: 'googleapis.com' };

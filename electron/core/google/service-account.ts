@@ -198,7 +198,7 @@ export async function selfSignedJwt(key: ServiceAccountKey, audience: string, no
   try {
     url = new URL(audience);
   } catch {
-    throw new TokenTrayError('USAGE', `--audience must be the API's URL, e.g. https://pubsub.googleapis.com/ (got "${audience.slice(0, 80)}").`);
+    throw new TokenTrayError('USAGE', `The audience of a self-signed JWT must be the API's URL, e.g. https://pubsub.googleapis.com/ (got "${audience.slice(0, 80)}").`);
   }
   const token = await sign(key, { sub: key.clientEmail }, url.href, now);
   return { token, expiresAt: Math.floor(now / 1000) * 1000 + ASSERTION_LIFETIME_S * 1000 };

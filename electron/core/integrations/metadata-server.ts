@@ -141,7 +141,7 @@ function refuseOtherUsers(server: Server, verdicts: WeakMap<Socket, Promise<bool
 function listenOnLoopback(server: Server, port: number | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const failed = (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new TokenTrayError('PORT_UNAVAILABLE', `Port ${port} on 127.0.0.1 is in use. Choose another with --port, or leave it out to get a free one.`) : err);
+      reject(err.code === 'EADDRINUSE' ? new TokenTrayError('PORT_UNAVAILABLE', `Port ${port} on 127.0.0.1 is in use.`, { facts: { remedy: 'choose-another-port' } }) : err);
     server.once('error', failed);
     server.listen({ host: '127.0.0.1', port: port ?? 0 }, () => {
       server.off('error', failed);

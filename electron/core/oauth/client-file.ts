@@ -56,8 +56,8 @@ export async function readClientSecretFile(path: string): Promise<OAuthClient> {
 
 export function clientFromFlags(clientId: string | undefined, clientSecret: string | undefined): OAuthClient | undefined {
   if (clientId === undefined && clientSecret === undefined) return undefined;
-  if (!clientId) throw new TokenTrayError('USAGE', '--client-secret needs --client-id.');
-  assertNoControlCharacters(clientId, 'USAGE', '--client-id');
+  if (!clientId) throw new TokenTrayError('USAGE', 'A client secret needs its client id.');
+  assertNoControlCharacters(clientId, 'USAGE', 'The client id');
   assertNoControlCharacters(clientSecret, 'USAGE', 'The client secret');
   return clientSecret ? { clientId, clientSecret } : { clientId };
 }

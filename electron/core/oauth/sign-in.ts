@@ -76,12 +76,12 @@ function authorizationParameters(profile: ProviderProfile, scopes: string[], log
 }
 
 function noRefreshToken(profile: ProviderProfile): TokenTrayError {
-  return new TokenTrayError(
-    'NO_REFRESH_TOKEN',
-    profile.flavor === 'google'
-      ? 'Google returned no refresh token, so TokenTray could not keep this account. Make sure the OAuth client is of type "Desktop app", then sign in again.'
-      : `${profile.issuer} returned no refresh token. The client must be allowed the refresh_token grant and the offline_access scope; if the issuer is Google-like, try --flavor google.`,
-  );
+  if (profile.flavor === 'google') {
+    return new TokenTrayError('NO_REFRESH_TOKEN', 'Google returned no refresh token, so TokenTray could not keep this account. Make sure the OAuth client is of type "Desktop app", then sign in again.');
+  }
+  return new TokenTrayError('NO_REFRESH_TOKEN', `${profile.issuer} returned no refresh token. The client must be allowed the refresh_token grant and the offline_access scope.`, {
+    facts: { remedy: 'try-google-flavor', issuer: profile.issuer },
+  });
 }
 
 /**

@@ -114,7 +114,17 @@ export type Remedy =
   /** End the TokenTray process holding a lock if it is stuck (`facts.pid`), then try again. */
   | 'end-stuck-process'
   /** Give the file vault (`facts.path`) its passphrase: TOKENTRAY_FILE_PASSPHRASE, or a terminal's prompt. */
-  | 'give-vault-passphrase';
+  | 'give-vault-passphrase'
+  /** Replace the file (`facts.path`), or write to another one. */
+  | 'replace-or-choose-file'
+  /** Choose another port, or none to get a free one. */
+  | 'choose-another-port'
+  /** Name the audience: the URL (or client id) of the service that will check the ID token. */
+  | 'give-audience'
+  /** Impersonate a service account for the ID token, or use a service-account key. */
+  | 'impersonate-or-use-key'
+  /** Sign in with the Google flavor, if the issuer behaves like Google (`facts.issuer`). */
+  | 'try-google-flavor';
 
 /** Facts about a failure that a surface needs to word its advice. Never secrets. */
 export interface ErrorFacts {

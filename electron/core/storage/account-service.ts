@@ -135,7 +135,8 @@ export class AccountService {
       scopes: [...a.scopes],
       default: a.id === def,
       status: a.status,
-      ...(a.statusReason ? { statusReason: a.statusReason } : {}),
+      // Reasons stored by versions before 0.2 may end in a command-line hint: shown by no surface.
+      ...(a.statusReason && !/`tokentray /.test(a.statusReason) ? { statusReason: a.statusReason } : {}),
       impersonate: [...(a.impersonate ?? [])],
       ...(a.projectId ? { projectId: a.projectId } : {}),
       ...(projectOf(a) ? { project: projectOf(a)! } : {}),

@@ -5,7 +5,6 @@ import { openAddDialog } from '../dialogs/add-account.js';
 import { openRemoveDialog } from '../dialogs/remove-account.js';
 import { byId, h } from '../dom.js';
 import { formatCountdown, shortScope } from '../format.js';
-import { forWindow } from '../messages.js';
 import { nameOf, selected, state } from '../state.js';
 import { terminalSafe } from '../../../electron/core/shared/sanitize.js';
 
@@ -88,7 +87,7 @@ function signInNotice(account: AccountSummary): HTMLElement {
   return h(
     'div',
     { className: 'notice', role: 'alert' },
-    h('p', {}, account.statusReason ? forWindow(account.statusReason) : 'This account needs to sign in again.'),
+    h('p', {}, account.statusReason ?? 'This account needs to sign in again.'),
     state.signingIn
       ? h('p', {}, 'Finish signing in in your browser… ', h('button', { type: 'button', onclick: () => void api().cancelSignIn() }, 'Cancel'))
       : h('button', { type: 'button', className: 'primary', 'data-action': 'sign-in-again', onclick: () => void signInAgain(account) }, 'Sign in again'),

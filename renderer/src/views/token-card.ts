@@ -3,7 +3,6 @@ import { copy, setImpersonation } from '../actions.js';
 import { h } from '../dom.js';
 import { formatCountdown, maskToken } from '../format.js';
 import { changed, state } from '../state.js';
-import { forWindow } from '../messages.js';
 import { toast } from '../toast.js';
 
 interface CardOptions {
@@ -81,7 +80,7 @@ export function impersonationCard(account: AccountSummary, tokens: AccountTokens
   return tokenCard('access', `Access token as ${imp.target}`, imp.access, {
     key: 'impersonated',
     copyOptions: { impersonated: true },
-    empty: imp.error ? forWindow(imp.error) : 'No token.',
+    empty: imp.error ?? 'No token.',
     extra: form,
   });
 }

@@ -26,7 +26,7 @@ export function impersonationSource(context: SourceContext, chain: Impersonation
       };
     },
     id(account, { audience, includeEmail }) {
-      if (!audience) throw new TokenTrayError('AUDIENCE_REQUIRED', `An ID token of ${chain.target} needs an audience: give --audiences with the URL (or client id) of the service that will check it.`);
+      if (!audience) throw new TokenTrayError('AUDIENCE_REQUIRED', `An ID token of ${chain.target} needs an audience.`, { facts: { remedy: 'give-audience' } });
       return {
         slot: { bucket: 'ids', key: `imp:${chainKey(chain)}|${audience}|${includeEmail}` },
         underLock: false,

@@ -21,7 +21,7 @@ export const serviceAccountKeySource: SourceFactory = (context) => ({
     };
   },
   id(account, { audience }) {
-    if (!audience) throw new TokenTrayError('AUDIENCE_REQUIRED', `A service account's ID token needs an audience: give --audiences with the URL (or client id) of the service that will check it.`);
+    if (!audience) throw new TokenTrayError('AUDIENCE_REQUIRED', `A service account's ID token needs an audience.`, { facts: { remedy: 'give-audience' } });
     return {
       slot: { bucket: 'ids', key: `sa:${audience}` },
       underLock: false,

@@ -25,8 +25,8 @@ export const userRefreshSource: SourceFactory = (context) => ({
     if (audience) {
       throw new TokenTrayError(
         'AUDIENCE_NOT_SUPPORTED',
-        `Google issues ID tokens of a user account (${displayName(account)}) only for the OAuth client it signed in with, so TokenTray cannot make one for ${audience}. ` +
-          'Impersonate a service account (--impersonate-service-account SA, which needs roles/iam.serviceAccountTokenCreator on SA), or use a service-account key.',
+        `Google issues ID tokens of a user account (${displayName(account)}) only for the OAuth client it signed in with, so TokenTray cannot make one for ${audience}.`,
+        { facts: { remedy: 'impersonate-or-use-key' } },
       );
     }
     return refreshPlan({ bucket: 'id' }, async () => {
