@@ -173,11 +173,23 @@ describe('handlers over the real core', () => {
     assert.equal(account.default, true);
     assert.ok(changes >= before + 2, 'start and end of the sign-in are announced');
     // The browser gets the one-time start address, which redirects to the issuer.
-    assert.match(opened.at(-1)!, /^http:\/\/127\.0\.0\.1:\d+\/start\/[\w-]{43}$/);
+    assert.match(opened.at(-1)!, /^file:\/\/\/.*\/home\/sign-in\/\d+-\w{6}\/start\.html$/, 'the private start page, never an address');
     const authorization = new URL(browsers.at(-1)!.history[1]!);
     assert.equal(`${authorization.origin}${authorization.pathname}`, `${idp.issuer}/auth`);
     assert.equal(authorization.searchParams.get('scope'), 'openid email https://www.googleapis.com/auth/cloud-platform');
     assert.deepEqual((await handlers['accounts:list']()).map((a) => a.email), ['hana@example.test']);
+  });
+
+  it('signing an account in again refuses anyone else the browser brings back, and stores nothing', async () => {
+    const hana = (await handlers['accounts:list']()).find((a) => a.email === 'hana@example.test')!;
+    const before = await handlers['accounts:list']();
+    browserUser = 'mallory@example.test';
+    try {
+      await assert.rejects(handlers['accounts:sign-in']({ accountId: hana.id }), { code: 'LOGIN_IDENTITY_MISMATCH' });
+    } finally {
+      browserUser = 'hana@example.test';
+    }
+    assert.deepEqual(await handlers['accounts:list'](), before);
   });
 
   it('refuses a second sign-in while one waits, and cancels it', async () => {

@@ -138,7 +138,7 @@ describe('identities with invisible or line-breaking characters are refused befo
     const profile = resolveProviderProfile(fx.idp.issuer, 'oidc');
     for (const c of [...INVISIBLES, ...BREAKS, '\u{e0041}']) {
       fx.idp.user = `bob${c}@example.test`;
-      const result = await signIn({ profile, client: fx.idp.client, presentAuthorization: ({ startUrl }) => void new HttpBrowser().visit(startUrl) });
+      const result = await signIn({ profile, client: fx.idp.client, home: core.home, presentAuthorization: ({ startUrl }) => void new HttpBrowser().visit(startUrl) });
       await assert.rejects(core.accounts.saveSignIn(profile, fx.idp.client, result), { code: 'IDENTITY_INVALID' }, JSON.stringify(c));
     }
     fx.idp.user = 'alice@example.test';

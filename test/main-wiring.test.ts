@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { register } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { ADD_ACCOUNT_EVENT, INVOKE_CHANNELS } from '../electron/app/ipc-contract.js';
@@ -103,15 +105,18 @@ describe('main-process glue, wired to a stand-in electron module', () => {
     assert.equal(badArgs.code, 'INVALID_ARGUMENT');
   });
 
-  it('hands only the one-time start address of the sign-in to shell.openExternal', async () => {
+  it('hands only the private start page of the sign-in to shell.openExternal', async () => {
     const idp = await startTestIdp({ mode: 'google' });
     try {
       const ours = event(win().webContents, APP_ENTRY);
       const signIn = stub.recorded.ipcHandlers['accounts:sign-in']!(ours, { issuer: idp.issuer, flavor: 'google', clientId: idp.client.clientId, clientSecret: idp.client.clientSecret }) as Promise<{ ok: boolean; code?: string }>;
       for (let i = 0; i < 100 && stub.recorded.openedExternal.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
       assert.equal(stub.recorded.openedExternal.length, 1);
-      // The opener's arguments are public (ps): it gets a loopback address that redirects once.
-      const start = stub.recorded.openedExternal[0]!;
+      // The opener's arguments are public (ps): it gets a page only this user can read, which sends
+      // the browser to a loopback address that redirects once.
+      const page = stub.recorded.openedExternal[0]!;
+      assert.match(page, /^file:\/\/\/.*\/sign-in\/\d+-\w{6}\/start\.html$/);
+      const start = /content="0;url=(http:[^"]+)"/.exec(await readFile(fileURLToPath(page), 'utf8'))![1]!;
       assert.match(start, /^http:\/\/127\.0\.0\.1:\d+\/start\/[\w-]{43}$/);
       const redirect = await fetch(start, { redirect: 'manual' });
       assert.equal(redirect.status, 302);

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { HttpBrowser } from './support/http-browser.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
@@ -13,6 +15,38 @@ import { runCli, startCli, type CliProcess } from './support/sandbox.js';
  * (keep-alive) to minutes, so the bound still tells the two apart.
  */
 const EXIT_BOUND_MS = 2000;
+
+/**
+ * Another local user's watcher: prints "ready", then, for ten seconds, every start address or
+ * start page it finds in any process's arguments, "unreadable PATH" for a page it cannot open, and
+ * "fetched URL STATUS" for a start address it got to first.
+ */
+const ATTACKER = `
+import { readdirSync, readFileSync } from 'node:fs';
+const seen = new Set();
+console.log('ready');
+const end = Date.now() + 10000;
+while (Date.now() < end) {
+  for (const pid of readdirSync('/proc').filter((p) => /^\\d+$/.test(p))) {
+    let argv = '';
+    try { argv = readFileSync('/proc/' + pid + '/cmdline', 'latin1').replace(/\\0/g, ' '); } catch { continue; }
+    const urls = [...argv.matchAll(/http:\\/\\/127\\.0\\.0\\.1:\\d+\\/start\\/[\\w-]+/g)].map((m) => m[0]);
+    for (const page of argv.matchAll(/file:\\/\\/(\\S+start\\.html)/g)) {
+      if (seen.has(page[1])) continue;
+      seen.add(page[1]);
+      try { const html = readFileSync(page[1], 'utf8'); console.log('read ' + page[1]); urls.push(...(html.match(/http:[^"]+\\/start\\/[\\w-]+/g) ?? [])); }
+      catch { console.log('unreadable ' + page[1]); }
+    }
+    for (const url of urls) {
+      if (seen.has(url)) continue;
+      seen.add(url);
+      console.log('found ' + url);
+      try { const res = await fetch(url, { redirect: 'manual' }); console.log('fetched ' + url + ' ' + res.status); } catch {}
+    }
+  }
+  await new Promise((r) => setTimeout(r, 2));
+}
+`;
 
 /**
  * Sign-in where the browser is elsewhere (paste-back), the system browser opener and its one-time
@@ -44,6 +78,12 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     }
     throw new Error(`${file} was never written`);
   };
+
+  /** The start address inside a start page (the test runs as the page's owner, so it may read it). */
+  async function startFromPage(pageUrl: string): Promise<string> {
+    const html = await readFile(fileURLToPath(pageUrl), 'utf8');
+    return /content="0;url=(http:[^"]+)"/.exec(html)![1]!;
+  }
 
   /** Every process's command line on this machine, to prove a value is in none of them. */
   async function allCommandLines(): Promise<string> {
@@ -107,12 +147,17 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     assert.equal(res.stdout, 'rosa@example.test\n');
   });
 
-  it('gives the opener only the one-time start address: state and PKCE challenge are in no process\'s arguments', async () => {
+  it('gives the opener only a private start page: the start address, state and PKCE challenge are in no process\'s arguments', async () => {
     const { env, argvFile } = await withOpener('exit 0');
     const proc = startCli(['login', ...flags(), '--login-hint', 'sam@example.test'], env);
     const argv = (await waitFor(argvFile)).trim().split('\n');
     assert.equal(argv.length, 1);
-    const start = new URL(argv[0]!);
+    const pagePath = fileURLToPath(argv[0]!);
+    assert.match(argv[0]!, /^file:\/\/\/.*\/sign-in\/\d+-\w{6}\/start\.html$/);
+    // Only its owner can read the page: 0600 in a 0700 folder.
+    assert.equal((await stat(pagePath)).mode & 0o777, 0o600);
+    assert.equal((await stat(dirname(pagePath))).mode & 0o777, 0o700);
+    const start = new URL(await startFromPage(argv[0]!));
     assert.match(start.href, /^http:\/\/127\.0\.0\.1:\d+\/start\/[\w-]{43}$/);
     await proc.waitForStderr(/Your browser was opened/);
     // The browser follows the start address to the issuer; the test stops before the callback.
@@ -123,7 +168,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     const state = authorization.searchParams.get('state')!;
     const challenge = authorization.searchParams.get('code_challenge')!;
     const commandLines = await allCommandLines();
-    for (const secret of [state, challenge, authorization.href]) assert.ok(!commandLines.includes(secret), 'in a process\'s arguments');
+    for (const secret of [start.pathname, state, challenge, authorization.href]) assert.ok(!commandLines.includes(secret), 'in a process\'s arguments');
     assert.ok(!argv[0]!.includes(state) && !argv[0]!.includes(challenge));
     assert.ok(!proc.errors().includes(state), 'not printed either when the browser opened');
     const page = await fetch(callback);
@@ -131,12 +176,48 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     const res = await proc.done;
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, 'sam@example.test\n');
+    await assert.rejects(stat(dirname(pagePath)), 'the page is gone with the attempt');
+  });
+
+  it('another local user racing the browser (runuser -u nobody, reading every argv) gets no start address', async () => {
+    // The attacker: scans every process's arguments for a start address or a start page, tries to
+    // read each page it finds, and fetches what it can, as the red team did.
+    // Not under the run's TMPDIR, which is private: the other user must reach the script.
+    const attackerDir = await mkdtemp('/tmp/tt-attacker-');
+    await chmod(attackerDir, 0o755);
+    const script = join(attackerDir, 'attacker.mjs');
+    await writeFile(script, ATTACKER);
+    await chmod(script, 0o644); // the tests' umask is 077
+    const attacker = spawn('runuser', ['-u', 'nobody', '--', process.execPath, script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let found = '';
+    attacker.stdout.on('data', (d: Buffer) => (found += d.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        attacker.stdout.once('data', () => resolve());
+        attacker.once('exit', (code) => reject(new Error(`the attacker exited (${code})`)));
+      });
+      // The victim's browser takes its time, as a real one does: the attacker has every chance.
+      const { env, argvFile } = await withOpener('exit 0');
+      const proc = startCli(['login', ...flags(), '--login-hint', 'vera@example.test'], env);
+      const argv = (await waitFor(argvFile)).trim();
+      await new Promise((r) => setTimeout(r, 500));
+      const page = await new HttpBrowser('vera@example.test').visit(await startFromPage(argv));
+      assert.match(page.body, /Signed in/);
+      const res = await proc.done;
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(res.stdout, 'vera@example.test\n');
+    } finally {
+      attacker.kill('SIGKILL');
+      await rm(attackerDir, { recursive: true, force: true });
+    }
+    const lines = found.split('\n').filter((l) => l && l !== 'ready');
+    assert.deepEqual(lines.filter((l) => !l.startsWith('unreadable ')), [], 'the attacker found a start address, read a page, or fetched one');
   });
 
   it('aborts with LOGIN_START_REUSED when the start address is requested twice', async () => {
     const { env, argvFile } = await withOpener('exit 0');
     const proc = startCli(['login', ...flags(), '--login-hint', 'tess@example.test'], env);
-    const start = (await waitFor(argvFile)).trim();
+    const start = await startFromPage((await waitFor(argvFile)).trim());
     // Another local user read the start address from `ps` and got there first.
     const stolen = await fetch(start, { redirect: 'manual' });
     assert.equal(stolen.status, 302);
@@ -166,8 +247,8 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
   });
 
   it('when the opener fails after someone requested the start address, stops without showing the URL', async () => {
-    // Another local user read the start address from the opener's argv and fetched it first.
-    const { env } = await withOpener('curl -s -o /dev/null "$1"; exit 3');
+    // The start address leaked somehow and was fetched first (here: by the opener itself).
+    const { env } = await withOpener(`curl -s -o /dev/null "$(sed -n 's/.*content="0;url=\\(http:[^"]*\\)".*/\\1/p' "\${1#file://}")"; exit 3`);
     const proc = startCli(['login', ...flags(), '--login-hint', 'yann@example.test'], env, { stdin: 'pipe' });
     const res = await proc.done;
     assert.equal(res.code, 1);
@@ -190,16 +271,17 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     });
   }
 
-  it('warns on stderr when the account signed in is not the --login-hint one', async () => {
+  it('refuses an account other than the --login-hint one, and stores nothing', async () => {
+    const before = await runCli(['accounts', '--json'], fx.sandbox.env);
     const proc = startCli(['login', ...flags(), '--login-hint', 'victor@example.test', '--no-browser'], fx.sandbox.env);
     const url = new URL(await proc.authorizationUrl);
     url.searchParams.set('login_hint', 'mallory@example.test'); // the account was swapped
     await new HttpBrowser().visit(url.href);
     const res = await proc.done;
-    assert.equal(res.code, 0, res.stderr);
-    assert.equal(res.stdout, 'mallory@example.test\n');
-    assert.match(res.stderr, /^tokentray: warning: you asked to sign in as victor@example\.test \(--login-hint\), but the account signed in is mallory@example\.test\./m);
-    assert.equal((await runCli(['logout', 'mallory@example.test', '--no-revoke'], fx.sandbox.env)).code, 0);
+    assert.equal(res.code, 1);
+    assert.equal(res.stdout, '');
+    assert.match(res.stderr, /^tokentray: LOGIN_IDENTITY_MISMATCH: The browser signed in mallory@example\.test, not victor@example\.test as asked\. Nothing was stored\. Sign in again with `tokentray login --login-hint victor@example\.test`\.$/m);
+    assert.equal((await runCli(['accounts', '--json'], fx.sandbox.env)).stdout, before.stdout, 'the accounts are as they were');
   });
 
   /** Holds an idle connection, a half-sent request and a finished keep-alive one to the listener. */

@@ -452,7 +452,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     const { page } = app;
     // What `gcloud auth application-default login` leaves behind: an authorized_user file.
     const profile = resolveProviderProfile(idp.issuer, 'google');
-    const grant = await signIn({ profile, client: idp.client, scopes: ['email', 'cloud-platform'], loginHint: 'adele@example.test', presentAuthorization: ({ startUrl }) => void new HttpBrowser('adele@example.test').visit(startUrl) });
+    const grant = await signIn({ profile, client: idp.client, scopes: ['email', 'cloud-platform'], loginHint: 'adele@example.test', home: gcloudDir, presentAuthorization: ({ startUrl }) => void new HttpBrowser('adele@example.test').visit(startUrl) });
     await writeFile(join(gcloudDir, 'application_default_credentials.json'), JSON.stringify({ type: 'authorized_user', client_id: idp.client.clientId, client_secret: idp.client.clientSecret, refresh_token: grant.refreshToken }), { mode: 0o600 });
     await page.click('#add-account');
     assert.equal(await page.locator('#client-howto').evaluate((el) => (el as unknown as { open: boolean }).open), false, 'the steps stay closed once a client is known');
@@ -546,7 +546,7 @@ describe('the README\'s screenshot (docs/window.png), from the real renderer', (
       const google = resolveProviderProfile('https://accounts.google.com');
       const client = { clientId: '123456789012-3v8mfh0kq7c2oq1bpd5n6ls4s9rt0abc.apps.googleusercontent.com', clientSecret: idp.client.clientSecret };
       for (const user of ['ada.lovelace@example.com', 'ada@analytical-engines.example.com']) {
-        const result = await signIn({ profile: resolveProviderProfile(idp.issuer, 'google'), client: idp.client, loginHint: user, presentAuthorization: ({ startUrl }) => void new HttpBrowser(user).visit(startUrl) });
+        const result = await signIn({ profile: resolveProviderProfile(idp.issuer, 'google'), client: idp.client, loginHint: user, home: core.home, presentAuthorization: ({ startUrl }) => void new HttpBrowser(user).visit(startUrl) });
         await core.accounts.saveSignIn(google, client, {
           ...result,
           grantedScopes: ['openid', 'https://www.googleapis.com/auth/userinfo.email', 'https://www.googleapis.com/auth/cloud-platform'],

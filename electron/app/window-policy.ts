@@ -1,5 +1,6 @@
 import { isAbsolute, join, normalize, relative } from 'node:path';
-import { isLoopbackHost } from '../core/oauth/provider-profile.js';
+import { isStartPageUrl } from '../core/oauth/start-page.js';
+import { TokenTrayError } from '../core/shared/errors.js';
 
 /** The window's content is served from this privileged custom scheme, never from a remote URL. */
 export const APP_SCHEME = 'app';
@@ -60,17 +61,25 @@ export function isAllowedNavigation(url: string): boolean {
 }
 
 /**
- * What may be handed to the system browser: the sign-in's one-time loopback start address, the
- * Cloud Console guide pages, so https, or http on a loopback address. Nothing with credentials in it.
+ * What may be handed to the system browser: https pages (the Cloud Console guide), and this home's
+ * private sign-in start pages (see core/oauth/start-page.ts). Nothing with credentials in it, and
+ * no loopback address: an opener's arguments are public, and a one-time address there could be
+ * fetched first by another local user.
  */
-export function isAllowedExternalUrl(url: string): boolean {
+export function isAllowedExternalUrl(url: string, home: string): boolean {
+  if (isStartPageUrl(url, home)) return true;
   try {
     const u = new URL(url);
-    if (u.username || u.password) return false;
-    return u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.hostname));
+    return u.protocol === 'https:' && !u.username && !u.password;
   } catch {
     return false;
   }
+}
+
+/** The URL, if the system browser may open it; else EXTERNAL_URL_REFUSED. */
+export function checkedExternalUrl(url: string, home: string): string {
+  if (!isAllowedExternalUrl(url, home)) throw new TokenTrayError('EXTERNAL_URL_REFUSED', 'TokenTray opens only https pages and its own sign-in pages in the browser.');
+  return url;
 }
 
 /** Maps an app:// request to a file inside the renderer folder, or null (no escaping it). */

@@ -7,14 +7,13 @@ import { createSmokeEnvironment, isSmokeTest, runSmokeTest, type SmokeProbe } fr
 import { ClipboardGuard } from '../app/clipboard-guard.js';
 import { describeForWindow } from '../app/remedies.js';
 import { createCore } from '../core/core.js';
-import { TokenTrayError } from '../core/shared/errors.js';
 import { ADD_ACCOUNT_EVENT, CHANGED_EVENT } from '../app/ipc-contract.js';
 import { redact, setLogSink } from '../core/shared/logger.js';
 import { disableCoreDumps } from '../core/shared/core-dumps.js';
 import { APP_NAME, appDataDir } from '../core/storage/paths.js';
 import { SettingsStore } from '../core/storage/settings-store.js';
 import type { TrayAction } from '../app/tray-menu.js';
-import { isAllowedExternalUrl } from '../app/window-policy.js';
+import { checkedExternalUrl } from '../app/window-policy.js';
 import { setupIpc } from './ipc.js';
 import { registerAppScheme, setupAppProtocol, setupSecurity } from './security.js';
 import { applyGlobalShortcut } from './shortcut.js';
@@ -77,10 +76,7 @@ export async function main(): Promise<void> {
     core,
     settings,
     clipboard: new ClipboardGuard(clipboard, () => settings.get().clipboardClearSeconds),
-    async openExternal(url) {
-      if (!isAllowedExternalUrl(url)) throw new TokenTrayError('INVALID_ISSUER', 'Refused to open an authorization address that is not https.');
-      await shell.openExternal(url);
-    },
+    openExternal: (url) => shell.openExternal(checkedExternalUrl(url, core.home)),
     onChange: changed,
     onSettingsChange: (next) => applyGlobalShortcut(next.globalShortcut, () => void copyDefault()),
   });

@@ -19,8 +19,12 @@ export async function signInWithChromium(browser: Browser, authorizationUrl: str
   try {
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
-    // oidc-provider's pages pull fonts from the internet; nothing leaves this machine.
-    await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
+    // oidc-provider's pages pull fonts from the internet; nothing leaves this machine. (file: is a
+    // sign-in's private start page, as the system browser gets it.)
+    await page.route('**/*', (route) => {
+      const url = new URL(route.request().url());
+      return url.hostname === '127.0.0.1' || url.protocol === 'file:' ? route.continue() : route.abort();
+    });
     await page.goto(authorizationUrl);
     if (options.cancel) {
       await page.click('text=[ Cancel ]');

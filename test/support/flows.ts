@@ -13,6 +13,7 @@ export async function signInThroughCore(core: Core, idp: TestIdp, user: string, 
     profile,
     client: idp.client,
     loginHint: user,
+    home: core.home,
     ...(scopes ? { scopes } : {}),
     presentAuthorization({ startUrl }) {
       // Not awaited: the browser's last request waits for the code exchange that follows.

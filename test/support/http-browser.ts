@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 /**
  * A browser stand-in for the sign-in step: follows redirects by hand, keeps cookies by path (as
  * oidc-provider scopes them to /interaction/:uid and /auth/:uid), and submits login and consent forms.
@@ -55,6 +57,8 @@ export class HttpBrowser {
    */
   async visit(start: string, options: { stopBefore?: string } = {}): Promise<BrowserVisit> {
     let url = new URL(start);
+    // A sign-in's private start page (file://): follow its refresh, as a browser does.
+    if (url.protocol === 'file:') url = new URL(/content="0;url=(http:[^"]+)"/.exec(await readFile(fileURLToPath(url), 'utf8'))![1]!);
     let init: { method: string; body?: URLSearchParams } = { method: 'GET' };
     for (let step = 0; step < 30; step++) {
       const headers: Record<string, string> = {};

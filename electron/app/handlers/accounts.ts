@@ -60,8 +60,9 @@ export function accountHandlers(deps: AppHandlerDeps, signIns: SignInSlot): Doma
       ...(scopes && scopes.length > 0 ? { scopes } : {}),
       ...(loginHint ? { loginHint } : {}),
       signal,
-      // The one-time start address, never the authorization URL: the opener's argv is public.
-      presentAuthorization: (request) => deps.openExternal(request.startUrl),
+      ...(choice.accountId ? { expectedAccountId: choice.accountId } : {}),
+      // The private start page, never an address: the opener's argv is public.
+      presentAuthorization: (request) => deps.openExternal(request.startPage),
     });
     return summaryOf(record.id);
   }

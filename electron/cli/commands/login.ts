@@ -3,7 +3,6 @@ import { displayName } from '../../core/storage/account-service.js';
 import { registerSecret } from '../../core/shared/logger.js';
 import type { Flavor } from '../../core/oauth/provider-profile.js';
 import { parseScopeList } from '../../core/oauth/scopes.js';
-import type { AccountRecord } from '../../core/storage/account-registry.js';
 import type { AuthorizationRequest } from '../../core/oauth/sign-in.js';
 import { openBrowser } from '../open-browser.js';
 import { describeForCli } from '../remedies.js';
@@ -83,18 +82,18 @@ export const login = defineCommand(LOGIN_HELP, async (args, io) => {
     onPasteRejected: (err) => io.stderr(`tokentray: ${err.code}: ${describeForCli(err)}\n`),
   });
   io.stdout(`${displayName(account)}\n`);
-  warnIfNotHinted(values['login-hint'], account, io);
   return 0;
 });
 
 /**
- * Opens the one-time start address in the system browser. If that cannot work here (SSH, no
+ * Opens the attempt's private start page in the system browser (its path is all the opener's
+ * public arguments hold). If that cannot work here (SSH, no
  * display, the opener failed) or was not wanted, prints the issuer's address for paste-back:
  * only this terminal sees it, never another process's arguments.
  */
 async function presentAuthorization(request: AuthorizationRequest, noBrowser: boolean, io: CliIo): Promise<void> {
   if (!noBrowser) {
-    const result = await openBrowser(request.startUrl, { env: io.env });
+    const result = await openBrowser(request.startPage, { env: io.env });
     if (result.opened) {
       io.stderr('Your browser was opened to sign in. Finish there, or paste here the address it ends on. Ctrl-C cancels.\n');
       return;
@@ -102,13 +101,4 @@ async function presentAuthorization(request: AuthorizationRequest, noBrowser: bo
     io.stderr(`Could not open a browser here: ${result.reason}.\n`);
   }
   io.stderr(pasteBackInstructions(request.revealAuthorizationUrl(), request.redirectUri));
-}
-
-/** With --login-hint, an account other than the one asked for is worth a second look. */
-function warnIfNotHinted(hint: string | undefined, account: AccountRecord, io: CliIo): void {
-  if (!hint || account.email?.toLowerCase() === hint.toLowerCase()) return;
-  io.stderr(
-    `tokentray: warning: you asked to sign in as ${hint} (--login-hint), but the account signed in is ${displayName(account)}. ` +
-      'If you did not choose it yourself, remove it with `tokentray logout`.\n',
-  );
 }

@@ -4,7 +4,8 @@ import { clientFromFlags, parseClientSecretJson, readClientSecretFile, type OAut
 import type { Core } from '../core.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { GOOGLE_ISSUER, resolveProviderProfile, type Flavor, type ProviderProfile } from './provider-profile.js';
-import { signIn, type SignInOptions } from './sign-in.js';
+import { signIn, type SignInOptions, type SignInResult } from './sign-in.js';
+import { displaySafe } from '../shared/sanitize.js';
 
 /** Where a sign-in's OAuth client comes from; the first one given wins. */
 export interface ClientChoice {
@@ -71,11 +72,37 @@ export async function resolveSignInSetup(core: Core, choice: ClientChoice): Prom
   return { profile, client: await core.accounts.storedClient(stored.issuer, stored.clientId, undefined, account) };
 }
 
-/** The whole sign-in of an account: checks first, the browser flow, then storage. */
-export async function signInAccount(core: Core, setup: SignInSetup, options: Omit<SignInOptions, 'profile' | 'client'>): Promise<AccountRecord> {
+/**
+ * The whole sign-in of an account: checks first, the browser flow, then storage. `expected` is who
+ * must come back: the account signed in again, or the login hint's user. Anyone else is refused
+ * before anything is stored: with several accounts in one browser a wrong choice is easy, and
+ * another local user who reached the sign-in first would otherwise become this user's account.
+ */
+export async function signInAccount(
+  core: Core,
+  setup: SignInSetup,
+  options: Omit<SignInOptions, 'profile' | 'client' | 'home'> & { expectedAccountId?: string },
+): Promise<AccountRecord> {
   // Find a locked keychain or a broken registry before the user spends time in the browser.
   await core.accounts.vault.probe();
-  await core.accounts.registry.load();
-  const result = await signIn({ ...options, ...setup });
+  const data = await core.accounts.registry.load();
+  const again = options.expectedAccountId !== undefined ? findAccount(data, options.expectedAccountId) : undefined;
+  const result = await signIn({ ...options, ...setup, home: core.home });
+  assertExpectedIdentity(result, again, options.loginHint);
   return core.accounts.saveSignIn(setup.profile, setup.client, result);
+}
+
+function assertExpectedIdentity(result: SignInResult, again: AccountRecord | undefined, loginHint: string | undefined): void {
+  const who = result.email ?? result.subject;
+  if (again && again.subject !== result.subject) {
+    throw new TokenTrayError('LOGIN_IDENTITY_MISMATCH', `The browser signed in ${displaySafe(who)}, not ${displaySafe(again.email ?? again.subject)}, the account being signed in again. Nothing was stored.`, {
+      facts: { remedy: 'sign-in-again', account: again.email ?? again.subject, accountId: again.id },
+    });
+  }
+  const hint = loginHint?.toLowerCase();
+  if (hint !== undefined && result.email?.toLowerCase() !== hint && result.subject !== loginHint) {
+    throw new TokenTrayError('LOGIN_IDENTITY_MISMATCH', `The browser signed in ${displaySafe(who)}, not ${displaySafe(loginHint!)} as asked. Nothing was stored.`, {
+      facts: { remedy: 'sign-in-again', account: loginHint! },
+    });
+  }
 }

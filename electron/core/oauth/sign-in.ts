@@ -4,6 +4,7 @@ import { startLoopbackListener } from './loopback-listener.js';
 import { configure, oidc, translateOidcError } from './oidc.js';
 import { authorizationPrompt, type ProviderProfile } from './provider-profile.js';
 import { DEFAULT_SCOPES, normalizeScopes } from './scopes.js';
+import { writeStartPage } from './start-page.js';
 
 export const DEFAULT_SIGN_IN_TIMEOUT_MS = 5 * 60_000;
 
@@ -13,6 +14,8 @@ export interface SignInOptions {
   /** Scopes as the user typed them; Google short names are expanded. `openid` is always asked. */
   scopes?: readonly string[];
   loginHint?: string;
+  /** TokenTray's home: the attempt's private start page is written under it (see start-page.ts). */
+  home: string;
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Shows the sign-in to the user (system browser, or printed); the listener is ready. */
@@ -29,9 +32,14 @@ export interface SignInOptions {
 /** One sign-in attempt as the user is shown it. */
 export interface AuthorizationRequest {
   /**
-   * A one-time loopback address (`http://127.0.0.1:PORT/start/…`) that redirects to the issuer.
-   * The only address to hand to another process (an opener's arguments are public); a second
-   * request to it aborts the attempt with LOGIN_START_REUSED.
+   * A private page (a file:// URL, readable by this user only) that sends the browser on to the
+   * start address. The only address to hand to another process: an opener's arguments are public.
+   */
+  readonly startPage: string;
+  /**
+   * The one-time loopback address (`http://127.0.0.1:PORT/start/…`) that redirects to the issuer.
+   * Never in another process's arguments: whoever fetches it first could sign in as themselves.
+   * A second request to it aborts the attempt with LOGIN_START_REUSED.
    */
   readonly startUrl: string;
   /** `http://127.0.0.1:PORT/`, where the browser will be sent back. */
@@ -104,6 +112,10 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
     ...(options.signal ? { signal: options.signal } : {}),
   });
   let stopReading: (() => void) | undefined;
+  const page = await writeStartPage(options.home, listener.startUrl).catch((err: unknown) => {
+    listener.close();
+    throw err;
+  });
   try {
     const url = oidc.buildAuthorizationUrl(config, {
       ...authorizationParameters(profile, scopes, options.loginHint),
@@ -115,6 +127,7 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
     });
     listener.setAuthorizationUrl(url.href);
     await options.presentAuthorization({
+      startPage: page.url,
       startUrl: listener.startUrl,
       redirectUri: listener.redirectUri,
       revealAuthorizationUrl() {
@@ -145,6 +158,7 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
   } finally {
     stopReading?.();
     listener.close();
+    await page.remove().catch(() => undefined);
   }
 }
 

@@ -15,7 +15,7 @@ function tempFilePattern(target: string): RegExp {
   return new RegExp(`^${name}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`);
 }
 
-function isRunning(pid: number): boolean {
+export function isRunning(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
