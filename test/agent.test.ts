@@ -10,6 +10,7 @@ import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } 
 import { createConnection, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { serveAgentFromApp } from '../electron/app/agent-service.js';
 import { askAgent } from '../electron/core/agent/client.js';
 import { agentLocation } from '../electron/core/agent/location.js';
 import { encodeFrame, FrameReader, MAX_REQUEST_BYTES, parseRequest, PROTOCOL_VERSION } from '../electron/core/agent/protocol.js';
@@ -464,5 +465,44 @@ describe('the protocol and the server, in process', () => {
         await new Promise<void>((r) => server.close(() => r()));
       }
     }
+  });
+});
+
+describe('the desktop app serves the same socket while it runs (app/agent-service.ts)', () => {
+  const fx = useIdpAndSandbox({ mode: 'google' });
+  let runtime: string;
+
+  before(async () => {
+    runtime = await shortDir();
+    fx.sandbox.env.XDG_RUNTIME_DIR = runtime;
+    await signInThroughCore(fx.sandbox.core(), fx.idp, 'cy@example.test');
+  });
+  after(() => rm(runtime, { recursive: true, force: true }));
+
+  it("answers the CLI from the app's core (the CLI itself has no keychain here); agent stop leaves it alone", async () => {
+    const core = fx.sandbox.core();
+    const lines: string[] = [];
+    const served = await serveAgentFromApp(core, fx.sandbox.env, (line) => lines.push(line));
+    assert.ok(served, lines.join('\n'));
+    try {
+      // No D-Bus for the CLI: only the app can have answered.
+      const cli = { ...fx.sandbox.env };
+      delete cli.DBUS_SESSION_BUS_ADDRESS;
+      const res = await runCli(['print-access-token'], cli);
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(res.stdout.trim(), (await core.tokens.getAccessToken(await core.accounts.resolve())).token);
+      const status = await agentStatus(cli);
+      assert.equal(status?.servedBy, 'app');
+      assert.equal(status?.pid, process.pid);
+      const stop = await runCli(['agent', 'stop'], cli);
+      assert.equal(stop.code, 1);
+      assert.match(stop.stderr, /AGENT_RUNNING: The desktop app/);
+      // A second app (or agent) leaves the socket to the first.
+      assert.equal(await serveAgentFromApp(core, fx.sandbox.env, (line) => lines.push(line)), undefined);
+      assert.match(lines.join('\n'), /already serves/);
+    } finally {
+      await served.stop();
+    }
+    assert.equal(await askAgent(fx.sandbox.env, { op: 'status' }), undefined);
   });
 });
