@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { serveAgentFromApp } from '../electron/app/agent-service.js';
@@ -15,6 +16,7 @@ import { askAgent } from '../electron/core/agent/client.js';
 import { agentLocation } from '../electron/core/agent/location.js';
 import { encodeFrame, FrameReader, MAX_REQUEST_BYTES, parseRequest, PROTOCOL_VERSION } from '../electron/core/agent/protocol.js';
 import { startAgentServer } from '../electron/core/agent/server.js';
+import { TokenMemo } from '../electron/core/agent/token-memo.js';
 import { createCore } from '../electron/core/core.js';
 import { isTokenTrayError } from '../electron/core/shared/errors.js';
 import { expireCache, signInThroughCore } from './support/flows.js';
@@ -188,6 +190,41 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
       await registry.close();
     }
     assert.ok(alive(pid));
+  });
+
+  it('exec (and the metadata server it starts) and curl get their tokens from the agent', async () => {
+    await started();
+    const ada = (await core.accounts.resolve('ada@example.test')).subject;
+    const seen: string[] = [];
+    const server = createHttpServer((req, res) => {
+      seen.push(req.headers.authorization ?? '');
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const curl = await runCli(['curl', '-s', `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`], env);
+      assert.equal(curl.code, 0, curl.stderr);
+      assert.equal(await ownerOf(seen[0]!.replace(/^Bearer /, '')), ada);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+    const probe = 'curl -sf -H "Metadata-Flavor: Google" "http://$GCE_METADATA_HOST/computeMetadata/v1/instance/service-accounts/default/token"';
+    const exec = await runCli(['exec', '--', 'sh', '-c', probe], env);
+    assert.equal(exec.code, 0, exec.stderr);
+    assert.equal(await ownerOf((JSON.parse(exec.stdout) as { access_token: string }).access_token), ada);
+  });
+
+  it("the agent's memory of a token lasts only while accounts.json is unchanged: a signed-out account gets nothing", async () => {
+    await started();
+    await signInThroughCore(core, fx.idp, 'cat@example.test');
+    const first = await runCli(['print-access-token', '--account', 'cat@example.test'], env);
+    assert.equal(first.code, 0, first.stderr);
+    const logout = await runCli(['logout', 'cat@example.test', '--no-revoke'], { ...env, TOKENTRAY_FILE_PASSPHRASE: passphrase });
+    assert.equal(logout.code, 0, logout.stderr);
+    const after = await runCli(['print-access-token', '--account', 'cat@example.test'], env);
+    assert.equal(after.code, 1);
+    assert.equal(after.stdout, '');
+    assert.match(after.stderr, /ACCOUNT_NOT_FOUND/);
   });
 
   it('status tells pid, store, unlocked and time left; a second start says it runs; stop ends it and removes socket and key', async () => {
@@ -448,6 +485,26 @@ describe('the protocol and the server, in process', () => {
       await server.close();
     }
     assert.deepEqual((await readdir(join(dir, 'tokentray'))).filter((f) => f !== 'agent.lock'), []);
+  });
+
+  it('hands a held token out again only while it stays fresh and accounts.json is unchanged', async () => {
+    const home = await mkdtemp(join(dir, 'memo-'));
+    let now = 1_000_000;
+    const memo = new TokenMemo(home, () => now);
+    const req = parseRequest(request({ account: 'a@b.c' }));
+    const key = TokenMemo.key(req)!;
+    assert.equal(TokenMemo.key(parseRequest(request({ op: 'docker-credential', server: 'gcr.io' }))), undefined);
+    await writeFile(join(home, 'accounts.json'), '{"version":1,"accounts":[]}');
+    memo.set(key, { token: 't1', expiresAt: now + 3_600_000 }, memo.registryStamp());
+    assert.equal(memo.get(key)?.token, 't1');
+    assert.equal(memo.get(TokenMemo.key(parseRequest(request({ account: 'other@b.c' })))!), undefined);
+    now += 3_600_000 - 5 * 60_000; // within the expiry margin: not handed out
+    assert.equal(memo.get(key), undefined);
+    now = 1_000_000;
+    memo.set(key, { token: 't2', expiresAt: now + 3_600_000 }, memo.registryStamp());
+    await rm(join(home, 'accounts.json'));
+    await writeFile(join(home, 'accounts.json'), '{"version":1,"accounts":[{}]}');
+    assert.equal(memo.get(key), undefined);
   });
 
   it('an agent of another protocol version is not used: the client goes the normal way', async () => {

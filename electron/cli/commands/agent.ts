@@ -41,7 +41,7 @@ const START_TIMEOUT_MS = 30_000;
 
 function notRunning(io: CliIo): TokenTrayError {
   const why = agentUnusable(io.env);
-  return new TokenTrayError('AGENT_NOT_RUNNING', `No agent answers on ${agentLocation(io.env).socket}${why && why !== 'missing' ? ` (${why})` : ''}.`);
+  return new TokenTrayError('AGENT_NOT_RUNNING', `No agent answers on ${agentLocation(io.env).socket}${why ? ` (${why})` : ''}.`);
 }
 
 async function askStatus(io: CliIo): Promise<AgentStatus | undefined> {
@@ -103,7 +103,7 @@ function agentEnvironment(env: CliIo['env']): Record<string, string> {
 }
 
 /** `agent start`: the passphrase asked here, handed to a background `agent run` through a pipe. */
-async function startAgent(io: CliIo, lifetime: string, fromStdin: boolean): Promise<number> {
+async function startAgent(io: CliIo, lifetime: string, lifetimeMs: number, fromStdin: boolean): Promise<number> {
   const running = await askStatus(io);
   if (running) {
     io.stderr(`tokentray: an agent is already running (pid ${running.pid}${running.servedBy === 'app' ? ', the desktop app' : ''}).\n`);
@@ -142,7 +142,7 @@ async function startAgent(io: CliIo, lifetime: string, fromStdin: boolean): Prom
     io.stderr(err || `tokentray: AGENT_UNAVAILABLE: the agent did not start within ${START_TIMEOUT_MS / 1000} s.\n`);
     return outcome.code && outcome.code > 0 ? outcome.code : 1;
   }
-  const until = lifetime === '0' ? 'until stopped' : `for ${lifetime}`;
+  const until = lifetimeMs === 0 ? 'until stopped' : `for ${formatDuration(lifetimeMs)}`;
   io.stderr(`tokentray: agent started (pid ${outcome.pid}), serving ${kind === 'file' ? 'the unlocked file vault' : 'the system keychain'} ${until}.\n`);
   return 0;
 }
@@ -173,7 +173,7 @@ export const agent = defineCommand(AGENT_HELP, async (args, io) => {
   if (lifetimeMs === undefined) throw usageError(AGENT_HELP, `--lifetime takes a duration such as 90s, 45m, 8h or 1h30m (0: until stopped), not "${lifetime}"`);
   switch (action) {
     case 'start':
-      return startAgent(io, lifetime, values['passphrase-stdin'] === true);
+      return startAgent(io, lifetime, lifetimeMs, values['passphrase-stdin'] === true);
     case 'run':
       return runAgent(io, lifetimeMs, values['passphrase-stdin'] === true);
     case 'stop':

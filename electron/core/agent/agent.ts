@@ -8,6 +8,7 @@ import { keychainService } from '../storage/paths.js';
 import { agentLocation } from './location.js';
 import type { AgentRequest, AgentStatus } from './protocol.js';
 import { startAgentServer, type AnswerBody } from './server.js';
+import { TokenMemo } from './token-memo.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -16,7 +17,17 @@ type Env = Readonly<Record<string, string | undefined>>;
  * every CLI call: a refreshed or rotated token is written through at once, so a killed agent loses
  * nothing. Only reads and token minting: no request changes an account or reveals a refresh token.
  */
-export function answerRequest(core: Core, request: AgentRequest, status: () => AgentStatus, stop: () => void): Promise<AnswerBody> {
+export function answerRequest(core: Core, request: AgentRequest, status: () => AgentStatus, stop: () => void, memo?: TokenMemo): Promise<AnswerBody> {
+  const key = memo ? TokenMemo.key(request) : undefined;
+  if (memo && key !== undefined) {
+    const held = memo.get(key);
+    if (held) return Promise.resolve({ ok: true, ...held });
+    const stamp = memo.registryStamp();
+    return answerRequest(core, request, status, stop).then((body) => {
+      if ('token' in body) memo.set(key, body, stamp);
+      return body;
+    });
+  }
   switch (request.op) {
     case 'access-token':
     case 'docker-credential':
@@ -89,11 +100,12 @@ export async function serveAgent(options: ServeOptions): Promise<RunningAgent> {
     servedBy: options.servedBy,
   };
   const where = agentLocation(options.env);
+  const memo = new TokenMemo(options.core.home);
   let stopAgent!: () => Promise<void>;
   const server = await startAgentServer({
     where,
     scope: { home: resolve(options.core.home), service: keychainService(options.env), store: options.store },
-    handle: (request) => answerRequest(options.core, request, () => status, () => void stopAgent()),
+    handle: (request) => answerRequest(options.core, request, () => status, () => void stopAgent(), memo),
   });
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
