@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
@@ -23,7 +23,7 @@ import { expireCache, signInThroughCore } from './support/flows.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { noteSecret } from './support/canary.js';
 import { CLI, runCli, startCli } from './support/sandbox.js';
-import { runTool, startHttps } from './support/tools.js';
+import { runTool, startHttps, startRegistry } from './support/tools.js';
 
 const DOCKER_HELPER = join(dirname(CLI), 'docker-credential-tokentray.cjs');
 const NOBODY = 65534;
@@ -142,29 +142,7 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
       })();
     });
     // docker: an https stand-in registry with a Basic challenge.
-    const imageConfig = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} });
-    const configDigest = `sha256:${createHash('sha256').update(imageConfig).digest('hex')}`;
-    const manifest = JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-      config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: Buffer.byteLength(imageConfig), digest: configDigest },
-      layers: [],
-    });
-    const registry = await startHttps(join(box, 'registry-tls'), (req, res) => {
-      const basic = /^Basic (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-      const [user, secret] = basic ? Buffer.from(basic, 'base64').toString().split(/:(.*)/s) : [];
-      void (async () => {
-        const who = user === 'oauth2accesstoken' && secret ? await ownerOf(secret) : undefined;
-        if (!who) return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="stand-in"' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
-        if (req.url === '/v2/') return res.writeHead(200, { 'Docker-Distribution-API-Version': 'registry/2.0' }).end('{}');
-        if (req.url === `/v2/team/app/blobs/${configDigest}`) return res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': configDigest }).end(imageConfig);
-        if (req.url === '/v2/team/app/manifests/v1') {
-          const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
-          return res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json', 'Docker-Content-Digest': digest, 'Content-Length': Buffer.byteLength(manifest) }).end(req.method === 'HEAD' ? undefined : manifest);
-        }
-        return res.writeHead(404).end('{}');
-      })();
-    });
+    const registry = await startRegistry(join(box, 'registry-tls'), async (user, secret) => (user === 'oauth2accesstoken' ? ownerOf(secret) : undefined));
     try {
       const kubeconfig = join(box, 'kubeconfig');
       await writeFile(
@@ -202,7 +180,7 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
-      const curl = await runCli(['curl', '-s', `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`], env);
+      const curl = await runCli(['curl', `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`, '-s'], env);
       assert.equal(curl.code, 0, curl.stderr);
       assert.equal(await ownerOf(seen[0]!.replace(/^Bearer /, '')), ada);
     } finally {

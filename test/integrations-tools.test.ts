@@ -16,7 +16,7 @@ import { signInThroughCore } from './support/flows.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
 import { CLI, makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
-import { runTool, startHttps } from './support/tools.js';
+import { runTool, startHttps, startRegistry } from './support/tools.js';
 
 const DOCKER_HELPER = join(dirname(CLI), 'docker-credential-tokentray.cjs');
 const TARGET = 'deployer@proj-four.iam.gserviceaccount.com';
@@ -323,33 +323,14 @@ current-context: stand-in
     let registry: { port: number; close(): Promise<void> };
     let bin: string;
     let dockerEnv: Record<string, string>;
-    const imageConfig = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} });
-    const configDigest = `sha256:${createHash('sha256').update(imageConfig).digest('hex')}`;
-    const manifest = JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-      config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: Buffer.byteLength(imageConfig), digest: configDigest },
-      layers: [],
-    });
     const basics: string[] = [];
 
     before(async () => {
       // A stand-in registry: a Basic challenge on /v2/, the manifest only for a live token of an account.
-      registry = await startHttps(join(box, 'registry-tls'), (req, res) => {
-        void (async () => {
-          const basic = /^Basic (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-          const [user, secret] = basic ? Buffer.from(basic, 'base64').toString().split(/:(.*)/s) : [];
-          if (basic) basics.push(`${user}:${secret ? await ownerOf(secret) : ''}`);
-          const who = user === 'oauth2accesstoken' && secret ? await ownerOf(secret) : undefined;
-          if (!who) return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="stand-in"', 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
-          if (req.url === '/v2/') return res.writeHead(200, { 'Docker-Distribution-API-Version': 'registry/2.0' }).end('{}');
-          if (req.url === `/v2/team/app/blobs/${configDigest}`) return res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': configDigest }).end(imageConfig);
-          if (req.url === '/v2/team/app/manifests/v1') {
-            const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
-            return res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json', 'Docker-Content-Digest': digest, 'Content-Length': Buffer.byteLength(manifest) }).end(req.method === 'HEAD' ? undefined : manifest);
-          }
-          return res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}');
-        })();
+      registry = await startRegistry(join(box, 'registry-tls'), async (user, secret) => {
+        const who = secret ? await ownerOf(secret) : undefined;
+        basics.push(`${user}:${who ?? ''}`);
+        return user === 'oauth2accesstoken' ? who : undefined;
       });
       bin = join(box, 'docker-bin');
       await mkdir(bin, { recursive: true });

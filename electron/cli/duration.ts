@@ -14,7 +14,7 @@ export function parseDuration(text: string): number | undefined {
 
 /** A duration for people: `7h 59m`, `42s`. */
 export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
+  const s = Math.floor(ms / 1000);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m ${s % 60}s`;

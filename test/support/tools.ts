@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -35,4 +36,34 @@ export async function startHttps(dir: string, handler: (req: IncomingMessage, re
     port: (server.address() as AddressInfo).port,
     close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
   };
+}
+
+/**
+ * A stand-in image registry over https: a Basic challenge, then `team/app:v1` (an empty image)
+ * only for a user and secret `accept` approves (it returns who they are).
+ */
+export function startRegistry(dir: string, accept: (user: string, secret: string) => Promise<string | undefined>): Promise<{ port: number; close(): Promise<void> }> {
+  const imageConfig = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} });
+  const configDigest = `sha256:${createHash('sha256').update(imageConfig).digest('hex')}`;
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: Buffer.byteLength(imageConfig), digest: configDigest },
+    layers: [],
+  });
+  return startHttps(dir, (req, res) => {
+    void (async () => {
+      const basic = /^Basic (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const [user, secret] = basic ? Buffer.from(basic, 'base64').toString().split(/:(.*)/s) : [];
+      const who = basic ? await accept(user ?? '', secret ?? '') : undefined;
+      if (!who) return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="stand-in"', 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+      if (req.url === '/v2/') return res.writeHead(200, { 'Docker-Distribution-API-Version': 'registry/2.0' }).end('{}');
+      if (req.url === `/v2/team/app/blobs/${configDigest}`) return res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': configDigest }).end(imageConfig);
+      if (req.url === '/v2/team/app/manifests/v1') {
+        const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+        return res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json', 'Docker-Content-Digest': digest, 'Content-Length': Buffer.byteLength(manifest) }).end(req.method === 'HEAD' ? undefined : manifest);
+      }
+      return res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}');
+    })();
+  });
 }
