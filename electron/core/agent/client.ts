@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { keychainService, appDataDir } from '../storage/paths.js';
 import { agentLocation, checkPath, distrust } from './location.js';
@@ -11,7 +11,8 @@ type Env = Readonly<Record<string, string | undefined>>;
  * The client side: asks a running agent, and answers undefined for every reason not to use it (none
  * running, a stale socket, a folder or socket with the wrong owner or mode, another protocol
  * version, a refusal, a time-out), so that the caller goes on as if there were no agent. Loads
- * node:net and two small files of ours, nothing else: it runs before the CLI proper is loaded.
+ * two small files of ours, and node:net only once there is a socket to try (a few ms of a start):
+ * it runs before the CLI proper is loaded.
  */
 
 /** A Unix socket connects at once or not at all; a stopped agent still accepts into its backlog. */
@@ -59,12 +60,14 @@ export function agentUnusable(env: Env): string | undefined {
 }
 
 /** One request, one answer; undefined when the agent is not to be used (see above). */
-export function askAgent(env: Env, question: Question, timeouts: { connectMs?: number; answerMs?: number } = {}): Promise<AgentAnswer | undefined> {
-  if (agentUnusable(env) !== undefined) return Promise.resolve(undefined);
+export async function askAgent(env: Env, question: Question, timeouts: { connectMs?: number; answerMs?: number } = {}): Promise<AgentAnswer | undefined> {
+  if (agentUnusable(env) !== undefined) return undefined;
   const where = agentLocation(env);
   const key = readKey(where.key, process.getuid!());
-  if (key === undefined) return Promise.resolve(undefined);
+  if (key === undefined) return undefined;
   const request: AgentRequest = { v: PROTOCOL_VERSION, key, ...clientScope(env), ...question };
+  // Through require: an import() here would start the ES module loader, costing more than net itself.
+  const { createConnection } = createRequire(import.meta.url)('node:net') as typeof import('node:net');
   return new Promise((done) => {
     const socket = createConnection({ path: where.socket });
     const reader = new FrameReader(MAX_ANSWER_BYTES);
