@@ -528,6 +528,8 @@ describe('the desktop app serves the same socket while it runs (app/agent-servic
       assert.equal(res.stdout.trim(), (await core.tokens.getAccessToken(await core.accounts.resolve())).token);
       const status = await agentStatus(cli);
       assert.equal(status?.servedBy, 'app');
+      const list = await askAgent(cli, { op: 'accounts' });
+      assert.deepEqual(list?.ok && 'accounts' in list ? list.accounts.map((a) => [a.email, a.default, a.status]) : list, [['cy@example.test', true, 'ready']]);
       assert.equal(status?.pid, process.pid);
       const stop = await runCli(['agent', 'stop'], cli);
       assert.equal(stop.code, 1);
