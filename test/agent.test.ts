@@ -205,6 +205,16 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
     assert.match(after.stderr, /ACCOUNT_NOT_FOUND/);
   });
 
+  it('the docker helper echoes only a plain registry name from the fast path; anything else goes to the helper proper, escaped', async () => {
+    await started();
+    const plain = await runTool(process.execPath, [DOCKER_HELPER, 'get'], env, 'https://gcr.io\n');
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(JSON.parse(plain.stdout).ServerURL, 'https://gcr.io');
+    // Without the passphrase the helper proper cannot open the vault: it fails, escaped, and prints no raw control character.
+    const hostile = await runTool(process.execPath, [DOCKER_HELPER, 'get'], env, 'https://gcr.io/\u001b]0;owned\u0007\n');
+    assert.ok(!/[\u0000-\u0009\u000b-\u001f]/.test(hostile.stdout + hostile.stderr), JSON.stringify(hostile));
+  });
+
   it('status tells pid, store, unlocked and time left; a second start says it runs; stop ends it and removes socket and key', async () => {
     const pid = await started(['--lifetime', '2h']);
     const status = (await agentStatus(env))!;

@@ -45,6 +45,9 @@ async function readStdin(prefix?: { text: string; complete: boolean }): Promise<
 
 const ACTIONS = ['get', 'list', 'store', 'erase', 'version'];
 
+/** Docker shows what a helper prints: escaped like everything the tokentray CLI prints (JSON stays JSON). */
+const print = (text: string) => process.stdout.write(terminalSafe(text));
+
 async function main(action: string | undefined, input?: { text: string; complete: boolean }): Promise<number> {
   if (action === '--help' || action === '-h' || action === 'help') {
     process.stdout.write(formatHelp(HELP));
@@ -63,12 +66,12 @@ async function main(action: string | undefined, input?: { text: string; complete
       const registry = registryHost(serverUrl);
       const chosen = (await readRegistryAccounts(core.home))[registry]?.account;
       const token = await core.tokens.getAccessToken(await core.accounts.resolve(chosen));
-      process.stdout.write(`${JSON.stringify({ ServerURL: serverUrl, Username: DOCKER_USERNAME, Secret: token.token })}\n`);
+      print(`${JSON.stringify({ ServerURL: serverUrl, Username: DOCKER_USERNAME, Secret: token.token })}\n`);
       return 0;
     }
     case 'list': {
       const registries = await readRegistryAccounts(core.home);
-      process.stdout.write(`${JSON.stringify(Object.fromEntries(Object.keys(registries).map((r) => [r, DOCKER_USERNAME])))}\n`);
+      print(`${JSON.stringify(Object.fromEntries(Object.keys(registries).map((r) => [r, DOCKER_USERNAME])))}\n`);
       return 0;
     }
     case 'store':

@@ -34,7 +34,8 @@ async function fromAgent(): Promise<{ text?: string; input?: { text: string; com
   if (process.argv[2] !== 'get' || process.argv.length !== 3) return {};
   const input = readInput();
   const server = input.text.trim();
-  if (!input.complete || server === '' || server.length > 2048) return { input };
+  // Only a plain name is echoed from here; anything the helper proper would escape goes to it.
+  if (!input.complete || server.length > 2048 || !/^[\x21-\x7e]+$/.test(server)) return { input };
   const env = process.env;
   const answer = await askAgent(env, { op: 'docker-credential', server, ...(env.TOKENTRAY_ACCOUNT ? { account: env.TOKENTRAY_ACCOUNT } : {}) });
   if (!answer?.ok || !('token' in answer) || !isPrintableToken(answer.token) || !isPrintableToken(answer.username)) return { input };

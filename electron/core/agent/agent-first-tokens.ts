@@ -1,10 +1,12 @@
 import type { ImpersonationChain } from '../google/impersonation.js';
 import type { AccountRecord } from '../storage/account-registry.js';
-import { TokenService, type IdTokenOptions, type IssuedToken } from '../tokens/token-service.js';
+import { TokenService, type IdTokenOptions } from '../tokens/token-service.js';
 import { askAgent, type Question } from './client.js';
 import { isPrintableToken } from './protocol.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+type Issued = Awaited<ReturnType<TokenService['getAccessToken']>>;
 
 const chainText = (chain: ImpersonationChain) => [chain.target, ...chain.delegates].join(',');
 
@@ -23,13 +25,13 @@ export class AgentFirstTokenService extends TokenService {
     super(accounts, options);
   }
 
-  private async fromAgent(question: Question): Promise<IssuedToken | undefined> {
+  private async fromAgent(question: Question): Promise<Issued | undefined> {
     const answer = await askAgent(this.agentEnv, question);
     if (!answer?.ok || !('token' in answer) || !isPrintableToken(answer.token) || !Number.isFinite(answer.expiresAt)) return undefined;
     return { token: answer.token, expiresAt: answer.expiresAt };
   }
 
-  override async getAccessToken(account: AccountRecord, scopes?: readonly string[], options: { impersonate?: ImpersonationChain } = {}): Promise<IssuedToken> {
+  override async getAccessToken(account: AccountRecord, scopes?: readonly string[], options: { impersonate?: ImpersonationChain } = {}): Promise<Issued> {
     const question: Question = {
       op: 'access-token',
       account: account.id,
@@ -39,7 +41,7 @@ export class AgentFirstTokenService extends TokenService {
     return (await this.fromAgent(question)) ?? super.getAccessToken(account, scopes, options);
   }
 
-  override async getIdToken(account: AccountRecord, options: IdTokenOptions = {}): Promise<IssuedToken> {
+  override async getIdToken(account: AccountRecord, options: IdTokenOptions = {}): Promise<Issued> {
     const question: Question = {
       op: 'id-token',
       account: account.id,
