@@ -211,8 +211,9 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
     assert.equal(plain.code, 0, plain.stderr);
     assert.equal(JSON.parse(plain.stdout).ServerURL, 'https://gcr.io');
     // Without the passphrase the helper proper cannot open the vault: it fails, escaped, and prints no raw control character.
-    const hostile = await runTool(process.execPath, [DOCKER_HELPER, 'get'], env, 'https://gcr.io/\u001b]0;owned\u0007\n');
-    assert.ok(!/[\u0000-\u0009\u000b-\u001f]/.test(hostile.stdout + hostile.stderr), JSON.stringify(hostile));
+    // A C1 control (CSI) survives JSON.stringify: only the helper proper's escaping catches it.
+    const hostile = await runTool(process.execPath, [DOCKER_HELPER, 'get'], env, 'https://gcr.io/\u009b2J\n');
+    assert.ok(!/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/.test(hostile.stdout + hostile.stderr), JSON.stringify(hostile));
   });
 
   it('status tells pid, store, unlocked and time left; a second start says it runs; stop ends it and removes socket and key', async () => {
