@@ -16,7 +16,7 @@ export async function serveAgentFromApp(core: Core, env: Env, log: (line: string
     const store = await chooseKeychain(env, core.home);
     return await serveAgent({ core, env, store, servedBy: 'app' });
   } catch (err) {
-    if (isTokenTrayError(err, 'AGENT_RUNNING')) log('a tokentray agent already serves its socket; the app leaves it to it');
+    if (isTokenTrayError(err, 'AGENT_RUNNING')) log('an agent already serves its socket; the app leaves it to it');
     else log(`the agent socket is not served: ${redact(err instanceof Error ? err.message : String(err))}`);
     return undefined;
   }
