@@ -6,18 +6,33 @@
 //   built-in first reads every export (fs.promises with streams and readline, crypto.webcrypto).
 // What an entry always needs becomes one file; each command stays a chunk of its own, loaded on
 // demand. npm packages (keytar, openid-client, jose) stay external.
+// Each entry is first a small file that asks a running agent (electron/core/agent/client.ts); the
+// CLI proper (cli-main, docker-credential-main) is a bundle of its own beside it, required only
+// when the agent does not answer (so paths relative to it, ../../../package.json, hold).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'electron', 'cli');
-for (const name of ['tokentray', 'docker-credential-tokentray']) {
+const external = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
+// A module loaded lazily in one place and eagerly in another is simply eager: not a problem.
+const onLog = (level, log, handle) => (log.code === 'INEFFECTIVE_DYNAMIC_IMPORT' ? undefined : handle(level, log));
+for (const [name, main] of [['tokentray', 'cli-main'], ['docker-credential-tokentray', 'docker-credential-main']]) {
+  // The small entry, one file: its one lazy import (the CLI proper) becomes a plain require of the
+  // main bundle, not an import() that would start the ES module loader.
   await build({
     input: { [name]: join(cli, `${name}.js`) },
     platform: 'node',
-    external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
-    // A module loaded lazily in one place and eagerly in another is simply eager: not a problem.
-    onLog: (level, log, handle) => (log.code === 'INEFFECTIVE_DYNAMIC_IMPORT' ? undefined : handle(level, log)),
+    external,
+    plugins: [{ name: 'main-apart', resolveId: (id) => (id === `./${main}.js` ? { id: `./${main}.cjs`, external: true } : null) }],
+    onLog,
+    output: { dir: cli, format: 'cjs', entryFileNames: '[name].cjs', dynamicImportInCjs: false },
+  });
+  await build({
+    input: { [main]: join(cli, `${main}.js`) },
+    platform: 'node',
+    external,
+    onLog,
     output: { dir: cli, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: `bundled/${name}/[name]-[hash].cjs` },
   });
 }

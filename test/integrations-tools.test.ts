@@ -4,11 +4,7 @@
  * CLI; and a metadata server that only its own user can reach (another user played by `runuser`).
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createServer as createHttpsServer } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,25 +16,10 @@ import { signInThroughCore } from './support/flows.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
 import { CLI, makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
+import { runTool, startHttps, startRegistry } from './support/tools.js';
 
 const DOCKER_HELPER = join(dirname(CLI), 'docker-credential-tokentray.cjs');
 const TARGET = 'deployer@proj-four.iam.gserviceaccount.com';
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-/** Runs a real tool and collects what it prints. */
-function runTool(command: string, args: string[], env: Record<string, string>, input?: string): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
 
 /** Every file under a folder with a hash of its content and its mtime (gcloud's logs left out). */
 async function snapshot(dir: string): Promise<Record<string, string>> {
@@ -51,18 +32,6 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
     out[rel] = `${createHash('sha256').update(await readFile(path)).digest('hex').slice(0, 16)} ${(await stat(path)).mtimeMs}`;
   }
   return out;
-}
-
-/** An https server on 127.0.0.1 with a throw-away self-signed certificate made under `dir`. */
-async function startHttps(dir: string, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ port: number; close(): Promise<void> }> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-  const server = createHttpsServer({ key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')) }, handler);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
-  };
 }
 
 describe('tokens for every tool', () => {
@@ -354,33 +323,14 @@ current-context: stand-in
     let registry: { port: number; close(): Promise<void> };
     let bin: string;
     let dockerEnv: Record<string, string>;
-    const imageConfig = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} });
-    const configDigest = `sha256:${createHash('sha256').update(imageConfig).digest('hex')}`;
-    const manifest = JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-      config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: Buffer.byteLength(imageConfig), digest: configDigest },
-      layers: [],
-    });
     const basics: string[] = [];
 
     before(async () => {
       // A stand-in registry: a Basic challenge on /v2/, the manifest only for a live token of an account.
-      registry = await startHttps(join(box, 'registry-tls'), (req, res) => {
-        void (async () => {
-          const basic = /^Basic (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-          const [user, secret] = basic ? Buffer.from(basic, 'base64').toString().split(/:(.*)/s) : [];
-          if (basic) basics.push(`${user}:${secret ? await ownerOf(secret) : ''}`);
-          const who = user === 'oauth2accesstoken' && secret ? await ownerOf(secret) : undefined;
-          if (!who) return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="stand-in"', 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
-          if (req.url === '/v2/') return res.writeHead(200, { 'Docker-Distribution-API-Version': 'registry/2.0' }).end('{}');
-          if (req.url === `/v2/team/app/blobs/${configDigest}`) return res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': configDigest }).end(imageConfig);
-          if (req.url === '/v2/team/app/manifests/v1') {
-            const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
-            return res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json', 'Docker-Content-Digest': digest, 'Content-Length': Buffer.byteLength(manifest) }).end(req.method === 'HEAD' ? undefined : manifest);
-          }
-          return res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}');
-        })();
+      registry = await startRegistry(join(box, 'registry-tls'), async (user, secret) => {
+        const who = secret ? await ownerOf(secret) : undefined;
+        basics.push(`${user}:${who ?? ''}`);
+        return user === 'oauth2accesstoken' ? who : undefined;
       });
       bin = join(box, 'docker-bin');
       await mkdir(bin, { recursive: true });

@@ -1,98 +1,51 @@
 #!/usr/bin/env node
 /**
- * docker-credential-tokentray: a docker credential helper (the docker-credential-helpers protocol).
- * `get` reads a registry on stdin and prints `{"ServerURL","Username":"oauth2accesstoken","Secret"}`
- * with a fresh access token of the account configured for it; `list` prints the registries that
- * `tokentray configure-docker` set up; `store` and `erase` are accepted and change nothing, since
- * tokens are minted, not stored. Errors go to stdout (docker shows that) and stderr, exit 1.
+ * docker-credential-tokentray (the helper itself is docker-credential-main.ts). `get` is first put
+ * to a running agent, before the helper proper and its libraries are loaded.
+ * No top-level await: the shipped entry is bundled as CommonJS (see build/bundle-cli.mjs).
  */
-import { createCore } from '../core/core.js';
-import { isTokenTrayError } from '../core/shared/errors.js';
-import { describeForCli } from './remedies.js';
-import { redact } from '../core/shared/logger.js';
-import { terminalSafe } from '../core/shared/sanitize.js';
-import { DOCKER_USERNAME, readRegistryAccounts, registryHost } from '../core/integrations/docker-credential.js';
-import { formatHelp, usageError, type CommandHelp } from './io.js';
+import { readSync } from 'node:fs';
+import { askAgent } from '../core/agent/client.js';
+import { isPrintableToken } from '../core/agent/protocol.js';
+import { writeStdout } from './stdout.js';
 
-const HELP = {
-  name: '',
-  program: 'docker-credential-tokentray',
-  group: 'Integrations',
-  summary: 'Docker credential helper that answers with fresh access tokens from TokenTray',
-  usage: 'get|list|store|erase|version',
-  description:
-    'Docker runs it, not you: `tokentray configure-docker` points docker at it for Google registries. `get` reads a registry URL on stdin ' +
-    'and prints {ServerURL, Username: oauth2accesstoken, Secret: ACCESS TOKEN} for the account configured for that registry ' +
-    '(else $TOKENTRAY_ACCOUNT, else the default account); `list` prints the registries set up; `store` and `erase` change nothing, ' +
-    'since tokens are minted, not stored. Errors go to stdout (docker shows them) and stderr, exit 1.',
-  args: [{ name: 'get|list|store|erase|version', help: 'What docker asks for' }],
-  options: {},
-  examples: [
-    { command: 'tokentray configure-docker europe-west1-docker.pkg.dev', help: 'Set it up' },
-    { command: 'docker-credential-tokentray list', help: 'The registries it answers for' },
-  ],
-} satisfies CommandHelp;
+const LIMIT = 64 * 1024;
 
-async function readStdin(): Promise<string> {
-  let text = '';
-  for await (const chunk of process.stdin) {
-    text += String(chunk);
-    if (text.length > 64 * 1024) break; // a server URL or a credentials document, never more
+/** docker's stdin, read synchronously (no stream machinery); `complete` false if it would block. */
+function readInput(): { text: string; complete: boolean } {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const buf = Buffer.alloc(16 * 1024);
+  try {
+    for (;;) {
+      const n = readSync(0, buf, 0, buf.length, null);
+      if (n === 0) break;
+      chunks.push(Buffer.from(buf.subarray(0, n)));
+      size += n;
+      if (size > LIMIT) break;
+    }
+  } catch {
+    return { text: Buffer.concat(chunks).toString('utf8'), complete: false };
   }
-  return text;
+  return { text: Buffer.concat(chunks).toString('utf8'), complete: true };
 }
 
-const ACTIONS = ['get', 'list', 'store', 'erase', 'version'];
-
-/** Docker shows what a helper prints: escaped like everything the tokentray CLI prints (JSON stays JSON). */
-const print = (text: string) => process.stdout.write(terminalSafe(text));
-
-async function main(action: string | undefined): Promise<number> {
-  if (action === '--help' || action === '-h' || action === 'help') {
-    process.stdout.write(formatHelp(HELP));
-    return 0;
-  }
-  if (action === undefined || !ACTIONS.includes(action)) {
-    const err = usageError(HELP, action === undefined ? 'name the action (docker runs it; see `tokentray configure-docker`)' : `unknown action "${action}"`);
-    process.stderr.write(`tokentray: ${err.code}: ${err.message}\n`);
-    return 2;
-  }
+async function fromAgent(): Promise<{ text?: string; input?: { text: string; complete: boolean } }> {
+  if (process.argv[2] !== 'get' || process.argv.length !== 3) return {};
+  const input = readInput();
+  const server = input.text.trim();
+  // Only a plain name is echoed from here; anything the helper proper would escape goes to it.
+  if (!input.complete || server.length > 2048 || !/^[\x21-\x7e]+$/.test(server)) return { input };
   const env = process.env;
-  const core = createCore({ env, ...(env.TOKENTRAY_ACCOUNT ? { fallbackAccount: env.TOKENTRAY_ACCOUNT } : {}) });
-  switch (action) {
-    case 'get': {
-      const serverUrl = (await readStdin()).trim();
-      const registry = registryHost(serverUrl);
-      const chosen = (await readRegistryAccounts(core.home))[registry]?.account;
-      const token = await core.tokens.getAccessToken(await core.accounts.resolve(chosen));
-      print(`${JSON.stringify({ ServerURL: serverUrl, Username: DOCKER_USERNAME, Secret: token.token })}\n`);
-      return 0;
-    }
-    case 'list': {
-      const registries = await readRegistryAccounts(core.home);
-      print(`${JSON.stringify(Object.fromEntries(Object.keys(registries).map((r) => [r, DOCKER_USERNAME])))}\n`);
-      return 0;
-    }
-    case 'store':
-    case 'erase':
-      await readStdin();
-      return 0;
-    case 'version':
-      process.stdout.write('docker-credential-tokentray (TokenTray) 0.1.0\n');
-      return 0;
-    default:
-      return 2; // answered above
-  }
+  const answer = await askAgent(env, { op: 'docker-credential', server, ...(env.TOKENTRAY_ACCOUNT ? { account: env.TOKENTRAY_ACCOUNT } : {}) });
+  if (!answer?.ok || !('token' in answer) || !isPrintableToken(answer.token) || !isPrintableToken(answer.username)) return { input };
+  return { text: `${JSON.stringify({ ServerURL: server, Username: answer.username, Secret: answer.token })}\n` };
 }
 
-// No top-level await: the shipped entry is bundled as CommonJS (see build/bundle-cli.mjs).
-main(process.argv[2]).then(
-  (code) => (process.exitCode = code),
-  (err: unknown) => {
-    // docker shows this line to the user: escaped like everything the tokentray CLI prints.
-    const line = terminalSafe(isTokenTrayError(err) ? `tokentray: ${err.code}: ${redact(describeForCli(err))}` : `tokentray: INTERNAL: ${redact(err instanceof Error ? err.message : String(err))}`);
-    process.stdout.write(`${line.replace(/\s*\n\s*/g, ' ')}\n`);
-    process.stderr.write(`${line}\n`);
-    process.exitCode = 1;
-  },
-);
+void fromAgent()
+  .catch(() => ({}) as { text?: string; input?: { text: string; complete: boolean } })
+  .then(async ({ text, input }) => {
+    if (text !== undefined) return writeStdout(text);
+    const { runHelper } = await import('./docker-credential-main.js');
+    runHelper(process.argv[2], input);
+  });

@@ -29,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   adc: async () => (await import('./commands/adc.js')).adc,
   'kube-credential': async () => (await import('./commands/kube-credential.js')).kubeCredential,
   'configure-docker': async () => (await import('./commands/configure-docker.js')).configureDocker,
+  agent: async () => (await import('./commands/agent.js')).agent,
 };
 
 /** The version in package.json, which ships in the npm package and in the app's asar alike. */
@@ -71,6 +72,8 @@ export interface RunOptions {
   env?: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal;
   core?: () => Core;
+  /** Tokens from a running agent first (the shipped command; not when its fast path already asked). */
+  askAgentFirst?: boolean;
 }
 
 /** Runs one CLI invocation and returns its exit code: 0 success, 1 failure, 2 usage error. */
@@ -81,7 +84,7 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
     stdout: terminalWriter(options.stdout ?? ((t) => process.stdout.write(t))),
     stderr: terminalWriter(options.stderr ?? ((t) => process.stderr.write(t))),
     env,
-    core: options.core ?? (() => (core ??= createCore({ env, ...(env.TOKENTRAY_ACCOUNT ? { fallbackAccount: env.TOKENTRAY_ACCOUNT } : {}) }))),
+    core: options.core ?? (() => (core ??= createCore({ env, ...(env.TOKENTRAY_ACCOUNT ? { fallbackAccount: env.TOKENTRAY_ACCOUNT } : {}), ...(options.askAgentFirst ? { askAgentFirst: true } : {}) }))),
     ...(options.signal ? { signal: options.signal } : {}),
   };
   // --verbose is global (like gcloud's --log-http); what follows `--` or curl's URL is another command's.

@@ -1,3 +1,4 @@
+import { AgentFirstTokenService } from './agent/agent-first-tokens.js';
 import { AccountRegistry } from './storage/account-registry.js';
 import { AccountService } from './storage/account-service.js';
 import { CredentialVault } from './storage/credential-vault.js';
@@ -13,6 +14,8 @@ export interface CoreOptions {
   now?: () => number;
   /** The account used when a caller names none, before the default one (the CLI's TOKENTRAY_ACCOUNT). */
   fallbackAccount?: string;
+  /** Ask a running agent for tokens first (the CLI); never for the agent or app that serve it. */
+  askAgentFirst?: boolean;
 }
 
 /** The services the CLI and the desktop app share, over one app-data folder and keychain service. */
@@ -27,6 +30,7 @@ export function createCore(options: CoreOptions = {}): Core {
   const home = appDataDir(env);
   const vault = new CredentialVault(options.store ?? new ChosenSecretStore(env, home));
   const accounts = new AccountService(new AccountRegistry(home), vault, options.fallbackAccount);
-  const tokens = new TokenService(accounts, { env, ...(options.now ? { now: options.now } : {}) });
+  const tokenOptions = { env, ...(options.now ? { now: options.now } : {}) };
+  const tokens = options.askAgentFirst ? new AgentFirstTokenService(accounts, env, tokenOptions) : new TokenService(accounts, tokenOptions);
   return { home, accounts, tokens };
 }

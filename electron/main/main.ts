@@ -1,6 +1,7 @@
 import { app, clipboard, Notification, shell } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serveAgentFromApp } from '../app/agent-service.js';
 import { BackgroundRefresh } from '../app/background-refresh.js';
 import { createHandlers, TokenWarmer } from '../app/handlers/index.js';
 import { createSmokeEnvironment, isSmokeTest, runSmokeTest, type SmokeProbe } from '../app/smoke-test.js';
@@ -81,6 +82,8 @@ export async function main(): Promise<void> {
     onSettingsChange: (next) => applyGlobalShortcut(next.globalShortcut, () => void copyDefault()),
   });
   setupIpc(handlers, (contents) => window.isOurs(contents));
+  // The CLI, kubectl and docker ask the app first while it runs (core/agent).
+  const agent = smoke ? Promise.resolve(undefined) : serveAgentFromApp(core, process.env, (line) => console.error(`TokenTray: ${line}`));
 
   const onTrayAction = (action: TrayAction): void => {
     switch (action.kind) {
@@ -123,6 +126,7 @@ export async function main(): Promise<void> {
   app.on('before-quit', () => {
     window.allowClose();
     void handlers.dispose();
+    void agent.then((served) => served?.stop());
   });
   if (!smoke) {
     window.show();

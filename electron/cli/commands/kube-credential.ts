@@ -2,6 +2,7 @@ import { TokenTrayError } from '../../core/shared/errors.js';
 import { redact } from '../../core/shared/logger.js';
 import { defineCommand, parseCommand, type CommandHelp } from '../io.js';
 import { describeForCli } from '../remedies.js';
+import { execCredentialLine } from '../exec-credential.js';
 
 export const KUBE_CREDENTIAL_HELP = {
   name: 'kube-credential',
@@ -29,20 +30,6 @@ export const KUBE_CREDENTIAL_HELP = {
     { command: 'tokentray kube-credential --account work@example.com | jq .status.expirationTimestamp', help: 'What kubectl gets' },
   ],
 } satisfies CommandHelp;
-const API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'];
-
-/** The apiVersion kubectl asks for in KUBERNETES_EXEC_INFO, else v1beta1 (what GKE's plugin speaks). */
-function apiVersionOf(execInfo: string | undefined): string {
-  if (!execInfo) return 'client.authentication.k8s.io/v1beta1';
-  try {
-    const asked = (JSON.parse(execInfo) as { apiVersion?: unknown }).apiVersion;
-    if (typeof asked === 'string' && API_VERSIONS.includes(asked)) return asked;
-  } catch {
-    /* not JSON: answer with the default */
-  }
-  return 'client.authentication.k8s.io/v1beta1';
-}
-
 /**
  * A kubectl exec credential plugin: prints an ExecCredential with an access token. kubectl runs it
  * before its requests (it caches the credential until expirationTimestamp), often with no
@@ -61,12 +48,7 @@ export const kubeCredential = defineCommand(KUBE_CREDENTIAL_HELP, async (args, i
       impersonate = parseImpersonationChain(values['impersonate-service-account']);
     }
     const token = await core.tokens.getAccessToken(account, undefined, impersonate ? { impersonate } : {});
-    const credential = {
-      apiVersion: apiVersionOf(io.env.KUBERNETES_EXEC_INFO),
-      kind: 'ExecCredential',
-      status: { token: token.token, expirationTimestamp: new Date(token.expiresAt).toISOString().replace(/\.\d+Z$/, 'Z') },
-    };
-    io.stdout(`${JSON.stringify(credential)}\n`);
+    io.stdout(execCredentialLine(token, io.env.KUBERNETES_EXEC_INFO));
     return 0;
   } catch (err) {
     const code = err instanceof TokenTrayError ? err.code : 'INTERNAL';

@@ -81,7 +81,11 @@ export type ErrorCode =
   | 'VAULT_PASSPHRASE_WRONG'
   | 'VAULT_DAMAGED'
   | 'VAULT_UNWRITABLE'
-  | 'METADATA_SERVER_STOPPED';
+  | 'METADATA_SERVER_STOPPED'
+  | 'AGENT_RUNNING'
+  | 'AGENT_NOT_RUNNING'
+  | 'AGENT_UNSAFE'
+  | 'AGENT_UNAVAILABLE';
 
 /** What the user can do about a failure; each surface says it in its own words. */
 export type Remedy =

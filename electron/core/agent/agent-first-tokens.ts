@@ -1,0 +1,54 @@
+import type { ImpersonationChain } from '../google/impersonation.js';
+import type { AccountRecord } from '../storage/account-registry.js';
+import { TokenService, type IdTokenOptions } from '../tokens/token-service.js';
+import { askAgent, type Question } from './client.js';
+import { isPrintableToken } from './protocol.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+type Issued = Awaited<ReturnType<TokenService['getAccessToken']>>;
+
+const chainText = (chain: ImpersonationChain) => [chain.target, ...chain.delegates].join(',');
+
+/**
+ * The CLI's token service: asks a running agent first and, when there is none (or it is locked,
+ * refuses, or speaks another version), mints the token itself exactly as before. So `exec`,
+ * `curl` and the metadata server they start get tokens without unlocking the store themselves.
+ * Never used by the agent or the app that serve the socket: they would ask themselves.
+ */
+export class AgentFirstTokenService extends TokenService {
+  constructor(
+    accounts: ConstructorParameters<typeof TokenService>[0],
+    private readonly agentEnv: Env,
+    options: ConstructorParameters<typeof TokenService>[1] = {},
+  ) {
+    super(accounts, options);
+  }
+
+  private async fromAgent(question: Question): Promise<Issued | undefined> {
+    const answer = await askAgent(this.agentEnv, question);
+    if (!answer?.ok || !('token' in answer) || !isPrintableToken(answer.token) || !Number.isFinite(answer.expiresAt)) return undefined;
+    return { token: answer.token, expiresAt: answer.expiresAt };
+  }
+
+  override async getAccessToken(account: AccountRecord, scopes?: readonly string[], options: { impersonate?: ImpersonationChain } = {}): Promise<Issued> {
+    const question: Question = {
+      op: 'access-token',
+      account: account.id,
+      ...(scopes && scopes.length > 0 ? { scopes: scopes.join(',') } : {}),
+      ...(options.impersonate ? { impersonate: chainText(options.impersonate) } : {}),
+    };
+    return (await this.fromAgent(question)) ?? super.getAccessToken(account, scopes, options);
+  }
+
+  override async getIdToken(account: AccountRecord, options: IdTokenOptions = {}): Promise<Issued> {
+    const question: Question = {
+      op: 'id-token',
+      account: account.id,
+      ...(options.audience !== undefined ? { audience: options.audience } : {}),
+      ...(options.includeEmail ? { includeEmail: true } : {}),
+      ...(options.impersonate ? { impersonate: chainText(options.impersonate) } : {}),
+    };
+    return (await this.fromAgent(question)) ?? super.getIdToken(account, options);
+  }
+}

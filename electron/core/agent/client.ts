@@ -1,0 +1,102 @@
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { keychainService, appDataDir } from '../storage/paths.js';
+import { agentLocation, checkPath, distrust } from './location.js';
+import { encodeFrame, FrameReader, MAX_ANSWER_BYTES, PROTOCOL_VERSION, type AgentAnswer, type AgentRequest, type ClientScope } from './protocol.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The client side: asks a running agent, and answers undefined for every reason not to use it (none
+ * running, a stale socket, a folder or socket with the wrong owner or mode, another protocol
+ * version, a refusal, a time-out), so that the caller goes on as if there were no agent. Loads
+ * two small files of ours, and node:net only once there is a socket to try (a few ms of a start):
+ * it runs before the CLI proper is loaded.
+ */
+
+/** A Unix socket connects at once or not at all; a stopped agent still accepts into its backlog. */
+export const CONNECT_TIMEOUT_MS = 100;
+/** The agent may be refreshing at the issuer (whose own time-out is 30 s by default). */
+export const ANSWER_TIMEOUT_MS = 40_000;
+const KEY_BYTES = 64;
+
+export type Question = Omit<AgentRequest, 'v' | 'key' | keyof ClientScope>;
+
+export function clientScope(env: Env): ClientScope {
+  return { home: resolve(appDataDir(env)), service: keychainService(env), keychain: env.TOKENTRAY_KEYCHAIN ?? '' };
+}
+
+/** agent.key, if it is a small regular file of ours that only we can read (never through a symlink). */
+function readKey(path: string, uid: number): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (distrust(stats, 'file', uid) !== undefined || stats.size > KEY_BYTES * 2) return undefined;
+    const buf = Buffer.alloc(KEY_BYTES * 2);
+    const key = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('latin1').trim();
+    return /^[0-9a-f]{64}$/.test(key) ? key : undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Why the agent cannot be asked (for `agent status`), or undefined when it may be. */
+export function agentUnusable(env: Env): string | undefined {
+  if (process.platform === 'win32' || typeof process.getuid !== 'function') return 'the agent runs on Linux and macOS only';
+  if (env.TOKENTRAY_NO_AGENT === '1') return 'TOKENTRAY_NO_AGENT=1';
+  const uid = process.getuid();
+  const where = agentLocation(env);
+  const dir = checkPath(where.dir, 'directory', uid);
+  if (dir) return `its folder ${where.dir}: ${dir}`;
+  const socket = checkPath(where.socket, 'socket', uid);
+  if (socket) return `its socket ${where.socket}: ${socket}`;
+  return undefined;
+}
+
+/** One request, one answer; undefined when the agent is not to be used (see above). */
+export async function askAgent(env: Env, question: Question, timeouts: { connectMs?: number; answerMs?: number } = {}): Promise<AgentAnswer | undefined> {
+  if (agentUnusable(env) !== undefined) return undefined;
+  const where = agentLocation(env);
+  const key = readKey(where.key, process.getuid!());
+  if (key === undefined) return undefined;
+  const request: AgentRequest = { v: PROTOCOL_VERSION, key, ...clientScope(env), ...question };
+  // Through require: an import() here would start the ES module loader, costing more than net itself.
+  const { createConnection } = createRequire(import.meta.url)('node:net') as typeof import('node:net');
+  return new Promise((done) => {
+    const socket = createConnection({ path: where.socket });
+    const reader = new FrameReader(MAX_ANSWER_BYTES);
+    let settled = false;
+    const finish = (answer: AgentAnswer | undefined) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      done(answer);
+    };
+    let timer = setTimeout(() => finish(undefined), timeouts.connectMs ?? CONNECT_TIMEOUT_MS);
+    socket.on('connect', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => finish(undefined), timeouts.answerMs ?? ANSWER_TIMEOUT_MS);
+      socket.write(encodeFrame(request));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      let doc: unknown;
+      try {
+        doc = reader.push(chunk);
+      } catch {
+        return finish(undefined);
+      }
+      if (doc === undefined) return;
+      const answer = doc as AgentAnswer;
+      finish(typeof doc === 'object' && doc !== null && answer.v === PROTOCOL_VERSION ? answer : undefined);
+    });
+    socket.on('error', () => finish(undefined));
+    socket.on('close', () => finish(undefined));
+  });
+}

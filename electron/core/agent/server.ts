@@ -1,0 +1,170 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { lstatSync } from 'node:fs';
+import { chmod, lstat, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { TokenTrayError } from '../shared/errors.js';
+import { redact } from '../shared/logger.js';
+import { withFileLock } from '../storage/file-lock.js';
+import { distrust, MAX_SOCKET_PATH_BYTES, type AgentLocation } from './location.js';
+import { encodeFrame, FrameReader, MAX_REQUEST_BYTES, PROTOCOL_VERSION, ProtocolError, parseRequest, type AgentAnswer, type AgentRequest, type ClientScope } from './protocol.js';
+
+/** What a request is answered with, without the version (added here). */
+export type AnswerBody = DistributiveOmit<Extract<AgentAnswer, { ok: true }>, 'v'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export interface AgentServerOptions {
+  where: AgentLocation;
+  /** The home, keychain service and store this agent serves; a client of another is refused. */
+  scope: { home: string; service: string; store: 'system' | 'file' };
+  handle(request: AgentRequest): Promise<AnswerBody>;
+}
+
+export interface AgentServer {
+  /** Stops listening and removes the socket and key (if they are still this agent's). */
+  close(): Promise<void>;
+}
+
+/** A client has this long to send its request. */
+const REQUEST_TIMEOUT_MS = 5_000;
+const MAX_CONNECTIONS = 32;
+
+function unsafe(path: string, why: string): TokenTrayError {
+  return new TokenTrayError('AGENT_UNSAFE', `The agent's folder ${path} cannot be trusted: ${why}. Nothing was started; remove it (or fix its owner and mode 0700) and try again.`, { facts: { path } });
+}
+
+/** The folder, made 0700 if missing, then checked as it is: ours, a real folder, closed to others. */
+async function prepareFolder(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const why = distrust(await lstat(dir), 'directory', process.getuid!());
+  if (why) throw unsafe(dir, why);
+}
+
+/** Whether something listens on the socket (a live agent or the app); a stale socket refuses at once. */
+export function isListening(socketPath: string, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ path: socketPath });
+    const done = (yes: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(yes);
+    };
+    const timer = setTimeout(() => done(true), timeoutMs); // accepted into the backlog of a busy agent
+    socket.on('connect', () => done(true));
+    socket.on('error', () => done(false));
+  });
+}
+
+/** A fresh key in agent.key, 0600, created anew (never written through a link a stale one became). */
+async function writeKey(path: string): Promise<string> {
+  const key = randomBytes(32).toString('hex');
+  await rm(path, { force: true });
+  const fh = await open(path, 'wx', 0o600);
+  try {
+    await fh.writeFile(`${key}\n`);
+  } finally {
+    await fh.close();
+  }
+  return key;
+}
+
+function sameKey(given: string, key: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(key);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function servesScope(request: ClientScope, scope: AgentServerOptions['scope']): boolean {
+  return request.home === scope.home && request.service === scope.service && (request.keychain === '' || request.keychain === scope.store);
+}
+
+/**
+ * Starts listening, unless an agent (or the app) already does: then AGENT_RUNNING. Starters take
+ * turns through a kernel lock in the folder, so two at once cannot both replace the socket.
+ */
+export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
+  const { where } = options;
+  if (process.platform === 'win32' || typeof process.getuid !== 'function') {
+    throw new TokenTrayError('AGENT_UNAVAILABLE', 'The agent runs on Linux and macOS; on Windows the CLI unlocks the store on each call.');
+  }
+  if (Buffer.byteLength(where.socket) > MAX_SOCKET_PATH_BYTES) {
+    throw new TokenTrayError('AGENT_UNAVAILABLE', `The agent's socket path ${where.socket} is longer than ${MAX_SOCKET_PATH_BYTES} bytes, more than a Unix socket takes. Set XDG_RUNTIME_DIR to a shorter folder.`);
+  }
+  await prepareFolder(where.dir);
+  return withFileLock(`${where.dir}/agent.lock`, { waitMs: 10_000, what: "the agent's start" }, async () => {
+    if (await isListening(where.socket)) throw new TokenTrayError('AGENT_RUNNING', `An agent already answers on ${where.socket}.`, { facts: { path: where.socket } });
+    await rm(where.socket, { force: true }); // stale: its agent was killed
+    const key = await writeKey(where.key);
+    const server = createServer((socket) => serve(socket, key, options));
+    server.maxConnections = MAX_CONNECTIONS;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(where.socket, () => resolve());
+    });
+    // The folder already keeps others out; the socket's own mode says so too.
+    await chmod(where.socket, 0o600);
+    const inode = (await lstat(where.socket)).ino;
+    return { close: () => closeServer(server, where, inode, key) };
+  });
+}
+
+async function closeServer(server: Server, where: AgentLocation, inode: number, key: string): Promise<void> {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  // Only what is still ours: a newer agent may have replaced both meanwhile.
+  const socketNow = await lstat(where.socket).catch(() => undefined);
+  if (socketNow?.ino === inode) await rm(where.socket, { force: true });
+  const keyNow = await readFile(where.key, 'latin1').catch(() => undefined);
+  if (keyNow?.trim() === key) await rm(where.key, { force: true });
+}
+
+function answer(socket: Socket, body: DistributiveOmit<AgentAnswer, 'v'>): void {
+  socket.end(encodeFrame({ v: PROTOCOL_VERSION, ...body }));
+}
+
+function refuse(socket: Socket, code: string, message: string): void {
+  answer(socket, { ok: false, code, message });
+}
+
+/** One connection: the folder re-checked, one bounded request, the key and scope checked, one answer. */
+function serve(socket: Socket, key: string, options: AgentServerOptions): void {
+  const folder = (() => {
+    try {
+      return distrust(lstatSync(options.where.dir), 'directory', process.getuid!());
+    } catch {
+      return 'missing';
+    }
+  })();
+  // Someone opened the folder (or replaced it) since: nobody gets an answer from it.
+  if (folder !== undefined) return void socket.destroy();
+  socket.setTimeout(REQUEST_TIMEOUT_MS, () => socket.destroy());
+  socket.on('error', () => socket.destroy());
+  const reader = new FrameReader(MAX_REQUEST_BYTES);
+  let received = false;
+  socket.on('data', (chunk: Buffer) => {
+    if (received) return void socket.destroy(); // one request per connection
+    let doc: unknown;
+    try {
+      doc = reader.push(chunk);
+    } catch (err) {
+      received = true;
+      return refuse(socket, (err as ProtocolError).code ?? 'AGENT_BAD_REQUEST', (err as Error).message);
+    }
+    if (doc === undefined) return;
+    received = true;
+    socket.setTimeout(0);
+    let request: AgentRequest;
+    try {
+      request = parseRequest(doc);
+    } catch (err) {
+      return refuse(socket, err instanceof ProtocolError ? err.code : 'AGENT_BAD_REQUEST', (err as Error).message);
+    }
+    if (!sameKey(request.key, key)) return refuse(socket, 'AGENT_REFUSED', 'the key does not match this agent');
+    if (!servesScope(request, options.scope)) return refuse(socket, 'AGENT_REFUSED', 'this agent serves another TokenTray home, keychain service or store');
+    options.handle(request).then(
+      (body) => answer(socket, body),
+      (err: unknown) => {
+        const code = err instanceof TokenTrayError ? err.code : 'INTERNAL';
+        refuse(socket, code, redact(err instanceof Error ? err.message : String(err)));
+      },
+    );
+  });
+}
