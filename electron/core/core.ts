@@ -27,6 +27,8 @@ export function createCore(options: CoreOptions = {}): Core {
   const home = appDataDir(env);
   const vault = new CredentialVault(options.store ?? new ChosenSecretStore(env, home));
   const accounts = new AccountService(new AccountRegistry(home), vault, options.fallbackAccount);
+  // Loaded only when a sign-out was left unfinished: it brings openid-client.
+  accounts.finishSignOuts = async () => (await import('./oauth/sign-out.js')).finishInterruptedSignOuts(accounts);
   const tokens = new TokenService(accounts, { env, ...(options.now ? { now: options.now } : {}) });
   return { home, accounts, tokens };
 }

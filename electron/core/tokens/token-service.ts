@@ -329,15 +329,19 @@ export class TokenService {
       }
       throw translateOidcError(err, account.issuer, `refreshing the token of ${displayName(account)}`, 'TOKEN_REFRESH_FAILED');
     }
-    // Google sends no new refresh token on refresh: keep ours. A rotating issuer sends one: store it.
-    if (tokens.refresh_token && tokens.refresh_token !== refreshToken) {
-      await this.accounts.vault.setSecrets(account.id, { refreshToken: tokens.refresh_token });
-    }
     const now = this.now();
     const claims = tokens.claims();
-    const cache = await this.accounts.vault.updateTokenCache(account.id, now, (c) => {
-      c.access[key] = { token: tokens.access_token, expiresAt: now + (tokens.expiresIn() ?? 3600) * 1000, obtainedAt: now };
-      if (tokens.id_token && claims) c.id = { token: tokens.id_token, expiresAt: claims.exp * 1000, obtainedAt: claims.iat * 1000 };
+    // The issuer has answered: from here until the rotated refresh token is stored, a kill loses
+    // it (the one window a rotating issuer makes unavoidable). So it is stored first, before the
+    // cache and the registry, in the same single write as the cache (the file vault), or as the
+    // first item written (the keychain).
+    const cache = await this.accounts.vault.inOneWrite(async (vault) => {
+      // Google sends no new refresh token on refresh: keep ours. A rotating issuer sends one: store it.
+      if (tokens.refresh_token && tokens.refresh_token !== refreshToken) await vault.setSecrets(account.id, { refreshToken: tokens.refresh_token });
+      return vault.updateTokenCache(account.id, now, (c) => {
+        c.access[key] = { token: tokens.access_token, expiresAt: now + (tokens.expiresIn() ?? 3600) * 1000, obtainedAt: now };
+        if (tokens.id_token && claims) c.id = { token: tokens.id_token, expiresAt: claims.exp * 1000, obtainedAt: claims.iat * 1000 };
+      });
     });
     if (key === '' && tokens.scope) {
       const granted = tokens.scope.split(' ').filter(Boolean);
