@@ -35,6 +35,13 @@ export interface TestIdp {
   hangingDiscovery: boolean;
   /** Discovery requests seen. */
   discoveryRequests: number;
+  /**
+   * Refresh tokens presented again after the issuer had rotated them away (oidc mode), the reuse
+   * oidc-provider answers by revoking the whole grant. A test that expects none checks it is empty.
+   */
+  reused: string[];
+  /** Refresh tokens the issuer has rotated away (each was answered with a new one). */
+  rotatedAway: Set<string>;
   /** The `prompt` of every authorization request, as sent (google mode accepts `select_account`, as Google does). */
   prompts: Array<string | null>;
   introspect(token: string): Promise<{ active: boolean } & Record<string, unknown>>;
@@ -112,6 +119,8 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     hangingDiscovery: false,
     discoveryRequests: 0,
     prompts: [],
+    reused: [],
+    rotatedAway: new Set(),
     async introspect(token) {
       const res = await fetch(`${issuer}/token/introspection`, {
         method: 'POST',
@@ -179,11 +188,16 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
       throw new Error('refreshError is set: only refresh requests are expected');
     }
     await next();
+    if (ctx.path === '/token' && ctx.oidc?.params?.grant_type === 'refresh_token' && idp.rotatedAway.has(String(ctx.oidc.params.refresh_token))) {
+      idp.reused.push(String(ctx.oidc.params.refresh_token));
+    }
     if (ctx.path === '/token' && ctx.status === 200) {
       const issued = ctx.body as Record<string, unknown> | undefined;
       for (const field of ['access_token', 'refresh_token', 'id_token']) noteSecret(issued?.[field]);
       const grantType = String(ctx.oidc?.params?.grant_type ?? 'unknown');
       idp.grants[grantType] = (idp.grants[grantType] ?? 0) + 1;
+      const presented = ctx.oidc?.params?.refresh_token;
+      if (grantType === 'refresh_token' && typeof presented === 'string' && typeof issued?.refresh_token === 'string' && issued.refresh_token !== presented) idp.rotatedAway.add(presented);
       // Google answers a refresh with no new refresh token.
       if (mode === 'google' && grantType === 'refresh_token' && ctx.body && typeof ctx.body === 'object') delete (ctx.body as Record<string, unknown>).refresh_token;
     }
