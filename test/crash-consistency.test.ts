@@ -180,7 +180,8 @@ for (const kind of ['keychain', 'file vault'] as const) {
       let users = 0;
 
       before(async () => {
-        idp = await startTestIdp({ mode });
+        // Long refresh tokens: the account's own item is split, so a torn write would lose the grant.
+        idp = await startTestIdp({ mode, longRefreshTokens: true });
         sandbox = await makeSandbox();
         if (kind === 'file vault') Object.assign(sandbox.env, { TOKENTRAY_KEYCHAIN: 'file', TOKENTRAY_FILE_PASSPHRASE: passphrase });
         restore = stopFileWrites(sandbox.root, boundary);
@@ -354,3 +355,116 @@ describe('the file vault: one rewrite per operation, and a symlinked vault stays
     assert.deepEqual((await sandbox.core().accounts.list()).map((a) => a.email).sort(), ['wil@example.test', 'xavi@example.test']);
   });
 });
+
+/**
+ * Random SIGKILLs of whole `tokentray` processes (refresh, login of a new or a signed-in account,
+ * logout). TOKENTRAY_TEST_RANDOM_KILLS sets how many in all (default 16, a short CI run).
+ */
+const RANDOM_KILLS = Number(process.env.TOKENTRAY_TEST_RANDOM_KILLS ?? 16);
+const killTally = { runs: 0, killed: 0, window: 0, lost: 0, reused: 0 };
+
+for (const kind of ['keychain', 'file vault'] as const) {
+  for (const mode of ['google', 'oidc'] as const) {
+    describe(`random SIGKILLs of tokentray processes: ${kind}, ${mode === 'oidc' ? 'rotating' : 'non-rotating'} issuer`, () => {
+      let idp: TestIdp;
+      let sandbox: Sandbox;
+      const passphrase = `pass-${randomBytes(8).toString('hex')}`;
+      const runs = Math.max(1, Math.round(RANDOM_KILLS / 4));
+
+      before(async () => {
+        idp = await startTestIdp({ mode, longRefreshTokens: true });
+        sandbox = await makeSandbox();
+        if (kind === 'file vault') Object.assign(sandbox.env, { TOKENTRAY_KEYCHAIN: 'file', TOKENTRAY_FILE_PASSPHRASE: passphrase });
+      });
+      after(async () => {
+        await sandbox.cleanup();
+        await idp.close();
+        if (kind === 'file vault' && mode === 'oidc') {
+          console.log(`# random SIGKILLs: ${killTally.runs} runs, ${killTally.killed} killed before they finished; in the unavoidable window: ${killTally.window}; reused refresh tokens seen by the issuer: ${killTally.reused}; accounts lost: ${killTally.lost}`);
+        }
+      });
+
+      it(`${runs} runs, each killed at a random moment: every account works afterwards, or is gone after its own logout`, async () => {
+        const loginFlags = ['--issuer', idp.issuer, '--flavor', mode, '--client-id', idp.client.clientId, '--client-secret', idp.client.clientSecret, '--no-browser', '--timeout', '20'];
+        const reusedBefore = idp.reused.length;
+        let window = 0;
+        let signedIn: string[] = [];
+        let next = 0;
+        const login = async (user: string, killAfterMs?: number) => {
+          const { startCli } = await import('./support/sandbox.js');
+          const { HttpBrowser } = await import('./support/http-browser.js');
+          const proc = startCli(['login', ...loginFlags, '--login-hint', user], sandbox.env);
+          const url = await proc.authorizationUrl;
+          const visit = new HttpBrowser(user).visit(url).catch(() => undefined);
+          if (killAfterMs !== undefined) setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
+          const res = await proc.done;
+          await visit;
+          return res;
+        };
+        for (let i = 0; i < 2; i++) {
+          const user = `k${++next}-${mode}@example.test`;
+          assert.equal((await login(user)).code, 0);
+          signedIn.push(user);
+        }
+        for (let run = 0; run < runs; run++) {
+          const { startCli } = await import('./support/sandbox.js');
+          const op = ['refresh', 'refresh', 'login', 're-login', 'logout'][Math.floor(Math.random() * 5)]!;
+          const target = signedIn[Math.floor(Math.random() * signedIn.length)] ?? `k${++next}-${mode}@example.test`;
+          const core = sandbox.core();
+          let res;
+          let newUser: string | undefined;
+          if (op === 'refresh' && signedIn.length > 0) {
+            await expireCache(core, (await core.accounts.resolve(target)).id);
+            const proc = startCli(['print-access-token', '--account', target], sandbox.env);
+            setTimeout(() => proc.kill('SIGKILL'), 150 + Math.random() * 900);
+            res = await proc.done;
+          } else if (op === 'logout' && signedIn.length > 1) {
+            const proc = startCli(['logout', target], sandbox.env);
+            setTimeout(() => proc.kill('SIGKILL'), 150 + Math.random() * 1000);
+            res = await proc.done;
+            signedIn = signedIn.filter((u) => u !== target);
+          } else {
+            const user = op === 're-login' && signedIn.length > 0 ? target : `k${++next}-${mode}@example.test`;
+            res = await login(user, Math.random() * 500);
+            if (!signedIn.includes(user)) signedIn.push((newUser = user));
+          }
+          killTally.runs++;
+          if (res.code === null) killTally.killed++;
+          else assert.equal(res.code, 0, res.stderr);
+          // The next process: every account is listed and works (or, after a killed logout or a
+          // killed first login, is gone: the one it named).
+          const check = sandbox.core();
+          const listed = (await check.accounts.list()).map((a) => a.email!);
+          if (op === 'logout' && listed.includes(target) && !signedIn.includes(target)) signedIn.push(target); // killed before it began
+          for (const user of [...signedIn]) {
+            if (!listed.includes(user)) {
+              const mayBeGone = res.code === null && user === newUser;
+              if (!mayBeGone) killTally.lost++;
+              assert.ok(mayBeGone, `${user} is lost after a killed ${op}`);
+              signedIn = signedIn.filter((u) => u !== user);
+              continue;
+            }
+            const account = await check.accounts.resolve(user);
+            const stored = (await check.accounts.vault.getSecrets(account.id))?.refreshToken;
+            const inWindow = stored !== undefined && idp.rotatedAway.has(stored);
+            await expireCache(check, account.id);
+            try {
+              await check.tokens.getAccessToken(account);
+            } catch (err) {
+              if (!(inWindow && isTokenTrayError(err, 'REAUTH_REQUIRED'))) {
+                killTally.lost++;
+                throw err;
+              }
+              killTally.window++;
+              window++;
+              assert.equal((await login(user)).code, 0);
+            }
+          }
+        }
+        killTally.reused += idp.reused.length - reusedBefore;
+        assert.equal(killTally.lost, 0);
+        assert.equal(idp.reused.length - reusedBefore, window, 'reuse only after a kill in the window');
+      });
+    });
+  }
+}

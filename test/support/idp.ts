@@ -11,6 +11,8 @@ export interface TestIdpOptions {
   mode?: IdpMode;
   /** auto: login and consent complete by themselves (pure redirects); dev: oidc-provider's forms. */
   interaction?: IdpInteraction;
+  /** Refresh tokens of about 2,700 characters: the keychain item holding one is split in pieces. */
+  longRefreshTokens?: boolean;
 }
 
 export interface TestIdp {
@@ -87,6 +89,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     scopes: ['openid', 'offline_access', 'email', 'profile', GOOGLE_CLOUD],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     conformIdTokenClaims: false,
+    ...(options.longRefreshTokens ? { formats: { bitsOfOpaqueRandomness: (_ctx: unknown, token: { kind: string }) => (token.kind === 'RefreshToken' ? 16_000 : 256) } } : {}),
     extraParams: ['access_type', 'include_granted_scopes'],
     ttl: { AccessToken: 3600, IdToken: 3600, AuthorizationCode: 60, Interaction: 600, Session: 3600, Grant: 14 * 24 * 3600, RefreshToken: 14 * 24 * 3600 },
     rotateRefreshToken: mode === 'oidc',
