@@ -40,6 +40,7 @@ export async function finishInterruptedSignOuts(accounts: AccountService): Promi
       const intent = data.signingOut?.find((i) => i.id === pending.id);
       if (!intent) return; // finished (or superseded by a sign-in) meanwhile
       const account = data.accounts.find((a) => a.id === intent.id);
+      // Not listed: a first sign-in killed before its registry write. Its grant stays unused.
       if (!account) {
         await accounts.vault.forget(intent.id);
         await accounts.abandonSignOut(intent.id);

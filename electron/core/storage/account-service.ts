@@ -251,6 +251,9 @@ export class AccountService {
     // Items and record under the account's lock, as a sign-out takes it: the two never interleave,
     // so no account is listed whose items a sign-out deleted. The later one wins.
     return this.withAccountLock(id, async () => {
+      // A new account's items are written before it is listed: a sign-out intent first, removed by
+      // the write that lists it, so that items of a sign-in killed in between are deleted by the next process.
+      if (!(await this.registry.load()).accounts.some((a) => a.id === id)) await this.beginSignOut({ id, revoke: false, forgetClient: false });
       await this.vault.inOneWrite(async (vault) => {
         if (client.clientSecret) await vault.setClientSecret(clientIdFor(profile.issuer, client.clientId), client.clientSecret);
         await vault.setSecrets(id, { refreshToken: result.refreshToken });
