@@ -253,16 +253,23 @@ export class AccountService {
     return this.withAccountLock(id, async () => {
       // A new account's items are written before it is listed: a sign-out intent first, removed by
       // the write that lists it, so that items of a sign-in killed in between are deleted by the next process.
-      if (!(await this.registry.load()).accounts.some((a) => a.id === id)) await this.beginSignOut({ id, revoke: false, forgetClient: false });
-      await this.vault.inOneWrite(async (vault) => {
-        if (client.clientSecret) await vault.setClientSecret(clientIdFor(profile.issuer, client.clientId), client.clientSecret);
-        await vault.setSecrets(id, { refreshToken: result.refreshToken });
-        await vault.setTokenCache(id, {
-          access: { '': { token: result.accessToken, expiresAt: result.accessTokenExpiresAt } },
-          ids: {},
-          ...(result.idToken && result.idTokenExpiresAt ? { id: { token: result.idToken, expiresAt: result.idTokenExpiresAt } } : {}),
+      const isNew = !(await this.registry.load()).accounts.some((a) => a.id === id);
+      if (isNew) await this.beginSignOut({ id, revoke: false, forgetClient: false });
+      try {
+        await this.vault.inOneWrite(async (vault) => {
+          if (client.clientSecret) await vault.setClientSecret(clientIdFor(profile.issuer, client.clientId), client.clientSecret);
+          await vault.setSecrets(id, { refreshToken: result.refreshToken });
+          await vault.setTokenCache(id, {
+            access: { '': { token: result.accessToken, expiresAt: result.accessTokenExpiresAt } },
+            ids: {},
+            ...(result.idToken && result.idTokenExpiresAt ? { id: { token: result.idToken, expiresAt: result.idTokenExpiresAt } } : {}),
+          });
         });
-      });
+      } catch (err) {
+        // A failed write (not a kill) undoes the new account's items and intent now, where it can.
+        if (isNew) await this.vault.forget(id).then(() => this.abandonSignOut(id)).catch(() => undefined);
+        throw err;
+      }
       return this.registry.update((data) => this.recordSignIn(data, profile, client, result, id));
     });
   }
