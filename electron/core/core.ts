@@ -30,6 +30,8 @@ export function createCore(options: CoreOptions = {}): Core {
   const home = appDataDir(env);
   const vault = new CredentialVault(options.store ?? new ChosenSecretStore(env, home));
   const accounts = new AccountService(new AccountRegistry(home), vault, options.fallbackAccount);
+  // Loaded only when a sign-out was left unfinished: it brings openid-client.
+  accounts.finishSignOuts = async () => (await import('./oauth/sign-out.js')).finishInterruptedSignOuts(accounts);
   const tokenOptions = { env, ...(options.now ? { now: options.now } : {}) };
   const tokens = options.askAgentFirst ? new AgentFirstTokenService(accounts, env, tokenOptions) : new TokenService(accounts, tokenOptions);
   return { home, accounts, tokens };

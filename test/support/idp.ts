@@ -11,6 +11,8 @@ export interface TestIdpOptions {
   mode?: IdpMode;
   /** auto: login and consent complete by themselves (pure redirects); dev: oidc-provider's forms. */
   interaction?: IdpInteraction;
+  /** Refresh tokens of about 2,700 characters: the keychain item holding one is split in pieces. */
+  longRefreshTokens?: boolean;
 }
 
 export interface TestIdp {
@@ -35,6 +37,13 @@ export interface TestIdp {
   hangingDiscovery: boolean;
   /** Discovery requests seen. */
   discoveryRequests: number;
+  /**
+   * Refresh tokens presented again after the issuer had rotated them away (oidc mode), the reuse
+   * oidc-provider answers by revoking the whole grant. A test that expects none checks it is empty.
+   */
+  reused: string[];
+  /** Refresh tokens the issuer has rotated away (each was answered with a new one). */
+  rotatedAway: Set<string>;
   /** The `prompt` of every authorization request, as sent (google mode accepts `select_account`, as Google does). */
   prompts: Array<string | null>;
   introspect(token: string): Promise<{ active: boolean } & Record<string, unknown>>;
@@ -80,6 +89,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     scopes: ['openid', 'offline_access', 'email', 'profile', GOOGLE_CLOUD],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     conformIdTokenClaims: false,
+    ...(options.longRefreshTokens ? { formats: { bitsOfOpaqueRandomness: (_ctx: unknown, token: { kind: string }) => (token.kind === 'RefreshToken' ? 16_000 : 256) } } : {}),
     extraParams: ['access_type', 'include_granted_scopes'],
     ttl: { AccessToken: 3600, IdToken: 3600, AuthorizationCode: 60, Interaction: 600, Session: 3600, Grant: 14 * 24 * 3600, RefreshToken: 14 * 24 * 3600 },
     rotateRefreshToken: mode === 'oidc',
@@ -112,6 +122,8 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     hangingDiscovery: false,
     discoveryRequests: 0,
     prompts: [],
+    reused: [],
+    rotatedAway: new Set(),
     async introspect(token) {
       const res = await fetch(`${issuer}/token/introspection`, {
         method: 'POST',
@@ -179,11 +191,16 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
       throw new Error('refreshError is set: only refresh requests are expected');
     }
     await next();
+    if (ctx.path === '/token' && ctx.oidc?.params?.grant_type === 'refresh_token' && idp.rotatedAway.has(String(ctx.oidc.params.refresh_token))) {
+      idp.reused.push(String(ctx.oidc.params.refresh_token));
+    }
     if (ctx.path === '/token' && ctx.status === 200) {
       const issued = ctx.body as Record<string, unknown> | undefined;
       for (const field of ['access_token', 'refresh_token', 'id_token']) noteSecret(issued?.[field]);
       const grantType = String(ctx.oidc?.params?.grant_type ?? 'unknown');
       idp.grants[grantType] = (idp.grants[grantType] ?? 0) + 1;
+      const presented = ctx.oidc?.params?.refresh_token;
+      if (grantType === 'refresh_token' && typeof presented === 'string' && typeof issued?.refresh_token === 'string' && issued.refresh_token !== presented) idp.rotatedAway.add(presented);
       // Google answers a refresh with no new refresh token.
       if (mode === 'google' && grantType === 'refresh_token' && ctx.body && typeof ctx.body === 'object') delete (ctx.body as Record<string, unknown>).refresh_token;
     }

@@ -1,4 +1,4 @@
-import type { AccountRecord } from '../storage/account-registry.js';
+import type { AccountRecord, SignOutIntent } from '../storage/account-registry.js';
 import { displayName, type AccountService } from '../storage/account-service.js';
 import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
 import { configure, oidc } from './oidc.js';
@@ -15,24 +15,69 @@ export interface SignOutResult {
 /**
  * Revokes the account's grant at its issuer (RFC 7009), then forgets it locally. If revocation
  * fails the account is kept, since forgetting it would leave a live grant nobody can end.
+ *
+ * Resumable: the intent is recorded first, and all of it runs under the account's lock (as a
+ * sign-in's writes do). A process killed midway leaves the intent in the registry, and the next
+ * process that lists or resolves accounts finishes it (`finishInterruptedSignOuts`).
  */
 export async function signOut(accounts: AccountService, account: AccountRecord, options: { revoke?: boolean; forgetClient?: boolean } = {}): Promise<SignOutResult> {
-  let revoked = false;
-  // A service-account key is not an OAuth grant: forgetting it here is all a sign-out can do.
-  if (options.revoke !== false && account.kind !== 'service_account') {
-    let secrets: Awaited<ReturnType<AccountService['clientOf']>> | undefined;
-    try {
-      secrets = await accounts.clientOf(account);
-    } catch (err) {
-      // An issuer refused as stored (accounts.json edited): keep the account, say how to forget it.
-      if (isTokenTrayError(err, 'INSECURE_ISSUER') || isTokenTrayError(err, 'INVALID_ISSUER')) throw revokeFailed(account, err);
-      // Nothing left to revoke with (the item or the client's secret is gone): forget it anyway.
-      if (!isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING') && !isTokenTrayError(err, 'CLIENT_REQUIRED')) throw err;
-    }
-    if (secrets) revoked = await revoke(account, secrets.client, secrets.refreshToken);
+  // A keychain that cannot open (a file vault's wrong passphrase) must fail before anything changes.
+  await accounts.vault.probe();
+  const intent: SignOutIntent = { id: account.id, revoke: options.revoke !== false, forgetClient: options.forgetClient === true };
+  return accounts.withAccountLock(account.id, async () => {
+    // Read again under the lock: a sign-in that just finished replaced the grant to revoke.
+    const current = (await accounts.registry.load()).accounts.find((a) => a.id === account.id);
+    if (!current) throw new TokenTrayError('ACCOUNT_NOT_FOUND', `No account "${displayName(account)}".`, { facts: { remedy: 'list-accounts' } });
+    return signOutLocked(accounts, current, intent);
+  });
+}
+
+/** Finishes every sign-out that a killed process left; one whose revocation now fails keeps its account. */
+export async function finishInterruptedSignOuts(accounts: AccountService): Promise<void> {
+  for (const pending of (await accounts.registry.load()).signingOut ?? []) {
+    await accounts.withAccountLock(pending.id, async () => {
+      const data = await accounts.registry.load();
+      const intent = data.signingOut?.find((i) => i.id === pending.id);
+      if (!intent) return; // finished (or superseded by a sign-in) meanwhile
+      const account = data.accounts.find((a) => a.id === intent.id);
+      // Not listed: a first sign-in killed before its registry write. Its grant stays unused.
+      if (!account) {
+        await accounts.vault.forget(intent.id);
+        await accounts.abandonSignOut(intent.id);
+        return;
+      }
+      await signOutLocked(accounts, account, intent).catch((err: unknown) => {
+        if (!isTokenTrayError(err, 'REVOKE_FAILED')) throw err;
+      });
+    });
   }
-  const { clientForgotten, clientKeptFor } = await accounts.forget(account.id, { forgetClient: options.forgetClient === true });
+}
+
+async function signOutLocked(accounts: AccountService, account: AccountRecord, intent: SignOutIntent): Promise<SignOutResult> {
+  await accounts.beginSignOut(intent);
+  let revoked = false;
+  try {
+    // A service-account key is not an OAuth grant: forgetting it here is all a sign-out can do.
+    if (intent.revoke && account.kind !== 'service_account') revoked = await revokeGrant(accounts, account);
+  } catch (err) {
+    if (isTokenTrayError(err, 'REVOKE_FAILED')) await accounts.abandonSignOut(account.id);
+    throw err;
+  }
+  const { clientForgotten, clientKeptFor } = await accounts.forget(account.id, { forgetClient: intent.forgetClient });
   return { account, revoked, clientForgotten, clientKeptFor };
+}
+
+async function revokeGrant(accounts: AccountService, account: AccountRecord): Promise<boolean> {
+  let secrets: Awaited<ReturnType<AccountService['clientOf']>> | undefined;
+  try {
+    secrets = await accounts.clientOf(account);
+  } catch (err) {
+    // An issuer refused as stored (accounts.json edited): keep the account, say how to forget it.
+    if (isTokenTrayError(err, 'INSECURE_ISSUER') || isTokenTrayError(err, 'INVALID_ISSUER')) throw revokeFailed(account, err);
+    // Nothing left to revoke with (the item or the client's secret is gone): forget it anyway.
+    if (!isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING') && !isTokenTrayError(err, 'CLIENT_REQUIRED')) throw err;
+  }
+  return secrets ? revoke(account, secrets.client, secrets.refreshToken) : false;
 }
 
 function revokeFailed(account: AccountRecord, err: unknown): TokenTrayError {

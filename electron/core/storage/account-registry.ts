@@ -50,12 +50,24 @@ export interface ClientRecord {
   lastUsedAt: string;
 }
 
+/**
+ * A sign-out under way: recorded before anything is revoked or deleted, removed with the account,
+ * so that one killed midway is found and finished by the next TokenTray process.
+ */
+export interface SignOutIntent {
+  id: string;
+  revoke: boolean;
+  forgetClient: boolean;
+}
+
 export interface RegistryData {
   version: 1;
   defaultAccount?: string;
   accounts: AccountRecord[];
   /** Absent in registries written before clients had their own records. */
   clients?: ClientRecord[];
+  /** Sign-outs begun and not finished (absent when none). */
+  signingOut?: SignOutIntent[];
 }
 
 export const REGISTRY_FILE = 'accounts.json';
@@ -68,6 +80,11 @@ function isClient(v: unknown): v is ClientRecord {
     typeof r.id === 'string' && typeof r.issuer === 'string' && (r.flavor === 'google' || r.flavor === 'oidc') && typeof r.clientId === 'string' &&
     typeof r.hasSecret === 'boolean' && typeof r.createdAt === 'string' && typeof r.lastUsedAt === 'string'
   );
+}
+
+function isSignOutIntent(v: unknown): v is SignOutIntent {
+  const r = v as Record<string, unknown>;
+  return typeof v === 'object' && v !== null && typeof r.id === 'string' && typeof r.revoke === 'boolean' && typeof r.forgetClient === 'boolean';
 }
 
 function isRecord(v: unknown): v is AccountRecord {
@@ -127,11 +144,13 @@ export class AccountRegistry {
     if (!data.accounts.every(isRecord)) throw this.corrupt('holds an account entry with missing or wrong fields');
     if (data.defaultAccount !== undefined && typeof data.defaultAccount !== 'string') throw this.corrupt('has a bad default account');
     if (data.clients !== undefined && !(Array.isArray(data.clients) && data.clients.every(isClient))) throw this.corrupt('holds an OAuth client entry with missing or wrong fields');
+    if (data.signingOut !== undefined && !(Array.isArray(data.signingOut) && data.signingOut.every(isSignOutIntent))) throw this.corrupt('holds a sign-out entry with missing or wrong fields');
     return {
       version: 1,
       accounts: data.accounts,
       ...(data.defaultAccount ? { defaultAccount: data.defaultAccount } : {}),
       ...(data.clients ? { clients: data.clients } : {}),
+      ...(data.signingOut?.length ? { signingOut: data.signingOut } : {}),
     };
   }
 
@@ -140,6 +159,7 @@ export class AccountRegistry {
     return withFileLock(join(this.home, 'locks', 'registry.lock'), { waitMs: LOCK_WAIT_MS, what: 'the account registry', onFailure: (err) => this.unwritable(err) }, async () => {
       const data = await this.load();
       const result = await fn(data);
+      if (data.signingOut?.length === 0) delete data.signingOut;
       await this.write(data);
       return result;
     });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { AccountRegistry, type AccountRecord, type ClientRecord, type RegistryData } from './account-registry.js';
+import { AccountRegistry, type AccountRecord, type ClientRecord, type RegistryData, type SignOutIntent } from './account-registry.js';
 import type { OAuthClient } from '../oauth/client-file.js';
 import { clientIdFor, CredentialVault } from './credential-vault.js';
 import { withFileLock } from './file-lock.js';
@@ -90,6 +90,13 @@ export function projectOf(account: Pick<AccountRecord, 'project' | 'projectId'>)
 
 export class AccountService {
   /**
+   * Finishes sign-outs a killed process left (core.ts sets it: sign-out lives above storage).
+   * Run before accounts are listed or resolved, so none being signed out is handed out.
+   */
+  finishSignOuts: (() => Promise<void>) | undefined;
+  private finishing: Promise<void> | undefined;
+
+  /**
    * @param fallbackRef the account used when a caller names none, before the default one
    *   (the CLI passes TOKENTRAY_ACCOUNT here).
    */
@@ -108,8 +115,17 @@ export class AccountService {
     return withFileLock(join(this.registry.home, 'locks', `account-${accountId}.lock`), { waitMs: 65_000, what: `account ${accountId}` }, fn);
   }
 
+  /** The registry, once any sign-out left unfinished is finished (the usual case: one read). */
+  private async settled(): Promise<RegistryData> {
+    const data = await this.registry.load();
+    if (!data.signingOut?.length || !this.finishSignOuts) return data;
+    this.finishing ??= this.finishSignOuts().finally(() => (this.finishing = undefined));
+    await this.finishing;
+    return this.registry.load();
+  }
+
   async list(): Promise<AccountView[]> {
-    let data = await this.registry.load();
+    let data = await this.settled();
     // An account whose keychain item is gone or damaged can only be signed in again: say so now.
     const broken: AccountRecord[] = [];
     for (const a of data.accounts) {
@@ -144,7 +160,7 @@ export class AccountService {
   }
 
   async resolve(ref?: string): Promise<AccountRecord> {
-    return findAccount(await this.registry.load(), ref || this.fallbackRef);
+    return findAccount(await this.settled(), ref || this.fallbackRef);
   }
 
   async setDefault(ref: string): Promise<AccountRecord> {
@@ -235,40 +251,58 @@ export class AccountService {
     assertNoControlCharacters(result.email, 'IDENTITY_INVALID', `The email that ${profile.issuer} sent`);
     assertIssuedTokens(profile.issuer, { accessToken: result.accessToken, idToken: result.idToken, refreshToken: result.refreshToken, scope: result.grantedScopes.join(' ') });
     const id = accountIdFor(profile.issuer, result.subject);
-    if (client.clientSecret) await this.vault.setClientSecret(clientIdFor(profile.issuer, client.clientId), client.clientSecret);
-    await this.withAccountLock(id, async () => {
-      await this.vault.setSecrets(id, { refreshToken: result.refreshToken });
-      await this.vault.setTokenCache(id, {
-        access: { '': { token: result.accessToken, expiresAt: result.accessTokenExpiresAt } },
-        ids: {},
-        ...(result.idToken && result.idTokenExpiresAt ? { id: { token: result.idToken, expiresAt: result.idTokenExpiresAt } } : {}),
-      });
+    // Items and record under the account's lock, as a sign-out takes it: the two never interleave,
+    // so no account is listed whose items a sign-out deleted. The later one wins.
+    return this.withAccountLock(id, async () => {
+      // A new account's items are written before it is listed: a sign-out intent first, removed by
+      // the write that lists it, so that items of a sign-in killed in between are deleted by the next process.
+      const isNew = !(await this.registry.load()).accounts.some((a) => a.id === id);
+      if (isNew) await this.beginSignOut({ id, revoke: false, forgetClient: false });
+      try {
+        await this.vault.inOneWrite(async (vault) => {
+          if (client.clientSecret) await vault.setClientSecret(clientIdFor(profile.issuer, client.clientId), client.clientSecret);
+          await vault.setSecrets(id, { refreshToken: result.refreshToken });
+          await vault.setTokenCache(id, {
+            access: { '': { token: result.accessToken, expiresAt: result.accessTokenExpiresAt } },
+            ids: {},
+            ...(result.idToken && result.idTokenExpiresAt ? { id: { token: result.idToken, expiresAt: result.idTokenExpiresAt } } : {}),
+          });
+        });
+      } catch (err) {
+        // A failed write (not a kill) undoes the new account's items and intent now, where it can.
+        if (isNew) await this.vault.forget(id).then(() => this.abandonSignOut(id)).catch(() => undefined);
+        throw err;
+      }
+      return this.registry.update((data) => this.recordSignIn(data, profile, client, result, id));
     });
+  }
+
+  private recordSignIn(data: RegistryData, profile: ProviderProfile, client: OAuthClient, result: SignInResult, id: string): AccountRecord {
     const now = new Date().toISOString();
-    return this.registry.update((data) => {
-      upsertClient(data, profile.issuer, profile.flavor, client);
-      const existing = data.accounts.find((a) => a.id === id);
-      const record: AccountRecord = {
-        id,
-        subject: result.subject,
-        // A new sign-in without the email scope does not forget the email we knew.
-        ...(result.email ?? existing?.email ? { email: (result.email ?? existing?.email)! } : {}),
-        issuer: profile.issuer,
-        flavor: profile.flavor,
-        clientId: client.clientId,
-        scopes: result.grantedScopes,
-        status: 'ready',
-        ...(existing?.impersonate ? { impersonate: existing.impersonate } : {}),
-        ...(existing?.project ? { project: existing.project } : {}),
-        createdAt: existing?.createdAt ?? now,
-        updatedAt: now,
-      };
-      if (existing) data.accounts[data.accounts.indexOf(existing)] = record;
-      else data.accounts.push(record);
-      // The first account becomes the default; later ones leave the user's choice alone.
-      if (!data.accounts.some((a) => a.id === data.defaultAccount && a.id !== id) && !existing) data.defaultAccount = id;
-      return record;
-    });
+    upsertClient(data, profile.issuer, profile.flavor, client);
+    // A sign-in is the user's latest word: it supersedes a sign-out of this account left unfinished.
+    data.signingOut = data.signingOut?.filter((i) => i.id !== id);
+    const existing = data.accounts.find((a) => a.id === id);
+    const record: AccountRecord = {
+      id,
+      subject: result.subject,
+      // A new sign-in without the email scope does not forget the email we knew.
+      ...(result.email ?? existing?.email ? { email: (result.email ?? existing?.email)! } : {}),
+      issuer: profile.issuer,
+      flavor: profile.flavor,
+      clientId: client.clientId,
+      scopes: result.grantedScopes,
+      status: 'ready',
+      ...(existing?.impersonate ? { impersonate: existing.impersonate } : {}),
+      ...(existing?.project ? { project: existing.project } : {}),
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    if (existing) data.accounts[data.accounts.indexOf(existing)] = record;
+    else data.accounts.push(record);
+    // The first account becomes the default; later ones leave the user's choice alone.
+    if (!data.accounts.some((a) => a.id === data.defaultAccount && a.id !== id) && !existing) data.defaultAccount = id;
+    return record;
   }
 
   /** Marks an account for a new sign-in. It is kept: its metadata and default status stay. */
@@ -308,39 +342,47 @@ export class AccountService {
     });
   }
 
+  /** Records that the account's sign-out has begun, before anything is revoked or deleted. The caller holds its lock. */
+  async beginSignOut(intent: SignOutIntent): Promise<void> {
+    await this.registry.update((data) => {
+      data.signingOut = [...(data.signingOut ?? []).filter((i) => i.id !== intent.id), intent];
+    });
+  }
+
+  /** Drops a sign-out that could not be done (its revocation failed): the account stays as it was. */
+  async abandonSignOut(id: string): Promise<void> {
+    await this.registry.update((data) => {
+      data.signingOut = data.signingOut?.filter((i) => i.id !== id);
+    });
+  }
+
   /**
-   * Forgets an account locally: the registry entry first, then its keychain items. Its OAuth
-   * client stays (for the next sign-in) unless `forgetClient` and no other account uses it.
+   * Forgets an account locally: its keychain items first, then, in one registry write, its record
+   * and its sign-out intent. A process killed in between leaves the intent, and the next one
+   * finishes the job. Its OAuth client stays (for the next sign-in) unless `forgetClient` and no
+   * other account uses it. The caller holds the account's lock.
    */
   async forget(id: string, options: { forgetClient?: boolean } = {}): Promise<{ clientForgotten: boolean; clientKeptFor: string[] }> {
-    // A keychain that cannot open (a file vault's wrong passphrase) must fail before the registry changes.
-    await this.vault.probe();
-    const data = await this.registry.load();
-    const account = data.accounts.find((a) => a.id === id);
-    if (account && account.kind !== 'service_account') {
-      // An item of the old layout holds the client's secret: keep it before the item goes.
-      await this.withAccountLock(id, () => this.migrateLegacyItem(account)).catch(() => undefined);
-    }
+    const account = (await this.registry.load()).accounts.find((a) => a.id === id);
+    // An item of the old layout holds the client's secret: keep it before the item goes.
+    if (account && account.kind !== 'service_account') await this.migrateLegacyItem(account).catch(() => undefined);
+    await this.vault.forget(id);
     const cid = account && account.kind !== 'service_account' ? clientIdFor(account.issuer, account.clientId) : undefined;
-    let clientKeptFor: string[] = [];
-    let clientForgotten = false;
-    await this.registry.update((d) => {
+    return this.registry.update(async (d) => {
       d.accounts = d.accounts.filter((a) => a.id !== id);
+      d.signingOut = d.signingOut?.filter((i) => i.id !== id);
       if (d.defaultAccount === id) {
         if (d.accounts[0]) d.defaultAccount = d.accounts[0].id;
         else delete d.defaultAccount;
       }
-      if (options.forgetClient && cid) {
-        clientKeptFor = d.accounts.filter((a) => a.kind !== 'service_account' && clientIdFor(a.issuer, a.clientId) === cid).map((a) => displayName(a));
-        if (clientKeptFor.length === 0) {
-          d.clients = (d.clients ?? []).filter((c) => c.id !== cid);
-          clientForgotten = true;
-        }
-      }
+      if (!options.forgetClient || !cid) return { clientForgotten: false, clientKeptFor: [] };
+      const clientKeptFor = d.accounts.filter((a) => a.kind !== 'service_account' && clientIdFor(a.issuer, a.clientId) === cid).map((a) => displayName(a));
+      if (clientKeptFor.length > 0) return { clientForgotten: false, clientKeptFor };
+      d.clients = (d.clients ?? []).filter((c) => c.id !== cid);
+      // Before the record goes (inside the registry's lock): a kill here is finished from the intent.
+      await this.vault.forgetClient(cid);
+      return { clientForgotten: true, clientKeptFor };
     });
-    await this.withAccountLock(id, () => this.vault.forget(id));
-    if (clientForgotten && cid) await this.vault.forgetClient(cid);
-    return { clientForgotten, clientKeptFor };
   }
 
   /** Removes a stored OAuth client that no account uses any more. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { TokenTrayError } from '../shared/errors.js';
 import { KeychainItems } from './keychain-items.js';
 import type { SecretStore } from './secret-store.js';
+import { WriteBatch } from './write-batch.js';
 
 /** Long-lived secret of one user account: what a sign-in produced. */
 export interface AccountSecrets {
@@ -128,6 +129,20 @@ export class CredentialVault {
     this.items = new KeychainItems(store);
   }
 
+  /**
+   * Runs `fn` on a vault whose writes reach the store together when it returns: the file vault
+   * rewrites its file once per operation (one key derivation), and a writer killed meanwhile has
+   * written nothing. The keychain, which has no transactions, gets them one by one in order.
+   * Inside, reads see the writes made so far. Nested calls join the outer one.
+   */
+  async inOneWrite<T>(fn: (vault: CredentialVault) => Promise<T>): Promise<T> {
+    if (!this.store.commit) return fn(this);
+    const batch = new WriteBatch(this.store);
+    const result = await fn(new CredentialVault(batch));
+    await batch.flush();
+    return result;
+  }
+
   /** Fails fast (before a browser round trip) when the keychain cannot be reached. */
   async probe(): Promise<void> {
     await this.store.unlock?.();
@@ -147,7 +162,7 @@ export class CredentialVault {
 
   /** Writes the refresh token alone (a client secret lives in the client's own item). */
   setSecrets(accountId: string, secrets: { refreshToken: string }): Promise<void> {
-    return this.items.write(secretsKey(accountId), JSON.stringify({ refreshToken: secrets.refreshToken }));
+    return this.inOneWrite((v) => v.items.write(secretsKey(accountId), JSON.stringify({ refreshToken: secrets.refreshToken })));
   }
 
   /** An OAuth client's secret; `undefined` if it has none stored (or the item is missing). */
@@ -159,11 +174,11 @@ export class CredentialVault {
   async setClientSecret(cid: string, clientSecret: string): Promise<void> {
     // Unchanged: no write (and on macOS, no change to the item at all).
     if ((await this.getClientSecret(cid)) === clientSecret) return;
-    await this.items.write(clientKey(cid), JSON.stringify({ clientSecret }));
+    await this.inOneWrite((v) => v.items.write(clientKey(cid), JSON.stringify({ clientSecret })));
   }
 
   async forgetClient(cid: string): Promise<void> {
-    await this.items.delete(clientKey(cid));
+    await this.inOneWrite((v) => v.items.delete(clientKey(cid)));
   }
 
   /** The default access token and the own ID token: one item, the warm path's only keychain read. */
@@ -201,7 +216,7 @@ export class CredentialVault {
   /** Writes a whole cache (both items), capped. Callers hold the account's lock. */
   async setTokenCache(accountId: string, cache: TokenCache): Promise<void> {
     const [hot, more] = await Promise.all([this.items.read(hotKey(accountId)), this.items.read(moreKey(accountId))]);
-    await this.writeCache(accountId, cache, { hot, more });
+    await this.inOneWrite((v) => v.writeCache(accountId, cache, { hot, more }));
   }
 
   /**
@@ -216,7 +231,7 @@ export class CredentialVault {
     for (const bucket of [cache.access, cache.ids]) for (const [k, v] of Object.entries(bucket)) if (v.expiresAt <= now) delete bucket[k];
     if (cache.id && cache.id.expiresAt <= now) delete cache.id;
     fn(cache);
-    await this.writeCache(accountId, cache, { hot: hotText, more: moreText });
+    await this.inOneWrite((v) => v.writeCache(accountId, cache, { hot: hotText, more: moreText }));
     return cache;
   }
 
@@ -245,14 +260,16 @@ export class CredentialVault {
   }
 
   setServiceAccountKey(accountId: string, key: StoredServiceAccountKey): Promise<void> {
-    return this.items.write(saKey(accountId), JSON.stringify(key));
+    return this.inOneWrite((v) => v.items.write(saKey(accountId), JSON.stringify(key)));
   }
 
   /** Deletes every item of an account (not its OAuth client's, which other accounts may share). */
   async forget(accountId: string): Promise<void> {
-    await this.items.delete(moreKey(accountId));
-    await this.items.delete(hotKey(accountId));
-    await this.items.delete(secretsKey(accountId));
-    await this.items.delete(saKey(accountId));
+    await this.inOneWrite(async (v) => {
+      await v.items.delete(moreKey(accountId));
+      await v.items.delete(hotKey(accountId));
+      await v.items.delete(secretsKey(accountId));
+      await v.items.delete(saKey(accountId));
+    });
   }
 }

@@ -1,8 +1,9 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { writeFileAtomic } from './atomic-file.js';
 import { withFileLock } from './file-lock.js';
-import type { SecretStore } from './secret-store.js';
+import { lstat, readlink, realpath } from 'node:fs/promises';
+import type { SecretStore, SecretWrite } from './secret-store.js';
 import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
 import { readBoundedFile } from './read-user-file.js';
 import { registerSecret } from '../shared/logger.js';
@@ -89,10 +90,20 @@ export class FileSecretStore implements SecretStore {
   }
 
   async set(key: string, value: string): Promise<void> {
+    await this.commit([{ key, value }]);
+  }
+
+  /** Every write of one operation in one rewrite of the file (one key derivation, one rename). */
+  async commit(writes: readonly SecretWrite[]): Promise<void> {
     await this.update((items) => {
-      if (items[key] === value) return false;
-      items[key] = value;
-      return true;
+      let changed = false;
+      for (const { key, value } of writes) {
+        if (items[key] === value) continue;
+        if (value === undefined) delete items[key];
+        else items[key] = value;
+        changed = true;
+      }
+      return changed;
     });
   }
 
@@ -128,12 +139,27 @@ export class FileSecretStore implements SecretStore {
         .encrypt(new TextEncoder().encode(this.passphrase!));
       const next = `${jwe}\n`;
       try {
-        await writeFileAtomic(this.path, next);
+        await writeFileAtomic(await this.target(), next);
       } catch (err) {
         throw this.unwritable(err as Error);
       }
       this.opened = { text: next, items };
     });
+  }
+
+  /**
+   * The file to replace: a symlinked vault is written through the link (the link stays, its
+   * target gets the new content), as a rename over the link would replace it with a regular file.
+   */
+  private async target(): Promise<string> {
+    try {
+      return await realpath(this.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // A link to a vault not made yet: it is made where the link points.
+      const link = await lstat(this.path).catch(() => undefined);
+      return link?.isSymbolicLink() ? resolve(dirname(this.path), await readlink(this.path)) : this.path;
+    }
   }
 
   private unwritable(err: Error): TokenTrayError {

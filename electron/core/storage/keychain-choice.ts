@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { keychainService } from './paths.js';
-import { KeytarSecretStore, type SecretStore } from './secret-store.js';
+import { KeytarSecretStore, type SecretStore, type SecretWrite } from './secret-store.js';
+import { applyWrites } from './write-batch.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { readBoundedFile } from './read-user-file.js';
 
@@ -80,5 +81,9 @@ export class ChosenSecretStore implements SecretStore {
 
   async delete(key: string): Promise<boolean> {
     return (await this.resolve()).delete(key);
+  }
+
+  async commit(writes: readonly SecretWrite[]): Promise<void> {
+    await applyWrites(await this.resolve(), writes);
   }
 }

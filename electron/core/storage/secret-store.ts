@@ -15,6 +15,17 @@ export interface SecretStore {
    * step such as a browser sign-in does not end in a prompt. Stores that need nothing omit it.
    */
   unlock?(): Promise<void>;
+  /**
+   * Applies the writes of one operation together: a store that rewrites a whole file (the file
+   * vault) does so once, with all of them. Stores without it get them one by one, in order.
+   */
+  commit?(writes: readonly SecretWrite[]): Promise<void>;
+}
+
+/** One write of a batch: a new value, or `undefined` to delete the item. */
+export interface SecretWrite {
+  key: string;
+  value: string | undefined;
 }
 
 interface KeytarApi {

@@ -80,14 +80,21 @@ export class SharedTokenCache {
     return minted.token;
   }
 
-  /** Writes what a mint produced. The caller holds the account's lock. */
+  /**
+   * Writes what a mint produced: a rotated refresh token first, then the tokens, in one write (the
+   * file vault rewrites once), then what the source does after. The caller holds the account's lock.
+   */
   private async store(accountId: string, slot: Slot, minted: Minted): Promise<void> {
     const now = this.now();
     const stamp = (t: CachedToken): CachedToken => ({ ...t, obtainedAt: t.obtainedAt ?? now });
-    await this.accounts.vault.updateTokenCache(accountId, now, (cache) => {
-      if (minted.token) put(cache, slot, stamp(minted.token));
-      for (const [other, token] of minted.also ?? []) put(cache, other, stamp(token));
+    await this.accounts.vault.inOneWrite(async (vault) => {
+      if (minted.refreshToken) await vault.setSecrets(accountId, { refreshToken: minted.refreshToken });
+      await vault.updateTokenCache(accountId, now, (cache) => {
+        if (minted.token) put(cache, slot, stamp(minted.token));
+        for (const [other, token] of minted.also ?? []) put(cache, other, stamp(token));
+      });
     });
+    await minted.afterStore?.();
   }
 
   /** Hands out a cached token; notes its use now and then, so the least recently used is evicted first. */

@@ -16,6 +16,13 @@ export type Slot =
 export interface Minted {
   token: CachedToken | undefined;
   also?: Array<[Slot, CachedToken]>;
+  /**
+   * A rotating issuer's new refresh token. The cache stores it first, in the same write as the
+   * tokens (one vault rewrite): until then a kill loses it, and the old one is spent.
+   */
+  refreshToken?: string;
+  /** Work after the tokens are stored (the registry's granted scopes). */
+  afterStore?: () => Promise<void>;
 }
 
 /** How to get one token: the slot it is cached in, and how to mint it when the cache has none fresh. */

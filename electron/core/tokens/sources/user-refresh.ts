@@ -5,6 +5,7 @@ import { assertIssuedTokens } from '../../shared/sanitize.js';
 import { scopeKey } from '../../oauth/scopes.js';
 import { reauthReason, signInAgain } from '../reauth.js';
 import { assertWithinGrant } from '../scope-policy.js';
+import type { GrantedTokens } from '../../oauth/oidc.js';
 import type { Minted, SourceContext, SourceFactory, TokenPlan } from '../token-source.js';
 
 /**
@@ -17,8 +18,8 @@ export const userRefreshSource: SourceFactory = (context) => ({
     // Prefixed so that no scope string can name another kind of cached token (sa:, imp:).
     const key = scopes ? `s:${scopeKey(scopes)}` : '';
     return refreshPlan({ bucket: 'access', key }, async () => {
-      const { access, id } = await refresh(context, account, key, scopes);
-      return { token: access, ...(id ? { also: [[{ bucket: 'id' }, id]] } : {}) };
+      const { tokens, after } = await refresh(context, account, key, scopes);
+      return { ...after, token: tokens.access, ...(tokens.id ? { also: [[{ bucket: 'id' }, tokens.id]] } : {}) };
     });
   },
   id(account, { audience }) {
@@ -30,8 +31,8 @@ export const userRefreshSource: SourceFactory = (context) => ({
       );
     }
     return refreshPlan({ bucket: 'id' }, async () => {
-      const { access, id } = await refresh(context, account, '', undefined);
-      return { token: id, also: [[{ bucket: 'access', key: '' }, access]] };
+      const { tokens, after } = await refresh(context, account, '', undefined);
+      return { ...after, token: tokens.id, also: [[{ bucket: 'access', key: '' }, tokens.access]] };
     });
   },
 });
@@ -39,10 +40,11 @@ export const userRefreshSource: SourceFactory = (context) => ({
 const refreshPlan = (slot: TokenPlan['slot'], mint: () => Promise<Minted>): TokenPlan => ({ slot, mint, underLock: true });
 
 /**
- * The refresh itself, under the account's lock. A rotated refresh token is stored before anything
- * else, so a crash after the issuer answered loses at most the access token.
+ * The refresh itself, under the account's lock. What must be stored with the tokens is returned
+ * (`after`), for the cache to write in its one write: a rotated refresh token first, then the
+ * registry's granted scopes once the tokens are in.
  */
-async function refresh(context: SourceContext, account: AccountRecord, key: string, scopes: string[] | undefined) {
+async function refresh(context: SourceContext, account: AccountRecord, key: string, scopes: string[] | undefined): Promise<{ tokens: GrantedTokens; after: Pick<Minted, 'refreshToken' | 'afterStore'> }> {
   const { accounts, now } = context;
   // An item of the old layout: its client secret moves to the client's own item first.
   await accounts.migrateLegacyItem(account);
@@ -57,11 +59,16 @@ async function refresh(context: SourceContext, account: AccountRecord, key: stri
     throw new TokenTrayError('REAUTH_REQUIRED', reason, signInAgain(account));
   }
   const tokens = outcome.granted;
-  // Google sends no new refresh token on refresh: keep ours. A rotating issuer sends one: store it,
-  // once checked, before refusing anything else of the answer: the old one is spent.
+  // Google sends no new refresh token on refresh: keep ours. A rotating issuer sends one.
   assertIssuedTokens(account.issuer, { refreshToken: tokens.refreshToken });
-  if (tokens.refreshToken && tokens.refreshToken !== refreshToken) await accounts.vault.setSecrets(account.id, { refreshToken: tokens.refreshToken });
-  assertIssuedTokens(account.issuer, { accessToken: tokens.access.token, idToken: tokens.id?.token, scope: tokens.scopes?.join(' ') });
-  if (key === '' && tokens.scopes && scopeKey(tokens.scopes) !== scopeKey(account.scopes)) await accounts.updateScopes(account.id, tokens.scopes);
-  return tokens;
+  const rotated = tokens.refreshToken && tokens.refreshToken !== refreshToken ? tokens.refreshToken : undefined;
+  try {
+    assertIssuedTokens(account.issuer, { accessToken: tokens.access.token, idToken: tokens.id?.token, scope: tokens.scopes?.join(' ') });
+  } catch (err) {
+    // The rest of the answer is refused, but the old refresh token is spent: keep the new one.
+    if (rotated) await accounts.vault.setSecrets(account.id, { refreshToken: rotated });
+    throw err;
+  }
+  const granted = key === '' && tokens.scopes && scopeKey(tokens.scopes) !== scopeKey(account.scopes) ? tokens.scopes : undefined;
+  return { tokens, after: { ...(rotated ? { refreshToken: rotated } : {}), ...(granted ? { afterStore: () => accounts.updateScopes(account.id, granted) } : {}) } };
 }
