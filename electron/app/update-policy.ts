@@ -45,7 +45,7 @@ export interface UpdatePolicyOptions {
 
 const everyInterval = (ms: number, run: () => void): (() => void) => {
   const timer = setInterval(run, ms);
-  timer.unref();
+  (timer as { unref?: () => void }).unref?.(); // a daily timer must not keep a quitting app alive
   return () => clearInterval(timer);
 };
 

@@ -37,7 +37,8 @@ export async function startUpdateFeed(version: string, options: { damaged?: bool
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     requests.push(path);
-    if (path === '/latest-linux.yml') {
+    // The channel file of each OS (Windows, macOS, Linux); the real-Electron smoke test runs on all three.
+    if (path === '/latest-linux.yml' || path === '/latest-mac.yml' || path === '/latest.yml') {
       res.writeHead(200, { 'content-type': 'text/yaml' }).end(yml);
     } else if (path === `/${fileName}`) {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': served.length }).end(served);
