@@ -105,6 +105,10 @@ export const CONTRACT = {
   openGuide: call('guide:open', (a): [page: GuidePage] => [oneOf(count(a, 1)[0], 'the page', Object.keys(GUIDE_PAGES) as GuidePage[])]).returns<boolean>(),
   getSettings: call('settings:get', none).returns<Settings>(),
   setSettings: call('settings:set', (a): [settings: Partial<Settings>] => [settingsPatch(count(a, 1)[0])]).returns<Settings>(),
+  /** Opens TokenTray's folder (where accounts.json is) in the file manager; resolves to its path. */
+  openAccountsFolder: call('accounts:open-folder', none).returns<string>(),
+  /** A damaged accounts.json: kept as a dated copy beside it, and the list starts empty. The copy's path, or null if it reads fine again. */
+  startFresh: call('accounts:start-fresh', none).returns<string | null>(),
   getUpdate: call('update:get', none).returns<UpdateView>(),
   /** Quits and installs the downloaded, verified update; false when none is waiting. */
   restartToUpdate: call('update:restart', none).returns<boolean>(),

@@ -87,6 +87,10 @@ export async function main(): Promise<void> {
       await shell.openExternal(url);
     },
     onChange: changed,
+    async openFolder(path) {
+      const failure = await shell.openPath(path);
+      if (failure) throw new TokenTrayError('FOLDER_UNAVAILABLE', `Cannot open the folder ${path}: ${failure}.`, { facts: { path } });
+    },
     onSettingsChange: async (next) => {
       applyGlobalShortcut(next.globalShortcut, () => void copyDefault());
       if (next.startAtLogin !== startAtLogin) {

@@ -20,6 +20,8 @@ export interface AppHandlerDeps {
   adcIssuer?: string;
   /** After settings change (the main process re-registers the global shortcut). */
   onSettingsChange?(settings: Settings): void | Promise<void>;
+  /** Opens a folder in the system's file manager (the damaged-registry page's "Open the folder"). */
+  openFolder?(path: string): Promise<void>;
   /** The app's updates (release builds); without it the window shows none. */
   updates?: Pick<UpdatePolicy, 'state' | 'restart'>;
 }

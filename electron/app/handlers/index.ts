@@ -5,6 +5,7 @@ import { metadataHandlers, MetadataSwitch } from './metadata.js';
 import { settingsHandlers } from './settings.js';
 import { tokenHandlers } from './tokens.js';
 import { updateHandlers } from './updates.js';
+import { registryRepairHandlers } from './registry-repair.js';
 
 export type { AppHandlerDeps, Handlers } from './deps.js';
 export { TokenWarmer } from './tokens.js';
@@ -30,6 +31,7 @@ export function createHandlers(deps: AppHandlerDeps): AppHandlers {
     ...guideHandlers(deps),
     ...settingsHandlers(deps),
     ...updateHandlers(deps),
+    ...registryRepairHandlers(deps),
   } satisfies Handlers;
   return {
     ...handlers,

@@ -3,7 +3,7 @@ import { displayName, type AccountService } from '../storage/account-service.js'
 import type { CachedToken, StoredServiceAccountKey, TokenCache } from '../storage/credential-vault.js';
 import { TokenTrayError } from '../shared/errors.js';
 import type { ImpersonationChain } from '../google/impersonation.js';
-import type { ProviderProfile } from '../oauth/provider-profile.js';
+import { GOOGLE_ISSUER, type ProviderProfile } from '../oauth/provider-profile.js';
 import { CLOUD_PLATFORM, normalizeScopes, scopeKey } from '../oauth/scopes.js';
 
 // Loaded on first use, like openid-client: a warm cached call needs none of them (jose among them).
@@ -66,7 +66,8 @@ function reauthReason(account: AccountRecord, description: string | undefined): 
   if (description && /invalid_rapt/i.test(description)) {
     return `Google asks ${displayName(account)} to re-authenticate: the Workspace administrator's session control requires a fresh sign-in (invalid_rapt).`;
   }
-  if (account.flavor === 'google') {
+  // Named by the issuer, not the flavor: a Google-like issuer elsewhere is not Google, nor are its rules.
+  if (account.issuer === GOOGLE_ISSUER) {
     return (
       `Google no longer accepts the refresh token of ${displayName(account)} (invalid_grant): it was revoked, the password changed, or it expired. ` +
       `If the OAuth client's consent screen is in "Testing" status, Google expires its refresh tokens after 7 days; publish the app ("In production") to keep them.`

@@ -103,8 +103,8 @@ async function submit(event: Event): Promise<void> {
   try {
     const account = await call(api().signIn(await request()));
     dialog().close();
-    toast(`Signed in as ${nameOf(account)}.`);
     await showNewAccount(account);
+    toast(`Signed in as ${nameOf(account)}.`);
   } catch (err) {
     if (!(err instanceof ApiError && err.code === 'LOGIN_CANCELLED')) byId('add-error').textContent = messageOf(err);
   } finally {

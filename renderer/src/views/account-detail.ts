@@ -1,12 +1,13 @@
 import type { AccountSummary } from '../../../electron/app/ipc-contract.js';
 import { api } from '../api.js';
-import { checkToken, importGcloudCredentials, loadTokens, makeDefault, signInAgain } from '../actions.js';
+import { checkToken, importGcloudCredentials, loadTokens, makeDefault, openAccountsFolder, signInAgain, startFresh } from '../actions.js';
 import { openAddDialog } from '../dialogs/add-account.js';
 import { openRemoveDialog } from '../dialogs/remove-account.js';
 import { byId, h } from '../dom.js';
 import { formatCountdown, shortScope } from '../format.js';
 import { forWindow } from '../messages.js';
-import { nameOf, selected, state } from '../state.js';
+import { nameOf, pageKey, selected, state } from '../state.js';
+import { keepToastOn } from '../toast.js';
 import { audienceRow, impersonationCard, tokenCard } from './token-card.js';
 
 /** Refresh what the window shows when a token has less than this left (the core refreshes it). */
@@ -60,6 +61,23 @@ function emptyState(): HTMLElement {
   );
 }
 
+/** A damaged accounts.json: what is wrong, and the two ways on (TokenTray itself changes nothing until asked). */
+function damagedRegistry(message: string): HTMLElement {
+  return h(
+    'div',
+    { className: 'empty', role: 'alert', 'data-view': 'damaged-registry' },
+    h('h2', {}, 'Account list damaged'),
+    h('p', { className: 'error' }, message),
+    h('p', {}, 'Repair the file in its folder (a backup or sync tool may hold an older copy), or keep it as a dated copy beside it and start with no accounts. The copy stays for a later repair; the accounts\' keychain items stay too.'),
+    h(
+      'div',
+      { className: 'header-actions' },
+      h('button', { type: 'button', 'data-action': 'open-folder', onclick: () => void openAccountsFolder() }, 'Open the folder'),
+      h('button', { type: 'button', className: 'danger', 'data-action': 'start-fresh', onclick: () => void startFresh() }, 'Keep a copy and start fresh'),
+    ),
+  );
+}
+
 function header(account: AccountSummary): HTMLElement {
   return h(
     'div',
@@ -93,10 +111,11 @@ function signInNotice(account: AccountSummary): HTMLElement {
 
 /** The right-hand side: the selected account's header, scopes and token cards, or the empty state. */
 export function renderAccountDetail(): void {
+  keepToastOn(pageKey());
   const detail = byId('detail');
   const account = selected();
   if (state.accountsError !== undefined) {
-    detail.replaceChildren(h('div', { className: 'empty', role: 'alert' }, h('h2', {}, 'Account list damaged'), h('p', { className: 'error' }, state.accountsError)));
+    detail.replaceChildren(damagedRegistry(state.accountsError));
     return;
   }
   if (!account) {
