@@ -1,25 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DebUpdater } from 'electron-updater';
 import { buildTrayMenu, type TrayItem } from '../electron/app/tray-menu.js';
 import { describeUpdate, UPDATE_CHECK_INTERVAL_MS, UpdatePolicy, type Updater, type UpdateState } from '../electron/app/update-policy.js';
 import { updaterPort } from '../electron/app/updater-port.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
-import { NodeHttpExecutor, packagedApp, startUpdateFeed, type UpdateFeed } from './support/update-feed.js';
+import { debUpdaterFor, startUpdateFeed, type UpdateFeed } from './support/update-feed.js';
 
 let sandbox: Sandbox;
 before(async () => (sandbox = await makeSandbox()));
 after(() => sandbox.cleanup());
 
 /** The real electron-updater (DebUpdater, as a .deb install uses) at `version`, reading `feed`. */
-async function realUpdater(version: string, feed: UpdateFeed, name: string) {
-  const config = await sandbox.writeFile(`${name}-app-update.yml`, `provider: generic\nurl: ${feed.url}\nupdaterCacheDirName: tokentray-updater\n`);
-  const app = packagedApp(version, await sandbox.dir(`${name}-cache`), config);
-  const updater = new DebUpdater(null, app);
-  updater.logger = null;
-  (updater as unknown as { httpExecutor: NodeHttpExecutor }).httpExecutor = new NodeHttpExecutor();
-  return { updater, app };
-}
+const realUpdater = async (version: string, feed: UpdateFeed, name: string) => debUpdaterFor(feed, version, await sandbox.dir(name));
 
 async function policyAgainst(current: string, offered: string, options: { damaged?: boolean } = {}) {
   const feed = await startUpdateFeed(offered, options);

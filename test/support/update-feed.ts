@@ -5,7 +5,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions, type Server } from 'node:http';
+import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DebUpdater } from 'electron-updater';
 import { configureRequestOptions, configureRequestUrl, HttpExecutor, type DownloadOptions } from 'builder-util-runtime';
 import type { AppAdapter } from 'electron-updater/out/AppAdapter.js';
 
@@ -93,4 +96,18 @@ export function packagedApp(version: string, cacheDir: string, appUpdateConfigPa
     onQuit: () => undefined,
   };
   return adapter;
+}
+
+/**
+ * The real electron-updater class a .deb install uses (DebUpdater), at `version`, reading `feed`,
+ * with its config and download cache under `dir`: what the app's autoUpdater does, minus Electron.
+ */
+export async function debUpdaterFor(feed: UpdateFeed, version: string, dir: string): Promise<{ updater: DebUpdater; app: ReturnType<typeof packagedApp> }> {
+  const config = join(dir, 'app-update.yml');
+  await writeFile(config, `provider: generic\nurl: ${feed.url}\nupdaterCacheDirName: tokentray-updater\n`, { mode: 0o600 });
+  const app = packagedApp(version, dir, config);
+  const updater = new DebUpdater(null, app);
+  updater.logger = null;
+  (updater as unknown as { httpExecutor: NodeHttpExecutor }).httpExecutor = new NodeHttpExecutor();
+  return { updater, app };
 }

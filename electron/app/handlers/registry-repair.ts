@@ -9,8 +9,9 @@ export function registryRepairHandlers(deps: AppHandlerDeps): DomainHandlers<'ac
     },
     'accounts:start-fresh': async () => {
       const copy = await deps.core.accounts.registry.setAsideDamaged();
+      if (!copy) return null;
       deps.onChange();
-      return copy ?? null;
+      return copy;
     },
   };
 }

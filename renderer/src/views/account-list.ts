@@ -47,10 +47,12 @@ export function renderAccountList(): void {
  */
 export function showHiddenBelow(): void {
   const list = byId('account-list');
+  const more = byId('account-more');
+  // Shown before counting: the line takes room from the list, which may hide one more account.
+  more.hidden = list.scrollTop + list.clientHeight >= list.scrollHeight - 1;
+  if (more.hidden) return;
   const bottom = list.getBoundingClientRect().bottom;
   const below = [...list.querySelectorAll('.account-item')].filter((item) => item.getBoundingClientRect().bottom > bottom + 1).length;
-  const more = byId('account-more');
-  more.hidden = below === 0;
   more.textContent = below === 1 ? '↓ 1 more account' : `↓ ${below} more accounts`;
 }
 
