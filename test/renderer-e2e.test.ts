@@ -160,7 +160,17 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.locator('#detail').dispatchEvent('drop', { dataTransfer: drop });
     await waitForShown(page, '#add-dialog', true);
     assert.equal(await page.locator('#client-file').evaluate((el) => (el as unknown as { files: Array<{ name: string }> }).files[0]?.name), 'client_secret_1234-test.apps.googleusercontent.com.json');
-    assert.equal(await page.locator('#client-howto').evaluate((el) => (el as unknown as { open: boolean }).open), true, 'first run: the steps are open');
+    // The file is in hand: the steps to get one fold away, so every field fits without scrolling.
+    assert.equal(await page.locator('#client-howto').evaluate((el) => (el as unknown as { open: boolean }).open), false, 'the steps fold away once a file is chosen');
+    for (const sel of ['#extra-scopes', '#login-hint', '#scope-presets']) {
+      const field = await visibilityOf(page, sel);
+      assert.ok(field.shown && field.inViewport, `${sel} is whole in view: ${JSON.stringify(field)}`);
+    }
+    const fits = await page.locator('#add-form .dialog-scroll').evaluate((el) => {
+      const e = el as unknown as { scrollHeight: number; clientHeight: number };
+      return e.scrollHeight <= e.clientHeight + 1;
+    });
+    assert.ok(fits, 'nothing is cut off at the bottom of the dialog');
     // Behind the dialog the first-run guide (the same steps) and its import error are hidden, not repeated.
     for (const sel of ['[data-view="first-run"]', '[data-path="oauth-client"] ol', '#adc-error']) {
       const behind = await visibilityOf(page, sel);
@@ -181,6 +191,8 @@ describe('the window, in real Chromium, against the real handlers', () => {
     assert.ok(dialog.inViewport, `the dialog fits the window: ${JSON.stringify(dialog.box)}`);
     for (const sel of ['#add-submit', '#add-cancel']) assert.ok((await visibilityOf(page, sel)).inViewport, `${sel} in view`);
     await page.screenshot({ path: `${SHOTS}/02-add-dialog.png` });
+    // Opened again, the steps make it taller than the window: it scrolls inside, buttons in view.
+    await page.click('#client-howto summary');
     const scroll = await page.locator('#add-form .dialog-scroll').evaluate((el) => {
       const e = el as unknown as { scrollHeight: number; clientHeight: number; scrollTop: number };
       const before = { scrollHeight: e.scrollHeight, clientHeight: e.clientHeight };
@@ -334,6 +346,13 @@ describe('the window, in real Chromium, against the real handlers', () => {
     const { page } = app;
     await page.click('#open-settings');
     await dialogFits('settings-dialog', '14-settings');
+    // Nothing is cut off at the dialog's right edge (the long checkbox labels wrap).
+    const sides = (await page.locator('#settings-dialog').boundingBox())!;
+    for (const label of await page.locator('#settings-dialog label, #settings-dialog .field').all()) {
+      const box = (await label.boundingBox())!;
+      const scroll = await label.evaluate((el) => (el as unknown as { scrollWidth: number; clientWidth: number }).scrollWidth - (el as unknown as { clientWidth: number }).clientWidth);
+      assert.ok(box.x + box.width <= sides.x + sides.width && scroll <= 1, `${await label.innerText()} fits the dialog`);
+    }
     // A safe default: copied tokens leave the clipboard after 45 s; updates on, no start at login.
     assert.equal(await page.locator('#clear-seconds').inputValue(), '45');
     assert.equal(await page.locator('#check-updates').isChecked(), true);

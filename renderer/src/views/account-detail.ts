@@ -68,7 +68,7 @@ function damagedRegistry(message: string): HTMLElement {
     { className: 'empty', role: 'alert', 'data-view': 'damaged-registry' },
     h('h2', {}, 'Account list damaged'),
     h('p', { className: 'error' }, message),
-    h('p', {}, 'Repair the file in its folder (a backup or sync tool may hold an older copy), or keep it as a dated copy beside it and start with no accounts. The copy stays for a later repair; the accounts\' keychain items stay too.'),
+    h('p', {}, 'A backup or sync tool may hold an older copy. Starting fresh keeps the damaged file beside the new list, dated, for a later repair; the accounts\' keychain items stay too.'),
     h(
       'div',
       { className: 'header-actions' },
