@@ -105,6 +105,21 @@ describe('.github/workflows/ci.yml', () => {
     assert.ok(stepsRunning(job, new RegExp(`npm pack .*--pack-destination ${output}$`)).length === 1, 'the CLI\'s npm tarball goes along');
   });
 
+  it('publishes installers and the update feed on a version tag only, after the tests', () => {
+    const job = wf.jobs.release as Job & { if?: string; permissions?: Record<string, string> };
+    assert.ok(job, 'a release job');
+    assert.equal(job.if, "startsWith(github.ref, 'refs/tags/v')");
+    assert.deepEqual(job.needs, ['test', 'smoke']);
+    assert.deepEqual(oses(job), OSES);
+    assert.deepEqual(job.permissions, { contents: 'write' });
+    const publish = stepsRunning(job, /npm run dist -- --publish always$/);
+    assert.equal(publish.length, 1);
+    assert.equal((publish[0] as Step & { env?: Record<string, string> }).env?.GH_TOKEN, '${{ secrets.GITHUB_TOKEN }}');
+    for (const [name, other] of Object.entries(wf.jobs)) {
+      if (name !== 'release') for (const s of stepsRunning(other, /npm run dist/)) assert.match(s.run!, /--publish never/, `${name} never publishes`);
+    }
+  });
+
   it('names only npm scripts that exist', () => {
     const named = runs.flatMap(({ line }) => [...line.matchAll(/\bnpm run ([\w:-]+)/g)].map((m) => m[1]!));
     assert.ok(named.length >= 2);
