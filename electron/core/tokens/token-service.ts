@@ -62,7 +62,7 @@ export function scopesOutsideGrant(wanted: readonly string[], granted: readonly 
 }
 
 /** Why the account must sign in again; kept as its status reason, so it names no command or button. */
-function reauthReason(account: AccountRecord, description: string | undefined): string {
+export function reauthReason(account: AccountRecord, description: string | undefined): string {
   if (description && /invalid_rapt/i.test(description)) {
     return `Google asks ${displayName(account)} to re-authenticate: the Workspace administrator's session control requires a fresh sign-in (invalid_rapt).`;
   }
