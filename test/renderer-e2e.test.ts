@@ -419,6 +419,9 @@ describe('the window, in real Chromium, against the real handlers', () => {
     const button = await visibilityOf(page, '[data-action="sign-in-again"]');
     assert.ok(button.shown && button.inViewport);
     assert.equal(await shown('.token-card'), false, 'no token cards while it needs a sign-in');
+    // The status bar stays one short row at the bottom, with or without the update banner above.
+    const bar = (await page.locator('.status-bar').boundingBox())!;
+    assert.ok(bar.height < 60 && Math.abs(bar.y + bar.height - 700) < 1, `the status bar is the window's last row: ${JSON.stringify(bar)}`);
     await page.screenshot({ path: `${SHOTS}/07-sign-in-again.png` });
     nextUser = 'frank@example.test';
     await page.click('[data-action="sign-in-again"]');
@@ -601,6 +604,8 @@ describe('the window, in real Chromium, against the real handlers', () => {
     assert.ok(button.shown && button.inViewport, JSON.stringify(button));
     assert.equal(await page.locator('#update-text').innerText(), 'TokenTray 0.2.0 is downloaded and verified.');
     assert.deepEqual(restarts, [], 'never restarts on its own');
+    const bar = (await page.locator('.status-bar').boundingBox())!;
+    assert.ok(bar.height < 60 && Math.abs(bar.y + bar.height - 700) < 1, `the status bar is the window's last row: ${JSON.stringify(bar)}`);
     await page.screenshot({ path: `${SHOTS}/17-update-ready.png` });
     await page.click('#update-restart');
     for (let i = 0; i < 100 && restarts.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
