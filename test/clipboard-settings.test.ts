@@ -103,7 +103,8 @@ describe('settings', () => {
   it('validates every field', () => {
     assert.deepEqual(validateSettings({ clipboardClearSeconds: 45, globalShortcut: 'CommandOrControl+Shift+T' }), { clipboardClearSeconds: 45, globalShortcut: 'CommandOrControl+Shift+T' });
     assert.deepEqual(validateSettings({ globalShortcut: '' }), { globalShortcut: '' });
-    for (const bad of [null, [], 'x', { clipboardClearSeconds: -1 }, { clipboardClearSeconds: 1.5 }, { clipboardClearSeconds: 4000 }, { clipboardClearSeconds: '5' }, { globalShortcut: 'T' }, { globalShortcut: 'Ctrl+' }, { globalShortcut: 5 }, { other: 1 }]) {
+    assert.deepEqual(validateSettings({ checkForUpdates: false, startAtLogin: true }), { checkForUpdates: false, startAtLogin: true });
+    for (const bad of [null, [], 'x', { clipboardClearSeconds: -1 }, { clipboardClearSeconds: 1.5 }, { clipboardClearSeconds: 4000 }, { clipboardClearSeconds: '5' }, { globalShortcut: 'T' }, { globalShortcut: 'Ctrl+' }, { globalShortcut: 5 }, { checkForUpdates: 'yes' }, { startAtLogin: 1 }, { other: 1 }]) {
       assert.throws(() => validateSettings(bad), { code: 'SETTINGS_INVALID' }, JSON.stringify(bad));
     }
   });
@@ -112,12 +113,14 @@ describe('settings', () => {
     const home = await mkdtemp(join(tmpdir(), 'tokentray-settings-'));
     dirs.push(home);
     const store = new SettingsStore(home);
-    assert.deepEqual(await store.load(), { clipboardClearSeconds: 0, globalShortcut: '' });
+    // Defaults: a copied token is cleared after 45 s (a safe non-zero time), updates on, no start at login.
+    const defaults = { clipboardClearSeconds: 45, globalShortcut: '', checkForUpdates: true, startAtLogin: false };
+    assert.deepEqual(await store.load(), defaults);
     await store.update({ clipboardClearSeconds: 20 });
-    assert.deepEqual(await new SettingsStore(home).load(), { clipboardClearSeconds: 20, globalShortcut: '' });
+    assert.deepEqual(await new SettingsStore(home).load(), { ...defaults, clipboardClearSeconds: 20 });
     await writeFile(store.path, '{broken');
     const again = new SettingsStore(home);
-    assert.deepEqual(await again.load(), { clipboardClearSeconds: 0, globalShortcut: '' });
+    assert.deepEqual(await again.load(), defaults);
     await again.update({ globalShortcut: 'Alt+F5' });
     assert.equal(await readFile(`${store.path}.damaged`, 'utf8'), '{broken');
     assert.deepEqual((await readdir(home)).sort(), ['settings.json', 'settings.json.damaged']);

@@ -52,6 +52,14 @@ describe('main-process glue, wired to a stand-in electron module', () => {
     assert.deepEqual(stub.recorded.names, ['TokenTray']);
   });
 
+  it('a second launch shows and focuses the first window', () => {
+    win().hide();
+    const focused = win().focused;
+    stub.app.emit('second-instance', {}, ['/usr/bin/tokentray'], '/');
+    assert.equal(win().isVisible(), true);
+    assert.equal(win().focused, focused + 1);
+  });
+
   it('opens one hardened window on our own content', () => {
     assert.equal(stub.recorded.windows.length, 1);
     const prefs = win().options.webPreferences as Record<string, unknown>;

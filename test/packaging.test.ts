@@ -60,6 +60,9 @@ describe('packaging with electron-builder', () => {
     const original = FpmTarget.prototype.executeFpm;
     FpmTarget.prototype.executeFpm = async (target, config) => {
       fpm = { target, config };
+      // With a publish config electron-builder hashes the package for latest-linux.yml: leave a stand-in.
+      const packagePath = config.args?.[config.args.indexOf('--package') + 1];
+      if (packagePath) await writeFile(packagePath, 'not a real .deb');
     };
     const previous = process.env.ELECTRON_SKIP_BINARY_DOWNLOAD;
     process.env.ELECTRON_SKIP_BINARY_DOWNLOAD = '1';
@@ -79,7 +82,8 @@ describe('packaging with electron-builder', () => {
           directories: { output: join(work, 'out') },
           // A .deb needs the project's URL: electron-builder takes package.json's homepage or the
           // GitHub remote in .git/config (which CI checkouts have). This worktree has neither.
-          extraMetadata: { main: 'dist/electron/main/main.js', homepage: 'https://tokentray.invalid/' },
+          // The same goes for the GitHub repository of the update feed (the `publish` config).
+          extraMetadata: { main: 'dist/electron/main/main.js', homepage: 'https://tokentray.invalid/', repository: 'github:tokentray-test/tokentray' },
         },
       });
     } finally {
@@ -114,6 +118,14 @@ describe('packaging with electron-builder', () => {
     assert.equal(nsis.perMachine, false, 'per-user: no administrator rights needed');
     assert.equal(nsis.deleteAppDataOnUninstall, false, 'uninstalling keeps the accounts the CLI shares');
     assert.equal((config.dmg as Record<string, unknown>).sign, false);
+  });
+
+  it('ships app-update.yml for electron-updater: the GitHub releases of the project', async () => {
+    const config = await readFile(join(appDir, 'resources', 'app-update.yml'), 'utf8');
+    assert.match(config, /^provider: github$/m);
+    assert.match(config, /^owner: tokentray-test$/m);
+    assert.match(config, /^repo: tokentray$/m);
+    assert.match(config, /^updaterCacheDirName: tokentray-updater$/m);
   });
 
   it('puts exactly the app into app.asar', async () => {

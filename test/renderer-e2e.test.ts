@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +17,10 @@ import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support
 import { startTestIdp, type TestIdp } from './support/idp.js';
 import { openApp, overlaps, RecordingClipboard, serveRenderer, shownBoxes, visibilityOf, waitForShown, type AppPage } from './support/renderer-harness.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
+import { debUpdaterFor, startUpdateFeed, type UpdateFeed } from './support/update-feed.js';
+import { UpdatePolicy } from '../electron/app/update-policy.js';
+import { updaterPort } from '../electron/app/updater-port.js';
+import type { AppHandlerDeps } from '../electron/app/handlers/index.js';
 
 const SHOTS = 'test-results';
 
@@ -42,6 +46,10 @@ describe('the window, in real Chromium, against the real handlers', () => {
   const guidePages: string[] = [];
   /** Where gcloud's ADC file is looked for (CLOUDSDK_CONFIG); outside the sandbox home, removed after. */
   let gcloudDir: string;
+  /** Folders the damaged-registry page asked the file manager to open. */
+  const openedFolders: string[] = [];
+  let deps: AppHandlerDeps;
+  let feed: UpdateFeed | undefined;
 
   before(async () => {
     await mkdir(SHOTS, { recursive: true });
@@ -54,7 +62,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     core = sandbox.core();
     const settings = new SettingsStore(core.home);
     await settings.load();
-    handlers = createHandlers({
+    deps = {
       core,
       settings,
       clipboard: new ClipboardGuard(clipboard, () => settings.get().clipboardClearSeconds),
@@ -69,7 +77,9 @@ describe('the window, in real Chromium, against the real handlers', () => {
       onChange: () => void app?.emit('accounts:changed'),
       env: sandbox.env,
       adcIssuer: idp.issuer,
-    });
+      openFolder: async (path) => void openedFolders.push(path),
+    };
+    handlers = createHandlers(deps);
     app = await openApp(browser, server.origin, handlers);
   });
   after(async () => {
@@ -80,6 +90,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await sandbox?.cleanup();
     await sim?.close();
     await idp?.close();
+    await feed?.close();
     if (gcloudDir) await rm(gcloudDir, { recursive: true, force: true });
   });
 
@@ -149,7 +160,28 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.locator('#detail').dispatchEvent('drop', { dataTransfer: drop });
     await waitForShown(page, '#add-dialog', true);
     assert.equal(await page.locator('#client-file').evaluate((el) => (el as unknown as { files: Array<{ name: string }> }).files[0]?.name), 'client_secret_1234-test.apps.googleusercontent.com.json');
-    assert.equal(await page.locator('#client-howto').evaluate((el) => (el as unknown as { open: boolean }).open), true, 'first run: the steps are open');
+    // The file is in hand: the steps to get one fold away, so every field fits without scrolling.
+    assert.equal(await page.locator('#client-howto').evaluate((el) => (el as unknown as { open: boolean }).open), false, 'the steps fold away once a file is chosen');
+    for (const sel of ['#extra-scopes', '#login-hint', '#scope-presets']) {
+      const field = await visibilityOf(page, sel);
+      assert.ok(field.shown && field.inViewport, `${sel} is whole in view: ${JSON.stringify(field)}`);
+    }
+    const fits = await page.locator('#add-form .dialog-scroll').evaluate((el) => {
+      const e = el as unknown as { scrollHeight: number; clientHeight: number };
+      return e.scrollHeight <= e.clientHeight + 1;
+    });
+    assert.ok(fits, 'nothing is cut off at the bottom of the dialog');
+    // Behind the dialog the first-run guide (the same steps) and its import error are hidden, not repeated.
+    for (const sel of ['[data-view="first-run"]', '[data-path="oauth-client"] ol', '#adc-error']) {
+      const behind = await visibilityOf(page, sel);
+      assert.equal(behind.shown, false, `${sel} is hidden while the dialog is open: ${JSON.stringify(behind)}`);
+    }
+    // No field is cut off at the dialog's sides.
+    const sides = await page.locator('#add-dialog').boundingBox();
+    for (const field of await page.locator('#add-dialog input:visible, #add-dialog select:visible, #add-dialog button:visible').all()) {
+      const box = await field.boundingBox();
+      assert.ok(box && sides && box.x >= sides.x && box.x + box.width <= sides.x + sides.width + 0.5, `${await field.evaluate((el) => (el as unknown as { outerHTML: string }).outerHTML.slice(0, 80))} is inside the dialog's width`);
+    }
     // The spinner is hidden until Sign in is pressed (it was always shown: .waiting{display:flex} beat [hidden]).
     const spinner = await visibilityOf(page, '#add-waiting');
     assert.equal(spinner.shown, false, JSON.stringify(spinner));
@@ -159,6 +191,8 @@ describe('the window, in real Chromium, against the real handlers', () => {
     assert.ok(dialog.inViewport, `the dialog fits the window: ${JSON.stringify(dialog.box)}`);
     for (const sel of ['#add-submit', '#add-cancel']) assert.ok((await visibilityOf(page, sel)).inViewport, `${sel} in view`);
     await page.screenshot({ path: `${SHOTS}/02-add-dialog.png` });
+    // Opened again, the steps make it taller than the window: it scrolls inside, buttons in view.
+    await page.click('#client-howto summary');
     const scroll = await page.locator('#add-form .dialog-scroll').evaluate((el) => {
       const e = el as unknown as { scrollHeight: number; clientHeight: number; scrollTop: number };
       const before = { scrollHeight: e.scrollHeight, clientHeight: e.clientHeight };
@@ -312,14 +346,42 @@ describe('the window, in real Chromium, against the real handlers', () => {
     const { page } = app;
     await page.click('#open-settings');
     await dialogFits('settings-dialog', '14-settings');
-    await page.fill('#shortcut', 'Hyper+Nope');
+    // Nothing is cut off at the dialog's right edge (the long checkbox labels wrap).
+    const sides = (await page.locator('#settings-dialog').boundingBox())!;
+    for (const label of await page.locator('#settings-dialog label, #settings-dialog .field').all()) {
+      const box = (await label.boundingBox())!;
+      const scroll = await label.evaluate((el) => (el as unknown as { scrollWidth: number; clientWidth: number }).scrollWidth - (el as unknown as { clientWidth: number }).clientWidth);
+      assert.ok(box.x + box.width <= sides.x + sides.width && scroll <= 1, `${await label.innerText()} fits the dialog`);
+    }
+    // A safe default: copied tokens leave the clipboard after 45 s; updates on, no start at login.
+    assert.equal(await page.locator('#clear-seconds').inputValue(), '45');
+    assert.equal(await page.locator('#check-updates').isChecked(), true);
+    assert.equal(await page.locator('#start-at-login').isChecked(), false);
+    // The shortcut is recorded by pressing it; typing Electron's syntax does nothing.
+    assert.equal(await page.locator('#shortcut').getAttribute('readonly'), '');
+    await page.click('#shortcut');
+    await page.keyboard.type('Hyper+Nope');
+    assert.equal(await page.locator('#shortcut').inputValue(), 'None');
+    assert.match(await page.locator('#shortcut-hint').innerText(), /Add Ctrl, Alt, Shift or Super/);
+    await page.keyboard.press('Control+Shift+KeyT');
+    assert.equal(await page.locator('#shortcut').inputValue(), 'Ctrl+Shift+T');
+    assert.match(await page.locator('#shortcut-hint').innerText(), /Recorded/);
+    assert.equal(await shown('#settings-dialog'), true, 'pressing keys in the box neither submits nor closes the dialog');
+    await page.fill('#clear-seconds', '-3');
     await page.click('#settings-form button[type="submit"]');
-    assert.match(await page.locator('#settings-error').innerText(), /is not a shortcut/);
-    await page.fill('#shortcut', 'CommandOrControl+Shift+T');
+    assert.match(await page.locator('#settings-error').innerText(), /whole seconds from 0/);
     await page.fill('#clear-seconds', '30');
+    await page.locator('#check-updates').uncheck();
     await page.click('#settings-form button[type="submit"]');
     await page.locator('#toast').filter({ hasText: 'Settings saved.' }).waitFor();
-    assert.deepEqual((await handlers['settings:get']()), { clipboardClearSeconds: 30, globalShortcut: 'CommandOrControl+Shift+T' });
+    assert.deepEqual((await handlers['settings:get']()), { clipboardClearSeconds: 30, globalShortcut: 'CommandOrControl+Shift+T', checkForUpdates: false, startAtLogin: false });
+    await page.click('#open-settings');
+    await waitForShown(page, '#settings-dialog', true);
+    await page.click('#shortcut-clear');
+    await page.locator('#check-updates').check();
+    await page.click('#settings-form button[type="submit"]');
+    await waitForShown(page, '#settings-dialog', false);
+    assert.deepEqual((await handlers['settings:get']()), { clipboardClearSeconds: 30, globalShortcut: '', checkForUpdates: true, startAtLogin: false });
   });
 
   it('removes an account after asking: its grant is revoked', async () => {
@@ -331,7 +393,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.locator('#remove-dialog').getByText(/revokes the grant of gina@example\.test/).waitFor();
     await dialogFits('remove-dialog', '15-remove');
     await page.click('#remove-form button[type="submit"]');
-    await page.locator('#toast').filter({ hasText: 'grant was revoked' }).waitFor();
+    await page.locator('#toast').filter({ hasText: 'Removed gina@example.test; its grant was revoked.' }).waitFor();
     await page.locator('.account-item').filter({ hasText: 'gina@example.test' }).waitFor({ state: 'detached' });
     assert.equal((await idp.introspect(refreshToken)).active, false);
     assert.deepEqual((await core.accounts.list()).map((a) => a.email), ['frank@example.test']);
@@ -349,10 +411,17 @@ describe('the window, in real Chromium, against the real handlers', () => {
     // The window speaks to a window user: a button, never "run `tokentray login`".
     const notice = await page.locator('.notice').innerText();
     assert.doesNotMatch(notice, /tokentray|--login-hint/, notice);
-    assert.match(notice, /Google no longer accepts the refresh token of frank@example\.test \(invalid_grant\)/);
+    // The test issuer plays Google's rules but is not Google: the banner names it, never "Google".
+    assert.match(notice, new RegExp(`^${idp.issuer.replace(/[.]/g, '\\.')} no longer accepts the refresh token of frank@example\\.test \\(invalid_grant\\)`));
+    assert.doesNotMatch(notice, /Google/);
+    // The removal's message belonged to the page it was shown on, not to this one.
+    await waitForShown(page, '#toast', false, 1000); // (it fades out in 0.15 s)
     const button = await visibilityOf(page, '[data-action="sign-in-again"]');
     assert.ok(button.shown && button.inViewport);
     assert.equal(await shown('.token-card'), false, 'no token cards while it needs a sign-in');
+    // The status bar stays one short row at the bottom, with or without the update banner above.
+    const bar = (await page.locator('.status-bar').boundingBox())!;
+    assert.ok(bar.height < 60 && Math.abs(bar.y + bar.height - 700) < 1, `the status bar is the window's last row: ${JSON.stringify(bar)}`);
     await page.screenshot({ path: `${SHOTS}/07-sign-in-again.png` });
     nextUser = 'frank@example.test';
     await page.click('[data-action="sign-in-again"]');
@@ -493,7 +562,20 @@ describe('the window, in real Chromium, against the real handlers', () => {
     assert.ok(await shown('#account-list .hint'));
     await page.fill('#account-filter', '');
     assert.equal(await page.locator('.account-item').count(), count);
+    // The list says that it scrolls, and how many are below; scrolled to the end, that goes.
+    await page.locator('#account-list').evaluate((el) => ((el as unknown as { scrollTop: number }).scrollTop = 0));
+    const more = await waitForShown(page, '#account-more', true);
+    assert.ok(more.inViewport, JSON.stringify(more));
+    const hiddenBelow = await page.locator('.account-item').evaluateAll((items) => {
+      const list = (items[0] as unknown as { parentElement: { parentElement: { getBoundingClientRect(): { bottom: number } } } }).parentElement.parentElement.getBoundingClientRect().bottom;
+      return items.filter((i) => (i as unknown as { getBoundingClientRect(): { bottom: number } }).getBoundingClientRect().bottom > list + 1).length;
+    });
+    assert.ok(hiddenBelow > 0, 'the list overflows');
+    assert.equal(await page.locator('#account-more').innerText(), `↓ ${hiddenBelow} more accounts`);
     await page.screenshot({ path: `${SHOTS}/11-many-accounts.png` });
+    await page.locator('#account-list').evaluate((el) => ((el as unknown as { scrollTop: number }).scrollTop = 100_000));
+    await waitForShown(page, '#account-more', false);
+    await page.locator('#account-list').evaluate((el) => ((el as unknown as { scrollTop: number }).scrollTop = 0));
   });
 
   it('is readable in dark mode too (screenshot)', async () => {
@@ -505,12 +587,56 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
+  it('offers a downloaded, verified update as "Restart to update", and says when one is refused', async () => {
+    const { page } = app;
+    feed = await startUpdateFeed('0.2.0');
+    const restarts: string[] = [];
+    const policyFor = async (source: UpdateFeed, dir: string) => {
+      const { updater } = await debUpdaterFor(source, '0.1.0', await sandbox.dir(dir));
+      return new UpdatePolicy({ updater: { ...updaterPort(updater), restartToInstall: () => void restarts.push('restart') }, enabled: true, onChange: () => void app.emit('accounts:changed'), every: () => () => undefined });
+    };
+    assert.equal(await shown('#update-banner'), false, 'no banner without an update');
+    const policy = await policyFor(feed, 'updater-ok');
+    deps.updates = policy;
+    await policy.start();
+    await page.locator('#update-restart').filter({ hasText: 'Restart to update to v0.2.0' }).waitFor();
+    const button = await visibilityOf(page, '#update-restart');
+    assert.ok(button.shown && button.inViewport, JSON.stringify(button));
+    assert.equal(await page.locator('#update-text').innerText(), 'TokenTray 0.2.0 is downloaded and verified.');
+    assert.deepEqual(restarts, [], 'never restarts on its own');
+    const bar = (await page.locator('.status-bar').boundingBox())!;
+    assert.ok(bar.height < 60 && Math.abs(bar.y + bar.height - 700) < 1, `the status bar is the window's last row: ${JSON.stringify(bar)}`);
+    await page.screenshot({ path: `${SHOTS}/17-update-ready.png` });
+    await page.click('#update-restart');
+    for (let i = 0; i < 100 && restarts.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(restarts, ['restart']);
+
+    const damaged = await startUpdateFeed('0.2.0', { damaged: true });
+    try {
+      const refusing = await policyFor(damaged, 'updater-damaged');
+      deps.updates = refusing;
+      await refusing.start();
+      await page.locator('#update-text').filter({ hasText: 'Update to 0.2.0 refused: the download did not match its checksum.' }).waitFor();
+      assert.equal(await shown('#update-restart'), false, 'nothing to restart to');
+      assert.ok(await shown('#update-banner'));
+    } finally {
+      await damaged.close();
+    }
+    deps.updates = undefined;
+    await app.emit('accounts:changed');
+    await waitForShown(page, '#update-banner', false);
+  });
+
   it('shows a damaged account list with the file\'s path, overwrites nothing, and recovers', async () => {
     const { page } = app;
     const file = join(sandbox.home, 'accounts.json');
     const good = await readFile(file, 'utf8');
     const before = await page.locator('.account-item').count();
     assert.ok(before > 0);
+    // A message of the moment before the damage (here: a new default account) ...
+    await page.locator('.account-item').filter({ hasNotText: 'default' }).first().click();
+    await page.click('[data-action="make-default"]');
+    await page.locator('#toast').filter({ hasText: 'Default account changed.' }).waitFor();
     // Damaged while the app runs: cut off mid-file, as a crashed editor or sync tool might leave it.
     const damaged = good.slice(0, Math.floor(good.length / 2));
     await writeFile(file, damaged);
@@ -521,6 +647,17 @@ describe('the window, in real Chromium, against the real handlers', () => {
     assert.ok(text.includes(file), `the window names the file: ${text}`);
     assert.match(text, /is not valid JSON\. It was left untouched/);
     assert.equal(await page.locator('.account-item').count(), 0, 'no stale accounts shown');
+    // ... does not stay under the damage page.
+    await waitForShown(page, '#toast', false, 1000); // (it fades out in 0.15 s)
+    // It offers what to do: open the folder, or keep a copy and start fresh.
+    for (const [action, label] of [['open-folder', 'Open the folder'], ['start-fresh', 'Keep a copy and start fresh']]) {
+      const v = await visibilityOf(page, `[data-action="${action}"]`);
+      assert.ok(v.shown && v.inViewport, `${action}: ${JSON.stringify(v)}`);
+      assert.equal(await page.locator(`[data-action="${action}"]`).innerText(), label);
+    }
+    await page.click('[data-action="open-folder"]');
+    for (let i = 0; i < 100 && openedFolders.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(openedFolders, [sandbox.home]);
     await page.screenshot({ path: `${SHOTS}/13-damaged-registry.png` });
     // Whatever the window is asked to do now, the file stays as it is.
     const views = JSON.parse(good) as { accounts: Array<{ id: string }> };
@@ -531,6 +668,19 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await app.emit('accounts:changed');
     await page.locator('.account-item').nth(before - 1).waitFor();
     await page.getByRole('heading', { name: 'Account list damaged' }).waitFor({ state: 'detached' });
+
+    // Damaged again; this time the user keeps a copy and starts fresh.
+    await writeFile(file, damaged);
+    await app.emit('accounts:changed');
+    await page.click('[data-action="start-fresh"]');
+    await waitForShown(page, '[data-view="first-run"]', true);
+    const copies = (await readdir(sandbox.home)).filter((n) => n.startsWith('accounts.json.damaged-'));
+    assert.equal(copies.length, 1, copies.join());
+    assert.equal(await readFile(join(sandbox.home, copies[0]!), 'utf8'), damaged, 'the damaged list is kept as it was');
+    assert.deepEqual(await core.accounts.list(), []);
+    await page.locator('#toast').filter({ hasText: `Kept the damaged list as ${join(sandbox.home, copies[0]!)}. Starting with no accounts.` }).waitFor();
+    // Starting fresh from a list that reads fine moves nothing.
+    assert.equal(await handlers['accounts:start-fresh'](), null);
     assert.deepEqual(app.consoleErrors, []);
   });
 });

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createSmokeEnvironment, isSmokeTest, runSmokeTest, type SmokeProbe } from '../electron/app/smoke-test.js';
+import type { UpdateState } from '../electron/app/update-policy.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
 
 const dist = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,6 +42,24 @@ describe('the smoke test\'s checks', () => {
     ];
     for (const [overrides, reason] of cases) {
       const result = await runSmokeTest(probe(overrides), { timeoutMs: 50 });
+      assert.equal(result.ok, false);
+      assert.match((result as { reason: string }).reason, reason);
+    }
+  });
+
+  it('with an update feed, passes only when the check read it and refused its older version', async () => {
+    const refused = async () => ({ kind: 'refused' as const, version: '0.0.1', reason: 'downgrade' as const });
+    const passed = await runSmokeTest(probe(), { updateChecked: refused });
+    assert.deepEqual(passed, { ok: true, summary: 'window loaded hidden, listAccounts answered through the preload bridge, no renderer errors, tray present, the update feed was read and its older version refused' });
+    const cases: Array<[() => Promise<UpdateState>, RegExp]> = [
+      [async () => ({ kind: 'failed', message: 'Could not check for updates' }), /ended in \{"kind":"failed"/],
+      [async () => ({ kind: 'off' }), /ended in \{"kind":"off"\}, not in refusing its older version/],
+      [async () => ({ kind: 'ready', version: '9.0.0' }), /ended in \{"kind":"ready"/],
+      [async () => Promise.reject(new Error('boom')), /^the update check failed: boom$/],
+      [() => new Promise(() => undefined), /^the update check failed: the update check took longer than 0\.05 s$/],
+    ];
+    for (const [updateChecked, reason] of cases) {
+      const result = await runSmokeTest(probe(), { timeoutMs: 50, updateChecked });
       assert.equal(result.ok, false);
       assert.match((result as { reason: string }).reason, reason);
     }

@@ -75,7 +75,7 @@ describe('.github/workflows/ci.yml', () => {
     assert.ok(linux && others, 'one step for Linux, one for the rest');
     assert.match(linux.run!, /xvfb-run -a npm run smoke-test/);
     assert.match(linux.run!, /^sh test\/with-keychain\.sh /, 'Linux gets a Secret Service to talk to');
-    assert.match(scripts['smoke-test']!, /electron \. --smoke-test$/);
+    assert.match(scripts['smoke-test']!, /node dist\/test\/support\/smoke-update-feed\.js$/); // electron . --smoke-test against a loopback update feed
     // Electron 42+ downloads its binary on first use; keytar must match Electron's ABI.
     const order = job.steps.map((s) => s.run ?? s.uses ?? '');
     const at = (re: RegExp) => order.findIndex((r) => re.test(r));
@@ -103,6 +103,21 @@ describe('.github/workflows/ci.yml', () => {
     for (const ext of ['AppImage', 'deb', 'dmg', 'exe', 'tgz']) assert.ok(paths.includes(`${output}/*.${ext}`), `uploads *.${ext}`);
     assert.equal(upload.with!['if-no-files-found'], 'error');
     assert.ok(stepsRunning(job, new RegExp(`npm pack .*--pack-destination ${output}$`)).length === 1, 'the CLI\'s npm tarball goes along');
+  });
+
+  it('publishes installers and the update feed on a version tag only, after the tests', () => {
+    const job = wf.jobs.release as Job & { if?: string; permissions?: Record<string, string> };
+    assert.ok(job, 'a release job');
+    assert.equal(job.if, "startsWith(github.ref, 'refs/tags/v')");
+    assert.deepEqual(job.needs, ['test', 'smoke']);
+    assert.deepEqual(oses(job), OSES);
+    assert.deepEqual(job.permissions, { contents: 'write' });
+    const publish = stepsRunning(job, /npm run dist -- --publish always$/);
+    assert.equal(publish.length, 1);
+    assert.equal((publish[0] as Step & { env?: Record<string, string> }).env?.GH_TOKEN, '${{ secrets.GITHUB_TOKEN }}');
+    for (const [name, other] of Object.entries(wf.jobs)) {
+      if (name !== 'release') for (const s of stepsRunning(other, /npm run dist/)) assert.match(s.run!, /--publish never/, `${name} never publishes`);
+    }
   });
 
   it('names only npm scripts that exist', () => {

@@ -128,4 +128,12 @@ export const settingsPatch = (value: unknown): Partial<Settings> =>
       if (typeof v !== 'string' || v.length > 200) throw new ArgumentError('globalShortcut must be a string of at most 200 characters');
       return v;
     },
+    checkForUpdates: (v) => {
+      if (typeof v !== 'boolean') throw new ArgumentError('checkForUpdates must be true or false');
+      return v;
+    },
+    startAtLogin: (v) => {
+      if (typeof v !== 'boolean') throw new ArgumentError('startAtLogin must be true or false');
+      return v;
+    },
   });

@@ -10,6 +10,7 @@
 import type { AccountSummary, Settings, TokenDetails, TokenForm, TokenInfoView, TokenKind } from '../core/shared/models.js';
 import { accountId, count, copyOptions, list, MAX_FILE_TEXT, metadataRequest, oneOf, settingsPatch, signInRequest, text } from './ipc-arguments.js';
 import type { CopyOptions, MetadataRequest, SignInRequest } from './ipc-arguments.js';
+import type { UpdateState } from './update-policy.js';
 
 export type { AccountStatus, AccountSummary, Settings, TokenDetails, TokenForm, TokenInfoView, TokenKind } from '../core/shared/models.js';
 export type { CopyOptions, MetadataRequest, SignInRequest } from './ipc-arguments.js';
@@ -29,6 +30,13 @@ export interface CopyResult {
   kind: TokenKind;
   form: TokenForm;
   expiresAt: number;
+}
+
+/** The app's update as the window shows it: a line, and the button's label when a restart is on offer. */
+export interface UpdateView {
+  state: UpdateState['kind'];
+  text?: string;
+  action?: string;
 }
 
 /** The metadata-server emulator the window can switch on: where it listens and for whom. */
@@ -97,6 +105,13 @@ export const CONTRACT = {
   openGuide: call('guide:open', (a): [page: GuidePage] => [oneOf(count(a, 1)[0], 'the page', Object.keys(GUIDE_PAGES) as GuidePage[])]).returns<boolean>(),
   getSettings: call('settings:get', none).returns<Settings>(),
   setSettings: call('settings:set', (a): [settings: Partial<Settings>] => [settingsPatch(count(a, 1)[0])]).returns<Settings>(),
+  /** Opens TokenTray's folder (where accounts.json is) in the file manager; resolves to its path. */
+  openAccountsFolder: call('accounts:open-folder', none).returns<string>(),
+  /** A damaged accounts.json: kept as a dated copy beside it, and the list starts empty. The copy's path, or null if it reads fine again. */
+  startFresh: call('accounts:start-fresh', none).returns<string | null>(),
+  getUpdate: call('update:get', none).returns<UpdateView>(),
+  /** Quits and installs the downloaded, verified update; false when none is waiting. */
+  restartToUpdate: call('update:restart', none).returns<boolean>(),
 } as const;
 
 /** Events main sends to the renderer, by the API method that subscribes to them. */

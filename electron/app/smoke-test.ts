@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { UpdateState } from './update-policy.js';
 
 /**
  * `--smoke-test`: the app starts against a throw-away home and keychain service, loads its window
@@ -54,7 +55,18 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-export async function runSmokeTest(probe: SmokeProbe, options: { timeoutMs?: number } = {}): Promise<SmokeResult> {
+/**
+ * With TOKENTRAY_SMOKE_UPDATE_FEED, electron-updater reads a loopback feed (CI serves one offering an
+ * older version, test/support/smoke-update-feed.ts): the check must end in refusing the downgrade.
+ */
+export const SMOKE_UPDATE_FEED_VARIABLE = 'TOKENTRAY_SMOKE_UPDATE_FEED';
+
+function updateProblem(state: UpdateState): string | undefined {
+  if (state.kind === 'refused' && state.reason === 'downgrade') return undefined;
+  return `the update check against the loopback feed ended in ${JSON.stringify(state)}, not in refusing its older version`;
+}
+
+export async function runSmokeTest(probe: SmokeProbe, options: { timeoutMs?: number; updateChecked?: () => Promise<UpdateState> } = {}): Promise<SmokeResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   try {
     await withTimeout(probe.loaded(), timeoutMs, 'loading the window');
@@ -76,5 +88,16 @@ export async function runSmokeTest(probe: SmokeProbe, options: { timeoutMs?: num
   if (errors.length > 0) return { ok: false, reason: `the renderer reported ${errors.length} error(s): ${errors.slice(0, 3).join(' | ')}` };
   if (probe.windowVisible()) return { ok: false, reason: 'the window was shown; the smoke test loads it hidden' };
   if (!probe.trayExists()) return { ok: false, reason: 'there is no tray icon' };
-  return { ok: true, summary: 'window loaded hidden, listAccounts answered through the preload bridge, no renderer errors, tray present' };
+  let updates = '';
+  if (options.updateChecked) {
+    let problem: string | undefined;
+    try {
+      problem = updateProblem(await withTimeout(options.updateChecked(), timeoutMs, 'the update check'));
+    } catch (err) {
+      problem = `the update check failed: ${message(err)}`;
+    }
+    if (problem) return { ok: false, reason: problem };
+    updates = ', the update feed was read and its older version refused';
+  }
+  return { ok: true, summary: `window loaded hidden, listAccounts answered through the preload bridge, no renderer errors, tray present${updates}` };
 }

@@ -1,11 +1,13 @@
 import type { AccountSummary, TokenForm, TokenKind } from './ipc-contract.js';
 import { displaySafe } from '../core/shared/sanitize.js';
+import type { UpdateState } from './update-policy.js';
 
 export type TrayAction =
   | { kind: 'copy'; accountId: string; token: TokenKind; form: TokenForm; impersonated?: true }
   | { kind: 'sign-in-again'; accountId: string }
   | { kind: 'add-account' }
   | { kind: 'open' }
+  | { kind: 'restart-to-update' }
   | { kind: 'quit' };
 
 export type TrayItem =
@@ -18,6 +20,16 @@ export interface TrayState {
   signingIn: boolean;
   /** Set when the account list could not be read: 'damaged' is an accounts.json TokenTray cannot use. */
   accountsError?: 'damaged' | 'unavailable';
+  update?: UpdateState;
+}
+
+/** A downloaded update is offered (never installed unasked); a refused one is said. */
+function updateItems(update: UpdateState | undefined): TrayItem[] {
+  if (update?.kind === 'ready') return [{ type: 'action', label: `Restart to update to v${update.version}`, action: { kind: 'restart-to-update' } }];
+  if (update?.kind === 'refused') {
+    return [{ type: 'label', label: update.reason === 'damaged' ? `Update to ${update.version} refused: damaged download` : `Update to ${update.version} refused: older version` }];
+  }
+  return [];
 }
 
 // Names come from issuers and accounts.json: control characters are shown escaped, never raw.
@@ -57,6 +69,7 @@ export function buildTrayMenu(state: TrayState): TrayItem[] {
       { type: 'label', label: state.accountsError === 'damaged' ? 'Account list damaged' : 'Accounts unavailable' },
       { type: 'separator' },
       { type: 'action', label: 'Open TokenTray', action: { kind: 'open' } },
+      ...updateItems(state.update),
       { type: 'separator' },
       { type: 'action', label: 'Quit TokenTray', action: { kind: 'quit' } },
     ];
@@ -68,6 +81,7 @@ export function buildTrayMenu(state: TrayState): TrayItem[] {
   items.push(
     { type: 'action', label: state.signingIn ? 'Signing in… (finish in your browser)' : 'Add account…', action: { kind: 'add-account' }, enabled: !state.signingIn },
     { type: 'action', label: 'Open TokenTray', action: { kind: 'open' } },
+    ...updateItems(state.update),
     { type: 'separator' },
     { type: 'action', label: 'Quit TokenTray', action: { kind: 'quit' } },
   );

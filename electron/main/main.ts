@@ -4,10 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { serveAgentFromApp } from '../app/agent-service.js';
 import { BackgroundRefresh } from '../app/background-refresh.js';
 import { createHandlers, TokenWarmer } from '../app/handlers/index.js';
-import { createSmokeEnvironment, isSmokeTest, runSmokeTest, type SmokeProbe } from '../app/smoke-test.js';
+import { createSmokeEnvironment, isSmokeTest, runSmokeTest, SMOKE_UPDATE_FEED_VARIABLE, type SmokeProbe } from '../app/smoke-test.js';
 import { ClipboardGuard } from '../app/clipboard-guard.js';
 import { describeForWindow } from '../app/remedies.js';
 import { createCore } from '../core/core.js';
+import { TokenTrayError } from '../core/shared/errors.js';
 import { ADD_ACCOUNT_EVENT, CHANGED_EVENT } from '../app/ipc-contract.js';
 import { redact, setLogSink } from '../core/shared/logger.js';
 import { disableCoreDumps } from '../core/shared/core-dumps.js';
@@ -21,6 +22,8 @@ import { applyGlobalShortcut } from './shortcut.js';
 import { setupTray } from './tray.js';
 import { reportAndExit, watchRenderer } from './smoke.js';
 import { setupWindow } from './window.js';
+import { applyStartAtLogin, startedHidden } from './login-item.js';
+import { setupUpdates } from './updates.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/electron/main
 const root = join(here, '..', '..', '..');
@@ -63,6 +66,9 @@ export async function main(): Promise<void> {
     window.send(CHANGED_EVENT);
     void rebuildTray();
   };
+  const log = (line: string) => console.error(`TokenTray: ${redact(line)}`);
+  const updates = await setupUpdates({ enabled: settings.get().checkForUpdates, ...(smoke && process.env[SMOKE_UPDATE_FEED_VARIABLE] ? { smokeFeed: process.env[SMOKE_UPDATE_FEED_VARIABLE] } : {}), onChange: changed, log });
+  let startAtLogin = settings.get().startAtLogin;
   // Pressed with no window to show an error in: every failure (a damaged registry too) is a notification.
   const copyDefault = async () => {
     try {
@@ -79,7 +85,19 @@ export async function main(): Promise<void> {
     clipboard: new ClipboardGuard(clipboard, () => settings.get().clipboardClearSeconds),
     openExternal: (url) => shell.openExternal(checkedExternalUrl(url, core.home)),
     onChange: changed,
-    onSettingsChange: (next) => applyGlobalShortcut(next.globalShortcut, () => void copyDefault()),
+    async openFolder(path) {
+      const failure = await shell.openPath(path);
+      if (failure) throw new TokenTrayError('FOLDER_UNAVAILABLE', `Cannot open the folder ${path}: ${failure}.`, { facts: { path } });
+    },
+    onSettingsChange: async (next) => {
+      applyGlobalShortcut(next.globalShortcut, () => void copyDefault());
+      if (next.startAtLogin !== startAtLogin) {
+        await applyStartAtLogin(next.startAtLogin);
+        startAtLogin = next.startAtLogin;
+      }
+      void updates?.setEnabled(next.checkForUpdates); // (turning it on checks now, in the background)
+    },
+    ...(updates ? { updates } : {}),
   });
   setupIpc(handlers, (contents) => window.isOurs(contents));
   // The CLI, kubectl and docker ask the app first while it runs (core/agent).
@@ -100,11 +118,14 @@ export async function main(): Promise<void> {
       case 'open':
         window.show();
         return;
+      case 'restart-to-update':
+        updates?.restart();
+        return;
       case 'quit':
         app.quit();
     }
   };
-  const tray = setupTray({ icon: join(root, 'assets', process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'), listAccounts: () => handlers['accounts:list'](), isSigningIn: handlers.isSigningIn, onAction: onTrayAction });
+  const tray = setupTray({ icon: join(root, 'assets', process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'), listAccounts: () => handlers['accounts:list'](), isSigningIn: handlers.isSigningIn, updateState: () => updates?.state, onAction: onTrayAction });
   rebuildTray = tray.rebuild;
 
   try {
@@ -112,6 +133,9 @@ export async function main(): Promise<void> {
   } catch (err) {
     notify(describeForWindow(err));
   }
+  // Keeps the entry pointing at this copy of the app (an AppImage may have moved since).
+  if (startAtLogin && !smoke) void applyStartAtLogin(true).catch((err: unknown) => log(`start at login: ${describeForWindow(err)}`));
+  const checkedForUpdates = updates?.start();
   const refresh = new BackgroundRefresh(new TokenWarmer(core), (line) => console.error(`TokenTray: ${line}`), changed);
   void refresh.tick();
   setInterval(() => void refresh.tick(), KEEP_FRESH_INTERVAL_MS).unref();
@@ -129,11 +153,13 @@ export async function main(): Promise<void> {
     void agent.then((served) => served?.stop());
   });
   if (!smoke) {
-    window.show();
+    // Started at login: stay in the tray.
+    if (startedHidden(process.argv)) window.loadHidden();
+    else window.show();
     return;
   }
   window.loadHidden();
-  const result = await runSmokeTest(probe!);
+  const result = await runSmokeTest(probe!, updates ? { updateChecked: async () => (await checkedForUpdates, updates.state) } : {});
   smoke.cleanup();
   reportAndExit(result);
 }

@@ -2,6 +2,7 @@ import { Menu, nativeImage, Tray, type MenuItemConstructorOptions } from 'electr
 import { buildTrayMenu, type TrayAction, type TrayItem, type TrayState } from '../app/tray-menu.js';
 import { isTokenTrayError } from '../core/shared/errors.js';
 import type { AccountSummary } from '../app/ipc-contract.js';
+import type { UpdateState } from '../app/update-policy.js';
 
 function toTemplate(items: TrayItem[], onAction: (action: TrayAction) => void): MenuItemConstructorOptions[] {
   return items.map((item): MenuItemConstructorOptions => {
@@ -16,6 +17,7 @@ export function setupTray(options: {
   icon: string;
   listAccounts: () => Promise<AccountSummary[]>;
   isSigningIn: () => boolean;
+  updateState: () => UpdateState | undefined;
   onAction: (action: TrayAction) => void;
 }): { rebuild(): Promise<void>; exists(): boolean } {
   const image = nativeImage.createFromPath(options.icon);
@@ -30,7 +32,8 @@ export function setupTray(options: {
       (err: unknown) => ({ accounts: [], accountsError: isTokenTrayError(err, 'REGISTRY_CORRUPT') ? 'damaged' : 'unavailable' }),
     );
     if (mine !== generation) return; // a newer rebuild is under way: it wins
-    tray.setContextMenu(Menu.buildFromTemplate(toTemplate(buildTrayMenu({ ...listed, signingIn: options.isSigningIn() }), options.onAction)));
+    const update = options.updateState();
+    tray.setContextMenu(Menu.buildFromTemplate(toTemplate(buildTrayMenu({ ...listed, signingIn: options.isSigningIn(), ...(update ? { update } : {}) }), options.onAction)));
   }
   void rebuild();
   return { rebuild, exists: () => !tray.isDestroyed() };

@@ -113,12 +113,31 @@ export async function setImpersonation(account: AccountSummary, chain: string[])
   }
 }
 
+export async function openAccountsFolder(): Promise<void> {
+  try {
+    await call(api().openAccountsFolder());
+  } catch (err) {
+    toast(messageOf(err));
+  }
+}
+
+/** The damaged list becomes a dated copy beside it; the window starts over with no accounts. */
+export async function startFresh(): Promise<void> {
+  try {
+    const copy = await call(api().startFresh());
+    await loadAccounts();
+    if (copy) toast(`Kept the damaged list as ${copy}. Starting with no accounts.`);
+  } catch (err) {
+    toast(messageOf(err));
+  }
+}
+
 /** Imports the credentials `gcloud auth application-default login` wrote; true when it worked. */
 export async function importGcloudCredentials(onError: (message: string) => void): Promise<boolean> {
   try {
     const account = await call(api().importAdc());
-    toast(`Imported ${nameOf(account)} from gcloud's credentials.`);
     await showNewAccount(account);
+    toast(`Imported ${nameOf(account)} from gcloud's credentials.`);
     return true;
   } catch (err) {
     onError(messageOf(err));
@@ -129,16 +148,19 @@ export async function importGcloudCredentials(onError: (message: string) => void
 export async function signInAgain(account: AccountSummary): Promise<void> {
   state.signingIn = true;
   changed('detail');
+  let outcome: string | undefined;
   try {
     const request: SignInRequest = { accountId: account.id, scopes: account.scopes };
     if (account.email) request.loginHint = account.email;
     await call(api().signIn(request));
     state.tokensFor = undefined;
-    toast(`Signed in again as ${nameOf(account)}.`);
+    outcome = `Signed in again as ${nameOf(account)}.`;
   } catch (err) {
-    if (!(err instanceof ApiError && err.code === 'LOGIN_CANCELLED')) toast(messageOf(err));
+    if (!(err instanceof ApiError && err.code === 'LOGIN_CANCELLED')) outcome = messageOf(err);
   } finally {
     state.signingIn = false;
     await loadAccounts();
   }
+  // Said once the account's new state is drawn (a message belongs to the page it is shown on).
+  if (outcome) toast(outcome);
 }

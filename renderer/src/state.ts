@@ -40,3 +40,13 @@ export const selected = (): AccountSummary | undefined => state.accounts.find((a
 export const nameOf = (a: AccountSummary): string => displaySafe(a.email ?? a.subject);
 /** An error as the window says it (no command-line hints). */
 export const messageOf = (err: unknown): string => windowMessage(err);
+
+/**
+ * Which page the detail shows: the damage notice, the first run, or an account in one status. A
+ * message in the status bar belongs to one page and goes when the window shows another.
+ */
+export function pageKey(): string {
+  if (state.accountsError !== undefined) return 'damaged';
+  const account = selected();
+  return account ? `account:${account.id}:${account.status}` : 'first-run';
+}

@@ -2,6 +2,7 @@ import type { Core } from '../../core/core.js';
 import { isTokenTrayError } from '../../core/shared/errors.js';
 import type { SettingsStore } from '../../core/storage/settings-store.js';
 import type { ClipboardGuard } from '../clipboard-guard.js';
+import type { UpdatePolicy } from '../update-policy.js';
 import type { ChannelArgs, ChannelResult, InvokeChannel, Settings } from '../ipc-contract.js';
 
 /** What the main process (or a test) gives the handlers. */
@@ -19,6 +20,10 @@ export interface AppHandlerDeps {
   adcIssuer?: string;
   /** After settings change (the main process re-registers the global shortcut). */
   onSettingsChange?(settings: Settings): void | Promise<void>;
+  /** Opens a folder in the system's file manager (the damaged-registry page's "Open the folder"). */
+  openFolder?(path: string): Promise<void>;
+  /** The app's updates (release builds); without it the window shows none. */
+  updates?: Pick<UpdatePolicy, 'state' | 'restart'>;
 }
 
 /** The handler of each channel of the contract; a channel without one is a compile error. */

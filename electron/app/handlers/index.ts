@@ -4,6 +4,8 @@ import { guideHandlers } from './guide.js';
 import { metadataHandlers, MetadataSwitch } from './metadata.js';
 import { settingsHandlers } from './settings.js';
 import { tokenHandlers } from './tokens.js';
+import { updateHandlers } from './updates.js';
+import { registryRepairHandlers } from './registry-repair.js';
 
 export type { AppHandlerDeps, Handlers } from './deps.js';
 export { TokenWarmer } from './tokens.js';
@@ -28,6 +30,8 @@ export function createHandlers(deps: AppHandlerDeps): AppHandlers {
     ...metadataHandlers(deps, metadata),
     ...guideHandlers(deps),
     ...settingsHandlers(deps),
+    ...updateHandlers(deps),
+    ...registryRepairHandlers(deps),
   } satisfies Handlers;
   return {
     ...handlers,

@@ -51,4 +51,8 @@ export interface Settings {
   clipboardClearSeconds: number;
   /** Electron accelerator that copies the default account's access token; '' = none. */
   globalShortcut: string;
+  /** The app checks for updates at start and once a day, and downloads them in the background. */
+  checkForUpdates: boolean;
+  /** The app starts (hidden, in the tray) when the user logs in. */
+  startAtLogin: boolean;
 }

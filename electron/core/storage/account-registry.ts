@@ -1,3 +1,4 @@
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { readBoundedFile } from './read-user-file.js';
@@ -162,6 +163,30 @@ export class AccountRegistry {
       if (data.signingOut?.length === 0) delete data.signingOut;
       await this.write(data);
       return result;
+    });
+  }
+
+  /**
+   * Starts fresh from a registry TokenTray cannot read: under the lock, and only if it is still
+   * damaged, the file is renamed to `accounts.json.damaged-TIME` (kept for repair; its accounts'
+   * keychain items stay too) and the list is empty. Returns the copy's path; undefined when the
+   * file reads fine again (nothing was moved).
+   */
+  async setAsideDamaged(now = new Date()): Promise<string | undefined> {
+    return withFileLock(join(this.home, 'locks', 'registry.lock'), { waitMs: LOCK_WAIT_MS, what: 'the account registry', onFailure: (err) => this.unwritable(err) }, async () => {
+      try {
+        await this.load();
+        return undefined;
+      } catch (err) {
+        if (!(err instanceof TokenTrayError && err.code === 'REGISTRY_CORRUPT')) throw err;
+      }
+      const copy = `${this.path}.damaged-${now.toISOString().replace(/[:.]/g, '-')}`;
+      try {
+        await rename(this.path, copy);
+      } catch (err) {
+        throw this.unwritable(err);
+      }
+      return copy;
     });
   }
 

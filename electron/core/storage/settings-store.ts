@@ -5,7 +5,8 @@ import { readBoundedFile } from './read-user-file.js';
 import { TokenTrayError } from '../shared/errors.js';
 import type { Settings } from '../shared/models.js';
 
-export const DEFAULT_SETTINGS: Readonly<Settings> = { clipboardClearSeconds: 0, globalShortcut: '' };
+// A copied token leaves the clipboard after 45 s unless the user says otherwise, as password managers do.
+export const DEFAULT_SETTINGS: Readonly<Settings> = { clipboardClearSeconds: 45, globalShortcut: '', checkForUpdates: true, startAtLogin: false };
 
 const MODIFIER = '(?:CommandOrControl|CmdOrCtrl|Command|Cmd|Control|Ctrl|Alt|Option|AltGr|Shift|Super|Meta)';
 const KEY = '(?:[A-Z0-9]|F(?:[1-9]|1[0-9]|2[0-4])|Space|Tab|Backspace|Delete|Insert|Return|Enter|Up|Down|Left|Right|Home|End|PageUp|PageDown|Escape|Esc|Plus|[-=\\[\\];\',./`\\\\])';
@@ -26,6 +27,9 @@ export function validateSettings(input: unknown): Partial<Settings> {
         throw new TokenTrayError('SETTINGS_INVALID', `"${String(value).slice(0, 40)}" is not a shortcut. Use modifiers and one key, e.g. CommandOrControl+Shift+T, or leave it empty.`);
       }
       out.globalShortcut = value;
+    } else if (key === 'checkForUpdates' || key === 'startAtLogin') {
+      if (typeof value !== 'boolean') throw new TokenTrayError('SETTINGS_INVALID', `${key} is on (true) or off (false).`);
+      out[key] = value;
     } else {
       throw new TokenTrayError('SETTINGS_INVALID', `Unknown setting "${key.slice(0, 40)}".`);
     }

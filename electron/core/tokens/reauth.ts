@@ -1,6 +1,7 @@
 import type { AccountRecord } from '../storage/account-registry.js';
 import { displayName } from '../storage/account-service.js';
 import { TokenTrayError } from '../shared/errors.js';
+import { GOOGLE_ISSUER } from '../oauth/provider-profile.js';
 
 /** The facts of every "sign this account in again" failure; `scope` names what the new grant needs. */
 export const signInAgain = (account: AccountRecord, scope?: string) =>
@@ -11,7 +12,8 @@ export function reauthReason(account: AccountRecord, description: string | undef
   if (description && /invalid_rapt/i.test(description)) {
     return `Google asks ${displayName(account)} to re-authenticate: the Workspace administrator's session control requires a fresh sign-in (invalid_rapt).`;
   }
-  if (account.flavor === 'google') {
+  // Named by the issuer, not the flavor: a Google-like issuer elsewhere is not Google, nor are its rules.
+  if (account.issuer === GOOGLE_ISSUER) {
     return (
       `Google no longer accepts the refresh token of ${displayName(account)} (invalid_grant): it was revoked, the password changed, or it expired. ` +
       `If the OAuth client's consent screen is in "Testing" status, Google expires its refresh tokens after 7 days; publish the app ("In production") to keep them.`

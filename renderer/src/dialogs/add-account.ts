@@ -29,6 +29,7 @@ export function openAddDialog(): void {
     : 'Choose or drop the JSON file of your own "Desktop app" OAuth client. "How to get one" has the steps.';
   // First run: the steps are open; later they stay out of the way.
   byId<HTMLDetailsElement>('client-howto').open = !fallback;
+  setGuideShown(true);
   byId('add-error').textContent = '';
   setWaiting(false);
   dialog().showModal();
@@ -44,6 +45,21 @@ function useDroppedFile(files: FileList | undefined | null): void {
   }
   byId<HTMLInputElement>('client-file').files = files!;
   byId('add-error').textContent = '';
+  stepsDone();
+}
+
+/**
+ * With the client file in hand, what leads to one (the steps, the hint, the gcloud alternative)
+ * steps aside, and the dialog fits a 700 px window without scrolling.
+ */
+function stepsDone(): void {
+  byId<HTMLDetailsElement>('client-howto').open = false;
+  setGuideShown(false);
+}
+
+function setGuideShown(shown: boolean): void {
+  byId('client-remembered').hidden = !shown;
+  byId('gcloud-path').hidden = !shown;
 }
 
 /** Dropping a file anywhere on the window opens this dialog with it (the empty state says so). */
@@ -103,8 +119,8 @@ async function submit(event: Event): Promise<void> {
   try {
     const account = await call(api().signIn(await request()));
     dialog().close();
-    toast(`Signed in as ${nameOf(account)}.`);
     await showNewAccount(account);
+    toast(`Signed in as ${nameOf(account)}.`);
   } catch (err) {
     if (!(err instanceof ApiError && err.code === 'LOGIN_CANCELLED')) byId('add-error').textContent = messageOf(err);
   } finally {
@@ -123,6 +139,9 @@ export function wireAddDialog(): void {
     ...SCOPE_PRESETS.map((p) => h('label', { title: p.scope }, h('input', { type: 'checkbox', value: p.scope, checked: p.checked ?? false }), `${p.label}`)),
   );
   byId('add-account').addEventListener('click', openAddDialog);
+  byId('client-file').addEventListener('change', () => {
+    if (byId<HTMLInputElement>('client-file').files?.length) stepsDone();
+  });
   wireDrop();
   byId('add-form').querySelector('[data-action="import-adc"]')!.addEventListener('click', () => {
     if (state.signingIn) return;

@@ -23,8 +23,8 @@ async function submitImport(event: Event): Promise<void> {
   try {
     const account = await call(api().importServiceAccount(await file.text()));
     dialog().close();
-    toast(`Imported ${nameOf(account)}.`);
     await showNewAccount(account);
+    toast(`Imported ${nameOf(account)}.`);
   } catch (err) {
     byId('import-error').textContent = messageOf(err);
   }

@@ -22,9 +22,12 @@ async function removeConfirmed(event: Event): Promise<void> {
   try {
     const { revoked } = await call(api().removeAccount(id));
     dialog().close();
+    const removed = state.accounts.find((a) => a.id === id);
+    const name = removed ? nameOf(removed) : 'the account';
     state.selectedId = undefined;
-    toast(revoked ? 'Account removed; its grant was revoked.' : 'Account removed.');
     await loadAccounts();
+    // Named: the window now shows another account, which is still there.
+    toast(revoked ? `Removed ${name}; its grant was revoked.` : `Removed ${name}.`);
   } catch (err) {
     byId('remove-error').textContent = messageOf(err);
   }

@@ -1,11 +1,12 @@
 import type { AccountSummary } from '../../../electron/app/ipc-contract.js';
 import { api } from '../api.js';
-import { checkToken, importGcloudCredentials, loadTokens, makeDefault, signInAgain } from '../actions.js';
+import { checkToken, importGcloudCredentials, loadTokens, makeDefault, openAccountsFolder, signInAgain, startFresh } from '../actions.js';
 import { openAddDialog } from '../dialogs/add-account.js';
 import { openRemoveDialog } from '../dialogs/remove-account.js';
 import { byId, h } from '../dom.js';
 import { formatCountdown, shortScope } from '../format.js';
-import { nameOf, selected, state } from '../state.js';
+import { nameOf, pageKey, selected, state } from '../state.js';
+import { keepToastOn } from '../toast.js';
 import { terminalSafe } from '../../../electron/core/shared/sanitize.js';
 
 /** The issuer's claims as JSON, with bidi, zero-width and separator characters escaped (still valid JSON). */
@@ -63,6 +64,23 @@ function emptyState(): HTMLElement {
   );
 }
 
+/** A damaged accounts.json: what is wrong, and the two ways on (TokenTray itself changes nothing until asked). */
+function damagedRegistry(message: string): HTMLElement {
+  return h(
+    'div',
+    { className: 'empty', role: 'alert', 'data-view': 'damaged-registry' },
+    h('h2', {}, 'Account list damaged'),
+    h('p', { className: 'error' }, message),
+    h('p', {}, 'A backup or sync tool may hold an older copy. Starting fresh keeps the damaged file beside the new list, dated, for a later repair; the accounts\' keychain items stay too.'),
+    h(
+      'div',
+      { className: 'header-actions' },
+      h('button', { type: 'button', 'data-action': 'open-folder', onclick: () => void openAccountsFolder() }, 'Open the folder'),
+      h('button', { type: 'button', className: 'danger', 'data-action': 'start-fresh', onclick: () => void startFresh() }, 'Keep a copy and start fresh'),
+    ),
+  );
+}
+
 function header(account: AccountSummary): HTMLElement {
   return h(
     'div',
@@ -96,10 +114,11 @@ function signInNotice(account: AccountSummary): HTMLElement {
 
 /** The right-hand side: the selected account's header, scopes and token cards, or the empty state. */
 export function renderAccountDetail(): void {
+  keepToastOn(pageKey());
   const detail = byId('detail');
   const account = selected();
   if (state.accountsError !== undefined) {
-    detail.replaceChildren(h('div', { className: 'empty', role: 'alert' }, h('h2', {}, 'Account list damaged'), h('p', { className: 'error' }, state.accountsError)));
+    detail.replaceChildren(damagedRegistry(state.accountsError));
     return;
   }
   if (!account) {

@@ -38,9 +38,27 @@ export function renderAccountList(): void {
     ),
     ...(shown.length === 0 && state.accounts.length > 0 ? [h('li', { className: 'hint', role: 'status' }, 'No account matches.')] : []),
   );
+  showHiddenBelow();
+}
+
+/**
+ * Says how many accounts are below the list's visible end, so a list that scrolls shows that it
+ * does (a scroll bar appears only on hover on some systems).
+ */
+export function showHiddenBelow(): void {
+  const list = byId('account-list');
+  const more = byId('account-more');
+  // Shown before counting: the line takes room from the list, which may hide one more account.
+  more.hidden = list.scrollTop + list.clientHeight >= list.scrollHeight - 1;
+  if (more.hidden) return;
+  const bottom = list.getBoundingClientRect().bottom;
+  const below = [...list.querySelectorAll('.account-item')].filter((item) => item.getBoundingClientRect().bottom > bottom + 1).length;
+  more.textContent = below === 1 ? '↓ 1 more account' : `↓ ${below} more accounts`;
 }
 
 export function wireAccountFilter(): void {
+  byId('account-list').addEventListener('scroll', showHiddenBelow, { passive: true });
+  window.addEventListener('resize', showHiddenBelow);
   const box = byId<HTMLInputElement>('account-filter');
   box.addEventListener('input', () => {
     state.filter = box.value;

@@ -255,7 +255,10 @@ export function createElectron() {
     isVisible(): boolean {
       return this.visible;
     }
-    focus(): void {}
+    focused = 0;
+    focus(): void {
+      this.focused++;
+    }
     restore(): void {}
     isMinimized(): boolean {
       return false;
