@@ -1,0 +1,49 @@
+// One linter configuration for the whole tree: type-aware rules, and the layer rules that
+// test/import-graph.test.ts also checks on the compiled graph.
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+const ELECTRON = { name: 'electron', message: 'Only electron/main and electron/preload import electron.' };
+const layer = (...patterns) => patterns.map(([group, message]) => ({ group, message }));
+
+export default tseslint.config(
+  { ignores: ['dist/', 'release/', 'node_modules/', 'test-results/', 'renderer/vite.config.*', '**/*.cjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // node:test's test() and describe() return promises the runner awaits.
+      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
+    files: ['electron/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [ELECTRON], patterns: layer([['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.']) }],
+    },
+  },
+  {
+    files: ['electron/app/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [ELECTRON], patterns: layer([['**/cli/**', '**/main/**', '**/preload/**'], 'app is desktop logic on the core only.']) }],
+    },
+  },
+  {
+    files: ['electron/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [ELECTRON], patterns: layer([['**/app/**', '**/main/**', '**/preload/**'], 'The CLI builds on the core only.']) }],
+    },
+  },
+  prettier,
+);
