@@ -24,6 +24,7 @@ const WINDOW_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
   'sign-out-client-users': () => 'Remove those accounts first.',
   'import-new-key': () => 'Create a new key in the Cloud Console and import it with “Import service account…”.',
   'give-vault-passphrase': () => 'Start TokenTray with TOKENTRAY_FILE_PASSPHRASE set (see docs/remote.md).',
+  'allow-insecure-http': () => 'Use https.',
   'end-stuck-process': (f) => `If it is, end process ${f.pid} (in the system's task manager) and try again.`,
 };
 
