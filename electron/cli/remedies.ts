@@ -21,7 +21,7 @@ const CLI_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
   'sign-out-client-users': (f) => `Sign them out first: \`tokentray logout ${f.account ?? 'ACCOUNT'} --forget-client\`.`,
   'import-new-key': () => 'Create a new key in the Cloud Console and import it with `tokentray import-service-account FILE`.',
   'give-vault-passphrase': () => 'Set TOKENTRAY_FILE_PASSPHRASE (docs/remote.md keeps it out of your shell history), or run tokentray in a terminal to be asked.',
-  'allow-insecure-http': () => 'Use https, or give --allow-insecure-http (before the URL) if you mean it.',
+  'allow-insecure-http': () => 'Use https, or `tokentray curl --allow-insecure-http URL …` if you mean it.',
   'end-stuck-process': (f) => `If it is, end it (\`${process.platform === 'win32' ? `taskkill /PID ${f.pid}` : `kill ${f.pid}`}\`) and try again.`,
 };
 
