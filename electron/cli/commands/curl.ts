@@ -15,9 +15,10 @@ export const CURL_HELP = {
   summary: 'Run curl with the Authorization header added',
   usage: '[--account ACCOUNT] [--allow-insecure-http] URL [CURL ARGS…]',
   description:
-    "TokenTray's options come before the URL; everything from the URL on is curl's, untouched. The header reaches curl through a private " +
+    "TokenTray's options come before the URL; everything from the URL on is curl's, unchanged, but read first: curl options TokenTray does not know " +
+    '(-K/--config, --location-trusted, …) are refused, and so are URLs curl could read differently, and curl reads no ~/.curlrc. The header reaches curl through a private ' +
     'named pipe, so the token is neither in the process list nor on disk. The token goes over https, or plain http to this machine only ' +
-    "(127.0.0.0/8, ::1, localhost). Exit code: curl's.",
+    '(127.0.0.0/8, ::1, localhost), directly and not through a proxy or --connect-to elsewhere. Exit code: curl\'s.',
   args: [{ name: 'URL [CURL ARGS…]', help: 'What curl gets, unchanged' }],
   options: {
     account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account' },
