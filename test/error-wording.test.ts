@@ -47,6 +47,7 @@ const REMEDIES = {
   'sign-out-client-users': { account: 'ana@example.test', accountId: 'a1' },
   'import-new-key': { account: 'sa@p.iam.gserviceaccount.com' },
   'end-stuck-process': { pid: 4242 },
+  'allow-insecure-http': {},
   'give-vault-passphrase': { path: '/x/vault.json' },
   'replace-or-choose-file': { path: '/x/adc.json' },
   'choose-another-port': {},

@@ -309,17 +309,17 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       // A stand-in curl first on PATH: prints the argv it was given and what `-H @FILE` holds.
       const fake = join(bin, 'fake');
       await mkdir(fake);
-      await writeFile(join(fake, 'curl'), `#!${process.execPath}\nconst argv = process.argv.slice(2);\nconst header = argv[0] === '-H' && argv[1].startsWith('@') ? require('fs').readFileSync(argv[1].slice(1), 'utf8') : null;\nconsole.log(JSON.stringify({ argv, header }));\n`);
+      await writeFile(join(fake, 'curl'), `#!${process.execPath}\nconst argv = process.argv.slice(2);\nconst header = argv[1] === '-H' && argv[2].startsWith('@') ? require('fs').readFileSync(argv[2].slice(1), 'utf8') : null;\nconsole.log(JSON.stringify({ argv, header }));\n`);
       await chmod(join(fake, 'curl'), 0o700);
-      const userArgs = ['-s', '-X', 'POST', '--verbose', '-H', 'X-Mine: 1', '--', '--account', 'x'];
+      const userArgs = ['-s', '-X', 'POST', '--verbose', '-H', 'X-Mine: 1', '--', '127.0.0.1:9/--account'];
       const seen = await runCli(['curl', '--account', 'lee@example.test', url, ...userArgs], { ...env, PATH: `${fake}:${process.env.PATH}` });
       assert.equal(seen.code, 0, seen.stderr);
       const { argv, header } = JSON.parse(seen.stdout) as { argv: string[]; header: string };
       const live = await token();
       assert.ok(!argv.some((a) => a.includes(live)), 'the token is not in curl\'s argv');
-      assert.equal(argv[0], '-H');
-      assert.match(argv[1]!, /^@\/.*tokentray-curl-[^/]+\/header$/);
-      assert.deepEqual(argv.slice(2), [url, ...userArgs], 'everything from the URL on goes to curl untouched, --verbose included');
+      assert.deepEqual(argv.slice(0, 2), ['-q', '-H'], '-q first: curl reads no ~/.curlrc');
+      assert.match(argv[2]!, /^@\/.*tokentray-curl-\d+-[^/]+\/header$/);
+      assert.deepEqual(argv.slice(3), [url, ...userArgs], 'everything from the URL on goes to curl untouched, --verbose included');
       assert.ok(header === `Authorization: Bearer ${live}\n`, 'the header comes through the pipe');
       assert.equal(seen.stderr, '', 'a --verbose after the URL is curl\'s, not ours');
 

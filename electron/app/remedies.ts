@@ -30,6 +30,7 @@ const WINDOW_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
   'impersonate-or-use-key': () =>
     'Set a service account for this account to impersonate (it needs roles/iam.serviceAccountTokenCreator on it), or import a service-account key.',
   'try-google-flavor': () => 'If the issuer behaves like Google, sign in with the Google flavor.',
+  'allow-insecure-http': () => 'Use https.',
   'end-stuck-process': (f) => `If it is, end process ${f.pid} (in the system's task manager) and try again.`,
 };
 

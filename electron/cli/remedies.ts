@@ -27,6 +27,7 @@ const CLI_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
   'impersonate-or-use-key': () =>
     'Impersonate a service account (--impersonate-service-account SA, which needs roles/iam.serviceAccountTokenCreator on SA), or use a service-account key.',
   'try-google-flavor': (f) => `If the issuer is Google-like, try \`tokentray login --flavor google${issuerFlag(f)}\`.`,
+  'allow-insecure-http': () => 'Use https, or `tokentray curl --allow-insecure-http URL …` if you mean it.',
   'end-stuck-process': (f) => `If it is, end it (\`${process.platform === 'win32' ? `taskkill /PID ${f.pid}` : `kill ${f.pid}`}\`) and try again.`,
 };
 

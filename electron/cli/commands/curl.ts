@@ -1,8 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, createWriteStream, openSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkCurlArgs } from '../../core/integrations/curl-args.js';
+import { makeOwnedFolder, sweepOrphanedFolders } from '../../core/integrations/private-folders.js';
+import { childEnvironment } from '../../core/shared/child-env.js';
 import { TokenTrayError } from '../../core/shared/errors.js';
 import { defineCommand, formatHelp, suggest, usageError, type CommandHelp } from '../io.js';
 
@@ -12,9 +15,10 @@ export const CURL_HELP = {
   summary: 'Run curl with the Authorization header added',
   usage: '[--account ACCOUNT] [--allow-insecure-http] URL [CURL ARGS…]',
   description:
-    "TokenTray's options come before the URL; everything from the URL on is curl's, untouched. The header reaches curl through a private " +
+    "TokenTray's options come before the URL; everything from the URL on is curl's, unchanged, but read first: curl options TokenTray does not know " +
+    '(-K/--config, --location-trusted, …) are refused, and so are URLs curl could read differently, and curl reads no ~/.curlrc. The header reaches curl through a private ' +
     'named pipe, so the token is neither in the process list nor on disk. The token goes over https, or plain http to this machine only ' +
-    "(127.0.0.0/8, ::1, localhost). Exit code: curl's.",
+    '(127.0.0.0/8, ::1, localhost), directly and not through a proxy or --connect-to elsewhere. Exit code: curl\'s.',
   args: [{ name: 'URL [CURL ARGS…]', help: 'What curl gets, unchanged' }],
   options: {
     account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account' },
@@ -26,16 +30,22 @@ export const CURL_HELP = {
   ],
 } satisfies CommandHelp;
 
+type Env = Readonly<Record<string, string | undefined>>;
+
+const CURL_FOLDER_PREFIX = 'tokentray-curl-';
+
 /**
  * Hands curl the header through a named pipe in a private folder (`-H @FIFO`): the token is neither
- * in the process list nor on disk, and curl's stdin stays free for the user's data.
+ * in the process list nor on disk, and curl's stdin stays free for the user's data. A folder a killed
+ * run left is removed by the next.
  */
-async function headerThroughFifo(header: string): Promise<{ arg: string; cleanup(): Promise<void> } | undefined> {
+async function headerThroughFifo(header: string, env: Env): Promise<{ arg: string; cleanup(): Promise<void> } | undefined> {
   if (process.platform === 'win32') return undefined;
-  const dir = await mkdtemp(join(tmpdir(), 'tokentray-curl-'));
+  await sweepOrphanedFolders([tmpdir()], CURL_FOLDER_PREFIX);
+  const dir = await makeOwnedFolder(tmpdir(), CURL_FOLDER_PREFIX);
   const fifo = join(dir, 'header');
   try {
-    execFileSync('mkfifo', ['-m', '600', fifo], { stdio: 'ignore' });
+    execFileSync('mkfifo', ['-m', '600', fifo], { stdio: 'ignore', env: childEnvironment(env) });
   } catch {
     await rm(dir, { recursive: true, force: true });
     return undefined;
@@ -57,32 +67,6 @@ async function headerThroughFifo(header: string): Promise<{ arg: string; cleanup
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
-
-/** Whether a URL's host is this machine: 127.0.0.0/8, ::1 or localhost (curl resolves it to loopback). */
-function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname.toLowerCase()) || /^127(?:\.\d{1,3}){3}$/.test(hostname);
-}
-
-/**
- * Refuses a URL the token must not go to: https anywhere; plain http only to this machine, unless
- * the user says otherwise (--allow-insecure-http), since the token would cross the network in clear.
- * A URL without a scheme is what curl takes for http.
- */
-export function checkCurlUrl(target: string, allowInsecureHttp: boolean): void {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? target : `http://${target}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw usageError(CURL_HELP, `"${target}" is not a URL. TokenTray's own options come before the URL, curl's after it.`);
-  }
-  if (url.protocol === 'https:') return;
-  if (url.protocol !== 'http:') throw new TokenTrayError('INSECURE_URL', `TokenTray sends the token over https (or http to this machine) only, not ${url.protocol.slice(0, -1)}.`);
-  if (isLoopbackHost(url.hostname) || allowInsecureHttp) return;
-  throw new TokenTrayError('INSECURE_URL', `${url.host} is not this machine and the URL is plain http: the token would cross the network in clear. Use https, or give --allow-insecure-http (before the URL) if you mean it.`);
 }
 
 /**
@@ -111,15 +95,12 @@ export const curl = defineCommand(CURL_HELP, async (args, io) => {
   }
   const target = args[i];
   if (target === undefined) throw usageError(CURL_HELP, 'name the URL');
-  checkCurlUrl(target, allowInsecureHttp);
   const rest = args.slice(i);
-  // curl sends the header to every URL it is given: check the later ones that name a scheme too.
-  // (An option's value such as `-o out.json` has none, so it is left alone.)
-  for (const arg of rest.slice(1)) if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) checkCurlUrl(arg, allowInsecureHttp);
+  checkCurlArgs(rest, io.env, allowInsecureHttp);
   const core = io.core();
   const token = await core.tokens.getAccessToken(await core.accounts.resolve(account));
   const header = `Authorization: Bearer ${token.token}`;
-  const fifo = await headerThroughFifo(header);
+  const fifo = await headerThroughFifo(header, io.env);
   if (!fifo) {
     // Windows has no named pipes of this kind: there the header has to go as an argument, visible
     // to this user's other processes. Elsewhere a missing mkfifo is a reason to stop, not to leak.
@@ -128,7 +109,8 @@ export const curl = defineCommand(CURL_HELP, async (args, io) => {
   }
   try {
     return await new Promise<number>((resolve) => {
-      const child = spawn('curl', ['-H', fifo ? fifo.arg : header, ...rest], { env: io.env as NodeJS.ProcessEnv, stdio: 'inherit' });
+      // -q first: curl reads no ~/.curlrc, whose options and URLs TokenTray could not check.
+      const child = spawn('curl', ['-q', '-H', fifo ? fifo.arg : header, ...rest], { env: childEnvironment(io.env), stdio: 'inherit' });
       child.once('error', (err: NodeJS.ErrnoException) => {
         io.stderr(`tokentray: COMMAND_FAILED: ${err.code === 'ENOENT' ? 'curl is not installed (or not on PATH).' : `Could not start curl: ${err.message}.`}\n`);
         resolve(err.code === 'ENOENT' ? 127 : 126);

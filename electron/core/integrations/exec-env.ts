@@ -1,3 +1,5 @@
+import { childEnvironment } from '../shared/child-env.js';
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 export interface ExecEnvironmentOptions {
@@ -23,11 +25,10 @@ const SHADOWING = [
 
 /**
  * The environment of a command run by `tokentray exec`: pointed at the metadata-server emulator
- * (the variables Python, Node, Go and gcloud read), without what would shadow it.
+ * (the variables Python, Node, Go and gcloud read), without what would shadow it or TokenTray's secrets.
  */
 export function execEnvironment(parent: Env, options: ExecEnvironmentOptions): { env: Record<string, string>; notes: string[] } {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parent)) if (v !== undefined) env[k] = v;
+  const env = childEnvironment(parent);
   const notes: string[] = [];
   for (const [name, why] of SHADOWING) {
     if (env[name] === undefined) continue;
@@ -39,7 +40,12 @@ export function execEnvironment(parent: Env, options: ExecEnvironmentOptions): {
   env.GCE_METADATA_HOST = options.metadataHost;
   env.GCE_METADATA_IP = options.metadataHost;
   env.GCE_METADATA_ROOT = options.metadataHost;
-  if (options.gcloudConfigDir !== undefined) env.CLOUDSDK_CONFIG = options.gcloudConfigDir;
+  if (options.gcloudConfigDir !== undefined) {
+    env.CLOUDSDK_CONFIG = options.gcloudConfigDir;
+    // gcloud logs its requests, access tokens included, under CLOUDSDK_CONFIG/logs: a killed exec
+    // would leave them behind until the next sweep. The folder is thrown away anyway.
+    env.CLOUDSDK_CORE_DISABLE_FILE_LOGGING = 'True';
+  }
   if (options.project !== undefined) {
     env.CLOUDSDK_CORE_PROJECT = options.project;
     env.GOOGLE_CLOUD_PROJECT = options.project;

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeOwnedFolder, sweepOrphanedFolders } from './private-folders.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -94,6 +95,8 @@ export function withoutForeignCredentials(text: string): { text: string; dropped
   return { text: out.join('\n'), dropped };
 }
 
+export const GCLOUD_FOLDER_PREFIX = 'tokentray-gcloud-';
+
 export interface PrivateGcloudConfig {
   /** The value of CLOUDSDK_CONFIG for the command. */
   dir: string;
@@ -111,17 +114,19 @@ export interface PrivateGcloudConfig {
  * metadata server, and the user's own folder is never written: once exec ends, plain gcloud finds
  * its own cache, account and credentials as they were, and never looks for a server that is gone.
  * The folder is created in XDG_RUNTIME_DIR (memory, on most Linux desktops) when there is one,
- * mode 0700, and removed when the command ends.
+ * mode 0700, and removed when the command ends; one a killed exec left is removed by the next exec.
+ * gcloud's file log (which holds access tokens) is turned off for it: see execEnvironment.
  */
 export async function makePrivateGcloudConfig(env: Env): Promise<PrivateGcloudConfig> {
   const source = gcloudConfigDir(env);
   const name = activeConfigName(env, source);
   const base = env.XDG_RUNTIME_DIR && process.platform === 'linux' ? env.XDG_RUNTIME_DIR : tmpdir();
+  await sweepOrphanedFolders([base, tmpdir()], GCLOUD_FOLDER_PREFIX);
   let dir: string;
   try {
-    dir = await mkdtemp(join(base, 'tokentray-gcloud-'));
+    dir = await makeOwnedFolder(base, GCLOUD_FOLDER_PREFIX);
   } catch {
-    dir = await mkdtemp(join(tmpdir(), 'tokentray-gcloud-'));
+    dir = await makeOwnedFolder(tmpdir(), GCLOUD_FOLDER_PREFIX);
   }
   const { text, dropped } = withoutForeignCredentials(readText(join(source, 'configurations', `config_${name}`)) ?? '');
   await mkdir(join(dir, 'configurations'), { mode: 0o700 });

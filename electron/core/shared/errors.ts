@@ -72,6 +72,8 @@ export type ErrorCode =
   | 'SCOPE_NOT_GRANTED'
   | 'CLIENT_IN_USE'
   | 'INSECURE_URL'
+  | 'AMBIGUOUS_URL'
+  | 'CURL_OPTION_REFUSED'
   | 'INVALID_PROJECT'
   | 'DOCKER_CONFIG_INVALID'
   | 'LOGIN_START_REUSED'
@@ -121,6 +123,8 @@ export type Remedy =
   | 'import-new-key'
   /** End the TokenTray process holding a lock if it is stuck (`facts.pid`), then try again. */
   | 'end-stuck-process'
+  /** Use https, or allow plain http to another machine explicitly (curl's host check). */
+  | 'allow-insecure-http'
   /** Give the file vault (`facts.path`) its passphrase: TOKENTRAY_FILE_PASSPHRASE, or a terminal's prompt. */
   | 'give-vault-passphrase'
   /** Replace the file (`facts.path`), or write to another one. */
