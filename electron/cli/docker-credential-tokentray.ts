@@ -7,7 +7,7 @@
  * tokens are minted, not stored. Errors go to stdout (docker shows that) and stderr, exit 1.
  */
 import { createCore } from '../core/core.js';
-import { isTokenTrayError } from '../core/shared/errors.js';
+import { isTokenTrayError, TokenTrayError } from '../core/shared/errors.js';
 import { describeForCli } from './remedies.js';
 import { redact } from '../core/shared/logger.js';
 import { terminalSafe } from '../core/shared/sanitize.js';
@@ -23,7 +23,7 @@ const HELP = {
   description:
     'Docker runs it, not you: `tokentray configure-docker` points docker at it for Google registries. `get` reads a registry URL on stdin ' +
     'and prints {ServerURL, Username: oauth2accesstoken, Secret: ACCESS TOKEN} for the account configured for that registry ' +
-    '(else $TOKENTRAY_ACCOUNT, else the default account); `list` prints the registries set up; `store` and `erase` change nothing, ' +
+    '(else $TOKENTRAY_ACCOUNT, else the default account); a registry not set up with configure-docker gets "credentials not found" (exit 1), never a token; `list` prints the registries set up; `store` and `erase` change nothing, ' +
     'since tokens are minted, not stored. Errors go to stdout (docker shows them) and stderr, exit 1.',
   args: [{ name: 'get|list|store|erase|version', help: 'What docker asks for' }],
   options: {},
@@ -43,6 +43,8 @@ async function readStdin(): Promise<string> {
 }
 
 const ACTIONS = ['get', 'list', 'store', 'erase', 'version'];
+/** docker-credential-helpers' ErrCredentialsNotFound text, which docker matches exactly. */
+const CREDENTIALS_NOT_FOUND = 'credentials not found in native keychain';
 
 async function main(action: string | undefined): Promise<number> {
   if (action === '--help' || action === '-h' || action === 'help') {
@@ -60,8 +62,20 @@ async function main(action: string | undefined): Promise<number> {
     case 'get': {
       const serverUrl = (await readStdin()).trim();
       const registry = registryHost(serverUrl);
-      const chosen = (await readRegistryAccounts(core.home))[registry]?.account;
-      const token = await core.tokens.getAccessToken(await core.accounts.resolve(chosen));
+      const entry = (await readRegistryAccounts(core.home))[registry];
+      if (!entry) {
+        // Not set up with configure-docker: no Google token leaves for it. The protocol's own words,
+        // which docker reads as "no credentials", not as a failure.
+        process.stdout.write(`${CREDENTIALS_NOT_FOUND}\n`);
+        return 1;
+      }
+      const account = await core.accounts.resolve(entry.account).catch((err: unknown) => {
+        if (entry.account && isTokenTrayError(err) && err.code === 'ACCOUNT_NOT_FOUND') {
+          throw new TokenTrayError('ACCOUNT_NOT_FOUND', `${registry} was set up with ${entry.email ?? 'an account'} that is no longer signed in to TokenTray.`, { cause: err });
+        }
+        throw err;
+      });
+      const token = await core.tokens.getAccessToken(account);
       process.stdout.write(`${JSON.stringify({ ServerURL: serverUrl, Username: DOCKER_USERNAME, Secret: token.token })}\n`);
       return 0;
     }
