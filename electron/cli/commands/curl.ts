@@ -1,3 +1,5 @@
+import { QUOTA_PROJECT_HEADER, quotaProjectOf } from '../../core/storage/account-service.js';
+import { QUOTA_PROJECT_OPTION } from '../quota-project-option.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, createWriteStream, openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,7 +12,7 @@ export const CURL_HELP = {
   name: 'curl',
   group: 'Integrations',
   summary: 'Run curl with the Authorization header added',
-  usage: '[--account ACCOUNT] [--allow-insecure-http] URL [CURL ARGS…]',
+  usage: '[--account ACCOUNT] [--allow-insecure-http] [--quota-project ID] URL [CURL ARGS…]',
   description:
     "TokenTray's options come before the URL; everything from the URL on is curl's, untouched. The header reaches curl through a private " +
     'named pipe, so the token is neither in the process list nor on disk. The token goes over https, or plain http to this machine only ' +
@@ -18,6 +20,7 @@ export const CURL_HELP = {
   args: [{ name: 'URL [CURL ARGS…]', help: 'What curl gets, unchanged' }],
   options: {
     account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account' },
+    'quota-project': QUOTA_PROJECT_OPTION,
     'allow-insecure-http': { type: 'boolean', help: 'Also send the token over plain http to another machine, in clear on the network' },
   },
   examples: [
@@ -92,6 +95,7 @@ export function checkCurlUrl(target: string, allowInsecureHttp: boolean): void {
 export const curl = defineCommand(CURL_HELP, async (args, io) => {
   let account: string | undefined;
   let allowInsecureHttp = false;
+  let quotaOverride: string | undefined;
   let i = 0;
   for (; i < args.length; i++) {
     const arg = args[i]!;
@@ -100,6 +104,10 @@ export const curl = defineCommand(CURL_HELP, async (args, io) => {
       return 0;
     }
     if (arg === '--allow-insecure-http') allowInsecureHttp = true;
+    else if (arg === '--quota-project' || arg.startsWith('--quota-project=')) {
+      quotaOverride = arg === '--quota-project' ? args[++i] : arg.slice('--quota-project='.length);
+      if (quotaOverride === undefined || quotaOverride === '') throw usageError(CURL_HELP, '--quota-project needs a value');
+    }
     else if (arg === '--account' || arg.startsWith('--account=')) {
       account = arg === '--account' ? args[++i] : arg.slice('--account='.length);
       if (account === undefined || account === '') throw usageError(CURL_HELP, '--account needs a value');
@@ -117,7 +125,11 @@ export const curl = defineCommand(CURL_HELP, async (args, io) => {
   // (An option's value such as `-o out.json` has none, so it is left alone.)
   for (const arg of rest.slice(1)) if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) checkCurlUrl(arg, allowInsecureHttp);
   const core = io.core();
-  const token = await core.tokens.getAccessToken(await core.accounts.resolve(account));
+  const chosen = await core.accounts.resolve(account);
+  // The quota project is no secret: an argument. The user's own header for it wins.
+  const quotaProject = quotaProjectOf(chosen, quotaOverride);
+  const quotaArgs = quotaProject && !rest.some((a) => new RegExp(`${QUOTA_PROJECT_HEADER}\\s*:`, 'i').test(a)) ? ['-H', `${QUOTA_PROJECT_HEADER}: ${quotaProject}`] : [];
+  const token = await core.tokens.getAccessToken(chosen);
   const header = `Authorization: Bearer ${token.token}`;
   const fifo = await headerThroughFifo(header);
   if (!fifo) {
@@ -128,7 +140,7 @@ export const curl = defineCommand(CURL_HELP, async (args, io) => {
   }
   try {
     return await new Promise<number>((resolve) => {
-      const child = spawn('curl', ['-H', fifo ? fifo.arg : header, ...rest], { env: io.env as NodeJS.ProcessEnv, stdio: 'inherit' });
+      const child = spawn('curl', ['-H', fifo ? fifo.arg : header, ...quotaArgs, ...rest], { env: io.env as NodeJS.ProcessEnv, stdio: 'inherit' });
       child.once('error', (err: NodeJS.ErrnoException) => {
         io.stderr(`tokentray: COMMAND_FAILED: ${err.code === 'ENOENT' ? 'curl is not installed (or not on PATH).' : `Could not start curl: ${err.message}.`}\n`);
         resolve(err.code === 'ENOENT' ? 127 : 126);
