@@ -350,6 +350,96 @@ current-context: stand-in
     });
   });
 
+  describe('quota project: a per-account setting every surface sends', () => {
+    let api: { port: number; close(): Promise<void> };
+    const seen: Array<{ quota: string | undefined; who: string | undefined }> = [];
+    const SDK = '/usr/lib/google-cloud-sdk';
+
+    before(async () => {
+      // A stand-in Google API that records who called and which quota project they named.
+      api = await startHttps(join(box, 'quota-api'), (req, res) => {
+        void (async () => {
+          const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+          const quota = req.headers['x-goog-user-project'];
+          seen.push({ quota: Array.isArray(quota) ? quota.join(',') : quota, who: token ? await ownerOf(token) : undefined });
+          res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+        })();
+      });
+    });
+    after(() => api.close());
+
+    const accountsJson = async () => JSON.parse((await runCli(['accounts', '--json'], env)).stdout) as Array<{ email: string; quotaProject: string | null }>;
+
+    it('configure sets and clears it (checked as a project id), accounts --json shows it, service accounts are refused', async () => {
+      assert.equal((await accountsJson()).find((a) => a.email === 'lee@example.test')!.quotaProject, null);
+      const set = await runCli(['configure', 'lee@example.test', '--quota-project', 'proj-billing', '--json'], env);
+      assert.equal(set.code, 0, set.stderr);
+      assert.equal((JSON.parse(set.stdout) as { quotaProject: string }).quotaProject, 'proj-billing');
+      assert.equal((await accountsJson()).find((a) => a.email === 'lee@example.test')!.quotaProject, 'proj-billing');
+      const bad = await runCli(['configure', 'lee@example.test', '--quota-project', 'Bad_Project'], env);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /^tokentray: INVALID_PROJECT: /m);
+      const key = await makeServiceAccountKey(sim, 'quota-sa@proj-sa.iam.gserviceaccount.com');
+      const keyFile = join(box, 'quota-sa.json');
+      await writeFile(keyFile, JSON.stringify(key.json), { mode: 0o600 });
+      assert.equal((await runCli(['import-service-account', keyFile], env)).code, 0);
+      await rm(keyFile);
+      for (const args of [['configure', 'quota-sa@proj-sa.iam.gserviceaccount.com', '--quota-project', 'proj-billing'], ['curl', '--account', 'quota-sa@proj-sa.iam.gserviceaccount.com', '--quota-project', 'proj-billing', 'https://127.0.0.1:1/']]) {
+        const refused = await runCli(args, env);
+        assert.equal(refused.code, 1, args.join(' '));
+        assert.match(refused.stderr, /^tokentray: QUOTA_PROJECT_NOT_FOR_SERVICE_ACCOUNTS: quota-sa@proj-sa\.iam\.gserviceaccount\.com is a service account/m);
+      }
+      await runCli(['logout', 'quota-sa@proj-sa.iam.gserviceaccount.com'], env);
+      assert.equal((await accountsJson()).find((a) => a.email === 'lee@example.test')!.quotaProject, 'proj-billing', 'the refusal changed nothing');
+    });
+
+    it("google-auth in gcloud's Python under exec sends x-goog-user-project (the account's, or --quota-project's)", async () => {
+      const script = [
+        'import sys, google.auth, google.auth.transport.requests as tr',
+        'creds, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])',
+        's = tr.AuthorizedSession(creds)',
+        'print(s.get(sys.argv[1], verify=sys.argv[2]).status_code)',
+      ].join('\n');
+      const python = join(SDK, 'platform/bundledpythonunix/bin/python3');
+      const pyEnv = { ...env, PYTHONPATH: join(SDK, 'lib/third_party'), NO_GCE_CHECK: 'False' };
+      const url = `https://127.0.0.1:${api.port}/v1/things`;
+      const ca = join(box, 'quota-api', 'cert.pem');
+      for (const [extra, expected] of [[[], 'proj-billing'], [['--quota-project', 'proj-other'], 'proj-other']] as const) {
+        const from = seen.length;
+        const res = await runTool(process.execPath, [CLI, 'exec', '--account', 'lee@example.test', ...extra, '--', python, '-c', script, url, ca], pyEnv);
+        assert.equal(res.code, 0, res.stderr);
+        assert.equal(res.stdout.trim(), '200');
+        assert.deepEqual(seen.slice(from), [{ quota: expected, who: 'lee@example.test' }]);
+      }
+      const vars = await runCli(['exec', '--account', 'lee@example.test', '--', 'sh', '-c', 'echo "$GOOGLE_CLOUD_QUOTA_PROJECT $CLOUDSDK_BILLING_QUOTA_PROJECT"'], env);
+      assert.equal(vars.stdout, 'proj-billing proj-billing\n');
+      const none = await runCli(['exec', '--account', 'kim@example.test', '--', 'sh', '-c', 'echo "[${GOOGLE_CLOUD_QUOTA_PROJECT-unset}]"'], env);
+      assert.equal(none.stdout, '[unset]\n');
+    });
+
+    it("curl sends the header unless the user's own arguments carry it; metadata-server prints the variable", async () => {
+      const url = `https://127.0.0.1:${api.port}/v1/curl`;
+      let from = seen.length;
+      assert.equal((await runCli(['curl', '--account', 'lee@example.test', url, '-k', '-s'], env)).code, 0);
+      assert.deepEqual(seen.slice(from), [{ quota: 'proj-billing', who: 'lee@example.test' }]);
+      from = seen.length;
+      assert.equal((await runCli(['curl', '--account', 'lee@example.test', url, '-k', '-s', '-H', 'X-Goog-User-Project: mine-own'], env)).code, 0);
+      assert.deepEqual(seen.slice(from), [{ quota: 'mine-own', who: 'lee@example.test' }]);
+      from = seen.length;
+      assert.equal((await runCli(['curl', '--account', 'kim@example.test', url, '-k', '-s'], env)).code, 0);
+      assert.deepEqual(seen.slice(from), [{ quota: undefined, who: 'kim@example.test' }]);
+      const proc = startCli(['metadata-server', '--account', 'lee@example.test', '--quota-project', 'proj-once'], env);
+      let out = '';
+      for (let i = 0; i < 200 && !/GOOGLE_CLOUD_QUOTA_PROJECT/.test(out); i++) {
+        await new Promise((r) => setTimeout(r, 30));
+        out = proc.output();
+      }
+      proc.kill('SIGTERM');
+      await proc.done;
+      assert.match(out, /^export GOOGLE_CLOUD_QUOTA_PROJECT=proj-once$/m);
+    });
+  });
+
   describe('docker: the credential helper', () => {
     let registry: { port: number; close(): Promise<void> };
     let bin: string;
