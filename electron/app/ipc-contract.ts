@@ -81,7 +81,7 @@ export const CONTRACT = {
   /** Sets (or with '' clears) the project billed for a user account's API calls. */
   setQuotaProject: call('accounts:set-quota-project', (a): [accountId: string, project: string] => {
     const [id, project] = count(a, 2);
-    return [accountId(id), text(project, 'the quota project', 100)];
+    return [accountId(id), project === '' ? '' : text(project, 'the quota project', 100)];
   }).returns<AccountSummary[]>(),
   getTokens: call('tokens:get', oneAccount).returns<AccountTokens>(),
   refreshTokens: call('tokens:refresh', oneAccount).returns<AccountTokens>(),
