@@ -391,6 +391,8 @@ current-context: stand-in
       }
       await runCli(['logout', 'quota-sa@proj-sa.iam.gserviceaccount.com'], env);
       assert.equal((await accountsJson()).find((a) => a.email === 'lee@example.test')!.quotaProject, 'proj-billing', 'the refusal changed nothing');
+      await signInThroughCore(core, idp, 'lee@example.test');
+      assert.equal((await accountsJson()).find((a) => a.email === 'lee@example.test')!.quotaProject, 'proj-billing', 'a new sign-in keeps it');
     });
 
     it("google-auth in gcloud's Python under exec sends x-goog-user-project (the account's, or --quota-project's)", async () => {

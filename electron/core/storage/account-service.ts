@@ -275,6 +275,7 @@ export class AccountService {
         status: 'ready',
         ...(existing?.impersonate ? { impersonate: existing.impersonate } : {}),
         ...(existing?.project ? { project: existing.project } : {}),
+        ...(existing?.quotaProject ? { quotaProject: existing.quotaProject } : {}),
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
       };
