@@ -55,6 +55,8 @@ describe('IPC argument validation (dispatch)', () => {
       ['accounts:import-service-account', ['{"type":"service_account"}']],
       ['accounts:set-impersonation', ['abc', ['sa@p.iam.gserviceaccount.com']]],
       ['accounts:set-impersonation', ['abc', []]],
+      ['accounts:set-quota-project', ['abc', 'proj-billing']],
+      ['accounts:set-quota-project', ['abc', '']],
       ['metadata:get', []],
       ['metadata:set', [{ enabled: false }]],
       ['metadata:set', [{ enabled: true, accountId: 'abc' }]],
@@ -101,6 +103,9 @@ describe('IPC argument validation (dispatch)', () => {
       ['accounts:import-service-account', ['x'.repeat(70_000)]],
       ['accounts:set-impersonation', ['abc', 'sa@p.iam.gserviceaccount.com']],
       ['accounts:set-impersonation', ['abc', [1]]],
+      ['accounts:set-quota-project', ['abc', 42]],
+      ['accounts:set-quota-project', ['abc']],
+      ['accounts:set-quota-project', ['abc', 'p'.repeat(101)]],
       ['metadata:set', [{ enabled: 'yes' }]],
       ['metadata:set', [{ enabled: true, port: 80 }]],
       ['metadata:set', [true]],
@@ -219,6 +224,24 @@ describe('handlers over the real core', () => {
     const result = await handlers['tokens:copy'](account!.id, 'access', 'header');
     assert.deepEqual(idp.grants, grants, 'no request to the issuer');
     assert.equal(result.expiresAt, tokens.access.expiresAt);
+    assert.ok(clipboard.text === `Authorization: Bearer ${tokens.access.token}`);
+  });
+
+  it('sets and clears the quota project (a checked project id); Copy header and Copy curl carry it', async () => {
+    const [account] = await handlers['accounts:list']();
+    const changed = changes;
+    const listed = await handlers['accounts:set-quota-project'](account!.id, 'proj-billing');
+    assert.equal(listed.find((a) => a.id === account!.id)!.quotaProject, 'proj-billing');
+    assert.ok(changes > changed, 'the tray and window hear of it');
+    const tokens = await handlers['tokens:get'](account!.id);
+    await handlers['tokens:copy'](account!.id, 'access', 'header');
+    assert.ok(clipboard.text === `Authorization: Bearer ${tokens.access.token}\nx-goog-user-project: proj-billing`);
+    await handlers['tokens:copy'](account!.id, 'access', 'curl');
+    assert.ok(clipboard.text.startsWith(`curl -H "Authorization: Bearer ${tokens.access.token}" -H "x-goog-user-project: proj-billing" `));
+    await assert.rejects(handlers['accounts:set-quota-project'](account!.id, 'Not A Project'), { code: 'INVALID_PROJECT' });
+    const cleared = await handlers['accounts:set-quota-project'](account!.id, '');
+    assert.equal(cleared.find((a) => a.id === account!.id)!.quotaProject, undefined);
+    await handlers['tokens:copy'](account!.id, 'access', 'header');
     assert.ok(clipboard.text === `Authorization: Bearer ${tokens.access.token}`);
   });
 

@@ -133,5 +133,10 @@ describe('token forms', () => {
     assert.equal(formatToken('T', 'header', 'id', 'oidc'), 'Authorization: Bearer T');
     assert.equal(formatToken('T', 'curl', 'access', 'google'), 'curl -H "Authorization: Bearer T" https://openidconnect.googleapis.com/v1/userinfo');
     assert.equal(formatToken('T', 'curl', 'id', 'google'), 'curl -H "Authorization: Bearer T" https://YOUR-SERVICE-URL');
+    // A quota project rides along with access tokens (Copy header, Copy curl), not with ID tokens.
+    assert.equal(formatToken('T', 'header', 'access', 'google', 'proj-q1'), 'Authorization: Bearer T\nx-goog-user-project: proj-q1');
+    assert.equal(formatToken('T', 'curl', 'access', 'google', 'proj-q1'), 'curl -H "Authorization: Bearer T" -H "x-goog-user-project: proj-q1" https://openidconnect.googleapis.com/v1/userinfo');
+    assert.equal(formatToken('T', 'curl', 'id', 'google', 'proj-q1'), 'curl -H "Authorization: Bearer T" https://YOUR-SERVICE-URL');
+    assert.equal(formatToken('T', 'raw', 'access', 'google', 'proj-q1'), 'T');
   });
 });

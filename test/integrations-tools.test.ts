@@ -82,7 +82,7 @@ describe('tokens for every tool', () => {
       assert.deepEqual((await listed()).map((a) => [a.email, a.project, a.impersonate]), [['lee@example.test', null, null], ['kim@example.test', null, null]]);
       const set = await runCli(['configure', 'kim@example.test', '--project', 'proj-kim', '--impersonate-service-account', `${TARGET},relay@proj-four.iam.gserviceaccount.com`, '--json'], env);
       assert.equal(set.code, 0, set.stderr);
-      assert.deepEqual(JSON.parse(set.stdout), { account: 'kim@example.test', id: (await core.accounts.resolve('kim@example.test')).id, project: 'proj-kim', impersonate: [TARGET, 'relay@proj-four.iam.gserviceaccount.com'] });
+      assert.deepEqual(JSON.parse(set.stdout), { account: 'kim@example.test', id: (await core.accounts.resolve('kim@example.test')).id, project: 'proj-kim', quotaProject: null, impersonate: [TARGET, 'relay@proj-four.iam.gserviceaccount.com'] });
       const kim = (await listed()).find((a) => a.email === 'kim@example.test')!;
       assert.deepEqual([kim.project, kim.impersonate], ['proj-kim', [TARGET, 'relay@proj-four.iam.gserviceaccount.com']]);
       // Bad input changes nothing.
@@ -319,6 +319,98 @@ current-context: stand-in
     });
   });
 
+  describe('quota project: a per-account setting every surface sends', () => {
+    let api: { port: number; close(): Promise<void> };
+    const seen: Array<{ quota: string | undefined; who: string | undefined }> = [];
+    const SDK = '/usr/lib/google-cloud-sdk';
+
+    before(async () => {
+      // A stand-in Google API that records who called and which quota project they named.
+      api = await startHttps(join(box, 'quota-api'), (req, res) => {
+        void (async () => {
+          const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+          const quota = req.headers['x-goog-user-project'];
+          seen.push({ quota: Array.isArray(quota) ? quota.join(',') : quota, who: token ? await ownerOf(token) : undefined });
+          res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+        })();
+      });
+    });
+    after(() => api.close());
+
+    const accountsJson = async () => JSON.parse((await runCli(['accounts', '--json'], env)).stdout) as Array<{ email: string; quotaProject: string | null }>;
+
+    it('configure sets and clears it (checked as a project id), accounts --json shows it, service accounts are refused', async () => {
+      assert.equal((await accountsJson()).find((a) => a.email === 'lee@example.test')!.quotaProject, null);
+      const set = await runCli(['configure', 'lee@example.test', '--quota-project', 'proj-billing', '--json'], env);
+      assert.equal(set.code, 0, set.stderr);
+      assert.equal((JSON.parse(set.stdout) as { quotaProject: string }).quotaProject, 'proj-billing');
+      assert.equal((await accountsJson()).find((a) => a.email === 'lee@example.test')!.quotaProject, 'proj-billing');
+      const bad = await runCli(['configure', 'lee@example.test', '--quota-project', 'Bad_Project'], env);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /^tokentray: INVALID_PROJECT: /m);
+      const key = await makeServiceAccountKey(sim, 'quota-sa@proj-sa.iam.gserviceaccount.com');
+      const keyFile = join(box, 'quota-sa.json');
+      await writeFile(keyFile, JSON.stringify(key.json), { mode: 0o600 });
+      assert.equal((await runCli(['import-service-account', keyFile], env)).code, 0);
+      await rm(keyFile);
+      for (const args of [['configure', 'quota-sa@proj-sa.iam.gserviceaccount.com', '--quota-project', 'proj-billing'], ['curl', '--account', 'quota-sa@proj-sa.iam.gserviceaccount.com', '--quota-project', 'proj-billing', 'https://127.0.0.1:1/']]) {
+        const refused = await runCli(args, env);
+        assert.equal(refused.code, 1, args.join(' '));
+        assert.match(refused.stderr, /^tokentray: QUOTA_PROJECT_NOT_FOR_SERVICE_ACCOUNTS: quota-sa@proj-sa\.iam\.gserviceaccount\.com is a service account/m);
+      }
+      await runCli(['logout', 'quota-sa@proj-sa.iam.gserviceaccount.com'], env);
+      assert.equal((await accountsJson()).find((a) => a.email === 'lee@example.test')!.quotaProject, 'proj-billing', 'the refusal changed nothing');
+      await signInThroughCore(core, idp, 'lee@example.test');
+      assert.equal((await accountsJson()).find((a) => a.email === 'lee@example.test')!.quotaProject, 'proj-billing', 'a new sign-in keeps it');
+    });
+
+    it("google-auth in gcloud's Python under exec sends x-goog-user-project (the account's, or --quota-project's)", async () => {
+      const script = [
+        'import sys, google.auth, google.auth.transport.requests as tr',
+        'creds, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])',
+        's = tr.AuthorizedSession(creds)',
+        'print(s.get(sys.argv[1], verify=sys.argv[2]).status_code)',
+      ].join('\n');
+      const python = join(SDK, 'platform/bundledpythonunix/bin/python3');
+      const pyEnv = { ...env, PYTHONPATH: join(SDK, 'lib/third_party'), NO_GCE_CHECK: 'False' };
+      const url = `https://127.0.0.1:${api.port}/v1/things`;
+      const ca = join(box, 'quota-api', 'cert.pem');
+      for (const [extra, expected] of [[[], 'proj-billing'], [['--quota-project', 'proj-other'], 'proj-other']] as const) {
+        const from = seen.length;
+        const res = await runTool(process.execPath, [CLI, 'exec', '--account', 'lee@example.test', ...extra, '--', python, '-c', script, url, ca], pyEnv);
+        assert.equal(res.code, 0, res.stderr);
+        assert.equal(res.stdout.trim(), '200');
+        assert.deepEqual(seen.slice(from), [{ quota: expected, who: 'lee@example.test' }]);
+      }
+      const vars = await runCli(['exec', '--account', 'lee@example.test', '--', 'sh', '-c', 'echo "$GOOGLE_CLOUD_QUOTA_PROJECT $CLOUDSDK_BILLING_QUOTA_PROJECT"'], env);
+      assert.equal(vars.stdout, 'proj-billing proj-billing\n');
+      const none = await runCli(['exec', '--account', 'kim@example.test', '--', 'sh', '-c', 'echo "[${GOOGLE_CLOUD_QUOTA_PROJECT-unset}]"'], env);
+      assert.equal(none.stdout, '[unset]\n');
+    });
+
+    it("curl sends the header unless the user's own arguments carry it; metadata-server prints the variable", async () => {
+      const url = `https://127.0.0.1:${api.port}/v1/curl`;
+      let from = seen.length;
+      assert.equal((await runCli(['curl', '--account', 'lee@example.test', url, '-k', '-s'], env)).code, 0);
+      assert.deepEqual(seen.slice(from), [{ quota: 'proj-billing', who: 'lee@example.test' }]);
+      from = seen.length;
+      assert.equal((await runCli(['curl', '--account', 'lee@example.test', url, '-k', '-s', '-H', 'X-Goog-User-Project: mine-own'], env)).code, 0);
+      assert.deepEqual(seen.slice(from), [{ quota: 'mine-own', who: 'lee@example.test' }]);
+      from = seen.length;
+      assert.equal((await runCli(['curl', '--account', 'kim@example.test', url, '-k', '-s'], env)).code, 0);
+      assert.deepEqual(seen.slice(from), [{ quota: undefined, who: 'kim@example.test' }]);
+      const proc = startCli(['metadata-server', '--account', 'lee@example.test', '--quota-project', 'proj-once'], env);
+      let out = '';
+      for (let i = 0; i < 200 && !/GOOGLE_CLOUD_QUOTA_PROJECT/.test(out); i++) {
+        await new Promise((r) => setTimeout(r, 30));
+        out = proc.output();
+      }
+      proc.kill('SIGTERM');
+      await proc.done;
+      assert.match(out, /^export GOOGLE_CLOUD_QUOTA_PROJECT=proj-once$/m);
+    });
+  });
+
   describe('docker: the credential helper', () => {
     let registry: { port: number; close(): Promise<void> };
     let bin: string;
@@ -345,8 +437,13 @@ current-context: stand-in
       const path = join(dockerEnv.DOCKER_CONFIG!, 'config.json');
       await writeFile(path, JSON.stringify({ auths: { 'ghcr.invalid': {} }, credHelpers: { 'other.invalid': 'gcloud', 'eu.gcr.io': 'gcloud' }, psFormat: 'table {{.ID}}' }));
       const host = `127.0.0.1:${registry.port}`;
-      const res = await runCli(['configure-docker', '--account', 'kim@example.test', host, 'https://europe-west1-docker.pkg.dev', 'eu.gcr.io'], dockerEnv);
+      // The stand-in registry is not Google's: refused, and nothing written, unless allowed.
+      const notGoogle = await runCli(['configure-docker', '--account', 'kim@example.test', host, 'eu.gcr.io'], dockerEnv);
+      assert.equal(notGoogle.code, 1);
+      assert.match(notGoogle.stderr, new RegExp(`^tokentray: REGISTRY_NOT_GOOGLE: ${host.replace(/\./g, '\\.')} is not a Google registry`, 'm'));
+      const res = await runCli(['configure-docker', '--account', 'kim@example.test', '--allow-other-host', host, 'https://europe-west1-docker.pkg.dev', 'eu.gcr.io'], dockerEnv);
       assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stderr, new RegExp(`warning: ${host.replace(/\./g, '\\.')} is not a Google registry; it will receive a Google access token`));
       assert.equal(res.stdout, `${host}\neurope-west1-docker.pkg.dev\neu.gcr.io\n`);
       assert.match(res.stderr, /eu\.gcr\.io used docker-credential-gcloud until now/);
       const doc = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
@@ -386,8 +483,11 @@ current-context: stand-in
       const creds = JSON.parse(got.stdout) as { ServerURL: string; Username: string; Secret: string };
       assert.deepEqual([creds.ServerURL, creds.Username], [host, 'oauth2accesstoken']);
       assert.equal(await ownerOf(creds.Secret), 'kim@example.test');
-      // A registry not configured through TokenTray gets the default account.
-      assert.equal(await ownerOf((JSON.parse((await helper('get', 'https://asia.gcr.io')).stdout) as { Secret: string }).Secret), 'lee@example.test');
+      // A registry configure-docker did not record gets the protocol's "not found", never a token.
+      for (const other of ['https://europe-docker.pkg.dev', 'unknown.invalid', 'https://index.docker.io/v1/']) {
+        const refused = await helper('get', other);
+        assert.deepEqual([refused.code, refused.stdout], [1, 'credentials not found in native keychain\n'], other);
+      }
       const list = JSON.parse((await helper('list', '')).stdout) as Record<string, string>;
       assert.equal(list[host], 'oauth2accesstoken');
       assert.equal(list['europe-west1-docker.pkg.dev'], 'oauth2accesstoken');
@@ -396,9 +496,69 @@ current-context: stand-in
       assert.equal((await helper('erase', host)).code, 0);
       assert.equal(await readFile(join(sandbox.home, 'docker-registries.json'), 'utf8'), registries);
       assert.doesNotMatch(registries, /not-a-token/);
+      await runCli(['configure-docker', 'gcr.io'], dockerEnv);
       const failing = await runTool(process.execPath, [DOCKER_HELPER, 'get'], { ...dockerEnv, TOKENTRAY_ACCOUNT: 'ghost@example.test' }, 'https://gcr.io');
       assert.equal(failing.code, 1);
       assert.match(failing.stdout, /^tokentray: ACCOUNT_NOT_FOUND: /, 'docker shows what the helper printed on stdout');
+    });
+
+    it('the real docker CLI sends no token to a registry configure-docker did not record, even one config.json points at us', async () => {
+      const path = join(dockerEnv.DOCKER_CONFIG!, 'config.json');
+      const doc = JSON.parse(await readFile(path, 'utf8')) as { credHelpers: Record<string, string> };
+      const stray = `localhost:${registry.port}`;
+      doc.credHelpers[stray] = 'tokentray'; // as a hand edit (or another tool) would leave it
+      await writeFile(path, JSON.stringify(doc));
+      const seen = basics.length;
+      const res = await runTool('docker', ['manifest', 'inspect', '--insecure', `${stray}/team/app:v1`], dockerEnv);
+      assert.notEqual(res.code, 0);
+      assert.deepEqual(basics.slice(seen), [], 'the registry saw no credentials');
+    });
+
+    it('accepts every registry gcloud lists as Google\'s, refuses others, and --remove undoes only what it did', async () => {
+      const sdk = (await runTool('gcloud', ['info', '--format=value(installation.sdk_root)'], env)).stdout.trim();
+      const constants = await readFile(join(sdk, 'lib/googlecloudsdk/core/docker/constants.py'), 'utf8');
+      const listed = [...constants.matchAll(/'([a-z0-9.-]+\.(?:gcr\.io|pkg\.dev)|gcr\.io)'/g)].map((m) => m[1]!);
+      assert.ok(listed.length > 50, `gcloud's list: ${listed.length}`);
+      const own = { ...dockerEnv, DOCKER_CONFIG: join(box, 'docker-google') };
+      for (let i = 0; i < listed.length; i += 50) {
+        const some = await runCli(['configure-docker', ...listed.slice(i, i + 50)], own);
+        assert.equal(some.code, 0, some.stderr);
+        assert.doesNotMatch(some.stderr, /warning/);
+      }
+      for (const other of ['docker.io', 'ghcr.io', 'gcr.io.invalid', 'evil-gcr.io', 'docker.pkg.dev', 'x.pkg.dev.invalid', 'gcr.io:444']) {
+        const refused = await runCli(['configure-docker', other], own);
+        assert.equal(refused.code, 1, other);
+        assert.match(refused.stderr, /REGISTRY_NOT_GOOGLE/, other);
+      }
+      const path = join(own.DOCKER_CONFIG, 'config.json');
+      const before = JSON.parse(await readFile(path, 'utf8')) as { credHelpers: Record<string, string> };
+      before.credHelpers['mirror.gcr.io'] = 'gcloud'; // another helper's entry stays
+      await writeFile(path, JSON.stringify({ ...before, auths: { 'x.invalid': {} } }));
+      const removed = await runCli(['configure-docker', '--remove', 'us-docker.pkg.dev', 'https://gcr.io', 'mirror.gcr.io', 'nothing.invalid'], own);
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.equal(removed.stdout, 'us-docker.pkg.dev\ngcr.io\nmirror.gcr.io\n');
+      assert.match(removed.stderr, /nothing\.invalid was not set up/);
+      const after = JSON.parse(await readFile(path, 'utf8')) as { credHelpers: Record<string, string>; auths: unknown };
+      assert.deepEqual(after.auths, { 'x.invalid': {} });
+      assert.equal(after.credHelpers['mirror.gcr.io'], 'gcloud');
+      assert.equal(after.credHelpers['us-docker.pkg.dev'], undefined);
+      assert.equal(after.credHelpers['gcr.io'], undefined);
+      assert.equal(after.credHelpers['eu.gcr.io'], 'tokentray');
+      const helperGet = await runTool(process.execPath, [DOCKER_HELPER, 'get'], own, 'us-docker.pkg.dev');
+      assert.deepEqual([helperGet.code, helperGet.stdout], [1, 'credentials not found in native keychain\n']);
+    });
+
+    it('logout names the registries an account served; a registry whose account is gone says so by email', async () => {
+      await signInThroughCore(core, idp, 'max@example.test');
+      const own = { ...dockerEnv, DOCKER_CONFIG: join(box, 'docker-max') };
+      assert.equal((await runCli(['configure-docker', '--account', 'max@example.test', 'us-docker.pkg.dev', 'asia.gcr.io'], own)).code, 0);
+      const out = await runCli(['logout', 'max@example.test', '--no-revoke'], own);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stderr, /registries (us-docker\.pkg\.dev, asia\.gcr\.io|asia\.gcr\.io, us-docker\.pkg\.dev) used this account/);
+      const gone = await runTool(process.execPath, [DOCKER_HELPER, 'get'], own, 'https://us-docker.pkg.dev');
+      assert.equal(gone.code, 1);
+      assert.match(gone.stdout, /^tokentray: ACCOUNT_NOT_FOUND: us-docker\.pkg\.dev was set up with max@example\.test that is no longer signed in/);
+      assert.doesNotMatch(gone.stdout, /ya29|"Secret"/);
     });
   });
 

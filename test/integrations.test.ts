@@ -370,6 +370,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
 
     it('exports an authorized_user file with mode 0600 and a warning, that google-auth-library loads', async () => {
       adcPath = join(emptyHome, 'adc.json');
+      assert.equal((await runCli(['configure', 'lee@example.test', '--quota-project', 'proj-quota'], env)).code, 0);
       const res = await runCli(['adc', 'export', '--output', adcPath], env);
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stderr, /holds the refresh token of lee@example\.test in plain text/);
@@ -377,6 +378,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       const doc = JSON.parse(await readFile(adcPath, 'utf8')) as Record<string, string>;
       const secrets = (await core.accounts.vault.getSecrets((await core.accounts.resolve()).id))!;
       assert.equal(doc.type, 'authorized_user');
+      assert.equal(doc.quota_project_id, 'proj-quota');
       assert.ok(doc.refresh_token === secrets.refreshToken && doc.client_secret === idp.client.clientSecret);
       const script = `const { GoogleAuth } = require('google-auth-library'); const c = new GoogleAuth().fromJSON(require(${JSON.stringify(adcPath)})); console.log(JSON.stringify({ kind: c.constructor.name, id: c._clientId, rt: c._refreshToken === ${JSON.stringify(secrets.refreshToken)} }));`;
       const loaded = await runGoogleAuth(script, { PATH: process.env.PATH ?? '', HOME: emptyHome });
@@ -385,6 +387,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       const again = await runCli(['adc', 'export', '--output', adcPath], env);
       assert.match(again.stderr, /^tokentray: ADC_FILE_EXISTS: /);
       assert.equal((await runCli(['adc', 'export', '--output', adcPath, '--force'], env)).code, 0);
+      assert.equal((await runCli(['configure', 'lee@example.test', '--no-quota-project'], env)).code, 0);
     });
 
     it('refuses to export service accounts and accounts of other issuers', async () => {
@@ -410,6 +413,8 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
         assert.equal(res.code, 0, res.stderr);
         assert.equal(res.stdout, 'lee@example.test\n');
         assert.match(res.stderr, /left as it was/);
+        const imported = JSON.parse((await runCli(['accounts', '--json'], fresh.env)).stdout) as Array<{ quotaProject: string | null }>;
+        assert.equal(imported[0]!.quotaProject, 'proj-quota', "the file's quota_project_id is kept");
         const token = await runCli(['print-access-token'], fresh.env);
         assert.equal(token.code, 0, token.stderr);
         assert.equal(decodeJwtPayload((await runCli(['print-identity-token'], fresh.env)).stdout.trim()).sub, 'lee@example.test');

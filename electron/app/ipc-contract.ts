@@ -86,6 +86,11 @@ export const CONTRACT = {
     const [id, chain] = count(a, 2);
     return [accountId(id), list(chain, 'the chain of service accounts', 10, (e) => text(e, 'each service account', 320))];
   }).returns<AccountSummary[]>(),
+  /** Sets (or with '' clears) the project billed for a user account's API calls. */
+  setQuotaProject: call('accounts:set-quota-project', (a): [accountId: string, project: string] => {
+    const [id, project] = count(a, 2);
+    return [accountId(id), project === '' ? '' : text(project, 'the quota project', 100)];
+  }).returns<AccountSummary[]>(),
   getTokens: call('tokens:get', oneAccount).returns<AccountTokens>(),
   refreshTokens: call('tokens:refresh', oneAccount).returns<AccountTokens>(),
   copy: call('tokens:copy', (a): [accountId: string, kind: TokenKind, form: TokenForm, options?: CopyOptions] => {

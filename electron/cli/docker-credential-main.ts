@@ -10,7 +10,7 @@ import { isTokenTrayError } from '../core/shared/errors.js';
 import { describeForCli } from './remedies.js';
 import { redact } from '../core/shared/logger.js';
 import { terminalSafe } from '../core/shared/sanitize.js';
-import { DOCKER_USERNAME, readRegistryAccounts, registryHost } from '../core/integrations/docker-credential.js';
+import { accountForRegistry, DOCKER_USERNAME, readRegistryAccounts } from '../core/integrations/docker-credential.js';
 import { formatHelp, usageError, type CommandHelp } from './io.js';
 
 const HELP = {
@@ -22,7 +22,7 @@ const HELP = {
   description:
     'Docker runs it, not you: `tokentray configure-docker` points docker at it for Google registries. `get` reads a registry URL on stdin ' +
     'and prints {ServerURL, Username: oauth2accesstoken, Secret: ACCESS TOKEN} for the account configured for that registry ' +
-    '(else $TOKENTRAY_ACCOUNT, else the default account); `list` prints the registries set up; `store` and `erase` change nothing, ' +
+    '(else $TOKENTRAY_ACCOUNT, else the default account); a registry not set up with configure-docker gets "credentials not found" (exit 1), never a token; `list` prints the registries set up; `store` and `erase` change nothing, ' +
     'since tokens are minted, not stored. Errors go to stdout (docker shows them) and stderr, exit 1.',
   args: [{ name: 'get|list|store|erase|version', help: 'What docker asks for' }],
   options: {},
@@ -44,6 +44,8 @@ async function readStdin(prefix?: { text: string; complete: boolean }): Promise<
 }
 
 const ACTIONS = ['get', 'list', 'store', 'erase', 'version'];
+/** docker-credential-helpers' ErrCredentialsNotFound text, which docker matches exactly. */
+const CREDENTIALS_NOT_FOUND = 'credentials not found in native keychain';
 
 /** Docker shows what a helper prints: escaped like everything the tokentray CLI prints (JSON stays JSON). */
 const print = (text: string) => process.stdout.write(terminalSafe(text));
@@ -63,9 +65,14 @@ async function main(action: string | undefined, input?: { text: string; complete
   switch (action) {
     case 'get': {
       const serverUrl = (await readStdin(input)).trim();
-      const registry = registryHost(serverUrl);
-      const chosen = (await readRegistryAccounts(core.home))[registry]?.account;
-      const token = await core.tokens.getAccessToken(await core.accounts.resolve(chosen));
+      const account = await accountForRegistry(core, serverUrl);
+      if (!account) {
+        // Not set up with configure-docker: no Google token leaves for it. The protocol's own words,
+        // which docker reads as "no credentials", not as a failure.
+        process.stdout.write(`${CREDENTIALS_NOT_FOUND}\n`);
+        return 1;
+      }
+      const token = await core.tokens.getAccessToken(account);
       print(`${JSON.stringify({ ServerURL: serverUrl, Username: DOCKER_USERNAME, Secret: token.token })}\n`);
       return 0;
     }

@@ -30,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'kube-credential': async () => (await import('./commands/kube-credential.js')).kubeCredential,
   'configure-docker': async () => (await import('./commands/configure-docker.js')).configureDocker,
   agent: async () => (await import('./commands/agent.js')).agent,
+  console: async () => (await import('./commands/console.js')).consoleCommand,
 };
 
 /** The version in package.json, which ships in the npm package and in the app's asar alike. */
@@ -45,7 +46,7 @@ function ownArgsEnd(argv: string[]): number {
   const name = argv.findIndex((a) => !a.startsWith('-'));
   if (name < 0 || name >= end || argv[name] !== 'curl') return end;
   for (let i = name + 1; i < end; i++) {
-    if (argv[i] === '--account') i++;
+    if (argv[i] === '--account' || argv[i] === '--quota-project') i++;
     else if (!argv[i]!.startsWith('-')) return i;
   }
   return end;

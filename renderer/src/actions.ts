@@ -102,6 +102,15 @@ export async function makeDefault(id: string): Promise<void> {
   }
 }
 
+export async function setQuotaProject(account: AccountSummary, project: string): Promise<void> {
+  try {
+    state.accounts = await call(api().setQuotaProject(account.id, project));
+    toast(project ? `API calls of ${account.email ?? account.subject} bill ${project}.` : 'Quota project cleared.');
+  } catch (err) {
+    toast(messageOf(err));
+  }
+}
+
 export async function setImpersonation(account: AccountSummary, chain: string[]): Promise<void> {
   try {
     state.accounts = await call(api().setImpersonation(account.id, chain));

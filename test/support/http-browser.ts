@@ -21,7 +21,8 @@ export class HttpBrowser {
   /** Every address requested, in order (the start address, the issuer's authorization URL…). */
   readonly history: string[] = [];
 
-  constructor(private readonly user = 'alice@example.test') {}
+  /** `fetcher`: how this browser reaches the network (e.g. through a proxy); Node's fetch by default. */
+  constructor(private readonly user = 'alice@example.test', private readonly fetcher: typeof fetch = fetch) {}
 
   private cookieHeader(url: URL): string {
     return this.cookies
@@ -65,7 +66,7 @@ export class HttpBrowser {
       const cookie = this.cookieHeader(url);
       if (cookie) headers.cookie = cookie;
       this.history.push(url.href);
-      const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+      const res = await this.fetcher(url, { ...init, headers, redirect: 'manual' });
       this.store(res, url);
       if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
         await res.arrayBuffer();

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import { noteSecret } from './canary.js';
@@ -13,6 +14,8 @@ export interface TestIdpOptions {
   interaction?: IdpInteraction;
   /** Refresh tokens of about 2,700 characters: the keychain item holding one is split in pieces. */
   longRefreshTokens?: boolean;
+  /** Serve https under this host name (which need not resolve: see support/connect-proxy.ts). */
+  tls?: { hostname: string; key: string; cert: string };
 }
 
 export interface TestIdp {
@@ -56,9 +59,10 @@ const GOOGLE_CLOUD = 'https://www.googleapis.com/auth/cloud-platform';
 export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestIdp> {
   const mode = options.mode ?? 'oidc';
   const interaction = options.interaction ?? 'auto';
-  const server: Server = createServer();
+  const server: Server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }) : createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  const issuer = options.tls ? `https://${options.tls.hostname}:${port}` : `http://127.0.0.1:${port}`;
   const client = { clientId: `tokentray-test-${mode}`, clientSecret: `secret-${Math.random().toString(36).slice(2)}-${mode}` };
   const offlineCodes = new Set<string>();
 

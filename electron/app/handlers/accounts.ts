@@ -45,7 +45,7 @@ export class SignInSlot {
 
 type AccountChannels =
   | 'accounts:list' | 'accounts:sign-in' | 'accounts:cancel-sign-in' | 'accounts:remove' | 'accounts:set-default'
-  | 'accounts:import-service-account' | 'accounts:set-impersonation' | 'accounts:import-adc';
+  | 'accounts:import-service-account' | 'accounts:set-impersonation' | 'accounts:import-adc' | 'accounts:set-quota-project';
 
 /** Signing in and out, the default account, service-account keys and impersonation targets. */
 export function accountHandlers(deps: AppHandlerDeps, signIns: SignInSlot): DomainHandlers<AccountChannels> {
@@ -97,6 +97,12 @@ export function accountHandlers(deps: AppHandlerDeps, signIns: SignInSlot): Doma
       const record = await importAdcFile(core, path, deps.adcIssuer ? { issuer: deps.adcIssuer } : {});
       deps.onChange();
       return summaryOf(record.id);
+    },
+
+    async 'accounts:set-quota-project'(id, project) {
+      await core.accounts.setQuotaProject(id, project.trim() || undefined);
+      deps.onChange();
+      return core.accounts.list();
     },
 
     async 'accounts:set-impersonation'(id, chain) {

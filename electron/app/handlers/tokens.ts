@@ -6,6 +6,7 @@ import { isTokenTrayError, TokenTrayError } from '../../core/shared/errors.js';
 import type { AccountRecord } from '../../core/storage/account-registry.js';
 import { formatToken } from '../../core/tokens/token-forms.js';
 import type { TokenDetails } from '../../core/shared/models.js';
+import { quotaProjectOf } from '../../core/storage/account-service.js';
 import type { AccountTokens, CopyOptions, TokenKind } from '../ipc-contract.js';
 import { describeForWindow } from '../remedies.js';
 import { changesStatus, type AppHandlerDeps, type DomainHandlers } from './deps.js';
@@ -89,7 +90,7 @@ export function tokenHandlers(deps: AppHandlerDeps): DomainHandlers<TokenChannel
       announcingStatus(async () => {
         const account = await core.accounts.resolve(id);
         const token = await tokenFor(account, kind, options);
-        await deps.clipboard.copy(formatToken(token.token, form, kind, account.flavor));
+        await deps.clipboard.copy(formatToken(token.token, form, kind, account.flavor, options.impersonated ? undefined : quotaProjectOf(account)));
         return { kind, form, expiresAt: token.expiresAt };
       }),
 

@@ -7,7 +7,7 @@ export const ACCOUNTS_HELP = {
   group: 'Accounts',
   summary: 'List the signed-in accounts; * marks the default',
   usage: '[--json]',
-  options: { json: { type: 'boolean', help: 'Print JSON: [{id, email, issuer, scopes, default, status, project, impersonate}]; project and impersonate are null when unset' } },
+  options: { json: { type: 'boolean', help: 'Print JSON: [{id, email, issuer, scopes, default, status, project, quotaProject, impersonate}]; project, quotaProject and impersonate are null when unset' } },
   examples: [{ command: 'tokentray accounts' }, { command: "tokentray accounts --json | jq -r '.[].email'" }],
 } satisfies CommandHelp;
 
@@ -42,7 +42,7 @@ export const accounts = defineCommand(ACCOUNTS_HELP, async (args, io) => {
   if (parsed.values.json) {
     io.stdout(
       JSON.stringify(
-        list.map(({ id, email, issuer, scopes, default: isDefault, status, project, impersonate }) => ({ id, email, issuer, scopes, default: isDefault, status, project: project ?? null, impersonate: impersonate.length ? impersonate : null })),
+        list.map(({ id, email, issuer, scopes, default: isDefault, status, project, quotaProject, impersonate }) => ({ id, email, issuer, scopes, default: isDefault, status, project: project ?? null, quotaProject: quotaProject ?? null, impersonate: impersonate.length ? impersonate : null })),
         null,
         2,
       ) + '\n',

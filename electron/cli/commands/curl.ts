@@ -1,3 +1,5 @@
+import { QUOTA_PROJECT_HEADER, quotaProjectOf } from '../../core/storage/account-service.js';
+import { QUOTA_PROJECT_OPTION } from '../quota-project-option.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, createWriteStream, openSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -13,7 +15,7 @@ export const CURL_HELP = {
   name: 'curl',
   group: 'Integrations',
   summary: 'Run curl with the Authorization header added',
-  usage: '[--account ACCOUNT] [--allow-insecure-http] URL [CURL ARGS…]',
+  usage: '[--account ACCOUNT] [--allow-insecure-http] [--quota-project ID] URL [CURL ARGS…]',
   description:
     "TokenTray's options come before the URL; everything from the URL on is curl's, unchanged, but read first: curl options TokenTray does not know " +
     '(-K/--config, --location-trusted, …) are refused, and so are URLs curl could read differently, and curl reads no ~/.curlrc. The header reaches curl through a private ' +
@@ -22,6 +24,7 @@ export const CURL_HELP = {
   args: [{ name: 'URL [CURL ARGS…]', help: 'What curl gets, unchanged' }],
   options: {
     account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account' },
+    'quota-project': QUOTA_PROJECT_OPTION,
     'allow-insecure-http': { type: 'boolean', help: 'Also send the token over plain http to another machine, in clear on the network' },
   },
   examples: [
@@ -76,6 +79,7 @@ async function headerThroughFifo(header: string, env: Env): Promise<{ arg: strin
 export const curl = defineCommand(CURL_HELP, async (args, io) => {
   let account: string | undefined;
   let allowInsecureHttp = false;
+  let quotaOverride: string | undefined;
   let i = 0;
   for (; i < args.length; i++) {
     const arg = args[i]!;
@@ -84,6 +88,10 @@ export const curl = defineCommand(CURL_HELP, async (args, io) => {
       return 0;
     }
     if (arg === '--allow-insecure-http') allowInsecureHttp = true;
+    else if (arg === '--quota-project' || arg.startsWith('--quota-project=')) {
+      quotaOverride = arg === '--quota-project' ? args[++i] : arg.slice('--quota-project='.length);
+      if (quotaOverride === undefined || quotaOverride === '') throw usageError(CURL_HELP, '--quota-project needs a value');
+    }
     else if (arg === '--account' || arg.startsWith('--account=')) {
       account = arg === '--account' ? args[++i] : arg.slice('--account='.length);
       if (account === undefined || account === '') throw usageError(CURL_HELP, '--account needs a value');
@@ -98,7 +106,11 @@ export const curl = defineCommand(CURL_HELP, async (args, io) => {
   const rest = args.slice(i);
   checkCurlArgs(rest, io.env, allowInsecureHttp);
   const core = io.core();
-  const token = await core.tokens.getAccessToken(await core.accounts.resolve(account));
+  const chosen = await core.accounts.resolve(account);
+  // The quota project is no secret: an argument. The user's own header for it wins.
+  const quotaProject = quotaProjectOf(chosen, quotaOverride);
+  const quotaArgs = quotaProject && !rest.some((a) => new RegExp(`${QUOTA_PROJECT_HEADER}\\s*:`, 'i').test(a)) ? ['-H', `${QUOTA_PROJECT_HEADER}: ${quotaProject}`] : [];
+  const token = await core.tokens.getAccessToken(chosen);
   const header = `Authorization: Bearer ${token.token}`;
   const fifo = await headerThroughFifo(header, io.env);
   if (!fifo) {
@@ -110,7 +122,7 @@ export const curl = defineCommand(CURL_HELP, async (args, io) => {
   try {
     return await new Promise<number>((resolve) => {
       // -q first: curl reads no ~/.curlrc, whose options and URLs TokenTray could not check.
-      const child = spawn('curl', ['-q', '-H', fifo ? fifo.arg : header, ...rest], { env: childEnvironment(io.env), stdio: 'inherit' });
+      const child = spawn('curl', ['-q', '-H', fifo ? fifo.arg : header, ...quotaArgs, ...rest], { env: childEnvironment(io.env), stdio: 'inherit' });
       child.once('error', (err: NodeJS.ErrnoException) => {
         io.stderr(`tokentray: COMMAND_FAILED: ${err.code === 'ENOENT' ? 'curl is not installed (or not on PATH).' : `Could not start curl: ${err.message}.`}\n`);
         resolve(err.code === 'ENOENT' ? 127 : 126);

@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { TokenTrayError } from '../../core/shared/errors.js';
 import { log } from '../../core/shared/logger.js';
-import { projectOf } from '../../core/storage/account-service.js';
+import { projectOf, quotaProjectOf } from '../../core/storage/account-service.js';
 import { execEnvironment } from '../../core/integrations/exec-env.js';
+import { QUOTA_PROJECT_OPTION } from '../quota-project-option.js';
 import { gcloudProject, makePrivateGcloudConfig } from '../../core/integrations/gcloud-config.js';
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
 import { NO_PROJECT_ADVICE } from '../remedies.js';
@@ -14,7 +15,7 @@ export const EXEC_HELP = {
   name: 'exec',
   group: 'Integrations',
   summary: "Run a command with credentials from a metadata server that lives as long as it does",
-  usage: '[--account ACCOUNT] [--project-id ID] [--env-token] -- COMMAND [ARGS…]',
+  usage: '[--account ACCOUNT] [--project-id ID] [--quota-project ID] [--env-token] -- COMMAND [ARGS…]',
   description:
     "The command gets GCE_METADATA_HOST, GCE_METADATA_IP and GCE_METADATA_ROOT pointing at the emulator, so Google's client libraries get " +
     "tokens unchanged, and gcloud a private copy of its configuration (CLOUDSDK_CONFIG) that uses TokenTray's account. Variables that would " +
@@ -29,6 +30,7 @@ export const EXEC_HELP = {
       default: "the account's project (`tokentray configure ACCOUNT --project ID`), else gcloud's configured one",
       help: 'The Google Cloud project: answered by the metadata server, and set as CLOUDSDK_CORE_PROJECT and GOOGLE_CLOUD_PROJECT',
     },
+    'quota-project': QUOTA_PROJECT_OPTION,
     'env-token': { type: 'boolean', help: 'Also set CLOUDSDK_AUTH_ACCESS_TOKEN and GOOGLE_OAUTH_ACCESS_TOKEN (visible to the command\'s children)' },
   },
   examples: [
@@ -71,6 +73,7 @@ export const exec = defineCommand(EXEC_HELP, async (args, io) => {
   const token = await core.tokens.getAccessToken(account);
   // TokenTray's own choice goes to the command too; gcloud's configured project it already sees.
   const chosen = values['project-id'] || projectOf(account);
+  const quotaProject = quotaProjectOf(account, values['quota-project']);
   const fallback = chosen ? undefined : gcloudProject(io.env);
   if (!chosen && !fallback) io.stderr(`tokentray: note: ${NO_PROJECT_NOTE}\n`);
   const server = await startMetadataServer({ core, account: account.id, ...(chosen ? { projectId: chosen } : {}), ...(fallback ? { fallbackProjectId: fallback } : {}), noProjectAdvice: NO_PROJECT_ADVICE });
@@ -83,6 +86,7 @@ export const exec = defineCommand(EXEC_HELP, async (args, io) => {
     metadataHost: server.host,
     gcloudConfigDir: gcloud.dir,
     ...(chosen ? { project: chosen } : {}),
+    ...(quotaProject ? { quotaProject } : {}),
     ...(values['env-token'] ? { accessToken: token.token } : {}),
   });
   for (const note of notes) io.stderr(`tokentray: ${note}\n`);

@@ -1,5 +1,6 @@
 import { displayName } from '../../core/storage/account-service.js';
 import { signOut } from '../../core/oauth/sign-out.js';
+import { registriesOfAccount } from '../../core/integrations/docker-credential.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
 
 export const LOGOUT_HELP = {
@@ -35,6 +36,11 @@ export const logout = defineCommand(LOGOUT_HELP, async (args, io) => {
     : values['no-revoke'] ? 'forgot it on this computer (its grant was not revoked)'
     : `forgot it (${account.issuer} offers no revocation)`;
   io.stderr(`Signed out ${displayName(account)}: ${how}.\n`);
+  // After the sign-out, which is done: a damaged registry list must not turn it into a failure.
+  const registries = await registriesOfAccount(core.home, account.id).catch(() => []);
+  if (registries.length > 0) {
+    io.stderr(`Docker registries ${registries.join(', ')} used this account: docker gets no credentials for them until \`tokentray configure-docker --account OTHER ${registries.join(' ')}\` (or \`tokentray configure-docker --remove ${registries.join(' ')}\`).\n`);
+  }
   if (clientForgotten) io.stderr(`Forgot its OAuth client ${account.clientId}: the next \`tokentray login\` needs --client-secret-file.\n`);
   else if (values['forget-client'] && clientKeptFor.length > 0) io.stderr(`Kept its OAuth client ${account.clientId}: ${clientKeptFor.join(', ')} still ${clientKeptFor.length === 1 ? 'uses' : 'use'} it.\n`);
   if (wasDefault) {

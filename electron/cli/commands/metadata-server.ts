@@ -1,3 +1,5 @@
+import { quotaProjectOf } from '../../core/storage/account-service.js';
+import { QUOTA_PROJECT_OPTION } from '../quota-project-option.js';
 import { gcloudProject } from '../../core/integrations/gcloud-config.js';
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
 import { NO_PROJECT_ADVICE } from '../remedies.js';
@@ -8,7 +10,7 @@ export const METADATA_HELP = {
   name: 'metadata-server',
   group: 'Integrations',
   summary: "Serve tokens to Google's client libraries as a GCE metadata server on 127.0.0.1",
-  usage: '[--account ACCOUNT] [--port PORT] [--project-id ID]',
+  usage: '[--account ACCOUNT] [--port PORT] [--project-id ID] [--quota-project ID]',
   description:
     'Once it listens it prints the lines to paste into a shell (GCE_METADATA_HOST and GCE_METADATA_IP); programs started there get tokens ' +
     'from google.auth.default() and its peers, with no credentials file. Serves until interrupted (Ctrl-C). For one command, `tokentray exec` is simpler.',
@@ -21,6 +23,7 @@ export const METADATA_HELP = {
       default: "the account's project (`tokentray configure ACCOUNT --project ID`, or a service account key's), else gcloud's configured project, else none (404)",
       help: 'What project/project-id answers',
     },
+    'quota-project': QUOTA_PROJECT_OPTION,
   },
   examples: [
     { command: 'tokentray metadata-server --port 8085 &', help: 'Serve this shell; then: export GCE_METADATA_HOST=127.0.0.1:8085 GCE_METADATA_IP=127.0.0.1:8085' },
@@ -44,6 +47,8 @@ export const metadataServer = defineCommand(METADATA_HELP, async (args, io) => {
   disableCoreDumps(); // it holds tokens for as long as it runs
   const core = io.core();
   const account = await core.accounts.resolve(values.account); // fail now, not on the first request
+  // Google's libraries send it with metadata-server tokens too, read from their environment.
+  const quotaProject = quotaProjectOf(account, values['quota-project']);
   const server = await startMetadataServer({
     core,
     account: account.id,
@@ -53,7 +58,7 @@ export const metadataServer = defineCommand(METADATA_HELP, async (args, io) => {
     // Used when the account names no project either; read once, from gcloud's files.
     ...(gcloudProject(io.env) ? { fallbackProjectId: gcloudProject(io.env)! } : {}),
   });
-  io.stdout(`export GCE_METADATA_HOST=${server.host}\nexport GCE_METADATA_IP=${server.host}\n`);
+  io.stdout(`export GCE_METADATA_HOST=${server.host}\nexport GCE_METADATA_IP=${server.host}\n${quotaProject ? `export GOOGLE_CLOUD_QUOTA_PROJECT=${quotaProject}\n` : ''}`);
   io.stderr(`Serving tokens of ${account.email ?? account.subject} on http://${server.host}/ until interrupted (Ctrl-C).\n`);
   await new Promise<void>((resolve) => {
     if (io.signal?.aborted) return resolve();

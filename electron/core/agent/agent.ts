@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import type { Core } from '../core.js';
 import { parseImpersonationChain } from '../google/impersonation.js';
-import { DOCKER_USERNAME, readRegistryAccounts, registryHost } from '../integrations/docker-credential.js';
+import { accountForRegistry, DOCKER_USERNAME } from '../integrations/docker-credential.js';
+import type { AccountRecord } from '../storage/account-registry.js';
 import { parseScopeList } from '../oauth/scopes.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { keychainService } from '../storage/paths.js';
@@ -48,12 +49,14 @@ export function answerRequest(core: Core, request: AgentRequest, status: () => A
 }
 
 async function accessToken(core: Core, request: AgentRequest): Promise<AnswerBody> {
-  let account = request.account;
+  let record: AccountRecord | undefined;
   if (request.op === 'docker-credential') {
     if (request.server === undefined) throw new TokenTrayError('USAGE', 'A docker credential names the registry.');
-    account = (await readRegistryAccounts(core.home))[registryHost(request.server)]?.account ?? account;
+    // A registry configure-docker did not set up gets no token: the helper proper says so.
+    record = await accountForRegistry(core, request.server);
+    if (!record) throw new TokenTrayError('ACCOUNT_NOT_FOUND', 'No account is set up for this registry.');
   }
-  const record = await core.accounts.resolve(account);
+  record ??= await core.accounts.resolve(request.account);
   const scopes = request.scopes !== undefined ? parseScopeList(request.scopes) : undefined;
   const impersonate = request.impersonate !== undefined ? parseImpersonationChain(request.impersonate) : undefined;
   const token = await core.tokens.getAccessToken(record, scopes, impersonate ? { impersonate } : {});

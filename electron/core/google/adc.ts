@@ -96,8 +96,10 @@ export async function importAdcFile(core: Core, path: string, options: { issuer?
     accessTokenExpiresAt: now + (tokens.expiresIn() ?? 3600) * 1000,
     ...(tokens.id_token && claims ? { idToken: tokens.id_token, idTokenExpiresAt: claims.exp * 1000 } : {}),
   });
+  // gcloud's `set-quota-project` wrote it there: the account keeps billing the same project.
+  const kept = adc.quotaProjectId ? await core.accounts.setQuotaProject(record.id, adc.quotaProjectId) : record;
   if (options.removeFile) await rm(path, { force: true });
-  return record;
+  return kept;
 }
 
 /**
@@ -115,6 +117,6 @@ export async function exportAdcFile(core: Core, account: AccountRecord, path: st
     throw new TokenTrayError('ADC_FILE_EXISTS', `${path} exists.`, { facts: { remedy: 'replace-or-choose-file', path } });
   }
   const { client, refreshToken } = await core.accounts.clientOf(account);
-  const doc = { type: 'authorized_user', client_id: client.clientId, client_secret: client.clientSecret ?? '', refresh_token: refreshToken, universe_domain: 'googleapis.com' };
+  const doc = { type: 'authorized_user', client_id: client.clientId, client_secret: client.clientSecret ?? '', refresh_token: refreshToken, ...(account.quotaProject ? { quota_project_id: account.quotaProject } : {}), universe_domain: 'googleapis.com' };
   await writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`);
 }

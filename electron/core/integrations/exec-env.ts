@@ -11,6 +11,8 @@ export interface ExecEnvironmentOptions {
   gcloudConfigDir?: string;
   /** A project TokenTray chose (--project-id or the account's), handed to gcloud and the libraries. */
   project?: string;
+  /** The project billed for a user account's API calls (google-auth's and gcloud's variables). */
+  quotaProject?: string;
 }
 
 /** Variables that would make the command use other credentials than TokenTray's. */
@@ -49,6 +51,10 @@ export function execEnvironment(parent: Env, options: ExecEnvironmentOptions): {
   if (options.project !== undefined) {
     env.CLOUDSDK_CORE_PROJECT = options.project;
     env.GOOGLE_CLOUD_PROJECT = options.project;
+  }
+  if (options.quotaProject !== undefined) {
+    env.GOOGLE_CLOUD_QUOTA_PROJECT = options.quotaProject;
+    env.CLOUDSDK_BILLING_QUOTA_PROJECT = options.quotaProject;
   }
   if (options.accessToken !== undefined) {
     env.CLOUDSDK_AUTH_ACCESS_TOKEN = options.accessToken;

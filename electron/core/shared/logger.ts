@@ -5,11 +5,14 @@
  */
 import { boundResponse, DISCOVERY_LIMIT_BYTES, RESPONSE_LIMIT_BYTES } from './bounded-response.js';
 import { issuerText } from './sanitize.js';
+import { outboundFetch, proxyLogLine } from './outbound-fetch.js';
 
 type Sink = (line: string) => void;
 
 let sink: Sink | undefined;
 const known = new Set<string>();
+/** The proxy line last logged: said once per process, not before every request. */
+let proxyLogged: string | undefined;
 
 export function setLogSink(next: Sink | undefined): void {
   sink = next;
@@ -67,11 +70,13 @@ export async function loggingFetch(url: string | URL, init: RequestInit = {}, li
   if (sink) {
     const headers = new Headers(init.headers);
     const shown = [...headers.entries()].map(([k, v]) => `${k}: ${v}`).join('; ');
+    const proxy = proxyLogLine();
+    if (proxy && proxy !== proxyLogged) log((proxyLogged = proxy));
     log(`HTTP ${method} ${String(url)}${shown ? ` [${shown}]` : ''}${init.body ? ` body: ${bodyText(init.body)}` : ''}`);
   }
   const started = Date.now();
   try {
-    const res = await boundResponse(await fetch(url, init), url, limit);
+    const res = await boundResponse(await outboundFetch(url, init), url, limit);
     if (sink) {
       const text = await res.clone().text().catch(() => '');
       // Redacted whole, then cut: a cut inside a value would hide it from the field rules.

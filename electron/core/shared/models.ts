@@ -21,6 +21,8 @@ export interface AccountSummary {
   projectId?: string;
   /** The project set for this account (`tokentray configure --project`), else its key's project. */
   project?: string;
+  /** User accounts: the project billed for API calls (x-goog-user-project). */
+  quotaProject?: string;
 }
 
 export type TokenKind = 'access' | 'id';

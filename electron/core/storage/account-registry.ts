@@ -29,6 +29,8 @@ export interface AccountRecord {
   impersonate?: string[];
   /** The Google Cloud project the user set for this account (`tokentray configure --project`). */
   project?: string;
+  /** User accounts: the project billed for API calls (x-goog-user-project), `configure --quota-project`. */
+  quotaProject?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -100,6 +102,7 @@ function isRecord(v: unknown): v is AccountRecord {
     (r.kind === undefined || r.kind === 'user' || r.kind === 'service_account') &&
     (r.impersonate === undefined || (Array.isArray(r.impersonate) && r.impersonate.every((s) => typeof s === 'string'))) &&
     (r.project === undefined || typeof r.project === 'string') &&
+    (r.quotaProject === undefined || typeof r.quotaProject === 'string') &&
     typeof r.createdAt === 'string' && typeof r.updatedAt === 'string'
   );
 }

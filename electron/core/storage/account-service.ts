@@ -1,3 +1,4 @@
+import { checkProjectId } from '../google/project-id.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { AccountRegistry, type AccountRecord, type ClientRecord, type RegistryData, type SignOutIntent } from './account-registry.js';
@@ -83,6 +84,22 @@ export function findAccount(data: RegistryData, ref: string | undefined): Accoun
   throw new TokenTrayError('ACCOUNT_NOT_FOUND', `No account "${ref}".`, { facts: { remedy: 'list-accounts' } });
 }
 
+/** The header Google's APIs read a user's quota project from. */
+export const QUOTA_PROJECT_HEADER = 'x-goog-user-project';
+
+/**
+ * The project billed for this account's API calls: a one-run override (checked), else the
+ * account's setting. Service accounts take none (their own project pays): an override is refused.
+ */
+export function quotaProjectOf(account: Pick<AccountRecord, 'kind' | 'email' | 'subject' | 'quotaProject'>, override?: string): string | undefined {
+  if (override === undefined || override === '') return account.kind === 'service_account' ? undefined : account.quotaProject;
+  checkProjectId(override);
+  if (account.kind === 'service_account') {
+    throw new TokenTrayError('QUOTA_PROJECT_NOT_FOR_SERVICE_ACCOUNTS', `${account.email ?? account.subject} is a service account: its own project pays for its API calls, so it takes no quota project.`);
+  }
+  return override;
+}
+
 /** The account's Google Cloud project: the one set for it, else its service-account key's. */
 export function projectOf(account: Pick<AccountRecord, 'project' | 'projectId'>): string | undefined {
   return account.project ?? account.projectId;
@@ -156,6 +173,7 @@ export class AccountService {
       impersonate: [...(a.impersonate ?? [])],
       ...(a.projectId ? { projectId: a.projectId } : {}),
       ...(projectOf(a) ? { project: projectOf(a)! } : {}),
+      ...(a.quotaProject ? { quotaProject: a.quotaProject } : {}),
     }));
   }
 
@@ -295,6 +313,7 @@ export class AccountService {
       status: 'ready',
       ...(existing?.impersonate ? { impersonate: existing.impersonate } : {}),
       ...(existing?.project ? { project: existing.project } : {}),
+      ...(existing?.quotaProject ? { quotaProject: existing.quotaProject } : {}),
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     };
@@ -319,6 +338,21 @@ export class AccountService {
       const account = findAccount(data, ref);
       if (chain.length > 0) account.impersonate = [...chain];
       else delete account.impersonate;
+      account.updatedAt = new Date().toISOString();
+      return account;
+    });
+  }
+
+  /**
+   * Sets the project billed for a user account's API calls; undefined clears it. A service account
+   * needs none (its own project pays), so it is refused for them.
+   */
+  async setQuotaProject(ref: string, project: string | undefined): Promise<AccountRecord> {
+    return this.registry.update((data) => {
+      const account = findAccount(data, ref);
+      if (project !== undefined) quotaProjectOf(account, project);
+      if (project) account.quotaProject = project;
+      else delete account.quotaProject;
       account.updatedAt = new Date().toISOString();
       return account;
     });

@@ -11,7 +11,7 @@ import { terminalSafe } from '../../../electron/core/shared/sanitize.js';
 
 /** The issuer's claims as JSON, with bidi, zero-width and separator characters escaped (still valid JSON). */
 const shownJson = (value: unknown) => terminalSafe(JSON.stringify(value, null, 2));
-import { audienceRow, impersonationCard, tokenCard } from './token-card.js';
+import { audienceRow, impersonationCard, quotaProjectCard, tokenCard } from './token-card.js';
 
 /** Refresh what the window shows when a token has less than this left (the core refreshes it). */
 const REFRESH_WHEN_LEFT_MS = 5 * 60_000;
@@ -144,6 +144,7 @@ export function renderAccountDetail(): void {
       empty: account.kind === 'service_account' ? 'A service account\'s ID token needs an audience: give one below.' : 'No ID token: the grant has no openid scope.',
     }));
     if (account.flavor === 'google') parts.push(impersonationCard(account, tokens));
+    if (account.flavor === 'google' && account.kind !== 'service_account') parts.push(quotaProjectCard(account));
   }
   // Keep the open state of the claims across re-renders.
   const wasOpen = detail.querySelector('details.claims')?.hasAttribute('open');

@@ -1,5 +1,5 @@
 import type { AccountSummary, AccountTokens, CopyOptions, TokenForm, TokenKind } from '../../../electron/app/ipc-contract.js';
-import { copy, setImpersonation } from '../actions.js';
+import { copy, setImpersonation, setQuotaProject } from '../actions.js';
 import { h } from '../dom.js';
 import { formatCountdown, maskToken } from '../format.js';
 import { changed, state } from '../state.js';
@@ -62,6 +62,20 @@ export function audienceRow(account: AccountSummary): HTMLElement {
       },
     }, 'Copy'))),
     h('p', { className: 'hint' }, hint),
+  );
+}
+
+/** A user account's quota project: the project its API calls bill (x-goog-user-project). */
+export function quotaProjectCard(account: AccountSummary): HTMLElement {
+  const input = h('input', { type: 'text', id: 'quota-project', value: account.quotaProject ?? '', placeholder: 'my-billing-project', autocomplete: 'off', spellcheck: 'false', 'aria-label': 'Quota project' });
+  return h(
+    'section',
+    { className: 'token-card', 'data-kind': 'quota-project' },
+    h('div', { className: 'audience-row' },
+      h('label', {}, 'Quota project', h('span', { className: 'hint' }, ' (billed for API calls that need one; sent as x-goog-user-project)'),
+        h('span', { className: 'inline' }, input,
+          h('button', { type: 'button', 'data-action': 'save-quota-project', onclick: () => void setQuotaProject(account, input.value.trim()) }, 'Save'),
+          account.quotaProject && h('button', { type: 'button', 'data-action': 'clear-quota-project', onclick: () => void setQuotaProject(account, '') }, 'Clear')))),
   );
 }
 
