@@ -113,3 +113,14 @@ describe('no tokens in core dumps of long-running processes (issue 13 §6, Linux
     assert.deepEqual(res.stdout.trim().split('\n'), ['00000000', own]);
   });
 });
+
+describe('the desktop app keeps the vault passphrase from what the system starts for it', () => {
+  it('takes a private copy for the core and removes the secret from the live environment', async () => {
+    const { keepSecretsFromChildren } = await import('../electron/core/shared/child-env.js');
+    const live: Record<string, string | undefined> = { PATH: '/bin', TOKENTRAY_FILE_PASSPHRASE: 'canary-passphrase' };
+    const own = keepSecretsFromChildren(live);
+    assert.equal(own.TOKENTRAY_FILE_PASSPHRASE, 'canary-passphrase');
+    assert.equal(live.TOKENTRAY_FILE_PASSPHRASE, undefined);
+    assert.equal(live.PATH, '/bin');
+  });
+});

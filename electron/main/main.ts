@@ -8,6 +8,7 @@ import { createSmokeEnvironment, isSmokeTest, runSmokeTest, SMOKE_UPDATE_FEED_VA
 import { ClipboardGuard } from '../app/clipboard-guard.js';
 import { describeForWindow } from '../app/remedies.js';
 import { createCore } from '../core/core.js';
+import { keepSecretsFromChildren } from '../core/shared/child-env.js';
 import { TokenTrayError } from '../core/shared/errors.js';
 import { ADD_ACCOUNT_EVENT, CHANGED_EVENT } from '../app/ipc-contract.js';
 import { redact, setLogSink } from '../core/shared/logger.js';
@@ -51,7 +52,9 @@ export async function main(): Promise<void> {
   setupSecurity();
   setupAppProtocol(join(root, 'dist', 'renderer'));
 
-  const core = createCore();
+  // The core keeps the file vault's passphrase; what the system starts for the app never sees it.
+  const env = keepSecretsFromChildren(process.env);
+  const core = createCore({ env });
   const settings = new SettingsStore(core.home);
   await settings.load();
   let probe: SmokeProbe | undefined;
@@ -101,7 +104,7 @@ export async function main(): Promise<void> {
   });
   setupIpc(handlers, (contents) => window.isOurs(contents));
   // The CLI, kubectl and docker ask the app first while it runs (core/agent).
-  const agent = smoke ? Promise.resolve(undefined) : serveAgentFromApp(core, process.env, (line) => console.error(`TokenTray: ${line}`));
+  const agent = smoke ? Promise.resolve(undefined) : serveAgentFromApp(core, env, (line) => console.error(`TokenTray: ${line}`));
 
   const onTrayAction = (action: TrayAction): void => {
     switch (action.kind) {

@@ -12,3 +12,14 @@ export function childEnvironment(parent: Env): Record<string, string> {
   for (const [k, v] of Object.entries(parent)) if (v !== undefined && !SECRET_ENV.includes(k)) env[k] = v;
   return env;
 }
+
+/**
+ * For a long-lived process whose children TokenTray does not spawn itself (the desktop app: the
+ * system opens URLs and folders, the updater runs installers): a private copy of the environment
+ * for the core, and the secrets removed from the live one, which every child inherits.
+ */
+export function keepSecretsFromChildren(live: Record<string, string | undefined>): Env {
+  const own = { ...live };
+  for (const name of SECRET_ENV) delete live[name];
+  return own;
+}
