@@ -24,3 +24,11 @@ for (const name of ['tokentray', 'docker-credential-tokentray']) {
 // Runnable as they are (npm also sets this when it links the bins).
 const { chmod } = await import('node:fs/promises');
 for (const name of ['tokentray', 'docker-credential-tokentray']) await chmod(join(cli, `${name}.cjs`), 0o755);
+
+// tokentray(1), generated from the commands' help specs like `--help` and completion
+// (package.json "man" ships it in the npm package; electron-builder.yml puts it in the .deb).
+const { execFileSync } = await import('node:child_process');
+const { mkdir, writeFile } = await import('node:fs/promises');
+const man = join(cli, '..', '..', 'man');
+await mkdir(man, { recursive: true });
+await writeFile(join(man, 'tokentray.1'), execFileSync(process.execPath, [join(cli, 'tokentray.cjs'), '__manpage'], { encoding: 'utf8' }));

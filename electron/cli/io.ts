@@ -53,6 +53,8 @@ export interface CommandHelp {
   args?: Array<{ name: string; help: string; optional?: boolean; repeated?: boolean }>;
   options: Record<string, OptionHelp>;
   examples: Array<{ command: string; help?: string }>;
+  /** `adc import`, `clients remove`: their own specs, for completion and the man page. */
+  subcommands?: CommandHelp[];
 }
 
 const HELP_OPTION = { type: 'boolean', short: 'h', help: 'Show this help' } as const;

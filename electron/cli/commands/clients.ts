@@ -27,6 +27,7 @@ export const CLIENTS_HELP = {
     { command: 'tokentray clients' },
     { command: 'tokentray clients remove 123-abc.apps.googleusercontent.com', help: 'Forget a client no account uses' },
   ],
+  subcommands: [CLIENTS_REMOVE_HELP],
 } satisfies CommandHelp;
 
 /** The stored OAuth clients (they outlive their accounts), and removing one no account uses. */
