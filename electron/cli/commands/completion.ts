@@ -4,7 +4,7 @@ import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io
 
 export const COMPLETION_HELP = {
   name: 'completion',
-  group: 'Other',
+  group: 'Integrations',
   summary: 'Print a shell completion script (bash, zsh, fish, powershell)',
   usage: 'bash|zsh|fish|powershell',
   description:
