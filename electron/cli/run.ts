@@ -1,6 +1,7 @@
 import { createCore, type Core } from '../core/core.js';
 import { isTokenTrayError } from '../core/shared/errors.js';
 import { redact, setLogSink } from '../core/shared/logger.js';
+import { networkCause } from '../core/shared/network-cause.js';
 import { COMMAND_GROUPS, formatHelp, suggest, terminalWriter, type CliIo, type Command, type CommandGroup, type CommandHelp } from './io.js';
 import { describeForCli } from './remedies.js';
 
@@ -139,6 +140,8 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
     // Redacted even so: a message may quote what a server sent.
     if (isTokenTrayError(err)) {
       io.stderr(`tokentray: ${err.code}: ${redact(describeForCli(err))}\n`);
+      const cause = verbose ? networkCause(err) : undefined;
+      if (cause) io.stderr(`tokentray: cause: ${redact(cause)}\n`);
       return err.code === 'USAGE' ? 2 : 1;
     }
     // Not ours: a bug. Print the message only, never the object (it may hold a response).

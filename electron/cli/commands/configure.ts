@@ -1,5 +1,4 @@
 import { displayName, projectOf } from '../../core/storage/account-service.js';
-import { TokenTrayError } from '../../core/shared/errors.js';
 import { parseImpersonationChain } from '../../core/google/impersonation.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
 
@@ -41,7 +40,8 @@ const PROJECT_ID = /^(?:[a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-
 
 export function checkProjectId(value: string): string {
   if (!PROJECT_ID.test(value)) {
-    throw new TokenTrayError('INVALID_PROJECT', `"${value.slice(0, 80)}" is not a Google Cloud project id (6-30 lowercase letters, digits and hyphens, starting with a letter).`);
+    // A bad option value is a usage error (exit 2), like every other.
+    throw usageError(CONFIGURE_HELP, `--project: "${value.slice(0, 80)}" is not a Google Cloud project id (6-30 lowercase letters, digits and hyphens, starting with a letter)`);
   }
   return value;
 }

@@ -4,6 +4,7 @@
  * authorization codes and private keys never reach a terminal or a file.
  */
 import { boundResponse, DISCOVERY_LIMIT_BYTES, RESPONSE_LIMIT_BYTES } from './bounded-response.js';
+import { networkCause } from './network-cause.js';
 
 type Sink = (line: string) => void;
 
@@ -77,7 +78,8 @@ export async function loggingFetch(url: string | URL, init: RequestInit = {}, li
     }
     return res;
   } catch (err) {
-    log(`HTTP ${method} ${String(url)} failed after ${Date.now() - started} ms: ${(err as Error).message}`);
+    const cause = networkCause(err);
+    log(`HTTP ${method} ${String(url)} failed after ${Date.now() - started} ms: ${(err as Error).message}${cause ? ` (${cause})` : ''}`);
     throw err;
   }
 }
