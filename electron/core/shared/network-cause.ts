@@ -6,8 +6,11 @@ export function networkCause(err: unknown): string | undefined {
   let e: unknown = err;
   for (let depth = 0; depth < 8 && typeof e === 'object' && e !== null; depth++) {
     const { code, message } = e as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && /^(E[A-Z]+|ERR_TLS_\w+|UND_ERR_\w+|[A-Z_]*(CERT|SELF_SIGNED|UNABLE_TO)[A-Z_]*)$/.test(code)) {
-      return typeof message === 'string' && message.includes(code) ? message : `${code}${typeof message === 'string' && message ? ` (${message})` : ''}`;
+    if (typeof code === 'string' && /^(E[A-Z]+|ERR_(TLS|SSL)_\w+|UND_ERR_\w+|[A-Z_]*(CERT|SELF_SIGNED|UNABLE_TO)[A-Z_]*)$/.test(code)) {
+      const text = typeof message === 'string' ? message.trim() : '';
+      // "connect ECONNREFUSED 127.0.0.1:443" says it all; OpenSSL's multi-line dumps do not.
+      if (text.includes(code)) return text.split('\n')[0];
+      return text && !text.includes('\n') && !text.includes(':error:') ? `${code} (${text})` : code;
     }
     e = (e as { cause?: unknown }).cause;
   }
