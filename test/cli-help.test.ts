@@ -61,6 +61,12 @@ describe('tokentray --help and COMMAND --help', () => {
     });
   }
 
+  it('a malformed --issuer is a usage error (exit 2) with its own code', async () => {
+    const res = await cli('login', '--issuer', 'notaurl', '--client-id', 'x', '--no-browser');
+    assert.equal(res.code, 2, res.stderr);
+    assert.match(res.stderr, /^tokentray: INVALID_ISSUER: The issuer "notaurl" is not a URL\./);
+  });
+
   it('prints the version', async () => {
     const res = await cli('--version');
     assert.deepEqual([res.code, res.stdout], [0, 'tokentray 0.1.0\n']);

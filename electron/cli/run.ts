@@ -71,6 +71,13 @@ export async function commandSpecs(): Promise<CommandHelp[]> {
   return specs.filter((h): h is CommandHelp => h !== undefined);
 }
 
+/**
+ * Codes that mean "what was typed is malformed": exit 2 like any usage error. INVALID_ISSUER is
+ * core's (the window shows it too), so it keeps its code; a refused but well-formed value
+ * (INSECURE_ISSUER, INSECURE_URL) is a failure, exit 1.
+ */
+const USAGE_CODES: ReadonlySet<string> = new Set(['USAGE', 'INVALID_ISSUER']);
+
 /** Hidden commands the completion scripts and the build call; not in `--help`. */
 async function runHidden(name: string, rest: string[], io: CliIo): Promise<number> {
   if (name === '__complete') {
@@ -142,7 +149,7 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
       io.stderr(`tokentray: ${err.code}: ${redact(describeForCli(err))}\n`);
       const cause = verbose ? networkCause(err) : undefined;
       if (cause) io.stderr(`tokentray: cause: ${redact(cause)}\n`);
-      return err.code === 'USAGE' ? 2 : 1;
+      return USAGE_CODES.has(err.code) ? 2 : 1;
     }
     // Not ours: a bug. Print the message only, never the object (it may hold a response).
     io.stderr(`tokentray: INTERNAL: ${redact(err instanceof Error ? err.message : String(err))}\n`);
