@@ -7,7 +7,7 @@
 // What an entry always needs becomes one file; each command stays a chunk of its own, loaded on
 // demand. npm packages (keytar, openid-client, jose) stay external.
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'rolldown';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'electron', 'cli');
@@ -32,3 +32,6 @@ const { mkdir, writeFile } = await import('node:fs/promises');
 const man = join(cli, '..', '..', 'man');
 await mkdir(man, { recursive: true });
 await writeFile(join(man, 'tokentray.1'), execFileSync(process.execPath, [join(cli, 'tokentray.cjs'), '__manpage'], { encoding: 'utf8' }));
+// The same specs as JSON for completion (`tokentray __complete`), which must not load every command.
+const { commandSpecs, COMMAND_SPECS_FILE } = await import(pathToFileURL(join(cli, 'run.js')).href);
+await writeFile(join(cli, COMMAND_SPECS_FILE), `${JSON.stringify(await commandSpecs())}\n`);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { symlink, writeFile } from 'node:fs/promises';
+import { readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { complete } from '../electron/cli/completion.js';
-import { COMMAND_NAMES, commandSpecs } from '../electron/cli/run.js';
+import { COMMAND_NAMES, COMMAND_SPECS_FILE, commandSpecs } from '../electron/cli/run.js';
 import { CLI, makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
 
 const run = promisify(execFile);
@@ -114,6 +114,23 @@ describe('shell completion, in the real shells', () => {
     const res = await runCli(['__complete', '--', 'use', ''], { ...sandbox.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent', TOKENTRAY_KEYCHAIN_SERVICE: 'none' });
     assert.equal(res.code, 0, res.stderr);
     assert.deepEqual(sorted(res.stdout.split('\n').filter(Boolean)), sorted(ACCOUNTS));
+  });
+
+  it('loads neither keytar nor openid-client nor jose (each <TAB> starts a process)', async () => {
+    const hook = await sandbox.writeFile(
+      'hook.cjs',
+      "const M = require('module'); const load = M._load; M._load = function (r, ...a) { if (/keytar|openid-client|jose/.test(r)) process.stderr.write(`loaded ${r}\\n`); return load.call(this, r, ...a); };",
+    );
+    // Without the sandbox's NODE_OPTIONS, whose keychain preload loads keytar itself.
+    const { NODE_OPTIONS: _, ...env } = sandbox.env;
+    const res = await run(process.execPath, ['-r', hook, CLI, '__complete', '--', 'login', '--sc'], { env });
+    assert.equal(res.stdout, '--scopes\n');
+    assert.equal(res.stderr, '');
+  });
+
+  it('the build\'s copy of the specs is the commands\' own', async () => {
+    const built = JSON.parse(await readFile(join(CLI, '..', COMMAND_SPECS_FILE), 'utf8')) as unknown;
+    assert.deepEqual(built, JSON.parse(JSON.stringify(await commandSpecs())));
   });
 
   it('with no registry, or a damaged one, offers no accounts and does not fail', async () => {

@@ -74,6 +74,8 @@ for (const runtime of RUNTIMES) describe(`the npm package of the CLI, on ${runti
       PATH: `${join(prefix, 'bin')}${delimiter}${node.binDir}${delimiter}${process.env.PATH ?? ''}`,
       npm_config_cache: join(work, 'npm-cache'),
       npm_config_update_notifier: 'false',
+      // npm on Node 22+ turns on Node's compile cache, in the temp folder by default.
+      NODE_DISABLE_COMPILE_CACHE: '1',
       ...(node.nodedir ? { npm_config_nodedir: node.nodedir } : {}),
     };
     await run(npm, ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', join(work, pack.filename)], { cwd: work, env, maxBuffer: 16 << 20, timeout: 600_000 });
@@ -82,6 +84,7 @@ for (const runtime of RUNTIMES) describe(`the npm package of the CLI, on ${runti
     idp = await startTestIdp({ mode: 'oidc' });
     sandbox = await makeSandbox();
     sandbox.env.PATH = env.PATH;
+    sandbox.env.NODE_DISABLE_COMPILE_CACHE = '1';
   });
   after(async () => {
     await sandbox?.cleanup();

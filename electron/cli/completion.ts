@@ -1,9 +1,19 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { GOOGLE_SHORT_SCOPE_NAMES } from '../core/oauth/scopes.js';
 import { REGISTRY_FILE } from '../core/storage/account-registry.js';
 import { appDataDir } from '../core/storage/paths.js';
 import type { CommandHelp, OptionHelp } from './io.js';
+
+/** The specs the build wrote (run.ts's COMMAND_SPECS_FILE), or undefined without a build. */
+export function builtSpecs(file: URL): CommandHelp[] | undefined {
+  try {
+    return JSON.parse(readFileSync(fileURLToPath(file), 'utf8')) as CommandHelp[];
+  } catch {
+    return undefined;
+  }
+}
 
 /** Options every command takes besides its own. */
 const COMMON_OPTIONS = ['--help', '--verbose'];

@@ -65,6 +65,9 @@ export async function globalHelp(): Promise<string> {
   return `${INTRO}\n\nUsage: tokentray COMMAND [options]\n\n${sections.join('\n\n')}\n\n${OUTRO}`;
 }
 
+/** Beside the CLI's bundle: the specs as JSON, written by build/bundle-cli.mjs for `__complete`. */
+export const COMMAND_SPECS_FILE = 'command-specs.json';
+
 /** Every command's help spec, in the table's order: for completion and the man page. */
 export async function commandSpecs(): Promise<CommandHelp[]> {
   const specs = await Promise.all(Object.values(COMMANDS).map(async (load) => (await load()).help));
@@ -81,9 +84,11 @@ const USAGE_CODES: ReadonlySet<string> = new Set(['USAGE', 'INVALID_ISSUER']);
 /** Hidden commands the completion scripts and the build call; not in `--help`. */
 async function runHidden(name: string, rest: string[], io: CliIo): Promise<number> {
   if (name === '__complete') {
-    const { complete } = await import('./completion.js');
+    const { complete, builtSpecs } = await import('./completion.js');
     const words = rest[0] === '--' ? rest.slice(1) : rest;
-    for (const candidate of complete(await commandSpecs(), words.length ? words : [''], io.env)) io.stdout(`${candidate}\n`);
+    // The build's copy of the specs: loading every command would load openid-client and jose too.
+    const specs = builtSpecs(new URL(`./${COMMAND_SPECS_FILE}`, import.meta.url)) ?? (await commandSpecs());
+    for (const candidate of complete(specs, words.length ? words : [''], io.env)) io.stdout(`${candidate}\n`);
     return 0;
   }
   const { formatManPage } = await import('./man-page.js');
