@@ -10,7 +10,7 @@
 // CLI proper (cli-main, docker-credential-main) is a bundle of its own beside it, required only
 // when the agent does not answer (so paths relative to it, ../../../package.json, hold).
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'rolldown';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'electron', 'cli');
@@ -39,3 +39,14 @@ for (const [name, main] of [['tokentray', 'cli-main'], ['docker-credential-token
 // Runnable as they are (npm also sets this when it links the bins).
 const { chmod } = await import('node:fs/promises');
 for (const name of ['tokentray', 'docker-credential-tokentray']) await chmod(join(cli, `${name}.cjs`), 0o755);
+
+// tokentray(1), generated from the commands' help specs like `--help` and completion
+// (package.json "man" ships it in the npm package; electron-builder.yml puts it in the .deb).
+const { execFileSync } = await import('node:child_process');
+const { mkdir, writeFile } = await import('node:fs/promises');
+const man = join(cli, '..', '..', 'man');
+await mkdir(man, { recursive: true });
+await writeFile(join(man, 'tokentray.1'), execFileSync(process.execPath, [join(cli, 'tokentray.cjs'), '__manpage'], { encoding: 'utf8' }));
+// The same specs as JSON for completion (`tokentray __complete`), which must not load every command.
+const { commandSpecs, COMMAND_SPECS_FILE } = await import(pathToFileURL(join(cli, 'run.js')).href);
+await writeFile(join(cli, COMMAND_SPECS_FILE), `${JSON.stringify(await commandSpecs())}\n`);

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { importServiceAccountJson } from '../electron/core/google/service-account.js';
 import { COMMAND_NAMES } from '../electron/cli/run.js';
@@ -59,9 +61,17 @@ describe('tokentray --help and COMMAND --help', () => {
     });
   }
 
+  it('a malformed --issuer is a usage error (exit 2) with its own code', async () => {
+    const res = await cli('login', '--issuer', 'notaurl', '--client-id', 'x', '--no-browser');
+    assert.equal(res.code, 2, res.stderr);
+    assert.match(res.stderr, /^tokentray: INVALID_ISSUER: The issuer "notaurl" is not a URL\./);
+  });
+
   it('prints the version', async () => {
     const res = await cli('--version');
     assert.deepEqual([res.code, res.stdout], [0, 'tokentray 0.1.0\n']);
+    const short = await cli('-v');
+    assert.deepEqual([short.code, short.stdout], [0, 'tokentray 0.1.0\n']);
   });
 });
 
@@ -89,7 +99,13 @@ describe('tokentray usage errors: exit 2, a sentence, the usage line, a suggesti
     [['print-access-token', '--audience', 'https://x.example'], 'tokentray: USAGE: --audience goes with --self-signed-jwt (for ID tokens: print-identity-token --audiences)', 'print-access-token'],
     [['print-identity-token', '--audiences', ' '], 'tokentray: USAGE: --audiences needs a value', 'print-identity-token'],
     [['use'], 'tokentray: USAGE: name the account (email or id)', 'use'],
-    [['logout'], 'tokentray: USAGE: name the account to sign out (email or id)', 'logout'],
+    [['logout'], 'tokentray: USAGE: name the account to sign out (email or id), or give --all', 'logout'],
+    [['logout', 'a@example.test', '--all'], 'tokentray: USAGE: name an account or give --all, not both', 'logout'],
+    [['print-access-token', 'alice@example.com'], 'tokentray: USAGE: unexpected argument "alice@example.com": did you mean --account alice@example.com?', 'print-access-token'],
+    [['info', 'alice@example.com', '--json'], 'tokentray: USAGE: unexpected argument "alice@example.com": did you mean --account alice@example.com?', 'info'],
+    [['exec', 'python3', '-c', 'print(1)'], "tokentray: USAGE: add -- before the command, so its options are not taken for exec's: tokentray exec [options] -- python3 …", 'exec'],
+    [['configure', 'a@example.test', '--project', 'bad!'], 'tokentray: USAGE: --project: "bad!" is not a Google Cloud project id (6-30 lowercase letters, digits and hyphens, starting with a letter)', 'configure'],
+    [['completion'], 'tokentray: USAGE: name the shell: bash, zsh, fish or powershell', 'completion'],
     [['import-service-account'], 'tokentray: USAGE: name the service-account key file (JSON)', 'import-service-account'],
     [['metadata-server', '--port', '0'], 'tokentray: USAGE: --port takes a number from 1 to 65535 (leave it out for a free port)', 'metadata-server'],
     [['exec'], 'tokentray: USAGE: name the command to run after --', 'exec'],
@@ -183,5 +199,47 @@ describe('tokentray accounts (table) and logout of the default account', () => {
     assert.match(last.stderr, /\nNo default account now: no accounts are left\. Sign in with `tokentray login`\.\n$/);
     const empty = await cli('accounts');
     assert.deepEqual([empty.code, empty.stdout, empty.stderr], [0, '', 'No accounts. Run `tokentray login` to sign in (see `tokentray login --help`).\n']);
+  });
+});
+
+describe('tokentray --verbose names the network cause under "fetch failed"', () => {
+  let sandbox: Sandbox;
+  before(async () => (sandbox = await makeSandbox()));
+  after(async () => sandbox.cleanup());
+
+  /** A port on 127.0.0.1 nothing listens on: one the OS just gave out and took back. */
+  async function closedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((r) => server.close(r));
+    return port;
+  }
+
+  const login = (issuer: string, ...extra: string[]) => runCli(['login', '--issuer', issuer, '--client-id', 'x', '--no-browser', ...extra], sandbox.env);
+
+  it('ENOTFOUND, ECONNREFUSED and a TLS error each show as the cause, with --verbose only', async () => {
+    const plain = createServer((_req, res) => res.end('not TLS'));
+    await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+    try {
+      const cases: Array<[string, RegExp]> = [
+        ['https://idp.invalid', /^tokentray: cause: getaddrinfo (ENOTFOUND|EAI_AGAIN) idp\.invalid$/m],
+        [`https://127.0.0.1:${await closedPort()}`, /^tokentray: cause: connect ECONNREFUSED 127\.0\.0\.1:\d+$/m],
+        [`https://127.0.0.1:${(plain.address() as AddressInfo).port}`, /^tokentray: cause: ERR_SSL_WRONG_VERSION_NUMBER$/m],
+      ];
+      for (const [issuer, cause] of cases) {
+        const quiet = await login(issuer);
+        assert.equal(quiet.code, 1);
+        assert.match(quiet.stderr, /^tokentray: PROVIDER_UNREACHABLE: /);
+        assert.doesNotMatch(quiet.stderr, /cause/);
+        const verbose = await login(issuer, '--verbose');
+        assert.equal(verbose.code, 1);
+        assert.match(verbose.stderr, cause, verbose.stderr);
+        assert.match(verbose.stderr, /failed after \d+ ms: fetch failed \(.+\)$/m, 'the HTTP log line names it too');
+      }
+    } finally {
+      plain.closeAllConnections();
+      await new Promise((r) => plain.close(r));
+    }
   });
 });

@@ -12,7 +12,7 @@ import { noteSecret } from './support/canary.js';
 import { CLI, findSecretsOnDisk, makeSandbox, runCli, startCli } from './support/sandbox.js';
 import { createCore } from '../electron/core/core.js';
 import { FileSecretStore, VAULT_P2C } from '../electron/core/storage/file-secret-store.js';
-import { vaultPassphrase } from '../electron/core/storage/vault-passphrase.js';
+import { passphraseWeakness, vaultPassphrase } from '../electron/core/storage/vault-passphrase.js';
 
 /** A remote machine: no D-Bus session (so no Secret Service), no display. */
 function withoutDesktop(env: Record<string, string>): void {
@@ -294,7 +294,16 @@ describe('the file vault chosen in config.json, and asked for on a terminal', ()
         assert.equal(differ.code, 1, differ.out);
         assert.match(differ.out, /VAULT_PASSPHRASE_REQUIRED: The two passphrases differ/);
         await assert.rejects(stat(vaultPath(sandbox.home)), 'nothing saved');
+        // A short or common one: a warning, and kept only when confirmed.
+        for (const weak of ['hunter2', 'Password123!']) {
+          const declined = await inTerminal(['import-service-account', file], [weak, weak, 'n']);
+          assert.equal(declined.code, 1, declined.out);
+          assert.match(declined.out, /Warning: this passphrase is easy to guess: it is (shorter than 12 characters|one of the most common passphrases)/);
+          assert.match(declined.out, /VAULT_PASSPHRASE_REQUIRED: The weak passphrase was not confirmed/);
+          await assert.rejects(stat(vaultPath(sandbox.home)), 'nothing saved');
+        }
         const made = await inTerminal(['import-service-account', file], ['typed-vault-secret', 'typed-vault-secret']);
+        assert.ok(!made.out.includes('Warning'), made.out);
         assert.equal(made.code, 0, made.out);
         assert.match(made.out, /New passphrase for the TokenTray file vault .*vault\.jwe: /);
         assert.match(made.out, /The same passphrase again: /);
@@ -349,6 +358,21 @@ describe('a remote login on a terminal: new vault passphrase, then paste-back', 
 });
 
 describe('vaultPassphrase', () => {
+  it('calls short, repeated, digit-only and common passphrases weak, and long ones not', () => {
+    for (const weak of ['short', 'aaaaaaaaaaaaaaaa', '12345678901234', 'password', 'Password123!', 'tokentray2026', 'correct horse battery staple']) assert.ok(passphraseWeakness(weak), weak);
+    for (const fine of ['typed-vault-secret', 'mellow-otter-58-lantern', 'zwölf zeichen!']) assert.equal(passphraseWeakness(fine), undefined, fine);
+  });
+
+  it('warns (on the output, without asking) about a weak TOKENTRAY_FILE_PASSPHRASE for a new vault', async () => {
+    let written = '';
+    const output = { write: (t: string) => ((written += t), true) } as unknown as NodeJS.WriteStream;
+    assert.equal(await vaultPassphrase({ TOKENTRAY_FILE_PASSPHRASE: 'letmein' }, { output }).create('/v'), 'letmein');
+    assert.match(written, /^Warning: the new file-vault passphrase in TOKENTRAY_FILE_PASSPHRASE is weak: it is one of the most common passphrases\.\n$/);
+    written = '';
+    await vaultPassphrase({ TOKENTRAY_FILE_PASSPHRASE: 'letmein' }, { output }).existing('/v');
+    assert.equal(written, '', 'an existing vault keeps its passphrase: no warning');
+  });
+
   it('takes TOKENTRAY_FILE_PASSPHRASE, refuses an empty one, and needs a terminal otherwise', async () => {
     assert.equal(await vaultPassphrase({ TOKENTRAY_FILE_PASSPHRASE: 'from-env' }, {}).create('/v'), 'from-env');
     await assert.rejects(vaultPassphrase({ TOKENTRAY_FILE_PASSPHRASE: '' }, {}).existing('/v'), { code: 'VAULT_PASSPHRASE_REQUIRED' });

@@ -87,8 +87,8 @@ describe('tokens for every tool', () => {
       assert.deepEqual([kim.project, kim.impersonate], ['proj-kim', [TARGET, 'relay@proj-four.iam.gserviceaccount.com']]);
       // Bad input changes nothing.
       for (const [args, code, pattern] of [
-        [['--project', 'Not_A_Project'], 1, /^tokentray: INVALID_PROJECT: /m],
-        [['--project', 'abc'], 1, /^tokentray: INVALID_PROJECT: /m],
+        [['--project', 'Not_A_Project'], 2, /^tokentray: USAGE: --project: "Not_A_Project" is not a Google Cloud project id/m],
+        [['--project', 'abc'], 2, /^tokentray: USAGE: --project: "abc" is not/m],
         [['--impersonate-service-account', 'not an email'], 2, /^tokentray: USAGE: /m],
         [['--project', 'proj-x1', '--no-project'], 2, /^tokentray: USAGE: give --project or --no-project/m],
         [['--no-impersonation', '--impersonate-service-account', TARGET], 2, /^tokentray: USAGE: /m],

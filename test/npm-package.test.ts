@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,17 +20,43 @@ interface PackResult {
   files: Array<{ path: string }>;
 }
 
+/** A Node to install and run the package with: its bin folder, and headers for keytar's build. */
+interface Runtime {
+  label: string;
+  major: number;
+  resolve(): Promise<{ binDir: string; nodedir?: string }>;
+}
+
+const RUNTIMES: Runtime[] = [
+  // The Node the package declares (engines: >=20): the one running the tests.
+  { label: 'the declared Node 20', major: 20, resolve: async () => ({ binDir: dirname(process.execPath) }) },
+  {
+    // A current LTS from the npm registry's `node` package (cached by npm after the first run).
+    // keytar has no prebuilt module for it offline: node-gyp builds one against the headers that
+    // package ships, so nothing is fetched from nodejs.org.
+    label: 'Node 24 LTS from the registry',
+    major: 24,
+    async resolve() {
+      const found = await run(npm, ['exec', '--yes', '--package=node@24', '-c', 'command -v node'], { cwd: tmpdir(), maxBuffer: 1 << 20, timeout: 600_000 });
+      const node = await realpath(found.stdout.trim());
+      const nodedir = join(dirname(dirname(node)), 'node_modules', `node-${process.platform}-${process.arch}`);
+      return { binDir: dirname(node), ...(existsSync(join(nodedir, 'include', 'node')) ? { nodedir } : {}) };
+    },
+  },
+];
+
 /**
  * The `tokentray` CLI as people without a checkout get it: `npm pack`, then `npm install -g` of the
  * tarball into a throw-away prefix (dependencies come from the npm registry, keytar builds or
  * downloads its native module as it would for a user), then the installed command signs in against
  * the test IdP and prints a token.
  */
-describe('the npm package of the CLI', () => {
+for (const runtime of RUNTIMES) describe(`the npm package of the CLI, on ${runtime.label}`, () => {
   let work: string;
   let pack: PackResult;
   let installed: string;
   let bin: string;
+  let prefix: string;
   let idp: TestIdp;
   let sandbox: Sandbox;
   let pkg: { version: string; main: string; devDependencies: Record<string, string>; dependencies: Record<string, string> };
@@ -41,14 +67,24 @@ describe('the npm package of the CLI', () => {
     // --ignore-scripts: `prepare` would rebuild dist/ while this suite runs from it; it is built.
     const packed = await run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: root, maxBuffer: 16 << 20 });
     pack = (JSON.parse(packed.stdout) as PackResult[])[0]!;
-    const prefix = join(work, 'prefix');
-    const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`, npm_config_cache: join(work, 'npm-cache'), npm_config_update_notifier: 'false' };
+    prefix = join(work, 'prefix');
+    const node = await runtime.resolve();
+    const env = {
+      ...process.env,
+      PATH: `${join(prefix, 'bin')}${delimiter}${node.binDir}${delimiter}${process.env.PATH ?? ''}`,
+      npm_config_cache: join(work, 'npm-cache'),
+      npm_config_update_notifier: 'false',
+      // npm on Node 22+ turns on Node's compile cache, in the temp folder by default.
+      NODE_DISABLE_COMPILE_CACHE: '1',
+      ...(node.nodedir ? { npm_config_nodedir: node.nodedir } : {}),
+    };
     await run(npm, ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', join(work, pack.filename)], { cwd: work, env, maxBuffer: 16 << 20, timeout: 600_000 });
     installed = process.platform === 'win32' ? join(prefix, 'node_modules', 'tokentray') : join(prefix, 'lib', 'node_modules', 'tokentray');
     bin = process.platform === 'win32' ? join(prefix, 'tokentray.cmd') : join(prefix, 'bin', 'tokentray');
     idp = await startTestIdp({ mode: 'oidc' });
     sandbox = await makeSandbox();
     sandbox.env.PATH = env.PATH;
+    sandbox.env.NODE_DISABLE_COMPILE_CACHE = '1';
   });
   after(async () => {
     await sandbox?.cleanup();
@@ -62,7 +98,9 @@ describe('the npm package of the CLI', () => {
     assert.ok(paths.includes('dist/electron/core/core.js'));
     assert.ok(paths.includes('package.json'));
     // npm always packs the file named by "main", which is the app's (Electron) entry module.
-    const allowed = (p: string) => p === 'package.json' || p === 'README.md' || p === 'LICENSE' || p === pkg.main || p.startsWith('dist/electron/cli/') || p.startsWith('dist/electron/core/');
+    const allowed = (p: string) =>
+      p === 'package.json' || p === 'README.md' || p === 'LICENSE' || p === pkg.main || p.startsWith('dist/electron/cli/') || p.startsWith('dist/electron/core/') || p === 'dist/man/tokentray.1';
+    assert.ok(paths.includes('dist/man/tokentray.1'), 'the man page');
     assert.deepEqual(paths.filter((p) => !allowed(p)), []);
     for (const p of paths) assert.ok(!/(^|\/)test\/|\.test\.js$|^renderer\/|\.ts$|\.map$/.test(p), `leaves out ${p}`);
   });
@@ -82,10 +120,27 @@ describe('the npm package of the CLI', () => {
     for (const name of bins) assert.ok(existsSync(join(dirname(bin), process.platform === 'win32' ? `${name}.cmd` : name)), `${name} installed`);
   });
 
-  it('runs `tokentray --version` from the installed copy', async () => {
+  it('runs `tokentray --version` from the installed copy, on that Node', async () => {
     const res = await runCli(['--version'], sandbox.env, [bin]);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, `tokentray ${pkg.version}\n`);
+    const { stdout } = await run('node', ['--version'], { env: sandbox.env });
+    assert.equal(Number(/^v(\d+)\./.exec(stdout)![1]), runtime.major, 'the bin\'s `#!/usr/bin/env node` finds this Node');
+  });
+
+  it('prints a bash completion script that bash accepts and that completes from the installed copy', async () => {
+    const script = await runCli(['completion', 'bash'], sandbox.env, [bin]);
+    assert.equal(script.code, 0, script.stderr);
+    const res = await run('bash', ['--norc', '--noprofile', '-c', `${script.stdout}\nCOMP_WORDS=(tokentray pr); COMP_CWORD=1; _tokentray; printf '%s\\n' "\${COMPREPLY[@]}"`], { env: sandbox.env });
+    assert.deepEqual(res.stdout.split('\n').filter(Boolean).sort(), ['print-access-token', 'print-identity-token']);
+  });
+
+  it('installs tokentray(1) where man finds it from the PATH', async () => {
+    const { MANPATH: _, ...env } = sandbox.env;
+    const where = await run('man', ['-w', 'tokentray'], { env });
+    assert.equal(await realpath(where.stdout.trim()), await realpath(join(installed, 'dist', 'man', 'tokentray.1')));
+    const page = await run('man', ['tokentray'], { env: { ...env, MANPAGER: 'cat', MANWIDTH: '120' } });
+    assert.match(page.stdout.replace(/.\x08/g, ''), /tokentray print-access-token/);
   });
 
   it('signs in for real from the installed copy and prints a token the IdP accepts', async () => {

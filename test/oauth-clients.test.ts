@@ -55,10 +55,16 @@ describe('OAuth clients are their own records, outliving their accounts', () => 
   });
 
   it('after logout of every account, login with no client flags uses the most recently used client and its issuer', async () => {
-    for (const email of ['uma@example.test', 'vic@example.test']) assert.equal((await cli('logout', email)).code, 0);
+    const table = (await cli('clients')).stdout.split('\n');
+    assert.match(table[0]!, /^ID +CLIENT ID +ISSUER +ACCOUNTS$/, 'a header row');
+    assert.equal(table[1]!.indexOf(fx.idp.client.clientId), table[0]!.indexOf('CLIENT ID'), 'columns under their headers');
+    const all = await cli('logout', '--all');
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stderr, /Signed out uma@example\.test: [^]*Signed out vic@example\.test: /);
     assert.deepEqual(await accounts(), []);
     const listed = JSON.parse((await cli('clients', '--json')).stdout) as Array<{ clientId: string; issuer: string; accounts: string[] }>;
     assert.deepEqual(listed.map((c) => [c.clientId, c.issuer, c.accounts]), [[fx.idp.client.clientId, fx.idp.issuer, []]]);
+    assert.match((await cli('clients')).stdout.split('\n')[1]!, / \(no accounts\)$/);
     const res = await login('wes@example.test', '--login-hint', 'wes@example.test');
     assert.equal(res.code, 0, res.stderr);
     assert.deepEqual((await accounts()).map((a) => [a.email, a.status]), [['wes@example.test', 'ready']]);

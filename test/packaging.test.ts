@@ -188,5 +188,8 @@ describe('packaging with electron-builder', () => {
 
   it('installs the launcher under package.json\'s desktopName, the app_id Electron gives the window', () => {
     assert.ok(fpm?.config.args?.some((a) => a.endsWith('=/usr/share/applications/tokentray.desktop')), JSON.stringify(fpm?.config.args));
+    // The man page the build generates goes to man's own folder (fpm runs in the project folder).
+    const man = fpm?.config.args?.find((a) => a.endsWith('=/usr/share/man/man1/tokentray.1'));
+    assert.ok(man && existsSync(join(root, man.split('=')[0]!)), JSON.stringify(fpm?.config.args));
   });
 });

@@ -19,6 +19,8 @@ interface Step {
 }
 interface Job {
   'runs-on': string;
+  if?: string;
+  permissions?: Record<string, string>;
   container?: string;
   needs?: string[];
   strategy?: { matrix: { os: string[] } };
@@ -118,6 +120,23 @@ describe('.github/workflows/ci.yml', () => {
     for (const [name, other] of Object.entries(wf.jobs)) {
       if (name !== 'release') for (const s of stepsRunning(other, /npm run dist/)) assert.match(s.run!, /--publish never/, `${name} never publishes`);
     }
+  });
+
+  it('publishes the npm package with provenance on a version tag, after the tests, with the secret docs name', async () => {
+    const [name, job] = Object.entries(wf.jobs).find(([, j]) => stepsRunning(j, /\bnpm publish\b/).length > 0)!;
+    const publish = stepsRunning(job, /\bnpm publish\b/)[0]!;
+    assert.match(publish.run!, /^npm publish --provenance --access public$/);
+    assert.deepEqual(job.needs, ['test', 'smoke']);
+    assert.equal(job.permissions!['id-token'], 'write', 'provenance needs the OIDC token');
+    assert.equal(job.permissions!.contents, 'read');
+    assert.match(job.if!, /startsWith\(github\.ref, 'refs\/tags\/v'\)/);
+    assert.ok((wf.on.push as { tags: string[] }).tags.includes('v*'), 'version tags trigger the workflow');
+    assert.ok(job.steps.some((s) => s.uses?.startsWith('actions/setup-node@') && s.with!['registry-url'] === 'https://registry.npmjs.org'));
+    const secret = /secrets\.(\w+)/.exec(String((publish as { env?: Record<string, string> }).env?.NODE_AUTH_TOKEN))?.[1];
+    assert.ok(secret, `${name} authenticates with a secret`);
+    assert.match(await readFile(join(root, 'docs', 'desktop-app.md'), 'utf8'), new RegExp(`\\b${secret}\\b`), 'docs/desktop-app.md names the secret');
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { private?: boolean };
+    assert.notEqual(pkg.private, true, 'a private package cannot be published');
   });
 
   it('names only npm scripts that exist', () => {

@@ -53,6 +53,8 @@ export interface CommandHelp {
   args?: Array<{ name: string; help: string; optional?: boolean; repeated?: boolean }>;
   options: Record<string, OptionHelp>;
   examples: Array<{ command: string; help?: string }>;
+  /** `adc import`, `clients remove`: their own specs, for completion and the man page. */
+  subcommands?: CommandHelp[];
 }
 
 const HELP_OPTION = { type: 'boolean', short: 'h', help: 'Show this help' } as const;
@@ -105,6 +107,13 @@ export function formatHelp(help: CommandHelp): string {
   return `${out.join('\n')}\n`;
 }
 
+/** Rows under a header row, columns aligned (the last one left ragged): `accounts`, `clients`. */
+export function alignedTable(header: string[], rows: string[][]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
 /** The nearest candidate within a small edit distance, for "did you mean …?". */
 export function suggest(word: string, candidates: Iterable<string>): string | undefined {
   let best: { candidate: string; distance: number } | undefined;
@@ -152,7 +161,9 @@ function translateParseError(err: unknown, options: Options): string {
     return /argument missing/.test(e.message) ? `${quoted} needs a value` : `${quoted} takes no value`;
   }
   const positional = /argument '([^']*)'/.exec(e.message)?.[1];
-  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && positional !== undefined) return `unexpected argument "${positional}"`;
+  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && positional !== undefined) {
+    return `unexpected argument "${positional}"${'account' in options ? `: did you mean --account ${positional}?` : ''}`;
+  }
   return e.message.split('\n')[0]!;
 }
 
@@ -163,7 +174,12 @@ function parse(args: string[], options: Options, maxPositionals: number, usage: 
   } catch (err) {
     throw usageError(usage, translateParseError(err, options));
   }
-  if (parsed.positionals.length > maxPositionals) throw usageError(usage, `unexpected argument "${parsed.positionals[maxPositionals]}"`);
+  if (parsed.positionals.length > maxPositionals) {
+    const extra = parsed.positionals[maxPositionals]!;
+    // `print-access-token alice@example.com`: the account goes with --account.
+    const hint = 'account' in options && (parsed.values as Record<string, unknown>).account === undefined ? `: did you mean --account ${extra}?` : '';
+    throw usageError(usage, `unexpected argument "${extra}"${hint}`);
+  }
   return parsed;
 }
 

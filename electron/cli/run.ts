@@ -1,7 +1,8 @@
 import { createCore, type Core } from '../core/core.js';
 import { isTokenTrayError } from '../core/shared/errors.js';
 import { redact, setLogSink } from '../core/shared/logger.js';
-import { COMMAND_GROUPS, formatHelp, suggest, terminalWriter, type CliIo, type Command, type CommandGroup } from './io.js';
+import { networkCause } from '../core/shared/network-cause.js';
+import { COMMAND_GROUPS, formatHelp, suggest, terminalWriter, type CliIo, type Command, type CommandGroup, type CommandHelp } from './io.js';
 import { describeForCli } from './remedies.js';
 
 const INTRO = 'tokentray: Google OAuth access and ID tokens from your OS keychain.';
@@ -9,6 +10,7 @@ const OUTRO = `Run \`tokentray COMMAND --help\` for a command's options and exam
 TOKENTRAY_ACCOUNT names the account when --account is not given.
 --verbose (any command, before -- or curl's URL) logs every HTTP exchange to stderr, tokens and secrets redacted.
 Errors go to stderr as "tokentray: CODE: message"; exit 1 on failure, 2 on a usage error.
+-v or --version prints the version; \`tokentray completion SHELL\` prints a completion script.
 `;
 
 // Each command is loaded on demand so a warm `print-access-token` loads only what it needs.
@@ -31,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'configure-docker': async () => (await import('./commands/configure-docker.js')).configureDocker,
   agent: async () => (await import('./commands/agent.js')).agent,
   console: async () => (await import('./commands/console.js')).consoleCommand,
+  completion: async () => (await import('./commands/completion.js')).completion,
 };
 
 /** The version in package.json, which ships in the npm package and in the app's asar alike. */
@@ -62,6 +65,37 @@ export async function globalHelp(): Promise<string> {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;
   const sections = [...groups].filter(([, rows]) => rows.length > 0).map(([group, rows]) => [`${group}:`, ...rows.map(([n, s]) => `  ${n.padEnd(width)}${s}`)].join('\n'));
   return `${INTRO}\n\nUsage: tokentray COMMAND [options]\n\n${sections.join('\n\n')}\n\n${OUTRO}`;
+}
+
+/** Beside the CLI's bundle: the specs as JSON, written by build/bundle-cli.mjs for `__complete`. */
+export const COMMAND_SPECS_FILE = 'command-specs.json';
+
+/** Every command's help spec, in the table's order: for completion and the man page. */
+export async function commandSpecs(): Promise<CommandHelp[]> {
+  const specs = await Promise.all(Object.values(COMMANDS).map(async (load) => (await load()).help));
+  return specs.filter((h): h is CommandHelp => h !== undefined);
+}
+
+/**
+ * Codes that mean "what was typed is malformed": exit 2 like any usage error. INVALID_ISSUER is
+ * core's (the window shows it too), so it keeps its code; a refused but well-formed value
+ * (INSECURE_ISSUER, INSECURE_URL) is a failure, exit 1.
+ */
+const USAGE_CODES: ReadonlySet<string> = new Set(['USAGE', 'INVALID_ISSUER', 'INVALID_PROJECT']);
+
+/** Hidden commands the completion scripts and the build call; not in `--help`. */
+async function runHidden(name: string, rest: string[], io: CliIo): Promise<number> {
+  if (name === '__complete') {
+    const { complete, builtSpecs } = await import('./completion.js');
+    const words = rest[0] === '--' ? rest.slice(1) : rest;
+    // The build's copy of the specs: loading every command would load openid-client and jose too.
+    const specs = builtSpecs(new URL(`./${COMMAND_SPECS_FILE}`, import.meta.url)) ?? (await commandSpecs());
+    for (const candidate of complete(specs, words.length ? words : [''], io.env)) io.stdout(`${candidate}\n`);
+    return 0;
+  }
+  const { formatManPage } = await import('./man-page.js');
+  io.stdout(formatManPage(await commandSpecs(), await packageVersion(), INTRO, OUTRO));
+  return 0;
 }
 
 /** The names `tokentray` knows, for tests and suggestions. */
@@ -105,10 +139,11 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
     (name === undefined ? io.stderr : io.stdout)(await globalHelp());
     return name === undefined ? 2 : 0;
   }
-  if (name === '--version') {
+  if (name === '--version' || name === '-v') {
     io.stdout(`tokentray ${await packageVersion()}\n`);
     return 0;
   }
+  if (name === '__complete' || name === '__manpage') return runHidden(name, rest, io);
   const load = COMMANDS[name];
   if (!load) {
     const guess = suggest(name.replace(/^-+/, ''), Object.keys(COMMANDS));
@@ -121,7 +156,9 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
     // Redacted even so: a message may quote what a server sent.
     if (isTokenTrayError(err)) {
       io.stderr(`tokentray: ${err.code}: ${redact(describeForCli(err))}\n`);
-      return err.code === 'USAGE' ? 2 : 1;
+      const cause = verbose ? networkCause(err) : undefined;
+      if (cause) io.stderr(`tokentray: cause: ${redact(cause)}\n`);
+      return USAGE_CODES.has(err.code) ? 2 : 1;
     }
     // Not ours: a bug. Print the message only, never the object (it may hold a response).
     io.stderr(`tokentray: INTERNAL: ${redact(err instanceof Error ? err.message : String(err))}\n`);

@@ -1,6 +1,6 @@
 import type { AccountSummary } from '../../core/shared/models.js';
 import { displaySafe } from '../../core/shared/sanitize.js';
-import { defineCommand, parseCommand, type CommandHelp } from '../io.js';
+import { alignedTable, defineCommand, parseCommand, type CommandHelp } from '../io.js';
 
 export const ACCOUNTS_HELP = {
   name: 'accounts',
@@ -30,9 +30,7 @@ export function accountsTable(list: readonly AccountSummary[]): string {
     [a.status === 'ready' ? 'ready' : 'sign in again', a.impersonate[0] ? `impersonates ${a.impersonate[0]}` : ''].filter(Boolean).join(', '),
     a.id,
   ].map(displaySafe)); // each cell one line: a hand-edited registry may hold anything
-  const all = [['', 'EMAIL', 'KIND', 'ISSUER', 'STATUS', 'ID'], ...rows];
-  const widths = all[0]!.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+  return alignedTable(['', 'EMAIL', 'KIND', 'ISSUER', 'STATUS', 'ID'], rows);
 }
 
 export const accounts = defineCommand(ACCOUNTS_HELP, async (args, io) => {

@@ -43,6 +43,7 @@ export const ADC_HELP = {
   args: [{ name: 'import|export', help: 'Run `tokentray adc import --help` or `tokentray adc export --help` for each' }],
   options: {},
   examples: [...ADC_IMPORT_HELP.examples.slice(0, 1), ...ADC_EXPORT_HELP.examples],
+  subcommands: [ADC_IMPORT_HELP, ADC_EXPORT_HELP],
 } satisfies CommandHelp;
 
 export const adc = defineCommand(ADC_HELP, async (args, io) => {

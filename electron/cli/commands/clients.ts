@@ -1,6 +1,6 @@
 import { clientIdFor } from '../../core/storage/credential-vault.js';
 import { displayName, knownClients } from '../../core/storage/account-service.js';
-import { defineCommand, parseCommand, suggest, usageError, type CommandHelp } from '../io.js';
+import { alignedTable, defineCommand, parseCommand, suggest, usageError, type CommandHelp } from '../io.js';
 
 export const CLIENTS_REMOVE_HELP = {
   name: 'clients remove',
@@ -27,6 +27,7 @@ export const CLIENTS_HELP = {
     { command: 'tokentray clients' },
     { command: 'tokentray clients remove 123-abc.apps.googleusercontent.com', help: 'Forget a client no account uses' },
   ],
+  subcommands: [CLIENTS_REMOVE_HELP],
 } satisfies CommandHelp;
 
 /** The stored OAuth clients (they outlive their accounts), and removing one no account uses. */
@@ -67,6 +68,6 @@ export const clients = defineCommand(CLIENTS_HELP, async (args, io) => {
     io.stderr('No stored OAuth clients. `tokentray login --client-secret-file FILE` stores one.\n');
     return 0;
   }
-  for (const c of list) io.stdout(`${c.id}  ${c.clientId}  ${c.issuer}  ${c.accounts.length ? c.accounts.join(', ') : '(no accounts)'}\n`);
+  io.stdout(alignedTable(['ID', 'CLIENT ID', 'ISSUER', 'ACCOUNTS'], list.map((c) => [c.id, c.clientId, c.issuer, c.accounts.length ? c.accounts.join(', ') : '(no accounts)'])));
   return 0;
 });

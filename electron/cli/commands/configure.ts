@@ -40,7 +40,14 @@ export const CONFIGURE_HELP = {
   ],
 } satisfies CommandHelp;
 
-export { checkProjectId };
+/** A project id given as a flag: a bad one is a usage error (exit 2), like every bad option value. */
+function projectFlag(flag: string, value: string): string {
+  try {
+    return checkProjectId(value);
+  } catch (err) {
+    throw usageError(CONFIGURE_HELP, `${flag}: ${(err as Error).message.replace(/\.$/, '')}`);
+  }
+}
 
 /** Stores per-account settings (the ones the window edits, and the project); prints them. */
 export const configure = defineCommand(CONFIGURE_HELP, async (args, io) => {
@@ -54,8 +61,8 @@ export const configure = defineCommand(CONFIGURE_HELP, async (args, io) => {
     throw usageError(CONFIGURE_HELP, 'give --impersonate-service-account or --no-impersonation, not both');
   }
   // Everything is checked before anything is written.
-  const project = values.project !== undefined ? checkProjectId(values.project) : undefined;
-  const quotaProject = values['quota-project'] !== undefined ? checkProjectId(values['quota-project']) : undefined;
+  const project = values.project !== undefined ? projectFlag('--project', values.project) : undefined;
+  const quotaProject = values['quota-project'] !== undefined ? projectFlag('--quota-project', values['quota-project']) : undefined;
   const chain = values['impersonate-service-account'] !== undefined ? parseImpersonationChain(values['impersonate-service-account']) : undefined;
   const accounts = io.core().accounts;
   let account = await accounts.resolve(positionals[0]);

@@ -8,7 +8,7 @@ import { QUOTA_PROJECT_OPTION } from '../quota-project-option.js';
 import { gcloudProject, makePrivateGcloudConfig } from '../../core/integrations/gcloud-config.js';
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
 import { NO_PROJECT_ADVICE } from '../remedies.js';
-import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
+import { defineCommand, parseCommand, usageError, type CliIo, type CommandHelp } from '../io.js';
 import { disableCoreDumps, withChildCoreDumps } from '../../core/shared/core-dumps.js';
 
 export const EXEC_HELP = {
@@ -51,6 +51,17 @@ const FROM_TERMINAL = ['SIGINT', 'SIGQUIT'] as const;
 export const NO_PROJECT_NOTE =
   'no Google Cloud project is set, so the metadata server answers project/project-id with 404. Set one with `tokentray configure ACCOUNT --project ID`, `gcloud config set project ID`, or --project-id.';
 
+/** exec's own flags; `exec python3 -c …` without `--` fails on -c, and is told to add it. */
+function parseOwnArgs(own: string[], hasSplit: boolean, io: CliIo) {
+  try {
+    return parseCommand(EXEC_HELP, own, io);
+  } catch (err) {
+    const program = own.find((a) => !a.startsWith('-'));
+    if (hasSplit || program === undefined) throw err;
+    throw usageError(EXEC_HELP, `add -- before the command, so its options are not taken for exec's: tokentray exec [options] -- ${program} …`);
+  }
+}
+
 /**
  * Runs a command with credentials: a metadata-server emulator lives as long as the command, and
  * the command's environment points at it (gcloud at a private copy of its configuration). Exits
@@ -60,7 +71,7 @@ export const exec = defineCommand(EXEC_HELP, async (args, io) => {
   const split = args.indexOf('--');
   const own = split >= 0 ? args.slice(0, split) : args;
   const command = split >= 0 ? args.slice(split + 1) : [];
-  const parsed = parseCommand(EXEC_HELP, own, io);
+  const parsed = parseOwnArgs(own, split >= 0, io);
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   if (positionals.length > 0) command.unshift(...positionals);

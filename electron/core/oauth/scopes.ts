@@ -7,6 +7,13 @@ export const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 /** Scopes Google keeps short; everything else it names by URL. */
 const GOOGLE_SHORT_SCOPES = new Set(['openid', 'email', 'profile']);
 
+/** Short names offered by shell completion for --scopes (any other scope may be typed). */
+export const GOOGLE_SHORT_SCOPE_NAMES: readonly string[] = [
+  'openid', 'email', 'profile', 'cloud-platform', 'cloud-platform.read-only', 'userinfo.email', 'userinfo.profile', 'compute', 'compute.readonly',
+  'devstorage.read_only', 'devstorage.read_write', 'devstorage.full_control', 'bigquery', 'sqlservice.admin', 'appengine.admin', 'drive', 'drive.readonly',
+  'drive.file', 'spreadsheets', 'spreadsheets.readonly', 'gmail.readonly', 'calendar', 'calendar.readonly',
+];
+
 export const DEFAULT_SCOPES: Readonly<Record<Flavor, readonly string[]>> = {
   google: ['openid', 'email', 'https://www.googleapis.com/auth/cloud-platform'],
   oidc: ['openid', 'email'],

@@ -6,6 +6,7 @@
 import { boundResponse, DISCOVERY_LIMIT_BYTES, RESPONSE_LIMIT_BYTES } from './bounded-response.js';
 import { issuerText } from './sanitize.js';
 import { outboundFetch, proxyLogLine } from './outbound-fetch.js';
+import { networkCause } from './network-cause.js';
 
 type Sink = (line: string) => void;
 
@@ -84,7 +85,8 @@ export async function loggingFetch(url: string | URL, init: RequestInit = {}, li
     }
     return res;
   } catch (err) {
-    log(`HTTP ${method} ${String(url)} failed after ${Date.now() - started} ms: ${(err as Error).message}`);
+    const cause = networkCause(err);
+    log(`HTTP ${method} ${String(url)} failed after ${Date.now() - started} ms: ${(err as Error).message}${cause ? ` (${cause})` : ''}`);
     throw err;
   }
 }

@@ -51,6 +51,31 @@ export function askHidden(prompt: string, { input, output }: Terminal): Promise<
   });
 }
 
+/** Passphrases every guessing tool tries first (beyond them, length is what counts). */
+const COMMON = new Set(['password', 'passphrase', 'tokentray', 'letmein', 'welcome', 'qwerty', 'qwertyuiop', 'iloveyou', 'admin', 'secret', 'changeme', 'trustno1', 'monkey', 'dragon', 'abc123', 'correcthorsebatterystaple']);
+export const MIN_PASSPHRASE_LENGTH = 12;
+
+/**
+ * Why a new passphrase is easy to guess, or undefined: shorter than 12 characters, one character
+ * repeated, a run of digits or keys, or a well-known one (with digits or punctuation around it).
+ */
+export function passphraseWeakness(passphrase: string): string | undefined {
+  const core = passphrase.toLowerCase().replace(/^[\d\W_]+|[\d\W_]+$/g, '');
+  if (COMMON.has(core) || COMMON.has(passphrase.toLowerCase().replace(/[\W_]/g, ''))) return 'it is one of the most common passphrases';
+  if (/^(.)\1*$/su.test(passphrase) || /^\d+$/.test(passphrase)) return 'it is one character repeated, or digits only';
+  if ([...passphrase].length < MIN_PASSPHRASE_LENGTH) return `it is shorter than ${MIN_PASSPHRASE_LENGTH} characters`;
+  return undefined;
+}
+
+/** A weak new passphrase typed at the terminal is kept only when the user says so. */
+async function confirmIfWeak(passphrase: string, tty: Terminal): Promise<void> {
+  const weakness = passphraseWeakness(passphrase);
+  if (!weakness) return;
+  tty.output.write(`Warning: this passphrase is easy to guess: ${weakness}. Anyone with a copy of the vault file can try passphrases offline.\n`);
+  const answer = await askHidden('Use this passphrase anyway? (y/N): ', tty);
+  if (!/^y(es)?$/i.test(answer.trim())) throw new TokenTrayError('VAULT_PASSPHRASE_REQUIRED', 'The weak passphrase was not confirmed. Nothing was saved; run the command again with a longer one.');
+}
+
 /**
  * The passphrase from TOKENTRAY_FILE_PASSPHRASE, else asked on the terminal (twice for a new
  * vault), else a coded error that says how to give it. Never an empty one.
@@ -72,9 +97,15 @@ export function vaultPassphrase(env: Env, terminal: Partial<Terminal> = { input:
     existing: (vaultPath) => ask(vaultPath, `Passphrase of the TokenTray file vault ${vaultPath}: `),
     async create(vaultPath) {
       const first = await ask(vaultPath, `New passphrase for the TokenTray file vault ${vaultPath}: `);
-      if (fromEnv !== undefined) return first;
+      if (fromEnv !== undefined) {
+        // Nobody to confirm with: the warning alone (the output is stderr, never stdout).
+        const weakness = passphraseWeakness(first);
+        if (weakness) terminal.output?.write(`Warning: the new file-vault passphrase in ${PASSPHRASE_ENV} is weak: ${weakness}.\n`);
+        return first;
+      }
       const second = await ask(vaultPath, 'The same passphrase again: ');
       if (first !== second) throw new TokenTrayError('VAULT_PASSPHRASE_REQUIRED', 'The two passphrases differ. Nothing was saved; run the command again.');
+      await confirmIfWeak(first, tty!);
       return first;
     },
   };
