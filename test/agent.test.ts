@@ -128,7 +128,7 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
     assert.equal(await ownerOf(bob.stdout.trim()), (await core.accounts.resolve('bob@example.test')).subject);
     const id = await runCli(['print-identity-token', '--account=bob@example.test'], env);
     assert.equal(id.code, 0, id.stderr);
-    assert.equal(JSON.parse(Buffer.from(id.stdout.split('.')[1]!, 'base64url').toString()).email, 'bob@example.test');
+    assert.equal(JSON.parse(Buffer.from(id.stdout.split('.')[1], 'base64url').toString()).email, 'bob@example.test');
 
     const box = await mkdtemp(join(fx.sandbox.root, 'tools-'));
     // kubectl: an https stand-in API server that serves /api only to a live token.
@@ -182,7 +182,7 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
     try {
       const curl = await runCli(['curl', `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`, '-s'], env);
       assert.equal(curl.code, 0, curl.stderr);
-      assert.equal(await ownerOf(seen[0]!.replace(/^Bearer /, '')), ada);
+      assert.equal(await ownerOf(seen[0].replace(/^Bearer /, '')), ada);
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }

@@ -179,7 +179,7 @@ describe('handlers over the real core', () => {
     assert.ok(changes >= before + 2, 'start and end of the sign-in are announced');
     // The browser gets the one-time start address, which redirects to the issuer.
     assert.match(opened.at(-1)!, /^file:\/\/\/.*\/home\/sign-in\/\d+-\w{6}\/start\.html$/, 'the private start page, never an address');
-    const authorization = new URL(browsers.at(-1)!.history[1]!);
+    const authorization = new URL(browsers.at(-1)!.history[1]);
     assert.equal(`${authorization.origin}${authorization.pathname}`, `${idp.issuer}/auth`);
     assert.equal(authorization.searchParams.get('scope'), 'openid email https://www.googleapis.com/auth/cloud-platform');
     assert.deepEqual((await handlers['accounts:list']()).map((a) => a.email), ['hana@example.test']);
@@ -217,11 +217,11 @@ describe('handlers over the real core', () => {
 
   it('returns tokens with the decoded ID token, and copies from the cache without the network', async () => {
     const [account] = await handlers['accounts:list']();
-    const tokens = await handlers['tokens:get'](account!.id);
+    const tokens = await handlers['tokens:get'](account.id);
     assert.equal(tokens.id?.claims.aud, idp.client.clientId);
     assert.equal(tokens.id?.header.alg, 'RS256');
     const grants = { ...idp.grants };
-    const result = await handlers['tokens:copy'](account!.id, 'access', 'header');
+    const result = await handlers['tokens:copy'](account.id, 'access', 'header');
     assert.deepEqual(idp.grants, grants, 'no request to the issuer');
     assert.equal(result.expiresAt, tokens.access.expiresAt);
     assert.ok(clipboard.text === `Authorization: Bearer ${tokens.access.token}`);
@@ -230,18 +230,18 @@ describe('handlers over the real core', () => {
   it('sets and clears the quota project (a checked project id); Copy header and Copy curl carry it', async () => {
     const [account] = await handlers['accounts:list']();
     const changed = changes;
-    const listed = await handlers['accounts:set-quota-project'](account!.id, 'proj-billing');
-    assert.equal(listed.find((a) => a.id === account!.id)!.quotaProject, 'proj-billing');
+    const listed = await handlers['accounts:set-quota-project'](account.id, 'proj-billing');
+    assert.equal(listed.find((a) => a.id === account.id)!.quotaProject, 'proj-billing');
     assert.ok(changes > changed, 'the tray and window hear of it');
-    const tokens = await handlers['tokens:get'](account!.id);
-    await handlers['tokens:copy'](account!.id, 'access', 'header');
+    const tokens = await handlers['tokens:get'](account.id);
+    await handlers['tokens:copy'](account.id, 'access', 'header');
     assert.ok(clipboard.text === `Authorization: Bearer ${tokens.access.token}\nx-goog-user-project: proj-billing`);
-    await handlers['tokens:copy'](account!.id, 'access', 'curl');
+    await handlers['tokens:copy'](account.id, 'access', 'curl');
     assert.ok(clipboard.text.startsWith(`curl -H "Authorization: Bearer ${tokens.access.token}" -H "x-goog-user-project: proj-billing" `));
-    await assert.rejects(handlers['accounts:set-quota-project'](account!.id, 'Not A Project'), { code: 'INVALID_PROJECT' });
-    const cleared = await handlers['accounts:set-quota-project'](account!.id, '');
-    assert.equal(cleared.find((a) => a.id === account!.id)!.quotaProject, undefined);
-    await handlers['tokens:copy'](account!.id, 'access', 'header');
+    await assert.rejects(handlers['accounts:set-quota-project'](account.id, 'Not A Project'), { code: 'INVALID_PROJECT' });
+    const cleared = await handlers['accounts:set-quota-project'](account.id, '');
+    assert.equal(cleared.find((a) => a.id === account.id)!.quotaProject, undefined);
+    await handlers['tokens:copy'](account.id, 'access', 'header');
     assert.ok(clipboard.text === `Authorization: Bearer ${tokens.access.token}`);
   });
 
@@ -257,21 +257,21 @@ describe('handlers over the real core', () => {
     // refreshed on its own too: count at least one refresh, then none for the cached access token.)
     assert.ok((idp.grants.refresh_token ?? 0) > refreshes, 'refreshed before expiry');
     const afterWarm = idp.grants.refresh_token;
-    await handlers['tokens:copy'](account!.id, 'access', 'raw');
+    await handlers['tokens:copy'](account.id, 'access', 'raw');
     assert.equal(idp.grants.refresh_token, afterWarm, 'a copy after warming needs no refresh');
-    await revokeAtIdp(idp, (await core.accounts.vault.getSecrets(account!.id))!.refreshToken);
+    await revokeAtIdp(idp, (await core.accounts.vault.getSecrets(account.id))!.refreshToken);
     clock += 56 * 60_000;
     assert.equal(await warmer.round(), true);
-    assert.equal((await handlers['accounts:list']())[0]!.status, 'signin_required');
+    assert.equal((await handlers['accounts:list']())[0].status, 'signin_required');
     const before = changes;
-    await assert.rejects(handlers['tokens:copy'](account!.id, 'access', 'raw'), { code: 'REAUTH_REQUIRED' });
+    await assert.rejects(handlers['tokens:copy'](account.id, 'access', 'raw'), { code: 'REAUTH_REQUIRED' });
     assert.equal(changes, before + 1, 'the window is told the status changed');
   });
 
   it('signs an account in again with its own client', async () => {
     const [account] = await handlers['accounts:list']();
-    const again = await handlers['accounts:sign-in']({ accountId: account!.id, loginHint: 'hana@example.test' });
-    assert.equal(again.id, account!.id);
+    const again = await handlers['accounts:sign-in']({ accountId: account.id, loginHint: 'hana@example.test' });
+    assert.equal(again.id, account.id);
     assert.equal(again.status, 'ready');
   });
 
@@ -290,11 +290,11 @@ describe('handlers over the real core', () => {
 
   it('sets and clears an impersonation target, refusing what is not an email', async () => {
     const [account] = await handlers['accounts:list']();
-    await assert.rejects(handlers['accounts:set-impersonation'](account!.id, ['not an email']), { code: 'USAGE' });
-    const list = await handlers['accounts:set-impersonation'](account!.id, ['t@p.iam.gserviceaccount.com', 'd@p.iam.gserviceaccount.com']);
-    assert.deepEqual(list[0]!.impersonate, ['t@p.iam.gserviceaccount.com', 'd@p.iam.gserviceaccount.com']);
-    assert.deepEqual((await handlers['accounts:set-impersonation'](account!.id, []))[0]!.impersonate, []);
-    await assert.rejects(handlers['tokens:copy'](account!.id, 'access', 'raw', { impersonated: true }), { code: 'INVALID_ARGUMENT' });
+    await assert.rejects(handlers['accounts:set-impersonation'](account.id, ['not an email']), { code: 'USAGE' });
+    const list = await handlers['accounts:set-impersonation'](account.id, ['t@p.iam.gserviceaccount.com', 'd@p.iam.gserviceaccount.com']);
+    assert.deepEqual(list[0].impersonate, ['t@p.iam.gserviceaccount.com', 'd@p.iam.gserviceaccount.com']);
+    assert.deepEqual((await handlers['accounts:set-impersonation'](account.id, []))[0].impersonate, []);
+    await assert.rejects(handlers['tokens:copy'](account.id, 'access', 'raw', { impersonated: true }), { code: 'INVALID_ARGUMENT' });
   });
 
   it('refuses a wrong service-account key without touching the keychain', async () => {

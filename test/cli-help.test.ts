@@ -27,7 +27,7 @@ describe('tokentray --help and COMMAND --help', () => {
     for (const name of COMMAND_NAMES) {
       const lines = res.stdout.split('\n').filter((l) => l.startsWith(`  ${name} `));
       assert.equal(lines.length, 1, name);
-      assert.match(lines[0]!, new RegExp(`^  ${name} +[A-Z][^\\n]{10,}$`), `${name} has a one-line summary`);
+      assert.match(lines[0], new RegExp(`^  ${name} +[A-Z][^\\n]{10,}$`), `${name} has a one-line summary`);
     }
     assert.match(res.stdout, /Run `tokentray COMMAND --help`/);
     // Without a command: the same list, on stderr, exit 2.
@@ -42,12 +42,12 @@ describe('tokentray --help and COMMAND --help', () => {
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stderr, '');
       const text = res.stdout;
-      assert.match(text.split('\n')[0]!, /^[A-Z].{15,}\.$/, 'starts with a sentence saying what it does');
+      assert.match(text.split('\n')[0], /^[A-Z].{15,}\.$/, 'starts with a sentence saying what it does');
       assert.match(text, new RegExp(`\\nUsage:\\n  tokentray ${page.join(' ')}( |\\n)`));
       const options = text.slice(text.indexOf('\nOptions:\n'), text.indexOf('\nGlobal options:'));
       assert.ok(options.includes('-h, --help'), 'lists --help');
       // A flag that takes a value says its default (wrapped lines belong to the flag above them).
-      const entries = options.split(/\n(?=  -)/).slice(1);
+      const entries = options.split(/\n(?= {2}-)/).slice(1);
       assert.ok(entries.length >= 1);
       for (const entry of entries) {
         const [, flag, value] = /^ {2}(?:-\w, )?(--[\w-]+)(?: (\S+))?/.exec(entry)!;
@@ -57,7 +57,7 @@ describe('tokentray --help and COMMAND --help', () => {
       assert.ok(text.includes('\nExamples:\n'), 'has examples');
       assert.ok([...examples.matchAll(/^ {2}\$ .*tokentray /gm)].length >= 1, 'at least one example runs tokentray');
       // `tokentray help NAME` shows the same page.
-      if (page.length === 1) assert.equal((await cli('help', page[0]!)).stdout, text);
+      if (page.length === 1) assert.equal((await cli('help', page[0])).stdout, text);
     });
   }
 
@@ -133,7 +133,7 @@ describe('tokentray usage errors: exit 2, a sentence, the usage line, a suggesti
       const lines = res.stderr.trimEnd().split('\n');
       assert.equal(lines[0], first);
       if (command) {
-        assert.match(lines[1]!, new RegExp(`^usage: tokentray ${command}( |$)`));
+        assert.match(lines[1], new RegExp(`^usage: tokentray ${command}( |$)`));
         assert.equal(lines[2], `Run \`tokentray ${command} --help\` for the options and examples.`);
       } else assert.equal(lines.length, 1);
     });
@@ -172,20 +172,20 @@ describe('tokentray accounts (table) and logout of the default account', () => {
     assert.equal(res.code, 0, res.stderr);
     const lines = res.stdout.trimEnd().split('\n');
     assert.equal(lines.length, 4);
-    assert.match(lines[0]!, /^ {3}EMAIL +KIND +ISSUER +STATUS +ID$/);
+    assert.match(lines[0], /^ {3}EMAIL +KIND +ISSUER +STATUS +ID$/);
     const host = new URL(fx.idp.issuer).host;
-    assert.match(lines[1]!, new RegExp(`^\\*  alexandra\\.long-address@example\\.test +user +${host.replace(/\./g, '\\.')} +ready +[0-9a-f]{12}$`));
-    assert.match(lines[2]!, new RegExp(`^ {3}bo@example\\.test +user +${host.replace(/\./g, '\\.')} +ready +[0-9a-f]{12}$`));
-    assert.match(lines[3]!, /^ {3}ci-bot@proj-two\.iam\.gserviceaccount\.com +service account +project proj-two +ready +[0-9a-f]{12}$/);
+    assert.match(lines[1], new RegExp(`^\\*  alexandra\\.long-address@example\\.test +user +${host.replace(/\./g, '\\.')} +ready +[0-9a-f]{12}$`));
+    assert.match(lines[2], new RegExp(`^ {3}bo@example\\.test +user +${host.replace(/\./g, '\\.')} +ready +[0-9a-f]{12}$`));
+    assert.match(lines[3], /^ {3}ci-bot@proj-two\.iam\.gserviceaccount\.com +service account +project proj-two +ready +[0-9a-f]{12}$/);
     assert.ok(!res.stdout.includes('token'), 'no token_uri');
     for (const column of ['KIND', 'ISSUER', 'STATUS', 'ID']) {
-      const at = lines[0]!.indexOf(column);
+      const at = lines[0].indexOf(column);
       assert.ok(lines.slice(1).every((l) => l[at - 1] === ' ' && l[at] !== ' '), `${column} is aligned`);
     }
     // --json keeps its fields (project and impersonate are null when unset).
     const json = JSON.parse((await cli('accounts', '--json')).stdout) as Array<Record<string, unknown>>;
-    assert.deepEqual(Object.keys(json[0]!), ['id', 'email', 'issuer', 'scopes', 'default', 'status', 'project', 'quotaProject', 'impersonate']);
-    assert.deepEqual([json[0]!.project, json[0]!.impersonate, json[2]!.project], [null, null, 'proj-two']);
+    assert.deepEqual(Object.keys(json[0]), ['id', 'email', 'issuer', 'scopes', 'default', 'status', 'project', 'quotaProject', 'impersonate']);
+    assert.deepEqual([json[0].project, json[0].impersonate, json[2].project], [null, null, 'proj-two']);
   });
 
   it('logout of the default account says which is the default now, then that none is', async () => {

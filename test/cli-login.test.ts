@@ -120,11 +120,11 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
       assert.deepEqual(list.map((a) => a.default), [false, true]);
       const bobId = decodeJwtPayload((await cli('print-identity-token')).stdout.trim()).sub;
       assert.equal(bobId, 'bob@example.test');
-      const aliceId = await cli('print-identity-token', '--account', list[0]!.id);
+      const aliceId = await cli('print-identity-token', '--account', list[0].id);
       assert.equal(decodeJwtPayload(aliceId.stdout.trim()).sub, 'alice@example.test');
       const aliceAccess = await cli('print-access-token', '--account', 'alice@example.test');
       assert.equal(aliceAccess.code, 0, aliceAccess.stderr);
-      assert.equal((await cli('use', list[0]!.id)).code, 0);
+      assert.equal((await cli('use', list[0].id)).code, 0);
       assert.deepEqual((await accounts()).map((a) => a.default), [true, false]);
     });
 
@@ -323,7 +323,7 @@ describe('tokentray login --client-secret-file', () => {
     // The registry, and lock files that hold no secret (the canary checks them all on cleanup).
     const files = (await fx.sandbox.files()).filter((f) => !f.path.endsWith('.lock'));
     assert.equal(files.length, 1);
-    assert.ok(!files[0]!.text.includes(fx.idp.client.clientSecret), 'the client secret stays in the keychain');
+    assert.ok(!files[0].text.includes(fx.idp.client.clientSecret), 'the client secret stays in the keychain');
   });
 
   const cases: Array<[string, string, RegExp]> = [

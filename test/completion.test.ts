@@ -90,7 +90,7 @@ describe('shell completion, in the real shells', () => {
   for (const [line, expected] of CASES) {
     it(`bash: ${JSON.stringify(line)}`, async () => {
       const [spec, ...candidates] = (await bash(line)).stdout.split('\n').filter(Boolean);
-      assert.match(spec!, /^complete .*-F _tokentray tokentray$/);
+      assert.match(spec, /^complete .*-F _tokentray tokentray$/);
       assert.deepEqual(sorted(candidates), sorted(expected));
     });
     it(`zsh: ${JSON.stringify(line)}`, async () => {
@@ -99,7 +99,7 @@ describe('shell completion, in the real shells', () => {
       assert.deepEqual(sorted(candidates), sorted(expected));
     });
     it(`fish: ${JSON.stringify(line)}`, async () => {
-      const candidates = (await fish(line)).stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!);
+      const candidates = (await fish(line)).stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
       assert.deepEqual(sorted(candidates), sorted(expected));
     });
   }

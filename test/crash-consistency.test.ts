@@ -103,8 +103,8 @@ describe('a split value written with a stop after every write reads as the old v
     let boundaries = 0;
     for (let from = 0; from < sizes.length; from++) {
       for (let to = 0; to < sizes.length; to++) {
-        const oldValue = 'o'.repeat(sizes[from]!);
-        const newValue = 'n'.repeat(sizes[to]!);
+        const oldValue = 'o'.repeat(sizes[from]);
+        const newValue = 'n'.repeat(sizes[to]);
         for (let n = 0; ; n++) {
           const boundary = new WriteBoundary();
           const items = new KeychainItems(new MemoryStore(boundary));
@@ -195,10 +195,10 @@ for (const kind of ['keychain', 'file vault'] as const) {
       /** A core whose writes stop at the boundary. */
       const stoppingCore = (): Core => {
         if (kind === 'file vault') return createCore({ env: sandbox.env });
-        return createCore({ env: sandbox.env, store: new StoppingStore(WindowsLimitSecretStore.forService(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE!), boundary) });
+        return createCore({ env: sandbox.env, store: new StoppingStore(WindowsLimitSecretStore.forService(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE), boundary) });
       };
       const itemsOf = async (id: string): Promise<string[]> => {
-        const keys = kind === 'keychain' ? (await keychainItems(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE!)).map((i) => i.key) : Object.keys(await vaultItems(join(sandbox.home, 'vault.jwe'), passphrase));
+        const keys = kind === 'keychain' ? (await keychainItems(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE)).map((i) => i.key) : Object.keys(await vaultItems(join(sandbox.home, 'vault.jwe'), passphrase));
         return keys.filter((k) => k.includes(id));
       };
       /** Cached tokens for other audiences, over 2,000 bytes in all: the tokens+ item is split. */
@@ -407,7 +407,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
         }
         for (let run = 0; run < runs; run++) {
           const { startCli } = await import('./support/sandbox.js');
-          const op = ['refresh', 'refresh', 'login', 're-login', 'logout'][Math.floor(Math.random() * 5)]!;
+          const op = ['refresh', 'refresh', 'login', 're-login', 'logout'][Math.floor(Math.random() * 5)];
           const target = signedIn[Math.floor(Math.random() * signedIn.length)] ?? `k${++next}-${mode}@example.test`;
           const core = sandbox.core();
           let res;
@@ -497,7 +497,7 @@ describe('login racing logout of the same account', () => {
         while (!logoutDone && Date.now() - started < 1500) await new Promise((r) => setTimeout(r, 20));
       }
       return (real as (...a: unknown[]) => ReturnType<typeof real>)(path, ...rest);
-    }) as typeof real;
+    });
     syncBuiltinESMExports();
     try {
       const login = inLogin.run(true, () => signInThroughCore(sandbox.core(), idp, user));
@@ -512,7 +512,7 @@ describe('login racing logout of the same account', () => {
     }
     const core = sandbox.core();
     const listed = (await core.accounts.list()).some((a) => a.email === user);
-    const items = (await keychainItems(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE!)).filter((i) => i.key.includes(account.id));
+    const items = (await keychainItems(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE)).filter((i) => i.key.includes(account.id));
     if (listed) {
       assert.ok((await core.accounts.vault.getSecrets(account.id))?.refreshToken, 'a listed account has its refresh token');
       await core.tokens.forceRefresh(await core.accounts.resolve(user));

@@ -120,14 +120,14 @@ describe('tokentray curl sends the token only where it checked (issue 18 §3)', 
   }
 
   it('reads no ~/.curlrc (curl would, unless -q comes first)', async () => {
-    await writeFile(join(env.HOME!, '.curlrc'), `url = "http://${evil}/"\nproxy = "http://${evil}"\n`);
+    await writeFile(join(env.HOME, '.curlrc'), `url = "http://${evil}/"\nproxy = "http://${evil}"\n`);
     try {
       const res = await run([localUrl, '-s']);
       assert.equal(res.code, 0, res.stderr);
       assert.match(local.seen(), new RegExp(`Authorization: Bearer ${token}`), 'the checked URL got the token');
       assert.equal(capture.seen(), '', 'curlrc sent nothing anywhere');
     } finally {
-      await writeFile(join(env.HOME!, '.curlrc'), '');
+      await writeFile(join(env.HOME, '.curlrc'), '');
     }
   });
 

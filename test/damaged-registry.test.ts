@@ -88,9 +88,9 @@ describe('the app with a damaged accounts.json', () => {
     await sandbox.cleanup();
   });
 
-  const tray = () => stub.recorded.trays[0]!;
+  const tray = () => stub.recorded.trays[0];
   const labels = () => ((tray().menu ?? []) as MenuItem[]).map((m) => m.label ?? '---');
-  const win = () => stub.recorded.windows[0]!;
+  const win = () => stub.recorded.windows[0];
   const ours = () => ({ sender: win().webContents, senderFrame: { url: APP_ENTRY, parent: null } });
   const minute = () => mock.timers.tick(60_000);
 
@@ -109,8 +109,8 @@ describe('the app with a damaged accounts.json', () => {
     }
     const lines = logged.filter((l) => l.includes('background token refresh'));
     assert.equal(lines.length, 1, lines.join('\n'));
-    assert.match(lines[0]!, /^TokenTray: background token refresh stopped: REGISTRY_CORRUPT: The account registry .*accounts\.json is not valid JSON/);
-    assert.ok(lines[0]!.includes(file));
+    assert.match(lines[0], /^TokenTray: background token refresh stopped: REGISTRY_CORRUPT: The account registry .*accounts\.json is not valid JSON/);
+    assert.ok(lines[0].includes(file));
     assert.deepEqual(unhandled, []);
     assert.ok(win().webContents.sent.slice(sentBefore).includes(CHANGED_EVENT), 'the window is told to reload its list');
   });
@@ -119,15 +119,15 @@ describe('the app with a damaged accounts.json', () => {
     await until('the tray shows the damage', () => labels()[0] === 'Account list damaged');
     const menu = tray().menu as MenuItem[];
     assert.deepEqual(labels(), ['Account list damaged', '---', 'Open TokenTray', '---', 'Quit TokenTray']);
-    assert.equal(menu[0]!.enabled, false);
-    assert.equal(menu[0]!.click, undefined);
+    assert.equal(menu[0].enabled, false);
+    assert.equal(menu[0].click, undefined);
     win().hide();
     menu.find((m) => m.label === 'Open TokenTray')!.click!();
     assert.equal(win().visible, true, 'Open TokenTray shows the window');
   });
 
   it('answers the window\'s listAccounts with the error naming the file', async () => {
-    const answer = (await stub.recorded.ipcHandlers['accounts:list']!(ours())) as { ok: boolean; code: string; message: string };
+    const answer = (await stub.recorded.ipcHandlers['accounts:list'](ours())) as { ok: boolean; code: string; message: string };
     assert.equal(answer.ok, false);
     assert.equal(answer.code, 'REGISTRY_CORRUPT');
     assert.ok(answer.message.includes(file), answer.message);
@@ -135,7 +135,7 @@ describe('the app with a damaged accounts.json', () => {
 
   it('overwrites nothing, whatever is asked', async () => {
     for (const [channel, args] of [['accounts:set-default', ['a1']], ['accounts:remove', ['a1']], ['settings:set', [{ clipboardClearSeconds: 5 }]]] as const) {
-      await stub.recorded.ipcHandlers[channel]!(ours(), ...args);
+      await stub.recorded.ipcHandlers[channel](ours(), ...args);
     }
     minute();
     await new Promise((r) => setTimeout(r, 50));

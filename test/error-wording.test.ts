@@ -73,7 +73,7 @@ describe('error wording', () => {
           : ts.isTemplateExpression(node) ? [node.head.text, ...node.templateSpans.map((span) => span.literal.text)]
           : [];
         for (const text of texts) {
-          const toolFacing = TOOL_FACING.some(([f, start]) => relative(root, file) === f && text.startsWith(start!));
+          const toolFacing = TOOL_FACING.some(([f, start]) => relative(root, file) === f && text.startsWith(start));
           if (sentenceNamesCli(text) && !toolFacing) found.push(`${relative(root, file)}: ${text.slice(0, 80)}`);
         }
         ts.forEachChild(node, visit);

@@ -90,7 +90,7 @@ describe('faults at the identity provider', () => {
       idp.refreshError = undefined;
     }
     const [view] = await sandbox.core().accounts.list();
-    assert.equal(view!.status, 'ready');
+    assert.equal(view.status, 'ready');
     assert.equal((await runCli(['print-access-token'], sandbox.env)).code, 0, 'works once the provider is back');
   });
 
@@ -177,7 +177,7 @@ describe('faults in the keychain and the registry', () => {
   const fx = useIdpAndSandbox({ mode: 'google' });
 
   it('a keychain failing during a sign-in loses nothing: the registry is untouched, other accounts work', async () => {
-    const store = new FlakyStore(new KeytarSecretStore(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE!));
+    const store = new FlakyStore(new KeytarSecretStore(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE));
     const core = createCore({ env: fx.sandbox.env, store });
     await signInThroughCore(core, fx.idp, 'olga@example.test');
     const registryBefore = await readFile(join(fx.sandbox.home, 'accounts.json'), 'utf8');
@@ -185,7 +185,7 @@ describe('faults in the keychain and the registry', () => {
     await assert.rejects(signInThroughCore(core, fx.idp, 'pat@example.test'), { code: 'KEYCHAIN_UNAVAILABLE' });
     // The same content (a new account's sign-in intent was recorded, then undone: key order may differ).
     assert.deepEqual(JSON.parse(await readFile(join(fx.sandbox.home, 'accounts.json'), 'utf8')), JSON.parse(registryBefore));
-    assert.deepEqual(await keychainItems(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE!).then((items) => items.filter((i) => i.key.includes(accountIdFor(fx.idp.issuer, 'pat@example.test')))), [], 'and no item of the failed account');
+    assert.deepEqual(await keychainItems(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE).then((items) => items.filter((i) => i.key.includes(accountIdFor(fx.idp.issuer, 'pat@example.test')))), [], 'and no item of the failed account');
     store.failOn = undefined;
     const res = await runCli(['print-access-token', '--account', 'olga@example.test'], fx.sandbox.env);
     assert.equal(res.code, 0, res.stderr);
@@ -196,7 +196,7 @@ describe('faults in the keychain and the registry', () => {
 
   it('a keychain failing during a refresh is reported and the account stays ready', async () => {
     let clock = Date.now();
-    const store = new FlakyStore(new KeytarSecretStore(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE!));
+    const store = new FlakyStore(new KeytarSecretStore(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE));
     const core = createCore({ env: fx.sandbox.env, store, now: () => clock });
     const account = await core.accounts.resolve('olga@example.test');
     clock += 56 * 60_000;

@@ -38,7 +38,7 @@ class Worker {
 
   next(prefix: string): Promise<string> {
     const i = this.lines.findIndex((l) => l.startsWith(prefix));
-    if (i >= 0) return Promise.resolve(this.lines.splice(i, 1)[0]!);
+    if (i >= 0) return Promise.resolve(this.lines.splice(i, 1)[0]);
     return new Promise((resolve) => this.waiters.push({ prefix, resolve }));
   }
 
@@ -118,7 +118,7 @@ describe('file lock (whole processes)', () => {
       }
       // The victim takes the lock first and stays inside the critical section.
       const vi = round % pool.length;
-      const victim = pool[vi]!;
+      const victim = pool[vi];
       const others = pool.filter((w) => w !== victim);
       victim.send(`go ${round} hold`);
       await victim.next(`holding ${round}`);

@@ -91,7 +91,7 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
     assert.equal(info.mode & 0o777, 0o600);
     const text = await readFile(vaultPath(fx.sandbox.home), 'utf8');
     assert.match(text, /^[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\n$/, 'compact JWE');
-    const header = JSON.parse(Buffer.from(text.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>;
+    const header = JSON.parse(Buffer.from(text.split('.')[0], 'base64url').toString()) as Record<string, unknown>;
     assert.deepEqual([header.alg, header.enc, header.p2c], ['PBES2-HS512+A256KW', 'A256GCM', VAULT_P2C]);
     assert.deepEqual((await readdir(fx.sandbox.home)).filter((f) => f !== 'locks').sort(), ['accounts.json', 'vault.jwe']);
   });
@@ -191,7 +191,7 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
         assert.equal(await readFile(path, 'utf8'), content, 'kept');
       }
       // An altered ciphertext cannot be told from a wrong passphrase (AES key wrap): still refused, still kept.
-      const flipped = `${parts.slice(0, 3).join('.')}.${parts[3]!.startsWith('A') ? `B${parts[3]!.slice(1)}` : `A${parts[3]!.slice(1)}`}.${parts[4]}\n`;
+      const flipped = `${parts.slice(0, 3).join('.')}.${parts[3].startsWith('A') ? `B${parts[3].slice(1)}` : `A${parts[3].slice(1)}`}.${parts[4]}\n`;
       await writeFile(path, flipped);
       const res = await cli('print-access-token');
       assert.equal(res.code, 1);
@@ -342,7 +342,7 @@ describe('a remote login on a terminal: new vault passphrase, then paste-back', 
     term.type('terminal-vault-secret\r');
     await term.waitFor(/The same passphrase again: /);
     term.type('terminal-vault-secret\r');
-    const url = new URL((await term.waitFor(/^(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)\r?$/m))[1]!);
+    const url = new URL((await term.waitFor(/^(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)\r?$/m))[1]);
     const redirect = new URL(url.searchParams.get('redirect_uri')!);
     const last = await new HttpBrowser('xena@example.test').visit(url.href, { stopBefore: redirect.origin });
     term.type(`${last.url}\r`);

@@ -107,7 +107,7 @@ describe('terminal escapes in files (issue 13 §2)', () => {
     const json = await runCli(['accounts', '--json'], sandbox.env);
     assertTerminalSafe(json.stdout, '`accounts --json`');
     const [parsed] = JSON.parse(json.stdout) as Array<{ email: string }>;
-    assert.equal(parsed!.email, HOSTILE_EMAIL, 'JSON consumers get the exact value back');
+    assert.equal(parsed.email, HOSTILE_EMAIL, 'JSON consumers get the exact value back');
 
     const use = await runCli(['use', id], sandbox.env);
     assert.equal(use.code, 0, use.stderr);

@@ -190,7 +190,7 @@ describe('identities with invisible or line-breaking characters are refused befo
       assert.equal(text.stdout.split('\n').length, 3, `a header and one row: ${text.stdout}`);
       const json = await runCli(['accounts', '--json'], fx.sandbox.env);
       assertVisible(json.stdout, '`accounts --json`');
-      assert.equal((JSON.parse(json.stdout) as Array<{ email: string }>)[0]!.email, record.email, 'JSON decodes to the exact value');
+      assert.equal((JSON.parse(json.stdout) as Array<{ email: string }>)[0].email, record.email, 'JSON decodes to the exact value');
     } finally {
       await writeFile(join(fx.sandbox.home, 'accounts.json'), JSON.stringify({ version: 1, accounts: [] }));
     }
@@ -229,7 +229,7 @@ describe('tokens and scopes are checked before they are stored or printed (issue
       const res = await runCliWith(args, h.sandbox.env);
       assert.equal(res.code, 1, args[0]);
       assert.equal(res.stdout, '', `${args[0]} printed nothing`);
-      assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', args[0]!);
+      assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', args[0]);
       assert.ok(!res.stderr.includes('PWNED'), 'the token is not quoted');
     }
     const cache = await h.sandbox.core().accounts.vault.getTokenCache(accountIdFor(`${h.issuer.origin}/token`, email));
@@ -380,7 +380,7 @@ describe('property: whatever an issuer sends, what reaches stdout and stderr is 
           assert.equal(res.stderr.split('\n').length, 2, `one line on stderr: ${JSON.stringify(res.stderr)}`);
           const core = h.sandbox.core();
           const [imported] = await core.accounts.list();
-          const shown = await cli(['info', '--account', imported!.id]);
+          const shown = await cli(['info', '--account', imported.id]);
           assert.equal(shown.code, 0, shown.stderr);
           assertVisible(shown.stdout + shown.stderr, 'info');
           for (const line of shown.stdout.split('\n').filter(Boolean)) assert.match(line, /^(account|email|scopes|expires|token type|issuer|source|audience|authorized party) +\S/, `a line not ours: ${JSON.stringify(line)}`);

@@ -280,7 +280,7 @@ current-context: stand-in
 
     it('kubectl get --raw /api sends a live token of the account, for v1beta1 and v1', async () => {
       for (const version of ['client.authentication.k8s.io/v1beta1', 'client.authentication.k8s.io/v1']) {
-        const config = await kubeconfig(version.split('/')[1]!, version, ['--account', 'kim@example.test']);
+        const config = await kubeconfig(version.split('/')[1], version, ['--account', 'kim@example.test']);
         const res = await runTool('kubectl', ['--kubeconfig', config, 'get', '--raw', '/api'], env);
         assert.equal(res.code, 0, res.stderr);
         assert.equal((JSON.parse(res.stdout) as { servedTo: string }).servedTo, 'kim@example.test', version);
@@ -433,8 +433,8 @@ current-context: stand-in
     after(() => registry.close());
 
     it('configure-docker adds credHelpers, keeping every other key and entry, and remembers the account', async () => {
-      await mkdir(dockerEnv.DOCKER_CONFIG!, { recursive: true });
-      const path = join(dockerEnv.DOCKER_CONFIG!, 'config.json');
+      await mkdir(dockerEnv.DOCKER_CONFIG, { recursive: true });
+      const path = join(dockerEnv.DOCKER_CONFIG, 'config.json');
       await writeFile(path, JSON.stringify({ auths: { 'ghcr.invalid': {} }, credHelpers: { 'other.invalid': 'gcloud', 'eu.gcr.io': 'gcloud' }, psFormat: 'table {{.ID}}' }));
       const host = `127.0.0.1:${registry.port}`;
       // The stand-in registry is not Google's: refused, and nothing written, unless allowed.
@@ -503,7 +503,7 @@ current-context: stand-in
     });
 
     it('the real docker CLI sends no token to a registry configure-docker did not record, even one config.json points at us', async () => {
-      const path = join(dockerEnv.DOCKER_CONFIG!, 'config.json');
+      const path = join(dockerEnv.DOCKER_CONFIG, 'config.json');
       const doc = JSON.parse(await readFile(path, 'utf8')) as { credHelpers: Record<string, string> };
       const stray = `localhost:${registry.port}`;
       doc.credHelpers[stray] = 'tokentray'; // as a hand edit (or another tool) would leave it
@@ -517,7 +517,7 @@ current-context: stand-in
     it('accepts every registry gcloud lists as Google\'s, refuses others, and --remove undoes only what it did', async () => {
       const sdk = (await runTool('gcloud', ['info', '--format=value(installation.sdk_root)'], env)).stdout.trim();
       const constants = await readFile(join(sdk, 'lib/googlecloudsdk/core/docker/constants.py'), 'utf8');
-      const listed = [...constants.matchAll(/'([a-z0-9.-]+\.(?:gcr\.io|pkg\.dev)|gcr\.io)'/g)].map((m) => m[1]!);
+      const listed = [...constants.matchAll(/'([a-z0-9.-]+\.(?:gcr\.io|pkg\.dev)|gcr\.io)'/g)].map((m) => m[1]);
       assert.ok(listed.length > 50, `gcloud's list: ${listed.length}`);
       const own = { ...dockerEnv, DOCKER_CONFIG: join(box, 'docker-google') };
       for (let i = 0; i < listed.length; i += 50) {

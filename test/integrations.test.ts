@@ -238,7 +238,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       const plain = await runCli(['exec', '--', process.execPath, '-e', show], env);
       assert.equal(plain.code, 7);
       const [host, ip, rootVar, t1, t2] = JSON.parse(plain.stdout) as string[];
-      assert.match(host!, /^127\.0\.0\.1:\d+$/);
+      assert.match(host, /^127\.0\.0\.1:\d+$/);
       assert.deepEqual([ip, rootVar, t1, t2], [host, host, null, null]);
       const withToken = await runCli(['exec', '--env-token', '--', process.execPath, '-e', show], env);
       const [, , , a, b] = JSON.parse(withToken.stdout) as string[];
@@ -318,7 +318,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       const live = await token();
       assert.ok(!argv.some((a) => a.includes(live)), 'the token is not in curl\'s argv');
       assert.deepEqual(argv.slice(0, 2), ['-q', '-H'], '-q first: curl reads no ~/.curlrc');
-      assert.match(argv[2]!, /^@\/.*tokentray-curl-\d+-[^/]+\/header$/);
+      assert.match(argv[2], /^@\/.*tokentray-curl-\d+-[^/]+\/header$/);
       assert.deepEqual(argv.slice(3), [url, ...userArgs], 'everything from the URL on goes to curl untouched, --verbose included');
       assert.ok(header === `Authorization: Bearer ${live}\n`, 'the header comes through the pipe');
       assert.equal(seen.stderr, '', 'a --verbose after the URL is curl\'s, not ours');
@@ -414,7 +414,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
         assert.equal(res.stdout, 'lee@example.test\n');
         assert.match(res.stderr, /left as it was/);
         const imported = JSON.parse((await runCli(['accounts', '--json'], fresh.env)).stdout) as Array<{ quotaProject: string | null }>;
-        assert.equal(imported[0]!.quotaProject, 'proj-quota', "the file's quota_project_id is kept");
+        assert.equal(imported[0].quotaProject, 'proj-quota', "the file's quota_project_id is kept");
         const token = await runCli(['print-access-token'], fresh.env);
         assert.equal(token.code, 0, token.stderr);
         assert.equal(decodeJwtPayload((await runCli(['print-identity-token'], fresh.env)).stdout.trim()).sub, 'lee@example.test');

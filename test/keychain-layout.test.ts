@@ -50,7 +50,7 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
     assert.equal(res.code, 0, `${args.join(' ')}: ${res.stderr}`);
     return res.stdout.trim();
   };
-  const largest = async () => (await keychainItems(service))[0]!;
+  const largest = async () => (await keychainItems(service))[0];
   const itemsOf = async (id: string) => (await keychainItems(service)).filter((i) => i.key.endsWith(id) || i.key.includes(`${id}#`));
 
   it('the test store refuses, as Windows does, a secret over 2,560 bytes of UTF-8 (in-process and in CLI processes)', async () => {

@@ -42,7 +42,7 @@ describe('main-process glue, wired to a stand-in electron module', () => {
     await sandbox.cleanup();
   });
 
-  const win = () => stub.recorded.windows[0]!;
+  const win = () => stub.recorded.windows[0];
   const event = (sender: unknown, frameUrl: string, parent: unknown = null) => ({ sender, senderFrame: { url: frameUrl, parent } });
 
   it('uses the CLI\'s app-data folder and a single instance', () => {
@@ -74,7 +74,7 @@ describe('main-process glue, wired to a stand-in electron module', () => {
   });
 
   it('serves the renderer on app:// with the CSP header, and nothing outside it', async () => {
-    const handle = stub.recorded.protocolHandlers.app!;
+    const handle = stub.recorded.protocolHandlers.app;
     const ok = await handle(new Request('app://tokentray/index.html'));
     assert.equal(ok.status, 200);
     assert.equal(ok.headers.get('content-security-policy'), CONTENT_SECURITY_POLICY);
@@ -103,13 +103,13 @@ describe('main-process glue, wired to a stand-in electron module', () => {
 
   it('registers every IPC channel and checks the sender first', async () => {
     assert.deepEqual(Object.keys(stub.recorded.ipcHandlers).sort(), [...INVOKE_CHANNELS].sort());
-    const list = stub.recorded.ipcHandlers['accounts:list']!;
+    const list = stub.recorded.ipcHandlers['accounts:list'];
     assert.deepEqual(await list(event(win().webContents, APP_ENTRY)), { ok: true, value: [] });
     const untrusted = { ok: false, code: 'UNTRUSTED_SENDER', message: 'Refused a request that did not come from the TokenTray window.' };
     assert.deepEqual(await list(event(new stub.WebContents(), APP_ENTRY)), untrusted, 'another web contents');
     assert.deepEqual(await list(event(win().webContents, 'https://evil.example/')), untrusted, 'foreign content in our window');
     assert.deepEqual(await list(event(win().webContents, APP_ENTRY, {})), untrusted, 'a subframe');
-    const badArgs = (await stub.recorded.ipcHandlers['tokens:copy']!(event(win().webContents, APP_ENTRY), 'x', 'refresh', 'raw')) as { code: string };
+    const badArgs = (await stub.recorded.ipcHandlers['tokens:copy'](event(win().webContents, APP_ENTRY), 'x', 'refresh', 'raw')) as { code: string };
     assert.equal(badArgs.code, 'INVALID_ARGUMENT');
   });
 
@@ -117,24 +117,24 @@ describe('main-process glue, wired to a stand-in electron module', () => {
     const idp = await startTestIdp({ mode: 'google' });
     try {
       const ours = event(win().webContents, APP_ENTRY);
-      const signIn = stub.recorded.ipcHandlers['accounts:sign-in']!(ours, { issuer: idp.issuer, flavor: 'google', clientId: idp.client.clientId, clientSecret: idp.client.clientSecret }) as Promise<{ ok: boolean; code?: string }>;
+      const signIn = stub.recorded.ipcHandlers['accounts:sign-in'](ours, { issuer: idp.issuer, flavor: 'google', clientId: idp.client.clientId, clientSecret: idp.client.clientSecret }) as Promise<{ ok: boolean; code?: string }>;
       for (let i = 0; i < 100 && stub.recorded.openedExternal.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
       assert.equal(stub.recorded.openedExternal.length, 1);
       // The opener's arguments are public (ps): it gets a page only this user can read, which sends
       // the browser to a loopback address that redirects once.
-      const page = stub.recorded.openedExternal[0]!;
+      const page = stub.recorded.openedExternal[0];
       assert.match(page, /^file:\/\/\/.*\/sign-in\/\d+-\w{6}\/start\.html$/);
-      const start = /content="0;url=(http:[^"]+)"/.exec(await readFile(fileURLToPath(page), 'utf8'))![1]!;
+      const start = /content="0;url=(http:[^"]+)"/.exec(await readFile(fileURLToPath(page), 'utf8'))![1];
       assert.match(start, /^http:\/\/127\.0\.0\.1:\d+\/start\/[\w-]{43}$/);
       const redirect = await fetch(start, { redirect: 'manual' });
       assert.equal(redirect.status, 302);
       const opened = new URL(redirect.headers.get('location')!);
       assert.equal(`${opened.origin}${opened.pathname}`, `${idp.issuer}/auth`);
       assert.equal(opened.searchParams.get('code_challenge_method'), 'S256');
-      assert.deepEqual(await stub.recorded.ipcHandlers['accounts:cancel-sign-in']!(ours), { ok: true, value: true });
+      assert.deepEqual(await stub.recorded.ipcHandlers['accounts:cancel-sign-in'](ours), { ok: true, value: true });
       assert.equal((await signIn).code, 'LOGIN_CANCELLED');
       // A renderer cannot make it open anything else: a plain-http issuer elsewhere is refused first.
-      const refused = (await stub.recorded.ipcHandlers['accounts:sign-in']!(ours, { issuer: 'http://evil.example', clientId: 'x' })) as { code: string };
+      const refused = (await stub.recorded.ipcHandlers['accounts:sign-in'](ours, { issuer: 'http://evil.example', clientId: 'x' })) as { code: string };
       assert.equal(refused.code, 'INSECURE_ISSUER');
       assert.equal(stub.recorded.openedExternal.length, 1);
     } finally {
@@ -143,7 +143,7 @@ describe('main-process glue, wired to a stand-in electron module', () => {
   });
 
   it('builds the tray menu and acts on it', async () => {
-    const tray = stub.recorded.trays[0]!;
+    const tray = stub.recorded.trays[0];
     assert.equal(tray.tooltip, 'TokenTray');
     const labels = () => ((tray.menu ?? []) as Array<{ label?: string }>).map((m) => m.label ?? '---');
     // The menu is rebuilt asynchronously after each change: wait for it to settle.
@@ -157,7 +157,7 @@ describe('main-process glue, wired to a stand-in electron module', () => {
   it('hides the window on close and quits only from the tray', async () => {
     assert.equal(win().tryClose(), false, 'closing hides to the tray');
     assert.equal(stub.recorded.quit, 0);
-    const menu = stub.recorded.trays[0]!.menu as Array<{ label?: string; click?: () => void }>;
+    const menu = stub.recorded.trays[0].menu as Array<{ label?: string; click?: () => void }>;
     menu.find((m) => m.label === 'Quit TokenTray')!.click!();
     assert.equal(stub.recorded.quit, 1);
     assert.equal(win().tryClose(), true, 'after Quit the window really closes');
@@ -177,7 +177,7 @@ describe('main-process glue, wired to a stand-in electron module', () => {
 
 describe('the stand-in electron module keeps Electron\'s lifecycle rules', () => {
   it('throws on what needs ready before ready, and on privileged schemes after it', async () => {
-    const { createElectron } = (await import('./support/electron-stub/electron.js')) as Stub;
+    const { createElectron } = (await import('./support/electron-stub/electron.js'));
     const e = createElectron();
     let resolved = false;
     void e.app.whenReady().then(() => (resolved = true));

@@ -27,7 +27,7 @@ describe('OAuth clients are their own records, outliving their accounts', () => 
     assert.equal((await login('uma@example.test', ...flags(), '--login-hint', 'uma@example.test')).code, 0);
     assert.equal((await login('vic@example.test', '--login-hint', 'vic@example.test')).code, 0, 'a second account reuses the client');
     const uma = (await accounts()).find((a) => a.email === 'uma@example.test')!;
-    const raw = new KeytarSecretStore(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE!);
+    const raw = new KeytarSecretStore(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE);
     for (const key of [`account:${uma.id}`, `tokens:${uma.id}`, `tokens+:${uma.id}`]) await raw.delete(key);
 
     const res = await cli('print-access-token', '--account', 'uma@example.test');
@@ -46,7 +46,7 @@ describe('OAuth clients are their own records, outliving their accounts', () => 
 
   it('a damaged account item is shown as needing sign-in, without any token request', async () => {
     const vic = (await accounts()).find((a) => a.email === 'vic@example.test')!;
-    await new KeytarSecretStore(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE!).set(`account:${vic.id}`, '{"garbage"');
+    await new KeytarSecretStore(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE).set(`account:${vic.id}`, '{"garbage"');
     assert.equal((await accounts()).find((a) => a.email === 'vic@example.test')!.status, 'signin_required');
     const res = await cli('print-access-token', '--account', 'vic@example.test');
     assert.match(res.stderr, /^tokentray: REAUTH_REQUIRED: The keychain item of vic@example\.test is missing or damaged\. Sign in again with `tokentray login --login-hint vic@example\.test`\./);
@@ -56,15 +56,15 @@ describe('OAuth clients are their own records, outliving their accounts', () => 
 
   it('after logout of every account, login with no client flags uses the most recently used client and its issuer', async () => {
     const table = (await cli('clients')).stdout.split('\n');
-    assert.match(table[0]!, /^ID +CLIENT ID +ISSUER +ACCOUNTS$/, 'a header row');
-    assert.equal(table[1]!.indexOf(fx.idp.client.clientId), table[0]!.indexOf('CLIENT ID'), 'columns under their headers');
+    assert.match(table[0], /^ID +CLIENT ID +ISSUER +ACCOUNTS$/, 'a header row');
+    assert.equal(table[1].indexOf(fx.idp.client.clientId), table[0].indexOf('CLIENT ID'), 'columns under their headers');
     const all = await cli('logout', '--all');
     assert.equal(all.code, 0, all.stderr);
     assert.match(all.stderr, /Signed out uma@example\.test: [^]*Signed out vic@example\.test: /);
     assert.deepEqual(await accounts(), []);
     const listed = JSON.parse((await cli('clients', '--json')).stdout) as Array<{ clientId: string; issuer: string; accounts: string[] }>;
     assert.deepEqual(listed.map((c) => [c.clientId, c.issuer, c.accounts]), [[fx.idp.client.clientId, fx.idp.issuer, []]]);
-    assert.match((await cli('clients')).stdout.split('\n')[1]!, / \(no accounts\)$/);
+    assert.match((await cli('clients')).stdout.split('\n')[1], / \(no accounts\)$/);
     const res = await login('wes@example.test', '--login-hint', 'wes@example.test');
     assert.equal(res.code, 0, res.stderr);
     assert.deepEqual((await accounts()).map((a) => [a.email, a.status]), [['wes@example.test', 'ready']]);
@@ -75,7 +75,7 @@ describe('OAuth clients are their own records, outliving their accounts', () => 
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stderr, /Forgot its OAuth client tokentray-test-google/);
     assert.equal((await cli('clients')).stdout, '');
-    const item = await new KeytarSecretStore(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE!).get(`client:${(await import('../electron/core/storage/credential-vault.js')).clientIdFor(fx.idp.issuer, fx.idp.client.clientId)}`);
+    const item = await new KeytarSecretStore(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE).get(`client:${(await import('../electron/core/storage/credential-vault.js')).clientIdFor(fx.idp.issuer, fx.idp.client.clientId)}`);
     assert.equal(item, undefined, 'its secret left the keychain');
     const again = await cli('login', '--no-browser');
     assert.equal(again.code, 1);

@@ -190,6 +190,6 @@ describe('packaging with electron-builder', () => {
     assert.ok(fpm?.config.args?.some((a) => a.endsWith('=/usr/share/applications/tokentray.desktop')), JSON.stringify(fpm?.config.args));
     // The man page the build generates goes to man's own folder (fpm runs in the project folder).
     const man = fpm?.config.args?.find((a) => a.endsWith('=/usr/share/man/man1/tokentray.1'));
-    assert.ok(man && existsSync(join(root, man.split('=')[0]!)), JSON.stringify(fpm?.config.args));
+    assert.ok(man && existsSync(join(root, man.split('=')[0])), JSON.stringify(fpm?.config.args));
   });
 });

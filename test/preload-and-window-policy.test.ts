@@ -43,27 +43,27 @@ describe('preload bridge', () => {
     const { required, exposed } = await runPreload();
     assert.deepEqual(required, ['electron']);
     assert.deepEqual(Object.keys(exposed), ['tokentray']);
-    assert.deepEqual(Object.keys(exposed.tokentray!).sort(), [...Object.keys(API_CHANNELS), 'onAddAccountRequested', 'onChange'].sort());
-    assert.ok(!Object.values(exposed.tokentray!).some((v) => typeof v !== 'function'), 'functions only');
+    assert.deepEqual(Object.keys(exposed.tokentray).sort(), [...Object.keys(API_CHANNELS), 'onAddAccountRequested', 'onChange'].sort());
+    assert.ok(!Object.values(exposed.tokentray).some((v) => typeof v !== 'function'), 'functions only');
   });
 
   it('maps every method to its contract channel with its arguments', async () => {
     const { exposed, invoked } = await runPreload();
     for (const [method, channel] of Object.entries(API_CHANNELS)) {
-      await exposed.tokentray![method]!('a', 'b', 'c');
+      await exposed.tokentray[method]('a', 'b', 'c');
       assert.equal(invoked.at(-1)![0], channel, method);
     }
-    await exposed.tokentray!.copy!('id1', 'access', 'curl');
+    await exposed.tokentray.copy('id1', 'access', 'curl');
     assert.deepEqual(invoked.at(-1), ['tokens:copy', 'id1', 'access', 'curl']);
-    await exposed.tokentray!.listAccounts!();
+    await exposed.tokentray.listAccounts();
     assert.deepEqual(invoked.at(-1), ['accounts:list']);
   });
 
   it('subscribes to change events and unsubscribes', async () => {
     const { exposed, listeners } = await runPreload();
     let calls = 0;
-    const off = exposed.tokentray!.onChange!(() => calls++) as () => void;
-    exposed.tokentray!.onAddAccountRequested!(() => calls++);
+    const off = exposed.tokentray.onChange(() => calls++) as () => void;
+    exposed.tokentray.onAddAccountRequested(() => calls++);
     for (const fn of listeners.get(CHANGED_EVENT)!) fn({ sender: 'ignored' }, 'payload');
     assert.equal(calls, 1);
     assert.equal(listeners.get(ADD_ACCOUNT_EVENT)!.size, 1);

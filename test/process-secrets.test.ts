@@ -37,10 +37,10 @@ describe('login --client-secret - (issue 13 §6)', () => {
     await visit;
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, 'alice@example.test\n');
-    assert.match(argvSeen[0]!, /--client-secret -/);
-    assert.ok(!argvSeen[0]!.includes(fx.idp.client.clientSecret), 'the secret is not in argv');
+    assert.match(argvSeen[0], /--client-secret -/);
+    assert.ok(!argvSeen[0].includes(fx.idp.client.clientSecret), 'the secret is not in argv');
     const [account] = JSON.parse((await runCli(['accounts', '--json'], fx.sandbox.env)).stdout) as Array<{ email: string }>;
-    assert.equal(account!.email, 'alice@example.test');
+    assert.equal(account.email, 'alice@example.test');
   });
 
   it('an empty stdin is a usage error, not an empty secret', async () => {
@@ -79,7 +79,7 @@ describe('no tokens in core dumps of long-running processes (issue 13 §6, Linux
       child.stdout.on('data', (d: Buffer) => {
         stdout += d.toString();
         const m = /GCE_METADATA_HOST=(\S+)/.exec(stdout);
-        if (m) resolve(m[1]!);
+        if (m) resolve(m[1]);
       });
       child.once('exit', () => reject(new Error(`metadata-server exited: ${stderr}`)));
     });

@@ -69,7 +69,7 @@ describe('property: HTTP answers (issue 13 §3, §5)', () => {
       fc.webUrl().map((u) => u.replace(/^(https?:\/\/)[^/?#]*/, '$1host.example.invalid')),
       fc.jsonValue(),
     );
-    const doc = fc.record(Object.fromEntries(names.map((n) => [n, endpoint])) as Record<string, typeof endpoint>, { requiredKeys: [] });
+    const doc = fc.record(Object.fromEntries(names.map((n) => [n, endpoint])), { requiredKeys: [] });
     const remote = (u: string) => !['127.0.0.1'].includes(new URL(u).hostname);
     let n = 0;
     const original = globalThis.fetch;
@@ -77,7 +77,7 @@ describe('property: HTTP answers (issue 13 §3, §5)', () => {
     globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
       fetched.push(input instanceof Request ? input.url : String(input));
       return original(input, init);
-    }) as typeof fetch;
+    });
     try {
       await fc.assert(
         fc.asyncProperty(doc, fc.boolean(), async (endpoints, rightIssuer) => {

@@ -50,7 +50,7 @@ describe('property: no INTERNAL error reaches a user for a bad service-account k
         assert.doesNotMatch(out, /INTERNAL/);
         assert.ok(imported === 0 || /^tokentray: [A-Z_]+: /.test(out), out);
         if (imported !== 0) return;
-        const id = /\(account id ([0-9a-f]{12})\)/.exec(out)![1]!;
+        const id = /\(account id ([0-9a-f]{12})\)/.exec(out)![1];
         const signed = await run(['print-access-token', '--account', id, '--self-signed-jwt', '--audience', 'https://pubsub.googleapis.com/'], io);
         assert.doesNotMatch(out, /INTERNAL/);
         assert.equal(signed, 0, out);

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { parseAuthorizedUser } from '../electron/core/google/adc.js';
 import { AccountRegistry } from '../electron/core/storage/account-registry.js';
 import { parseClientSecretJson } from '../electron/core/oauth/client-file.js';
-import { TokenTrayError } from '../electron/core/shared/errors.js';
+import { type TokenTrayError } from '../electron/core/shared/errors.js';
 import { parseImpersonationChain } from '../electron/core/google/impersonation.js';
 import { INVOKE_CHANNELS } from '../electron/app/ipc-contract.js';
 import { validateArgs } from '../electron/app/ipc-dispatch.js';
@@ -116,11 +116,11 @@ describe('property: every parser answers hostile input with a coded error only',
   it(`settings, impersonation chains, issuers, IPC arguments (${RUNS} cases each)`, () => {
     fc.assert(fc.property(fc.jsonValue(), (v) => void (() => { try { validateSettings(v); } catch (err) { onlyCoded(err); } })()), { numRuns: RUNS });
     fc.assert(fc.property(fc.oneof(fc.string(), fc.array(fc.string())), (v) => void (() => { try { parseImpersonationChain(v); } catch (err) { onlyCoded(err); } })()), { numRuns: RUNS });
-    fc.assert(fc.property(fc.oneof(fc.string(), fc.webUrl()), fc.constantFrom(undefined, 'google', 'oidc'), (v, flavor) => void (() => { try { resolveProviderProfile(v, flavor as 'google' | 'oidc' | undefined); } catch (err) { onlyCoded(err); } })()), { numRuns: RUNS });
+    fc.assert(fc.property(fc.oneof(fc.string(), fc.webUrl()), fc.constantFrom(undefined, 'google', 'oidc'), (v, flavor) => void (() => { try { resolveProviderProfile(v, flavor); } catch (err) { onlyCoded(err); } })()), { numRuns: RUNS });
     fc.assert(
       fc.property(fc.oneof(fc.constantFrom(...INVOKE_CHANNELS), fc.string()), fc.oneof(fc.array(fc.jsonValue(), { maxLength: 5 }), fc.jsonValue()), (channel, args) => {
         try {
-          validateArgs(channel as (typeof INVOKE_CHANNELS)[number], args);
+          validateArgs(channel, args);
         } catch (err) {
           onlyCoded(err);
         }
@@ -229,11 +229,11 @@ describe('property: control characters in identity fields (issue 13 §2)', () =>
         let code: string;
         try {
           if (kind === 'sa') {
-            const field = ['client_email', 'client_id', 'private_key_id', 'project_id'][which]!;
+            const field = ['client_email', 'client_id', 'private_key_id', 'project_id'][which];
             const doc = { type: 'service_account', project_id: 'p', private_key_id: 'k', private_key: pem, client_email: 'a@p.iam.gserviceaccount.com', client_id: '1', [field]: field === 'client_email' ? `${value}@p` : value };
             await parseServiceAccountKey(JSON.stringify(doc), 'key.json');
           } else if (kind === 'adc') {
-            const field = ['client_id', 'client_secret', 'refresh_token', 'quota_project_id'][which]!;
+            const field = ['client_id', 'client_secret', 'refresh_token', 'quota_project_id'][which];
             parseAuthorizedUser(JSON.stringify({ type: 'authorized_user', client_id: 'a', client_secret: 'b', refresh_token: 'c', [field]: value }), 'adc.json');
           } else if (kind === 'client') {
             parseClientSecretJson(JSON.stringify({ installed: { client_id: 'id', client_secret: 's', [which % 2 ? 'client_id' : 'client_secret']: value } }), 'client.json');
@@ -270,7 +270,7 @@ describe('property: control characters in identity fields (issue 13 §2)', () =>
         const code = await run(json ? ['accounts', '--json'] : ['accounts'], { env: sandbox.env, stdout: (t) => (out += t), stderr: (t) => (out += t) });
         assert.equal(code, 0, out);
         assert.doesNotMatch(out, TERMINAL_CONTROL);
-        if (json) assert.equal((JSON.parse(out) as Array<{ email: string }>)[0]!.email, email);
+        if (json) assert.equal((JSON.parse(out) as Array<{ email: string }>)[0].email, email);
       }),
       { numRuns: RUNS },
     );

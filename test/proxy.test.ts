@@ -73,7 +73,7 @@ describe('every outbound request goes through HTTPS_PROXY / HTTP_PROXY, and NO_P
     // A refresh (the cached token expired) goes through the proxy too, and only through it.
     const core = sandbox.core();
     const [account] = await core.accounts.list();
-    await expireCache(core, account!.id);
+    await expireCache(core, account.id);
     const unproxied = await runCli(['print-access-token'], envWith({}));
     assert.equal(unproxied.code, 1);
     assert.match(unproxied.stderr, /PROVIDER_UNREACHABLE/);

@@ -82,7 +82,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
   /** The start address inside a start page (the test runs as the page's owner, so it may read it). */
   async function startFromPage(pageUrl: string): Promise<string> {
     const html = await readFile(fileURLToPath(pageUrl), 'utf8');
-    return /content="0;url=(http:[^"]+)"/.exec(html)![1]!;
+    return /content="0;url=(http:[^"]+)"/.exec(html)![1];
   }
 
   /** Every process's command line on this machine, to prove a value is in none of them. */
@@ -152,24 +152,24 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     const proc = startCli(['login', ...flags(), '--login-hint', 'sam@example.test'], env);
     const argv = (await waitFor(argvFile)).trim().split('\n');
     assert.equal(argv.length, 1);
-    const pagePath = fileURLToPath(argv[0]!);
-    assert.match(argv[0]!, /^file:\/\/\/.*\/sign-in\/\d+-\w{6}\/start\.html$/);
+    const pagePath = fileURLToPath(argv[0]);
+    assert.match(argv[0], /^file:\/\/\/.*\/sign-in\/\d+-\w{6}\/start\.html$/);
     // Only its owner can read the page: 0600 in a 0700 folder.
     assert.equal((await stat(pagePath)).mode & 0o777, 0o600);
     assert.equal((await stat(dirname(pagePath))).mode & 0o777, 0o700);
-    const start = new URL(await startFromPage(argv[0]!));
+    const start = new URL(await startFromPage(argv[0]));
     assert.match(start.href, /^http:\/\/127\.0\.0\.1:\d+\/start\/[\w-]{43}$/);
     await proc.waitForStderr(/Your browser was opened/);
     // The browser follows the start address to the issuer; the test stops before the callback.
     const browser = new HttpBrowser('sam@example.test');
     const callback = new URL((await browser.visit(start.href, { stopBefore: start.origin })).url);
-    const authorization = new URL(browser.history[1]!);
+    const authorization = new URL(browser.history[1]);
     assert.equal(authorization.origin, fx.idp.issuer);
     const state = authorization.searchParams.get('state')!;
     const challenge = authorization.searchParams.get('code_challenge')!;
     const commandLines = await allCommandLines();
     for (const secret of [start.pathname, state, challenge, authorization.href]) assert.ok(!commandLines.includes(secret), 'in a process\'s arguments');
-    assert.ok(!argv[0]!.includes(state) && !argv[0]!.includes(challenge));
+    assert.ok(!argv[0].includes(state) && !argv[0].includes(challenge));
     assert.ok(!proc.errors().includes(state), 'not printed either when the browser opened');
     const page = await fetch(callback);
     assert.match(await page.text(), /Signed in/);

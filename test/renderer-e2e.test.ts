@@ -250,7 +250,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
 
   it('masks tokens until revealed, and the countdown moves', async () => {
     const { page } = app;
-    const account = (await core.accounts.list())[0]!;
+    const account = (await core.accounts.list())[0];
     const access = await core.tokens.getAccessToken(await core.accounts.resolve(account.id));
     const value = page.locator('[data-token="access"]');
     assert.ok(!(await value.innerText()).includes(access.token), 'masked');
@@ -401,7 +401,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
 
   it('marks a revoked account "sign in again" and signs it in again', async () => {
     const { page } = app;
-    const frank = (await core.accounts.list())[0]!;
+    const frank = (await core.accounts.list())[0];
     const secrets = (await core.accounts.vault.getSecrets(frank.id))!;
     await fetch(`${idp.issuer}/token/revocation`, { method: 'POST', body: new URLSearchParams({ token: secrets.refreshToken, client_id: idp.client.clientId, client_secret: idp.client.clientSecret }) });
     await page.locator('.account-item').filter({ hasText: 'frank@example.test' }).click();
@@ -427,7 +427,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.click('[data-action="sign-in-again"]');
     await page.locator('.token-card[data-kind="access"]').waitFor();
     assert.equal(await shown('.notice'), false);
-    assert.equal((await core.accounts.list())[0]!.status, 'ready');
+    assert.equal((await core.accounts.list())[0].status, 'ready');
     const id = await core.tokens.getIdToken(await core.accounts.resolve(frank.id));
     assert.equal(decodeJwtPayload(id.token).sub, 'frank@example.test');
     assert.deepEqual(app.consoleErrors, []);
@@ -498,7 +498,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await lines.filter({ hasText: 'GCE_METADATA_HOST' }).waitFor();
     assert.ok(await shown('#metadata-lines'));
     assert.equal(await shown('#metadata-no-accounts'), false);
-    const host = /export GCE_METADATA_HOST=(127\.0\.0\.1:\d+)/.exec(await lines.innerText())![1]!;
+    const host = /export GCE_METADATA_HOST=(127\.0\.0\.1:\d+)/.exec(await lines.innerText())![1];
     const expected = `export GCE_METADATA_HOST=${host}\nexport GCE_METADATA_IP=${host}\nexport GCE_METADATA_ROOT=${host}`;
     assert.equal(await lines.innerText(), expected, 'the lines exec sets, GCE_METADATA_ROOT (gcloud) included');
     // Copy: the main process writes the clipboard (the window has no clipboard permission).
@@ -661,7 +661,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.screenshot({ path: `${SHOTS}/13-damaged-registry.png` });
     // Whatever the window is asked to do now, the file stays as it is.
     const views = JSON.parse(good) as { accounts: Array<{ id: string }> };
-    await assert.rejects(handlers['accounts:set-default'](views.accounts[0]!.id), (err: { code?: string }) => err.code === 'REGISTRY_CORRUPT');
+    await assert.rejects(handlers['accounts:set-default'](views.accounts[0].id), (err: { code?: string }) => err.code === 'REGISTRY_CORRUPT');
     assert.equal(await readFile(file, 'utf8'), damaged, 'nothing overwrote the damaged file');
     // Repaired by the user: the list comes back.
     await writeFile(file, good);
@@ -676,9 +676,9 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await waitForShown(page, '[data-view="first-run"]', true);
     const copies = (await readdir(sandbox.home)).filter((n) => n.startsWith('accounts.json.damaged-'));
     assert.equal(copies.length, 1, copies.join());
-    assert.equal(await readFile(join(sandbox.home, copies[0]!), 'utf8'), damaged, 'the damaged list is kept as it was');
+    assert.equal(await readFile(join(sandbox.home, copies[0]), 'utf8'), damaged, 'the damaged list is kept as it was');
     assert.deepEqual(await core.accounts.list(), []);
-    await page.locator('#toast').filter({ hasText: `Kept the damaged list as ${join(sandbox.home, copies[0]!)}. Starting with no accounts.` }).waitFor();
+    await page.locator('#toast').filter({ hasText: `Kept the damaged list as ${join(sandbox.home, copies[0])}. Starting with no accounts.` }).waitFor();
     // Starting fresh from a list that reads fine moves nothing.
     assert.equal(await handlers['accounts:start-fresh'](), null);
     assert.deepEqual(app.consoleErrors, []);

@@ -62,7 +62,7 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     assert.deepEqual((await readdir(sandbox.home)).sort(), ['accounts.json', 'locks'], 'the registry and the lock folder');
     const files = await sandbox.files();
     assert.ok(!files.some((f) => f.text.includes('PRIVATE KEY') || f.text.includes(privateKey.slice(40, 80))), 'no private key on disk');
-    const record = JSON.parse(files[0]!.text).accounts.find((a: { email: string }) => a.email === SA);
+    const record = JSON.parse(files[0].text).accounts.find((a: { email: string }) => a.email === SA);
     assert.equal(record.kind, 'service_account');
     assert.equal(record.projectId, 'proj-one');
     assert.match(record.privateKeyId, /^[0-9a-f]{40}$/);
@@ -219,7 +219,7 @@ describe('a service account as the first (default) account', () => {
     assert.equal(login.code, 1);
     assert.match(login.stderr, /^tokentray: CLIENT_REQUIRED: /);
     const [view] = JSON.parse((await runCli(['accounts', '--json'], sandbox.env)).stdout) as Array<{ status: string; default: boolean }>;
-    assert.deepEqual([view!.status, view!.default], ['ready', true]);
+    assert.deepEqual([view.status, view.default], ['ready', true]);
     assert.equal((await runCli(['print-access-token'], sandbox.env)).code, 0);
   });
 });

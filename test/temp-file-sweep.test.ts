@@ -14,7 +14,7 @@ import { runCli } from './support/sandbox.js';
 function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', '0']);
   assert.equal(child.status, 0);
-  return child.pid!;
+  return child.pid;
 }
 
 const hex = () => randomBytes(4).toString('hex');

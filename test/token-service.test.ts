@@ -91,7 +91,7 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
     it('serves concurrent access- and ID-token callers each what they need', async () => {
       // The ID token is fresh, the access token is not: a shared refresh must not skip the access token.
       const cache = await core.accounts.vault.getTokenCache(account.id);
-      cache.access['']!.expiresAt = clock - 1;
+      cache.access[''].expiresAt = clock - 1;
       cache.id!.expiresAt = clock + 50 * MINUTE;
       await core.accounts.vault.setTokenCache(account.id, cache);
       const [id, access] = await Promise.all([core.tokens.getIdToken(account), core.tokens.getAccessToken(account)]);
@@ -103,8 +103,8 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
     it('judges short-lived tokens by their lifetime, not by a fixed 5-minute margin', async () => {
       // An issuer with 4-minute tokens: 2 minutes left is still a quarter of the lifetime or more.
       const cache = await core.accounts.vault.getTokenCache(account.id);
-      cache.access['']!.obtainedAt = clock - 2 * MINUTE;
-      cache.access['']!.expiresAt = clock + 2 * MINUTE;
+      cache.access[''].obtainedAt = clock - 2 * MINUTE;
+      cache.access[''].expiresAt = clock + 2 * MINUTE;
       await core.accounts.vault.setTokenCache(account.id, cache);
       const before = refreshes();
       const token = await core.tokens.getAccessToken(account);
@@ -140,7 +140,7 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
         return true;
       });
       const [view] = await core.accounts.list();
-      assert.equal(view!.status, 'signin_required');
+      assert.equal(view.status, 'signin_required');
       assert.ok(await core.accounts.vault.getSecrets(account.id), 'the keychain entry is kept');
       // Every later request says so without asking the issuer again.
       const before = refreshes();
@@ -149,7 +149,7 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
       assert.equal(refreshes(), before);
       // Signing in again makes it ready.
       await signInThroughCore(core, idp, 'carol@example.test');
-      assert.equal((await core.accounts.list())[0]!.status, 'ready');
+      assert.equal((await core.accounts.list())[0].status, 'ready');
     });
 
     it('explains invalid_rapt (Workspace re-authentication)', async () => {
@@ -171,7 +171,7 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
         assert.match(err.message, /temporarily_unavailable: try later/);
         return true;
       });
-      assert.equal((await core.accounts.list())[0]!.status, 'ready');
+      assert.equal((await core.accounts.list())[0].status, 'ready');
     });
   });
 }

@@ -64,7 +64,7 @@ describe('.github/workflows/ci.yml', () => {
     const ci = await readFile(join(root, '.ci', 'run'), 'utf8');
     assert.match(ci, /^npm ci\b/m);
     assert.match(ci, /^npm test$/m);
-    assert.match(scripts.test!, /sh test\/run-tests\.sh$/, 'npm test runs through test/run-tests.sh');
+    assert.match(scripts.test, /sh test\/run-tests\.sh$/, 'npm test runs through test/run-tests.sh');
     assert.match(await readFile(join(root, 'test', 'run-tests.sh'), 'utf8'), /^sh "\$here\/with-keychain\.sh" node --test /m, '… which runs the suites under the throw-away keyring');
   });
 
@@ -77,7 +77,7 @@ describe('.github/workflows/ci.yml', () => {
     assert.ok(linux && others, 'one step for Linux, one for the rest');
     assert.match(linux.run!, /xvfb-run -a npm run smoke-test/);
     assert.match(linux.run!, /^sh test\/with-keychain\.sh /, 'Linux gets a Secret Service to talk to');
-    assert.match(scripts['smoke-test']!, /node dist\/test\/support\/smoke-update-feed\.js$/); // electron . --smoke-test against a loopback update feed
+    assert.match(scripts['smoke-test'], /node dist\/test\/support\/smoke-update-feed\.js$/); // electron . --smoke-test against a loopback update feed
     // Electron 42+ downloads its binary on first use; keytar must match Electron's ABI.
     const order = job.steps.map((s) => s.run ?? s.uses ?? '');
     const at = (re: RegExp) => order.findIndex((r) => re.test(r));
@@ -124,7 +124,7 @@ describe('.github/workflows/ci.yml', () => {
 
   it('publishes the npm package with provenance on a version tag, after the tests, with the secret docs name', async () => {
     const [name, job] = Object.entries(wf.jobs).find(([, j]) => stepsRunning(j, /\bnpm publish\b/).length > 0)!;
-    const publish = stepsRunning(job, /\bnpm publish\b/)[0]!;
+    const publish = stepsRunning(job, /\bnpm publish\b/)[0];
     assert.match(publish.run!, /^npm publish --provenance --access public$/);
     assert.deepEqual(job.needs, ['test', 'smoke']);
     assert.equal(job.permissions!['id-token'], 'write', 'provenance needs the OIDC token');
@@ -140,7 +140,7 @@ describe('.github/workflows/ci.yml', () => {
   });
 
   it('names only npm scripts that exist', () => {
-    const named = runs.flatMap(({ line }) => [...line.matchAll(/\bnpm run ([\w:-]+)/g)].map((m) => m[1]!));
+    const named = runs.flatMap(({ line }) => [...line.matchAll(/\bnpm run ([\w:-]+)/g)].map((m) => m[1]));
     assert.ok(named.length >= 2);
     for (const s of named) assert.ok(scripts[s], `package.json has the script "${s}"`);
     for (const { line } of runs) if (/\bnpm test\b/.test(line)) assert.ok(scripts.test);
@@ -151,7 +151,7 @@ describe('.github/workflows/ci.yml', () => {
     const files = runs.flatMap(({ line }) => line.split(/\s+/).filter((w) => /^\.?[\w-]+(\/[\w.-]+)+$/.test(w) && !w.startsWith('release/')));
     assert.ok(files.includes('.ci/run') && files.includes('test/with-keychain.sh'));
     for (const f of files) assert.ok(existsSync(join(root, f)), `${f} exists`);
-    const npx = runs.flatMap(({ line }) => [...line.matchAll(/\bnpx ([\w-]+)/g)].map((m) => m[1]!));
+    const npx = runs.flatMap(({ line }) => [...line.matchAll(/\bnpx ([\w-]+)/g)].map((m) => m[1]));
     const bins = new Set<string>();
     for (const pkg of ['electron', 'electron-builder']) {
       const bin = (require(`${pkg}/package.json`) as { bin: Record<string, string> }).bin;

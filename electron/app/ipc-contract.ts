@@ -154,5 +154,5 @@ const BY_CHANNEL = new Map<string, Entry>(Object.values(CONTRACT).map((entry) =>
 
 /** The contract's entry for a channel name a renderer sent, if it is one (a Map: no prototype keys). */
 export function entryFor(channel: string): Call<InvokeChannel, unknown[], unknown> | undefined {
-  return BY_CHANNEL.get(channel) as Call<InvokeChannel, unknown[], unknown> | undefined;
+  return BY_CHANNEL.get(channel);
 }

@@ -42,10 +42,10 @@ export function fastQuestion(argv: readonly string[], env: Env): { question: Que
   const question: Question = { op: command.op };
   const seen = new Set<string>();
   for (let i = 1; i < argv.length; i++) {
-    const arg = argv[i]!;
+    const arg = argv[i];
     const m = /^--([a-z-]+)(?:=([\s\S]*))?$/.exec(arg);
-    if (!m || seen.has(m[1]!)) return undefined;
-    const name = m[1]!;
+    if (!m || seen.has(m[1])) return undefined;
+    const name = m[1];
     seen.add(name);
     const field = command.values[name];
     if (field) {
@@ -54,7 +54,7 @@ export function fastQuestion(argv: readonly string[], env: Env): { question: Que
       if (value === undefined || value.trim() === '' || (m[2] === undefined && value.startsWith('-'))) return undefined;
       question[field] = field === 'audience' ? value.trim() : value;
     } else if (command.flags[name] && m[2] === undefined) {
-      question[command.flags[name]!] = true;
+      question[command.flags[name]] = true;
     } else return undefined;
   }
   if (question.account === undefined && env.TOKENTRAY_ACCOUNT) question.account = env.TOKENTRAY_ACCOUNT;

@@ -43,7 +43,7 @@ async function fromAgent(): Promise<{ text?: string; input?: { text: string; com
 }
 
 void fromAgent()
-  .catch(() => ({}) as { text?: string; input?: { text: string; complete: boolean } })
+  .catch((): { text?: string; input?: { text: string; complete: boolean } } => ({}))
   .then(async ({ text, input }) => {
     if (text !== undefined) return writeStdout(text);
     const { runHelper } = await import('./docker-credential-main.js');

@@ -1,6 +1,6 @@
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 /** A year: longer is a typo. */
-const MAX_MS = 366 * UNITS.d!;
+const MAX_MS = 366 * UNITS.d;
 
 /** `90s`, `45m`, `8h`, `1h30m`, `2d` or a bare number of seconds, in ms; `0` is 0. Undefined if malformed. */
 export function parseDuration(text: string): number | undefined {
@@ -8,7 +8,7 @@ export function parseDuration(text: string): number | undefined {
   if (/^\d{1,9}$/.test(value)) return Number(value) * 1_000 <= MAX_MS ? Number(value) * 1_000 : undefined;
   if (!/^(\d{1,6}[smhd])+$/.test(value)) return undefined;
   let ms = 0;
-  for (const [, n, unit] of value.matchAll(/(\d+)([smhd])/g)) ms += Number(n) * UNITS[unit!]!;
+  for (const [, n, unit] of value.matchAll(/(\d+)([smhd])/g)) ms += Number(n) * UNITS[unit];
   return ms <= MAX_MS ? ms : undefined;
 }
 

@@ -110,8 +110,8 @@ export function formatHelp(help: CommandHelp): string {
 /** Rows under a header row, columns aligned (the last one left ragged): `accounts`, `clients`. */
 export function alignedTable(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
 /** The nearest candidate within a small edit distance, for "did you mean …?". */
@@ -132,11 +132,11 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return d[a.length]![b.length]!;
+  return d[a.length][b.length];
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -164,7 +164,7 @@ function translateParseError(err: unknown, options: Options): string {
   if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && positional !== undefined) {
     return `unexpected argument "${positional}"${'account' in options ? `: did you mean --account ${positional}?` : ''}`;
   }
-  return e.message.split('\n')[0]!;
+  return e.message.split('\n')[0];
 }
 
 function parse(args: string[], options: Options, maxPositionals: number, usage: CommandHelp | string) {
@@ -175,7 +175,7 @@ function parse(args: string[], options: Options, maxPositionals: number, usage: 
     throw usageError(usage, translateParseError(err, options));
   }
   if (parsed.positionals.length > maxPositionals) {
-    const extra = parsed.positionals[maxPositionals]!;
+    const extra = parsed.positionals[maxPositionals];
     // `print-access-token alice@example.com`: the account goes with --account.
     const hint = 'account' in options && (parsed.values as Record<string, unknown>).account === undefined ? `: did you mean --account ${extra}?` : '';
     throw usageError(usage, `unexpected argument "${extra}"${hint}`);
@@ -192,7 +192,7 @@ export function parseCommand<H extends CommandHelp>(help: H, args: string[], io:
     [K in keyof H['options']]: { type: H['options'][K]['type'] };
   };
   const maxPositionals = help.args?.at(-1)?.repeated ? 100 : (help.args?.length ?? 0);
-  const parsed = parse(args, options as Options, maxPositionals, help);
+  const parsed = parse(args, options, maxPositionals, help);
   if (parsed.values.help) {
     io.stdout(formatHelp(help));
     return undefined;
@@ -220,7 +220,7 @@ export async function readSecretFromStdin(io: CliIo, what: string): Promise<stri
     if (text.includes('\n') || text.length > SECRET_LIMIT) break;
   }
   (input as { pause?: () => void }).pause?.();
-  const line = text.split(/\r?\n/)[0]!.trim();
+  const line = text.split(/\r?\n/)[0].trim();
   if (text.length > SECRET_LIMIT) throw new TokenTrayError('USAGE', `${what} read from stdin is longer than 64 KB.`);
   if (!line) throw new TokenTrayError('USAGE', `${what} was to be read from stdin (-), but stdin was empty.`);
   return line;

@@ -42,7 +42,7 @@ export function openBrowser(url: string, options: { env?: Env; platform?: NodeJS
     };
     try {
       // Detached: a Ctrl-C meant for tokentray must not reach a browser the opener started.
-      const child = spawn(cmd, args as string[], { stdio: 'ignore', detached: true, env: childEnvironment(env) });
+      const child = spawn(cmd, args, { stdio: 'ignore', detached: true, env: childEnvironment(env) });
       child.once('error', (err) => settle({ opened: false, reason: `${cmd} could not be started (${(err as NodeJS.ErrnoException).code ?? err.message})` }));
       child.once('exit', (code, sig) => settle(code === 0 ? { opened: true } : { opened: false, reason: `${cmd} failed (${sig ?? `exit status ${code}`})` }));
       timer = setTimeout(() => {

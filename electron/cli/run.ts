@@ -50,7 +50,7 @@ function ownArgsEnd(argv: string[]): number {
   if (name < 0 || name >= end || argv[name] !== 'curl') return end;
   for (let i = name + 1; i < end; i++) {
     if (argv[i] === '--account' || argv[i] === '--quota-project') i++;
-    else if (!argv[i]!.startsWith('-')) return i;
+    else if (!argv[i].startsWith('-')) return i;
   }
   return end;
 }
@@ -129,7 +129,7 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
   if (verbose) setLogSink((line) => io.stderr(`tokentray: ${line}\n`));
   const [name, ...rest] = args;
   if (name === 'help' && rest[0] !== undefined && COMMANDS[rest[0]]) {
-    const help = (await COMMANDS[rest[0]]!()).help;
+    const help = (await COMMANDS[rest[0]]()).help;
     if (help) {
       io.stdout(formatHelp(help));
       return 0;

@@ -28,7 +28,7 @@ function time(command: string, args: string[], env: Record<string, string>): num
   return ms;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const idp = await startTestIdp({ mode: 'google' });
 const sandbox = await makeSandbox({ windowsKeychainLimit: false });
@@ -80,16 +80,16 @@ try {
   };
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(runs).map((k) => [k, []]));
   for (const run of Object.values(runs)) run(); // warm the file cache
-  for (let i = 0; i < ROUNDS; i++) for (const [name, run] of Object.entries(runs)) samples[name]!.push(run());
+  for (let i = 0; i < ROUNDS; i++) for (const [name, run] of Object.entries(runs)) samples[name].push(run());
   const refreshes = (idp.grants.refresh_token ?? 0) - refreshesBefore;
-  const bare = median(samples['node -e 0']!);
-  const kube = median(samples['tokentray kube-credential']!);
-  const plugin = gkePlugin ? median(samples['gke-gcloud-auth-plugin (cached)']!) : NaN;
+  const bare = median(samples['node -e 0']);
+  const kube = median(samples['tokentray kube-credential']);
+  const plugin = gkePlugin ? median(samples['gke-gcloud-auth-plugin (cached)']) : NaN;
   console.log(`CLI warm path, ${ROUNDS} interleaved rounds (medians)`);
   for (const [name, xs] of Object.entries(samples)) console.log(`  ${name.padEnd(32)} ${median(xs).toFixed(1).padStart(6)} ms  ${(median(xs) / bare).toFixed(2)}x node -e 0`);
   console.log(`  kube-credential / node -e 0:            ${(kube / bare).toFixed(2)}x (target <= 1.5x)`);
   for (const name of ['print-access-token, agent', 'kube-credential, agent', 'print-access-token, vault + agent', 'kube-credential, vault + agent']) {
-    console.log(`  ${`${name} / node -e 0:`.padEnd(40)} ${(median(samples[name]!) / bare).toFixed(2)}x (target <= 1.15x)`);
+    console.log(`  ${`${name} / node -e 0:`.padEnd(40)} ${(median(samples[name]) / bare).toFixed(2)}x (target <= 1.15x)`);
   }
   if (gkePlugin) console.log(`  kube-credential / gke-gcloud-auth-plugin: ${(kube / plugin).toFixed(1)}x (a Go binary reading a plaintext cache file; TokenTray starts Node and reads the keychain)`);
   else console.log('  gke-gcloud-auth-plugin is not installed: no comparison');

@@ -54,13 +54,13 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
     counts: {},
     iamRequests: [],
     async addServiceAccount(email, keyId, pem) {
-      saKeys.set(email, { keyId, key: (await importSPKI(pem, 'RS256')) as CryptoKey });
+      saKeys.set(email, { keyId, key: (await importSPKI(pem, 'RS256')) });
     },
     allow(caller, target) {
       (grants.get(target) ?? grants.set(target, new Set()).get(target)!).add(caller);
     },
     async verifyIdToken(jwt) {
-      return (await jwtVerify(jwt, signerPublic, { issuer: 'https://accounts.google.com' })).payload as Json;
+      return (await jwtVerify(jwt, signerPublic, { issuer: 'https://accounts.google.com' })).payload;
     },
     async close() {
       server.closeAllConnections();
@@ -113,7 +113,7 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
       const sa = saKeys.get(iss);
       if (!sa || decodeProtectedHeader(assertion).kid !== sa.keyId) throw new Error('unknown key');
       // Google takes its canonical token URL as the audience too (gcloud and google-auth send it).
-      claims = (await jwtVerify(assertion, sa.key, { issuer: iss, audience: [sim.tokenUri, 'https://oauth2.googleapis.com/token'], algorithms: ['RS256'] })).payload as Json;
+      claims = (await jwtVerify(assertion, sa.key, { issuer: iss, audience: [sim.tokenUri, 'https://oauth2.googleapis.com/token'], algorithms: ['RS256'] })).payload;
     } catch {
       return send(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
     }
@@ -175,7 +175,7 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
     if (url.pathname === '/token' && req.method === 'POST') return tokenEndpoint(req, res);
     if (url.pathname === '/tokeninfo') return tokenInfo(req, res, url);
     const iam = /^\/v1\/projects\/-\/serviceAccounts\/([^/:]+):(generateAccessToken|generateIdToken)$/.exec(url.pathname);
-    if (iam && req.method === 'POST') return iamCredentials(req, res, decodeURIComponent(iam[1]!), iam[2]!);
+    if (iam && req.method === 'POST') return iamCredentials(req, res, decodeURIComponent(iam[1]), iam[2]);
     return send(res, 404, { error: { code: 404, message: 'Not found', status: 'NOT_FOUND' } });
   }
 
@@ -198,7 +198,7 @@ export async function makeServiceAccountKey(sim: GoogleSim, email: string, extra
   await sim.addServiceAccount(email, keyId, publicKeyPem);
   const json: Json = {
     type: 'service_account',
-    project_id: email.split('@')[1]!.split('.')[0],
+    project_id: email.split('@')[1].split('.')[0],
     private_key_id: keyId,
     private_key: noted(await exportPKCS8(privateKey)),
     client_email: email,

@@ -34,14 +34,14 @@ export class HttpBrowser {
   private store(res: Response, url: URL): void {
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(';');
-      const eq = pair!.indexOf('=');
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
       let path = url.pathname.replace(/\/[^/]*$/, '') || '/';
       let expired = false;
       for (const attr of attrs) {
         const [k, v = ''] = attr.split('=');
-        const key = k!.trim().toLowerCase();
+        const key = k.trim().toLowerCase();
         if (key === 'path') path = v.trim();
         if (key === 'expires' && Date.parse(v) < Date.now()) expired = true;
         if (key === 'max-age' && Number(v) <= 0) expired = true;
@@ -59,7 +59,7 @@ export class HttpBrowser {
   async visit(start: string, options: { stopBefore?: string } = {}): Promise<BrowserVisit> {
     let url = new URL(start);
     // A sign-in's private start page (file://): follow its refresh, as a browser does.
-    if (url.protocol === 'file:') url = new URL(/content="0;url=(http:[^"]+)"/.exec(await readFile(fileURLToPath(url), 'utf8'))![1]!);
+    if (url.protocol === 'file:') url = new URL(/content="0;url=(http:[^"]+)"/.exec(await readFile(fileURLToPath(url), 'utf8'))![1]);
     let init: { method: string; body?: URLSearchParams } = { method: 'GET' };
     for (let step = 0; step < 30; step++) {
       const headers: Record<string, string> = {};
@@ -80,13 +80,13 @@ export class HttpBrowser {
       const form = /<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/i.exec(body);
       if (!form) return { url: url.href, status: res.status, body };
       const fields = new URLSearchParams();
-      for (const input of form[2]!.matchAll(/<input[^>]*>/gi)) {
+      for (const input of form[2].matchAll(/<input[^>]*>/gi)) {
         const name = /name="([^"]+)"/.exec(input[0])?.[1];
         if (!name) continue;
         const value = /value="([^"]*)"/.exec(input[0])?.[1] ?? '';
         fields.set(name, name === 'login' ? this.user : name === 'password' ? 'any-password' : value);
       }
-      url = new URL(form[1]!, url);
+      url = new URL(form[1], url);
       init = { method: 'POST', body: fields };
     }
     throw new Error('the sign-in flow did not finish within 30 steps');

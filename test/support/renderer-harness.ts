@@ -71,14 +71,14 @@ export async function openApp(browser: Browser, origin: string, handlers: Handle
     const listeners: Record<string, Set<() => void>> = {};
     const subscribe = (event: string) => (cb: () => void) => {
       (listeners[event] ??= new Set()).add(cb);
-      return () => void listeners[event]!.delete(cb);
+      return () => void listeners[event].delete(cb);
     };
     const api: Record<string, unknown> = {};
     for (const [method, event] of Object.entries(events)) api[method] = subscribe(event);
     for (const [method, channel] of Object.entries(channels)) api[method] = (...args: unknown[]) => w.__tokentrayInvoke(channel, args);
     w.tokentray = Object.freeze(api);
     w.__tokentrayEmit = (event: string) => listeners[event]?.forEach((cb) => cb());
-  }, { channels: API_CHANNELS as Record<string, string>, events: EVENTS as Record<string, string> });
+  }, { channels: API_CHANNELS, events: EVENTS });
   await page.goto(`${origin}/index.html`);
   return {
     page,
@@ -147,8 +147,8 @@ export async function shownBoxes(page: Page, selector: string, clipTo = 'body'):
     type Rect = { x: number; y: number; width: number; height: number };
     type El = { getBoundingClientRect(): Rect; textContent: string | null; checkVisibility(o: unknown): boolean };
     const w = globalThis as unknown as { document: { querySelectorAll(s: string): El[]; querySelector(s: string): El | null } };
-    const c = w.document.querySelector(clip!)!.getBoundingClientRect();
-    return [...w.document.querySelectorAll(sel!)]
+    const c = w.document.querySelector(clip)!.getBoundingClientRect();
+    return [...w.document.querySelectorAll(sel)]
       .filter((e) => e.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }))
       .map((e) => {
         const r = e.getBoundingClientRect();

@@ -57,7 +57,7 @@ export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = 
     core(now) {
       // The Windows size limit is the OS keychain's: a test that chose the file vault gets it unwrapped.
       const keychain = limit && env.TOKENTRAY_KEYCHAIN !== 'file';
-      return createCore({ env, ...(keychain ? { store: WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE!) } : {}), ...(now ? { now } : {}) });
+      return createCore({ env, ...(keychain ? { store: WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE) } : {}), ...(now ? { now } : {}) });
     },
     async writeFile(name, content) {
       if (name.includes('/') || name.startsWith('.')) throw new TypeError(`a plain file name, not ${name}`);

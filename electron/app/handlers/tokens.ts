@@ -17,7 +17,7 @@ const chainOf = (account: AccountRecord): ImpersonationChain | undefined =>
 /** For display only: nothing here verifies the token (its issuer did, and its user will). */
 function decoded(token: TokenDetails): NonNullable<AccountTokens['id']> {
   try {
-    return { ...token, header: decodeProtectedHeader(token.token) as Record<string, unknown>, claims: decodeJwt(token.token) as Record<string, unknown> };
+    return { ...token, header: decodeProtectedHeader(token.token), claims: decodeJwt(token.token) };
   } catch {
     return { ...token, header: {}, claims: {} };
   }

@@ -113,17 +113,17 @@ async function startAgent(io: CliIo, lifetime: string, lifetimeMs: number, fromS
   const home = appDataDir(io.env);
   const kind = await agentStoreKind(io.env, home);
   const passphrase = kind === 'file' ? await agentPassphrase(io, fromStdin, home) : undefined;
-  const args = [...process.execArgv, resolve(process.argv[1]!), 'agent', 'run', '--lifetime', lifetime, ...(passphrase !== undefined ? ['--passphrase-stdin'] : [])];
+  const args = [...process.execArgv, resolve(process.argv[1]), 'agent', 'run', '--lifetime', lifetime, ...(passphrase !== undefined ? ['--passphrase-stdin'] : [])];
   const child = spawn(process.execPath, args, { env: agentEnvironment(io.env), cwd: '/', detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdin!.on('error', () => undefined);
-  child.stdin!.end(passphrase !== undefined ? `${passphrase}\n` : '');
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(passphrase !== undefined ? `${passphrase}\n` : '');
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const outcome = await new Promise<{ ready: true; pid: number } | { ready: false; code: number | null }>((done) => {
     const timer = setTimeout(() => done({ ready: false, code: null }), START_TIMEOUT_MS);
-    child.stdout!.on('data', () => {
+    child.stdout.on('data', () => {
       if (/^agent ready: /m.test(out)) {
         clearTimeout(timer);
         done({ ready: true, pid: child.pid! });
@@ -134,8 +134,8 @@ async function startAgent(io: CliIo, lifetime: string, lifetimeMs: number, fromS
       done({ ready: false, code });
     });
   });
-  child.stdout!.destroy();
-  child.stderr!.destroy();
+  child.stdout.destroy();
+  child.stderr.destroy();
   child.unref();
   if (!outcome.ready) {
     if (outcome.code === null) child.kill();

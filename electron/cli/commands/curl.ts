@@ -82,7 +82,7 @@ export const curl = defineCommand(CURL_HELP, async (args, io) => {
   let quotaOverride: string | undefined;
   let i = 0;
   for (; i < args.length; i++) {
-    const arg = args[i]!;
+    const arg = args[i];
     if (arg === '--help' || arg === '-h') {
       io.stdout(formatHelp(CURL_HELP));
       return 0;

@@ -104,7 +104,7 @@ export const exec = defineCommand(EXEC_HELP, async (args, io) => {
 
   try {
     return await new Promise<number>((resolve) => {
-      const child = withChildCoreDumps(() => spawn(command[0]!, command.slice(1), { env, stdio: 'inherit' }));
+      const child = withChildCoreDumps(() => spawn(command[0], command.slice(1), { env, stdio: 'inherit' }));
       const handlers = [
         ...FORWARDED.map((s) => [s, () => void child.kill(s)] as const),
         ...FROM_TERMINAL.map((s) => [s, () => undefined] as const),

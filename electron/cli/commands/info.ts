@@ -39,6 +39,6 @@ export const info = defineCommand(INFO_HELP, async (args, io) => {
   if (facts.audience) lines.push(['audience', facts.audience]);
   if (facts.authorizedParty) lines.push(['authorized party', facts.authorizedParty]);
   // The values are the issuer's (tokeninfo, introspection, the token's claims): one line each.
-  io.stdout(lines.map(([k, v]) => `${k.padEnd(17)}${displaySafe(v!)}`).join('\n') + '\n');
+  io.stdout(lines.map(([k, v]) => `${k.padEnd(17)}${displaySafe(v)}`).join('\n') + '\n');
   return 0;
 });

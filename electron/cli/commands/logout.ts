@@ -32,7 +32,7 @@ export const logout = defineCommand(LOGOUT_HELP, async (args, io) => {
   if (values.all && positionals[0]) throw usageError(LOGOUT_HELP, 'name an account or give --all, not both');
   if (!values.all && !positionals[0]) throw usageError(LOGOUT_HELP, 'name the account to sign out (email or id), or give --all');
   const core = io.core();
-  if (!values.all) return signOutOne(core, await core.accounts.resolve(positionals[0]!), values, io);
+  if (!values.all) return signOutOne(core, await core.accounts.resolve(positionals[0]), values, io);
   const all = await core.accounts.list();
   if (all.length === 0) io.stderr('No accounts are signed in.\n');
   // One at a time, so a failure leaves the rest signed in and says which one it was.

@@ -98,7 +98,7 @@ export class FrameReader {
     this.chunks.push(chunk);
     this.size += chunk.length;
     if (this.size < 4) return undefined;
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
     this.chunks = [all];
     const length = all.readUInt32BE(0);
     if (length > this.limit) throw new ProtocolError('AGENT_BAD_REQUEST', `a frame of ${length} bytes is over the limit of ${this.limit}`);

@@ -67,7 +67,7 @@ export function parseCurlArgs(args: readonly string[]): CurlArgs {
     parsed.values.set(name, [...(parsed.values.get(name) ?? []), value]);
   };
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
+    const arg = args[i];
     if (arg === '--') {
       parsed.urls.push(...args.slice(i + 1)); // curl: everything after -- is a URL
       break;
@@ -82,7 +82,7 @@ export function parseCurlArgs(args: readonly string[]): CurlArgs {
     } else if (arg.startsWith('-') && arg.length > 1) {
       // Short options combine (-sSL); one that takes a value takes the rest of the argument, else the next.
       for (let j = 1; j < arg.length; j++) {
-        const name = SHORT[arg[j]!];
+        const name = SHORT[arg[j]];
         if (name === undefined) refuse(`-${arg[j]}`);
         if (BOOLEAN.has(name)) parsed.flags.add(name);
         else {
@@ -129,7 +129,7 @@ export function curlTarget(url: string, globoff: boolean): { scheme: string; hos
     ambiguous(url, 'it is not a URL TokenTray can read');
   }
   if (parsed.hostname !== host) ambiguous(url, `TokenTray reads its host as ${displaySafe(parsed.hostname)}, curl as ${displaySafe(host)}`);
-  return { scheme: explicit ? scheme![1]!.toLowerCase() : 'http', host };
+  return { scheme: explicit ? scheme[1].toLowerCase() : 'http', host };
 }
 
 /** The host a proxy or rerouting value names (`[scheme://]host[:port]`), loopback or not. */
@@ -148,7 +148,7 @@ function rerouteIsLoopback(option: 'connect-to' | 'resolve', value: string): boo
   const parts = value.split(/:(?![^[]*\])/);
   if (option === 'connect-to') {
     if (parts.length !== 4) return false;
-    return parts[2] === '' || isLoopbackHost(parts[2]!); // empty: the URL's own host, already checked
+    return parts[2] === '' || isLoopbackHost(parts[2]); // empty: the URL's own host, already checked
   }
   if (parts.length < 3) return false;
   return parts.slice(2).join(':').split(',').every((addr) => isLoopbackHost(addr.trim()));

@@ -40,10 +40,10 @@ function iniValue(text: string, section: string, name: string): string | undefin
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     const header = /^\[(.+)\]$/.exec(line);
-    if (header) current = header[1]!.trim();
+    if (header) current = header[1].trim();
     else if (current === section) {
       const m = /^([^=:#;]+?)\s*[=:]\s*(.*)$/.exec(line);
-      if (m && m[1]!.toLowerCase() === name) value = m[2]!.trim();
+      if (m && m[1].toLowerCase() === name) value = m[2].trim();
     }
   }
   return value || undefined;
@@ -76,7 +76,7 @@ export function withoutForeignCredentials(text: string): { text: string; dropped
   for (const raw of text.split(/\r?\n/)) {
     const header = /^\s*\[(.+)\]\s*$/.exec(raw);
     if (header) {
-      section = header[1]!.trim();
+      section = header[1].trim();
       skipping = false;
       out.push(raw);
       continue;
@@ -85,8 +85,8 @@ export function withoutForeignCredentials(text: string): { text: string; dropped
     if (skipping && /^\s+\S/.test(raw)) continue;
     skipping = false;
     const m = /^([^=:#;\s][^=:]*?)\s*[=:]/.exec(raw);
-    if (m && FOREIGN_CREDENTIALS[section]?.includes(m[1]!.toLowerCase())) {
-      dropped.push(`${section}/${m[1]!.toLowerCase()}`);
+    if (m && FOREIGN_CREDENTIALS[section]?.includes(m[1].toLowerCase())) {
+      dropped.push(`${section}/${m[1].toLowerCase()}`);
       skipping = true;
       continue;
     }

@@ -109,7 +109,7 @@ export async function outboundFetch(url: string | URL, init: RequestInit = {}): 
   if (!settings.https && !settings.http) return fetch(url, init);
   try {
     // undici's Response is the same class of object as Node's (boundResponse rebuilds a global one).
-    return (await undiciFetch(url, { ...(init as object), dispatcher: proxyDispatcher(settings) })) as unknown as Response;
+    return await undiciFetch(url, { ...(init as object), dispatcher: proxyDispatcher(settings) });
   } catch (err) {
     throw proxyFailure(err, url, settings) ?? err;
   }

@@ -101,7 +101,7 @@ function firstOutside(value: string, allowed: RegExp): string {
   const points = Array.from(value);
   const at = points.findIndex((c) => !allowed.test(c));
   if (at < 0) return value.length === 0 ? 'it is empty' : 'its characters are in the wrong places';
-  return `character ${at + 1} is U+${points[at]!.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `character ${at + 1} is U+${points[at].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 function badResponse(from: string, what: string, value: string, allowed: RegExp): TokenTrayError {

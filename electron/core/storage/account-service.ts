@@ -1,9 +1,9 @@
 import { checkProjectId } from '../google/project-id.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { AccountRegistry, type AccountRecord, type ClientRecord, type RegistryData, type SignOutIntent } from './account-registry.js';
+import { type AccountRegistry, type AccountRecord, type ClientRecord, type RegistryData, type SignOutIntent } from './account-registry.js';
 import type { OAuthClient } from '../oauth/client-file.js';
-import { clientIdFor, CredentialVault } from './credential-vault.js';
+import { clientIdFor, type CredentialVault } from './credential-vault.js';
 import { withFileLock } from './file-lock.js';
 import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
 import { resolveProviderProfile, type ProviderProfile } from '../oauth/provider-profile.js';
@@ -77,7 +77,7 @@ export function findAccount(data: RegistryData, ref: string | undefined): Accoun
   if (byId) return byId;
   const lower = ref.toLowerCase();
   const byEmail = data.accounts.filter((a) => a.email?.toLowerCase() === lower || a.subject === ref);
-  if (byEmail.length === 1) return byEmail[0]!;
+  if (byEmail.length === 1) return byEmail[0];
   if (byEmail.length > 1) {
     throw new TokenTrayError('ACCOUNT_AMBIGUOUS', `${ref} is signed in at several issuers; name it by id: ${byEmail.map((a) => `${a.id} (${a.issuer})`).join(', ')}.`);
   }
@@ -426,11 +426,11 @@ export class AccountService {
       const matches = knownClients(data).filter((c) => c.id === ref || c.clientId === ref);
       if (matches.length === 0) throw new TokenTrayError('CLIENT_REQUIRED', `No stored OAuth client "${ref}".`, { facts: { remedy: 'list-clients' } });
       if (matches.length > 1) throw new TokenTrayError('ACCOUNT_AMBIGUOUS', `${ref} names OAuth clients at several issuers; name it by id: ${matches.map((c) => `${c.id} (${c.issuer})`).join(', ')}.`);
-      const client = matches[0]!;
+      const client = matches[0];
       const users = data.accounts.filter((a) => a.kind !== 'service_account' && clientIdFor(a.issuer, a.clientId) === client.id);
       if (users.length > 0) {
         throw new TokenTrayError('CLIENT_IN_USE', `OAuth client ${client.clientId} is used by ${users.map((a) => displayName(a)).join(', ')}.`, {
-          facts: { remedy: 'sign-out-client-users', account: users[0]!.email ?? users[0]!.id, accountId: users[0]!.id },
+          facts: { remedy: 'sign-out-client-users', account: users[0].email ?? users[0].id, accountId: users[0].id },
         });
       }
       data.clients = (data.clients ?? []).filter((c) => c.id !== client.id);

@@ -117,7 +117,7 @@ function capBucket(bucket: Record<string, CachedToken>, max: number, keep?: stri
   if (keys.length <= max) return;
   // Most recent first; on a tie (times have second resolution) the later added counts as newer.
   const order = new Map(keys.map((k, i) => [k, i]));
-  keys.sort((a, b) => lastUse(bucket[b]!) - lastUse(bucket[a]!) || order.get(b)! - order.get(a)!);
+  keys.sort((a, b) => lastUse(bucket[b]) - lastUse(bucket[a]) || order.get(b)! - order.get(a)!);
   for (const k of keys.slice(max)) delete bucket[k];
 }
 

@@ -136,7 +136,7 @@ export class FileSecretStore implements SecretStore {
       const jwe = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify({ v: 1, items } satisfies VaultDocument)))
         .setProtectedHeader({ alg: ALG, enc: ENC, cty: 'tokentray-vault+json' })
         .setKeyManagementParameters({ p2c: VAULT_P2C })
-        .encrypt(new TextEncoder().encode(this.passphrase!));
+        .encrypt(new TextEncoder().encode(this.passphrase));
       const next = `${jwe}\n`;
       try {
         await writeFileAtomic(await this.target(), next);

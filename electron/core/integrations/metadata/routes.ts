@@ -97,5 +97,5 @@ export function routeFor(path: string): { account?: string; route: Route | undef
   if (direct) return { route: direct };
   const m = ACCOUNT_PATH.exec(rest);
   // The guard has checked that the path decodes.
-  return m ? { account: decodeURIComponent(m[1]!), route: own(ACCOUNT_ROUTES, m[2] ?? '') } : undefined;
+  return m ? { account: decodeURIComponent(m[1]), route: own(ACCOUNT_ROUTES, m[2] ?? '') } : undefined;
 }
