@@ -52,7 +52,7 @@ export const adc = defineCommand(ADC_HELP, async (args, io) => {
     if (!parsed) return 0;
     const { values, positionals } = parsed;
     const path = positionals[0] ?? wellKnownAdcPath(io.env);
-    const account = await importAdcFile(io.core(), path, { ...(values.issuer ? { issuer: values.issuer } : {}), ...(values['remove-file'] ? { removeFile: true } : {}) });
+    const account = await importAdcFile(io.core(), path, { env: io.env, ...(values.issuer ? { issuer: values.issuer } : {}), ...(values['remove-file'] ? { removeFile: true } : {}) });
     io.stdout(`${displayName(account)}\n`);
     io.stderr(values['remove-file'] ? `Imported and removed ${path}.\n` : `Imported ${path}; the file was left as it was (--remove-file deletes it).\n`);
     return 0;

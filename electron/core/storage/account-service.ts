@@ -113,7 +113,8 @@ export class AccountService {
     // An account whose keychain item is gone or damaged can only be signed in again: say so now.
     const broken: AccountRecord[] = [];
     for (const a of data.accounts) {
-      if (a.kind === 'service_account' || a.status !== 'ready') continue;
+      // Only user accounts keep an account: item (service accounts and federations have their own).
+      if ((a.kind ?? 'user') !== 'user' || a.status !== 'ready') continue;
       const missing = (read: Promise<unknown>) => read.then((s) => s === undefined, (err: unknown) => isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING'));
       // Confirmed under the lock: a read that met a writer must not mark the account.
       if (await missing(this.vault.getSecrets(a.id))) {
