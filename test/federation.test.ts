@@ -138,12 +138,11 @@ describe('workforce and workload identity federation', () => {
     });
 
     it('ID tokens for an audience through an impersonated service account', async () => {
-      await ok('configure', WF_PRINCIPAL, '--impersonate-service-account', SA);
-      const id = await ok('print-identity-token', '--audiences', 'https://svc.example.test');
+      const id = await ok('print-identity-token', '--audiences', 'https://svc.example.test', '--impersonate-service-account', SA);
       const claims = await sim.verifyIdToken(id);
       assert.equal(claims.aud, 'https://svc.example.test');
       assert.equal(sim.iamRequests.at(-1)?.target, SA);
-      await ok('configure', WF_PRINCIPAL, '--impersonate-service-account', '');
+      await fails('AUDIENCE_NOT_SUPPORTED', 'print-identity-token', '--audiences', 'https://svc.example.test');
     });
 
     it('exports the same kind of file (with the current refresh token) that google-auth in gcloud refreshes', async () => {
