@@ -8,7 +8,12 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { createHandlers } from '../electron/app/handlers/index.js';
+import { ClipboardGuard } from '../electron/app/clipboard-guard.js';
+import { buildTrayMenu } from '../electron/app/tray-menu.js';
+import { SettingsStore } from '../electron/core/storage/settings-store.js';
 import { startGoogleSim, type GoogleSim } from './support/google-sim.js';
+import { RecordingClipboard } from './support/renderer-harness.js';
 import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
 
 const WF_AUDIENCE = '//iam.googleapis.com/locations/global/workforcePools/acme-pool/providers/okta';
@@ -188,6 +193,28 @@ describe('workforce and workload identity federation', () => {
       assert.equal(await accountOf(WF_PRINCIPAL), undefined);
       const core = sandbox.core();
       assert.equal((await core.accounts.registry.load()).accounts.length, 0);
+    });
+  });
+
+  describe('the window', () => {
+    it('imports a workforce file through the import dialog\'s handler, lists it with kind and principal, copies its token', async () => {
+      const rt = sim.addWorkforce({ clientId: 'wf-client', clientSecret, audience: WF_AUDIENCE, principal: WF_PRINCIPAL });
+      const core = sandbox.core();
+      const settings = new SettingsStore(core.home);
+      await settings.load();
+      const clipboard = new RecordingClipboard();
+      const handlers = createHandlers({ core, settings, clipboard: new ClipboardGuard(clipboard, () => 0), env, openExternal: async () => undefined, onChange: () => undefined });
+      const summary = await handlers['accounts:import-service-account'](JSON.stringify(workforceDoc(rt)));
+      assert.deepEqual([summary.kind, summary.subject], ['workforce', WF_PRINCIPAL]);
+      const tokens = await handlers['tokens:get'](summary.id);
+      assert.match(tokens.access.token, /^ya29\.sts-/);
+      assert.equal(tokens.id, null, 'no ID token of its own');
+      await handlers['tokens:copy'](summary.id, 'access', 'raw');
+      assert.equal(clipboard.text, tokens.access.token);
+      const labels = buildTrayMenu({ accounts: await core.accounts.list(), signingIn: false }).map((i) => ('label' in i ? i.label : ''));
+      assert.ok(labels.includes(`${WF_PRINCIPAL} (workforce, default)`), labels.join('|'));
+      assert.ok(labels.includes('Copy access token') && !labels.includes('Copy ID token'));
+      await handlers['accounts:remove'](summary.id);
     });
   });
 
