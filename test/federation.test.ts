@@ -14,7 +14,8 @@ import { buildTrayMenu } from '../electron/app/tray-menu.js';
 import { SettingsStore } from '../electron/core/storage/settings-store.js';
 import { startGoogleSim, type GoogleSim } from './support/google-sim.js';
 import { RecordingClipboard } from './support/renderer-harness.js';
-import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
+import { dirname } from 'node:path';
+import { CLI, makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
 
 const WF_AUDIENCE = '//iam.googleapis.com/locations/global/workforcePools/acme-pool/providers/okta';
 const WF_PRINCIPAL = 'principal://iam.googleapis.com/locations/global/workforcePools/acme-pool/subject/ann@acme.test';
@@ -243,6 +244,32 @@ describe('workforce and workload identity federation', () => {
       assert.equal(sim.stsRequests.at(-1)?.form.subject_token, 'eyJ.subject-two.sig', 'read again');
       const files = await sandbox.files();
       assert.ok(!files.some((f) => f.text.includes('subject-two')), 'the subject token is never stored');
+      await ok('logout', name);
+    });
+
+    it('serves kubectl (ExecCredential), curl and the docker helper like any account', async () => {
+      await writeFile(subjectFile, 'eyJ.subject-one.sig');
+      const name = await ok('adc', 'import', await sandbox.writeFile('wl-tools.json', JSON.stringify(workloadDoc({ file: subjectFile }))));
+      const token = await ok('print-access-token', '--account', name);
+      const kube = JSON.parse(await ok('kube-credential', '--account', name)) as { kind: string; status: { token: string } };
+      assert.deepEqual([kube.kind, kube.status.token], ['ExecCredential', token]);
+      const { createServer } = await import('node:http');
+      const server = createServer((req, res) => res.end(String(req.headers.authorization)));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const port = (server.address() as { port: number }).port;
+        assert.equal(await ok('curl', '--account', name, `http://127.0.0.1:${port}/`, '-s'), `Bearer ${token}`);
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+      }
+      const helper = spawn(process.execPath, [`${dirname(CLI)}/docker-credential-tokentray.cjs`, 'get'], { env: { ...env, TOKENTRAY_ACCOUNT: name }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      helper.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      helper.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      helper.stdin.end('gcr.io\n');
+      assert.equal(await new Promise((r) => helper.on('close', r)), 0, out);
+      assert.equal((JSON.parse(out) as { Secret: string }).Secret, token);
       await ok('logout', name);
     });
 
