@@ -2,19 +2,20 @@ import type { AccountRecord } from '../../storage/account-registry.js';
 import { displayName } from '../../storage/account-service.js';
 import { TokenTrayError } from '../../shared/errors.js';
 import { CLOUD_PLATFORM, scopeKey } from '../../oauth/scopes.js';
-import { parseFederationFile, impersonationTarget, type WorkforceFile, type WorkloadFile } from '../../google/external-account-file.js';
+import type { WorkforceFile, WorkloadFile } from '../../google/external-account-file.js';
 import { signInAgain } from '../reauth.js';
 import type { SourceContext, SourceFactory } from '../token-source.js';
 
 // Loaded on first use: a warm cached call needs none of it.
 const sts = () => import('../../google/sts.js');
 const iam = () => import('../../google/impersonation.js');
+const files = () => import('../../google/external-account-file.js');
 
 /** The account's federation file, parsed (and its URLs checked) again at every use. */
 export async function federationFileOf(context: Pick<SourceContext, 'accounts'>, account: AccountRecord) {
   const text = await context.accounts.vault.getFederationFile(account.id);
   if (text === undefined) throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no federation file for ${displayName(account)}.`, { facts: { remedy: 'import-key-again', account: displayName(account), accountId: account.id } });
-  return parseFederationFile(text, `The stored federation file of ${displayName(account)}`);
+  return (await files()).parseFederationFile(text, `The stored federation file of ${displayName(account)}`);
 }
 
 async function workforceFileOf(context: SourceContext, account: AccountRecord): Promise<WorkforceFile> {
@@ -79,7 +80,7 @@ export const workloadSource: SourceFactory = (context) => ({
         const file = await workloadFileOf(context, account);
         const target = scopes ?? account.scopes;
         if (!file.service_account_impersonation_url) return { token: await exchange(context, file, target) };
-        const { base, email } = impersonationTarget(file.service_account_impersonation_url, 'The stored workload file');
+        const { base, email } = (await files()).impersonationTarget(file.service_account_impersonation_url, 'The stored workload file');
         const federated = await exchange(context, file, [CLOUD_PLATFORM]);
         return { token: await (await iam()).generateAccessToken(base, federated.token, { target: email, delegates: [] }, [...target], file.lifetimeSeconds) };
       },
@@ -93,7 +94,7 @@ export const workloadSource: SourceFactory = (context) => ({
       mint: async () => {
         const file = await workloadFileOf(context, account);
         if (!file.service_account_impersonation_url) throw noAudience(account);
-        const { base, email } = impersonationTarget(file.service_account_impersonation_url, 'The stored workload file');
+        const { base, email } = (await files()).impersonationTarget(file.service_account_impersonation_url, 'The stored workload file');
         const federated = await exchange(context, file, [CLOUD_PLATFORM]);
         return { token: await (await iam()).generateIdToken(base, federated.token, { target: email, delegates: [] }, audience, includeEmail) };
       },
