@@ -1,5 +1,5 @@
 import type { AccountRecord } from '../storage/account-registry.js';
-import { accountIdFor } from '../storage/account-service.js';
+import { accountIdFor, upsertImported } from '../storage/account-service.js';
 import type { Core } from '../core.js';
 import { TokenTrayError, isTokenTrayError } from '../shared/errors.js';
 import { CLOUD_PLATFORM } from '../oauth/scopes.js';
@@ -71,23 +71,8 @@ export async function importFederationFile(core: Core, text: string, path: strin
     }
   }
   await core.accounts.withAccountLock(id, () => core.accounts.vault.setTokenCache(id, { access: { '': token }, ids: {} }));
-  const now = new Date().toISOString();
-  return core.accounts.registry.update((data) => {
-    const existing = data.accounts.find((a) => a.id === id);
-    const record: AccountRecord = {
-      ...draft,
-      id,
-      subject,
-      ...(existing?.impersonate ? { impersonate: existing.impersonate } : {}),
-      ...(existing?.project ? { project: existing.project } : {}),
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
-    };
-    if (existing) data.accounts[data.accounts.indexOf(existing)] = record;
-    else data.accounts.push(record);
-    if (!data.accounts.some((a) => a.id === data.defaultAccount)) data.defaultAccount = id;
-    return record;
-  });
+  const { createdAt: _c, updatedAt: _u, ...fresh } = draft;
+  return core.accounts.registry.update((data) => upsertImported(data, { ...fresh, id, subject }));
 }
 
 /** The federation file of an account, for `adc export`: a workforce file carries the current refresh token. */
