@@ -184,7 +184,7 @@ describe('tokentray accounts (table) and logout of the default account', () => {
     }
     // --json keeps its fields (project and impersonate are null when unset).
     const json = JSON.parse((await cli('accounts', '--json')).stdout) as Array<Record<string, unknown>>;
-    assert.deepEqual(Object.keys(json[0]), ['id', 'email', 'issuer', 'scopes', 'default', 'status', 'project', 'quotaProject', 'impersonate']);
+    assert.deepEqual(Object.keys(json[0]), ['id', 'email', 'issuer', 'scopes', 'default', 'status', 'project', 'quotaProject', 'impersonate', 'kind', 'subject']);
     assert.deepEqual([json[0].project, json[0].impersonate, json[2].project], [null, null, 'proj-two']);
   });
 

@@ -43,12 +43,12 @@ function accountSection(a: AccountSummary): TrayItem[] {
     ];
   }
   const copy = (label: string, token: TokenKind, form: TokenForm): TrayItem => ({ type: 'action', label, action: { kind: 'copy', accountId: a.id, token, form } });
-  const tags = [a.kind === 'service_account' ? 'service account' : '', a.default ? 'default' : ''].filter(Boolean);
+  const tags = [a.kind === 'service_account' ? 'service account' : a.kind === 'workforce' || a.kind === 'workload' ? a.kind : '', a.default ? 'default' : ''].filter(Boolean);
   const items: TrayItem[] = [
     { type: 'label', label: tags.length ? `${name(a)} (${tags.join(', ')})` : name(a) },
     copy('Copy access token', 'access', 'raw'),
     // A service account's ID token needs an audience: that copy lives in the window.
-    ...(a.kind === 'service_account' ? [] : [copy('Copy ID token', 'id', 'raw')]),
+    ...((a.kind ?? 'user') !== 'user' ? [] : [copy('Copy ID token', 'id', 'raw')]),
     copy('Copy Authorization header', 'access', 'header'),
   ];
   const target = a.impersonate[0];

@@ -31,6 +31,17 @@ export interface GoogleSim {
   addServiceAccount(email: string, keyId: string, publicKeyPem: string): Promise<void>;
   /** `caller` may mint tokens of `target` (roles/iam.serviceAccountTokenCreator). */
   allow(caller: string, target: string): void;
+  /**
+   * Workforce identity federation (STS /v1/oauthtoken, /v1/introspect, /v1/revoke): a client and a
+   * principal; returns the first refresh token. Each refresh rotates it and the old one stops working.
+   */
+  addWorkforce(w: { clientId: string; clientSecret: string; audience: string; principal: string }): string;
+  /** Ends the principal's workforce grant (the refresh token is refused with invalid_grant). */
+  revokeWorkforce(principal: string): void;
+  /** Workload identity federation (STS /v1/token): this subject token, of this type, for this audience, is the principal. */
+  addWorkload(w: { audience: string; subjectTokenType: string; subjectToken: string; principal: string }): void;
+  /** Form bodies STS received, newest last (subject and refresh tokens included: tests check them). */
+  stsRequests: Array<{ path: string; form: Record<string, string>; authorization?: string }>;
   /** Verifies an ID token the sim issued. */
   verifyIdToken(jwt: string): Promise<Json>;
   close(): Promise<void>;
@@ -40,6 +51,8 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
   const saKeys = new Map<string, { keyId: string; key: CryptoKey }>();
   const grants = new Map<string, Set<string>>();
   const issued = new Map<string, IssuedAccess>();
+  const workforce = new Map<string, { clientId: string; clientSecret: string; audience: string; principal: string }>();
+  const workloads: Array<{ audience: string; subjectTokenType: string; subjectToken: string; principal: string }> = [];
   const { privateKey: signer, publicKey: signerPublic } = await generateKeyPair('RS256');
   const signerKid = `sim-${randomBytes(4).toString('hex')}`;
   await exportJWK(signerPublic);
@@ -53,6 +66,21 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
     tokenUri: `${origin}/token`,
     counts: {},
     iamRequests: [],
+    stsRequests: [],
+    addWorkforce(w) {
+      const refreshToken = `wf-rt-${randomBytes(16).toString('base64url')}`;
+      noteSecret(refreshToken);
+      noteSecret(w.clientSecret);
+      workforce.set(refreshToken, w);
+      return refreshToken;
+    },
+    revokeWorkforce(principal) {
+      for (const [rt, w] of workforce) if (w.principal === principal) workforce.delete(rt);
+    },
+    addWorkload(w) {
+      noteSecret(w.subjectToken);
+      workloads.push(w);
+    },
     async addServiceAccount(email, keyId, pem) {
       saKeys.set(email, { keyId, key: (await importSPKI(pem, 'RS256')) });
     },
@@ -170,8 +198,60 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
     });
   }
 
+  /** Google's STS: client auth by HTTP Basic (google-auth sends id:secret unencoded), form bodies. */
+  async function sts(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const form = Object.fromEntries(new URLSearchParams(await body(req)));
+    sim.stsRequests.push({ path, form, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+    const basic = /^Basic (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const [id, secret] = basic ? Buffer.from(basic, 'base64').toString().split(':').map(decodeURIComponent) : [];
+    const client = (w: { clientId: string; clientSecret: string }) => w.clientId === id && w.clientSecret === secret;
+    const stsError = (status: number, error: string, description: string) => send(res, status, { error, error_description: description });
+    const mint = (principal: string) => {
+      const token = `ya29.sts-${randomBytes(24).toString('base64url')}`;
+      issued.set(token, { email: principal, scopes: [CLOUD_PLATFORM], exp: Math.floor(Date.now() / 1000) + 3599 });
+      return token;
+    };
+    if (path === 'oauthtoken') {
+      count('sts:refresh');
+      if (form.grant_type !== 'refresh_token') return stsError(400, 'unsupported_grant_type', 'Unsupported grant type.');
+      const grant = workforce.get(form.refresh_token ?? '');
+      if (grant && !client(grant)) return stsError(401, 'invalid_client', 'The OAuth client was not found.');
+      if (!grant) return stsError(400, 'invalid_grant', 'The refresh token is invalid or has expired.');
+      workforce.delete(form.refresh_token!);
+      const rotated = `wf-rt-${randomBytes(16).toString('base64url')}`;
+      noteSecret(rotated);
+      workforce.set(rotated, grant);
+      return send(res, 200, { access_token: mint(grant.principal), expires_in: 3599, token_type: 'Bearer', refresh_token: rotated });
+    }
+    if (path === 'introspect') {
+      count('sts:introspect');
+      if (![...workforce.values()].some(client)) return stsError(401, 'invalid_client', 'The OAuth client was not found.');
+      const who = issued.get(form.token ?? '');
+      return send(res, 200, who ? { active: true, username: who.email, scope: who.scopes.join(' '), exp: who.exp } : { active: false });
+    }
+    if (path === 'revoke') {
+      count('sts:revoke');
+      const grant = workforce.get(form.token ?? '');
+      if (grant && !client(grant)) return stsError(401, 'invalid_client', 'The OAuth client was not found.');
+      if (grant) workforce.delete(form.token!);
+      return send(res, 200, {});
+    }
+    count('sts:exchange');
+    if (form.grant_type !== 'urn:ietf:params:oauth:grant-type:token-exchange') return stsError(400, 'unsupported_grant_type', 'Unsupported grant type.');
+    if (form.requested_token_type !== 'urn:ietf:params:oauth:token-type:access_token') return stsError(400, 'invalid_request', 'Invalid requested token type.');
+    const pool = workloads.filter((w) => w.audience === form.audience);
+    if (pool.length === 0) return stsError(400, 'invalid_target', 'The target service indicated by the "audience" parameters is invalid.');
+    const match = pool.find((w) => w.subjectToken === form.subject_token);
+    if (!match) return stsError(400, 'invalid_grant', 'The subject token is invalid or has expired.');
+    if (match.subjectTokenType !== form.subject_token_type) return stsError(400, 'invalid_request', `Invalid subject token type: ${form.subject_token_type}.`);
+    if (!form.scope) return stsError(400, 'invalid_scope', 'The scope is missing.');
+    return send(res, 200, { access_token: mint(match.principal), issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'Bearer', expires_in: 3599 });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', origin);
+    const stsPath = /^\/v1\/(oauthtoken|introspect|revoke|token)$/.exec(url.pathname)?.[1];
+    if (stsPath && req.method === 'POST') return sts(req, res, stsPath);
     if (url.pathname === '/token' && req.method === 'POST') return tokenEndpoint(req, res);
     if (url.pathname === '/tokeninfo') return tokenInfo(req, res, url);
     const iam = /^\/v1\/projects\/-\/serviceAccounts\/([^/:]+):(generateAccessToken|generateIdToken)$/.exec(url.pathname);

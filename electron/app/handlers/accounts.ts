@@ -87,7 +87,11 @@ export function accountHandlers(deps: AppHandlerDeps, signIns: SignInSlot): Doma
     },
 
     async 'accounts:import-service-account'(json) {
-      const record = await importServiceAccountJson(core.accounts, json);
+      // The window's one "import a JSON file" path also takes workforce and workload federation files.
+      const federation = await import('../../core/google/federation-import.js');
+      const record = federation.isFederationFile(json)
+        ? await federation.importFederationFile(core, json, 'The chosen file', deps.env ?? process.env)
+        : await importServiceAccountJson(core.accounts, json);
       deps.onChange();
       return summaryOf(record.id);
     },

@@ -43,7 +43,8 @@ export function tokenHandlers(deps: AppHandlerDeps): DomainHandlers<TokenChannel
     const account = await core.accounts.resolve(id);
     const access = await core.tokens.getAccessToken(account);
     let idToken: AccountTokens['id'] = null;
-    if (account.kind !== 'service_account') {
+    // Only a user account has an ID token of its own (service accounts and federations need an audience).
+    if ((account.kind ?? 'user') === 'user') {
       try {
         idToken = decoded(await core.tokens.getIdToken(account));
       } catch (err) {
@@ -128,7 +129,7 @@ export class TokenWarmer {
       try {
         await this.core.tokens.getAccessToken(account);
         // Service accounts' ID tokens need an audience.
-        if (account.kind !== 'service_account' && !this.noIdToken.has(account.id)) await this.core.tokens.getIdToken(account);
+        if ((account.kind ?? 'user') === 'user' && !this.noIdToken.has(account.id)) await this.core.tokens.getIdToken(account);
       } catch (err) {
         if (isTokenTrayError(err, 'NO_ID_TOKEN')) this.noIdToken.add(account.id);
         else if (changesStatus(err)) changed = true;

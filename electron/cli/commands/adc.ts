@@ -9,7 +9,8 @@ export const ADC_IMPORT_HELP = {
   usage: '[FILE] [--issuer URL] [--remove-file]',
   description:
     'Reads the authorized_user file that `gcloud auth application-default login` wrote, proves it works with one refresh, and keeps its ' +
-    'refresh token in the keychain. The file is left alone unless you pass --remove-file.',
+    'refresh token in the keychain. The file is left alone unless you pass --remove-file. Also takes workforce (external_account_authorized_user) ' +
+    'and workload (external_account) identity federation files.',
   args: [{ name: 'FILE', optional: true, help: "The ADC file. Without it: gcloud's well-known one, ~/.config/gcloud/application_default_credentials.json" }],
   options: {
     issuer: { type: 'string', value: 'URL', default: 'https://accounts.google.com', help: "Where the refresh token is refreshed (non-Google issuers that speak Google's flavor)" },
@@ -53,7 +54,7 @@ export const adc = defineCommand(ADC_HELP, async (args, io) => {
     if (!parsed) return 0;
     const { values, positionals } = parsed;
     const path = positionals[0] ?? wellKnownAdcPath(io.env);
-    const account = await importAdcFile(io.core(), path, { ...(values.issuer ? { issuer: values.issuer } : {}), ...(values['remove-file'] ? { removeFile: true } : {}) });
+    const account = await importAdcFile(io.core(), path, { env: io.env, ...(values.issuer ? { issuer: values.issuer } : {}), ...(values['remove-file'] ? { removeFile: true } : {}) });
     io.stdout(`${displayName(account)}\n`);
     io.stderr(values['remove-file'] ? `Imported and removed ${path}.\n` : `Imported ${path}; the file was left as it was (--remove-file deletes it).\n`);
     return 0;

@@ -60,8 +60,15 @@ export function parseAuthorizedUser(text: string, source: string): AuthorizedUse
  * Imports an ADC file as an account: one refresh at the issuer (Google unless told otherwise)
  * proves the refresh token works and tells who it belongs to. The file is left alone unless asked.
  */
-export async function importAdcFile(core: Core, path: string, options: { issuer?: string; removeFile?: boolean } = {}): Promise<AccountRecord> {
+export async function importAdcFile(core: Core, path: string, options: { issuer?: string; removeFile?: boolean; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<AccountRecord> {
   const text = await readUserFile(path, 'ADC_FILE_UNREADABLE', 'the ADC file', 'no such file (run `gcloud auth application-default login` first, or name the file)');
+  // Workforce and workload identity federation files: their own import.
+  const federation = await import('./federation-import.js');
+  if (federation.isFederationFile(text)) {
+    const record = await federation.importFederationFile(core, text, path, options.env ?? process.env);
+    if (options.removeFile) await rm(path, { force: true });
+    return record;
+  }
   const adc = parseAuthorizedUser(text, path);
   const profile = resolveProviderProfile(options.issuer ?? GOOGLE_ISSUER, 'google');
   const client: OAuthClient = { clientId: adc.clientId, clientSecret: adc.clientSecret };
@@ -107,6 +114,12 @@ export async function importAdcFile(core: Core, path: string, options: { issuer?
  * Google's libraries always refresh at Google's token endpoint, so other issuers are refused.
  */
 export async function exportAdcFile(core: Core, account: AccountRecord, path: string, options: { overwrite?: boolean } = {}): Promise<void> {
+  const federation = await import('./federation-import.js');
+  if (federation.isFederated(account)) {
+    if (!options.overwrite && (await stat(path).then(() => true, () => false))) throw new TokenTrayError('ADC_FILE_EXISTS', `${path} exists. Pass --force to replace it, or --output to write elsewhere.`);
+    await writeFileAtomic(path, await federation.federationExportJson(core, account));
+    return;
+  }
   if (account.kind === 'service_account') {
     throw new TokenTrayError('ADC_GOOGLE_ONLY', `${displayName(account)} is a service account: point GOOGLE_APPLICATION_CREDENTIALS at its key file.`, { facts: { remedy: 'use-metadata-server' } });
   }

@@ -42,12 +42,12 @@ function failure(chain: ImpersonationChain, what: string, { status, body }: Goog
 }
 
 /** IAM Credentials `generateAccessToken`, called with an access token of the signed-in account. */
-export async function generateAccessToken(base: string, sourceToken: string, chain: ImpersonationChain, scopes: string[]): Promise<CachedToken> {
+export async function generateAccessToken(base: string, sourceToken: string, chain: ImpersonationChain, scopes: string[], lifetimeSeconds = 3600): Promise<CachedToken> {
   const what = 'generating an access token';
   const res = await googleRequest(`${base}/v1/${resource(encodeURIComponent(chain.target))}:generateAccessToken`, {
     method: 'POST',
     headers: { authorization: `Bearer ${sourceToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ scope: scopes, delegates: chain.delegates.map(resource), lifetime: '3600s' }),
+    body: JSON.stringify({ scope: scopes, delegates: chain.delegates.map(resource), lifetime: `${lifetimeSeconds}s` }),
   }, what);
   if (res.status !== 200) throw failure(chain, what, res);
   const { accessToken, expireTime } = res.body;

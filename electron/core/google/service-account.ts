@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { decodeJwt, importPKCS8, SignJWT } from 'jose';
 import type { AccountRecord } from '../storage/account-registry.js';
-import { accountIdFor, type AccountService } from '../storage/account-service.js';
+import { accountIdFor, upsertImported, type AccountService } from '../storage/account-service.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { jsonErrorPosition } from '../shared/json-error.js';
 import { checkedEndpoint, googleErrorText, googleRequest } from './google-http.js';
@@ -109,10 +109,8 @@ export async function importServiceAccountJson(accounts: AccountService, text: s
   await accounts.registry.load(); // a corrupt registry stops us before the keychain is written
   const id = accountIdFor(key.tokenUri, key.clientEmail);
   await accounts.vault.setServiceAccountKey(id, key);
-  const now = new Date().toISOString();
-  return accounts.registry.update((data) => {
-    const existing = data.accounts.find((a) => a.id === id);
-    const record: AccountRecord = {
+  return accounts.registry.update((data) =>
+    upsertImported(data, {
       id,
       kind: 'service_account',
       subject: key.clientEmail,
@@ -120,20 +118,12 @@ export async function importServiceAccountJson(accounts: AccountService, text: s
       issuer: key.tokenUri,
       flavor: 'google',
       clientId: key.clientId,
-      scopes: existing?.scopes ?? [CLOUD_PLATFORM],
+      scopes: data.accounts.find((a) => a.id === id)?.scopes ?? [CLOUD_PLATFORM],
       status: 'ready',
       privateKeyId: key.privateKeyId,
       ...(key.projectId ? { projectId: key.projectId } : {}),
-      ...(existing?.impersonate ? { impersonate: existing.impersonate } : {}),
-      ...(existing?.project ? { project: existing.project } : {}),
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
-    };
-    if (existing) data.accounts[data.accounts.indexOf(existing)] = record;
-    else data.accounts.push(record);
-    if (!data.accounts.some((a) => a.id === data.defaultAccount)) data.defaultAccount = id;
-    return record;
-  });
+    }),
+  );
 }
 
 async function sign(key: ServiceAccountKey, claims: Record<string, unknown>, audience: string, now: number): Promise<string> {

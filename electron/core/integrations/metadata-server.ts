@@ -66,8 +66,10 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
     const found = routeFor(url.pathname);
     if (!found) return notFound();
     const account = await core.accounts.resolve(options.account);
-    const email = account.email ?? account.subject;
-    if (found.account !== undefined && found.account !== 'default' && found.account !== email) {
+    const name = account.email ?? account.subject;
+    // A federated principal (principal://…) holds slashes: served percent-encoded, so that clients can put it in a path.
+    const email = name.includes('/') ? encodeURIComponent(name) : name;
+    if (found.account !== undefined && found.account !== 'default' && found.account !== email && found.account !== name) {
       return notFound(`No service account ${found.account} here; this emulator serves ${email} (and "default").\n`);
     }
     if (!found.route) return notFound();

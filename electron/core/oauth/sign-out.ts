@@ -58,7 +58,8 @@ async function signOutLocked(accounts: AccountService, account: AccountRecord, i
   let revoked = false;
   try {
     // A service-account key is not an OAuth grant: forgetting it here is all a sign-out can do.
-    if (intent.revoke && account.kind !== 'service_account') revoked = await revokeGrant(accounts, account);
+    if (intent.revoke && (account.kind === 'workforce' || account.kind === 'workload')) revoked = await revokeFederation(accounts, account);
+    else if (intent.revoke && account.kind !== 'service_account') revoked = await revokeGrant(accounts, account);
   } catch (err) {
     if (isTokenTrayError(err, 'REVOKE_FAILED')) await accounts.abandonSignOut(account.id);
     throw err;
@@ -97,6 +98,26 @@ async function revoke(account: AccountRecord, client: Parameters<typeof configur
   } catch (err) {
     // RFC 7009: an already invalid token is not an error. Some issuers still say invalid_token.
     if (err instanceof oidc.ResponseBodyError && (err.error === 'invalid_token' || err.error === 'invalid_grant')) return true;
+    throw revokeFailed(account, err);
+  }
+}
+
+/** A workforce refresh token is revoked at the file's revoke_url; a workload file has no grant to revoke. */
+async function revokeFederation(accounts: AccountService, account: AccountRecord): Promise<boolean> {
+  if (account.kind !== 'workforce') return false;
+  const { federationFileOf } = await import('../tokens/sources/federation.js');
+  let file;
+  try {
+    file = await federationFileOf({ accounts }, account);
+  } catch (err) {
+    if (isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING')) return false;
+    throw revokeFailed(account, err);
+  }
+  if (file.type !== 'external_account_authorized_user') return false;
+  const { workforceRevoke } = await import('../google/sts.js');
+  try {
+    return await workforceRevoke(file);
+  } catch (err) {
     throw revokeFailed(account, err);
   }
 }

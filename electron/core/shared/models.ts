@@ -7,7 +7,7 @@ export type AccountStatus = 'ready' | 'signin_required';
 
 export interface AccountSummary {
   id: string;
-  kind: 'user' | 'service_account';
+  kind: 'user' | 'service_account' | 'workforce' | 'workload';
   email: string | null;
   subject: string;
   issuer: string;

@@ -12,7 +12,7 @@ export type AccountStatus = 'ready' | 'signin_required';
 export interface AccountRecord {
   id: string;
   /** Absent in records written before service accounts existed: a user account. */
-  kind?: 'user' | 'service_account';
+  kind?: 'user' | 'service_account' | 'workforce' | 'workload';
   subject: string;
   email?: string;
   issuer: string;
@@ -99,7 +99,7 @@ function isRecord(v: unknown): v is AccountRecord {
     Array.isArray(r.scopes) && r.scopes.every((s) => typeof s === 'string') &&
     (r.status === 'ready' || r.status === 'signin_required') &&
     (r.email === undefined || typeof r.email === 'string') &&
-    (r.kind === undefined || r.kind === 'user' || r.kind === 'service_account') &&
+    (r.kind === undefined || r.kind === 'user' || r.kind === 'service_account' || r.kind === 'workforce' || r.kind === 'workload') &&
     (r.impersonate === undefined || (Array.isArray(r.impersonate) && r.impersonate.every((s) => typeof s === 'string'))) &&
     (r.project === undefined || typeof r.project === 'string') &&
     (r.quotaProject === undefined || typeof r.quotaProject === 'string') &&

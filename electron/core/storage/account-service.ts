@@ -65,6 +65,27 @@ function defaultOf(data: RegistryData): string | undefined {
 }
 
 /** Finds an account by id or (case-insensitively) by email; `undefined` means the default one. */
+/**
+ * Puts an imported account's record in the registry (a key or a federation file): what the user
+ * set for a known account (impersonation, project, creation time) stays; with no valid default,
+ * it becomes the default.
+ */
+export function upsertImported(data: RegistryData, fresh: Omit<AccountRecord, 'createdAt' | 'updatedAt'>): AccountRecord {
+  const existing = data.accounts.find((a) => a.id === fresh.id);
+  const now = new Date().toISOString();
+  const record: AccountRecord = {
+    ...fresh,
+    ...(existing?.impersonate ? { impersonate: existing.impersonate } : {}),
+    ...(existing?.project ? { project: existing.project } : {}),
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
+  if (existing) data.accounts[data.accounts.indexOf(existing)] = record;
+  else data.accounts.push(record);
+  if (!data.accounts.some((a) => a.id === data.defaultAccount)) data.defaultAccount = fresh.id;
+  return record;
+}
+
 export function findAccount(data: RegistryData, ref: string | undefined): AccountRecord {
   if (data.accounts.length === 0) {
     throw new TokenTrayError('NO_ACCOUNTS', 'No account is signed in.', { facts: { remedy: 'sign-in' } });
@@ -146,7 +167,8 @@ export class AccountService {
     // An account whose keychain item is gone or damaged can only be signed in again: say so now.
     const broken: AccountRecord[] = [];
     for (const a of data.accounts) {
-      if (a.kind === 'service_account' || a.status !== 'ready') continue;
+      // Only user accounts keep an account: item (service accounts and federations have their own).
+      if ((a.kind ?? 'user') !== 'user' || a.status !== 'ready') continue;
       const missing = (read: Promise<unknown>) => read.then((s) => s === undefined, (err: unknown) => isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING'));
       // Confirmed under the lock: a read that met a writer must not mark the account.
       if (await missing(this.vault.getSecrets(a.id))) {

@@ -61,12 +61,15 @@ export function clientIdFor(issuer: string, clientId: string): string {
  *                                                         the warm path reads this one item only
  *   tokens+:ID      {"v":2,"access":{…},"ids":{…}}        down-scoped, impersonated, audience tokens
  *   sa-key:ID       the service account's key (a 4096-bit key is split in two)
+ *   federation:ID   a workforce/workload federation file as imported (a workforce one holds the
+ *                   refresh token and client secret; a rotated refresh token is written into it)
  * Before this layout, account:ID also held the client secret and tokens:ID every cached token:
  * both are read as they are and rewritten in the new shape on the next write.
  */
 const secretsKey = (accountId: string) => `account:${accountId}`;
 const clientKey = (cid: string) => `client:${cid}`;
 const saKey = (accountId: string) => `sa-key:${accountId}`;
+const federationKey = (accountId: string) => `federation:${accountId}`;
 const hotKey = (accountId: string) => `tokens:${accountId}`;
 const moreKey = (accountId: string) => `tokens+:${accountId}`;
 
@@ -263,6 +266,15 @@ export class CredentialVault {
     return this.inOneWrite((v) => v.items.write(saKey(accountId), JSON.stringify(key)));
   }
 
+  /** The federation file of a workforce or workload account, as JSON text (parsed by its user). */
+  getFederationFile(accountId: string): Promise<string | undefined> {
+    return this.items.read(federationKey(accountId));
+  }
+
+  setFederationFile(accountId: string, json: string): Promise<void> {
+    return this.items.write(federationKey(accountId), json);
+  }
+
   /** Deletes every item of an account (not its OAuth client's, which other accounts may share). */
   async forget(accountId: string): Promise<void> {
     await this.inOneWrite(async (v) => {
@@ -270,6 +282,7 @@ export class CredentialVault {
       await v.items.delete(hotKey(accountId));
       await v.items.delete(secretsKey(accountId));
       await v.items.delete(saKey(accountId));
+      await v.items.delete(federationKey(accountId));
     });
   }
 }

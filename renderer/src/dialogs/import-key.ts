@@ -17,7 +17,7 @@ async function submitImport(event: Event): Promise<void> {
   event.preventDefault();
   const file = byId<HTMLInputElement>('sa-file').files?.[0];
   if (!file) {
-    byId('import-error').textContent = 'Pick the key file (JSON) first.';
+    byId('import-error').textContent = 'Pick or drop the key or federation file (JSON) first.';
     return;
   }
   try {
@@ -34,4 +34,12 @@ export function wireImportDialog(): void {
   byId('import-sa').addEventListener('click', openImportDialog);
   byId('import-form').addEventListener('submit', (e) => void submitImport(e));
   byId('import-cancel').addEventListener('click', () => dialog().close());
+  // A file dropped on the open dialog is taken as if chosen (the window's own drop handler leaves it alone).
+  dialog().addEventListener('drop', (e) => {
+    const files = e.dataTransfer?.files;
+    if (!files?.length) return;
+    e.preventDefault();
+    byId<HTMLInputElement>('sa-file').files = files;
+    byId('import-error').textContent = '';
+  });
 }

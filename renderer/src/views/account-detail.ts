@@ -86,7 +86,7 @@ function header(account: AccountSummary): HTMLElement {
     'div',
     { className: 'account-header' },
     h('div', {}, h('h2', {}, nameOf(account)), h('p', {}, [
-      account.kind === 'service_account' ? `service account${account.projectId ? ` of ${account.projectId}` : ''}` : account.issuer,
+      account.kind === 'service_account' ? `service account${account.projectId ? ` of ${account.projectId}` : ''}` : account.kind === 'workforce' || account.kind === 'workload' ? `${account.kind} identity federation · ${account.subject}` : account.issuer,
       account.status === 'ready' ? 'ready' : 'needs sign-in',
       account.default ? 'default' : '',
     ].filter(Boolean).join(' · '))),

@@ -6,7 +6,8 @@ import { nameOf, state } from '../state.js';
 /** With more accounts than fit the sidebar comfortably, a filter box appears above the list. */
 export const FILTER_FROM = 9;
 
-const metaOf = (a: AccountSummary) => (a.kind === 'service_account' ? `service account${a.projectId ? ` · ${a.projectId}` : ''}` : a.issuer);
+const metaOf = (a: AccountSummary) =>
+  a.kind === 'service_account' ? `service account${a.projectId ? ` · ${a.projectId}` : ''}` : a.kind === 'workforce' || a.kind === 'workload' ? `${a.kind} identity federation` : a.issuer;
 
 function matches(a: AccountSummary, filter: string): boolean {
   const needle = filter.trim().toLowerCase();

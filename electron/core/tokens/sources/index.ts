@@ -2,6 +2,7 @@ import type { AccountRecord } from '../../storage/account-registry.js';
 import type { SourceFactory } from '../token-source.js';
 import { serviceAccountKeySource } from './service-account-key.js';
 import { userRefreshSource } from './user-refresh.js';
+import { workforceSource, workloadSource } from './federation.js';
 
 export type AccountKind = NonNullable<AccountRecord['kind']>;
 
@@ -9,4 +10,6 @@ export type AccountKind = NonNullable<AccountRecord['kind']>;
 export const SOURCES: Readonly<Record<AccountKind, SourceFactory>> = {
   user: userRefreshSource,
   service_account: serviceAccountKeySource,
+  workforce: workforceSource,
+  workload: workloadSource,
 };

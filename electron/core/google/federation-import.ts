@@ -1,0 +1,87 @@
+import type { AccountRecord } from '../storage/account-registry.js';
+import { accountIdFor, upsertImported } from '../storage/account-service.js';
+import type { Core } from '../core.js';
+import { TokenTrayError, isTokenTrayError } from '../shared/errors.js';
+import { CLOUD_PLATFORM } from '../oauth/scopes.js';
+import { workforceSource, workloadSource } from '../tokens/sources/federation.js';
+import { impersonationTarget, parseFederationFile, poolOf, type FederationFile } from './external-account-file.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Whether an ADC file's text is one of the federation kinds (then `importFederationFile` takes it). */
+export function isFederationFile(text: string): boolean {
+  try {
+    const t = (JSON.parse(text) as { type?: unknown }).type;
+    return t === 'external_account_authorized_user' || t === 'external_account';
+  } catch {
+    return false;
+  }
+}
+
+/** The file as stored: a workload file as it was read, a workforce file as parsed (its refresh token rotates). */
+function storedJson(file: FederationFile): string {
+  if (file.type === 'external_account') return JSON.stringify(file.raw);
+  return JSON.stringify(file);
+}
+
+/**
+ * Imports a workforce or workload federation file as an account: the file goes to the keychain
+ * (vault), one token proves it works, and the account is named by its principal (workforce: what
+ * token_info_url says, else the pool; workload: the impersonated service account, else the pool).
+ */
+export async function importFederationFile(core: Core, text: string, path: string, env: Env): Promise<AccountRecord> {
+  const file = parseFederationFile(text, path);
+  const kind = file.type === 'external_account_authorized_user' ? 'workforce' : 'workload';
+  await core.accounts.vault.probe();
+  const before = await core.accounts.registry.load();
+  const impersonated = file.type === 'external_account' && file.service_account_impersonation_url ? impersonationTarget(file.service_account_impersonation_url, path).email : undefined;
+  // Named before the first token for workload files; a workforce principal needs the token.
+  const provisional = impersonated ?? `principalSet://${poolOf(file.audience)}`;
+  const tempId = accountIdFor(file.token_url, `${file.audience}\n${provisional}`);
+  const existed = before.accounts.some((a) => a.id === tempId);
+  const draft: AccountRecord = {
+    id: tempId, kind, subject: provisional, ...(impersonated ? { email: impersonated } : {}), issuer: file.token_url, flavor: 'google',
+    clientId: file.type === 'external_account_authorized_user' ? file.client_id : (file.client_id ?? ''), scopes: [CLOUD_PLATFORM], status: 'ready', createdAt: '', updatedAt: '',
+  };
+  const context = { accounts: core.accounts, env, now: Date.now, accessToken: () => Promise.reject(new Error('not used')) };
+  await core.accounts.vault.setFederationFile(tempId, storedJson(file));
+  let token;
+  try {
+    const source = (kind === 'workforce' ? workforceSource : workloadSource)(context);
+    token = (await source.access(draft, undefined).mint()).token;
+  } catch (err) {
+    if (!existed) await core.accounts.vault.forget(tempId).catch(() => undefined);
+    if (isTokenTrayError(err, 'REAUTH_REQUIRED')) throw new TokenTrayError('ADC_FILE_INVALID', `${path}: ${err.message}`, { cause: err });
+    throw err;
+  }
+  if (!token) throw new TokenTrayError('PROVIDER_ERROR', `${file.token_url} gave no access token for ${path}.`);
+  let id = tempId;
+  let subject = provisional;
+  if (file.type === 'external_account_authorized_user') {
+    const { workforcePrincipal } = await import('./sts.js');
+    const stored = parseFederationFile((await core.accounts.vault.getFederationFile(tempId))!, path);
+    const principal = await workforcePrincipal(stored as typeof file, token.token);
+    if (principal) {
+      subject = principal;
+      id = accountIdFor(file.token_url, `${file.audience}\n${principal}`);
+      if (id !== tempId) {
+        await core.accounts.vault.setFederationFile(id, storedJson(stored));
+        await core.accounts.vault.forget(tempId);
+      }
+    }
+  }
+  await core.accounts.withAccountLock(id, () => core.accounts.vault.setTokenCache(id, { access: { '': token }, ids: {} }));
+  const { createdAt: _c, updatedAt: _u, ...fresh } = draft;
+  return core.accounts.registry.update((data) => upsertImported(data, { ...fresh, id, subject }));
+}
+
+/** The federation file of an account, for `adc export`: a workforce file carries the current refresh token. */
+export async function federationExportJson(core: Core, account: AccountRecord): Promise<string> {
+  const { federationFileOf } = await import('../tokens/sources/federation.js');
+  const file = await federationFileOf(core, account);
+  const doc = file.type === 'external_account' ? file.raw : file;
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+export const federatedKinds: ReadonlyArray<AccountRecord['kind']> = ['workforce', 'workload'];
+export const isFederated = (account: AccountRecord) => federatedKinds.includes(account.kind);
