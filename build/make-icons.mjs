@@ -2,6 +2,7 @@
 // `node build/make-icons.mjs` rewrites assets/ and build/icon.png. The PNGs are committed.
 import { writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
+import { Buffer } from 'node:buffer';
 
 const CRC = new Uint32Array(256).map((_, n) => {
   let c = n;

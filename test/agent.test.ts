@@ -160,6 +160,8 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
       await writeFile(join(bin, 'docker-credential-tokentray'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(DOCKER_HELPER)} "$@"\n`, { mode: 0o700 });
       await mkdir(join(box, 'docker'));
       await writeFile(join(box, 'docker', 'config.json'), JSON.stringify({ credHelpers: { [`127.0.0.1:${registry.port}`]: 'tokentray' } }));
+      // As `configure-docker --allow-other-host` records it: only a registry set up gets a token.
+      await writeFile(join(env.TOKENTRAY_HOME, 'docker-registries.json'), JSON.stringify({ [`127.0.0.1:${registry.port}`]: {} }));
       const docker = await runTool('docker', ['manifest', 'inspect', '--insecure', `127.0.0.1:${registry.port}/team/app:v1`], { ...env, DOCKER_CONFIG: join(box, 'docker'), PATH: `${bin}:${process.env.PATH}` });
       assert.equal(docker.code, 0, docker.stderr);
       assert.equal(JSON.parse(docker.stdout).schemaVersion, 2);
@@ -207,6 +209,7 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
 
   it('the docker helper echoes only a plain registry name from the fast path; anything else goes to the helper proper, escaped', async () => {
     await started();
+    await writeFile(join(env.TOKENTRAY_HOME, 'docker-registries.json'), JSON.stringify({ 'gcr.io': {} }));
     const plain = await runTool(process.execPath, [DOCKER_HELPER, 'get'], env, 'https://gcr.io\n');
     assert.equal(plain.code, 0, plain.stderr);
     assert.equal(JSON.parse(plain.stdout).ServerURL, 'https://gcr.io');
@@ -214,6 +217,9 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
     // A C1 control (CSI) survives JSON.stringify: only the helper proper's escaping catches it.
     const hostile = await runTool(process.execPath, [DOCKER_HELPER, 'get'], env, 'https://gcr.io/\u009b2J\n');
     assert.ok(!/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/.test(hostile.stdout + hostile.stderr), JSON.stringify(hostile));
+    // A registry configure-docker did not set up gets no token through the agent either.
+    const other = await runTool(process.execPath, [DOCKER_HELPER, 'get'], env, 'https://registry.evil.invalid\n');
+    assert.deepEqual([other.code, other.stdout], [1, 'credentials not found in native keychain\n']);
   });
 
   it('status tells pid, store, unlocked and time left; a second start says it runs; stop ends it and removes socket and key', async () => {

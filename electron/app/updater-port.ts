@@ -9,13 +9,15 @@ export function updaterPort(updater: AppUpdater): Updater {
   updater.autoDownload = false;
   updater.autoInstallOnAppQuit = false;
   updater.allowDowngrade = false;
+  // electron-updater's SemVer, whose own type declarations (semver) are not installed.
+  const current = updater.currentVersion as unknown as { version: string; compare(other: string): number };
   return {
-    currentVersion: updater.currentVersion.version,
+    currentVersion: current.version,
     async check() {
       const result = await updater.checkForUpdates();
       if (!result) return null;
       const version = result.updateInfo.version;
-      const order = updater.currentVersion.compare(version);
+      const order = current.compare(version);
       return { version, newer: result.isUpdateAvailable && order < 0, older: order > 0 };
     },
     async download() {

@@ -217,7 +217,7 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
       const grant = workforce.get(form.refresh_token ?? '');
       if (grant && !client(grant)) return stsError(401, 'invalid_client', 'The OAuth client was not found.');
       if (!grant) return stsError(400, 'invalid_grant', 'The refresh token is invalid or has expired.');
-      workforce.delete(form.refresh_token!);
+      workforce.delete(form.refresh_token);
       const rotated = `wf-rt-${randomBytes(16).toString('base64url')}`;
       noteSecret(rotated);
       workforce.set(rotated, grant);
@@ -233,7 +233,7 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
       count('sts:revoke');
       const grant = workforce.get(form.token ?? '');
       if (grant && !client(grant)) return stsError(401, 'invalid_client', 'The OAuth client was not found.');
-      if (grant) workforce.delete(form.token!);
+      if (grant) workforce.delete(form.token);
       return send(res, 200, {});
     }
     count('sts:exchange');

@@ -248,7 +248,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
       }
       return;
     }
-    callback(req, res);
+    void callback(req, res);
   });
   return idp;
 }

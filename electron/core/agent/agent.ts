@@ -104,6 +104,7 @@ export async function serveAgent(options: ServeOptions): Promise<RunningAgent> {
   };
   const where = agentLocation(options.env);
   const memo = new TokenMemo(options.core.home);
+  // eslint-disable-next-line prefer-const -- assigned once the server exists, used by its handlers before
   let stopAgent!: () => Promise<void>;
   const server = await startAgentServer({
     where,

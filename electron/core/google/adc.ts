@@ -116,7 +116,7 @@ export async function importAdcFile(core: Core, path: string, options: { issuer?
 export async function exportAdcFile(core: Core, account: AccountRecord, path: string, options: { overwrite?: boolean } = {}): Promise<void> {
   const federation = await import('./federation-import.js');
   if (federation.isFederated(account)) {
-    if (!options.overwrite && (await stat(path).then(() => true, () => false))) throw new TokenTrayError('ADC_FILE_EXISTS', `${path} exists. Pass --force to replace it, or --output to write elsewhere.`);
+    if (!options.overwrite && (await stat(path).then(() => true, () => false))) throw new TokenTrayError('ADC_FILE_EXISTS', `${path} exists.`, { facts: { remedy: 'replace-or-choose-file', path } });
     await writeFileAtomic(path, await federation.federationExportJson(core, account));
     return;
   }

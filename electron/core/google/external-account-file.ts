@@ -154,7 +154,7 @@ function parseSource(c: Record<string, unknown>, source: string): CredentialSour
       throw invalid(source, '"credential_source.executable.timeout_millis" must be a whole number from 5000 to 120000');
     }
     const outputFile = x.str('output_file', false);
-    return { kind: 'executable', command: x.str('command', true)!, timeoutMillis: (timeout as number | undefined) ?? DEFAULT_EXECUTABLE_TIMEOUT_MS, ...(outputFile ? { outputFile } : {}) };
+    return { kind: 'executable', command: x.str('command', true)!, timeoutMillis: (timeout) ?? DEFAULT_EXECUTABLE_TIMEOUT_MS, ...(outputFile ? { outputFile } : {}) };
   }
   const format = parseFormat(c.format, source);
   if (c.file !== undefined) return { kind: 'file', file: str('file', true)!, format };
@@ -193,5 +193,5 @@ export function poolOf(audience: string): string {
 export function impersonationTarget(url: string, source: string): { base: string; email: string } {
   const m = /^(.*)\/v1\/projects\/[^/]+\/serviceAccounts\/([^/:]+):generateAccessToken$/.exec(url);
   if (!m) throw invalid(source, '"service_account_impersonation_url" is not an IAM Credentials generateAccessToken URL');
-  return { base: m[1]!, email: decodeURIComponent(m[2]!) };
+  return { base: m[1], email: decodeURIComponent(m[2]) };
 }

@@ -67,40 +67,40 @@ async function runExecutable(source: Extract<CredentialSource, { kind: 'executab
   }
   const [file, ...args] = source.command.split(/\s+/).filter(Boolean);
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(file!, args, {
+    execFile(file, args, {
       timeout: source.timeoutMillis,
       maxBuffer: SUBJECT_LIMIT_BYTES,
-      env: { ...env, GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE: '0', ...(source.outputFile ? { GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE: source.outputFile } : {}) } as NodeJS.ProcessEnv,
+      env: { ...env, GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE: '0', ...(source.outputFile ? { GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE: source.outputFile } : {}) },
     }, (err, out) => {
       if (!err) return resolve(out);
       const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string };
       const why = e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER' ? `wrote more than ${SUBJECT_LIMIT_BYTES} bytes` : e.killed ? `did not finish within ${source.timeoutMillis} ms` : typeof e.code === 'string' ? `could not start (${e.code})` : `exited with status ${e.code ?? e.signal}`;
       // The program's own message, if it wrote one in Google's shape.
       const own = messageOf(out);
-      reject(new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file!, 120)} ${why}${own ? `: ${own}` : ''}.`));
+      reject(new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} ${why}${own ? `: ${own}` : ''}.`));
     });
   });
   let doc: Record<string, unknown>;
   try {
     doc = JSON.parse(stdout) as Record<string, unknown>;
   } catch {
-    throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file!, 120)} did not print JSON.`);
+    throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} did not print JSON.`);
   }
   if (doc.success !== true) {
-    throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file!, 120)} failed: ${messageOf(stdout) ?? 'no message'}.`);
+    throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} failed: ${messageOf(stdout) ?? 'no message'}.`);
   }
   if (typeof doc.expiration_time === 'number' && doc.expiration_time * 1000 <= Date.now()) {
-    throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file!, 120)} gave an expired token.`);
+    throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} gave an expired token.`);
   }
   const token = doc.id_token ?? doc.saml_response;
-  if (typeof token !== 'string') throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file!, 120)} printed no id_token or saml_response.`);
+  if (typeof token !== 'string') throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} printed no id_token or saml_response.`);
   return extract(token, { type: 'text' }, 'the subject-token program');
 }
 
 function messageOf(out: string): string | undefined {
   try {
     const d = JSON.parse(out) as Record<string, unknown>;
-    const parts = [d.code, d.message].filter((x) => typeof x === 'string') as string[];
+    const parts = [d.code, d.message].filter((x): x is string => typeof x === 'string');
     return parts.length ? issuerText(parts.join(': ')) : undefined;
   } catch {
     return undefined;

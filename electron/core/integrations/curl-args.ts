@@ -40,7 +40,7 @@ const REFUSED: Record<string, string> = {
   next: 'it starts options TokenTray does not apply its checks to',
   trace: 'it writes the header, token and all, to a file',
   'trace-ascii': 'it writes the header, token and all, to a file',
-  stderr: 'with --verbose it writes the header, token and all, to a file',
+  stderr: "with curl's verbose output it writes the header, token and all, to a file",
 };
 
 /** What curl was asked to do, as far as where the header goes is concerned. */

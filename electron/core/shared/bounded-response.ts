@@ -28,7 +28,7 @@ export async function boundResponse(res: Response, url: string | URL, limit = RE
   const chunks: Uint8Array[] = [];
   let length = 0;
   if (res.body) {
-    const reader = res.body.getReader();
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;

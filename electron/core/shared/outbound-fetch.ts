@@ -47,6 +47,7 @@ function proxyDispatcher(settings: ProxySettings): Dispatcher {
   if (dispatcher?.key !== key) {
     // undici marks the agent experimental with a process warning, which would land on the CLI's
     // stderr on every run; the agent itself is what we want.
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, on process
     const emit = process.emitWarning;
     process.emitWarning = () => undefined;
     try {

@@ -65,6 +65,7 @@ export class WebContents extends EventEmitter {
   async runPreload(path: string, url: string): Promise<void> {
     this.url = url;
     const page = createContext({});
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the stand-in's webContents is this window's
     const contents = this;
     const electron = {
       contextBridge: {

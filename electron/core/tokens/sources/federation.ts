@@ -33,7 +33,8 @@ async function workloadFileOf(context: SourceContext, account: AccountRecord): P
 const noAudience = (account: AccountRecord) =>
   new TokenTrayError(
     'AUDIENCE_NOT_SUPPORTED',
-    `Google issues no ID tokens of a federated identity (${displayName(account)}) itself. Impersonate a service account (--impersonate-service-account SA, or service_account_impersonation_url in a workload file).`,
+    `Google issues no ID tokens of a federated identity (${displayName(account)}) itself; a workload file can name a service account to impersonate (service_account_impersonation_url).`,
+    { facts: { remedy: 'impersonate-or-use-key' } },
   );
 
 /**
@@ -87,7 +88,7 @@ export const workloadSource: SourceFactory = (context) => ({
     };
   },
   id(account, { audience, includeEmail }) {
-    if (!audience) throw new TokenTrayError('AUDIENCE_REQUIRED', `An ID token of ${displayName(account)} needs an audience: give --audiences with the URL (or client id) of the service that will check it.`);
+    if (!audience) throw new TokenTrayError('AUDIENCE_REQUIRED', `An ID token of ${displayName(account)} needs an audience.`, { facts: { remedy: 'give-audience' } });
     return {
       slot: { bucket: 'ids', key: `wl:${audience}|${includeEmail}` },
       underLock: false,
