@@ -111,8 +111,8 @@ describe('workforce and workload identity federation', () => {
   describe('workforce (external_account_authorized_user)', () => {
     it('imports the file: named by the principal token_info_url gives, kind workforce, secrets only in the keychain', async () => {
       assert.equal(await ok('adc', 'import', workforceFile), WF_PRINCIPAL);
-      const listed = JSON.parse(await ok('accounts', '--json')) as Array<{ kind: string; subject: string }>;
-      assert.deepEqual(listed.map((a) => [a.kind, a.subject]), [['workforce', WF_PRINCIPAL]]);
+      const listed = JSON.parse(await ok('accounts', '--json')) as Array<{ kind: string; subject: string; quotaProject: string | null }>;
+      assert.deepEqual(listed.map((a) => [a.kind, a.subject, a.quotaProject]), [['workforce', WF_PRINCIPAL, 'acme-quota']], "the file's quota project is the account's");
       const refresh = sim.stsRequests.find((r) => r.path === 'oauthtoken')!;
       assert.equal(refresh.authorization, `Basic ${Buffer.from(`wf-client:${clientSecret}`).toString('base64')}`);
       assert.deepEqual(refresh.form, { grant_type: 'refresh_token', refresh_token: firstRefreshToken });

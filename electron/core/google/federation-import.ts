@@ -1,5 +1,6 @@
 import type { AccountRecord } from '../storage/account-registry.js';
 import { accountIdFor, upsertImported } from '../storage/account-service.js';
+import { checkProjectId } from './project-id.js';
 import type { Core } from '../core.js';
 import { TokenTrayError, isTokenTrayError } from '../shared/errors.js';
 import { CLOUD_PLATFORM } from '../oauth/scopes.js';
@@ -72,7 +73,9 @@ export async function importFederationFile(core: Core, text: string, path: strin
   }
   await core.accounts.withAccountLock(id, () => core.accounts.vault.setTokenCache(id, { access: { '': token }, ids: {} }));
   const { createdAt: _c, updatedAt: _u, ...fresh } = draft;
-  return core.accounts.registry.update((data) => upsertImported(data, { ...fresh, id, subject }));
+  // The file's quota project becomes the account's, sent like any account's (x-goog-user-project).
+  const quotaProject = file.quota_project_id ? checkProjectId(file.quota_project_id) : undefined;
+  return core.accounts.registry.update((data) => upsertImported(data, { ...fresh, id, subject, ...(quotaProject ? { quotaProject } : {}) }));
 }
 
 /** The federation file of an account, for `adc export`: a workforce file carries the current refresh token. */

@@ -77,6 +77,7 @@ export function upsertImported(data: RegistryData, fresh: Omit<AccountRecord, 'c
     ...fresh,
     ...(existing?.impersonate ? { impersonate: existing.impersonate } : {}),
     ...(existing?.project ? { project: existing.project } : {}),
+    ...(fresh.quotaProject === undefined && existing?.quotaProject ? { quotaProject: existing.quotaProject } : {}),
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
   };
