@@ -207,6 +207,8 @@ describe('tokens and scopes are checked before they are stored or printed (issue
   });
 
   async function dockerGet(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    // As configure-docker records it: only a registry set up gets a token at all.
+    await writeFile(join(env.TOKENTRAY_HOME, 'docker-registries.json'), JSON.stringify({ 'gcr.io': {} }));
     const child = spawn(process.execPath, [join(dirname(CLI), 'docker-credential-tokentray.cjs'), 'get'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

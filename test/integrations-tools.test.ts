@@ -346,8 +346,8 @@ current-context: stand-in
       assert.equal((JSON.parse(set.stdout) as { quotaProject: string }).quotaProject, 'proj-billing');
       assert.equal((await accountsJson()).find((a) => a.email === 'lee@example.test')!.quotaProject, 'proj-billing');
       const bad = await runCli(['configure', 'lee@example.test', '--quota-project', 'Bad_Project'], env);
-      assert.equal(bad.code, 1);
-      assert.match(bad.stderr, /^tokentray: INVALID_PROJECT: /m);
+      assert.equal(bad.code, 2, 'a bad option value is a usage error');
+      assert.match(bad.stderr, /^tokentray: USAGE: --quota-project: "Bad_Project" is not a Google Cloud project id/m);
       const key = await makeServiceAccountKey(sim, 'quota-sa@proj-sa.iam.gserviceaccount.com');
       const keyFile = join(box, 'quota-sa.json');
       await writeFile(keyFile, JSON.stringify(key.json), { mode: 0o600 });
