@@ -4,7 +4,7 @@
  * https, `user:password@` sent as Proxy-Authorization); without them, through Node's fetch as
  * before. A proxy that refuses or is down becomes PROXY_UNREACHABLE, naming it without credentials.
  */
-import { EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { TokenTrayError } from './errors.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -41,8 +41,11 @@ export function describeProxy(proxy: string): string {
 
 let dispatcher: { key: string; agent: Dispatcher } | undefined;
 
+// Loaded only when a proxy is set: undici costs every CLI call about 100 ms to load.
+const undici = () => import('undici');
+
 /** One agent per proxy configuration (the environment may change between tests, not in a run). */
-function proxyDispatcher(settings: ProxySettings): Dispatcher {
+function proxyDispatcher(settings: ProxySettings, { EnvHttpProxyAgent }: Awaited<ReturnType<typeof undici>>): Dispatcher {
   const key = JSON.stringify(settings);
   if (dispatcher?.key !== key) {
     // undici marks the agent experimental with a process warning, which would land on the CLI's
@@ -108,9 +111,10 @@ export function proxyFailure(err: unknown, url: string | URL, settings: ProxySet
 export async function outboundFetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
   const settings = proxySettings();
   if (!settings.https && !settings.http) return fetch(url, init);
+  const loaded = await undici();
   try {
     // undici's Response is the same class of object as Node's (boundResponse rebuilds a global one).
-    return await undiciFetch(url, { ...(init as object), dispatcher: proxyDispatcher(settings) });
+    return await loaded.fetch(url, { ...(init as object), dispatcher: proxyDispatcher(settings, loaded) });
   } catch (err) {
     throw proxyFailure(err, url, settings) ?? err;
   }
