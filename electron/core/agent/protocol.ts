@@ -5,6 +5,7 @@
  * the client then goes the normal way. Everything read is bounded and checked like untrusted input.
  * Imports nothing of ours: the client's fast path loads this file and the client only.
  */
+import { isBearerToken } from '../shared/sanitize.js';
 
 export const PROTOCOL_VERSION = 1;
 /** A request is a few names and flags; anything larger is not ours. */
@@ -143,7 +144,7 @@ export function parseRequest(doc: unknown): AgentRequest {
   return request;
 }
 
-/** A token as the client will print it: visible ASCII only, bounded; anything else is not used. */
+/** A token as the client will print it: bounded, and a bearer token by the one rule (sanitize.ts); anything else is not used. */
 export function isPrintableToken(token: unknown): token is string {
-  return typeof token === 'string' && token.length > 0 && token.length <= 16 * 1024 && /^[\x21-\x7e]+$/.test(token);
+  return typeof token === 'string' && token.length <= 16 * 1024 && isBearerToken(token);
 }
