@@ -259,7 +259,7 @@ describe('handlers over the real core', () => {
     const afterWarm = idp.grants.refresh_token;
     await handlers['tokens:copy'](account.id, 'access', 'raw');
     assert.equal(idp.grants.refresh_token, afterWarm, 'a copy after warming needs no refresh');
-    await revokeAtIdp(idp, (await core.accounts.vault.getSecrets(account.id))!.refreshToken);
+    await revokeAtIdp(idp, (await core.accounts['vault'].getSecrets(account.id))!.refreshToken);
     clock += 56 * 60_000;
     assert.equal(await warmer.round(), true);
     assert.equal((await handlers['accounts:list']())[0].status, 'signin_required');
@@ -281,7 +281,7 @@ describe('handlers over the real core', () => {
     assert.equal(ivan.default, false);
     const list = await handlers['accounts:set-default'](ivan.id);
     assert.deepEqual(list.map((a) => [a.email, a.default]), [['hana@example.test', false], ['ivan@example.test', true]]);
-    const rt = (await core.accounts.vault.getSecrets(ivan.id))!.refreshToken;
+    const rt = (await core.accounts['vault'].getSecrets(ivan.id))!.refreshToken;
     assert.deepEqual(await handlers['accounts:remove'](ivan.id), { revoked: true });
     assert.equal((await idp.introspect(rt)).active, false);
     assert.deepEqual((await handlers['accounts:list']()).map((a) => [a.email, a.default]), [['hana@example.test', true]]);
@@ -424,7 +424,7 @@ describe('handler state, one owner each', () => {
     try {
       const core = sandbox.core();
       {
-        const account = (await core.accounts.registry.update((data) => {
+        const account = (await core.accounts['registry'].update((data) => {
           const now = new Date().toISOString();
           const record = { id: 'acct1', kind: 'user' as const, subject: 's', email: 'm@example.test', issuer: 'https://issuer.invalid', flavor: 'google' as const, clientId: 'c', scopes: [], status: 'ready' as const, createdAt: now, updatedAt: now };
           data.accounts.push(record);

@@ -46,7 +46,7 @@ describe('tokentray login in real Chromium', () => {
         assert.equal(decodeJwtPayload(id.stdout.trim()).sub, 'erin@example.test');
         const access = await runCli(['print-access-token'], sandbox.env);
         assert.equal(access.code, 0, access.stderr);
-        assert.equal((await idp.introspect((await sandbox.core().accounts.vault.getSecrets((await sandbox.core().accounts.list())[0].id))!.refreshToken)).active, true);
+        assert.equal((await idp.introspect((await sandbox.core().accounts['vault'].getSecrets((await sandbox.core().accounts.list())[0].id))!.refreshToken)).active, true);
       });
     });
   }

@@ -132,9 +132,9 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
       const core = sandbox.core();
       const secrets = [...issued, idp.client.clientSecret];
       for (const a of await core.accounts.list()) {
-        const s = await core.accounts.vault.getSecrets(a.id);
+        const s = await core.accounts['vault'].getSecrets(a.id);
         secrets.push(s!.refreshToken);
-        const cache = await core.accounts.vault.getTokenCache(a.id);
+        const cache = await core.accounts['vault'].getTokenCache(a.id);
         for (const t of Object.values(cache.access)) secrets.push(t.token);
         if (cache.id) secrets.push(cache.id.token);
       }
@@ -147,14 +147,14 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
     it('logout revokes the grant at the issuer, then forgets the account', async () => {
       const core = sandbox.core();
       const bob = (await accounts()).find((a) => a.email === 'bob@example.test')!;
-      const refreshToken = (await core.accounts.vault.getSecrets(bob.id))!.refreshToken;
+      const refreshToken = (await core.accounts['vault'].getSecrets(bob.id))!.refreshToken;
       assert.equal((await idp.introspect(refreshToken)).active, true);
       const res = await cli('logout', 'bob@example.test');
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stderr, /revoked/);
       assert.equal((await idp.introspect(refreshToken)).active, false);
       assert.deepEqual((await accounts()).map((a) => a.email), ['alice@example.test']);
-      assert.equal(await core.accounts.vault.getSecrets(bob.id), undefined);
+      assert.equal(await core.accounts['vault'].getSecrets(bob.id), undefined);
       const again = await cli('print-access-token', '--account', 'bob@example.test');
       assert.equal(again.code, 1);
       assert.match(again.stderr, /^tokentray: ACCOUNT_NOT_FOUND: /);

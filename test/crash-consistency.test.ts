@@ -204,7 +204,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
       /** Cached tokens for other audiences, over 2,000 bytes in all: the tokens+ item is split. */
       const seedSplitCache = async (core: Core, id: string) => {
         await core.accounts.withAccountLock(id, () =>
-          core.accounts.vault.updateTokenCache(id, Date.now(), (c) => {
+          core.accounts['vault'].updateTokenCache(id, Date.now(), (c) => {
             for (let i = 0; i < 3; i++) c.ids[`aud-${i}`] = { token: `seed-${i}-${'t'.repeat(900)}`, expiresAt: Date.now() + 3600_000 };
             delete c.access['s:openid'];
           }),
@@ -224,7 +224,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
         }
         assert.notEqual(expectListed, false, `${email} is still listed`);
         const account = await core.accounts.resolve(view.id);
-        const stored = (await core.accounts.vault.getSecrets(view.id))?.refreshToken;
+        const stored = (await core.accounts['vault'].getSecrets(view.id))?.refreshToken;
         const inWindow = stored !== undefined && idp.rotatedAway.has(stored);
         try {
           await core.tokens.forceRefresh(account);
@@ -279,7 +279,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
               boundary.disarm();
             }
             const stopped = boundary.stopped;
-            if (op === 'sign-in' && !ids.has(email)) ids.set(email, (await import('../electron/core/storage/account-service.js')).accountIdFor(idp.issuer, email));
+            if (op === 'sign-in' && !ids.has(email)) ids.set(email, (await import('../electron/core/accounts/account-service.js')).accountIdFor(idp.issuer, email));
             const state = await checkWorks(email, tally, op === 'sign-in' ? (stopped ? undefined : true) : op === 'logout' ? (stopped ? undefined : false) : true);
             if (op === 'logout' && n === 0) assert.equal(state, 'present', 'a logout stopped before its first write changed nothing');
             if (!stopped) break;
@@ -323,15 +323,15 @@ describe('the file vault: one rewrite per operation, and a symlinked vault stays
     const core = sandbox.core();
     const account = await signInThroughCore(core, idp, 'vera@example.test');
     await core.accounts.withAccountLock(account.id, () =>
-      core.accounts.vault.updateTokenCache(account.id, Date.now(), (c) => {
+      core.accounts['vault'].updateTokenCache(account.id, Date.now(), (c) => {
         for (let i = 0; i < 3; i++) c.ids[`aud-${i}`] = { token: `seed-${i}-${'t'.repeat(900)}`, expiresAt: Date.now() + 3600_000 };
       }),
     );
-    const before = (await core.accounts.vault.getSecrets(account.id))!.refreshToken;
+    const before = (await core.accounts['vault'].getSecrets(account.id))!.refreshToken;
     boundary.arm(Infinity);
     await sandbox.core().tokens.getAccessToken(account, ['openid']);
     assert.equal(boundary.count, 1, 'one rewrite of vault.jwe');
-    assert.notEqual((await core.accounts.vault.getSecrets(account.id))!.refreshToken, before, 'with the rotated refresh token');
+    assert.notEqual((await core.accounts['vault'].getSecrets(account.id))!.refreshToken, before, 'with the rotated refresh token');
     boundary.arm(Infinity);
     await signInThroughCore(sandbox.core(), idp, 'vera@example.test');
     assert.equal(boundary.count, 1, 'a re-login rewrites it once too');
@@ -444,7 +444,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
               continue;
             }
             const account = await check.accounts.resolve(user);
-            const stored = (await check.accounts.vault.getSecrets(account.id))?.refreshToken;
+            const stored = (await check.accounts['vault'].getSecrets(account.id))?.refreshToken;
             const inWindow = stored !== undefined && idp.rotatedAway.has(stored);
             await expireCache(check, account.id);
             try {
@@ -514,7 +514,7 @@ describe('login racing logout of the same account', () => {
     const listed = (await core.accounts.list()).some((a) => a.email === user);
     const items = (await keychainItems(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE)).filter((i) => i.key.includes(account.id));
     if (listed) {
-      assert.ok((await core.accounts.vault.getSecrets(account.id))?.refreshToken, 'a listed account has its refresh token');
+      assert.ok((await core.accounts['vault'].getSecrets(account.id))?.refreshToken, 'a listed account has its refresh token');
       await core.tokens.forceRefresh(await core.accounts.resolve(user));
     } else {
       assert.deepEqual(items, [], 'an account signed out has no items left');

@@ -14,7 +14,7 @@ import { dispatch } from '../electron/app/ipc-dispatch.js';
 import { describeForWindow } from '../electron/app/remedies.js';
 import { describeForCli } from '../electron/cli/remedies.js';
 import { TokenTrayError, type ErrorFacts, type Remedy } from '../electron/core/shared/errors.js';
-import type { AccountRecord } from '../electron/core/storage/account-registry.js';
+import type { AccountRecord } from '../electron/core/accounts/account-registry.js';
 import { SettingsStore } from '../electron/core/storage/settings-store.js';
 import { RecordingClipboard } from './support/renderer-harness.js';
 import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
@@ -146,7 +146,7 @@ describe('error wording, end to end: the CLI and the window on the same failures
   });
 
   it('ACCOUNT_NOT_FOUND, REAUTH_REQUIRED, KEYCHAIN_ENTRY_MISSING, IMPERSONATION_NEEDS_SCOPE, NOT_A_SERVICE_ACCOUNT', async () => {
-    await sandbox.core().accounts.registry.update((data) => {
+    await sandbox.core().accounts['registry'].update((data) => {
       data.accounts.push(
         record('revoked', { status: 'signin_required', statusReason: 'Google no longer accepts the refresh token of revoked@example.test (invalid_grant).' }),
         record('nosecret1', {}),
@@ -177,7 +177,7 @@ describe('error wording, end to end: the CLI and the window on the same failures
   });
 
   it('a status reason an older version stored with a command-line hint is shown by no surface', async () => {
-    await sandbox.core().accounts.registry.update((data) => {
+    await sandbox.core().accounts['registry'].update((data) => {
       data.accounts.push(record('legacy', { status: 'signin_required', statusReason: 'Google no longer accepts the refresh token. Sign in again with `tokentray login --login-hint legacy@example.test`.' }));
     });
     const listed = (await sandbox.core().accounts.list()).find((a) => a.id === 'legacy')!;

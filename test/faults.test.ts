@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AccountRegistry } from '../electron/core/storage/account-registry.js';
+import { AccountRegistry } from '../electron/core/accounts/account-registry.js';
 import { createCore } from '../electron/core/core.js';
 import { KeytarSecretStore, type SecretStore } from '../electron/core/storage/secret-store.js';
 import { TokenTrayError } from '../electron/core/shared/errors.js';
@@ -13,7 +13,7 @@ import { HttpBrowser } from './support/http-browser.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
 import { makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
 import { keychainItems } from './support/windows-keychain.js';
-import { accountIdFor } from '../electron/core/storage/account-service.js';
+import { accountIdFor } from '../electron/core/accounts/account-service.js';
 
 describe('faults at the identity provider', () => {
   let idp: TestIdp;
@@ -97,10 +97,10 @@ describe('faults at the identity provider', () => {
   it('the issuer detects reuse: replaying a rotated refresh token revokes the whole grant', async () => {
     const core = sandbox.core();
     const quinn = await signInThroughCore(core, idp, 'quinn@example.test');
-    const first = (await core.accounts.vault.getSecrets(quinn.id))!.refreshToken;
+    const first = (await core.accounts['vault'].getSecrets(quinn.id))!.refreshToken;
     await expireCache(core, quinn.id);
     assert.equal((await runCli(['print-access-token', '--account', 'quinn@example.test'], sandbox.env)).code, 0);
-    const rotated = (await core.accounts.vault.getSecrets(quinn.id))!.refreshToken;
+    const rotated = (await core.accounts['vault'].getSecrets(quinn.id))!.refreshToken;
     assert.ok(rotated !== first, 'the issuer rotated the refresh token');
     const replay = await fetch(`${idp.issuer}/token`, {
       method: 'POST',
@@ -127,21 +127,21 @@ describe('faults at the identity provider', () => {
     }
     assert.deepEqual(failures, [], 'no process failed (none saw REAUTH_REQUIRED)');
     assert.equal((idp.grants.refresh_token ?? 0) - before, 10, 'one refresh per round: the others waited for it and read the cache');
-    const live = (await core.accounts.vault.getSecrets(accountId))!.refreshToken;
+    const live = (await core.accounts['vault'].getSecrets(accountId))!.refreshToken;
     assert.equal((await idp.introspect(live)).active, true, 'the stored refresh token is the live one');
     assert.equal((await core.accounts.resolve(accountId)).status, 'ready');
   });
 
   it('two processes refreshing one account at once share the refresh; the rotated token survives', async () => {
     const core = sandbox.core();
-    const oldRefresh = (await core.accounts.vault.getSecrets(accountId))!.refreshToken;
+    const oldRefresh = (await core.accounts['vault'].getSecrets(accountId))!.refreshToken;
     await expireCache(sandbox.core(), accountId);
     const before = idp.grants.refresh_token ?? 0;
     const results = await Promise.all(Array.from({ length: 4 }, () => runCli(['print-access-token'], sandbox.env)));
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     assert.equal(new Set(results.map((r) => r.stdout)).size, 1, 'every process printed the same token');
     assert.equal((idp.grants.refresh_token ?? 0) - before, 1, 'one refresh for all four processes');
-    const newRefresh = (await createCore({ env: sandbox.env }).accounts.vault.getSecrets(accountId))!.refreshToken;
+    const newRefresh = (await createCore({ env: sandbox.env }).accounts['vault'].getSecrets(accountId))!.refreshToken;
     assert.ok(newRefresh !== oldRefresh, 'the rotated refresh token was stored');
     assert.equal((await idp.introspect(newRefresh)).active, true, 'and it is the live one');
     await new AccountRegistry(sandbox.home).load();
@@ -210,7 +210,7 @@ describe('faults in the keychain and the registry', () => {
   it('a process killed mid-write never leaves a torn registry (old or new content survives)', async () => {
     const registry = new AccountRegistry(fx.sandbox.home);
     const writer = `
-      import { AccountRegistry } from ${JSON.stringify(new URL('../electron/core/storage/account-registry.js', import.meta.url).href)};
+      import { AccountRegistry } from ${JSON.stringify(new URL('../electron/core/accounts/account-registry.js', import.meta.url).href)};
       const registry = new AccountRegistry(${JSON.stringify(fx.sandbox.home)});
       for (let i = 0; ; i++) {
         await registry.update((d) => { d.accounts.forEach((a) => { a.scopes = Array.from({ length: 50 + (i % 50) }, (_, k) => 'scope-' + i + '-' + k); }); });

@@ -101,11 +101,11 @@ describe('workforce and workload identity federation', () => {
     assert.match(res.stderr, new RegExp(`^tokentray: ${code}: `), res.stderr);
     return res.stderr;
   };
-  const accountOf = async (name: string) => (await sandbox.core().accounts.registry.load()).accounts.find((a) => a.subject === name || a.email === name)!;
+  const accountOf = async (name: string) => (await sandbox.core().accounts.records()).accounts.find((a) => a.subject === name || a.email === name)!;
   const dropCache = async (name: string) => {
     const core = sandbox.core();
     const { id } = await accountOf(name);
-    await core.accounts.withAccountLock(id, () => core.accounts.vault.setTokenCache(id, { access: {}, ids: {} }));
+    await core.accounts.withAccountLock(id, () => core.accounts['vault'].setTokenCache(id, { access: {}, ids: {} }));
   };
 
   describe('workforce (external_account_authorized_user)', () => {
@@ -193,7 +193,7 @@ describe('workforce and workload identity federation', () => {
       assert.equal(sim.counts['sts:revoke'], before + 1);
       assert.equal(await accountOf(WF_PRINCIPAL), undefined);
       const core = sandbox.core();
-      assert.equal((await core.accounts.registry.load()).accounts.length, 0);
+      assert.equal((await core.accounts.records()).accounts.length, 0);
     });
   });
 
@@ -343,7 +343,7 @@ describe('workforce and workload identity federation', () => {
       await writeFile(subjectFile, 'eyJ.unknown.sig');
       const unknown = await sandbox.writeFile('wl-unknown.json', JSON.stringify(workloadDoc({ file: subjectFile })));
       assert.match(await fails('FEDERATION_EXCHANGE_FAILED', 'adc', 'import', unknown), /invalid_grant: The subject token is invalid/);
-      assert.equal((await sandbox.core().accounts.registry.load()).accounts.length, 0, 'nothing imported');
+      assert.equal((await sandbox.core().accounts.records()).accounts.length, 0, 'nothing imported');
     });
   });
 });

@@ -115,8 +115,8 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
     const runs = await Promise.all(accounts.flatMap((a) => [1, 2, 3].map(() => cli('print-access-token', '--account', a.id))));
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
     for (const a of accounts) {
-      assert.ok((await core.accounts.vault.getSecrets(a.id))?.refreshToken, 'the refresh token survived the concurrent writes');
-      assert.ok((await core.accounts.vault.getTokenCache(a.id)).access[''], 'and so did the cache');
+      assert.ok((await core.accounts['vault'].getSecrets(a.id))?.refreshToken, 'the refresh token survived the concurrent writes');
+      assert.ok((await core.accounts['vault'].getTokenCache(a.id)).access[''], 'and so did the cache');
     }
   });
 
@@ -140,7 +140,7 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
     const core = fx.sandbox.core();
     const secrets = [...printed, passphrase, fx.idp.client.clientSecret];
     for (const a of await core.accounts.list()) {
-      const s = await core.accounts.vault.getSecrets(a.id);
+      const s = await core.accounts['vault'].getSecrets(a.id);
       if (s) secrets.push(s.refreshToken);
     }
     assert.ok(secrets.length >= 7);
@@ -206,11 +206,11 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
   it('logout revokes and removes the account\'s items from the vault', async () => {
     const core = fx.sandbox.core();
     const walt = (await core.accounts.list()).find((a) => a.email === 'walt@example.test')!;
-    const refresh = (await core.accounts.vault.getSecrets(walt.id))!.refreshToken;
+    const refresh = (await core.accounts['vault'].getSecrets(walt.id))!.refreshToken;
     const res = await cli('logout', 'walt@example.test');
     assert.equal(res.code, 0, res.stderr);
     assert.equal((await fx.idp.introspect(refresh)).active, false);
-    assert.equal(await core.accounts.vault.getSecrets(walt.id), undefined);
+    assert.equal(await core.accounts['vault'].getSecrets(walt.id), undefined);
     assert.deepEqual((await core.accounts.list()).map((a) => a.email), ['vera@example.test', 'robot@proj-vault.iam.gserviceaccount.com']);
   });
 
@@ -234,11 +234,11 @@ describe('the file vault chosen in config.json, and asked for on a terminal', ()
       await writeFile(join(sandbox.home, 'config.json'), '{"keychain": "file"}\n');
       // The core as the CLI builds it: the store is chosen from config.json, not given.
       const core = () => createCore({ env: sandbox.env });
-      await core().accounts.vault.setSecrets('abc', { refreshToken: 'rt-config-file-0123456789' });
-      assert.equal((await core().accounts.vault.getSecrets('abc'))?.refreshToken, 'rt-config-file-0123456789');
+      await core().accounts['vault'].setSecrets('abc', { refreshToken: 'rt-config-file-0123456789' });
+      assert.equal((await core().accounts['vault'].getSecrets('abc'))?.refreshToken, 'rt-config-file-0123456789');
       assert.ok((await stat(vaultPath(sandbox.home))).isFile());
       await writeFile(join(sandbox.home, 'config.json'), '{"keychain": "plain"}\n');
-      await assert.rejects(core().accounts.vault.getSecrets('abc'), { code: 'KEYCHAIN_CHOICE_INVALID' });
+      await assert.rejects(core().accounts['vault'].getSecrets('abc'), { code: 'KEYCHAIN_CHOICE_INVALID' });
       await writeFile(join(sandbox.home, 'config.json'), '{"keychain": "file"}\n');
     } finally {
       await sandbox.cleanup();

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildTrayMenu } from '../electron/app/tray-menu.js';
-import { accountIdFor } from '../electron/core/storage/account-service.js';
+import { accountIdFor } from '../electron/core/accounts/account-service.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { assertTerminalSafe, HOSTILE_EMAIL, runCliWith } from './support/hostile.js';
@@ -181,8 +181,8 @@ describe('weak or odd service-account keys (issue 13 §4)', () => {
     const email = 'old@tokentray-test.iam.gserviceaccount.com';
     const tokenUri = 'http://127.0.0.1:9/token';
     const id = accountIdFor(tokenUri, email);
-    await core.accounts.vault.setServiceAccountKey(id, { clientEmail: email, clientId: email, privateKey: rsaKey(1024), privateKeyId: 'k', tokenUri });
-    await core.accounts.registry.update((data) => {
+    await core.accounts['vault'].setServiceAccountKey(id, { clientEmail: email, clientId: email, privateKey: rsaKey(1024), privateKeyId: 'k', tokenUri });
+    await core.accounts['registry'].update((data) => {
       data.accounts.push({ id, kind: 'service_account', subject: email, email, issuer: tokenUri, flavor: 'google', clientId: email, scopes: ['https://www.googleapis.com/auth/cloud-platform'], status: 'ready', privateKeyId: 'k', createdAt: 'x', updatedAt: 'x' });
     });
     for (const args of [['print-access-token', '--account', email], ['print-access-token', '--account', email, '--self-signed-jwt', '--audience', 'https://pubsub.googleapis.com/']]) {

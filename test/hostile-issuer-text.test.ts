@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { run } from '../electron/cli/run.js';
 import { signIn } from '../electron/core/oauth/sign-in.js';
 import { resolveProviderProfile } from '../electron/core/oauth/provider-profile.js';
-import { accountIdFor } from '../electron/core/storage/account-service.js';
+import { accountIdFor } from '../electron/core/accounts/account-service.js';
 import { displaySafe, hasHiddenCharacters, issuerText, terminalSafe } from '../electron/core/shared/sanitize.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { expireCache, signInThroughCore } from './support/flows.js';
@@ -234,7 +234,7 @@ describe('tokens and scopes are checked before they are stored or printed (issue
       assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', args[0]);
       assert.ok(!res.stderr.includes('PWNED'), 'the token is not quoted');
     }
-    const cache = await h.sandbox.core().accounts.vault.getTokenCache(accountIdFor(`${h.issuer.origin}/token`, email));
+    const cache = await h.sandbox.core().accounts['vault'].getTokenCache(accountIdFor(`${h.issuer.origin}/token`, email));
     assert.deepEqual(Object.keys(cache.access), [], 'nothing was cached');
   });
 
@@ -249,7 +249,7 @@ describe('tokens and scopes are checked before they are stored or printed (issue
     h.answer = { token: { status: 200, body: GOOD } };
     const core = h.sandbox.core();
     const id = accountIdFor(`${h.issuer.origin}/token`, email);
-    await core.accounts.vault.setTokenCache(id, { access: { '': { token: C1_TOKEN, expiresAt: Date.now() + 3600_000 } }, ids: {} });
+    await core.accounts['vault'].setTokenCache(id, { access: { '': { token: C1_TOKEN, expiresAt: Date.now() + 3600_000 } }, ids: {} });
     const docker = await dockerGet({ ...h.sandbox.env, TOKENTRAY_ACCOUNT: email });
     assert.equal(docker.code, 0, docker.stdout + docker.stderr);
     assert.equal((JSON.parse(docker.stdout) as { Secret: string }).Secret, GOOD.access_token);
@@ -278,7 +278,7 @@ describe('tokens and scopes are checked before they are stored or printed (issue
     assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', 'refresh');
     assert.deepEqual((await h.sandbox.core().accounts.resolve('later@example.test')).scopes, ['openid', 'email']);
     // The issuer spent the old refresh token when it rotated: the new one must survive the refusal.
-    assert.equal((await core.accounts.vault.getSecrets(account.id))?.refreshToken, 'rotated-refresh-token-2');
+    assert.equal((await core.accounts['vault'].getSecrets(account.id))?.refreshToken, 'rotated-refresh-token-2');
     await runCli(['logout', 'later@example.test', '--no-revoke'], h.sandbox.env);
   });
 });

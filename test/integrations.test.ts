@@ -376,7 +376,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       assert.match(res.stderr, /holds the refresh token of lee@example\.test in plain text/);
       assert.equal((await stat(adcPath)).mode & 0o777, 0o600);
       const doc = JSON.parse(await readFile(adcPath, 'utf8')) as Record<string, string>;
-      const secrets = (await core.accounts.vault.getSecrets((await core.accounts.resolve()).id))!;
+      const secrets = (await core.accounts['vault'].getSecrets((await core.accounts.resolve()).id))!;
       assert.equal(doc.type, 'authorized_user');
       assert.equal(doc.quota_project_id, 'proj-quota');
       assert.ok(doc.refresh_token === secrets.refreshToken && doc.client_secret === idp.client.clientSecret);

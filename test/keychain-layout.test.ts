@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { startMetadataServer } from '../electron/core/integrations/metadata-server.js';
 import { parseImpersonationChain } from '../electron/core/google/impersonation.js';
 import { clientIdFor, MAX_CACHED_PER_KIND } from '../electron/core/storage/credential-vault.js';
-import { AccountRegistry } from '../electron/core/storage/account-registry.js';
+import { AccountRegistry } from '../electron/core/accounts/account-registry.js';
 import { KeytarSecretStore } from '../electron/core/storage/secret-store.js';
 import { decodeJwtPayload, signInThroughCore } from './support/flows.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
@@ -80,7 +80,7 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
       const jwt = await ok('print-identity-token', '--impersonate-service-account', TARGET, '--audiences', aud);
       assert.equal(decodeJwtPayload(jwt).aud, aud);
     }
-    const cache = await sandbox.core().accounts.vault.getTokenCache(joId);
+    const cache = await sandbox.core().accounts['vault'].getTokenCache(joId);
     assert.equal(Object.keys(cache.ids).length, 3);
     assert.ok(Buffer.byteLength(JSON.stringify(cache)) > 2560, 'the cache as one item (the old layout) would not fit Windows');
     const big = await largest();
@@ -115,7 +115,7 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
       await writeFile(file, '');
     }
     const account = await sandbox.core().accounts.resolve(BIG_SA);
-    assert.equal((await sandbox.core().accounts.vault.getServiceAccountKey(account.id))?.privateKey, key.json.private_key);
+    assert.equal((await sandbox.core().accounts['vault'].getServiceAccountKey(account.id))?.privateKey, key.json.private_key);
     const parts = await itemsOf(account.id);
     assert.ok(parts.some((p) => p.key === `sa-key:${account.id}#1`), 'the key is in two items');
     assert.ok(parts.every((p) => p.bytes <= 2000), JSON.stringify(parts));
@@ -188,7 +188,7 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
     const sa = await core.accounts.resolve(BIG_SA);
     const aud = (i: number) => `https://aud-${i}.example.test`;
     for (let i = 0; i < MAX_CACHED_PER_KIND; i++) await core.tokens.getIdToken(sa, { audience: aud(i) });
-    const first = (await core.accounts.vault.getTokenCache(sa.id)).ids;
+    const first = (await core.accounts['vault'].getTokenCache(sa.id)).ids;
     assert.equal(Object.keys(first).length, MAX_CACHED_PER_KIND);
     assert.ok(!('sa:https://svc.example.test' in first), 'the 17th audience pushed out the oldest (from the test above)');
     // aud-0 is used again later (served from the cache; its use is noted), so it is not the oldest.
@@ -199,17 +199,17 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
     assert.equal(decodeJwtPayload(reused.token).aud, aud(0));
     await core.tokens.getIdToken(sa, { audience: aud(MAX_CACHED_PER_KIND) });
     assert.equal(sim.counts['jwt-bearer:id'], minted + 1, 'a new audience is minted');
-    const ids = (await core.accounts.vault.getTokenCache(sa.id)).ids;
+    const ids = (await core.accounts['vault'].getTokenCache(sa.id)).ids;
     assert.equal(Object.keys(ids).length, MAX_CACHED_PER_KIND);
     assert.equal(ids[`sa:${aud(0)}`]?.token, reused.token, 'the recently used one stays');
     assert.ok(!(`sa:${aud(1)}` in ids) && `sa:${aud(2)}` in ids, 'the least recently used went');
     assert.ok((await largest()).bytes <= 2000);
     // Expired entries go with the next write.
-    const cache = await core.accounts.vault.getTokenCache(sa.id);
+    const cache = await core.accounts['vault'].getTokenCache(sa.id);
     for (const t of Object.values(cache.ids)) t.expiresAt = Date.now() - 1000;
-    await core.accounts.vault.setTokenCache(sa.id, cache);
+    await core.accounts['vault'].setTokenCache(sa.id, cache);
     await core.tokens.getIdToken(sa, { audience: 'https://fresh.example.test' });
-    assert.deepEqual(Object.keys((await core.accounts.vault.getTokenCache(sa.id)).ids), ['sa:https://fresh.example.test']);
+    assert.deepEqual(Object.keys((await core.accounts['vault'].getTokenCache(sa.id)).ids), ['sa:https://fresh.example.test']);
   });
 
   it(`caps cached down-scoped and impersonated access tokens at ${MAX_CACHED_PER_KIND} per account`, async () => {
@@ -217,7 +217,7 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
     const jo = await core.accounts.resolve(joId);
     const impersonate = parseImpersonationChain(TARGET);
     for (let i = 0; i < MAX_CACHED_PER_KIND + 4; i++) await core.tokens.getAccessToken(jo, [`https://www.googleapis.com/auth/x${i}`], { impersonate });
-    const access = (await core.accounts.vault.getTokenCache(joId)).access;
+    const access = (await core.accounts['vault'].getTokenCache(joId)).access;
     assert.ok('' in access, 'the default token is never evicted');
     const others = Object.keys(access).filter((k) => k !== '');
     assert.equal(others.length, MAX_CACHED_PER_KIND);
@@ -230,7 +230,7 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
     const core = sandbox.core();
     const mo = await signInThroughCore(core, idp, 'mo@example.test');
     const raw = new KeytarSecretStore(service);
-    const refreshToken = (await core.accounts.vault.getSecrets(mo.id))!.refreshToken;
+    const refreshToken = (await core.accounts['vault'].getSecrets(mo.id))!.refreshToken;
     const cid = clientIdFor(idp.issuer, idp.client.clientId);
     const narrow = { token: 'legacy-narrow-token', expiresAt: Date.now() + 50 * MINUTE };
     // Exactly what earlier versions wrote.

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseAuthorizedUser } from '../electron/core/google/adc.js';
-import { AccountRegistry } from '../electron/core/storage/account-registry.js';
+import { AccountRegistry } from '../electron/core/accounts/account-registry.js';
 import { parseClientSecretJson } from '../electron/core/oauth/client-file.js';
 import { type TokenTrayError } from '../electron/core/shared/errors.js';
 import { parseImpersonationChain } from '../electron/core/google/impersonation.js';

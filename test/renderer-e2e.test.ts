@@ -387,7 +387,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
   it('removes an account after asking: its grant is revoked', async () => {
     const { page } = app;
     const gina = (await core.accounts.list()).find((a) => a.email === 'gina@example.test')!;
-    const refreshToken = (await core.accounts.vault.getSecrets(gina.id))!.refreshToken;
+    const refreshToken = (await core.accounts['vault'].getSecrets(gina.id))!.refreshToken;
     await page.locator('.account-item').filter({ hasText: 'gina@example.test' }).click();
     await page.click('[data-action="remove"]');
     await page.locator('#remove-dialog').getByText(/revokes the grant of gina@example\.test/).waitFor();
@@ -402,7 +402,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
   it('marks a revoked account "sign in again" and signs it in again', async () => {
     const { page } = app;
     const frank = (await core.accounts.list())[0];
-    const secrets = (await core.accounts.vault.getSecrets(frank.id))!;
+    const secrets = (await core.accounts['vault'].getSecrets(frank.id))!;
     await fetch(`${idp.issuer}/token/revocation`, { method: 'POST', body: new URLSearchParams({ token: secrets.refreshToken, client_id: idp.client.clientId, client_secret: idp.client.clientSecret }) });
     await page.locator('.account-item').filter({ hasText: 'frank@example.test' }).click();
     await page.click('[data-action="refresh"]');

@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core';
 import { createHandlers, type AppHandlers } from '../electron/app/handlers/index.js';
 import { ClipboardGuard } from '../electron/app/clipboard-guard.js';
 import { SettingsStore } from '../electron/core/storage/settings-store.js';
-import { accountIdFor } from '../electron/core/storage/account-service.js';
+import { accountIdFor } from '../electron/core/accounts/account-service.js';
 import { launchChromium } from './support/chromium.js';
 import { assertVisible } from './support/hostile.js';
 import { openApp, RecordingClipboard, serveRenderer, type AppPage } from './support/renderer-harness.js';
@@ -26,13 +26,13 @@ describe("the window shows an ID token's claims with nothing hidden (issue 18 §
     const core = sandbox.core();
     const issuer = 'http://127.0.0.1:9';
     const id = accountIdFor(issuer, claims.sub);
-    await core.accounts.registry.update((data) => {
+    await core.accounts['registry'].update((data) => {
       data.accounts.push({ id, subject: claims.sub, email: claims.email, issuer, flavor: 'oidc', clientId: 'c', scopes: ['openid', 'email'], status: 'ready', createdAt: 'x', updatedAt: 'x' });
       data.defaultAccount = id;
     });
-    await core.accounts.vault.setSecrets(id, { refreshToken: 'refresh-not-used' });
+    await core.accounts['vault'].setSecrets(id, { refreshToken: 'refresh-not-used' });
     const expiresAt = claims.exp * 1000;
-    await core.accounts.vault.setTokenCache(id, { access: { '': { token: 'opaque-access', expiresAt } }, ids: {}, id: { token: `${b64({ alg: 'RS256' })}.${b64(claims)}.c2ln`, expiresAt } });
+    await core.accounts['vault'].setTokenCache(id, { access: { '': { token: 'opaque-access', expiresAt } }, ids: {}, id: { token: `${b64({ alg: 'RS256' })}.${b64(claims)}.c2ln`, expiresAt } });
     const settings = new SettingsStore(core.home);
     await settings.load();
     handlers = createHandlers({ core, settings, clipboard: new ClipboardGuard(new RecordingClipboard(), () => 0), openExternal: async () => undefined, onChange: () => undefined, env: sandbox.env });

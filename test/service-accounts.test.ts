@@ -67,7 +67,7 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     assert.equal(record.projectId, 'proj-one');
     assert.match(record.privateKeyId, /^[0-9a-f]{40}$/);
     const core = sandbox.core();
-    assert.equal((await core.accounts.vault.getServiceAccountKey(record.id))?.privateKey, privateKey);
+    assert.equal((await core.accounts['vault'].getServiceAccountKey(record.id))?.privateKey, privateKey);
     // Importing the key again (a rotated key, say) keeps what the user set for the account.
     assert.equal((await cli('configure', SA, '--project', 'proj-chosen')).code, 0);
     assert.equal((await cli('import-service-account', keyFile)).code, 0);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createCore, type Core } from '../electron/core/core.js';
-import type { AccountRecord } from '../electron/core/storage/account-registry.js';
+import type { AccountRecord } from '../electron/core/accounts/account-registry.js';
 import type { CachedToken } from '../electron/core/storage/credential-vault.js';
 import { EXPIRY_MARGIN_MS, isFresh } from '../electron/core/tokens/freshness.js';
 import { SharedTokenCache } from '../electron/core/tokens/shared-token-cache.js';

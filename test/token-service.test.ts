@@ -3,7 +3,7 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { TokenTrayError } from '../electron/core/shared/errors.js';
 import { reauthReason } from '../electron/core/tokens/reauth.js';
 import { GOOGLE_ISSUER } from '../electron/core/oauth/provider-profile.js';
-import type { AccountRecord } from '../electron/core/storage/account-registry.js';
+import type { AccountRecord } from '../electron/core/accounts/account-registry.js';
 import type { Core } from '../electron/core/core.js';
 import { decodeJwtPayload, revokeAtIdp, signInThroughCore } from './support/flows.js';
 import { startTestIdp, type IdpMode, type TestIdp } from './support/idp.js';
@@ -37,7 +37,7 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
     });
 
     const refreshes = () => idp.grants.refresh_token ?? 0;
-    const refreshToken = async () => (await core.accounts.vault.getSecrets(account.id))!.refreshToken;
+    const refreshToken = async () => (await core.accounts['vault'].getSecrets(account.id))!.refreshToken;
 
     it('serves the sign-in token from the cache, then refreshes once it nears expiry', async () => {
       const before = refreshes();
@@ -90,10 +90,10 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
 
     it('serves concurrent access- and ID-token callers each what they need', async () => {
       // The ID token is fresh, the access token is not: a shared refresh must not skip the access token.
-      const cache = await core.accounts.vault.getTokenCache(account.id);
+      const cache = await core.accounts['vault'].getTokenCache(account.id);
       cache.access[''].expiresAt = clock - 1;
       cache.id!.expiresAt = clock + 50 * MINUTE;
-      await core.accounts.vault.setTokenCache(account.id, cache);
+      await core.accounts['vault'].setTokenCache(account.id, cache);
       const [id, access] = await Promise.all([core.tokens.getIdToken(account), core.tokens.getAccessToken(account)]);
       assert.ok(id.token);
       assert.ok(access?.token, 'the access caller got a token');
@@ -102,10 +102,10 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
 
     it('judges short-lived tokens by their lifetime, not by a fixed 5-minute margin', async () => {
       // An issuer with 4-minute tokens: 2 minutes left is still a quarter of the lifetime or more.
-      const cache = await core.accounts.vault.getTokenCache(account.id);
+      const cache = await core.accounts['vault'].getTokenCache(account.id);
       cache.access[''].obtainedAt = clock - 2 * MINUTE;
       cache.access[''].expiresAt = clock + 2 * MINUTE;
-      await core.accounts.vault.setTokenCache(account.id, cache);
+      await core.accounts['vault'].setTokenCache(account.id, cache);
       const before = refreshes();
       const token = await core.tokens.getAccessToken(account);
       assert.equal(refreshes(), before, 'no refresh while a quarter of its life is left');
@@ -141,7 +141,7 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
       });
       const [view] = await core.accounts.list();
       assert.equal(view.status, 'signin_required');
-      assert.ok(await core.accounts.vault.getSecrets(account.id), 'the keychain entry is kept');
+      assert.ok(await core.accounts['vault'].getSecrets(account.id), 'the keychain entry is kept');
       // Every later request says so without asking the issuer again.
       const before = refreshes();
       const again = await core.accounts.resolve(account.id);

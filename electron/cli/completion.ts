@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { GOOGLE_SHORT_SCOPE_NAMES } from '../core/oauth/scopes.js';
-import { REGISTRY_FILE } from '../core/storage/account-registry.js';
+import { REGISTRY_FILE } from '../core/accounts/account-registry.js';
 import { appDataDir } from '../core/storage/paths.js';
 import type { CommandHelp, OptionHelp } from './io.js';
 

@@ -1,6 +1,6 @@
 import { AgentFirstTokenService } from './agent/agent-first-tokens.js';
-import { AccountRegistry } from './storage/account-registry.js';
-import { AccountService } from './storage/account-service.js';
+import { AccountRegistry } from './accounts/account-registry.js';
+import { AccountService } from './accounts/account-service.js';
 import { CredentialVault } from './storage/credential-vault.js';
 import { ChosenSecretStore } from './storage/keychain-choice.js';
 import { appDataDir } from './storage/paths.js';

@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import type { AccountRecord } from '../../electron/core/storage/account-registry.js';
+import type { AccountRecord } from '../../electron/core/accounts/account-registry.js';
 import type { Core } from '../../electron/core/core.js';
 import { resolveProviderProfile } from '../../electron/core/oauth/provider-profile.js';
 import { signIn } from '../../electron/core/oauth/sign-in.js';
@@ -38,8 +38,8 @@ export function decodeJwtPayload(jwt: string): Record<string, unknown> {
 
 /** Makes the account's cached tokens look expired to every process (the cache is in the keychain). */
 export async function expireCache(core: Core, accountId: string): Promise<void> {
-  const cache = await core.accounts.vault.getTokenCache(accountId);
+  const cache = await core.accounts['vault'].getTokenCache(accountId);
   for (const t of Object.values(cache.access)) t.expiresAt = Date.now() - 1000;
   if (cache.id) cache.id.expiresAt = Date.now() - 1000;
-  await core.accounts.vault.setTokenCache(accountId, cache);
+  await core.accounts['vault'].setTokenCache(accountId, cache);
 }

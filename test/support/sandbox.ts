@@ -86,19 +86,18 @@ export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = 
       const core = createCore({ env });
       const secrets: string[] = [];
       for (const account of await core.accounts.list().catch(() => [])) {
-        const stored = await core.accounts.vault.getSecrets(account.id).catch(() => undefined);
-        const cache = await core.accounts.vault.getTokenCache(account.id).catch(() => undefined);
-        const key = await core.accounts.vault.getServiceAccountKey(account.id).catch(() => undefined);
+        const stored = await core.accounts['vault'].getSecrets(account.id).catch(() => undefined);
+        const cache = await core.accounts['vault'].getTokenCache(account.id).catch(() => undefined);
+        const key = await core.accounts['vault'].getServiceAccountKey(account.id).catch(() => undefined);
         if (stored) secrets.push(stored.refreshToken, stored.clientSecret ?? '');
         if (key) secrets.push(key.privateKey, ...key.privateKey.split('\n').filter((line) => line.length > 40));
         if (cache) secrets.push(...Object.values(cache.access).map((t) => t.token), ...Object.values(cache.ids).map((t) => t.token), cache.id?.token ?? '');
-        await core.accounts.vault.forget(account.id).catch(() => undefined);
+        await core.accounts['vault'].forget(account.id).catch(() => undefined);
       }
       // OAuth clients outlive their accounts: their secrets are checked and removed too.
-      const { knownClients } = await import('../../electron/core/storage/account-service.js');
-      for (const client of knownClients(await core.accounts.registry.load().catch(() => ({ version: 1 as const, accounts: [] })))) {
-        secrets.push((await core.accounts.vault.getClientSecret(client.id).catch(() => undefined)) ?? '');
-        await core.accounts.vault.forgetClient(client.id).catch(() => undefined);
+      for (const client of await core.accounts.clients().catch(() => [])) {
+        secrets.push((await core.accounts['vault'].getClientSecret(client.id).catch(() => undefined)) ?? '');
+        await core.accounts['vault'].forgetClient(client.id).catch(() => undefined);
       }
       // With the file vault (TOKENTRAY_KEYCHAIN=file) the same scan covers its passphrase too.
       if (env.TOKENTRAY_FILE_PASSPHRASE) secrets.push(env.TOKENTRAY_FILE_PASSPHRASE);

@@ -8,7 +8,7 @@ export function registryRepairHandlers(deps: AppHandlerDeps): DomainHandlers<'ac
       return deps.core.home;
     },
     'accounts:start-fresh': async () => {
-      const copy = await deps.core.accounts.registry.setAsideDamaged();
+      const copy = await deps.core.accounts.setAsideDamagedRegistry();
       if (!copy) return null;
       deps.onChange();
       return copy;

@@ -3,10 +3,10 @@ import type { Core } from '../../core/core.js';
 import { parseImpersonationChain, type ImpersonationChain } from '../../core/google/impersonation.js';
 import { describeAccessToken } from '../../core/google/token-info.js';
 import { isTokenTrayError, TokenTrayError } from '../../core/shared/errors.js';
-import type { AccountRecord } from '../../core/storage/account-registry.js';
+import type { AccountRecord } from '../../core/accounts/account-registry.js';
 import { formatToken } from '../../core/tokens/token-forms.js';
 import type { TokenDetails } from '../../core/shared/models.js';
-import { quotaProjectOf } from '../../core/storage/account-service.js';
+import { quotaProjectOf } from '../../core/accounts/account-service.js';
 import type { AccountTokens, CopyOptions, TokenKind } from '../ipc-contract.js';
 import { describeForWindow } from '../remedies.js';
 import { changesStatus, type AppHandlerDeps, type DomainHandlers } from './deps.js';
@@ -124,7 +124,7 @@ export class TokenWarmer {
 
   private async warmAll(): Promise<boolean> {
     let changed = false;
-    for (const account of (await this.core.accounts.registry.load()).accounts) {
+    for (const account of (await this.core.accounts.records()).accounts) {
       if (account.status !== 'ready') continue;
       try {
         await this.core.tokens.getAccessToken(account);

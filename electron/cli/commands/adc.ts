@@ -1,4 +1,4 @@
-import { displayName } from '../../core/storage/account-service.js';
+import { displayName } from '../../core/accounts/account-service.js';
 import { exportAdcFile, importAdcFile, wellKnownAdcPath } from '../../core/google/adc.js';
 import { defineCommand, formatHelp, parseCommand, suggest, usageError, type CommandHelp } from '../io.js';
 

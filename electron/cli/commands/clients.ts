@@ -1,5 +1,6 @@
 import { clientIdFor } from '../../core/storage/credential-vault.js';
-import { displayName, knownClients } from '../../core/storage/account-service.js';
+import { displayName } from '../../core/accounts/account-service.js';
+import { knownClients } from '../../core/accounts/oauth-clients.js';
 import { alignedTable, defineCommand, parseCommand, suggest, usageError, type CommandHelp } from '../io.js';
 
 export const CLIENTS_REMOVE_HELP = {
@@ -50,7 +51,7 @@ export const clients = defineCommand(CLIENTS_HELP, async (args, io) => {
   const { values, positionals } = parsed;
   if (positionals[0] !== undefined) throw usageError(CLIENTS_HELP, `unexpected argument "${positionals[0]}"`);
   const core = io.core();
-  const data = await core.accounts.registry.load();
+  const data = await core.accounts.records();
   const list = knownClients(data)
     .sort((a, b) => b.lastUsedAt.localeCompare(a.lastUsedAt))
     .map((c) => ({

@@ -1,5 +1,5 @@
 import { addDockerCredHelpers, checkRegistryHosts, DEFAULT_REGISTRIES, forgetRegistryAccounts, HELPER_NAME, registryHost, rememberRegistryAccounts, removeDockerCredHelpers } from '../../core/integrations/docker-credential.js';
-import { displayName } from '../../core/storage/account-service.js';
+import { displayName } from '../../core/accounts/account-service.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp, type CliIo } from '../io.js';
 
 export const CONFIGURE_DOCKER_HELP = {

@@ -1,4 +1,4 @@
-import { displayName, projectOf } from '../../core/storage/account-service.js';
+import { displayName, projectOf } from '../../core/accounts/account-service.js';
 import { checkProjectId } from '../../core/google/project-id.js';
 import { parseImpersonationChain } from '../../core/google/impersonation.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';

@@ -1,5 +1,5 @@
 import { consoleUrl } from '../../core/google/console-url.js';
-import { projectOf } from '../../core/storage/account-service.js';
+import { projectOf } from '../../core/accounts/account-service.js';
 import { openBrowser } from '../open-browser.js';
 import { defineCommand, parseCommand, type CommandHelp } from '../io.js';
 

@@ -1,4 +1,4 @@
-import { QUOTA_PROJECT_HEADER, quotaProjectOf } from '../../core/storage/account-service.js';
+import { QUOTA_PROJECT_HEADER, quotaProjectOf } from '../../core/accounts/account-service.js';
 import { QUOTA_PROJECT_OPTION } from '../quota-project-option.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, createWriteStream, openSync } from 'node:fs';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { TokenTrayError } from '../../core/shared/errors.js';
 import { log } from '../../core/shared/logger.js';
-import { projectOf, quotaProjectOf } from '../../core/storage/account-service.js';
+import { projectOf, quotaProjectOf } from '../../core/accounts/account-service.js';
 import { execEnvironment } from '../../core/integrations/exec-env.js';
 import { QUOTA_PROJECT_OPTION } from '../quota-project-option.js';
 import { gcloudProject, makePrivateGcloudConfig } from '../../core/integrations/gcloud-config.js';

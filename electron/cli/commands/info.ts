@@ -1,4 +1,4 @@
-import { displayName } from '../../core/storage/account-service.js';
+import { displayName } from '../../core/accounts/account-service.js';
 import { describeAccessToken } from '../../core/google/token-info.js';
 import { displaySafe } from '../../core/shared/sanitize.js';
 import { defineCommand, parseCommand, type CommandHelp } from '../io.js';

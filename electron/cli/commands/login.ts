@@ -1,5 +1,5 @@
 import { resolveSignInSetup, signInAccount } from '../../core/oauth/account-sign-in.js';
-import { displayName } from '../../core/storage/account-service.js';
+import { displayName } from '../../core/accounts/account-service.js';
 import { registerSecret } from '../../core/shared/logger.js';
 import type { Flavor } from '../../core/oauth/provider-profile.js';
 import { parseScopeList } from '../../core/oauth/scopes.js';

@@ -1,8 +1,8 @@
-import { displayName } from '../../core/storage/account-service.js';
+import { displayName } from '../../core/accounts/account-service.js';
 import { signOut } from '../../core/oauth/sign-out.js';
 import { registriesOfAccount } from '../../core/integrations/docker-credential.js';
 import type { Core } from '../../core/core.js';
-import type { AccountRecord } from '../../core/storage/account-registry.js';
+import type { AccountRecord } from '../../core/accounts/account-registry.js';
 import { defineCommand, parseCommand, usageError, type CliIo, type CommandHelp } from '../io.js';
 
 export const LOGOUT_HELP = {

@@ -1,4 +1,4 @@
-import { quotaProjectOf } from '../../core/storage/account-service.js';
+import { quotaProjectOf } from '../../core/accounts/account-service.js';
 import { QUOTA_PROJECT_OPTION } from '../quota-project-option.js';
 import { gcloudProject } from '../../core/integrations/gcloud-config.js';
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';

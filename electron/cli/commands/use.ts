@@ -1,4 +1,4 @@
-import { displayName } from '../../core/storage/account-service.js';
+import { displayName } from '../../core/accounts/account-service.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
 
 export const USE_HELP = {

@@ -1,5 +1,5 @@
 import type { ImpersonationChain } from '../google/impersonation.js';
-import type { AccountRecord } from '../storage/account-registry.js';
+import type { AccountRecord } from '../accounts/account-registry.js';
 import { TokenService, type IdTokenOptions } from '../tokens/token-service.js';
 import { askAgent, type Question } from './client.js';
 import { isPrintableToken } from './protocol.js';

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Core } from '../core.js';
 import { parseImpersonationChain } from '../google/impersonation.js';
 import { accountForRegistry, DOCKER_USERNAME } from '../integrations/docker-credential.js';
-import type { AccountRecord } from '../storage/account-registry.js';
+import type { AccountRecord } from '../accounts/account-registry.js';
 import { parseScopeList } from '../oauth/scopes.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { keychainService } from '../storage/paths.js';

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { REGISTRY_FILE } from '../storage/account-registry.js';
+import { REGISTRY_FILE } from '../accounts/account-registry.js';
 import { isFresh } from '../tokens/freshness.js';
 import type { AgentRequest } from './protocol.js';
 

@@ -1,8 +1,8 @@
 import { rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { AccountRecord } from '../storage/account-registry.js';
-import { displayName } from '../storage/account-service.js';
+import type { AccountRecord } from '../accounts/account-registry.js';
+import { displayName } from '../accounts/account-service.js';
 import { writeFileAtomic } from '../storage/atomic-file.js';
 import type { OAuthClient } from '../oauth/client-file.js';
 import type { Core } from '../core.js';
@@ -72,8 +72,7 @@ export async function importAdcFile(core: Core, path: string, options: { issuer?
   const adc = parseAuthorizedUser(text, path);
   const profile = resolveProviderProfile(options.issuer ?? GOOGLE_ISSUER, 'google');
   const client: OAuthClient = { clientId: adc.clientId, clientSecret: adc.clientSecret };
-  await core.accounts.vault.probe();
-  await core.accounts.registry.load();
+  await core.accounts.probe();
   const { configure, oidc, translateOidcError } = await import('../oauth/oidc.js');
   const config = await configure(profile, client);
   let tokens: Awaited<ReturnType<typeof oidc.refreshTokenGrant>>;

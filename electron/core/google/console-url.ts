@@ -1,4 +1,4 @@
-import type { AccountRecord } from '../storage/account-registry.js';
+import type { AccountRecord } from '../accounts/account-registry.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { checkProjectId } from './project-id.js';
 

@@ -1,5 +1,5 @@
-import type { AccountRecord } from '../storage/account-registry.js';
-import { accountIdFor, upsertImported } from '../storage/account-service.js';
+import type { AccountRecord } from '../accounts/account-registry.js';
+import { accountIdFor } from '../accounts/account-service.js';
 import { checkProjectId } from './project-id.js';
 import type { Core } from '../core.js';
 import { TokenTrayError, isTokenTrayError } from '../shared/errors.js';
@@ -33,8 +33,7 @@ function storedJson(file: FederationFile): string {
 export async function importFederationFile(core: Core, text: string, path: string, env: Env): Promise<AccountRecord> {
   const file = parseFederationFile(text, path);
   const kind = file.type === 'external_account_authorized_user' ? 'workforce' : 'workload';
-  await core.accounts.vault.probe();
-  const before = await core.accounts.registry.load();
+  const before = await core.accounts.probe();
   const impersonated = file.type === 'external_account' && file.service_account_impersonation_url ? impersonationTarget(file.service_account_impersonation_url, path).email : undefined;
   // Named before the first token for workload files; a workforce principal needs the token.
   const provisional = impersonated ?? `principalSet://${poolOf(file.audience)}`;
@@ -45,13 +44,13 @@ export async function importFederationFile(core: Core, text: string, path: strin
     clientId: file.type === 'external_account_authorized_user' ? file.client_id : (file.client_id ?? ''), scopes: [CLOUD_PLATFORM], status: 'ready', createdAt: '', updatedAt: '',
   };
   const context = { accounts: core.accounts, env, now: Date.now, accessToken: () => Promise.reject(new Error('not used')) };
-  await core.accounts.vault.setFederationFile(tempId, storedJson(file));
+  await core.accounts.saveFederationFile(tempId, storedJson(file));
   let token;
   try {
     const source = (kind === 'workforce' ? workforceSource : workloadSource)(context);
     token = (await source.access(draft, undefined).mint()).token;
   } catch (err) {
-    if (!existed) await core.accounts.vault.forget(tempId).catch(() => undefined);
+    if (!existed) await core.accounts.forgetItems(tempId).catch(() => undefined);
     if (isTokenTrayError(err, 'REAUTH_REQUIRED')) throw new TokenTrayError('ADC_FILE_INVALID', `${path}: ${err.message}`, { cause: err });
     throw err;
   }
@@ -60,22 +59,21 @@ export async function importFederationFile(core: Core, text: string, path: strin
   let subject = provisional;
   if (file.type === 'external_account_authorized_user') {
     const { workforcePrincipal } = await import('./sts.js');
-    const stored = parseFederationFile((await core.accounts.vault.getFederationFile(tempId))!, path);
+    const stored = parseFederationFile((await core.accounts.federationFile(tempId))!, path);
     const principal = await workforcePrincipal(stored as typeof file, token.token);
     if (principal) {
       subject = principal;
       id = accountIdFor(file.token_url, `${file.audience}\n${principal}`);
       if (id !== tempId) {
-        await core.accounts.vault.setFederationFile(id, storedJson(stored));
-        await core.accounts.vault.forget(tempId);
+        await core.accounts.saveFederationFile(id, storedJson(stored));
+        await core.accounts.forgetItems(tempId);
       }
     }
   }
-  await core.accounts.withAccountLock(id, () => core.accounts.vault.setTokenCache(id, { access: { '': token }, ids: {} }));
   const { createdAt: _c, updatedAt: _u, ...fresh } = draft;
   // The file's quota project becomes the account's, sent like any account's (x-goog-user-project).
   const quotaProject = file.quota_project_id ? checkProjectId(file.quota_project_id) : undefined;
-  return core.accounts.registry.update((data) => upsertImported(data, { ...fresh, id, subject, ...(quotaProject ? { quotaProject } : {}) }));
+  return core.accounts.saveFederatedAccount({ ...fresh, id, subject, ...(quotaProject ? { quotaProject } : {}) }, token);
 }
 
 /** The federation file of an account, for `adc export`: a workforce file carries the current refresh token. */

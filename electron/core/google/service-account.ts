@@ -1,13 +1,12 @@
 import { createPrivateKey } from 'node:crypto';
 import { decodeJwt, importPKCS8, SignJWT } from 'jose';
-import type { AccountRecord } from '../storage/account-registry.js';
-import { accountIdFor, upsertImported, type AccountService } from '../storage/account-service.js';
+import type { AccountRecord } from '../accounts/account-registry.js';
+import type { AccountService } from '../accounts/account-service.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { jsonErrorPosition } from '../shared/json-error.js';
 import { checkedEndpoint, googleErrorText, googleRequest } from './google-http.js';
 import type { CachedToken, StoredServiceAccountKey } from '../storage/credential-vault.js';
 import { readUserFile } from '../storage/read-user-file.js';
-import { CLOUD_PLATFORM } from '../oauth/scopes.js';
 import { assertIssuedTokens, assertNoControlCharacters } from '../shared/sanitize.js';
 
 /** A Google service-account key (the JSON the Cloud Console downloads), as the keychain keeps it. */
@@ -106,24 +105,7 @@ export async function importServiceAccount(accounts: AccountService, path: strin
 
 export async function importServiceAccountJson(accounts: AccountService, text: string, source = 'The service-account key'): Promise<AccountRecord> {
   const key = await parseServiceAccountKey(text, source);
-  await accounts.registry.load(); // a corrupt registry stops us before the keychain is written
-  const id = accountIdFor(key.tokenUri, key.clientEmail);
-  await accounts.vault.setServiceAccountKey(id, key);
-  return accounts.registry.update((data) =>
-    upsertImported(data, {
-      id,
-      kind: 'service_account',
-      subject: key.clientEmail,
-      email: key.clientEmail,
-      issuer: key.tokenUri,
-      flavor: 'google',
-      clientId: key.clientId,
-      scopes: data.accounts.find((a) => a.id === id)?.scopes ?? [CLOUD_PLATFORM],
-      status: 'ready',
-      privateKeyId: key.privateKeyId,
-      ...(key.projectId ? { projectId: key.projectId } : {}),
-    }),
-  );
+  return accounts.saveServiceAccount(key);
 }
 
 async function sign(key: ServiceAccountKey, claims: Record<string, unknown>, audience: string, now: number): Promise<string> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../storage/atomic-file.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { readBoundedFile } from '../storage/read-user-file.js';
-import type { AccountRecord } from '../storage/account-registry.js';
+import type { AccountRecord } from '../accounts/account-registry.js';
 import type { Core } from '../core.js';
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { projectOf } from '../storage/account-service.js';
+import { projectOf } from '../accounts/account-service.js';
 import type { Core } from '../core.js';
 import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
 import { log, redact } from '../shared/logger.js';

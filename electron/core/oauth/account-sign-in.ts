@@ -1,5 +1,6 @@
-import type { AccountRecord } from '../storage/account-registry.js';
-import { findAccount, knownClients } from '../storage/account-service.js';
+import type { AccountRecord } from '../accounts/account-registry.js';
+import { findAccount } from '../accounts/account-service.js';
+import { knownClients } from '../accounts/oauth-clients.js';
 import { clientFromFlags, parseClientSecretJson, readClientSecretFile, type OAuthClient } from './client-file.js';
 import type { Core } from '../core.js';
 import { TokenTrayError } from '../shared/errors.js';
@@ -41,7 +42,7 @@ export async function resolveSignInSetup(core: Core, choice: ClientChoice): Prom
     : clientFromFlags(choice.clientId, choice.clientSecret);
   if (explicit) return { profile: given, client: explicit };
 
-  const data = await core.accounts.registry.load();
+  const data = await core.accounts.records();
   const atIssuer = (a: { issuer: string }) => choice.issuer === undefined || a.issuer === given.issuer;
   let account: AccountRecord | undefined;
   if (choice.accountId !== undefined) {
@@ -84,8 +85,7 @@ export async function signInAccount(
   options: Omit<SignInOptions, 'profile' | 'client' | 'home'> & { expectedAccountId?: string },
 ): Promise<AccountRecord> {
   // Find a locked keychain or a broken registry before the user spends time in the browser.
-  await core.accounts.vault.probe();
-  const data = await core.accounts.registry.load();
+  const data = await core.accounts.probe();
   const again = options.expectedAccountId !== undefined ? findAccount(data, options.expectedAccountId) : undefined;
   const result = await signIn({ ...options, ...setup, home: core.home });
   assertExpectedIdentity(result, again, options.loginHint);

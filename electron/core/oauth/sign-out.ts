@@ -1,5 +1,5 @@
-import type { AccountRecord, SignOutIntent } from '../storage/account-registry.js';
-import { displayName, type AccountService } from '../storage/account-service.js';
+import type { AccountRecord, SignOutIntent } from '../accounts/account-registry.js';
+import { displayName, type AccountService } from '../accounts/account-service.js';
 import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
 import { configure, oidc } from './oidc.js';
 
@@ -22,11 +22,11 @@ export interface SignOutResult {
  */
 export async function signOut(accounts: AccountService, account: AccountRecord, options: { revoke?: boolean; forgetClient?: boolean } = {}): Promise<SignOutResult> {
   // A keychain that cannot open (a file vault's wrong passphrase) must fail before anything changes.
-  await accounts.vault.probe();
+  await accounts.probe();
   const intent: SignOutIntent = { id: account.id, revoke: options.revoke !== false, forgetClient: options.forgetClient === true };
   return accounts.withAccountLock(account.id, async () => {
     // Read again under the lock: a sign-in that just finished replaced the grant to revoke.
-    const current = (await accounts.registry.load()).accounts.find((a) => a.id === account.id);
+    const current = (await accounts.records()).accounts.find((a) => a.id === account.id);
     if (!current) throw new TokenTrayError('ACCOUNT_NOT_FOUND', `No account "${displayName(account)}".`, { facts: { remedy: 'list-accounts' } });
     return signOutLocked(accounts, current, intent);
   });
@@ -34,16 +34,15 @@ export async function signOut(accounts: AccountService, account: AccountRecord, 
 
 /** Finishes every sign-out that a killed process left; one whose revocation now fails keeps its account. */
 export async function finishInterruptedSignOuts(accounts: AccountService): Promise<void> {
-  for (const pending of (await accounts.registry.load()).signingOut ?? []) {
+  for (const pending of (await accounts.records()).signingOut ?? []) {
     await accounts.withAccountLock(pending.id, async () => {
-      const data = await accounts.registry.load();
+      const data = await accounts.records();
       const intent = data.signingOut?.find((i) => i.id === pending.id);
       if (!intent) return; // finished (or superseded by a sign-in) meanwhile
       const account = data.accounts.find((a) => a.id === intent.id);
       // Not listed: a first sign-in killed before its registry write. Its grant stays unused.
       if (!account) {
-        await accounts.vault.forget(intent.id);
-        await accounts.abandonSignOut(intent.id);
+        await accounts.forget(intent.id);
         return;
       }
       await signOutLocked(accounts, account, intent).catch((err: unknown) => {

@@ -1,4 +1,4 @@
-import type { AccountRecord } from '../storage/account-registry.js';
+import type { AccountRecord } from '../accounts/account-registry.js';
 import type { TokenDetails } from '../shared/models.js';
 import { scopeKey } from '../oauth/scopes.js';
 import { isFresh } from './freshness.js';

@@ -1,5 +1,5 @@
-import type { AccountRecord } from '../storage/account-registry.js';
-import { displayName } from '../storage/account-service.js';
+import type { AccountRecord } from '../accounts/account-registry.js';
+import { displayName } from '../accounts/account-service.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { signInAgain } from './reauth.js';
 

@@ -1,5 +1,5 @@
-import type { AccountRecord } from '../storage/account-registry.js';
-import type { AccountService } from '../storage/account-service.js';
+import type { AccountRecord } from '../accounts/account-registry.js';
+import type { AccountService } from '../accounts/account-service.js';
 import type { CachedToken, TokenCache } from '../storage/credential-vault.js';
 import { isFresh } from './freshness.js';
 import type { Minted, Slot, TokenPlan } from './token-source.js';
@@ -32,9 +32,9 @@ export class SharedTokenCache {
 
   /** What the cache holds in a slot, fresh or not. */
   async peek(accountId: string, slot: Slot): Promise<CachedToken | undefined> {
-    if (slot.bucket === 'id') return (await this.accounts.vault.getDefaultTokens(accountId)).id;
-    if (isDefault(slot)) return (await this.accounts.vault.getDefaultTokens(accountId)).access;
-    return this.accounts.vault.getOtherToken(accountId, slot.bucket, slot.key);
+    if (slot.bucket === 'id') return (await this.accounts.tokenCache.defaultTokens(accountId)).id;
+    if (isDefault(slot)) return (await this.accounts.tokenCache.defaultTokens(accountId)).access;
+    return this.accounts.tokenCache.otherToken(accountId, slot.bucket, slot.key);
   }
 
   /** A fresh cached token, else one minted once for all concurrent callers and then cached. */
@@ -87,13 +87,15 @@ export class SharedTokenCache {
   private async store(accountId: string, slot: Slot, minted: Minted): Promise<void> {
     const now = this.now();
     const stamp = (t: CachedToken): CachedToken => ({ ...t, obtainedAt: t.obtainedAt ?? now });
-    await this.accounts.vault.inOneWrite(async (vault) => {
-      if (minted.refreshToken) await vault.setSecrets(accountId, { refreshToken: minted.refreshToken });
-      await vault.updateTokenCache(accountId, now, (cache) => {
+    await this.accounts.tokenCache.update(
+      accountId,
+      now,
+      (cache) => {
         if (minted.token) put(cache, slot, stamp(minted.token));
         for (const [other, token] of minted.also ?? []) put(cache, other, stamp(token));
-      });
-    });
+      },
+      minted.refreshToken,
+    );
     await minted.afterStore?.();
   }
 
@@ -102,7 +104,7 @@ export class SharedTokenCache {
     const now = this.now();
     if (slot.bucket !== 'id' && !isDefault(slot) && now - (token.usedAt ?? token.obtainedAt ?? 0) > USE_RESOLUTION_MS) {
       await this.accounts.withAccountLock(accountId, () =>
-        this.accounts.vault.updateTokenCache(accountId, now, (cache) => {
+        this.accounts.tokenCache.update(accountId, now, (cache) => {
           const entry = cache[slot.bucket][slot.key];
           if (entry) entry.usedAt = now;
         }),

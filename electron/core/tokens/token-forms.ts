@@ -1,6 +1,6 @@
 import type { TokenForm, TokenKind } from '../shared/models.js';
 import type { Flavor } from '../oauth/provider-profile.js';
-import { QUOTA_PROJECT_HEADER } from '../storage/account-service.js';
+import { QUOTA_PROJECT_HEADER } from '../accounts/account-service.js';
 
 const GOOGLE_USERINFO = 'https://openidconnect.googleapis.com/v1/userinfo';
 

@@ -1,5 +1,5 @@
-import type { AccountRecord } from '../storage/account-registry.js';
-import { displayName, type AccountService } from '../storage/account-service.js';
+import type { AccountRecord } from '../accounts/account-registry.js';
+import { displayName, type AccountService } from '../accounts/account-service.js';
 import type { CachedToken } from '../storage/credential-vault.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { isBearerToken } from '../shared/sanitize.js';

@@ -1,5 +1,5 @@
-import type { AccountRecord } from '../storage/account-registry.js';
-import type { AccountService } from '../storage/account-service.js';
+import type { AccountRecord } from '../accounts/account-registry.js';
+import type { AccountService } from '../accounts/account-service.js';
 import type { CachedToken } from '../storage/credential-vault.js';
 import type { TokenDetails } from '../shared/models.js';
 

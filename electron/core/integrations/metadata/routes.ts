@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { AccountRecord } from '../../storage/account-registry.js';
-import { displayName } from '../../storage/account-service.js';
+import type { AccountRecord } from '../../accounts/account-registry.js';
+import { displayName } from '../../accounts/account-service.js';
 import type { TokenDetails } from '../../shared/models.js';
 import { parseImpersonationChain } from '../../google/impersonation.js';
 import { parseScopeList } from '../../oauth/scopes.js';

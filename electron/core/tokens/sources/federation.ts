@@ -1,5 +1,5 @@
-import type { AccountRecord } from '../../storage/account-registry.js';
-import { displayName } from '../../storage/account-service.js';
+import type { AccountRecord } from '../../accounts/account-registry.js';
+import { displayName } from '../../accounts/account-service.js';
 import { TokenTrayError } from '../../shared/errors.js';
 import { CLOUD_PLATFORM, scopeKey } from '../../oauth/scopes.js';
 import type { WorkforceFile, WorkloadFile } from '../../google/external-account-file.js';
@@ -13,7 +13,7 @@ const files = () => import('../../google/external-account-file.js');
 
 /** The account's federation file, parsed (and its URLs checked) again at every use. */
 export async function federationFileOf(context: Pick<SourceContext, 'accounts'>, account: AccountRecord) {
-  const text = await context.accounts.vault.getFederationFile(account.id);
+  const text = await context.accounts.federationFile(account.id);
   if (text === undefined) throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no federation file for ${displayName(account)}.`, { facts: { remedy: 'import-key-again', account: displayName(account), accountId: account.id } });
   return (await files()).parseFederationFile(text, `The stored federation file of ${displayName(account)}`);
 }
@@ -56,7 +56,7 @@ export const workforceSource: SourceFactory = (context) => ({
           throw new TokenTrayError('REAUTH_REQUIRED', reason, signInAgain(account));
         }
         const { access, refreshToken } = outcome.granted;
-        if (refreshToken && refreshToken !== file.refresh_token) await context.accounts.vault.setFederationFile(account.id, JSON.stringify({ ...file, refresh_token: refreshToken }));
+        if (refreshToken && refreshToken !== file.refresh_token) await context.accounts.saveFederationFile(account.id, JSON.stringify({ ...file, refresh_token: refreshToken }));
         return { token: access };
       },
     };

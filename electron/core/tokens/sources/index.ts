@@ -1,4 +1,4 @@
-import type { AccountRecord } from '../../storage/account-registry.js';
+import type { AccountRecord } from '../../accounts/account-registry.js';
 import type { SourceFactory } from '../token-source.js';
 import { serviceAccountKeySource } from './service-account-key.js';
 import { userRefreshSource } from './user-refresh.js';

@@ -1,5 +1,5 @@
-import type { AccountRecord } from '../../storage/account-registry.js';
-import { displayName } from '../../storage/account-service.js';
+import type { AccountRecord } from '../../accounts/account-registry.js';
+import { displayName } from '../../accounts/account-service.js';
 import type { StoredServiceAccountKey } from '../../storage/credential-vault.js';
 import { TokenTrayError } from '../../shared/errors.js';
 import { scopeKey } from '../../oauth/scopes.js';
@@ -39,7 +39,7 @@ export async function selfSignedJwt(context: SourceContext, account: AccountReco
 }
 
 async function keyOf(context: SourceContext, account: AccountRecord): Promise<StoredServiceAccountKey> {
-  const key = await context.accounts.vault.getServiceAccountKey(account.id);
+  const key = await context.accounts.serviceAccountKey(account.id);
   if (!key) throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no key for ${displayName(account)}.`, { facts: { remedy: 'import-key-again', account: displayName(account), accountId: account.id } });
   return key;
 }

@@ -1,5 +1,5 @@
-import type { AccountRecord } from '../../storage/account-registry.js';
-import { displayName } from '../../storage/account-service.js';
+import type { AccountRecord } from '../../accounts/account-registry.js';
+import { displayName } from '../../accounts/account-service.js';
 import { TokenTrayError } from '../../shared/errors.js';
 import { assertIssuedTokens } from '../../shared/sanitize.js';
 import { scopeKey } from '../../oauth/scopes.js';
@@ -66,7 +66,7 @@ async function refresh(context: SourceContext, account: AccountRecord, key: stri
     assertIssuedTokens(account.issuer, { accessToken: tokens.access.token, idToken: tokens.id?.token, scope: tokens.scopes?.join(' ') });
   } catch (err) {
     // The rest of the answer is refused, but the old refresh token is spent: keep the new one.
-    if (rotated) await accounts.vault.setSecrets(account.id, { refreshToken: rotated });
+    if (rotated) await accounts.saveRefreshToken(account.id, rotated);
     throw err;
   }
   const granted = key === '' && tokens.scopes && scopeKey(tokens.scopes) !== scopeKey(account.scopes) ? tokens.scopes : undefined;

@@ -2,9 +2,12 @@ import { checkProjectId } from '../google/project-id.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { type AccountRegistry, type AccountRecord, type ClientRecord, type RegistryData, type SignOutIntent } from './account-registry.js';
+import { defaultOf, upsertAccount, type FreshAccount } from './account-records.js';
+import { knownClients, upsertClient, type KnownClient } from './oauth-clients.js';
 import type { OAuthClient } from '../oauth/client-file.js';
-import { clientIdFor, type CredentialVault } from './credential-vault.js';
-import { withFileLock } from './file-lock.js';
+import { CLOUD_PLATFORM } from '../oauth/scopes.js';
+import { clientIdFor, type CachedToken, type CredentialVault, type StoredServiceAccountKey, type TokenCache } from '../storage/credential-vault.js';
+import { withFileLock } from '../storage/file-lock.js';
 import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
 import { resolveProviderProfile, type ProviderProfile } from '../oauth/provider-profile.js';
 import type { AccountSummary } from '../shared/models.js';
@@ -34,58 +37,6 @@ function missingItemReason(account: Pick<AccountRecord, 'email' | 'subject'>): s
 
 const signInAgain = (account: Pick<AccountRecord, 'email' | 'subject' | 'id'>) =>
   ({ facts: { remedy: 'sign-in-again', account: displayName(account), accountId: account.id } }) as const;
-
-/**
- * The OAuth clients a registry knows: its client records, plus one for each client that only an
- * account names (registries written before clients had records; `hasSecret` then unknown).
- */
-export function knownClients(data: RegistryData): Array<ClientRecord & { known: boolean }> {
-  const out: Array<ClientRecord & { known: boolean }> = (data.clients ?? []).map((c) => ({ ...c, known: true }));
-  for (const a of data.accounts) {
-    if (a.kind === 'service_account') continue;
-    const id = clientIdFor(a.issuer, a.clientId);
-    if (!out.some((c) => c.id === id)) out.push({ id, issuer: a.issuer, flavor: a.flavor, clientId: a.clientId, hasSecret: true, createdAt: a.createdAt, lastUsedAt: a.updatedAt, known: false });
-  }
-  return out;
-}
-
-function upsertClient(data: RegistryData, issuer: string, flavor: AccountRecord['flavor'], client: OAuthClient): ClientRecord {
-  const id = clientIdFor(issuer, client.clientId);
-  const now = new Date().toISOString();
-  data.clients ??= [];
-  const existing = data.clients.find((c) => c.id === id);
-  const record: ClientRecord = { id, issuer, flavor, clientId: client.clientId, hasSecret: client.clientSecret !== undefined, createdAt: existing?.createdAt ?? now, lastUsedAt: now };
-  if (existing) data.clients[data.clients.indexOf(existing)] = record;
-  else data.clients.push(record);
-  return record;
-}
-
-function defaultOf(data: RegistryData): string | undefined {
-  return data.accounts.some((a) => a.id === data.defaultAccount) ? data.defaultAccount : data.accounts[0]?.id;
-}
-
-/** Finds an account by id or (case-insensitively) by email; `undefined` means the default one. */
-/**
- * Puts an imported account's record in the registry (a key or a federation file): what the user
- * set for a known account (impersonation, project, creation time) stays; with no valid default,
- * it becomes the default.
- */
-export function upsertImported(data: RegistryData, fresh: Omit<AccountRecord, 'createdAt' | 'updatedAt'>): AccountRecord {
-  const existing = data.accounts.find((a) => a.id === fresh.id);
-  const now = new Date().toISOString();
-  const record: AccountRecord = {
-    ...fresh,
-    ...(existing?.impersonate ? { impersonate: existing.impersonate } : {}),
-    ...(existing?.project ? { project: existing.project } : {}),
-    ...(fresh.quotaProject === undefined && existing?.quotaProject ? { quotaProject: existing.quotaProject } : {}),
-    createdAt: existing?.createdAt ?? now,
-    updatedAt: now,
-  };
-  if (existing) data.accounts[data.accounts.indexOf(existing)] = record;
-  else data.accounts.push(record);
-  if (!data.accounts.some((a) => a.id === data.defaultAccount)) data.defaultAccount = fresh.id;
-  return record;
-}
 
 export function findAccount(data: RegistryData, ref: string | undefined): AccountRecord {
   if (data.accounts.length === 0) {
@@ -140,10 +91,39 @@ export class AccountService {
    *   (the CLI passes TOKENTRAY_ACCOUNT here).
    */
   constructor(
-    readonly registry: AccountRegistry,
-    readonly vault: CredentialVault,
+    private readonly registry: AccountRegistry,
+    private readonly vault: CredentialVault,
     private readonly fallbackRef?: string,
-  ) {}
+  ) {
+    this.tokenCache = tokenCachePort(vault);
+  }
+
+  /** The token cache's narrow way into the keychain items (tokens/shared-token-cache.ts). */
+  readonly tokenCache: TokenCacheStore;
+
+  /** The registry as it is now (sign-outs left unfinished included): for checks and choices, not to write. */
+  records(): Promise<RegistryData> {
+    return this.registry.load();
+  }
+
+  /** The OAuth clients the registry knows. */
+  async clients(): Promise<KnownClient[]> {
+    return knownClients(await this.registry.load());
+  }
+
+  /**
+   * Fails now on a keychain that cannot open (a file vault's wrong passphrase) or a registry that
+   * cannot be read, before the user spends time or anything is written. Returns the registry.
+   */
+  async probe(): Promise<RegistryData> {
+    await this.vault.probe();
+    return this.registry.load();
+  }
+
+  /** Moves a damaged accounts.json aside (see AccountRegistry.setAsideDamaged). */
+  setAsideDamagedRegistry(): Promise<string | undefined> {
+    return this.registry.setAsideDamaged();
+  }
 
   /**
    * Runs `fn` holding the account's cross-process lock. Every write of the account's keychain
@@ -319,32 +299,75 @@ export class AccountService {
   }
 
   private recordSignIn(data: RegistryData, profile: ProviderProfile, client: OAuthClient, result: SignInResult, id: string): AccountRecord {
-    const now = new Date().toISOString();
     upsertClient(data, profile.issuer, profile.flavor, client);
     // A sign-in is the user's latest word: it supersedes a sign-out of this account left unfinished.
     data.signingOut = data.signingOut?.filter((i) => i.id !== id);
-    const existing = data.accounts.find((a) => a.id === id);
-    const record: AccountRecord = {
+    return upsertAccount(data, {
       id,
       subject: result.subject,
-      // A new sign-in without the email scope does not forget the email we knew.
-      ...(result.email ?? existing?.email ? { email: (result.email ?? existing?.email)! } : {}),
+      ...(result.email ? { email: result.email } : {}),
       issuer: profile.issuer,
       flavor: profile.flavor,
       clientId: client.clientId,
       scopes: result.grantedScopes,
       status: 'ready',
-      ...(existing?.impersonate ? { impersonate: existing.impersonate } : {}),
-      ...(existing?.project ? { project: existing.project } : {}),
-      ...(existing?.quotaProject ? { quotaProject: existing.quotaProject } : {}),
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
-    };
-    if (existing) data.accounts[data.accounts.indexOf(existing)] = record;
-    else data.accounts.push(record);
-    // The first account becomes the default; later ones leave the user's choice alone.
-    if (!data.accounts.some((a) => a.id === data.defaultAccount && a.id !== id) && !existing) data.defaultAccount = id;
-    return record;
+    });
+  }
+
+  /**
+   * Stores an imported service-account key: the key in the keychain only, then the record (email,
+   * project, key id). A corrupt registry stops it before the keychain is written.
+   */
+  async saveServiceAccount(key: StoredServiceAccountKey): Promise<AccountRecord> {
+    await this.registry.load();
+    const id = accountIdFor(key.tokenUri, key.clientEmail);
+    await this.vault.setServiceAccountKey(id, key);
+    return this.registry.update((data) =>
+      upsertAccount(data, {
+        id,
+        kind: 'service_account',
+        subject: key.clientEmail,
+        email: key.clientEmail,
+        issuer: key.tokenUri,
+        flavor: 'google',
+        clientId: key.clientId,
+        scopes: data.accounts.find((a) => a.id === id)?.scopes ?? [CLOUD_PLATFORM],
+        status: 'ready',
+        privateKeyId: key.privateKeyId,
+        ...(key.projectId ? { projectId: key.projectId } : {}),
+      }),
+    );
+  }
+
+  /** A service account's stored key. */
+  serviceAccountKey(id: string): Promise<StoredServiceAccountKey | undefined> {
+    return this.vault.getServiceAccountKey(id);
+  }
+
+  /** A federated account's stored file (JSON text). */
+  federationFile(id: string): Promise<string | undefined> {
+    return this.vault.getFederationFile(id);
+  }
+
+  /** Stores a federated account's file: on import, and when its refresh token rotates. */
+  saveFederationFile(id: string, json: string): Promise<void> {
+    return this.vault.setFederationFile(id, json);
+  }
+
+  /** Stores a refresh token the issuer rotated (the rest of its answer may be refused). */
+  saveRefreshToken(id: string, refreshToken: string): Promise<void> {
+    return this.vault.setSecrets(id, { refreshToken });
+  }
+
+  /** Deletes an account's keychain items and nothing else: an import's provisional ones. */
+  forgetItems(id: string): Promise<void> {
+    return this.vault.forget(id);
+  }
+
+  /** Lists an imported federated account (its file already stored), with the token that proved it works. */
+  async saveFederatedAccount(fresh: FreshAccount, token: CachedToken): Promise<AccountRecord> {
+    await this.withAccountLock(fresh.id, () => this.vault.setTokenCache(fresh.id, { access: { '': token }, ids: {} }));
+    return this.registry.update((data) => upsertAccount(data, fresh));
   }
 
   /** Marks an account for a new sign-in. It is kept: its metadata and default status stay. */
@@ -462,4 +485,24 @@ export class AccountService {
     await this.vault.forgetClient(removed!.id);
     return removed!;
   }
+}
+
+/** What the token cache reads and writes of an account's keychain items; writes under the account's lock. */
+export interface TokenCacheStore {
+  defaultTokens(accountId: string): Promise<Pick<TokenCache, 'id'> & { access?: CachedToken }>;
+  otherToken(accountId: string, bucket: 'access' | 'ids', key: string): Promise<CachedToken | undefined>;
+  /** In one write (the file vault rewrites once): a rotated refresh token, then the cache's update. */
+  update(accountId: string, now: number, fn: (cache: TokenCache) => void, rotatedRefreshToken?: string): Promise<void>;
+}
+
+function tokenCachePort(vault: CredentialVault): TokenCacheStore {
+  return {
+    defaultTokens: (accountId) => vault.getDefaultTokens(accountId),
+    otherToken: (accountId, bucket, key) => vault.getOtherToken(accountId, bucket, key),
+    update: (accountId, now, fn, rotatedRefreshToken) =>
+      vault.inOneWrite(async (v) => {
+        if (rotatedRefreshToken) await v.setSecrets(accountId, { refreshToken: rotatedRefreshToken });
+        await v.updateTokenCache(accountId, now, fn);
+      }),
+  };
 }

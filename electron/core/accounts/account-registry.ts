@@ -1,8 +1,8 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
-import { readBoundedFile } from './read-user-file.js';
-import { withFileLock } from './file-lock.js';
+import { writeFileAtomic } from '../storage/atomic-file.js';
+import { readBoundedFile } from '../storage/read-user-file.js';
+import { withFileLock } from '../storage/file-lock.js';
 import { TokenTrayError } from '../shared/errors.js';
 import type { Flavor } from '../oauth/provider-profile.js';
 
