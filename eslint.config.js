@@ -62,6 +62,20 @@ export default tseslint.config(
     },
   },
   {
+    // Storage keeps the generic pieces (secret stores, keychain items, files, locks, vault): no domain.
+    files: ['electron/core/storage/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [ELECTRON], patterns: layer([['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.'], [['**/accounts/**', '**/tokens/**', '**/oauth/**', '**/google/**', '**/agent/**', '**/integrations/**'], 'Storage is below the accounts room and the rest of the core.']) }],
+    },
+  },
+  {
+    // The accounts room is below the tokens room and everything that uses accounts.
+    files: ['electron/core/accounts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [ELECTRON], patterns: layer([['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.'], [['**/tokens/**', '**/agent/**', '**/integrations/**'], 'The accounts room is below tokens, the agent and the integrations.']) }],
+    },
+  },
+  {
     files: ['electron/app/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [ELECTRON], patterns: layer([['**/cli/**', '**/main/**', '**/preload/**'], 'app is desktop logic on the core only.']) }],

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../storage/atomic-file.js';
@@ -5,8 +6,7 @@ import { readBoundedFile } from '../storage/read-user-file.js';
 import { withFileLock } from '../storage/file-lock.js';
 import { TokenTrayError } from '../shared/errors.js';
 import type { Flavor } from '../oauth/provider-profile.js';
-
-export type AccountStatus = 'ready' | 'signin_required';
+import type { AccountStatus } from '../shared/models.js';
 
 /** Non-secret metadata of one signed-in account. Secrets live in the keychain only. */
 export interface AccountRecord {
@@ -74,6 +74,15 @@ export interface RegistryData {
 }
 
 export const REGISTRY_FILE = 'accounts.json';
+
+/**
+ * What the memory caches compare to know accounts.json is unchanged: each write renames a new file
+ * over it (another inode, size or time). Synchronous and cheap: it is on the agent's warm path.
+ */
+export function registryStamp(home: string): string {
+  const s = statSync(join(home, REGISTRY_FILE), { throwIfNoEntry: false });
+  return s ? `${s.ino}:${s.size}:${s.mtimeMs}` : 'none';
+}
 const LOCK_WAIT_MS = 10_000;
 
 function isClient(v: unknown): v is ClientRecord {

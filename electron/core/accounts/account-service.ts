@@ -14,9 +14,6 @@ import type { AccountSummary } from '../shared/models.js';
 import type { SignInResult } from '../oauth/sign-in.js';
 import { assertIssuedTokens, assertNoControlCharacters, displaySafe } from '../shared/sanitize.js';
 
-/** What `tokentray accounts --json` and the window show of an account. */
-export type AccountView = AccountSummary;
-
 /** Stable across sign-ins of the same person at the same issuer, and unique across issuers. */
 export function accountIdFor(issuer: string, subject: string): string {
   return createHash('sha256').update(`${issuer}\n${subject}`).digest('hex').slice(0, 12);
@@ -38,6 +35,7 @@ function missingItemReason(account: Pick<AccountRecord, 'email' | 'subject'>): s
 const signInAgain = (account: Pick<AccountRecord, 'email' | 'subject' | 'id'>) =>
   ({ facts: { remedy: 'sign-in-again', account: displayName(account), accountId: account.id } }) as const;
 
+/** Finds an account by id or (case-insensitively) by email; `undefined` means the default one. */
 export function findAccount(data: RegistryData, ref: string | undefined): AccountRecord {
   if (data.accounts.length === 0) {
     throw new TokenTrayError('NO_ACCOUNTS', 'No account is signed in.', { facts: { remedy: 'sign-in' } });
@@ -143,7 +141,8 @@ export class AccountService {
     return this.registry.load();
   }
 
-  async list(): Promise<AccountView[]> {
+  /** What `tokentray accounts --json` and the window show of the accounts. */
+  async list(): Promise<AccountSummary[]> {
     let data = await this.settled();
     // An account whose keychain item is gone or damaged can only be signed in again: say so now.
     const broken: AccountRecord[] = [];

@@ -1,6 +1,4 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
-import { REGISTRY_FILE } from '../accounts/account-registry.js';
+import { registryStamp } from '../accounts/account-registry.js';
 import { isFresh } from '../tokens/freshness.js';
 import type { AgentRequest } from './protocol.js';
 
@@ -21,19 +19,14 @@ const MAX_HELD = 256;
  */
 export class TokenMemo {
   private readonly held = new Map<string, Held>();
-  private readonly registryPath: string;
 
   constructor(
-    home: string,
+    private readonly home: string,
     private readonly now: () => number = Date.now,
-  ) {
-    this.registryPath = join(home, REGISTRY_FILE);
-  }
+  ) {}
 
-  /** Each write of the registry renames a new file over it: another inode, size or time. */
   private stamp(): string {
-    const s = statSync(this.registryPath, { throwIfNoEntry: false });
-    return s ? `${s.ino}:${s.size}:${s.mtimeMs}` : 'none';
+    return registryStamp(this.home);
   }
 
   static key(request: AgentRequest): string | undefined {
