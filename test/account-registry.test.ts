@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AccountRegistry, type AccountRecord } from '../electron/core/accounts/account-registry.js';
-import { findAccount } from '../electron/core/accounts/account-service.js';
+import { findAccount } from '../electron/core/accounts/account-records.js';
 
 const record = (id: string, email: string, issuer = 'https://accounts.google.com'): AccountRecord => ({
   id, subject: `sub-${id}`, email, issuer, flavor: 'google', clientId: 'c', scopes: ['openid'], status: 'ready',

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { defaultOf, upsertAccount } from '../electron/core/accounts/account-records.js';
+import type { AccountRecord, RegistryData } from '../electron/core/accounts/account-registry.js';
 import type { Core } from '../electron/core/core.js';
 import { importServiceAccountJson } from '../electron/core/google/service-account.js';
 import { resolveProviderProfile } from '../electron/core/oauth/provider-profile.js';
@@ -96,5 +98,32 @@ describe('accounts room', () => {
     }
     assert.equal(annAgain.quotaProject, 'billed-project');
     assert.deepEqual((await core.accounts.records()).accounts.map((a) => a.id), [ann.id, sa.id], 'replaced in place, not added');
+  });
+});
+
+describe('the default-account rule', () => {
+  const record = (id: string): AccountRecord => ({
+    id, subject: id, issuer: 'https://accounts.google.com', flavor: 'google', clientId: 'c', scopes: ['openid'], status: 'ready',
+    createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
+  });
+
+  it('never moves the shown default on an upsert, over every registry shape and upsert', () => {
+    let cases = 0;
+    for (let n = 0; n <= 3; n++) {
+      const ids = ['a', 'b', 'c'].slice(0, n);
+      for (const chosen of [undefined, 'gone', ...ids]) {
+        for (const upserted of [...ids, 'new']) {
+          const data: RegistryData = { version: 1, accounts: ids.map(record), ...(chosen ? { defaultAccount: chosen } : {}) };
+          const shown = defaultOf(data);
+          const { createdAt: _c, updatedAt: _u, ...fresh } = record(upserted);
+          upsertAccount(data, fresh);
+          const expected = shown ?? upserted;
+          assert.equal(defaultOf(data), expected, `${ids.join('') || 'empty'}, default ${chosen}, upsert ${upserted}`);
+          assert.equal(data.defaultAccount, expected, 'written down as shown');
+          cases++;
+        }
+      }
+    }
+    assert.equal(cases, 2 * 1 + 3 * 2 + 4 * 3 + 5 * 4);
   });
 });

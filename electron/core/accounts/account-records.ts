@@ -1,3 +1,4 @@
+import { TokenTrayError } from '../shared/errors.js';
 import type { AccountRecord, RegistryData } from './account-registry.js';
 
 /**
@@ -6,6 +7,13 @@ import type { AccountRecord, RegistryData } from './account-registry.js';
  */
 export function defaultOf(data: RegistryData): string | undefined {
   return data.accounts.some((a) => a.id === data.defaultAccount) ? data.defaultAccount : data.accounts[0]?.id;
+}
+
+/** Writes down the default as defaultOf shows it, after accounts were added or removed. */
+export function pinDefault(data: RegistryData): void {
+  const id = defaultOf(data);
+  if (id) data.defaultAccount = id;
+  else delete data.defaultAccount;
 }
 
 /** An account's record as a sign-in or an import makes it, before the registry's own fields. */
@@ -34,6 +42,26 @@ export function upsertAccount(data: RegistryData, fresh: FreshAccount): AccountR
   };
   if (existing) data.accounts[data.accounts.indexOf(existing)] = record;
   else data.accounts.push(record);
-  data.defaultAccount = defaultOf(data);
+  pinDefault(data);
   return record;
+}
+
+/** Finds an account by id or (case-insensitively) by email; `undefined` means the default one. */
+export function findAccount(data: RegistryData, ref: string | undefined): AccountRecord {
+  if (data.accounts.length === 0) {
+    throw new TokenTrayError('NO_ACCOUNTS', 'No account is signed in.', { facts: { remedy: 'sign-in' } });
+  }
+  if (ref === undefined || ref === '') {
+    const id = defaultOf(data);
+    return data.accounts.find((a) => a.id === id)!;
+  }
+  const byId = data.accounts.find((a) => a.id === ref);
+  if (byId) return byId;
+  const lower = ref.toLowerCase();
+  const byEmail = data.accounts.filter((a) => a.email?.toLowerCase() === lower || a.subject === ref);
+  if (byEmail.length === 1) return byEmail[0];
+  if (byEmail.length > 1) {
+    throw new TokenTrayError('ACCOUNT_AMBIGUOUS', `${ref} is signed in at several issuers; name it by id: ${byEmail.map((a) => `${a.id} (${a.issuer})`).join(', ')}.`);
+  }
+  throw new TokenTrayError('ACCOUNT_NOT_FOUND', `No account "${ref}".`, { facts: { remedy: 'list-accounts' } });
 }

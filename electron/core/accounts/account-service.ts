@@ -2,7 +2,7 @@ import { checkProjectId } from '../google/project-id.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { type AccountRegistry, type AccountRecord, type ClientRecord, type RegistryData, type SignOutIntent } from './account-registry.js';
-import { defaultOf, upsertAccount, type FreshAccount } from './account-records.js';
+import { defaultOf, findAccount, pinDefault, upsertAccount, type FreshAccount } from './account-records.js';
 import { knownClients, upsertClient, type KnownClient } from './oauth-clients.js';
 import type { OAuthClient } from '../oauth/client-file.js';
 import { CLOUD_PLATFORM } from '../oauth/scopes.js';
@@ -35,26 +35,6 @@ function missingItemReason(account: Pick<AccountRecord, 'email' | 'subject'>): s
 const signInAgain = (account: Pick<AccountRecord, 'email' | 'subject' | 'id'>) =>
   ({ facts: { remedy: 'sign-in-again', account: displayName(account), accountId: account.id } }) as const;
 
-/** Finds an account by id or (case-insensitively) by email; `undefined` means the default one. */
-export function findAccount(data: RegistryData, ref: string | undefined): AccountRecord {
-  if (data.accounts.length === 0) {
-    throw new TokenTrayError('NO_ACCOUNTS', 'No account is signed in.', { facts: { remedy: 'sign-in' } });
-  }
-  if (ref === undefined || ref === '') {
-    const id = defaultOf(data);
-    return data.accounts.find((a) => a.id === id)!;
-  }
-  const byId = data.accounts.find((a) => a.id === ref);
-  if (byId) return byId;
-  const lower = ref.toLowerCase();
-  const byEmail = data.accounts.filter((a) => a.email?.toLowerCase() === lower || a.subject === ref);
-  if (byEmail.length === 1) return byEmail[0];
-  if (byEmail.length > 1) {
-    throw new TokenTrayError('ACCOUNT_AMBIGUOUS', `${ref} is signed in at several issuers; name it by id: ${byEmail.map((a) => `${a.id} (${a.issuer})`).join(', ')}.`);
-  }
-  throw new TokenTrayError('ACCOUNT_NOT_FOUND', `No account "${ref}".`, { facts: { remedy: 'list-accounts' } });
-}
-
 /** The header Google's APIs read a user's quota project from. */
 export const QUOTA_PROJECT_HEADER = 'x-goog-user-project';
 
@@ -78,11 +58,13 @@ export function projectOf(account: Pick<AccountRecord, 'project' | 'projectId'>)
 
 export class AccountService {
   /**
-   * Finishes sign-outs a killed process left (core.ts sets it: sign-out lives above storage).
+   * Finishes sign-outs a killed process left (core.ts sets it: sign-out lives above the accounts room).
    * Run before accounts are listed or resolved, so none being signed out is handed out.
    */
   finishSignOuts: (() => Promise<void>) | undefined;
   private finishing: Promise<void> | undefined;
+  /** The token cache's narrow way into the keychain items (tokens/shared-token-cache.ts). */
+  readonly tokenCache: TokenCacheStore;
 
   /**
    * @param fallbackRef the account used when a caller names none, before the default one
@@ -95,9 +77,6 @@ export class AccountService {
   ) {
     this.tokenCache = tokenCachePort(vault);
   }
-
-  /** The token cache's narrow way into the keychain items (tokens/shared-token-cache.ts). */
-  readonly tokenCache: TokenCacheStore;
 
   /** The registry as it is now (sign-outs left unfinished included): for checks and choices, not to write. */
   records(): Promise<RegistryData> {
@@ -450,10 +429,7 @@ export class AccountService {
     return this.registry.update(async (d) => {
       d.accounts = d.accounts.filter((a) => a.id !== id);
       d.signingOut = d.signingOut?.filter((i) => i.id !== id);
-      if (d.defaultAccount === id) {
-        if (d.accounts[0]) d.defaultAccount = d.accounts[0].id;
-        else delete d.defaultAccount;
-      }
+      pinDefault(d);
       if (!options.forgetClient || !cid) return { clientForgotten: false, clientKeptFor: [] };
       const clientKeptFor = d.accounts.filter((a) => a.kind !== 'service_account' && clientIdFor(a.issuer, a.clientId) === cid).map((a) => displayName(a));
       if (clientKeptFor.length > 0) return { clientForgotten: false, clientKeptFor };

@@ -1,5 +1,5 @@
 import type { AccountRecord } from '../accounts/account-registry.js';
-import { findAccount } from '../accounts/account-service.js';
+import { findAccount } from '../accounts/account-records.js';
 import { knownClients } from '../accounts/oauth-clients.js';
 import { clientFromFlags, parseClientSecretJson, readClientSecretFile, type OAuthClient } from './client-file.js';
 import type { Core } from '../core.js';
