@@ -8,6 +8,7 @@ import { QUOTA_PROJECT_OPTION } from '../quota-project-option.js';
 import { gcloudProject, makePrivateGcloudConfig } from '../../core/integrations/gcloud-config.js';
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
 import { NO_PROJECT_ADVICE } from '../remedies.js';
+import { errorLine } from '../failure.js';
 import { defineCommand, parseCommand, usageError, type CliIo, type CommandHelp } from '../io.js';
 import { disableCoreDumps, withChildCoreDumps } from '../../core/shared/core-dumps.js';
 
@@ -118,7 +119,7 @@ export const exec = defineCommand(EXEC_HELP, async (args, io) => {
         // As a shell says it: 127 for a command that is not there, 126 for one that cannot run.
         const notFound = err.code === 'ENOENT';
         const why = notFound ? `Command not found: ${command[0]}.` : err.code === 'EACCES' ? `Permission denied: ${command[0]} is not executable.` : `Could not start ${command[0]}: ${err.message}.`;
-        io.stderr(`tokentray: COMMAND_FAILED: ${why}\n`);
+        io.stderr(errorLine('COMMAND_FAILED', why));
         resolve(notFound ? 127 : 126);
       });
       child.once('exit', (code, signal) => {
