@@ -158,7 +158,7 @@ export class CredentialVault {
     if (text === undefined) return undefined;
     const doc = parseJson(text) as Partial<AccountSecrets> | undefined;
     if (!doc || typeof doc.refreshToken !== 'string' || doc.refreshToken === '') {
-      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain item of account ${accountId} is damaged.`, { facts: { remedy: 'sign-in-again', accountId } });
+      throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of account ${accountId} is damaged.`, { facts: { remedy: 'sign-in-again', accountId } });
     }
     return typeof doc.clientSecret === 'string' ? { refreshToken: doc.refreshToken, clientSecret: doc.clientSecret } : { refreshToken: doc.refreshToken };
   }
@@ -257,7 +257,7 @@ export class CredentialVault {
     if (text === undefined) return undefined;
     const doc = parseJson(text) as Partial<StoredServiceAccountKey> | undefined;
     if (!doc || typeof doc.privateKey !== 'string' || typeof doc.clientEmail !== 'string' || typeof doc.tokenUri !== 'string' || typeof doc.privateKeyId !== 'string') {
-      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain item of service account ${accountId} is damaged.`, { facts: { remedy: 'import-key-again', accountId } });
+      throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of service account ${accountId} is damaged.`, { facts: { remedy: 'import-key-again', accountId } });
     }
     return doc as StoredServiceAccountKey;
   }
