@@ -20,7 +20,7 @@ export const DOCKER_CREDENTIAL_HELP = {
     'Docker runs it, not you: `tokentray configure-docker` points docker at it for Google registries. `get` reads a registry URL on stdin ' +
     'and prints {ServerURL, Username: oauth2accesstoken, Secret: ACCESS TOKEN} for the account configured for that registry ' +
     '(else $TOKENTRAY_ACCOUNT, else the default account); a registry not set up with configure-docker gets "credentials not found" (exit 1), never a token; `list` prints the registries set up; `store` and `erase` change nothing, ' +
-    'since tokens are minted, not stored. Errors go to stdout (docker shows them) and stderr, exit 1.',
+    'since tokens are minted, not stored. Errors go to stdout (docker shows them) and stderr, in one line: exit 1, or 2 for a usage error.',
   args: [{ name: 'get|list|store|erase|version', help: 'What docker asks for' }],
   options: {},
   examples: [

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { TokenDetails } from '../shared/models.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { KeychainItems } from './keychain-items.js';
 import type { SecretStore } from './secret-store.js';
@@ -11,10 +12,8 @@ export interface AccountSecrets {
   clientSecret?: string;
 }
 
-export interface CachedToken {
-  token: string;
-  /** Epoch milliseconds. */
-  expiresAt: number;
+/** A token as the keychain caches it: what is handed out, and when it was issued and last used. */
+export interface CachedToken extends TokenDetails {
   /** When it was issued (epoch ms), where known: its lifetime sets how early it is renewed. */
   obtainedAt?: number;
   /** When it was last handed out (epoch ms, coarse): the least recently used goes first. */
