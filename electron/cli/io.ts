@@ -218,7 +218,7 @@ export async function readStdin(input: NodeJS.ReadableStream, what: string, opti
   let size = 0;
   let lineEnd = -1;
   for await (const chunk of input) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     const newline = options.firstLine ? bytes.indexOf(0x0a) : -1;
     if (newline >= 0) lineEnd = size + newline;
     chunks.push(bytes);
