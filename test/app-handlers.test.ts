@@ -362,10 +362,10 @@ describe('handlers over the real core', () => {
     const running = await h['metadata:set']({ enabled: true });
     const restarting = h['metadata:set']({ enabled: true });
     await h.dispose();
-    await assert.rejects(restarting, { code: 'INVALID_ARGUMENT' }, 'a start still queued when quitting is refused');
+    await assert.rejects(restarting, { code: 'APP_QUITTING' }, 'a start still queued when quitting is refused');
     await assert.rejects(fetch(`http://${running.host}/`, { headers: { 'Metadata-Flavor': 'Google' } }), 'dispose stopped the running one');
     assert.deepEqual(await h['metadata:get'](), { running: false });
-    await assert.rejects(h['metadata:set']({ enabled: true }), { code: 'INVALID_ARGUMENT' });
+    await assert.rejects(h['metadata:set']({ enabled: true }), { code: 'APP_QUITTING' });
     assert.deepEqual(await h['metadata:get'](), { running: false });
   });
 

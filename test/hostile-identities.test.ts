@@ -128,7 +128,7 @@ describe('terminal escapes in files (issue 13 §2)', () => {
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.stdin.end('registry\u001b]0;PWNED\u0007.example.invalid/\u009b2J\n');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.equal(code, 1, out);
+    assert.equal(code, 2, out); // a USAGE error: exit 2, as in every TokenTray program
     assert.match(out, /^tokentray: USAGE: .*not a registry host name/m);
     assertTerminalSafe(out, 'docker-credential-tokentray');
   });

@@ -1,3 +1,4 @@
+import { EXIT } from './failure.js';
 import { run } from './run.js';
 import { writeStdout } from './stdout.js';
 
@@ -7,10 +8,10 @@ export function main(options: { askAgentFirst: boolean }): void {
   // The first Ctrl-C cancels a waiting sign-in cleanly; a second one ends the process.
   process.once('SIGINT', () => {
     controller.abort();
-    process.once('SIGINT', () => process.exit(130));
+    process.once('SIGINT', () => process.exit(EXIT.interrupted));
   });
   void run(process.argv.slice(2), { signal: controller.signal, stdout: writeStdout, askAgentFirst: options.askAgentFirst }).then((code) => {
     // A command that failed because of Ctrl-C ends as a shell expects after one: 128 + SIGINT.
-    process.exitCode = controller.signal.aborted && code !== 0 ? 130 : code;
+    process.exitCode = controller.signal.aborted && code !== 0 ? EXIT.interrupted : code;
   });
 }

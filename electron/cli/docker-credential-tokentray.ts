@@ -9,10 +9,11 @@ import { askAgent } from '../core/agent/client.js';
 import { isPrintableToken } from '../core/agent/protocol.js';
 import { writeStdout } from './stdout.js';
 
+/** io.ts's STDIN_LIMIT (not imported: this entry loads nothing it can avoid); the helper proper refuses more. */
 const LIMIT = 64 * 1024;
 
-/** docker's stdin, read synchronously (no stream machinery); `complete` false if it would block. */
-function readInput(): { text: string; complete: boolean } {
+/** docker's stdin, read synchronously (no stream machinery); `complete` once at its end, false if it would block or is too long. */
+function readInput(): { bytes: Buffer; complete: boolean } {
   const chunks: Buffer[] = [];
   let size = 0;
   const buf = Buffer.alloc(16 * 1024);
@@ -22,18 +23,18 @@ function readInput(): { text: string; complete: boolean } {
       if (n === 0) break;
       chunks.push(Buffer.from(buf.subarray(0, n)));
       size += n;
-      if (size > LIMIT) break;
+      if (size > LIMIT) return { bytes: Buffer.concat(chunks), complete: false };
     }
   } catch {
-    return { text: Buffer.concat(chunks).toString('utf8'), complete: false };
+    return { bytes: Buffer.concat(chunks), complete: false };
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), complete: true };
+  return { bytes: Buffer.concat(chunks), complete: true };
 }
 
-async function fromAgent(): Promise<{ text?: string; input?: { text: string; complete: boolean } }> {
+async function fromAgent(): Promise<{ text?: string; input?: { bytes: Buffer; complete: boolean } }> {
   if (process.argv[2] !== 'get' || process.argv.length !== 3) return {};
   const input = readInput();
-  const server = input.text.trim();
+  const server = input.bytes.toString('utf8').trim();
   // Only a plain name is echoed from here; anything the helper proper would escape goes to it.
   if (!input.complete || server.length > 2048 || !/^[\x21-\x7e]+$/.test(server)) return { input };
   const env = process.env;
@@ -43,9 +44,9 @@ async function fromAgent(): Promise<{ text?: string; input?: { text: string; com
 }
 
 void fromAgent()
-  .catch((): { text?: string; input?: { text: string; complete: boolean } } => ({}))
+  .catch((): { text?: string; input?: { bytes: Buffer; complete: boolean } } => ({}))
   .then(async ({ text, input }) => {
     if (text !== undefined) return writeStdout(text);
     const { runHelper } = await import('./docker-credential-main.js');
-    runHelper(process.argv[2], input);
+    runHelper(process.argv.slice(2), input);
   });

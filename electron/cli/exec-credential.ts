@@ -1,3 +1,5 @@
+import type { TokenDetails } from '../core/shared/models.js';
+
 /** kubectl's ExecCredential, shared by `kube-credential` and its fast path through the agent. */
 const API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'];
 
@@ -14,7 +16,7 @@ export function apiVersionOf(execInfo: string | undefined): string {
 }
 
 /** The line kubectl reads: the token, and its expiry to the second. */
-export function execCredentialLine(token: { token: string; expiresAt: number }, execInfo: string | undefined): string {
+export function execCredentialLine(token: TokenDetails, execInfo: string | undefined): string {
   const credential = {
     apiVersion: apiVersionOf(execInfo),
     kind: 'ExecCredential',

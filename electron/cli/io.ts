@@ -205,7 +205,31 @@ export function defineCommand(help: CommandHelp, run: (args: string[], io: CliIo
   return Object.assign(run, { help });
 }
 
-const SECRET_LIMIT = 64 * 1024;
+/** The most TokenTray reads from stdin: a secret, a passphrase, a registry's address, a credentials document. */
+export const STDIN_LIMIT = 64 * 1024;
+
+/**
+ * The one stdin reader: to its end, or with `firstLine` to its first line break, at most `limit`
+ * bytes. More is refused with INPUT_TOO_LARGE, never cut silently (a cut input is another input).
+ */
+export async function readStdin(input: NodeJS.ReadableStream, what: string, options: { firstLine?: boolean; limit?: number } = {}): Promise<string> {
+  const limit = options.limit ?? STDIN_LIMIT;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let lineEnd = -1;
+  for await (const chunk of input) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const newline = options.firstLine ? bytes.indexOf(0x0a) : -1;
+    if (newline >= 0) lineEnd = size + newline;
+    chunks.push(bytes);
+    size += bytes.length;
+    if (lineEnd >= 0 || size > limit) break;
+  }
+  (input as { pause?: () => void }).pause?.();
+  const end = lineEnd >= 0 ? lineEnd : size;
+  if (end > limit) throw new TokenTrayError('INPUT_TOO_LARGE', `${what} read from stdin is longer than ${Math.floor(limit / 1024)} KB.`);
+  return Buffer.concat(chunks).subarray(0, end).toString('utf8');
+}
 
 /**
  * Reads a secret given as `-`: the first line of stdin (a pipe or a file; at a terminal, typed and
@@ -214,14 +238,7 @@ const SECRET_LIMIT = 64 * 1024;
 export async function readSecretFromStdin(io: CliIo, what: string): Promise<string> {
   const input = io.stdin ?? process.stdin;
   if ((input as { isTTY?: boolean }).isTTY) io.stderr(`${what}: `);
-  let text = '';
-  for await (const chunk of input) {
-    text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
-    if (text.includes('\n') || text.length > SECRET_LIMIT) break;
-  }
-  (input as { pause?: () => void }).pause?.();
-  const line = text.split(/\r?\n/)[0].trim();
-  if (text.length > SECRET_LIMIT) throw new TokenTrayError('USAGE', `${what} read from stdin is longer than 64 KB.`);
+  const line = (await readStdin(input, what, { firstLine: true })).trim();
   if (!line) throw new TokenTrayError('USAGE', `${what} was to be read from stdin (-), but stdin was empty.`);
   return line;
 }

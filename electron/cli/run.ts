@@ -1,9 +1,8 @@
-import { createCore, type Core } from '../core/core.js';
-import { isTokenTrayError } from '../core/shared/errors.js';
-import { redact, setLogSink } from '../core/shared/logger.js';
-import { networkCause } from '../core/shared/network-cause.js';
-import { COMMAND_GROUPS, formatHelp, suggest, terminalWriter, type CliIo, type Command, type CommandGroup, type CommandHelp } from './io.js';
-import { describeForCli } from './remedies.js';
+import { setLogSink } from '../core/shared/logger.js';
+import { cliIo, runCommand, type RunOptions } from './command-runner.js';
+import { packageVersion } from './version.js';
+import { EXIT, errorLine } from './failure.js';
+import { COMMAND_GROUPS, formatHelp, suggest, type CliIo, type Command, type CommandGroup, type CommandHelp } from './io.js';
 
 const INTRO = 'tokentray: Google OAuth access and ID tokens from your OS keychain.';
 const OUTRO = `Run \`tokentray COMMAND --help\` for a command's options and examples.
@@ -35,13 +34,6 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   console: async () => (await import('./commands/console.js')).consoleCommand,
   completion: async () => (await import('./commands/completion.js')).completion,
 };
-
-/** The version in package.json, which ships in the npm package and in the app's asar alike. */
-async function packageVersion(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** Where tokentray's own arguments end: at `--`, or at curl's URL (curl's arguments follow it). */
 function ownArgsEnd(argv: string[]): number {
@@ -76,13 +68,6 @@ export async function commandSpecs(): Promise<CommandHelp[]> {
   return specs.filter((h): h is CommandHelp => h !== undefined);
 }
 
-/**
- * Codes that mean "what was typed is malformed": exit 2 like any usage error. INVALID_ISSUER is
- * core's (the window shows it too), so it keeps its code; a refused but well-formed value
- * (INSECURE_ISSUER, INSECURE_URL) is a failure, exit 1.
- */
-const USAGE_CODES: ReadonlySet<string> = new Set(['USAGE', 'INVALID_ISSUER', 'INVALID_PROJECT']);
-
 /** Hidden commands the completion scripts and the build call; not in `--help`. */
 async function runHidden(name: string, rest: string[], io: CliIo): Promise<number> {
   if (name === '__complete') {
@@ -98,30 +83,15 @@ async function runHidden(name: string, rest: string[], io: CliIo): Promise<numbe
   return 0;
 }
 
+export type { RunOptions };
+
 /** The names `tokentray` knows, for tests and suggestions. */
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
 
-export interface RunOptions {
-  stdout?: (text: string) => void;
-  stderr?: (text: string) => void;
-  env?: Readonly<Record<string, string | undefined>>;
-  signal?: AbortSignal;
-  core?: () => Core;
-  /** Tokens from a running agent first (the shipped command; not when its fast path already asked). */
-  askAgentFirst?: boolean;
-}
-
 /** Runs one CLI invocation and returns its exit code: 0 success, 1 failure, 2 usage error. */
 export async function run(argv: string[], options: RunOptions = {}): Promise<number> {
-  const env = options.env ?? process.env;
-  let core: Core | undefined;
-  const io: CliIo = {
-    stdout: terminalWriter(options.stdout ?? ((t) => process.stdout.write(t))),
-    stderr: terminalWriter(options.stderr ?? ((t) => process.stderr.write(t))),
-    env,
-    core: options.core ?? (() => (core ??= createCore({ env, ...(env.TOKENTRAY_ACCOUNT ? { fallbackAccount: env.TOKENTRAY_ACCOUNT } : {}), ...(options.askAgentFirst ? { askAgentFirst: true } : {}) }))),
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
+  const io = cliIo(options);
+  const env = io.env;
   // --verbose is global (like gcloud's --log-http); what follows `--` or curl's URL is another command's.
   const end = ownArgsEnd(argv);
   const verbose = argv.slice(0, end).includes('--verbose') || env.TOKENTRAY_VERBOSE === '1';
@@ -132,37 +102,26 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
     const help = (await COMMANDS[rest[0]]()).help;
     if (help) {
       io.stdout(formatHelp(help));
-      return 0;
+      return EXIT.ok;
     }
   }
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     (name === undefined ? io.stderr : io.stdout)(await globalHelp());
-    return name === undefined ? 2 : 0;
+    return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
     io.stdout(`tokentray ${await packageVersion()}\n`);
-    return 0;
+    return EXIT.ok;
   }
   if (name === '__complete' || name === '__manpage') return runHidden(name, rest, io);
   const load = COMMANDS[name];
   if (!load) {
     const guess = suggest(name.replace(/^-+/, ''), Object.keys(COMMANDS));
-    io.stderr(`tokentray: USAGE: unknown command "${name}"${guess ? `: did you mean \`tokentray ${guess}\`?` : '.'} Run \`tokentray --help\` for the list.\n`);
-    return 2;
+    io.stderr(errorLine('USAGE', `unknown command "${name}"${guess ? `: did you mean \`tokentray ${guess}\`?` : '.'} Run \`tokentray --help\` for the list.`));
+    return EXIT.usage;
   }
   try {
-    return await (await load())(rest, io);
-  } catch (err) {
-    // Redacted even so: a message may quote what a server sent.
-    if (isTokenTrayError(err)) {
-      io.stderr(`tokentray: ${err.code}: ${redact(describeForCli(err))}\n`);
-      const cause = verbose ? networkCause(err) : undefined;
-      if (cause) io.stderr(`tokentray: cause: ${redact(cause)}\n`);
-      return USAGE_CODES.has(err.code) ? 2 : 1;
-    }
-    // Not ours: a bug. Print the message only, never the object (it may hold a response).
-    io.stderr(`tokentray: INTERNAL: ${redact(err instanceof Error ? err.message : String(err))}\n`);
-    return 1;
+    return await runCommand(await load(), rest, io, { verbose });
   } finally {
     setLogSink(undefined);
   }

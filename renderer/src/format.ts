@@ -1,3 +1,5 @@
+import type { TokenForm, TokenKind } from '../../electron/app/ipc-contract.js';
+
 /** "in 54:07", "in 1:02:03", or "expired". */
 export function formatCountdown(expiresAt: number, now: number): string {
   const s = Math.floor((expiresAt - now) / 1000);
@@ -19,6 +21,6 @@ export function shortScope(scope: string): string {
 }
 
 const FORM_LABEL = { raw: 'token', header: 'Authorization header', curl: 'curl command' } as const;
-export function copiedMessage(kind: 'access' | 'id', form: 'raw' | 'header' | 'curl'): string {
+export function copiedMessage(kind: TokenKind, form: TokenForm): string {
   return `Copied the ${kind === 'access' ? 'access' : 'ID'} ${FORM_LABEL[form]}.`;
 }

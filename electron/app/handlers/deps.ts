@@ -34,7 +34,7 @@ export type DomainHandlers<C extends InvokeChannel> = Pick<Handlers, C>;
 
 /** Failures that change an account's status, so the window and the tray must reload. */
 export function changesStatus(err: unknown): boolean {
-  return isTokenTrayError(err, 'REAUTH_REQUIRED') || isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING');
+  return isTokenTrayError(err, 'REAUTH_REQUIRED') || isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING') || isTokenTrayError(err, 'KEYCHAIN_ENTRY_DAMAGED');
 }
 
 /**

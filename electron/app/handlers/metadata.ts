@@ -29,7 +29,7 @@ export class MetadataSwitch {
     return this.switches.run(async () => {
       await this.stop();
       if (enabled) {
-        if (this.closed) throw new TokenTrayError('INVALID_ARGUMENT', 'TokenTray is quitting: the metadata server stays off.');
+        if (this.closed) throw new TokenTrayError('APP_QUITTING', 'TokenTray is quitting: the metadata server stays off.');
         const account = await this.core.accounts.resolve(accountId);
         this.running = { server: await startMetadataServer({ core: this.core, account: account.id }), accountId: account.id };
       }

@@ -9,6 +9,7 @@ import { disableCoreDumps } from '../../core/shared/core-dumps.js';
 import { TokenTrayError } from '../../core/shared/errors.js';
 import { PASSPHRASE_ENV, vaultPassphrase } from '../../core/storage/vault-passphrase.js';
 import { appDataDir } from '../../core/storage/paths.js';
+import { errorLine } from '../failure.js';
 import { defineCommand, parseCommand, readSecretFromStdin, usageError, type CliIo, type CommandHelp } from '../io.js';
 import { formatDuration, parseDuration } from '../duration.js';
 
@@ -139,7 +140,7 @@ async function startAgent(io: CliIo, lifetime: string, lifetimeMs: number, fromS
   child.unref();
   if (!outcome.ready) {
     if (outcome.code === null) child.kill();
-    io.stderr(err || `tokentray: AGENT_UNAVAILABLE: the agent did not start within ${START_TIMEOUT_MS / 1000} s.\n`);
+    io.stderr(err || errorLine('AGENT_UNAVAILABLE', `The agent did not start within ${START_TIMEOUT_MS / 1000} s.`));
     return outcome.code && outcome.code > 0 ? outcome.code : 1;
   }
   const until = lifetimeMs === 0 ? 'until stopped' : `for ${formatDuration(lifetimeMs)}`;

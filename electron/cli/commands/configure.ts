@@ -1,7 +1,7 @@
 import { displayName, projectOf } from '../../core/accounts/account-service.js';
-import { checkProjectId } from '../../core/google/project-id.js';
 import { parseImpersonationChain } from '../../core/google/impersonation.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
+import { projectIdFlag } from '../project-id-flag.js';
 
 export const CONFIGURE_HELP = {
   name: 'configure',
@@ -40,15 +40,6 @@ export const CONFIGURE_HELP = {
   ],
 } satisfies CommandHelp;
 
-/** A project id given as a flag: a bad one is a usage error (exit 2), like every bad option value. */
-function projectFlag(flag: string, value: string): string {
-  try {
-    return checkProjectId(value);
-  } catch (err) {
-    throw usageError(CONFIGURE_HELP, `${flag}: ${(err as Error).message.replace(/\.$/, '')}`);
-  }
-}
-
 /** Stores per-account settings (the ones the window edits, and the project); prints them. */
 export const configure = defineCommand(CONFIGURE_HELP, async (args, io) => {
   const parsed = parseCommand(CONFIGURE_HELP, args, io);
@@ -61,8 +52,8 @@ export const configure = defineCommand(CONFIGURE_HELP, async (args, io) => {
     throw usageError(CONFIGURE_HELP, 'give --impersonate-service-account or --no-impersonation, not both');
   }
   // Everything is checked before anything is written.
-  const project = values.project !== undefined ? projectFlag('--project', values.project) : undefined;
-  const quotaProject = values['quota-project'] !== undefined ? projectFlag('--quota-project', values['quota-project']) : undefined;
+  const project = values.project !== undefined ? projectIdFlag(CONFIGURE_HELP, '--project', values.project) : undefined;
+  const quotaProject = values['quota-project'] !== undefined ? projectIdFlag(CONFIGURE_HELP, '--quota-project', values['quota-project']) : undefined;
   const chain = values['impersonate-service-account'] !== undefined ? parseImpersonationChain(values['impersonate-service-account']) : undefined;
   const accounts = io.core().accounts;
   let account = await accounts.resolve(positionals[0]);

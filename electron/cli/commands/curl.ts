@@ -9,6 +9,7 @@ import { checkCurlArgs } from '../../core/integrations/curl-args.js';
 import { makeOwnedFolder, sweepOrphanedFolders } from '../../core/integrations/private-folders.js';
 import { childEnvironment } from '../../core/shared/child-env.js';
 import { TokenTrayError } from '../../core/shared/errors.js';
+import { errorLine } from '../failure.js';
 import { defineCommand, formatHelp, suggest, usageError, type CommandHelp } from '../io.js';
 
 export const CURL_HELP = {
@@ -124,7 +125,7 @@ export const curl = defineCommand(CURL_HELP, async (args, io) => {
       // -q first: curl reads no ~/.curlrc, whose options and URLs TokenTray could not check.
       const child = spawn('curl', ['-q', '-H', fifo ? fifo.arg : header, ...quotaArgs, ...rest], { env: childEnvironment(io.env), stdio: 'inherit' });
       child.once('error', (err: NodeJS.ErrnoException) => {
-        io.stderr(`tokentray: COMMAND_FAILED: ${err.code === 'ENOENT' ? 'curl is not installed (or not on PATH).' : `Could not start curl: ${err.message}.`}\n`);
+        io.stderr(errorLine('COMMAND_FAILED', err.code === 'ENOENT' ? 'curl is not installed (or not on PATH).' : `Could not start curl: ${err.message}.`));
         resolve(err.code === 'ENOENT' ? 127 : 126);
       });
       child.once('exit', (code) => resolve(code ?? 1));

@@ -8,7 +8,9 @@ import { QUOTA_PROJECT_OPTION } from '../quota-project-option.js';
 import { gcloudProject, makePrivateGcloudConfig } from '../../core/integrations/gcloud-config.js';
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
 import { NO_PROJECT_ADVICE } from '../remedies.js';
+import { errorLine } from '../failure.js';
 import { defineCommand, parseCommand, usageError, type CliIo, type CommandHelp } from '../io.js';
+import { projectIdFlag } from '../project-id-flag.js';
 import { disableCoreDumps, withChildCoreDumps } from '../../core/shared/core-dumps.js';
 
 export const EXEC_HELP = {
@@ -76,6 +78,7 @@ export const exec = defineCommand(EXEC_HELP, async (args, io) => {
   const { values, positionals } = parsed;
   if (positionals.length > 0) command.unshift(...positionals);
   if (command.length === 0) throw usageError(EXEC_HELP, 'name the command to run after --');
+  const projectId = values['project-id'] ? projectIdFlag(EXEC_HELP, '--project-id', values['project-id']) : undefined;
 
   disableCoreDumps(); // it holds tokens for as long as the command runs; the command is untouched
   const core = io.core();
@@ -83,7 +86,7 @@ export const exec = defineCommand(EXEC_HELP, async (args, io) => {
   // Fetch a token before starting anything: a broken account fails here, not inside the command.
   const token = await core.tokens.getAccessToken(account);
   // TokenTray's own choice goes to the command too; gcloud's configured project it already sees.
-  const chosen = values['project-id'] || projectOf(account);
+  const chosen = projectId ?? projectOf(account);
   const quotaProject = quotaProjectOf(account, values['quota-project']);
   const fallback = chosen ? undefined : gcloudProject(io.env);
   if (!chosen && !fallback) io.stderr(`tokentray: note: ${NO_PROJECT_NOTE}\n`);
@@ -118,7 +121,7 @@ export const exec = defineCommand(EXEC_HELP, async (args, io) => {
         // As a shell says it: 127 for a command that is not there, 126 for one that cannot run.
         const notFound = err.code === 'ENOENT';
         const why = notFound ? `Command not found: ${command[0]}.` : err.code === 'EACCES' ? `Permission denied: ${command[0]} is not executable.` : `Could not start ${command[0]}: ${err.message}.`;
-        io.stderr(`tokentray: COMMAND_FAILED: ${why}\n`);
+        io.stderr(errorLine('COMMAND_FAILED', why));
         resolve(notFound ? 127 : 126);
       });
       child.once('exit', (code, signal) => {

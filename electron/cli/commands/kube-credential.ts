@@ -1,7 +1,5 @@
-import { TokenTrayError } from '../../core/shared/errors.js';
-import { redact } from '../../core/shared/logger.js';
+import { describeFailure, EXIT } from '../failure.js';
 import { defineCommand, parseCommand, type CommandHelp } from '../io.js';
-import { describeForCli } from '../remedies.js';
 import { execCredentialLine } from '../exec-credential.js';
 
 export const KUBE_CREDENTIAL_HELP = {
@@ -51,9 +49,8 @@ export const kubeCredential = defineCommand(KUBE_CREDENTIAL_HELP, async (args, i
     io.stdout(execCredentialLine(token, io.env.KUBERNETES_EXEC_INFO));
     return 0;
   } catch (err) {
-    const code = err instanceof TokenTrayError ? err.code : 'INTERNAL';
-    const message = err instanceof TokenTrayError ? describeForCli(err) : err instanceof Error ? err.message : String(err);
-    io.stderr(`tokentray: ${code}: ${redact(message).replace(/\s*\n\s*/g, ' ')}\n`);
-    return 1;
+    // kubectl shows one line; a usage error too ends with 1 here, as kubectl expects of a plugin.
+    io.stderr(describeFailure(err, { oneLine: true }));
+    return EXIT.failure;
   }
 });

@@ -5,7 +5,7 @@ import type { Flavor } from '../../core/oauth/provider-profile.js';
 import { parseScopeList } from '../../core/oauth/scopes.js';
 import type { AuthorizationRequest } from '../../core/oauth/sign-in.js';
 import { openBrowser } from '../open-browser.js';
-import { describeForCli } from '../remedies.js';
+import { describeFailure } from '../failure.js';
 import { pasteBackInstructions, readLines } from '../paste-back.js';
 import { defineCommand, parseCommand, readSecretFromStdin, usageError, type CliIo, type CommandHelp } from '../io.js';
 
@@ -79,7 +79,7 @@ export const login = defineCommand(LOGIN_HELP, async (args, io) => {
     presentAuthorization: (request) => presentAuthorization(request, values['no-browser'] === true, io),
     // Paste-back: a browser on another computer ends on an address that cannot load here.
     readPastedLines: (onLine) => readLines(onLine, io.stdin ?? process.stdin),
-    onPasteRejected: (err) => io.stderr(`tokentray: ${err.code}: ${describeForCli(err)}\n`),
+    onPasteRejected: (err) => io.stderr(describeFailure(err)),
   });
   io.stdout(`${displayName(account)}\n`);
   return 0;

@@ -4,6 +4,7 @@ import { gcloudProject } from '../../core/integrations/gcloud-config.js';
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
 import { NO_PROJECT_ADVICE } from '../remedies.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
+import { projectIdFlag } from '../project-id-flag.js';
 import { disableCoreDumps } from '../../core/shared/core-dumps.js';
 
 export const METADATA_HELP = {
@@ -44,6 +45,7 @@ export const metadataServer = defineCommand(METADATA_HELP, async (args, io) => {
   if (!parsed) return 0;
   const { values } = parsed;
   const port = parsePort(values.port, METADATA_HELP);
+  const projectId = values['project-id'] ? projectIdFlag(METADATA_HELP, '--project-id', values['project-id']) : undefined;
   disableCoreDumps(); // it holds tokens for as long as it runs
   const core = io.core();
   const account = await core.accounts.resolve(values.account); // fail now, not on the first request
@@ -53,7 +55,7 @@ export const metadataServer = defineCommand(METADATA_HELP, async (args, io) => {
     core,
     account: account.id,
     ...(port ? { port } : {}),
-    ...(values['project-id'] ? { projectId: values['project-id'] } : {}),
+    ...(projectId ? { projectId } : {}),
     noProjectAdvice: NO_PROJECT_ADVICE,
     // Used when the account names no project either; read once, from gcloud's files.
     ...(gcloudProject(io.env) ? { fallbackProjectId: gcloudProject(io.env)! } : {}),

@@ -128,7 +128,7 @@ export class AccountService {
     for (const a of data.accounts) {
       // Only user accounts keep an account: item (service accounts and federations have their own).
       if ((a.kind ?? 'user') !== 'user' || a.status !== 'ready') continue;
-      const missing = (read: Promise<unknown>) => read.then((s) => s === undefined, (err: unknown) => isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING'));
+      const missing = (read: Promise<unknown>) => read.then((s) => s === undefined, (err: unknown) => isTokenTrayError(err, 'KEYCHAIN_ENTRY_DAMAGED'));
       // Confirmed under the lock: a read that met a writer must not mark the account.
       if (await missing(this.vault.getSecrets(a.id))) {
         if (await missing(this.withAccountLock(a.id, () => this.vault.getSecrets(a.id)))) broken.push(a);
@@ -178,10 +178,12 @@ export class AccountService {
     // accounts.json may have been edited: its issuer passes the same check as a typed one, first.
     if (account.kind !== 'service_account') resolveProviderProfile(account.issuer, account.flavor);
     let secrets;
+    let damaged = false;
     try {
       secrets = await this.vault.getSecrets(account.id);
     } catch (err) {
-      if (!isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING')) throw err;
+      if (!isTokenTrayError(err, 'KEYCHAIN_ENTRY_DAMAGED')) throw err;
+      damaged = true;
     }
     if (!secrets) {
       if (account.kind === 'service_account') {
@@ -190,6 +192,7 @@ export class AccountService {
       }
       const reason = missingItemReason(account);
       await this.markSigninRequired(account.id, reason);
+      if (damaged) throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of ${displayName(account)} is damaged.`, signInAgain(account));
       throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', reason, signInAgain(account));
     }
     const client = await this.storedClient(account.issuer, account.clientId, secrets.clientSecret, account);
@@ -206,7 +209,7 @@ export class AccountService {
     if (secret !== undefined) return { clientId, clientSecret: secret };
     const record = knownClients(await this.registry.load()).find((c) => c.id === cid);
     if (record?.known && !record.hasSecret) return { clientId };
-    throw new TokenTrayError('CLIENT_REQUIRED', `The keychain no longer holds the secret of OAuth client ${clientId} (${issuer}).`, {
+    throw new TokenTrayError('CLIENT_SECRET_MISSING', `The keychain no longer holds the secret of OAuth client ${clientId} (${issuer}).`, {
       facts: { remedy: 'give-client-file-again', issuer, ...(forAccount ? { account: forAccount.email ?? forAccount.id, accountId: forAccount.id } : {}) },
     });
   }
@@ -445,8 +448,8 @@ export class AccountService {
     let removed: ClientRecord | undefined;
     await this.registry.update((data) => {
       const matches = knownClients(data).filter((c) => c.id === ref || c.clientId === ref);
-      if (matches.length === 0) throw new TokenTrayError('CLIENT_REQUIRED', `No stored OAuth client "${ref}".`, { facts: { remedy: 'list-clients' } });
-      if (matches.length > 1) throw new TokenTrayError('ACCOUNT_AMBIGUOUS', `${ref} names OAuth clients at several issuers; name it by id: ${matches.map((c) => `${c.id} (${c.issuer})`).join(', ')}.`);
+      if (matches.length === 0) throw new TokenTrayError('CLIENT_NOT_FOUND', `No stored OAuth client "${ref}".`, { facts: { remedy: 'list-clients' } });
+      if (matches.length > 1) throw new TokenTrayError('CLIENT_AMBIGUOUS', `${ref} names OAuth clients at several issuers; name it by id: ${matches.map((c) => `${c.id} (${c.issuer})`).join(', ')}.`);
       const client = matches[0];
       const users = data.accounts.filter((a) => a.kind !== 'service_account' && clientIdFor(a.issuer, a.clientId) === client.id);
       if (users.length > 0) {

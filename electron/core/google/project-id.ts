@@ -10,7 +10,7 @@ const PROJECT_ID = /^(?:[a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-
 
 export function checkProjectId(value: string): string {
   if (!PROJECT_ID.test(value)) {
-    throw new TokenTrayError('INVALID_PROJECT', `"${value.slice(0, 80)}" is not a Google Cloud project id (6-30 lowercase letters, digits and hyphens, starting with a letter).`);
+    throw new TokenTrayError('INVALID_PROJECT', `${JSON.stringify(value.slice(0, 80))} is not a Google Cloud project id (6-30 lowercase letters, digits and hyphens, starting with a letter).`);
   }
   return value;
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { projectOf } from '../accounts/account-service.js';
+import { checkProjectId } from '../google/project-id.js';
 import type { Core } from '../core.js';
 import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
 import { log, redact } from '../shared/logger.js';
@@ -48,6 +49,8 @@ const NO_PROJECT_ADVICE = 'Set one for the account, or set gcloud\'s (`gcloud co
 
 export async function startMetadataServer(options: MetadataServerOptions): Promise<MetadataServer> {
   const { core } = options;
+  // Whoever starts it (exec, metadata-server, the app), a project it answers with is a project id.
+  if (options.projectId !== undefined) checkProjectId(options.projectId);
   const now = options.now ?? Date.now;
   const ownUserOnly = options.ownUserOnly ?? process.platform === 'linux';
   // Whether each connection's peer is this user (absent: not checked on this platform).

@@ -48,7 +48,7 @@ export async function resolveSignInSetup(core: Core, choice: ClientChoice): Prom
   if (choice.accountId !== undefined) {
     account = findAccount(data, choice.accountId);
     if (account.kind === 'service_account') {
-      throw new TokenTrayError('CLIENT_REQUIRED', `${account.email ?? account.subject} is a service account: it does not sign in with a browser.`, {
+      throw new TokenTrayError('SIGN_IN_NOT_FOR_SERVICE_ACCOUNTS', `${account.email ?? account.subject} is a service account: it does not sign in with a browser.`, {
         facts: { remedy: 'import-key-again', account: account.email ?? account.subject, accountId: account.id },
       });
     }

@@ -74,8 +74,8 @@ async function revokeGrant(accounts: AccountService, account: AccountRecord): Pr
   } catch (err) {
     // An issuer refused as stored (accounts.json edited): keep the account, say how to forget it.
     if (isTokenTrayError(err, 'INSECURE_ISSUER') || isTokenTrayError(err, 'INVALID_ISSUER')) throw revokeFailed(account, err);
-    // Nothing left to revoke with (the item or the client's secret is gone): forget it anyway.
-    if (!isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING') && !isTokenTrayError(err, 'CLIENT_REQUIRED')) throw err;
+    // Nothing left to revoke with (the item gone or damaged, the client's secret gone): forget it anyway.
+    if (!isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING') && !isTokenTrayError(err, 'KEYCHAIN_ENTRY_DAMAGED') && !isTokenTrayError(err, 'CLIENT_SECRET_MISSING')) throw err;
   }
   return secrets ? revoke(account, secrets.client, secrets.refreshToken) : false;
 }

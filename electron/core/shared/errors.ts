@@ -99,7 +99,14 @@ export type ErrorCode =
   | 'AGENT_RUNNING'
   | 'AGENT_NOT_RUNNING'
   | 'AGENT_UNSAFE'
-  | 'AGENT_UNAVAILABLE';
+  | 'AGENT_UNAVAILABLE'
+  | 'INPUT_TOO_LARGE'
+  | 'CLIENT_AMBIGUOUS'
+  | 'CLIENT_NOT_FOUND'
+  | 'CLIENT_SECRET_MISSING'
+  | 'SIGN_IN_NOT_FOR_SERVICE_ACCOUNTS'
+  | 'KEYCHAIN_ENTRY_DAMAGED'
+  | 'APP_QUITTING';
 
 /** What the user can do about a failure; each surface says it in its own words. */
 export type Remedy =

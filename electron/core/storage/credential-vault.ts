@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { TokenDetails } from '../shared/models.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { KeychainItems } from './keychain-items.js';
 import type { SecretStore } from './secret-store.js';
@@ -11,10 +12,8 @@ export interface AccountSecrets {
   clientSecret?: string;
 }
 
-export interface CachedToken {
-  token: string;
-  /** Epoch milliseconds. */
-  expiresAt: number;
+/** A token as the keychain caches it: what is handed out, and when it was issued and last used. */
+export interface CachedToken extends TokenDetails {
   /** When it was issued (epoch ms), where known: its lifetime sets how early it is renewed. */
   obtainedAt?: number;
   /** When it was last handed out (epoch ms, coarse): the least recently used goes first. */
@@ -158,7 +157,7 @@ export class CredentialVault {
     if (text === undefined) return undefined;
     const doc = parseJson(text) as Partial<AccountSecrets> | undefined;
     if (!doc || typeof doc.refreshToken !== 'string' || doc.refreshToken === '') {
-      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain item of account ${accountId} is damaged.`, { facts: { remedy: 'sign-in-again', accountId } });
+      throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of account ${accountId} is damaged.`, { facts: { remedy: 'sign-in-again', accountId } });
     }
     return typeof doc.clientSecret === 'string' ? { refreshToken: doc.refreshToken, clientSecret: doc.clientSecret } : { refreshToken: doc.refreshToken };
   }
@@ -257,7 +256,7 @@ export class CredentialVault {
     if (text === undefined) return undefined;
     const doc = parseJson(text) as Partial<StoredServiceAccountKey> | undefined;
     if (!doc || typeof doc.privateKey !== 'string' || typeof doc.clientEmail !== 'string' || typeof doc.tokenUri !== 'string' || typeof doc.privateKeyId !== 'string') {
-      throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain item of service account ${accountId} is damaged.`, { facts: { remedy: 'import-key-again', accountId } });
+      throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of service account ${accountId} is damaged.`, { facts: { remedy: 'import-key-again', accountId } });
     }
     return doc as StoredServiceAccountKey;
   }

@@ -20,13 +20,13 @@ export async function federationFileOf(context: Pick<SourceContext, 'accounts'>,
 
 async function workforceFileOf(context: SourceContext, account: AccountRecord): Promise<WorkforceFile> {
   const file = await federationFileOf(context, account);
-  if (file.type !== 'external_account_authorized_user') throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain item of ${displayName(account)} is not a workforce file.`, { facts: { remedy: 'import-key-again', accountId: account.id } });
+  if (file.type !== 'external_account_authorized_user') throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of ${displayName(account)} is not a workforce file.`, { facts: { remedy: 'import-key-again', accountId: account.id } });
   return file;
 }
 
 async function workloadFileOf(context: SourceContext, account: AccountRecord): Promise<WorkloadFile> {
   const file = await federationFileOf(context, account);
-  if (file.type !== 'external_account') throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain item of ${displayName(account)} is not a workload file.`, { facts: { remedy: 'import-key-again', accountId: account.id } });
+  if (file.type !== 'external_account') throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of ${displayName(account)} is not a workload file.`, { facts: { remedy: 'import-key-again', accountId: account.id } });
   return file;
 }
 
