@@ -360,13 +360,10 @@ export class AccountService {
   }
 
   /** Sets the account's impersonation target (service account first, then delegates); [] clears it. */
-  async setImpersonation(ref: string, chain: string[]): Promise<AccountRecord> {
-    return this.registry.update((data) => {
-      const account = findAccount(data, ref);
+  setImpersonation(ref: string, chain: string[]): Promise<AccountRecord> {
+    return this.changeSetting(ref, (account) => {
       if (chain.length > 0) account.impersonate = [...chain];
       else delete account.impersonate;
-      account.updatedAt = new Date().toISOString();
-      return account;
     });
   }
 
@@ -374,23 +371,27 @@ export class AccountService {
    * Sets the project billed for a user account's API calls; undefined clears it. A service account
    * needs none (its own project pays), so it is refused for them.
    */
-  async setQuotaProject(ref: string, project: string | undefined): Promise<AccountRecord> {
-    return this.registry.update((data) => {
-      const account = findAccount(data, ref);
+  setQuotaProject(ref: string, project: string | undefined): Promise<AccountRecord> {
+    return this.changeSetting(ref, (account) => {
       if (project !== undefined) quotaProjectOf(account, project);
       if (project) account.quotaProject = project;
       else delete account.quotaProject;
-      account.updatedAt = new Date().toISOString();
-      return account;
     });
   }
 
   /** Sets the account's Google Cloud project; undefined clears it. */
-  async setProject(ref: string, project: string | undefined): Promise<AccountRecord> {
-    return this.registry.update((data) => {
-      const account = findAccount(data, ref);
+  setProject(ref: string, project: string | undefined): Promise<AccountRecord> {
+    return this.changeSetting(ref, (account) => {
       if (project) account.project = project;
       else delete account.project;
+    });
+  }
+
+  /** One setting of the account the user names, changed in one registry write (a refused one writes nothing). */
+  private changeSetting(ref: string, change: (account: AccountRecord) => void): Promise<AccountRecord> {
+    return this.registry.update((data) => {
+      const account = findAccount(data, ref);
+      change(account);
       account.updatedAt = new Date().toISOString();
       return account;
     });
