@@ -6,7 +6,7 @@ import { TokenTrayError } from '../shared/errors.js';
 import { redact } from '../shared/logger.js';
 import { withFileLock } from '../storage/file-lock.js';
 import { distrust, MAX_SOCKET_PATH_BYTES, type AgentLocation } from './location.js';
-import { encodeFrame, FrameReader, MAX_REQUEST_BYTES, PROTOCOL_VERSION, ProtocolError, parseRequest, type AgentAnswer, type AgentRequest, type ClientScope } from './protocol.js';
+import { encodeFrame, FrameReader, MAX_REQUEST_BYTES, PROTOCOL_VERSION, ProtocolError, parseRequest, type AgentAnswer, type AgentErrorFacts, type AgentRequest, type ClientScope } from './protocol.js';
 
 /** What a request is answered with, without the version (added here). */
 export type AnswerBody = DistributiveOmit<Extract<AgentAnswer, { ok: true }>, 'v'>;
@@ -120,8 +120,8 @@ function answer(socket: Socket, body: DistributiveOmit<AgentAnswer, 'v'>): void 
   socket.end(encodeFrame({ v: PROTOCOL_VERSION, ...body }));
 }
 
-function refuse(socket: Socket, code: string, message: string): void {
-  answer(socket, { ok: false, code, message });
+function refuse(socket: Socket, code: string, message: string, facts?: AgentErrorFacts): void {
+  answer(socket, { ok: false, code, message, ...(facts ? { facts } : {}) });
 }
 
 /** One connection: the folder re-checked, one bounded request, the key and scope checked, one answer. */
@@ -162,8 +162,10 @@ function serve(socket: Socket, key: string, options: AgentServerOptions): void {
     options.handle(request).then(
       (body) => answer(socket, body),
       (err: unknown) => {
-        const code = err instanceof TokenTrayError ? err.code : 'INTERNAL';
-        refuse(socket, code, redact(err instanceof Error ? err.message : String(err)));
+        // A TokenTrayError goes with its facts, so that the client words its remedy as it would its own.
+        const message = redact(err instanceof Error ? err.message : String(err));
+        if (err instanceof TokenTrayError) refuse(socket, err.code, message, { ...err.facts });
+        else refuse(socket, 'INTERNAL', message);
       },
     );
   });
