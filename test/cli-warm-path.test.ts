@@ -94,6 +94,8 @@ describe('the CLI warm path loads only what it needs (shipped bundle, whole proc
         assert.ok(loaded.stdout.length > 0);
         assert.deepEqual(loaded.files.map((f) => basename(f)).filter((n) => n !== 'loaded.cjs'), ['tokentray.cjs']);
         assert.deepEqual(needless(loaded), []);
+        // node:os only for homedir() without $HOME (and the Windows pipe's user name).
+        assert.ok(!loaded.builtins.includes('os'), 'node:os with $HOME set');
       });
     }
   });
