@@ -5,6 +5,7 @@
  * the client then goes the normal way. Everything read is bounded and checked like untrusted input.
  * Imports nothing of ours: the client's fast path loads this file and the client only.
  */
+import type { ErrorFacts } from '../shared/errors.js';
 import { isBearerToken } from '../shared/sanitize.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -68,16 +69,8 @@ export type AgentAnswer =
   | { v: number; ok: true; stopping: true }
   | { v: number; ok: false; code: string; message: string; facts?: AgentErrorFacts };
 
-/** The facts of a TokenTrayError (errors.ts' ErrorFacts), which the CLI needs to word the remedy. */
-export interface AgentErrorFacts {
-  remedy?: string;
-  account?: string;
-  accountId?: string;
-  path?: string;
-  scope?: string;
-  issuer?: string;
-  pid?: number;
-}
+/** The facts of a TokenTrayError, which the CLI needs to word the remedy; from the wire any remedy name. */
+export type AgentErrorFacts = Omit<ErrorFacts, 'remedy'> & { remedy?: string };
 
 /** Thrown for anything malformed; the server answers it with `code` and closes. */
 export class ProtocolError extends Error {
