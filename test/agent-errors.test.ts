@@ -10,10 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { answerFromAgent } from '../electron/cli/agent-fast.js';
+import { describeForCli } from '../electron/cli/remedies.js';
 import { run } from '../electron/cli/run.js';
 import { serveAgent, type RunningAgent } from '../electron/core/agent/agent.js';
 import { agentFailure, PROTOCOL_VERSION } from '../electron/core/agent/protocol.js';
 import { createCore, type Core } from '../electron/core/core.js';
+import { TokenTrayError, type ErrorFacts } from '../electron/core/shared/errors.js';
 import { noteSecret } from './support/canary.js';
 import { expireCache, revokeAtIdp, signInThroughCore } from './support/flows.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
@@ -121,5 +123,7 @@ describe("the agent's failures are the CLI's own (file vault, the CLI without it
     // Only the known facts, each bounded and printable, come across.
     const failure = agentFailure({ v: PROTOCOL_VERSION, ok: false, code: 'REAUTH_REQUIRED', message: 'Sign in.', facts: { remedy: 'sign-in-again', account: 'a@example.test', pid: 7, path: 'x\u001b[2J', extra: 'no' } as never });
     assert.deepEqual(failure, { code: 'REAUTH_REQUIRED', message: 'Sign in.', facts: { remedy: 'sign-in-again', account: 'a@example.test', pid: 7 } });
+    // A remedy this CLI has no words for (an agent of another version): the sentence alone, no crash.
+    assert.equal(describeForCli(new TokenTrayError('REAUTH_REQUIRED', 'Sign in.', { facts: { remedy: 'sign-in-on-mars' } as unknown as ErrorFacts })), 'Sign in.');
   });
 });
