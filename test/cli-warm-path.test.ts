@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { serveAgent, type RunningAgent } from '../electron/core/agent/agent.js';
+import { displaySafe, hasHiddenCharacters, terminalSafe } from '../electron/core/shared/sanitize.js';
 import { signInThroughCore } from './support/flows.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { CLI, runCli } from './support/sandbox.js';
@@ -97,6 +98,25 @@ describe('the CLI warm path loads only what it needs (shipped bundle, whole proc
         // node:os only for homedir() without $HOME (and the Windows pipe's user name).
         assert.ok(!loaded.builtins.includes('os'), 'node:os with $HOME set');
       });
+    }
+  });
+});
+
+describe("the sanitizers' visible-ASCII shortcut (which spares a warm call the Unicode tables)", () => {
+  it('answers exactly as the Unicode classes do, for every UTF-16 unit in and around plain text', () => {
+    const hidden = '\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Cs}';
+    const escape = (c: string) => [...Array(c.length).keys()].map((i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+    const reference = {
+      has: (t: string) => new RegExp(`[${hidden}]`, 'u').test(t),
+      terminal: (t: string) => t.replace(new RegExp(`(?![\\n\\t])[${hidden}]`, 'gu'), escape),
+      display: (t: string) => t.replace(new RegExp(`[${hidden}]`, 'gu'), escape),
+    };
+    for (let unit = 0; unit <= 0xffff; unit++) {
+      for (const text of [String.fromCharCode(unit), `ya29.a-b_c${String.fromCharCode(unit)}\n`]) {
+        assert.equal(hasHiddenCharacters(text), reference.has(text), `U+${unit.toString(16)}`);
+        assert.equal(terminalSafe(text), reference.terminal(text), `U+${unit.toString(16)}`);
+        assert.equal(displaySafe(text), reference.display(text), `U+${unit.toString(16)}`);
+      }
     }
   });
 });
