@@ -6,6 +6,11 @@
 //   built-in first reads every export (fs.promises with streams and readline, crypto.webcrypto).
 // What an entry always needs becomes one file; each command stays a chunk of its own, loaded on
 // demand. npm packages (keytar, openid-client, jose) stay external.
+// Built-ins that cost milliseconds to load and that a warm call does not use (node:crypto, about
+// 6 ms with the streams it brings: only writes and sign-ins hash or draw random bytes; in the small
+// entry node:os, whose homedir() is called only without $HOME) are loaded on first use: the bundle
+// imports them through a module of lazy wrappers (`lazyBuiltins`). Only plain functions are
+// wrapped; importing anything else of them (a class, a constant) fails the build.
 // Each entry is first a small file that asks a running agent (electron/core/agent/client.ts); the
 // CLI proper (cli-main, docker-credential-main) is a bundle of its own beside it, required only
 // when the agent does not answer (so paths relative to it, ../../../package.json, hold).
@@ -17,21 +22,40 @@ const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'electro
 const external = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
 // A module loaded lazily in one place and eagerly in another is simply eager: not a problem.
 const onLog = (level, log, handle) => (log.code === 'INEFFECTIVE_DYNAMIC_IMPORT' ? undefined : handle(level, log));
+const lazyBuiltins = (names) => ({
+  name: 'lazy-builtins',
+  resolveId: (id) => (names.includes(id) ? `\0lazy:${id}` : null),
+  async load(id) {
+    if (!id.startsWith('\0lazy:')) return null;
+    const name = id.slice('\0lazy:'.length);
+    const functions = Object.entries(await import(name)).filter(([key, value]) => typeof value === 'function' && /^[a-z]/.test(key));
+    // createRequire, not import(): an import() would start the ES module loader (see client.ts).
+    return [
+      "import { createRequire } from 'node:module';",
+      'let loaded;',
+      `const load = () => (loaded ??= createRequire(import.meta.url)(${JSON.stringify(name)}));`,
+      ...functions.map(([key]) => `export function ${key}(...args) { return load().${key}(...args); }`),
+    ].join('\n');
+  },
+});
+const ENTRY_LAZY = ['node:os', 'node:crypto'];
+const MAIN_LAZY = ['node:crypto'];
 for (const [name, main] of [['tokentray', 'cli-main'], ['docker-credential-tokentray', 'docker-credential-main']]) {
   // The small entry, one file: its one lazy import (the CLI proper) becomes a plain require of the
   // main bundle, not an import() that would start the ES module loader.
   await build({
     input: { [name]: join(cli, `${name}.js`) },
     platform: 'node',
-    external,
-    plugins: [{ name: 'main-apart', resolveId: (id) => (id === `./${main}.js` ? { id: `./${main}.cjs`, external: true } : null) }],
+    external: (id) => external(id) && !ENTRY_LAZY.includes(id),
+    plugins: [lazyBuiltins(ENTRY_LAZY), { name: 'main-apart', resolveId: (id) => (id === `./${main}.js` ? { id: `./${main}.cjs`, external: true } : null) }],
     onLog,
     output: { dir: cli, format: 'cjs', entryFileNames: '[name].cjs', dynamicImportInCjs: false },
   });
   await build({
     input: { [main]: join(cli, `${main}.js`) },
     platform: 'node',
-    external,
+    external: (id) => external(id) && !MAIN_LAZY.includes(id),
+    plugins: [lazyBuiltins(MAIN_LAZY)],
     onLog,
     output: { dir: cli, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: `bundled/${name}/[name]-[hash].cjs` },
   });

@@ -1,5 +1,5 @@
 import { askAgent, type Question } from '../core/agent/client.js';
-import { isPrintableToken } from '../core/agent/protocol.js';
+import { agentFailure, isPrintableToken } from '../core/agent/protocol.js';
 import { execCredentialLine } from './exec-credential.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -62,18 +62,22 @@ export function fastQuestion(argv: readonly string[], env: Env): { question: Que
 }
 
 /**
- * What to print, from the agent; `asked` says whether an agent was asked (so the CLI need not ask
- * it again). Never throws: any failure is "not answered".
+ * What to print, from the agent; `askAgain` says whether the CLI proper should ask the agent (its
+ * token service does, agent-first-tokens.ts). Not when this path found none, or an answer not to
+ * be used: the CLI then goes the normal way without loading the client again. Yes for what this
+ * path does not answer, and for a failure the agent answered: the CLI proper asks again and throws
+ * it, so that the error is worded, coded and exits exactly as on the normal path. Never throws.
  */
-export async function answerFromAgent(argv: readonly string[], env: Env): Promise<{ text?: string; asked: boolean }> {
+export async function answerFromAgent(argv: readonly string[], env: Env): Promise<{ text?: string; askAgain: boolean }> {
   try {
     const fast = fastQuestion(argv, env);
-    if (!fast) return { asked: false };
+    if (!fast) return { askAgain: true };
     const answer = await askAgent(env, fast.question);
-    if (answer === undefined) return { asked: false };
-    if (!answer.ok || !('token' in answer) || !isPrintableToken(answer.token) || !Number.isFinite(answer.expiresAt)) return { asked: true };
-    return { text: fast.command.print({ token: answer.token, expiresAt: answer.expiresAt }, env), asked: true };
+    if (answer === undefined) return { askAgain: false };
+    if (agentFailure(answer)) return { askAgain: true };
+    if (!answer.ok || !('token' in answer) || !isPrintableToken(answer.token) || !Number.isFinite(answer.expiresAt)) return { askAgain: false };
+    return { text: fast.command.print({ token: answer.token, expiresAt: answer.expiresAt }, env), askAgain: false };
   } catch {
-    return { asked: false };
+    return { askAgain: true };
   }
 }

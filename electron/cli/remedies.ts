@@ -33,8 +33,9 @@ const CLI_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
 
 /** The error's sentence, then what to do about it on the command line. */
 export function describeForCli(err: TokenTrayError): string {
-  const { remedy } = err.facts;
-  return remedy ? `${err.message} ${CLI_REMEDIES[remedy](err.facts)}` : err.message;
+  // A remedy this version has no words for (an agent of another version said it): the sentence alone.
+  const words = err.facts.remedy ? CLI_REMEDIES[err.facts.remedy] : undefined;
+  return words ? `${err.message} ${words(err.facts)}` : err.message;
 }
 
 /** What the metadata-server emulator's 404 for the project tells a terminal user. */

@@ -7,8 +7,8 @@
 import { answerFromAgent } from './agent-fast.js';
 import { writeStdout } from './stdout.js';
 
-void answerFromAgent(process.argv.slice(2), process.env).then(async ({ text, asked }) => {
+void answerFromAgent(process.argv.slice(2), process.env).then(async ({ text, askAgain }) => {
   if (text !== undefined) return writeStdout(text);
   const { main } = await import('./cli-main.js');
-  main({ askAgentFirst: !asked });
+  main({ askAgentFirst: askAgain });
 });

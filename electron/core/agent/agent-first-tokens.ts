@@ -1,8 +1,8 @@
 import type { ImpersonationChain } from '../google/impersonation.js';
 import type { AccountRecord } from '../accounts/account-registry.js';
+import { TokenTrayError, type ErrorCode, type ErrorFacts } from '../shared/errors.js';
 import { TokenService, type IdTokenOptions } from '../tokens/token-service.js';
-import { askAgent, type Question } from './client.js';
-import { isPrintableToken } from './protocol.js';
+import type { Question } from './client.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -14,7 +14,10 @@ const chainText = (chain: ImpersonationChain) => [chain.target, ...chain.delegat
  * The CLI's token service: asks a running agent first and, when there is none (or it is locked,
  * refuses, or speaks another version), mints the token itself exactly as before. So `exec`,
  * `curl` and the metadata server they start get tokens without unlocking the store themselves.
- * Never used by the agent or the app that serve the socket: they would ask themselves.
+ * A failure the agent answers (REAUTH_REQUIRED, say) is thrown as this process would throw it, so
+ * that every surface shows it as its own; see protocol.ts' agentFailure for those it goes on after.
+ * Never used by the agent or the app that serve the socket: they would ask themselves. The client
+ * is loaded on the first question: a CLI told that no agent runs never loads it.
  */
 export class AgentFirstTokenService extends TokenService {
   constructor(
@@ -26,8 +29,12 @@ export class AgentFirstTokenService extends TokenService {
   }
 
   private async fromAgent(question: Question): Promise<Issued | undefined> {
+    const [{ askAgent }, { agentFailure, isPrintableToken }] = await Promise.all([import('./client.js'), import('./protocol.js')]);
     const answer = await askAgent(this.agentEnv, question);
-    if (!answer?.ok || !('token' in answer) || !isPrintableToken(answer.token) || !Number.isFinite(answer.expiresAt)) return undefined;
+    if (answer === undefined) return undefined;
+    const failure = agentFailure(answer);
+    if (failure) throw new TokenTrayError(failure.code as ErrorCode, failure.message, { facts: failure.facts as ErrorFacts });
+    if (!answer.ok || !('token' in answer) || !isPrintableToken(answer.token) || !Number.isFinite(answer.expiresAt)) return undefined;
     return { token: answer.token, expiresAt: answer.expiresAt };
   }
 

@@ -2,7 +2,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { keychainService, appDataDir } from '../storage/paths.js';
-import { agentLocation, checkPath, distrust } from './location.js';
+import { agentLocation, checkedUid, checkPath, distrust } from './location.js';
 import { encodeFrame, FrameReader, MAX_ANSWER_BYTES, PROTOCOL_VERSION, type AgentAnswer, type AgentRequest, type ClientScope } from './protocol.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -28,10 +28,11 @@ export function clientScope(env: Env): ClientScope {
 }
 
 /** agent.key, if it is a small regular file of ours that only we can read (never through a symlink). */
-function readKey(path: string, uid: number): string | undefined {
+function readKey(path: string, uid: number | undefined): string | undefined {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    // Windows has neither flag (nor symlinks a user makes without privilege): 0 there.
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
   } catch {
     return undefined;
   }
@@ -48,13 +49,13 @@ function readKey(path: string, uid: number): string | undefined {
 
 /** Why the agent cannot be asked (for `agent status`), or undefined when it may be. */
 export function agentUnusable(env: Env): string | undefined {
-  if (process.platform === 'win32' || typeof process.getuid !== 'function') return 'the agent runs on Linux and macOS only';
   if (env.TOKENTRAY_NO_AGENT === '1') return 'TOKENTRAY_NO_AGENT=1';
-  const uid = process.getuid();
+  const uid = checkedUid();
   const where = agentLocation(env);
   const dir = checkPath(where.dir, 'directory', uid);
   if (dir) return `its folder ${where.dir}: ${dir}`;
-  const socket = checkPath(where.socket, 'socket', uid);
+  // A named pipe is not in the file system: whether it answers is the test.
+  const socket = where.pipe ? undefined : checkPath(where.socket, 'socket', uid);
   if (socket) return `its socket ${where.socket}: ${socket}`;
   return undefined;
 }
@@ -63,7 +64,7 @@ export function agentUnusable(env: Env): string | undefined {
 export async function askAgent(env: Env, question: Question, timeouts: { connectMs?: number; answerMs?: number } = {}): Promise<AgentAnswer | undefined> {
   if (agentUnusable(env) !== undefined) return undefined;
   const where = agentLocation(env);
-  const key = readKey(where.key, process.getuid!());
+  const key = readKey(where.key, checkedUid());
   if (key === undefined) return undefined;
   const request: AgentRequest = { v: PROTOCOL_VERSION, key, ...clientScope(env), ...question };
   // Through require: an import() here would start the ES module loader, costing more than net itself.

@@ -5,6 +5,7 @@
  * the client then goes the normal way. Everything read is bounded and checked like untrusted input.
  * Imports nothing of ours: the client's fast path loads this file and the client only.
  */
+import type { ErrorFacts } from '../shared/errors.js';
 import { isBearerToken } from '../shared/sanitize.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -66,7 +67,10 @@ export type AgentAnswer =
   | { v: number; ok: true; accounts: AgentAccount[] }
   | { v: number; ok: true; status: AgentStatus }
   | { v: number; ok: true; stopping: true }
-  | { v: number; ok: false; code: string; message: string };
+  | { v: number; ok: false; code: string; message: string; facts?: AgentErrorFacts };
+
+/** The facts of a TokenTrayError, which the CLI needs to word the remedy; from the wire any remedy name. */
+export type AgentErrorFacts = Omit<ErrorFacts, 'remedy'> & { remedy?: string };
 
 /** Thrown for anything malformed; the server answers it with `code` and closes. */
 export class ProtocolError extends Error {
@@ -147,4 +151,29 @@ export function parseRequest(doc: unknown): AgentRequest {
 /** A token as the client will print it: bounded, and a bearer token by the one rule (sanitize.ts); anything else is not used. */
 export function isPrintableToken(token: unknown): token is string {
   return typeof token === 'string' && token.length <= 16 * 1024 && isBearerToken(token);
+}
+
+/**
+ * Codes with which an agent says it cannot serve this client (a refusal, another version, its
+ * store unusable, a fault of its own): the client then goes on as if there were no agent, and its
+ * own store may well work. Any other failure is the answer, shown as the normal path shows it.
+ */
+const NOT_SERVED = /^(AGENT_[A-Z_]+|KEYCHAIN_UNAVAILABLE|VAULT_[A-Z_]+|INTERNAL)$/;
+const FACT_TEXTS = ['remedy', 'account', 'accountId', 'path', 'scope', 'issuer'] as const;
+const printable = (x: unknown, max: number): x is string => typeof x === 'string' && x.length <= max && !/[\u0000-\u001f\u007f]/.test(x);
+
+/**
+ * The failure an agent answered, checked like any input (a stable-looking code, a bounded sentence,
+ * only the known facts), or undefined when the client should go on without the agent.
+ */
+export function agentFailure(answer: AgentAnswer): { code: string; message: string; facts: AgentErrorFacts } | undefined {
+  if (answer.ok) return undefined;
+  const { code, message, facts } = answer as Record<string, unknown>;
+  if (typeof code !== 'string' || !/^[A-Z][A-Z0-9_]{0,63}$/.test(code) || NOT_SERVED.test(code) || !printable(message, 4096)) return undefined;
+  const checked: AgentErrorFacts = {};
+  if (isRecord(facts)) {
+    for (const name of FACT_TEXTS) if (printable(facts[name], MAX_FIELD)) checked[name] = facts[name];
+    if (Number.isSafeInteger(facts.pid) && (facts.pid as number) > 0) checked.pid = facts.pid as number;
+  }
+  return { code, message, facts: checked };
 }

@@ -5,8 +5,8 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { TokenTrayError } from '../shared/errors.js';
 import { redact } from '../shared/logger.js';
 import { withFileLock } from '../storage/file-lock.js';
-import { distrust, MAX_SOCKET_PATH_BYTES, type AgentLocation } from './location.js';
-import { encodeFrame, FrameReader, MAX_REQUEST_BYTES, PROTOCOL_VERSION, ProtocolError, parseRequest, type AgentAnswer, type AgentRequest, type ClientScope } from './protocol.js';
+import { checkedUid, distrust, MAX_SOCKET_PATH_BYTES, type AgentLocation } from './location.js';
+import { encodeFrame, FrameReader, MAX_REQUEST_BYTES, PROTOCOL_VERSION, ProtocolError, parseRequest, type AgentAnswer, type AgentErrorFacts, type AgentRequest, type ClientScope } from './protocol.js';
 
 /** What a request is answered with, without the version (added here). */
 export type AnswerBody = DistributiveOmit<Extract<AgentAnswer, { ok: true }>, 'v'>;
@@ -35,7 +35,7 @@ function unsafe(path: string, why: string): TokenTrayError {
 /** The folder, made 0700 if missing, then checked as it is: ours, a real folder, closed to others. */
 async function prepareFolder(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const why = distrust(await lstat(dir), 'directory', process.getuid!());
+  const why = distrust(await lstat(dir), 'directory', checkedUid());
   if (why) throw unsafe(dir, why);
 }
 
@@ -83,16 +83,13 @@ function servesScope(request: ClientScope, scope: AgentServerOptions['scope']): 
  */
 export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
   const { where } = options;
-  if (process.platform === 'win32' || typeof process.getuid !== 'function') {
-    throw new TokenTrayError('AGENT_UNAVAILABLE', 'The agent runs on Linux and macOS; on Windows the CLI unlocks the store on each call.');
-  }
-  if (Buffer.byteLength(where.socket) > MAX_SOCKET_PATH_BYTES) {
+  if (!where.pipe && Buffer.byteLength(where.socket) > MAX_SOCKET_PATH_BYTES) {
     throw new TokenTrayError('AGENT_UNAVAILABLE', `The agent's socket path ${where.socket} is longer than ${MAX_SOCKET_PATH_BYTES} bytes, more than a Unix socket takes. Set XDG_RUNTIME_DIR to a shorter folder.`);
   }
   await prepareFolder(where.dir);
   return withFileLock(`${where.dir}/agent.lock`, { waitMs: 10_000, what: "the agent's start" }, async () => {
     if (await isListening(where.socket)) throw new TokenTrayError('AGENT_RUNNING', `An agent already answers on ${where.socket}.`, { facts: { path: where.socket } });
-    await rm(where.socket, { force: true }); // stale: its agent was killed
+    if (!where.pipe) await rm(where.socket, { force: true }); // stale: its agent was killed (a pipe goes with its server)
     const key = await writeKey(where.key);
     const server = createServer((socket) => serve(socket, key, options));
     server.maxConnections = MAX_CONNECTIONS;
@@ -100,6 +97,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
       server.once('error', reject);
       server.listen(where.socket, () => resolve());
     });
+    if (where.pipe) return { close: () => closeServer(server, where, undefined, key) };
     // The folder already keeps others out; the socket's own mode says so too.
     await chmod(where.socket, 0o600);
     const inode = (await lstat(where.socket)).ino;
@@ -107,11 +105,13 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
   });
 }
 
-async function closeServer(server: Server, where: AgentLocation, inode: number, key: string): Promise<void> {
+async function closeServer(server: Server, where: AgentLocation, inode: number | undefined, key: string): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   // Only what is still ours: a newer agent may have replaced both meanwhile.
-  const socketNow = await lstat(where.socket).catch(() => undefined);
-  if (socketNow?.ino === inode) await rm(where.socket, { force: true });
+  if (inode !== undefined) {
+    const socketNow = await lstat(where.socket).catch(() => undefined);
+    if (socketNow?.ino === inode) await rm(where.socket, { force: true });
+  }
   const keyNow = await readFile(where.key, 'latin1').catch(() => undefined);
   if (keyNow?.trim() === key) await rm(where.key, { force: true });
 }
@@ -120,15 +120,15 @@ function answer(socket: Socket, body: DistributiveOmit<AgentAnswer, 'v'>): void 
   socket.end(encodeFrame({ v: PROTOCOL_VERSION, ...body }));
 }
 
-function refuse(socket: Socket, code: string, message: string): void {
-  answer(socket, { ok: false, code, message });
+function refuse(socket: Socket, code: string, message: string, facts?: AgentErrorFacts): void {
+  answer(socket, { ok: false, code, message, ...(facts ? { facts } : {}) });
 }
 
 /** One connection: the folder re-checked, one bounded request, the key and scope checked, one answer. */
 function serve(socket: Socket, key: string, options: AgentServerOptions): void {
   const folder = (() => {
     try {
-      return distrust(lstatSync(options.where.dir), 'directory', process.getuid!());
+      return distrust(lstatSync(options.where.dir), 'directory', checkedUid());
     } catch {
       return 'missing';
     }
@@ -162,8 +162,10 @@ function serve(socket: Socket, key: string, options: AgentServerOptions): void {
     options.handle(request).then(
       (body) => answer(socket, body),
       (err: unknown) => {
-        const code = err instanceof TokenTrayError ? err.code : 'INTERNAL';
-        refuse(socket, code, redact(err instanceof Error ? err.message : String(err)));
+        // A TokenTrayError goes with its facts, so that the client words its remedy as it would its own.
+        const message = redact(err instanceof Error ? err.message : String(err));
+        if (err instanceof TokenTrayError) refuse(socket, err.code, message, { ...err.facts });
+        else refuse(socket, 'INTERNAL', message);
       },
     );
   });

@@ -16,6 +16,12 @@ const HIDDEN_CLASS = '\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Cs}';
 const HIDDEN = new RegExp(`[${HIDDEN_CLASS}]`, 'u');
 const HIDDEN_ALL = new RegExp(`[${HIDDEN_CLASS}]`, 'gu');
 const HIDDEN_EXCEPT_LAYOUT = new RegExp(`(?![\\n\\t])[${HIDDEN_CLASS}]`, 'gu');
+/**
+ * Visible ASCII holds none of them: tested first, since V8 builds the Unicode classes above at
+ * their first use, about a millisecond of a warm CLI call whose output (a token) is plain ASCII.
+ */
+const VISIBLE_ASCII = /^[\x20-\x7e]*$/;
+const VISIBLE_ASCII_AND_LAYOUT = /^[\x20-\x7e\n\t]*$/;
 /** Line breaks of every kind, with the blanks around them: folded into one space. */
 const LINE_BREAKS = /[^\S\n\r\u000b\u000c\u0085\u2028\u2029]*[\n\r\u000b\u000c\u0085\u2028\u2029]\s*/gu;
 
@@ -24,7 +30,7 @@ const escape = (c: string) => Array.from({ length: c.length }, (_, i) => `\\u${c
 
 /** Whether the text holds a control, format or line/paragraph-separator character (see above). */
 export function hasHiddenCharacters(text: string): boolean {
-  return HIDDEN.test(text);
+  return !VISIBLE_ASCII.test(text) && HIDDEN.test(text);
 }
 
 /**
@@ -33,12 +39,12 @@ export function hasHiddenCharacters(text: string): boolean {
  * `--json` output stays parseable and decodes to the original value.
  */
 export function terminalSafe(text: string): string {
-  return text.replace(HIDDEN_EXCEPT_LAYOUT, escape);
+  return VISIBLE_ASCII_AND_LAYOUT.test(text) ? text : text.replace(HIDDEN_EXCEPT_LAYOUT, escape);
 }
 
 /** One value (an email, a name) for a single line of text: newlines and tabs are escaped too. */
 export function displaySafe(value: string): string {
-  return value.replace(HIDDEN_ALL, escape);
+  return VISIBLE_ASCII.test(value) ? value : value.replace(HIDDEN_ALL, escape);
 }
 
 /** Longest issuer message quoted in one of our sentences, in characters before escaping. */
