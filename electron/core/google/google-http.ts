@@ -1,6 +1,6 @@
 import { TokenTrayError } from '../shared/errors.js';
 import { loggingFetch, requestTimeoutSeconds } from '../shared/logger.js';
-import { isLoopbackHost } from '../oauth/provider-profile.js';
+import { endpointProblem, parseUrl } from '../shared/url-policy.js';
 import { displaySafe, issuerText } from '../shared/sanitize.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -15,14 +15,11 @@ export function googleEndpoint(env: Env, variable: 'TOKENTRAY_GOOGLE_IAMCREDENTI
 }
 
 export function checkedEndpoint(value: string, what: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new TokenTrayError('INVALID_ENDPOINT', `${what} is not a URL: "${displaySafe(value.slice(0, 100))}".`);
-  }
-  if (url.username || url.password) throw new TokenTrayError('INVALID_ENDPOINT', `${what} must not carry a user name or password.`);
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return url.href.replace(/\/$/, '');
+  const url = parseUrl(value);
+  if (!url) throw new TokenTrayError('INVALID_ENDPOINT', `${what} is not a URL: "${displaySafe(value.slice(0, 100))}".`);
+  const problem = endpointProblem(url);
+  if (problem === 'credentials') throw new TokenTrayError('INVALID_ENDPOINT', `${what} must not carry a user name or password.`);
+  if (problem === undefined) return url.href.replace(/\/$/, '');
   throw new TokenTrayError('INVALID_ENDPOINT', `${what} must be an https URL (or http on a loopback address), not ${displaySafe(`${url.protocol}//${url.host}`)}.`);
 }
 

@@ -4,7 +4,8 @@ import type { CachedToken } from '../storage/credential-vault.js';
 import { TokenTrayError, type ErrorCode } from '../shared/errors.js';
 import { discoveryFetch, log, loggingFetch, requestTimeoutSeconds } from '../shared/logger.js';
 import { displaySafe, issuerText } from '../shared/sanitize.js';
-import { isLoopbackHost, resolveProviderProfile, type ProviderProfile } from './provider-profile.js';
+import { endpointProblem, parseUrl } from '../shared/url-policy.js';
+import { resolveProviderProfile, type ProviderProfile } from './provider-profile.js';
 
 export { oidc };
 
@@ -102,18 +103,13 @@ function endpointsOf(metadata: Readonly<oidc.ServerMetadata>): Array<[string, un
 export function checkEndpoints(issuer: string, metadata: Readonly<oidc.ServerMetadata>): void {
   for (const [name, value] of endpointsOf(metadata)) {
     if (value === undefined) continue;
-    let url: URL | undefined;
-    try {
-      url = typeof value === 'string' ? new URL(value) : undefined;
-    } catch {
-      url = undefined;
-    }
+    const url = typeof value === 'string' ? parseUrl(value) : undefined;
     if (!url) throw new TokenTrayError('DISCOVERY_FAILED', `${issuer}'s OpenID configuration gives a ${name} that is not a URL ("${displaySafe(String(value).slice(0, 80))}").`);
-    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-    if (!secure || url.username || url.password) {
+    const problem = endpointProblem(url);
+    if (problem !== undefined) {
       throw new TokenTrayError(
         'INSECURE_ENDPOINT',
-        `${issuer}'s OpenID configuration names ${url.username || url.password ? 'a URL with credentials' : displaySafe(`${url.protocol}//${url.host}`)} as its ${name}. ` +
+        `${issuer}'s OpenID configuration names ${problem === 'credentials' ? 'a URL with credentials' : displaySafe(`${url.protocol}//${url.host}`)} as its ${name}. ` +
           'TokenTray accepts only https endpoints, or http on a loopback address, so nothing was sent there.',
       );
     }
