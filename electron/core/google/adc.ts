@@ -7,10 +7,10 @@ import { writeFileAtomic } from '../storage/atomic-file.js';
 import type { OAuthClient } from '../oauth/client-file.js';
 import type { Core } from '../core.js';
 import { TokenTrayError } from '../shared/errors.js';
-import { jsonErrorPosition } from '../shared/json-error.js';
 import { GOOGLE_ISSUER, resolveProviderProfile } from '../oauth/provider-profile.js';
 import { readUserFile } from '../storage/read-user-file.js';
 import { assertNoControlCharacters } from '../shared/sanitize.js';
+import { parseJsonObject } from '../shared/json-object.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -30,14 +30,7 @@ export interface AuthorizedUser {
 }
 
 export function parseAuthorizedUser(text: string, source: string): AuthorizedUser {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new TokenTrayError('ADC_FILE_INVALID', `${source}: ${jsonErrorPosition(err)}.`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new TokenTrayError('ADC_FILE_INVALID', `${source}: expected a JSON object of type "authorized_user".`);
-  const d = doc as Record<string, unknown>;
+  const d = parseJsonObject(text, (problem, why) => new TokenTrayError('ADC_FILE_INVALID', problem === 'not-json' ? `${source}: ${why}.` : `${source}: expected a JSON object of type "authorized_user".`));
   if (d.type !== 'authorized_user') {
     const what = d.type === 'service_account' ? 'a service-account key' : typeof d.type === 'string' ? `of type "${d.type}"` : 'not an ADC file (no "type": "authorized_user")';
     throw new TokenTrayError('ADC_FILE_INVALID', `${source} is ${what}.`, d.type === 'service_account' ? { facts: { remedy: 'import-service-account', path: source } } : undefined);

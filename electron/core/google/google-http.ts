@@ -2,6 +2,7 @@ import { TokenTrayError } from '../shared/errors.js';
 import { loggingFetch, requestTimeoutSeconds } from '../shared/logger.js';
 import { endpointProblem, parseUrl } from '../shared/url-policy.js';
 import { displaySafe, issuerText } from '../shared/sanitize.js';
+import { parseJsonObject } from '../shared/json-object.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -55,15 +56,6 @@ export async function googleRequest(url: string, init: { method: 'GET' | 'POST';
       { cause: err },
     );
   }
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new TokenTrayError('PROVIDER_ERROR', `${new URL(url).origin} answered ${what} with something that is not JSON (HTTP ${res.status}).`);
-  }
-  return { status: res.status, body: body as Record<string, unknown> };
+  const body = parseJsonObject(await res.text(), () => new TokenTrayError('PROVIDER_ERROR', `${new URL(url).origin} answered ${what} with something that is not JSON (HTTP ${res.status}).`));
+  return { status: res.status, body };
 }
