@@ -26,7 +26,7 @@ function accepts(f: () => unknown): boolean {
 function verdicts(url: string) {
   return {
     googleEndpoint: accepts(() => checkedEndpoint(url, 'The URL')),
-    discoveredEndpoint: accepts(() => checkEndpoints('http://127.0.0.1:1', { issuer: 'http://127.0.0.1:1', token_endpoint: url } as never)),
+    discoveredEndpoint: accepts(() => checkEndpoints('http://127.0.0.1:1', { issuer: 'http://127.0.0.1:1', token_endpoint: url })),
     issuer: accepts(() => resolveProviderProfile(url)),
     browser: isAllowedExternalUrl(url, HOME),
     curl: accepts(() => checkCurlArgs([url], {}, false)),

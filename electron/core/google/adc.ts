@@ -67,34 +67,19 @@ export async function importAdcFile(core: Core, path: string, options: { issuer?
   const client: OAuthClient = { clientId: adc.clientId, clientSecret: adc.clientSecret };
   await core.accounts.vault.probe();
   await core.accounts.registry.load();
-  const { configure, oidc, translateOidcError } = await import('../oauth/oidc.js');
-  const config = await configure(profile, client);
-  let tokens: Awaited<ReturnType<typeof oidc.refreshTokenGrant>>;
-  try {
-    tokens = await oidc.refreshTokenGrant(config, adc.refreshToken);
-  } catch (err) {
-    throw translateOidcError(err, profile.issuer, `checking the refresh token of ${path}`, 'ADC_FILE_INVALID');
-  }
-  const claims = tokens.claims();
-  let subject = claims?.sub;
-  let email = typeof claims?.email === 'string' ? claims.email : undefined;
-  if (!subject && config.serverMetadata().userinfo_endpoint) {
-    const info = await oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck).catch(() => undefined);
-    subject = info?.sub;
-    if (typeof info?.email === 'string') email = info.email;
-  }
+  const { identifyRefreshToken } = await import('../oauth/oidc.js');
+  const { granted, subject, email } = await identifyRefreshToken(profile, client, adc.refreshToken, `checking the refresh token of ${path}`, 'ADC_FILE_INVALID');
   if (!subject) {
     throw new TokenTrayError('ADC_FILE_INVALID', `${path} works, but its grant does not say who it belongs to (no openid or email scope).`, { facts: { remedy: 'sign-in-instead', path } });
   }
-  const now = Date.now();
   const record = await core.accounts.saveSignIn(profile, client, {
     subject,
     ...(email ? { email } : {}),
-    grantedScopes: tokens.scope ? tokens.scope.split(' ').filter(Boolean) : [],
-    refreshToken: tokens.refresh_token ?? adc.refreshToken,
-    accessToken: tokens.access_token,
-    accessTokenExpiresAt: now + (tokens.expiresIn() ?? 3600) * 1000,
-    ...(tokens.id_token && claims ? { idToken: tokens.id_token, idTokenExpiresAt: claims.exp * 1000 } : {}),
+    grantedScopes: granted.scopes ?? [],
+    refreshToken: granted.refreshToken ?? adc.refreshToken,
+    accessToken: granted.access.token,
+    accessTokenExpiresAt: granted.access.expiresAt,
+    ...(granted.id ? { idToken: granted.id.token, idTokenExpiresAt: granted.id.expiresAt } : {}),
   });
   // gcloud's `set-quota-project` wrote it there: the account keeps billing the same project.
   const kept = adc.quotaProjectId ? await core.accounts.setQuotaProject(record.id, adc.quotaProjectId) : record;
