@@ -204,7 +204,7 @@ export function checkCurlArgs(args: readonly string[], env: Env, allowInsecureHt
     if (target.scheme === 'https' && !unverified) continue;
     if (target.scheme !== 'http' && target.scheme !== 'https') throw new TokenTrayError('INSECURE_URL', `TokenTray sends the token over https (or http to this machine) only, not ${displaySafe(target.scheme)}.`);
     if (!isLoopbackHostname(target.host) && !allowInsecureHttp) {
-      const how = target.scheme === 'https' ? 'https without certificate checks (-k, --insecure)' : 'plain http';
+      const how = target.scheme === 'https' ? 'https without certificate checks' : 'plain http';
       throw new TokenTrayError('INSECURE_URL', `${displaySafe(target.host)} is not this machine and the URL is ${how}: the token would cross the network unprotected.`, { facts: { remedy: 'allow-insecure-http' } });
     }
     plain.push(target);
