@@ -11,7 +11,8 @@ import { runCliWith } from './support/hostile.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
 import { makeSandbox, startCli, type Sandbox } from './support/sandbox.js';
 import { startHttps } from './support/tools.js';
-import { parseCurlArgs, curlTarget } from '../electron/core/integrations/curl-args.js';
+import { checkCurlArgs, parseCurlArgs, curlTarget } from '../electron/core/integrations/curl-args.js';
+import { TokenTrayError } from '../electron/core/shared/errors.js';
 import { SECRET_ENV } from '../electron/core/shared/child-env.js';
 import { PASSPHRASE_ENV } from '../electron/core/storage/vault-passphrase.js';
 import { openBrowser } from '../electron/cli/open-browser.js';
@@ -205,6 +206,53 @@ describe('tokentray curl sends the token only where it checked (issue 18 §3)', 
     assert.deepEqual(curlTarget('https://x.test/a[1-2]', true), { scheme: 'https', host: 'x.test' });
     for (const bad of ['http://a b/', 'http://127.0.0.1\t/', 'http://u@127.0.0.1/', 'http:/127.0.0.1/', 'http:///127.0.0.1/', 'http://127.1/', 'http://%3127.0.0.1/', 'http://x.test/[1-2]', 'http://ex\u00e4mple.test/']) {
       assert.throws(() => curlTarget(bad, false), /refused/, bad);
+    }
+  });
+});
+
+describe("the no-proxy list, read by TokenTray and by the real curl (issue 19 §3)", () => {
+  /** Runs /usr/bin/curl as tokentray curl would (-q first), with `evil.invalid` mapped to the proxy's port. */
+  function realCurl(args: string[], env: Record<string, string>): Promise<number> {
+    return new Promise((resolve) => {
+      const child = spawn('/usr/bin/curl', ['-q', ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: 'ignore' });
+      child.on('close', (code) => resolve(code ?? -1));
+    });
+  }
+
+  it('whenever TokenTray lets a no-proxy list skip the proxy check, curl does not use the proxy', async () => {
+    const proxy = await startCapture();
+    const direct = await startCapture();
+    try {
+      const entries = ['127.0.0.1', 'localhost', '.localhost', 'localhost.', 'LOCALHOST', '::1', '[::1]', '127.0.0.0/8', '0.0.1', '.0.0.1', 'host', 'calhost', '*', '127.0.0.1:80', '127.000.0.1'];
+      const lists = [...entries, '', ' ', ',', ...entries.flatMap((a, i) => [`${a},${entries[(i + 3) % entries.length]}`, `x.test ${a}`, ` ${a} `, `*,${a}`])];
+      const hosts = ['127.0.0.1', 'localhost', '[::1]'];
+      let skipped = 0;
+      for (const list of lists) {
+        for (const host of hosts) {
+          for (const where of ['no_proxy', 'NO_PROXY', '--noproxy'] as const) {
+            const url = `http://${host}:${direct.port}/`;
+            const args = [url, '-s', '-m', '5', ...(where === '--noproxy' ? ['--noproxy', list] : [])];
+            const env = { http_proxy: `http://evil.invalid:${proxy.port}`, ...(where === '--noproxy' ? {} : { [where]: list }) };
+            let skips: boolean;
+            try {
+              checkCurlArgs(args, env, false);
+              skips = true;
+            } catch (err) {
+              if (!(err instanceof TokenTrayError) || err.code !== 'INSECURE_URL') throw err;
+              skips = false;
+            }
+            if (!skips) continue;
+            skipped++;
+            proxy.reset();
+            await realCurl([...args, '--resolve', `evil.invalid:${proxy.port}:127.0.0.1`], env);
+            assert.equal(proxy.seen(), '', `curl used the proxy for ${url} with ${where}=${JSON.stringify(list)}`);
+          }
+        }
+      }
+      assert.ok(skipped > 30, `cases where TokenTray skipped the proxy check: ${skipped}`);
+    } finally {
+      proxy.server.close();
+      direct.server.close();
     }
   });
 });
