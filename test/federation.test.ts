@@ -316,7 +316,9 @@ describe('workforce and workload identity federation', () => {
       await writeFile(bad, `#!/bin/sh\necho '{"version":1,"success":false,"code":"401","message":"Okta said no"}'\nexit 1\n`);
       const slow = `${dir}/slow.sh`;
       await writeFile(slow, '#!/bin/sh\nexec sleep 30\n');
-      for (const f of [good, bad, slow]) await chmod(f, 0o700);
+      const nullish = `${dir}/null.sh`;
+      await writeFile(nullish, '#!/bin/sh\necho null\n');
+      for (const f of [good, bad, slow, nullish]) await chmod(f, 0o700);
       const fileFor = (command: string, timeout = 5000) => sandbox.writeFile(`wl-exe-${timeout}-${command.length}.json`, JSON.stringify(workloadDoc({ executable: { command, timeout_millis: timeout } })));
       await fails('FEDERATION_EXECUTABLE_NOT_ALLOWED', 'adc', 'import', await fileFor(good));
       assert.equal(existsSync(marker), false, 'the program did not run');
@@ -326,6 +328,8 @@ describe('workforce and workload identity federation', () => {
       assert.equal(existsSync(marker), true);
       const no = await runCli(['adc', 'import', await fileFor(bad)], allowed);
       assert.match(no.stderr, /^tokentray: FEDERATION_EXECUTABLE_FAILED: .*401: Okta said no/);
+      const nothing = await runCli(['adc', 'import', await fileFor(nullish)], allowed);
+      assert.match(nothing.stderr, /^tokentray: FEDERATION_EXECUTABLE_FAILED: The subject-token program .*null\.sh did not print a JSON object\./);
       const started = Date.now();
       const late = await runCli(['adc', 'import', await fileFor(slow)], allowed);
       assert.match(late.stderr, /^tokentray: FEDERATION_EXECUTABLE_FAILED: .*within 5000 ms/);

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { configure } from '../electron/core/oauth/oidc.js';
-import { isLoopbackHost, resolveProviderProfile } from '../electron/core/oauth/provider-profile.js';
+import { resolveProviderProfile } from '../electron/core/oauth/provider-profile.js';
+import { isLoopbackHostname } from '../electron/core/shared/url-policy.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { expireCache, signInThroughCore } from './support/flows.js';
 import { discoveryDocument, rssProbe, runCliWith, startHostileServer, streamEndless, type HostileServer } from './support/hostile.js';
@@ -22,7 +23,7 @@ function spyOnFetch(): { urls: string[]; restore(): void } {
   return { urls, restore: () => void (globalThis.fetch = original) };
 }
 
-const remote = (urls: string[]) => urls.filter((u) => !isLoopbackHost(new URL(u).hostname));
+const remote = (urls: string[]) => urls.filter((u) => !isLoopbackHostname(new URL(u).hostname));
 
 const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'revocation_endpoint', 'introspection_endpoint'] as const;
 

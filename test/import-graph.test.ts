@@ -90,6 +90,15 @@ describe('import graph', () => {
     assert.deepEqual(offenders, []);
   });
 
+  it('keeps openid-client behind its adapter (oauth/oidc.ts), sources and compiled modules alike', () => {
+    const outside = (graph: Graph, adapter: string) => [...graph].filter(([file, imports]) => file !== adapter && imports.includes('openid-client')).map(([file]) => file);
+    assert.deepEqual(outside(sources, 'electron/core/oauth/oidc.ts'), []);
+    assert.deepEqual(outside(compiled, 'electron/core/oauth/oidc.js'), []);
+    assert.ok(sources.get('electron/core/oauth/oidc.ts')?.includes('openid-client'), 'the check sees the adapter import it');
+    // Nor does the adapter hand the library itself out.
+    assert.doesNotMatch(readFileSync(join(root, 'electron/core/oauth/oidc.ts'), 'utf8'), /export\s*\{[^}]*\boidc\b|export\s+\*\s+from\s+'openid-client'/);
+  });
+
   it('lets each part import only the parts below it', () => {
     const wrong: string[] = [];
     for (const [file, imports] of sources) {

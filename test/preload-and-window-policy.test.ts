@@ -104,7 +104,7 @@ describe('window policy (Electron security checklist)', () => {
     const page = `file://${home}/sign-in/4242-aB3dE9/start.html`;
     for (const ok of ['https://accounts.google.com/o/oauth2/v2/auth?x=1', 'https://console.cloud.google.com/apis/credentials', page]) assert.equal(isAllowedExternalUrl(ok, home), true, ok);
     for (const bad of [
-      'http://accounts.google.com/', 'http://127.0.0.1:5000/start/abc', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'https://user:pw@example.com/', 'nonsense',
+      'http://accounts.google.com/', 'http://127.0.0.1:5000/start/abc', 'https://127.0.0.1:5000/start/abc', 'https://localhost/x', 'https://[::1]/', 'https://0x7f.1/', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'https://user:pw@example.com/', 'nonsense',
       `file://${home}/sign-in/4242-aB3dE9/../../accounts.json`, `file://${home}/sign-in/evil/start.html`, `file://${home}/sign-in/4242-aB3dE9/start.html?x=1`,
       `file://${home}/sign-in/4242-aB3dE9/sub/start.html`, `file://otherhost${home}/sign-in/4242-aB3dE9/start.html`, `file:///other/TokenTray/sign-in/4242-aB3dE9/start.html`,
     ]) {

@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { TokenTrayError } from '../electron/core/shared/errors.js';
 import { configure } from '../electron/core/oauth/oidc.js';
-import { isLoopbackHost, resolveProviderProfile } from '../electron/core/oauth/provider-profile.js';
+import { resolveProviderProfile } from '../electron/core/oauth/provider-profile.js';
+import { isLoopbackHostname } from '../electron/core/shared/url-policy.js';
 import { loggingFetch } from '../electron/core/shared/logger.js';
 import { onlyCoded, RUNS } from './support/properties.js';
 
@@ -87,7 +88,7 @@ describe('property: HTTP answers (issue 13 §3, §5)', () => {
             if (v === undefined) return true;
             try {
               const u = new URL(String(v));
-              return typeof v === 'string' && !u.username && !u.password && (u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.hostname)));
+              return typeof v === 'string' && !u.username && !u.password && (u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHostname(u.hostname)));
             } catch {
               return false;
             }

@@ -1,6 +1,7 @@
 import { isAbsolute, join, normalize, relative } from 'node:path';
 import { isStartPageUrl } from '../core/oauth/start-page.js';
 import { TokenTrayError } from '../core/shared/errors.js';
+import { hasCredentials, isLoopbackUrl, parseUrl } from '../core/shared/url-policy.js';
 
 /** The window's content is served from this privileged custom scheme, never from a remote URL. */
 export const APP_SCHEME = 'app';
@@ -68,12 +69,8 @@ export function isAllowedNavigation(url: string): boolean {
  */
 export function isAllowedExternalUrl(url: string, home: string): boolean {
   if (isStartPageUrl(url, home)) return true;
-  try {
-    const u = new URL(url);
-    return u.protocol === 'https:' && !u.username && !u.password;
-  } catch {
-    return false;
-  }
+  const u = parseUrl(url);
+  return u !== undefined && u.protocol === 'https:' && !hasCredentials(u) && !isLoopbackUrl(u);
 }
 
 /** The URL, if the system browser may open it; else EXTERNAL_URL_REFUSED. */

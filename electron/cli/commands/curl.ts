@@ -21,12 +21,13 @@ export const CURL_HELP = {
     "TokenTray's options come before the URL; everything from the URL on is curl's, unchanged, but read first: curl options TokenTray does not know " +
     '(-K/--config, --location-trusted, …) are refused, and so are URLs curl could read differently, and curl reads no ~/.curlrc. The header reaches curl through a private ' +
     'named pipe, so the token is neither in the process list nor on disk. The token goes over https, or plain http to this machine only ' +
-    '(127.0.0.0/8, ::1, localhost), directly and not through a proxy or --connect-to elsewhere. Exit code: curl\'s.',
+    '(127.0.0.0/8, ::1, localhost), directly and not through a proxy or --connect-to elsewhere; https with -k/--insecure checks no certificate and is held to the ' +
+    'plain-http rule. Exit code: curl\'s.',
   args: [{ name: 'URL [CURL ARGS…]', help: 'What curl gets, unchanged' }],
   options: {
     account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account' },
     'quota-project': QUOTA_PROJECT_OPTION,
-    'allow-insecure-http': { type: 'boolean', help: 'Also send the token over plain http to another machine, in clear on the network' },
+    'allow-insecure-http': { type: 'boolean', help: 'Also send the token over plain http (or https with -k) to another machine, unprotected on the network' },
   },
   examples: [
     { command: 'tokentray curl https://cloudresourcemanager.googleapis.com/v1/projects -s' },

@@ -7,6 +7,7 @@ import { withFileLock } from '../storage/file-lock.js';
 import { TokenTrayError } from '../shared/errors.js';
 import type { Flavor } from '../oauth/provider-profile.js';
 import type { AccountStatus } from '../shared/models.js';
+import { parseJsonObject } from '../shared/json-object.js';
 
 /** Non-secret metadata of one signed-in account. Secrets live in the keychain only. */
 export interface AccountRecord {
@@ -142,14 +143,7 @@ export class AccountRegistry {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, accounts: [] };
       throw new TokenTrayError('REGISTRY_CORRUPT', `Cannot read the account registry ${this.path}: ${(err as Error).message}.`, { cause: err });
     }
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch {
-      throw this.corrupt('is not valid JSON');
-    }
-    if (typeof doc !== 'object' || doc === null) throw this.corrupt('is not a JSON object');
-    const data = doc as Partial<RegistryData> & { version?: unknown };
+    const data = parseJsonObject(text, (problem) => this.corrupt(problem === 'not-json' ? 'is not valid JSON' : 'is not a JSON object')) as Partial<RegistryData> & { version?: unknown };
     if (typeof data.version === 'number' && data.version > 1) {
       throw new TokenTrayError('REGISTRY_CORRUPT', `The account registry ${this.path} was written by a newer TokenTray (version ${data.version}). Update TokenTray.`);
     }

@@ -7,10 +7,10 @@ import { writeFileAtomic } from '../storage/atomic-file.js';
 import type { OAuthClient } from '../oauth/client-file.js';
 import type { Core } from '../core.js';
 import { TokenTrayError } from '../shared/errors.js';
-import { jsonErrorPosition } from '../shared/json-error.js';
 import { GOOGLE_ISSUER, resolveProviderProfile } from '../oauth/provider-profile.js';
 import { readUserFile } from '../storage/read-user-file.js';
 import { assertNoControlCharacters } from '../shared/sanitize.js';
+import { parseJsonObject } from '../shared/json-object.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -30,14 +30,7 @@ export interface AuthorizedUser {
 }
 
 export function parseAuthorizedUser(text: string, source: string): AuthorizedUser {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new TokenTrayError('ADC_FILE_INVALID', `${source}: ${jsonErrorPosition(err)}.`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new TokenTrayError('ADC_FILE_INVALID', `${source}: expected a JSON object of type "authorized_user".`);
-  const d = doc as Record<string, unknown>;
+  const d = parseJsonObject(text, (problem, why) => new TokenTrayError('ADC_FILE_INVALID', problem === 'not-json' ? `${source}: ${why}.` : `${source}: expected a JSON object of type "authorized_user".`));
   if (d.type !== 'authorized_user') {
     const what = d.type === 'service_account' ? 'a service-account key' : typeof d.type === 'string' ? `of type "${d.type}"` : 'not an ADC file (no "type": "authorized_user")';
     throw new TokenTrayError('ADC_FILE_INVALID', `${source} is ${what}.`, d.type === 'service_account' ? { facts: { remedy: 'import-service-account', path: source } } : undefined);
@@ -73,34 +66,19 @@ export async function importAdcFile(core: Core, path: string, options: { issuer?
   const profile = resolveProviderProfile(options.issuer ?? GOOGLE_ISSUER, 'google');
   const client: OAuthClient = { clientId: adc.clientId, clientSecret: adc.clientSecret };
   await core.accounts.probe();
-  const { configure, oidc, translateOidcError } = await import('../oauth/oidc.js');
-  const config = await configure(profile, client);
-  let tokens: Awaited<ReturnType<typeof oidc.refreshTokenGrant>>;
-  try {
-    tokens = await oidc.refreshTokenGrant(config, adc.refreshToken);
-  } catch (err) {
-    throw translateOidcError(err, profile.issuer, `checking the refresh token of ${path}`, 'ADC_FILE_INVALID');
-  }
-  const claims = tokens.claims();
-  let subject = claims?.sub;
-  let email = typeof claims?.email === 'string' ? claims.email : undefined;
-  if (!subject && config.serverMetadata().userinfo_endpoint) {
-    const info = await oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck).catch(() => undefined);
-    subject = info?.sub;
-    if (typeof info?.email === 'string') email = info.email;
-  }
+  const { identifyRefreshToken } = await import('../oauth/oidc.js');
+  const { granted, subject, email } = await identifyRefreshToken(profile, client, adc.refreshToken, `checking the refresh token of ${path}`, 'ADC_FILE_INVALID');
   if (!subject) {
     throw new TokenTrayError('ADC_FILE_INVALID', `${path} works, but its grant does not say who it belongs to (no openid or email scope).`, { facts: { remedy: 'sign-in-instead', path } });
   }
-  const now = Date.now();
   const record = await core.accounts.saveSignIn(profile, client, {
     subject,
     ...(email ? { email } : {}),
-    grantedScopes: tokens.scope ? tokens.scope.split(' ').filter(Boolean) : [],
-    refreshToken: tokens.refresh_token ?? adc.refreshToken,
-    accessToken: tokens.access_token,
-    accessTokenExpiresAt: now + (tokens.expiresIn() ?? 3600) * 1000,
-    ...(tokens.id_token && claims ? { idToken: tokens.id_token, idTokenExpiresAt: claims.exp * 1000 } : {}),
+    grantedScopes: granted.scopes ?? [],
+    refreshToken: granted.refreshToken ?? adc.refreshToken,
+    accessToken: granted.access.token,
+    accessTokenExpiresAt: granted.access.expiresAt,
+    ...(granted.id ? { idToken: granted.id.token, idTokenExpiresAt: granted.id.expiresAt } : {}),
   });
   // gcloud's `set-quota-project` wrote it there: the account keeps billing the same project.
   const kept = adc.quotaProjectId ? await core.accounts.setQuotaProject(record.id, adc.quotaProjectId) : record;

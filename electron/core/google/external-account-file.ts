@@ -1,7 +1,7 @@
 import { TokenTrayError } from '../shared/errors.js';
-import { jsonErrorPosition } from '../shared/json-error.js';
 import { assertNoControlCharacters, displaySafe } from '../shared/sanitize.js';
 import { checkedEndpoint } from './google-http.js';
+import { parseJsonObject } from '../shared/json-object.js';
 
 /**
  * The two federation files of Google's libraries: `external_account_authorized_user` (workforce:
@@ -77,14 +77,7 @@ function reader(d: Record<string, unknown>, source: string) {
 
 /** Parses either federation file; `source` names it in errors. */
 export function parseFederationFile(text: string, source: string): FederationFile {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw invalid(source, jsonErrorPosition(err));
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw invalid(source, 'expected a JSON object');
-  const d = doc as Record<string, unknown>;
+  const d = parseJsonObject(text, (problem, why) => invalid(source, problem === 'not-json' ? why : 'expected a JSON object'));
   if (d.type === 'external_account_authorized_user') return parseWorkforce(d, source);
   if (d.type === 'external_account') return parseWorkload(d, source);
   throw invalid(source, `expected "type" to be one of ${FEDERATION_TYPES.join(', ')}`);

@@ -6,13 +6,14 @@ import { TokenTrayError, isTokenTrayError } from '../shared/errors.js';
 import { CLOUD_PLATFORM } from '../oauth/scopes.js';
 import { workforceSource, workloadSource } from '../tokens/sources/federation.js';
 import { impersonationTarget, parseFederationFile, poolOf, type FederationFile } from './external-account-file.js';
+import { parseJsonObject } from '../shared/json-object.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Whether an ADC file's text is one of the federation kinds (then `importFederationFile` takes it). */
 export function isFederationFile(text: string): boolean {
   try {
-    const t = (JSON.parse(text) as { type?: unknown }).type;
+    const t = parseJsonObject(text, () => new Error('not a JSON object')).type;
     return t === 'external_account_authorized_user' || t === 'external_account';
   } catch {
     return false;

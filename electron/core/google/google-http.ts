@@ -1,7 +1,8 @@
 import { TokenTrayError } from '../shared/errors.js';
 import { loggingFetch, requestTimeoutSeconds } from '../shared/logger.js';
-import { isLoopbackHost } from '../oauth/provider-profile.js';
+import { endpointProblem, parseUrl } from '../shared/url-policy.js';
 import { displaySafe, issuerText } from '../shared/sanitize.js';
+import { parseJsonObject } from '../shared/json-object.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -15,14 +16,11 @@ export function googleEndpoint(env: Env, variable: 'TOKENTRAY_GOOGLE_IAMCREDENTI
 }
 
 export function checkedEndpoint(value: string, what: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new TokenTrayError('INVALID_ENDPOINT', `${what} is not a URL: "${displaySafe(value.slice(0, 100))}".`);
-  }
-  if (url.username || url.password) throw new TokenTrayError('INVALID_ENDPOINT', `${what} must not carry a user name or password.`);
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return url.href.replace(/\/$/, '');
+  const url = parseUrl(value);
+  if (!url) throw new TokenTrayError('INVALID_ENDPOINT', `${what} is not a URL: "${displaySafe(value.slice(0, 100))}".`);
+  const problem = endpointProblem(url);
+  if (problem === 'credentials') throw new TokenTrayError('INVALID_ENDPOINT', `${what} must not carry a user name or password.`);
+  if (problem === undefined) return url.href.replace(/\/$/, '');
   throw new TokenTrayError('INVALID_ENDPOINT', `${what} must be an https URL (or http on a loopback address), not ${displaySafe(`${url.protocol}//${url.host}`)}.`);
 }
 
@@ -58,15 +56,6 @@ export async function googleRequest(url: string, init: { method: 'GET' | 'POST';
       { cause: err },
     );
   }
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new TokenTrayError('PROVIDER_ERROR', `${new URL(url).origin} answered ${what} with something that is not JSON (HTTP ${res.status}).`);
-  }
-  return { status: res.status, body: body as Record<string, unknown> };
+  const body = parseJsonObject(await res.text(), () => new TokenTrayError('PROVIDER_ERROR', `${new URL(url).origin} answered ${what} with something that is not JSON (HTTP ${res.status}).`));
+  return { status: res.status, body };
 }

@@ -3,11 +3,11 @@ import { decodeJwt, importPKCS8, SignJWT } from 'jose';
 import type { AccountRecord } from '../accounts/account-registry.js';
 import type { AccountService } from '../accounts/account-service.js';
 import { TokenTrayError } from '../shared/errors.js';
-import { jsonErrorPosition } from '../shared/json-error.js';
 import { checkedEndpoint, googleErrorText, googleRequest } from './google-http.js';
 import type { CachedToken, StoredServiceAccountKey } from '../storage/credential-vault.js';
 import { readUserFile } from '../storage/read-user-file.js';
 import { assertIssuedTokens, assertNoControlCharacters } from '../shared/sanitize.js';
+import { parseJsonObject } from '../shared/json-object.js';
 
 /** A Google service-account key (the JSON the Cloud Console downloads), as the keychain keeps it. */
 export type ServiceAccountKey = StoredServiceAccountKey;
@@ -46,13 +46,11 @@ function checkTokenUri(value: string, source: string): string {
 
 /** Checks a key file's text: type, the fields Google's libraries need, and that the PEM is a key. */
 export async function parseServiceAccountKey(text: string, source = 'service-account key'): Promise<ServiceAccountKey> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new TokenTrayError('SA_KEY_INVALID_JSON', `${source}: ${jsonErrorPosition(err)}. Download the key again from the Cloud Console (IAM > Service accounts > Keys).`);
-  }
-  if (!isObject(doc)) throw new TokenTrayError('SA_KEY_INVALID', `${source}: expected a JSON object of type "service_account".`);
+  const doc = parseJsonObject(text, (problem, why) =>
+    problem === 'not-json'
+      ? new TokenTrayError('SA_KEY_INVALID_JSON', `${source}: ${why}. Download the key again from the Cloud Console (IAM > Service accounts > Keys).`)
+      : new TokenTrayError('SA_KEY_INVALID', `${source}: expected a JSON object of type "service_account".`),
+  );
   if (doc.type !== 'service_account') {
     const what =
       doc.type === 'authorized_user' ? 'an application-default-credentials file of a user (authorized_user)'

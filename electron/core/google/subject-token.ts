@@ -5,6 +5,7 @@ import { issuerText } from '../shared/sanitize.js';
 import { loggingFetch, requestTimeoutSeconds } from '../shared/logger.js';
 import { checkedEndpoint } from './google-http.js';
 import type { CredentialSource, SubjectFormat } from './external-account-file.js';
+import { parseJsonObject } from '../shared/json-object.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -28,11 +29,7 @@ export async function readSubjectToken(source: CredentialSource, env: Env): Prom
 function extract(text: string, format: SubjectFormat, from: string): string {
   let token: unknown = text;
   if (format.type === 'json') {
-    try {
-      token = (JSON.parse(text) as Record<string, unknown>)[format.field];
-    } catch {
-      throw unavailable(`The subject token from ${from} is not JSON.`);
-    }
+    token = parseJsonObject(text, () => unavailable(`The subject token from ${from} is not a JSON object.`))[format.field];
     if (typeof token !== 'string') throw unavailable(`The subject token from ${from} has no "${format.field}" string.`);
   }
   const value = (token as string).trim();
@@ -80,12 +77,7 @@ async function runExecutable(source: Extract<CredentialSource, { kind: 'executab
       reject(new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} ${why}${own ? `: ${own}` : ''}.`));
     });
   });
-  let doc: Record<string, unknown>;
-  try {
-    doc = JSON.parse(stdout) as Record<string, unknown>;
-  } catch {
-    throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} did not print JSON.`);
-  }
+  const doc = parseJsonObject(stdout, () => new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} did not print a JSON object.`));
   if (doc.success !== true) {
     throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} failed: ${messageOf(stdout) ?? 'no message'}.`);
   }
@@ -99,7 +91,7 @@ async function runExecutable(source: Extract<CredentialSource, { kind: 'executab
 
 function messageOf(out: string): string | undefined {
   try {
-    const d = JSON.parse(out) as Record<string, unknown>;
+    const d = parseJsonObject(out, () => new Error('not a JSON object'));
     const parts = [d.code, d.message].filter((x): x is string => typeof x === 'string');
     return parts.length ? issuerText(parts.join(': ')) : undefined;
   } catch {

@@ -41,28 +41,21 @@ export async function describeAccessToken(core: Core, account: AccountRecord, en
     };
   }
 
-  const { configure, oidc, translateOidcError } = await import('../oauth/oidc.js');
+  const { introspectAccessToken } = await import('../oauth/oidc.js');
   const { client } = await core.accounts.clientOf(account);
-  const config = await configure({ issuer: account.issuer, flavor: account.flavor }, client);
-  if (config.serverMetadata().introspection_endpoint) {
-    let res: Awaited<ReturnType<typeof oidc.tokenIntrospection>>;
-    try {
-      res = await oidc.tokenIntrospection(config, token, { token_type_hint: 'access_token' });
-    } catch (err) {
-      throw translateOidcError(err, account.issuer, `introspecting the token of ${displayName(account)}`, 'TOKENINFO_FAILED');
-    }
+  const res = await introspectAccessToken({ issuer: account.issuer, flavor: account.flavor }, client, token, `introspecting the token of ${displayName(account)}`);
+  if (res) {
     if (!res.active) throw new TokenTrayError('TOKENINFO_FAILED', `${account.issuer} says the token of ${displayName(account)} is not active.`, { facts: { remedy: 'sign-in-again', account: displayName(account), accountId: account.id } });
-    const exp = typeof res.exp === 'number' ? res.exp * 1000 : expiresAt;
-    const aud = Array.isArray(res.aud) ? res.aud.join(' ') : res.aud;
+    const exp = res.exp !== undefined ? res.exp * 1000 : expiresAt;
     return {
       ...base,
-      email: str(res.email) ?? str(res.username) ?? account.email ?? null,
+      email: res.email ?? res.username ?? account.email ?? null,
       scopes: (res.scope ?? '').split(' ').filter(Boolean),
       expiresAt: exp,
       expiresIn: Math.max(0, Math.round((exp - now) / 1000)),
       source: 'introspection',
-      ...(aud ? { audience: aud } : {}),
-      ...(str(res.client_id) ? { authorizedParty: str(res.client_id)! } : {}),
+      ...(res.aud ? { audience: res.aud } : {}),
+      ...(res.clientId ? { authorizedParty: res.clientId } : {}),
     };
   }
   let claims: JWTPayload;

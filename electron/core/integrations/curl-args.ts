@@ -1,6 +1,6 @@
-import { isLoopbackHost } from '../oauth/provider-profile.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { displaySafe } from '../shared/sanitize.js';
+import { isLoopbackHost, isLoopbackHostname, parseUrl } from '../shared/url-policy.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -132,14 +132,16 @@ export function curlTarget(url: string, globoff: boolean): { scheme: string; hos
   return { scheme: explicit ? scheme[1].toLowerCase() : 'http', host };
 }
 
-/** The host a proxy or rerouting value names (`[scheme://]host[:port]`), loopback or not. */
+/**
+ * The host a proxy value names (`[scheme://][user@]host[:port]`) is loopback, read by both the URL
+ * parser and as written, so that a spelling only one of them takes for this machine is not.
+ */
 function proxyIsLoopback(value: string): boolean {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
-  try {
-    return isLoopbackHost(new URL(withScheme).hostname);
-  } catch {
-    return false;
-  }
+  const url = parseUrl(withScheme);
+  const authority = /^[^/?#]*/.exec(withScheme.slice(withScheme.indexOf('//') + 2))![0];
+  const written = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d*$/, '');
+  return url !== undefined && isLoopbackHostname(url.hostname) && isLoopbackHost(written);
 }
 
 /** `--connect-to H:P:HOST:PORT` and `--resolve [+]H:P:ADDR[,ADDR…]`: every address they send to is loopback. */
@@ -154,40 +156,68 @@ function rerouteIsLoopback(option: 'connect-to' | 'resolve', value: string): boo
   return parts.slice(2).join(':').split(',').every((addr) => isLoopbackHost(addr.trim()));
 }
 
-/** The proxies curl would use for a plain-http URL: its options, else http_proxy / ALL_PROXY (curl reads http_proxy in lower case only). */
-function proxiesForHttp(args: CurlArgs, env: Env): { name: string; value: string }[] {
-  if ((args.values.get('noproxy') ?? []).includes('*')) return [];
+/**
+ * Whether curl's no-proxy list (`--noproxy`, else no_proxy, else NO_PROXY) sends `host` (a loopback
+ * host from curlTarget) direct. curl 7.88's rule, or less: `*` alone matches all; a name matches
+ * itself and its subdomains, dots at either end of the entry ignored; an address only itself
+ * (curl also takes CIDR ranges, which TokenTray does not, so it checks the proxy instead).
+ */
+function bypassesProxy(host: string, args: CurlArgs, env: Env): boolean {
+  const list = args.values.get('noproxy')?.at(-1) ?? env.no_proxy ?? env.NO_PROXY ?? '';
+  if (list === '*') return true;
+  const address = host.startsWith('[') || /^[\d.]+$/.test(host);
+  const name = host.replace(/^\[(.*)\]$/, '$1');
+  return list.split(/[ \t,]+/).some((entry) => {
+    if (address) return entry !== '' && entry === name;
+    const domain = entry.replace(/\.$/, '').replace(/^\./, '').toLowerCase();
+    return domain !== '' && (name === domain || name.endsWith(`.${domain}`));
+  });
+}
+
+/**
+ * The proxies curl would use for a URL: its options, else <scheme>_proxy / ALL_PROXY (curl reads
+ * http_proxy in lower case only), none when the no-proxy list names the host.
+ */
+function proxiesFor(target: { scheme: string; host: string }, args: CurlArgs, env: Env): { name: string; value: string }[] {
+  if (bypassesProxy(target.host, args, env)) return [];
   const named = ['proxy', 'preproxy', 'socks4', 'socks4a', 'socks5', 'socks5-hostname'].flatMap((name) => (args.values.get(name) ?? []).filter((v) => v !== '').map((value) => ({ name: `--${name}`, value })));
   if (args.values.has('proxy') || args.values.has('socks4') || args.values.has('socks4a') || args.values.has('socks5') || args.values.has('socks5-hostname')) return named;
-  const fromEnv = ['http_proxy', 'all_proxy', 'ALL_PROXY'].find((name) => env[name]);
+  const variables = target.scheme === 'https' ? ['https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'] : ['http_proxy', 'all_proxy', 'ALL_PROXY'];
+  const fromEnv = variables.find((name) => env[name]);
   return fromEnv ? [...named, { name: fromEnv, value: env[fromEnv]! }] : named;
 }
 
 /**
  * The rule for `tokentray curl`: the token goes over https, or as plain http only to this machine,
  * and "this machine" is where the bytes actually go: the URL's host, every proxy curl would use,
- * and every --connect-to / --resolve. --allow-insecure-http lifts the plain-http part only.
+ * and every --connect-to / --resolve. With -k (--insecure) https checks no certificate, so a
+ * reroute or proxy could take the token anywhere: such a URL gets the plain-http rule.
+ * --allow-insecure-http lifts the plain-http rule only.
  */
 export function checkCurlArgs(args: readonly string[], env: Env, allowInsecureHttp: boolean): CurlArgs {
   const parsed = parseCurlArgs(args);
   const globoff = parsed.flags.has('globoff');
-  let plainHttp = false;
+  const unverified = parsed.flags.has('insecure');
+  const plain: Array<{ scheme: string; host: string }> = [];
   for (const url of parsed.urls) {
-    const { scheme, host } = curlTarget(url, globoff);
-    if (scheme === 'https') continue;
-    if (scheme !== 'http') throw new TokenTrayError('INSECURE_URL', `TokenTray sends the token over https (or http to this machine) only, not ${displaySafe(scheme)}.`);
-    if (!isLoopbackHost(host) && !allowInsecureHttp) {
-      throw new TokenTrayError('INSECURE_URL', `${displaySafe(host)} is not this machine and the URL is plain http: the token would cross the network in clear.`, { facts: { remedy: 'allow-insecure-http' } });
+    const target = curlTarget(url, globoff);
+    if (target.scheme === 'https' && !unverified) continue;
+    if (target.scheme !== 'http' && target.scheme !== 'https') throw new TokenTrayError('INSECURE_URL', `TokenTray sends the token over https (or http to this machine) only, not ${displaySafe(target.scheme)}.`);
+    if (!isLoopbackHostname(target.host) && !allowInsecureHttp) {
+      const how = target.scheme === 'https' ? 'https without certificate checks' : 'plain http';
+      throw new TokenTrayError('INSECURE_URL', `${displaySafe(target.host)} is not this machine and the URL is ${how}: the token would cross the network unprotected.`, { facts: { remedy: 'allow-insecure-http' } });
     }
-    plainHttp = true;
+    plain.push(target);
   }
-  if (!plainHttp || allowInsecureHttp) return parsed;
-  for (const { name, value } of proxiesForHttp(parsed, env)) {
-    if (!proxyIsLoopback(value)) throw new TokenTrayError('INSECURE_URL', `A plain-http URL would go through the proxy of ${name}, which is not this machine: the token would cross the network in clear.`);
+  if (plain.length === 0 || allowInsecureHttp) return parsed;
+  for (const target of plain) {
+    for (const { name, value } of proxiesFor(target, parsed, env)) {
+      if (!proxyIsLoopback(value)) throw new TokenTrayError('INSECURE_URL', `A ${target.scheme === 'https' ? 'https URL without certificate checks' : 'plain-http URL'} would go through the proxy of ${name}, which is not this machine: the token would cross the network unprotected.`);
+    }
   }
   for (const option of ['connect-to', 'resolve'] as const) {
     for (const value of parsed.values.get(option) ?? []) {
-      if (!rerouteIsLoopback(option, value)) throw new TokenTrayError('INSECURE_URL', `--${option} ${displaySafe(value)} sends a plain-http URL to another machine: the token would cross the network in clear.`);
+      if (!rerouteIsLoopback(option, value)) throw new TokenTrayError('INSECURE_URL', `--${option} ${displaySafe(value)} sends a ${unverified ? 'URL without certificate checks' : 'plain-http URL'} to another machine: the token would cross the network unprotected.`);
     }
   }
   return parsed;

@@ -6,6 +6,7 @@ import { TokenTrayError } from '../shared/errors.js';
 import { readBoundedFile } from '../storage/read-user-file.js';
 import type { AccountRecord } from '../accounts/account-registry.js';
 import type { Core } from '../core.js';
+import { parseJsonObject } from '../shared/json-object.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -73,14 +74,11 @@ async function readJsonObject(path: string, code: 'DOCKER_CONFIG_INVALID' | 'REG
     throw new TokenTrayError(code, `Cannot read ${what} ${path}: ${(err as Error).message}.`, { cause: err });
   }
   if (text.trim() === '') return {};
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw new TokenTrayError(code, `${what} ${path} is not valid JSON; it was left untouched. Repair it and try again.`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new TokenTrayError(code, `${what} ${path} is not a JSON object; it was left untouched.`);
-  return doc as Record<string, unknown>;
+  return parseJsonObject(text, (problem) =>
+    problem === 'not-json'
+      ? new TokenTrayError(code, `${what} ${path} is not valid JSON; it was left untouched. Repair it and try again.`)
+      : new TokenTrayError(code, `${what} ${path} is not a JSON object; it was left untouched.`),
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import { TokenTrayError } from '../shared/errors.js';
-import { jsonErrorPosition } from '../shared/json-error.js';
 import { readUserFile } from '../storage/read-user-file.js';
 import { assertNoControlCharacters } from '../shared/sanitize.js';
+import { parseJsonObject } from '../shared/json-object.js';
 
 /** An OAuth client as TokenTray uses it. Desktop clients' secrets are not confidential but are sent. */
 export interface OAuthClient {
@@ -23,13 +23,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** Parses the text of a Google `client_secret_*.json`; only the `installed` (Desktop app) form is accepted. */
 export function parseClientSecretJson(text: string, source = 'client file'): OAuthClient {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new TokenTrayError('CLIENT_FILE_INVALID_JSON', `${source}: ${jsonErrorPosition(err)}. Download the client's JSON again from the Cloud Console.`);
-  }
-  if (!isObject(doc)) fail('CLIENT_FILE_INVALID', source, `expected a JSON object with an "installed" section. ${DESKTOP_HINT}`);
+  const doc = parseJsonObject(text, (problem, why) =>
+    problem === 'not-json'
+      ? new TokenTrayError('CLIENT_FILE_INVALID_JSON', `${source}: ${why}. Download the client's JSON again from the Cloud Console.`)
+      : new TokenTrayError('CLIENT_FILE_INVALID', `${source}: expected a JSON object with an "installed" section. ${DESKTOP_HINT}`),
+  );
   if (isObject(doc.web)) {
     fail('CLIENT_FILE_WEB_CLIENT', source, `this is a "Web application" client, which cannot use TokenTray's loopback redirect. ${DESKTOP_HINT}`);
   }

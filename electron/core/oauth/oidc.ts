@@ -4,9 +4,8 @@ import type { CachedToken } from '../storage/credential-vault.js';
 import { TokenTrayError, type ErrorCode } from '../shared/errors.js';
 import { discoveryFetch, log, loggingFetch, requestTimeoutSeconds } from '../shared/logger.js';
 import { displaySafe, issuerText } from '../shared/sanitize.js';
-import { isLoopbackHost, resolveProviderProfile, type ProviderProfile } from './provider-profile.js';
-
-export { oidc };
+import { endpointProblem, parseUrl } from '../shared/url-policy.js';
+import { resolveProviderProfile, type ProviderProfile } from './provider-profile.js';
 
 const DISCOVERY_ATTEMPTS = 3;
 const configurations = new Map<string, Promise<oidc.Configuration>>();
@@ -25,7 +24,7 @@ function describeOAuthError(error: string, description: unknown): string {
  * Translates openid-client's errors into ours, keeping the original as `cause`. `what` names the
  * operation for the sentence ("refreshing the token of a@b.c").
  */
-export function translateOidcError(err: unknown, issuer: string, what: string, fallback: ErrorCode = 'PROVIDER_ERROR'): TokenTrayError {
+function translateOidcError(err: unknown, issuer: string, what: string, fallback: ErrorCode = 'PROVIDER_ERROR'): TokenTrayError {
   if (err instanceof TokenTrayError) return err;
   // Ours, thrown inside our customFetch (an oversized body) and wrapped by openid-client.
   if (err instanceof oidc.ClientError && err.cause instanceof TokenTrayError) return err.cause;
@@ -102,18 +101,13 @@ function endpointsOf(metadata: Readonly<oidc.ServerMetadata>): Array<[string, un
 export function checkEndpoints(issuer: string, metadata: Readonly<oidc.ServerMetadata>): void {
   for (const [name, value] of endpointsOf(metadata)) {
     if (value === undefined) continue;
-    let url: URL | undefined;
-    try {
-      url = typeof value === 'string' ? new URL(value) : undefined;
-    } catch {
-      url = undefined;
-    }
+    const url = typeof value === 'string' ? parseUrl(value) : undefined;
     if (!url) throw new TokenTrayError('DISCOVERY_FAILED', `${issuer}'s OpenID configuration gives a ${name} that is not a URL ("${displaySafe(String(value).slice(0, 80))}").`);
-    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-    if (!secure || url.username || url.password) {
+    const problem = endpointProblem(url);
+    if (problem !== undefined) {
       throw new TokenTrayError(
         'INSECURE_ENDPOINT',
-        `${issuer}'s OpenID configuration names ${url.username || url.password ? 'a URL with credentials' : displaySafe(`${url.protocol}//${url.host}`)} as its ${name}. ` +
+        `${issuer}'s OpenID configuration names ${problem === 'credentials' ? 'a URL with credentials' : displaySafe(`${url.protocol}//${url.host}`)} as its ${name}. ` +
           'TokenTray accepts only https endpoints, or http on a loopback address, so nothing was sent there.',
       );
     }
@@ -183,4 +177,135 @@ export async function refreshGrant(profile: ProviderProfile, client: OAuthClient
     if (err instanceof oidc.ResponseBodyError && err.error === 'invalid_grant') return { rejected: { description: err.error_description } };
     throw translateOidcError(err, profile.issuer, options.what, 'TOKEN_REFRESH_FAILED');
   }
+}
+
+/** A fresh state, nonce and PKCE S256 pair for one authorization request. */
+export interface AuthorizationChecks {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  codeChallenge: string;
+}
+
+export async function newAuthorizationChecks(): Promise<AuthorizationChecks> {
+  const codeVerifier = oidc.randomPKCECodeVerifier();
+  return { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier, codeChallenge: await oidc.calculatePKCECodeChallenge(codeVerifier) };
+}
+
+/** The issuer's authorization URL for these parameters and checks (PKCE S256, state, nonce). */
+export async function authorizationUrl(profile: ProviderProfile, client: OAuthClient, parameters: Record<string, string>, checks: AuthorizationChecks): Promise<URL> {
+  const config = await configure(profile, client);
+  return oidc.buildAuthorizationUrl(config, { ...parameters, code_challenge: checks.codeChallenge, code_challenge_method: 'S256', state: checks.state, nonce: checks.nonce });
+}
+
+/** Who a grant belongs to: the ID token's subject and email, else the userinfo endpoint's. */
+interface Identity {
+  subject?: string;
+  email?: string;
+}
+
+async function identityOf(config: oidc.Configuration, tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers): Promise<Identity> {
+  const claims = tokens.claims();
+  const subject = claims?.sub;
+  const email = typeof claims?.email === 'string' ? claims.email : undefined;
+  if (email || !config.serverMetadata().userinfo_endpoint) return { ...(subject ? { subject } : {}), ...(email ? { email } : {}) };
+  // Some issuers keep email out of the ID token; it is only for display, so failure is fine.
+  const info = await oidc.fetchUserInfo(config, tokens.access_token, subject ?? oidc.skipSubjectCheck).catch(() => undefined);
+  const seen = subject ?? info?.sub;
+  return { ...(seen ? { subject: seen } : {}), ...(typeof info?.email === 'string' ? { email: info.email } : {}) };
+}
+
+/** What the authorization-code grant gives: tokens (refresh token and ID token included) and who signed in. */
+export interface CodeGrant {
+  granted: GrantedTokens & { refreshToken: string; id: CachedToken };
+  subject: string;
+  email?: string;
+}
+
+/**
+ * Exchanges the callback's code, checking state, nonce and PKCE. A grant without a refresh token
+ * is `noRefreshToken()`; every other failure a TokenTrayError (LOGIN_FAILED unless more precise).
+ */
+export async function codeGrant(profile: ProviderProfile, client: OAuthClient, callbackUrl: URL, checks: AuthorizationChecks, noRefreshToken: () => TokenTrayError): Promise<CodeGrant> {
+  try {
+    const config = await configure(profile, client);
+    const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
+      pkceCodeVerifier: checks.codeVerifier,
+      expectedState: checks.state,
+      expectedNonce: checks.nonce,
+      idTokenExpected: true,
+    });
+    const granted = grantedTokens(tokens, Date.now());
+    if (!granted.refreshToken) throw noRefreshToken();
+    if (!granted.id) throw new TokenTrayError('LOGIN_FAILED', `${profile.issuer} returned no ID token, so the account cannot be identified.`);
+    const { email } = await identityOf(config, tokens);
+    return { granted: { ...granted, refreshToken: granted.refreshToken, id: granted.id }, subject: tokens.claims()!.sub, ...(email ? { email } : {}) };
+  } catch (err) {
+    throw translateOidcError(err, profile.issuer, 'completing the sign-in', 'LOGIN_FAILED');
+  }
+}
+
+/**
+ * A refresh-token grant that also says whose token it is (importing a refresh token from a file).
+ * Failures are `code`, with `what` naming the operation.
+ */
+export async function identifyRefreshToken(profile: ProviderProfile, client: OAuthClient, refreshToken: string, what: string, code: ErrorCode): Promise<{ granted: GrantedTokens } & Identity> {
+  const config = await configure(profile, client);
+  let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+  try {
+    tokens = await oidc.refreshTokenGrant(config, refreshToken);
+  } catch (err) {
+    throw translateOidcError(err, profile.issuer, what, code);
+  }
+  return { granted: grantedTokens(tokens, Date.now()), ...(await identityOf(config, tokens)) };
+}
+
+/**
+ * Revokes a refresh token (RFC 7009). False when the issuer offers no revocation endpoint; an
+ * already invalid token counts as revoked (some issuers still say invalid_token or invalid_grant).
+ */
+export async function revokeRefreshToken(profile: ProviderProfile, client: OAuthClient, refreshToken: string, what: string): Promise<boolean> {
+  const config = await configure(profile, client);
+  if (!config.serverMetadata().revocation_endpoint) return false;
+  try {
+    await oidc.tokenRevocation(config, refreshToken, { token_type_hint: 'refresh_token' });
+  } catch (err) {
+    if (err instanceof oidc.ResponseBodyError && (err.error === 'invalid_token' || err.error === 'invalid_grant')) return true;
+    throw translateOidcError(err, profile.issuer, what, 'REVOKE_FAILED');
+  }
+  return true;
+}
+
+/** RFC 7662's answer about an access token, in the fields TokenTray shows. */
+export interface Introspection {
+  active: boolean;
+  exp?: number;
+  scope?: string;
+  aud?: string;
+  email?: string;
+  username?: string;
+  clientId?: string;
+}
+
+/** Introspects an access token; undefined when the issuer offers no introspection endpoint. */
+export async function introspectAccessToken(profile: ProviderProfile, client: OAuthClient, token: string, what: string): Promise<Introspection | undefined> {
+  const config = await configure(profile, client);
+  if (!config.serverMetadata().introspection_endpoint) return undefined;
+  let res: oidc.IntrospectionResponse;
+  try {
+    res = await oidc.tokenIntrospection(config, token, { token_type_hint: 'access_token' });
+  } catch (err) {
+    throw translateOidcError(err, profile.issuer, what, 'TOKENINFO_FAILED');
+  }
+  const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const aud = Array.isArray(res.aud) ? res.aud.join(' ') : res.aud;
+  return {
+    active: res.active === true,
+    ...(typeof res.exp === 'number' ? { exp: res.exp } : {}),
+    ...(text(res.scope) ? { scope: res.scope! } : {}),
+    ...(text(aud) ? { aud: aud! } : {}),
+    ...(text(res.email) ? { email: res.email as string } : {}),
+    ...(text(res.username) ? { username: res.username! } : {}),
+    ...(text(res.client_id) ? { clientId: res.client_id! } : {}),
+  };
 }

@@ -1,4 +1,5 @@
 import { TokenTrayError } from '../shared/errors.js';
+import { hasCredentials, mayUsePlainHttp, parseUrl } from '../shared/url-policy.js';
 
 export type Flavor = 'google' | 'oidc';
 export const GOOGLE_ISSUER = 'https://accounts.google.com';
@@ -10,11 +11,6 @@ export interface ProviderProfile {
   readonly flavor: Flavor;
 }
 
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
 function isGoogleIssuer(url: URL): boolean {
   return url.protocol === 'https:' && url.hostname === 'accounts.google.com';
 }
@@ -24,17 +20,13 @@ function isGoogleIssuer(url: URL): boolean {
  * tests run a local provider); anything else would send client secrets and codes in clear text.
  */
 export function resolveProviderProfile(issuer: string = GOOGLE_ISSUER, flavor?: Flavor): ProviderProfile {
-  let url: URL;
-  try {
-    url = new URL(issuer);
-  } catch {
-    throw new TokenTrayError('INVALID_ISSUER', `The issuer "${issuer}" is not a URL. Give its full address, e.g. ${GOOGLE_ISSUER}.`);
-  }
-  if (url.search || url.hash || url.username || url.password) {
+  const url = parseUrl(issuer);
+  if (!url) throw new TokenTrayError('INVALID_ISSUER', `The issuer "${issuer}" is not a URL. Give its full address, e.g. ${GOOGLE_ISSUER}.`);
+  if (url.search || url.hash || hasCredentials(url)) {
     throw new TokenTrayError('INVALID_ISSUER', `The issuer "${issuer}" must not carry a query, fragment or credentials.`);
   }
   if (url.protocol === 'http:') {
-    if (!isLoopbackHost(url.hostname)) {
+    if (!mayUsePlainHttp(url)) {
       throw new TokenTrayError(
         'INSECURE_ISSUER',
         `Refusing the plain-http issuer ${url.origin}: only https issuers are accepted, or http on a loopback address (127.0.0.1, localhost, ::1).`,

@@ -1,7 +1,7 @@
 import type { OAuthClient } from './client-file.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { startLoopbackListener } from './loopback-listener.js';
-import { configure, oidc, translateOidcError } from './oidc.js';
+import { authorizationUrl, codeGrant, configure, newAuthorizationChecks, type AuthorizationChecks } from './oidc.js';
 import { authorizationPrompt, type ProviderProfile } from './provider-profile.js';
 import { DEFAULT_SCOPES, normalizeScopes } from './scopes.js';
 import { writeStartPage } from './start-page.js';
@@ -99,15 +99,13 @@ function noRefreshToken(profile: ProviderProfile): TokenTrayError {
  */
 export async function signIn(options: SignInOptions): Promise<SignInResult> {
   const { profile, client } = options;
-  const config = await configure(profile, client);
+  // Discovery first: an issuer that cannot be used fails before a listener or page exists.
+  await configure(profile, client);
   const scopes = signInScopes(profile, options.scopes);
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const codeVerifier = oidc.randomPKCECodeVerifier();
-  const codeChallenge = await oidc.calculatePKCECodeChallenge(codeVerifier);
+  const checks = await newAuthorizationChecks();
 
   const listener = await startLoopbackListener({
-    expectedState: state,
+    expectedState: checks.state,
     timeoutMs: options.timeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS,
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -117,14 +115,7 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
     throw err;
   });
   try {
-    const url = oidc.buildAuthorizationUrl(config, {
-      ...authorizationParameters(profile, scopes, options.loginHint),
-      redirect_uri: listener.redirectUri,
-      code_challenge: codeChallenge,
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-    });
+    const url = await authorizationUrl(profile, client, { ...authorizationParameters(profile, scopes, options.loginHint), redirect_uri: listener.redirectUri }, checks);
     listener.setAuthorizationUrl(url.href);
     await options.presentAuthorization({
       startPage: page.url,
@@ -147,13 +138,12 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
     const callback = await listener.callback;
     stopReading?.();
     try {
-      const result = await exchange(config, profile, callback.url, { codeVerifier, state, nonce }, scopes);
+      const result = await exchange(profile, client, callback.url, checks, scopes);
       callback.finish({ ok: true });
       return result;
     } catch (err) {
-      const translated = translateOidcError(err, profile.issuer, 'completing the sign-in', 'LOGIN_FAILED');
-      callback.finish({ ok: false, message: translated.message });
-      throw translated;
+      callback.finish({ ok: false, message: err instanceof TokenTrayError ? err.message : 'The sign-in could not be completed.' });
+      throw err;
     }
   } finally {
     stopReading?.();
@@ -162,40 +152,16 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
   }
 }
 
-async function exchange(
-  config: oidc.Configuration,
-  profile: ProviderProfile,
-  callbackUrl: URL,
-  checks: { codeVerifier: string; state: string; nonce: string },
-  requestedScopes: string[],
-): Promise<SignInResult> {
-  const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
-    pkceCodeVerifier: checks.codeVerifier,
-    expectedState: checks.state,
-    expectedNonce: checks.nonce,
-    idTokenExpected: true,
-  });
-  if (!tokens.refresh_token) throw noRefreshToken(profile);
-  const claims = tokens.claims();
-  if (!claims) throw new TokenTrayError('LOGIN_FAILED', `${profile.issuer} returned no ID token, so the account cannot be identified.`);
-  let email = typeof claims.email === 'string' ? claims.email : undefined;
-  if (!email && config.serverMetadata().userinfo_endpoint) {
-    // Some issuers keep email out of the ID token; it is only for display, so failure is fine.
-    const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub).catch(() => undefined);
-    if (typeof info?.email === 'string') email = info.email;
-  }
-  const now = Date.now();
-  const result: SignInResult = {
-    subject: claims.sub,
-    grantedScopes: tokens.scope ? tokens.scope.split(' ').filter(Boolean) : requestedScopes,
-    refreshToken: tokens.refresh_token,
-    accessToken: tokens.access_token,
-    accessTokenExpiresAt: now + (tokens.expiresIn() ?? 3600) * 1000,
+async function exchange(profile: ProviderProfile, client: OAuthClient, callbackUrl: URL, checks: AuthorizationChecks, requestedScopes: string[]): Promise<SignInResult> {
+  const { granted, subject, email } = await codeGrant(profile, client, callbackUrl, checks, () => noRefreshToken(profile));
+  return {
+    subject,
+    grantedScopes: granted.scopes ?? requestedScopes,
+    refreshToken: granted.refreshToken,
+    accessToken: granted.access.token,
+    accessTokenExpiresAt: granted.access.expiresAt,
+    idToken: granted.id.token,
+    idTokenExpiresAt: granted.id.expiresAt,
+    ...(email ? { email } : {}),
   };
-  if (email) result.email = email;
-  if (tokens.id_token) {
-    result.idToken = tokens.id_token;
-    result.idTokenExpiresAt = claims.exp * 1000;
-  }
-  return result;
 }

@@ -1,7 +1,8 @@
 import type { AccountRecord, SignOutIntent } from '../accounts/account-registry.js';
 import { displayName, type AccountService } from '../accounts/account-service.js';
 import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
-import { configure, oidc } from './oidc.js';
+import { revokeRefreshToken } from './oidc.js';
+import type { OAuthClient } from './client-file.js';
 
 export interface SignOutResult {
   account: AccountRecord;
@@ -88,15 +89,10 @@ function revokeFailed(account: AccountRecord, err: unknown): TokenTrayError {
   });
 }
 
-async function revoke(account: AccountRecord, client: Parameters<typeof configure>[1], refreshToken: string): Promise<boolean> {
+async function revoke(account: AccountRecord, client: OAuthClient, refreshToken: string): Promise<boolean> {
   try {
-    const config = await configure({ issuer: account.issuer, flavor: account.flavor }, client);
-    if (!config.serverMetadata().revocation_endpoint) return false;
-    await oidc.tokenRevocation(config, refreshToken, { token_type_hint: 'refresh_token' });
-    return true;
+    return await revokeRefreshToken({ issuer: account.issuer, flavor: account.flavor }, client, refreshToken, `revoking the grant of ${displayName(account)}`);
   } catch (err) {
-    // RFC 7009: an already invalid token is not an error. Some issuers still say invalid_token.
-    if (err instanceof oidc.ResponseBodyError && (err.error === 'invalid_token' || err.error === 'invalid_grant')) return true;
     throw revokeFailed(account, err);
   }
 }

@@ -4,6 +4,7 @@ import { KeytarSecretStore, type SecretStore, type SecretWrite } from './secret-
 import { applyWrites } from './write-batch.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { readBoundedFile } from './read-user-file.js';
+import { parseJsonObject } from '../shared/json-object.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -35,14 +36,12 @@ export async function chooseKeychain(env: Env, home: string): Promise<KeychainKi
     if (err instanceof TokenTrayError) throw err;
     throw new TokenTrayError('KEYCHAIN_CHOICE_INVALID', `Cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, { cause: err });
   }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new TokenTrayError('KEYCHAIN_CHOICE_INVALID', `${path} is not valid JSON. It takes {"keychain": "system"} or {"keychain": "file"}.`, { cause: err });
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new TokenTrayError('KEYCHAIN_CHOICE_INVALID', `${path} must hold a JSON object such as {"keychain": "file"}.`);
-  const value = (doc as { keychain?: unknown }).keychain;
+  const doc = parseJsonObject(text, (problem) =>
+    problem === 'not-json'
+      ? new TokenTrayError('KEYCHAIN_CHOICE_INVALID', `${path} is not valid JSON. It takes {"keychain": "system"} or {"keychain": "file"}.`)
+      : new TokenTrayError('KEYCHAIN_CHOICE_INVALID', `${path} must hold a JSON object such as {"keychain": "file"}.`),
+  );
+  const value = doc.keychain;
   if (value === undefined) return 'system';
   if (value !== 'system' && value !== 'file') throw invalid(path, value);
   return value;
