@@ -384,6 +384,10 @@ current-context: stand-in
       }
       const vars = await runCli(['exec', '--account', 'lee@example.test', '--', 'sh', '-c', 'echo "$GOOGLE_CLOUD_QUOTA_PROJECT $CLOUDSDK_BILLING_QUOTA_PROJECT"'], env);
       assert.equal(vars.stdout, 'proj-billing proj-billing\n');
+      // The real gcloud, on its private configuration, bills the account's quota project.
+      const gcloudSees = await runCli(['exec', '--account', 'lee@example.test', '--', 'gcloud', 'config', 'get', 'billing/quota_project'], env);
+      assert.equal(gcloudSees.code, 0, gcloudSees.stderr);
+      assert.equal(gcloudSees.stdout.trim(), 'proj-billing');
       const none = await runCli(['exec', '--account', 'kim@example.test', '--', 'sh', '-c', 'echo "[${GOOGLE_CLOUD_QUOTA_PROJECT-unset}]"'], env);
       assert.equal(none.stdout, '[unset]\n');
     });
