@@ -168,7 +168,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       assert.match(bad.stderr, /--project-number: "12ab" is not a Google Cloud project number/);
       const lonely = await runCli(['configure', 'lee@example.test', '--project-number', '123456789012'], env);
       assert.equal(lonely.code, 1);
-      assert.match(lonely.stderr, /^tokentray: PROJECT_NUMBER_WITHOUT_PROJECT: .*\n.*--project ID --project-number NUMBER/);
+      assert.match(lonely.stderr, /^tokentray: PROJECT_NUMBER_WITHOUT_PROJECT: .*--project ID --project-number NUMBER/);
       try {
         const set = await runCli(['configure', 'lee@example.test', '--project', 'proj-nine', '--project-number', '987654321098', '--json'], env);
         assert.equal(set.code, 0, set.stderr);
