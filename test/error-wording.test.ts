@@ -54,6 +54,7 @@ const REMEDIES = {
   'give-audience': {},
   'impersonate-or-use-key': {},
   'try-google-flavor': { issuer: 'https://idp.example.test' },
+  'set-project-first': { account: 'ana@example.test', accountId: 'a1' },
 } satisfies { [R in Remedy]: Omit<ErrorFacts, 'remedy'> };
 
 const REMEDY = (remedy: Remedy): ErrorFacts => ({ remedy, ...REMEDIES[remedy] });

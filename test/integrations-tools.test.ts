@@ -82,7 +82,7 @@ describe('tokens for every tool', () => {
       assert.deepEqual((await listed()).map((a) => [a.email, a.project, a.impersonate]), [['lee@example.test', null, null], ['kim@example.test', null, null]]);
       const set = await runCli(['configure', 'kim@example.test', '--project', 'proj-kim', '--impersonate-service-account', `${TARGET},relay@proj-four.iam.gserviceaccount.com`, '--json'], env);
       assert.equal(set.code, 0, set.stderr);
-      assert.deepEqual(JSON.parse(set.stdout), { account: 'kim@example.test', id: (await core.accounts.resolve('kim@example.test')).id, project: 'proj-kim', quotaProject: null, impersonate: [TARGET, 'relay@proj-four.iam.gserviceaccount.com'] });
+      assert.deepEqual(JSON.parse(set.stdout), { account: 'kim@example.test', id: (await core.accounts.resolve('kim@example.test')).id, project: 'proj-kim', projectNumber: null, quotaProject: null, impersonate: [TARGET, 'relay@proj-four.iam.gserviceaccount.com'] });
       const kim = (await listed()).find((a) => a.email === 'kim@example.test')!;
       assert.deepEqual([kim.project, kim.impersonate], ['proj-kim', [TARGET, 'relay@proj-four.iam.gserviceaccount.com']]);
       // Bad input changes nothing.
@@ -384,6 +384,10 @@ current-context: stand-in
       }
       const vars = await runCli(['exec', '--account', 'lee@example.test', '--', 'sh', '-c', 'echo "$GOOGLE_CLOUD_QUOTA_PROJECT $CLOUDSDK_BILLING_QUOTA_PROJECT"'], env);
       assert.equal(vars.stdout, 'proj-billing proj-billing\n');
+      // The real gcloud, on its private configuration, bills the account's quota project.
+      const gcloudSees = await runCli(['exec', '--account', 'lee@example.test', '--', 'gcloud', 'config', 'get', 'billing/quota_project'], env);
+      assert.equal(gcloudSees.code, 0, gcloudSees.stderr);
+      assert.equal(gcloudSees.stdout.trim(), 'proj-billing');
       const none = await runCli(['exec', '--account', 'kim@example.test', '--', 'sh', '-c', 'echo "[${GOOGLE_CLOUD_QUOTA_PROJECT-unset}]"'], env);
       assert.equal(none.stdout, '[unset]\n');
     });

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Core } from '../electron/core/core.js';
 import { startMetadataServer, type MetadataServer } from '../electron/core/integrations/metadata-server.js';
 import { importServiceAccountJson } from '../electron/core/google/service-account.js';
+import { exportAdcFile } from '../electron/core/google/adc.js';
 import { decodeJwtPayload, signInThroughCore } from './support/flows.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
@@ -103,7 +104,6 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       assert.deepEqual([root.status, root.headers['metadata-flavor']], [200, 'Google']);
       const paths: Array<[string, RegExp | string, string]> = [
         ['/computeMetadata/v1/project/project-id', 'proj-three', 'application/text'],
-        ['/computeMetadata/v1/project/numeric-project-id', /^\d{12}$/, 'application/text'],
         ['/computeMetadata/v1/instance/service-accounts/', 'default/\nlee@example.test/\n', 'application/text'],
         ['/computeMetadata/v1/instance/service-accounts/default/email', 'lee@example.test', 'application/text'],
         ['/computeMetadata/v1/instance/service-accounts/lee@example.test/email', 'lee@example.test', 'application/text'],
@@ -124,6 +124,60 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       const info = JSON.parse(recursive.body) as { aliases: string[]; email: string; scopes: string[] };
       assert.deepEqual([info.aliases, info.email], [['default'], 'lee@example.test']);
       assert.ok(info.scopes.includes('https://www.googleapis.com/auth/cloud-platform'));
+    });
+
+    it('answers project/numeric-project-id only with the number the user gave for that very project, else 404', async () => {
+      const numeric = () => get(server.port, '/computeMetadata/v1/project/numeric-project-id');
+      const project = async () => JSON.parse((await get(server.port, '/computeMetadata/v1/project/?recursive=true')).body) as Record<string, unknown>;
+      const id = (await core.accounts.resolve('lee@example.test')).id;
+      const unknown = await numeric();
+      assert.deepEqual([unknown.status, unknown.headers['metadata-flavor']], [404, 'Google']);
+      assert.match(unknown.body, /number is not known, and none is made up/);
+      assert.deepEqual(await project(), { projectId: 'proj-three' });
+      assert.equal((await get(server.port, '/computeMetadata/v1/project/')).body, 'project-id\n');
+      try {
+        await assert.rejects(core.accounts.setProjectNumber(id, '123456789012'), { code: 'PROJECT_NUMBER_WITHOUT_PROJECT' });
+        await core.accounts.setProject(id, 'proj-three');
+        await assert.rejects(core.accounts.setProjectNumber(id, '0123'), { code: 'INVALID_PROJECT_NUMBER' });
+        await core.accounts.setProjectNumber(id, '123456789012');
+        const known = await numeric();
+        assert.deepEqual([known.status, known.body], [200, '123456789012']);
+        assert.deepEqual(await project(), { projectId: 'proj-three', numericProjectId: 123456789012 });
+        assert.equal((await get(server.port, '/computeMetadata/v1/project/')).body, 'numeric-project-id\nproject-id\n');
+        // The project changes: its old number is never reported for the new one.
+        await core.accounts.setProject(id, 'proj-four');
+        await core.accounts.setProjectNumber(id, '222222222222');
+        assert.equal((await numeric()).status, 404, "the server reports proj-three: proj-four's number is not its number");
+        const own = await startMetadataServer({ core, account: 'lee@example.test', now: () => clock });
+        try {
+          assert.equal((await get(own.port, '/computeMetadata/v1/project/numeric-project-id')).body, '222222222222');
+          await core.accounts.setProject(id, 'proj-five');
+          assert.equal((await get(own.port, '/computeMetadata/v1/project/numeric-project-id')).status, 404);
+        } finally {
+          await own.close();
+        }
+      } finally {
+        await core.accounts.setProjectNumber(id, undefined);
+        await core.accounts.setProject(id, undefined);
+      }
+    });
+
+    it('configure --project-number: digits only (exit 2), only with a project, shown with the project', async () => {
+      const bad = await runCli(['configure', 'lee@example.test', '--project-number', '12ab'], env);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--project-number: "12ab" is not a Google Cloud project number/);
+      const lonely = await runCli(['configure', 'lee@example.test', '--project-number', '123456789012'], env);
+      assert.equal(lonely.code, 1);
+      assert.match(lonely.stderr, /^tokentray: PROJECT_NUMBER_WITHOUT_PROJECT: .*--project ID --project-number NUMBER/);
+      try {
+        const set = await runCli(['configure', 'lee@example.test', '--project', 'proj-nine', '--project-number', '987654321098', '--json'], env);
+        assert.equal(set.code, 0, set.stderr);
+        assert.equal((JSON.parse(set.stdout) as { projectNumber: string }).projectNumber, '987654321098');
+        const moved = await runCli(['configure', 'lee@example.test', '--project', 'proj-ten', '--json'], env);
+        assert.equal((JSON.parse(moved.stdout) as { projectNumber: string | null }).projectNumber, null, 'a number is forgotten with its project');
+      } finally {
+        await runCli(['configure', 'lee@example.test', '--no-project'], env);
+      }
     });
 
     it('finds routes only in its own tables: names of Object\'s members are not paths', async () => {
@@ -371,6 +425,16 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
     it('exports an authorized_user file with mode 0600 and a warning, that google-auth-library loads', async () => {
       adcPath = join(emptyHome, 'adc.json');
       assert.equal((await runCli(['configure', 'lee@example.test', '--quota-project', 'proj-quota'], env)).code, 0);
+      // Google's libraries refresh at Google: only Google's issuer (here the stand-in a test names) is exported.
+      const notGoogle = await runCli(['adc', 'export', '--output', adcPath], env);
+      assert.equal(notGoogle.code, 1);
+      assert.match(notGoogle.stderr, /^tokentray: ADC_GOOGLE_ONLY: lee@example\.test signed in at http:\/\/127\.0\.0\.1:\d+\./);
+      await assert.rejects(stat(adcPath), { code: 'ENOENT' }, 'nothing written');
+      // The stand-in counts only on loopback: no setting makes a remote issuer's refresh token travel to Google.
+      const lee = await core.accounts.resolve('lee@example.test');
+      const remote = 'https://idp.example.invalid';
+      await assert.rejects(exportAdcFile(core, { ...lee, issuer: remote }, adcPath, { env: { TOKENTRAY_TEST_GOOGLE_ISSUER: remote } }), { code: 'ADC_GOOGLE_ONLY' });
+      env = { ...env, TOKENTRAY_TEST_GOOGLE_ISSUER: idp.issuer };
       const res = await runCli(['adc', 'export', '--output', adcPath], env);
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stderr, /holds the refresh token of lee@example\.test in plain text/);

@@ -89,7 +89,7 @@ describe('every writer sweeps the temp files its killed predecessors left (issue
   it('an exported ADC file: adc export', async () => {
     const out = await fx.sandbox.dir('adc');
     const planted = await plant(join(out, 'adc.json'));
-    const res = await runCli(['adc', 'export', '--output', join(out, 'adc.json'), '--account', 'sweep@example.test'], fx.sandbox.env);
+    const res = await runCli(['adc', 'export', '--output', join(out, 'adc.json'), '--account', 'sweep@example.test'], { ...fx.sandbox.env, TOKENTRAY_TEST_GOOGLE_ISSUER: fx.idp.issuer });
     assert.equal(res.code, 0, res.stderr);
     await assertSwept(planted, 'the ADC file');
     await rm(out, { recursive: true, force: true });

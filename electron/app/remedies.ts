@@ -25,6 +25,7 @@ const WINDOW_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
   'import-new-key': () => 'Create a new key in the Cloud Console and import it with “Import service account…”.',
   'give-vault-passphrase': () => 'Start TokenTray with TOKENTRAY_FILE_PASSPHRASE set (see docs/remote.md).',
   'replace-or-choose-file': () => 'Choose another file, or remove that one first.',
+  'set-project-first': () => 'Set the account\'s project first.',
   'choose-another-port': () => 'Choose another port for the metadata server, or leave the port empty to get a free one.',
   'give-audience': () => 'Give the URL (or client id) of the service that will check it as the audience.',
   'impersonate-or-use-key': () =>

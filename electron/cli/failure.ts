@@ -14,7 +14,7 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
  * core's (the window shows it too), so it keeps its code; a refused but well-formed value
  * (INSECURE_ISSUER, INSECURE_URL) is a failure, exit 1.
  */
-const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['USAGE', 'INVALID_ISSUER', 'INVALID_PROJECT']);
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['USAGE', 'INVALID_ISSUER', 'INVALID_PROJECT', 'INVALID_PROJECT_NUMBER']);
 
 /** The exit code a failure ends a program with. */
 export function exitCodeFor(err: unknown): number {

@@ -1,4 +1,4 @@
-import { checkProjectId } from '../core/google/project-id.js';
+import { checkProjectId, checkProjectNumber } from '../core/google/project-id.js';
 import { usageError, type CommandHelp } from './io.js';
 
 /**
@@ -7,8 +7,17 @@ import { usageError, type CommandHelp } from './io.js';
  * usage error (exit 2), like every bad option value, and never reaches a child's environment.
  */
 export function projectIdFlag(help: CommandHelp, flag: string, value: string): string {
+  return checkedFlag(help, flag, () => checkProjectId(value));
+}
+
+/** configure's --project-number, checked the same way. */
+export function projectNumberFlag(help: CommandHelp, value: string): string {
+  return checkedFlag(help, '--project-number', () => checkProjectNumber(value));
+}
+
+function checkedFlag(help: CommandHelp, flag: string, check: () => string): string {
   try {
-    return checkProjectId(value);
+    return check();
   } catch (err) {
     throw usageError(help, `${flag}: ${(err as Error).message.replace(/\.$/, '')}`);
   }

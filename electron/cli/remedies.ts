@@ -22,6 +22,7 @@ const CLI_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
   'import-new-key': () => 'Create a new key in the Cloud Console and import it with `tokentray import-service-account FILE`.',
   'give-vault-passphrase': () => 'Set TOKENTRAY_FILE_PASSPHRASE (docs/remote.md keeps it out of your shell history), or run tokentray in a terminal to be asked.',
   'replace-or-choose-file': () => 'Pass --force to replace it, or --output to write elsewhere.',
+  'set-project-first': (f) => `Give its project with the number: \`tokentray configure ${f.accountId ?? 'ACCOUNT'} --project ID --project-number NUMBER\`.`,
   'choose-another-port': () => 'Choose another with --port, or leave it out to get a free one.',
   'give-audience': () => 'Give --audiences with the URL (or client id) of the service that will check it.',
   'impersonate-or-use-key': () =>
@@ -38,5 +39,7 @@ export function describeForCli(err: TokenTrayError): string {
   return words ? `${err.message} ${words(err.facts)}` : err.message;
 }
 
+/** What the metadata-server emulator's 404 for the project number tells a terminal user. */
+export const NO_PROJECT_NUMBER_ADVICE = 'Set it with `tokentray configure ACCOUNT --project-number NUMBER` (the Console shows the number on the project\'s dashboard).';
 /** What the metadata-server emulator's 404 for the project tells a terminal user. */
 export const NO_PROJECT_ADVICE = 'Give --project-id, set one for the account (`tokentray configure ACCOUNT --project ID`), or set gcloud\'s (`gcloud config set project ID`).';

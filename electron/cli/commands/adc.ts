@@ -66,7 +66,7 @@ export const adc = defineCommand(ADC_HELP, async (args, io) => {
     const core = io.core();
     const account = await core.accounts.resolve(values.account);
     const path = values.output ?? wellKnownAdcPath(io.env);
-    await exportAdcFile(core, account, path, { overwrite: values.force === true });
+    await exportAdcFile(core, account, path, { overwrite: values.force === true, env: io.env });
     io.stderr(`Wrote ${path} (mode 0600). It holds the refresh token of ${displayName(account)} in plain text: anyone who can read it can act as this account. Delete it when you are done, or prefer \`tokentray exec\`.\n`);
     io.stdout(`${path}\n`);
     return 0;

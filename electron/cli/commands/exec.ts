@@ -7,7 +7,7 @@ import { execEnvironment } from '../../core/integrations/exec-env.js';
 import { QUOTA_PROJECT_OPTION } from '../quota-project-option.js';
 import { gcloudProject, makePrivateGcloudConfig } from '../../core/integrations/gcloud-config.js';
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
-import { NO_PROJECT_ADVICE } from '../remedies.js';
+import { NO_PROJECT_ADVICE, NO_PROJECT_NUMBER_ADVICE } from '../remedies.js';
 import { errorLine } from '../failure.js';
 import { defineCommand, parseCommand, usageError, type CliIo, type CommandHelp } from '../io.js';
 import { projectIdFlag } from '../project-id-flag.js';
@@ -90,7 +90,7 @@ export const exec = defineCommand(EXEC_HELP, async (args, io) => {
   const quotaProject = quotaProjectOf(account, values['quota-project']);
   const fallback = chosen ? undefined : gcloudProject(io.env);
   if (!chosen && !fallback) io.stderr(`tokentray: note: ${NO_PROJECT_NOTE}\n`);
-  const server = await startMetadataServer({ core, account: account.id, ...(chosen ? { projectId: chosen } : {}), ...(fallback ? { fallbackProjectId: fallback } : {}), noProjectAdvice: NO_PROJECT_ADVICE });
+  const server = await startMetadataServer({ core, account: account.id, ...(chosen ? { projectId: chosen } : {}), ...(fallback ? { fallbackProjectId: fallback } : {}), noProjectAdvice: NO_PROJECT_ADVICE, noProjectNumberAdvice: NO_PROJECT_NUMBER_ADVICE });
   const gcloud = await makePrivateGcloudConfig(io.env).catch(async (err: unknown) => {
     await server.close();
     throw new TokenTrayError('COMMAND_FAILED', `Could not prepare a private gcloud configuration: ${(err as Error).message}.`, { cause: err });

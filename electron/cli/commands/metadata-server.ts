@@ -2,7 +2,7 @@ import { quotaProjectOf } from '../../core/accounts/account-service.js';
 import { QUOTA_PROJECT_OPTION } from '../quota-project-option.js';
 import { gcloudProject } from '../../core/integrations/gcloud-config.js';
 import { startMetadataServer } from '../../core/integrations/metadata-server.js';
-import { NO_PROJECT_ADVICE } from '../remedies.js';
+import { NO_PROJECT_ADVICE, NO_PROJECT_NUMBER_ADVICE } from '../remedies.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
 import { projectIdFlag } from '../project-id-flag.js';
 import { disableCoreDumps } from '../../core/shared/core-dumps.js';
@@ -56,7 +56,7 @@ export const metadataServer = defineCommand(METADATA_HELP, async (args, io) => {
     account: account.id,
     ...(port ? { port } : {}),
     ...(projectId ? { projectId } : {}),
-    noProjectAdvice: NO_PROJECT_ADVICE,
+    noProjectAdvice: NO_PROJECT_ADVICE, noProjectNumberAdvice: NO_PROJECT_NUMBER_ADVICE,
     // Used when the account names no project either; read once, from gcloud's files.
     ...(gcloudProject(io.env) ? { fallbackProjectId: gcloudProject(io.env)! } : {}),
   });

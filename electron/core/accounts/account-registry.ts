@@ -32,6 +32,11 @@ export interface AccountRecord {
   project?: string;
   /** User accounts: the project billed for API calls (x-goog-user-project), `configure --quota-project`. */
   quotaProject?: string;
+  /**
+   * The number of a project, as the user gave it (`configure --project-number`). It names its project,
+   * so that it is never reported for another one after the project changes.
+   */
+  projectNumber?: { project: string; number: string };
   createdAt: string;
   updatedAt: string;
 }
@@ -100,6 +105,12 @@ function isSignOutIntent(v: unknown): v is SignOutIntent {
   return typeof v === 'object' && v !== null && typeof r.id === 'string' && typeof r.revoke === 'boolean' && typeof r.forgetClient === 'boolean';
 }
 
+function isProjectNumber(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const n = v as Record<string, unknown>;
+  return typeof n.project === 'string' && typeof n.number === 'string';
+}
+
 function isRecord(v: unknown): v is AccountRecord {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Record<string, unknown>;
@@ -113,6 +124,7 @@ function isRecord(v: unknown): v is AccountRecord {
     (r.impersonate === undefined || (Array.isArray(r.impersonate) && r.impersonate.every((s) => typeof s === 'string'))) &&
     (r.project === undefined || typeof r.project === 'string') &&
     (r.quotaProject === undefined || typeof r.quotaProject === 'string') &&
+    (r.projectNumber === undefined || isProjectNumber(r.projectNumber)) &&
     typeof r.createdAt === 'string' && typeof r.updatedAt === 'string'
   );
 }

@@ -1,4 +1,4 @@
-import { checkProjectId } from '../google/project-id.js';
+import { checkProjectId, checkProjectNumber } from '../google/project-id.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { type AccountRegistry, type AccountRecord, type ClientRecord, type RegistryData, type SignOutIntent } from './account-registry.js';
@@ -54,6 +54,14 @@ export function quotaProjectOf(account: Pick<AccountRecord, 'kind' | 'email' | '
 /** The account's Google Cloud project: the one set for it, else its service-account key's. */
 export function projectOf(account: Pick<AccountRecord, 'project' | 'projectId'>): string | undefined {
   return account.project ?? account.projectId;
+}
+
+/**
+ * The number of the project reported for this account, when the user gave it for that very
+ * project; else undefined (a number is never made up: clients would bill or log against it).
+ */
+export function projectNumberOf(account: Pick<AccountRecord, 'projectNumber'>, projectId: string | undefined): string | undefined {
+  return projectId !== undefined && account.projectNumber?.project === projectId ? account.projectNumber.number : undefined;
 }
 
 export class AccountService {
@@ -384,6 +392,18 @@ export class AccountService {
     return this.changeSetting(ref, (account) => {
       if (project) account.project = project;
       else delete account.project;
+      // A number belongs to its project: it goes when the project does.
+      if (account.projectNumber && account.projectNumber.project !== projectOf(account)) delete account.projectNumber;
+    });
+  }
+
+  /** Sets the number of the account's project (it must have one); undefined clears it. */
+  setProjectNumber(ref: string, number: string | undefined): Promise<AccountRecord> {
+    return this.changeSetting(ref, (account) => {
+      if (number === undefined) return void delete account.projectNumber;
+      const project = projectOf(account);
+      if (!project) throw new TokenTrayError('PROJECT_NUMBER_WITHOUT_PROJECT', `${displayName(account)} has no project, so a project number would name nothing.`, { facts: { remedy: 'set-project-first', account: displayName(account), accountId: account.id } });
+      account.projectNumber = { project, number: checkProjectNumber(number) };
     });
   }
 

@@ -8,6 +8,7 @@ import type { OAuthClient } from '../oauth/client-file.js';
 import type { Core } from '../core.js';
 import { TokenTrayError } from '../shared/errors.js';
 import { GOOGLE_ISSUER, resolveProviderProfile } from '../oauth/provider-profile.js';
+import { isLoopbackUrl, parseUrl } from '../shared/url-policy.js';
 import { readUserFile } from '../storage/read-user-file.js';
 import { assertNoControlCharacters } from '../shared/sanitize.js';
 import { parseJsonObject } from '../shared/json-object.js';
@@ -87,10 +88,22 @@ export async function importAdcFile(core: Core, path: string, options: { issuer?
 }
 
 /**
+ * Whether Google's libraries would refresh at this account's own issuer: Google's, or the loopback
+ * issuer a test names in TOKENTRAY_TEST_GOOGLE_ISSUER (loopback only, so that no setting can make
+ * a remote issuer's refresh token travel to Google).
+ */
+function isGoogleIssuerFor(issuer: string, env: Env): boolean {
+  if (issuer === GOOGLE_ISSUER) return true;
+  const stand = env.TOKENTRAY_TEST_GOOGLE_ISSUER;
+  const url = stand === issuer ? parseUrl(stand) : undefined;
+  return url !== undefined && isLoopbackUrl(url);
+}
+
+/**
  * Writes an `authorized_user` file for a Google account (mode 0600). ADC is Google's format and
  * Google's libraries always refresh at Google's token endpoint, so other issuers are refused.
  */
-export async function exportAdcFile(core: Core, account: AccountRecord, path: string, options: { overwrite?: boolean } = {}): Promise<void> {
+export async function exportAdcFile(core: Core, account: AccountRecord, path: string, options: { overwrite?: boolean; env?: Env } = {}): Promise<void> {
   const federation = await import('./federation-import.js');
   if (federation.isFederated(account)) {
     if (!options.overwrite && (await stat(path).then(() => true, () => false))) throw new TokenTrayError('ADC_FILE_EXISTS', `${path} exists.`, { facts: { remedy: 'replace-or-choose-file', path } });
@@ -100,7 +113,7 @@ export async function exportAdcFile(core: Core, account: AccountRecord, path: st
   if (account.kind === 'service_account') {
     throw new TokenTrayError('ADC_GOOGLE_ONLY', `${displayName(account)} is a service account: point GOOGLE_APPLICATION_CREDENTIALS at its key file.`, { facts: { remedy: 'use-metadata-server' } });
   }
-  if (account.flavor !== 'google') {
+  if (account.flavor !== 'google' || !isGoogleIssuerFor(account.issuer, options.env ?? process.env)) {
     throw new TokenTrayError('ADC_GOOGLE_ONLY', `${displayName(account)} signed in at ${account.issuer}. ADC files are Google's format, and Google's libraries always refresh them at Google's token endpoint, so they cannot hold this account.`, { facts: { remedy: 'use-metadata-server' } });
   }
   if (!options.overwrite && (await stat(path).then(() => true, () => false))) {

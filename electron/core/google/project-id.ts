@@ -14,3 +14,13 @@ export function checkProjectId(value: string): string {
   }
   return value;
 }
+
+/** A project number as Google assigns them: digits, no leading zero (today 12 digits; up to 19 allowed). */
+const PROJECT_NUMBER = /^[1-9][0-9]{0,18}$/;
+
+export function checkProjectNumber(value: string): string {
+  if (!PROJECT_NUMBER.test(value)) {
+    throw new TokenTrayError('INVALID_PROJECT_NUMBER', `${JSON.stringify(value.slice(0, 80))} is not a Google Cloud project number (digits only, as the Console shows under "Project number").`);
+  }
+  return value;
+}

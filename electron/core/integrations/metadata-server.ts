@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { projectOf } from '../accounts/account-service.js';
+import type { AccountRecord } from '../accounts/account-registry.js';
+import { projectNumberOf, projectOf } from '../accounts/account-service.js';
 import { checkProjectId } from '../google/project-id.js';
 import type { Core } from '../core.js';
 import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
@@ -25,9 +26,10 @@ export interface MetadataServerOptions {
   projectId?: string;
   /** Used when neither `projectId` nor the account names a project: gcloud's configured project. */
   fallbackProjectId?: string;
-  numericProjectId?: string;
   /** What the 404 of project/project-id tells its reader to do, in the starting surface's words. */
   noProjectAdvice?: string;
+  /** What the 404 of project/numeric-project-id tells its reader to do, in the starting surface's words. */
+  noProjectNumberAdvice?: string;
   /**
    * Serve only connections whose client socket belongs to this process's user (Linux: the peer's
    * uid from /proc/net/tcp{,6}). Default: on, where the platform lets us check (Linux).
@@ -35,6 +37,11 @@ export interface MetadataServerOptions {
   ownUserOnly?: boolean;
   /** The clock that decides whether a token held in memory is still fresh (tests move it). */
   now?: () => number;
+}
+
+/** The project reported, and its number only when the user gave it for that very project. */
+function projectFacts(account: AccountRecord, projectId: string | undefined): { projectId: string | undefined; numericProjectId: string | undefined } {
+  return { projectId, numericProjectId: projectNumberOf(account, projectId) };
 }
 
 export interface MetadataServer {
@@ -46,6 +53,7 @@ export interface MetadataServer {
 
 /** The default advice of a 404 for the project: the surface that starts the emulator words its own. */
 const NO_PROJECT_ADVICE = 'Set one for the account, or set gcloud\'s (`gcloud config set project ID`).';
+const NO_PROJECT_NUMBER_ADVICE = "Set the account's project number (the Console shows it on the project's dashboard).";
 
 export async function startMetadataServer(options: MetadataServerOptions): Promise<MetadataServer> {
   const { core } = options;
@@ -60,6 +68,7 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
   const memory = new MemoryFront(now);
 
   const noProject = `No project is set. ${options.noProjectAdvice ?? NO_PROJECT_ADVICE}\n`;
+  const noProjectNumber = `The project's number is not known, and none is made up. ${options.noProjectNumberAdvice ?? NO_PROJECT_NUMBER_ADVICE}\n`;
 
   async function answer(req: IncomingMessage): Promise<Answer> {
     log(`metadata ${req.method} ${req.url} (Host ${req.headers.host})`);
@@ -80,9 +89,9 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
       url,
       account,
       email,
-      projectId: options.projectId ?? projectOf(account) ?? options.fallbackProjectId,
-      numericProjectId: options.numericProjectId,
+      ...projectFacts(account, options.projectId ?? projectOf(account) ?? options.fallbackProjectId),
       noProject,
+      noProjectNumber,
       accessToken: (acct, scopes) => memory.access(acct, scopes, () => core.tokens.getAccessToken(acct, scopes)),
       idToken: (acct, opts) => core.tokens.getIdToken(acct, opts),
     });

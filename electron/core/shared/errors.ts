@@ -81,6 +81,8 @@ export type ErrorCode =
   | 'AMBIGUOUS_URL'
   | 'CURL_OPTION_REFUSED'
   | 'INVALID_PROJECT'
+  | 'INVALID_PROJECT_NUMBER'
+  | 'PROJECT_NUMBER_WITHOUT_PROJECT'
   | 'QUOTA_PROJECT_NOT_FOR_SERVICE_ACCOUNTS'
   | 'CONSOLE_NOT_FOR_SERVICE_ACCOUNTS'
   | 'CONSOLE_GOOGLE_ONLY'
@@ -146,6 +148,7 @@ export type Remedy =
   | 'give-vault-passphrase'
   /** Replace the file (`facts.path`), or write to another one. */
   | 'replace-or-choose-file'
+  | 'set-project-first'
   /** Choose another port, or none to get a free one. */
   | 'choose-another-port'
   /** Name the audience: the URL (or client id) of the service that will check the ID token. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { AccountRecord } from '../../accounts/account-registry.js';
 import { displayName } from '../../accounts/account-service.js';
 import type { TokenDetails } from '../../shared/models.js';
@@ -17,6 +16,8 @@ export interface RouteContext {
   numericProjectId: string | undefined;
   /** The 404 body when no project is known, in the starting surface's words. */
   noProject: string;
+  /** The 404 body when the project's number is not known, in the starting surface's words. */
+  noProjectNumber: string;
   accessToken(account: AccountRecord, scopes: string[] | undefined): Promise<TokenDetails>;
   idToken(account: AccountRecord, options: IdTokenOptions): Promise<TokenDetails>;
 }
@@ -25,20 +26,19 @@ type Route = (ctx: RouteContext) => Answer | Promise<Answer>;
 
 const recursive = (ctx: RouteContext) => ctx.url.searchParams.get('recursive') === 'true';
 
-/** A stable 12-digit number for a project id, since a user account has no numeric project. */
-function numericFor(projectId: string): string {
-  return String(100_000_000_000n + (BigInt(`0x${createHash('sha256').update(projectId).digest('hex').slice(0, 12)}`) % 900_000_000_000n));
-}
-
 const withProject = (answer: (projectId: string, ctx: RouteContext) => Answer): Route => (ctx) => (ctx.projectId ? answer(ctx.projectId, ctx) : notFound(ctx.noProject));
-const numeric = (projectId: string, ctx: RouteContext) => ctx.numericProjectId ?? numericFor(projectId);
+/** The project number only when the user gave it: GCE clients bill and log against it, so none is made up. */
+const withNumber: Route = (ctx) => (ctx.projectId && ctx.numericProjectId ? text(ctx.numericProjectId) : notFound(ctx.projectId ? ctx.noProjectNumber : ctx.noProject));
 
 /** Paths under /computeMetadata/v1/, without their leading slash. */
 const ROUTES: Record<string, Route> = {
   '': () => text('instance/\nproject/\n'),
-  project: (ctx) => (recursive(ctx) ? withProject((id) => json({ projectId: id, numericProjectId: Number(numeric(id, ctx)) }))(ctx) : text('numeric-project-id\nproject-id\n')),
+  project: (ctx) =>
+    recursive(ctx)
+      ? withProject((id) => json({ projectId: id, ...(ctx.numericProjectId ? { numericProjectId: Number(ctx.numericProjectId) } : {}) }))(ctx)
+      : text(ctx.numericProjectId ? 'numeric-project-id\nproject-id\n' : 'project-id\n'),
   'project/project-id': withProject((id) => text(id)),
-  'project/numeric-project-id': withProject((id, ctx) => text(numeric(id, ctx))),
+  'project/numeric-project-id': withNumber,
   instance: () => text('service-accounts/\n'),
   'instance/service-accounts': (ctx) => text(`default/\n${ctx.email}/\n`),
 };
