@@ -71,7 +71,7 @@ export function list<T>(value: unknown, what: string, max: number, item: (v: unk
 }
 
 /** An object whose every present field has a checker; unknown fields are refused. */
-export function fields<T extends object>(value: unknown, what: string, checkers: { [K in keyof T]-?: (v: unknown) => T[K] }): T {
+function fields<T extends object>(value: unknown, what: string, checkers: { [K in keyof T]-?: (v: unknown) => T[K] }): T {
   if (!isRecord(value)) throw new ArgumentError(`${what} must be an object`);
   const out: Partial<T> = {};
   for (const [key, v] of Object.entries(value)) {
@@ -82,7 +82,7 @@ export function fields<T extends object>(value: unknown, what: string, checkers:
   return out as T;
 }
 
-export function boolean(what: string): (v: unknown) => boolean {
+function boolean(what: string): (v: unknown) => boolean {
   return (v) => {
     if (typeof v !== 'boolean') throw new ArgumentError(`${what} must be true or false`);
     return v;

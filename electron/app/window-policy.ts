@@ -5,7 +5,7 @@ import { hasCredentials, isLoopbackUrl, parseUrl } from '../core/shared/url-poli
 
 /** The window's content is served from this privileged custom scheme, never from a remote URL. */
 export const APP_SCHEME = 'app';
-export const APP_HOST = 'tokentray';
+const APP_HOST = 'tokentray';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY = `${APP_ORIGIN}/index.html`;
 
@@ -47,7 +47,7 @@ export function secureWebPreferences(preloadPath: string) {
  * `scheme://host[:port]` of a URL. Node's URL gives custom schemes an opaque origin ("null"), while
  * Chromium treats our registered standard scheme like https; compare the parts instead.
  */
-export function originOf(url: string): string | undefined {
+function originOf(url: string): string | undefined {
   try {
     const u = new URL(url);
     return u.host ? `${u.protocol}//${u.host}` : undefined;

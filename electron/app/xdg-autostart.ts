@@ -9,7 +9,7 @@ import { TokenTrayError } from '../core/shared/errors.js';
  * `$XDG_CONFIG_HOME/autostart/tokentray.desktop`. macOS and Windows use Electron's
  * setLoginItemSettings instead (electron/main).
  */
-export const AUTOSTART_FILE_NAME = 'tokentray.desktop';
+const AUTOSTART_FILE_NAME = 'tokentray.desktop';
 /** The argument that starts the app in the tray without opening its window. */
 export const HIDDEN_ARG = '--hidden';
 
@@ -23,13 +23,13 @@ export function autostartPath(env: Readonly<Record<string, string | undefined>> 
  * and `\` escaped by a backslash, then every backslash doubled again (the value is a string whose
  * own escape rule is `\\`), and `%` written `%%` (field codes). Line breaks cannot be written.
  */
-export function quoteExecArgument(arg: string): string {
+function quoteExecArgument(arg: string): string {
   if (/[\0-\x1f\x7f]/.test(arg)) throw new TokenTrayError('AUTOSTART_FAILED', 'The app path has a control character, which an autostart entry cannot hold.', { facts: { path: JSON.stringify(arg) } });
   const quoted = `"${arg.replace(/(["`$\\])/g, '\\$1')}"`;
   return quoted.replace(/\\/g, '\\\\').replace(/%/g, '%%');
 }
 
-export function autostartEntry(command: readonly string[]): string {
+function autostartEntry(command: readonly string[]): string {
   return [
     '[Desktop Entry]',
     'Type=Application',

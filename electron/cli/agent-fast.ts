@@ -36,7 +36,7 @@ const COMMANDS: Record<string, FastCommand> = {
 };
 
 /** The agent request for `argv`, or undefined when the CLI should handle it. */
-export function fastQuestion(argv: readonly string[], env: Env): { question: Question; command: FastCommand } | undefined {
+function fastQuestion(argv: readonly string[], env: Env): { question: Question; command: FastCommand } | undefined {
   const command = COMMANDS[argv[0] ?? ''];
   if (!command || env.TOKENTRAY_VERBOSE === '1') return undefined;
   const question: Question = { op: command.op };

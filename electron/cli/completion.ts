@@ -29,7 +29,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * Emails and ids of the accounts in accounts.json, read as a file: no keychain, no lock. A missing
  * or damaged registry gives no candidates (completion must never fail or prompt).
  */
-export function accountNames(env: Env): string[] {
+function accountNames(env: Env): string[] {
   try {
     const data = JSON.parse(readFileSync(join(appDataDir(env), REGISTRY_FILE), 'utf8')) as { accounts?: Array<{ id?: unknown; email?: unknown }> };
     const names = (data.accounts ?? []).flatMap((a) => [a.email, a.id]).filter((n): n is string => typeof n === 'string' && /^[^\s\p{C}]+$/u.test(n));

@@ -4,7 +4,7 @@ import type { TokenDetails } from '../core/shared/models.js';
 const API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'];
 
 /** The apiVersion kubectl asks for in KUBERNETES_EXEC_INFO, else v1beta1 (what GKE's plugin speaks). */
-export function apiVersionOf(execInfo: string | undefined): string {
+function apiVersionOf(execInfo: string | undefined): string {
   if (!execInfo) return 'client.authentication.k8s.io/v1beta1';
   try {
     const asked = (JSON.parse(execInfo) as { apiVersion?: unknown }).apiVersion;

@@ -66,7 +66,7 @@ export function usageLine(help: CommandHelp): string {
 const WIDTH = 100;
 
 /** Breaks text into lines of at most `width` characters, at spaces. */
-export function wrap(text: string, width: number): string[] {
+function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {

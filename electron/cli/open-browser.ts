@@ -14,7 +14,7 @@ const OPENER_WAIT_MS = 10_000;
  * Why no local browser can be shown, or undefined when it is worth trying: over SSH the browser
  * that would open is the remote machine's (if any), and on Linux without a display there is none.
  */
-export function noLocalBrowserReason(env: Env, platform: NodeJS.Platform): string | undefined {
+function noLocalBrowserReason(env: Env, platform: NodeJS.Platform): string | undefined {
   if (env.SSH_CONNECTION) return 'this is an SSH session';
   if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) return 'no graphical display (DISPLAY or WAYLAND_DISPLAY) is set';
   return undefined;

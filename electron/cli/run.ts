@@ -48,7 +48,7 @@ function ownArgsEnd(argv: string[]): number {
 }
 
 /** `tokentray --help`: every command, one line each, by group; each line from the command's own help. */
-export async function globalHelp(): Promise<string> {
+async function globalHelp(): Promise<string> {
   const groups = new Map<CommandGroup, Array<[string, string]>>(COMMAND_GROUPS.map((g) => [g, []]));
   for (const [name, load] of Object.entries(COMMANDS)) {
     const help = (await load()).help;

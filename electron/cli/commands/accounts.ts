@@ -2,7 +2,7 @@ import type { AccountSummary } from '../../core/shared/models.js';
 import { displaySafe } from '../../core/shared/sanitize.js';
 import { alignedTable, defineCommand, parseCommand, type CommandHelp } from '../io.js';
 
-export const ACCOUNTS_HELP = {
+const ACCOUNTS_HELP = {
   name: 'accounts',
   group: 'Accounts',
   summary: 'List the signed-in accounts; * marks the default',
@@ -20,7 +20,7 @@ function hostOf(issuer: string): string {
 }
 
 /** One row per account, columns aligned, under a header. */
-export function accountsTable(list: readonly AccountSummary[]): string {
+function accountsTable(list: readonly AccountSummary[]): string {
   const rows = list.map((a) => [
     a.default ? '*' : '',
     a.email ?? a.subject,

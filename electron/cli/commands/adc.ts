@@ -2,7 +2,7 @@ import { displayName } from '../../core/accounts/account-service.js';
 import { exportAdcFile, importAdcFile, wellKnownAdcPath } from '../../core/google/adc.js';
 import { defineCommand, formatHelp, parseCommand, suggest, usageError, type CommandHelp } from '../io.js';
 
-export const ADC_IMPORT_HELP = {
+const ADC_IMPORT_HELP = {
   name: 'adc import',
   group: 'Integrations',
   summary: 'Add the account of an Application Default Credentials file (no OAuth client of your own needed)',
@@ -22,7 +22,7 @@ export const ADC_IMPORT_HELP = {
   ],
 } satisfies CommandHelp;
 
-export const ADC_EXPORT_HELP = {
+const ADC_EXPORT_HELP = {
   name: 'adc export',
   group: 'Integrations',
   summary: "Write an account's Application Default Credentials file (it holds a refresh token)",
@@ -36,7 +36,7 @@ export const ADC_EXPORT_HELP = {
   examples: [{ command: 'tokentray adc export --account work@example.com --output ./adc.json' }],
 } satisfies CommandHelp;
 
-export const ADC_HELP = {
+const ADC_HELP = {
   name: 'adc',
   group: 'Integrations',
   summary: 'Import or export Application Default Credentials files (adc import, adc export)',

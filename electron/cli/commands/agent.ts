@@ -13,7 +13,7 @@ import { errorLine } from '../failure.js';
 import { defineCommand, parseCommand, readSecretFromStdin, usageError, type CliIo, type CommandHelp } from '../io.js';
 import { formatDuration, parseDuration } from '../duration.js';
 
-export const AGENT_HELP = {
+const AGENT_HELP = {
   name: 'agent',
   group: 'Tokens',
   summary: 'Unlock once: a per-user agent that print-access-token, kubectl and docker ask first',

@@ -3,7 +3,7 @@ import { displayName } from '../../core/accounts/account-service.js';
 import { knownClients } from '../../core/accounts/oauth-clients.js';
 import { alignedTable, defineCommand, parseCommand, suggest, usageError, type CommandHelp } from '../io.js';
 
-export const CLIENTS_REMOVE_HELP = {
+const CLIENTS_REMOVE_HELP = {
   name: 'clients remove',
   group: 'Accounts',
   summary: 'Forget a stored OAuth client (its id and its secret) that no account uses any more',
@@ -14,7 +14,7 @@ export const CLIENTS_REMOVE_HELP = {
   examples: [{ command: 'tokentray clients remove 123-abc.apps.googleusercontent.com' }],
 } satisfies CommandHelp;
 
-export const CLIENTS_HELP = {
+const CLIENTS_HELP = {
   name: 'clients',
   group: 'Accounts',
   summary: 'List the stored OAuth clients and the accounts that use each; `clients remove` forgets one',

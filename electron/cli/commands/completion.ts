@@ -2,7 +2,7 @@ import { COMPLETION_SCRIPTS } from '../completion-scripts.js';
 import { SHELLS, type Shell } from '../completion.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
 
-export const COMPLETION_HELP = {
+const COMPLETION_HELP = {
   name: 'completion',
   group: 'Integrations',
   summary: 'Print a shell completion script (bash, zsh, fish, powershell)',

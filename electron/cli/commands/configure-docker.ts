@@ -2,7 +2,7 @@ import { addDockerCredHelpers, checkRegistryHosts, DEFAULT_REGISTRIES, forgetReg
 import { displayName } from '../../core/accounts/account-service.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp, type CliIo } from '../io.js';
 
-export const CONFIGURE_DOCKER_HELP = {
+const CONFIGURE_DOCKER_HELP = {
   name: 'configure-docker',
   group: 'Integrations',
   summary: 'Make docker get Container Registry and Artifact Registry credentials from TokenTray',

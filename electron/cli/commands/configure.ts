@@ -3,7 +3,7 @@ import { parseImpersonationChain } from '../../core/google/impersonation.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
 import { projectIdFlag, projectNumberFlag } from '../project-id-flag.js';
 
-export const CONFIGURE_HELP = {
+const CONFIGURE_HELP = {
   name: 'configure',
   group: 'Accounts',
   summary: "Set an account's Google Cloud project and impersonation, and print its settings",

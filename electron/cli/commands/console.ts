@@ -3,7 +3,7 @@ import { projectOf } from '../../core/accounts/account-service.js';
 import { openBrowser } from '../open-browser.js';
 import { defineCommand, parseCommand, type CommandHelp } from '../io.js';
 
-export const CONSOLE_HELP = {
+const CONSOLE_HELP = {
   name: 'console',
   group: 'Accounts',
   summary: 'Open the Google Cloud Console as this account',

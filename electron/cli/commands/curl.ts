@@ -12,7 +12,7 @@ import { TokenTrayError } from '../../core/shared/errors.js';
 import { errorLine } from '../failure.js';
 import { defineCommand, formatHelp, suggest, usageError, type CommandHelp } from '../io.js';
 
-export const CURL_HELP = {
+const CURL_HELP = {
   name: 'curl',
   group: 'Integrations',
   summary: 'Run curl with the Authorization header added',

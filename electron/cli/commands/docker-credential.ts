@@ -10,7 +10,7 @@ import { EXIT } from '../failure.js';
 import { packageVersion } from '../version.js';
 import { defineCommand, formatHelp, readStdin, usageError, type CliIo, type CommandHelp } from '../io.js';
 
-export const DOCKER_CREDENTIAL_HELP = {
+const DOCKER_CREDENTIAL_HELP = {
   name: '',
   program: 'docker-credential-tokentray',
   group: 'Integrations',

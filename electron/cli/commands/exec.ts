@@ -13,7 +13,7 @@ import { defineCommand, parseCommand, usageError, type CliIo, type CommandHelp }
 import { projectIdFlag } from '../project-id-flag.js';
 import { disableCoreDumps, withChildCoreDumps } from '../../core/shared/core-dumps.js';
 
-export const EXEC_HELP = {
+const EXEC_HELP = {
   name: 'exec',
   group: 'Integrations',
   summary: "Run a command with credentials from a metadata server that lives as long as it does",
@@ -50,7 +50,7 @@ const FORWARDED = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;
  */
 const FROM_TERMINAL = ['SIGINT', 'SIGQUIT'] as const;
 
-export const NO_PROJECT_NOTE =
+const NO_PROJECT_NOTE =
   'no Google Cloud project is set, so the metadata server answers project/project-id with 404. Set one with `tokentray configure ACCOUNT --project ID`, `gcloud config set project ID`, or --project-id.';
 
 /** exec's own flags; `exec python3 -c …` without `--` fails on -c, and is told to add it. */

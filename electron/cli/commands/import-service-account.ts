@@ -1,7 +1,7 @@
 import { importServiceAccount } from '../../core/google/service-account.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
 
-export const IMPORT_SA_HELP = {
+const IMPORT_SA_HELP = {
   name: 'import-service-account',
   group: 'Accounts',
   summary: "Add a service account from its JSON key (the key goes into the keychain)",

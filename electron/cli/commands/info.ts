@@ -3,7 +3,7 @@ import { describeAccessToken } from '../../core/google/token-info.js';
 import { displaySafe } from '../../core/shared/sanitize.js';
 import { defineCommand, parseCommand, type CommandHelp } from '../io.js';
 
-export const INFO_HELP = {
+const INFO_HELP = {
   name: 'info',
   group: 'Tokens',
   summary: 'Show who the access token belongs to, its scopes and its expiry',

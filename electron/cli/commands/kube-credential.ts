@@ -2,7 +2,7 @@ import { describeFailure, EXIT } from '../failure.js';
 import { defineCommand, parseCommand, type CommandHelp } from '../io.js';
 import { execCredentialLine } from '../exec-credential.js';
 
-export const KUBE_CREDENTIAL_HELP = {
+const KUBE_CREDENTIAL_HELP = {
   name: 'kube-credential',
   group: 'Integrations',
   summary: 'Print a kubectl exec credential (ExecCredential JSON) with an access token, for GKE clusters',

@@ -9,7 +9,7 @@ import { describeFailure } from '../failure.js';
 import { pasteBackInstructions, readLines } from '../paste-back.js';
 import { defineCommand, parseCommand, readSecretFromStdin, usageError, type CliIo, type CommandHelp } from '../io.js';
 
-export const LOGIN_HELP = {
+const LOGIN_HELP = {
   name: 'login',
   group: 'Accounts',
   summary: 'Sign in an account in the browser and keep its refresh token in the keychain',

@@ -5,7 +5,7 @@ import type { Core } from '../../core/core.js';
 import type { AccountRecord } from '../../core/accounts/account-registry.js';
 import { defineCommand, parseCommand, usageError, type CliIo, type CommandHelp } from '../io.js';
 
-export const LOGOUT_HELP = {
+const LOGOUT_HELP = {
   name: 'logout',
   group: 'Accounts',
   summary: "Revoke an account's grant at its issuer and forget it on this computer",

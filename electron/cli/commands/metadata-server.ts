@@ -7,7 +7,7 @@ import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io
 import { projectIdFlag } from '../project-id-flag.js';
 import { disableCoreDumps } from '../../core/shared/core-dumps.js';
 
-export const METADATA_HELP = {
+const METADATA_HELP = {
   name: 'metadata-server',
   group: 'Integrations',
   summary: "Serve tokens to Google's client libraries as a GCE metadata server on 127.0.0.1",
@@ -32,7 +32,7 @@ export const METADATA_HELP = {
   ],
 } satisfies CommandHelp;
 
-export function parsePort(value: string | undefined, usage: string | CommandHelp): number | undefined {
+function parsePort(value: string | undefined, usage: string | CommandHelp): number | undefined {
   if (value === undefined) return undefined;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw usageError(usage, '--port takes a number from 1 to 65535 (leave it out for a free port)');

@@ -10,7 +10,7 @@ const IMPERSONATE = {
   help: 'Mint the token as this service account (then the delegation chain); needs roles/iam.serviceAccountTokenCreator',
 } as const;
 
-export const ACCESS_HELP = {
+const ACCESS_HELP = {
   name: 'print-access-token',
   group: 'Tokens',
   summary: 'Print a fresh access token, and nothing else',
@@ -29,7 +29,7 @@ export const ACCESS_HELP = {
   ],
 } satisfies CommandHelp;
 
-export const IDENTITY_HELP = {
+const IDENTITY_HELP = {
   name: 'print-identity-token',
   group: 'Tokens',
   summary: 'Print an ID token (a JWT), and nothing else',

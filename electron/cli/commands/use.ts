@@ -1,7 +1,7 @@
 import { displayName } from '../../core/accounts/account-service.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io.js';
 
-export const USE_HELP = {
+const USE_HELP = {
   name: 'use',
   group: 'Accounts',
   summary: 'Make an account the default one',

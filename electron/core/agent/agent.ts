@@ -18,7 +18,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * every CLI call: a refreshed or rotated token is written through at once, so a killed agent loses
  * nothing. Only reads and token minting: no request changes an account or reveals a refresh token.
  */
-export function answerRequest(core: Core, request: AgentRequest, status: () => AgentStatus, stop: () => void, memo?: TokenMemo): Promise<AnswerBody> {
+function answerRequest(core: Core, request: AgentRequest, status: () => AgentStatus, stop: () => void, memo?: TokenMemo): Promise<AnswerBody> {
   const key = memo ? TokenMemo.key(request) : undefined;
   if (memo && key !== undefined) {
     const held = memo.get(key);

@@ -16,14 +16,14 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 
 /** A Unix socket connects at once or not at all; a stopped agent still accepts into its backlog. */
-export const CONNECT_TIMEOUT_MS = 100;
+const CONNECT_TIMEOUT_MS = 100;
 /** The agent may be refreshing at the issuer (whose own time-out is 30 s by default). */
-export const ANSWER_TIMEOUT_MS = 40_000;
+const ANSWER_TIMEOUT_MS = 40_000;
 const KEY_BYTES = 64;
 
 export type Question = Omit<AgentRequest, 'v' | 'key' | keyof ClientScope>;
 
-export function clientScope(env: Env): ClientScope {
+function clientScope(env: Env): ClientScope {
   return { home: resolve(appDataDir(env)), service: keychainService(env), keychain: env.TOKENTRAY_KEYCHAIN ?? '' };
 }
 

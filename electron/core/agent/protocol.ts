@@ -16,7 +16,7 @@ export const MAX_ANSWER_BYTES = 256 * 1024;
 const MAX_FIELD = 2048;
 
 export type AgentOp = 'access-token' | 'id-token' | 'docker-credential' | 'accounts' | 'status' | 'stop';
-export const AGENT_OPS: readonly AgentOp[] = ['access-token', 'id-token', 'docker-credential', 'accounts', 'status', 'stop'];
+const AGENT_OPS: readonly AgentOp[] = ['access-token', 'id-token', 'docker-credential', 'accounts', 'status', 'stop'];
 
 /** Which TokenTray the client is: the agent answers only for its own home, keychain service and store. */
 export interface ClientScope {

@@ -40,7 +40,7 @@ async function prepareFolder(dir: string): Promise<void> {
 }
 
 /** Whether something listens on the socket (a live agent or the app); a stale socket refuses at once. */
-export function isListening(socketPath: string, timeoutMs = 1_000): Promise<boolean> {
+function isListening(socketPath: string, timeoutMs = 1_000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ path: socketPath });
     const done = (yes: boolean) => {

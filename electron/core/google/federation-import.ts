@@ -85,5 +85,5 @@ export async function federationExportJson(core: Core, account: AccountRecord): 
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
-export const federatedKinds: ReadonlyArray<AccountRecord['kind']> = ['workforce', 'workload'];
+const federatedKinds: ReadonlyArray<AccountRecord['kind']> = ['workforce', 'workload'];
 export const isFederated = (account: AccountRecord) => federatedKinds.includes(account.kind);

@@ -16,7 +16,7 @@ export const HELPER_NAME = 'tokentray';
 export const DOCKER_USERNAME = 'oauth2accesstoken';
 export const DEFAULT_REGISTRIES = ['gcr.io', 'us.gcr.io', 'eu.gcr.io', 'asia.gcr.io'] as const;
 /** Which registries use TokenTray, and with which account (absent: the default one); in TOKENTRAY_HOME. */
-export const REGISTRIES_FILE = 'docker-registries.json';
+const REGISTRIES_FILE = 'docker-registries.json';
 
 /** Per registry: the account's id (absent: the default account) and its email, to name it once it is gone. */
 export type RegistryAccounts = Record<string, { account?: string; email?: string }>;
@@ -29,7 +29,7 @@ export type RegistryAccounts = Record<string, { account?: string; email?: string
 const GOOGLE_REGISTRY_HOSTS = [/^gcr\.io$/, /^[a-z0-9]+(?:-[a-z0-9]+)*\.gcr\.io$/, /^[a-z0-9]+(?:-[a-z0-9]+)*-docker\.pkg\.dev$/, /^docker\.[a-z0-9]+(?:-[a-z0-9]+)*\.rep\.pkg\.dev$/];
 
 /** Whether docker would send a token for this registry to Google (a host as registryHost returns it). */
-export function isGoogleRegistry(host: string): boolean {
+function isGoogleRegistry(host: string): boolean {
   return GOOGLE_REGISTRY_HOSTS.some((pattern) => pattern.test(host));
 }
 
@@ -59,7 +59,7 @@ export function registryHost(serverUrl: string): string {
   return url.host.toLowerCase();
 }
 
-export function dockerConfigPath(env: Env): string {
+function dockerConfigPath(env: Env): string {
   return join(env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker'), 'config.json');
 }
 

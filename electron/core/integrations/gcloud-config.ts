@@ -13,7 +13,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * configuration is $CLOUDSDK_ACTIVE_CONFIG_NAME, else the content of `active_config`, else
  * "default"; its properties are the INI file `configurations/config_NAME`.
  */
-export function gcloudConfigDir(env: Env, platform: NodeJS.Platform = process.platform): string {
+function gcloudConfigDir(env: Env, platform: NodeJS.Platform = process.platform): string {
   if (env.CLOUDSDK_CONFIG) return env.CLOUDSDK_CONFIG;
   if (platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'gcloud');
   return join(env.HOME ?? homedir(), '.config', 'gcloud');
@@ -27,7 +27,7 @@ function readText(path: string): string | undefined {
   }
 }
 
-export function activeConfigName(env: Env, dir = gcloudConfigDir(env)): string {
+function activeConfigName(env: Env, dir = gcloudConfigDir(env)): string {
   const name = env.CLOUDSDK_ACTIVE_CONFIG_NAME || readText(join(dir, 'active_config'))?.trim() || 'default';
   // A name is a file name component; anything else is not gcloud's and is ignored.
   return /^[a-z0-9][a-z0-9-]*$/i.test(name) ? name : 'default';
@@ -95,7 +95,7 @@ export function withoutForeignCredentials(text: string): { text: string; dropped
   return { text: out.join('\n'), dropped };
 }
 
-export const GCLOUD_FOLDER_PREFIX = 'tokentray-gcloud-';
+const GCLOUD_FOLDER_PREFIX = 'tokentray-gcloud-';
 
 export interface PrivateGcloudConfig {
   /** The value of CLOUDSDK_CONFIG for the command. */

@@ -151,7 +151,7 @@ export interface GrantedTokens {
 }
 
 /** The one place a token response becomes expiry times. */
-export function grantedTokens(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, now: number): GrantedTokens {
+function grantedTokens(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, now: number): GrantedTokens {
   const claims = tokens.claims();
   return {
     access: { token: tokens.access_token, expiresAt: now + (tokens.expiresIn() ?? 3600) * 1000, obtainedAt: now },

@@ -6,7 +6,7 @@ import { authorizationPrompt, type ProviderProfile } from './provider-profile.js
 import { DEFAULT_SCOPES, normalizeScopes } from './scopes.js';
 import { writeStartPage } from './start-page.js';
 
-export const DEFAULT_SIGN_IN_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_SIGN_IN_TIMEOUT_MS = 5 * 60_000;
 
 export interface SignInOptions {
   profile: ProviderProfile;

@@ -23,13 +23,13 @@ function pick(env: Env, name: string): string | undefined {
 }
 
 /** What the environment asks for, in the order undici's EnvHttpProxyAgent reads it. */
-export function proxySettings(env: Env = process.env): ProxySettings {
+function proxySettings(env: Env = process.env): ProxySettings {
   const http = pick(env, 'HTTP_PROXY');
   return { http, https: pick(env, 'HTTPS_PROXY') ?? http, noProxy: pick(env, 'NO_PROXY') };
 }
 
 /** scheme://host:port of a proxy URL, never its user or password. */
-export function describeProxy(proxy: string): string {
+function describeProxy(proxy: string): string {
   try {
     const url = new URL(proxy);
     const port = url.port || (url.protocol === 'https:' ? '443' : '80');
@@ -83,7 +83,7 @@ function causeChain(err: unknown): Array<Error & { code?: string; address?: stri
  * The proxy's failure, if this failure was the proxy's: it answered the CONNECT with something other
  * than 200 (407, 403, 502…), or it refused the connection or could not be found.
  */
-export function proxyFailure(err: unknown, url: string | URL, settings: ProxySettings = proxySettings()): TokenTrayError | undefined {
+function proxyFailure(err: unknown, url: string | URL, settings: ProxySettings = proxySettings()): TokenTrayError | undefined {
   const proxy = new URL(String(url)).protocol === 'https:' ? settings.https : settings.http;
   if (!proxy) return undefined;
   const shown = describeProxy(proxy);

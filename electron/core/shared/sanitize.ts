@@ -48,7 +48,7 @@ export function displaySafe(value: string): string {
 }
 
 /** Longest issuer message quoted in one of our sentences, in characters before escaping. */
-export const ISSUER_TEXT_LIMIT = 300;
+const ISSUER_TEXT_LIMIT = 300;
 
 /**
  * Text an issuer (or any server) wrote, for one of our sentences or a log line: one line (every

@@ -32,7 +32,7 @@ export function isRunning(pid: number): boolean {
  * writer's temp file is left alone, so its rename still works. Each holds a whole copy of the
  * target (the encrypted vault, docker's config), so they must not pile up. Best effort.
  */
-export async function sweepTempFiles(target: string, now = Date.now()): Promise<void> {
+async function sweepTempFiles(target: string, now = Date.now()): Promise<void> {
   const dir = dirname(target);
   const pattern = tempFilePattern(target);
   for (const name of await readdir(dir).catch(() => [] as string[])) {

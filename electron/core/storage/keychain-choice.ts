@@ -11,7 +11,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export type KeychainKind = 'system' | 'file';
 
 /** Hand-edited configuration the window does not change: `{"keychain": "file"}`. */
-export const CONFIG_FILE_NAME = 'config.json';
+const CONFIG_FILE_NAME = 'config.json';
 
 function invalid(where: string, value: unknown): TokenTrayError {
   return new TokenTrayError('KEYCHAIN_CHOICE_INVALID', `${where} says keychain "${String(value).slice(0, 40)}"; it takes "system" (the OS keychain, the default) or "file" (the encrypted-file vault).`);

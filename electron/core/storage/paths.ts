@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 /** The product name; Electron derives `app.getPath('userData')` from it, so both agree. */
 export const APP_NAME = 'TokenTray';
-export const DEFAULT_KEYCHAIN_SERVICE = 'tokentray';
+const DEFAULT_KEYCHAIN_SERVICE = 'tokentray';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

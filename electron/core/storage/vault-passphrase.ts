@@ -23,7 +23,7 @@ function required(vaultPath: string, why: string): TokenTrayError {
  * on screen. Ctrl-C ends the process as it would outside raw mode (exit 130; nothing has been
  * written yet), Ctrl-D ends the input.
  */
-export function askHidden(prompt: string, { input, output }: Terminal): Promise<string> {
+function askHidden(prompt: string, { input, output }: Terminal): Promise<string> {
   return new Promise((resolve) => {
     let typed = '';
     const wasRaw = input.isRaw;
@@ -53,7 +53,7 @@ export function askHidden(prompt: string, { input, output }: Terminal): Promise<
 
 /** Passphrases every guessing tool tries first (beyond them, length is what counts). */
 const COMMON = new Set(['password', 'passphrase', 'tokentray', 'letmein', 'welcome', 'qwerty', 'qwertyuiop', 'iloveyou', 'admin', 'secret', 'changeme', 'trustno1', 'monkey', 'dragon', 'abc123', 'correcthorsebatterystaple']);
-export const MIN_PASSPHRASE_LENGTH = 12;
+const MIN_PASSPHRASE_LENGTH = 12;
 
 /**
  * Why a new passphrase is easy to guess, or undefined: shorter than 12 characters, one character

@@ -6,7 +6,7 @@ import { clearToast, toast } from '../toast.js';
 
 const dialog = () => byId<HTMLDialogElement>('import-dialog');
 
-export function openImportDialog(): void {
+function openImportDialog(): void {
   byId<HTMLFormElement>('import-form').reset();
   byId('import-error').textContent = '';
   clearToast();

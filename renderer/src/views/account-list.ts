@@ -4,7 +4,7 @@ import { byId, h } from '../dom.js';
 import { nameOf, state } from '../state.js';
 
 /** With more accounts than fit the sidebar comfortably, a filter box appears above the list. */
-export const FILTER_FROM = 9;
+const FILTER_FROM = 9;
 
 const metaOf = (a: AccountSummary) =>
   a.kind === 'service_account' ? `service account${a.projectId ? ` · ${a.projectId}` : ''}` : a.kind === 'workforce' || a.kind === 'workload' ? `${a.kind} identity federation` : a.issuer;
@@ -46,7 +46,7 @@ export function renderAccountList(): void {
  * Says how many accounts are below the list's visible end, so a list that scrolls shows that it
  * does (a scroll bar appears only on hover on some systems).
  */
-export function showHiddenBelow(): void {
+function showHiddenBelow(): void {
   const list = byId('account-list');
   const more = byId('account-more');
   // Shown before counting: the line takes room from the list, which may hide one more account.
