@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { answerFromAgent } from '../electron/cli/agent-fast.js';
 import { describeForCli } from '../electron/cli/remedies.js';
@@ -20,6 +21,10 @@ import { noteSecret } from './support/canary.js';
 import { expireCache, revokeAtIdp, signInThroughCore } from './support/flows.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { startTestIdp } from './support/idp.js';
+import { CLI } from './support/sandbox.js';
+import { runTool } from './support/tools.js';
+
+const DOCKER_HELPER = join(dirname(CLI), 'docker-credential-tokentray.cjs');
 
 interface Outcome {
   code: number;
@@ -110,6 +115,12 @@ describe("the agent's failures are the CLI's own (file vault, the CLI without it
       assert.equal(normal.code, 1);
       assert.match(normal.stderr, /^tokentray: (PROVIDER_UNREACHABLE|DISCOVERY_FAILED): /);
       assert.deepEqual(viaAgent, normal);
+      // The shipped docker helper (a whole process): the agent's failure, not the vault it cannot open.
+      await writeFile(join(cliEnv.TOKENTRAY_HOME, 'docker-registries.json'), JSON.stringify({ 'gcr.io': {} }));
+      const docker = await runTool(process.execPath, [DOCKER_HELPER, 'get'], { ...cliEnv, TOKENTRAY_ACCOUNT: 'carol@example.test' }, 'https://gcr.io\n');
+      assert.equal(docker.code, 1, docker.stdout + docker.stderr);
+      assert.equal(/^tokentray: ([A-Z_]+):/.exec(docker.stderr)?.[1], /^tokentray: ([A-Z_]+):/.exec(normal.stderr)?.[1], docker.stderr);
+      assert.doesNotMatch(docker.stderr, /VAULT_PASSPHRASE_REQUIRED/);
     } finally {
       if (!closed) await gone.close();
     }

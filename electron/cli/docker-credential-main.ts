@@ -19,9 +19,9 @@ async function* readAheadThenRest(ahead: ReadAhead): AsyncGenerator<Buffer> {
   if (!ahead.complete) for await (const chunk of process.stdin) yield chunk as Buffer;
 }
 
-export function runHelper(args: string[], ahead?: ReadAhead): void {
+export function runHelper(args: string[], ahead?: ReadAhead, askAgain = false): void {
   const env = process.env;
-  // A helper the fast path already put to the agent does not ask it again.
-  const io = cliIo({ env, stdout: writeStdout, askAgentFirst: ahead === undefined, ...(ahead ? { stdin: Readable.from(readAheadThenRest(ahead)) } : {}) });
+  // A helper the fast path already put to the agent asks it again only to show the agent's own failure.
+  const io = cliIo({ env, stdout: writeStdout, askAgentFirst: ahead === undefined || askAgain, ...(ahead ? { stdin: Readable.from(readAheadThenRest(ahead)) } : {}) });
   void runCommand(dockerCredential, args, io, { alsoOnStdout: true }).then((code) => (process.exitCode = code));
 }

@@ -6,7 +6,7 @@
  */
 import { readSync } from 'node:fs';
 import { askAgent } from '../core/agent/client.js';
-import { isPrintableToken } from '../core/agent/protocol.js';
+import { agentFailure, isPrintableToken } from '../core/agent/protocol.js';
 import { writeStdout } from './stdout.js';
 
 /** io.ts's STDIN_LIMIT (not imported: this entry loads nothing it can avoid); the helper proper refuses more. */
@@ -31,7 +31,14 @@ function readInput(): { bytes: Buffer; complete: boolean } {
   return { bytes: Buffer.concat(chunks), complete: true };
 }
 
-async function fromAgent(): Promise<{ text?: string; input?: { bytes: Buffer; complete: boolean } }> {
+interface FastAnswer {
+  text?: string;
+  input?: { bytes: Buffer; complete: boolean };
+  /** The agent answered with a failure of its own: the helper proper asks it again and shows that failure as its own. */
+  askAgain?: boolean;
+}
+
+async function fromAgent(): Promise<FastAnswer> {
   if (process.argv[2] !== 'get' || process.argv.length !== 3) return {};
   const input = readInput();
   const server = input.bytes.toString('utf8').trim();
@@ -39,14 +46,15 @@ async function fromAgent(): Promise<{ text?: string; input?: { bytes: Buffer; co
   if (!input.complete || server.length > 2048 || !/^[\x21-\x7e]+$/.test(server)) return { input };
   const env = process.env;
   const answer = await askAgent(env, { op: 'docker-credential', server, ...(env.TOKENTRAY_ACCOUNT ? { account: env.TOKENTRAY_ACCOUNT } : {}) });
+  if (answer && agentFailure(answer)) return { input, askAgain: true };
   if (!answer?.ok || !('token' in answer) || !isPrintableToken(answer.token) || !isPrintableToken(answer.username)) return { input };
   return { text: `${JSON.stringify({ ServerURL: server, Username: answer.username, Secret: answer.token })}\n` };
 }
 
 void fromAgent()
-  .catch((): { text?: string; input?: { bytes: Buffer; complete: boolean } } => ({}))
-  .then(async ({ text, input }) => {
+  .catch((): FastAnswer => ({}))
+  .then(async ({ text, input, askAgain }) => {
     if (text !== undefined) return writeStdout(text);
     const { runHelper } = await import('./docker-credential-main.js');
-    runHelper(process.argv.slice(2), input);
+    runHelper(process.argv.slice(2), input, askAgain === true);
   });

@@ -53,7 +53,7 @@ async function accessToken(core: Core, request: AgentRequest): Promise<AnswerBod
   if (request.op === 'docker-credential') {
     if (request.server === undefined) throw new TokenTrayError('USAGE', 'A docker credential names the registry.');
     // A registry configure-docker did not set up gets no token: the helper proper says so.
-    record = await accountForRegistry(core, request.server);
+    record = await accountForRegistry(core, request.server, request.account);
     if (!record) throw new TokenTrayError('ACCOUNT_NOT_FOUND', 'No account is set up for this registry.');
   }
   record ??= await core.accounts.resolve(request.account);

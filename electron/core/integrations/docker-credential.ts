@@ -159,12 +159,13 @@ export async function removeDockerCredHelpers(env: Env, registries: readonly str
  * registry not set up (a hand-edited docker config, a typo): no Google token leaves for it. The
  * docker helper and the agent both ask here.
  */
-export async function accountForRegistry(core: Core, serverUrl: string): Promise<AccountRecord | undefined> {
+export async function accountForRegistry(core: Core, serverUrl: string, caller?: string): Promise<AccountRecord | undefined> {
   const registry = registryHost(serverUrl);
   const entry = (await readRegistryAccounts(core.home))[registry];
   if (!entry) return undefined;
   try {
-    return await core.accounts.resolve(entry.account);
+    // A registry set up without an account serves the caller's (TOKENTRAY_ACCOUNT), else the default.
+    return await core.accounts.resolve(entry.account ?? caller);
   } catch (err) {
     if (entry.account && err instanceof TokenTrayError && err.code === 'ACCOUNT_NOT_FOUND') {
       throw new TokenTrayError('ACCOUNT_NOT_FOUND', `${registry} was set up with ${entry.email ?? 'an account'} that is no longer signed in to TokenTray.`, { cause: err });
