@@ -1,4 +1,5 @@
 import { createCore, type Core } from '../core/core.js';
+import type { SecretStore } from '../core/storage/secret-store.js';
 import { isTokenTrayError } from '../core/shared/errors.js';
 import { redact, setLogSink } from '../core/shared/logger.js';
 import { networkCause } from '../core/shared/network-cause.js';
@@ -109,6 +110,10 @@ export interface RunOptions {
   core?: () => Core;
   /** Tokens from a running agent first (the shipped command; not when its fast path already asked). */
   askAgentFirst?: boolean;
+  /** Where `-` values are read from; process.stdin unless given (tests run the CLI in process). */
+  stdin?: NodeJS.ReadableStream;
+  /** The secret store of the core built here (default: the keychain or vault env chooses). */
+  store?: SecretStore;
 }
 
 /** Runs one CLI invocation and returns its exit code: 0 success, 1 failure, 2 usage error. */
@@ -119,8 +124,9 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
     stdout: terminalWriter(options.stdout ?? ((t) => process.stdout.write(t))),
     stderr: terminalWriter(options.stderr ?? ((t) => process.stderr.write(t))),
     env,
-    core: options.core ?? (() => (core ??= createCore({ env, ...(env.TOKENTRAY_ACCOUNT ? { fallbackAccount: env.TOKENTRAY_ACCOUNT } : {}), ...(options.askAgentFirst ? { askAgentFirst: true } : {}) }))),
+    core: options.core ?? (() => (core ??= createCore({ env, ...(options.store ? { store: options.store } : {}), ...(env.TOKENTRAY_ACCOUNT ? { fallbackAccount: env.TOKENTRAY_ACCOUNT } : {}), ...(options.askAgentFirst ? { askAgentFirst: true } : {}) }))),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.stdin ? { stdin: options.stdin } : {}),
   };
   // --verbose is global (like gcloud's --log-http); what follows `--` or curl's URL is another command's.
   const end = ownArgsEnd(argv);

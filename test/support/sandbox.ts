@@ -3,10 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { run } from '../../electron/cli/run.js';
 import { createCore, type Core } from '../../electron/core/core.js';
+import type { SecretStore } from '../../electron/core/storage/secret-store.js';
 import { secretHits, TOKEN_PRINTING } from './canary.js';
+import { MemorySecretStore } from './memory-secret-store.js';
 import { WindowsLimitSecretStore } from './windows-keychain.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,6 +26,8 @@ export interface Sandbox {
   /** TOKENTRAY_HOME: `root`/home. */
   home: string;
   env: Record<string, string>;
+  /** With `secrets: 'memory'`: the one in-memory store its cores and in-process CLI runs share. */
+  store?: SecretStore;
   core(now?: () => number): Core;
   /** Writes a file under `root`/files, readable by its owner only (0600), and returns its path. */
   writeFile(name: string, content: string | Uint8Array): Promise<string>;
@@ -39,8 +44,11 @@ const WINDOWS_PRELOAD = pathToFileURL(join(dirname(fileURLToPath(import.meta.url
  * `windowsKeychainLimit` (default on): the sandbox's core and every CLI process it starts write
  * the keychain through keytar failing as on Windows above 2,560 bytes. Benchmarks turn it off.
  */
-export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = {}): Promise<Sandbox> {
+export async function makeSandbox(options: { windowsKeychainLimit?: boolean; secrets?: 'keychain' | 'memory' } = {}): Promise<Sandbox> {
   const limit = options.windowsKeychainLimit ?? true;
+  // 'memory': for tests of logic, no keychain round trips; CLI processes cannot see this store.
+  const memory = options.secrets === 'memory' ? new MemorySecretStore() : undefined;
+  const store = memory && limit ? new WindowsLimitSecretStore(memory) : memory;
   const root = await mkdtemp(join(tmpdir(), 'tokentray-'));
   const home = join(root, 'home');
   await mkdir(home, { mode: 0o700 });
@@ -54,7 +62,9 @@ export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = 
     root,
     home,
     env,
+    ...(store ? { store } : {}),
     core(now) {
+      if (store) return createCore({ env, store, ...(now ? { now } : {}) });
       // The Windows size limit is the OS keychain's: a test that chose the file vault gets it unwrapped.
       const keychain = limit && env.TOKENTRAY_KEYCHAIN !== 'file';
       return createCore({ env, ...(keychain ? { store: WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE) } : {}), ...(now ? { now } : {}) });
@@ -83,7 +93,7 @@ export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = 
     },
     /** Also the secret canary: fails if any token or secret in the keychain is found on disk. */
     async cleanup() {
-      const core = createCore({ env });
+      const core = createCore({ env, ...(store ? { store } : {}) });
       const secrets: string[] = [];
       for (const account of await core.accounts.list().catch(() => [])) {
         const stored = await core.accounts.vault.getSecrets(account.id).catch(() => undefined);
@@ -168,13 +178,8 @@ export function startCli(args: string[], env: Record<string, string>, options: S
     child.on('close', (code) => {
       rejectUrl(new Error(`tokentray exited (${code}) before printing a URL:\n${stderr}`));
       for (const w of waiters.splice(0)) w.reject(new Error(`tokentray exited (${code}) before printing ${w.pattern}:\n${stderr}`));
-      // The canary: outside print-* (and exec/curl, whose output is their child's) no secret may show.
-      const command = args.find((a) => !a.startsWith('-'));
-      const hits = secretHits(command && TOKEN_PRINTING.has(command) ? stderr : `${stdout}\n${stderr}`);
-      // A file vault's passphrase shows nowhere, not even in print-* output.
-      const passphrase = env.TOKENTRAY_FILE_PASSPHRASE;
-      if (passphrase && `${stdout}\n${stderr}`.includes(passphrase)) hits.push('the file vault passphrase');
-      if (hits.length > 0) rej(new Error(`secret canary: \`tokentray ${args.join(' ')}\` printed ${hits.join(', ')}`));
+      const leak = canaryFailure(args, env, stdout, stderr);
+      if (leak) rej(leak);
       else res({ code, stdout, stderr });
     }),
   );
@@ -194,6 +199,46 @@ export function startCli(args: string[], env: Record<string, string>, options: S
 
 export function runCli(args: string[], env: Record<string, string>, command?: readonly string[]): Promise<CliResult> {
   return startCli(args, env, command).done;
+}
+
+/** The secret canary over one run's output, the same for a process and an in-process run. */
+function canaryFailure(args: readonly string[], env: Record<string, string | undefined>, stdout: string, stderr: string): Error | undefined {
+  // Outside print-* (and exec/curl, whose output is their child's) no secret may show.
+  const command = args.find((a) => !a.startsWith('-'));
+  const hits = secretHits(command && TOKEN_PRINTING.has(command) ? stderr : `${stdout}\n${stderr}`);
+  // A file vault's passphrase shows nowhere, not even in print-* output.
+  const passphrase = env.TOKENTRAY_FILE_PASSPHRASE;
+  if (passphrase && `${stdout}\n${stderr}`.includes(passphrase)) hits.push('the file vault passphrase');
+  return hits.length > 0 ? new Error(`secret canary: \`tokentray ${args.join(' ')}\` printed ${hits.join(', ')}`) : undefined;
+}
+
+export interface InProcessOptions {
+  /** What the command reads as its standard input (default: an empty one, as runCli gives). */
+  stdin?: string;
+  /** Its secret store (default: the keychain or vault `env` chooses, under the Windows limit as in a process). */
+  store?: SecretStore;
+}
+
+/**
+ * Runs `tokentray ARGS` in this process: the same run() the bin calls after its agent fast path
+ * (electron/cli/cli-main.ts), with `env` as its whole environment and output captured, checked by
+ * the same secret canary as runCli. For output and logic; what only a process shows (exit on a
+ * signal, locks between processes, the bundled bin) stays with runCli/startCli.
+ */
+export async function runCliInProcess(args: string[], env: Record<string, string>, options: InProcessOptions = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const store = options.store ?? (env.NODE_OPTIONS?.includes(WINDOWS_PRELOAD) && env.TOKENTRAY_KEYCHAIN !== 'file' ? WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE!) : undefined);
+  const code = await run(args, {
+    env,
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
+    ...(store ? { store } : {}),
+  });
+  const leak = canaryFailure(args, env, stdout, stderr);
+  if (leak) throw leak;
+  return { code, stdout, stderr };
 }
 
 /** Fails if any file under the sandbox's home holds one of the secrets. */
