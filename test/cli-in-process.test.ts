@@ -1,0 +1,46 @@
+/**
+ * The in-process CLI runner (runCliInProcess) that most CLI tests use runs the same code as the
+ * shipped bin: for one set of invocations, the bin in its own process and run() in this one print
+ * the same bytes and end with the same exit code.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { makeSandbox, runCli, runCliInProcess, type Sandbox } from './support/sandbox.js';
+
+describe('the CLI in process is the bin', () => {
+  let sandbox: Sandbox;
+  before(async () => (sandbox = await makeSandbox()));
+  after(async () => sandbox.cleanup());
+
+  const invocations: string[][] = [
+    [],
+    ['--help'],
+    ['--version'],
+    ['help', 'login'],
+    ['logn'],
+    ['accounts'],
+    ['accounts', '--json'],
+    ['configure', 'a@example.test', '--projcet', 'p'],
+    ['kube-credential', '--acount', 'x'],
+    ['print-access-token', '--account', 'nobody@example.test'],
+    ['login', '--issuer', 'notaurl', '--client-id', 'x', '--no-browser'],
+    ['__complete', '--', 'log'],
+  ];
+  for (const argv of invocations) {
+    it(`tokentray ${argv.join(' ') || '(no arguments)'}: same exit code, stdout and stderr`, async () => {
+      const bin = await runCli(argv, sandbox.env);
+      const inProcess = await runCliInProcess(argv, sandbox.env);
+      assert.deepEqual(inProcess, bin);
+    });
+  }
+
+  it('reads `-` from the stdin it is given, and an empty one when given none (as runCli)', async () => {
+    const big = 'x'.repeat(4000);
+    const res = await runCliInProcess(['login', '--issuer', 'https://idp.invalid', '--client-id', 'x', '--client-secret', '-', '--no-browser'], sandbox.env, { stdin: `${big}\n` });
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /^tokentray: PROVIDER_UNREACHABLE: /, 'the secret was read (the sign-in went on to the issuer)');
+    const empty = await runCliInProcess(['login', '--issuer', 'https://idp.invalid', '--client-id', 'x', '--client-secret', '-', '--no-browser'], sandbox.env);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /^tokentray: USAGE: Client secret was to be read from stdin \(-\), but stdin was empty\.$/m);
+  });
+});
