@@ -7,6 +7,7 @@ import { Readable, type Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { run } from '../../electron/cli/run.js';
 import { createCore, type Core } from '../../electron/core/core.js';
+import { forgetDiscoveries } from '../../electron/core/oauth/oidc.js';
 import type { SecretStore } from '../../electron/core/storage/secret-store.js';
 import { secretHits, TOKEN_PRINTING } from './canary.js';
 import { MemorySecretStore } from './memory-secret-store.js';
@@ -150,11 +151,8 @@ export interface StartCliOptions {
 
 const isCommand = (o: StartCliOptions | readonly string[]): o is readonly string[] => Array.isArray(o);
 
-/** Runs `tokentray ARGS` as a user would, in its own process. */
-export function startCli(args: string[], env: Record<string, string>, options: StartCliOptions | readonly string[] = {}): CliProcess {
-  const { stdin = 'ignore', command = [process.execPath, CLI] } = isCommand(options) ? { command: options } : options;
-  const [program, ...before] = command as [string, ...string[]];
-  const child = spawn(program, [...before, ...args], { env, stdio: [stdin, 'pipe', 'pipe'] });
+/** What startCli and startCliInProcess share: the output so far, the URL line, stderr waiters. */
+function outputWatcher() {
   const waiters: Array<{ pattern: RegExp; resolve: (t: number) => void; reject: (e: Error) => void }> = [];
   let stdout = '';
   let stderr = '';
@@ -162,37 +160,59 @@ export function startCli(args: string[], env: Record<string, string>, options: S
   let rejectUrl!: (err: Error) => void;
   const authorizationUrl = new Promise<string>((res, rej) => ((resolveUrl = res), (rejectUrl = rej)));
   authorizationUrl.catch(() => undefined);
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    const line = stderr.split('\n').find((l) => /^https?:\/\/\S+$/.test(l));
-    if (line) resolveUrl(line);
-    for (const w of [...waiters]) {
-      if (w.pattern.test(stderr)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(Date.now());
+  return {
+    authorizationUrl,
+    output: () => stdout,
+    errors: () => stderr,
+    onStdout(text: string) {
+      stdout += text;
+    },
+    onStderr(text: string) {
+      stderr += text;
+      const line = stderr.split('\n').find((l) => /^https?:\/\/\S+$/.test(l));
+      if (line) resolveUrl(line);
+      for (const w of [...waiters]) {
+        if (w.pattern.test(stderr)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(Date.now());
+        }
       }
-    }
-  });
-  const done = new Promise<CliResult>((res, rej) =>
-    child.on('close', (code) => {
+    },
+    /** The run ended with `code`: no URL or stderr pattern will come any more. */
+    ended(code: number | null) {
       rejectUrl(new Error(`tokentray exited (${code}) before printing a URL:\n${stderr}`));
       for (const w of waiters.splice(0)) w.reject(new Error(`tokentray exited (${code}) before printing ${w.pattern}:\n${stderr}`));
-      const leak = canaryFailure(args, env, stdout, stderr);
+    },
+    waitForStderr(pattern: RegExp): Promise<number> {
+      return pattern.test(stderr) ? Promise.resolve(Date.now()) : new Promise<number>((resolve, reject) => waiters.push({ pattern, resolve, reject }));
+    },
+  };
+}
+
+/** Runs `tokentray ARGS` as a user would, in its own process. */
+export function startCli(args: string[], env: Record<string, string>, options: StartCliOptions | readonly string[] = {}): CliProcess {
+  const { stdin = 'ignore', command = [process.execPath, CLI] } = isCommand(options) ? { command: options } : options;
+  const [program, ...before] = command as [string, ...string[]];
+  const child = spawn(program, [...before, ...args], { env, stdio: [stdin, 'pipe', 'pipe'] });
+  const watch = outputWatcher();
+  child.stdout!.on('data', (d: Buffer) => watch.onStdout(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => watch.onStderr(d.toString()));
+  const done = new Promise<CliResult>((res, rej) =>
+    child.on('close', (code) => {
+      watch.ended(code);
+      const leak = canaryFailure(args, env, watch.output(), watch.errors());
       if (leak) rej(leak);
-      else res({ code, stdout, stderr });
+      else res({ code, stdout: watch.output(), stderr: watch.errors() });
     }),
   );
   done.catch(() => undefined);
-  const waitForStderr = (pattern: RegExp) =>
-    pattern.test(stderr) ? Promise.resolve(Date.now()) : new Promise<number>((resolve, reject) => waiters.push({ pattern, resolve, reject }));
   return {
-    authorizationUrl,
+    authorizationUrl: watch.authorizationUrl,
     done,
     kill: (signal) => child.kill(signal),
-    output: () => stdout,
-    errors: () => stderr,
-    waitForStderr,
+    output: watch.output,
+    errors: watch.errors,
+    waitForStderr: watch.waitForStderr,
     ...(child.stdin ? { stdin: child.stdin } : {}),
   };
 }
@@ -226,19 +246,46 @@ export interface InProcessOptions {
  * signal, locks between processes, the bundled bin) stays with runCli/startCli.
  */
 export async function runCliInProcess(args: string[], env: Record<string, string>, options: InProcessOptions = {}): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
+  return startCliInProcess(args, env, options).done;
+}
+
+/**
+ * startCli's twin in this process, for sign-in flows: `kill('SIGINT')` is the first Ctrl-C (it
+ * aborts the run, as cli-main.ts does); any other signal is a process's business and throws.
+ */
+export function startCliInProcess(args: string[], env: Record<string, string>, options: InProcessOptions = {}): CliProcess {
+  // A process starts without discovered issuers: a test that breaks discovery must see it asked.
+  forgetDiscoveries();
+  const watch = outputWatcher();
+  const controller = new AbortController();
   const store = options.store ?? (env.NODE_OPTIONS?.includes(WINDOWS_PRELOAD) && env.TOKENTRAY_KEYCHAIN !== 'file' ? WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE!) : undefined);
-  const code = await run(args, {
+  const done = run(args, {
     env,
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
+    stdout: watch.onStdout,
+    stderr: watch.onStderr,
     stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
+    signal: controller.signal,
     ...(store ? { store } : {}),
+  }).then((result) => {
+    // As cli-main.ts: a command that failed because of Ctrl-C ends with 130.
+    const code = controller.signal.aborted && result !== 0 ? 130 : result;
+    watch.ended(code);
+    const leak = canaryFailure(args, env, watch.output(), watch.errors());
+    if (leak) throw leak;
+    return { code, stdout: watch.output(), stderr: watch.errors() };
   });
-  const leak = canaryFailure(args, env, stdout, stderr);
-  if (leak) throw leak;
-  return { code, stdout, stderr };
+  done.catch(() => undefined);
+  return {
+    authorizationUrl: watch.authorizationUrl,
+    done,
+    kill(signal = 'SIGTERM') {
+      if (signal !== 'SIGINT') throw new Error(`an in-process run cannot get ${signal}: use startCli`);
+      controller.abort();
+    },
+    output: watch.output,
+    errors: watch.errors,
+    waitForStderr: watch.waitForStderr,
+  };
 }
 
 /** Fails if any file under the sandbox's home holds one of the secrets. */
