@@ -12,7 +12,7 @@ export function seededRandom(label: string, env: Readonly<Record<string, string 
   const given = env.TOKENTRAY_TEST_SEED;
   if (given !== undefined && !/^\d+$/.test(given)) throw new TypeError(`TOKENTRAY_TEST_SEED is a whole number, not ${given}`);
   const seed = given !== undefined ? Number(given) >>> 0 : Math.floor(Math.random() * 2 ** 32);
-  console.log(`# ${label}: random seed ${seed} (replay with TOKENTRAY_TEST_SEED=${seed})`);
+  console.log(`${label}: random seed ${seed} (replay with TOKENTRAY_TEST_SEED=${seed})`);
   // mulberry32: small, fast, good enough to spread kill times.
   let state = seed;
   return {
