@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
@@ -140,6 +140,8 @@ export interface CliProcess {
   waitForStderr(pattern: RegExp): Promise<number>;
   /** Its standard input (only with `{ stdin: 'pipe' }`). */
   stdin?: Writable;
+  /** Its process id (not for an in-process run). */
+  pid?: number;
 }
 
 export interface StartCliOptions {
@@ -214,7 +216,18 @@ export function startCli(args: string[], env: Record<string, string>, options: S
     errors: watch.errors,
     waitForStderr: watch.waitForStderr,
     ...(child.stdin ? { stdin: child.stdin } : {}),
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
   };
+}
+
+/** Resolves once process `pid` has `path` open (Linux /proc), e.g. a waiter at a lock; rejects after `ms`. */
+export async function untilOpens(pid: number, path: string, ms = 30_000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => []);
+    const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+    if (targets.includes(path)) return;
+  }
+  throw new Error(`process ${pid} did not open ${path} within ${ms} ms`);
 }
 
 export function runCli(args: string[], env: Record<string, string>, command?: readonly string[]): Promise<CliResult> {
@@ -252,8 +265,15 @@ export async function runCliInProcess(args: string[], env: Record<string, string
 /**
  * startCli's twin in this process, for sign-in flows: `kill('SIGINT')` is the first Ctrl-C (it
  * aborts the run, as cli-main.ts does); any other signal is a process's business and throws.
+ * `exec` and `curl` still start a process (their child's output is the point).
  */
 export function startCliInProcess(args: string[], env: Record<string, string>, options: InProcessOptions = {}): CliProcess {
+  // exec and curl hand the stdio they inherit to their child: only a process's can be read.
+  const command = args.find((arg) => !arg.startsWith('-'));
+  if (command === 'exec' || command === 'curl') {
+    if (options.stdin !== undefined || options.store) throw new Error(`tokentray ${command} runs as a process: no stdin text or store of this process`);
+    return startCli(args, env);
+  }
   // A process starts without discovered issuers: a test that breaks discovery must see it asked.
   forgetDiscoveries();
   const watch = outputWatcher();
