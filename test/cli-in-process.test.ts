@@ -43,4 +43,20 @@ describe('the CLI in process is the bin', () => {
     assert.equal(empty.code, 2);
     assert.match(empty.stderr, /^tokentray: USAGE: Client secret was to be read from stdin \(-\), but stdin was empty\.$/m);
   });
+
+  it("a memory sandbox: its cores and in-process runs share one store, under the Windows size limit", async () => {
+    const memory = await makeSandbox({ secrets: 'memory' });
+    try {
+      const store = memory.store!;
+      await assert.rejects(store.set('big', 'x'.repeat(2561)), { code: 'KEYCHAIN_UNAVAILABLE' });
+      await memory.core().accounts.registry.update((d) => void (d.accounts = []));
+      await store.set('probe', 'seen');
+      assert.equal(await memory.core().accounts.vault.store.get('probe'), 'seen');
+      const res = await runCliInProcess(['accounts', '--json'], memory.env, { store });
+      assert.deepEqual([res.code, res.stdout], [0, '[]\n']);
+      await store.delete('probe');
+    } finally {
+      await memory.cleanup();
+    }
+  });
 });
