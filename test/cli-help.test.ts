@@ -7,7 +7,7 @@ import { COMMAND_NAMES } from '../electron/cli/run.js';
 import { signInThroughCore } from './support/flows.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
-import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
+import { makeSandbox, runCliInProcess, type Sandbox } from './support/sandbox.js';
 
 /** Every page `tokentray … --help` can show: the commands, and adc's two verbs. */
 const HELP_PAGES = [...COMMAND_NAMES.filter((n) => n !== 'adc').map((n) => [n]), ['adc'], ['adc', 'import'], ['adc', 'export'], ['clients', 'remove']];
@@ -16,7 +16,7 @@ describe('tokentray --help and COMMAND --help', () => {
   let sandbox: Sandbox;
   before(async () => (sandbox = await makeSandbox()));
   after(async () => sandbox.cleanup());
-  const cli = (...args: string[]) => runCli(args, sandbox.env);
+  const cli = (...args: string[]) => runCliInProcess(args, sandbox.env);
 
   it('lists every command once, grouped, one line each', async () => {
     const res = await cli('--help');
@@ -127,7 +127,7 @@ describe('tokentray usage errors: exit 2, a sentence, the usage line, a suggesti
   ];
   for (const [argv, first, command] of cases) {
     it(`tokentray ${argv.join(' ')}`, async () => {
-      const res = await runCli(argv, sandbox.env);
+      const res = await runCliInProcess(argv, sandbox.env);
       assert.equal(res.code, 2, res.stderr);
       assert.equal(res.stdout, '');
       const lines = res.stderr.trimEnd().split('\n');
@@ -144,7 +144,7 @@ describe('tokentray kube-credential: kubectl reads one line', () => {
   it('a typo is one line on stderr, with the suggestion, exit 1', async () => {
     const sandbox = await makeSandbox();
     try {
-      const res = await runCli(['kube-credential', '--acount', 'x'], sandbox.env);
+      const res = await runCliInProcess(['kube-credential', '--acount', 'x'], sandbox.env);
       assert.equal(res.code, 1);
       assert.equal(res.stderr, 'tokentray: USAGE: unknown option --acount: did you mean --account? usage: tokentray kube-credential [--account ACCOUNT] [--impersonate-service-account SA[,DELEGATE…]] Run `tokentray kube-credential --help` for the options and examples.\n');
     } finally {
@@ -165,7 +165,7 @@ describe('tokentray accounts (table) and logout of the default account', () => {
     await importServiceAccountJson(core.accounts, JSON.stringify(json));
   });
   after(async () => sim?.close());
-  const cli = (...args: string[]) => runCli(args, fx.sandbox.env);
+  const cli = (...args: string[]) => runCliInProcess(args, fx.sandbox.env);
 
   it('prints an aligned table with a header; a service account is "service account", not its token_uri', async () => {
     const res = await cli('accounts');
@@ -216,7 +216,7 @@ describe('tokentray --verbose names the network cause under "fetch failed"', () 
     return port;
   }
 
-  const login = (issuer: string, ...extra: string[]) => runCli(['login', '--issuer', issuer, '--client-id', 'x', '--no-browser', ...extra], sandbox.env);
+  const login = (issuer: string, ...extra: string[]) => runCliInProcess(['login', '--issuer', issuer, '--client-id', 'x', '--no-browser', ...extra], sandbox.env);
 
   it('ENOTFOUND, ECONNREFUSED and a TLS error each show as the cause, with --verbose only', async () => {
     const plain = createServer((_req, res) => res.end('not TLS'));

@@ -6,7 +6,7 @@ import { decodeJwtPayload } from './support/flows.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { startTestIdp, type IdpMode, type TestIdp } from './support/idp.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
-import { findSecretsOnDisk, makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
+import { findSecretsOnDisk, makeSandbox, runCli, runCliInProcess, startCli, startCliInProcess, type Sandbox } from './support/sandbox.js';
 
 interface AccountJson {
   id: string;
@@ -33,11 +33,11 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
     });
 
     const clientFlags = () => ['--issuer', idp.issuer, '--flavor', mode, '--client-id', idp.client.clientId, '--client-secret', idp.client.clientSecret];
-    const cli = (...args: string[]) => runCli(args, sandbox.env);
+    const cli = (...args: string[]) => runCliInProcess(args, sandbox.env);
     const accounts = async () => JSON.parse((await cli('accounts', '--json')).stdout) as AccountJson[];
 
     async function login(user: string, extra: string[] = []) {
-      const proc = startCli(['login', ...extra, '--login-hint', user, '--no-browser', '--timeout', '30'], sandbox.env);
+      const proc = startCliInProcess(['login', ...extra, '--login-hint', user, '--no-browser', '--timeout', '30'], sandbox.env);
       const url = new URL(await proc.authorizationUrl);
       const page = await new HttpBrowser(user).visit(url.href);
       return { url, page, result: await proc.done };
@@ -75,8 +75,8 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
 
     it('prints a cached access token without asking the issuer, across processes', async () => {
       const before = { ...idp.grants };
-      const a = await cli('print-access-token');
-      const b = await cli('print-access-token');
+      const a = await runCli(['print-access-token'], sandbox.env);
+      const b = await runCli(['print-access-token'], sandbox.env);
       assert.equal(a.code, 0, a.stderr);
       assert.match(a.stdout, /^\S+\n$/);
       assert.equal(a.stderr, '');
@@ -184,7 +184,7 @@ describe('tokentray login: failures', () => {
   };
 
   it('ignores a callback with the wrong state, then completes with the right one', withSandbox(async () => {
-    const proc = startCli(['login', ...flags(), '--timeout', '30'], sandbox.env);
+    const proc = startCliInProcess(['login', ...flags(), '--timeout', '30'], sandbox.env);
     const url = new URL(await proc.authorizationUrl);
     const redirect = url.searchParams.get('redirect_uri')!;
     const forged = await fetch(`${redirect}?code=stolen&state=wrong`);
@@ -202,7 +202,7 @@ describe('tokentray login: failures', () => {
   it('turns a declined consent into LOGIN_DENIED and shows the browser a sentence', withSandbox(async () => {
     idp.deny = true;
     try {
-      const proc = startCli(['login', ...flags(), '--timeout', '30'], sandbox.env);
+      const proc = startCliInProcess(['login', ...flags(), '--timeout', '30'], sandbox.env);
       const page = await new HttpBrowser().visit(await proc.authorizationUrl);
       assert.equal(page.status, 400);
       assert.match(page.body, /declined/);
@@ -218,7 +218,7 @@ describe('tokentray login: failures', () => {
 
   it('times out with LOGIN_TIMEOUT and closes the listener', withSandbox(async () => {
     const started = Date.now();
-    const proc = startCli(['login', ...flags(), '--timeout', '1'], sandbox.env);
+    const proc = startCliInProcess(['login', ...flags(), '--timeout', '1'], sandbox.env);
     const redirect = new URL(await proc.authorizationUrl).searchParams.get('redirect_uri')!;
     const result = await proc.done;
     assert.equal(result.code, 1);
@@ -237,13 +237,13 @@ describe('tokentray login: failures', () => {
   }));
 
   it('refuses a plain-http issuer that is not on loopback, before any request', withSandbox(async () => {
-    const res = await runCli(['login', '--issuer', 'http://accounts.example.com', '--client-id', 'x', '--client-secret', 'y', '--no-browser'], sandbox.env);
+    const res = await runCliInProcess(['login', '--issuer', 'http://accounts.example.com', '--client-id', 'x', '--client-secret', 'y', '--no-browser'], sandbox.env);
     assert.equal(res.code, 1);
     assert.match(res.stderr, /^tokentray: INSECURE_ISSUER: Refusing the plain-http issuer http:\/\/accounts\.example\.com/);
   }));
 
   it('says PROVIDER_UNREACHABLE when the issuer is down', withSandbox(async () => {
-    const res = await runCli(['login', '--issuer', 'http://127.0.0.1:9', '--client-id', 'x', '--client-secret', 'y', '--no-browser'], sandbox.env);
+    const res = await runCliInProcess(['login', '--issuer', 'http://127.0.0.1:9', '--client-id', 'x', '--client-secret', 'y', '--no-browser'], sandbox.env);
     assert.equal(res.code, 1);
     assert.match(res.stderr, /^tokentray: PROVIDER_UNREACHABLE: Could not reach http:\/\/127\.0\.0\.1:9/);
   }));
@@ -251,7 +251,7 @@ describe('tokentray login: failures', () => {
   it('says DISCOVERY_FAILED when the issuer answers garbage', withSandbox(async () => {
     idp.brokenDiscovery = true;
     try {
-      const res = await runCli(['login', ...flags()], sandbox.env);
+      const res = await runCliInProcess(['login', ...flags()], sandbox.env);
       assert.equal(res.code, 1);
       assert.match(res.stderr, /^tokentray: DISCOVERY_FAILED: /);
     } finally {
@@ -273,7 +273,7 @@ describe('tokentray login: failures', () => {
     const path = join(sandbox.home, 'accounts.json');
     await writeFile(path, '{"version": 1, "accounts": [ {"id": ');
     for (const args of [['accounts'], ['print-access-token'], ['login', ...flags()]]) {
-      const res = await runCli(args, sandbox.env);
+      const res = await runCliInProcess(args, sandbox.env);
       assert.equal(res.code, 1, args.join(' '));
       assert.match(res.stderr, /^tokentray: REGISTRY_CORRUPT: The account registry .*accounts\.json is not valid JSON/);
     }
@@ -281,21 +281,21 @@ describe('tokentray login: failures', () => {
   }));
 
   it('reports NO_ACCOUNTS and CLIENT_REQUIRED on a fresh home', withSandbox(async () => {
-    const res = await runCli(['print-access-token'], sandbox.env);
+    const res = await runCliInProcess(['print-access-token'], sandbox.env);
     assert.equal(res.code, 1);
     assert.match(res.stderr, /^tokentray: NO_ACCOUNTS: No account is signed in\. Run `tokentray login` first\./);
-    const login = await runCli(['login', '--no-browser'], sandbox.env);
+    const login = await runCliInProcess(['login', '--no-browser'], sandbox.env);
     assert.equal(login.code, 1);
     assert.match(login.stderr, /^tokentray: CLIENT_REQUIRED: No OAuth client is known for https:\/\/accounts\.google\.com/);
   }));
 
   it('exits 2 on usage errors', withSandbox(async () => {
     for (const args of [['frobnicate'], ['print-access-token', '--bogus'], ['use'], ['login', '--flavor', 'saml'], ['login', '--timeout', 'soon'], ['accounts', 'extra'], []]) {
-      const res = await runCli(args, sandbox.env);
+      const res = await runCliInProcess(args, sandbox.env);
       assert.equal(res.code, 2, `${args.join(' ')}: ${res.stderr}`);
       assert.equal(res.stdout, '');
     }
-    const help = await runCli(['--help'], sandbox.env);
+    const help = await runCliInProcess(['--help'], sandbox.env);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /print-access-token/);
   }));
@@ -315,7 +315,7 @@ describe('tokentray login --client-secret-file', () => {
         auth_provider_x509_cert_url: 'https://www.googleapis.com/oauth2/v1/certs', client_secret: fx.idp.client.clientSecret, redirect_uris: ['http://localhost'],
       },
     }));
-    const proc = startCli(['login', '--issuer', fx.idp.issuer, '--flavor', 'google', '--client-secret-file', file, '--login-hint', 'dora@example.test', '--no-browser', '--timeout', '30'], fx.sandbox.env);
+    const proc = startCliInProcess(['login', '--issuer', fx.idp.issuer, '--flavor', 'google', '--client-secret-file', file, '--login-hint', 'dora@example.test', '--no-browser', '--timeout', '30'], fx.sandbox.env);
     await new HttpBrowser('dora@example.test').visit(await proc.authorizationUrl);
     const res = await proc.done;
     assert.equal(res.code, 0, res.stderr);
@@ -336,14 +336,14 @@ describe('tokentray login --client-secret-file', () => {
   for (const [name, content, expected] of cases) {
     it(`refuses a ${name} client file with a coded error`, async () => {
       const file = await clientFile(name, content);
-      const res = await runCli(['login', '--issuer', fx.idp.issuer, '--client-secret-file', file, '--no-browser'], fx.sandbox.env);
+      const res = await runCliInProcess(['login', '--issuer', fx.idp.issuer, '--client-secret-file', file, '--no-browser'], fx.sandbox.env);
       assert.equal(res.code, 1);
       assert.match(res.stderr, expected);
     });
   }
 
   it('refuses a missing client file', async () => {
-    const res = await runCli(['login', '--client-secret-file', '/nonexistent/client.json', '--no-browser'], fx.sandbox.env);
+    const res = await runCliInProcess(['login', '--client-secret-file', '/nonexistent/client.json', '--no-browser'], fx.sandbox.env);
     assert.equal(res.code, 1);
     assert.match(res.stderr, /^tokentray: CLIENT_FILE_UNREADABLE: Cannot read the client file \/nonexistent\/client\.json: no such file\./);
   });

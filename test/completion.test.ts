@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { complete } from '../electron/cli/completion.js';
 import { COMMAND_NAMES, COMMAND_SPECS_FILE, commandSpecs } from '../electron/cli/run.js';
-import { CLI, makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
+import { CLI, makeSandbox, runCli, runCliInProcess, type Sandbox } from './support/sandbox.js';
 
 const run = promisify(execFile);
 
@@ -135,20 +135,20 @@ describe('shell completion, in the real shells', () => {
 
   it('with no registry, or a damaged one, offers no accounts and does not fail', async () => {
     const empty = await sandbox.dir('empty');
-    const none = await runCli(['__complete', '--', 'use', ''], { ...sandbox.env, TOKENTRAY_HOME: empty });
+    const none = await runCliInProcess(['__complete', '--', 'use', ''], { ...sandbox.env, TOKENTRAY_HOME: empty });
     assert.deepEqual([none.code, none.stdout, none.stderr], [0, '', '']);
     await writeFile(join(empty, 'accounts.json'), '{"version":1,"accounts":[', { mode: 0o600 });
-    const damaged = await runCli(['__complete', '--', 'use', ''], { ...sandbox.env, TOKENTRAY_HOME: empty });
+    const damaged = await runCliInProcess(['__complete', '--', 'use', ''], { ...sandbox.env, TOKENTRAY_HOME: empty });
     assert.deepEqual([damaged.code, damaged.stdout, damaged.stderr], [0, '', '']);
   });
 
   it('completion SHELL: each shell, and a usage error for another', async () => {
     for (const shell of ['bash', 'zsh', 'fish', 'powershell']) {
-      const res = await runCli(['completion', shell], sandbox.env);
+      const res = await runCliInProcess(['completion', shell], sandbox.env);
       assert.equal(res.code, 0);
       assert.match(res.stdout, /tokentray __complete -- /, shell);
     }
-    const bad = await runCli(['completion', 'tcsh'], sandbox.env);
+    const bad = await runCliInProcess(['completion', 'tcsh'], sandbox.env);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /USAGE: no completion for "tcsh"/);
   });

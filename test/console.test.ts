@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { consoleUrl } from '../electron/core/google/console-url.js';
 import { signInThroughCore } from './support/flows.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
-import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
+import { makeSandbox, runCliInProcess, type Sandbox } from './support/sandbox.js';
 
 describe('tokentray console: the Cloud Console as this account', () => {
   let idp: TestIdp;
@@ -34,18 +34,18 @@ describe('tokentray console: the Cloud Console as this account', () => {
   });
 
   it("opens console.cloud.google.com with authuser and the account's project through the login opener", async () => {
-    assert.equal((await runCli(['configure', 'kim@example.test', '--project', 'proj-kim'], env)).code, 0);
-    const res = await runCli(['console', '--account', 'kim@example.test', 'run'], env);
+    assert.equal((await runCliInProcess(['configure', 'kim@example.test', '--project', 'proj-kim'], env)).code, 0);
+    const res = await runCliInProcess(['console', '--account', 'kim@example.test', 'run'], env);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(await readFile(argvFile, 'utf8'), 'https://console.cloud.google.com/run?project=proj-kim&authuser=kim%40example.test\n');
-    const printed = await runCli(['console', '--account', 'lee@example.test', '--project', 'proj-other', '--print', 'iam-admin/iam'], env);
+    const printed = await runCliInProcess(['console', '--account', 'lee@example.test', '--project', 'proj-other', '--print', 'iam-admin/iam'], env);
     assert.equal(printed.stdout, 'https://console.cloud.google.com/iam-admin/iam?project=proj-other&authuser=lee%40example.test\n');
     assert.equal((await readFile(argvFile, 'utf8')).split('\n').length, 2, '--print opened nothing');
     // Impersonation set: still the signed-in user.
-    assert.equal((await runCli(['configure', 'lee@example.test', '--impersonate-service-account', 'deployer@proj-x1.iam.gserviceaccount.com'], env)).code, 0);
-    assert.match((await runCli(['console', '--account', 'lee@example.test', '--print'], env)).stdout, /^https:\/\/console\.cloud\.google\.com\/\?authuser=lee%40example\.test\n$/);
+    assert.equal((await runCliInProcess(['configure', 'lee@example.test', '--impersonate-service-account', 'deployer@proj-x1.iam.gserviceaccount.com'], env)).code, 0);
+    assert.match((await runCliInProcess(['console', '--account', 'lee@example.test', '--print'], env)).stdout, /^https:\/\/console\.cloud\.google\.com\/\?authuser=lee%40example\.test\n$/);
     // Over SSH the address is printed instead.
-    const ssh = await runCli(['console', '--account', 'lee@example.test'], { ...env, SSH_CONNECTION: '127.0.0.1 1 127.0.0.1 22' });
+    const ssh = await runCliInProcess(['console', '--account', 'lee@example.test'], { ...env, SSH_CONNECTION: '127.0.0.1 1 127.0.0.1 22' });
     assert.match(ssh.stdout, /^https:\/\/console\.cloud\.google\.com\/\?authuser=lee%40example\.test$/m);
   });
 

@@ -14,6 +14,7 @@ import { isTokenTrayError } from '../electron/core/shared/errors.js';
 import { expireCache, signInThroughCore } from './support/flows.js';
 import { startTestIdp, type IdpMode, type TestIdp } from './support/idp.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
+import { seededRandom } from './support/seeded-random.js';
 import { keychainItems, WindowsLimitSecretStore } from './support/windows-keychain.js';
 
 /** What a process killed there would have done: nothing more is written. */
@@ -386,6 +387,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
       it(`${runs} runs, each killed at a random moment: every account works afterwards, or is gone after its own logout`, async () => {
         const loginFlags = ['--issuer', idp.issuer, '--flavor', mode, '--client-id', idp.client.clientId, '--client-secret', idp.client.clientSecret, '--no-browser', '--timeout', '20'];
         const reusedBefore = idp.reused.length;
+        const random = seededRandom(`crash-consistency (${kind}, ${mode})`);
         let window = 0;
         let signedIn: string[] = [];
         let next = 0;
@@ -407,24 +409,24 @@ for (const kind of ['keychain', 'file vault'] as const) {
         }
         for (let run = 0; run < runs; run++) {
           const { startCli } = await import('./support/sandbox.js');
-          const op = ['refresh', 'refresh', 'login', 're-login', 'logout'][Math.floor(Math.random() * 5)];
-          const target = signedIn[Math.floor(Math.random() * signedIn.length)] ?? `k${++next}-${mode}@example.test`;
+          const op = ['refresh', 'refresh', 'login', 're-login', 'logout'][Math.floor(random.next() * 5)];
+          const target = signedIn[Math.floor(random.next() * signedIn.length)] ?? `k${++next}-${mode}@example.test`;
           const core = sandbox.core();
           let res;
           let newUser: string | undefined;
           if (op === 'refresh' && signedIn.length > 0) {
             await expireCache(core, (await core.accounts.resolve(target)).id);
             const proc = startCli(['print-access-token', '--account', target], sandbox.env);
-            setTimeout(() => proc.kill('SIGKILL'), 150 + Math.random() * 900);
+            setTimeout(() => proc.kill('SIGKILL'), 150 + random.next() * 900);
             res = await proc.done;
           } else if (op === 'logout' && signedIn.length > 1) {
             const proc = startCli(['logout', target], sandbox.env);
-            setTimeout(() => proc.kill('SIGKILL'), 150 + Math.random() * 1000);
+            setTimeout(() => proc.kill('SIGKILL'), 150 + random.next() * 1000);
             res = await proc.done;
             signedIn = signedIn.filter((u) => u !== target);
           } else {
             const user = op === 're-login' && signedIn.length > 0 ? target : `k${++next}-${mode}@example.test`;
-            res = await login(user, Math.random() * 500);
+            res = await login(user, random.next() * 500);
             if (!signedIn.includes(user)) signedIn.push((newUser = user));
           }
           killTally.runs++;

@@ -11,7 +11,8 @@ import { expireCache, signInThroughCore } from './support/flows.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
-import { makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
+import { makeSandbox, runCli, runCliInProcess, startCli, type Sandbox } from './support/sandbox.js';
+import { seededRandom } from './support/seeded-random.js';
 import { keychainItems } from './support/windows-keychain.js';
 import { accountIdFor } from '../electron/core/accounts/account-service.js';
 
@@ -45,7 +46,7 @@ describe('faults at the identity provider', () => {
   it('gives up after bounded retries: DISCOVERY_FAILED', async () => {
     idp.discoveryFailures = 10;
     const before = idp.discoveryRequests;
-    const res = await runCli(loginFlags(), sandbox.env);
+    const res = await runCliInProcess(loginFlags(), sandbox.env);
     idp.discoveryFailures = 0;
     assert.equal(res.code, 1);
     assert.match(res.stderr, /^tokentray: DISCOVERY_FAILED: .*unexpected HTTP status/m);
@@ -56,7 +57,7 @@ describe('faults at the identity provider', () => {
     idp.garbageDiscovery = true;
     const before = idp.discoveryRequests;
     try {
-      const res = await runCli(loginFlags(), sandbox.env);
+      const res = await runCliInProcess(loginFlags(), sandbox.env);
       assert.equal(res.code, 1);
       assert.match(res.stderr, /^tokentray: DISCOVERY_FAILED: /m);
       assert.equal(idp.discoveryRequests - before, 1);
@@ -69,6 +70,7 @@ describe('faults at the identity provider', () => {
     idp.hangingDiscovery = true;
     const started = Date.now();
     try {
+      // A process: the request timeout is read from the process environment.
       const res = await runCli(loginFlags(), { ...sandbox.env, TOKENTRAY_HTTP_TIMEOUT: '1' });
       assert.equal(res.code, 1);
       assert.match(res.stderr, /^tokentray: PROVIDER_UNREACHABLE: .*did not answer in time.*TOKENTRAY_HTTP_TIMEOUT/m);
@@ -82,7 +84,7 @@ describe('faults at the identity provider', () => {
     await expireCache(sandbox.core(), accountId);
     idp.refreshError = { error: 'unused', status: 503, raw: '<html>Service Unavailable</html>' };
     try {
-      const res = await runCli(['print-access-token'], sandbox.env);
+      const res = await runCliInProcess(['print-access-token'], sandbox.env);
       assert.equal(res.code, 1);
       assert.match(res.stderr, /^tokentray: TOKEN_REFRESH_FAILED: /m);
       assert.equal(res.stdout, '');
@@ -91,7 +93,7 @@ describe('faults at the identity provider', () => {
     }
     const [view] = await sandbox.core().accounts.list();
     assert.equal(view.status, 'ready');
-    assert.equal((await runCli(['print-access-token'], sandbox.env)).code, 0, 'works once the provider is back');
+    assert.equal((await runCliInProcess(['print-access-token'], sandbox.env)).code, 0, 'works once the provider is back');
   });
 
   it('the issuer detects reuse: replaying a rotated refresh token revokes the whole grant', async () => {
@@ -99,7 +101,7 @@ describe('faults at the identity provider', () => {
     const quinn = await signInThroughCore(core, idp, 'quinn@example.test');
     const first = (await core.accounts['vault'].getSecrets(quinn.id))!.refreshToken;
     await expireCache(core, quinn.id);
-    assert.equal((await runCli(['print-access-token', '--account', 'quinn@example.test'], sandbox.env)).code, 0);
+    assert.equal((await runCliInProcess(['print-access-token', '--account', 'quinn@example.test'], sandbox.env)).code, 0);
     const rotated = (await core.accounts['vault'].getSecrets(quinn.id))!.refreshToken;
     assert.ok(rotated !== first, 'the issuer rotated the refresh token');
     const replay = await fetch(`${idp.issuer}/token`, {
@@ -110,9 +112,9 @@ describe('faults at the identity provider', () => {
     assert.equal(replay.status, 400);
     assert.equal((await idp.introspect(rotated)).active, false, 'the second use of a rotated token ended the grant');
     await expireCache(core, quinn.id);
-    const res = await runCli(['print-access-token', '--account', 'quinn@example.test'], sandbox.env);
+    const res = await runCliInProcess(['print-access-token', '--account', 'quinn@example.test'], sandbox.env);
     assert.match(res.stderr, /^tokentray: REAUTH_REQUIRED: /m, 'which is what a lost race would cost the user');
-    await runCli(['logout', 'quinn@example.test', '--no-revoke'], sandbox.env);
+    await runCliInProcess(['logout', 'quinn@example.test', '--no-revoke'], sandbox.env);
   });
 
   it('20 parallel print-access-token processes x 10 rounds with an expired cache: one refresh a round, 0 REAUTH_REQUIRED', async () => {
@@ -187,7 +189,7 @@ describe('faults in the keychain and the registry', () => {
     assert.deepEqual(JSON.parse(await readFile(join(fx.sandbox.home, 'accounts.json'), 'utf8')), JSON.parse(registryBefore));
     assert.deepEqual(await keychainItems(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE).then((items) => items.filter((i) => i.key.includes(accountIdFor(fx.idp.issuer, 'pat@example.test')))), [], 'and no item of the failed account');
     store.failOn = undefined;
-    const res = await runCli(['print-access-token', '--account', 'olga@example.test'], fx.sandbox.env);
+    const res = await runCliInProcess(['print-access-token', '--account', 'olga@example.test'], fx.sandbox.env);
     assert.equal(res.code, 0, res.stderr);
     // And the failed account can simply sign in again.
     await signInThroughCore(core, fx.idp, 'pat@example.test');
@@ -217,10 +219,11 @@ describe('faults in the keychain and the registry', () => {
         if (i === 0) process.stdout.write('writing\\n');
       }`;
     const script = await fx.sandbox.writeFile('writer.mjs', writer);
+    const random = seededRandom('faults: kill times');
     for (let round = 0; round < 12; round++) {
       const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
       await new Promise<void>((ready) => child.stdout.once('data', () => ready()));
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 40));
+      await new Promise((r) => setTimeout(r, 5 + random.next() * 40));
       child.kill('SIGKILL');
       await new Promise((r) => child.once('close', r));
       const data = await registry.load(); // throws REGISTRY_CORRUPT on a torn file

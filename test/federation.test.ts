@@ -15,7 +15,7 @@ import { SettingsStore } from '../electron/core/storage/settings-store.js';
 import { startGoogleSim, type GoogleSim } from './support/google-sim.js';
 import { RecordingClipboard } from './support/renderer-harness.js';
 import { dirname, join } from 'node:path';
-import { CLI, makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
+import { CLI, makeSandbox, runCliInProcess, type Sandbox } from './support/sandbox.js';
 
 const WF_AUDIENCE = '//iam.googleapis.com/locations/global/workforcePools/acme-pool/providers/okta';
 const WF_PRINCIPAL = 'principal://iam.googleapis.com/locations/global/workforcePools/acme-pool/subject/ann@acme.test';
@@ -89,7 +89,7 @@ describe('workforce and workload identity federation', () => {
     ...extra,
   });
 
-  const cli = (...args: string[]) => runCli(args, env);
+  const cli = (...args: string[]) => runCliInProcess(args, env);
   const ok = async (...args: string[]) => {
     const res = await cli(...args);
     assert.equal(res.code, 0, `${args.join(' ')}: ${res.stderr}`);
@@ -171,7 +171,7 @@ describe('workforce and workload identity federation', () => {
       await writeFile(workforceFile, JSON.stringify(workforceDoc(rt)));
       await ok('adc', 'import', workforceFile);
       const script = `import google.auth, google.auth.transport.requests\nc, p = google.auth.default(scopes=['${CLOUD_PLATFORM}'])\nc.refresh(google.auth.transport.requests.Request())\nprint(c.token)`;
-      const res = await runCli(['exec', '--', PYTHON, '-c', script], { ...env, PYTHONPATH: `${SDK}/lib/third_party` });
+      const res = await runCliInProcess(['exec', '--', PYTHON, '-c', script], { ...env, PYTHONPATH: `${SDK}/lib/third_party` });
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout.trim(), await ok('print-access-token'));
     });
@@ -323,18 +323,18 @@ describe('workforce and workload identity federation', () => {
       await fails('FEDERATION_EXECUTABLE_NOT_ALLOWED', 'adc', 'import', await fileFor(good));
       assert.equal(existsSync(marker), false, 'the program did not run');
       const allowed = { ...env, GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES: '1' };
-      const yes = await runCli(['adc', 'import', await fileFor(good)], allowed);
+      const yes = await runCliInProcess(['adc', 'import', await fileFor(good)], allowed);
       assert.equal(yes.code, 0, yes.stderr);
       assert.equal(existsSync(marker), true);
-      const no = await runCli(['adc', 'import', await fileFor(bad)], allowed);
+      const no = await runCliInProcess(['adc', 'import', await fileFor(bad)], allowed);
       assert.match(no.stderr, /^tokentray: FEDERATION_EXECUTABLE_FAILED: .*401: Okta said no/);
-      const nothing = await runCli(['adc', 'import', await fileFor(nullish)], allowed);
+      const nothing = await runCliInProcess(['adc', 'import', await fileFor(nullish)], allowed);
       assert.match(nothing.stderr, /^tokentray: FEDERATION_EXECUTABLE_FAILED: The subject-token program .*null\.sh did not print a JSON object\./);
       const started = Date.now();
-      const late = await runCli(['adc', 'import', await fileFor(slow)], allowed);
+      const late = await runCliInProcess(['adc', 'import', await fileFor(slow)], allowed);
       assert.match(late.stderr, /^tokentray: FEDERATION_EXECUTABLE_FAILED: .*within 5000 ms/);
       assert.ok(Date.now() - started < 20_000);
-      await runCli(['logout', yes.stdout.trim()], allowed);
+      await runCliInProcess(['logout', yes.stdout.trim()], allowed);
     });
 
     it('refuses AWS sources, non-loopback http URLs, and reports STS errors sanitised', async () => {

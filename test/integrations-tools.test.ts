@@ -15,7 +15,7 @@ import { withoutForeignCredentials } from '../electron/core/integrations/gcloud-
 import { signInThroughCore } from './support/flows.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
-import { CLI, makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
+import { CLI, makeSandbox, runCliInProcess, startCli, type Sandbox } from './support/sandbox.js';
 import { runTool, startHttps, startRegistry } from './support/tools.js';
 
 const DOCKER_HELPER = join(dirname(CLI), 'docker-credential-tokentray.cjs');
@@ -78,9 +78,9 @@ describe('tokens for every tool', () => {
 
   describe('configure, TOKENTRAY_ACCOUNT and the project', () => {
     it('stores per-account project and impersonation, shown by accounts --json (null when unset)', async () => {
-      const listed = async () => JSON.parse((await runCli(['accounts', '--json'], env)).stdout) as Array<{ email: string; project: string | null; impersonate: string[] | null }>;
+      const listed = async () => JSON.parse((await runCliInProcess(['accounts', '--json'], env)).stdout) as Array<{ email: string; project: string | null; impersonate: string[] | null }>;
       assert.deepEqual((await listed()).map((a) => [a.email, a.project, a.impersonate]), [['lee@example.test', null, null], ['kim@example.test', null, null]]);
-      const set = await runCli(['configure', 'kim@example.test', '--project', 'proj-kim', '--impersonate-service-account', `${TARGET},relay@proj-four.iam.gserviceaccount.com`, '--json'], env);
+      const set = await runCliInProcess(['configure', 'kim@example.test', '--project', 'proj-kim', '--impersonate-service-account', `${TARGET},relay@proj-four.iam.gserviceaccount.com`, '--json'], env);
       assert.equal(set.code, 0, set.stderr);
       assert.deepEqual(JSON.parse(set.stdout), { account: 'kim@example.test', id: (await core.accounts.resolve('kim@example.test')).id, project: 'proj-kim', projectNumber: null, quotaProject: null, impersonate: [TARGET, 'relay@proj-four.iam.gserviceaccount.com'] });
       const kim = (await listed()).find((a) => a.email === 'kim@example.test')!;
@@ -93,31 +93,31 @@ describe('tokens for every tool', () => {
         [['--project', 'proj-x1', '--no-project'], 2, /^tokentray: USAGE: give --project or --no-project/m],
         [['--no-impersonation', '--impersonate-service-account', TARGET], 2, /^tokentray: USAGE: /m],
       ] as const) {
-        const res = await runCli(['configure', 'kim@example.test', ...args], env);
+        const res = await runCliInProcess(['configure', 'kim@example.test', ...args], env);
         assert.equal(res.code, code, args.join(' '));
         assert.match(res.stderr, pattern);
       }
-      assert.equal((await runCli(['configure', 'nobody@example.test', '--project', 'proj-kim'], env)).code, 1);
+      assert.equal((await runCliInProcess(['configure', 'nobody@example.test', '--project', 'proj-kim'], env)).code, 1);
       assert.deepEqual((await listed()).find((a) => a.email === 'kim@example.test')!.project, 'proj-kim');
-      assert.equal((await runCli(['configure', 'kim@example.test', '--no-impersonation', '--no-project'], env)).code, 0);
+      assert.equal((await runCliInProcess(['configure', 'kim@example.test', '--no-impersonation', '--no-project'], env)).code, 0);
       const cleared = (await listed()).find((a) => a.email === 'kim@example.test')!;
       assert.deepEqual([cleared.project, cleared.impersonate], [null, null]);
       // The window's setting and the CLI's are one: the core sees what configure stored.
-      await runCli(['configure', 'kim@example.test', '--impersonate-service-account', TARGET], env);
+      await runCliInProcess(['configure', 'kim@example.test', '--impersonate-service-account', TARGET], env);
       assert.deepEqual((await core.accounts.resolve('kim@example.test')).impersonate, [TARGET]);
       await core.accounts.setImpersonation('kim@example.test', []);
     });
 
     it('TOKENTRAY_ACCOUNT selects the account for every command; --account wins over it', async () => {
       const kimEnv = { ...env, TOKENTRAY_ACCOUNT: 'kim@example.test' };
-      assert.equal(await ownerOf((await runCli(['print-access-token'], env)).stdout.trim()), 'lee@example.test');
-      assert.equal(await ownerOf((await runCli(['print-access-token'], kimEnv)).stdout.trim()), 'kim@example.test');
-      assert.equal(await ownerOf((await runCli(['print-access-token', '--account', 'lee@example.test'], kimEnv)).stdout.trim()), 'lee@example.test');
-      const kube = JSON.parse((await runCli(['kube-credential'], kimEnv)).stdout) as { status: { token: string } };
+      assert.equal(await ownerOf((await runCliInProcess(['print-access-token'], env)).stdout.trim()), 'lee@example.test');
+      assert.equal(await ownerOf((await runCliInProcess(['print-access-token'], kimEnv)).stdout.trim()), 'kim@example.test');
+      assert.equal(await ownerOf((await runCliInProcess(['print-access-token', '--account', 'lee@example.test'], kimEnv)).stdout.trim()), 'lee@example.test');
+      const kube = JSON.parse((await runCliInProcess(['kube-credential'], kimEnv)).stdout) as { status: { token: string } };
       assert.equal(await ownerOf(kube.status.token), 'kim@example.test');
-      const email = await runCli(['exec', '--project-id', 'proj-z1', '--', process.execPath, '-e', `fetch('http://' + process.env.GCE_METADATA_HOST + '/computeMetadata/v1/instance/service-accounts/default/email', { headers: { 'Metadata-Flavor': 'Google' } }).then((r) => r.text()).then(console.log)`], kimEnv);
+      const email = await runCliInProcess(['exec', '--project-id', 'proj-z1', '--', process.execPath, '-e', `fetch('http://' + process.env.GCE_METADATA_HOST + '/computeMetadata/v1/instance/service-accounts/default/email', { headers: { 'Metadata-Flavor': 'Google' } }).then((r) => r.text()).then(console.log)`], kimEnv);
       assert.equal(email.stdout.trim(), 'kim@example.test');
-      const wrong = await runCli(['print-access-token'], { ...env, TOKENTRAY_ACCOUNT: 'ghost@example.test' });
+      const wrong = await runCliInProcess(['print-access-token'], { ...env, TOKENTRAY_ACCOUNT: 'ghost@example.test' });
       assert.equal(wrong.code, 1);
       assert.match(wrong.stderr, /^tokentray: ACCOUNT_NOT_FOUND: No account "ghost@example\.test"/m);
     });
@@ -130,17 +130,17 @@ describe('tokens for every tool', () => {
       await writeFile(join(gcloudDir, 'configurations', 'config_default'), '[core]\nproject = proj-not-active\n');
       const ask = `fetch('http://' + process.env.GCE_METADATA_HOST + '/computeMetadata/v1/project/project-id', { headers: { 'Metadata-Flavor': 'Google' } }).then(async (r) => console.log(JSON.stringify([r.status, (await r.text()).trim(), process.env.CLOUDSDK_CORE_PROJECT ?? null])))`;
       const project = async (flags: string[], extra: Record<string, string>) => {
-        const res = await runCli(['exec', ...flags, '--', process.execPath, '-e', ask], { ...env, ...extra });
+        const res = await runCliInProcess(['exec', ...flags, '--', process.execPath, '-e', ask], { ...env, ...extra });
         assert.equal(res.code, 0, res.stderr);
         return { answer: JSON.parse(res.stdout) as [number, string, string | null], stderr: res.stderr };
       };
       const withGcloud = { CLOUDSDK_CONFIG: gcloudDir };
       assert.deepEqual((await project([], withGcloud)).answer, [200, 'proj-from-gcloud', null]);
       assert.deepEqual((await project([], { ...withGcloud, CLOUDSDK_ACTIVE_CONFIG_NAME: 'default' })).answer, [200, 'proj-not-active', null]);
-      await runCli(['configure', 'lee@example.test', '--project', 'proj-of-lee'], env);
+      await runCliInProcess(['configure', 'lee@example.test', '--project', 'proj-of-lee'], env);
       assert.deepEqual((await project([], withGcloud)).answer, [200, 'proj-of-lee', 'proj-of-lee']);
       assert.deepEqual((await project(['--project-id', 'proj-flag'], withGcloud)).answer, [200, 'proj-flag', 'proj-flag']);
-      await runCli(['configure', 'lee@example.test', '--no-project'], env);
+      await runCliInProcess(['configure', 'lee@example.test', '--no-project'], env);
       const none = await project([], { CLOUDSDK_CONFIG: join(box, 'gcloud-none') });
       assert.equal(none.answer[0], 404);
       assert.match(none.answer[1], /No project is set/);
@@ -166,7 +166,7 @@ describe('tokens for every tool', () => {
     let gcloudEnv: Record<string, string>;
     let config: string;
     const gcloud = (args: string[]) => runTool('gcloud', args, gcloudEnv);
-    const underExec = (args: string[]) => runCli(['exec', '--', 'gcloud', ...args], gcloudEnv);
+    const underExec = (args: string[]) => runCliInProcess(['exec', '--', 'gcloud', ...args], gcloudEnv);
 
     before(async () => {
       config = join(box, 'gcloud');
@@ -289,7 +289,7 @@ current-context: stand-in
     });
 
     it('prints an ExecCredential in the apiVersion kubectl asks for, with the token\'s expiry', async () => {
-      const v1 = await runCli(['kube-credential'], { ...env, KUBERNETES_EXEC_INFO: JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false } }) });
+      const v1 = await runCliInProcess(['kube-credential'], { ...env, KUBERNETES_EXEC_INFO: JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false } }) });
       assert.equal(v1.code, 0, v1.stderr);
       const credential = JSON.parse(v1.stdout) as { apiVersion: string; kind: string; status: { token: string; expirationTimestamp: string } };
       assert.deepEqual([credential.apiVersion, credential.kind], ['client.authentication.k8s.io/v1', 'ExecCredential']);
@@ -297,21 +297,21 @@ current-context: stand-in
       const left = Date.parse(credential.status.expirationTimestamp) - Date.now();
       assert.ok(left > 5 * 60_000 && left <= 3600_000, `${left} ms left`);
       assert.equal(await ownerOf(credential.status.token), 'lee@example.test');
-      const plain = JSON.parse((await runCli(['kube-credential'], env)).stdout) as { apiVersion: string };
+      const plain = JSON.parse((await runCliInProcess(['kube-credential'], env)).stdout) as { apiVersion: string };
       assert.equal(plain.apiVersion, 'client.authentication.k8s.io/v1beta1');
       // Impersonation: a token of the service account, from IAM Credentials.
       sim.allow('lee@example.test', TARGET);
-      const imp = JSON.parse((await runCli(['kube-credential', '--impersonate-service-account', TARGET], env)).stdout) as { status: { token: string } };
+      const imp = JSON.parse((await runCliInProcess(['kube-credential', '--impersonate-service-account', TARGET], env)).stdout) as { status: { token: string } };
       assert.match(imp.status.token, /^ya29\.sim-imp-/);
       assert.equal(sim.iamRequests.at(-1)?.target, TARGET);
     });
 
     it('fails with one coded line on stderr and exit 1, never a prompt; kubectl reports it', async () => {
-      const res = await runCli(['kube-credential', '--account', 'ghost@example.test'], env);
+      const res = await runCliInProcess(['kube-credential', '--account', 'ghost@example.test'], env);
       assert.equal(res.code, 1);
       assert.equal(res.stdout, '');
       assert.match(res.stderr, /^tokentray: ACCOUNT_NOT_FOUND: [^\n]+\n$/);
-      assert.equal((await runCli(['kube-credential', '--bogus'], env)).code, 1);
+      assert.equal((await runCliInProcess(['kube-credential', '--bogus'], env)).code, 1);
       const config = await kubeconfig('ghost', 'client.authentication.k8s.io/v1beta1', ['--account', 'ghost@example.test']);
       const kube = await runTool('kubectl', ['--kubeconfig', config, 'get', '--raw', '/api'], env);
       assert.notEqual(kube.code, 0);
@@ -337,28 +337,28 @@ current-context: stand-in
     });
     after(() => api.close());
 
-    const accountsJson = async () => JSON.parse((await runCli(['accounts', '--json'], env)).stdout) as Array<{ email: string; quotaProject: string | null }>;
+    const accountsJson = async () => JSON.parse((await runCliInProcess(['accounts', '--json'], env)).stdout) as Array<{ email: string; quotaProject: string | null }>;
 
     it('configure sets and clears it (checked as a project id), accounts --json shows it, service accounts are refused', async () => {
       assert.equal((await accountsJson()).find((a) => a.email === 'lee@example.test')!.quotaProject, null);
-      const set = await runCli(['configure', 'lee@example.test', '--quota-project', 'proj-billing', '--json'], env);
+      const set = await runCliInProcess(['configure', 'lee@example.test', '--quota-project', 'proj-billing', '--json'], env);
       assert.equal(set.code, 0, set.stderr);
       assert.equal((JSON.parse(set.stdout) as { quotaProject: string }).quotaProject, 'proj-billing');
       assert.equal((await accountsJson()).find((a) => a.email === 'lee@example.test')!.quotaProject, 'proj-billing');
-      const bad = await runCli(['configure', 'lee@example.test', '--quota-project', 'Bad_Project'], env);
+      const bad = await runCliInProcess(['configure', 'lee@example.test', '--quota-project', 'Bad_Project'], env);
       assert.equal(bad.code, 2, 'a bad option value is a usage error');
       assert.match(bad.stderr, /^tokentray: USAGE: --quota-project: "Bad_Project" is not a Google Cloud project id/m);
       const key = await makeServiceAccountKey(sim, 'quota-sa@proj-sa.iam.gserviceaccount.com');
       const keyFile = join(box, 'quota-sa.json');
       await writeFile(keyFile, JSON.stringify(key.json), { mode: 0o600 });
-      assert.equal((await runCli(['import-service-account', keyFile], env)).code, 0);
+      assert.equal((await runCliInProcess(['import-service-account', keyFile], env)).code, 0);
       await rm(keyFile);
       for (const args of [['configure', 'quota-sa@proj-sa.iam.gserviceaccount.com', '--quota-project', 'proj-billing'], ['curl', '--account', 'quota-sa@proj-sa.iam.gserviceaccount.com', '--quota-project', 'proj-billing', 'https://127.0.0.1:1/']]) {
-        const refused = await runCli(args, env);
+        const refused = await runCliInProcess(args, env);
         assert.equal(refused.code, 1, args.join(' '));
         assert.match(refused.stderr, /^tokentray: QUOTA_PROJECT_NOT_FOR_SERVICE_ACCOUNTS: quota-sa@proj-sa\.iam\.gserviceaccount\.com is a service account/m);
       }
-      await runCli(['logout', 'quota-sa@proj-sa.iam.gserviceaccount.com'], env);
+      await runCliInProcess(['logout', 'quota-sa@proj-sa.iam.gserviceaccount.com'], env);
       assert.equal((await accountsJson()).find((a) => a.email === 'lee@example.test')!.quotaProject, 'proj-billing', 'the refusal changed nothing');
       await signInThroughCore(core, idp, 'lee@example.test');
       assert.equal((await accountsJson()).find((a) => a.email === 'lee@example.test')!.quotaProject, 'proj-billing', 'a new sign-in keeps it');
@@ -382,26 +382,26 @@ current-context: stand-in
         assert.equal(res.stdout.trim(), '200');
         assert.deepEqual(seen.slice(from), [{ quota: expected, who: 'lee@example.test' }]);
       }
-      const vars = await runCli(['exec', '--account', 'lee@example.test', '--', 'sh', '-c', 'echo "$GOOGLE_CLOUD_QUOTA_PROJECT $CLOUDSDK_BILLING_QUOTA_PROJECT"'], env);
+      const vars = await runCliInProcess(['exec', '--account', 'lee@example.test', '--', 'sh', '-c', 'echo "$GOOGLE_CLOUD_QUOTA_PROJECT $CLOUDSDK_BILLING_QUOTA_PROJECT"'], env);
       assert.equal(vars.stdout, 'proj-billing proj-billing\n');
       // The real gcloud, on its private configuration, bills the account's quota project.
-      const gcloudSees = await runCli(['exec', '--account', 'lee@example.test', '--', 'gcloud', 'config', 'get', 'billing/quota_project'], env);
+      const gcloudSees = await runCliInProcess(['exec', '--account', 'lee@example.test', '--', 'gcloud', 'config', 'get', 'billing/quota_project'], env);
       assert.equal(gcloudSees.code, 0, gcloudSees.stderr);
       assert.equal(gcloudSees.stdout.trim(), 'proj-billing');
-      const none = await runCli(['exec', '--account', 'kim@example.test', '--', 'sh', '-c', 'echo "[${GOOGLE_CLOUD_QUOTA_PROJECT-unset}]"'], env);
+      const none = await runCliInProcess(['exec', '--account', 'kim@example.test', '--', 'sh', '-c', 'echo "[${GOOGLE_CLOUD_QUOTA_PROJECT-unset}]"'], env);
       assert.equal(none.stdout, '[unset]\n');
     });
 
     it("curl sends the header unless the user's own arguments carry it; metadata-server prints the variable", async () => {
       const url = `https://127.0.0.1:${api.port}/v1/curl`;
       let from = seen.length;
-      assert.equal((await runCli(['curl', '--account', 'lee@example.test', url, '-k', '-s'], env)).code, 0);
+      assert.equal((await runCliInProcess(['curl', '--account', 'lee@example.test', url, '-k', '-s'], env)).code, 0);
       assert.deepEqual(seen.slice(from), [{ quota: 'proj-billing', who: 'lee@example.test' }]);
       from = seen.length;
-      assert.equal((await runCli(['curl', '--account', 'lee@example.test', url, '-k', '-s', '-H', 'X-Goog-User-Project: mine-own'], env)).code, 0);
+      assert.equal((await runCliInProcess(['curl', '--account', 'lee@example.test', url, '-k', '-s', '-H', 'X-Goog-User-Project: mine-own'], env)).code, 0);
       assert.deepEqual(seen.slice(from), [{ quota: 'mine-own', who: 'lee@example.test' }]);
       from = seen.length;
-      assert.equal((await runCli(['curl', '--account', 'kim@example.test', url, '-k', '-s'], env)).code, 0);
+      assert.equal((await runCliInProcess(['curl', '--account', 'kim@example.test', url, '-k', '-s'], env)).code, 0);
       assert.deepEqual(seen.slice(from), [{ quota: undefined, who: 'kim@example.test' }]);
       const proc = startCli(['metadata-server', '--account', 'lee@example.test', '--quota-project', 'proj-once'], env);
       let out = '';
@@ -442,10 +442,10 @@ current-context: stand-in
       await writeFile(path, JSON.stringify({ auths: { 'ghcr.invalid': {} }, credHelpers: { 'other.invalid': 'gcloud', 'eu.gcr.io': 'gcloud' }, psFormat: 'table {{.ID}}' }));
       const host = `127.0.0.1:${registry.port}`;
       // The stand-in registry is not Google's: refused, and nothing written, unless allowed.
-      const notGoogle = await runCli(['configure-docker', '--account', 'kim@example.test', host, 'eu.gcr.io'], dockerEnv);
+      const notGoogle = await runCliInProcess(['configure-docker', '--account', 'kim@example.test', host, 'eu.gcr.io'], dockerEnv);
       assert.equal(notGoogle.code, 1);
       assert.match(notGoogle.stderr, new RegExp(`^tokentray: REGISTRY_NOT_GOOGLE: ${host.replace(/\./g, '\\.')} is not a Google registry`, 'm'));
-      const res = await runCli(['configure-docker', '--account', 'kim@example.test', '--allow-other-host', host, 'https://europe-west1-docker.pkg.dev', 'eu.gcr.io'], dockerEnv);
+      const res = await runCliInProcess(['configure-docker', '--account', 'kim@example.test', '--allow-other-host', host, 'https://europe-west1-docker.pkg.dev', 'eu.gcr.io'], dockerEnv);
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stderr, new RegExp(`warning: ${host.replace(/\./g, '\\.')} is not a Google registry; it will receive a Google access token`));
       assert.equal(res.stdout, `${host}\neurope-west1-docker.pkg.dev\neu.gcr.io\n`);
@@ -458,7 +458,7 @@ current-context: stand-in
       });
       // Defaults, into a fresh folder.
       const fresh = { ...dockerEnv, DOCKER_CONFIG: join(box, 'docker-fresh') };
-      assert.equal((await runCli(['configure-docker'], fresh)).code, 0);
+      assert.equal((await runCliInProcess(['configure-docker'], fresh)).code, 0);
       const created = JSON.parse(await readFile(join(fresh.DOCKER_CONFIG, 'config.json'), 'utf8')) as { credHelpers: Record<string, string> };
       assert.deepEqual(Object.keys(created.credHelpers), ['gcr.io', 'us.gcr.io', 'eu.gcr.io', 'asia.gcr.io']);
       assert.equal((await stat(join(fresh.DOCKER_CONFIG, 'config.json'))).mode & 0o777, 0o600);
@@ -466,7 +466,7 @@ current-context: stand-in
       const broken = { ...dockerEnv, DOCKER_CONFIG: join(box, 'docker-broken') };
       await mkdir(broken.DOCKER_CONFIG, { recursive: true });
       await writeFile(join(broken.DOCKER_CONFIG, 'config.json'), '{"auths": ');
-      const refused = await runCli(['configure-docker', 'gcr.io'], broken);
+      const refused = await runCliInProcess(['configure-docker', 'gcr.io'], broken);
       assert.equal(refused.code, 1);
       assert.match(refused.stderr, /^tokentray: DOCKER_CONFIG_INVALID: /m);
       assert.equal(await readFile(join(broken.DOCKER_CONFIG, 'config.json'), 'utf8'), '{"auths": ');
@@ -500,7 +500,7 @@ current-context: stand-in
       assert.equal((await helper('erase', host)).code, 0);
       assert.equal(await readFile(join(sandbox.home, 'docker-registries.json'), 'utf8'), registries);
       assert.doesNotMatch(registries, /not-a-token/);
-      await runCli(['configure-docker', 'gcr.io'], dockerEnv);
+      await runCliInProcess(['configure-docker', 'gcr.io'], dockerEnv);
       const failing = await runTool(process.execPath, [DOCKER_HELPER, 'get'], { ...dockerEnv, TOKENTRAY_ACCOUNT: 'ghost@example.test' }, 'https://gcr.io');
       assert.equal(failing.code, 1);
       assert.match(failing.stdout, /^tokentray: ACCOUNT_NOT_FOUND: /, 'docker shows what the helper printed on stdout');
@@ -525,12 +525,12 @@ current-context: stand-in
       assert.ok(listed.length > 50, `gcloud's list: ${listed.length}`);
       const own = { ...dockerEnv, DOCKER_CONFIG: join(box, 'docker-google') };
       for (let i = 0; i < listed.length; i += 50) {
-        const some = await runCli(['configure-docker', ...listed.slice(i, i + 50)], own);
+        const some = await runCliInProcess(['configure-docker', ...listed.slice(i, i + 50)], own);
         assert.equal(some.code, 0, some.stderr);
         assert.doesNotMatch(some.stderr, /warning/);
       }
       for (const other of ['docker.io', 'ghcr.io', 'gcr.io.invalid', 'evil-gcr.io', 'docker.pkg.dev', 'x.pkg.dev.invalid', 'gcr.io:444']) {
-        const refused = await runCli(['configure-docker', other], own);
+        const refused = await runCliInProcess(['configure-docker', other], own);
         assert.equal(refused.code, 1, other);
         assert.match(refused.stderr, /REGISTRY_NOT_GOOGLE/, other);
       }
@@ -538,7 +538,7 @@ current-context: stand-in
       const before = JSON.parse(await readFile(path, 'utf8')) as { credHelpers: Record<string, string> };
       before.credHelpers['mirror.gcr.io'] = 'gcloud'; // another helper's entry stays
       await writeFile(path, JSON.stringify({ ...before, auths: { 'x.invalid': {} } }));
-      const removed = await runCli(['configure-docker', '--remove', 'us-docker.pkg.dev', 'https://gcr.io', 'mirror.gcr.io', 'nothing.invalid'], own);
+      const removed = await runCliInProcess(['configure-docker', '--remove', 'us-docker.pkg.dev', 'https://gcr.io', 'mirror.gcr.io', 'nothing.invalid'], own);
       assert.equal(removed.code, 0, removed.stderr);
       assert.equal(removed.stdout, 'us-docker.pkg.dev\ngcr.io\nmirror.gcr.io\n');
       assert.match(removed.stderr, /nothing\.invalid was not set up/);
@@ -555,8 +555,8 @@ current-context: stand-in
     it('logout names the registries an account served; a registry whose account is gone says so by email', async () => {
       await signInThroughCore(core, idp, 'max@example.test');
       const own = { ...dockerEnv, DOCKER_CONFIG: join(box, 'docker-max') };
-      assert.equal((await runCli(['configure-docker', '--account', 'max@example.test', 'us-docker.pkg.dev', 'asia.gcr.io'], own)).code, 0);
-      const out = await runCli(['logout', 'max@example.test', '--no-revoke'], own);
+      assert.equal((await runCliInProcess(['configure-docker', '--account', 'max@example.test', 'us-docker.pkg.dev', 'asia.gcr.io'], own)).code, 0);
+      const out = await runCliInProcess(['logout', 'max@example.test', '--no-revoke'], own);
       assert.equal(out.code, 0, out.stderr);
       assert.match(out.stderr, /registries (us-docker\.pkg\.dev, asia\.gcr\.io|asia\.gcr\.io, us-docker\.pkg\.dev) used this account/);
       const gone = await runTool(process.execPath, [DOCKER_HELPER, 'get'], own, 'https://us-docker.pkg.dev');
@@ -597,7 +597,7 @@ current-context: stand-in
     });
 
     it('exec\'s server on its random port refuses another user too', async () => {
-      const res = await runCli(['exec', '--project-id', 'proj-own', '--', 'sh', '-c', `runuser -u nobody -- curl -s -H 'Metadata-Flavor: Google' "http://$GCE_METADATA_HOST${tokenPath}"; echo; curl -s -o /dev/null -w '%{http_code}' -H 'Metadata-Flavor: Google' "http://$GCE_METADATA_HOST${tokenPath}"`], env);
+      const res = await runCliInProcess(['exec', '--project-id', 'proj-own', '--', 'sh', '-c', `runuser -u nobody -- curl -s -H 'Metadata-Flavor: Google' "http://$GCE_METADATA_HOST${tokenPath}"; echo; curl -s -o /dev/null -w '%{http_code}' -H 'Metadata-Flavor: Google' "http://$GCE_METADATA_HOST${tokenPath}"`], env);
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stdout, /^Forbidden: this metadata server serves only the user who started it/m);
       assert.match(res.stdout, /\n200$/);

@@ -13,7 +13,7 @@ import { exportAdcFile } from '../electron/core/google/adc.js';
 import { decodeJwtPayload, signInThroughCore } from './support/flows.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
-import { CLI, makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
+import { CLI, makeSandbox, runCliInProcess, startCli, type Sandbox } from './support/sandbox.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SA = 'app@proj-three.iam.gserviceaccount.com';
@@ -163,20 +163,20 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
     });
 
     it('configure --project-number: digits only (exit 2), only with a project, shown with the project', async () => {
-      const bad = await runCli(['configure', 'lee@example.test', '--project-number', '12ab'], env);
+      const bad = await runCliInProcess(['configure', 'lee@example.test', '--project-number', '12ab'], env);
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /--project-number: "12ab" is not a Google Cloud project number/);
-      const lonely = await runCli(['configure', 'lee@example.test', '--project-number', '123456789012'], env);
+      const lonely = await runCliInProcess(['configure', 'lee@example.test', '--project-number', '123456789012'], env);
       assert.equal(lonely.code, 1);
       assert.match(lonely.stderr, /^tokentray: PROJECT_NUMBER_WITHOUT_PROJECT: .*--project ID --project-number NUMBER/);
       try {
-        const set = await runCli(['configure', 'lee@example.test', '--project', 'proj-nine', '--project-number', '987654321098', '--json'], env);
+        const set = await runCliInProcess(['configure', 'lee@example.test', '--project', 'proj-nine', '--project-number', '987654321098', '--json'], env);
         assert.equal(set.code, 0, set.stderr);
         assert.equal((JSON.parse(set.stdout) as { projectNumber: string }).projectNumber, '987654321098');
-        const moved = await runCli(['configure', 'lee@example.test', '--project', 'proj-ten', '--json'], env);
+        const moved = await runCliInProcess(['configure', 'lee@example.test', '--project', 'proj-ten', '--json'], env);
         assert.equal((JSON.parse(moved.stdout) as { projectNumber: string | null }).projectNumber, null, 'a number is forgotten with its project');
       } finally {
-        await runCli(['configure', 'lee@example.test', '--no-project'], env);
+        await runCliInProcess(['configure', 'lee@example.test', '--no-project'], env);
       }
     });
 
@@ -275,7 +275,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
     it('runs google-auth-library against its emulator, removing GOOGLE_APPLICATION_CREDENTIALS', async () => {
       const script = join(emptyHome, 'ga.cjs');
       await writeFile(script, `${GOOGLE_AUTH_SCRIPT}\nconsole.error('GAC=' + process.env.GOOGLE_APPLICATION_CREDENTIALS);`);
-      const res = await runCli(['exec', '--project-id', 'proj-exec', '--', process.execPath, script], { ...env, HOME: emptyHome, NODE_PATH: join(root, 'node_modules'), GOOGLE_APPLICATION_CREDENTIALS: '/tmp/stale-adc.json' });
+      const res = await runCliInProcess(['exec', '--project-id', 'proj-exec', '--', process.execPath, script], { ...env, HOME: emptyHome, NODE_PATH: join(root, 'node_modules'), GOOGLE_APPLICATION_CREDENTIALS: '/tmp/stale-adc.json' });
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stderr, /^tokentray: GOOGLE_APPLICATION_CREDENTIALS \(\/tmp\/stale-adc\.json\) was removed/m);
       assert.match(res.stderr, /GAC=undefined/);
@@ -289,23 +289,23 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
 
     it('sets the metadata variables (and tokens with --env-token), and exits with the command\'s code', async () => {
       const show = `const e = process.env; console.log(JSON.stringify([e.GCE_METADATA_HOST, e.GCE_METADATA_IP, e.GCE_METADATA_ROOT, e.CLOUDSDK_AUTH_ACCESS_TOKEN ?? null, e.GOOGLE_OAUTH_ACCESS_TOKEN ?? null])); process.exit(7)`;
-      const plain = await runCli(['exec', '--', process.execPath, '-e', show], env);
+      const plain = await runCliInProcess(['exec', '--', process.execPath, '-e', show], env);
       assert.equal(plain.code, 7);
       const [host, ip, rootVar, t1, t2] = JSON.parse(plain.stdout) as string[];
       assert.match(host, /^127\.0\.0\.1:\d+$/);
       assert.deepEqual([ip, rootVar, t1, t2], [host, host, null, null]);
-      const withToken = await runCli(['exec', '--env-token', '--', process.execPath, '-e', show], env);
+      const withToken = await runCliInProcess(['exec', '--env-token', '--', process.execPath, '-e', show], env);
       const [, , , a, b] = JSON.parse(withToken.stdout) as string[];
       assert.ok(a && a === b && a === (await sandbox.core().tokens.getAccessToken(await core.accounts.resolve())).token);
-      assert.equal((await runCli(['exec'], env)).code, 2);
+      assert.equal((await runCliInProcess(['exec'], env)).code, 2);
       // As a shell: 127 for a command that is not there, 126 for one that is not executable.
-      const missing = await runCli(['exec', '--', 'no-such-command-tokentray'], env);
+      const missing = await runCliInProcess(['exec', '--', 'no-such-command-tokentray'], env);
       assert.equal(missing.code, 127);
       assert.match(missing.stderr, /^tokentray: COMMAND_FAILED: Command not found: no-such-command-tokentray\.$/m);
       const plainFile = join(emptyHome, 'not-executable.sh');
       await writeFile(plainFile, '#!/bin/sh\necho hi\n');
       await chmod(plainFile, 0o644);
-      const notExecutable = await runCli(['exec', '--', plainFile], env);
+      const notExecutable = await runCliInProcess(['exec', '--', plainFile], env);
       assert.equal(notExecutable.code, 126);
       assert.match(notExecutable.stderr, /^tokentray: COMMAND_FAILED: Permission denied: .* is not executable\.$/m);
     });
@@ -366,7 +366,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       await writeFile(join(fake, 'curl'), `#!${process.execPath}\nconst argv = process.argv.slice(2);\nconst header = argv[1] === '-H' && argv[2].startsWith('@') ? require('fs').readFileSync(argv[2].slice(1), 'utf8') : null;\nconsole.log(JSON.stringify({ argv, header }));\n`);
       await chmod(join(fake, 'curl'), 0o700);
       const userArgs = ['-s', '-X', 'POST', '--verbose', '-H', 'X-Mine: 1', '--', '127.0.0.1:9/--account'];
-      const seen = await runCli(['curl', '--account', 'lee@example.test', url, ...userArgs], { ...env, PATH: `${fake}:${process.env.PATH}` });
+      const seen = await runCliInProcess(['curl', '--account', 'lee@example.test', url, ...userArgs], { ...env, PATH: `${fake}:${process.env.PATH}` });
       assert.equal(seen.code, 0, seen.stderr);
       const { argv, header } = JSON.parse(seen.stdout) as { argv: string[]; header: string };
       const live = await token();
@@ -378,34 +378,34 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       assert.equal(seen.stderr, '', 'a --verbose after the URL is curl\'s, not ours');
 
       // The real curl: the header reaches the server.
-      const res = await runCli(['curl', '--account', 'lee@example.test', url, '-s', '-X', 'POST'], env);
+      const res = await runCliInProcess(['curl', '--account', 'lee@example.test', url, '-s', '-X', 'POST'], env);
       assert.equal(res.code, 0, res.stderr);
       const body = JSON.parse(res.stdout) as { auth: string; method: string };
       assert.ok(body.auth === `Bearer ${live}`, `got ${body.auth?.slice(0, 12)}…`);
       assert.equal(body.method, 'POST');
-      const failing = await runCli(['curl', 'http://127.0.0.1:9/', '-s'], env);
+      const failing = await runCliInProcess(['curl', 'http://127.0.0.1:9/', '-s'], env);
       assert.equal(failing.code, 7, 'curl\'s own exit code');
     });
 
     it('takes its own options before the URL only, and refuses plain http off this machine', async () => {
-      assert.equal((await runCli(['curl'], env)).code, 2);
-      const early = await runCli(['curl', '-s', url], env);
+      assert.equal((await runCliInProcess(['curl'], env)).code, 2);
+      const early = await runCliInProcess(['curl', '-s', url], env);
       assert.equal(early.code, 2);
       assert.match(early.stderr, /^tokentray: USAGE: -s is not an option of tokentray curl\. curl's options go after the URL/m);
       for (const target of ['http://example.invalid/v1', 'example.invalid/v1', 'http://10.example.invalid:8080/', 'ftp://127.0.0.1/x']) {
-        const refused = await runCli(['curl', target, '-s'], env);
+        const refused = await runCliInProcess(['curl', target, '-s'], env);
         assert.equal(refused.code, 1, target);
         assert.match(refused.stderr, /^tokentray: INSECURE_URL: /m, target);
       }
       // curl sends the header to every URL: a later plain-http one is refused too.
-      const second = await runCli(['curl', url, '-s', 'http://example.invalid/v1'], env);
+      const second = await runCliInProcess(['curl', url, '-s', 'http://example.invalid/v1'], env);
       assert.equal(second.code, 1, second.stderr);
       assert.match(second.stderr, /^tokentray: INSECURE_URL: example\.invalid /m);
       // Allowed on request: curl runs (and fails to resolve the .invalid name; nothing is sent).
-      const allowed = await runCli(['curl', '--allow-insecure-http', 'http://example.invalid/v1', '-s'], env);
+      const allowed = await runCliInProcess(['curl', '--allow-insecure-http', 'http://example.invalid/v1', '-s'], env);
       assert.equal(allowed.code, 6, allowed.stderr);
       for (const loopback of [url, url.replace('127.0.0.1', 'localhost')]) {
-        assert.equal((await runCli(['curl', loopback, '-s', '-o', '/dev/null'], env)).code, 0, loopback);
+        assert.equal((await runCliInProcess(['curl', loopback, '-s', '-o', '/dev/null'], env)).code, 0, loopback);
       }
     });
 
@@ -413,7 +413,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       const noFifo = join(bin, 'nofifo');
       await mkdir(noFifo);
       await symlink('/usr/bin/curl', join(noFifo, 'curl'));
-      const res = await runCli(['curl', url, '-s'], { ...env, PATH: noFifo });
+      const res = await runCliInProcess(['curl', url, '-s'], { ...env, PATH: noFifo });
       assert.equal(res.code, 1);
       assert.match(res.stderr, /^tokentray: COMMAND_FAILED: Could not create a private named pipe/m);
     });
@@ -424,9 +424,9 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
 
     it('exports an authorized_user file with mode 0600 and a warning, that google-auth-library loads', async () => {
       adcPath = join(emptyHome, 'adc.json');
-      assert.equal((await runCli(['configure', 'lee@example.test', '--quota-project', 'proj-quota'], env)).code, 0);
+      assert.equal((await runCliInProcess(['configure', 'lee@example.test', '--quota-project', 'proj-quota'], env)).code, 0);
       // Google's libraries refresh at Google: only Google's issuer (here the stand-in a test names) is exported.
-      const notGoogle = await runCli(['adc', 'export', '--output', adcPath], env);
+      const notGoogle = await runCliInProcess(['adc', 'export', '--output', adcPath], env);
       assert.equal(notGoogle.code, 1);
       assert.match(notGoogle.stderr, /^tokentray: ADC_GOOGLE_ONLY: lee@example\.test signed in at http:\/\/127\.0\.0\.1:\d+\./);
       await assert.rejects(stat(adcPath), { code: 'ENOENT' }, 'nothing written');
@@ -435,7 +435,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       const remote = 'https://idp.example.invalid';
       await assert.rejects(exportAdcFile(core, { ...lee, issuer: remote }, adcPath, { env: { TOKENTRAY_TEST_GOOGLE_ISSUER: remote } }), { code: 'ADC_GOOGLE_ONLY' });
       env = { ...env, TOKENTRAY_TEST_GOOGLE_ISSUER: idp.issuer };
-      const res = await runCli(['adc', 'export', '--output', adcPath], env);
+      const res = await runCliInProcess(['adc', 'export', '--output', adcPath], env);
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stderr, /holds the refresh token of lee@example\.test in plain text/);
       assert.equal((await stat(adcPath)).mode & 0o777, 0o600);
@@ -448,20 +448,20 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       const loaded = await runGoogleAuth(script, { PATH: process.env.PATH ?? '', HOME: emptyHome });
       assert.equal(loaded.code, 0, loaded.stderr);
       assert.deepEqual(JSON.parse(loaded.stdout), { kind: 'UserRefreshClient', id: idp.client.clientId, rt: true });
-      const again = await runCli(['adc', 'export', '--output', adcPath], env);
+      const again = await runCliInProcess(['adc', 'export', '--output', adcPath], env);
       assert.match(again.stderr, /^tokentray: ADC_FILE_EXISTS: /);
-      assert.equal((await runCli(['adc', 'export', '--output', adcPath, '--force'], env)).code, 0);
-      assert.equal((await runCli(['configure', 'lee@example.test', '--no-quota-project'], env)).code, 0);
+      assert.equal((await runCliInProcess(['adc', 'export', '--output', adcPath, '--force'], env)).code, 0);
+      assert.equal((await runCliInProcess(['configure', 'lee@example.test', '--no-quota-project'], env)).code, 0);
     });
 
     it('refuses to export service accounts and accounts of other issuers', async () => {
-      const res = await runCli(['adc', 'export', '--account', SA, '--output', join(emptyHome, 'x.json')], env);
+      const res = await runCliInProcess(['adc', 'export', '--account', SA, '--output', join(emptyHome, 'x.json')], env);
       assert.match(res.stderr, /^tokentray: ADC_GOOGLE_ONLY: .*service account/);
       const oidcIdp = await startTestIdp({ mode: 'oidc' });
       const other = await makeSandbox();
       try {
         await signInThroughCore(other.core(), oidcIdp, 'max@example.test');
-        const refused = await runCli(['adc', 'export', '--output', join(emptyHome, 'y.json')], other.env);
+        const refused = await runCliInProcess(['adc', 'export', '--output', join(emptyHome, 'y.json')], other.env);
         assert.equal(refused.code, 1);
         assert.match(refused.stderr, /^tokentray: ADC_GOOGLE_ONLY: .*Google's libraries always refresh them at Google's token endpoint/);
       } finally {
@@ -473,19 +473,19 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
     it('imports an exported file into a fresh home, as a working account', async () => {
       const fresh = await makeSandbox();
       try {
-        const res = await runCli(['adc', 'import', adcPath, '--issuer', idp.issuer], fresh.env);
+        const res = await runCliInProcess(['adc', 'import', adcPath, '--issuer', idp.issuer], fresh.env);
         assert.equal(res.code, 0, res.stderr);
         assert.equal(res.stdout, 'lee@example.test\n');
         assert.match(res.stderr, /left as it was/);
-        const imported = JSON.parse((await runCli(['accounts', '--json'], fresh.env)).stdout) as Array<{ quotaProject: string | null }>;
+        const imported = JSON.parse((await runCliInProcess(['accounts', '--json'], fresh.env)).stdout) as Array<{ quotaProject: string | null }>;
         assert.equal(imported[0].quotaProject, 'proj-quota', "the file's quota_project_id is kept");
-        const token = await runCli(['print-access-token'], fresh.env);
+        const token = await runCliInProcess(['print-access-token'], fresh.env);
         assert.equal(token.code, 0, token.stderr);
-        assert.equal(decodeJwtPayload((await runCli(['print-identity-token'], fresh.env)).stdout.trim()).sub, 'lee@example.test');
+        assert.equal(decodeJwtPayload((await runCliInProcess(['print-identity-token'], fresh.env)).stdout.trim()).sub, 'lee@example.test');
         await stat(adcPath); // still there
         const moved = join(emptyHome, 'adc-moved.json');
         await writeFile(moved, await readFile(adcPath));
-        assert.equal((await runCli(['adc', 'import', moved, '--issuer', idp.issuer, '--remove-file'], fresh.env)).code, 0);
+        assert.equal((await runCliInProcess(['adc', 'import', moved, '--issuer', idp.issuer, '--remove-file'], fresh.env)).code, 0);
         await assert.rejects(stat(moved));
       } finally {
         await fresh.cleanup();
@@ -501,14 +501,14 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
         ['nope', /not valid JSON/],
       ] as const) {
         await writeFile(bad, content);
-        const res = await runCli(['adc', 'import', bad], env);
+        const res = await runCliInProcess(['adc', 'import', bad], env);
         assert.equal(res.code, 1);
         assert.match(res.stderr, /^tokentray: ADC_FILE_INVALID: /);
         assert.match(res.stderr, pattern);
       }
-      const missing = await runCli(['adc', 'import', join(emptyHome, 'none.json')], env);
+      const missing = await runCliInProcess(['adc', 'import', join(emptyHome, 'none.json')], env);
       assert.match(missing.stderr, /^tokentray: ADC_FILE_UNREADABLE: .*gcloud auth application-default login/);
-      assert.equal((await runCli(['adc', 'frobnicate'], env)).code, 2);
+      assert.equal((await runCliInProcess(['adc', 'frobnicate'], env)).code, 2);
     });
   });
 

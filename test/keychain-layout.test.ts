@@ -12,7 +12,7 @@ import { KeytarSecretStore } from '../electron/core/storage/secret-store.js';
 import { decodeJwtPayload, signInThroughCore } from './support/flows.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
-import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
+import { makeSandbox, runCli, startCli, untilOpens, type Sandbox } from './support/sandbox.js';
 import { keychainItems, WindowsLimitSecretStore } from './support/windows-keychain.js';
 
 const TARGET = 'deployer@proj-kc.iam.gserviceaccount.com';
@@ -141,8 +141,10 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
       const cached = await runCli(['print-access-token', '--account', BIG_SA], env);
       assert.equal(cached.code, 0, 'a cached token is read without the lock');
       let exited = false;
-      const minting = runCli(['print-identity-token', '--account', BIG_SA, '--audiences', 'https://locked.example.test'], env).then((r) => ((exited = true), r));
-      await new Promise((r) => setTimeout(r, 1500));
+      const proc = startCli(['print-identity-token', '--account', BIG_SA, '--audiences', 'https://locked.example.test'], env);
+      const minting = proc.done.then((r) => ((exited = true), r));
+      // The event, not a pause: the process has the held lock open (it waits at it) and has not ended.
+      await untilOpens(proc.pid!, lock);
       assert.equal(exited, false, 'the new token waits to be written under the lock');
       holder.stdin.write('release\n');
       const res = await minting;

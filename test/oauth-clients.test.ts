@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { KeytarSecretStore } from '../electron/core/storage/secret-store.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { HttpBrowser } from './support/http-browser.js';
-import { runCli, startCli } from './support/sandbox.js';
+import { runCliInProcess, startCliInProcess } from './support/sandbox.js';
 
 interface Listed {
   id: string;
@@ -13,11 +13,11 @@ interface Listed {
 
 describe('OAuth clients are their own records, outliving their accounts', () => {
   const fx = useIdpAndSandbox({ mode: 'google' });
-  const cli = (...args: string[]) => runCli(args, fx.sandbox.env);
+  const cli = (...args: string[]) => runCliInProcess(args, fx.sandbox.env);
   const accounts = async () => JSON.parse((await cli('accounts', '--json')).stdout) as Listed[];
   /** `tokentray login ARGS --no-browser`, the browser step played for `user`. */
   const login = async (user: string, ...args: string[]) => {
-    const proc = startCli(['login', ...args, '--no-browser', '--timeout', '30'], fx.sandbox.env);
+    const proc = startCliInProcess(['login', ...args, '--no-browser', '--timeout', '30'], fx.sandbox.env);
     await new HttpBrowser(user).visit(await proc.authorizationUrl);
     return proc.done;
   };

@@ -44,34 +44,41 @@ function mutations(valid: Record<string, unknown>): fc.Arbitrary<string> {
 
 describe('property: every parser answers hostile input with a coded error only', () => {
   it(`client files (${RUNS} cases)`, () => {
+    let parsed = 0; // the success branch: a property that never reached it proved half of what it says
     const valid = { installed: { client_id: 'id.apps.googleusercontent.com', client_secret: 'GOCSPX-x', redirect_uris: ['http://localhost'] } };
     fc.assert(
       fc.property(fc.oneof(mutations(valid), mutations(valid.installed).map((inner) => `{"installed": ${inner}}`)), (text) => {
         try {
           const client = parseClientSecretJson(text, 'f.json');
           assert.equal(typeof client.clientId, 'string');
+          parsed++;
         } catch (err) {
           onlyCoded(err);
         }
       }),
       { numRuns: RUNS },
     );
+    assert.ok(parsed > 0, `no case of ${RUNS} was valid`);
   });
 
   it(`ADC files (${RUNS} cases)`, () => {
+    let parsed = 0; // the success branch: a property that never reached it proved half of what it says
     fc.assert(
       fc.property(mutations({ type: 'authorized_user', client_id: 'a', client_secret: 'b', refresh_token: 'c', quota_project_id: 'p' }), (text) => {
         try {
           parseAuthorizedUser(text, 'adc.json');
+          parsed++;
         } catch (err) {
           onlyCoded(err);
         }
       }),
       { numRuns: RUNS },
     );
+    assert.ok(parsed > 0, `no case of ${RUNS} was valid`);
   });
 
   it(`service-account keys (${RUNS} cases)`, async () => {
+    let parsed = 0; // the success branch: a property that never reached it proved half of what it says
     const { generateKeyPair, exportPKCS8 } = await import('jose');
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const valid = { type: 'service_account', project_id: 'p', private_key_id: 'k', private_key: await exportPKCS8(privateKey), client_email: 'a@p.iam.gserviceaccount.com', client_id: '1', token_uri: 'https://oauth2.googleapis.com/token' };
@@ -79,12 +86,14 @@ describe('property: every parser answers hostile input with a coded error only',
       fc.asyncProperty(mutations(valid), async (text) => {
         try {
           await parseServiceAccountKey(text, 'key.json');
+          parsed++;
         } catch (err) {
           onlyCoded(err);
         }
       }),
       { numRuns: RUNS },
     );
+    assert.ok(parsed > 0, `no case of ${RUNS} was valid`);
   });
 
   describe('registry files', () => {
@@ -96,6 +105,7 @@ describe('property: every parser answers hostile input with a coded error only',
       await rm(dir, { recursive: true, force: true });
     });
     it(`registry files (${RUNS} cases)`, async () => {
+      let parsed = 0; // the success branch: a property that never reached it proved half of what it says
       const registry = new AccountRegistry(dir);
       const account = { id: 'a', subject: 's', email: 'e@x', issuer: 'https://accounts.google.com', flavor: 'google', clientId: 'c', scopes: ['openid'], status: 'ready', createdAt: 'x', updatedAt: 'x' };
       await fc.assert(
@@ -104,12 +114,14 @@ describe('property: every parser answers hostile input with a coded error only',
           try {
             const data = await registry.load();
             assert.ok(Array.isArray(data.accounts));
+            parsed++;
           } catch (err) {
             onlyCoded(err);
           }
         }),
         { numRuns: RUNS },
       );
+      assert.ok(parsed > 0, `no case of ${RUNS} was valid`);
     });
   });
 

@@ -5,6 +5,8 @@
 # browser profiles, keyring folders), then removes it. Arguments: what `node --test` runs.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+concurrency=${TOKENTRAY_TEST_CONCURRENCY:-1}
+case $concurrency in '' | *[!0-9]* | 0) echo "run-tests.sh: TOKENTRAY_TEST_CONCURRENCY is a number of files, not $concurrency" >&2; exit 2 ;; esac
 run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tokentray-run.XXXXXX")
 export TMPDIR="$run_tmp"
 # electron-builder's config loader (jiti), used in-process by the packaging tests, would keep a
@@ -13,8 +15,10 @@ export JITI_FS_CACHE=false
 status=0
 # Only the suites: not bench or support files.
 [ $# -gt 0 ] || set -- dist/test/*.test.js
-# Per test file: the whole-process stress suites take minutes on a loaded machine.
-sh "$here/with-keychain.sh" node --test --test-concurrency=1 --test-timeout=300000 --test-force-exit "$@" || status=$?
+# Files one at a time unless TOKENTRAY_TEST_CONCURRENCY says otherwise (each file's sandboxes have
+# their own home and keychain service, but the timing bounds of the stress suites assume a quiet
+# machine). Per test file: the whole-process stress suites take minutes on a loaded machine.
+sh "$here/with-keychain.sh" node --test --test-concurrency="$concurrency" --test-timeout=300000 --test-force-exit "$@" || status=$?
 left=$(find "$run_tmp" -mindepth 1 -maxdepth 2 | sed "s|^$run_tmp/||" | head -n 40)
 if [ -n "$left" ]; then
   echo "run-tests.sh: the tests left these in their temp folder ($run_tmp):" >&2

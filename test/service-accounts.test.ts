@@ -6,7 +6,7 @@ import { decodeJwtPayload, signInThroughCore } from './support/flows.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
-import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
+import { makeSandbox, runCliInProcess, type Sandbox } from './support/sandbox.js';
 
 const SA = 'builder@proj-one.iam.gserviceaccount.com';
 const TARGET = 'deployer@proj-one.iam.gserviceaccount.com';
@@ -40,7 +40,7 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     await idp.close();
   });
 
-  const cli = (...args: string[]) => runCli(args, env);
+  const cli = (...args: string[]) => runCliInProcess(args, env);
   const ok = async (...args: string[]) => {
     const res = await cli(...args);
     assert.equal(res.code, 0, `${args.join(' ')}: ${res.stderr}`);
@@ -183,7 +183,7 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
   });
 
   it('refuses endpoint overrides that are not https or loopback', async () => {
-    const res = await runCli(['print-access-token', '--impersonate-service-account', 'new@proj-one.iam.gserviceaccount.com'], { ...env, TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL: 'http://iam.example.com' });
+    const res = await runCliInProcess(['print-access-token', '--impersonate-service-account', 'new@proj-one.iam.gserviceaccount.com'], { ...env, TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL: 'http://iam.example.com' });
     assert.equal(res.code, 1);
     assert.match(res.stderr, /^tokentray: INVALID_ENDPOINT: TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL must be an https URL/);
   });
@@ -214,13 +214,13 @@ describe('a service account as the first (default) account', () => {
   it('is never taken for an OAuth client to reuse, and stays ready', async () => {
     const { json } = await makeServiceAccountKey(sim, 'first@proj-one.iam.gserviceaccount.com');
     const file = await sandbox.writeFile('first.json', JSON.stringify(json));
-    assert.equal((await runCli(['import-service-account', file], sandbox.env)).code, 0);
-    const login = await runCli(['login', '--no-browser'], sandbox.env);
+    assert.equal((await runCliInProcess(['import-service-account', file], sandbox.env)).code, 0);
+    const login = await runCliInProcess(['login', '--no-browser'], sandbox.env);
     assert.equal(login.code, 1);
     assert.match(login.stderr, /^tokentray: CLIENT_REQUIRED: /);
-    const [view] = JSON.parse((await runCli(['accounts', '--json'], sandbox.env)).stdout) as Array<{ status: string; default: boolean }>;
+    const [view] = JSON.parse((await runCliInProcess(['accounts', '--json'], sandbox.env)).stdout) as Array<{ status: string; default: boolean }>;
     assert.deepEqual([view.status, view.default], ['ready', true]);
-    assert.equal((await runCli(['print-access-token'], sandbox.env)).code, 0);
+    assert.equal((await runCliInProcess(['print-access-token'], sandbox.env)).code, 0);
   });
 });
 
@@ -231,7 +231,7 @@ describe('tokentray info for other issuers', () => {
   });
 
   it('uses the issuer\'s introspection endpoint', async () => {
-    const res = await runCli(['info', '--json'], fx.sandbox.env);
+    const res = await runCliInProcess(['info', '--json'], fx.sandbox.env);
     assert.equal(res.code, 0, res.stderr);
     const info = JSON.parse(res.stdout) as Record<string, unknown>;
     assert.equal(info.source, 'introspection');

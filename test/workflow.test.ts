@@ -16,6 +16,7 @@ interface Step {
   run?: string;
   if?: string;
   with?: Record<string, unknown>;
+  env?: Record<string, string>;
 }
 interface Job {
   'runs-on': string;
@@ -23,7 +24,7 @@ interface Job {
   permissions?: Record<string, string>;
   container?: string;
   needs?: string[];
-  strategy?: { matrix: { os: string[] } };
+  strategy?: { matrix: { os?: string[]; node?: string[] } };
   steps: Step[];
 }
 interface Workflow {
@@ -49,7 +50,7 @@ describe('.github/workflows/ci.yml', () => {
     runs = Object.entries(wf.jobs).flatMap(([job, j]) => j.steps.flatMap((step) => (step.run ?? '').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#')).map((line) => ({ job, step, line }))));
   });
 
-  const oses = (job: Job) => (job['runs-on'] === '${{ matrix.os }}' ? job.strategy!.matrix.os : [job['runs-on']]);
+  const oses = (job: Job) => (job['runs-on'] === '${{ matrix.os }}' ? job.strategy!.matrix.os! : [job['runs-on']]);
   const stepsRunning = (job: Job, pattern: RegExp) => job.steps.filter((s) => s.run !== undefined && pattern.test(s.run));
 
   it('runs on pushes and pull requests', () => {
@@ -63,9 +64,21 @@ describe('.github/workflows/ci.yml', () => {
     assert.match(job.container ?? '', /^node:(2[2-9]|[3-9]\d)-bookworm$/, 'a Debian with Node 22+, as .ci/run expects (apt-get, root)');
     const ci = await readFile(join(root, '.ci', 'run'), 'utf8');
     assert.match(ci, /^npm ci\b/m);
-    assert.match(ci, /^npm test$/m);
+    assert.match(ci, /^ {2}npm test$/m);
+    assert.match(ci, /^ {2}npm run "test:node\$\{TOKENTRAY_TEST_NODE\}"$/m, 'or the suites under the Node the matrix names');
     assert.match(scripts.test, /sh test\/run-tests\.sh$/, 'npm test runs through test/run-tests.sh');
     assert.match(await readFile(join(root, 'test', 'run-tests.sh'), 'utf8'), /^sh "\$here\/with-keychain\.sh" node --test /m, '… which runs the suites under the throw-away keyring');
+  });
+
+  it('runs the suites on the oldest Node the CLI supports and on Node 24, each with an npm script to do it locally', async () => {
+    const job = Object.values(wf.jobs).find((j) => stepsRunning(j, /\.ci\/run/).length > 0)!;
+    const nodes = job.strategy?.matrix.node ?? [];
+    const engines = (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    assert.deepEqual(nodes, [/^>=(\d+)/.exec(engines)![1], '24']);
+    assert.equal(stepsRunning(job, /\.ci\/run/)[0].env?.TOKENTRAY_TEST_NODE, '${{ matrix.node }}');
+    for (const node of nodes) {
+      assert.equal(scripts[`test:node${node}`], `npm run build && npm run lint && npx -y -p node@${node} sh test/run-tests.sh`, `npm run test:node${node}`);
+    }
   });
 
   it('runs the real-Electron smoke test on all three OSes, under xvfb-run on Linux', () => {

@@ -1,4 +1,5 @@
 import { createCore, type Core } from '../core/core.js';
+import type { SecretStore } from '../core/storage/secret-store.js';
 import { describeFailure, reportFailure } from './failure.js';
 import { terminalWriter, type CliIo, type Command } from './io.js';
 
@@ -12,6 +13,8 @@ export interface RunOptions {
   askAgentFirst?: boolean;
   /** What the command reads as stdin; process.stdin unless given. */
   stdin?: NodeJS.ReadableStream;
+  /** The secret store of the core built here (default: the keychain or vault env chooses; tests run the CLI in process). */
+  store?: SecretStore;
 }
 
 /** The I/O every command runs on: the terminal's streams, escaped, and a core built on first use. */
@@ -22,7 +25,7 @@ export function cliIo(options: RunOptions = {}): CliIo {
     stdout: terminalWriter(options.stdout ?? ((t) => process.stdout.write(t))),
     stderr: terminalWriter(options.stderr ?? ((t) => process.stderr.write(t))),
     env,
-    core: options.core ?? (() => (core ??= createCore({ env, ...(env.TOKENTRAY_ACCOUNT ? { fallbackAccount: env.TOKENTRAY_ACCOUNT } : {}), ...(options.askAgentFirst ? { askAgentFirst: true } : {}) }))),
+    core: options.core ?? (() => (core ??= createCore({ env, ...(options.store ? { store: options.store } : {}), ...(env.TOKENTRAY_ACCOUNT ? { fallbackAccount: env.TOKENTRAY_ACCOUNT } : {}), ...(options.askAgentFirst ? { askAgentFirst: true } : {}) }))),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.stdin ? { stdin: options.stdin } : {}),
   };

@@ -1,12 +1,16 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { run } from '../../electron/cli/run.js';
 import { createCore, type Core } from '../../electron/core/core.js';
+import { forgetDiscoveries } from '../../electron/core/oauth/oidc.js';
+import type { SecretStore } from '../../electron/core/storage/secret-store.js';
 import { secretHits, TOKEN_PRINTING } from './canary.js';
+import { MemorySecretStore } from './memory-secret-store.js';
 import { WindowsLimitSecretStore } from './windows-keychain.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,6 +27,8 @@ export interface Sandbox {
   /** TOKENTRAY_HOME: `root`/home. */
   home: string;
   env: Record<string, string>;
+  /** With `secrets: 'memory'`: the one in-memory store its cores and in-process CLI runs share. */
+  store?: SecretStore;
   core(now?: () => number): Core;
   /** Writes a file under `root`/files, readable by its owner only (0600), and returns its path. */
   writeFile(name: string, content: string | Uint8Array): Promise<string>;
@@ -39,8 +45,11 @@ const WINDOWS_PRELOAD = pathToFileURL(join(dirname(fileURLToPath(import.meta.url
  * `windowsKeychainLimit` (default on): the sandbox's core and every CLI process it starts write
  * the keychain through keytar failing as on Windows above 2,560 bytes. Benchmarks turn it off.
  */
-export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = {}): Promise<Sandbox> {
+export async function makeSandbox(options: { windowsKeychainLimit?: boolean; secrets?: 'keychain' | 'memory' } = {}): Promise<Sandbox> {
   const limit = options.windowsKeychainLimit ?? true;
+  // 'memory': for tests of logic, no keychain round trips; CLI processes cannot see this store.
+  const memory = options.secrets === 'memory' ? new MemorySecretStore() : undefined;
+  const store = memory && limit ? new WindowsLimitSecretStore(memory) : memory;
   const root = await mkdtemp(join(tmpdir(), 'tokentray-'));
   const home = join(root, 'home');
   await mkdir(home, { mode: 0o700 });
@@ -54,7 +63,9 @@ export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = 
     root,
     home,
     env,
+    ...(store ? { store } : {}),
     core(now) {
+      if (store) return createCore({ env, store, ...(now ? { now } : {}) });
       // The Windows size limit is the OS keychain's: a test that chose the file vault gets it unwrapped.
       const keychain = limit && env.TOKENTRAY_KEYCHAIN !== 'file';
       return createCore({ env, ...(keychain ? { store: WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE) } : {}), ...(now ? { now } : {}) });
@@ -83,7 +94,7 @@ export async function makeSandbox(options: { windowsKeychainLimit?: boolean } = 
     },
     /** Also the secret canary: fails if any token or secret in the keychain is found on disk. */
     async cleanup() {
-      const core = createCore({ env });
+      const core = createCore({ env, ...(store ? { store } : {}) });
       const secrets: string[] = [];
       for (const account of await core.accounts.list().catch(() => [])) {
         const stored = await core.accounts['vault'].getSecrets(account.id).catch(() => undefined);
@@ -128,6 +139,8 @@ export interface CliProcess {
   waitForStderr(pattern: RegExp): Promise<number>;
   /** Its standard input (only with `{ stdin: 'pipe' }`). */
   stdin?: Writable;
+  /** Its process id (not for an in-process run). */
+  pid?: number;
 }
 
 export interface StartCliOptions {
@@ -139,11 +152,8 @@ export interface StartCliOptions {
 
 const isCommand = (o: StartCliOptions | readonly string[]): o is readonly string[] => Array.isArray(o);
 
-/** Runs `tokentray ARGS` as a user would, in its own process. */
-export function startCli(args: string[], env: Record<string, string>, options: StartCliOptions | readonly string[] = {}): CliProcess {
-  const { stdin = 'ignore', command = [process.execPath, CLI] } = isCommand(options) ? { command: options } : options;
-  const [program, ...before] = command as [string, ...string[]];
-  const child = spawn(program, [...before, ...args], { env, stdio: [stdin, 'pipe', 'pipe'] });
+/** What startCli and startCliInProcess share: the output so far, the URL line, stderr waiters. */
+function outputWatcher() {
   const waiters: Array<{ pattern: RegExp; resolve: (t: number) => void; reject: (e: Error) => void }> = [];
   let stdout = '';
   let stderr = '';
@@ -151,48 +161,150 @@ export function startCli(args: string[], env: Record<string, string>, options: S
   let rejectUrl!: (err: Error) => void;
   const authorizationUrl = new Promise<string>((res, rej) => ((resolveUrl = res), (rejectUrl = rej)));
   authorizationUrl.catch(() => undefined);
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    const line = stderr.split('\n').find((l) => /^https?:\/\/\S+$/.test(l));
-    if (line) resolveUrl(line);
-    for (const w of [...waiters]) {
-      if (w.pattern.test(stderr)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(Date.now());
+  return {
+    authorizationUrl,
+    output: () => stdout,
+    errors: () => stderr,
+    onStdout(text: string) {
+      stdout += text;
+    },
+    onStderr(text: string) {
+      stderr += text;
+      const line = stderr.split('\n').find((l) => /^https?:\/\/\S+$/.test(l));
+      if (line) resolveUrl(line);
+      for (const w of [...waiters]) {
+        if (w.pattern.test(stderr)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(Date.now());
+        }
       }
-    }
-  });
-  const done = new Promise<CliResult>((res, rej) =>
-    child.on('close', (code) => {
+    },
+    /** The run ended with `code`: no URL or stderr pattern will come any more. */
+    ended(code: number | null) {
       rejectUrl(new Error(`tokentray exited (${code}) before printing a URL:\n${stderr}`));
       for (const w of waiters.splice(0)) w.reject(new Error(`tokentray exited (${code}) before printing ${w.pattern}:\n${stderr}`));
-      // The canary: outside print-* (and exec/curl, whose output is their child's) no secret may show.
-      const command = args.find((a) => !a.startsWith('-'));
-      const hits = secretHits(command && TOKEN_PRINTING.has(command) ? stderr : `${stdout}\n${stderr}`);
-      // A file vault's passphrase shows nowhere, not even in print-* output.
-      const passphrase = env.TOKENTRAY_FILE_PASSPHRASE;
-      if (passphrase && `${stdout}\n${stderr}`.includes(passphrase)) hits.push('the file vault passphrase');
-      if (hits.length > 0) rej(new Error(`secret canary: \`tokentray ${args.join(' ')}\` printed ${hits.join(', ')}`));
-      else res({ code, stdout, stderr });
+    },
+    waitForStderr(pattern: RegExp): Promise<number> {
+      return pattern.test(stderr) ? Promise.resolve(Date.now()) : new Promise<number>((resolve, reject) => waiters.push({ pattern, resolve, reject }));
+    },
+  };
+}
+
+/** Runs `tokentray ARGS` as a user would, in its own process. */
+export function startCli(args: string[], env: Record<string, string>, options: StartCliOptions | readonly string[] = {}): CliProcess {
+  const { stdin = 'ignore', command = [process.execPath, CLI] } = isCommand(options) ? { command: options } : options;
+  const [program, ...before] = command as [string, ...string[]];
+  const child = spawn(program, [...before, ...args], { env, stdio: [stdin, 'pipe', 'pipe'] });
+  const watch = outputWatcher();
+  child.stdout!.on('data', (d: Buffer) => watch.onStdout(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => watch.onStderr(d.toString()));
+  const done = new Promise<CliResult>((res, rej) =>
+    child.on('close', (code) => {
+      watch.ended(code);
+      const leak = canaryFailure(args, env, watch.output(), watch.errors());
+      if (leak) rej(leak);
+      else res({ code, stdout: watch.output(), stderr: watch.errors() });
     }),
   );
   done.catch(() => undefined);
-  const waitForStderr = (pattern: RegExp) =>
-    pattern.test(stderr) ? Promise.resolve(Date.now()) : new Promise<number>((resolve, reject) => waiters.push({ pattern, resolve, reject }));
   return {
-    authorizationUrl,
+    authorizationUrl: watch.authorizationUrl,
     done,
     kill: (signal) => child.kill(signal),
-    output: () => stdout,
-    errors: () => stderr,
-    waitForStderr,
+    output: watch.output,
+    errors: watch.errors,
+    waitForStderr: watch.waitForStderr,
     ...(child.stdin ? { stdin: child.stdin } : {}),
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
   };
+}
+
+/** Resolves once process `pid` has `path` open (Linux /proc), e.g. a waiter at a lock; rejects after `ms`. */
+export async function untilOpens(pid: number, path: string, ms = 30_000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => []);
+    const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+    if (targets.includes(path)) return;
+  }
+  throw new Error(`process ${pid} did not open ${path} within ${ms} ms`);
 }
 
 export function runCli(args: string[], env: Record<string, string>, command?: readonly string[]): Promise<CliResult> {
   return startCli(args, env, command).done;
+}
+
+/** The secret canary over one run's output, the same for a process and an in-process run. */
+function canaryFailure(args: readonly string[], env: Record<string, string | undefined>, stdout: string, stderr: string): Error | undefined {
+  // Outside print-* (and exec/curl, whose output is their child's) no secret may show.
+  const command = args.find((a) => !a.startsWith('-'));
+  const hits = secretHits(command && TOKEN_PRINTING.has(command) ? stderr : `${stdout}\n${stderr}`);
+  // A file vault's passphrase shows nowhere, not even in print-* output.
+  const passphrase = env.TOKENTRAY_FILE_PASSPHRASE;
+  if (passphrase && `${stdout}\n${stderr}`.includes(passphrase)) hits.push('the file vault passphrase');
+  return hits.length > 0 ? new Error(`secret canary: \`tokentray ${args.join(' ')}\` printed ${hits.join(', ')}`) : undefined;
+}
+
+export interface InProcessOptions {
+  /** What the command reads as its standard input (default: an empty one, as runCli gives). */
+  stdin?: string;
+  /** Its secret store (default: the keychain or vault `env` chooses, under the Windows limit as in a process). */
+  store?: SecretStore;
+}
+
+/**
+ * Runs `tokentray ARGS` in this process: the same run() the bin calls after its agent fast path
+ * (electron/cli/cli-main.ts), with `env` as its whole environment and output captured, checked by
+ * the same secret canary as runCli. For output and logic; what only a process shows (exit on a
+ * signal, locks between processes, the bundled bin) stays with runCli/startCli.
+ */
+export async function runCliInProcess(args: string[], env: Record<string, string>, options: InProcessOptions = {}): Promise<CliResult> {
+  return startCliInProcess(args, env, options).done;
+}
+
+/**
+ * startCli's twin in this process, for sign-in flows: `kill('SIGINT')` is the first Ctrl-C (it
+ * aborts the run, as cli-main.ts does); any other signal is a process's business and throws.
+ * `exec` and `curl` still start a process (their child's output is the point).
+ */
+export function startCliInProcess(args: string[], env: Record<string, string>, options: InProcessOptions = {}): CliProcess {
+  // exec and curl hand the stdio they inherit to their child: only a process's can be read.
+  const command = args.find((arg) => !arg.startsWith('-'));
+  if (command === 'exec' || command === 'curl') {
+    if (options.stdin !== undefined || options.store) throw new Error(`tokentray ${command} runs as a process: no stdin text or store of this process`);
+    return startCli(args, env);
+  }
+  // A process starts without discovered issuers: a test that breaks discovery must see it asked.
+  forgetDiscoveries();
+  const watch = outputWatcher();
+  const controller = new AbortController();
+  const store = options.store ?? (env.NODE_OPTIONS?.includes(WINDOWS_PRELOAD) && env.TOKENTRAY_KEYCHAIN !== 'file' ? WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE) : undefined);
+  const done = run(args, {
+    env,
+    stdout: watch.onStdout,
+    stderr: watch.onStderr,
+    stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
+    signal: controller.signal,
+    ...(store ? { store } : {}),
+  }).then((result) => {
+    // As cli-main.ts: a command that failed because of Ctrl-C ends with 130.
+    const code = controller.signal.aborted && result !== 0 ? 130 : result;
+    watch.ended(code);
+    const leak = canaryFailure(args, env, watch.output(), watch.errors());
+    if (leak) throw leak;
+    return { code, stdout: watch.output(), stderr: watch.errors() };
+  });
+  done.catch(() => undefined);
+  return {
+    authorizationUrl: watch.authorizationUrl,
+    done,
+    kill(signal = 'SIGTERM') {
+      if (signal !== 'SIGINT') throw new Error(`an in-process run cannot get ${signal}: use startCli`);
+      controller.abort();
+    },
+    output: watch.output,
+    errors: watch.errors,
+    waitForStderr: watch.waitForStderr,
+  };
 }
 
 /** Fails if any file under the sandbox's home holds one of the secrets. */

@@ -10,6 +10,11 @@ import { resolveProviderProfile, type ProviderProfile } from './provider-profile
 const DISCOVERY_ATTEMPTS = 3;
 const configurations = new Map<string, Promise<oidc.Configuration>>();
 
+/** Forgets every discovered issuer, as a new process starts (tests that run the CLI in process). */
+export function forgetDiscoveries(): void {
+  configurations.clear();
+}
+
 function isNetworkFailure(err: unknown): boolean {
   if (err instanceof oidc.ClientError && err.code === 'OAUTH_TIMEOUT') return true;
   return err instanceof TypeError && /fetch failed|network|ECONN|ENOTFOUND|EAI_AGAIN/i.test(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`);
