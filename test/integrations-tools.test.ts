@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Core } from '../electron/core/core.js';
 import { createPeerUidLookup } from '../electron/core/integrations/peer-uid.js';
-import { withoutForeignCredentials } from '../electron/core/integrations/gcloud-config.js';
+import { withoutForeignCredentials, withProperty } from '../electron/core/integrations/gcloud-config.js';
 import { signInThroughCore } from './support/flows.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
@@ -229,6 +229,12 @@ describe('tokens for every tool', () => {
       assert.deepEqual(dropped, ['core/account', 'auth/impersonate_service_account']);
       assert.equal(text, '[core]\nproject = p-1\n[auth]\ndisable_ssl_validation = False\n[compute]\naccount = kept\n');
     });
+
+    it('sets a property in its section (replacing it), or in a new section, as strict configparser requires', () => {
+      assert.equal(withProperty('[core]\nproject = p-1\n[billing]\nquota_project = old\n  continued\nx = 1\n', 'billing', 'quota_project', 'q-1'), '[core]\nproject = p-1\n[billing]\nquota_project = q-1\nx = 1\n');
+      assert.equal(withProperty('[core]\nproject = p-1', 'billing', 'quota_project', 'q-1'), '[core]\nproject = p-1\n[billing]\nquota_project = q-1\n');
+      assert.equal(withProperty('', 'billing', 'quota_project', 'q-1'), '[billing]\nquota_project = q-1\n');
+    });
   });
 
   describe('kubectl: the exec credential plugin', () => {
@@ -384,12 +390,24 @@ current-context: stand-in
       }
       const vars = await runCliInProcess(['exec', '--account', 'lee@example.test', '--', 'sh', '-c', 'echo "$GOOGLE_CLOUD_QUOTA_PROJECT $CLOUDSDK_BILLING_QUOTA_PROJECT"'], env);
       assert.equal(vars.stdout, 'proj-billing proj-billing\n');
-      // The real gcloud, on its private configuration, bills the account's quota project.
-      const gcloudSees = await runCliInProcess(['exec', '--account', 'lee@example.test', '--', 'gcloud', 'config', 'get', 'billing/quota_project'], env);
-      assert.equal(gcloudSees.code, 0, gcloudSees.stderr);
-      assert.equal(gcloudSees.stdout.trim(), 'proj-billing');
       const none = await runCliInProcess(['exec', '--account', 'kim@example.test', '--', 'sh', '-c', 'echo "[${GOOGLE_CLOUD_QUOTA_PROJECT-unset}]"'], env);
       assert.equal(none.stdout, '[unset]\n');
+    });
+
+    it("exec's private gcloud configuration holds billing/quota_project, read by the real gcloud without the variable", async () => {
+      const own = join(box, 'gcloud-quota');
+      await mkdir(join(own, 'configurations'), { recursive: true, mode: 0o700 });
+      await writeFile(join(own, 'active_config'), 'default');
+      await writeFile(join(own, 'configurations', 'config_default'), '[billing]\nquota_project = proj-user\n[core]\nproject = proj-own\n');
+      const gEnv = { ...env, CLOUDSDK_CONFIG: own, HOME: box };
+      const get = (account: string, ...extra: string[]) => runCli(['exec', '--account', account, ...extra, '--', 'env', '-u', 'CLOUDSDK_BILLING_QUOTA_PROJECT', 'gcloud', 'config', 'get', 'billing/quota_project'], gEnv);
+      for (const [account, extra, expected] of [['lee@example.test', [], 'proj-billing'], ['lee@example.test', ['--quota-project', 'proj-other'], 'proj-other'], ['kim@example.test', [], 'proj-user']] as const) {
+        const res = await get(account, ...extra);
+        assert.equal(res.code, 0, res.stderr);
+        assert.equal(res.stdout.trim(), expected, `${account} ${extra.join(' ')}`);
+      }
+      assert.equal(await readFile(join(own, 'configurations', 'config_default'), 'utf8'), '[billing]\nquota_project = proj-user\n[core]\nproject = proj-own\n', "the user's file is untouched");
+      await rm(own, { recursive: true, force: true });
     });
 
     it("curl sends the header unless the user's own arguments carry it; metadata-server prints the variable", async () => {

@@ -91,7 +91,7 @@ export const exec = defineCommand(EXEC_HELP, async (args, io) => {
   const fallback = chosen ? undefined : gcloudProject(io.env);
   if (!chosen && !fallback) io.stderr(`tokentray: note: ${NO_PROJECT_NOTE}\n`);
   const server = await startMetadataServer({ core, account: account.id, ...(chosen ? { projectId: chosen } : {}), ...(fallback ? { fallbackProjectId: fallback } : {}), noProjectAdvice: NO_PROJECT_ADVICE, noProjectNumberAdvice: NO_PROJECT_NUMBER_ADVICE });
-  const gcloud = await makePrivateGcloudConfig(io.env).catch(async (err: unknown) => {
+  const gcloud = await makePrivateGcloudConfig(io.env, quotaProject ? { quotaProject } : {}).catch(async (err: unknown) => {
     await server.close();
     throw new TokenTrayError('COMMAND_FAILED', `Could not prepare a private gcloud configuration: ${(err as Error).message}.`, { cause: err });
   });

@@ -69,6 +69,25 @@ const FOREIGN_CREDENTIALS: Record<string, readonly string[]> = {
 
 /** The INI text without the properties that name other credentials; also returns which it dropped. */
 export function withoutForeignCredentials(text: string): { text: string; dropped: string[] } {
+  return withoutProperties(text, FOREIGN_CREDENTIALS);
+}
+
+/**
+ * The INI text with `section/name = value`, replacing any value it had. gcloud's configparser is
+ * strict (a section twice is an error), so the property goes into the section when there is one.
+ */
+export function withProperty(text: string, section: string, name: string, value: string): string {
+  const lines = withoutProperties(text, { [section]: [name] }).text.split(/\r?\n/);
+  const header = lines.findIndex((l) => /^\s*\[(.+)\]\s*$/.exec(l)?.[1].trim() === section);
+  if (header >= 0) {
+    lines.splice(header + 1, 0, `${name} = ${value}`);
+    return lines.join('\n');
+  }
+  const body = lines.join('\n');
+  return `${body}${body === '' || body.endsWith('\n') ? '' : '\n'}[${section}]\n${name} = ${value}\n`;
+}
+
+function withoutProperties(text: string, properties: Record<string, readonly string[]>): { text: string; dropped: string[] } {
   const out: string[] = [];
   const dropped: string[] = [];
   let section = '';
@@ -85,7 +104,7 @@ export function withoutForeignCredentials(text: string): { text: string; dropped
     if (skipping && /^\s+\S/.test(raw)) continue;
     skipping = false;
     const m = /^([^=:#;\s][^=:]*?)\s*[=:]/.exec(raw);
-    if (m && FOREIGN_CREDENTIALS[section]?.includes(m[1].toLowerCase())) {
+    if (m && properties[section]?.includes(m[1].toLowerCase())) {
       dropped.push(`${section}/${m[1].toLowerCase()}`);
       skipping = true;
       continue;
@@ -116,8 +135,9 @@ export interface PrivateGcloudConfig {
  * The folder is created in XDG_RUNTIME_DIR (memory, on most Linux desktops) when there is one,
  * mode 0700, and removed when the command ends; one a killed exec left is removed by the next exec.
  * gcloud's file log (which holds access tokens) is turned off for it: see execEnvironment.
+ * The account's quota project, when it has one, is the copy's `billing/quota_project`.
  */
-export async function makePrivateGcloudConfig(env: Env): Promise<PrivateGcloudConfig> {
+export async function makePrivateGcloudConfig(env: Env, options: { quotaProject?: string } = {}): Promise<PrivateGcloudConfig> {
   const source = gcloudConfigDir(env);
   const name = activeConfigName(env, source);
   const base = env.XDG_RUNTIME_DIR && process.platform === 'linux' ? env.XDG_RUNTIME_DIR : tmpdir();
@@ -128,7 +148,11 @@ export async function makePrivateGcloudConfig(env: Env): Promise<PrivateGcloudCo
   } catch {
     dir = await makeOwnedFolder(tmpdir(), GCLOUD_FOLDER_PREFIX);
   }
-  const { text, dropped } = withoutForeignCredentials(readText(join(source, 'configurations', `config_${name}`)) ?? '');
+  const copy = withoutForeignCredentials(readText(join(source, 'configurations', `config_${name}`)) ?? '');
+  // Also in the file, not only in CLOUDSDK_BILLING_QUOTA_PROJECT: a child that clears its
+  // environment but keeps CLOUDSDK_CONFIG still bills the account's quota project.
+  const text = options.quotaProject ? withProperty(copy.text, 'billing', 'quota_project', options.quotaProject) : copy.text;
+  const { dropped } = copy;
   await mkdir(join(dir, 'configurations'), { mode: 0o700 });
   await writeFile(join(dir, 'configurations', `config_${name}`), text, { mode: 0o600 });
   await writeFile(join(dir, 'active_config'), name, { mode: 0o600 });
