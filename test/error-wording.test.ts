@@ -13,6 +13,8 @@ import { createHandlers, type AppHandlers } from '../electron/app/handlers/index
 import { dispatch } from '../electron/app/ipc-dispatch.js';
 import { describeForWindow } from '../electron/app/remedies.js';
 import { describeForCli } from '../electron/cli/remedies.js';
+import { consoleUrl } from '../electron/core/google/console-url.js';
+import { checkRegistryHosts } from '../electron/core/integrations/docker-credential.js';
 import { TokenTrayError, type ErrorFacts, type Remedy } from '../electron/core/shared/errors.js';
 import type { AccountRecord } from '../electron/core/accounts/account-registry.js';
 import { SettingsStore } from '../electron/core/storage/settings-store.js';
@@ -55,6 +57,9 @@ const REMEDIES = {
   'impersonate-or-use-key': {},
   'try-google-flavor': { issuer: 'https://idp.example.test' },
   'set-project-first': { account: 'ana@example.test', accountId: 'a1' },
+  'leave-out-quota-project': {},
+  'choose-google-user': {},
+  'allow-other-registry': {},
 } satisfies { [R in Remedy]: Omit<ErrorFacts, 'remedy'> };
 
 const REMEDY = (remedy: Remedy): ErrorFacts => ({ remedy, ...REMEDIES[remedy] });
@@ -102,6 +107,21 @@ describe('error wording', () => {
     assert.match(describeForCli(new TokenTrayError('CLIENT_REQUIRED', 'x.', { facts: { remedy: 'give-client-file-again', issuer: 'https://accounts.google.com' } })), /`tokentray login --client-secret-file FILE`\.$/, 'Google is the default issuer');
     assert.match(describeForCli(new TokenTrayError('SCOPE_NOT_GRANTED', 'x.', { facts: { remedy: 'sign-in-again', account: 'ana@example.test', scope: 'openid,email,drive' } })), /--scopes openid,email,drive`/);
     assert.equal(describeForWindow(new TokenTrayError('SCOPE_NOT_GRANTED', 'x.', { facts: { remedy: 'sign-in-again', scope: 'openid,email,drive' } })), 'x. Sign the account in again and grant the scopes openid, email, drive.');
+  });
+});
+
+describe("error wording of issue 20's refusals", () => {
+  it('the Cloud Console and docker refusals say what to do, on both surfaces', () => {
+    const refusals = [
+      () => consoleUrl({ kind: 'service_account', email: 'sa@p1.iam.gserviceaccount.com', subject: '1', flavor: 'google' }),
+      () => consoleUrl({ kind: 'user', email: 'a@b.test', subject: '1', flavor: 'oidc' }),
+      () => checkRegistryHosts(['registry.example.invalid'], false),
+    ];
+    for (const refuse of refusals) {
+      const err = (() => { try { refuse(); } catch (e) { return e as TokenTrayError; } throw new Error('not refused'); })();
+      assert.match(describeForCli(err), /\. [^.]*--[a-z]/, err.code);
+      assert.notEqual(describeForWindow(err), err.message, err.code);
+    }
   });
 });
 

@@ -400,7 +400,7 @@ current-context: stand-in
       await writeFile(join(own, 'active_config'), 'default');
       await writeFile(join(own, 'configurations', 'config_default'), '[billing]\nquota_project = proj-user\n[core]\nproject = proj-own\n');
       const gEnv = { ...env, CLOUDSDK_CONFIG: own, HOME: box };
-      const get = (account: string, ...extra: string[]) => runCli(['exec', '--account', account, ...extra, '--', 'env', '-u', 'CLOUDSDK_BILLING_QUOTA_PROJECT', 'gcloud', 'config', 'get', 'billing/quota_project'], gEnv);
+      const get = (account: string, ...extra: string[]) => runCliInProcess(['exec', '--account', account, ...extra, '--', 'env', '-u', 'CLOUDSDK_BILLING_QUOTA_PROJECT', 'gcloud', 'config', 'get', 'billing/quota_project'], gEnv);
       for (const [account, extra, expected] of [['lee@example.test', [], 'proj-billing'], ['lee@example.test', ['--quota-project', 'proj-other'], 'proj-other'], ['kim@example.test', [], 'proj-user']] as const) {
         const res = await get(account, ...extra);
         assert.equal(res.code, 0, res.stderr);

@@ -32,6 +32,9 @@ const WINDOW_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
     'Set a service account for this account to impersonate (it needs roles/iam.serviceAccountTokenCreator on it), or import a service-account key.',
   'try-google-flavor': () => 'If the issuer behaves like Google, sign in with the Google flavor.',
   'allow-insecure-http': () => 'Use https.',
+  'leave-out-quota-project': () => 'Leave its quota project empty.',
+  'choose-google-user': () => 'Choose a Google user account.',
+  'allow-other-registry': () => 'Only Google\'s registries are set up for docker.',
   'end-stuck-process': (f) => `If it is, end process ${f.pid} (in the system's task manager) and try again.`,
 };
 

@@ -29,6 +29,9 @@ const CLI_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
     'Impersonate a service account (--impersonate-service-account SA, which needs roles/iam.serviceAccountTokenCreator on SA), or use a service-account key.',
   'try-google-flavor': (f) => `If the issuer is Google-like, try \`tokentray login --flavor google${issuerFlag(f)}\`.`,
   'allow-insecure-http': () => 'Use https, or `tokentray curl --allow-insecure-http URL …` if you mean it.',
+  'leave-out-quota-project': () => 'Leave out --quota-project for it (or clear it with `tokentray configure ACCOUNT --no-quota-project`).',
+  'choose-google-user': () => 'Choose a Google user account with --account.',
+  'allow-other-registry': () => 'Pass --allow-other-host only for a registry you trust with a Google access token.',
   'end-stuck-process': (f) => `If it is, end it (\`${process.platform === 'win32' ? `taskkill /PID ${f.pid}` : `kill ${f.pid}`}\`) and try again.`,
 };
 

@@ -46,7 +46,7 @@ export function quotaProjectOf(account: Pick<AccountRecord, 'kind' | 'email' | '
   if (override === undefined || override === '') return account.kind === 'service_account' ? undefined : account.quotaProject;
   checkProjectId(override);
   if (account.kind === 'service_account') {
-    throw new TokenTrayError('QUOTA_PROJECT_NOT_FOR_SERVICE_ACCOUNTS', `${account.email ?? account.subject} is a service account: its own project pays for its API calls, so it takes no quota project.`);
+    throw new TokenTrayError('QUOTA_PROJECT_NOT_FOR_SERVICE_ACCOUNTS', `${account.email ?? account.subject} is a service account: its own project pays for its API calls, so it takes no quota project.`, { facts: { remedy: 'leave-out-quota-project' } });
   }
   return override;
 }

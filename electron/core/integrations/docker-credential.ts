@@ -37,7 +37,7 @@ function isGoogleRegistry(host: string): boolean {
 export function checkRegistryHosts(registries: readonly string[], allowOther: boolean): string[] {
   const others = registries.filter((r) => !isGoogleRegistry(r));
   if (others.length > 0 && !allowOther) {
-    throw new TokenTrayError('REGISTRY_NOT_GOOGLE', `${others.join(', ')} ${others.length === 1 ? 'is not a' : 'are not'} Google registr${others.length === 1 ? 'y' : 'ies'} (gcr.io, *.gcr.io, LOCATION-docker.pkg.dev, docker.LOCATION.rep.pkg.dev); docker would hand ${others.length === 1 ? 'it' : 'them'} a Google access token. Nothing was changed.`);
+    throw new TokenTrayError('REGISTRY_NOT_GOOGLE', `${others.join(', ')} ${others.length === 1 ? 'is not a' : 'are not'} Google registr${others.length === 1 ? 'y' : 'ies'} (gcr.io, *.gcr.io, LOCATION-docker.pkg.dev, docker.LOCATION.rep.pkg.dev); docker would hand ${others.length === 1 ? 'it' : 'them'} a Google access token. Nothing was changed.`, { facts: { remedy: 'allow-other-registry' } });
   }
   return others;
 }

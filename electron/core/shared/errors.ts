@@ -142,6 +142,12 @@ export type Remedy =
   | 'import-new-key'
   /** End the TokenTray process holding a lock if it is stuck (`facts.pid`), then try again. */
   | 'end-stuck-process'
+  /** A service account takes no quota project: leave it out. */
+  | 'leave-out-quota-project'
+  /** Choose a Google user account (the Cloud Console knows only those). */
+  | 'choose-google-user'
+  /** Accept a registry that is not Google's, if it may have a Google access token. */
+  | 'allow-other-registry'
   /** Use https, or allow plain http to another machine explicitly (curl's host check). */
   | 'allow-insecure-http'
   /** Give the file vault (`facts.path`) its passphrase: TOKENTRAY_FILE_PASSPHRASE, or a terminal's prompt. */
