@@ -10,12 +10,12 @@ import { describeForWindow } from '../app/remedies.js';
 import { createCore } from '../core/core.js';
 import { keepSecretsFromChildren } from '../core/shared/child-env.js';
 import { TokenTrayError } from '../core/shared/errors.js';
-import { ADD_ACCOUNT_EVENT, CHANGED_EVENT } from '../app/ipc-contract.js';
+import { CHANGED_EVENT } from '../app/ipc-contract.js';
 import { redact, setLogSink } from '../core/shared/logger.js';
 import { disableCoreDumps } from '../core/shared/core-dumps.js';
 import { APP_NAME, appDataDir } from '../core/storage/paths.js';
 import { SettingsStore } from '../core/storage/settings-store.js';
-import type { TrayAction } from '../app/tray-menu.js';
+import { createTrayActions } from '../app/tray-actions.js';
 import { checkedExternalUrl } from '../app/window-policy.js';
 import { setupIpc } from './ipc.js';
 import { registerAppScheme, setupAppProtocol, setupSecurity } from './security.js';
@@ -72,16 +72,6 @@ export async function main(): Promise<void> {
   const log = (line: string) => console.error(`TokenTray: ${redact(line)}`);
   const updates = await setupUpdates({ enabled: settings.get().checkForUpdates, ...(smoke && process.env[SMOKE_UPDATE_FEED_VARIABLE] ? { smokeFeed: process.env[SMOKE_UPDATE_FEED_VARIABLE] } : {}), onChange: changed, log });
   let startAtLogin = settings.get().startAtLogin;
-  // Pressed with no window to show an error in: every failure (a damaged registry too) is a notification.
-  const copyDefault = async () => {
-    try {
-      const account = (await handlers['accounts:list']()).find((a) => a.default);
-      if (!account) return notify('No account yet: open TokenTray to add one.');
-      await handlers['tokens:copy'](account.id, 'access', 'raw');
-    } catch (err) {
-      notify(describeForWindow(err));
-    }
-  };
   const handlers = createHandlers({
     core,
     settings,
@@ -93,7 +83,7 @@ export async function main(): Promise<void> {
       if (failure) throw new TokenTrayError('FOLDER_UNAVAILABLE', `Cannot open the folder ${path}: ${failure}.`, { facts: { path } });
     },
     onSettingsChange: async (next) => {
-      applyGlobalShortcut(next.globalShortcut, () => void copyDefault());
+      applyGlobalShortcut(next.globalShortcut, () => void actions.copyDefault());
       if (next.startAtLogin !== startAtLogin) {
         await applyStartAtLogin(next.startAtLogin);
         startAtLogin = next.startAtLogin;
@@ -102,37 +92,22 @@ export async function main(): Promise<void> {
     },
     ...(updates ? { updates } : {}),
   });
+  const actions = createTrayActions({
+    handlers,
+    window,
+    notify,
+    restartToUpdate: () => updates?.restart(),
+    quit: () => app.quit(),
+  });
   setupIpc(handlers, (contents) => window.isOurs(contents));
   // The CLI, kubectl and docker ask the app first while it runs (core/agent).
   const agent = smoke ? Promise.resolve(undefined) : serveAgentFromApp(core, env, (line) => console.error(`TokenTray: ${line}`));
 
-  const onTrayAction = (action: TrayAction): void => {
-    switch (action.kind) {
-      case 'copy':
-        void handlers['tokens:copy'](action.accountId, action.token, action.form, action.impersonated ? { impersonated: true } : {}).catch((err: unknown) => notify(describeForWindow(err)));
-        return;
-      case 'sign-in-again':
-        void handlers['accounts:sign-in']({ accountId: action.accountId }).catch((err: unknown) => notify(describeForWindow(err)));
-        return;
-      case 'add-account':
-        window.show();
-        window.send(ADD_ACCOUNT_EVENT);
-        return;
-      case 'open':
-        window.show();
-        return;
-      case 'restart-to-update':
-        updates?.restart();
-        return;
-      case 'quit':
-        app.quit();
-    }
-  };
-  const tray = setupTray({ icon: join(root, 'assets', process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'), listAccounts: () => handlers['accounts:list'](), isSigningIn: handlers.isSigningIn, updateState: () => updates?.state, onAction: onTrayAction });
+  const tray = setupTray({ icon: join(root, 'assets', process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'), listAccounts: () => handlers['accounts:list'](), isSigningIn: handlers.isSigningIn, updateState: () => updates?.state, onAction: actions.onAction });
   rebuildTray = tray.rebuild;
 
   try {
-    applyGlobalShortcut(settings.get().globalShortcut, () => void copyDefault());
+    applyGlobalShortcut(settings.get().globalShortcut, () => void actions.copyDefault());
   } catch (err) {
     notify(describeForWindow(err));
   }
