@@ -34,20 +34,51 @@ function notify(body: string): void {
   if (Notification.isSupported()) new Notification({ title: 'TokenTray', body: redact(body) }).show();
 }
 
-/** Composes the app from the core and the thin Electron glue. */
-export async function main(): Promise<void> {
+/**
+ * What must happen before Electron is ready, synchronously; false when another instance runs (this
+ * one quits). `smoke` is the throw-away environment of --smoke-test, set before anything reads it.
+ */
+function prepareBeforeReady(): { smoke: ReturnType<typeof createSmokeEnvironment> | undefined } | false {
   disableCoreDumps(); // the main process holds refresh tokens for as long as the app runs
   if (process.env.TOKENTRAY_VERBOSE === '1') setLogSink((line) => console.error(`tokentray: ${line}`));
   app.setName(APP_NAME);
-  // --smoke-test: a throw-away home and keychain service, set before anything reads them.
   const smoke = isSmokeTest(process.argv) ? createSmokeEnvironment() : undefined;
   // The CLI reads and writes this same folder (and the same keychain service).
   app.setPath('userData', appDataDir());
   if (!app.requestSingleInstanceLock()) {
     app.quit();
-    return;
+    return false;
   }
   registerAppScheme();
+  return { smoke };
+}
+
+/** Tokens are refreshed ahead of expiry while the app runs. */
+function keepTokensFresh(core: ReturnType<typeof createCore>, changed: () => void): void {
+  const refresh = new BackgroundRefresh(new TokenWarmer(core), (line) => console.error(`TokenTray: ${line}`), changed);
+  void refresh.tick();
+  setInterval(() => void refresh.tick(), KEEP_FRESH_INTERVAL_MS).unref();
+}
+
+/** The app stays in the tray when the window closes; quitting lets the window close and stops what runs. */
+function handleLifecycle(window: ReturnType<typeof setupWindow>, stop: () => void, smoke: boolean): void {
+  if (!smoke) {
+    // (macOS may emit activate at launch: the smoke test's window must stay hidden.)
+    app.on('second-instance', () => window.show());
+    app.on('activate', () => window.show());
+  }
+  app.on('window-all-closed', () => undefined);
+  app.on('before-quit', () => {
+    window.allowClose();
+    stop();
+  });
+}
+
+/** Composes the app from the core and the thin Electron glue. */
+export async function main(): Promise<void> {
+  const prepared = prepareBeforeReady();
+  if (!prepared) return;
+  const { smoke } = prepared;
   await app.whenReady();
   setupSecurity();
   setupAppProtocol(join(root, 'dist', 'renderer'));
@@ -114,22 +145,11 @@ export async function main(): Promise<void> {
   // Keeps the entry pointing at this copy of the app (an AppImage may have moved since).
   if (startAtLogin && !smoke) void applyStartAtLogin(true).catch((err: unknown) => log(`start at login: ${describeForWindow(err)}`));
   const checkedForUpdates = updates?.start();
-  const refresh = new BackgroundRefresh(new TokenWarmer(core), (line) => console.error(`TokenTray: ${line}`), changed);
-  void refresh.tick();
-  setInterval(() => void refresh.tick(), KEEP_FRESH_INTERVAL_MS).unref();
-
-  if (!smoke) {
-    // (macOS may emit activate at launch: the smoke test's window must stay hidden.)
-    app.on('second-instance', () => window.show());
-    app.on('activate', () => window.show());
-  }
-  // Stay in the tray when the window closes; quit only from the tray (or the OS).
-  app.on('window-all-closed', () => undefined);
-  app.on('before-quit', () => {
-    window.allowClose();
+  keepTokensFresh(core, changed);
+  handleLifecycle(window, () => {
     void handlers.dispose();
     void agent.then((served) => served?.stop());
-  });
+  }, smoke !== undefined);
   if (!smoke) {
     // Started at login: stay in the tray.
     if (startedHidden(process.argv)) window.loadHidden();
