@@ -74,6 +74,23 @@ function handleLifecycle(window: ReturnType<typeof setupWindow>, stop: () => voi
   });
 }
 
+async function openFolder(path: string): Promise<void> {
+  const failure = await shell.openPath(path);
+  if (failure) throw new TokenTrayError('FOLDER_UNAVAILABLE', `Cannot open the folder ${path}: ${failure}.`, { facts: { path } });
+}
+
+/** What a settings change does outside the store: the shortcut, the login item, update checks. */
+function settingsApplier(startAtLogin: boolean, updates: Awaited<ReturnType<typeof setupUpdates>>, copyDefault: () => void) {
+  return async (next: { globalShortcut: string; startAtLogin: boolean; checkForUpdates: boolean }): Promise<void> => {
+    applyGlobalShortcut(next.globalShortcut, copyDefault);
+    if (next.startAtLogin !== startAtLogin) {
+      await applyStartAtLogin(next.startAtLogin);
+      startAtLogin = next.startAtLogin;
+    }
+    void updates?.setEnabled(next.checkForUpdates); // (turning it on checks now, in the background)
+  };
+}
+
 /** Composes the app from the core and the thin Electron glue. */
 export async function main(): Promise<void> {
   const prepared = prepareBeforeReady();
@@ -102,25 +119,15 @@ export async function main(): Promise<void> {
   };
   const log = (line: string) => console.error(`TokenTray: ${redact(line)}`);
   const updates = await setupUpdates({ enabled: settings.get().checkForUpdates, ...(smoke && process.env[SMOKE_UPDATE_FEED_VARIABLE] ? { smokeFeed: process.env[SMOKE_UPDATE_FEED_VARIABLE] } : {}), onChange: changed, log });
-  let startAtLogin = settings.get().startAtLogin;
+  const startAtLogin = settings.get().startAtLogin;
   const handlers = createHandlers({
     core,
     settings,
     clipboard: new ClipboardGuard(clipboard, () => settings.get().clipboardClearSeconds),
     openExternal: (url) => shell.openExternal(checkedExternalUrl(url, core.home)),
     onChange: changed,
-    async openFolder(path) {
-      const failure = await shell.openPath(path);
-      if (failure) throw new TokenTrayError('FOLDER_UNAVAILABLE', `Cannot open the folder ${path}: ${failure}.`, { facts: { path } });
-    },
-    onSettingsChange: async (next) => {
-      applyGlobalShortcut(next.globalShortcut, () => void actions.copyDefault());
-      if (next.startAtLogin !== startAtLogin) {
-        await applyStartAtLogin(next.startAtLogin);
-        startAtLogin = next.startAtLogin;
-      }
-      void updates?.setEnabled(next.checkForUpdates); // (turning it on checks now, in the background)
-    },
+    openFolder,
+    onSettingsChange: settingsApplier(startAtLogin, updates, () => void actions.copyDefault()),
     ...(updates ? { updates } : {}),
   });
   const actions = createTrayActions({
