@@ -66,6 +66,7 @@ describe('IPC argument validation (dispatch)', () => {
       ['metadata:copy-exports', []],
       ['guide:open', ['consent-screen']],
       ['guide:open', ['credentials']],
+      ['accounts:open-console', ['abc']],
     ];
     for (const [channel, args] of good) {
       const result = await dispatch(handlers, channel, args);
@@ -113,6 +114,9 @@ describe('IPC argument validation (dispatch)', () => {
       ['metadata:copy-exports', ['export X=1']],
       ['guide:open', ['https://evil.example/']],
       ['guide:open', []],
+      ['accounts:open-console', []],
+      ['accounts:open-console', [42]],
+      ['accounts:open-console', ['abc', 'extra']],
       ['accounts:set-impersonation', ['abc', Array.from({ length: 11 }, () => 'a@b')]],
       ['settings:set', [{ clipboardClearSeconds: '5' }]],
       ['settings:set', [{ theme: 'dark' }]],
@@ -243,6 +247,20 @@ describe('handlers over the real core', () => {
     assert.equal(cleared.find((a) => a.id === account.id)!.quotaProject, undefined);
     await handlers['tokens:copy'](account.id, 'access', 'header');
     assert.ok(clipboard.text === `Authorization: Bearer ${tokens.access.token}`);
+  });
+
+  it('opens the Cloud Console as the account (the address `tokentray console` opens), and only for a known account', async () => {
+    const [account] = await handlers['accounts:list']();
+    holdBrowser = true;
+    try {
+      const before = opened.length;
+      assert.equal(await handlers['accounts:open-console'](account.id), true);
+      assert.deepEqual(opened.slice(before), [`https://console.cloud.google.com/?authuser=${encodeURIComponent(account.email!)}`]);
+      await assert.rejects(handlers['accounts:open-console']('no-such-account'), { code: 'ACCOUNT_NOT_FOUND' });
+      assert.equal(opened.length, before + 1, 'nothing opened for an unknown account');
+    } finally {
+      holdBrowser = false;
+    }
   });
 
   it('keeps tokens fresh ahead of expiry, and reports a revoked account', async () => {

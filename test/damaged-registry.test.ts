@@ -96,7 +96,7 @@ describe('the app with a damaged accounts.json', () => {
 
   it('starts with an empty, healthy list', async () => {
     await until('the tray menu is built', () => labels().includes('Add account…'));
-    assert.deepEqual(labels(), ['No accounts yet', '---', 'Add account…', 'Open TokenTray', '---', 'Quit TokenTray']);
+    assert.deepEqual(labels(), ['No accounts yet', '---', 'Add account…', 'Open TokenTray', 'Open Cloud Console', '---', 'Quit TokenTray']);
   });
 
   it('logs the failing refresh once, however many minutes pass, and lets no rejection escape', async () => {

@@ -232,3 +232,55 @@ describe('loopback redirect listener', () => {
     }
   });
 });
+
+describe('loopback listener state: one transition out of listening', () => {
+  it('a second callback after the answer is refused and the state stays answered', async () => {
+    const listener = await startLoopbackListener({ expectedState: 's', timeoutMs: 10_000 });
+    try {
+      assert.equal(listener.state, 'listening');
+      const first = send(`${listener.redirectUri}?code=one&state=s`);
+      const callback = await listener.callback;
+      assert.equal(listener.state, 'answered');
+      const second = await send(`${listener.redirectUri}?code=two&state=s`);
+      assert.equal(second.status, 400, 'the listener is still open (the first tab waits) but takes no second answer');
+      assert.throws(() => listener.submitPasted(`${listener.redirectUri}?code=three&state=s`), { code: 'LOGIN_PASTE_INVALID' });
+      assert.equal((await fetch(listener.startUrl, { redirect: 'manual' })).status, 400);
+      assert.equal(listener.state, 'answered', 'a start request after the answer does not abort it');
+      callback.finish({ ok: true });
+      assert.equal((await first).status, 200, 'the first tab still gets its page');
+      assert.equal(callback.url.searchParams.get('code'), 'one');
+      listener.close();
+      assert.equal(listener.state, 'answered', 'closing after the answer does not turn it into a cancellation');
+    } finally {
+      listener.close();
+    }
+  });
+
+  it('a callback after the time-out is refused and the state stays timedOut', async () => {
+    const listener = await startLoopbackListener({ expectedState: 's', timeoutMs: 50 });
+    await assert.rejects(listener.callback, { code: 'LOGIN_TIMEOUT' });
+    assert.equal(listener.state, 'timedOut');
+    await assert.rejects(send(`${listener.redirectUri}?code=late&state=s`), 'nothing listens any more');
+    assert.throws(() => listener.submitPasted(`${listener.redirectUri}?code=late&state=s`), { code: 'LOGIN_PASTE_INVALID' });
+    listener.close();
+    assert.equal(listener.state, 'timedOut');
+  });
+
+  it('cancelled and aborted are end states too', async () => {
+    const controller = new AbortController();
+    const listener = await startLoopbackListener({ expectedState: 's', timeoutMs: 50, signal: controller.signal });
+    controller.abort();
+    await assert.rejects(listener.callback, { code: 'LOGIN_CANCELLED' });
+    assert.equal(listener.state, 'cancelled');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(listener.state, 'cancelled', 'the time-out no longer fires');
+    const raced = await startLoopbackListener({ expectedState: 's', timeoutMs: 10_000 });
+    raced.setAuthorizationUrl('https://issuer.invalid/auth');
+    await fetch(raced.startUrl, { redirect: 'manual' });
+    await fetch(raced.startUrl, { redirect: 'manual' });
+    await assert.rejects(raced.callback, { code: 'LOGIN_START_REUSED' });
+    assert.equal(raced.state, 'aborted');
+    raced.close();
+    assert.equal(raced.state, 'aborted');
+  });
+});

@@ -149,7 +149,7 @@ describe('main-process glue, wired to a stand-in electron module', () => {
     // The menu is rebuilt asynchronously after each change: wait for it to settle.
     for (let i = 0; i < 100 && !labels().includes('Add account…'); i++) await new Promise((r) => setTimeout(r, 10));
     const menu = tray.menu as Array<{ label?: string; click?: () => void }>;
-    assert.deepEqual(menu.map((m) => m.label ?? '---'), ['No accounts yet', '---', 'Add account…', 'Open TokenTray', '---', 'Quit TokenTray']);
+    assert.deepEqual(menu.map((m) => m.label ?? '---'), ['No accounts yet', '---', 'Add account…', 'Open TokenTray', 'Open Cloud Console', '---', 'Quit TokenTray']);
     menu.find((m) => m.label === 'Add account…')!.click!();
     assert.equal(win().webContents.sent.at(-1), ADD_ACCOUNT_EVENT);
   });

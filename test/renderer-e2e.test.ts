@@ -342,6 +342,31 @@ describe('the window, in real Chromium, against the real handlers', () => {
     assert.deepEqual(views.map((v) => [v.email, v.default]), [['frank@example.test', false], ['gina@example.test', true]]);
   });
 
+  it('opens the Cloud Console as the shown account, and saves its quota project, refusing a bad one with a sentence', async () => {
+    const { page } = app;
+    const gina = (await core.accounts.list()).find((a) => a.email === 'gina@example.test')!;
+    await page.locator('.account-item').filter({ hasText: 'gina@example.test' }).click();
+    const before = guidePages.length;
+    await page.locator('[data-action="open-console"]').click();
+    for (let i = 0; i < 100 && guidePages.length === before; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(guidePages.slice(before), ['https://console.cloud.google.com/?authuser=gina%40example.test']);
+
+    await page.fill('#quota-project', 'Not A Project!');
+    await page.click('[data-action="save-quota-project"]');
+    await page.locator('#toast').filter({ hasText: /project/i }).waitFor();
+    assert.doesNotMatch(await page.locator('#toast').innerText(), /bill/, 'an error, not a confirmation');
+    assert.equal((await core.accounts.list()).find((a) => a.id === gina.id)!.quotaProject, undefined, 'nothing saved');
+
+    await page.fill('#quota-project', 'gina-billing');
+    await page.click('[data-action="save-quota-project"]');
+    await page.locator('#toast').filter({ hasText: 'bill gina-billing' }).waitFor();
+    assert.equal((await core.accounts.list()).find((a) => a.id === gina.id)!.quotaProject, 'gina-billing');
+    assert.equal(await page.inputValue('#quota-project'), 'gina-billing', 'the field shows the saved project');
+    await page.click('[data-action="clear-quota-project"]');
+    await page.locator('#toast').filter({ hasText: 'Quota project cleared.' }).waitFor();
+    assert.equal((await core.accounts.list()).find((a) => a.id === gina.id)!.quotaProject, undefined);
+  });
+
   it('saves settings and refuses bad ones with a sentence', async () => {
     const { page } = app;
     await page.click('#open-settings');

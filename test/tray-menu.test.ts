@@ -15,7 +15,7 @@ describe('tray menu', () => {
     assert.deepEqual(labels(items), [
       '[b@x.com (default)]', 'Copy access token', 'Copy ID token', 'Copy Authorization header', '---',
       '[a@x.com]', 'Copy access token', 'Copy ID token', 'Copy Authorization header', '---',
-      'Add account…', 'Open TokenTray', '---', 'Quit TokenTray',
+      'Add account…', 'Open TokenTray', 'Open Cloud Console', '---', 'Quit TokenTray',
     ]);
     const actions = items.flatMap((i) => (i.type === 'action' ? [i.action] : []));
     assert.deepEqual(actions.slice(0, 3), [
@@ -23,7 +23,7 @@ describe('tray menu', () => {
       { kind: 'copy', accountId: 'b', token: 'id', form: 'raw' },
       { kind: 'copy', accountId: 'b', token: 'access', form: 'header' },
     ]);
-    assert.deepEqual(actions.slice(-3), [{ kind: 'add-account' }, { kind: 'open' }, { kind: 'quit' }]);
+    assert.deepEqual(actions.slice(-4), [{ kind: 'add-account' }, { kind: 'open' }, { kind: 'open-console', accountId: 'b' }, { kind: 'quit' }]);
   });
 
   it('marks accounts that need sign-in and offers only that', () => {
@@ -55,5 +55,15 @@ describe('tray menu', () => {
   it('disables Add account while a sign-in waits', () => {
     const add = buildTrayMenu({ accounts: [], signingIn: true }).find((i) => i.type === 'action' && i.action.kind === 'add-account');
     assert.deepEqual(add, { type: 'action', label: 'Signing in… (finish in your browser)', action: { kind: 'add-account' }, enabled: false });
+  });
+
+  it('offers the Cloud Console as the default account, disabled when there is none', () => {
+    const consoleOf = (items: TrayItem[]) => items.find((i) => i.type === 'action' && i.action.kind === 'open-console');
+    assert.deepEqual(consoleOf(buildTrayMenu({ accounts: [account('a', 'a@x.com'), account('b', 'b@x.com', { default: true })], signingIn: false })), {
+      type: 'action', label: 'Open Cloud Console', action: { kind: 'open-console', accountId: 'b' }, enabled: true,
+    });
+    for (const accounts of [[], [account('a', 'a@x.com')]]) {
+      assert.equal((consoleOf(buildTrayMenu({ accounts, signingIn: false })) as { enabled?: boolean }).enabled, false, `${accounts.length} accounts, none default`);
+    }
   });
 });

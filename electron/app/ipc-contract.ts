@@ -107,6 +107,8 @@ export const CONTRACT = {
   /** Imports the ADC file `gcloud auth application-default login` wrote, as an account (no client of one's own). */
   importAdc: call('accounts:import-adc', none).returns<AccountSummary>(),
   /** Opens a Cloud Console page of the first-run guide in the system browser. */
+  /** The Cloud Console as this account (the address `tokentray console` opens), in the system browser. */
+  openConsole: call('accounts:open-console', oneAccount).returns<boolean>(),
   openGuide: call('guide:open', (a): [page: GuidePage] => [oneOf(count(a, 1)[0], 'the page', Object.keys(GUIDE_PAGES) as GuidePage[])]).returns<boolean>(),
   getSettings: call('settings:get', none).returns<Settings>(),
   setSettings: call('settings:set', (a): [settings: Partial<Settings>] => [settingsPatch(count(a, 1)[0])]).returns<Settings>(),

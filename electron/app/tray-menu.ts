@@ -7,6 +7,7 @@ export type TrayAction =
   | { kind: 'sign-in-again'; accountId: string }
   | { kind: 'add-account' }
   | { kind: 'open' }
+  | { kind: 'open-console'; accountId: string }
   | { kind: 'restart-to-update' }
   | { kind: 'quit' };
 
@@ -58,6 +59,11 @@ function accountSection(a: AccountSummary): TrayItem[] {
   return items;
 }
 
+/** The Cloud Console as the default account; shown disabled when there is none. */
+function consoleItem(account: AccountSummary | undefined): TrayItem {
+  return { type: 'action', label: 'Open Cloud Console', action: { kind: 'open-console', accountId: account?.id ?? '' }, enabled: account !== undefined };
+}
+
 /**
  * The tray menu as a pure function of state (the glue turns it into an Electron Menu): the default
  * account first, then the others in registry order; then the app's own entries.
@@ -81,6 +87,7 @@ export function buildTrayMenu(state: TrayState): TrayItem[] {
   items.push(
     { type: 'action', label: state.signingIn ? 'Signing in… (finish in your browser)' : 'Add account…', action: { kind: 'add-account' }, enabled: !state.signingIn },
     { type: 'action', label: 'Open TokenTray', action: { kind: 'open' } },
+    consoleItem(ordered.find((a) => a.default)),
     ...updateItems(state.update),
     { type: 'separator' },
     { type: 'action', label: 'Quit TokenTray', action: { kind: 'quit' } },

@@ -10,12 +10,12 @@ import { describeForWindow } from '../app/remedies.js';
 import { createCore } from '../core/core.js';
 import { keepSecretsFromChildren } from '../core/shared/child-env.js';
 import { TokenTrayError } from '../core/shared/errors.js';
-import { ADD_ACCOUNT_EVENT, CHANGED_EVENT } from '../app/ipc-contract.js';
+import { CHANGED_EVENT } from '../app/ipc-contract.js';
 import { redact, setLogSink } from '../core/shared/logger.js';
 import { disableCoreDumps } from '../core/shared/core-dumps.js';
 import { APP_NAME, appDataDir } from '../core/storage/paths.js';
 import { SettingsStore } from '../core/storage/settings-store.js';
-import type { TrayAction } from '../app/tray-menu.js';
+import { createTrayActions } from '../app/tray-actions.js';
 import { checkedExternalUrl } from '../app/window-policy.js';
 import { setupIpc } from './ipc.js';
 import { registerAppScheme, setupAppProtocol, setupSecurity } from './security.js';
@@ -34,20 +34,68 @@ function notify(body: string): void {
   if (Notification.isSupported()) new Notification({ title: 'TokenTray', body: redact(body) }).show();
 }
 
-/** Composes the app from the core and the thin Electron glue. */
-export async function main(): Promise<void> {
+/**
+ * What must happen before Electron is ready, synchronously; false when another instance runs (this
+ * one quits). `smoke` is the throw-away environment of --smoke-test, set before anything reads it.
+ */
+function prepareBeforeReady(): { smoke: ReturnType<typeof createSmokeEnvironment> | undefined } | false {
   disableCoreDumps(); // the main process holds refresh tokens for as long as the app runs
   if (process.env.TOKENTRAY_VERBOSE === '1') setLogSink((line) => console.error(`tokentray: ${line}`));
   app.setName(APP_NAME);
-  // --smoke-test: a throw-away home and keychain service, set before anything reads them.
   const smoke = isSmokeTest(process.argv) ? createSmokeEnvironment() : undefined;
   // The CLI reads and writes this same folder (and the same keychain service).
   app.setPath('userData', appDataDir());
   if (!app.requestSingleInstanceLock()) {
     app.quit();
-    return;
+    return false;
   }
   registerAppScheme();
+  return { smoke };
+}
+
+/** Tokens are refreshed ahead of expiry while the app runs. */
+function keepTokensFresh(core: ReturnType<typeof createCore>, changed: () => void): void {
+  const refresh = new BackgroundRefresh(new TokenWarmer(core), (line) => console.error(`TokenTray: ${line}`), changed);
+  void refresh.tick();
+  setInterval(() => void refresh.tick(), KEEP_FRESH_INTERVAL_MS).unref();
+}
+
+/** The app stays in the tray when the window closes; quitting lets the window close and stops what runs. */
+function handleLifecycle(window: ReturnType<typeof setupWindow>, stop: () => void, smoke: boolean): void {
+  if (!smoke) {
+    // (macOS may emit activate at launch: the smoke test's window must stay hidden.)
+    app.on('second-instance', () => window.show());
+    app.on('activate', () => window.show());
+  }
+  app.on('window-all-closed', () => undefined);
+  app.on('before-quit', () => {
+    window.allowClose();
+    stop();
+  });
+}
+
+async function openFolder(path: string): Promise<void> {
+  const failure = await shell.openPath(path);
+  if (failure) throw new TokenTrayError('FOLDER_UNAVAILABLE', `Cannot open the folder ${path}: ${failure}.`, { facts: { path } });
+}
+
+/** What a settings change does outside the store: the shortcut, the login item, update checks. */
+function settingsApplier(startAtLogin: boolean, updates: Awaited<ReturnType<typeof setupUpdates>>, copyDefault: () => void) {
+  return async (next: { globalShortcut: string; startAtLogin: boolean; checkForUpdates: boolean }): Promise<void> => {
+    applyGlobalShortcut(next.globalShortcut, copyDefault);
+    if (next.startAtLogin !== startAtLogin) {
+      await applyStartAtLogin(next.startAtLogin);
+      startAtLogin = next.startAtLogin;
+    }
+    void updates?.setEnabled(next.checkForUpdates); // (turning it on checks now, in the background)
+  };
+}
+
+/** Composes the app from the core and the thin Electron glue. */
+export async function main(): Promise<void> {
+  const prepared = prepareBeforeReady();
+  if (!prepared) return;
+  const { smoke } = prepared;
   await app.whenReady();
   setupSecurity();
   setupAppProtocol(join(root, 'dist', 'renderer'));
@@ -71,90 +119,44 @@ export async function main(): Promise<void> {
   };
   const log = (line: string) => console.error(`TokenTray: ${redact(line)}`);
   const updates = await setupUpdates({ enabled: settings.get().checkForUpdates, ...(smoke && process.env[SMOKE_UPDATE_FEED_VARIABLE] ? { smokeFeed: process.env[SMOKE_UPDATE_FEED_VARIABLE] } : {}), onChange: changed, log });
-  let startAtLogin = settings.get().startAtLogin;
-  // Pressed with no window to show an error in: every failure (a damaged registry too) is a notification.
-  const copyDefault = async () => {
-    try {
-      const account = (await handlers['accounts:list']()).find((a) => a.default);
-      if (!account) return notify('No account yet: open TokenTray to add one.');
-      await handlers['tokens:copy'](account.id, 'access', 'raw');
-    } catch (err) {
-      notify(describeForWindow(err));
-    }
-  };
+  const startAtLogin = settings.get().startAtLogin;
   const handlers = createHandlers({
     core,
     settings,
     clipboard: new ClipboardGuard(clipboard, () => settings.get().clipboardClearSeconds),
     openExternal: (url) => shell.openExternal(checkedExternalUrl(url, core.home)),
     onChange: changed,
-    async openFolder(path) {
-      const failure = await shell.openPath(path);
-      if (failure) throw new TokenTrayError('FOLDER_UNAVAILABLE', `Cannot open the folder ${path}: ${failure}.`, { facts: { path } });
-    },
-    onSettingsChange: async (next) => {
-      applyGlobalShortcut(next.globalShortcut, () => void copyDefault());
-      if (next.startAtLogin !== startAtLogin) {
-        await applyStartAtLogin(next.startAtLogin);
-        startAtLogin = next.startAtLogin;
-      }
-      void updates?.setEnabled(next.checkForUpdates); // (turning it on checks now, in the background)
-    },
+    openFolder,
+    onSettingsChange: settingsApplier(startAtLogin, updates, () => void actions.copyDefault()),
     ...(updates ? { updates } : {}),
+  });
+  const actions = createTrayActions({
+    handlers,
+    window,
+    notify,
+    restartToUpdate: () => updates?.restart(),
+    quit: () => app.quit(),
   });
   setupIpc(handlers, (contents) => window.isOurs(contents));
   // The CLI, kubectl and docker ask the app first while it runs (core/agent).
   const agent = smoke ? Promise.resolve(undefined) : serveAgentFromApp(core, env, (line) => console.error(`TokenTray: ${line}`));
 
-  const onTrayAction = (action: TrayAction): void => {
-    switch (action.kind) {
-      case 'copy':
-        void handlers['tokens:copy'](action.accountId, action.token, action.form, action.impersonated ? { impersonated: true } : {}).catch((err: unknown) => notify(describeForWindow(err)));
-        return;
-      case 'sign-in-again':
-        void handlers['accounts:sign-in']({ accountId: action.accountId }).catch((err: unknown) => notify(describeForWindow(err)));
-        return;
-      case 'add-account':
-        window.show();
-        window.send(ADD_ACCOUNT_EVENT);
-        return;
-      case 'open':
-        window.show();
-        return;
-      case 'restart-to-update':
-        updates?.restart();
-        return;
-      case 'quit':
-        app.quit();
-    }
-  };
-  const tray = setupTray({ icon: join(root, 'assets', process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'), listAccounts: () => handlers['accounts:list'](), isSigningIn: handlers.isSigningIn, updateState: () => updates?.state, onAction: onTrayAction });
+  const tray = setupTray({ icon: join(root, 'assets', process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'), listAccounts: () => handlers['accounts:list'](), isSigningIn: handlers.isSigningIn, updateState: () => updates?.state, onAction: actions.onAction });
   rebuildTray = tray.rebuild;
 
   try {
-    applyGlobalShortcut(settings.get().globalShortcut, () => void copyDefault());
+    applyGlobalShortcut(settings.get().globalShortcut, () => void actions.copyDefault());
   } catch (err) {
     notify(describeForWindow(err));
   }
   // Keeps the entry pointing at this copy of the app (an AppImage may have moved since).
   if (startAtLogin && !smoke) void applyStartAtLogin(true).catch((err: unknown) => log(`start at login: ${describeForWindow(err)}`));
   const checkedForUpdates = updates?.start();
-  const refresh = new BackgroundRefresh(new TokenWarmer(core), (line) => console.error(`TokenTray: ${line}`), changed);
-  void refresh.tick();
-  setInterval(() => void refresh.tick(), KEEP_FRESH_INTERVAL_MS).unref();
-
-  if (!smoke) {
-    // (macOS may emit activate at launch: the smoke test's window must stay hidden.)
-    app.on('second-instance', () => window.show());
-    app.on('activate', () => window.show());
-  }
-  // Stay in the tray when the window closes; quit only from the tray (or the OS).
-  app.on('window-all-closed', () => undefined);
-  app.on('before-quit', () => {
-    window.allowClose();
+  keepTokensFresh(core, changed);
+  handleLifecycle(window, () => {
     void handlers.dispose();
     void agent.then((served) => served?.stop());
-  });
+  }, smoke !== undefined);
   if (!smoke) {
     // Started at login: stay in the tray.
     if (startedHidden(process.argv)) window.loadHidden();

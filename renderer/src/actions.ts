@@ -102,6 +102,15 @@ export async function makeDefault(id: string): Promise<void> {
   }
 }
 
+/** The Cloud Console as this account, in the system browser (the address `tokentray console` opens). */
+export async function openConsole(account: AccountSummary): Promise<void> {
+  try {
+    await call(api().openConsole(account.id));
+  } catch (err) {
+    toast(messageOf(err));
+  }
+}
+
 export async function setQuotaProject(account: AccountSummary, project: string): Promise<void> {
   try {
     state.accounts = await call(api().setQuotaProject(account.id, project));

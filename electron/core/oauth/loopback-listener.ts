@@ -34,8 +34,14 @@ export interface LoopbackListener {
    * Throws LOGIN_PASTE_INVALID when it is not the answer to this attempt; the attempt goes on.
    */
   submitPasted(text: string): void;
+  /** Where the attempt is; it leaves `listening` once, and never comes back. */
+  readonly state: ListenerState;
   close(): void;
 }
+
+/** `listening` until the one transition to an end state (answered, or one of the ways it failed). */
+export type ListenerState = 'listening' | 'answered' | 'timedOut' | 'cancelled' | 'aborted';
+type EndState = Exclude<ListenerState, 'listening'>;
 
 export interface LoopbackListenerOptions {
   expectedState: string;
@@ -106,128 +112,195 @@ function pastedCallbackUrl(text: string, redirectUri: string): URL {
   return new URL(`/?${line.replace(/^\?/, '')}`, redirectUri);
 }
 
+const startReused = () =>
+  new TokenTrayError(
+    'LOGIN_START_REUSED',
+    'The one-time sign-in address was requested more than once: another program on this computer may be racing this sign-in. Nothing was saved. Run the sign-in again.',
+  );
+
+const cancelled = () => new TokenTrayError('LOGIN_CANCELLED', 'Sign-in was cancelled.');
+
 /**
  * A one-shot HTTP listener on 127.0.0.1 for the authorization redirect (RFC 8252 §7.3). Stray
  * requests (favicon, a forged or stale callback) get a 400 page and leave the attempt open. When the
  * attempt ends, every connection is destroyed (idle, half-sent or not), so a process waits for none.
  */
 export async function startLoopbackListener(options: LoopbackListenerOptions): Promise<LoopbackListener> {
-  const { expectedState, timeoutMs, signal } = options;
-  let settle!: { resolve: (cb: AuthorizationCallback) => void; reject: (err: Error) => void };
-  const callback = new Promise<AuthorizationCallback>((resolve, reject) => (settle = { resolve, reject }));
-  callback.catch(() => undefined); // the caller may close before awaiting
-  let done = false;
-  let closed = false;
-  let pending: ServerResponse | undefined;
-  /** Final pages being written when the attempt ends: their sockets get a moment to flush. */
-  const finalPages = new Set<ServerResponse>();
-  const startPath = `/start/${randomBytes(32).toString('base64url')}`;
-  let authorizationUrl: string | undefined;
-  let startRequests = 0;
-  let startRetired = false;
-  const sockets = new Set<Socket>();
+  const attempt = new LoopbackAttempt(options);
+  await attempt.listen();
+  return attempt;
+}
 
-  const startReused = () =>
-    new TokenTrayError(
-      'LOGIN_START_REUSED',
-      'The one-time sign-in address was requested more than once: another program on this computer may be racing this sign-in. Nothing was saved. Run the sign-in again.',
-    );
+class LoopbackAttempt implements LoopbackListener {
+  private current: ListenerState = 'listening';
+  /** Server, timer and sockets are let go (once; independent of the state, which may end first). */
+  private released = false;
+  private settle!: { resolve: (cb: AuthorizationCallback) => void; reject: (err: Error) => void };
+  readonly callback = new Promise<AuthorizationCallback>((resolve, reject) => (this.settle = { resolve, reject }));
+  /** The browser tab waiting for the outcome of an accepted callback. */
+  private pending: ServerResponse | undefined;
+  /** Final pages being written when the attempt ends: their sockets get a moment to flush. */
+  private readonly finalPages = new Set<ServerResponse>();
+  private readonly sockets = new Set<Socket>();
+  private readonly startPath = `/start/${randomBytes(32).toString('base64url')}`;
+  private authorizationUrl: string | undefined;
+  private startRequests = 0;
+  private startRetired = false;
+  private port = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly server = createServer((req, res) => this.handle(req.method, req.url, res));
+  private readonly onAbort = () => this.fail('cancelled', cancelled());
+
+  constructor(private readonly options: LoopbackListenerOptions) {
+    this.callback.catch(() => undefined); // the caller may close before awaiting
+    this.server.headersTimeout = 10_000;
+    this.server.requestTimeout = 10_000;
+    this.server.maxHeadersCount = 100;
+    this.server.on('connection', (socket: Socket) => {
+      if (this.released) return void socket.destroy();
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  get state(): ListenerState {
+    return this.current;
+  }
+
+  get redirectUri(): string {
+    return `http://127.0.0.1:${this.port}/`;
+  }
+
+  get startUrl(): string {
+    return `http://127.0.0.1:${this.port}${this.startPath}`;
+  }
+
+  async listen(): Promise<void> {
+    const { server } = this;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.port = (server.address() as AddressInfo).port;
+    const { timeoutMs, signal } = this.options;
+    this.timer = setTimeout(() => {
+      this.fail('timedOut', new TokenTrayError('LOGIN_TIMEOUT', `Sign-in was not completed within ${Math.round(timeoutMs / 1000)} seconds. Run the sign-in again and finish it in the browser.`));
+    }, timeoutMs);
+    this.timer.unref();
+    if (signal?.aborted) queueMicrotask(this.onAbort);
+    else signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** The one place the state changes: only out of `listening`; false when the attempt already ended. */
+  private transition(to: EndState): boolean {
+    if (this.current !== 'listening') return false;
+    this.current = to;
+    return true;
+  }
+
+  private handle(method: string | undefined, target: string | undefined, res: ServerResponse): void {
+    const url = requestUrl(target);
+    if (!url) return page(res, 400, 'Bad request', 'This address is not a sign-in answer TokenTray expects.');
+    if (url.pathname === this.startPath) return this.handleStart(res);
+    if (this.current !== 'listening' || !isOurCallback(method, url, this.options.expectedState)) {
+      return page(res, 400, 'Not a TokenTray sign-in', 'This request does not answer the sign-in TokenTray is waiting for. Nothing was changed.');
+    }
+    this.accept(new URL(url.pathname + url.search, this.redirectUri), res);
+  }
+
+  private handleStart(res: ServerResponse): void {
+    this.startRequests += 1;
+    if (this.current !== 'listening' || this.startRetired || this.startRequests > 1 || !this.authorizationUrl) {
+      page(res, 400, 'Sign-in stopped', 'This one-time sign-in address was already used. TokenTray stopped this sign-in; start it again.');
+      if (this.current === 'listening') this.fail('aborted', startReused());
+      return;
+    }
+    res.writeHead(302, { Location: this.authorizationUrl, ...SECURITY_HEADERS });
+    res.end();
+  }
 
   /** Resolves the attempt with a callback URL already checked against our state. */
-  function accept(callbackUrl: URL, res: ServerResponse | undefined): void {
-    done = true;
-    pending = res;
+  private accept(callbackUrl: URL, res: ServerResponse | undefined): void {
+    if (!this.transition('answered')) return;
+    this.pending = res;
     let finished = false;
-    settle.resolve({
+    this.settle.resolve({
       url: callbackUrl,
-      finish(outcome) {
+      finish: (outcome) => {
         if (finished) return;
         finished = true;
-        if (res && pending === res) {
+        if (res && this.pending === res) {
           if (outcome.ok) page(res, 200, 'Signed in', 'TokenTray has your account. You can close this tab.');
           else page(res, 400, 'Sign-in failed', outcome.message);
-          finalPages.add(res);
-          pending = undefined;
+          this.finalPages.add(res);
+          this.pending = undefined;
         }
-        close();
+        this.release();
       },
     });
   }
 
-  const server = createServer((req, res) => {
-    const url = requestUrl(req.url);
-    if (!url) return page(res, 400, 'Bad request', 'This address is not a sign-in answer TokenTray expects.');
-    if (url.pathname === startPath) {
-      startRequests += 1;
-      if (done || startRetired || startRequests > 1 || !authorizationUrl) {
-        page(res, 400, 'Sign-in stopped', 'This one-time sign-in address was already used. TokenTray stopped this sign-in; start it again.');
-        if (!done) fail(startReused());
-        return;
-      }
-      res.writeHead(302, { Location: authorizationUrl, ...SECURITY_HEADERS });
-      res.end();
-      return;
-    }
-    if (done || !isOurCallback(req.method, url, expectedState)) {
-      return page(res, 400, 'Not a TokenTray sign-in', 'This request does not answer the sign-in TokenTray is waiting for. Nothing was changed.');
-    }
-    accept(new URL(url.pathname + url.search, redirectUri), res);
-  });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 10_000;
-  server.maxHeadersCount = 100;
-  server.on('connection', (socket: Socket) => {
-    if (closed) return void socket.destroy();
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const redirectUri = `http://127.0.0.1:${port}/`;
-
-  const timer = setTimeout(() => {
-    fail(new TokenTrayError('LOGIN_TIMEOUT', `Sign-in was not completed within ${Math.round(timeoutMs / 1000)} seconds. Run the sign-in again and finish it in the browser.`));
-  }, timeoutMs);
-  timer.unref();
-  const onAbort = () => fail(new TokenTrayError('LOGIN_CANCELLED', 'Sign-in was cancelled.'));
-  if (signal?.aborted) queueMicrotask(onAbort);
-  else signal?.addEventListener('abort', onAbort, { once: true });
-
-  function fail(err: TokenTrayError): void {
-    if (!done) {
-      done = true;
-      settle.reject(err);
-    }
-    close();
+  /** Ends the attempt with an error (if it is still listening) and lets everything go. */
+  private fail(to: Exclude<EndState, 'answered'>, err: TokenTrayError): void {
+    if (this.transition(to)) this.settle.reject(err);
+    this.release();
   }
 
-  function close(): void {
-    if (closed) return;
-    closed = true;
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-    if (!done) {
-      done = true;
-      settle.reject(new TokenTrayError('LOGIN_CANCELLED', 'Sign-in was cancelled.'));
+  setAuthorizationUrl(url: string): void {
+    this.authorizationUrl = url;
+  }
+
+  retireStartUrl(): void {
+    this.startRetired = true;
+    if (this.startRequests > 0) {
+      const err = startReused();
+      this.fail('aborted', err);
+      throw err;
     }
-    server.close();
-    if (pending) {
-      page(pending, 400, 'Sign-in stopped', 'TokenTray stopped waiting for this sign-in.');
-      finalPages.add(pending);
+  }
+
+  submitPasted(text: string): void {
+    if (this.current !== 'listening') throw pasteError('This sign-in is already answered.');
+    const url = pastedCallbackUrl(text, this.redirectUri);
+    if (!isOurCallback('GET', url, this.options.expectedState)) {
+      throw pasteError(
+        url.pathname !== '/'
+          ? 'That address is not the sign-in answer (it should end in /?state=…&code=…). Paste the address the browser ended on.'
+          : 'That answer belongs to another sign-in attempt (its state does not match). Paste the address from the browser tab of this sign-in.',
+      );
     }
-    pending = undefined;
-    // server.close() only stops accepting: open sockets (idle keep-alive, a half-sent request)
-    // would keep the process alive for minutes. A socket carrying the final page is destroyed once
-    // the page is handed to the OS (at most 200 ms later); all others go now.
+    this.accept(new URL(url.pathname + url.search, this.redirectUri), undefined);
+  }
+
+  close(): void {
+    this.fail('cancelled', cancelled());
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    clearTimeout(this.timer);
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.server.close();
+    if (this.pending) {
+      page(this.pending, 400, 'Sign-in stopped', 'TokenTray stopped waiting for this sign-in.');
+      this.finalPages.add(this.pending);
+    }
+    this.pending = undefined;
+    this.destroySockets();
+  }
+
+  /**
+   * server.close() only stops accepting: open sockets (idle keep-alive, a half-sent request) would
+   * keep the process alive for minutes. A socket carrying the final page is destroyed once the page
+   * is handed to the OS (at most 200 ms later); all others go now.
+   */
+  private destroySockets(): void {
     const flushing = new Set<Socket>();
-    for (const res of finalPages) {
+    for (const res of this.finalPages) {
       const socket = res.socket;
       if (!socket) continue;
       flushing.add(socket);
@@ -235,36 +308,6 @@ export async function startLoopbackListener(options: LoopbackListenerOptions): P
       else res.once('finish', () => socket.destroySoon());
       setTimeout(() => socket.destroy(), 200).unref();
     }
-    for (const socket of sockets) if (!flushing.has(socket)) socket.destroy();
+    for (const socket of this.sockets) if (!flushing.has(socket)) socket.destroy();
   }
-
-  return {
-    redirectUri,
-    startUrl: `http://127.0.0.1:${port}${startPath}`,
-    callback,
-    setAuthorizationUrl(url: string) {
-      authorizationUrl = url;
-    },
-    retireStartUrl() {
-      startRetired = true;
-      if (startRequests > 0) {
-        const err = startReused();
-        fail(err);
-        throw err;
-      }
-    },
-    submitPasted(text: string) {
-      if (done) throw pasteError('This sign-in is already answered.');
-      const url = pastedCallbackUrl(text, redirectUri);
-      if (!isOurCallback('GET', url, expectedState)) {
-        throw pasteError(
-          url.pathname !== '/'
-            ? 'That address is not the sign-in answer (it should end in /?state=…&code=…). Paste the address the browser ended on.'
-            : 'That answer belongs to another sign-in attempt (its state does not match). Paste the address from the browser tab of this sign-in.',
-        );
-      }
-      accept(new URL(url.pathname + url.search, redirectUri), undefined);
-    },
-    close,
-  };
 }

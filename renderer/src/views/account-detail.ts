@@ -1,6 +1,6 @@
 import type { AccountSummary } from '../../../electron/app/ipc-contract.js';
 import { api } from '../api.js';
-import { checkToken, importGcloudCredentials, loadTokens, makeDefault, openAccountsFolder, signInAgain, startFresh } from '../actions.js';
+import { checkToken, importGcloudCredentials, loadTokens, makeDefault, openAccountsFolder, openConsole, signInAgain, startFresh } from '../actions.js';
 import { openAddDialog } from '../dialogs/add-account.js';
 import { openRemoveDialog } from '../dialogs/remove-account.js';
 import { byId, h } from '../dom.js';
@@ -96,6 +96,8 @@ function header(account: AccountSummary): HTMLElement {
       !account.default && h('button', { type: 'button', 'data-action': 'make-default', onclick: () => void makeDefault(account.id) }, 'Make default'),
       account.status === 'ready' && h('button', { type: 'button', 'data-action': 'refresh', onclick: () => void loadTokens(true) }, 'Refresh now'),
       account.status === 'ready' && h('button', { type: 'button', 'data-action': 'check-token', onclick: () => void checkToken(account) }, 'Check token'),
+      // The Console knows Google user accounts only (core/google/console-url.ts says why the others cannot).
+      account.flavor === 'google' && account.kind !== 'service_account' && h('button', { type: 'button', 'data-action': 'open-console', onclick: () => void openConsole(account) }, 'Open Cloud Console'),
       h('button', { type: 'button', className: 'danger', 'data-action': 'remove', onclick: () => openRemoveDialog(account) }, 'Remove…'),
     ),
   );
