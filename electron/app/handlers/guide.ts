@@ -1,5 +1,5 @@
 import { consoleUrl } from '../../core/google/console-url.js';
-import { projectOf } from '../../core/storage/account-service.js';
+import { projectOf } from '../../core/accounts/account-service.js';
 import { GUIDE_PAGES } from '../ipc-contract.js';
 import type { AppHandlerDeps, DomainHandlers } from './deps.js';
 
