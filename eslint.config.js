@@ -18,7 +18,14 @@ export default tseslint.config(
     },
     rules: {
       // node:test's test() and describe() return promises the runner awaits.
-      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] },
+          ],
+        },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
       // Handlers are async to fit their interfaces (and to turn a throw into a rejection).
@@ -63,40 +70,73 @@ export default tseslint.config(
   {
     files: ['electron/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [ELECTRON, OPENID], patterns: layer([['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.']) }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [ELECTRON, OPENID], patterns: layer([['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.']) },
+      ],
     },
   },
   {
     // The adapter itself.
     files: ['electron/core/oauth/oidc.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [ELECTRON], patterns: layer([['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.']) }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [ELECTRON], patterns: layer([['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.']) },
+      ],
     },
   },
   {
     // Storage keeps the generic pieces (secret stores, keychain items, files, locks, vault): no domain.
     files: ['electron/core/storage/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [ELECTRON], patterns: layer([['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.'], [['**/accounts/**', '**/tokens/**', '**/oauth/**', '**/google/**', '**/agent/**', '**/integrations/**'], 'Storage is below the accounts room and the rest of the core.']) }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [ELECTRON],
+          patterns: layer(
+            [['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.'],
+            [
+              ['**/accounts/**', '**/tokens/**', '**/oauth/**', '**/google/**', '**/agent/**', '**/integrations/**'],
+              'Storage is below the accounts room and the rest of the core.',
+            ],
+          ),
+        },
+      ],
     },
   },
   {
     // The accounts room is below the tokens room and everything that uses accounts.
     files: ['electron/core/accounts/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [ELECTRON], patterns: layer([['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.'], [['**/tokens/**', '**/agent/**', '**/integrations/**'], 'The accounts room is below tokens, the agent and the integrations.']) }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [ELECTRON],
+          patterns: layer(
+            [['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.'],
+            [['**/tokens/**', '**/agent/**', '**/integrations/**'], 'The accounts room is below tokens, the agent and the integrations.'],
+          ),
+        },
+      ],
     },
   },
   {
     files: ['electron/app/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [ELECTRON, OPENID], patterns: layer([['**/cli/**', '**/main/**', '**/preload/**'], 'app is desktop logic on the core only.']) }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [ELECTRON, OPENID], patterns: layer([['**/cli/**', '**/main/**', '**/preload/**'], 'app is desktop logic on the core only.']) },
+      ],
     },
   },
   {
     files: ['electron/cli/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [ELECTRON, OPENID], patterns: layer([['**/app/**', '**/main/**', '**/preload/**'], 'The CLI builds on the core only.']) }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [ELECTRON, OPENID], patterns: layer([['**/app/**', '**/main/**', '**/preload/**'], 'The CLI builds on the core only.']) },
+      ],
     },
   },
   prettier,

@@ -40,7 +40,10 @@ const lazyBuiltins = (names) => ({
 });
 const ENTRY_LAZY = ['node:os', 'node:crypto'];
 const MAIN_LAZY = ['node:crypto'];
-for (const [name, main] of [['tokentray', 'cli-main'], ['docker-credential-tokentray', 'docker-credential-main']]) {
+for (const [name, main] of [
+  ['tokentray', 'cli-main'],
+  ['docker-credential-tokentray', 'docker-credential-main'],
+]) {
   // The small entry, one file: its one lazy import (the CLI proper) becomes a plain require of the
   // main bundle, not an import() that would start the ES module loader.
   await build({

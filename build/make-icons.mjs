@@ -29,10 +29,11 @@ function png(size, pixel) {
     for (let x = 0; x < size; x++) {
       // 4x4 supersampling for smooth edges
       let acc = [0, 0, 0, 0];
-      for (let sy = 0; sy < 4; sy++) for (let sx = 0; sx < 4; sx++) {
-        const p = pixel((x + (sx + 0.5) / 4) / size, (y + (sy + 0.5) / 4) / size);
-        acc = acc.map((v, i) => v + (i === 3 ? p[3] : p[i] * p[3]));
-      }
+      for (let sy = 0; sy < 4; sy++)
+        for (let sx = 0; sx < 4; sx++) {
+          const p = pixel((x + (sx + 0.5) / 4) / size, (y + (sy + 0.5) / 4) / size);
+          acc = acc.map((v, i) => v + (i === 3 ? p[3] : p[i] * p[3]));
+        }
       const a = acc[3] / 16;
       const o = y * (size * 4 + 1) + 1 + x * 4;
       raw[o] = a ? Math.round(acc[0] / acc[3]) : 0;
@@ -45,12 +46,18 @@ function png(size, pixel) {
   ihdr.writeUInt32BE(size, 0);
   ihdr.writeUInt32BE(size, 4);
   ihdr.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** The key: a ring (bow) at the left, a shaft to the right with two teeth. */
 function isKey(u, v) {
-  const dx = u - 0.34, dy = v - 0.5;
+  const dx = u - 0.34,
+    dy = v - 0.5;
   const r = Math.hypot(dx, dy);
   if (r < 0.17 && r > 0.075) return true;
   if (u > 0.48 && u < 0.82 && Math.abs(v - 0.5) < 0.045) return true;

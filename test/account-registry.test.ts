@@ -7,8 +7,16 @@ import { AccountRegistry, type AccountRecord } from '../electron/core/accounts/a
 import { findAccount } from '../electron/core/accounts/account-records.js';
 
 const record = (id: string, email: string, issuer = 'https://accounts.google.com'): AccountRecord => ({
-  id, subject: `sub-${id}`, email, issuer, flavor: 'google', clientId: 'c', scopes: ['openid'], status: 'ready',
-  createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
+  id,
+  subject: `sub-${id}`,
+  email,
+  issuer,
+  flavor: 'google',
+  clientId: 'c',
+  scopes: ['openid'],
+  status: 'ready',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
 });
 
 describe('account registry', () => {
@@ -27,7 +35,10 @@ describe('account registry', () => {
       d.accounts.push(record('1', 'a@x'));
       d.defaultAccount = '1';
     });
-    assert.deepEqual((await registry.load()).accounts.map((a) => a.id), ['1']);
+    assert.deepEqual(
+      (await registry.load()).accounts.map((a) => a.id),
+      ['1'],
+    );
     assert.deepEqual((await readdir(join(dir, 'a'))).sort(), ['accounts.json', 'locks']);
     assert.deepEqual(await readdir(join(dir, 'a', 'locks')), ['registry.lock']);
     assert.equal((await stat(registry.path)).mode & 0o777, 0o600);
@@ -57,7 +68,10 @@ describe('account registry', () => {
       await registry.update(() => undefined);
       await writeFile(registry.path, text);
       await assert.rejects(registry.load(), { code: 'REGISTRY_CORRUPT' }, text);
-      await assert.rejects(registry.update((d) => void d.accounts.push(record('2', 'b@x'))), { code: 'REGISTRY_CORRUPT' });
+      await assert.rejects(
+        registry.update((d) => void d.accounts.push(record('2', 'b@x'))),
+        { code: 'REGISTRY_CORRUPT' },
+      );
       assert.equal(await readFile(registry.path, 'utf8'), text);
     }
     const newer = new AccountRegistry(join(dir, 'd'));
@@ -69,11 +83,18 @@ describe('account registry', () => {
   it('says REGISTRY_UNWRITABLE when the home is a file', async () => {
     const home = join(dir, 'file-home');
     await writeFile(home, 'x');
-    await assert.rejects(new AccountRegistry(home).update(() => undefined), { code: 'REGISTRY_UNWRITABLE' });
+    await assert.rejects(
+      new AccountRegistry(home).update(() => undefined),
+      { code: 'REGISTRY_UNWRITABLE' },
+    );
   });
 
   it('finds accounts by id, email (any case) or default', () => {
-    const data = { version: 1 as const, defaultAccount: 'b', accounts: [record('a', 'x@y.z'), record('b', 'w@y.z'), record('c', 'x@y.z', 'https://other.example')] };
+    const data = {
+      version: 1 as const,
+      defaultAccount: 'b',
+      accounts: [record('a', 'x@y.z'), record('b', 'w@y.z'), record('c', 'x@y.z', 'https://other.example')],
+    };
     assert.equal(findAccount(data, undefined).id, 'b');
     assert.equal(findAccount(data, 'W@Y.Z').id, 'b');
     assert.equal(findAccount(data, 'c').id, 'c');

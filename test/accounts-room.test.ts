@@ -89,7 +89,10 @@ describe('accounts room', () => {
     await core.accounts.setQuotaProject(ann.id, 'billed-project');
     const annAgain = await signIn(core, undefined, ann.subject); // no email scope this time
     const saAgain = await importServiceAccountJson(core.accounts, serviceAccountKey('robot@room-project.iam.gserviceaccount.com'));
-    for (const [before, after] of [[ann, annAgain], [sa, saAgain]]) {
+    for (const [before, after] of [
+      [ann, annAgain],
+      [sa, saAgain],
+    ]) {
       assert.equal(after.id, before.id);
       assert.equal(after.email, before.email, 'the email known stays');
       assert.deepEqual(after.impersonate, ['target@p.iam.gserviceaccount.com']);
@@ -97,14 +100,25 @@ describe('accounts room', () => {
       assert.equal(after.createdAt, before.createdAt);
     }
     assert.equal(annAgain.quotaProject, 'billed-project');
-    assert.deepEqual((await core.accounts.records()).accounts.map((a) => a.id), [ann.id, sa.id], 'replaced in place, not added');
+    assert.deepEqual(
+      (await core.accounts.records()).accounts.map((a) => a.id),
+      [ann.id, sa.id],
+      'replaced in place, not added',
+    );
   });
 });
 
 describe('the default-account rule', () => {
   const record = (id: string): AccountRecord => ({
-    id, subject: id, issuer: 'https://accounts.google.com', flavor: 'google', clientId: 'c', scopes: ['openid'], status: 'ready',
-    createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
+    id,
+    subject: id,
+    issuer: 'https://accounts.google.com',
+    flavor: 'google',
+    clientId: 'c',
+    scopes: ['openid'],
+    status: 'ready',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
   });
 
   it('never moves the shown default on an upsert, over every registry shape and upsert', () => {

@@ -72,7 +72,7 @@ describe("the agent's failures are the CLI's own (file vault, the CLI without it
     fx.sandbox.env.TOKENTRAY_FILE_PASSPHRASE = passphrase; // the sandbox's secret canary opens the vault
   });
 
-  it('the CLI alone cannot reach the vault (what makes the cases below the agent\'s)', async () => {
+  it("the CLI alone cannot reach the vault (what makes the cases below the agent's)", async () => {
     const alone = await runCaptured(['print-access-token'], cliEnv, false);
     assert.equal(alone.code, 1);
     assert.match(alone.stderr, /^tokentray: VAULT_PASSPHRASE_REQUIRED: /);
@@ -81,7 +81,11 @@ describe("the agent's failures are the CLI's own (file vault, the CLI without it
   });
 
   it('an unknown account: ACCOUNT_NOT_FOUND, its sentence and remedy, exit 1', async () => {
-    for (const argv of [['print-access-token', '--account', 'nobody@example.test'], ['kube-credential', '--account', 'nobody@example.test'], ['print-identity-token', '--account', 'nobody@example.test']]) {
+    for (const argv of [
+      ['print-access-token', '--account', 'nobody@example.test'],
+      ['kube-credential', '--account', 'nobody@example.test'],
+      ['print-identity-token', '--account', 'nobody@example.test'],
+    ]) {
       const normal = await runCaptured(argv, withPassphrase, false);
       assert.match(normal.stderr, /^tokentray: ACCOUNT_NOT_FOUND: .*`tokentray accounts`/);
       assert.deepEqual(await throughAgent(argv), normal, argv.join(' '));
@@ -127,14 +131,33 @@ describe("the agent's failures are the CLI's own (file vault, the CLI without it
   });
 
   it('answers with which the agent says it cannot serve are not shown: the client goes on without it', () => {
-    for (const code of ['AGENT_REFUSED', 'AGENT_VERSION', 'AGENT_BAD_REQUEST', 'KEYCHAIN_UNAVAILABLE', 'VAULT_PASSPHRASE_REQUIRED', 'INTERNAL', 'lower', 'A\nB', 'X'.repeat(65)]) {
+    for (const code of [
+      'AGENT_REFUSED',
+      'AGENT_VERSION',
+      'AGENT_BAD_REQUEST',
+      'KEYCHAIN_UNAVAILABLE',
+      'VAULT_PASSPHRASE_REQUIRED',
+      'INTERNAL',
+      'lower',
+      'A\nB',
+      'X'.repeat(65),
+    ]) {
       assert.equal(agentFailure({ v: PROTOCOL_VERSION, ok: false, code, message: 'no' }), undefined, code);
     }
     assert.equal(agentFailure({ v: PROTOCOL_VERSION, ok: false, code: 'REAUTH_REQUIRED', message: 'two\nlines' }), undefined);
     // Only the known facts, each bounded and printable, come across.
-    const failure = agentFailure({ v: PROTOCOL_VERSION, ok: false, code: 'REAUTH_REQUIRED', message: 'Sign in.', facts: { remedy: 'sign-in-again', account: 'a@example.test', pid: 7, path: 'x\u001b[2J', extra: 'no' } as never });
+    const failure = agentFailure({
+      v: PROTOCOL_VERSION,
+      ok: false,
+      code: 'REAUTH_REQUIRED',
+      message: 'Sign in.',
+      facts: { remedy: 'sign-in-again', account: 'a@example.test', pid: 7, path: 'x\u001b[2J', extra: 'no' } as never,
+    });
     assert.deepEqual(failure, { code: 'REAUTH_REQUIRED', message: 'Sign in.', facts: { remedy: 'sign-in-again', account: 'a@example.test', pid: 7 } });
     // A remedy this CLI has no words for (an agent of another version): the sentence alone, no crash.
-    assert.equal(describeForCli(new TokenTrayError('REAUTH_REQUIRED', 'Sign in.', { facts: { remedy: 'sign-in-on-mars' } as unknown as ErrorFacts })), 'Sign in.');
+    assert.equal(
+      describeForCli(new TokenTrayError('REAUTH_REQUIRED', 'Sign in.', { facts: { remedy: 'sign-in-on-mars' } as unknown as ErrorFacts })),
+      'Sign in.',
+    );
   });
 });

@@ -18,10 +18,15 @@ describe('the agent location, by platform', () => {
       key: '/run/user/1000/tokentray/agent.key',
       pipe: false,
     });
-    assert.deepEqual(agentLocation({ TOKENTRAY_HOME: '/h' }, { platform: 'darwin' }), { dir: '/h/agent', socket: '/h/agent/agent.sock', key: '/h/agent/agent.key', pipe: false });
+    assert.deepEqual(agentLocation({ TOKENTRAY_HOME: '/h' }, { platform: 'darwin' }), {
+      dir: '/h/agent',
+      socket: '/h/agent/agent.sock',
+      key: '/h/agent/agent.key',
+      pipe: false,
+    });
   });
 
-  it('Windows: a named pipe \\\\.\\pipe\\tokentray-agent-HASH; the key in the home\'s agent folder; XDG_RUNTIME_DIR means nothing there', () => {
+  it("Windows: a named pipe \\\\.\\pipe\\tokentray-agent-HASH; the key in the home's agent folder; XDG_RUNTIME_DIR means nothing there", () => {
     const home = 'C:\\Users\\ada\\AppData\\Roaming\\TokenTray';
     const where = agentLocation({ TOKENTRAY_HOME: home, XDG_RUNTIME_DIR: '/run/user/1000' }, { platform: 'win32', user: 'CORP\\ada' });
     assert.match(where.socket, PIPE);

@@ -48,7 +48,9 @@ async function startAgent(env: Record<string, string>, passphrase: string, extra
   return cli.done;
 }
 
-async function agentStatus(env: Record<string, string>): Promise<{ pid: number; store: string; unlocked: boolean; until: number | null; servedBy: string } | undefined> {
+async function agentStatus(
+  env: Record<string, string>,
+): Promise<{ pid: number; store: string; unlocked: boolean; until: number | null; servedBy: string } | undefined> {
   const res = await runCli(['agent', 'status', '--json'], env);
   return res.code === 0 ? (JSON.parse(res.stdout) as { pid: number; store: string; unlocked: boolean; until: number | null; servedBy: string }) : undefined;
 }
@@ -63,7 +65,7 @@ function alive(pid: number): boolean {
 }
 
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
+  for (const end = Date.now() + ms; Date.now() < end;) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -157,12 +159,18 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
 
       const bin = join(box, 'bin');
       await mkdir(bin);
-      await writeFile(join(bin, 'docker-credential-tokentray'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(DOCKER_HELPER)} "$@"\n`, { mode: 0o700 });
+      await writeFile(join(bin, 'docker-credential-tokentray'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(DOCKER_HELPER)} "$@"\n`, {
+        mode: 0o700,
+      });
       await mkdir(join(box, 'docker'));
       await writeFile(join(box, 'docker', 'config.json'), JSON.stringify({ credHelpers: { [`127.0.0.1:${registry.port}`]: 'tokentray' } }));
       // As `configure-docker --allow-other-host` records it: only a registry set up gets a token.
       await writeFile(join(env.TOKENTRAY_HOME, 'docker-registries.json'), JSON.stringify({ [`127.0.0.1:${registry.port}`]: {} }));
-      const docker = await runTool('docker', ['manifest', 'inspect', '--insecure', `127.0.0.1:${registry.port}/team/app:v1`], { ...env, DOCKER_CONFIG: join(box, 'docker'), PATH: `${bin}:${process.env.PATH}` });
+      const docker = await runTool('docker', ['manifest', 'inspect', '--insecure', `127.0.0.1:${registry.port}/team/app:v1`], {
+        ...env,
+        DOCKER_CONFIG: join(box, 'docker'),
+        PATH: `${bin}:${process.env.PATH}`,
+      });
       assert.equal(docker.code, 0, docker.stderr);
       assert.equal(JSON.parse(docker.stdout).schemaVersion, 2);
     } finally {
@@ -238,7 +246,10 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
     const stop = await runCli(['agent', 'stop'], env);
     assert.equal(stop.code, 0, stop.stderr);
     await waitFor('the agent to exit', () => !alive(pid));
-    assert.deepEqual((await readdir(join(runtime, 'tokentray'))).filter((f) => f !== 'agent.lock'), []);
+    assert.deepEqual(
+      (await readdir(join(runtime, 'tokentray'))).filter((f) => f !== 'agent.lock'),
+      [],
+    );
     const none = await runCli(['agent', 'status'], env);
     assert.equal(none.code, 1);
     assert.match(none.stderr, /AGENT_NOT_RUNNING/);
@@ -288,7 +299,10 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
     const pid = await started(['--lifetime', '2s']);
     assert.equal((await runCli(['print-access-token'], env)).code, 0);
     await waitFor('the agent to exit', () => !alive(pid), 20_000);
-    assert.deepEqual((await readdir(join(runtime, 'tokentray'))).filter((f) => f !== 'agent.lock'), []);
+    assert.deepEqual(
+      (await readdir(join(runtime, 'tokentray'))).filter((f) => f !== 'agent.lock'),
+      [],
+    );
     assert.match((await runCli(['print-access-token'], env)).stderr, /VAULT_PASSPHRASE_REQUIRED/);
   });
 
@@ -411,7 +425,15 @@ describe('the protocol and the server, in process', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  const request = (over: Record<string, unknown> = {}) => ({ v: PROTOCOL_VERSION, key: 'k'.repeat(64), home: '/h', service: 's', keychain: '', op: 'access-token', ...over });
+  const request = (over: Record<string, unknown> = {}) => ({
+    v: PROTOCOL_VERSION,
+    key: 'k'.repeat(64),
+    home: '/h',
+    service: 's',
+    keychain: '',
+    op: 'access-token',
+    ...over,
+  });
 
   it('reads a frame in any chunking; refuses an oversized length before reading it, and bytes that are not JSON', () => {
     const frame = encodeFrame({ a: 'é' });
@@ -474,12 +496,22 @@ describe('the protocol and the server, in process', () => {
       });
       assert.deepEqual({ ...(raw as object), message: undefined }, { v: 1, ok: false, code: 'AGENT_REFUSED', message: undefined });
       // A second server on the same folder: refused while the first listens.
-      await assert.rejects(startAgentServer({ where: agentLocation(env), scope: { home: '/h', service: 's', store: 'system' }, handle: async () => ({ ok: true, stopping: true }) }), (err) => isTokenTrayError(err, 'AGENT_RUNNING'));
+      await assert.rejects(
+        startAgentServer({
+          where: agentLocation(env),
+          scope: { home: '/h', service: 's', store: 'system' },
+          handle: async () => ({ ok: true, stopping: true }),
+        }),
+        (err) => isTokenTrayError(err, 'AGENT_RUNNING'),
+      );
       void where;
     } finally {
       await server.close();
     }
-    assert.deepEqual((await readdir(join(dir, 'tokentray'))).filter((f) => f !== 'agent.lock'), []);
+    assert.deepEqual(
+      (await readdir(join(dir, 'tokentray'))).filter((f) => f !== 'agent.lock'),
+      [],
+    );
   });
 
   it('hands a held token out again only while it stays fresh and accounts.json is unchanged', async () => {
@@ -507,7 +539,10 @@ describe('the protocol and the server, in process', () => {
     const where = agentLocation(env);
     await mkdir(where.dir, { recursive: true, mode: 0o700 });
     await writeFile(where.key, `${'a'.repeat(64)}\n`, { mode: 0o600 });
-    for (const reply of [{ v: 2, ok: true, token: 'ya29.newer', expiresAt: Date.now() + 3_600_000 }, { v: 0, ok: true, token: 'ya29.older', expiresAt: 1 }]) {
+    for (const reply of [
+      { v: 2, ok: true, token: 'ya29.newer', expiresAt: Date.now() + 3_600_000 },
+      { v: 0, ok: true, token: 'ya29.older', expiresAt: 1 },
+    ]) {
       const server = createServer((s) => s.once('data', () => s.end(encodeFrame(reply))));
       await new Promise<void>((r) => server.listen(where.socket, r));
       await chmod(where.socket, 0o600);

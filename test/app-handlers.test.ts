@@ -18,7 +18,7 @@ import { makeSandbox, type Sandbox } from './support/sandbox.js';
 
 describe('IPC sender check', () => {
   const ok = { isOurWindow: true, isMainFrame: true, frameUrl: `${APP_ORIGIN}/index.html` };
-  it('accepts our window\'s main frame showing our content', () => {
+  it("accepts our window's main frame showing our content", () => {
     assert.equal(isTrustedSender(ok, APP_ORIGIN), true);
   });
   it('refuses other windows, subframes, other origins and missing URLs', () => {
@@ -30,7 +30,8 @@ describe('IPC sender check', () => {
       { ...ok, frameUrl: 'file:///index.html' },
       { ...ok, frameUrl: undefined },
       { ...ok, frameUrl: 'not a url' },
-    ]) assert.equal(isTrustedSender(bad, APP_ORIGIN), false, JSON.stringify(bad));
+    ])
+      assert.equal(isTrustedSender(bad, APP_ORIGIN), false, JSON.stringify(bad));
   });
 });
 
@@ -129,8 +130,13 @@ describe('IPC argument validation (dispatch)', () => {
     assert.deepEqual(calls, []);
   });
 
-  it('reports a handler\'s own failure as a Result, never a throw', async () => {
-    const failing = { ...handlers, 'accounts:list': async () => { throw new Error('boom'); } } as AppHandlers;
+  it("reports a handler's own failure as a Result, never a throw", async () => {
+    const failing = {
+      ...handlers,
+      'accounts:list': async () => {
+        throw new Error('boom');
+      },
+    } as AppHandlers;
     assert.deepEqual(await dispatch(failing, 'accounts:list', []), { ok: false, code: 'INTERNAL', message: 'Something went wrong in TokenTray: boom' });
   });
 });
@@ -186,7 +192,10 @@ describe('handlers over the real core', () => {
     const authorization = new URL(browsers.at(-1)!.history[1]);
     assert.equal(`${authorization.origin}${authorization.pathname}`, `${idp.issuer}/auth`);
     assert.equal(authorization.searchParams.get('scope'), 'openid email https://www.googleapis.com/auth/cloud-platform');
-    assert.deepEqual((await handlers['accounts:list']()).map((a) => a.email), ['hana@example.test']);
+    assert.deepEqual(
+      (await handlers['accounts:list']()).map((a) => a.email),
+      ['hana@example.test'],
+    );
   });
 
   it('signing an account in again refuses anyone else the browser brings back, and stores nothing', async () => {
@@ -215,7 +224,9 @@ describe('handlers over the real core', () => {
 
   it('refuses a Web-application client file without opening a browser', async () => {
     const before = opened.length;
-    await assert.rejects(handlers['accounts:sign-in']({ clientJson: JSON.stringify({ web: { client_id: 'x', client_secret: 'y' } }) }), { code: 'CLIENT_FILE_WEB_CLIENT' });
+    await assert.rejects(handlers['accounts:sign-in']({ clientJson: JSON.stringify({ web: { client_id: 'x', client_secret: 'y' } }) }), {
+      code: 'CLIENT_FILE_WEB_CLIENT',
+    });
     assert.equal(opened.length, before);
   });
 
@@ -298,11 +309,20 @@ describe('handlers over the real core', () => {
     const ivan = await handlers['accounts:sign-in']({ loginHint: 'ivan@example.test' });
     assert.equal(ivan.default, false);
     const list = await handlers['accounts:set-default'](ivan.id);
-    assert.deepEqual(list.map((a) => [a.email, a.default]), [['hana@example.test', false], ['ivan@example.test', true]]);
+    assert.deepEqual(
+      list.map((a) => [a.email, a.default]),
+      [
+        ['hana@example.test', false],
+        ['ivan@example.test', true],
+      ],
+    );
     const rt = (await core.accounts['vault'].getSecrets(ivan.id))!.refreshToken;
     assert.deepEqual(await handlers['accounts:remove'](ivan.id), { revoked: true });
     assert.equal((await idp.introspect(rt)).active, false);
-    assert.deepEqual((await handlers['accounts:list']()).map((a) => [a.email, a.default]), [['hana@example.test', true]]);
+    assert.deepEqual(
+      (await handlers['accounts:list']()).map((a) => [a.email, a.default]),
+      [['hana@example.test', true]],
+    );
     await assert.rejects(handlers['tokens:get'](ivan.id), { code: 'ACCOUNT_NOT_FOUND' });
   });
 
@@ -326,7 +346,11 @@ describe('handlers over the real core', () => {
     await settings.load();
     const applied: string[] = [];
     const h = createHandlers({
-      core, settings, clipboard: new ClipboardGuard(clipboard, () => 0), openExternal: async () => undefined, onChange: () => undefined,
+      core,
+      settings,
+      clipboard: new ClipboardGuard(clipboard, () => 0),
+      openExternal: async () => undefined,
+      onChange: () => undefined,
       onSettingsChange: (s) => {
         applied.push(s.globalShortcut);
         if (s.globalShortcut === 'Alt+X') throw Object.assign(new Error('taken'), { code: 'SHORTCUT_UNAVAILABLE' });
@@ -357,7 +381,11 @@ describe('handlers over the real core', () => {
     await settings.load();
     const applied: string[] = [];
     const h = createHandlers({
-      core, settings, clipboard: new ClipboardGuard(clipboard, () => 0), openExternal: async () => undefined, onChange: () => undefined,
+      core,
+      settings,
+      clipboard: new ClipboardGuard(clipboard, () => 0),
+      openExternal: async () => undefined,
+      onChange: () => undefined,
       async onSettingsChange(s) {
         applied.push(s.globalShortcut);
         // The failing one takes its time, so the other change arrives while it is being applied.
@@ -376,7 +404,13 @@ describe('handlers over the real core', () => {
   });
 
   it('stops the metadata server for good on dispose, even while a switch is under way', async () => {
-    const h = createHandlers({ core, settings: new SettingsStore(core.home), clipboard: new ClipboardGuard(clipboard, () => 0), openExternal: async () => undefined, onChange: () => undefined });
+    const h = createHandlers({
+      core,
+      settings: new SettingsStore(core.home),
+      clipboard: new ClipboardGuard(clipboard, () => 0),
+      openExternal: async () => undefined,
+      onChange: () => undefined,
+    });
     const running = await h['metadata:set']({ enabled: true });
     const restarting = h['metadata:set']({ enabled: true });
     await h.dispose();
@@ -407,14 +441,22 @@ describe('handler state, one owner each', () => {
       return new Promise<string>((r) => (release = () => r('done')));
     });
     assert.equal(slot.busy, true);
-    await assert.rejects(slot.hold(async () => 'second'), { code: 'SIGN_IN_IN_PROGRESS' });
+    await assert.rejects(
+      slot.hold(async () => 'second'),
+      { code: 'SIGN_IN_IN_PROGRESS' },
+    );
     assert.equal(slot.cancel(), true);
     assert.equal(aborted, true);
     release();
     assert.equal(await first, 'done');
     assert.deepEqual(seen, [true, false], 'announced busy at the start, free at the end (the tray reads busy then)');
     assert.equal(slot.cancel(), false);
-    await assert.rejects(slot.hold(async () => { throw new Error('failed'); }), /failed/);
+    await assert.rejects(
+      slot.hold(async () => {
+        throw new Error('failed');
+      }),
+      /failed/,
+    );
     assert.equal(slot.busy, false, 'a failed attempt frees the slot');
   });
 
@@ -422,17 +464,22 @@ describe('handler state, one owner each', () => {
     const serial = new Serial();
     const log: string[] = [];
     let active = 0;
-    const task = (name: string, ms: number, fail = false) => async () => {
-      assert.equal(active++, 0, 'never two at once');
-      log.push(`start ${name}`);
-      await new Promise((r) => setTimeout(r, ms));
-      active--;
-      log.push(`end ${name}`);
-      if (fail) throw new Error(name);
-      return name;
-    };
+    const task =
+      (name: string, ms: number, fail = false) =>
+      async () => {
+        assert.equal(active++, 0, 'never two at once');
+        log.push(`start ${name}`);
+        await new Promise((r) => setTimeout(r, ms));
+        active--;
+        log.push(`end ${name}`);
+        if (fail) throw new Error(name);
+        return name;
+      };
     const results = await Promise.allSettled([serial.run(task('a', 30, true)), serial.run(task('b', 1)), serial.run(task('c', 10))]);
-    assert.deepEqual(results.map((r) => r.status), ['rejected', 'fulfilled', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'fulfilled', 'fulfilled'],
+    );
     assert.deepEqual(log, ['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
     await serial.idle();
   });
@@ -442,19 +489,32 @@ describe('handler state, one owner each', () => {
     try {
       const core = sandbox.core();
       {
-        const account = (await core.accounts['registry'].update((data) => {
+        const account = await core.accounts['registry'].update((data) => {
           const now = new Date().toISOString();
-          const record = { id: 'acct1', kind: 'user' as const, subject: 's', email: 'm@example.test', issuer: 'https://issuer.invalid', flavor: 'google' as const, clientId: 'c', scopes: [], status: 'ready' as const, createdAt: now, updatedAt: now };
+          const record = {
+            id: 'acct1',
+            kind: 'user' as const,
+            subject: 's',
+            email: 'm@example.test',
+            issuer: 'https://issuer.invalid',
+            flavor: 'google' as const,
+            clientId: 'c',
+            scopes: [],
+            status: 'ready' as const,
+            createdAt: now,
+            updatedAt: now,
+          };
           data.accounts.push(record);
           data.defaultAccount = record.id;
           return record;
-        }));
+        });
         const metadata = new MetadataSwitch(core);
         const toggles = Array.from({ length: 12 }, (_, i) => metadata.set(i % 3 === 2 ? { enabled: false } : { enabled: true, accountId: account.id }));
         const statuses = await Promise.all(toggles);
         const last = statuses.at(-1)!;
         assert.equal(last.running, false);
-        for (const s of statuses.filter((x) => x.running)) await assert.rejects(fetch(`http://${s.host}/`, { headers: { 'Metadata-Flavor': 'Google' } }), `${s.host} was stopped`);
+        for (const s of statuses.filter((x) => x.running))
+          await assert.rejects(fetch(`http://${s.host}/`, { headers: { 'Metadata-Flavor': 'Google' } }), `${s.host} was stopped`);
         const on = await metadata.set({ enabled: true });
         assert.equal(on.accountId, account.id, 'the default account');
         await metadata.close();

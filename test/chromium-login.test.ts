@@ -28,9 +28,22 @@ describe('tokentray login in real Chromium', () => {
         await idp.close();
       });
 
-      it('signs in through the provider\'s own login and consent pages', async () => {
+      it("signs in through the provider's own login and consent pages", async () => {
         const proc = startCli(
-          ['login', '--issuer', idp.issuer, '--flavor', mode, '--client-id', idp.client.clientId, '--client-secret', idp.client.clientSecret, '--no-browser', '--timeout', '60'],
+          [
+            'login',
+            '--issuer',
+            idp.issuer,
+            '--flavor',
+            mode,
+            '--client-id',
+            idp.client.clientId,
+            '--client-secret',
+            idp.client.clientSecret,
+            '--no-browser',
+            '--timeout',
+            '60',
+          ],
           sandbox.env,
         );
         const url = await proc.authorizationUrl;
@@ -46,7 +59,10 @@ describe('tokentray login in real Chromium', () => {
         assert.equal(decodeJwtPayload(id.stdout.trim()).sub, 'erin@example.test');
         const access = await runCli(['print-access-token'], sandbox.env);
         assert.equal(access.code, 0, access.stderr);
-        assert.equal((await idp.introspect((await sandbox.core().accounts['vault'].getSecrets((await sandbox.core().accounts.list())[0].id))!.refreshToken)).active, true);
+        assert.equal(
+          (await idp.introspect((await sandbox.core().accounts['vault'].getSecrets((await sandbox.core().accounts.list())[0].id))!.refreshToken)).active,
+          true,
+        );
       });
     });
   }

@@ -83,7 +83,11 @@ describe('tokentray usage errors: exit 2, a sentence, the usage line, a suggesti
   // [argv, the first line of stderr (exact), the command whose usage follows]
   const cases: Array<[string[], string, string | null]> = [
     [['acounts'], 'tokentray: USAGE: unknown command "acounts": did you mean `tokentray accounts`? Run `tokentray --help` for the list.', null],
-    [['print-acess-token'], 'tokentray: USAGE: unknown command "print-acess-token": did you mean `tokentray print-access-token`? Run `tokentray --help` for the list.', null],
+    [
+      ['print-acess-token'],
+      'tokentray: USAGE: unknown command "print-acess-token": did you mean `tokentray print-access-token`? Run `tokentray --help` for the list.',
+      null,
+    ],
     [['frobnicate'], 'tokentray: USAGE: unknown command "frobnicate". Run `tokentray --help` for the list.', null],
     [['print-access-token', '--acount', 'x'], 'tokentray: USAGE: unknown option --acount: did you mean --account?', 'print-access-token'],
     [['print-access-token', '--acount=x'], 'tokentray: USAGE: unknown option --acount: did you mean --account?', 'print-access-token'],
@@ -92,19 +96,43 @@ describe('tokentray usage errors: exit 2, a sentence, the usage line, a suggesti
     [['print-access-token', '--account'], 'tokentray: USAGE: --account needs a value', 'print-access-token'],
     [['accounts', '--json=yes'], 'tokentray: USAGE: --json takes no value', 'accounts'],
     [['accounts', 'extra'], 'tokentray: USAGE: unexpected argument "extra"', 'accounts'],
-    [['login', '--client-secret-file', 'a.json', '--client-id', 'x'], 'tokentray: USAGE: give either --client-secret-file or --client-id/--client-secret, not both', 'login'],
+    [
+      ['login', '--client-secret-file', 'a.json', '--client-id', 'x'],
+      'tokentray: USAGE: give either --client-secret-file or --client-id/--client-secret, not both',
+      'login',
+    ],
     [['login', '--flavor', 'saml'], 'tokentray: USAGE: --flavor must be google or oidc', 'login'],
     [['login', '--timeout', 'soon'], 'tokentray: USAGE: --timeout takes a number of seconds', 'login'],
-    [['print-access-token', '--self-signed-jwt'], 'tokentray: USAGE: --self-signed-jwt takes --audience URL, and neither --scopes nor --impersonate-service-account', 'print-access-token'],
-    [['print-access-token', '--audience', 'https://x.example'], 'tokentray: USAGE: --audience goes with --self-signed-jwt (for ID tokens: print-identity-token --audiences)', 'print-access-token'],
+    [
+      ['print-access-token', '--self-signed-jwt'],
+      'tokentray: USAGE: --self-signed-jwt takes --audience URL, and neither --scopes nor --impersonate-service-account',
+      'print-access-token',
+    ],
+    [
+      ['print-access-token', '--audience', 'https://x.example'],
+      'tokentray: USAGE: --audience goes with --self-signed-jwt (for ID tokens: print-identity-token --audiences)',
+      'print-access-token',
+    ],
     [['print-identity-token', '--audiences', ' '], 'tokentray: USAGE: --audiences needs a value', 'print-identity-token'],
     [['use'], 'tokentray: USAGE: name the account (email or id)', 'use'],
     [['logout'], 'tokentray: USAGE: name the account to sign out (email or id), or give --all', 'logout'],
     [['logout', 'a@example.test', '--all'], 'tokentray: USAGE: name an account or give --all, not both', 'logout'],
-    [['print-access-token', 'alice@example.com'], 'tokentray: USAGE: unexpected argument "alice@example.com": did you mean --account alice@example.com?', 'print-access-token'],
+    [
+      ['print-access-token', 'alice@example.com'],
+      'tokentray: USAGE: unexpected argument "alice@example.com": did you mean --account alice@example.com?',
+      'print-access-token',
+    ],
     [['info', 'alice@example.com', '--json'], 'tokentray: USAGE: unexpected argument "alice@example.com": did you mean --account alice@example.com?', 'info'],
-    [['exec', 'python3', '-c', 'print(1)'], "tokentray: USAGE: add -- before the command, so its options are not taken for exec's: tokentray exec [options] -- python3 …", 'exec'],
-    [['configure', 'a@example.test', '--project', 'bad!'], 'tokentray: USAGE: --project: "bad!" is not a Google Cloud project id (6-30 lowercase letters, digits and hyphens, starting with a letter)', 'configure'],
+    [
+      ['exec', 'python3', '-c', 'print(1)'],
+      "tokentray: USAGE: add -- before the command, so its options are not taken for exec's: tokentray exec [options] -- python3 …",
+      'exec',
+    ],
+    [
+      ['configure', 'a@example.test', '--project', 'bad!'],
+      'tokentray: USAGE: --project: "bad!" is not a Google Cloud project id (6-30 lowercase letters, digits and hyphens, starting with a letter)',
+      'configure',
+    ],
     [['completion'], 'tokentray: USAGE: name the shell: bash, zsh, fish or powershell', 'completion'],
     [['import-service-account'], 'tokentray: USAGE: name the service-account key file (JSON)', 'import-service-account'],
     [['metadata-server', '--port', '0'], 'tokentray: USAGE: --port takes a number from 1 to 65535 (leave it out for a free port)', 'metadata-server'],
@@ -118,7 +146,11 @@ describe('tokentray usage errors: exit 2, a sentence, the usage line, a suggesti
     [['adc', 'import', '--remove-flie'], 'tokentray: USAGE: unknown option --remove-flie: did you mean --remove-file?', 'adc import'],
     [['configure'], 'tokentray: USAGE: name the account (email or id)', 'configure'],
     [['configure', 'a@example.test', '--project', 'p', '--no-project'], 'tokentray: USAGE: give --project or --no-project, not both', 'configure'],
-    [['configure', 'a@example.test', '--impersonate-service-account', 's@p.iam.gserviceaccount.com', '--no-impersonation'], 'tokentray: USAGE: give --impersonate-service-account or --no-impersonation, not both', 'configure'],
+    [
+      ['configure', 'a@example.test', '--impersonate-service-account', 's@p.iam.gserviceaccount.com', '--no-impersonation'],
+      'tokentray: USAGE: give --impersonate-service-account or --no-impersonation, not both',
+      'configure',
+    ],
     [['configure', 'a@example.test', '--projcet', 'p'], 'tokentray: USAGE: unknown option --projcet: did you mean --project?', 'configure'],
     [['clients', 'remove'], 'tokentray: USAGE: name the client to remove (its client id or id)', 'clients remove'],
     [['clients', 'remvoe'], 'tokentray: USAGE: unknown clients command "remvoe": did you mean `clients remove`?', 'clients'],
@@ -146,7 +178,10 @@ describe('tokentray kube-credential: kubectl reads one line', () => {
     try {
       const res = await runCliInProcess(['kube-credential', '--acount', 'x'], sandbox.env);
       assert.equal(res.code, 1);
-      assert.equal(res.stderr, 'tokentray: USAGE: unknown option --acount: did you mean --account? usage: tokentray kube-credential [--account ACCOUNT] [--impersonate-service-account SA[,DELEGATE…]] Run `tokentray kube-credential --help` for the options and examples.\n');
+      assert.equal(
+        res.stderr,
+        'tokentray: USAGE: unknown option --acount: did you mean --account? usage: tokentray kube-credential [--account ACCOUNT] [--impersonate-service-account SA[,DELEGATE…]] Run `tokentray kube-credential --help` for the options and examples.\n',
+      );
     } finally {
       await sandbox.cleanup();
     }
@@ -180,18 +215,36 @@ describe('tokentray accounts (table) and logout of the default account', () => {
     assert.ok(!res.stdout.includes('token'), 'no token_uri');
     for (const column of ['KIND', 'ISSUER', 'STATUS', 'ID']) {
       const at = lines[0].indexOf(column);
-      assert.ok(lines.slice(1).every((l) => l[at - 1] === ' ' && l[at] !== ' '), `${column} is aligned`);
+      assert.ok(
+        lines.slice(1).every((l) => l[at - 1] === ' ' && l[at] !== ' '),
+        `${column} is aligned`,
+      );
     }
     // --json keeps its fields (project and impersonate are null when unset).
     const json = JSON.parse((await cli('accounts', '--json')).stdout) as Array<Record<string, unknown>>;
-    assert.deepEqual(Object.keys(json[0]), ['id', 'email', 'issuer', 'scopes', 'default', 'status', 'project', 'quotaProject', 'impersonate', 'kind', 'subject']);
+    assert.deepEqual(Object.keys(json[0]), [
+      'id',
+      'email',
+      'issuer',
+      'scopes',
+      'default',
+      'status',
+      'project',
+      'quotaProject',
+      'impersonate',
+      'kind',
+      'subject',
+    ]);
     assert.deepEqual([json[0].project, json[0].impersonate, json[2].project], [null, null, 'proj-two']);
   });
 
   it('logout of the default account says which is the default now, then that none is', async () => {
     const first = await cli('logout', 'alexandra.long-address@example.test');
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stderr, /^Signed out alexandra\.long-address@example\.test: revoked its grant and forgot it\.\nbo@example\.test is the default account now \(change it with `tokentray use ACCOUNT`\)\.\n$/);
+    assert.match(
+      first.stderr,
+      /^Signed out alexandra\.long-address@example\.test: revoked its grant and forgot it\.\nbo@example\.test is the default account now \(change it with `tokentray use ACCOUNT`\)\.\n$/,
+    );
     const notDefault = await cli('logout', 'ci-bot@proj-two.iam.gserviceaccount.com');
     assert.equal(notDefault.code, 0, notDefault.stderr);
     assert.doesNotMatch(notDefault.stderr, /default/, 'removing another account says nothing about the default');
@@ -216,7 +269,8 @@ describe('tokentray --verbose names the network cause under "fetch failed"', () 
     return port;
   }
 
-  const login = (issuer: string, ...extra: string[]) => runCliInProcess(['login', '--issuer', issuer, '--client-id', 'x', '--no-browser', ...extra], sandbox.env);
+  const login = (issuer: string, ...extra: string[]) =>
+    runCliInProcess(['login', '--issuer', issuer, '--client-id', 'x', '--no-browser', ...extra], sandbox.env);
 
   it('ENOTFOUND, ECONNREFUSED and a TLS error each show as the cause, with --verbose only', async () => {
     const plain = createServer((_req, res) => res.end('not TLS'));

@@ -36,7 +36,9 @@ describe('the CLI in process is the bin', () => {
 
   it('reads `-` from the stdin it is given, and an empty one when given none (as runCli)', async () => {
     const big = 'x'.repeat(4000);
-    const res = await runCliInProcess(['login', '--issuer', 'https://idp.invalid', '--client-id', 'x', '--client-secret', '-', '--no-browser'], sandbox.env, { stdin: `${big}\n` });
+    const res = await runCliInProcess(['login', '--issuer', 'https://idp.invalid', '--client-id', 'x', '--client-secret', '-', '--no-browser'], sandbox.env, {
+      stdin: `${big}\n`,
+    });
     assert.equal(res.code, 1);
     assert.match(res.stderr, /^tokentray: PROVIDER_UNREACHABLE: /, 'the secret was read (the sign-in went on to the issuer)');
     const empty = await runCliInProcess(['login', '--issuer', 'https://idp.invalid', '--client-id', 'x', '--client-secret', '-', '--no-browser'], sandbox.env);
@@ -44,7 +46,7 @@ describe('the CLI in process is the bin', () => {
     assert.match(empty.stderr, /^tokentray: USAGE: Client secret was to be read from stdin \(-\), but stdin was empty\.$/m);
   });
 
-  it("a memory sandbox: its cores and in-process runs share one store, under the Windows size limit", async () => {
+  it('a memory sandbox: its cores and in-process runs share one store, under the Windows size limit', async () => {
     const memory = await makeSandbox({ secrets: 'memory' });
     try {
       const store = memory.store!;

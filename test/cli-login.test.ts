@@ -108,7 +108,13 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout, 'bob@example.test\n');
       let list = await accounts();
-      assert.deepEqual(list.map((a) => [a.email, a.default, a.status]), [['alice@example.test', true, 'ready'], ['bob@example.test', false, 'ready']]);
+      assert.deepEqual(
+        list.map((a) => [a.email, a.default, a.status]),
+        [
+          ['alice@example.test', true, 'ready'],
+          ['bob@example.test', false, 'ready'],
+        ],
+      );
       for (const a of list) {
         assert.equal(a.issuer, idp.issuer);
         assert.match(a.id, /^[0-9a-f]{12}$/);
@@ -117,7 +123,10 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
       const use = await cli('use', 'BOB@example.test');
       assert.equal(use.code, 0, use.stderr);
       list = await accounts();
-      assert.deepEqual(list.map((a) => a.default), [false, true]);
+      assert.deepEqual(
+        list.map((a) => a.default),
+        [false, true],
+      );
       const bobId = decodeJwtPayload((await cli('print-identity-token')).stdout.trim()).sub;
       assert.equal(bobId, 'bob@example.test');
       const aliceId = await cli('print-identity-token', '--account', list[0].id);
@@ -125,7 +134,10 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
       const aliceAccess = await cli('print-access-token', '--account', 'alice@example.test');
       assert.equal(aliceAccess.code, 0, aliceAccess.stderr);
       assert.equal((await cli('use', list[0].id)).code, 0);
-      assert.deepEqual((await accounts()).map((a) => a.default), [true, false]);
+      assert.deepEqual(
+        (await accounts()).map((a) => a.default),
+        [true, false],
+      );
     });
 
     it('keeps no token or secret in any file under TOKENTRAY_HOME', async () => {
@@ -141,7 +153,11 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
       assert.ok(secrets.length >= 6);
       assert.deepEqual(await findSecretsOnDisk(sandbox, secrets), []);
       const files = await readdir(sandbox.home);
-      assert.deepEqual(files.filter((f) => f !== 'locks'), ['accounts.json'], 'only the registry (and an empty lock folder)');
+      assert.deepEqual(
+        files.filter((f) => f !== 'locks'),
+        ['accounts.json'],
+        'only the registry (and an empty lock folder)',
+      );
     });
 
     it('logout revokes the grant at the issuer, then forgets the account', async () => {
@@ -153,7 +169,10 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stderr, /revoked/);
       assert.equal((await idp.introspect(refreshToken)).active, false);
-      assert.deepEqual((await accounts()).map((a) => a.email), ['alice@example.test']);
+      assert.deepEqual(
+        (await accounts()).map((a) => a.email),
+        ['alice@example.test'],
+      );
       assert.equal(await core.accounts['vault'].getSecrets(bob.id), undefined);
       const again = await cli('print-access-token', '--account', 'bob@example.test');
       assert.equal(again.code, 1);
@@ -173,7 +192,17 @@ describe('tokentray login: failures', () => {
     await idp.close();
   });
 
-  const flags = () => ['--issuer', idp.issuer, '--client-id', idp.client.clientId, '--client-secret', idp.client.clientSecret, '--flavor', 'google', '--no-browser'];
+  const flags = () => [
+    '--issuer',
+    idp.issuer,
+    '--client-id',
+    idp.client.clientId,
+    '--client-secret',
+    idp.client.clientSecret,
+    '--flavor',
+    'google',
+    '--no-browser',
+  ];
   const withSandbox = (fn: () => Promise<void>) => async () => {
     sandbox = await makeSandbox();
     try {
@@ -183,122 +212,166 @@ describe('tokentray login: failures', () => {
     }
   };
 
-  it('ignores a callback with the wrong state, then completes with the right one', withSandbox(async () => {
-    const proc = startCliInProcess(['login', ...flags(), '--timeout', '30'], sandbox.env);
-    const url = new URL(await proc.authorizationUrl);
-    const redirect = url.searchParams.get('redirect_uri')!;
-    const forged = await fetch(`${redirect}?code=stolen&state=wrong`);
-    assert.equal(forged.status, 400);
-    assert.match(await forged.text(), /does not answer the sign-in/);
-    const twice = await fetch(`${redirect}?code=x&state=${url.searchParams.get('state')}&state=${url.searchParams.get('state')}`);
-    assert.equal(twice.status, 400, 'a duplicated state is not ours');
-    const page = await new HttpBrowser().visit(url.href);
-    assert.equal(page.status, 200);
-    const result = await proc.done;
-    assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stdout, 'alice@example.test\n');
-  }));
-
-  it('turns a declined consent into LOGIN_DENIED and shows the browser a sentence', withSandbox(async () => {
-    idp.deny = true;
-    try {
+  it(
+    'ignores a callback with the wrong state, then completes with the right one',
+    withSandbox(async () => {
       const proc = startCliInProcess(['login', ...flags(), '--timeout', '30'], sandbox.env);
-      const page = await new HttpBrowser().visit(await proc.authorizationUrl);
-      assert.equal(page.status, 400);
-      assert.match(page.body, /declined/);
+      const url = new URL(await proc.authorizationUrl);
+      const redirect = url.searchParams.get('redirect_uri')!;
+      const forged = await fetch(`${redirect}?code=stolen&state=wrong`);
+      assert.equal(forged.status, 400);
+      assert.match(await forged.text(), /does not answer the sign-in/);
+      const twice = await fetch(`${redirect}?code=x&state=${url.searchParams.get('state')}&state=${url.searchParams.get('state')}`);
+      assert.equal(twice.status, 400, 'a duplicated state is not ours');
+      const page = await new HttpBrowser().visit(url.href);
+      assert.equal(page.status, 200);
+      const result = await proc.done;
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, 'alice@example.test\n');
+    }),
+  );
+
+  it(
+    'turns a declined consent into LOGIN_DENIED and shows the browser a sentence',
+    withSandbox(async () => {
+      idp.deny = true;
+      try {
+        const proc = startCliInProcess(['login', ...flags(), '--timeout', '30'], sandbox.env);
+        const page = await new HttpBrowser().visit(await proc.authorizationUrl);
+        assert.equal(page.status, 400);
+        assert.match(page.body, /declined/);
+        const result = await proc.done;
+        assert.equal(result.code, 1);
+        assert.match(result.stderr, /^tokentray: LOGIN_DENIED: Sign-in was declined/m);
+        assert.equal(result.stdout, '');
+        assert.deepEqual(await sandbox.files(), []);
+      } finally {
+        idp.deny = false;
+      }
+    }),
+  );
+
+  it(
+    'times out with LOGIN_TIMEOUT and closes the listener',
+    withSandbox(async () => {
+      const started = Date.now();
+      const proc = startCliInProcess(['login', ...flags(), '--timeout', '1'], sandbox.env);
+      const redirect = new URL(await proc.authorizationUrl).searchParams.get('redirect_uri')!;
       const result = await proc.done;
       assert.equal(result.code, 1);
-      assert.match(result.stderr, /^tokentray: LOGIN_DENIED: Sign-in was declined/m);
-      assert.equal(result.stdout, '');
-      assert.deepEqual(await sandbox.files(), []);
-    } finally {
-      idp.deny = false;
-    }
-  }));
+      assert.match(result.stderr, /tokentray: LOGIN_TIMEOUT: Sign-in was not completed within 1 seconds/);
+      assert.ok(Date.now() - started < 8000);
+      await assert.rejects(fetch(redirect));
+    }),
+  );
 
-  it('times out with LOGIN_TIMEOUT and closes the listener', withSandbox(async () => {
-    const started = Date.now();
-    const proc = startCliInProcess(['login', ...flags(), '--timeout', '1'], sandbox.env);
-    const redirect = new URL(await proc.authorizationUrl).searchParams.get('redirect_uri')!;
-    const result = await proc.done;
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /tokentray: LOGIN_TIMEOUT: Sign-in was not completed within 1 seconds/);
-    assert.ok(Date.now() - started < 8000);
-    await assert.rejects(fetch(redirect));
-  }));
+  it(
+    'cancels on Ctrl-C with LOGIN_CANCELLED, exit 130',
+    withSandbox(async () => {
+      const proc = startCli(['login', ...flags(), '--timeout', '30'], sandbox.env);
+      await proc.authorizationUrl;
+      proc.kill('SIGINT');
+      const result = await proc.done;
+      assert.equal(result.code, 130, 'a shell reports Ctrl-C as 128 + SIGINT');
+      assert.match(result.stderr, /tokentray: LOGIN_CANCELLED: /);
+    }),
+  );
 
-  it('cancels on Ctrl-C with LOGIN_CANCELLED, exit 130', withSandbox(async () => {
-    const proc = startCli(['login', ...flags(), '--timeout', '30'], sandbox.env);
-    await proc.authorizationUrl;
-    proc.kill('SIGINT');
-    const result = await proc.done;
-    assert.equal(result.code, 130, 'a shell reports Ctrl-C as 128 + SIGINT');
-    assert.match(result.stderr, /tokentray: LOGIN_CANCELLED: /);
-  }));
-
-  it('refuses a plain-http issuer that is not on loopback, before any request', withSandbox(async () => {
-    const res = await runCliInProcess(['login', '--issuer', 'http://accounts.example.com', '--client-id', 'x', '--client-secret', 'y', '--no-browser'], sandbox.env);
-    assert.equal(res.code, 1);
-    assert.match(res.stderr, /^tokentray: INSECURE_ISSUER: Refusing the plain-http issuer http:\/\/accounts\.example\.com/);
-  }));
-
-  it('says PROVIDER_UNREACHABLE when the issuer is down', withSandbox(async () => {
-    const res = await runCliInProcess(['login', '--issuer', 'http://127.0.0.1:9', '--client-id', 'x', '--client-secret', 'y', '--no-browser'], sandbox.env);
-    assert.equal(res.code, 1);
-    assert.match(res.stderr, /^tokentray: PROVIDER_UNREACHABLE: Could not reach http:\/\/127\.0\.0\.1:9/);
-  }));
-
-  it('says DISCOVERY_FAILED when the issuer answers garbage', withSandbox(async () => {
-    idp.brokenDiscovery = true;
-    try {
-      const res = await runCliInProcess(['login', ...flags()], sandbox.env);
+  it(
+    'refuses a plain-http issuer that is not on loopback, before any request',
+    withSandbox(async () => {
+      const res = await runCliInProcess(
+        ['login', '--issuer', 'http://accounts.example.com', '--client-id', 'x', '--client-secret', 'y', '--no-browser'],
+        sandbox.env,
+      );
       assert.equal(res.code, 1);
-      assert.match(res.stderr, /^tokentray: DISCOVERY_FAILED: /);
-    } finally {
-      idp.brokenDiscovery = false;
-    }
-  }));
+      assert.match(res.stderr, /^tokentray: INSECURE_ISSUER: Refusing the plain-http issuer http:\/\/accounts\.example\.com/);
+    }),
+  );
 
-  it('says KEYCHAIN_UNAVAILABLE without a keychain, before the browser, and writes nothing', withSandbox(async () => {
-    const env = { ...sandbox.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/tokentray-bus' };
-    delete (env as Record<string, string | undefined>).DISPLAY;
-    const res = await runCli(['login', ...flags()], env);
-    assert.equal(res.code, 1);
-    assert.match(res.stderr, /^tokentray: KEYCHAIN_UNAVAILABLE: The system keychain is not available .*Secret Service/m);
-    assert.doesNotMatch(res.stderr, /https?:\/\/127/, 'no authorization URL was shown');
-    assert.deepEqual(await sandbox.files(), []);
-  }));
+  it(
+    'says PROVIDER_UNREACHABLE when the issuer is down',
+    withSandbox(async () => {
+      const res = await runCliInProcess(['login', '--issuer', 'http://127.0.0.1:9', '--client-id', 'x', '--client-secret', 'y', '--no-browser'], sandbox.env);
+      assert.equal(res.code, 1);
+      assert.match(res.stderr, /^tokentray: PROVIDER_UNREACHABLE: Could not reach http:\/\/127\.0\.0\.1:9/);
+    }),
+  );
 
-  it('never overwrites a corrupt registry: REGISTRY_CORRUPT, file kept', withSandbox(async () => {
-    const path = join(sandbox.home, 'accounts.json');
-    await writeFile(path, '{"version": 1, "accounts": [ {"id": ');
-    for (const args of [['accounts'], ['print-access-token'], ['login', ...flags()]]) {
-      const res = await runCliInProcess(args, sandbox.env);
-      assert.equal(res.code, 1, args.join(' '));
-      assert.match(res.stderr, /^tokentray: REGISTRY_CORRUPT: The account registry .*accounts\.json is not valid JSON/);
-    }
-    assert.equal(await readFile(path, 'utf8'), '{"version": 1, "accounts": [ {"id": ');
-  }));
+  it(
+    'says DISCOVERY_FAILED when the issuer answers garbage',
+    withSandbox(async () => {
+      idp.brokenDiscovery = true;
+      try {
+        const res = await runCliInProcess(['login', ...flags()], sandbox.env);
+        assert.equal(res.code, 1);
+        assert.match(res.stderr, /^tokentray: DISCOVERY_FAILED: /);
+      } finally {
+        idp.brokenDiscovery = false;
+      }
+    }),
+  );
 
-  it('reports NO_ACCOUNTS and CLIENT_REQUIRED on a fresh home', withSandbox(async () => {
-    const res = await runCliInProcess(['print-access-token'], sandbox.env);
-    assert.equal(res.code, 1);
-    assert.match(res.stderr, /^tokentray: NO_ACCOUNTS: No account is signed in\. Run `tokentray login` first\./);
-    const login = await runCliInProcess(['login', '--no-browser'], sandbox.env);
-    assert.equal(login.code, 1);
-    assert.match(login.stderr, /^tokentray: CLIENT_REQUIRED: No OAuth client is known for https:\/\/accounts\.google\.com/);
-  }));
+  it(
+    'says KEYCHAIN_UNAVAILABLE without a keychain, before the browser, and writes nothing',
+    withSandbox(async () => {
+      const env = { ...sandbox.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/tokentray-bus' };
+      delete (env as Record<string, string | undefined>).DISPLAY;
+      const res = await runCli(['login', ...flags()], env);
+      assert.equal(res.code, 1);
+      assert.match(res.stderr, /^tokentray: KEYCHAIN_UNAVAILABLE: The system keychain is not available .*Secret Service/m);
+      assert.doesNotMatch(res.stderr, /https?:\/\/127/, 'no authorization URL was shown');
+      assert.deepEqual(await sandbox.files(), []);
+    }),
+  );
 
-  it('exits 2 on usage errors', withSandbox(async () => {
-    for (const args of [['frobnicate'], ['print-access-token', '--bogus'], ['use'], ['login', '--flavor', 'saml'], ['login', '--timeout', 'soon'], ['accounts', 'extra'], []]) {
-      const res = await runCliInProcess(args, sandbox.env);
-      assert.equal(res.code, 2, `${args.join(' ')}: ${res.stderr}`);
-      assert.equal(res.stdout, '');
-    }
-    const help = await runCliInProcess(['--help'], sandbox.env);
-    assert.equal(help.code, 0);
-    assert.match(help.stdout, /print-access-token/);
-  }));
+  it(
+    'never overwrites a corrupt registry: REGISTRY_CORRUPT, file kept',
+    withSandbox(async () => {
+      const path = join(sandbox.home, 'accounts.json');
+      await writeFile(path, '{"version": 1, "accounts": [ {"id": ');
+      for (const args of [['accounts'], ['print-access-token'], ['login', ...flags()]]) {
+        const res = await runCliInProcess(args, sandbox.env);
+        assert.equal(res.code, 1, args.join(' '));
+        assert.match(res.stderr, /^tokentray: REGISTRY_CORRUPT: The account registry .*accounts\.json is not valid JSON/);
+      }
+      assert.equal(await readFile(path, 'utf8'), '{"version": 1, "accounts": [ {"id": ');
+    }),
+  );
+
+  it(
+    'reports NO_ACCOUNTS and CLIENT_REQUIRED on a fresh home',
+    withSandbox(async () => {
+      const res = await runCliInProcess(['print-access-token'], sandbox.env);
+      assert.equal(res.code, 1);
+      assert.match(res.stderr, /^tokentray: NO_ACCOUNTS: No account is signed in\. Run `tokentray login` first\./);
+      const login = await runCliInProcess(['login', '--no-browser'], sandbox.env);
+      assert.equal(login.code, 1);
+      assert.match(login.stderr, /^tokentray: CLIENT_REQUIRED: No OAuth client is known for https:\/\/accounts\.google\.com/);
+    }),
+  );
+
+  it(
+    'exits 2 on usage errors',
+    withSandbox(async () => {
+      for (const args of [
+        ['frobnicate'],
+        ['print-access-token', '--bogus'],
+        ['use'],
+        ['login', '--flavor', 'saml'],
+        ['login', '--timeout', 'soon'],
+        ['accounts', 'extra'],
+        [],
+      ]) {
+        const res = await runCliInProcess(args, sandbox.env);
+        assert.equal(res.code, 2, `${args.join(' ')}: ${res.stderr}`);
+        assert.equal(res.stdout, '');
+      }
+      const help = await runCliInProcess(['--help'], sandbox.env);
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, /print-access-token/);
+    }),
+  );
 });
 
 describe('tokentray login --client-secret-file', () => {
@@ -309,13 +382,37 @@ describe('tokentray login --client-secret-file', () => {
   }
 
   it('signs in with a downloaded Desktop-app client file', async () => {
-    const file = await clientFile('client_secret_desktop', JSON.stringify({
-      installed: {
-        client_id: fx.idp.client.clientId, project_id: 'tokentray-test', auth_uri: `${fx.idp.issuer}/auth`, token_uri: `${fx.idp.issuer}/token`,
-        auth_provider_x509_cert_url: 'https://www.googleapis.com/oauth2/v1/certs', client_secret: fx.idp.client.clientSecret, redirect_uris: ['http://localhost'],
-      },
-    }));
-    const proc = startCliInProcess(['login', '--issuer', fx.idp.issuer, '--flavor', 'google', '--client-secret-file', file, '--login-hint', 'dora@example.test', '--no-browser', '--timeout', '30'], fx.sandbox.env);
+    const file = await clientFile(
+      'client_secret_desktop',
+      JSON.stringify({
+        installed: {
+          client_id: fx.idp.client.clientId,
+          project_id: 'tokentray-test',
+          auth_uri: `${fx.idp.issuer}/auth`,
+          token_uri: `${fx.idp.issuer}/token`,
+          auth_provider_x509_cert_url: 'https://www.googleapis.com/oauth2/v1/certs',
+          client_secret: fx.idp.client.clientSecret,
+          redirect_uris: ['http://localhost'],
+        },
+      }),
+    );
+    const proc = startCliInProcess(
+      [
+        'login',
+        '--issuer',
+        fx.idp.issuer,
+        '--flavor',
+        'google',
+        '--client-secret-file',
+        file,
+        '--login-hint',
+        'dora@example.test',
+        '--no-browser',
+        '--timeout',
+        '30',
+      ],
+      fx.sandbox.env,
+    );
     await new HttpBrowser('dora@example.test').visit(await proc.authorizationUrl);
     const res = await proc.done;
     assert.equal(res.code, 0, res.stderr);

@@ -32,7 +32,10 @@ async function docker(sandbox: Sandbox, args: string[], stdin = '') {
 describe('one stdin reader: bounded, refusing more with a code', () => {
   it('reads up to the limit and refuses one byte more with INPUT_TOO_LARGE, never a cut input', async () => {
     assert.equal((await readStdin(input('a'.repeat(STDIN_LIMIT)), 'It')).length, STDIN_LIMIT);
-    await assert.rejects(readStdin(input('a'.repeat(STDIN_LIMIT + 1)), 'It'), (err: TokenTrayError) => err.code === 'INPUT_TOO_LARGE' && /longer than 64 KB/.test(err.message));
+    await assert.rejects(
+      readStdin(input('a'.repeat(STDIN_LIMIT + 1)), 'It'),
+      (err: TokenTrayError) => err.code === 'INPUT_TOO_LARGE' && /longer than 64 KB/.test(err.message),
+    );
     // Split into many chunks, multi-byte characters across them: counted in bytes, decoded whole.
     const text = 'é'.repeat(STDIN_LIMIT / 2);
     const bytes = Buffer.from(text);

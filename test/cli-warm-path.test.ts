@@ -17,7 +17,8 @@ import { CLI, runCli } from './support/sandbox.js';
 /** Built-ins a warm call has no use for: hashing and random bytes (writes, sign-ins), the network, children. */
 const NEEDLESS_BUILTINS = ['crypto', 'http', 'https', 'tls', 'http2', 'zlib', 'child_process', 'worker_threads'];
 /** Bundle chunks (name-HASH.cjs) of what a warm call does not do: refresh, sign in or out, impersonate, federate. */
-const NEEDLESS_CHUNK = /^(oidc|sign-out|login|google-http|sts|impersonation|service-account|external-account-file|federation-import|subject-token|file-secret-store|vault-passphrase)-[\w-]{8}\.cjs$/;
+const NEEDLESS_CHUNK =
+  /^(oidc|sign-out|login|google-http|sts|impersonation|service-account|external-account-file|federation-import|subject-token|file-secret-store|vault-passphrase)-[\w-]{8}\.cjs$/;
 /** npm packages of the cold path. */
 const NEEDLESS_PACKAGE = /[/\\]node_modules[/\\](openid-client|jose|undici|oauth4webapi)[/\\]/;
 
@@ -70,7 +71,10 @@ describe('the CLI warm path loads only what it needs (shipped bundle, whole proc
       assert.ok(names.includes('cli-main.cjs') && names.includes('keytar.node'), names.join(' '));
       assert.deepEqual(needless(loaded), []);
       // The fast path found no agent: the CLI proper does not load the client to look again.
-      assert.deepEqual(names.filter((n) => /^(client|protocol)-[\w-]{8}\.cjs$/.test(n)), []);
+      assert.deepEqual(
+        names.filter((n) => /^(client|protocol)-[\w-]{8}\.cjs$/.test(n)),
+        [],
+      );
       assert.ok(!loaded.builtins.includes('net'), 'node:net without an agent to connect to');
     });
   }
@@ -93,7 +97,10 @@ describe('the CLI warm path loads only what it needs (shipped bundle, whole proc
       it(`${command}: the small entry alone answers (no CLI proper, no keytar)`, async () => {
         const loaded = await loadedBy([command], { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' });
         assert.ok(loaded.stdout.length > 0);
-        assert.deepEqual(loaded.files.map((f) => basename(f)).filter((n) => n !== 'loaded.cjs'), ['tokentray.cjs']);
+        assert.deepEqual(
+          loaded.files.map((f) => basename(f)).filter((n) => n !== 'loaded.cjs'),
+          ['tokentray.cjs'],
+        );
         assert.deepEqual(needless(loaded), []);
         // node:os only for homedir() without $HOME (and the Windows pipe's user name).
         assert.ok(!loaded.builtins.includes('os'), 'node:os with $HOME set');

@@ -31,12 +31,15 @@ describe('client file parser', () => {
       [{ installed: { ...installed, client_secret: 7 } }, 'CLIENT_FILE_INVALID', /client_secret/],
     ];
     for (const [doc, code, message] of cases) {
-      assert.throws(() => parseClientSecretJson(JSON.stringify(doc), 'f.json'), (err: Error & { code?: string }) => {
-        assert.equal(err.code, code, JSON.stringify(doc));
-        assert.match(err.message, message);
-        assert.match(err.message, /^f\.json: /);
-        return true;
-      });
+      assert.throws(
+        () => parseClientSecretJson(JSON.stringify(doc), 'f.json'),
+        (err: Error & { code?: string }) => {
+          assert.equal(err.code, code, JSON.stringify(doc));
+          assert.match(err.message, message);
+          assert.match(err.message, /^f\.json: /);
+          return true;
+        },
+      );
     }
     assert.throws(() => parseClientSecretJson('{"installed":', 'f.json'), { code: 'CLIENT_FILE_INVALID_JSON' });
     assert.throws(() => parseClientSecretJson('', 'f.json'), { code: 'CLIENT_FILE_INVALID_JSON' });

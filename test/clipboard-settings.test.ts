@@ -55,7 +55,7 @@ describe('clipboard auto-clear', () => {
     clip.text = 'something the user copied';
     t.fire();
     await settle();
-    assert.equal(clip.text, 'something the user copied', 'never wipes the user\'s own copy');
+    assert.equal(clip.text, 'something the user copied', "never wipes the user's own copy");
   });
 
   it('keeps one timer per latest copy, and none when off', async () => {
@@ -101,10 +101,27 @@ describe('settings', () => {
   after(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
   it('validates every field', () => {
-    assert.deepEqual(validateSettings({ clipboardClearSeconds: 45, globalShortcut: 'CommandOrControl+Shift+T' }), { clipboardClearSeconds: 45, globalShortcut: 'CommandOrControl+Shift+T' });
+    assert.deepEqual(validateSettings({ clipboardClearSeconds: 45, globalShortcut: 'CommandOrControl+Shift+T' }), {
+      clipboardClearSeconds: 45,
+      globalShortcut: 'CommandOrControl+Shift+T',
+    });
     assert.deepEqual(validateSettings({ globalShortcut: '' }), { globalShortcut: '' });
     assert.deepEqual(validateSettings({ checkForUpdates: false, startAtLogin: true }), { checkForUpdates: false, startAtLogin: true });
-    for (const bad of [null, [], 'x', { clipboardClearSeconds: -1 }, { clipboardClearSeconds: 1.5 }, { clipboardClearSeconds: 4000 }, { clipboardClearSeconds: '5' }, { globalShortcut: 'T' }, { globalShortcut: 'Ctrl+' }, { globalShortcut: 5 }, { checkForUpdates: 'yes' }, { startAtLogin: 1 }, { other: 1 }]) {
+    for (const bad of [
+      null,
+      [],
+      'x',
+      { clipboardClearSeconds: -1 },
+      { clipboardClearSeconds: 1.5 },
+      { clipboardClearSeconds: 4000 },
+      { clipboardClearSeconds: '5' },
+      { globalShortcut: 'T' },
+      { globalShortcut: 'Ctrl+' },
+      { globalShortcut: 5 },
+      { checkForUpdates: 'yes' },
+      { startAtLogin: 1 },
+      { other: 1 },
+    ]) {
       assert.throws(() => validateSettings(bad), { code: 'SETTINGS_INVALID' }, JSON.stringify(bad));
     }
   });
@@ -135,7 +152,10 @@ describe('token forms', () => {
     assert.equal(formatToken('T', 'curl', 'id', 'google'), 'curl -H "Authorization: Bearer T" https://YOUR-SERVICE-URL');
     // A quota project rides along with access tokens (Copy header, Copy curl), not with ID tokens.
     assert.equal(formatToken('T', 'header', 'access', 'google', 'proj-q1'), 'Authorization: Bearer T\nx-goog-user-project: proj-q1');
-    assert.equal(formatToken('T', 'curl', 'access', 'google', 'proj-q1'), 'curl -H "Authorization: Bearer T" -H "x-goog-user-project: proj-q1" https://openidconnect.googleapis.com/v1/userinfo');
+    assert.equal(
+      formatToken('T', 'curl', 'access', 'google', 'proj-q1'),
+      'curl -H "Authorization: Bearer T" -H "x-goog-user-project: proj-q1" https://openidconnect.googleapis.com/v1/userinfo',
+    );
     assert.equal(formatToken('T', 'curl', 'id', 'google', 'proj-q1'), 'curl -H "Authorization: Bearer T" https://YOUR-SERVICE-URL');
     assert.equal(formatToken('T', 'raw', 'access', 'google', 'proj-q1'), 'T');
   });

@@ -99,7 +99,10 @@ describe('shell completion, in the real shells', () => {
       assert.deepEqual(sorted(candidates), sorted(expected));
     });
     it(`fish: ${JSON.stringify(line)}`, async () => {
-      const candidates = (await fish(line)).stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
+      const candidates = (await fish(line)).stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0]);
       assert.deepEqual(sorted(candidates), sorted(expected));
     });
   }
@@ -111,7 +114,11 @@ describe('shell completion, in the real shells', () => {
 
   it('never offers an account name with control characters, and never reads the keychain', async () => {
     // A keychain that is not there: completion must not need it.
-    const res = await runCli(['__complete', '--', 'use', ''], { ...sandbox.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent', TOKENTRAY_KEYCHAIN_SERVICE: 'none' });
+    const res = await runCli(['__complete', '--', 'use', ''], {
+      ...sandbox.env,
+      DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent',
+      TOKENTRAY_KEYCHAIN_SERVICE: 'none',
+    });
     assert.equal(res.code, 0, res.stderr);
     assert.deepEqual(sorted(res.stdout.split('\n').filter(Boolean)), sorted(ACCOUNTS));
   });
@@ -128,7 +135,7 @@ describe('shell completion, in the real shells', () => {
     assert.equal(res.stderr, '');
   });
 
-  it('the build\'s copy of the specs is the commands\' own', async () => {
+  it("the build's copy of the specs is the commands' own", async () => {
     const built = JSON.parse(await readFile(join(CLI, '..', COMMAND_SPECS_FILE), 'utf8')) as unknown;
     assert.deepEqual(built, JSON.parse(JSON.stringify(await commandSpecs())));
   });
@@ -167,13 +174,16 @@ describe('completion follows the help specs', () => {
         const words = spec.name.split(' ');
         for (const option of Object.keys(spec.options)) {
           assert.ok(complete([help], [...words, '--'], {}).includes(`--${option}`), `${spec.name} --${option}`);
-          assert.deepEqual(complete([help], [...words, `--${option}`], {}).filter((c) => c === `--${option}`), [`--${option}`]);
+          assert.deepEqual(
+            complete([help], [...words, `--${option}`], {}).filter((c) => c === `--${option}`),
+            [`--${option}`],
+          );
         }
       }
     }
   });
 
-  it('nothing after `--`: the words are the other program\'s', async () => {
+  it("nothing after `--`: the words are the other program's", async () => {
     assert.deepEqual(complete(await commandSpecs(), ['exec', '--', 'py'], {}), []);
   });
 });
@@ -181,7 +191,9 @@ describe('completion follows the help specs', () => {
 describe('tokentray(1)', () => {
   it('man renders the built page without warnings, with every command, option and subcommand', async () => {
     const page = join(CLI, '..', '..', '..', 'man', 'tokentray.1');
-    const { stdout, stderr } = await run('man', ['--warnings', '-l', page], { env: { ...process.env, MANPAGER: 'cat', MANWIDTH: '200', MAN_KEEP_FORMATTING: '' } });
+    const { stdout, stderr } = await run('man', ['--warnings', '-l', page], {
+      env: { ...process.env, MANPAGER: 'cat', MANWIDTH: '200', MAN_KEEP_FORMATTING: '' },
+    });
     assert.equal(stderr, '');
     const text = stdout.replace(/.\x08/g, '');
     for (const help of await commandSpecs()) {

@@ -199,7 +199,10 @@ for (const kind of ['keychain', 'file vault'] as const) {
         return createCore({ env: sandbox.env, store: new StoppingStore(WindowsLimitSecretStore.forService(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE), boundary) });
       };
       const itemsOf = async (id: string): Promise<string[]> => {
-        const keys = kind === 'keychain' ? (await keychainItems(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE)).map((i) => i.key) : Object.keys(await vaultItems(join(sandbox.home, 'vault.jwe'), passphrase));
+        const keys =
+          kind === 'keychain'
+            ? (await keychainItems(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE)).map((i) => i.key)
+            : Object.keys(await vaultItems(join(sandbox.home, 'vault.jwe'), passphrase));
         return keys.filter((k) => k.includes(id));
       };
       /** Cached tokens for other audiences, over 2,000 bytes in all: the tokens+ item is split. */
@@ -280,8 +283,13 @@ for (const kind of ['keychain', 'file vault'] as const) {
               boundary.disarm();
             }
             const stopped = boundary.stopped;
-            if (op === 'sign-in' && !ids.has(email)) ids.set(email, (await import('../electron/core/accounts/account-service.js')).accountIdFor(idp.issuer, email));
-            const state = await checkWorks(email, tally, op === 'sign-in' ? (stopped ? undefined : true) : op === 'logout' ? (stopped ? undefined : false) : true);
+            if (op === 'sign-in' && !ids.has(email))
+              ids.set(email, (await import('../electron/core/accounts/account-service.js')).accountIdFor(idp.issuer, email));
+            const state = await checkWorks(
+              email,
+              tally,
+              op === 'sign-in' ? (stopped ? undefined : true) : op === 'logout' ? (stopped ? undefined : false) : true,
+            );
             if (op === 'logout' && n === 0) assert.equal(state, 'present', 'a logout stopped before its first write changed nothing');
             if (!stopped) break;
             tally.boundaries++;
@@ -316,7 +324,9 @@ describe('the file vault: one rewrite per operation, and a symlinked vault stays
     await idp.close();
     // Printed for the record (the issue asks for the counts).
     const sum = (f: (t: Tally) => number) => tallies.reduce((n, t) => n + f(t), 0);
-    console.log(`# write boundaries enumerated: ${sum((t) => t.boundaries)}; in the unavoidable window: ${sum((t) => t.window)}; accounts lost: ${sum((t) => t.lost)}`);
+    console.log(
+      `# write boundaries enumerated: ${sum((t) => t.boundaries)}; in the unavoidable window: ${sum((t) => t.window)}; accounts lost: ${sum((t) => t.lost)}`,
+    );
     for (const t of tallies) console.log(`#   ${t.kind}, ${t.mode}, ${t.kindOfOp}: ${t.boundaries} boundaries, ${t.window} in the window`);
   });
 
@@ -351,7 +361,10 @@ describe('the file vault: one rewrite per operation, and a symlinked vault stays
     await signInThroughCore(sandbox.core(), idp, 'xavi@example.test');
     assert.ok((await lstat(vault)).isSymbolicLink(), 'the link is still a link');
     assert.equal(await readlink(vault), elsewhere);
-    assert.ok('account:' + (await sandbox.core().accounts.resolve('xavi@example.test')).id in (await vaultItems(elsewhere, passphrase)), 'the new item is in the target');
+    assert.ok(
+      'account:' + (await sandbox.core().accounts.resolve('xavi@example.test')).id in (await vaultItems(elsewhere, passphrase)),
+      'the new item is in the target',
+    );
     assert.deepEqual((await sandbox.core().accounts.list()).map((a) => a.email).sort(), ['wil@example.test', 'xavi@example.test']);
   });
 });
@@ -380,12 +393,26 @@ for (const kind of ['keychain', 'file vault'] as const) {
         await sandbox.cleanup();
         await idp.close();
         if (kind === 'file vault' && mode === 'oidc') {
-          console.log(`# random SIGKILLs: ${killTally.runs} runs, ${killTally.killed} killed before they finished; in the unavoidable window: ${killTally.window}; reused refresh tokens seen by the issuer: ${killTally.reused}; accounts lost: ${killTally.lost}`);
+          console.log(
+            `# random SIGKILLs: ${killTally.runs} runs, ${killTally.killed} killed before they finished; in the unavoidable window: ${killTally.window}; reused refresh tokens seen by the issuer: ${killTally.reused}; accounts lost: ${killTally.lost}`,
+          );
         }
       });
 
       it(`${runs} runs, each killed at a random moment: every account works afterwards, or is gone after its own logout`, async () => {
-        const loginFlags = ['--issuer', idp.issuer, '--flavor', mode, '--client-id', idp.client.clientId, '--client-secret', idp.client.clientSecret, '--no-browser', '--timeout', '20'];
+        const loginFlags = [
+          '--issuer',
+          idp.issuer,
+          '--flavor',
+          mode,
+          '--client-id',
+          idp.client.clientId,
+          '--client-secret',
+          idp.client.clientSecret,
+          '--no-browser',
+          '--timeout',
+          '20',
+        ];
         const reusedBefore = idp.reused.length;
         const random = seededRandom(`crash-consistency (${kind}, ${mode})`);
         let window = 0;
@@ -492,14 +519,14 @@ describe('login racing logout of the same account', () => {
     // The re-login stops for a while just before it takes the registry's lock (its items are
     // written by then): the moment a logout could slip in between its items and its record.
     const real = fsp.open;
-    (fsp as { open: typeof real }).open = (async (path: Parameters<typeof real>[0], ...rest: unknown[]) => {
+    (fsp as { open: typeof real }).open = async (path: Parameters<typeof real>[0], ...rest: unknown[]) => {
       if (inLogin.getStore() && String(path).endsWith('registry.lock') && !paused) {
         paused = true;
         const started = Date.now();
         while (!logoutDone && Date.now() - started < 1500) await new Promise((r) => setTimeout(r, 20));
       }
       return (real as (...a: unknown[]) => ReturnType<typeof real>)(path, ...rest);
-    });
+    };
     syncBuiltinESMExports();
     try {
       const login = inLogin.run(true, () => signInThroughCore(sandbox.core(), idp, user));

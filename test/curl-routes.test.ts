@@ -22,7 +22,9 @@ import { openBrowser } from '../electron/cli/open-browser.js';
  * byte it is sent. It answers HTTP requests (a proxy's too) with 200, and speaks just enough SOCKS5
  * to be handed the request a SOCKS proxy would forward.
  */
-async function startCapture(redirectTo = (): string | undefined => undefined): Promise<{ server: Server; port: number; seen: () => string; reset: () => void }> {
+async function startCapture(
+  redirectTo = (): string | undefined => undefined,
+): Promise<{ server: Server; port: number; seen: () => string; reset: () => void }> {
   let seen = '';
   const server = createServer((socket: Socket) => {
     let socks = 0;
@@ -70,11 +72,15 @@ describe('tokentray curl sends the token only where it checked (issue 18 §3)', 
     // (no DNS), keeping tokentray's -q first, as curl requires it.
     const bin = await sandbox.dir('bin');
     files = await sandbox.dir('files-curl');
-    await writeFile(join(bin, 'curl'), `#!/bin/sh\nif [ "$1" = -q ]; then shift; set -- -q --resolve ${evil}:127.0.0.1 "$@"; else set -- --resolve ${evil}:127.0.0.1 "$@"; fi\nexec /usr/bin/curl "$@"\n`);
+    await writeFile(
+      join(bin, 'curl'),
+      `#!/bin/sh\nif [ "$1" = -q ]; then shift; set -- -q --resolve ${evil}:127.0.0.1 "$@"; else set -- --resolve ${evil}:127.0.0.1 "$@"; fi\nexec /usr/bin/curl "$@"\n`,
+    );
     await chmod(join(bin, 'curl'), 0o700);
     const home = await sandbox.dir('user-home');
     env = { ...sandbox.env, PATH: `${bin}:${process.env.PATH}`, HOME: home };
-    for (const name of ['http_proxy', 'https_proxy', 'HTTPS_PROXY', 'ALL_PROXY', 'all_proxy', 'no_proxy', 'NO_PROXY', 'CURL_HOME', 'XDG_CONFIG_HOME']) delete env[name];
+    for (const name of ['http_proxy', 'https_proxy', 'HTTPS_PROXY', 'ALL_PROXY', 'all_proxy', 'no_proxy', 'NO_PROXY', 'CURL_HOME', 'XDG_CONFIG_HOME'])
+      delete env[name];
   });
   after(async () => {
     capture.server.close();
@@ -97,23 +103,72 @@ describe('tokentray curl sends the token only where it checked (issue 18 §3)', 
     { what: 'a later URL without a scheme', args: () => [localUrl, '-s', `${evil}/x`], code: /INSECURE_URL/ },
     { what: '--url without a scheme', args: () => [localUrl, '-s', '--url', `${evil}/x`], code: /INSECURE_URL/ },
     { what: '-K FILE with url = "http://…"', args: () => [localUrl, '-s', '-K', join(files, 'k.conf')], code: /CURL_OPTION_REFUSED: curl's -K is refused/ },
-    { what: '-K - with url = "http://…" on stdin', args: () => [localUrl, '-s', '-K', '-'], stdin: () => `url = "http://${evil}/"\n`, code: /CURL_OPTION_REFUSED/ },
+    {
+      what: '-K - with url = "http://…" on stdin',
+      args: () => [localUrl, '-s', '-K', '-'],
+      stdin: () => `url = "http://${evil}/"\n`,
+      code: /CURL_OPTION_REFUSED/,
+    },
     { what: '--config FILE', args: () => [localUrl, '-s', '--config', join(files, 'k.conf')], code: /CURL_OPTION_REFUSED/ },
-    { what: '--location-trusted and a redirect to http', args: () => [`http://127.0.0.1:${local.port}/redirect`, '-s', '--location-trusted'], code: /CURL_OPTION_REFUSED: curl's --location-trusted is refused/ },
+    {
+      what: '--location-trusted and a redirect to http',
+      args: () => [`http://127.0.0.1:${local.port}/redirect`, '-s', '--location-trusted'],
+      code: /CURL_OPTION_REFUSED: curl's --location-trusted is refused/,
+    },
     { what: '--proxy for a plain-http URL', args: () => [localUrl, '-s', '--proxy', `http://${evil}`], code: /INSECURE_URL: .*--proxy/ },
     { what: '-x combined with -s', args: () => [localUrl, `-sx${evil}`], code: /INSECURE_URL: .*--proxy/ },
     { what: '--socks5-hostname', args: () => [localUrl, '-s', '--socks5-hostname', evil], code: /INSECURE_URL: .*--socks5-hostname/ },
-    { what: '--connect-to another host', args: () => [localUrl, '-s', '--connect-to', `127.0.0.1:${local.port}:evil.invalid:${capture.port}`], code: /INSECURE_URL: --connect-to/ },
+    {
+      what: '--connect-to another host',
+      args: () => [localUrl, '-s', '--connect-to', `127.0.0.1:${local.port}:evil.invalid:${capture.port}`],
+      code: /INSECURE_URL: --connect-to/,
+    },
     { what: 'http_proxy in the environment', args: () => [localUrl, '-s'], env: () => ({ http_proxy: `http://${evil}` }), code: /INSECURE_URL: .*http_proxy/ },
     { what: 'ALL_PROXY in the environment', args: () => [localUrl, '-s'], env: () => ({ ALL_PROXY: `socks5h://${evil}` }), code: /INSECURE_URL: .*ALL_PROXY/ },
-    { what: '-k: an https URL without certificate checks to another host', args: () => ['https://example.invalid/', '-sk'], code: /INSECURE_URL: example\.invalid is not this machine and the URL is https without certificate checks/ },
-    { what: '-k: an https URL through https_proxy', args: () => [`https://127.0.0.1:${local.port}/`, '-s', '--insecure'], env: () => ({ https_proxy: `http://${evil}` }), code: /INSECURE_URL: .*https_proxy/ },
-    { what: 'a later --noproxy "" undoing --noproxy "*"', args: () => [localUrl, '-s', '--noproxy', '*', '--noproxy', ''], env: () => ({ http_proxy: `http://${evil}` }), code: /INSECURE_URL: .*http_proxy/ },
-    { what: 'NO_PROXY when no_proxy is set (curl reads no_proxy first, even empty)', args: () => [localUrl, '-s'], env: () => ({ http_proxy: `http://${evil}`, no_proxy: '', NO_PROXY: '127.0.0.1' }), code: /INSECURE_URL: .*http_proxy/ },
-    { what: 'a no-proxy entry only a suffix of the host (0.0.1)', args: () => [localUrl, '-s'], env: () => ({ http_proxy: `http://${evil}`, NO_PROXY: '0.0.1,.0.0.1' }), code: /INSECURE_URL: .*http_proxy/ },
-    { what: 'a proxy spelled 127.1 (not how the URL parser writes this machine)', args: () => [localUrl, '-s', '-x', `http://127.1:${capture.port}`], code: /INSECURE_URL: .*--proxy/ },
-    { what: 'an option TokenTray does not know (--next)', args: () => [localUrl, '-s', '--next', `http://${evil}/`], code: /CURL_OPTION_REFUSED: curl's --next is refused/ },
-    { what: 'an unknown option', args: () => [localUrl, '-s', '--doh-url', `http://${evil}/`], code: /CURL_OPTION_REFUSED: curl's --doh-url is not one TokenTray passes on/ },
+    {
+      what: '-k: an https URL without certificate checks to another host',
+      args: () => ['https://example.invalid/', '-sk'],
+      code: /INSECURE_URL: example\.invalid is not this machine and the URL is https without certificate checks/,
+    },
+    {
+      what: '-k: an https URL through https_proxy',
+      args: () => [`https://127.0.0.1:${local.port}/`, '-s', '--insecure'],
+      env: () => ({ https_proxy: `http://${evil}` }),
+      code: /INSECURE_URL: .*https_proxy/,
+    },
+    {
+      what: 'a later --noproxy "" undoing --noproxy "*"',
+      args: () => [localUrl, '-s', '--noproxy', '*', '--noproxy', ''],
+      env: () => ({ http_proxy: `http://${evil}` }),
+      code: /INSECURE_URL: .*http_proxy/,
+    },
+    {
+      what: 'NO_PROXY when no_proxy is set (curl reads no_proxy first, even empty)',
+      args: () => [localUrl, '-s'],
+      env: () => ({ http_proxy: `http://${evil}`, no_proxy: '', NO_PROXY: '127.0.0.1' }),
+      code: /INSECURE_URL: .*http_proxy/,
+    },
+    {
+      what: 'a no-proxy entry only a suffix of the host (0.0.1)',
+      args: () => [localUrl, '-s'],
+      env: () => ({ http_proxy: `http://${evil}`, NO_PROXY: '0.0.1,.0.0.1' }),
+      code: /INSECURE_URL: .*http_proxy/,
+    },
+    {
+      what: 'a proxy spelled 127.1 (not how the URL parser writes this machine)',
+      args: () => [localUrl, '-s', '-x', `http://127.1:${capture.port}`],
+      code: /INSECURE_URL: .*--proxy/,
+    },
+    {
+      what: 'an option TokenTray does not know (--next)',
+      args: () => [localUrl, '-s', '--next', `http://${evil}/`],
+      code: /CURL_OPTION_REFUSED: curl's --next is refused/,
+    },
+    {
+      what: 'an unknown option',
+      args: () => [localUrl, '-s', '--doh-url', `http://${evil}/`],
+      code: /CURL_OPTION_REFUSED: curl's --doh-url is not one TokenTray passes on/,
+    },
   ];
 
   before(async () => writeFile(join(files, 'k.conf'), `url = "http://${evil}/"\n`));
@@ -150,9 +205,19 @@ describe('tokentray curl sends the token only where it checked (issue 18 §3)', 
     const seen: string[] = [];
     const tls = await startHttps(join(files, 'tls'), (req, res) => (seen.push(String(req.headers.authorization)), res.end('ok')));
     try {
-      const res = await run([`https://localhost:${tls.port}/`, '-sk', '--resolve', `evil.invalid:${tls.port}:127.0.0.1`, '--connect-to', `localhost:${tls.port}:evil.invalid:${tls.port}`]);
+      const res = await run([
+        `https://localhost:${tls.port}/`,
+        '-sk',
+        '--resolve',
+        `evil.invalid:${tls.port}:127.0.0.1`,
+        '--connect-to',
+        `localhost:${tls.port}:evil.invalid:${tls.port}`,
+      ]);
       assert.equal(res.code, 1, res.stderr);
-      assert.match(res.stderr, /^tokentray: INSECURE_URL: --connect-to localhost:\d+:evil\.invalid:\d+ sends a URL without certificate checks to another machine/m);
+      assert.match(
+        res.stderr,
+        /^tokentray: INSECURE_URL: --connect-to localhost:\d+:evil\.invalid:\d+ sends a URL without certificate checks to another machine/m,
+      );
       assert.deepEqual(seen, []);
       // Rerouted to this machine, -k is fine.
       const ok = await run([`https://localhost:${tls.port}/`, '-sk', '--connect-to', `localhost:${tls.port}:127.0.0.1:${tls.port}`]);
@@ -180,13 +245,18 @@ describe('tokentray curl sends the token only where it checked (issue 18 §3)', 
 
   it('passes combined short options, option values and loopback reroutes through', async () => {
     const out = join(files, 'out.txt');
-    const res = await run([localUrl, '-sSo', out, '-H', 'X-Mine: 1', '--connect-to', `example.invalid:80:127.0.0.1:${local.port}`, '-w', '%{http_code}', '--noproxy', '*'], { http_proxy: `http://${evil}` });
+    const res = await run(
+      [localUrl, '-sSo', out, '-H', 'X-Mine: 1', '--connect-to', `example.invalid:80:127.0.0.1:${local.port}`, '-w', '%{http_code}', '--noproxy', '*'],
+      { http_proxy: `http://${evil}` },
+    );
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, '200');
     assert.equal(await readFile(out, 'utf8'), 'ok');
     assert.match(local.seen(), /X-Mine: 1/);
     // -L without --location-trusted: curl drops the header on a redirect to another host.
-    const redirect = createServer((s) => s.once('data', () => s.end(`HTTP/1.1 302 Found\r\nLocation: http://${evil}/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)));
+    const redirect = createServer((s) =>
+      s.once('data', () => s.end(`HTTP/1.1 302 Found\r\nLocation: http://${evil}/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)),
+    );
     await new Promise<void>((r) => redirect.listen(0, '127.0.0.1', r));
     try {
       const followed = await run([`http://127.0.0.1:${(redirect.address() as AddressInfo).port}/`, '-sL']);
@@ -204,13 +274,23 @@ describe('tokentray curl sends the token only where it checked (issue 18 §3)', 
     assert.deepEqual(curlTarget('http://[::1]:8080/x', false), { scheme: 'http', host: '[::1]' });
     assert.deepEqual(curlTarget('localhost:8080/x', false), { scheme: 'http', host: 'localhost' });
     assert.deepEqual(curlTarget('https://x.test/a[1-2]', true), { scheme: 'https', host: 'x.test' });
-    for (const bad of ['http://a b/', 'http://127.0.0.1\t/', 'http://u@127.0.0.1/', 'http:/127.0.0.1/', 'http:///127.0.0.1/', 'http://127.1/', 'http://%3127.0.0.1/', 'http://x.test/[1-2]', 'http://ex\u00e4mple.test/']) {
+    for (const bad of [
+      'http://a b/',
+      'http://127.0.0.1\t/',
+      'http://u@127.0.0.1/',
+      'http:/127.0.0.1/',
+      'http:///127.0.0.1/',
+      'http://127.1/',
+      'http://%3127.0.0.1/',
+      'http://x.test/[1-2]',
+      'http://ex\u00e4mple.test/',
+    ]) {
       assert.throws(() => curlTarget(bad, false), /refused/, bad);
     }
   });
 });
 
-describe("the no-proxy list, read by TokenTray and by the real curl (issue 19 §3)", () => {
+describe('the no-proxy list, read by TokenTray and by the real curl (issue 19 §3)', () => {
   /** Runs /usr/bin/curl as tokentray curl would (-q first), with `evil.invalid` mapped to the proxy's port. */
   function realCurl(args: string[], env: Record<string, string>): Promise<number> {
     return new Promise((resolve) => {
@@ -223,7 +303,23 @@ describe("the no-proxy list, read by TokenTray and by the real curl (issue 19 §
     const proxy = await startCapture();
     const direct = await startCapture();
     try {
-      const entries = ['127.0.0.1', 'localhost', '.localhost', 'localhost.', 'LOCALHOST', '::1', '[::1]', '127.0.0.0/8', '0.0.1', '.0.0.1', 'host', 'calhost', '*', '127.0.0.1:80', '127.000.0.1'];
+      const entries = [
+        '127.0.0.1',
+        'localhost',
+        '.localhost',
+        'localhost.',
+        'LOCALHOST',
+        '::1',
+        '[::1]',
+        '127.0.0.0/8',
+        '0.0.1',
+        '.0.0.1',
+        'host',
+        'calhost',
+        '*',
+        '127.0.0.1:80',
+        '127.000.0.1',
+      ];
       const lists = [...entries, '', ' ', ',', ...entries.flatMap((a, i) => [`${a},${entries[(i + 3) % entries.length]}`, `x.test ${a}`, ` ${a} `, `*,${a}`])];
       const hosts = ['127.0.0.1', 'localhost', '[::1]'];
       let skipped = 0;
@@ -269,7 +365,10 @@ describe('TokenTray secrets stay out of every child (issue 18 §4)', () => {
       const dump = join(sandbox.root, 'opener-env');
       await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\nenv > '${dump}'\n`);
       await chmod(join(bin, 'xdg-open'), 0o700);
-      const result = await openBrowser('http://127.0.0.1:1/', { env: { PATH: `${bin}:/usr/bin:/bin`, DISPLAY: ':0', TOKENTRAY_FILE_PASSPHRASE: 'pass-canary-1' }, platform: 'linux' });
+      const result = await openBrowser('http://127.0.0.1:1/', {
+        env: { PATH: `${bin}:/usr/bin:/bin`, DISPLAY: ':0', TOKENTRAY_FILE_PASSPHRASE: 'pass-canary-1' },
+        platform: 'linux',
+      });
       assert.deepEqual(result, { opened: true });
       const seen = await readFile(dump, 'utf8');
       assert.match(seen, /^DISPLAY=:0$/m);
@@ -308,7 +407,10 @@ describe('TokenTray secrets stay out of every child (issue 18 §4)', () => {
       const server = createServer((s) => s.once('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')));
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       try {
-        const res = await runCliWith(['curl', `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, '-s'], { ...env, PATH: `${bin}:${process.env.PATH}` });
+        const res = await runCliWith(['curl', `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, '-s'], {
+          ...env,
+          PATH: `${bin}:${process.env.PATH}`,
+        });
         assert.equal(res.code, 0, res.stderr);
       } finally {
         server.close();
@@ -333,7 +435,9 @@ describe('TokenTray secrets stay out of every child (issue 18 §4)', () => {
       process.kill(Number(sleeper), 'SIGKILL');
       assert.ok((await readdir(base)).length === 1, 'the killed exec left its folder');
       // The folder names the exec's pid, which is gone.
-      const listed = await runCliWith(['exec', '--', 'sh', '-c', 'gcloud config list >/dev/null 2>&1; ls -A "$CLOUDSDK_CONFIG"'], runEnv, { killAfterMs: 60_000 });
+      const listed = await runCliWith(['exec', '--', 'sh', '-c', 'gcloud config list >/dev/null 2>&1; ls -A "$CLOUDSDK_CONFIG"'], runEnv, {
+        killAfterMs: 60_000,
+      });
       assert.equal(listed.code, 0, listed.stderr);
       assert.doesNotMatch(listed.stdout, /^logs$/m, 'gcloud wrote no log');
       assert.match(listed.stdout, /^configurations$/m);

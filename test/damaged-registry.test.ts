@@ -25,7 +25,11 @@ describe('background refresh: a failing round', () => {
     const lines: string[] = [];
     let changes = 0;
     let outcome: () => Promise<boolean> = async () => false;
-    const refresh = new BackgroundRefresh({ round: () => outcome() }, (l) => lines.push(l), () => changes++);
+    const refresh = new BackgroundRefresh(
+      { round: () => outcome() },
+      (l) => lines.push(l),
+      () => changes++,
+    );
     await refresh.tick();
     assert.deepEqual([lines.length, changes], [0, 0]);
     outcome = async () => {
@@ -126,7 +130,7 @@ describe('the app with a damaged accounts.json', () => {
     assert.equal(win().visible, true, 'Open TokenTray shows the window');
   });
 
-  it('answers the window\'s listAccounts with the error naming the file', async () => {
+  it("answers the window's listAccounts with the error naming the file", async () => {
     const answer = (await stub.recorded.ipcHandlers['accounts:list'](ours())) as { ok: boolean; code: string; message: string };
     assert.equal(answer.ok, false);
     assert.equal(answer.code, 'REGISTRY_CORRUPT');
@@ -134,7 +138,11 @@ describe('the app with a damaged accounts.json', () => {
   });
 
   it('overwrites nothing, whatever is asked', async () => {
-    for (const [channel, args] of [['accounts:set-default', ['a1']], ['accounts:remove', ['a1']], ['settings:set', [{ clipboardClearSeconds: 5 }]]] as const) {
+    for (const [channel, args] of [
+      ['accounts:set-default', ['a1']],
+      ['accounts:remove', ['a1']],
+      ['settings:set', [{ clipboardClearSeconds: 5 }]],
+    ] as const) {
       await stub.recorded.ipcHandlers[channel](ours(), ...args);
     }
     minute();

@@ -19,7 +19,8 @@ async function sources(): Promise<Array<{ file: string; text: string }>> {
 async function thrown(): Promise<Array<{ code: string; sentence: string; file: string }>> {
   const out: Array<{ code: string; sentence: string; file: string }> = [];
   for (const { file, text } of await sources()) {
-    for (const m of text.matchAll(/new TokenTrayError\(\s*'([A-Z_]+)',\s*(`(?:[^`\\]|\\.)*`|'(?:[^'\\]|\\.)*'|[\w.]+)/g)) out.push({ code: m[1], sentence: m[2], file });
+    for (const m of text.matchAll(/new TokenTrayError\(\s*'([A-Z_]+)',\s*(`(?:[^`\\]|\\.)*`|'(?:[^'\\]|\\.)*'|[\w.]+)/g))
+      out.push({ code: m[1], sentence: m[2], file });
   }
   return out;
 }
@@ -34,14 +35,29 @@ async function documentedCodes(): Promise<string[]> {
 describe('error codes', () => {
   it('every code in ErrorCode and every code thrown or tested in electron/ has one row in docs/cli.md, and every row is a code', async () => {
     const errors = await readFile(join(root, 'electron', 'core', 'shared', 'errors.ts'), 'utf8');
-    const union = [...errors.slice(errors.indexOf('export type ErrorCode'), errors.indexOf(';', errors.indexOf('export type ErrorCode'))).matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]);
+    const union = [
+      ...errors.slice(errors.indexOf('export type ErrorCode'), errors.indexOf(';', errors.indexOf('export type ErrorCode'))).matchAll(/'([A-Z_]+)'/g),
+    ].map((m) => m[1]);
     assert.ok(union.length > 50, 'the union was read');
-    const used = new Set((await sources()).flatMap(({ text }) => [...text.matchAll(/(?:TokenTrayError\(\s*|isTokenTrayError\([^,()]+,\s*)'([A-Z_]+)'/g)].map((m) => m[1])));
+    const used = new Set(
+      (await sources()).flatMap(({ text }) => [...text.matchAll(/(?:TokenTrayError\(\s*|isTokenTrayError\([^,()]+,\s*)'([A-Z_]+)'/g)].map((m) => m[1])),
+    );
     const documented = await documentedCodes();
-    assert.deepEqual(documented.filter((c, i) => documented.indexOf(c) !== i), [], 'no code twice');
+    assert.deepEqual(
+      documented.filter((c, i) => documented.indexOf(c) !== i),
+      [],
+      'no code twice',
+    );
     assert.deepEqual([...new Set([...union, ...used])].filter((c) => !documented.includes(c)).sort(), [], 'codes missing from docs/cli.md');
-    assert.deepEqual(documented.filter((c) => !union.includes(c)), [], 'rows that are no code');
-    assert.deepEqual([...used].filter((c) => !union.includes(c)), []);
+    assert.deepEqual(
+      documented.filter((c) => !union.includes(c)),
+      [],
+      'rows that are no code',
+    );
+    assert.deepEqual(
+      [...used].filter((c) => !union.includes(c)),
+      [],
+    );
   });
 
   /**
@@ -95,7 +111,10 @@ describe('error codes', () => {
     });
 
     it('removing an OAuth client that is not stored is CLIENT_NOT_FOUND', async () => {
-      await assert.rejects(sandbox.core().accounts.forgetClient('nope.apps.googleusercontent.com'), { code: 'CLIENT_NOT_FOUND', message: /No stored OAuth client/ });
+      await assert.rejects(sandbox.core().accounts.forgetClient('nope.apps.googleusercontent.com'), {
+        code: 'CLIENT_NOT_FOUND',
+        message: /No stored OAuth client/,
+      });
     });
   });
 });

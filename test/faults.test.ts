@@ -31,7 +31,18 @@ describe('faults at the identity provider', () => {
     await idp.close();
   });
 
-  const loginFlags = () => ['login', '--issuer', idp.issuer, '--client-id', idp.client.clientId, '--client-secret', idp.client.clientSecret, '--no-browser', '--timeout', '20'];
+  const loginFlags = () => [
+    'login',
+    '--issuer',
+    idp.issuer,
+    '--client-id',
+    idp.client.clientId,
+    '--client-secret',
+    idp.client.clientSecret,
+    '--no-browser',
+    '--timeout',
+    '20',
+  ];
 
   it('retries discovery after 5xx with backoff, then signs in', async () => {
     idp.discoveryFailures = 2;
@@ -187,13 +198,22 @@ describe('faults in the keychain and the registry', () => {
     await assert.rejects(signInThroughCore(core, fx.idp, 'pat@example.test'), { code: 'KEYCHAIN_UNAVAILABLE' });
     // The same content (a new account's sign-in intent was recorded, then undone: key order may differ).
     assert.deepEqual(JSON.parse(await readFile(join(fx.sandbox.home, 'accounts.json'), 'utf8')), JSON.parse(registryBefore));
-    assert.deepEqual(await keychainItems(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE).then((items) => items.filter((i) => i.key.includes(accountIdFor(fx.idp.issuer, 'pat@example.test')))), [], 'and no item of the failed account');
+    assert.deepEqual(
+      await keychainItems(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE).then((items) =>
+        items.filter((i) => i.key.includes(accountIdFor(fx.idp.issuer, 'pat@example.test'))),
+      ),
+      [],
+      'and no item of the failed account',
+    );
     store.failOn = undefined;
     const res = await runCliInProcess(['print-access-token', '--account', 'olga@example.test'], fx.sandbox.env);
     assert.equal(res.code, 0, res.stderr);
     // And the failed account can simply sign in again.
     await signInThroughCore(core, fx.idp, 'pat@example.test');
-    assert.deepEqual((await core.accounts.list()).map((a) => a.email), ['olga@example.test', 'pat@example.test']);
+    assert.deepEqual(
+      (await core.accounts.list()).map((a) => a.email),
+      ['olga@example.test', 'pat@example.test'],
+    );
   });
 
   it('a keychain failing during a refresh is reported and the account stays ready', async () => {
@@ -227,10 +247,17 @@ describe('faults in the keychain and the registry', () => {
       child.kill('SIGKILL');
       await new Promise((r) => child.once('close', r));
       const data = await registry.load(); // throws REGISTRY_CORRUPT on a torn file
-      assert.deepEqual(data.accounts.map((a) => a.email), ['olga@example.test', 'pat@example.test']);
+      assert.deepEqual(
+        data.accounts.map((a) => a.email),
+        ['olga@example.test', 'pat@example.test'],
+      );
     }
     // A killed writer's lock was released by the OS, and its temp files are swept: the next update works.
     await registry.update(() => undefined).catch((err: Error) => assert.fail(`update after kills: ${err.message}`));
-    assert.deepEqual((await readdir(fx.sandbox.home)).filter((f) => f.endsWith('.tmp')), [], 'no temp file of a killed writer is left');
+    assert.deepEqual(
+      (await readdir(fx.sandbox.home)).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temp file of a killed writer is left',
+    );
   });
 });

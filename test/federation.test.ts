@@ -112,7 +112,11 @@ describe('workforce and workload identity federation', () => {
     it('imports the file: named by the principal token_info_url gives, kind workforce, secrets only in the keychain', async () => {
       assert.equal(await ok('adc', 'import', workforceFile), WF_PRINCIPAL);
       const listed = JSON.parse(await ok('accounts', '--json')) as Array<{ kind: string; subject: string; quotaProject: string | null }>;
-      assert.deepEqual(listed.map((a) => [a.kind, a.subject, a.quotaProject]), [['workforce', WF_PRINCIPAL, 'acme-quota']], "the file's quota project is the account's");
+      assert.deepEqual(
+        listed.map((a) => [a.kind, a.subject, a.quotaProject]),
+        [['workforce', WF_PRINCIPAL, 'acme-quota']],
+        "the file's quota project is the account's",
+      );
       const refresh = sim.stsRequests.find((r) => r.path === 'oauthtoken')!;
       assert.equal(refresh.authorization, `Basic ${Buffer.from(`wf-client:${clientSecret}`).toString('base64')}`);
       assert.deepEqual(refresh.form, { grant_type: 'refresh_token', refresh_token: firstRefreshToken });
@@ -136,7 +140,11 @@ describe('workforce and workload identity federation', () => {
       await dropCache(WF_PRINCIPAL);
       const before = sim.counts['sts:refresh'];
       const runs = await Promise.all(Array.from({ length: 20 }, () => cli('print-access-token')));
-      assert.deepEqual(runs.map((r) => r.code), Array(20).fill(0), runs.map((r) => r.stderr).join(''));
+      assert.deepEqual(
+        runs.map((r) => r.code),
+        Array(20).fill(0),
+        runs.map((r) => r.stderr).join(''),
+      );
       assert.equal(new Set(runs.map((r) => r.stdout)).size, 1, 'one token for all');
       assert.equal(sim.counts['sts:refresh'], before + 1, 'one exchange');
       await dropCache(WF_PRINCIPAL);
@@ -158,14 +166,19 @@ describe('workforce and workload identity federation', () => {
       assert.equal(doc.type, 'external_account_authorized_user');
       assert.equal(doc.quota_project_id, 'acme-quota');
       assert.notEqual(doc.refresh_token, firstRefreshToken, 'the rotated refresh token');
-      const py = await run(PYTHON, ['-c', GOOGLE_AUTH_PY], { PATH: process.env.PATH!, HOME: sandbox.root, PYTHONPATH: `${SDK}/lib/third_party`, GOOGLE_APPLICATION_CREDENTIALS: out });
+      const py = await run(PYTHON, ['-c', GOOGLE_AUTH_PY], {
+        PATH: process.env.PATH!,
+        HOME: sandbox.root,
+        PYTHONPATH: `${SDK}/lib/third_party`,
+        GOOGLE_APPLICATION_CREDENTIALS: out,
+      });
       assert.equal(py.code, 0, py.stderr);
       const got = JSON.parse(py.stdout) as { kind: string; token: string };
       assert.equal(got.kind, 'google.auth.external_account_authorized_user');
       assert.match(got.token, /^ya29\.sts-/);
     });
 
-    it('tokentray exec gives google-auth (gcloud\'s, in Python) a live token of the workforce account', async () => {
+    it("tokentray exec gives google-auth (gcloud's, in Python) a live token of the workforce account", async () => {
       // The exported file's refresh token was spent by google-auth: sign the account in again by importing a fresh grant.
       const rt = sim.addWorkforce({ clientId: 'wf-client', clientSecret, audience: WF_AUDIENCE, principal: WF_PRINCIPAL });
       await writeFile(workforceFile, JSON.stringify(workforceDoc(rt)));
@@ -198,13 +211,20 @@ describe('workforce and workload identity federation', () => {
   });
 
   describe('the window', () => {
-    it('imports a workforce file through the import dialog\'s handler, lists it with kind and principal, copies its token', async () => {
+    it("imports a workforce file through the import dialog's handler, lists it with kind and principal, copies its token", async () => {
       const rt = sim.addWorkforce({ clientId: 'wf-client', clientSecret, audience: WF_AUDIENCE, principal: WF_PRINCIPAL });
       const core = sandbox.core();
       const settings = new SettingsStore(core.home);
       await settings.load();
       const clipboard = new RecordingClipboard();
-      const handlers = createHandlers({ core, settings, clipboard: new ClipboardGuard(clipboard, () => 0), env, openExternal: async () => undefined, onChange: () => undefined });
+      const handlers = createHandlers({
+        core,
+        settings,
+        clipboard: new ClipboardGuard(clipboard, () => 0),
+        env,
+        openExternal: async () => undefined,
+        onChange: () => undefined,
+      });
       const summary = await handlers['accounts:import-service-account'](JSON.stringify(workforceDoc(rt)));
       assert.deepEqual([summary.kind, summary.subject], ['workforce', WF_PRINCIPAL]);
       const tokens = await handlers['tokens:get'](summary.id);
@@ -235,8 +255,12 @@ describe('workforce and workload identity federation', () => {
       assert.match(name, /ci-pool\/github/);
       const exchange = sim.stsRequests.filter((r) => r.path === 'token').at(-1)!;
       assert.deepEqual(exchange.form, {
-        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
-        subject_token_type: JWT_TYPE, subject_token: 'eyJ.subject-one.sig', audience: WL_AUDIENCE, scope: CLOUD_PLATFORM,
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        subject_token_type: JWT_TYPE,
+        subject_token: 'eyJ.subject-one.sig',
+        audience: WL_AUDIENCE,
+        scope: CLOUD_PLATFORM,
       });
       await writeFile(subjectFile, 'eyJ.subject-two.sig');
       await dropCache(name);
@@ -265,7 +289,10 @@ describe('workforce and workload identity federation', () => {
       }
       // As configure-docker records it: only a registry set up gets a token.
       await writeFile(join(env.TOKENTRAY_HOME, 'docker-registries.json'), JSON.stringify({ 'gcr.io': {} }));
-      const helper = spawn(process.execPath, [`${dirname(CLI)}/docker-credential-tokentray.cjs`, 'get'], { env: { ...env, TOKENTRAY_ACCOUNT: name }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const helper = spawn(process.execPath, [`${dirname(CLI)}/docker-credential-tokentray.cjs`, 'get'], {
+        env: { ...env, TOKENTRAY_ACCOUNT: name },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let out = '';
       helper.stdout.on('data', (d: Buffer) => (out += d.toString()));
       helper.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -285,10 +312,13 @@ describe('workforce and workload identity federation', () => {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       try {
         const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/token`;
-        const doc = workloadDoc({ url, headers: { 'Metadata-Flavor': 'Google' }, format: { type: 'json', subject_token_field_name: 'value' } }, {
-          service_account_impersonation_url: `${sim.origin}/v1/projects/-/serviceAccounts/${SA}:generateAccessToken`,
-          service_account_impersonation: { token_lifetime_seconds: 1800 },
-        });
+        const doc = workloadDoc(
+          { url, headers: { 'Metadata-Flavor': 'Google' }, format: { type: 'json', subject_token_field_name: 'value' } },
+          {
+            service_account_impersonation_url: `${sim.origin}/v1/projects/-/serviceAccounts/${SA}:generateAccessToken`,
+            service_account_impersonation: { token_lifetime_seconds: 1800 },
+          },
+        );
         const file = await sandbox.writeFile('wl-url.json', JSON.stringify(doc));
         assert.equal(await ok('adc', 'import', file), SA);
         assert.deepEqual(seen, ['Google']);
@@ -319,7 +349,8 @@ describe('workforce and workload identity federation', () => {
       const nullish = `${dir}/null.sh`;
       await writeFile(nullish, '#!/bin/sh\necho null\n');
       for (const f of [good, bad, slow, nullish]) await chmod(f, 0o700);
-      const fileFor = (command: string, timeout = 5000) => sandbox.writeFile(`wl-exe-${timeout}-${command.length}.json`, JSON.stringify(workloadDoc({ executable: { command, timeout_millis: timeout } })));
+      const fileFor = (command: string, timeout = 5000) =>
+        sandbox.writeFile(`wl-exe-${timeout}-${command.length}.json`, JSON.stringify(workloadDoc({ executable: { command, timeout_millis: timeout } })));
       await fails('FEDERATION_EXECUTABLE_NOT_ALLOWED', 'adc', 'import', await fileFor(good));
       assert.equal(existsSync(marker), false, 'the program did not run');
       const allowed = { ...env, GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES: '1' };
@@ -340,7 +371,10 @@ describe('workforce and workload identity federation', () => {
     it('refuses AWS sources, non-loopback http URLs, and reports STS errors sanitised', async () => {
       const aws = await sandbox.writeFile('wl-aws.json', JSON.stringify(workloadDoc({ environment_id: 'aws1', region_url: 'http://169.254.169.254/x' })));
       assert.match(await fails('FEDERATION_SOURCE_UNSUPPORTED', 'adc', 'import', aws), /AWS/);
-      const plain = await sandbox.writeFile('wl-http.json', JSON.stringify(workloadDoc({ file: subjectFile }, { token_url: 'http://sts.example.invalid/v1/token' })));
+      const plain = await sandbox.writeFile(
+        'wl-http.json',
+        JSON.stringify(workloadDoc({ file: subjectFile }, { token_url: 'http://sts.example.invalid/v1/token' })),
+      );
       assert.match(await fails('INVALID_ENDPOINT', 'adc', 'import', plain), /https/);
       const wf = await sandbox.writeFile('wf-http.json', JSON.stringify(workforceDoc('x', { revoke_url: 'http://sts.example.invalid/v1/revoke' })));
       await fails('INVALID_ENDPOINT', 'adc', 'import', wf);
@@ -351,4 +385,3 @@ describe('workforce and workload identity federation', () => {
     });
   });
 });
-

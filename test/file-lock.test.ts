@@ -154,7 +154,9 @@ describe('file lock (whole processes)', () => {
     assert.equal(killed, 20);
     assert.equal(stopped, 20);
     assert.equal(violations, 0, 'rounds with two holders at once');
-    t.diagnostic(`rounds ${ROUNDS}, holders killed ${killed}, hung ${stopped}, violations ${violations}, worst delay after a crash ${worstCrashDelay} ms (7 holders in turn)`);
+    t.diagnostic(
+      `rounds ${ROUNDS}, holders killed ${killed}, hung ${stopped}, violations ${violations}, worst delay after a crash ${worstCrashDelay} ms (7 holders in turn)`,
+    );
     assert.ok(worstCrashDelay < 5000, `a crashed holder delayed the others by ${worstCrashDelay} ms`);
   });
 
@@ -174,7 +176,7 @@ describe('file lock (whole processes)', () => {
     const freedAt = Date.now();
     waiter.send('go 2 normal');
     assert.equal(violationOf(await waiter.next('done 2 ')), 0);
-    assert.ok(Date.now() - freedAt < 3000, 'the dead holder\'s lock was released by the OS');
+    assert.ok(Date.now() - freedAt < 3000, "the dead holder's lock was released by the OS");
   });
 
   it('excludes two holders within one process, and a slow holder is never broken', async () => {
@@ -192,8 +194,11 @@ describe('file lock (whole processes)', () => {
     assert.equal(overlap, false);
   });
 
-  it('reports an unusable lock folder through the caller\'s error', async () => {
+  it("reports an unusable lock folder through the caller's error", async () => {
     const path = join(dir, 'missing', '\0bad', 'x.lock');
-    await assert.rejects(withFileLock(path, { waitMs: 100, onFailure: (err) => new Error(`mapped: ${err.message}`) }, async () => 1), /^Error: mapped: /);
+    await assert.rejects(
+      withFileLock(path, { waitMs: 100, onFailure: (err) => new Error(`mapped: ${err.message}`) }, async () => 1),
+      /^Error: mapped: /,
+    );
   });
 });

@@ -86,7 +86,13 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
     await pasteBackLogin('vera@example.test', flags());
     await pasteBackLogin('walt@example.test', []);
     const list = JSON.parse((await cli('accounts', '--json')).stdout) as Array<{ email: string; status: string }>;
-    assert.deepEqual(list.map((a) => [a.email, a.status]), [['vera@example.test', 'ready'], ['walt@example.test', 'ready']]);
+    assert.deepEqual(
+      list.map((a) => [a.email, a.status]),
+      [
+        ['vera@example.test', 'ready'],
+        ['walt@example.test', 'ready'],
+      ],
+    );
     const info = await stat(vaultPath(fx.sandbox.home));
     assert.equal(info.mode & 0o777, 0o600);
     const text = await readFile(vaultPath(fx.sandbox.home), 'utf8');
@@ -132,7 +138,10 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
     assert.equal(token.code, 0, token.stderr);
     printed.push(token.stdout.trim());
     const vault = await readFile(vaultPath(fx.sandbox.home), 'utf8');
-    for (const line of String(key.json.private_key).split('\n').filter((l) => l.length > 40)) assert.ok(!vault.includes(line));
+    for (const line of String(key.json.private_key)
+      .split('\n')
+      .filter((l) => l.length > 40))
+      assert.ok(!vault.includes(line));
     await writeFile(file, '{}'); // the test's own copy of the key is not left behind
   });
 
@@ -165,7 +174,10 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
     delete env.TOKENTRAY_FILE_PASSPHRASE;
     const res = await runCli(['print-access-token'], env);
     assert.equal(res.code, 1);
-    assert.match(res.stderr, /^tokentray: VAULT_PASSPHRASE_REQUIRED: The file vault .* needs its passphrase, and there is no terminal to ask it on\. Set TOKENTRAY_FILE_PASSPHRASE/m);
+    assert.match(
+      res.stderr,
+      /^tokentray: VAULT_PASSPHRASE_REQUIRED: The file vault .* needs its passphrase, and there is no terminal to ask it on\. Set TOKENTRAY_FILE_PASSPHRASE/m,
+    );
   });
 
   it('a damaged file: VAULT_DAMAGED, kept as it is', async () => {
@@ -203,7 +215,7 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
     assert.equal((await cli('print-access-token')).code, 0);
   });
 
-  it('logout revokes and removes the account\'s items from the vault', async () => {
+  it("logout revokes and removes the account's items from the vault", async () => {
     const core = fx.sandbox.core();
     const walt = (await core.accounts.list()).find((a) => a.email === 'walt@example.test')!;
     const refresh = (await core.accounts['vault'].getSecrets(walt.id))!.refreshToken;
@@ -211,7 +223,10 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
     assert.equal(res.code, 0, res.stderr);
     assert.equal((await fx.idp.introspect(refresh)).active, false);
     assert.equal(await core.accounts['vault'].getSecrets(walt.id), undefined);
-    assert.deepEqual((await core.accounts.list()).map((a) => a.email), ['vera@example.test', 'robot@proj-vault.iam.gserviceaccount.com']);
+    assert.deepEqual(
+      (await core.accounts.list()).map((a) => a.email),
+      ['vera@example.test', 'robot@proj-vault.iam.gserviceaccount.com'],
+    );
   });
 
   it('TOKENTRAY_KEYCHAIN=system without D-Bus: KEYCHAIN_UNAVAILABLE names the file vault option', async () => {
@@ -245,7 +260,7 @@ describe('the file vault chosen in config.json, and asked for on a terminal', ()
     }
   });
 
-  it('writers in parallel processes lose none of each other\'s items', async () => {
+  it("writers in parallel processes lose none of each other's items", async () => {
     const sandbox = await makeSandbox();
     try {
       const path = vaultPath(sandbox.home);
@@ -334,7 +349,21 @@ describe('a remote login on a terminal: new vault passphrase, then paste-back', 
     fx.sandbox.env.TOKENTRAY_KEYCHAIN = 'file';
     delete fx.sandbox.env.TOKENTRAY_FILE_PASSPHRASE;
     const term = startInTerminal(
-      ['login', '--issuer', fx.idp.issuer, '--flavor', 'google', '--client-id', fx.idp.client.clientId, '--client-secret', fx.idp.client.clientSecret, '--login-hint', 'xena@example.test', '--timeout', '60'],
+      [
+        'login',
+        '--issuer',
+        fx.idp.issuer,
+        '--flavor',
+        'google',
+        '--client-id',
+        fx.idp.client.clientId,
+        '--client-secret',
+        fx.idp.client.clientSecret,
+        '--login-hint',
+        'xena@example.test',
+        '--timeout',
+        '60',
+      ],
       fx.sandbox.env,
     );
     await term.waitFor(/New passphrase for the TokenTray file vault .*: /);
@@ -359,7 +388,8 @@ describe('a remote login on a terminal: new vault passphrase, then paste-back', 
 
 describe('vaultPassphrase', () => {
   it('calls short, repeated, digit-only and common passphrases weak, and long ones not', () => {
-    for (const weak of ['short', 'aaaaaaaaaaaaaaaa', '12345678901234', 'password', 'Password123!', 'tokentray2026', 'correct horse battery staple']) assert.ok(passphraseWeakness(weak), weak);
+    for (const weak of ['short', 'aaaaaaaaaaaaaaaa', '12345678901234', 'password', 'Password123!', 'tokentray2026', 'correct horse battery staple'])
+      assert.ok(passphraseWeakness(weak), weak);
     for (const fine of ['typed-vault-secret', 'mellow-otter-58-lantern', 'zwölf zeichen!']) assert.equal(passphraseWeakness(fine), undefined, fine);
   });
 

@@ -84,11 +84,14 @@ describe('files that never end, or are not files (issue 13 §5)', () => {
     await mkdir(home);
     execFileSync('mkfifo', ['-m', '600', join(home, 'settings.json')]);
     const settings = new SettingsStore(home);
-    const loaded = await Promise.race([settings.load(), new Promise((_, reject) => setTimeout(() => reject(new Error('settings.load() hung on a FIFO')), 10_000).unref())]);
+    const loaded = await Promise.race([
+      settings.load(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('settings.load() hung on a FIFO')), 10_000).unref()),
+    ]);
     assert.deepEqual(loaded, DEFAULT_SETTINGS);
   });
 
-  it('docker\'s config.json as a FIFO: FILE_NOT_REGULAR at once, no hang', async () => {
+  it("docker's config.json as a FIFO: FILE_NOT_REGULAR at once, no hang", async () => {
     const docker = join(dir, 'docker');
     await mkdir(docker);
     execFileSync('mkfifo', ['-m', '600', join(docker, 'config.json')]);

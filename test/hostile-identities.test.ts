@@ -34,7 +34,21 @@ describe('terminal escapes from a hostile issuer (issue 13 §2)', () => {
   it('login refuses an ID token whose email and sub carry terminal escapes, and prints none of them', async () => {
     fx.idp.user = HOSTILE_EMAIL; // the test IdP puts this into the ID token's sub and email
     try {
-      const proc = startCliInProcess(['login', '--issuer', fx.idp.issuer, '--client-id', fx.idp.client.clientId, '--client-secret', fx.idp.client.clientSecret, '--no-browser', '--timeout', '30'], fx.sandbox.env);
+      const proc = startCliInProcess(
+        [
+          'login',
+          '--issuer',
+          fx.idp.issuer,
+          '--client-id',
+          fx.idp.client.clientId,
+          '--client-secret',
+          fx.idp.client.clientSecret,
+          '--no-browser',
+          '--timeout',
+          '30',
+        ],
+        fx.sandbox.env,
+      );
       const page = await new HttpBrowser().visit(await proc.authorizationUrl);
       const res = await proc.done;
       assert.equal(res.code, 1, res.stderr);
@@ -62,7 +76,12 @@ describe('terminal escapes in files (issue 13 §2)', () => {
   });
 
   it('import-service-account refuses a client_email or id with control characters', async () => {
-    for (const [field, value] of [['client_email', `evil\u001b]0;PWNED\u0007@p.iam.gserviceaccount.com`], ['client_id', '12\u009b31m34'], ['private_key_id', 'k\u007f1'], ['project_id', 'p\u001b[2J']] as const) {
+    for (const [field, value] of [
+      ['client_email', `evil\u001b]0;PWNED\u0007@p.iam.gserviceaccount.com`],
+      ['client_id', '12\u009b31m34'],
+      ['private_key_id', 'k\u007f1'],
+      ['project_id', 'p\u001b[2J'],
+    ] as const) {
       const path = join(dir, `${field}.json`);
       await writeFile(path, JSON.stringify(serviceAccountKey({ [field]: value })));
       const res = await runCliInProcess(['import-service-account', path], sandbox.env);
@@ -96,7 +115,20 @@ describe('terminal escapes in files (issue 13 §2)', () => {
     const issuer = 'https://accounts.google.com';
     const subject = '1\u001b[31m2';
     const id = accountIdFor(issuer, subject);
-    const record = { id, subject, email: HOSTILE_EMAIL, issuer, flavor: 'google', clientId: 'c\u0085', scopes: ['openid'], status: 'signin_required', statusReason: 'x\u001b]0;T\u0007', impersonate: ['sa\u001b@p.iam.gserviceaccount.com'], createdAt: 'x', updatedAt: 'x' };
+    const record = {
+      id,
+      subject,
+      email: HOSTILE_EMAIL,
+      issuer,
+      flavor: 'google',
+      clientId: 'c\u0085',
+      scopes: ['openid'],
+      status: 'signin_required',
+      statusReason: 'x\u001b]0;T\u0007',
+      impersonate: ['sa\u001b@p.iam.gserviceaccount.com'],
+      createdAt: 'x',
+      updatedAt: 'x',
+    };
     await writeFile(join(sandbox.home, 'accounts.json'), JSON.stringify({ version: 1, defaultAccount: id, accounts: [record] }));
 
     const text = await runCliInProcess(['accounts'], sandbox.env);
@@ -136,7 +168,20 @@ describe('terminal escapes in files (issue 13 §2)', () => {
   it('the tray menu shows names with control characters escaped', () => {
     const items = buildTrayMenu({
       signingIn: false,
-      accounts: [{ id: 'a', kind: 'user', email: HOSTILE_EMAIL, subject: 's', issuer: 'https://accounts.google.com', flavor: 'google', scopes: [], default: true, status: 'ready', impersonate: ['x\u009b@y'] }],
+      accounts: [
+        {
+          id: 'a',
+          kind: 'user',
+          email: HOSTILE_EMAIL,
+          subject: 's',
+          issuer: 'https://accounts.google.com',
+          flavor: 'google',
+          scopes: [],
+          default: true,
+          status: 'ready',
+          impersonate: ['x\u009b@y'],
+        },
+      ],
     });
     for (const item of items) if ('label' in item) assertTerminalSafe(item.label.replace(/[\n\t]/g, '\\n'), `tray label ${JSON.stringify(item.label)}`);
   });
@@ -166,7 +211,12 @@ describe('weak or odd service-account keys (issue 13 §4)', () => {
   });
 
   it('refuses a token_uri with a user name and password, or plain http to a remote host, with SA_KEY_BAD_TOKEN_URI', async () => {
-    for (const uri of ['https://user:pass@oauth2.example.invalid/token', 'https://user@oauth2.example.invalid/token', 'http://oauth2.example.invalid/token', 'not a url']) {
+    for (const uri of [
+      'https://user:pass@oauth2.example.invalid/token',
+      'https://user@oauth2.example.invalid/token',
+      'http://oauth2.example.invalid/token',
+      'not a url',
+    ]) {
       const path = join(dir, 'uri.json');
       await writeFile(path, JSON.stringify(serviceAccountKey({ token_uri: uri })), { mode: 0o600 });
       const res = await runCliInProcess(['import-service-account', path], sandbox.env);
@@ -183,9 +233,25 @@ describe('weak or odd service-account keys (issue 13 §4)', () => {
     const id = accountIdFor(tokenUri, email);
     await core.accounts['vault'].setServiceAccountKey(id, { clientEmail: email, clientId: email, privateKey: rsaKey(1024), privateKeyId: 'k', tokenUri });
     await core.accounts['registry'].update((data) => {
-      data.accounts.push({ id, kind: 'service_account', subject: email, email, issuer: tokenUri, flavor: 'google', clientId: email, scopes: ['https://www.googleapis.com/auth/cloud-platform'], status: 'ready', privateKeyId: 'k', createdAt: 'x', updatedAt: 'x' });
+      data.accounts.push({
+        id,
+        kind: 'service_account',
+        subject: email,
+        email,
+        issuer: tokenUri,
+        flavor: 'google',
+        clientId: email,
+        scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+        status: 'ready',
+        privateKeyId: 'k',
+        createdAt: 'x',
+        updatedAt: 'x',
+      });
     });
-    for (const args of [['print-access-token', '--account', email], ['print-access-token', '--account', email, '--self-signed-jwt', '--audience', 'https://pubsub.googleapis.com/']]) {
+    for (const args of [
+      ['print-access-token', '--account', email],
+      ['print-access-token', '--account', email, '--self-signed-jwt', '--audience', 'https://pubsub.googleapis.com/'],
+    ]) {
       const res = await runCliWith(args, sandbox.env);
       assert.equal(res.code, 1, res.stderr);
       assert.match(res.stderr, /^tokentray: SA_KEY_WEAK: /m, args.join(' '));

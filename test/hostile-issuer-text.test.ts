@@ -29,7 +29,10 @@ const GOOD = { access_token: 'ya29.good-token', token_type: 'Bearer', expires_in
 
 /** An ADC file whose refresh token a hostile issuer stand-in "checks" during `adc import`. */
 async function adcFile(sandbox: Sandbox): Promise<string> {
-  return sandbox.writeFile('adc.json', JSON.stringify({ type: 'authorized_user', client_id: 'cid', client_secret: 'not-so-secret', refresh_token: 'refresh-token-value' }));
+  return sandbox.writeFile(
+    'adc.json',
+    JSON.stringify({ type: 'authorized_user', client_id: 'cid', client_secret: 'not-so-secret', refresh_token: 'refresh-token-value' }),
+  );
 }
 
 /** One line `tokentray: CODE: …` on stderr, nothing else, and nothing hidden in it. */
@@ -71,7 +74,8 @@ describe('issuer error text is one visible line (issue 18 §5)', () => {
         // --verbose logs the answer too: every log line is ours.
         const verbose = await runCliWith(['--verbose', 'adc', 'import', adc, '--issuer', h.issuer.origin], h.sandbox.env);
         assertVisible(verbose.stderr, '--verbose');
-        for (const line of verbose.stderr.split('\n').filter(Boolean)) assert.match(line, /^tokentray: /, `--verbose: a line not ours: ${JSON.stringify(line)}`);
+        for (const line of verbose.stderr.split('\n').filter(Boolean))
+          assert.match(line, /^tokentray: /, `--verbose: a line not ours: ${JSON.stringify(line)}`);
       }
     }
   });
@@ -86,9 +90,23 @@ describe('issuer error text is one visible line (issue 18 §5)', () => {
   it("a service account's token_uri (Google's error shapes) forges no line either", async () => {
     const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const email = 'text@tokentray-test.iam.gserviceaccount.com';
-    const key = await h.sandbox.writeFile('key.json', JSON.stringify({ type: 'service_account', project_id: 'p', private_key_id: 'k', private_key: privateKey, client_email: email, client_id: '1', token_uri: `${h.issuer.origin}/token` }));
+    const key = await h.sandbox.writeFile(
+      'key.json',
+      JSON.stringify({
+        type: 'service_account',
+        project_id: 'p',
+        private_key_id: 'k',
+        private_key: privateKey,
+        client_email: email,
+        client_id: '1',
+        token_uri: `${h.issuer.origin}/token`,
+      }),
+    );
     assert.equal((await runCliInProcess(['import-service-account', key], h.sandbox.env)).code, 0);
-    for (const body of [{ error: 'invalid_grant', error_description: `Bad key.\n${FORGED}` }, { error: { status: `PERMISSION_DENIED\u2028${FORGED}`, message: `no\r\n${FORGED}\u202e` } }]) {
+    for (const body of [
+      { error: 'invalid_grant', error_description: `Bad key.\n${FORGED}` },
+      { error: { status: `PERMISSION_DENIED\u2028${FORGED}`, message: `no\r\n${FORGED}\u202e` } },
+    ]) {
       h.answer = { token: { status: 400, body } };
       const res = await runCliWith(['print-access-token', '--account', email], h.sandbox.env);
       assertOneErrorLine(res.stderr, 'TOKEN_REFRESH_FAILED', JSON.stringify(body));
@@ -121,7 +139,21 @@ describe('identities with invisible or line-breaking characters are refused befo
   it('login refuses an ID token whose email and sub carry a bidi override (oidc-provider signs it)', async () => {
     fx.idp.user = 'alice@\u202emoc.elgoog'; // shown as alice@google.com reversed: the accounts table would lie
     try {
-      const proc = startCli(['login', '--issuer', fx.idp.issuer, '--client-id', fx.idp.client.clientId, '--client-secret', fx.idp.client.clientSecret, '--no-browser', '--timeout', '30'], fx.sandbox.env);
+      const proc = startCli(
+        [
+          'login',
+          '--issuer',
+          fx.idp.issuer,
+          '--client-id',
+          fx.idp.client.clientId,
+          '--client-secret',
+          fx.idp.client.clientSecret,
+          '--no-browser',
+          '--timeout',
+          '30',
+        ],
+        fx.sandbox.env,
+      );
       await new HttpBrowser().visit(await proc.authorizationUrl);
       const res = await proc.done;
       assert.equal(res.code, 1, res.stderr);
@@ -138,7 +170,12 @@ describe('identities with invisible or line-breaking characters are refused befo
     const profile = resolveProviderProfile(fx.idp.issuer, 'oidc');
     for (const c of [...INVISIBLES, ...BREAKS, '\u{e0041}']) {
       fx.idp.user = `bob${c}@example.test`;
-      const result = await signIn({ profile, client: fx.idp.client, home: core.home, presentAuthorization: ({ startUrl }) => void new HttpBrowser().visit(startUrl) });
+      const result = await signIn({
+        profile,
+        client: fx.idp.client,
+        home: core.home,
+        presentAuthorization: ({ startUrl }) => void new HttpBrowser().visit(startUrl),
+      });
       await assert.rejects(core.accounts.saveSignIn(profile, fx.idp.client, result), { code: 'IDENTITY_INVALID' }, JSON.stringify(c));
     }
     fx.idp.user = 'alice@example.test';
@@ -159,8 +196,15 @@ describe('identities with invisible or line-breaking characters are refused befo
     }
   });
 
-  it("`info` shows what tokeninfo says on one line per field, escaped", async () => {
-    const tokeninfo: Record<string, unknown> = { email: `eve@example.test\n${FORGED}`, scope: `openid\u2028${FORGED}`, aud: 'a\u202eb', azp: 'c\u200bd', exp: String(Math.floor(Date.now() / 1000) + 3000), expires_in: '3000' };
+  it('`info` shows what tokeninfo says on one line per field, escaped', async () => {
+    const tokeninfo: Record<string, unknown> = {
+      email: `eve@example.test\n${FORGED}`,
+      scope: `openid\u2028${FORGED}`,
+      aud: 'a\u202eb',
+      azp: 'c\u200bd',
+      exp: String(Math.floor(Date.now() / 1000) + 3000),
+      expires_in: '3000',
+    };
     const issuer = await startHostileIssuer(() => ({ token: { status: 200, body: GOOD }, userinfo: { sub: '99', email: 'info@example.test' }, tokeninfo }));
     const env = { ...fx.sandbox.env, TOKENTRAY_GOOGLE_TOKENINFO_URL: `${issuer.origin}/tokeninfo` };
     try {
@@ -168,7 +212,12 @@ describe('identities with invisible or line-breaking characters are refused befo
       const res = await runCliWith(['info', '--account', 'info@example.test'], env);
       assert.equal(res.code, 0, res.stderr);
       assertVisible(res.stdout, 'info');
-      for (const line of res.stdout.split('\n').filter(Boolean)) assert.match(line, /^(account|email|scopes|expires|token type|issuer|source|audience|authorized party) +\S/, `a line not ours: ${JSON.stringify(line)}`);
+      for (const line of res.stdout.split('\n').filter(Boolean))
+        assert.match(
+          line,
+          /^(account|email|scopes|expires|token type|issuer|source|audience|authorized party) +\S/,
+          `a line not ours: ${JSON.stringify(line)}`,
+        );
       const json = await runCliWith(['info', '--account', 'info@example.test', '--json'], env);
       assertVisible(json.stdout, 'info --json');
       assert.equal((JSON.parse(json.stdout) as { email: string }).email, tokeninfo.email, 'JSON decodes to the exact value');
@@ -181,7 +230,18 @@ describe('identities with invisible or line-breaking characters are refused befo
   it('`accounts` shows a hand-edited bidi or zero-width email escaped', async () => {
     const issuer = 'https://accounts.google.com';
     const id = accountIdFor(issuer, '77');
-    const record = { id, subject: '77', email: `alice@\u202emoc.elgoog\u200b\n${FORGED}`, issuer, flavor: 'google', clientId: 'c', scopes: ['openid\u2028x'], status: 'ready', createdAt: 'x', updatedAt: 'x' };
+    const record = {
+      id,
+      subject: '77',
+      email: `alice@\u202emoc.elgoog\u200b\n${FORGED}`,
+      issuer,
+      flavor: 'google',
+      clientId: 'c',
+      scopes: ['openid\u2028x'],
+      status: 'ready',
+      createdAt: 'x',
+      updatedAt: 'x',
+    };
     await writeFile(join(fx.sandbox.home, 'accounts.json'), JSON.stringify({ version: 1, defaultAccount: id, accounts: [record] }));
     try {
       const text = await runCliInProcess(['accounts'], fx.sandbox.env);
@@ -202,7 +262,18 @@ describe('tokens and scopes are checked before they are stored or printed (issue
   const email = 'c1@tokentray-test.iam.gserviceaccount.com';
   before(async () => {
     const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const key = await h.sandbox.writeFile('key.json', JSON.stringify({ type: 'service_account', project_id: 'p', private_key_id: 'k', private_key: privateKey, client_email: email, client_id: '1', token_uri: `${h.issuer.origin}/token` }));
+    const key = await h.sandbox.writeFile(
+      'key.json',
+      JSON.stringify({
+        type: 'service_account',
+        project_id: 'p',
+        private_key_id: 'k',
+        private_key: privateKey,
+        client_email: email,
+        client_id: '1',
+        token_uri: `${h.issuer.origin}/token`,
+      }),
+    );
     assert.equal((await runCliInProcess(['import-service-account', key], h.sandbox.env)).code, 0);
   });
 
@@ -227,7 +298,10 @@ describe('tokens and scopes are checked before they are stored or printed (issue
     // Bytes as sent: a raw C1 is 0xC2 0x9B in UTF-8, read here as latin1.
     assert.doesNotMatch(docker.stdout + docker.stderr, /[\u0080-\u009f\u001b\u0007]/, `docker helper: ${JSON.stringify(docker)}`);
     assert.match(docker.stdout, /^tokentray: PROVIDER_BAD_RESPONSE: .*access token.*U\+009B/m);
-    for (const args of [['kube-credential', '--account', email], ['print-access-token', '--account', email]]) {
+    for (const args of [
+      ['kube-credential', '--account', email],
+      ['print-access-token', '--account', email],
+    ]) {
       const res = await runCliWith(args, h.sandbox.env);
       assert.equal(res.code, 1, args[0]);
       assert.equal(res.stdout, '', `${args[0]} printed nothing`);
@@ -257,14 +331,23 @@ describe('tokens and scopes are checked before they are stored or printed (issue
 
   it('a scope with ESC, or a refresh token with a newline, is refused and nothing is stored (adc import)', async () => {
     const adc = await adcFile(h.sandbox);
-    for (const body of [{ ...GOOD, scope: 'openid \u001b[31mred' }, { ...GOOD, scope: 'openid "quoted"' }, { ...GOOD, refresh_token: 'r1\nr2' }, { ...GOOD, access_token: 'has space' }]) {
+    for (const body of [
+      { ...GOOD, scope: 'openid \u001b[31mred' },
+      { ...GOOD, scope: 'openid "quoted"' },
+      { ...GOOD, refresh_token: 'r1\nr2' },
+      { ...GOOD, access_token: 'has space' },
+    ]) {
       h.answer = { token: { status: 200, body }, userinfo: { sub: '42', email: 'scope@example.test' } };
       const res = await runCliWith(['adc', 'import', adc, '--issuer', h.issuer.origin], h.sandbox.env);
       assert.equal(res.code, 1, JSON.stringify(body));
       assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', JSON.stringify(body));
     }
     const listed = JSON.parse((await runCliInProcess(['accounts', '--json'], h.sandbox.env)).stdout) as Array<{ email: string }>;
-    assert.deepEqual(listed.map((a) => a.email), [email], 'only the service account');
+    assert.deepEqual(
+      listed.map((a) => a.email),
+      [email],
+      'only the service account',
+    );
   });
 
   it('a scope with ESC in a later refresh is refused and the stored scopes stay; a rotated refresh token in that answer is kept', async () => {
@@ -287,14 +370,20 @@ describe('impersonation answers are checked too (issue 18 §5)', () => {
   const h = useHostileIssuer();
 
   it("IAM Credentials' access token and ID token with escapes are refused, not printed", async () => {
-    h.answer = { token: { status: 200, body: { ...GOOD, scope: 'openid email https://www.googleapis.com/auth/cloud-platform' } }, userinfo: { sub: '44', email: 'imp@example.test' } };
+    h.answer = {
+      token: { status: 200, body: { ...GOOD, scope: 'openid email https://www.googleapis.com/auth/cloud-platform' } },
+      userinfo: { sub: '44', email: 'imp@example.test' },
+    };
     assert.equal((await runCliWith(['adc', 'import', await adcFile(h.sandbox), '--issuer', h.issuer.origin], h.sandbox.env)).code, 0);
     const env = { ...h.sandbox.env, TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL: h.issuer.origin };
     const sa = 'target@p.iam.gserviceaccount.com';
     const expireTime = new Date(Date.now() + 3600_000).toISOString();
     for (const [args, iam] of [
       [['print-access-token', '--account', 'imp@example.test', '--impersonate-service-account', sa], { accessToken: C1_TOKEN, expireTime }],
-      [['print-identity-token', '--account', 'imp@example.test', '--impersonate-service-account', sa, '--audiences', 'https://run.example.invalid'], { token: `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ exp: 4e9 })).toString('base64url')}.\u009b2J` }],
+      [
+        ['print-identity-token', '--account', 'imp@example.test', '--impersonate-service-account', sa, '--audiences', 'https://run.example.invalid'],
+        { token: `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ exp: 4e9 })).toString('base64url')}.\u009b2J` },
+      ],
     ] as const) {
       h.answer = { ...h.answer, iam };
       const res = await runCliWith([...args], env);
@@ -306,7 +395,11 @@ describe('impersonation answers are checked too (issue 18 §5)', () => {
 });
 
 describe('the policy itself, in-process (issue 18 §5)', () => {
-  const anyText = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.array(fc.constantFrom(...BREAKS, ...INVISIBLES, 'a', ' ', '\t', '\u001b', '\u009b', '\ud800', '\u{e0041}')).map((a) => a.join('')));
+  const anyText = fc.oneof(
+    fc.string({ unit: 'binary' }),
+    fc.string({ unit: 'grapheme' }),
+    fc.array(fc.constantFrom(...BREAKS, ...INVISIBLES, 'a', ' ', '\t', '\u001b', '\u009b', '\ud800', '\u{e0041}')).map((a) => a.join('')),
+  );
 
   it(`issuerText gives one visible, capped line, and leaves plain text alone (${RUNS} cases)`, () => {
     fc.assert(
@@ -342,7 +435,9 @@ describe('property: whatever an issuer sends, what reaches stdout and stderr is 
 
   /** Any text, with line breaks and invisible characters mixed in. */
   const hostileText = fc
-    .array(fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.constantFrom(...BREAKS, ...INVISIBLES, FORGED, '\u001b[2J', '\u009b')), { maxLength: 6 })
+    .array(fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.constantFrom(...BREAKS, ...INVISIBLES, FORGED, '\u001b[2J', '\u009b')), {
+      maxLength: 6,
+    })
     .map((parts) => parts.join(''));
 
   async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -372,28 +467,40 @@ describe('property: whatever an issuer sends, what reaches stdout and stderr is 
     const scope = fc.oneof(fc.constant('openid email'), hostileText);
     const identity = fc.oneof(fc.emailAddress(), hostileText);
     await fc.assert(
-      fc.asyncProperty(identity, fc.oneof(fc.constant('1234'), hostileText), scope, token, fc.array(hostileText, { minLength: 4, maxLength: 4 }), async (email, sub, scopeText, accessToken, info) => {
-        const tokeninfo = { email: info[0], scope: info[1], aud: info[2], azp: info[3], expires_in: '3000' };
-        h.answer = { token: { status: 200, body: { ...GOOD, access_token: accessToken, scope: scopeText } }, userinfo: { sub, email }, tokeninfo };
-        const res = await adcImport();
-        assertVisible(res.stdout + res.stderr, JSON.stringify(h.answer));
-        if (res.code === 0) {
-          assert.equal(res.stdout.split('\n').length, 2, `one line on stdout: ${JSON.stringify(res.stdout)}`);
-          assert.equal(res.stderr.split('\n').length, 2, `one line on stderr: ${JSON.stringify(res.stderr)}`);
-          const core = h.sandbox.core();
-          const [imported] = await core.accounts.list();
-          const shown = await cli(['info', '--account', imported.id]);
-          assert.equal(shown.code, 0, shown.stderr);
-          assertVisible(shown.stdout + shown.stderr, 'info');
-          for (const line of shown.stdout.split('\n').filter(Boolean)) assert.match(line, /^(account|email|scopes|expires|token type|issuer|source|audience|authorized party) +\S/, `a line not ours: ${JSON.stringify(line)}`);
-          for (const account of await core.accounts.list()) {
-            assertVisible([account.email ?? '', account.subject, ...account.scopes].join(' '), 'stored');
-            await core.accounts.forget(account.id);
+      fc.asyncProperty(
+        identity,
+        fc.oneof(fc.constant('1234'), hostileText),
+        scope,
+        token,
+        fc.array(hostileText, { minLength: 4, maxLength: 4 }),
+        async (email, sub, scopeText, accessToken, info) => {
+          const tokeninfo = { email: info[0], scope: info[1], aud: info[2], azp: info[3], expires_in: '3000' };
+          h.answer = { token: { status: 200, body: { ...GOOD, access_token: accessToken, scope: scopeText } }, userinfo: { sub, email }, tokeninfo };
+          const res = await adcImport();
+          assertVisible(res.stdout + res.stderr, JSON.stringify(h.answer));
+          if (res.code === 0) {
+            assert.equal(res.stdout.split('\n').length, 2, `one line on stdout: ${JSON.stringify(res.stdout)}`);
+            assert.equal(res.stderr.split('\n').length, 2, `one line on stderr: ${JSON.stringify(res.stderr)}`);
+            const core = h.sandbox.core();
+            const [imported] = await core.accounts.list();
+            const shown = await cli(['info', '--account', imported.id]);
+            assert.equal(shown.code, 0, shown.stderr);
+            assertVisible(shown.stdout + shown.stderr, 'info');
+            for (const line of shown.stdout.split('\n').filter(Boolean))
+              assert.match(
+                line,
+                /^(account|email|scopes|expires|token type|issuer|source|audience|authorized party) +\S/,
+                `a line not ours: ${JSON.stringify(line)}`,
+              );
+            for (const account of await core.accounts.list()) {
+              assertVisible([account.email ?? '', account.subject, ...account.scopes].join(' '), 'stored');
+              await core.accounts.forget(account.id);
+            }
+          } else {
+            assertOneErrorLine(res.stderr, '[A-Z_]+', JSON.stringify(h.answer));
           }
-        } else {
-          assertOneErrorLine(res.stderr, '[A-Z_]+', JSON.stringify(h.answer));
-        }
-      }),
+        },
+      ),
       { numRuns: runs },
     );
   });

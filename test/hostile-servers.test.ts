@@ -16,10 +16,10 @@ import { makeSandbox, type Sandbox } from './support/sandbox.js';
 function spyOnFetch(): { urls: string[]; restore(): void } {
   const original = globalThis.fetch;
   const urls: string[] = [];
-  globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
+  globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {
     urls.push(input instanceof Request ? input.url : String(input));
     return original(input, init);
-  });
+  };
   return { urls, restore: () => void (globalThis.fetch = original) };
 }
 
@@ -47,7 +47,11 @@ describe('every endpoint from discovery is checked, not just the issuer (issue 1
     it(`login stops at a plain-http ${name} on a remote host, before the browser and before any request there`, async () => {
       overrides = { [name]: `http://${name.replace(/_/g, '-')}.example.invalid/x` };
       server.requests.length = 0;
-      const res = await runCliWith(['login', '--issuer', server.origin, '--client-id', 'cid', '--client-secret', 'not-so-secret', '--no-browser', '--timeout', '5'], sandbox.env, { killAfterMs: 30_000 });
+      const res = await runCliWith(
+        ['login', '--issuer', server.origin, '--client-id', 'cid', '--client-secret', 'not-so-secret', '--no-browser', '--timeout', '5'],
+        sandbox.env,
+        { killAfterMs: 30_000 },
+      );
       assert.equal(res.code, 1, res.stderr);
       assert.match(res.stderr, new RegExp(`^tokentray: INSECURE_ENDPOINT: .*${name}`, 'm'));
       assert.doesNotMatch(res.stderr, /https?:\/\/\S+\/auth\?/, 'no authorization URL was shown');
@@ -56,7 +60,13 @@ describe('every endpoint from discovery is checked, not just the issuer (issue 1
   }
 
   it('refuses credentials in an endpoint and non-URL endpoints, with no request made (fetch spy)', async () => {
-    for (const [value, code] of [[`http://u:p@127.0.0.1:1/token`, 'INSECURE_ENDPOINT'], ['https://u@token.example.invalid/t', 'INSECURE_ENDPOINT'], ['ftp://token.example.invalid/t', 'INSECURE_ENDPOINT'], [42, 'DISCOVERY_FAILED'], ['not a url', 'DISCOVERY_FAILED']] as const) {
+    for (const [value, code] of [
+      [`http://u:p@127.0.0.1:1/token`, 'INSECURE_ENDPOINT'],
+      ['https://u@token.example.invalid/t', 'INSECURE_ENDPOINT'],
+      ['ftp://token.example.invalid/t', 'INSECURE_ENDPOINT'],
+      [42, 'DISCOVERY_FAILED'],
+      ['not a url', 'DISCOVERY_FAILED'],
+    ] as const) {
       overrides = { token_endpoint: value };
       const spy = spyOnFetch();
       try {
@@ -84,7 +94,11 @@ describe('the issuer stored in accounts.json is checked on every use (issue 13 �
         const res = await runCliWith(args, fx.sandbox.env);
         assert.equal(res.code, 1, `${args[0]}: ${res.stderr}`);
         // logout keeps the account and says why it could not revoke: the same check, inside.
-        assert.match(res.stderr, args[0] === 'logout' ? /^tokentray: REVOKE_FAILED: .*Refusing the plain-http issuer/m : /^tokentray: INSECURE_ISSUER: /m, args[0]);
+        assert.match(
+          res.stderr,
+          args[0] === 'logout' ? /^tokentray: REVOKE_FAILED: .*Refusing the plain-http issuer/m : /^tokentray: INSECURE_ISSUER: /m,
+          args[0],
+        );
         assert.match(res.stderr, /http:\/\/issuer\.example\.invalid/);
       }
       const spy = spyOnFetch();
@@ -144,13 +158,18 @@ describe('endless responses are cut off (issue 13 §5)', () => {
 
   it('an endless discovery document (openid-client, via customFetch)', async () => {
     mode = 'discovery';
-    await expectCutOff(['login', '--issuer', server.origin, '--client-id', 'cid', '--client-secret', 'not-so-secret', '--no-browser', '--timeout', '5'], 'discovery');
+    await expectCutOff(
+      ['login', '--issuer', server.origin, '--client-id', 'cid', '--client-secret', 'not-so-secret', '--no-browser', '--timeout', '5'],
+      'discovery',
+    );
   });
 
   it('an endless token response (openid-client refresh during adc import)', async () => {
     mode = 'token';
     const adc = join(sandbox.home, 'adc.json');
-    await writeFile(adc, JSON.stringify({ type: 'authorized_user', client_id: 'cid', client_secret: 'not-so-secret', refresh_token: 'refresh-token-value' }), { mode: 0o600 });
+    await writeFile(adc, JSON.stringify({ type: 'authorized_user', client_id: 'cid', client_secret: 'not-so-secret', refresh_token: 'refresh-token-value' }), {
+      mode: 0o600,
+    });
     await expectCutOff(['adc', 'import', adc, '--issuer', server.origin], 'token endpoint');
   });
 
@@ -159,7 +178,19 @@ describe('endless responses are cut off (issue 13 §5)', () => {
     const key = join(keys, 'key.json');
     const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const email = 'endless@tokentray-test.iam.gserviceaccount.com';
-    await writeFile(key, JSON.stringify({ type: 'service_account', project_id: 'p', private_key_id: 'k', private_key: privateKey, client_email: email, client_id: '1', token_uri: `${server.origin}/token` }), { mode: 0o600 });
+    await writeFile(
+      key,
+      JSON.stringify({
+        type: 'service_account',
+        project_id: 'p',
+        private_key_id: 'k',
+        private_key: privateKey,
+        client_email: email,
+        client_id: '1',
+        token_uri: `${server.origin}/token`,
+      }),
+      { mode: 0o600 },
+    );
     const imported = await runCliWith(['import-service-account', key], sandbox.env);
     assert.equal(imported.code, 0, imported.stderr);
     await expectCutOff(['print-access-token', '--account', email], 'service-account token_uri');

@@ -74,15 +74,30 @@ describe('import graph', () => {
     assert.ok(compiled.size > 50, `compiled modules: ${compiled.size}`);
     assert.ok(sources.has('electron/core/core.ts') && sources.has('electron/preload/preload.ts'));
     // The test can fail: a made-up cycle is found.
-    assert.deepEqual(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']]])), [['a', 'b', 'c', 'a']]);
+    assert.deepEqual(
+      cycles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+        ]),
+      ),
+      [['a', 'b', 'c', 'a']],
+    );
   });
 
   it('has no cycle among the compiled modules (static and dynamic imports)', () => {
-    assert.deepEqual(cycles(compiled).map((c) => c.join(' → ')), []);
+    assert.deepEqual(
+      cycles(compiled).map((c) => c.join(' → ')),
+      [],
+    );
   });
 
   it('has no cycle among the sources, type-only imports included', () => {
-    assert.deepEqual(cycles(sources).map((c) => c.join(' → ')), []);
+    assert.deepEqual(
+      cycles(sources).map((c) => c.join(' → ')),
+      [],
+    );
   });
 
   it('keeps electron/core and electron/app free of the electron module, and the CLI too', () => {
@@ -91,7 +106,8 @@ describe('import graph', () => {
   });
 
   it('keeps openid-client behind its adapter (oauth/oidc.ts), sources and compiled modules alike', () => {
-    const outside = (graph: Graph, adapter: string) => [...graph].filter(([file, imports]) => file !== adapter && imports.includes('openid-client')).map(([file]) => file);
+    const outside = (graph: Graph, adapter: string) =>
+      [...graph].filter(([file, imports]) => file !== adapter && imports.includes('openid-client')).map(([file]) => file);
     assert.deepEqual(outside(sources, 'electron/core/oauth/oidc.ts'), []);
     assert.deepEqual(outside(compiled, 'electron/core/oauth/oidc.js'), []);
     assert.ok(sources.get('electron/core/oauth/oidc.ts')?.includes('openid-client'), 'the check sees the adapter import it');

@@ -29,7 +29,10 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
     const path = join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
     const rel = path.slice(dir.length + 1);
     if (rel.startsWith('logs/') || rel.startsWith('.last_')) continue;
-    out[rel] = `${createHash('sha256').update(await readFile(path)).digest('hex').slice(0, 16)} ${(await stat(path)).mtimeMs}`;
+    out[rel] = `${createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex')
+      .slice(0, 16)} ${(await stat(path)).mtimeMs}`;
   }
   return out;
 }
@@ -78,11 +81,40 @@ describe('tokens for every tool', () => {
 
   describe('configure, TOKENTRAY_ACCOUNT and the project', () => {
     it('stores per-account project and impersonation, shown by accounts --json (null when unset)', async () => {
-      const listed = async () => JSON.parse((await runCliInProcess(['accounts', '--json'], env)).stdout) as Array<{ email: string; project: string | null; impersonate: string[] | null }>;
-      assert.deepEqual((await listed()).map((a) => [a.email, a.project, a.impersonate]), [['lee@example.test', null, null], ['kim@example.test', null, null]]);
-      const set = await runCliInProcess(['configure', 'kim@example.test', '--project', 'proj-kim', '--impersonate-service-account', `${TARGET},relay@proj-four.iam.gserviceaccount.com`, '--json'], env);
+      const listed = async () =>
+        JSON.parse((await runCliInProcess(['accounts', '--json'], env)).stdout) as Array<{
+          email: string;
+          project: string | null;
+          impersonate: string[] | null;
+        }>;
+      assert.deepEqual(
+        (await listed()).map((a) => [a.email, a.project, a.impersonate]),
+        [
+          ['lee@example.test', null, null],
+          ['kim@example.test', null, null],
+        ],
+      );
+      const set = await runCliInProcess(
+        [
+          'configure',
+          'kim@example.test',
+          '--project',
+          'proj-kim',
+          '--impersonate-service-account',
+          `${TARGET},relay@proj-four.iam.gserviceaccount.com`,
+          '--json',
+        ],
+        env,
+      );
       assert.equal(set.code, 0, set.stderr);
-      assert.deepEqual(JSON.parse(set.stdout), { account: 'kim@example.test', id: (await core.accounts.resolve('kim@example.test')).id, project: 'proj-kim', projectNumber: null, quotaProject: null, impersonate: [TARGET, 'relay@proj-four.iam.gserviceaccount.com'] });
+      assert.deepEqual(JSON.parse(set.stdout), {
+        account: 'kim@example.test',
+        id: (await core.accounts.resolve('kim@example.test')).id,
+        project: 'proj-kim',
+        projectNumber: null,
+        quotaProject: null,
+        impersonate: [TARGET, 'relay@proj-four.iam.gserviceaccount.com'],
+      });
       const kim = (await listed()).find((a) => a.email === 'kim@example.test')!;
       assert.deepEqual([kim.project, kim.impersonate], ['proj-kim', [TARGET, 'relay@proj-four.iam.gserviceaccount.com']]);
       // Bad input changes nothing.
@@ -115,18 +147,32 @@ describe('tokens for every tool', () => {
       assert.equal(await ownerOf((await runCliInProcess(['print-access-token', '--account', 'lee@example.test'], kimEnv)).stdout.trim()), 'lee@example.test');
       const kube = JSON.parse((await runCliInProcess(['kube-credential'], kimEnv)).stdout) as { status: { token: string } };
       assert.equal(await ownerOf(kube.status.token), 'kim@example.test');
-      const email = await runCliInProcess(['exec', '--project-id', 'proj-z1', '--', process.execPath, '-e', `fetch('http://' + process.env.GCE_METADATA_HOST + '/computeMetadata/v1/instance/service-accounts/default/email', { headers: { 'Metadata-Flavor': 'Google' } }).then((r) => r.text()).then(console.log)`], kimEnv);
+      const email = await runCliInProcess(
+        [
+          'exec',
+          '--project-id',
+          'proj-z1',
+          '--',
+          process.execPath,
+          '-e',
+          `fetch('http://' + process.env.GCE_METADATA_HOST + '/computeMetadata/v1/instance/service-accounts/default/email', { headers: { 'Metadata-Flavor': 'Google' } }).then((r) => r.text()).then(console.log)`,
+        ],
+        kimEnv,
+      );
       assert.equal(email.stdout.trim(), 'kim@example.test');
       const wrong = await runCliInProcess(['print-access-token'], { ...env, TOKENTRAY_ACCOUNT: 'ghost@example.test' });
       assert.equal(wrong.code, 1);
       assert.match(wrong.stderr, /^tokentray: ACCOUNT_NOT_FOUND: No account "ghost@example\.test"/m);
     });
 
-    it('resolves the project as --project-id, else the account\'s, else gcloud\'s (from its files), else none (404 and one note)', async () => {
+    it("resolves the project as --project-id, else the account's, else gcloud's (from its files), else none (404 and one note)", async () => {
       const gcloudDir = join(box, 'gcloud-project');
       await mkdir(join(gcloudDir, 'configurations'), { recursive: true });
       await writeFile(join(gcloudDir, 'active_config'), 'work\n');
-      await writeFile(join(gcloudDir, 'configurations', 'config_work'), '[core]\naccount = someone@example.test\nproject = proj-from-gcloud\n\n[compute]\nregion = europe-west1\n');
+      await writeFile(
+        join(gcloudDir, 'configurations', 'config_work'),
+        '[core]\naccount = someone@example.test\nproject = proj-from-gcloud\n\n[compute]\nregion = europe-west1\n',
+      );
       await writeFile(join(gcloudDir, 'configurations', 'config_default'), '[core]\nproject = proj-not-active\n');
       const ask = `fetch('http://' + process.env.GCE_METADATA_HOST + '/computeMetadata/v1/project/project-id', { headers: { 'Metadata-Flavor': 'Google' } }).then(async (r) => console.log(JSON.stringify([r.status, (await r.text()).trim(), process.env.CLOUDSDK_CORE_PROJECT ?? null])))`;
       const project = async (flags: string[], extra: Record<string, string>) => {
@@ -191,7 +237,11 @@ describe('tokens for every tool', () => {
       assert.equal(again.code, 1, 'plain gcloud behaves as before');
       assert.match(again.stderr, /You do not currently have an active account selected/);
       const runtime = await readdir(process.env.XDG_RUNTIME_DIR ?? tmpdir());
-      assert.deepEqual(runtime.filter((f) => f.startsWith('tokentray-gcloud-')), [], 'the private configuration is removed');
+      assert.deepEqual(
+        runtime.filter((f) => f.startsWith('tokentray-gcloud-')),
+        [],
+        'the private configuration is removed',
+      );
     });
 
     it('uses the TokenTray account even when gcloud has an active account of its own, which it keeps', async () => {
@@ -225,13 +275,18 @@ describe('tokens for every tool', () => {
     });
 
     it('leaves out only the properties that name other credentials from the copy', () => {
-      const { text, dropped } = withoutForeignCredentials('[core]\naccount = a@b.test\nproject = p-1\n[auth]\nimpersonate_service_account = x@y.test,\n  z@y.test\ndisable_ssl_validation = False\n[compute]\naccount = kept\n');
+      const { text, dropped } = withoutForeignCredentials(
+        '[core]\naccount = a@b.test\nproject = p-1\n[auth]\nimpersonate_service_account = x@y.test,\n  z@y.test\ndisable_ssl_validation = False\n[compute]\naccount = kept\n',
+      );
       assert.deepEqual(dropped, ['core/account', 'auth/impersonate_service_account']);
       assert.equal(text, '[core]\nproject = p-1\n[auth]\ndisable_ssl_validation = False\n[compute]\naccount = kept\n');
     });
 
     it('sets a property in its section (replacing it), or in a new section, as strict configparser requires', () => {
-      assert.equal(withProperty('[core]\nproject = p-1\n[billing]\nquota_project = old\n  continued\nx = 1\n', 'billing', 'quota_project', 'q-1'), '[core]\nproject = p-1\n[billing]\nquota_project = q-1\nx = 1\n');
+      assert.equal(
+        withProperty('[core]\nproject = p-1\n[billing]\nquota_project = old\n  continued\nx = 1\n', 'billing', 'quota_project', 'q-1'),
+        '[core]\nproject = p-1\n[billing]\nquota_project = q-1\nx = 1\n',
+      );
       assert.equal(withProperty('[core]\nproject = p-1', 'billing', 'quota_project', 'q-1'), '[core]\nproject = p-1\n[billing]\nquota_project = q-1\n');
       assert.equal(withProperty('', 'billing', 'quota_project', 'q-1'), '[billing]\nquota_project = q-1\n');
     });
@@ -249,8 +304,19 @@ describe('tokens for every tool', () => {
           const who = token ? await ownerOf(token) : undefined;
           if (token) seen.push(token);
           res.setHeader('Content-Type', 'application/json');
-          if (!who) return res.writeHead(401).end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 }));
-          if (req.url?.startsWith('/api')) return res.end(JSON.stringify({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${api.port}` }], servedTo: who }));
+          if (!who)
+            return res
+              .writeHead(401)
+              .end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 }));
+          if (req.url?.startsWith('/api'))
+            return res.end(
+              JSON.stringify({
+                kind: 'APIVersions',
+                versions: ['v1'],
+                serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${api.port}` }],
+                servedTo: who,
+              }),
+            );
           return res.writeHead(404).end('{}');
         })();
       });
@@ -294,8 +360,11 @@ current-context: stand-in
       }
     });
 
-    it('prints an ExecCredential in the apiVersion kubectl asks for, with the token\'s expiry', async () => {
-      const v1 = await runCliInProcess(['kube-credential'], { ...env, KUBERNETES_EXEC_INFO: JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false } }) });
+    it("prints an ExecCredential in the apiVersion kubectl asks for, with the token's expiry", async () => {
+      const v1 = await runCliInProcess(['kube-credential'], {
+        ...env,
+        KUBERNETES_EXEC_INFO: JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false } }),
+      });
       assert.equal(v1.code, 0, v1.stderr);
       const credential = JSON.parse(v1.stdout) as { apiVersion: string; kind: string; status: { token: string; expirationTimestamp: string } };
       assert.deepEqual([credential.apiVersion, credential.kind], ['client.authentication.k8s.io/v1', 'ExecCredential']);
@@ -307,7 +376,9 @@ current-context: stand-in
       assert.equal(plain.apiVersion, 'client.authentication.k8s.io/v1beta1');
       // Impersonation: a token of the service account, from IAM Credentials.
       sim.allow('lee@example.test', TARGET);
-      const imp = JSON.parse((await runCliInProcess(['kube-credential', '--impersonate-service-account', TARGET], env)).stdout) as { status: { token: string } };
+      const imp = JSON.parse((await runCliInProcess(['kube-credential', '--impersonate-service-account', TARGET], env)).stdout) as {
+        status: { token: string };
+      };
       assert.match(imp.status.token, /^ya29\.sim-imp-/);
       assert.equal(sim.iamRequests.at(-1)?.target, TARGET);
     });
@@ -343,7 +414,8 @@ current-context: stand-in
     });
     after(() => api.close());
 
-    const accountsJson = async () => JSON.parse((await runCliInProcess(['accounts', '--json'], env)).stdout) as Array<{ email: string; quotaProject: string | null }>;
+    const accountsJson = async () =>
+      JSON.parse((await runCliInProcess(['accounts', '--json'], env)).stdout) as Array<{ email: string; quotaProject: string | null }>;
 
     it('configure sets and clears it (checked as a project id), accounts --json shows it, service accounts are refused', async () => {
       assert.equal((await accountsJson()).find((a) => a.email === 'lee@example.test')!.quotaProject, null);
@@ -359,7 +431,10 @@ current-context: stand-in
       await writeFile(keyFile, JSON.stringify(key.json), { mode: 0o600 });
       assert.equal((await runCliInProcess(['import-service-account', keyFile], env)).code, 0);
       await rm(keyFile);
-      for (const args of [['configure', 'quota-sa@proj-sa.iam.gserviceaccount.com', '--quota-project', 'proj-billing'], ['curl', '--account', 'quota-sa@proj-sa.iam.gserviceaccount.com', '--quota-project', 'proj-billing', 'https://127.0.0.1:1/']]) {
+      for (const args of [
+        ['configure', 'quota-sa@proj-sa.iam.gserviceaccount.com', '--quota-project', 'proj-billing'],
+        ['curl', '--account', 'quota-sa@proj-sa.iam.gserviceaccount.com', '--quota-project', 'proj-billing', 'https://127.0.0.1:1/'],
+      ]) {
         const refused = await runCliInProcess(args, env);
         assert.equal(refused.code, 1, args.join(' '));
         assert.match(refused.stderr, /^tokentray: QUOTA_PROJECT_NOT_FOR_SERVICE_ACCOUNTS: quota-sa@proj-sa\.iam\.gserviceaccount\.com is a service account/m);
@@ -381,14 +456,20 @@ current-context: stand-in
       const pyEnv = { ...env, PYTHONPATH: join(SDK, 'lib/third_party'), NO_GCE_CHECK: 'False' };
       const url = `https://127.0.0.1:${api.port}/v1/things`;
       const ca = join(box, 'quota-api', 'cert.pem');
-      for (const [extra, expected] of [[[], 'proj-billing'], [['--quota-project', 'proj-other'], 'proj-other']] as const) {
+      for (const [extra, expected] of [
+        [[], 'proj-billing'],
+        [['--quota-project', 'proj-other'], 'proj-other'],
+      ] as const) {
         const from = seen.length;
         const res = await runTool(process.execPath, [CLI, 'exec', '--account', 'lee@example.test', ...extra, '--', python, '-c', script, url, ca], pyEnv);
         assert.equal(res.code, 0, res.stderr);
         assert.equal(res.stdout.trim(), '200');
         assert.deepEqual(seen.slice(from), [{ quota: expected, who: 'lee@example.test' }]);
       }
-      const vars = await runCliInProcess(['exec', '--account', 'lee@example.test', '--', 'sh', '-c', 'echo "$GOOGLE_CLOUD_QUOTA_PROJECT $CLOUDSDK_BILLING_QUOTA_PROJECT"'], env);
+      const vars = await runCliInProcess(
+        ['exec', '--account', 'lee@example.test', '--', 'sh', '-c', 'echo "$GOOGLE_CLOUD_QUOTA_PROJECT $CLOUDSDK_BILLING_QUOTA_PROJECT"'],
+        env,
+      );
       assert.equal(vars.stdout, 'proj-billing proj-billing\n');
       const none = await runCliInProcess(['exec', '--account', 'kim@example.test', '--', 'sh', '-c', 'echo "[${GOOGLE_CLOUD_QUOTA_PROJECT-unset}]"'], env);
       assert.equal(none.stdout, '[unset]\n');
@@ -400,13 +481,25 @@ current-context: stand-in
       await writeFile(join(own, 'active_config'), 'default');
       await writeFile(join(own, 'configurations', 'config_default'), '[billing]\nquota_project = proj-user\n[core]\nproject = proj-own\n');
       const gEnv = { ...env, CLOUDSDK_CONFIG: own, HOME: box };
-      const get = (account: string, ...extra: string[]) => runCliInProcess(['exec', '--account', account, ...extra, '--', 'env', '-u', 'CLOUDSDK_BILLING_QUOTA_PROJECT', 'gcloud', 'config', 'get', 'billing/quota_project'], gEnv);
-      for (const [account, extra, expected] of [['lee@example.test', [], 'proj-billing'], ['lee@example.test', ['--quota-project', 'proj-other'], 'proj-other'], ['kim@example.test', [], 'proj-user']] as const) {
+      const get = (account: string, ...extra: string[]) =>
+        runCliInProcess(
+          ['exec', '--account', account, ...extra, '--', 'env', '-u', 'CLOUDSDK_BILLING_QUOTA_PROJECT', 'gcloud', 'config', 'get', 'billing/quota_project'],
+          gEnv,
+        );
+      for (const [account, extra, expected] of [
+        ['lee@example.test', [], 'proj-billing'],
+        ['lee@example.test', ['--quota-project', 'proj-other'], 'proj-other'],
+        ['kim@example.test', [], 'proj-user'],
+      ] as const) {
         const res = await get(account, ...extra);
         assert.equal(res.code, 0, res.stderr);
         assert.equal(res.stdout.trim(), expected, `${account} ${extra.join(' ')}`);
       }
-      assert.equal(await readFile(join(own, 'configurations', 'config_default'), 'utf8'), '[billing]\nquota_project = proj-user\n[core]\nproject = proj-own\n', "the user's file is untouched");
+      assert.equal(
+        await readFile(join(own, 'configurations', 'config_default'), 'utf8'),
+        '[billing]\nquota_project = proj-user\n[core]\nproject = proj-own\n',
+        "the user's file is untouched",
+      );
       await rm(own, { recursive: true, force: true });
     });
 
@@ -457,13 +550,19 @@ current-context: stand-in
     it('configure-docker adds credHelpers, keeping every other key and entry, and remembers the account', async () => {
       await mkdir(dockerEnv.DOCKER_CONFIG, { recursive: true });
       const path = join(dockerEnv.DOCKER_CONFIG, 'config.json');
-      await writeFile(path, JSON.stringify({ auths: { 'ghcr.invalid': {} }, credHelpers: { 'other.invalid': 'gcloud', 'eu.gcr.io': 'gcloud' }, psFormat: 'table {{.ID}}' }));
+      await writeFile(
+        path,
+        JSON.stringify({ auths: { 'ghcr.invalid': {} }, credHelpers: { 'other.invalid': 'gcloud', 'eu.gcr.io': 'gcloud' }, psFormat: 'table {{.ID}}' }),
+      );
       const host = `127.0.0.1:${registry.port}`;
       // The stand-in registry is not Google's: refused, and nothing written, unless allowed.
       const notGoogle = await runCliInProcess(['configure-docker', '--account', 'kim@example.test', host, 'eu.gcr.io'], dockerEnv);
       assert.equal(notGoogle.code, 1);
       assert.match(notGoogle.stderr, new RegExp(`^tokentray: REGISTRY_NOT_GOOGLE: ${host.replace(/\./g, '\\.')} is not a Google registry`, 'm'));
-      const res = await runCliInProcess(['configure-docker', '--account', 'kim@example.test', '--allow-other-host', host, 'https://europe-west1-docker.pkg.dev', 'eu.gcr.io'], dockerEnv);
+      const res = await runCliInProcess(
+        ['configure-docker', '--account', 'kim@example.test', '--allow-other-host', host, 'https://europe-west1-docker.pkg.dev', 'eu.gcr.io'],
+        dockerEnv,
+      );
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stderr, new RegExp(`warning: ${host.replace(/\./g, '\\.')} is not a Google registry; it will receive a Google access token`));
       assert.equal(res.stdout, `${host}\neurope-west1-docker.pkg.dev\neu.gcr.io\n`);
@@ -536,7 +635,7 @@ current-context: stand-in
       assert.deepEqual(basics.slice(seen), [], 'the registry saw no credentials');
     });
 
-    it('accepts every registry gcloud lists as Google\'s, refuses others, and --remove undoes only what it did', async () => {
+    it("accepts every registry gcloud lists as Google's, refuses others, and --remove undoes only what it did", async () => {
       const sdk = (await runTool('gcloud', ['info', '--format=value(installation.sdk_root)'], env)).stdout.trim();
       const constants = await readFile(join(sdk, 'lib/googlecloudsdk/core/docker/constants.py'), 'utf8');
       const listed = [...constants.matchAll(/'([a-z0-9.-]+\.(?:gcr\.io|pkg\.dev)|gcr\.io)'/g)].map((m) => m[1]);
@@ -586,7 +685,8 @@ current-context: stand-in
 
   describe('a metadata server only its own user can reach', () => {
     const tokenPath = '/computeMetadata/v1/instance/service-accounts/default/token';
-    const asNobody = (url: string, extra: string[] = []) => runTool('runuser', ['-u', 'nobody', '--', 'curl', '-s', '-S', '-H', 'Metadata-Flavor: Google', ...extra, url], env);
+    const asNobody = (url: string, extra: string[] = []) =>
+      runTool('runuser', ['-u', 'nobody', '--', 'curl', '-s', '-S', '-H', 'Metadata-Flavor: Google', ...extra, url], env);
 
     it('refuses another local user (runuser -u nobody) and serves its own, over IPv4 and IPv4-mapped IPv6', async () => {
       const proc = startCli(['metadata-server', '--project-id', 'proj-own'], env);
@@ -604,9 +704,17 @@ current-context: stand-in
         const port = host.split(':')[1];
         const mine = await runTool('curl', ['-s', '-H', 'Metadata-Flavor: Google', `http://${host}${tokenPath}`], env);
         assert.match(mine.stdout, /"access_token"/);
-        const mapped = await runTool('curl', ['-s', '-g', '-H', 'Metadata-Flavor: Google', '-H', `Host: ${host}`, `http://[::ffff:127.0.0.1]:${port}/computeMetadata/v1/project/project-id`], env);
+        const mapped = await runTool(
+          'curl',
+          ['-s', '-g', '-H', 'Metadata-Flavor: Google', '-H', `Host: ${host}`, `http://[::ffff:127.0.0.1]:${port}/computeMetadata/v1/project/project-id`],
+          env,
+        );
         assert.equal(mapped.stdout, 'proj-own');
-        const otherMapped = await runTool('runuser', ['-u', 'nobody', '--', 'curl', '-s', '-g', '-H', 'Metadata-Flavor: Google', '-H', `Host: ${host}`, `http://[::ffff:127.0.0.1]:${port}${tokenPath}`], env);
+        const otherMapped = await runTool(
+          'runuser',
+          ['-u', 'nobody', '--', 'curl', '-s', '-g', '-H', 'Metadata-Flavor: Google', '-H', `Host: ${host}`, `http://[::ffff:127.0.0.1]:${port}${tokenPath}`],
+          env,
+        );
         assert.match(otherMapped.stdout, /^Forbidden/);
       } finally {
         proc.kill('SIGTERM');
@@ -614,8 +722,19 @@ current-context: stand-in
       }
     });
 
-    it('exec\'s server on its random port refuses another user too', async () => {
-      const res = await runCliInProcess(['exec', '--project-id', 'proj-own', '--', 'sh', '-c', `runuser -u nobody -- curl -s -H 'Metadata-Flavor: Google' "http://$GCE_METADATA_HOST${tokenPath}"; echo; curl -s -o /dev/null -w '%{http_code}' -H 'Metadata-Flavor: Google' "http://$GCE_METADATA_HOST${tokenPath}"`], env);
+    it("exec's server on its random port refuses another user too", async () => {
+      const res = await runCliInProcess(
+        [
+          'exec',
+          '--project-id',
+          'proj-own',
+          '--',
+          'sh',
+          '-c',
+          `runuser -u nobody -- curl -s -H 'Metadata-Flavor: Google' "http://$GCE_METADATA_HOST${tokenPath}"; echo; curl -s -o /dev/null -w '%{http_code}' -H 'Metadata-Flavor: Google' "http://$GCE_METADATA_HOST${tokenPath}"`,
+        ],
+        env,
+      );
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stdout, /^Forbidden: this metadata server serves only the user who started it/m);
       assert.match(res.stdout, /\n200$/);
@@ -625,8 +744,14 @@ current-context: stand-in
       const dir = join(box, 'proc');
       await mkdir(dir, { recursive: true });
       const header = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
-      await writeFile(join(dir, 'tcp'), `${header}   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n   1: 0100007F:C350 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 2 1 0 20 4 30 10 -1\n`);
-      await writeFile(join(dir, 'tcp6'), `${header}   0: 0000000000000000FFFF00000100007F:C351 0000000000000000FFFF00000100007F:1F90 01 00000000:00000000 00:00000000 00000000 65534        0 3 1 0 20 4 30 10 -1\n`);
+      await writeFile(
+        join(dir, 'tcp'),
+        `${header}   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n   1: 0100007F:C350 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 2 1 0 20 4 30 10 -1\n`,
+      );
+      await writeFile(
+        join(dir, 'tcp6'),
+        `${header}   0: 0000000000000000FFFF00000100007F:C351 0000000000000000FFFF00000100007F:1F90 01 00000000:00000000 00:00000000 00000000 65534        0 3 1 0 20 4 30 10 -1\n`,
+      );
       const lookup = createPeerUidLookup([join(dir, 'tcp'), join(dir, 'tcp6')]);
       const server = { address: '127.0.0.1', port: 8080 };
       // Asked together: one read of each table serves the batch.

@@ -19,7 +19,11 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SA = 'app@proj-three.iam.gserviceaccount.com';
 const TARGET = 'api-caller@proj-three.iam.gserviceaccount.com';
 
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
 
 /** A raw HTTP GET (fetch would not let us set Host or omit headers). */
 function get(port: number, path: string, headers: Record<string, string> = { 'Metadata-Flavor': 'Google' }, method = 'GET'): Promise<Answer> {
@@ -180,23 +184,34 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       }
     });
 
-    it('finds routes only in its own tables: names of Object\'s members are not paths', async () => {
-      for (const path of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'instance/service-accounts/default/constructor', 'instance/service-accounts/default/__proto__', 'project/project-id/']) {
+    it("finds routes only in its own tables: names of Object's members are not paths", async () => {
+      for (const path of [
+        'constructor',
+        'toString',
+        '__proto__',
+        'hasOwnProperty',
+        'instance/service-accounts/default/constructor',
+        'instance/service-accounts/default/__proto__',
+        'project/project-id/',
+      ]) {
         const res = await get(server.port, `/computeMetadata/v1/${path}`);
         assert.equal(res.status, 404, path);
         assert.equal(res.headers['metadata-flavor'], 'Google', path);
       }
-      for (const dir of ['project/', 'instance/', 'instance/service-accounts']) assert.equal((await get(server.port, `/computeMetadata/v1/${dir}`)).status, 200, dir);
+      for (const dir of ['project/', 'instance/', 'instance/service-accounts'])
+        assert.equal((await get(server.port, `/computeMetadata/v1/${dir}`)).status, 200, dir);
     });
 
-    it('serves the account\'s access token in GCE\'s JSON, also down-scoped', async () => {
+    it("serves the account's access token in GCE's JSON, also down-scoped", async () => {
       const res = await get(server.port, '/computeMetadata/v1/instance/service-accounts/default/token');
       assert.equal(res.headers['content-type'], 'application/json');
       const body = JSON.parse(res.body) as { access_token: string; expires_in: number; token_type: string };
       assert.equal(body.token_type, 'Bearer');
       assert.ok(body.expires_in > 3000 && body.expires_in <= 3600);
       assert.ok(body.access_token === (await core.tokens.getAccessToken(await core.accounts.resolve())).token);
-      const narrow = JSON.parse((await get(server.port, '/computeMetadata/v1/instance/service-accounts/default/token?scopes=openid,email')).body) as { access_token: string };
+      const narrow = JSON.parse((await get(server.port, '/computeMetadata/v1/instance/service-accounts/default/token?scopes=openid,email')).body) as {
+        access_token: string;
+      };
       assert.ok(narrow.access_token !== body.access_token);
     });
 
@@ -216,7 +231,13 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
         [path, { 'Metadata-Flavor': 'Google' }, 'PUT', 405, /Method/],
         ['/computeMetadata/v1/instance/attributes/ssh-keys', { 'Metadata-Flavor': 'Google' }, 'GET', 404, /Not found/],
         ['/computeMetadata/v1beta1/instance', { 'Metadata-Flavor': 'Google' }, 'GET', 404, /Not found/],
-        ['/computeMetadata/v1/instance/service-accounts/other@x.iam.gserviceaccount.com/token', { 'Metadata-Flavor': 'Google' }, 'GET', 404, /No service account/],
+        [
+          '/computeMetadata/v1/instance/service-accounts/other@x.iam.gserviceaccount.com/token',
+          { 'Metadata-Flavor': 'Google' },
+          'GET',
+          404,
+          /No service account/,
+        ],
       ];
       for (const [p, headers, method, status, body] of cases) {
         const res = await get(server.port, p, headers, method);
@@ -225,7 +246,10 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
         assert.equal(res.headers['metadata-flavor'], 'Google');
         assert.doesNotMatch(res.body, /ya29|access_token/);
       }
-      await assert.rejects(new Promise((ok, fail) => request({ host: '::1', port: server.port, path: '/' }, ok).on('error', fail).end()), 'bound to 127.0.0.1 only');
+      await assert.rejects(
+        new Promise((ok, fail) => request({ host: '::1', port: server.port, path: '/' }, ok).on('error', fail).end()),
+        'bound to 127.0.0.1 only',
+      );
     });
 
     it('answers identity for a user account only through its impersonation target', async () => {
@@ -275,7 +299,12 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
     it('runs google-auth-library against its emulator, removing GOOGLE_APPLICATION_CREDENTIALS', async () => {
       const script = join(emptyHome, 'ga.cjs');
       await writeFile(script, `${GOOGLE_AUTH_SCRIPT}\nconsole.error('GAC=' + process.env.GOOGLE_APPLICATION_CREDENTIALS);`);
-      const res = await runCliInProcess(['exec', '--project-id', 'proj-exec', '--', process.execPath, script], { ...env, HOME: emptyHome, NODE_PATH: join(root, 'node_modules'), GOOGLE_APPLICATION_CREDENTIALS: '/tmp/stale-adc.json' });
+      const res = await runCliInProcess(['exec', '--project-id', 'proj-exec', '--', process.execPath, script], {
+        ...env,
+        HOME: emptyHome,
+        NODE_PATH: join(root, 'node_modules'),
+        GOOGLE_APPLICATION_CREDENTIALS: '/tmp/stale-adc.json',
+      });
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stderr, /^tokentray: GOOGLE_APPLICATION_CREDENTIALS \(\/tmp\/stale-adc\.json\) was removed/m);
       assert.match(res.stderr, /GAC=undefined/);
@@ -283,11 +312,13 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       assert.equal(out.kind, 'Compute');
       assert.equal(out.projectId, 'proj-exec');
       // The library asks for its scopes (token?scopes=…): a token for exactly those.
-      assert.ok(out.token === (await sandbox.core().tokens.getAccessToken(await core.accounts.resolve(), ['https://www.googleapis.com/auth/cloud-platform'])).token);
+      assert.ok(
+        out.token === (await sandbox.core().tokens.getAccessToken(await core.accounts.resolve(), ['https://www.googleapis.com/auth/cloud-platform'])).token,
+      );
       assert.match(out.idError!, /impersonate/, 'a user account without a target gets no ID token for the wrong audience');
     });
 
-    it('sets the metadata variables (and tokens with --env-token), and exits with the command\'s code', async () => {
+    it("sets the metadata variables (and tokens with --env-token), and exits with the command's code", async () => {
       const show = `const e = process.env; console.log(JSON.stringify([e.GCE_METADATA_HOST, e.GCE_METADATA_IP, e.GCE_METADATA_ROOT, e.CLOUDSDK_AUTH_ACCESS_TOKEN ?? null, e.GOOGLE_OAUTH_ACCESS_TOKEN ?? null])); process.exit(7)`;
       const plain = await runCliInProcess(['exec', '--', process.execPath, '-e', show], env);
       assert.equal(plain.code, 7);
@@ -322,7 +353,9 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
     it('lets one Ctrl-C reach the command once: SIGINT and SIGQUIT to the process group are not forwarded', async () => {
       for (const signal of ['SIGINT', 'SIGQUIT'] as const) {
         // The command counts what it receives and exits a while after the first one.
-        const job = startInGroup(`let n = 0; process.on('${signal}', () => { n++; console.log('got ${signal} ' + n); if (n === 1) setTimeout(() => process.exit(n === 1 ? 3 : 4), 1500); }); console.log('ready'); setInterval(() => {}, 1000);`);
+        const job = startInGroup(
+          `let n = 0; process.on('${signal}', () => { n++; console.log('got ${signal} ' + n); if (n === 1) setTimeout(() => process.exit(n === 1 ? 3 : 4), 1500); }); console.log('ready'); setInterval(() => {}, 1000);`,
+        );
         await job.ready;
         process.kill(-job.pid, signal); // as the terminal does: to every process of the foreground group
         assert.equal(await job.done, 3, job.out());
@@ -330,9 +363,11 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       }
     });
 
-    it('forwards SIGTERM and SIGHUP sent to tokentray alone, and exits with the command\'s code', async () => {
+    it("forwards SIGTERM and SIGHUP sent to tokentray alone, and exits with the command's code", async () => {
       for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
-        const job = startInGroup(`process.on('${signal}', () => { console.log('got ${signal}'); process.exit(3); }); console.log('ready'); setInterval(() => {}, 1000);`);
+        const job = startInGroup(
+          `process.on('${signal}', () => { console.log('got ${signal}'); process.exit(3); }); console.log('ready'); setInterval(() => {}, 1000);`,
+        );
         await job.ready;
         process.kill(job.pid, signal);
         assert.equal(await job.done, 3);
@@ -363,19 +398,22 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       // A stand-in curl first on PATH: prints the argv it was given and what `-H @FILE` holds.
       const fake = join(bin, 'fake');
       await mkdir(fake);
-      await writeFile(join(fake, 'curl'), `#!${process.execPath}\nconst argv = process.argv.slice(2);\nconst header = argv[1] === '-H' && argv[2].startsWith('@') ? require('fs').readFileSync(argv[2].slice(1), 'utf8') : null;\nconsole.log(JSON.stringify({ argv, header }));\n`);
+      await writeFile(
+        join(fake, 'curl'),
+        `#!${process.execPath}\nconst argv = process.argv.slice(2);\nconst header = argv[1] === '-H' && argv[2].startsWith('@') ? require('fs').readFileSync(argv[2].slice(1), 'utf8') : null;\nconsole.log(JSON.stringify({ argv, header }));\n`,
+      );
       await chmod(join(fake, 'curl'), 0o700);
       const userArgs = ['-s', '-X', 'POST', '--verbose', '-H', 'X-Mine: 1', '--', '127.0.0.1:9/--account'];
       const seen = await runCliInProcess(['curl', '--account', 'lee@example.test', url, ...userArgs], { ...env, PATH: `${fake}:${process.env.PATH}` });
       assert.equal(seen.code, 0, seen.stderr);
       const { argv, header } = JSON.parse(seen.stdout) as { argv: string[]; header: string };
       const live = await token();
-      assert.ok(!argv.some((a) => a.includes(live)), 'the token is not in curl\'s argv');
+      assert.ok(!argv.some((a) => a.includes(live)), "the token is not in curl's argv");
       assert.deepEqual(argv.slice(0, 2), ['-q', '-H'], '-q first: curl reads no ~/.curlrc');
       assert.match(argv[2], /^@\/.*tokentray-curl-\d+-[^/]+\/header$/);
       assert.deepEqual(argv.slice(3), [url, ...userArgs], 'everything from the URL on goes to curl untouched, --verbose included');
       assert.ok(header === `Authorization: Bearer ${live}\n`, 'the header comes through the pipe');
-      assert.equal(seen.stderr, '', 'a --verbose after the URL is curl\'s, not ours');
+      assert.equal(seen.stderr, '', "a --verbose after the URL is curl's, not ours");
 
       // The real curl: the header reaches the server.
       const res = await runCliInProcess(['curl', '--account', 'lee@example.test', url, '-s', '-X', 'POST'], env);
@@ -384,7 +422,7 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       assert.ok(body.auth === `Bearer ${live}`, `got ${body.auth?.slice(0, 12)}…`);
       assert.equal(body.method, 'POST');
       const failing = await runCliInProcess(['curl', 'http://127.0.0.1:9/', '-s'], env);
-      assert.equal(failing.code, 7, 'curl\'s own exit code');
+      assert.equal(failing.code, 7, "curl's own exit code");
     });
 
     it('takes its own options before the URL only, and refuses plain http off this machine', async () => {
@@ -433,7 +471,9 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
       // The stand-in counts only on loopback: no setting makes a remote issuer's refresh token travel to Google.
       const lee = await core.accounts.resolve('lee@example.test');
       const remote = 'https://idp.example.invalid';
-      await assert.rejects(exportAdcFile(core, { ...lee, issuer: remote }, adcPath, { env: { TOKENTRAY_TEST_GOOGLE_ISSUER: remote } }), { code: 'ADC_GOOGLE_ONLY' });
+      await assert.rejects(exportAdcFile(core, { ...lee, issuer: remote }, adcPath, { env: { TOKENTRAY_TEST_GOOGLE_ISSUER: remote } }), {
+        code: 'ADC_GOOGLE_ONLY',
+      });
       env = { ...env, TOKENTRAY_TEST_GOOGLE_ISSUER: idp.issuer };
       const res = await runCliInProcess(['adc', 'export', '--output', adcPath], env);
       assert.equal(res.code, 0, res.stderr);

@@ -12,8 +12,10 @@ expectType<Equal<Parameters<TokenTrayApi['setImpersonation']>, [accountId: strin
 expectType<Equal<keyof TokenTrayApi, keyof typeof CONTRACT | keyof typeof EVENTS>>();
 // @ts-expect-error a handler set without 'settings:set' is refused, naming the channel
 export const missingOne: Handlers = { ...({} as Omit<Handlers, 'settings:set'>) };
-// @ts-expect-error a handler with the wrong argument types is refused
-export const wrongArgs: Pick<Handlers, 'tokens:get'> = { 'tokens:get': async (id: number) => ({ access: { token: String(id), expiresAt: 0 }, id: null, impersonated: null }) };
+export const wrongArgs: Pick<Handlers, 'tokens:get'> = {
+  // @ts-expect-error a handler with the wrong argument types is refused
+  'tokens:get': async (id: number) => ({ access: { token: String(id), expiresAt: 0 }, id: null, impersonated: null }),
+};
 
 describe('the IPC contract', () => {
   it('gives every call its own channel, and derives the channel lists from one table', () => {
@@ -25,7 +27,12 @@ describe('the IPC contract', () => {
 
   it('checks arguments next to each entry, and refuses prototype names as channels', () => {
     assert.deepEqual(validateArgs('tokens:copy', ['id', 'access', 'raw']), ['id', 'access', 'raw']);
-    assert.deepEqual(validateArgs('tokens:copy', ['id', 'id', 'curl', { audience: 'https://a.example' }]), ['id', 'id', 'curl', { audience: 'https://a.example' }]);
+    assert.deepEqual(validateArgs('tokens:copy', ['id', 'id', 'curl', { audience: 'https://a.example' }]), [
+      'id',
+      'id',
+      'curl',
+      { audience: 'https://a.example' },
+    ]);
     assert.deepEqual(validateArgs('accounts:sign-in', [{ loginHint: 'a@b.c', scopes: undefined }]), [{ loginHint: 'a@b.c' }], 'undefined fields are dropped');
     for (const name of ['__proto__', 'constructor', 'hasOwnProperty', 'toString']) {
       assert.throws(() => validateArgs(name, []), { code: 'INVALID_ARGUMENT', message: `${name}: unknown channel` });

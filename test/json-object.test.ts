@@ -21,7 +21,8 @@ const NOT_OBJECTS = ['null', '[]', `["${CANARY}"]`, `"${CANARY}"`, '1', 'true', 
 /** Everything an error carries, its causes included. */
 function everything(err: unknown): string {
   let out = '';
-  for (let e = err as { message?: unknown; cause?: unknown; stack?: unknown } | undefined; e; e = e.cause as typeof e) out += `${String(e.message)}\n${String(e.stack)}\n${JSON.stringify(e)}\n`;
+  for (let e = err as { message?: unknown; cause?: unknown; stack?: unknown } | undefined; e; e = e.cause as typeof e)
+    out += `${String(e.message)}\n${String(e.stack)}\n${JSON.stringify(e)}\n`;
   return out;
 }
 
@@ -38,16 +39,27 @@ function readers(dir: string): Array<{ name: string; code: string; read: (text: 
     { name: 'federation file', code: 'ADC_FILE_INVALID', read: async (t) => parseFederationFile(t, 'wl.json') },
     { name: 'keychain choice', code: 'KEYCHAIN_CHOICE_INVALID', read: async (t) => (await inFile('config.json', t), chooseKeychain({}, dir)) },
     { name: 'account registry', code: 'REGISTRY_CORRUPT', read: async (t) => (await inFile('accounts.json', t), new AccountRegistry(dir).load()) },
-    { name: 'docker config', code: 'DOCKER_CONFIG_INVALID', read: async (t) => (await inFile('docker/config.json', t), addDockerCredHelpers({ DOCKER_CONFIG: join(dir, 'docker') }, ['gcr.io'])) },
+    {
+      name: 'docker config',
+      code: 'DOCKER_CONFIG_INVALID',
+      read: async (t) => (await inFile('docker/config.json', t), addDockerCredHelpers({ DOCKER_CONFIG: join(dir, 'docker') }, ['gcr.io'])),
+    },
   ];
 }
 
 describe('one reader for JSON-object files (issue 19 §3)', () => {
   it('parseJsonObject: an object, or the problem without the text', () => {
-    assert.deepEqual(parseJsonObject('{"a":[1]}', () => new Error('no')), { a: [1] });
+    assert.deepEqual(
+      parseJsonObject('{"a":[1]}', () => new Error('no')),
+      { a: [1] },
+    );
     for (const text of NOT_OBJECTS) {
       let problem = '';
-      assert.throws(() => parseJsonObject(text, (p, why) => ((problem = p), new Error(why))), (err: Error) => !err.message.includes(CANARY), text);
+      assert.throws(
+        () => parseJsonObject(text, (p, why) => ((problem = p), new Error(why))),
+        (err: Error) => !err.message.includes(CANARY),
+        text,
+      );
       assert.equal(problem, /^(null|\[.*\]|".*"|1|true)$/.test(text) ? 'not-object' : 'not-json', text);
     }
   });
@@ -59,7 +71,10 @@ describe('one reader for JSON-object files (issue 19 §3)', () => {
       for (const reader of readers(dir)) {
         for (const text of NOT_OBJECTS) {
           if (reader.name === 'docker config' && text === '') continue; // docker's own reading: an empty config is an empty one
-          const err = await reader.read(text).then(() => undefined, (e: unknown) => e);
+          const err = await reader.read(text).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
           assert.ok(err instanceof TokenTrayError, `${reader.name} took ${JSON.stringify(text)}: ${String(err)}`);
           assert.match(err.code, new RegExp(`^${reader.code}`), `${reader.name}, ${JSON.stringify(text)}: ${err.message}`);
           assert.ok(!everything(err).includes(CANARY), `${reader.name} repeated the text of ${JSON.stringify(text)}: ${everything(err)}`);

@@ -18,13 +18,19 @@ describe('keychain items of at most 2,000 bytes', () => {
       await items.write('k', value);
       assert.equal(await items.read('k'), value, `${n} characters`);
       const all = await keychainItems(service);
-      assert.ok(all.every((i) => i.bytes <= MAX_ITEM_BYTES), JSON.stringify(all));
+      assert.ok(
+        all.every((i) => i.bytes <= MAX_ITEM_BYTES),
+        JSON.stringify(all),
+      );
     }
     assert.equal(store.refused, 0, 'nothing over the Windows limit was ever written');
     // The largest value above needed pieces #1..#N; they all still exist (in place), emptied.
     const pieces = (await keychainItems(service)).filter((i) => i.key.startsWith('k#'));
     assert.ok(pieces.length >= 5, `${pieces.length} pieces kept`);
-    assert.ok(pieces.every((p) => p.bytes === 13), 'each holds only its generation tag');
+    assert.ok(
+      pieces.every((p) => p.bytes === 13),
+      'each holds only its generation tag',
+    );
     await items.delete('k');
     assert.deepEqual(await keychainItems(service), []);
   });

@@ -72,7 +72,11 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
 
   it('a user account with impersonated, audience and down-scoped tokens: every item ≤ 2,000 bytes, few items', async () => {
     await ok('print-access-token');
-    assert.deepEqual((await itemsOf(joId)).map((i) => i.key.replace(joId, 'ID')).sort(), ['account:ID', 'tokens:ID'], 'with only its default tokens, an account has two items');
+    assert.deepEqual(
+      (await itemsOf(joId)).map((i) => i.key.replace(joId, 'ID')).sort(),
+      ['account:ID', 'tokens:ID'],
+      'with only its default tokens, an account has two items',
+    );
     await ok('print-identity-token');
     await ok('print-access-token', '--scopes', 'openid,email');
     await ok('print-access-token', '--impersonate-service-account', TARGET);
@@ -117,19 +121,27 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
     const account = await sandbox.core().accounts.resolve(BIG_SA);
     assert.equal((await sandbox.core().accounts['vault'].getServiceAccountKey(account.id))?.privateKey, key.json.private_key);
     const parts = await itemsOf(account.id);
-    assert.ok(parts.some((p) => p.key === `sa-key:${account.id}#1`), 'the key is in two items');
-    assert.ok(parts.every((p) => p.bytes <= 2000), JSON.stringify(parts));
+    assert.ok(
+      parts.some((p) => p.key === `sa-key:${account.id}#1`),
+      'the key is in two items',
+    );
+    assert.ok(
+      parts.every((p) => p.bytes <= 2000),
+      JSON.stringify(parts),
+    );
     assert.ok(await ok('print-access-token', '--account', BIG_SA));
     const id = await ok('print-identity-token', '--account', BIG_SA, '--audiences', 'https://svc.example.test');
     assert.equal(decodeJwtPayload(id).aud, 'https://svc.example.test');
     assert.ok((await largest()).bytes <= 2000);
   });
 
-  it('tokens minted for a service account wait for the account\'s lock; a cached token does not', async () => {
+  it("tokens minted for a service account wait for the account's lock; a cached token does not", async () => {
     const sa = await sandbox.core().accounts.resolve(BIG_SA);
     const lock = join(sandbox.home, 'locks', `account-${sa.id}.lock`);
     const worker = new URL('./support/lock-worker.js', import.meta.url).pathname;
-    const holder = spawn(process.execPath, [worker, lock, join(sandbox.home, '..', `marker-${Date.now()}`), '1000', '1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const holder = spawn(process.execPath, [worker, lock, join(sandbox.home, '..', `marker-${Date.now()}`), '1000', '1'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const lines = createInterface({ input: holder.stdout });
     const next = (prefix: string) => new Promise<string>((resolve) => lines.on('line', (l) => l.startsWith(prefix) && resolve(l)));
     try {
@@ -159,7 +171,10 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
     const before = idp.grants.refresh_token ?? 0;
     const res = await runCli(['print-access-token', '--scopes', 'bigquery'], env);
     assert.equal(res.code, 1);
-    assert.match(res.stderr, /^tokentray: SCOPE_NOT_GRANTED: jo@example\.test did not grant https:\/\/www\.googleapis\.com\/auth\/bigquery: .*`tokentray login --login-hint jo@example\.test --scopes [^`]*bigquery`/);
+    assert.match(
+      res.stderr,
+      /^tokentray: SCOPE_NOT_GRANTED: jo@example\.test did not grant https:\/\/www\.googleapis\.com\/auth\/bigquery: .*`tokentray login --login-hint jo@example\.test --scopes [^`]*bigquery`/,
+    );
     assert.equal(idp.grants.refresh_token ?? 0, before);
   });
 
@@ -170,14 +185,23 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
       const before = idp.grants.refresh_token ?? 0;
       const sizeBefore = (await itemsOf(joId)).reduce((n, i) => n + i.bytes, 0);
       for (let i = 0; i < 300; i++) {
-        const res = await fetch(`http://${server.host}/computeMetadata/v1/instance/service-accounts/default/token?scopes=https://www.googleapis.com/auth/x${i}`, { headers: { 'Metadata-Flavor': 'Google' } });
+        const res = await fetch(
+          `http://${server.host}/computeMetadata/v1/instance/service-accounts/default/token?scopes=https://www.googleapis.com/auth/x${i}`,
+          { headers: { 'Metadata-Flavor': 'Google' } },
+        );
         assert.equal(res.status, 400);
         const body = await res.text();
         assert.match(body, new RegExp(`^SCOPE_NOT_GRANTED: jo@example\\.test did not grant https://www\\.googleapis\\.com/auth/x${i}`));
       }
       assert.equal(idp.grants.refresh_token ?? 0, before, 'the issuer was never asked');
-      assert.equal((await itemsOf(joId)).reduce((n, i) => n + i.bytes, 0), sizeBefore, 'the keychain did not grow');
-      const within = await fetch(`http://${server.host}/computeMetadata/v1/instance/service-accounts/default/token?scopes=openid,email`, { headers: { 'Metadata-Flavor': 'Google' } });
+      assert.equal(
+        (await itemsOf(joId)).reduce((n, i) => n + i.bytes, 0),
+        sizeBefore,
+        'the keychain did not grow',
+      );
+      const within = await fetch(`http://${server.host}/computeMetadata/v1/instance/service-accounts/default/token?scopes=openid,email`, {
+        headers: { 'Metadata-Flavor': 'Google' },
+      });
       assert.equal(within.status, 200, 'scopes within the grant are served');
     } finally {
       await server.close();
@@ -223,7 +247,10 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
     assert.ok('' in access, 'the default token is never evicted');
     const others = Object.keys(access).filter((k) => k !== '');
     assert.equal(others.length, MAX_CACHED_PER_KIND);
-    assert.ok(others.some((k) => k.endsWith(`auth/x${MAX_CACHED_PER_KIND + 3}`)), 'the newest is kept');
+    assert.ok(
+      others.some((k) => k.endsWith(`auth/x${MAX_CACHED_PER_KIND + 3}`)),
+      'the newest is kept',
+    );
     assert.ok(!others.some((k) => k.endsWith('auth/x0')), 'the oldest went');
     assert.ok((await largest()).bytes <= 2000);
   });
@@ -256,7 +283,10 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
     assert.equal(hot.v, 2);
     assert.deepEqual(Object.keys(hot.access), ['']);
     assert.equal(JSON.parse((await raw.get(`tokens+:${mo.id}`))!).access['s:email openid'].token, narrow.token, 'the down-scoped token moved');
-    assert.deepEqual((await registry.load()).clients?.map((c) => c.clientId), [idp.client.clientId]);
+    assert.deepEqual(
+      (await registry.load()).clients?.map((c) => c.clientId),
+      [idp.client.clientId],
+    );
     assert.equal(await ok('print-access-token', '--account', 'mo@example.test', '--scopes', 'email,openid'), narrow.token);
   });
 });

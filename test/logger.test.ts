@@ -16,7 +16,10 @@ describe('redaction', () => {
       ['{"access_token":"ya29.abc","expires_in":3599,"token_type":"Bearer"}', '{"access_token":"[REDACTED]","expires_in":3599,"token_type":"Bearer"}'],
       ['{"refresh_token": "rt-fake-test-value", "scope": "openid"}', '{"refresh_token": "[REDACTED]", "scope": "openid"}'],
       ['a Google refresh token 1//0gFAKEfaketestvalue in text', 'a Google refresh token [REDACTED] in text'],
-      ['grant_type=refresh_token&refresh_token=1%2F%2Fabc&client_secret=GOCSPX-xyz&client_id=app', 'grant_type=refresh_token&refresh_token=[REDACTED]&client_secret=[REDACTED]&client_id=app'],
+      [
+        'grant_type=refresh_token&refresh_token=1%2F%2Fabc&client_secret=GOCSPX-xyz&client_id=app',
+        'grant_type=refresh_token&refresh_token=[REDACTED]&client_secret=[REDACTED]&client_id=app',
+      ],
       ['code=4%2F0Ad-abc&code_verifier=verifier123&state=s1', 'code=[REDACTED]&code_verifier=[REDACTED]&state=s1'],
       ['assertion=abc.def.ghi&grant_type=urn', 'assertion=[REDACTED]&grant_type=urn'],
       [`key: ${pem}done`, 'key: [REDACTED PRIVATE KEY]\ndone'],
@@ -52,8 +55,11 @@ describe('--verbose', () => {
     assert.equal(quiet.stderr, '');
   });
 
-  it('logs a login\'s exchanges without the code, verifier or tokens', async () => {
-    const res = await runCli(['--verbose', 'login', '--issuer', 'http://127.0.0.1:9', '--client-id', 'x', '--client-secret', 'a-secret-from-the-command-line', '--no-browser'], fx.sandbox.env);
+  it("logs a login's exchanges without the code, verifier or tokens", async () => {
+    const res = await runCli(
+      ['--verbose', 'login', '--issuer', 'http://127.0.0.1:9', '--client-id', 'x', '--client-secret', 'a-secret-from-the-command-line', '--no-browser'],
+      fx.sandbox.env,
+    );
     assert.equal(res.code, 1);
     assert.match(res.stderr, /HTTP GET http:\/\/127\.0\.0\.1:9\/\.well-known\/openid-configuration failed/);
     assert.ok(!res.stderr.includes('a-secret-from-the-command-line'));

@@ -139,7 +139,11 @@ describe('loopback redirect listener', () => {
         ['http://[bad/?code=a&state=b', /cannot be read/],
       ];
       for (const [line, expected] of refused) {
-        assert.throws(() => listener.submitPasted(line), (err: Error & { code?: string }) => err.code === 'LOGIN_PASTE_INVALID' && expected.test(err.message), line);
+        assert.throws(
+          () => listener.submitPasted(line),
+          (err: Error & { code?: string }) => err.code === 'LOGIN_PASTE_INVALID' && expected.test(err.message),
+          line,
+        );
       }
       listener.submitPasted(`  ?code=the-code&state=the-state&scope=openid  `);
       const callback = await listener.callback;
@@ -191,17 +195,38 @@ describe('loopback redirect listener', () => {
     const state = 'the-expected-state_0123456789';
     const listener = await startLoopbackListener({ expectedState: state, timeoutMs: 600_000 });
     let settled = false;
-    void listener.callback.then(() => (settled = true), () => undefined);
+    void listener.callback.then(
+      () => (settled = true),
+      () => undefined,
+    );
     const origin = new URL(listener.redirectUri).origin;
-    const value = fc.oneof(fc.constant(state), fc.constant(`${state}x`), fc.constant(''), fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }));
+    const value = fc.oneof(
+      fc.constant(state),
+      fc.constant(`${state}x`),
+      fc.constant(''),
+      fc.string({ maxLength: 40 }),
+      fc.string({ unit: 'binary', maxLength: 40 }),
+    );
     const param = fc.tuple(fc.constantFrom('code', 'state', 'error', 'iss', 'STATE', 'state ', ''), value);
     const line = fc.oneof(
       fc.string({ maxLength: 200 }),
       fc.string({ unit: 'binary', maxLength: 200 }),
-      fc.record({
-        prefix: fc.constantFrom('', '?', `${origin}/`, `${origin}/?`, `${origin}/x?`, 'http://127.0.0.1:1/?', 'javascript:', 'http://[', `${origin}//evil.invalid/?`),
-        params: fc.array(param, { maxLength: 5 }),
-      }).map(({ prefix, params }) => `${prefix}${new URLSearchParams(params).toString()}`),
+      fc
+        .record({
+          prefix: fc.constantFrom(
+            '',
+            '?',
+            `${origin}/`,
+            `${origin}/?`,
+            `${origin}/x?`,
+            'http://127.0.0.1:1/?',
+            'javascript:',
+            'http://[',
+            `${origin}//evil.invalid/?`,
+          ),
+          params: fc.array(param, { maxLength: 5 }),
+        })
+        .map(({ prefix, params }) => `${prefix}${new URLSearchParams(params).toString()}`),
     );
     try {
       await fc.assert(
@@ -216,7 +241,15 @@ describe('loopback redirect listener', () => {
             }
           })();
           // The oracle: a line on our origin and path with exactly our state is the one answer.
-          fc.pre(!(parsed && parsed.origin === origin && parsed.pathname === '/' && parsed.searchParams.getAll('state').length === 1 && parsed.searchParams.get('state') === state));
+          fc.pre(
+            !(
+              parsed &&
+              parsed.origin === origin &&
+              parsed.pathname === '/' &&
+              parsed.searchParams.getAll('state').length === 1 &&
+              parsed.searchParams.get('state') === state
+            ),
+          );
           assert.throws(() => listener.submitPasted(text), { code: 'LOGIN_PASTE_INVALID' });
           await Promise.resolve();
           assert.equal(settled, false, 'a wrong pasted line completed the attempt');

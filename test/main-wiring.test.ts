@@ -31,7 +31,9 @@ describe('main-process glue, wired to a stand-in electron module', () => {
     let timer: NodeJS.Timeout | undefined;
     const main = await Promise.race([
       import('../electron/main/main.js'),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('main.js waits for ready while it evaluates: in Electron it would hang')), 30_000))),
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error('main.js waits for ready while it evaluates: in Electron it would hang')), 30_000)),
+      ),
     ]).finally(() => clearTimeout(timer));
     // Pre-ready work happened while the entry module evaluated; nothing that needs ready yet.
     assert.deepEqual(stub.recorded.calls, ['protocol.registerSchemesAsPrivileged']);
@@ -45,7 +47,7 @@ describe('main-process glue, wired to a stand-in electron module', () => {
   const win = () => stub.recorded.windows[0];
   const event = (sender: unknown, frameUrl: string, parent: unknown = null) => ({ sender, senderFrame: { url: frameUrl, parent } });
 
-  it('uses the CLI\'s app-data folder and a single instance', () => {
+  it("uses the CLI's app-data folder and a single instance", () => {
     assert.equal(stub.recorded.paths.userData, appDataDir());
     assert.equal(stub.recorded.paths.userData, sandbox.home);
     assert.equal(stub.recorded.singleInstanceLock, 1);
@@ -70,7 +72,9 @@ describe('main-process glue, wired to a stand-in electron module', () => {
     assert.equal(prefs.webviewTag, false);
     assert.ok(existsSync(prefs.preload as string), `the preload exists: ${String(prefs.preload)}`);
     assert.equal(win().url, APP_ENTRY);
-    assert.deepEqual(stub.recorded.privilegedSchemes, [{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } }]);
+    assert.deepEqual(stub.recorded.privilegedSchemes, [
+      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } },
+    ]);
   });
 
   it('serves the renderer on app:// with the CSP header, and nothing outside it', async () => {
@@ -79,7 +83,12 @@ describe('main-process glue, wired to a stand-in electron module', () => {
     assert.equal(ok.status, 200);
     assert.equal(ok.headers.get('content-security-policy'), CONTENT_SECURITY_POLICY);
     assert.match(await ok.text(), /<title>TokenTray<\/title>/);
-    for (const bad of ['app://tokentray/../../package.json', 'app://tokentray/%2e%2e/%2e%2e/package.json', 'app://other/index.html', 'app://tokentray/missing.js']) {
+    for (const bad of [
+      'app://tokentray/../../package.json',
+      'app://tokentray/%2e%2e/%2e%2e/package.json',
+      'app://other/index.html',
+      'app://tokentray/missing.js',
+    ]) {
       assert.equal((await handle(new Request(bad))).status, 404, bad);
     }
   });
@@ -117,7 +126,12 @@ describe('main-process glue, wired to a stand-in electron module', () => {
     const idp = await startTestIdp({ mode: 'google' });
     try {
       const ours = event(win().webContents, APP_ENTRY);
-      const signIn = stub.recorded.ipcHandlers['accounts:sign-in'](ours, { issuer: idp.issuer, flavor: 'google', clientId: idp.client.clientId, clientSecret: idp.client.clientSecret }) as Promise<{ ok: boolean; code?: string }>;
+      const signIn = stub.recorded.ipcHandlers['accounts:sign-in'](ours, {
+        issuer: idp.issuer,
+        flavor: 'google',
+        clientId: idp.client.clientId,
+        clientSecret: idp.client.clientSecret,
+      }) as Promise<{ ok: boolean; code?: string }>;
       for (let i = 0; i < 100 && stub.recorded.openedExternal.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
       assert.equal(stub.recorded.openedExternal.length, 1);
       // The opener's arguments are public (ps): it gets a page only this user can read, which sends
@@ -149,7 +163,10 @@ describe('main-process glue, wired to a stand-in electron module', () => {
     // The menu is rebuilt asynchronously after each change: wait for it to settle.
     for (let i = 0; i < 100 && !labels().includes('Add account…'); i++) await new Promise((r) => setTimeout(r, 10));
     const menu = tray.menu as Array<{ label?: string; click?: () => void }>;
-    assert.deepEqual(menu.map((m) => m.label ?? '---'), ['No accounts yet', '---', 'Add account…', 'Open TokenTray', 'Open Cloud Console', '---', 'Quit TokenTray']);
+    assert.deepEqual(
+      menu.map((m) => m.label ?? '---'),
+      ['No accounts yet', '---', 'Add account…', 'Open TokenTray', 'Open Cloud Console', '---', 'Quit TokenTray'],
+    );
     menu.find((m) => m.label === 'Add account…')!.click!();
     assert.equal(win().webContents.sent.at(-1), ADD_ACCOUNT_EVENT);
   });
@@ -162,7 +179,7 @@ describe('main-process glue, wired to a stand-in electron module', () => {
     assert.equal(stub.recorded.quit, 1);
     assert.equal(win().tryClose(), true, 'after Quit the window really closes');
   });
-  it('keeps Electron\'s lifecycle order: privileged scheme before ready; protocol, session, window, tray, shortcut after', () => {
+  it("keeps Electron's lifecycle order: privileged scheme before ready; protocol, session, window, tray, shortcut after", () => {
     const calls = stub.recorded.calls;
     const at = (call: string) => {
       assert.ok(calls.includes(call), `${call} was called: ${calls.join(', ')}`);
@@ -170,14 +187,15 @@ describe('main-process glue, wired to a stand-in electron module', () => {
     };
     const ready = at('ready');
     assert.ok(at('protocol.registerSchemesAsPrivileged') < ready);
-    for (const after of ['session.defaultSession', 'protocol.handle', 'new BrowserWindow', 'new Tray', 'globalShortcut.unregisterAll']) assert.ok(at(after) > ready, after);
+    for (const after of ['session.defaultSession', 'protocol.handle', 'new BrowserWindow', 'new Tray', 'globalShortcut.unregisterAll'])
+      assert.ok(at(after) > ready, after);
     assert.ok(!calls.some((c) => c.startsWith('exit')), 'main started without exiting');
   });
 });
 
-describe('the stand-in electron module keeps Electron\'s lifecycle rules', () => {
+describe("the stand-in electron module keeps Electron's lifecycle rules", () => {
   it('throws on what needs ready before ready, and on privileged schemes after it', async () => {
-    const { createElectron } = (await import('./support/electron-stub/electron.js'));
+    const { createElectron } = await import('./support/electron-stub/electron.js');
     const e = createElectron();
     let resolved = false;
     void e.app.whenReady().then(() => (resolved = true));

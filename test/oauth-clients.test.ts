@@ -32,15 +32,27 @@ describe('OAuth clients are their own records, outliving their accounts', () => 
 
     const res = await cli('print-access-token', '--account', 'uma@example.test');
     assert.equal(res.code, 1);
-    assert.match(res.stderr, /^tokentray: KEYCHAIN_ENTRY_MISSING: The keychain item of uma@example\.test is missing or damaged\. Sign in again with `tokentray login --login-hint uma@example\.test`\./);
-    assert.deepEqual((await accounts()).map((a) => [a.email, a.status]), [['uma@example.test', 'signin_required'], ['vic@example.test', 'ready']]);
+    assert.match(
+      res.stderr,
+      /^tokentray: KEYCHAIN_ENTRY_MISSING: The keychain item of uma@example\.test is missing or damaged\. Sign in again with `tokentray login --login-hint uma@example\.test`\./,
+    );
+    assert.deepEqual(
+      (await accounts()).map((a) => [a.email, a.status]),
+      [
+        ['uma@example.test', 'signin_required'],
+        ['vic@example.test', 'ready'],
+      ],
+    );
     const again = await cli('print-access-token', '--account', 'uma@example.test');
     assert.match(again.stderr, /^tokentray: REAUTH_REQUIRED: .*`tokentray login --login-hint uma@example\.test`/, 'the status names the same fix');
 
     const relogin = await login('uma@example.test', '--login-hint', 'uma@example.test');
     assert.equal(relogin.code, 0, relogin.stderr);
     assert.equal(relogin.stdout, 'uma@example.test\n');
-    assert.deepEqual((await accounts()).map((a) => a.status), ['ready', 'ready']);
+    assert.deepEqual(
+      (await accounts()).map((a) => a.status),
+      ['ready', 'ready'],
+    );
     assert.equal((await cli('print-access-token', '--account', 'uma@example.test')).code, 0);
   });
 
@@ -49,7 +61,10 @@ describe('OAuth clients are their own records, outliving their accounts', () => 
     await new KeytarSecretStore(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE).set(`account:${vic.id}`, '{"garbage"');
     assert.equal((await accounts()).find((a) => a.email === 'vic@example.test')!.status, 'signin_required');
     const res = await cli('print-access-token', '--account', 'vic@example.test');
-    assert.match(res.stderr, /^tokentray: REAUTH_REQUIRED: The keychain item of vic@example\.test is missing or damaged\. Sign in again with `tokentray login --login-hint vic@example\.test`\./);
+    assert.match(
+      res.stderr,
+      /^tokentray: REAUTH_REQUIRED: The keychain item of vic@example\.test is missing or damaged\. Sign in again with `tokentray login --login-hint vic@example\.test`\./,
+    );
     assert.equal((await login('vic@example.test', '--login-hint', 'vic@example.test')).code, 0);
     assert.equal((await accounts()).find((a) => a.email === 'vic@example.test')!.status, 'ready');
   });
@@ -63,11 +78,17 @@ describe('OAuth clients are their own records, outliving their accounts', () => 
     assert.match(all.stderr, /Signed out uma@example\.test: [^]*Signed out vic@example\.test: /);
     assert.deepEqual(await accounts(), []);
     const listed = JSON.parse((await cli('clients', '--json')).stdout) as Array<{ clientId: string; issuer: string; accounts: string[] }>;
-    assert.deepEqual(listed.map((c) => [c.clientId, c.issuer, c.accounts]), [[fx.idp.client.clientId, fx.idp.issuer, []]]);
+    assert.deepEqual(
+      listed.map((c) => [c.clientId, c.issuer, c.accounts]),
+      [[fx.idp.client.clientId, fx.idp.issuer, []]],
+    );
     assert.match((await cli('clients')).stdout.split('\n')[1], / \(no accounts\)$/);
     const res = await login('wes@example.test', '--login-hint', 'wes@example.test');
     assert.equal(res.code, 0, res.stderr);
-    assert.deepEqual((await accounts()).map((a) => [a.email, a.status]), [['wes@example.test', 'ready']]);
+    assert.deepEqual(
+      (await accounts()).map((a) => [a.email, a.status]),
+      [['wes@example.test', 'ready']],
+    );
   });
 
   it('logout --forget-client forgets the client with its last account; then login asks for the client file', async () => {
@@ -75,11 +96,16 @@ describe('OAuth clients are their own records, outliving their accounts', () => 
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stderr, /Forgot its OAuth client tokentray-test-google/);
     assert.equal((await cli('clients')).stdout, '');
-    const item = await new KeytarSecretStore(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE).get(`client:${(await import('../electron/core/storage/credential-vault.js')).clientIdFor(fx.idp.issuer, fx.idp.client.clientId)}`);
+    const item = await new KeytarSecretStore(fx.sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE).get(
+      `client:${(await import('../electron/core/storage/credential-vault.js')).clientIdFor(fx.idp.issuer, fx.idp.client.clientId)}`,
+    );
     assert.equal(item, undefined, 'its secret left the keychain');
     const again = await cli('login', '--no-browser');
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /^tokentray: CLIENT_REQUIRED: No OAuth client is known for https:\/\/accounts\.google\.com\. .*`tokentray login --client-secret-file FILE`/);
+    assert.match(
+      again.stderr,
+      /^tokentray: CLIENT_REQUIRED: No OAuth client is known for https:\/\/accounts\.google\.com\. .*`tokentray login --client-secret-file FILE`/,
+    );
   });
 
   it('keeps a client other accounts use; `clients remove` refuses one in use and removes one that is not', async () => {

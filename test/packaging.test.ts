@@ -17,14 +17,30 @@ const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'; // @electron/fuses' marker 
 // embeddedAsarIntegrityValidation 0, onlyLoadAppFromAsar 0, loadBrowserProcessSpecificV8Snapshot 0,
 // grantFileProtocolExtraPrivileges 1, wasmTrapHandlers 1.
 const SHIPPED_WIRE = '101100011';
-const FUSES = ['runAsNode', 'cookieEncryption', 'nodeOptions', 'nodeCliInspect', 'embeddedAsarIntegrityValidation', 'onlyLoadAppFromAsar', 'loadBrowserProcessSpecificV8Snapshot', 'grantFileProtocolExtraPrivileges', 'wasmTrapHandlers'] as const;
+const FUSES = [
+  'runAsNode',
+  'cookieEncryption',
+  'nodeOptions',
+  'nodeCliInspect',
+  'embeddedAsarIntegrityValidation',
+  'onlyLoadAppFromAsar',
+  'loadBrowserProcessSpecificV8Snapshot',
+  'grantFileProtocolExtraPrivileges',
+  'wasmTrapHandlers',
+] as const;
 
 interface FpmConfiguration {
   args?: string[];
   customDepends?: string[];
   customRecommends?: string[];
 }
-type FpmTargetClass = { prototype: { executeFpm(target: string, config: FpmConfiguration, env: unknown): Promise<void>; getDefaultDepends(target: string): string[]; getDefaultRecommends(target: string): string[] } };
+type FpmTargetClass = {
+  prototype: {
+    executeFpm(target: string, config: FpmConfiguration, env: unknown): Promise<void>;
+    getDefaultDepends(target: string): string[];
+    getDefaultRecommends(target: string): string[];
+  };
+};
 
 /**
  * Packs the app for real with electron-builder (its `build()` API, target deb), except that
@@ -53,7 +69,10 @@ describe('packaging with electron-builder', () => {
     work = await mkdtemp(join(tmpdir(), 'tokentray-pack-'));
     const fake = join(work, 'electron-dist');
     await mkdir(join(fake, 'resources'), { recursive: true });
-    await writeFile(join(fake, 'electron'), Buffer.concat([Buffer.from('#!/bin/sh\n'), Buffer.from(SENTINEL), Buffer.from([1, SHIPPED_WIRE.length]), Buffer.from(SHIPPED_WIRE)]));
+    await writeFile(
+      join(fake, 'electron'),
+      Buffer.concat([Buffer.from('#!/bin/sh\n'), Buffer.from(SENTINEL), Buffer.from([1, SHIPPED_WIRE.length]), Buffer.from(SHIPPED_WIRE)]),
+    );
     await chmod(join(fake, 'electron'), 0o755);
     await writeFile(join(fake, 'LICENSE'), '');
     FpmTarget = (require('app-builder-lib/out/targets/FpmTarget.js') as { default: FpmTargetClass }).default;
@@ -100,7 +119,7 @@ describe('packaging with electron-builder', () => {
     else process.env.JITI_FS_CACHE = previousJiti;
   });
 
-  it('passes electron-builder\'s own schema validation', async () => {
+  it("passes electron-builder's own schema validation", async () => {
     const { getConfig, validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as {
       getConfig(dir: string, path: string): Promise<Record<string, unknown>>;
       validateConfiguration(config: unknown, logger: unknown): Promise<void>;
@@ -131,22 +150,54 @@ describe('packaging with electron-builder', () => {
   it('puts exactly the app into app.asar', async () => {
     const asar = require('@electron/asar') as { listPackage(path: string, options: object): string[]; extractFile(archive: string, file: string): Buffer };
     const files = asar.listPackage(join(appDir, 'resources', 'app.asar'), {}).map((f) => f.replaceAll('\\', '/'));
-    for (const needed of ['/package.json', '/dist/electron/main/main.js', '/dist/electron/preload/preload.cjs', '/dist/electron/core/tokens/token-service.js', '/dist/electron/app/handlers/index.js', '/dist/renderer/index.html', '/assets/tray.png', '/assets/trayTemplate@2x.png', '/node_modules/openid-client/package.json']) {
+    for (const needed of [
+      '/package.json',
+      '/dist/electron/main/main.js',
+      '/dist/electron/preload/preload.cjs',
+      '/dist/electron/core/tokens/token-service.js',
+      '/dist/electron/app/handlers/index.js',
+      '/dist/renderer/index.html',
+      '/assets/tray.png',
+      '/assets/trayTemplate@2x.png',
+      '/node_modules/openid-client/package.json',
+    ]) {
       assert.ok(files.includes(needed), `app.asar holds ${needed}`);
     }
-    for (const prefix of ['/dist/test', '/test/', '/electron/', '/renderer/', '/node_modules/oidc-provider', '/node_modules/playwright-core', '/node_modules/electron/', '/.ci']) {
+    for (const prefix of [
+      '/dist/test',
+      '/test/',
+      '/electron/',
+      '/renderer/',
+      '/node_modules/oidc-provider',
+      '/node_modules/playwright-core',
+      '/node_modules/electron/',
+      '/.ci',
+    ]) {
       assert.ok(!files.some((f) => f.startsWith(prefix)), `app.asar leaves out ${prefix}`);
     }
     const pkg = JSON.parse(asar.extractFile(join(appDir, 'resources', 'app.asar'), 'package.json').toString()) as { main: string };
     assert.equal(pkg.main, 'dist/electron/main/main.js');
   });
 
-  it('unpacks keytar\'s native module from the asar', () => {
+  it("unpacks keytar's native module from the asar", () => {
     assert.ok(existsSync(join(appDir, 'resources', 'app.asar.unpacked', 'node_modules', 'keytar', 'build', 'Release', 'keytar.node')));
   });
 
   it('unpacks the file-lock native module (fs-native-extensions) from the asar', () => {
-    assert.ok(existsSync(join(appDir, 'resources', 'app.asar.unpacked', 'node_modules', 'fs-native-extensions', 'prebuilds', `${process.platform}-${process.arch}`, 'fs-native-extensions.node')));
+    assert.ok(
+      existsSync(
+        join(
+          appDir,
+          'resources',
+          'app.asar.unpacked',
+          'node_modules',
+          'fs-native-extensions',
+          'prebuilds',
+          `${process.platform}-${process.arch}`,
+          'fs-native-extensions.node',
+        ),
+      ),
+    );
   });
 
   it('sets every fuse: off what the app does not use, GrantFileProtocolExtraPrivileges included', async () => {
@@ -169,25 +220,36 @@ describe('packaging with electron-builder', () => {
     });
   });
 
-  it('keeps electron-builder\'s default deb Depends (with libsecret for keytar) and recommends a Secret Service provider', () => {
+  it("keeps electron-builder's default deb Depends (with libsecret for keytar) and recommends a Secret Service provider", () => {
     assert.ok(fpm, 'electron-builder reached the fpm step');
     assert.equal(fpm.target, 'deb');
     const defaults = FpmTarget.prototype.getDefaultDepends.call(undefined, 'deb');
     // The list electron-builder itself ships (read from its installed source), not a copy of it.
-    for (const lib of ['libgtk-3-0', 'libnss3', 'libnotify4', 'libxss1', 'libxtst6', 'xdg-utils']) assert.ok(defaults.includes(lib), `electron-builder's defaults hold ${lib}`);
+    for (const lib of ['libgtk-3-0', 'libnss3', 'libnotify4', 'libxss1', 'libxtst6', 'xdg-utils'])
+      assert.ok(defaults.includes(lib), `electron-builder's defaults hold ${lib}`);
     const depends = fpm.config.customDepends ?? [];
-    assert.deepEqual(depends.filter((d) => defaults.includes(d)), defaults, 'every default Depends kept, in order');
-    assert.ok(depends.includes('libsecret-1-0'), 'keytar\'s libsecret is a Depends');
+    assert.deepEqual(
+      depends.filter((d) => defaults.includes(d)),
+      defaults,
+      'every default Depends kept, in order',
+    );
+    assert.ok(depends.includes('libsecret-1-0'), "keytar's libsecret is a Depends");
     assert.ok(!depends.some((d) => /keyring|keepassxc|kwallet/.test(d)), 'no keyring daemon under Depends');
     const recommends = fpm.config.customRecommends ?? [];
     for (const r of FpmTarget.prototype.getDefaultRecommends.call(undefined, 'deb')) assert.ok(recommends.includes(r), `default Recommends ${r} kept`);
     const daemon = recommends.find((r) => r.includes('gnome-keyring'));
     assert.ok(daemon, 'a Secret Service provider is recommended');
-    assert.deepEqual(daemon.split('|').map((a) => a.trim()), ['gnome-keyring', 'keepassxc']);
+    assert.deepEqual(
+      daemon.split('|').map((a) => a.trim()),
+      ['gnome-keyring', 'keepassxc'],
+    );
   });
 
-  it('installs the launcher under package.json\'s desktopName, the app_id Electron gives the window', () => {
-    assert.ok(fpm?.config.args?.some((a) => a.endsWith('=/usr/share/applications/tokentray.desktop')), JSON.stringify(fpm?.config.args));
+  it("installs the launcher under package.json's desktopName, the app_id Electron gives the window", () => {
+    assert.ok(
+      fpm?.config.args?.some((a) => a.endsWith('=/usr/share/applications/tokentray.desktop')),
+      JSON.stringify(fpm?.config.args),
+    );
     // The man page the build generates goes to man's own folder (fpm runs in the project folder).
     const man = fpm?.config.args?.find((a) => a.endsWith('=/usr/share/man/man1/tokentray.1'));
     assert.ok(man && existsSync(join(root, man.split('=')[0])), JSON.stringify(fpm?.config.args));

@@ -6,7 +6,12 @@ import { createContext, Script } from 'node:vm';
 import { describe, it } from 'node:test';
 import { ADD_ACCOUNT_EVENT, API_CHANNELS, CHANGED_EVENT } from '../electron/app/ipc-contract.js';
 import {
-  APP_ENTRY, CONTENT_SECURITY_POLICY, isAllowedExternalUrl, isAllowedNavigation, resolveAppFile, secureWebPreferences,
+  APP_ENTRY,
+  CONTENT_SECURITY_POLICY,
+  isAllowedExternalUrl,
+  isAllowedNavigation,
+  resolveAppFile,
+  secureWebPreferences,
 } from '../electron/app/window-policy.js';
 
 const dist = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -76,7 +81,14 @@ describe('window policy (Electron security checklist)', () => {
   it('hardens webPreferences', () => {
     const prefs = secureWebPreferences('/p.cjs');
     assert.deepEqual(
-      { contextIsolation: prefs.contextIsolation, sandbox: prefs.sandbox, nodeIntegration: prefs.nodeIntegration, webSecurity: prefs.webSecurity, allowRunningInsecureContent: prefs.allowRunningInsecureContent, webviewTag: prefs.webviewTag },
+      {
+        contextIsolation: prefs.contextIsolation,
+        sandbox: prefs.sandbox,
+        nodeIntegration: prefs.nodeIntegration,
+        webSecurity: prefs.webSecurity,
+        allowRunningInsecureContent: prefs.allowRunningInsecureContent,
+        webviewTag: prefs.webviewTag,
+      },
       { contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false },
     );
   });
@@ -94,19 +106,41 @@ describe('window policy (Electron security checklist)', () => {
 
   it('allows navigation only to the entry page', () => {
     assert.equal(isAllowedNavigation(APP_ENTRY), true);
-    for (const url of ['https://accounts.google.com/', 'app://tokentray/other.html', 'app://evil/index.html', 'file:///index.html', 'javascript:alert(1)', 'nonsense']) {
+    for (const url of [
+      'https://accounts.google.com/',
+      'app://tokentray/other.html',
+      'app://evil/index.html',
+      'file:///index.html',
+      'javascript:alert(1)',
+      'nonsense',
+    ]) {
       assert.equal(isAllowedNavigation(url), false, url);
     }
   });
 
-  it('opens only https pages and this home\'s own sign-in start pages in the system browser', () => {
+  it("opens only https pages and this home's own sign-in start pages in the system browser", () => {
     const home = '/home/u/.config/TokenTray';
     const page = `file://${home}/sign-in/4242-aB3dE9/start.html`;
-    for (const ok of ['https://accounts.google.com/o/oauth2/v2/auth?x=1', 'https://console.cloud.google.com/apis/credentials', page]) assert.equal(isAllowedExternalUrl(ok, home), true, ok);
+    for (const ok of ['https://accounts.google.com/o/oauth2/v2/auth?x=1', 'https://console.cloud.google.com/apis/credentials', page])
+      assert.equal(isAllowedExternalUrl(ok, home), true, ok);
     for (const bad of [
-      'http://accounts.google.com/', 'http://127.0.0.1:5000/start/abc', 'https://127.0.0.1:5000/start/abc', 'https://localhost/x', 'https://[::1]/', 'https://0x7f.1/', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'https://user:pw@example.com/', 'nonsense',
-      `file://${home}/sign-in/4242-aB3dE9/../../accounts.json`, `file://${home}/sign-in/evil/start.html`, `file://${home}/sign-in/4242-aB3dE9/start.html?x=1`,
-      `file://${home}/sign-in/4242-aB3dE9/sub/start.html`, `file://otherhost${home}/sign-in/4242-aB3dE9/start.html`, `file:///other/TokenTray/sign-in/4242-aB3dE9/start.html`,
+      'http://accounts.google.com/',
+      'http://127.0.0.1:5000/start/abc',
+      'https://127.0.0.1:5000/start/abc',
+      'https://localhost/x',
+      'https://[::1]/',
+      'https://0x7f.1/',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'smb://host/share',
+      'https://user:pw@example.com/',
+      'nonsense',
+      `file://${home}/sign-in/4242-aB3dE9/../../accounts.json`,
+      `file://${home}/sign-in/evil/start.html`,
+      `file://${home}/sign-in/4242-aB3dE9/start.html?x=1`,
+      `file://${home}/sign-in/4242-aB3dE9/sub/start.html`,
+      `file://otherhost${home}/sign-in/4242-aB3dE9/start.html`,
+      `file:///other/TokenTray/sign-in/4242-aB3dE9/start.html`,
     ]) {
       assert.equal(isAllowedExternalUrl(bad, home), false, bad);
     }
@@ -119,7 +153,14 @@ describe('window policy (Electron security checklist)', () => {
     // URL parsing already removes dot segments, plain or percent-encoded; encoded slashes are the way out.
     assert.equal(resolveAppFile('/r', 'app://tokentray/../x'), '/r/x');
     assert.equal(resolveAppFile('/r', 'app://tokentray/%2e%2e/x'), '/r/x');
-    for (const bad of ['app://tokentray/%2F..%2F..%2Fetc%2Fpasswd', 'app://tokentray/a/..%2F..%2F..%2Fx', 'app://other/index.html', 'https://tokentray/index.html', 'app://tokentray/%00', 'app://tokentray/%E0%A4%A']) {
+    for (const bad of [
+      'app://tokentray/%2F..%2F..%2Fetc%2Fpasswd',
+      'app://tokentray/a/..%2F..%2F..%2Fx',
+      'app://other/index.html',
+      'https://tokentray/index.html',
+      'app://tokentray/%00',
+      'app://tokentray/%E0%A4%A',
+    ]) {
       assert.equal(resolveAppFile('/r', bad), null, bad);
     }
   });

@@ -22,18 +22,35 @@ describe('login --client-secret - (issue 13 §6)', () => {
     let url: string | undefined;
     const argvSeen: string[] = [];
     let visit: Promise<unknown> | undefined;
-    const res = await runCliWith(['login', '--issuer', fx.idp.issuer, '--client-id', fx.idp.client.clientId, '--client-secret', '-', '--login-hint', 'alice@example.test', '--no-browser', '--timeout', '30'], fx.sandbox.env, {
-      stdin: `${fx.idp.client.clientSecret}\n`,
-      onSpawn: (p) => (pid = p),
-      onLine(line) {
-        if (url || !/^https?:\/\/\S+$/.test(line)) return;
-        url = line;
-        visit = (async () => {
-          argvSeen.push(await cmdline(pid)); // while the sign-in waits for the browser
-          await new HttpBrowser('alice@example.test').visit(line);
-        })();
+    const res = await runCliWith(
+      [
+        'login',
+        '--issuer',
+        fx.idp.issuer,
+        '--client-id',
+        fx.idp.client.clientId,
+        '--client-secret',
+        '-',
+        '--login-hint',
+        'alice@example.test',
+        '--no-browser',
+        '--timeout',
+        '30',
+      ],
+      fx.sandbox.env,
+      {
+        stdin: `${fx.idp.client.clientSecret}\n`,
+        onSpawn: (p) => (pid = p),
+        onLine(line) {
+          if (url || !/^https?:\/\/\S+$/.test(line)) return;
+          url = line;
+          visit = (async () => {
+            argvSeen.push(await cmdline(pid)); // while the sign-in waits for the browser
+            await new HttpBrowser('alice@example.test').visit(line);
+          })();
+        },
       },
-    });
+    );
     await visit;
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, 'alice@example.test\n');
@@ -44,7 +61,9 @@ describe('login --client-secret - (issue 13 §6)', () => {
   });
 
   it('an empty stdin is a usage error, not an empty secret', async () => {
-    const res = await runCliWith(['login', '--issuer', fx.idp.issuer, '--client-id', 'x', '--client-secret', '-', '--no-browser'], fx.sandbox.env, { stdin: '' });
+    const res = await runCliWith(['login', '--issuer', fx.idp.issuer, '--client-id', 'x', '--client-secret', '-', '--no-browser'], fx.sandbox.env, {
+      stdin: '',
+    });
     assert.equal(res.code, 2, res.stderr);
     assert.match(res.stderr, /^tokentray: USAGE: .*stdin was empty/m);
   });
@@ -71,7 +90,11 @@ describe('no tokens in core dumps of long-running processes (issue 13 §6, Linux
 
   it('a metadata-server killed by SIGSEGV under `ulimit -c unlimited` leaves a core file without its tokens', async () => {
     // The shell raises the limit, then becomes the CLI: the attack as reported.
-    const child = spawn('sh', ['-c', 'ulimit -c unlimited && exec "$0" "$@"', process.execPath, CLI, 'metadata-server', '--account', accountId], { env: fx.sandbox.env, cwd: dumps, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', 'ulimit -c unlimited && exec "$0" "$@"', process.execPath, CLI, 'metadata-server', '--account', accountId], {
+      env: fx.sandbox.env,
+      cwd: dumps,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -107,7 +130,8 @@ describe('no tokens in core dumps of long-running processes (issue 13 §6, Linux
     const own = (await readFile('/proc/self/coredump_filter', 'utf8')).trim();
     // An answer from exec's metadata server proves its event loop ran, so the spawn call has
     // returned in the parent; only then is the parent's filter read (no race with the spawn).
-    const script = 'curl -s -o /dev/null -H "Metadata-Flavor: Google" "http://$GCE_METADATA_HOST/computeMetadata/v1/project/project-id"; cat /proc/$PPID/coredump_filter /proc/self/coredump_filter';
+    const script =
+      'curl -s -o /dev/null -H "Metadata-Flavor: Google" "http://$GCE_METADATA_HOST/computeMetadata/v1/project/project-id"; cat /proc/$PPID/coredump_filter /proc/self/coredump_filter';
     const res = await runCliWith(['exec', '--account', accountId, '--', 'sh', '-c', script], fx.sandbox.env);
     assert.equal(res.code, 0, res.stderr);
     assert.deepEqual(res.stdout.trim().split('\n'), ['00000000', own]);

@@ -47,7 +47,11 @@ describe('property: HTTP answers (issue 13 §3, §5)', () => {
         fc.constantFrom(200, 400, 401, 500, 503, 600, 999),
         async (size, chunk, announce, status) => {
           try {
-            const res = await loggingFetch(`${origin}/body?size=${size}&chunk=${Math.max(chunk, Math.ceil(size / 64))}&announce=${announce ? 1 : 0}&status=${status}`, {}, limit);
+            const res = await loggingFetch(
+              `${origin}/body?size=${size}&chunk=${Math.max(chunk, Math.ceil(size / 64))}&announce=${announce ? 1 : 0}&status=${status}`,
+              {},
+              limit,
+            );
             assert.ok(size <= limit && status <= 599, `${size} bytes with HTTP ${status} were accepted`);
             assert.equal(res.status, status);
             assert.equal((await res.text()).length, size);
@@ -63,10 +67,33 @@ describe('property: HTTP answers (issue 13 §3, §5)', () => {
   });
 
   it(`hostile discovery documents: only loopback requests, every endpoint checked (${RUNS} cases)`, async () => {
-    const names = ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'revocation_endpoint', 'introspection_endpoint', 'end_session_endpoint', 'device_authorization_endpoint'];
+    const names = [
+      'authorization_endpoint',
+      'token_endpoint',
+      'userinfo_endpoint',
+      'jwks_uri',
+      'revocation_endpoint',
+      'introspection_endpoint',
+      'end_session_endpoint',
+      'device_authorization_endpoint',
+    ];
     const endpoint = fc.oneof(
       fc.constant('ORIGIN/ok'),
-      fc.constantFrom('https://idp.example.invalid/x', 'http://idp.example.invalid/x', 'http://localhost.example.invalid/x', 'http://127.0.0.1.example.invalid/x', 'http://u:p@127.0.0.1:9/x', 'https://u@idp.example.invalid/x', 'file:///etc/passwd', 'javascript:alert(1)', 'ftp://idp.example.invalid/', '', 'not a url', 'http://[::1]:9/x', 'http://10.0.0.1.invalid/'),
+      fc.constantFrom(
+        'https://idp.example.invalid/x',
+        'http://idp.example.invalid/x',
+        'http://localhost.example.invalid/x',
+        'http://127.0.0.1.example.invalid/x',
+        'http://u:p@127.0.0.1:9/x',
+        'https://u@idp.example.invalid/x',
+        'file:///etc/passwd',
+        'javascript:alert(1)',
+        'ftp://idp.example.invalid/',
+        '',
+        'not a url',
+        'http://[::1]:9/x',
+        'http://10.0.0.1.invalid/',
+      ),
       fc.webUrl().map((u) => u.replace(/^(https?:\/\/)[^/?#]*/, '$1host.example.invalid')),
       fc.jsonValue(),
     );
@@ -75,10 +102,10 @@ describe('property: HTTP answers (issue 13 §3, §5)', () => {
     let n = 0;
     const original = globalThis.fetch;
     const fetched: string[] = [];
-    globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
+    globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {
       fetched.push(input instanceof Request ? input.url : String(input));
       return original(input, init);
-    });
+    };
     try {
       await fc.assert(
         fc.asyncProperty(doc, fc.boolean(), async (endpoints, rightIssuer) => {
@@ -88,7 +115,9 @@ describe('property: HTTP answers (issue 13 §3, §5)', () => {
             if (v === undefined) return true;
             try {
               const u = new URL(String(v));
-              return typeof v === 'string' && !u.username && !u.password && (u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHostname(u.hostname)));
+              return (
+                typeof v === 'string' && !u.username && !u.password && (u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHostname(u.hostname)))
+              );
             } catch {
               return false;
             }

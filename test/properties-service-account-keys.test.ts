@@ -32,7 +32,18 @@ describe('property: no INTERNAL error reaches a user for a bad service-account k
       pkcs8(generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).privateKey),
     ];
     const tokenUri = fc.oneof(
-      fc.constantFrom(undefined, 'https://oauth2.googleapis.com/token', 'http://127.0.0.1:9/token', 'https://user:pass@oauth2.example.invalid/token', 'http://oauth2.example.invalid/token', 'ftp://x.invalid/', '', 'not a url', 'https://[::1]:9/t', 'http://localhost:9/t'),
+      fc.constantFrom(
+        undefined,
+        'https://oauth2.googleapis.com/token',
+        'http://127.0.0.1:9/token',
+        'https://user:pass@oauth2.example.invalid/token',
+        'http://oauth2.example.invalid/token',
+        'ftp://x.invalid/',
+        '',
+        'not a url',
+        'https://[::1]:9/t',
+        'http://localhost:9/t',
+      ),
       fc.webUrl(),
       fc.string(),
       fc.jsonValue(),
@@ -43,7 +54,19 @@ describe('property: no INTERNAL error reaches a user for a bad service-account k
     await fc.assert(
       fc.asyncProperty(doc, async ({ key, tokenUri: uri, email: mail, kid }) => {
         const path = join(dir, `key${n++ % 4}.json`);
-        await writeFile(path, JSON.stringify({ type: 'service_account', project_id: 'p', private_key_id: kid, private_key: key, client_email: mail, client_id: '1', ...(uri === undefined ? {} : { token_uri: uri }) }), { mode: 0o600 });
+        await writeFile(
+          path,
+          JSON.stringify({
+            type: 'service_account',
+            project_id: 'p',
+            private_key_id: kid,
+            private_key: key,
+            client_email: mail,
+            client_id: '1',
+            ...(uri === undefined ? {} : { token_uri: uri }),
+          }),
+          { mode: 0o600 },
+        );
         let out = '';
         const io = { env: sandbox.env, stdout: (t: string) => (out += t), stderr: (t: string) => (out += t) };
         const imported = await run(['import-service-account', path], io);

@@ -23,7 +23,6 @@ import { readUserFile, USER_FILE_LIMIT_BYTES } from '../electron/core/storage/re
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
 import { onlyCoded, RUNS, withControl } from './support/properties.js';
 
-
 /** Valid documents, then mutated: fields replaced, removed or added, and the JSON text cut and spliced. */
 function mutations(valid: Record<string, unknown>): fc.Arbitrary<string> {
   const keys = Object.keys(valid);
@@ -38,8 +37,15 @@ function mutations(valid: Record<string, unknown>): fc.Arbitrary<string> {
       return JSON.stringify(doc);
     });
   const text = JSON.stringify(valid);
-  const spliced = fc.tuple(fc.nat(text.length), fc.nat(text.length), fc.string({ maxLength: 8 })).map(([a, b, ins]) => text.slice(0, Math.min(a, b)) + ins + text.slice(Math.max(a, b)));
-  return fc.oneof(edited, spliced, fc.jsonValue().map((v) => JSON.stringify(v)), fc.string());
+  const spliced = fc
+    .tuple(fc.nat(text.length), fc.nat(text.length), fc.string({ maxLength: 8 }))
+    .map(([a, b, ins]) => text.slice(0, Math.min(a, b)) + ins + text.slice(Math.max(a, b)));
+  return fc.oneof(
+    edited,
+    spliced,
+    fc.jsonValue().map((v) => JSON.stringify(v)),
+    fc.string(),
+  );
 }
 
 describe('property: every parser answers hostile input with a coded error only', () => {
@@ -47,15 +53,21 @@ describe('property: every parser answers hostile input with a coded error only',
     let parsed = 0; // the success branch: a property that never reached it proved half of what it says
     const valid = { installed: { client_id: 'id.apps.googleusercontent.com', client_secret: 'GOCSPX-x', redirect_uris: ['http://localhost'] } };
     fc.assert(
-      fc.property(fc.oneof(mutations(valid), mutations(valid.installed).map((inner) => `{"installed": ${inner}}`)), (text) => {
-        try {
-          const client = parseClientSecretJson(text, 'f.json');
-          assert.equal(typeof client.clientId, 'string');
-          parsed++;
-        } catch (err) {
-          onlyCoded(err);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          mutations(valid),
+          mutations(valid.installed).map((inner) => `{"installed": ${inner}}`),
+        ),
+        (text) => {
+          try {
+            const client = parseClientSecretJson(text, 'f.json');
+            assert.equal(typeof client.clientId, 'string');
+            parsed++;
+          } catch (err) {
+            onlyCoded(err);
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
     assert.ok(parsed > 0, `no case of ${RUNS} was valid`);
@@ -81,7 +93,15 @@ describe('property: every parser answers hostile input with a coded error only',
     let parsed = 0; // the success branch: a property that never reached it proved half of what it says
     const { generateKeyPair, exportPKCS8 } = await import('jose');
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-    const valid = { type: 'service_account', project_id: 'p', private_key_id: 'k', private_key: await exportPKCS8(privateKey), client_email: 'a@p.iam.gserviceaccount.com', client_id: '1', token_uri: 'https://oauth2.googleapis.com/token' };
+    const valid = {
+      type: 'service_account',
+      project_id: 'p',
+      private_key_id: 'k',
+      private_key: await exportPKCS8(privateKey),
+      client_email: 'a@p.iam.gserviceaccount.com',
+      client_id: '1',
+      token_uri: 'https://oauth2.googleapis.com/token',
+    };
     await fc.assert(
       fc.asyncProperty(mutations(valid), async (text) => {
         try {
@@ -107,18 +127,35 @@ describe('property: every parser answers hostile input with a coded error only',
     it(`registry files (${RUNS} cases)`, async () => {
       let parsed = 0; // the success branch: a property that never reached it proved half of what it says
       const registry = new AccountRegistry(dir);
-      const account = { id: 'a', subject: 's', email: 'e@x', issuer: 'https://accounts.google.com', flavor: 'google', clientId: 'c', scopes: ['openid'], status: 'ready', createdAt: 'x', updatedAt: 'x' };
+      const account = {
+        id: 'a',
+        subject: 's',
+        email: 'e@x',
+        issuer: 'https://accounts.google.com',
+        flavor: 'google',
+        clientId: 'c',
+        scopes: ['openid'],
+        status: 'ready',
+        createdAt: 'x',
+        updatedAt: 'x',
+      };
       await fc.assert(
-        fc.asyncProperty(fc.oneof(mutations({ version: 1, defaultAccount: 'a', accounts: [account] }), mutations(account).map((a) => `{"version":1,"accounts":[${a}]}`)), async (text) => {
-          await writeFile(registry.path, text);
-          try {
-            const data = await registry.load();
-            assert.ok(Array.isArray(data.accounts));
-            parsed++;
-          } catch (err) {
-            onlyCoded(err);
-          }
-        }),
+        fc.asyncProperty(
+          fc.oneof(
+            mutations({ version: 1, defaultAccount: 'a', accounts: [account] }),
+            mutations(account).map((a) => `{"version":1,"accounts":[${a}]}`),
+          ),
+          async (text) => {
+            await writeFile(registry.path, text);
+            try {
+              const data = await registry.load();
+              assert.ok(Array.isArray(data.accounts));
+              parsed++;
+            } catch (err) {
+              onlyCoded(err);
+            }
+          },
+        ),
         { numRuns: RUNS },
       );
       assert.ok(parsed > 0, `no case of ${RUNS} was valid`);
@@ -126,17 +163,61 @@ describe('property: every parser answers hostile input with a coded error only',
   });
 
   it(`settings, impersonation chains, issuers, IPC arguments (${RUNS} cases each)`, () => {
-    fc.assert(fc.property(fc.jsonValue(), (v) => void (() => { try { validateSettings(v); } catch (err) { onlyCoded(err); } })()), { numRuns: RUNS });
-    fc.assert(fc.property(fc.oneof(fc.string(), fc.array(fc.string())), (v) => void (() => { try { parseImpersonationChain(v); } catch (err) { onlyCoded(err); } })()), { numRuns: RUNS });
-    fc.assert(fc.property(fc.oneof(fc.string(), fc.webUrl()), fc.constantFrom(undefined, 'google', 'oidc'), (v, flavor) => void (() => { try { resolveProviderProfile(v, flavor); } catch (err) { onlyCoded(err); } })()), { numRuns: RUNS });
     fc.assert(
-      fc.property(fc.oneof(fc.constantFrom(...INVOKE_CHANNELS), fc.string()), fc.oneof(fc.array(fc.jsonValue(), { maxLength: 5 }), fc.jsonValue()), (channel, args) => {
-        try {
-          validateArgs(channel, args);
-        } catch (err) {
-          onlyCoded(err);
-        }
-      }),
+      fc.property(
+        fc.jsonValue(),
+        (v) =>
+          void (() => {
+            try {
+              validateSettings(v);
+            } catch (err) {
+              onlyCoded(err);
+            }
+          })(),
+      ),
+      { numRuns: RUNS },
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string(), fc.array(fc.string())),
+        (v) =>
+          void (() => {
+            try {
+              parseImpersonationChain(v);
+            } catch (err) {
+              onlyCoded(err);
+            }
+          })(),
+      ),
+      { numRuns: RUNS },
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string(), fc.webUrl()),
+        fc.constantFrom(undefined, 'google', 'oidc'),
+        (v, flavor) =>
+          void (() => {
+            try {
+              resolveProviderProfile(v, flavor);
+            } catch (err) {
+              onlyCoded(err);
+            }
+          })(),
+      ),
+      { numRuns: RUNS },
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.constantFrom(...INVOKE_CHANNELS), fc.string()),
+        fc.oneof(fc.array(fc.jsonValue(), { maxLength: 5 }), fc.jsonValue()),
+        (channel, args) => {
+          try {
+            validateArgs(channel, args);
+          } catch (err) {
+            onlyCoded(err);
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -164,7 +245,10 @@ describe('property: the loopback redirect listener', () => {
     const state = 'the-expected-state_0123456789';
     const listener = await startLoopbackListener({ expectedState: state, timeoutMs: 600_000 });
     let settled: AuthorizationCallback | undefined;
-    void listener.callback.then((cb) => (settled = cb), () => undefined);
+    void listener.callback.then(
+      (cb) => (settled = cb),
+      () => undefined,
+    );
     const port = Number(new URL(listener.redirectUri).port);
     const param = fc.tuple(
       fc.oneof(fc.constantFrom('code', 'state', 'error', 'error_description', 'iss', 'scope', 'authuser', 'STATE', 'state '), fc.string({ maxLength: 20 })),
@@ -242,26 +326,50 @@ describe('property: control characters in identity fields (issue 13 §2)', () =>
         try {
           if (kind === 'sa') {
             const field = ['client_email', 'client_id', 'private_key_id', 'project_id'][which];
-            const doc = { type: 'service_account', project_id: 'p', private_key_id: 'k', private_key: pem, client_email: 'a@p.iam.gserviceaccount.com', client_id: '1', [field]: field === 'client_email' ? `${value}@p` : value };
+            const doc = {
+              type: 'service_account',
+              project_id: 'p',
+              private_key_id: 'k',
+              private_key: pem,
+              client_email: 'a@p.iam.gserviceaccount.com',
+              client_id: '1',
+              [field]: field === 'client_email' ? `${value}@p` : value,
+            };
             await parseServiceAccountKey(JSON.stringify(doc), 'key.json');
           } else if (kind === 'adc') {
             const field = ['client_id', 'client_secret', 'refresh_token', 'quota_project_id'][which];
-            parseAuthorizedUser(JSON.stringify({ type: 'authorized_user', client_id: 'a', client_secret: 'b', refresh_token: 'c', [field]: value }), 'adc.json');
+            parseAuthorizedUser(
+              JSON.stringify({ type: 'authorized_user', client_id: 'a', client_secret: 'b', refresh_token: 'c', [field]: value }),
+              'adc.json',
+            );
           } else if (kind === 'client') {
-            parseClientSecretJson(JSON.stringify({ installed: { client_id: 'id', client_secret: 's', [which % 2 ? 'client_id' : 'client_secret']: value } }), 'client.json');
+            parseClientSecretJson(
+              JSON.stringify({ installed: { client_id: 'id', client_secret: 's', [which % 2 ? 'client_id' : 'client_secret']: value } }),
+              'client.json',
+            );
           } else if (kind === 'impersonate') {
             // Inside the name: whitespace at either end is trimmed, as it should be.
             parseImpersonationChain(which % 2 ? `x${value}x@p.iam.gserviceaccount.com` : `sa@p.iam.gserviceaccount.com,x${value}x@p`);
           } else {
             // Refused before the keychain is touched, so no entry is ever written here.
             const identity = which % 2 ? { subject: value, email: 'a@b.c' } : { subject: 's', email: value };
-            await core.accounts.saveSignIn(profile, { clientId: 'c' }, { ...identity, grantedScopes: [], refreshToken: 'r', accessToken: 'a', accessTokenExpiresAt: 0 });
+            await core.accounts.saveSignIn(
+              profile,
+              { clientId: 'c' },
+              { ...identity, grantedScopes: [], refreshToken: 'r', accessToken: 'a', accessTokenExpiresAt: 0 },
+            );
           }
           assert.fail(`${kind}: accepted ${JSON.stringify(value)}`);
         } catch (err) {
           onlyCoded(err);
           code = (err as TokenTrayError).code;
-          const expected = { sa: 'SA_KEY_INVALID', adc: 'ADC_FILE_INVALID', client: 'CLIENT_FILE_INVALID', 'sign-in': 'IDENTITY_INVALID', impersonate: 'USAGE' }[kind];
+          const expected = {
+            sa: 'SA_KEY_INVALID',
+            adc: 'ADC_FILE_INVALID',
+            client: 'CLIENT_FILE_INVALID',
+            'sign-in': 'IDENTITY_INVALID',
+            impersonate: 'USAGE',
+          }[kind];
           // A client_id that is empty once trimmed is refused for that reason first.
           if (!(kind === 'client' && value.trim() === '')) assert.equal(code, expected, (err as Error).message);
           assert.doesNotMatch((err as Error).message, /[\u0000-\u001f\u007f-\u009f]/, 'the message quotes the value escaped');
@@ -276,7 +384,19 @@ describe('property: control characters in identity fields (issue 13 §2)', () =>
     const path = join(sandbox.home, 'accounts.json');
     await fc.assert(
       fc.asyncProperty(fc.oneof(withControl, fc.string({ unit: 'binary' })), fc.oneof(withControl, fc.string()), fc.boolean(), async (email, subject, json) => {
-        const record = { id: 'a1', subject, email, issuer: 'https://accounts.google.com', flavor: 'google', clientId: 'c', scopes: [subject], status: 'ready', impersonate: [email], createdAt: 'x', updatedAt: 'x' };
+        const record = {
+          id: 'a1',
+          subject,
+          email,
+          issuer: 'https://accounts.google.com',
+          flavor: 'google',
+          clientId: 'c',
+          scopes: [subject],
+          status: 'ready',
+          impersonate: [email],
+          createdAt: 'x',
+          updatedAt: 'x',
+        };
         await writeFile(path, JSON.stringify({ version: 1, accounts: [record] }));
         let out = '';
         const code = await run(json ? ['accounts', '--json'] : ['accounts'], { env: sandbox.env, stdout: (t) => (out += t), stderr: (t) => (out += t) });
@@ -306,7 +426,11 @@ describe('property: files a user names (issue 13 §5)', () => {
   });
 
   it(`are read only when regular and at most 1 MB, and never hang (${RUNS} cases)`, async () => {
-    const size = fc.oneof(fc.nat(4096), fc.integer({ min: USER_FILE_LIMIT_BYTES - 2, max: USER_FILE_LIMIT_BYTES + 2 }), fc.integer({ min: USER_FILE_LIMIT_BYTES, max: 8 * USER_FILE_LIMIT_BYTES }));
+    const size = fc.oneof(
+      fc.nat(4096),
+      fc.integer({ min: USER_FILE_LIMIT_BYTES - 2, max: USER_FILE_LIMIT_BYTES + 2 }),
+      fc.integer({ min: USER_FILE_LIMIT_BYTES, max: 8 * USER_FILE_LIMIT_BYTES }),
+    );
     const target = fc.oneof(fc.record({ special: fc.constantFrom(...specials) }), fc.record({ size }), fc.constant({ missing: true as const }));
     let n = 0;
     await fc.assert(

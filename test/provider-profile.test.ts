@@ -32,7 +32,11 @@ describe('provider profile', () => {
 
   it('refuses what is not an issuer URL', () => {
     for (const bad of ['accounts.google.com', 'ftp://example.com', 'https://example.com/?x=1', 'https://u:p@example.com', '']) {
-      assert.throws(() => resolveProviderProfile(bad), (err: Error & { code?: string }) => err.code === 'INVALID_ISSUER', bad);
+      assert.throws(
+        () => resolveProviderProfile(bad),
+        (err: Error & { code?: string }) => err.code === 'INVALID_ISSUER',
+        bad,
+      );
     }
   });
 });
@@ -54,8 +58,15 @@ describe('scopes', () => {
   });
 
   it('always asks openid; offline_access only for the oidc flavor', () => {
-    assert.deepEqual(signInScopes({ issuer: 'https://accounts.google.com', flavor: 'google' }), ['openid', 'email', 'https://www.googleapis.com/auth/cloud-platform']);
-    assert.deepEqual(signInScopes({ issuer: 'https://accounts.google.com', flavor: 'google' }, ['drive.readonly']), ['openid', 'https://www.googleapis.com/auth/drive.readonly']);
+    assert.deepEqual(signInScopes({ issuer: 'https://accounts.google.com', flavor: 'google' }), [
+      'openid',
+      'email',
+      'https://www.googleapis.com/auth/cloud-platform',
+    ]);
+    assert.deepEqual(signInScopes({ issuer: 'https://accounts.google.com', flavor: 'google' }, ['drive.readonly']), [
+      'openid',
+      'https://www.googleapis.com/auth/drive.readonly',
+    ]);
     assert.deepEqual(signInScopes({ issuer: 'https://id.example.com', flavor: 'oidc' }, ['profile']), ['openid', 'profile', 'offline_access']);
   });
 });

@@ -56,7 +56,7 @@ describe('every outbound request goes through HTTPS_PROXY / HTTP_PROXY, and NO_P
     return proc.done;
   }
 
-  it('signs in to an https issuer reachable only through the proxy (CONNECT with the URL\'s credentials), and refreshes through it', async () => {
+  it("signs in to an https issuer reachable only through the proxy (CONNECT with the URL's credentials), and refreshes through it", async () => {
     const start = proxy.connects.length;
     const env = envWith({ HTTPS_PROXY: proxyUrl() });
     const result = await login(idp, 'alice@example.test', env, proxiedBrowser('alice@example.test'));
@@ -64,7 +64,10 @@ describe('every outbound request goes through HTTPS_PROXY / HTTP_PROXY, and NO_P
     assert.equal(result.stdout, 'alice@example.test\n');
     const seen = proxy.connects.slice(start);
     const basic = `Basic ${Buffer.from(`${PROXY_USER}:${PROXY_PASSWORD}`).toString('base64')}`;
-    assert.ok(seen.some((c) => c.target === `${HOST}:${new URL(idp.issuer).port}` && c.authorization === basic), JSON.stringify(seen));
+    assert.ok(
+      seen.some((c) => c.target === `${HOST}:${new URL(idp.issuer).port}` && c.authorization === basic),
+      JSON.stringify(seen),
+    );
     // --verbose names the proxy by host and port, and never its credentials.
     assert.match(result.stderr, new RegExp(`via proxy http://127\\.0\\.0\\.1:${proxy.port}`));
     assert.ok(!result.stderr.includes(PROXY_PASSWORD) && !result.stderr.includes(PROXY_USER), 'no proxy credentials in the log');
@@ -95,7 +98,10 @@ describe('every outbound request goes through HTTPS_PROXY / HTTP_PROXY, and NO_P
     let mark = proxy.connects.length;
     const through = await login(plainIdp, 'carol@example.test', envWith({ http_proxy: proxyUrl() }), new HttpBrowser('carol@example.test'));
     assert.equal(through.code, 0, through.stderr);
-    assert.ok(proxy.connects.slice(mark).some((c) => c.target === `127.0.0.1:${new URL(plainIdp.issuer).port}`), 'the issuer was reached through the proxy');
+    assert.ok(
+      proxy.connects.slice(mark).some((c) => c.target === `127.0.0.1:${new URL(plainIdp.issuer).port}`),
+      'the issuer was reached through the proxy',
+    );
 
     for (const noProxy of [{ NO_PROXY: '127.0.0.1' }, { no_proxy: 'localhost,127.0.0.1' }] as Array<Record<string, string>>) {
       mark = proxy.connects.length;
@@ -111,12 +117,18 @@ describe('every outbound request goes through HTTPS_PROXY / HTTP_PROXY, and NO_P
     const deadPort = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const flags = ['--issuer', idp.issuer, '--flavor', 'oidc', '--client-id', idp.client.clientId, '--client-secret', idp.client.clientSecret];
-    const down = await runCli(['login', ...flags, '--no-browser', '--timeout', '10'], envWith({ HTTPS_PROXY: `http://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:${deadPort}` }));
+    const down = await runCli(
+      ['login', ...flags, '--no-browser', '--timeout', '10'],
+      envWith({ HTTPS_PROXY: `http://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:${deadPort}` }),
+    );
     assert.equal(down.code, 1);
     assert.match(down.stderr, new RegExp(`PROXY_UNREACHABLE: .*127\\.0\\.0\\.1:${deadPort}`));
     assert.ok(!down.stderr.includes(PROXY_PASSWORD) && !down.stderr.includes(PROXY_USER), down.stderr);
 
-    const refused = await runCli(['login', ...flags, '--no-browser', '--timeout', '10'], envWith({ HTTPS_PROXY: `http://${PROXY_USER}:wrong-password@127.0.0.1:${proxy.port}` }));
+    const refused = await runCli(
+      ['login', ...flags, '--no-browser', '--timeout', '10'],
+      envWith({ HTTPS_PROXY: `http://${PROXY_USER}:wrong-password@127.0.0.1:${proxy.port}` }),
+    );
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, new RegExp(`PROXY_UNREACHABLE: .*127\\.0\\.0\\.1:${proxy.port}.*407`));
     assert.ok(!refused.stderr.includes('wrong-password'), refused.stderr);

@@ -54,7 +54,18 @@ while (Date.now() < end) {
  */
 describe('tokentray login: paste-back, opener, start address, exit', () => {
   const fx = useIdpAndSandbox({ mode: 'google' });
-  const flags = () => ['--issuer', fx.idp.issuer, '--flavor', 'google', '--client-id', fx.idp.client.clientId, '--client-secret', fx.idp.client.clientSecret, '--timeout', '60'];
+  const flags = () => [
+    '--issuer',
+    fx.idp.issuer,
+    '--flavor',
+    'google',
+    '--client-id',
+    fx.idp.client.clientId,
+    '--client-secret',
+    fx.idp.client.clientSecret,
+    '--timeout',
+    '60',
+  ];
 
   let opener = 0;
   /** An environment like a desktop session's, with a stand-in `xdg-open` that records its argv. */
@@ -97,7 +108,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
   it('paste-back: refuses foreign lines with a coded error, keeps waiting, then takes the pasted Location', async () => {
     const proc = startCli(['login', ...flags(), '--login-hint', 'paula@example.test', '--no-browser'], fx.sandbox.env, { stdin: 'pipe' });
     const url = new URL(await proc.authorizationUrl);
-    assert.equal(url.origin, fx.idp.issuer, 'the issuer\'s own URL on the user\'s terminal');
+    assert.equal(url.origin, fx.idp.issuer, "the issuer's own URL on the user's terminal");
     assert.match(proc.errors(), /paste it here and press Enter/);
     const redirect = new URL(url.searchParams.get('redirect_uri')!);
     // The browser on "another computer" stops where the redirect to 127.0.0.1 cannot load.
@@ -147,7 +158,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     assert.equal(res.stdout, 'rosa@example.test\n');
   });
 
-  it('gives the opener only a private start page: the start address, state and PKCE challenge are in no process\'s arguments', async () => {
+  it("gives the opener only a private start page: the start address, state and PKCE challenge are in no process's arguments", async () => {
     const { env, argvFile } = await withOpener('exit 0');
     const proc = startCli(['login', ...flags(), '--login-hint', 'sam@example.test'], env);
     const argv = (await waitFor(argvFile)).trim().split('\n');
@@ -168,7 +179,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     const state = authorization.searchParams.get('state')!;
     const challenge = authorization.searchParams.get('code_challenge')!;
     const commandLines = await allCommandLines();
-    for (const secret of [start.pathname, state, challenge, authorization.href]) assert.ok(!commandLines.includes(secret), 'in a process\'s arguments');
+    for (const secret of [start.pathname, state, challenge, authorization.href]) assert.ok(!commandLines.includes(secret), "in a process's arguments");
     assert.ok(!argv[0].includes(state) && !argv[0].includes(challenge));
     assert.ok(!proc.errors().includes(state), 'not printed either when the browser opened');
     const page = await fetch(callback);
@@ -211,7 +222,11 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
       await rm(attackerDir, { recursive: true, force: true });
     }
     const lines = found.split('\n').filter((l) => l && l !== 'ready');
-    assert.deepEqual(lines.filter((l) => !l.startsWith('unreadable ')), [], 'the attacker found a start address, read a page, or fetched one');
+    assert.deepEqual(
+      lines.filter((l) => !l.startsWith('unreadable ')),
+      [],
+      'the attacker found a start address, read a page, or fetched one',
+    );
   });
 
   it('aborts with LOGIN_START_REUSED when the start address is requested twice', async () => {
@@ -280,7 +295,10 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     const res = await proc.done;
     assert.equal(res.code, 1);
     assert.equal(res.stdout, '');
-    assert.match(res.stderr, /^tokentray: LOGIN_IDENTITY_MISMATCH: The browser signed in mallory@example\.test, not victor@example\.test as asked\. Nothing was stored\. Sign in again with `tokentray login --login-hint victor@example\.test`\.$/m);
+    assert.match(
+      res.stderr,
+      /^tokentray: LOGIN_IDENTITY_MISMATCH: The browser signed in mallory@example\.test, not victor@example\.test as asked\. Nothing was stored\. Sign in again with `tokentray login --login-hint victor@example\.test`\.$/m,
+    );
     assert.equal((await runCli(['accounts', '--json'], fx.sandbox.env)).stdout, before.stdout, 'the accounts are as they were');
   });
 

@@ -53,7 +53,12 @@ describe('the window, in real Chromium, against the real handlers', () => {
 
   before(async () => {
     await mkdir(SHOTS, { recursive: true });
-    [browser, idp, sandbox, server] = await Promise.all([launchChromium(), startTestIdp({ mode: 'google', interaction: 'dev' }), makeSandbox(), serveRenderer()]);
+    [browser, idp, sandbox, server] = await Promise.all([
+      launchChromium(),
+      startTestIdp({ mode: 'google', interaction: 'dev' }),
+      makeSandbox(),
+      serveRenderer(),
+    ]);
     sim = await startGoogleSim(idp);
     sandbox.env.TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL = sim.origin;
     sandbox.env.TOKENTRAY_GOOGLE_TOKENINFO_URL = `${sim.origin}/tokeninfo`;
@@ -127,12 +132,15 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.screenshot({ path: `${SHOTS}/01-first-run.png` });
   });
 
-  it('first run: importing gcloud\'s credentials before gcloud wrote them says what to run', async () => {
+  it("first run: importing gcloud's credentials before gcloud wrote them says what to run", async () => {
     const { page } = app;
     await page.click('[data-view="first-run"] [data-action="import-adc"]');
     const error = page.locator('#adc-error');
     await error.filter({ hasText: 'gcloud' }).waitFor();
-    assert.equal(await error.innerText(), `No credentials from gcloud were found at ${join(gcloudDir, 'application_default_credentials.json')}. Run \`gcloud auth application-default login\` in a terminal first, then import again.`);
+    assert.equal(
+      await error.innerText(),
+      `No credentials from gcloud were found at ${join(gcloudDir, 'application_default_credentials.json')}. Run \`gcloud auth application-default login\` in a terminal first, then import again.`,
+    );
     assert.ok(await shown('#adc-error'));
   });
 
@@ -150,7 +158,9 @@ describe('the window, in real Chromium, against the real handlers', () => {
 
   it('a client file dropped on the window opens Add account with it; the dialog fits the window and scrolls inside', async () => {
     const { page } = app;
-    const clientJson = JSON.stringify({ installed: { client_id: idp.client.clientId, client_secret: idp.client.clientSecret, redirect_uris: ['http://localhost'] } });
+    const clientJson = JSON.stringify({
+      installed: { client_id: idp.client.clientId, client_secret: idp.client.clientSecret, redirect_uris: ['http://localhost'] },
+    });
     const drop = await page.evaluateHandle((json) => {
       const dt = new (globalThis as unknown as BrowserGlobals).DataTransfer();
       dt.items.add(new File([json], 'client_secret_1234-test.apps.googleusercontent.com.json', { type: 'application/json' }));
@@ -159,9 +169,16 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.locator('#detail').dispatchEvent('dragover', { dataTransfer: drop });
     await page.locator('#detail').dispatchEvent('drop', { dataTransfer: drop });
     await waitForShown(page, '#add-dialog', true);
-    assert.equal(await page.locator('#client-file').evaluate((el) => (el as unknown as { files: Array<{ name: string }> }).files[0]?.name), 'client_secret_1234-test.apps.googleusercontent.com.json');
+    assert.equal(
+      await page.locator('#client-file').evaluate((el) => (el as unknown as { files: Array<{ name: string }> }).files[0]?.name),
+      'client_secret_1234-test.apps.googleusercontent.com.json',
+    );
     // The file is in hand: the steps to get one fold away, so every field fits without scrolling.
-    assert.equal(await page.locator('#client-howto').evaluate((el) => (el as unknown as { open: boolean }).open), false, 'the steps fold away once a file is chosen');
+    assert.equal(
+      await page.locator('#client-howto').evaluate((el) => (el as unknown as { open: boolean }).open),
+      false,
+      'the steps fold away once a file is chosen',
+    );
     for (const sel of ['#extra-scopes', '#login-hint', '#scope-presets']) {
       const field = await visibilityOf(page, sel);
       assert.ok(field.shown && field.inViewport, `${sel} is whole in view: ${JSON.stringify(field)}`);
@@ -180,7 +197,10 @@ describe('the window, in real Chromium, against the real handlers', () => {
     const sides = await page.locator('#add-dialog').boundingBox();
     for (const field of await page.locator('#add-dialog input:visible, #add-dialog select:visible, #add-dialog button:visible').all()) {
       const box = await field.boundingBox();
-      assert.ok(box && sides && box.x >= sides.x && box.x + box.width <= sides.x + sides.width + 0.5, `${await field.evaluate((el) => (el as unknown as { outerHTML: string }).outerHTML.slice(0, 80))} is inside the dialog's width`);
+      assert.ok(
+        box && sides && box.x >= sides.x && box.x + box.width <= sides.x + sides.width + 0.5,
+        `${await field.evaluate((el) => (el as unknown as { outerHTML: string }).outerHTML.slice(0, 80))} is inside the dialog's width`,
+      );
     }
     // The spinner is hidden until Sign in is pressed (it was always shown: .waiting{display:flex} beat [hidden]).
     const spinner = await visibilityOf(page, '#add-waiting');
@@ -228,7 +248,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     cancelNext = false;
   });
 
-  it('adds an account through the provider\'s login page and lists it', async () => {
+  it("adds an account through the provider's login page and lists it", async () => {
     const { page } = app;
     await page.fill('#login-hint', 'frank@example.test');
     const prompts = idp.prompts.length;
@@ -238,12 +258,15 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.screenshot({ path: `${SHOTS}/04-signing-in.png` });
     await page.locator('.account-item').filter({ hasText: 'frank@example.test' }).waitFor();
     await waitForShown(page, '#add-dialog', false);
-    assert.deepEqual(idp.prompts.slice(prompts), ['select_account consent'], 'Google\'s account chooser is asked for');
+    assert.deepEqual(idp.prompts.slice(prompts), ['select_account consent'], "Google's account chooser is asked for");
     assert.equal(await page.locator('#add-dialog').evaluate((d) => (d as unknown as { open: boolean }).open), false);
     assert.match(loginPages.at(-1)!, /Signed in/);
     const item = page.locator('.account-item').first();
     assert.match(await item.innerText(), /frank@example\.test\s[^\n]*\s*default/);
-    await page.locator('.token-card[data-kind="access"] .countdown').filter({ hasText: /expires in/ }).waitFor();
+    await page
+      .locator('.token-card[data-kind="access"] .countdown')
+      .filter({ hasText: /expires in/ })
+      .waitFor();
     await waitForShown(page, '#toast', true);
     await page.screenshot({ path: `${SHOTS}/05-account.png` });
   });
@@ -296,13 +319,16 @@ describe('the window, in real Chromium, against the real handlers', () => {
       assert.ok(clipboard.writes.at(-1) === text, `${action} put the right text on the clipboard`);
       // The toast is shown, and clear of every card and button.
       const toast = await waitForShown(page, '#toast', true);
-      for (const box of [...(await shownBoxes(page, '#detail .token-card, #detail button, #detail .scopes, #detail .account-header', '#detail')), ...(await shownBoxes(page, '.sidebar button'))]) {
+      for (const box of [
+        ...(await shownBoxes(page, '#detail .token-card, #detail button, #detail .scopes, #detail .account-header', '#detail')),
+        ...(await shownBoxes(page, '.sidebar button')),
+      ]) {
         assert.ok(!overlaps(toast.box!, box), `the toast covers "${box.label}"`);
       }
     }
   });
 
-  it('shows the ID token\'s decoded header and claims', async () => {
+  it("shows the ID token's decoded header and claims", async () => {
     const { page } = app;
     await page.click('details.claims summary');
     const claims = JSON.parse(await page.locator('pre[data-claims="payload"]').innerText()) as Record<string, unknown>;
@@ -331,7 +357,10 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.click('#add-submit');
     await page.locator('.account-item').filter({ hasText: 'gina@example.test' }).waitFor();
     await page.locator('[data-action="make-default"]').click();
-    await page.locator('.account-item').filter({ hasText: /gina@example\.test.*default/ }).waitFor();
+    await page
+      .locator('.account-item')
+      .filter({ hasText: /gina@example\.test.*default/ })
+      .waitFor();
     await page.locator('#toast').filter({ hasText: 'Default account changed.' }).waitFor();
     assert.ok(await shown('#toast'));
     // Another account: the old confirmation goes away.
@@ -339,7 +368,13 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await waitForShown(page, '#toast', false, 2000);
     await page.locator('.account-item').filter({ hasText: 'gina@example.test' }).click();
     const views = await core.accounts.list();
-    assert.deepEqual(views.map((v) => [v.email, v.default]), [['frank@example.test', false], ['gina@example.test', true]]);
+    assert.deepEqual(
+      views.map((v) => [v.email, v.default]),
+      [
+        ['frank@example.test', false],
+        ['gina@example.test', true],
+      ],
+    );
   });
 
   it('opens the Cloud Console as the shown account, and saves its quota project, refusing a bad one with a sentence', async () => {
@@ -353,7 +388,10 @@ describe('the window, in real Chromium, against the real handlers', () => {
 
     await page.fill('#quota-project', 'Not A Project!');
     await page.click('[data-action="save-quota-project"]');
-    await page.locator('#toast').filter({ hasText: /project/i }).waitFor();
+    await page
+      .locator('#toast')
+      .filter({ hasText: /project/i })
+      .waitFor();
     assert.doesNotMatch(await page.locator('#toast').innerText(), /bill/, 'an error, not a confirmation');
     assert.equal((await core.accounts.list()).find((a) => a.id === gina.id)!.quotaProject, undefined, 'nothing saved');
 
@@ -375,7 +413,9 @@ describe('the window, in real Chromium, against the real handlers', () => {
     const sides = (await page.locator('#settings-dialog').boundingBox())!;
     for (const label of await page.locator('#settings-dialog label, #settings-dialog .field').all()) {
       const box = (await label.boundingBox())!;
-      const scroll = await label.evaluate((el) => (el as unknown as { scrollWidth: number; clientWidth: number }).scrollWidth - (el as unknown as { clientWidth: number }).clientWidth);
+      const scroll = await label.evaluate(
+        (el) => (el as unknown as { scrollWidth: number; clientWidth: number }).scrollWidth - (el as unknown as { clientWidth: number }).clientWidth,
+      );
       assert.ok(box.x + box.width <= sides.x + sides.width && scroll <= 1, `${await label.innerText()} fits the dialog`);
     }
     // A safe default: copied tokens leave the clipboard after 45 s; updates on, no start at login.
@@ -399,14 +439,19 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.locator('#check-updates').uncheck();
     await page.click('#settings-form button[type="submit"]');
     await page.locator('#toast').filter({ hasText: 'Settings saved.' }).waitFor();
-    assert.deepEqual((await handlers['settings:get']()), { clipboardClearSeconds: 30, globalShortcut: 'CommandOrControl+Shift+T', checkForUpdates: false, startAtLogin: false });
+    assert.deepEqual(await handlers['settings:get'](), {
+      clipboardClearSeconds: 30,
+      globalShortcut: 'CommandOrControl+Shift+T',
+      checkForUpdates: false,
+      startAtLogin: false,
+    });
     await page.click('#open-settings');
     await waitForShown(page, '#settings-dialog', true);
     await page.click('#shortcut-clear');
     await page.locator('#check-updates').check();
     await page.click('#settings-form button[type="submit"]');
     await waitForShown(page, '#settings-dialog', false);
-    assert.deepEqual((await handlers['settings:get']()), { clipboardClearSeconds: 30, globalShortcut: '', checkForUpdates: true, startAtLogin: false });
+    assert.deepEqual(await handlers['settings:get'](), { clipboardClearSeconds: 30, globalShortcut: '', checkForUpdates: true, startAtLogin: false });
   });
 
   it('removes an account after asking: its grant is revoked', async () => {
@@ -415,24 +460,36 @@ describe('the window, in real Chromium, against the real handlers', () => {
     const refreshToken = (await core.accounts['vault'].getSecrets(gina.id))!.refreshToken;
     await page.locator('.account-item').filter({ hasText: 'gina@example.test' }).click();
     await page.click('[data-action="remove"]');
-    await page.locator('#remove-dialog').getByText(/revokes the grant of gina@example\.test/).waitFor();
+    await page
+      .locator('#remove-dialog')
+      .getByText(/revokes the grant of gina@example\.test/)
+      .waitFor();
     await dialogFits('remove-dialog', '15-remove');
     await page.click('#remove-form button[type="submit"]');
     await page.locator('#toast').filter({ hasText: 'Removed gina@example.test; its grant was revoked.' }).waitFor();
     await page.locator('.account-item').filter({ hasText: 'gina@example.test' }).waitFor({ state: 'detached' });
     assert.equal((await idp.introspect(refreshToken)).active, false);
-    assert.deepEqual((await core.accounts.list()).map((a) => a.email), ['frank@example.test']);
+    assert.deepEqual(
+      (await core.accounts.list()).map((a) => a.email),
+      ['frank@example.test'],
+    );
   });
 
   it('marks a revoked account "sign in again" and signs it in again', async () => {
     const { page } = app;
     const frank = (await core.accounts.list())[0];
     const secrets = (await core.accounts['vault'].getSecrets(frank.id))!;
-    await fetch(`${idp.issuer}/token/revocation`, { method: 'POST', body: new URLSearchParams({ token: secrets.refreshToken, client_id: idp.client.clientId, client_secret: idp.client.clientSecret }) });
+    await fetch(`${idp.issuer}/token/revocation`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: secrets.refreshToken, client_id: idp.client.clientId, client_secret: idp.client.clientSecret }),
+    });
     await page.locator('.account-item').filter({ hasText: 'frank@example.test' }).click();
     await page.click('[data-action="refresh"]');
     await page.locator('.notice').filter({ hasText: 'invalid_grant' }).waitFor();
-    await page.locator('.account-item').filter({ hasText: /frank@example\.test.*sign in again/s }).waitFor();
+    await page
+      .locator('.account-item')
+      .filter({ hasText: /frank@example\.test.*sign in again/s })
+      .waitFor();
     // The window speaks to a window user: a button, never "run `tokentray login`".
     const notice = await page.locator('.notice').innerText();
     assert.doesNotMatch(notice, /tokentray|--login-hint/, notice);
@@ -458,7 +515,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     assert.deepEqual(app.consoleErrors, []);
   });
 
-  it('checks the token with Google\'s tokeninfo and shows what it says', async () => {
+  it("checks the token with Google's tokeninfo and shows what it says", async () => {
     const { page } = app;
     await page.click('[data-action="check-token"]');
     const info = page.locator('dl.token-info[data-info="tokeninfo"]');
@@ -474,12 +531,21 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.fill('#impersonate', target);
     await page.click('[data-action="save-impersonation"]');
     const card = page.locator('.token-card[data-kind="impersonated"]');
-    await card.locator('[data-token="impersonated"]').filter({ hasText: /Google refused .*roles\/iam\.serviceAccountTokenCreator/ }).waitFor();
+    await card
+      .locator('[data-token="impersonated"]')
+      .filter({ hasText: /Google refused .*roles\/iam\.serviceAccountTokenCreator/ })
+      .waitFor();
     sim.allow('frank@example.test', target);
     await page.click('[data-action="refresh"]');
-    await card.locator('.countdown').filter({ hasText: /expires in/ }).waitFor();
+    await card
+      .locator('.countdown')
+      .filter({ hasText: /expires in/ })
+      .waitFor();
     await page.click('[data-action="copy-impersonated-raw"]');
-    await page.locator('#toast').filter({ hasText: `Copied the access token of ${target}.` }).waitFor();
+    await page
+      .locator('#toast')
+      .filter({ hasText: `Copied the access token of ${target}.` })
+      .waitFor();
     assert.match(clipboard.writes.at(-1)!, /^ya29\.sim-imp-/);
     await page.fill('#audience', 'https://api.example.test');
     await page.click('[data-action="copy-id-audience"]');
@@ -497,12 +563,18 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await dialogFits('import-dialog', '16-import-key');
     await page.setInputFiles('#sa-file', { name: 'key.json', mimeType: 'application/json', buffer: Buffer.from('{"type": "authorized_user"}') });
     await page.click('#import-form button[type="submit"]');
-    await page.locator('#import-error').filter({ hasText: /authorized_user/ }).waitFor();
+    await page
+      .locator('#import-error')
+      .filter({ hasText: /authorized_user/ })
+      .waitFor();
     await page.setInputFiles('#sa-file', { name: 'key.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(json)) });
     await page.click('#import-form button[type="submit"]');
     await page.locator('.account-item').filter({ hasText: email }).waitFor();
     assert.match(await page.locator('.account-item').filter({ hasText: email }).innerText(), /service account · proj-two/);
-    await page.locator('.token-card[data-kind="access"] .countdown').filter({ hasText: /expires in/ }).waitFor();
+    await page
+      .locator('.token-card[data-kind="access"] .countdown')
+      .filter({ hasText: /expires in/ })
+      .waitFor();
     await page.click('[data-action="copy-access-raw"]');
     await page.locator('#toast').filter({ hasText: 'Copied the access token.' }).waitFor();
     assert.match(clipboard.writes.at(-1)!, /^ya29\.sim-/);
@@ -546,15 +618,33 @@ describe('the window, in real Chromium, against the real handlers', () => {
     const { page } = app;
     // What `gcloud auth application-default login` leaves behind: an authorized_user file.
     const profile = resolveProviderProfile(idp.issuer, 'google');
-    const grant = await signIn({ profile, client: idp.client, scopes: ['email', 'cloud-platform'], loginHint: 'adele@example.test', home: gcloudDir, presentAuthorization: ({ startUrl }) => void new HttpBrowser('adele@example.test').visit(startUrl) });
-    await writeFile(join(gcloudDir, 'application_default_credentials.json'), JSON.stringify({ type: 'authorized_user', client_id: idp.client.clientId, client_secret: idp.client.clientSecret, refresh_token: grant.refreshToken }), { mode: 0o600 });
+    const grant = await signIn({
+      profile,
+      client: idp.client,
+      scopes: ['email', 'cloud-platform'],
+      loginHint: 'adele@example.test',
+      home: gcloudDir,
+      presentAuthorization: ({ startUrl }) => void new HttpBrowser('adele@example.test').visit(startUrl),
+    });
+    await writeFile(
+      join(gcloudDir, 'application_default_credentials.json'),
+      JSON.stringify({ type: 'authorized_user', client_id: idp.client.clientId, client_secret: idp.client.clientSecret, refresh_token: grant.refreshToken }),
+      { mode: 0o600 },
+    );
     await page.click('#add-account');
-    assert.equal(await page.locator('#client-howto').evaluate((el) => (el as unknown as { open: boolean }).open), false, 'the steps stay closed once a client is known');
+    assert.equal(
+      await page.locator('#client-howto').evaluate((el) => (el as unknown as { open: boolean }).open),
+      false,
+      'the steps stay closed once a client is known',
+    );
     await page.click('#add-form [data-action="import-adc"]');
     await page.locator('.account-item').filter({ hasText: 'adele@example.test' }).waitFor();
     await waitForShown(page, '#add-dialog', false);
-    await page.locator('#toast').filter({ hasText: 'Imported adele@example.test from gcloud\'s credentials.' }).waitFor();
-    await page.locator('.token-card[data-kind="access"] .countdown').filter({ hasText: /expires in/ }).waitFor();
+    await page.locator('#toast').filter({ hasText: "Imported adele@example.test from gcloud's credentials." }).waitFor();
+    await page
+      .locator('.token-card[data-kind="access"] .countdown')
+      .filter({ hasText: /expires in/ })
+      .waitFor();
     assert.match(await page.locator('.account-header').innerText(), /adele@example\.test/);
   });
 
@@ -574,7 +664,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     assert.equal(name.text, long, 'the text is whole (the ellipsis is drawn, not cut)');
     assert.ok(name.scrollWidth > name.clientWidth, 'ellipsized');
     assert.ok(name.height < 30, `one line, not four: ${name.height}px`);
-    assert.match(await item.getAttribute('title') ?? '', new RegExp(`^${long.replace(/[.]/g, '\\.')}\n`));
+    assert.match((await item.getAttribute('title')) ?? '', new RegExp(`^${long.replace(/[.]/g, '\\.')}\n`));
     const count = (await core.accounts.list()).length;
     assert.ok(count >= 9, `${count} accounts`);
     const filter = await visibilityOf(page, '#account-filter');
@@ -592,7 +682,9 @@ describe('the window, in real Chromium, against the real handlers', () => {
     const more = await waitForShown(page, '#account-more', true);
     assert.ok(more.inViewport, JSON.stringify(more));
     const hiddenBelow = await page.locator('.account-item').evaluateAll((items) => {
-      const list = (items[0] as unknown as { parentElement: { parentElement: { getBoundingClientRect(): { bottom: number } } } }).parentElement.parentElement.getBoundingClientRect().bottom;
+      const list = (
+        items[0] as unknown as { parentElement: { parentElement: { getBoundingClientRect(): { bottom: number } } } }
+      ).parentElement.parentElement.getBoundingClientRect().bottom;
       return items.filter((i) => (i as unknown as { getBoundingClientRect(): { bottom: number } }).getBoundingClientRect().bottom > list + 1).length;
     });
     assert.ok(hiddenBelow > 0, 'the list overflows');
@@ -606,7 +698,9 @@ describe('the window, in real Chromium, against the real handlers', () => {
   it('is readable in dark mode too (screenshot)', async () => {
     const { page } = app;
     await page.emulateMedia({ colorScheme: 'dark' });
-    const bg = await page.locator('body').evaluate((body) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(body).backgroundColor);
+    const bg = await page
+      .locator('body')
+      .evaluate((body) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(body).backgroundColor);
     assert.equal(bg, 'rgb(22, 24, 28)');
     await page.screenshot({ path: `${SHOTS}/12-dark.png` });
     await page.emulateMedia({ colorScheme: 'light' });
@@ -618,7 +712,12 @@ describe('the window, in real Chromium, against the real handlers', () => {
     const restarts: string[] = [];
     const policyFor = async (source: UpdateFeed, dir: string) => {
       const { updater } = await debUpdaterFor(source, '0.1.0', await sandbox.dir(dir));
-      return new UpdatePolicy({ updater: { ...updaterPort(updater), restartToInstall: () => void restarts.push('restart') }, enabled: true, onChange: () => void app.emit('accounts:changed'), every: () => () => undefined });
+      return new UpdatePolicy({
+        updater: { ...updaterPort(updater), restartToInstall: () => void restarts.push('restart') },
+        enabled: true,
+        onChange: () => void app.emit('accounts:changed'),
+        every: () => () => undefined,
+      });
     };
     assert.equal(await shown('#update-banner'), false, 'no banner without an update');
     const policy = await policyFor(feed, 'updater-ok');
@@ -652,7 +751,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await waitForShown(page, '#update-banner', false);
   });
 
-  it('shows a damaged account list with the file\'s path, overwrites nothing, and recovers', async () => {
+  it("shows a damaged account list with the file's path, overwrites nothing, and recovers", async () => {
     const { page } = app;
     const file = join(sandbox.home, 'accounts.json');
     const good = await readFile(file, 'utf8');
@@ -675,7 +774,10 @@ describe('the window, in real Chromium, against the real handlers', () => {
     // ... does not stay under the damage page.
     await waitForShown(page, '#toast', false, 1000); // (it fades out in 0.15 s)
     // It offers what to do: open the folder, or keep a copy and start fresh.
-    for (const [action, label] of [['open-folder', 'Open the folder'], ['start-fresh', 'Keep a copy and start fresh']]) {
+    for (const [action, label] of [
+      ['open-folder', 'Open the folder'],
+      ['start-fresh', 'Keep a copy and start fresh'],
+    ]) {
       const v = await visibilityOf(page, `[data-action="${action}"]`);
       assert.ok(v.shown && v.inViewport, `${action}: ${JSON.stringify(v)}`);
       assert.equal(await page.locator(`[data-action="${action}"]`).innerText(), label);
@@ -691,7 +793,10 @@ describe('the window, in real Chromium, against the real handlers', () => {
     // Repaired by the user: the list comes back.
     await writeFile(file, good);
     await app.emit('accounts:changed');
-    await page.locator('.account-item').nth(before - 1).waitFor();
+    await page
+      .locator('.account-item')
+      .nth(before - 1)
+      .waitFor();
     await page.getByRole('heading', { name: 'Account list damaged' }).waitFor({ state: 'detached' });
 
     // Damaged again; this time the user keeps a copy and starts fresh.
@@ -703,14 +808,17 @@ describe('the window, in real Chromium, against the real handlers', () => {
     assert.equal(copies.length, 1, copies.join());
     assert.equal(await readFile(join(sandbox.home, copies[0]), 'utf8'), damaged, 'the damaged list is kept as it was');
     assert.deepEqual(await core.accounts.list(), []);
-    await page.locator('#toast').filter({ hasText: `Kept the damaged list as ${join(sandbox.home, copies[0])}. Starting with no accounts.` }).waitFor();
+    await page
+      .locator('#toast')
+      .filter({ hasText: `Kept the damaged list as ${join(sandbox.home, copies[0])}. Starting with no accounts.` })
+      .waitFor();
     // Starting fresh from a list that reads fine moves nothing.
     assert.equal(await handlers['accounts:start-fresh'](), null);
     assert.deepEqual(app.consoleErrors, []);
   });
 });
 
-describe('the README\'s screenshot (docs/window.png), from the real renderer', () => {
+describe("the README's screenshot (docs/window.png), from the real renderer", () => {
   // Two Google accounts as a user has them: issuer accounts.google.com, a Desktop-app client id, Google's
   // scope URLs. Their tokens come from a sign-in at the local test IdP, cached as the core caches them,
   // so the window shows them without asking anyone (nothing here talks to Google).
@@ -721,7 +829,13 @@ describe('the README\'s screenshot (docs/window.png), from the real renderer', (
       const google = resolveProviderProfile('https://accounts.google.com');
       const client = { clientId: '123456789012-3v8mfh0kq7c2oq1bpd5n6ls4s9rt0abc.apps.googleusercontent.com', clientSecret: idp.client.clientSecret };
       for (const user of ['ada.lovelace@example.com', 'ada@analytical-engines.example.com']) {
-        const result = await signIn({ profile: resolveProviderProfile(idp.issuer, 'google'), client: idp.client, loginHint: user, home: core.home, presentAuthorization: ({ startUrl }) => void new HttpBrowser(user).visit(startUrl) });
+        const result = await signIn({
+          profile: resolveProviderProfile(idp.issuer, 'google'),
+          client: idp.client,
+          loginHint: user,
+          home: core.home,
+          presentAuthorization: ({ startUrl }) => void new HttpBrowser(user).visit(startUrl),
+        });
         await core.accounts.saveSignIn(google, client, {
           ...result,
           grantedScopes: ['openid', 'https://www.googleapis.com/auth/userinfo.email', 'https://www.googleapis.com/auth/cloud-platform'],
@@ -729,12 +843,25 @@ describe('the README\'s screenshot (docs/window.png), from the real renderer', (
       }
       const settings = new SettingsStore(core.home);
       await settings.load();
-      const handlers = createHandlers({ core, settings, clipboard: new ClipboardGuard(new RecordingClipboard(), () => 0), async openExternal() {}, onChange() {}, env: sandbox.env });
+      const handlers = createHandlers({
+        core,
+        settings,
+        clipboard: new ClipboardGuard(new RecordingClipboard(), () => 0),
+        async openExternal() {},
+        onChange() {},
+        env: sandbox.env,
+      });
       const app = await openApp(browser, server.origin, handlers);
       try {
         const { page } = app;
-        await page.locator('.token-card[data-kind="access"] .countdown').filter({ hasText: /expires in/ }).waitFor();
-        await page.locator('.token-card[data-kind="id"] .countdown').filter({ hasText: /expires in/ }).waitFor();
+        await page
+          .locator('.token-card[data-kind="access"] .countdown')
+          .filter({ hasText: /expires in/ })
+          .waitFor();
+        await page
+          .locator('.token-card[data-kind="id"] .countdown')
+          .filter({ hasText: /expires in/ })
+          .waitFor();
         const visible = await page.locator('body').innerText();
         assert.doesNotMatch(visible, /127\.0\.0\.1|localhost|example\.test/, 'no loopback issuer or test address in sight');
         assert.match(visible, /https:\/\/accounts\.google\.com/);

@@ -19,7 +19,13 @@ describe("the window shows an ID token's claims with nothing hidden (issue 18 §
   let handlers: AppHandlers;
   let app: AppPage;
   // Claims the issuer signed and TokenTray does not store: shown, so they must not reorder or hide text.
-  const claims = { sub: '5', email: 'mallory@example.test', name: 'Mallory \u202eexe.gnp', nickname: 'a\u200bb\u2028c', exp: Math.floor(Date.now() / 1000) + 3600 };
+  const claims = {
+    sub: '5',
+    email: 'mallory@example.test',
+    name: 'Mallory \u202eexe.gnp',
+    nickname: 'a\u200bb\u2028c',
+    exp: Math.floor(Date.now() / 1000) + 3600,
+  };
 
   before(async () => {
     [browser, sandbox, server] = await Promise.all([launchChromium(), makeSandbox(), serveRenderer()]);
@@ -27,15 +33,37 @@ describe("the window shows an ID token's claims with nothing hidden (issue 18 §
     const issuer = 'http://127.0.0.1:9';
     const id = accountIdFor(issuer, claims.sub);
     await core.accounts['registry'].update((data) => {
-      data.accounts.push({ id, subject: claims.sub, email: claims.email, issuer, flavor: 'oidc', clientId: 'c', scopes: ['openid', 'email'], status: 'ready', createdAt: 'x', updatedAt: 'x' });
+      data.accounts.push({
+        id,
+        subject: claims.sub,
+        email: claims.email,
+        issuer,
+        flavor: 'oidc',
+        clientId: 'c',
+        scopes: ['openid', 'email'],
+        status: 'ready',
+        createdAt: 'x',
+        updatedAt: 'x',
+      });
       data.defaultAccount = id;
     });
     await core.accounts['vault'].setSecrets(id, { refreshToken: 'refresh-not-used' });
     const expiresAt = claims.exp * 1000;
-    await core.accounts['vault'].setTokenCache(id, { access: { '': { token: 'opaque-access', expiresAt } }, ids: {}, id: { token: `${b64({ alg: 'RS256' })}.${b64(claims)}.c2ln`, expiresAt } });
+    await core.accounts['vault'].setTokenCache(id, {
+      access: { '': { token: 'opaque-access', expiresAt } },
+      ids: {},
+      id: { token: `${b64({ alg: 'RS256' })}.${b64(claims)}.c2ln`, expiresAt },
+    });
     const settings = new SettingsStore(core.home);
     await settings.load();
-    handlers = createHandlers({ core, settings, clipboard: new ClipboardGuard(new RecordingClipboard(), () => 0), openExternal: async () => undefined, onChange: () => undefined, env: sandbox.env });
+    handlers = createHandlers({
+      core,
+      settings,
+      clipboard: new ClipboardGuard(new RecordingClipboard(), () => 0),
+      openExternal: async () => undefined,
+      onChange: () => undefined,
+      env: sandbox.env,
+    });
     app = await openApp(browser, server.origin, handlers);
   });
   after(async () => {

@@ -58,7 +58,13 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, `${SA}\n`);
     const accounts = JSON.parse(await ok('accounts', '--json')) as Array<{ email: string; default: boolean }>;
-    assert.deepEqual(accounts.map((a) => [a.email, a.default]), [['jo@example.test', true], [SA, false]]);
+    assert.deepEqual(
+      accounts.map((a) => [a.email, a.default]),
+      [
+        ['jo@example.test', true],
+        [SA, false],
+      ],
+    );
     assert.deepEqual((await readdir(sandbox.home)).sort(), ['accounts.json', 'locks'], 'the registry and the lock folder');
     const files = await sandbox.files();
     assert.ok(!files.some((f) => f.text.includes('PRIVATE KEY') || f.text.includes(privateKey.slice(40, 80))), 'no private key on disk');
@@ -80,9 +86,23 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
       return sandbox.writeFile(`${name}.json`, typeof content === 'string' ? content : JSON.stringify(content));
     };
     const base = JSON.parse(JSON.stringify((await makeServiceAccountKey(sim, 'other@proj-one.iam.gserviceaccount.com')).json)) as Record<string, unknown>;
-    assert.match(await fails('SA_KEY_WRONG_TYPE', 'import-service-account', await write('adc', { type: 'authorized_user', client_id: 'a', client_secret: 'b', refresh_token: 'c' })), /authorized_user/);
+    assert.match(
+      await fails(
+        'SA_KEY_WRONG_TYPE',
+        'import-service-account',
+        await write('adc', { type: 'authorized_user', client_id: 'a', client_secret: 'b', refresh_token: 'c' }),
+      ),
+      /authorized_user/,
+    );
     assert.match(await fails('SA_KEY_WRONG_TYPE', 'import-service-account', await write('client', { installed: { client_id: 'a' } })), /OAuth client file/);
-    assert.match(await fails('SA_KEY_BAD_PEM', 'import-service-account', await write('pem', { ...base, private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' })), /PKCS#8/);
+    assert.match(
+      await fails(
+        'SA_KEY_BAD_PEM',
+        'import-service-account',
+        await write('pem', { ...base, private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' }),
+      ),
+      /PKCS#8/,
+    );
     assert.match(await fails('SA_KEY_INVALID', 'import-service-account', await write('noemail', { ...base, client_email: undefined })), /client_email/);
     assert.match(await fails('SA_KEY_INVALID', 'import-service-account', await write('nokid', { ...base, private_key_id: '' })), /private_key_id/);
     await fails('SA_KEY_INVALID_JSON', 'import-service-account', await write('json', '{"type": "service_account",'));
@@ -91,7 +111,10 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     const quoted = await fails('SA_KEY_INVALID_JSON', 'import-service-account', await write('quoting', broken));
     assert.doesNotMatch(quoted, /MII/);
     assert.match(quoted, /error is at character \d+/);
-    assert.match(await fails('SA_KEY_BAD_TOKEN_URI', 'import-service-account', await write('uri', { ...base, token_uri: 'http://evil.example.invalid/token' })), /https/);
+    assert.match(
+      await fails('SA_KEY_BAD_TOKEN_URI', 'import-service-account', await write('uri', { ...base, token_uri: 'http://evil.example.invalid/token' })),
+      /https/,
+    );
     await fails('SA_KEY_UNREADABLE', 'import-service-account', '/nonexistent/key.json');
     assert.equal((await cli('import-service-account')).code, 2);
   });
@@ -104,7 +127,10 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     assert.ok(a === b, 'the second process reuses the cached token');
     assert.equal(sim.counts['jwt-bearer:access'], before + 1);
     const info = JSON.parse(await ok('info', '--account', SA, '--json')) as Record<string, unknown>;
-    assert.deepEqual([info.email, info.scopes, info.source, info.kind, info.tokenType], [SA, ['https://www.googleapis.com/auth/cloud-platform'], 'tokeninfo', 'service_account', 'Bearer']);
+    assert.deepEqual(
+      [info.email, info.scopes, info.source, info.kind, info.tokenType],
+      [SA, ['https://www.googleapis.com/auth/cloud-platform'], 'tokeninfo', 'service_account', 'Bearer'],
+    );
     const narrow = await ok('print-access-token', '--account', SA, '--scopes', 'devstorage.read_only');
     assert.ok(narrow !== a);
     assert.equal(sim.counts['jwt-bearer:access'], before + 2);
@@ -112,7 +138,10 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
 
   it('signs a self-signed JWT for an API audience', async () => {
     const jwt = await ok('print-access-token', '--account', SA, '--self-signed-jwt', '--audience', 'https://pubsub.googleapis.com/');
-    const { payload, protectedHeader } = await jwtVerify(jwt, await importSPKI(publicKeyPem, 'RS256'), { audience: 'https://pubsub.googleapis.com/', issuer: SA });
+    const { payload, protectedHeader } = await jwtVerify(jwt, await importSPKI(publicKeyPem, 'RS256'), {
+      audience: 'https://pubsub.googleapis.com/',
+      issuer: SA,
+    });
     assert.equal(payload.sub, SA);
     assert.equal(payload.exp! - payload.iat!, 3600);
     assert.equal(protectedHeader.kid, decodeProtectedHeader(jwt).kid);
@@ -122,7 +151,7 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     assert.equal((await cli('print-access-token', '--account', SA, '--audience', 'https://x/')).code, 2, '--audience needs --self-signed-jwt');
   });
 
-  it('gets a service account\'s ID token for an audience (target_audience grant)', async () => {
+  it("gets a service account's ID token for an audience (target_audience grant)", async () => {
     const jwt = await ok('print-identity-token', '--account', SA, '--audiences', 'https://run.example.test');
     const claims = await sim.verifyIdToken(jwt);
     assert.equal(claims.aud, 'https://run.example.test');
@@ -134,7 +163,7 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     const err = await fails('AUDIENCE_NOT_SUPPORTED', 'print-identity-token', '--audiences', 'https://run.example.test');
     assert.match(err, /only for the OAuth client/);
     assert.match(err, /--impersonate-service-account/);
-    assert.equal(decodeJwtPayload(await ok('print-identity-token')).aud, idp.client.clientId, 'without an audience: the account\'s own ID token');
+    assert.equal(decodeJwtPayload(await ok('print-identity-token')).aud, idp.client.clientId, "without an audience: the account's own ID token");
   });
 
   it('impersonates with generateAccessToken, as Google formats it, through a delegation chain', async () => {
@@ -143,7 +172,11 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     sim.allow('jo@example.test', TARGET);
     const token = await ok('print-access-token', '--impersonate-service-account', TARGET);
     assert.match(token, /^ya29\.sim-imp-/);
-    assert.deepEqual(sim.iamRequests.at(-1), { method: 'generateAccessToken', target: TARGET, body: { scope: ['https://www.googleapis.com/auth/cloud-platform'], delegates: [], lifetime: '3600s' } });
+    assert.deepEqual(sim.iamRequests.at(-1), {
+      method: 'generateAccessToken',
+      target: TARGET,
+      body: { scope: ['https://www.googleapis.com/auth/cloud-platform'], delegates: [], lifetime: '3600s' },
+    });
     const calls = sim.counts.generateAccessToken;
     assert.equal(await ok('print-access-token', '--impersonate-service-account', TARGET), token, 'cached');
     assert.equal(sim.counts.generateAccessToken, calls);
@@ -151,7 +184,11 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     sim.allow('jo@example.test', DELEGATE);
     sim.allow(DELEGATE, 'other@proj-one.iam.gserviceaccount.com');
     await ok('print-access-token', '--impersonate-service-account', `other@proj-one.iam.gserviceaccount.com,${DELEGATE}`, '--scopes', 'bigquery');
-    assert.deepEqual(sim.iamRequests.at(-1)!.body, { scope: ['https://www.googleapis.com/auth/bigquery'], delegates: [`projects/-/serviceAccounts/${DELEGATE}`], lifetime: '3600s' });
+    assert.deepEqual(sim.iamRequests.at(-1)!.body, {
+      scope: ['https://www.googleapis.com/auth/bigquery'],
+      delegates: [`projects/-/serviceAccounts/${DELEGATE}`],
+      lifetime: '3600s',
+    });
     assert.equal((await cli('print-access-token', '--impersonate-service-account', 'not-an-email')).code, 2);
     // No scope string names the impersonated token's cache entry.
     const forged = await cli('print-access-token', '--scopes', `imp:${TARGET}|https://www.googleapis.com/auth/cloud-platform`);
@@ -162,7 +199,11 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     const jwt = await ok('print-identity-token', '--impersonate-service-account', TARGET, '--audiences', 'https://api.example.test', '--include-email');
     const claims = await sim.verifyIdToken(jwt);
     assert.deepEqual([claims.aud, claims.email], ['https://api.example.test', TARGET]);
-    assert.deepEqual(sim.iamRequests.at(-1), { method: 'generateIdToken', target: TARGET, body: { audience: 'https://api.example.test', delegates: [], includeEmail: true } });
+    assert.deepEqual(sim.iamRequests.at(-1), {
+      method: 'generateIdToken',
+      target: TARGET,
+      body: { audience: 'https://api.example.test', delegates: [], includeEmail: true },
+    });
     const plain = await sim.verifyIdToken(await ok('print-identity-token', '--impersonate-service-account', TARGET, '--audiences', 'https://api.example.test'));
     assert.equal(plain.email, undefined);
     await fails('AUDIENCE_REQUIRED', 'print-identity-token', '--impersonate-service-account', TARGET);
@@ -174,7 +215,7 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
     assert.match(token, /^ya29\.sim-imp-/);
   });
 
-  it('describes a user token with Google\'s tokeninfo', async () => {
+  it("describes a user token with Google's tokeninfo", async () => {
     const text = await ok('info');
     assert.match(text, /^account\s+jo@example\.test \([0-9a-f]{12}, user\)$/m);
     assert.match(text, /^source\s+tokeninfo$/m);
@@ -183,7 +224,10 @@ describe('service accounts, impersonation and ID tokens for any audience', () =>
   });
 
   it('refuses endpoint overrides that are not https or loopback', async () => {
-    const res = await runCliInProcess(['print-access-token', '--impersonate-service-account', 'new@proj-one.iam.gserviceaccount.com'], { ...env, TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL: 'http://iam.example.com' });
+    const res = await runCliInProcess(['print-access-token', '--impersonate-service-account', 'new@proj-one.iam.gserviceaccount.com'], {
+      ...env,
+      TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL: 'http://iam.example.com',
+    });
     assert.equal(res.code, 1);
     assert.match(res.stderr, /^tokentray: INVALID_ENDPOINT: TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL must be an https URL/);
   });
@@ -230,7 +274,7 @@ describe('tokentray info for other issuers', () => {
     await signInThroughCore(fx.sandbox.core(), fx.idp, 'kim@example.test');
   });
 
-  it('uses the issuer\'s introspection endpoint', async () => {
+  it("uses the issuer's introspection endpoint", async () => {
     const res = await runCliInProcess(['info', '--json'], fx.sandbox.env);
     assert.equal(res.code, 0, res.stderr);
     const info = JSON.parse(res.stdout) as Record<string, unknown>;

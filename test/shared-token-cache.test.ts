@@ -10,7 +10,17 @@ import { MemorySecretStore } from './support/memory-secret-store.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
 
 const HOUR = 3_600_000;
-const account = { id: 'acct00000001', subject: 's', issuer: 'http://127.0.0.1:1', flavor: 'oidc', clientId: 'c', scopes: ['openid'], status: 'ready', createdAt: '', updatedAt: '' } as AccountRecord;
+const account = {
+  id: 'acct00000001',
+  subject: 's',
+  issuer: 'http://127.0.0.1:1',
+  flavor: 'oidc',
+  clientId: 'c',
+  scopes: ['openid'],
+  status: 'ready',
+  createdAt: '',
+  updatedAt: '',
+} as AccountRecord;
 
 /** A source double: counts mints, and can be held until the test lets it go. */
 function plan(slot: Slot, options: { underLock?: boolean; also?: Array<[Slot, CachedToken]>; gate?: Promise<void>; started?: () => void } = {}) {

@@ -23,20 +23,32 @@ function probe(overrides: Partial<SmokeProbe> = {}): SmokeProbe {
   };
 }
 
-describe('the smoke test\'s checks', () => {
+describe("the smoke test's checks", () => {
   it('passes a hidden window that answered listAccounts through the bridge, without errors, with a tray', async () => {
-    assert.deepEqual(await runSmokeTest(probe()), { ok: true, summary: 'window loaded hidden, listAccounts answered through the preload bridge, no renderer errors, tray present' });
+    assert.deepEqual(await runSmokeTest(probe()), {
+      ok: true,
+      summary: 'window loaded hidden, listAccounts answered through the preload bridge, no renderer errors, tray present',
+    });
   });
 
   it('fails with a reason for each thing that can go wrong', async () => {
     const cases: Array<[Partial<SmokeProbe>, RegExp]> = [
       [{ loaded: async () => Promise.reject(new Error('the preload failed: boom')) }, /^the window did not load: the preload failed: boom$/],
       [{ loaded: () => new Promise(() => undefined) }, /^the window did not load: loading the window took longer than 0\.05 s$/],
-      [{ listAccountsInRenderer: async () => Promise.reject(new Error('window.tokentray is undefined')) }, /^listAccounts through the preload bridge failed: window\.tokentray is undefined$/],
-      [{ listAccountsInRenderer: async () => ({ ok: false, code: 'UNTRUSTED_SENDER', message: 'Refused' }) }, /answered \{"ok":false,"code":"UNTRUSTED_SENDER","message":"Refused"\}, not a list of accounts/],
+      [
+        { listAccountsInRenderer: async () => Promise.reject(new Error('window.tokentray is undefined')) },
+        /^listAccounts through the preload bridge failed: window\.tokentray is undefined$/,
+      ],
+      [
+        { listAccountsInRenderer: async () => ({ ok: false, code: 'UNTRUSTED_SENDER', message: 'Refused' }) },
+        /answered \{"ok":false,"code":"UNTRUSTED_SENDER","message":"Refused"\}, not a list of accounts/,
+      ],
       [{ listAccountsInRenderer: async () => undefined }, /answered undefined, not a list/],
       [{ listAccountsInRenderer: async () => ({ ok: true, value: [{ id: 'a' }] }) }, /holds 1 account\(s\): the smoke test is not isolated/],
-      [{ rendererErrors: () => ['Refused to load the script', 'Uncaught TypeError: x', 'c', 'd'] }, /^the renderer reported 4 error\(s\): Refused to load the script \| Uncaught TypeError: x \| c$/],
+      [
+        { rendererErrors: () => ['Refused to load the script', 'Uncaught TypeError: x', 'c', 'd'] },
+        /^the renderer reported 4 error\(s\): Refused to load the script \| Uncaught TypeError: x \| c$/,
+      ],
       [{ windowVisible: () => true }, /the window was shown/],
       [{ trayExists: () => false }, /there is no tray icon/],
     ];
@@ -50,7 +62,11 @@ describe('the smoke test\'s checks', () => {
   it('with an update feed, passes only when the check read it and refused its older version', async () => {
     const refused = async () => ({ kind: 'refused' as const, version: '0.0.1', reason: 'downgrade' as const });
     const passed = await runSmokeTest(probe(), { updateChecked: refused });
-    assert.deepEqual(passed, { ok: true, summary: 'window loaded hidden, listAccounts answered through the preload bridge, no renderer errors, tray present, the update feed was read and its older version refused' });
+    assert.deepEqual(passed, {
+      ok: true,
+      summary:
+        'window loaded hidden, listAccounts answered through the preload bridge, no renderer errors, tray present, the update feed was read and its older version refused',
+    });
     const cases: Array<[() => Promise<UpdateState>, RegExp]> = [
       [async () => ({ kind: 'failed', message: 'Could not check for updates' }), /ended in \{"kind":"failed"/],
       [async () => ({ kind: 'off' }), /ended in \{"kind":"off"\}, not in refusing its older version/],
@@ -124,17 +140,23 @@ describe('tokentray --smoke-test, main process against the stand-in electron mod
   it('exits 0 and says what it checked, in a throw-away home it removes afterwards', async () => {
     const res = await smokeTest();
     assert.equal(res.code, 0, res.stderr);
-    assert.equal(res.stdout, 'TokenTray smoke test passed: window loaded hidden, listAccounts answered through the preload bridge, no renderer errors, tray present.\n');
+    assert.equal(
+      res.stdout,
+      'TokenTray smoke test passed: window loaded hidden, listAccounts answered through the preload bridge, no renderer errors, tray present.\n',
+    );
     assert.doesNotMatch(res.stderr, /failed|Refused|Uncaught/);
     assert.deepEqual(await readdir(tmp), [], 'the throw-away home is gone');
-    assert.equal(await readFile(join(sandbox.home, 'accounts.json'), 'utf8'), damaged, 'the user\'s home was not touched');
+    assert.equal(await readFile(join(sandbox.home, 'accounts.json'), 'utf8'), damaged, "the user's home was not touched");
   });
 
   it('exits 1 naming a CSP violation the renderer logged', async () => {
     const res = await smokeTest('csp-violation');
     assert.equal(res.code, 1);
     assert.equal(res.stdout, '');
-    assert.match(res.stderr, /^TokenTray smoke test failed: the renderer reported 1 error\(s\): Refused to execute inline script because it violates the following Content Security Policy directive/m);
+    assert.match(
+      res.stderr,
+      /^TokenTray smoke test failed: the renderer reported 1 error\(s\): Refused to execute inline script because it violates the following Content Security Policy directive/m,
+    );
     assert.deepEqual(await readdir(tmp), []);
   });
 

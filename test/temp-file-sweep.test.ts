@@ -67,7 +67,18 @@ describe('every writer sweeps the temp files its killed predecessors left (issue
     const vault = await plant(join(home, 'vault.jwe'));
     const registry = await plant(join(home, 'accounts.json'));
     const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const key = await fx.sandbox.writeFile('key.json', JSON.stringify({ type: 'service_account', project_id: 'p', private_key_id: 'k', private_key: privateKey, client_email: 'sweep@p.iam.gserviceaccount.com', client_id: '1', token_uri: 'http://127.0.0.1:9/token' }));
+    const key = await fx.sandbox.writeFile(
+      'key.json',
+      JSON.stringify({
+        type: 'service_account',
+        project_id: 'p',
+        private_key_id: 'k',
+        private_key: privateKey,
+        client_email: 'sweep@p.iam.gserviceaccount.com',
+        client_id: '1',
+        token_uri: 'http://127.0.0.1:9/token',
+      }),
+    );
     const res = await runCli(['import-service-account', key], env);
     assert.equal(res.code, 0, res.stderr);
     await assertSwept(vault, 'vault.jwe');
@@ -89,7 +100,10 @@ describe('every writer sweeps the temp files its killed predecessors left (issue
   it('an exported ADC file: adc export', async () => {
     const out = await fx.sandbox.dir('adc');
     const planted = await plant(join(out, 'adc.json'));
-    const res = await runCli(['adc', 'export', '--output', join(out, 'adc.json'), '--account', 'sweep@example.test'], { ...fx.sandbox.env, TOKENTRAY_TEST_GOOGLE_ISSUER: fx.idp.issuer });
+    const res = await runCli(['adc', 'export', '--output', join(out, 'adc.json'), '--account', 'sweep@example.test'], {
+      ...fx.sandbox.env,
+      TOKENTRAY_TEST_GOOGLE_ISSUER: fx.idp.issuer,
+    });
     assert.equal(res.code, 0, res.stderr);
     await assertSwept(planted, 'the ADC file');
     await rm(out, { recursive: true, force: true });

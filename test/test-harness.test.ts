@@ -93,7 +93,10 @@ describe('the test harness cleans up after itself', () => {
       });
       process.kill(-child.pid!, signal);
       assert.notEqual(await closed, 0);
-      await waitUntil(`processes of the run still alive after ${signal}: ${dir}`, async () => (await processesWithEnv('TOKENTRAY_TEST_KEYRING', dir)).length === 0);
+      await waitUntil(
+        `processes of the run still alive after ${signal}: ${dir}`,
+        async () => (await processesWithEnv('TOKENTRAY_TEST_KEYRING', dir)).length === 0,
+      );
       assert.equal(existsSync(dir), false, 'the keyring folder is gone');
     });
   }
@@ -119,12 +122,15 @@ describe('the test harness cleans up after itself', () => {
   });
 
   it('run-tests.sh fails a run that leaves anything in its temp folder, and removes that folder', async () => {
-    const leaky = await sandbox.writeFile('leaky.test.mjs', `
+    const leaky = await sandbox.writeFile(
+      'leaky.test.mjs',
+      `
       import { writeFileSync } from 'node:fs';
       import { tmpdir } from 'node:os';
       import { join } from 'node:path';
       import { test } from 'node:test';
-      test('forgets a file', () => writeFileSync(join(tmpdir(), 'forgotten.txt'), 'x'));`);
+      test('forgets a file', () => writeFileSync(join(tmpdir(), 'forgotten.txt'), 'x'));`,
+    );
     const tidy = await sandbox.writeFile('tidy.test.mjs', `import { test } from 'node:test'; test('writes nothing', () => {});`);
     const bad = await run('sh', [join(root, 'test', 'run-tests.sh'), leaky], env);
     assert.match(bad.stdout, /^# pass 1$/m, `node:test's summary still shows:\n${bad.stdout}\n${bad.stderr}`);

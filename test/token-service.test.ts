@@ -177,11 +177,30 @@ for (const mode of ['google', 'oidc'] as IdpMode[]) {
 }
 
 describe('why an account must sign in again', () => {
-  const record = (issuer: string, flavor: 'google' | 'oidc') => ({ id: 'a1', kind: 'user', issuer, flavor, subject: 's', email: 'dana@example.test', clientId: 'c', scopes: ['openid'], impersonate: [], createdAt: 0 }) as unknown as AccountRecord;
+  const record = (issuer: string, flavor: 'google' | 'oidc') =>
+    ({
+      id: 'a1',
+      kind: 'user',
+      issuer,
+      flavor,
+      subject: 's',
+      email: 'dana@example.test',
+      clientId: 'c',
+      scopes: ['openid'],
+      impersonate: [],
+      createdAt: 0,
+    }) as unknown as AccountRecord;
 
-  it('names Google, and its Testing-status rule, only for Google\'s own issuer', () => {
-    assert.match(reauthReason(record(GOOGLE_ISSUER, 'google'), undefined), /^Google no longer accepts the refresh token of dana@example\.test \(invalid_grant\).*"Testing" status, Google expires its refresh tokens after 7 days/);
-    for (const [issuer, flavor] of [['https://login.example.test', 'google'], ['https://login.example.test', 'oidc'], ['http://127.0.0.1:9', 'google']] as const) {
+  it("names Google, and its Testing-status rule, only for Google's own issuer", () => {
+    assert.match(
+      reauthReason(record(GOOGLE_ISSUER, 'google'), undefined),
+      /^Google no longer accepts the refresh token of dana@example\.test \(invalid_grant\).*"Testing" status, Google expires its refresh tokens after 7 days/,
+    );
+    for (const [issuer, flavor] of [
+      ['https://login.example.test', 'google'],
+      ['https://login.example.test', 'oidc'],
+      ['http://127.0.0.1:9', 'google'],
+    ] as const) {
       const reason = reauthReason(record(issuer, flavor), undefined);
       assert.equal(reason, `${issuer} no longer accepts the refresh token of dana@example.test (invalid_grant): it was revoked or expired.`);
     }

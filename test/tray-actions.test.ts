@@ -5,18 +5,29 @@ import { createTrayActions, type TrayActionDeps } from '../electron/app/tray-act
 import { TokenTrayError } from '../electron/core/shared/errors.js';
 
 const account = (id: string, isDefault: boolean): AccountSummary => ({
-  id, kind: 'user', email: `${id}@x.com`, subject: `sub-${id}`, issuer: 'https://accounts.google.com', flavor: 'google', scopes: ['openid'], default: isDefault, status: 'ready', impersonate: [],
+  id,
+  kind: 'user',
+  email: `${id}@x.com`,
+  subject: `sub-${id}`,
+  issuer: 'https://accounts.google.com',
+  flavor: 'google',
+  scopes: ['openid'],
+  default: isDefault,
+  status: 'ready',
+  impersonate: [],
 });
 
 /** The tray's side of the app: every call it makes, and what it told the user. */
 function recorder(accounts: AccountSummary[], failWith?: Error) {
   const calls: unknown[][] = [];
   const notes: string[] = [];
-  const act = (name: string) => async (...args: unknown[]) => {
-    calls.push([name, ...args]);
-    if (failWith) throw failWith;
-    return true as never;
-  };
+  const act =
+    (name: string) =>
+    async (...args: unknown[]) => {
+      calls.push([name, ...args]);
+      if (failWith) throw failWith;
+      return true as never;
+    };
   const deps: TrayActionDeps = {
     handlers: {
       'accounts:list': async () => accounts,
@@ -51,7 +62,8 @@ describe('tray actions', () => {
       ['tokens:copy', 'a', 'id', 'raw', {}],
       ['accounts:sign-in', { accountId: 'a' }],
       ['accounts:open-console', 'a'],
-      ['show'], ['send', ADD_ACCOUNT_EVENT],
+      ['show'],
+      ['send', ADD_ACCOUNT_EVENT],
       ['show'],
       ['restart'],
       ['quit'],
@@ -67,7 +79,7 @@ describe('tray actions', () => {
     assert.match(notes[0], /not a Google account/);
   });
 
-  it('copy-default copies the default account\'s access token, or says there is none', async () => {
+  it("copy-default copies the default account's access token, or says there is none", async () => {
     const some = recorder([account('a', false), account('b', true)]);
     await some.actions.copyDefault();
     assert.deepEqual(some.calls, [['tokens:copy', 'b', 'access', 'raw']]);

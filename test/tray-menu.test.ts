@@ -4,7 +4,17 @@ import type { AccountSummary } from '../electron/app/ipc-contract.js';
 import { buildTrayMenu, type TrayItem } from '../electron/app/tray-menu.js';
 
 const account = (id: string, email: string, extra: Partial<AccountSummary> = {}): AccountSummary => ({
-  id, kind: 'user', email, subject: `sub-${id}`, issuer: 'https://accounts.google.com', flavor: 'google', scopes: ['openid'], default: false, status: 'ready', impersonate: [], ...extra,
+  id,
+  kind: 'user',
+  email,
+  subject: `sub-${id}`,
+  issuer: 'https://accounts.google.com',
+  flavor: 'google',
+  scopes: ['openid'],
+  default: false,
+  status: 'ready',
+  impersonate: [],
+  ...extra,
 });
 
 const labels = (items: TrayItem[]) => items.map((i) => (i.type === 'separator' ? '---' : i.type === 'label' ? `[${i.label}]` : i.label));
@@ -13,9 +23,21 @@ describe('tray menu', () => {
   it('lists the default account first, each with its copy actions, then the app entries', () => {
     const items = buildTrayMenu({ accounts: [account('a', 'a@x.com'), account('b', 'b@x.com', { default: true })], signingIn: false });
     assert.deepEqual(labels(items), [
-      '[b@x.com (default)]', 'Copy access token', 'Copy ID token', 'Copy Authorization header', '---',
-      '[a@x.com]', 'Copy access token', 'Copy ID token', 'Copy Authorization header', '---',
-      'Add account…', 'Open TokenTray', 'Open Cloud Console', '---', 'Quit TokenTray',
+      '[b@x.com (default)]',
+      'Copy access token',
+      'Copy ID token',
+      'Copy Authorization header',
+      '---',
+      '[a@x.com]',
+      'Copy access token',
+      'Copy ID token',
+      'Copy Authorization header',
+      '---',
+      'Add account…',
+      'Open TokenTray',
+      'Open Cloud Console',
+      '---',
+      'Quit TokenTray',
     ]);
     const actions = items.flatMap((i) => (i.type === 'action' ? [i.action] : []));
     assert.deepEqual(actions.slice(0, 3), [
@@ -46,10 +68,22 @@ describe('tray menu', () => {
       signingIn: false,
     });
     assert.deepEqual(labels(items).slice(0, 10), [
-      '[u@x.com (default)]', 'Copy access token', 'Copy ID token', 'Copy Authorization header', 'Copy access token as deployer@p.iam.gserviceaccount.com', '---',
-      '[sa@p.iam.gserviceaccount.com (service account)]', 'Copy access token', 'Copy Authorization header', '---',
+      '[u@x.com (default)]',
+      'Copy access token',
+      'Copy ID token',
+      'Copy Authorization header',
+      'Copy access token as deployer@p.iam.gserviceaccount.com',
+      '---',
+      '[sa@p.iam.gserviceaccount.com (service account)]',
+      'Copy access token',
+      'Copy Authorization header',
+      '---',
     ]);
-    assert.deepEqual(items[4], { type: 'action', label: 'Copy access token as deployer@p.iam.gserviceaccount.com', action: { kind: 'copy', accountId: 'u', token: 'access', form: 'raw', impersonated: true } });
+    assert.deepEqual(items[4], {
+      type: 'action',
+      label: 'Copy access token as deployer@p.iam.gserviceaccount.com',
+      action: { kind: 'copy', accountId: 'u', token: 'access', form: 'raw', impersonated: true },
+    });
   });
 
   it('disables Add account while a sign-in waits', () => {
@@ -60,10 +94,17 @@ describe('tray menu', () => {
   it('offers the Cloud Console as the default account, disabled when there is none', () => {
     const consoleOf = (items: TrayItem[]) => items.find((i) => i.type === 'action' && i.action.kind === 'open-console');
     assert.deepEqual(consoleOf(buildTrayMenu({ accounts: [account('a', 'a@x.com'), account('b', 'b@x.com', { default: true })], signingIn: false })), {
-      type: 'action', label: 'Open Cloud Console', action: { kind: 'open-console', accountId: 'b' }, enabled: true,
+      type: 'action',
+      label: 'Open Cloud Console',
+      action: { kind: 'open-console', accountId: 'b' },
+      enabled: true,
     });
     for (const accounts of [[], [account('a', 'a@x.com')]]) {
-      assert.equal((consoleOf(buildTrayMenu({ accounts, signingIn: false })) as { enabled?: boolean }).enabled, false, `${accounts.length} accounts, none default`);
+      assert.equal(
+        (consoleOf(buildTrayMenu({ accounts, signingIn: false })) as { enabled?: boolean }).enabled,
+        false,
+        `${accounts.length} accounts, none default`,
+      );
     }
   });
 });

@@ -19,7 +19,12 @@ async function policyAgainst(current: string, offered: string, options: { damage
   const states: UpdateState[] = [];
   const installs: string[] = [];
   const port = updaterPort(updater);
-  const policy = new UpdatePolicy({ updater: { ...port, restartToInstall: () => void installs.push('install') }, enabled: true, onChange: (s) => states.push(s), every: () => () => undefined });
+  const policy = new UpdatePolicy({
+    updater: { ...port, restartToInstall: () => void installs.push('install') },
+    enabled: true,
+    onChange: (s) => states.push(s),
+    every: () => () => undefined,
+  });
   return { feed, policy, states, installs, app };
 }
 
@@ -31,7 +36,10 @@ describe('app updates against a generic feed on 127.0.0.1 (real electron-updater
     const { feed, policy, states, installs, app } = await policyAgainst('0.1.0', '0.2.0');
     try {
       await policy.start();
-      assert.deepEqual(states.map((s) => s.kind), ['checking', 'downloading', 'ready']);
+      assert.deepEqual(
+        states.map((s) => s.kind),
+        ['checking', 'downloading', 'ready'],
+      );
       assert.deepEqual(policy.state, { kind: 'ready', version: '0.2.0' });
       assert.deepEqual(feed.requests, ['/latest-linux.yml', `/${feed.fileName}`]);
       assert.equal(installs.length, 0, 'never installs on its own');
@@ -140,7 +148,10 @@ describe('update policy', () => {
     const offPolicy = new UpdatePolicy({ updater: off, enabled: false, every });
     await offPolicy.start();
     assert.equal(off.checks, 0);
-    assert.deepEqual(trayLabels(offPolicy.state).filter((l) => /update/i.test(l)), []);
+    assert.deepEqual(
+      trayLabels(offPolicy.state).filter((l) => /update/i.test(l)),
+      [],
+    );
     await offPolicy.setEnabled(true);
     assert.equal(off.checks, 1);
     assert.deepEqual(offPolicy.state, { kind: 'ready', version: '2.0.0' });

@@ -51,28 +51,87 @@ function assertAgree(url: string): void {
 }
 
 const TRICKY = [
-  'http://127.0.0.1.invalid/', 'http://127.0.0.1.invalid', 'http://[::1]', 'http://[::1]:8080/x', 'http://0x7f.1/', 'http://127.1/', 'http://localhost./',
-  'http://localhost/', 'http://LOCALHOST:80/', 'HTTP://127.0.0.1/', 'HtTpS://example.invalid/', 'http://u@127.0.0.1/', 'http://u:p@localhost/',
-  'https://:p@example.invalid/', 'http://%2e/', 'http://127.0.0.1%2e/', 'http://127.0.0%2e1/', 'http://%6cocalhost/', 'http://127.0.0.1\\@example.invalid/',
-  'http://example.invalid\\@127.0.0.1/', 'http://127.0.0.1\t/', 'http://127.0.0.1\n.invalid/', 'http://12\t7.0.0.1/', '\thttp://127.0.0.1/', 'http://2130706433/',
-  'http://0177.0.0.1/', 'http://127.0.0.255/', 'http://128.0.0.1/', 'http://[::ffff:127.0.0.1]/', 'http://[0:0:0:0:0:0:0:1]/', 'http://[::2]/',
-  'https://127.0.0.1/', 'https://localhost/x', 'https://[::1]/', 'ftp://127.0.0.1/', 'file:///etc/passwd', 'javascript:alert(1)', 'http:127.0.0.1',
-  'http:/127.0.0.1/', 'http:\\\\127.0.0.1\\', 'https://accounts.google.com/o/oauth2/token', 'http://accounts.google.com/', 'nonsense', '',
+  'http://127.0.0.1.invalid/',
+  'http://127.0.0.1.invalid',
+  'http://[::1]',
+  'http://[::1]:8080/x',
+  'http://0x7f.1/',
+  'http://127.1/',
+  'http://localhost./',
+  'http://localhost/',
+  'http://LOCALHOST:80/',
+  'HTTP://127.0.0.1/',
+  'HtTpS://example.invalid/',
+  'http://u@127.0.0.1/',
+  'http://u:p@localhost/',
+  'https://:p@example.invalid/',
+  'http://%2e/',
+  'http://127.0.0.1%2e/',
+  'http://127.0.0%2e1/',
+  'http://%6cocalhost/',
+  'http://127.0.0.1\\@example.invalid/',
+  'http://example.invalid\\@127.0.0.1/',
+  'http://127.0.0.1\t/',
+  'http://127.0.0.1\n.invalid/',
+  'http://12\t7.0.0.1/',
+  '\thttp://127.0.0.1/',
+  'http://2130706433/',
+  'http://0177.0.0.1/',
+  'http://127.0.0.255/',
+  'http://128.0.0.1/',
+  'http://[::ffff:127.0.0.1]/',
+  'http://[0:0:0:0:0:0:0:1]/',
+  'http://[::2]/',
+  'https://127.0.0.1/',
+  'https://localhost/x',
+  'https://[::1]/',
+  'ftp://127.0.0.1/',
+  'file:///etc/passwd',
+  'javascript:alert(1)',
+  'http:127.0.0.1',
+  'http:/127.0.0.1/',
+  'http:\\\\127.0.0.1\\',
+  'https://accounts.google.com/o/oauth2/token',
+  'http://accounts.google.com/',
+  'nonsense',
+  '',
 ];
 
 describe('one URL policy, the same answer everywhere (issue 19 §3)', () => {
   it('names the loopback hosts in URLs, and only those', () => {
     const expected: Record<string, boolean> = {
-      'http://127.0.0.1.invalid/': false, 'http://[::1]': true, 'http://0x7f.1/': true, 'http://127.1/': true, 'http://localhost./': false,
-      'http://u@127.0.0.1/': false, 'HTTP://127.0.0.1/': true, 'http://%6cocalhost/': true, 'http://127.0.0.1\\@example.invalid/': true,
-      'http://example.invalid\\@127.0.0.1/': false, 'http://127.0.0.1\t/': true, 'http://[::ffff:127.0.0.1]/': false, 'ftp://127.0.0.1/': false,
+      'http://127.0.0.1.invalid/': false,
+      'http://[::1]': true,
+      'http://0x7f.1/': true,
+      'http://127.1/': true,
+      'http://localhost./': false,
+      'http://u@127.0.0.1/': false,
+      'HTTP://127.0.0.1/': true,
+      'http://%6cocalhost/': true,
+      'http://127.0.0.1\\@example.invalid/': true,
+      'http://example.invalid\\@127.0.0.1/': false,
+      'http://127.0.0.1\t/': true,
+      'http://[::ffff:127.0.0.1]/': false,
+      'ftp://127.0.0.1/': false,
     };
     for (const [url, allowed] of Object.entries(expected)) assert.equal(isAllowedEndpoint(url), allowed, url);
   });
 
   it('trusts hosts written outside a URL only as the URL parser writes them', () => {
     for (const host of ['127.0.0.1', '127.8.9.10', 'localhost', 'LOCALHOST', '::1', '[::1]']) assert.equal(isLoopbackHost(host), true, host);
-    for (const host of ['127.1', '0x7f.0.0.1', '2130706433', 'localhost.', '127.0.0.1.invalid', '127.0.0.1:80', 'u@127.0.0.1', '127.0.0.1/x', '[::2]', '', '%6cocalhost']) {
+    for (const host of [
+      '127.1',
+      '0x7f.0.0.1',
+      '2130706433',
+      'localhost.',
+      '127.0.0.1.invalid',
+      '127.0.0.1:80',
+      'u@127.0.0.1',
+      '127.0.0.1/x',
+      '[::2]',
+      '',
+      '%6cocalhost',
+    ]) {
       assert.equal(isLoopbackHost(host), false, host);
     }
   });
@@ -85,8 +144,27 @@ describe('one URL policy, the same answer everywhere (issue 19 §3)', () => {
     const scheme = fc.constantFrom('http', 'https', 'HTTP', 'HttPs', 'ftp', 'ws', 'file');
     const user = fc.constantFrom('', 'u@', 'u:p@', ':@', '@');
     const host = fc.constantFrom(
-      '127.0.0.1', '127.1', '0x7f.1', '127.0.0.1.invalid', 'localhost', 'localhost.', 'LocalHost', '[::1]', '[::ffff:127.0.0.1]', '[0::1]', 'example.invalid',
-      '%6cocalhost', '127.0.0.%31', '127.255.255.254', '126.0.0.1', '2130706433', '0177.0.0.1', 'localhost%2e', '127.0.0.1%2e', '%2e', 'xn--lcalhost-9za',
+      '127.0.0.1',
+      '127.1',
+      '0x7f.1',
+      '127.0.0.1.invalid',
+      'localhost',
+      'localhost.',
+      'LocalHost',
+      '[::1]',
+      '[::ffff:127.0.0.1]',
+      '[0::1]',
+      'example.invalid',
+      '%6cocalhost',
+      '127.0.0.%31',
+      '127.255.255.254',
+      '126.0.0.1',
+      '2130706433',
+      '0177.0.0.1',
+      'localhost%2e',
+      '127.0.0.1%2e',
+      '%2e',
+      'xn--lcalhost-9za',
     );
     const port = fc.constantFrom('', ':80', ':8443', ':0', ':');
     const rest = fc.constantFrom('', '/', '/a/b', '/%2e%2e/x', '\\x', '?q=1', '#f', '\\@example.invalid/', '@example.invalid');
@@ -96,6 +174,9 @@ describe('one URL policy, the same answer everywhere (issue 19 §3)', () => {
       const i = at % (whole.length + 1);
       return whole.slice(0, i) + j + whole.slice(i);
     });
-    fc.assert(fc.property(url, (u) => assertAgree(u)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(url, (u) => assertAgree(u)),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -47,7 +47,15 @@ describe('.github/workflows/ci.yml', () => {
   before(async () => {
     wf = parse(await readFile(join(root, '.github', 'workflows', 'ci.yml'), 'utf8')) as Workflow;
     scripts = (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    runs = Object.entries(wf.jobs).flatMap(([job, j]) => j.steps.flatMap((step) => (step.run ?? '').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#')).map((line) => ({ job, step, line }))));
+    runs = Object.entries(wf.jobs).flatMap(([job, j]) =>
+      j.steps.flatMap((step) =>
+        (step.run ?? '')
+          .split('\n')
+          .map((line) => line.trim())
+          .filter((line) => line && !line.startsWith('#'))
+          .map((line) => ({ job, step, line })),
+      ),
+    );
   });
 
   const oses = (job: Job) => (job['runs-on'] === '${{ matrix.os }}' ? job.strategy!.matrix.os! : [job['runs-on']]);
@@ -67,7 +75,11 @@ describe('.github/workflows/ci.yml', () => {
     assert.match(ci, /^ {2}npm test$/m);
     assert.match(ci, /^ {2}npm run "test:node\$\{TOKENTRAY_TEST_NODE\}"$/m, 'or the suites under the Node the matrix names');
     assert.match(scripts.test, /sh test\/run-tests\.sh$/, 'npm test runs through test/run-tests.sh');
-    assert.match(await readFile(join(root, 'test', 'run-tests.sh'), 'utf8'), /^sh "\$here\/with-keychain\.sh" node --test /m, '… which runs the suites under the throw-away keyring');
+    assert.match(
+      await readFile(join(root, 'test', 'run-tests.sh'), 'utf8'),
+      /^sh "\$here\/with-keychain\.sh" node --test /m,
+      '… which runs the suites under the throw-away keyring',
+    );
   });
 
   it('runs the suites on the oldest Node the CLI supports and on Node 24, each with an npm script to do it locally', async () => {
@@ -102,13 +114,18 @@ describe('.github/workflows/ci.yml', () => {
     assert.deepEqual(oses(job), OSES);
     assert.deepEqual(job.needs, ['test', 'smoke']);
     const upload = job.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
-    const paths = String(upload.with!.path).trim().split('\n').map((p) => p.trim());
+    const paths = String(upload.with!.path)
+      .trim()
+      .split('\n')
+      .map((p) => p.trim());
     // app-builder-lib loads configuration through jiti, which would leave a cache in $TMPDIR/jiti.
     const previousJiti = process.env.JITI_FS_CACHE;
     process.env.JITI_FS_CACHE = 'false';
     let output: string;
     try {
-      const { getConfig } = require('app-builder-lib/out/util/config/config.js') as { getConfig(dir: string, path: string): Promise<{ directories: { output: string } }> };
+      const { getConfig } = require('app-builder-lib/out/util/config/config.js') as {
+        getConfig(dir: string, path: string): Promise<{ directories: { output: string } }>;
+      };
       output = (await getConfig(root, 'build/electron-builder.yml')).directories.output;
     } finally {
       if (previousJiti === undefined) delete process.env.JITI_FS_CACHE;
@@ -117,7 +134,7 @@ describe('.github/workflows/ci.yml', () => {
     for (const p of paths) assert.ok(p.startsWith(`${output}/`), `${p} is in electron-builder's output folder`);
     for (const ext of ['AppImage', 'deb', 'dmg', 'exe', 'tgz']) assert.ok(paths.includes(`${output}/*.${ext}`), `uploads *.${ext}`);
     assert.equal(upload.with!['if-no-files-found'], 'error');
-    assert.ok(stepsRunning(job, new RegExp(`npm pack .*--pack-destination ${output}$`)).length === 1, 'the CLI\'s npm tarball goes along');
+    assert.ok(stepsRunning(job, new RegExp(`npm pack .*--pack-destination ${output}$`)).length === 1, "the CLI's npm tarball goes along");
   });
 
   it('publishes installers and the update feed on a version tag only, after the tests', () => {

@@ -54,7 +54,8 @@ export function count(args: readonly unknown[], min: number, max = min): readonl
 }
 
 export function text(value: unknown, what: string, max = MAX_STRING): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > max) throw new ArgumentError(`${what} must be a non-empty string of at most ${max} characters`);
+  if (typeof value !== 'string' || value.length === 0 || value.length > max)
+    throw new ArgumentError(`${what} must be a non-empty string of at most ${max} characters`);
   return value;
 }
 

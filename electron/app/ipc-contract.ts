@@ -80,7 +80,9 @@ export const CONTRACT = {
   removeAccount: call('accounts:remove', oneAccount).returns<{ revoked: boolean }>(),
   setDefault: call('accounts:set-default', oneAccount).returns<AccountSummary[]>(),
   /** Imports a service-account key from the JSON text of its file. */
-  importServiceAccount: call('accounts:import-service-account', (a): [keyJson: string] => [text(count(a, 1)[0], 'the key file', MAX_FILE_TEXT)]).returns<AccountSummary>(),
+  importServiceAccount: call('accounts:import-service-account', (a): [keyJson: string] => [
+    text(count(a, 1)[0], 'the key file', MAX_FILE_TEXT),
+  ]).returns<AccountSummary>(),
   /** Sets (or with [] clears) the account's impersonation target: service account first, then delegates. */
   setImpersonation: call('accounts:set-impersonation', (a): [accountId: string, chain: string[]] => {
     const [id, chain] = count(a, 2);
@@ -95,7 +97,11 @@ export const CONTRACT = {
   refreshTokens: call('tokens:refresh', oneAccount).returns<AccountTokens>(),
   copy: call('tokens:copy', (a): [accountId: string, kind: TokenKind, form: TokenForm, options?: CopyOptions] => {
     const [id, kind, form, options] = count(a, 3, 4);
-    const base = [accountId(id), oneOf(kind, 'the token kind', ['access', 'id'] as const), oneOf(form, 'the form', ['raw', 'header', 'curl'] as const)] as const;
+    const base = [
+      accountId(id),
+      oneOf(kind, 'the token kind', ['access', 'id'] as const),
+      oneOf(form, 'the form', ['raw', 'header', 'curl'] as const),
+    ] as const;
     return options === undefined ? [...base] : [...base, copyOptions(options)];
   }).returns<CopyResult>(),
   getTokenInfo: call('tokens:info', oneAccount).returns<TokenInfoView>(),

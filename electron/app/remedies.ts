@@ -9,7 +9,9 @@ const WINDOW_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
   'sign-in-again': (f) => {
     const scopes = f.scope?.split(',') ?? [];
     if (scopes.length === 0) return 'Sign the account in again.';
-    return scopes.length === 1 ? `Sign the account in again and grant the ${scopes[0]} scope.` : `Sign the account in again and grant the scopes ${scopes.join(', ')}.`;
+    return scopes.length === 1
+      ? `Sign the account in again and grant the ${scopes[0]} scope.`
+      : `Sign the account in again and grant the scopes ${scopes.join(', ')}.`;
   },
   'sign-in-instead': () => 'Sign that user in with “Add account…” instead.',
   'use-as-client-file': () => 'Choose it as the OAuth client file in “Add account…” instead.',
@@ -25,7 +27,7 @@ const WINDOW_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
   'import-new-key': () => 'Create a new key in the Cloud Console and import it with “Import service account…”.',
   'give-vault-passphrase': () => 'Start TokenTray with TOKENTRAY_FILE_PASSPHRASE set (see docs/remote.md).',
   'replace-or-choose-file': () => 'Choose another file, or remove that one first.',
-  'set-project-first': () => 'Set the account\'s project first.',
+  'set-project-first': () => "Set the account's project first.",
   'choose-another-port': () => 'Choose another port for the metadata server, or leave the port empty to get a free one.',
   'give-audience': () => 'Give the URL (or client id) of the service that will check it as the audience.',
   'impersonate-or-use-key': () =>
@@ -34,7 +36,7 @@ const WINDOW_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
   'allow-insecure-http': () => 'Use https.',
   'leave-out-quota-project': () => 'Leave its quota project empty.',
   'choose-google-user': () => 'Choose a Google user account.',
-  'allow-other-registry': () => 'Only Google\'s registries are set up for docker.',
+  'allow-other-registry': () => "Only Google's registries are set up for docker.",
   'end-stuck-process': (f) => `If it is, end process ${f.pid} (in the system's task manager) and try again.`,
 };
 

@@ -11,10 +11,7 @@ export type TrayAction =
   | { kind: 'restart-to-update' }
   | { kind: 'quit' };
 
-export type TrayItem =
-  | { type: 'separator' }
-  | { type: 'label'; label: string }
-  | { type: 'action'; label: string; action: TrayAction; enabled?: boolean };
+export type TrayItem = { type: 'separator' } | { type: 'label'; label: string } | { type: 'action'; label: string; action: TrayAction; enabled?: boolean };
 
 export interface TrayState {
   accounts: AccountSummary[];
@@ -28,7 +25,12 @@ export interface TrayState {
 function updateItems(update: UpdateState | undefined): TrayItem[] {
   if (update?.kind === 'ready') return [{ type: 'action', label: `Restart to update to v${update.version}`, action: { kind: 'restart-to-update' } }];
   if (update?.kind === 'refused') {
-    return [{ type: 'label', label: update.reason === 'damaged' ? `Update to ${update.version} refused: damaged download` : `Update to ${update.version} refused: older version` }];
+    return [
+      {
+        type: 'label',
+        label: update.reason === 'damaged' ? `Update to ${update.version} refused: damaged download` : `Update to ${update.version} refused: older version`,
+      },
+    ];
   }
   return [];
 }
@@ -43,8 +45,15 @@ function accountSection(a: AccountSummary): TrayItem[] {
       { type: 'action', label: 'Sign in again…', action: { kind: 'sign-in-again', accountId: a.id } },
     ];
   }
-  const copy = (label: string, token: TokenKind, form: TokenForm): TrayItem => ({ type: 'action', label, action: { kind: 'copy', accountId: a.id, token, form } });
-  const tags = [a.kind === 'service_account' ? 'service account' : a.kind === 'workforce' || a.kind === 'workload' ? a.kind : '', a.default ? 'default' : ''].filter(Boolean);
+  const copy = (label: string, token: TokenKind, form: TokenForm): TrayItem => ({
+    type: 'action',
+    label,
+    action: { kind: 'copy', accountId: a.id, token, form },
+  });
+  const tags = [
+    a.kind === 'service_account' ? 'service account' : a.kind === 'workforce' || a.kind === 'workload' ? a.kind : '',
+    a.default ? 'default' : '',
+  ].filter(Boolean);
   const items: TrayItem[] = [
     { type: 'label', label: tags.length ? `${name(a)} (${tags.join(', ')})` : name(a) },
     copy('Copy access token', 'access', 'raw'),
@@ -54,7 +63,11 @@ function accountSection(a: AccountSummary): TrayItem[] {
   ];
   const target = a.impersonate[0];
   if (target) {
-    items.push({ type: 'action', label: `Copy access token as ${displaySafe(target)}`, action: { kind: 'copy', accountId: a.id, token: 'access', form: 'raw', impersonated: true } });
+    items.push({
+      type: 'action',
+      label: `Copy access token as ${displaySafe(target)}`,
+      action: { kind: 'copy', accountId: a.id, token: 'access', form: 'raw', impersonated: true },
+    });
   }
   return items;
 }
@@ -85,7 +98,12 @@ export function buildTrayMenu(state: TrayState): TrayItem[] {
   for (const account of ordered) items.push(...accountSection(account), { type: 'separator' });
   if (ordered.length === 0) items.push({ type: 'label', label: 'No accounts yet' }, { type: 'separator' });
   items.push(
-    { type: 'action', label: state.signingIn ? 'Signing in… (finish in your browser)' : 'Add account…', action: { kind: 'add-account' }, enabled: !state.signingIn },
+    {
+      type: 'action',
+      label: state.signingIn ? 'Signing in… (finish in your browser)' : 'Add account…',
+      action: { kind: 'add-account' },
+      enabled: !state.signingIn,
+    },
     { type: 'action', label: 'Open TokenTray', action: { kind: 'open' } },
     consoleItem(ordered.find((a) => a.default)),
     ...updateItems(state.update),

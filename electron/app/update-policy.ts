@@ -32,7 +32,12 @@ export type UpdateState =
 export const UPDATE_CHECK_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 /** electron-updater's codes for a download that is not what the feed promised. */
-const DAMAGED_CODES = new Set(['ERR_CHECKSUM_MISMATCH', 'ERR_UPDATER_INVALID_SIGNATURE', 'ERR_UPDATER_INVALID_RELEASE_FEED', 'ERR_UPDATER_INVALID_UPDATE_INFO']);
+const DAMAGED_CODES = new Set([
+  'ERR_CHECKSUM_MISMATCH',
+  'ERR_UPDATER_INVALID_SIGNATURE',
+  'ERR_UPDATER_INVALID_RELEASE_FEED',
+  'ERR_UPDATER_INVALID_UPDATE_INFO',
+]);
 
 export interface UpdatePolicyOptions {
   updater: Updater;

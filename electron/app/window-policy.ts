@@ -75,7 +75,8 @@ export function isAllowedExternalUrl(url: string, home: string): boolean {
 
 /** The URL, if the system browser may open it; else EXTERNAL_URL_REFUSED. */
 export function checkedExternalUrl(url: string, home: string): string {
-  if (!isAllowedExternalUrl(url, home)) throw new TokenTrayError('EXTERNAL_URL_REFUSED', 'TokenTray opens only https pages and its own sign-in pages in the browser.');
+  if (!isAllowedExternalUrl(url, home))
+    throw new TokenTrayError('EXTERNAL_URL_REFUSED', 'TokenTray opens only https pages and its own sign-in pages in the browser.');
   return url;
 }
 

@@ -24,7 +24,10 @@ export function autostartPath(env: Readonly<Record<string, string | undefined>> 
  * own escape rule is `\\`), and `%` written `%%` (field codes). Line breaks cannot be written.
  */
 function quoteExecArgument(arg: string): string {
-  if (/[\0-\x1f\x7f]/.test(arg)) throw new TokenTrayError('AUTOSTART_FAILED', 'The app path has a control character, which an autostart entry cannot hold.', { facts: { path: JSON.stringify(arg) } });
+  if (/[\0-\x1f\x7f]/.test(arg))
+    throw new TokenTrayError('AUTOSTART_FAILED', 'The app path has a control character, which an autostart entry cannot hold.', {
+      facts: { path: JSON.stringify(arg) },
+    });
   const quoted = `"${arg.replace(/(["`$\\])/g, '\\$1')}"`;
   return quoted.replace(/\\/g, '\\\\').replace(/%/g, '%%');
 }
@@ -43,7 +46,11 @@ function autostartEntry(command: readonly string[]): string {
 }
 
 /** Writes or removes the entry; `command` is the app's executable and its arguments (AppImage path, or electron and the app folder). */
-export async function setXdgAutostart(enabled: boolean, command: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): Promise<void> {
+export async function setXdgAutostart(
+  enabled: boolean,
+  command: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<void> {
   const path = autostartPath(env);
   if (!enabled) {
     await rm(path, { force: true });

@@ -20,7 +20,12 @@ interface FastCommand {
 
 const printToken = (token: { token: string }) => `${token.token}\n`;
 const COMMANDS: Record<string, FastCommand> = {
-  'print-access-token': { op: 'access-token', values: { account: 'account', scopes: 'scopes', 'impersonate-service-account': 'impersonate' }, flags: {}, print: printToken },
+  'print-access-token': {
+    op: 'access-token',
+    values: { account: 'account', scopes: 'scopes', 'impersonate-service-account': 'impersonate' },
+    flags: {},
+    print: printToken,
+  },
   'print-identity-token': {
     op: 'id-token',
     values: { account: 'account', audiences: 'audience', 'impersonate-service-account': 'impersonate' },

@@ -25,7 +25,15 @@ export function cliIo(options: RunOptions = {}): CliIo {
     stdout: terminalWriter(options.stdout ?? ((t) => process.stdout.write(t))),
     stderr: terminalWriter(options.stderr ?? ((t) => process.stderr.write(t))),
     env,
-    core: options.core ?? (() => (core ??= createCore({ env, ...(options.store ? { store: options.store } : {}), ...(env.TOKENTRAY_ACCOUNT ? { fallbackAccount: env.TOKENTRAY_ACCOUNT } : {}), ...(options.askAgentFirst ? { askAgentFirst: true } : {}) }))),
+    core:
+      options.core ??
+      (() =>
+        (core ??= createCore({
+          env,
+          ...(options.store ? { store: options.store } : {}),
+          ...(env.TOKENTRAY_ACCOUNT ? { fallbackAccount: env.TOKENTRAY_ACCOUNT } : {}),
+          ...(options.askAgentFirst ? { askAgentFirst: true } : {}),
+        }))),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.stdin ? { stdin: options.stdin } : {}),
   };

@@ -22,6 +22,11 @@ async function* readAheadThenRest(ahead: ReadAhead): AsyncGenerator<Buffer> {
 export function runHelper(args: string[], ahead?: ReadAhead, askAgain = false): void {
   const env = process.env;
   // A helper the fast path already put to the agent asks it again only to show the agent's own failure.
-  const io = cliIo({ env, stdout: writeStdout, askAgentFirst: ahead === undefined || askAgain, ...(ahead ? { stdin: Readable.from(readAheadThenRest(ahead)) } : {}) });
+  const io = cliIo({
+    env,
+    stdout: writeStdout,
+    askAgentFirst: ahead === undefined || askAgain,
+    ...(ahead ? { stdin: Readable.from(readAheadThenRest(ahead)) } : {}),
+  });
   void runCommand(dockerCredential, args, io, { alsoOnStdout: true }).then((code) => (process.exitCode = code));
 }

@@ -32,8 +32,7 @@ export type CommandGroup = (typeof COMMAND_GROUPS)[number];
 
 /** One flag. A flag that takes a value says what you get without it (`default`). */
 export type OptionHelp = { short?: string; help: string } & (
-  | { type: 'boolean' }
-  | { type: 'string'; /** Placeholder in the help: ACCOUNT, FILE. */ value: string; default: string }
+  { type: 'boolean' } | { type: 'string'; /** Placeholder in the help: ACCOUNT, FILE. */ value: string; default: string }
 );
 
 /** What `tokentray COMMAND --help` shows, declared next to the command's flags. */
@@ -111,7 +110,16 @@ export function formatHelp(help: CommandHelp): string {
 export function alignedTable(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    all
+      .map((r) =>
+        r
+          .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i])))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** The nearest candidate within a small edit distance, for "did you mean …?". */

@@ -16,7 +16,11 @@ function commandSection(help: CommandHelp): string[] {
   for (const a of help.args ?? []) out.push('.TP', `.I ${roff(a.name)}`, roff(a.optional ? `Optional. ${a.help}` : a.help));
   for (const [name, o] of Object.entries(help.options)) {
     const flag = `${o.short ? `\\-${o.short}, ` : ''}\\-\\-${roff(name)}`;
-    out.push('.TP', o.type === 'string' ? `.BI "${flag} " ${roff(o.value)}` : `.B ${flag}`, roff(o.type === 'string' ? `${o.help}. Default: ${o.default}.` : o.help));
+    out.push(
+      '.TP',
+      o.type === 'string' ? `.BI "${flag} " ${roff(o.value)}` : `.B ${flag}`,
+      roff(o.type === 'string' ? `${o.help}. Default: ${o.default}.` : o.help),
+    );
   }
   for (const e of help.examples) out.push('.PP', ...(e.help ? [roff(e.help)] : []), '.RS', '.EX', roff(e.command), '.EE', '.RE');
   return out;
@@ -39,7 +43,10 @@ export function formatManPage(specs: readonly CommandHelp[], version: string, in
     '.B tokentray',
     '[\\-\\-help | \\-v | \\-\\-version]',
     '.SH DESCRIPTION',
-    ...outro.trim().split('\n').flatMap((line) => ['.PP', roff(line)]),
+    ...outro
+      .trim()
+      .split('\n')
+      .flatMap((line) => ['.PP', roff(line)]),
     '.SH COMMANDS',
   ];
   for (const help of specs) for (const h of help.subcommands?.length ? help.subcommands : [help]) out.push(...commandSection(h));

@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
 import { childEnvironment } from '../core/shared/child-env.js';
 
-export type OpenBrowserResult =
-  | { opened: true }
-  | { opened: false; reason: string };
+export type OpenBrowserResult = { opened: true } | { opened: false; reason: string };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -30,10 +28,7 @@ export function openBrowser(url: string, options: { env?: Env; platform?: NodeJS
   const platform = options.platform ?? process.platform;
   const reason = noLocalBrowserReason(env, platform);
   if (reason) return Promise.resolve({ opened: false, reason });
-  const [cmd, args] =
-    platform === 'darwin' ? ['open', [url]]
-    : platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]]
-    : ['xdg-open', [url]];
+  const [cmd, args] = platform === 'darwin' ? ['open', [url]] : platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]] : ['xdg-open', [url]];
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     const settle = (result: OpenBrowserResult) => {

@@ -1,4 +1,3 @@
-
 /** A pasted address is a few hundred bytes; a longer line is not one and is not kept. */
 const MAX_LINE = 16 * 1024;
 

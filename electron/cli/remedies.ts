@@ -15,12 +15,14 @@ const CLI_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
   'list-accounts': () => '`tokentray accounts` lists the signed-in accounts.',
   'forget-without-revoke': (f) => `Try again, or run \`tokentray logout ${f.accountId ?? 'ACCOUNT'} --no-revoke\` to forget it on this computer only.`,
   'use-metadata-server': () => 'Use `tokentray exec` (the metadata-server emulator) instead.',
-  'give-client-file': () => 'Give the JSON file of a "Desktop app" OAuth client: `tokentray login --client-secret-file FILE` (or --client-id ID --client-secret SECRET).',
+  'give-client-file': () =>
+    'Give the JSON file of a "Desktop app" OAuth client: `tokentray login --client-secret-file FILE` (or --client-id ID --client-secret SECRET).',
   'give-client-file-again': (f) => `Give its file again: \`tokentray login --client-secret-file FILE${issuerFlag(f)}${loginHint(f)}\`.`,
   'list-clients': () => '`tokentray clients` lists them.',
   'sign-out-client-users': (f) => `Sign them out first: \`tokentray logout ${f.account ?? 'ACCOUNT'} --forget-client\`.`,
   'import-new-key': () => 'Create a new key in the Cloud Console and import it with `tokentray import-service-account FILE`.',
-  'give-vault-passphrase': () => 'Set TOKENTRAY_FILE_PASSPHRASE (docs/remote.md keeps it out of your shell history), or run tokentray in a terminal to be asked.',
+  'give-vault-passphrase': () =>
+    'Set TOKENTRAY_FILE_PASSPHRASE (docs/remote.md keeps it out of your shell history), or run tokentray in a terminal to be asked.',
   'replace-or-choose-file': () => 'Pass --force to replace it, or --output to write elsewhere.',
   'set-project-first': (f) => `Give its project with the number: \`tokentray configure ${f.accountId ?? 'ACCOUNT'} --project ID --project-number NUMBER\`.`,
   'choose-another-port': () => 'Choose another with --port, or leave it out to get a free one.',
@@ -43,6 +45,8 @@ export function describeForCli(err: TokenTrayError): string {
 }
 
 /** What the metadata-server emulator's 404 for the project number tells a terminal user. */
-export const NO_PROJECT_NUMBER_ADVICE = 'Set it with `tokentray configure ACCOUNT --project-number NUMBER` (the Console shows the number on the project\'s dashboard).';
+export const NO_PROJECT_NUMBER_ADVICE =
+  "Set it with `tokentray configure ACCOUNT --project-number NUMBER` (the Console shows the number on the project's dashboard).";
 /** What the metadata-server emulator's 404 for the project tells a terminal user. */
-export const NO_PROJECT_ADVICE = 'Give --project-id, set one for the account (`tokentray configure ACCOUNT --project ID`), or set gcloud\'s (`gcloud config set project ID`).';
+export const NO_PROJECT_ADVICE =
+  "Give --project-id, set one for the account (`tokentray configure ACCOUNT --project ID`), or set gcloud's (`gcloud config set project ID`).";

@@ -55,7 +55,9 @@ async function globalHelp(): Promise<string> {
     groups.get(help?.group ?? 'Other')!.push([name, help?.summary ?? '']);
   }
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;
-  const sections = [...groups].filter(([, rows]) => rows.length > 0).map(([group, rows]) => [`${group}:`, ...rows.map(([n, s]) => `  ${n.padEnd(width)}${s}`)].join('\n'));
+  const sections = [...groups]
+    .filter(([, rows]) => rows.length > 0)
+    .map(([group, rows]) => [`${group}:`, ...rows.map(([n, s]) => `  ${n.padEnd(width)}${s}`)].join('\n'));
   return `${INTRO}\n\nUsage: tokentray COMMAND [options]\n\n${sections.join('\n\n')}\n\n${OUTRO}`;
 }
 

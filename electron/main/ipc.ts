@@ -9,7 +9,10 @@ export function setupIpc(handlers: Handlers, isOurWindow: (contents: WebContents
   for (const channel of INVOKE_CHANNELS) {
     ipcMain.handle(channel, (event, ...args: unknown[]) => {
       const frame = event.senderFrame;
-      const trusted = isTrustedSender({ isOurWindow: isOurWindow(event.sender), isMainFrame: frame !== null && frame.parent === null, frameUrl: frame?.url }, APP_ORIGIN);
+      const trusted = isTrustedSender(
+        { isOurWindow: isOurWindow(event.sender), isMainFrame: frame !== null && frame.parent === null, frameUrl: frame?.url },
+        APP_ORIGIN,
+      );
       if (!trusted) return { ok: false, code: 'UNTRUSTED_SENDER', message: 'Refused a request that did not come from the TokenTray window.' };
       return dispatch(handlers, channel, args);
     });

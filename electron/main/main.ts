@@ -109,7 +109,16 @@ export async function main(): Promise<void> {
   const window = setupWindow({
     preload: join(root, 'dist', 'electron', 'preload', 'preload.cjs'),
     icon: join(root, 'assets', 'icon.png'),
-    ...(smoke ? { beforeLoad: (contents) => (probe = watchRenderer(contents, () => window.isVisible(), () => tray.exists())) } : {}),
+    ...(smoke
+      ? {
+          beforeLoad: (contents) =>
+            (probe = watchRenderer(
+              contents,
+              () => window.isVisible(),
+              () => tray.exists(),
+            )),
+        }
+      : {}),
   });
 
   let rebuildTray = async (): Promise<void> => undefined;
@@ -118,7 +127,12 @@ export async function main(): Promise<void> {
     void rebuildTray();
   };
   const log = (line: string) => console.error(`TokenTray: ${redact(line)}`);
-  const updates = await setupUpdates({ enabled: settings.get().checkForUpdates, ...(smoke && process.env[SMOKE_UPDATE_FEED_VARIABLE] ? { smokeFeed: process.env[SMOKE_UPDATE_FEED_VARIABLE] } : {}), onChange: changed, log });
+  const updates = await setupUpdates({
+    enabled: settings.get().checkForUpdates,
+    ...(smoke && process.env[SMOKE_UPDATE_FEED_VARIABLE] ? { smokeFeed: process.env[SMOKE_UPDATE_FEED_VARIABLE] } : {}),
+    onChange: changed,
+    log,
+  });
   const startAtLogin = settings.get().startAtLogin;
   const handlers = createHandlers({
     core,
@@ -141,7 +155,13 @@ export async function main(): Promise<void> {
   // The CLI, kubectl and docker ask the app first while it runs (core/agent).
   const agent = smoke ? Promise.resolve(undefined) : serveAgentFromApp(core, env, (line) => console.error(`TokenTray: ${line}`));
 
-  const tray = setupTray({ icon: join(root, 'assets', process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'), listAccounts: () => handlers['accounts:list'](), isSigningIn: handlers.isSigningIn, updateState: () => updates?.state, onAction: actions.onAction });
+  const tray = setupTray({
+    icon: join(root, 'assets', process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'),
+    listAccounts: () => handlers['accounts:list'](),
+    isSigningIn: handlers.isSigningIn,
+    updateState: () => updates?.state,
+    onAction: actions.onAction,
+  });
   rebuildTray = tray.rebuild;
 
   try {
@@ -153,10 +173,14 @@ export async function main(): Promise<void> {
   if (startAtLogin && !smoke) void applyStartAtLogin(true).catch((err: unknown) => log(`start at login: ${describeForWindow(err)}`));
   const checkedForUpdates = updates?.start();
   keepTokensFresh(core, changed);
-  handleLifecycle(window, () => {
-    void handlers.dispose();
-    void agent.then((served) => served?.stop());
-  }, smoke !== undefined);
+  handleLifecycle(
+    window,
+    () => {
+      void handlers.dispose();
+      void agent.then((served) => served?.stop());
+    },
+    smoke !== undefined,
+  );
   if (!smoke) {
     // Started at login: stay in the tray.
     if (startedHidden(process.argv)) window.loadHidden();

@@ -33,7 +33,9 @@ export function setupTray(options: {
     );
     if (mine !== generation) return; // a newer rebuild is under way: it wins
     const update = options.updateState();
-    tray.setContextMenu(Menu.buildFromTemplate(toTemplate(buildTrayMenu({ ...listed, signingIn: options.isSigningIn(), ...(update ? { update } : {}) }), options.onAction)));
+    tray.setContextMenu(
+      Menu.buildFromTemplate(toTemplate(buildTrayMenu({ ...listed, signingIn: options.isSigningIn(), ...(update ? { update } : {}) }), options.onAction)),
+    );
   }
   void rebuild();
   return { rebuild, exists: () => !tray.isDestroyed() };

@@ -7,7 +7,12 @@ import { updaterPort } from '../app/updater-port.js';
  * `publish` config writes); none when running from a checkout. `smokeFeed` (the smoke test's
  * loopback feed) replaces the feed, so the real updater runs in an unpackaged app too.
  */
-export async function setupUpdates(options: { enabled: boolean; smokeFeed?: string; onChange(state: UpdateState): void; log(line: string): void }): Promise<UpdatePolicy | undefined> {
+export async function setupUpdates(options: {
+  enabled: boolean;
+  smokeFeed?: string;
+  onChange(state: UpdateState): void;
+  log(line: string): void;
+}): Promise<UpdatePolicy | undefined> {
   if (!app.isPackaged && !options.smokeFeed) return undefined;
   // Loaded only here: electron-updater reaches for Electron's app and net as it is constructed.
   const { autoUpdater } = (await import('electron-updater')).default;

@@ -71,9 +71,11 @@ export async function copy(kind: TokenKind, form: TokenForm, options?: CopyOptio
   try {
     await call(options ? api().copy(account.id, kind, form, options) : api().copy(account.id, kind, form));
     toast(
-      options?.audience ? `Copied the ID token for ${options.audience}.`
-      : options?.impersonated ? `Copied the access ${form === 'raw' ? 'token' : form === 'header' ? 'Authorization header' : 'curl command'} of ${account.impersonate[0]}.`
-      : copiedMessage(kind, form),
+      options?.audience
+        ? `Copied the ID token for ${options.audience}.`
+        : options?.impersonated
+          ? `Copied the access ${form === 'raw' ? 'token' : form === 'header' ? 'Authorization header' : 'curl command'} of ${account.impersonate[0]}.`
+          : copiedMessage(kind, form),
     );
   } catch (err) {
     state.tokenError = messageOf(err);

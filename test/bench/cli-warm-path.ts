@@ -56,8 +56,15 @@ try {
   await signInThroughCore(sandbox.core(), idp, 'bench@example.test');
   await signInThroughCore(fileSandbox.core(), idp, 'bench-file@example.test');
   await mkdir(join(gke, '.kube'));
-  await writeFile(join(gke, '.kube', 'config'), 'apiVersion: v1\nkind: Config\ncurrent-context: bench\ncontexts:\n- name: bench\n  context: {cluster: c, user: u}\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\nusers:\n- name: u\n  user: {}\n');
-  await writeFile(join(gke, '.kube', 'gke_gcloud_auth_plugin_cache'), JSON.stringify({ current_context: 'bench', access_token: 'ya29.bench-not-a-token', token_expiry: '2099-01-01T00:00:00Z', extra_args: '' }), { mode: 0o600 });
+  await writeFile(
+    join(gke, '.kube', 'config'),
+    'apiVersion: v1\nkind: Config\ncurrent-context: bench\ncontexts:\n- name: bench\n  context: {cluster: c, user: u}\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\nusers:\n- name: u\n  user: {}\n',
+  );
+  await writeFile(
+    join(gke, '.kube', 'gke_gcloud_auth_plugin_cache'),
+    JSON.stringify({ current_context: 'bench', access_token: 'ya29.bench-not-a-token', token_expiry: '2099-01-01T00:00:00Z', extra_args: '' }),
+    { mode: 0o600 },
+  );
   // PATH without gcloud: the plugin must answer from its cache alone.
   const gkeEnv = { PATH: '/nonexistent', HOME: gke, KUBECONFIG: join(gke, '.kube', 'config') };
   const gkePlugin = spawnSync('sh', ['-c', 'command -v gke-gcloud-auth-plugin']).stdout.toString().trim();
@@ -86,17 +93,24 @@ try {
   const kube = median(samples['tokentray kube-credential']);
   const plugin = gkePlugin ? median(samples['gke-gcloud-auth-plugin (cached)']) : NaN;
   console.log(`CLI warm path, ${ROUNDS} interleaved rounds (medians)`);
-  for (const [name, xs] of Object.entries(samples)) console.log(`  ${name.padEnd(32)} ${median(xs).toFixed(1).padStart(6)} ms  ${(median(xs) / bare).toFixed(2)}x node -e 0`);
+  for (const [name, xs] of Object.entries(samples))
+    console.log(`  ${name.padEnd(32)} ${median(xs).toFixed(1).padStart(6)} ms  ${(median(xs) / bare).toFixed(2)}x node -e 0`);
   console.log(`  kube-credential / node -e 0:            ${(kube / bare).toFixed(2)}x (target <= 1.5x)`);
   for (const name of ['print-access-token, agent', 'kube-credential, agent', 'print-access-token, vault + agent', 'kube-credential, vault + agent']) {
     console.log(`  ${`${name} / node -e 0:`.padEnd(40)} ${(median(samples[name]) / bare).toFixed(2)}x (target <= 1.15x)`);
   }
-  if (gkePlugin) console.log(`  kube-credential / gke-gcloud-auth-plugin: ${(kube / plugin).toFixed(1)}x (a Go binary reading a plaintext cache file; TokenTray starts Node and reads the keychain)`);
+  if (gkePlugin)
+    console.log(
+      `  kube-credential / gke-gcloud-auth-plugin: ${(kube / plugin).toFixed(1)}x (a Go binary reading a plaintext cache file; TokenTray starts Node and reads the keychain)`,
+    );
   else console.log('  gke-gcloud-auth-plugin is not installed: no comparison');
   console.log(`  refreshes during the run: ${refreshes}`);
   const unlock: number[] = [];
   for (let i = 0; i < 5; i++) {
-    const store = new FileSecretStore(join(fileSandbox.home, 'vault.jwe'), { existing: async () => 'bench-vault-passphrase', create: async () => 'bench-vault-passphrase' });
+    const store = new FileSecretStore(join(fileSandbox.home, 'vault.jwe'), {
+      existing: async () => 'bench-vault-passphrase',
+      create: async () => 'bench-vault-passphrase',
+    });
     const start = process.hrtime.bigint();
     await store.get('probe'); // one PBES2 derivation and decryption
     unlock.push(Number(process.hrtime.bigint() - start) / 1e6);

@@ -49,9 +49,11 @@ try {
   await Promise.all(Array.from({ length: CONNECTIONS }, () => get(server.port, many)));
   let next = 0;
   const started = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-    while (next++ < THROUGHPUT_REQUESTS) await get(server.port, many);
-  }));
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (next++ < THROUGHPUT_REQUESTS) await get(server.port, many);
+    }),
+  );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   many.destroy();
 
@@ -61,10 +63,16 @@ try {
   const cold = await Promise.all(Array.from({ length: N }, () => get(server.port, false)));
   const refreshes = (idp.grants.refresh_token ?? 0) - before;
   console.log('metadata server');
-  console.log(`  sequential, one keep-alive connection (${SEQUENTIAL}): p50 ${pct(sequential, 50).toFixed(2)} ms, p99 ${pct(sequential, 99).toFixed(2)} ms (before: ~1.4 ms p50)`);
-  console.log(`  ${CONNECTIONS} keep-alive connections: ${Math.round(THROUGHPUT_REQUESTS / seconds)} req/s over ${THROUGHPUT_REQUESTS} requests (before: ~1,200 req/s)`);
+  console.log(
+    `  sequential, one keep-alive connection (${SEQUENTIAL}): p50 ${pct(sequential, 50).toFixed(2)} ms, p99 ${pct(sequential, 99).toFixed(2)} ms (before: ~1.4 ms p50)`,
+  );
+  console.log(
+    `  ${CONNECTIONS} keep-alive connections: ${Math.round(THROUGHPUT_REQUESTS / seconds)} req/s over ${THROUGHPUT_REQUESTS} requests (before: ~1,200 req/s)`,
+  );
   console.log(`  ${N} concurrent new connections, cached token: p50 ${pct(warm, 50).toFixed(1)} ms, p99 ${pct(warm, 99).toFixed(1)} ms`);
-  console.log(`  ${N} concurrent, needing refresh:  p50 ${pct(cold, 50).toFixed(1)} ms, p99 ${pct(cold, 99).toFixed(1)} ms; upstream refreshes: ${refreshes} (must be 1)`);
+  console.log(
+    `  ${N} concurrent, needing refresh:  p50 ${pct(cold, 50).toFixed(1)} ms, p99 ${pct(cold, 99).toFixed(1)} ms; upstream refreshes: ${refreshes} (must be 1)`,
+  );
   if (refreshes !== 1) process.exitCode = 1;
 } finally {
   await server.close();

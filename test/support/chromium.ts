@@ -6,7 +6,17 @@ export const CHROMIUM_PATH = process.env.TOKENTRAY_CHROMIUM ?? '/usr/bin/chromiu
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--password-store=basic'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--password-store=basic',
+    ],
   });
 }
 
@@ -14,7 +24,12 @@ export function launchChromium(): Promise<Browser> {
  * Plays a user in the browser: oidc-provider's login form, then its consent form (or its Cancel
  * link). A fresh context each time, like a private window, so each sign-in may be another person.
  */
-export async function signInWithChromium(browser: Browser, authorizationUrl: string, user: string, options: { cancel?: boolean } = {}): Promise<{ url: string; text: string }> {
+export async function signInWithChromium(
+  browser: Browser,
+  authorizationUrl: string,
+  user: string,
+  options: { cancel?: boolean } = {},
+): Promise<{ url: string; text: string }> {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();

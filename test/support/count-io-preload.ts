@@ -9,7 +9,12 @@ import fs from 'node:fs';
 const counts = { keychainReads: 0, keychainWrites: 0, registryReads: 0 };
 const require = createRequire(import.meta.url);
 const keytar = require('keytar') as Record<string, (...args: unknown[]) => Promise<unknown>>;
-for (const [name, kind] of [['getPassword', 'keychainReads'], ['findCredentials', 'keychainReads'], ['setPassword', 'keychainWrites'], ['deletePassword', 'keychainWrites']] as const) {
+for (const [name, kind] of [
+  ['getPassword', 'keychainReads'],
+  ['findCredentials', 'keychainReads'],
+  ['setPassword', 'keychainWrites'],
+  ['deletePassword', 'keychainWrites'],
+] as const) {
   const real = keytar[name].bind(keytar);
   keytar[name] = (...args: unknown[]) => {
     counts[kind]++;

@@ -57,7 +57,9 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
   const signerKid = `sim-${randomBytes(4).toString('hex')}`;
   await exportJWK(signerPublic);
 
-  const server: Server = createServer((req, res) => void handle(req, res).catch((err) => send(res, 500, { error: { code: 500, message: String(err), status: 'INTERNAL' } })));
+  const server: Server = createServer(
+    (req, res) => void handle(req, res).catch((err) => send(res, 500, { error: { code: 500, message: String(err), status: 'INTERNAL' } })),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -82,7 +84,7 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
       workloads.push(w);
     },
     async addServiceAccount(email, keyId, pem) {
-      saKeys.set(email, { keyId, key: (await importSPKI(pem, 'RS256')) });
+      saKeys.set(email, { keyId, key: await importSPKI(pem, 'RS256') });
     },
     allow(caller, target) {
       (grants.get(target) ?? grants.set(target, new Set()).get(target)!).add(caller);
@@ -133,7 +135,8 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
 
   async function tokenEndpoint(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const form = new URLSearchParams(await body(req));
-    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return send(res, 400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' });
+    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer')
+      return send(res, 400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' });
     const assertion = form.get('assertion') ?? '';
     let claims: Json;
     try {
@@ -141,17 +144,20 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
       const sa = saKeys.get(iss);
       if (!sa || decodeProtectedHeader(assertion).kid !== sa.keyId) throw new Error('unknown key');
       // Google takes its canonical token URL as the audience too (gcloud and google-auth send it).
-      claims = (await jwtVerify(assertion, sa.key, { issuer: iss, audience: [sim.tokenUri, 'https://oauth2.googleapis.com/token'], algorithms: ['RS256'] })).payload;
+      claims = (await jwtVerify(assertion, sa.key, { issuer: iss, audience: [sim.tokenUri, 'https://oauth2.googleapis.com/token'], algorithms: ['RS256'] }))
+        .payload;
     } catch {
       return send(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
     }
-    if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number' || claims.exp - claims.iat > 3600) return send(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT: Token must be a short-lived token (60 minutes)' });
+    if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number' || claims.exp - claims.iat > 3600)
+      return send(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT: Token must be a short-lived token (60 minutes)' });
     const email = String(claims.iss);
     if (typeof claims.target_audience === 'string') {
       count('jwt-bearer:id');
       return send(res, 200, { id_token: await idToken(email, claims.target_audience, true) });
     }
-    if (typeof claims.scope !== 'string' || !claims.scope) return send(res, 400, { error: 'invalid_scope', error_description: 'Empty or missing scope not allowed.' });
+    if (typeof claims.scope !== 'string' || !claims.scope)
+      return send(res, 400, { error: 'invalid_scope', error_description: 'Empty or missing scope not allowed.' });
     count('jwt-bearer:access');
     const token = `ya29.sim-${randomBytes(24).toString('base64url')}`;
     issued.set(token, { email, scopes: claims.scope.split(' '), exp: Math.floor(Date.now() / 1000) + 3599 });
@@ -170,7 +176,8 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
     const delegates = (Array.isArray(json.delegates) ? json.delegates : []).map((d) => String(d).replace(/^projects\/-\/serviceAccounts\//, ''));
     let current = who.email;
     for (const next of [...delegates, target]) {
-      if (!grants.get(next)?.has(current)) return iamError(res, 403, 'PERMISSION_DENIED', `Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).`);
+      if (!grants.get(next)?.has(current))
+        return iamError(res, 403, 'PERMISSION_DENIED', `Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).`);
       current = next;
     }
     if (method === 'generateAccessToken') {
@@ -193,8 +200,15 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
     const now = Math.floor(Date.now() / 1000);
     // Google's format: numbers as strings.
     return send(res, 200, {
-      azp: 'sim-client', aud: 'sim-client', sub: `sub-${who.email}`, scope: who.scopes.join(' '), exp: String(who.exp),
-      expires_in: String(who.exp - now), email: who.email, email_verified: 'true', access_type: 'offline',
+      azp: 'sim-client',
+      aud: 'sim-client',
+      sub: `sub-${who.email}`,
+      scope: who.scopes.join(' '),
+      exp: String(who.exp),
+      expires_in: String(who.exp - now),
+      email: who.email,
+      email_verified: 'true',
+      access_type: 'offline',
     });
   }
 
@@ -245,7 +259,12 @@ export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
     if (!match) return stsError(400, 'invalid_grant', 'The subject token is invalid or has expired.');
     if (match.subjectTokenType !== form.subject_token_type) return stsError(400, 'invalid_request', `Invalid subject token type: ${form.subject_token_type}.`);
     if (!form.scope) return stsError(400, 'invalid_scope', 'The scope is missing.');
-    return send(res, 200, { access_token: mint(match.principal), issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'Bearer', expires_in: 3599 });
+    return send(res, 200, {
+      access_token: mint(match.principal),
+      issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      token_type: 'Bearer',
+      expires_in: 3599,
+    });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -270,7 +289,12 @@ function noted(pem: string): string {
 }
 
 /** A fresh service-account key file (as the Cloud Console downloads it), registered with the sim. */
-export async function makeServiceAccountKey(sim: GoogleSim, email: string, extra: Json = {}, modulusLength = 2048): Promise<{ json: Json; publicKeyPem: string }> {
+export async function makeServiceAccountKey(
+  sim: GoogleSim,
+  email: string,
+  extra: Json = {},
+  modulusLength = 2048,
+): Promise<{ json: Json; publicKeyPem: string }> {
   const { exportPKCS8, exportSPKI } = await import('jose');
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true, modulusLength });
   const keyId = randomBytes(20).toString('hex');

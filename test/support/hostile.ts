@@ -11,7 +11,11 @@ const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 /** Fails if `text` would drive a terminal (escape sequences, C1 controls, DEL…). */
 export function assertTerminalSafe(text: string, what = 'output'): void {
   const hit = TERMINAL_CONTROL.exec(text);
-  assert.equal(hit, null, `${what} holds the control character U+${hit?.[0].charCodeAt(0).toString(16).padStart(4, '0')}: ${JSON.stringify(text.slice(0, 300))}`);
+  assert.equal(
+    hit,
+    null,
+    `${what} holds the control character U+${hit?.[0].charCodeAt(0).toString(16).padStart(4, '0')}: ${JSON.stringify(text.slice(0, 300))}`,
+  );
 }
 
 /** An OSC 52 clipboard write and an OSC 0 window title, with a C1 CSI and DEL for good measure. */
@@ -79,7 +83,8 @@ export function runCliWith(args: string[], env: Record<string, string>, options:
 
 /** Node flags that make the CLI report its peak resident memory on exit (see runCliWith). */
 export function rssProbe(): string[] {
-  const source = "import{writeSync}from'node:fs';process.on('exit',()=>{try{writeSync(2,'\\ntokentray-probe maxrss='+process.resourceUsage().maxRSS+'\\n')}catch{}})";
+  const source =
+    "import{writeSync}from'node:fs';process.on('exit',()=>{try{writeSync(2,'\\ntokentray-probe maxrss='+process.resourceUsage().maxRSS+'\\n')}catch{}})";
   return ['--import', `data:text/javascript,${encodeURIComponent(source)}`];
 }
 
@@ -93,7 +98,9 @@ export interface HostileServer {
 }
 
 /** A plain HTTP server on 127.0.0.1 whose answers the test writes. */
-export async function startHostileServer(handler: (req: IncomingMessage, res: ServerResponse, server: HostileServer) => void | Promise<void>): Promise<HostileServer> {
+export async function startHostileServer(
+  handler: (req: IncomingMessage, res: ServerResponse, server: HostileServer) => void | Promise<void>,
+): Promise<HostileServer> {
   const http: Server = createServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const server: HostileServer = {

@@ -22,7 +22,10 @@ export class HttpBrowser {
   readonly history: string[] = [];
 
   /** `fetcher`: how this browser reaches the network (e.g. through a proxy); Node's fetch by default. */
-  constructor(private readonly user = 'alice@example.test', private readonly fetcher: typeof fetch = fetch) {}
+  constructor(
+    private readonly user = 'alice@example.test',
+    private readonly fetcher: typeof fetch = fetch,
+  ) {}
 
   private cookieHeader(url: URL): string {
     return this.cookies

@@ -87,13 +87,19 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
         enabled: true,
         defaultResource: () => 'https://www.googleapis.com/',
         useGrantedResource: () => true,
-        getResourceServerInfo: () => ({ scope: `${GOOGLE_CLOUD} https://www.googleapis.com/auth/userinfo.email`, accessTokenFormat: 'opaque', audience: 'https://www.googleapis.com/' }),
+        getResourceServerInfo: () => ({
+          scope: `${GOOGLE_CLOUD} https://www.googleapis.com/auth/userinfo.email`,
+          accessTokenFormat: 'opaque',
+          audience: 'https://www.googleapis.com/',
+        }),
       },
     },
     scopes: ['openid', 'offline_access', 'email', 'profile', GOOGLE_CLOUD],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     conformIdTokenClaims: false,
-    ...(options.longRefreshTokens ? { formats: { bitsOfOpaqueRandomness: (_ctx: unknown, token: { kind: string }) => (token.kind === 'RefreshToken' ? 16_000 : 256) } } : {}),
+    ...(options.longRefreshTokens
+      ? { formats: { bitsOfOpaqueRandomness: (_ctx: unknown, token: { kind: string }) => (token.kind === 'RefreshToken' ? 16_000 : 256) } }
+      : {}),
     extraParams: ['access_type', 'include_granted_scopes'],
     ttl: { AccessToken: 3600, IdToken: 3600, AuthorizationCode: 60, Interaction: 600, Session: 3600, Grant: 14 * 24 * 3600, RefreshToken: 14 * 24 * 3600 },
     rotateRefreshToken: mode === 'oidc',
@@ -204,9 +210,11 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
       const grantType = String(ctx.oidc?.params?.grant_type ?? 'unknown');
       idp.grants[grantType] = (idp.grants[grantType] ?? 0) + 1;
       const presented = ctx.oidc?.params?.refresh_token;
-      if (grantType === 'refresh_token' && typeof presented === 'string' && typeof issued?.refresh_token === 'string' && issued.refresh_token !== presented) idp.rotatedAway.add(presented);
+      if (grantType === 'refresh_token' && typeof presented === 'string' && typeof issued?.refresh_token === 'string' && issued.refresh_token !== presented)
+        idp.rotatedAway.add(presented);
       // Google answers a refresh with no new refresh token.
-      if (mode === 'google' && grantType === 'refresh_token' && ctx.body && typeof ctx.body === 'object') delete (ctx.body as Record<string, unknown>).refresh_token;
+      if (mode === 'google' && grantType === 'refresh_token' && ctx.body && typeof ctx.body === 'object')
+        delete (ctx.body as Record<string, unknown>).refresh_token;
     }
     if (mode === 'google' && ctx.path === '/.well-known/openid-configuration' && ctx.body && typeof ctx.body === 'object') {
       delete (ctx.body as Record<string, unknown>).authorization_response_iss_parameter_supported;
@@ -233,7 +241,12 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
         const details = await provider.interactionDetails(req, res);
         const params = details.params as Record<string, string | undefined>;
         if (idp.deny) {
-          await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false });
+          await provider.interactionFinished(
+            req,
+            res,
+            { error: 'access_denied', error_description: 'End-User aborted interaction' },
+            { mergeWithLastSubmission: false },
+          );
           return;
         }
         const accountId = params.login_hint || idp.user;

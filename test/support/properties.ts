@@ -14,4 +14,6 @@ export function onlyCoded(err: unknown): void {
 
 const CONTROLS = [...Array.from({ length: 32 }, (_, i) => i), 0x7f, ...Array.from({ length: 32 }, (_, i) => 0x80 + i)].map((c) => String.fromCharCode(c));
 /** A string with at least one control character (C0, DEL or C1) somewhere in it. */
-export const withControl = fc.tuple(fc.string({ maxLength: 12 }), fc.constantFrom(...CONTROLS), fc.string({ maxLength: 12 })).map(([a, c, b]) => `${a}${c}${b}`);
+export const withControl = fc
+  .tuple(fc.string({ maxLength: 12 }), fc.constantFrom(...CONTROLS), fc.string({ maxLength: 12 }))
+  .map(([a, c, b]) => `${a}${c}${b}`);

@@ -66,19 +66,22 @@ export async function openApp(browser: Browser, origin: string, handlers: Handle
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   page.on('pageerror', (e) => consoleErrors.push(e.message));
   await page.exposeFunction('__tokentrayInvoke', (channel: string, args: unknown[]) => dispatch(handlers, channel, args));
-  await page.addInitScript(({ channels, events }: { channels: Record<string, string>; events: Record<string, string> }) => {
-    const w = globalThis as unknown as Record<string, unknown> & { __tokentrayInvoke(c: string, a: unknown[]): Promise<unknown> };
-    const listeners: Record<string, Set<() => void>> = {};
-    const subscribe = (event: string) => (cb: () => void) => {
-      (listeners[event] ??= new Set()).add(cb);
-      return () => void listeners[event].delete(cb);
-    };
-    const api: Record<string, unknown> = {};
-    for (const [method, event] of Object.entries(events)) api[method] = subscribe(event);
-    for (const [method, channel] of Object.entries(channels)) api[method] = (...args: unknown[]) => w.__tokentrayInvoke(channel, args);
-    w.tokentray = Object.freeze(api);
-    w.__tokentrayEmit = (event: string) => listeners[event]?.forEach((cb) => cb());
-  }, { channels: API_CHANNELS, events: EVENTS });
+  await page.addInitScript(
+    ({ channels, events }: { channels: Record<string, string>; events: Record<string, string> }) => {
+      const w = globalThis as unknown as Record<string, unknown> & { __tokentrayInvoke(c: string, a: unknown[]): Promise<unknown> };
+      const listeners: Record<string, Set<() => void>> = {};
+      const subscribe = (event: string) => (cb: () => void) => {
+        (listeners[event] ??= new Set()).add(cb);
+        return () => void listeners[event].delete(cb);
+      };
+      const api: Record<string, unknown> = {};
+      for (const [method, event] of Object.entries(events)) api[method] = subscribe(event);
+      for (const [method, channel] of Object.entries(channels)) api[method] = (...args: unknown[]) => w.__tokentrayInvoke(channel, args);
+      w.tokentray = Object.freeze(api);
+      w.__tokentrayEmit = (event: string) => listeners[event]?.forEach((cb) => cb());
+    },
+    { channels: API_CHANNELS, events: EVENTS },
+  );
   await page.goto(`${origin}/index.html`);
   return {
     page,
@@ -103,7 +106,9 @@ export interface Visibility {
 export async function visibilityOf(page: Page, selector: string): Promise<Visibility> {
   return page.evaluate((sel) => {
     const w = globalThis as unknown as {
-      document: { querySelector(s: string): { getBoundingClientRect(): { x: number; y: number; width: number; height: number }; parentElement: unknown } | null };
+      document: {
+        querySelector(s: string): { getBoundingClientRect(): { x: number; y: number; width: number; height: number }; parentElement: unknown } | null;
+      };
       getComputedStyle(e: unknown): { display: string; visibility: string; opacity: string };
       innerWidth: number;
       innerHeight: number;
@@ -133,7 +138,8 @@ export async function waitForShown(page: Page, selector: string, shown: boolean,
   for (;;) {
     const v = await visibilityOf(page, selector);
     if (v.shown === shown) return v;
-    if (Date.now() > deadline) throw new Error(`${selector} is ${v.shown ? 'shown' : 'not shown'} (${JSON.stringify(v)}); expected ${shown ? 'shown' : 'not shown'}`);
+    if (Date.now() > deadline)
+      throw new Error(`${selector} is ${v.shown ? 'shown' : 'not shown'} (${JSON.stringify(v)}); expected ${shown ? 'shown' : 'not shown'}`);
     await page.waitForTimeout(50);
   }
 }
@@ -142,24 +148,31 @@ export async function waitForShown(page: Page, selector: string, shown: boolean,
  * Boxes of every shown element matching `selector`, cut to what the scroll container `clipTo`
  * shows of them (a card scrolled out of view is not under anything).
  */
-export async function shownBoxes(page: Page, selector: string, clipTo = 'body'): Promise<Array<{ x: number; y: number; width: number; height: number; label: string }>> {
-  return page.evaluate(([sel, clip]) => {
-    type Rect = { x: number; y: number; width: number; height: number };
-    type El = { getBoundingClientRect(): Rect; textContent: string | null; checkVisibility(o: unknown): boolean };
-    const w = globalThis as unknown as { document: { querySelectorAll(s: string): El[]; querySelector(s: string): El | null } };
-    const c = w.document.querySelector(clip)!.getBoundingClientRect();
-    return [...w.document.querySelectorAll(sel)]
-      .filter((e) => e.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }))
-      .map((e) => {
-        const r = e.getBoundingClientRect();
-        const x = Math.max(r.x, c.x);
-        const y = Math.max(r.y, c.y);
-        const width = Math.min(r.x + r.width, c.x + c.width) - x;
-        const height = Math.min(r.y + r.height, c.y + c.height) - y;
-        return { x, y, width, height, label: (e.textContent ?? '').trim().slice(0, 40) };
-      })
-      .filter((b) => b.width > 0 && b.height > 0);
-  }, [selector, clipTo]);
+export async function shownBoxes(
+  page: Page,
+  selector: string,
+  clipTo = 'body',
+): Promise<Array<{ x: number; y: number; width: number; height: number; label: string }>> {
+  return page.evaluate(
+    ([sel, clip]) => {
+      type Rect = { x: number; y: number; width: number; height: number };
+      type El = { getBoundingClientRect(): Rect; textContent: string | null; checkVisibility(o: unknown): boolean };
+      const w = globalThis as unknown as { document: { querySelectorAll(s: string): El[]; querySelector(s: string): El | null } };
+      const c = w.document.querySelector(clip)!.getBoundingClientRect();
+      return [...w.document.querySelectorAll(sel)]
+        .filter((e) => e.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }))
+        .map((e) => {
+          const r = e.getBoundingClientRect();
+          const x = Math.max(r.x, c.x);
+          const y = Math.max(r.y, c.y);
+          const width = Math.min(r.x + r.width, c.x + c.width) - x;
+          const height = Math.min(r.y + r.height, c.y + c.height) - y;
+          return { x, y, width, height, label: (e.textContent ?? '').trim().slice(0, 40) };
+        })
+        .filter((b) => b.width > 0 && b.height > 0);
+    },
+    [selector, clipTo],
+  );
 }
 
 export function overlaps(a: { x: number; y: number; width: number; height: number }, b: { x: number; y: number; width: number; height: number }): boolean {

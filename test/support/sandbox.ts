@@ -277,7 +277,11 @@ export function startCliInProcess(args: string[], env: Record<string, string>, o
   forgetDiscoveries();
   const watch = outputWatcher();
   const controller = new AbortController();
-  const store = options.store ?? (env.NODE_OPTIONS?.includes(WINDOWS_PRELOAD) && env.TOKENTRAY_KEYCHAIN !== 'file' ? WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE) : undefined);
+  const store =
+    options.store ??
+    (env.NODE_OPTIONS?.includes(WINDOWS_PRELOAD) && env.TOKENTRAY_KEYCHAIN !== 'file'
+      ? WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE)
+      : undefined);
   const done = run(args, {
     env,
     stdout: watch.onStdout,

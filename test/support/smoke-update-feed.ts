@@ -11,7 +11,10 @@ import { startUpdateFeed } from './update-feed.js';
 
 const electronBinary = createRequire(import.meta.url)('electron') as string;
 const feed = await startUpdateFeed('0.0.1');
-const child = spawn(electronBinary, ['.', SMOKE_TEST_SWITCH, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, [SMOKE_UPDATE_FEED_VARIABLE]: feed.url } });
+const child = spawn(electronBinary, ['.', SMOKE_TEST_SWITCH, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: { ...process.env, [SMOKE_UPDATE_FEED_VARIABLE]: feed.url },
+});
 child.on('exit', async (code, signal) => {
   await feed.close();
   if (!feed.requests.some((path) => /^\/latest(-mac|-linux)?\.yml$/.test(path))) {

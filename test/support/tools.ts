@@ -29,7 +29,27 @@ export function runTool(command: string, args: string[], env: Record<string, str
 /** An https server on 127.0.0.1 with a throw-away self-signed certificate made under `dir`. */
 export async function startHttps(dir: string, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ port: number; close(): Promise<void> }> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-days',
+      '1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   const server = createHttpsServer({ key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')) }, handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
@@ -42,7 +62,10 @@ export async function startHttps(dir: string, handler: (req: IncomingMessage, re
  * A stand-in image registry over https: a Basic challenge, then `team/app:v1` (an empty image)
  * only for a user and secret `accept` approves (it returns who they are).
  */
-export function startRegistry(dir: string, accept: (user: string, secret: string) => Promise<string | undefined>): Promise<{ port: number; close(): Promise<void> }> {
+export function startRegistry(
+  dir: string,
+  accept: (user: string, secret: string) => Promise<string | undefined>,
+): Promise<{ port: number; close(): Promise<void> }> {
   const imageConfig = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} });
   const configDigest = `sha256:${createHash('sha256').update(imageConfig).digest('hex')}`;
   const manifest = JSON.stringify({
@@ -56,12 +79,22 @@ export function startRegistry(dir: string, accept: (user: string, secret: string
       const basic = /^Basic (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
       const [user, secret] = basic ? Buffer.from(basic, 'base64').toString().split(/:(.*)/s) : [];
       const who = basic ? await accept(user ?? '', secret ?? '') : undefined;
-      if (!who) return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="stand-in"', 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+      if (!who)
+        return res
+          .writeHead(401, { 'WWW-Authenticate': 'Basic realm="stand-in"', 'Content-Type': 'application/json' })
+          .end('{"errors":[{"code":"UNAUTHORIZED"}]}');
       if (req.url === '/v2/') return res.writeHead(200, { 'Docker-Distribution-API-Version': 'registry/2.0' }).end('{}');
-      if (req.url === `/v2/team/app/blobs/${configDigest}`) return res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': configDigest }).end(imageConfig);
+      if (req.url === `/v2/team/app/blobs/${configDigest}`)
+        return res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': configDigest }).end(imageConfig);
       if (req.url === '/v2/team/app/manifests/v1') {
         const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
-        return res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json', 'Docker-Content-Digest': digest, 'Content-Length': Buffer.byteLength(manifest) }).end(req.method === 'HEAD' ? undefined : manifest);
+        return res
+          .writeHead(200, {
+            'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json',
+            'Docker-Content-Digest': digest,
+            'Content-Length': Buffer.byteLength(manifest),
+          })
+          .end(req.method === 'HEAD' ? undefined : manifest);
       }
       return res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}');
     })();

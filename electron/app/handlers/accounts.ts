@@ -44,8 +44,15 @@ export class SignInSlot {
 }
 
 type AccountChannels =
-  | 'accounts:list' | 'accounts:sign-in' | 'accounts:cancel-sign-in' | 'accounts:remove' | 'accounts:set-default'
-  | 'accounts:import-service-account' | 'accounts:set-impersonation' | 'accounts:import-adc' | 'accounts:set-quota-project';
+  | 'accounts:list'
+  | 'accounts:sign-in'
+  | 'accounts:cancel-sign-in'
+  | 'accounts:remove'
+  | 'accounts:set-default'
+  | 'accounts:import-service-account'
+  | 'accounts:set-impersonation'
+  | 'accounts:import-adc'
+  | 'accounts:set-quota-project';
 
 /** Signing in and out, the default account, service-account keys and impersonation targets. */
 export function accountHandlers(deps: AppHandlerDeps, signIns: SignInSlot): DomainHandlers<AccountChannels> {

@@ -68,7 +68,8 @@ export function tokenHandlers(deps: AppHandlerDeps): DomainHandlers<TokenChannel
   /** The token a copy takes, per its options. */
   async function tokenFor(account: AccountRecord, kind: TokenKind, options: CopyOptions): Promise<TokenDetails> {
     const chain = options.impersonated ? chainOf(account) : undefined;
-    if (options.impersonated && !chain) throw new TokenTrayError('INVALID_ARGUMENT', `${account.email ?? account.subject} has no impersonation target. Set one first.`);
+    if (options.impersonated && !chain)
+      throw new TokenTrayError('INVALID_ARGUMENT', `${account.email ?? account.subject} has no impersonation target. Set one first.`);
     if (kind === 'access') return core.tokens.getAccessToken(account, undefined, chain ? { impersonate: chain } : {});
     // An ID token for an audience: a user account goes through its impersonation target, if any.
     const impersonate = chain ?? (options.audience && account.kind !== 'service_account' ? chainOf(account) : undefined);

@@ -7,7 +7,12 @@ const ACCOUNTS_HELP = {
   group: 'Accounts',
   summary: 'List the signed-in accounts; * marks the default',
   usage: '[--json]',
-  options: { json: { type: 'boolean', help: 'Print JSON: [{id, email, issuer, scopes, default, status, project, quotaProject, impersonate, kind, subject}]; project, quotaProject and impersonate are null when unset' } },
+  options: {
+    json: {
+      type: 'boolean',
+      help: 'Print JSON: [{id, email, issuer, scopes, default, status, project, quotaProject, impersonate, kind, subject}]; project, quotaProject and impersonate are null when unset',
+    },
+  },
   examples: [{ command: 'tokentray accounts' }, { command: "tokentray accounts --json | jq -r '.[].email'" }],
 } satisfies CommandHelp;
 
@@ -21,15 +26,17 @@ function hostOf(issuer: string): string {
 
 /** One row per account, columns aligned, under a header. */
 function accountsTable(list: readonly AccountSummary[]): string {
-  const rows = list.map((a) => [
-    a.default ? '*' : '',
-    a.email ?? a.subject,
-    a.kind === 'service_account' ? 'service account' : (a.kind ?? 'user'),
-    // A service account's "issuer" is its key's token_uri: its project says more.
-    a.kind === 'service_account' ? (a.project ? `project ${a.project}` : '-') : hostOf(a.issuer),
-    [a.status === 'ready' ? 'ready' : 'sign in again', a.impersonate[0] ? `impersonates ${a.impersonate[0]}` : ''].filter(Boolean).join(', '),
-    a.id,
-  ].map(displaySafe)); // each cell one line: a hand-edited registry may hold anything
+  const rows = list.map((a) =>
+    [
+      a.default ? '*' : '',
+      a.email ?? a.subject,
+      a.kind === 'service_account' ? 'service account' : (a.kind ?? 'user'),
+      // A service account's "issuer" is its key's token_uri: its project says more.
+      a.kind === 'service_account' ? (a.project ? `project ${a.project}` : '-') : hostOf(a.issuer),
+      [a.status === 'ready' ? 'ready' : 'sign in again', a.impersonate[0] ? `impersonates ${a.impersonate[0]}` : ''].filter(Boolean).join(', '),
+      a.id,
+    ].map(displaySafe),
+  ); // each cell one line: a hand-edited registry may hold anything
   return alignedTable(['', 'EMAIL', 'KIND', 'ISSUER', 'STATUS', 'ID'], rows);
 }
 
@@ -40,7 +47,19 @@ export const accounts = defineCommand(ACCOUNTS_HELP, async (args, io) => {
   if (parsed.values.json) {
     io.stdout(
       JSON.stringify(
-        list.map(({ id, kind, email, subject, issuer, scopes, default: isDefault, status, project, quotaProject, impersonate }) => ({ id, email, issuer, scopes, default: isDefault, status, project: project ?? null, quotaProject: quotaProject ?? null, impersonate: impersonate.length ? impersonate : null, kind, subject })),
+        list.map(({ id, kind, email, subject, issuer, scopes, default: isDefault, status, project, quotaProject, impersonate }) => ({
+          id,
+          email,
+          issuer,
+          scopes,
+          default: isDefault,
+          status,
+          project: project ?? null,
+          quotaProject: quotaProject ?? null,
+          impersonate: impersonate.length ? impersonate : null,
+          kind,
+          subject,
+        })),
         null,
         2,
       ) + '\n',

@@ -13,13 +13,15 @@ const ADC_IMPORT_HELP = {
     'and workload (external_account) identity federation files.',
   args: [{ name: 'FILE', optional: true, help: "The ADC file. Without it: gcloud's well-known one, ~/.config/gcloud/application_default_credentials.json" }],
   options: {
-    issuer: { type: 'string', value: 'URL', default: 'https://accounts.google.com', help: "Where the refresh token is refreshed (non-Google issuers that speak Google's flavor)" },
+    issuer: {
+      type: 'string',
+      value: 'URL',
+      default: 'https://accounts.google.com',
+      help: "Where the refresh token is refreshed (non-Google issuers that speak Google's flavor)",
+    },
     'remove-file': { type: 'boolean', help: 'Delete the file once imported (it holds the refresh token in plain text)' },
   },
-  examples: [
-    { command: 'gcloud auth application-default login && tokentray adc import --remove-file' },
-    { command: 'tokentray adc import ~/creds/adc.json' },
-  ],
+  examples: [{ command: 'gcloud auth application-default login && tokentray adc import --remove-file' }, { command: 'tokentray adc import ~/creds/adc.json' }],
 } satisfies CommandHelp;
 
 const ADC_EXPORT_HELP = {
@@ -27,7 +29,8 @@ const ADC_EXPORT_HELP = {
   group: 'Integrations',
   summary: "Write an account's Application Default Credentials file (it holds a refresh token)",
   usage: '[--account ACCOUNT] [--output FILE] [--force]',
-  description: 'For tools that read only ADC files. The file (mode 0600) holds the refresh token in plain text: prefer `tokentray exec`, and delete the file when done.',
+  description:
+    'For tools that read only ADC files. The file (mode 0600) holds the refresh token in plain text: prefer `tokentray exec`, and delete the file when done.',
   options: {
     account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of a Google user account' },
     output: { type: 'string', value: 'FILE', default: "gcloud's well-known ADC file", help: 'Where to write it' },
@@ -54,7 +57,11 @@ export const adc = defineCommand(ADC_HELP, async (args, io) => {
     if (!parsed) return 0;
     const { values, positionals } = parsed;
     const path = positionals[0] ?? wellKnownAdcPath(io.env);
-    const account = await importAdcFile(io.core(), path, { env: io.env, ...(values.issuer ? { issuer: values.issuer } : {}), ...(values['remove-file'] ? { removeFile: true } : {}) });
+    const account = await importAdcFile(io.core(), path, {
+      env: io.env,
+      ...(values.issuer ? { issuer: values.issuer } : {}),
+      ...(values['remove-file'] ? { removeFile: true } : {}),
+    });
     io.stdout(`${displayName(account)}\n`);
     io.stderr(values['remove-file'] ? `Imported and removed ${path}.\n` : `Imported ${path}; the file was left as it was (--remove-file deletes it).\n`);
     return 0;
@@ -67,7 +74,9 @@ export const adc = defineCommand(ADC_HELP, async (args, io) => {
     const account = await core.accounts.resolve(values.account);
     const path = values.output ?? wellKnownAdcPath(io.env);
     await exportAdcFile(core, account, path, { overwrite: values.force === true, env: io.env });
-    io.stderr(`Wrote ${path} (mode 0600). It holds the refresh token of ${displayName(account)} in plain text: anyone who can read it can act as this account. Delete it when you are done, or prefer \`tokentray exec\`.\n`);
+    io.stderr(
+      `Wrote ${path} (mode 0600). It holds the refresh token of ${displayName(account)} in plain text: anyone who can read it can act as this account. Delete it when you are done, or prefer \`tokentray exec\`.\n`,
+    );
     io.stdout(`${path}\n`);
     return 0;
   }
@@ -76,5 +85,10 @@ export const adc = defineCommand(ADC_HELP, async (args, io) => {
     return 0;
   }
   const guess = verb === undefined ? undefined : suggest(verb, ['import', 'export']);
-  throw usageError(ADC_HELP, verb === undefined ? 'adc takes import or export' : `unknown adc command "${verb}"${guess ? `: did you mean \`adc ${guess}\`?` : ' (it takes import or export)'}`);
+  throw usageError(
+    ADC_HELP,
+    verb === undefined
+      ? 'adc takes import or export'
+      : `unknown adc command "${verb}"${guess ? `: did you mean \`adc ${guess}\`?` : ' (it takes import or export)'}`,
+  );
 });

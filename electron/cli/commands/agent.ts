@@ -25,7 +25,12 @@ const AGENT_HELP = {
     'and go on as before when none answers. run does the same in the foreground. Anything running as you can ask it for tokens, as with ssh-agent.',
   args: [{ name: 'start|stop|status|run', help: 'What to do' }],
   options: {
-    lifetime: { type: 'string', value: 'DURATION', default: '8h', help: 'start, run: forget everything and exit after this long (90s, 45m, 8h, 1h30m); 0 = until stopped' },
+    lifetime: {
+      type: 'string',
+      value: 'DURATION',
+      default: '8h',
+      help: 'start, run: forget everything and exit after this long (90s, 45m, 8h, 1h30m); 0 = until stopped',
+    },
     'passphrase-stdin': { type: 'boolean', help: "start, run: read the file vault's passphrase from stdin (first line) instead of asking" },
     json: { type: 'boolean', help: 'status: as JSON' },
   },
@@ -51,7 +56,8 @@ async function askStatus(io: CliIo): Promise<AgentStatus | undefined> {
 }
 
 function describe(status: AgentStatus, socket: string): string {
-  const left = status.until === null ? 'until stopped' : `${formatDuration(Math.max(0, status.until - Date.now()))} left (until ${new Date(status.until).toISOString()})`;
+  const left =
+    status.until === null ? 'until stopped' : `${formatDuration(Math.max(0, status.until - Date.now()))} left (until ${new Date(status.until).toISOString()})`;
   return [
     `pid:       ${status.pid}${status.servedBy === 'app' ? ' (the desktop app)' : ''}`,
     `since:     ${new Date(status.since).toISOString()}`,
@@ -114,7 +120,15 @@ async function startAgent(io: CliIo, lifetime: string, lifetimeMs: number, fromS
   const home = appDataDir(io.env);
   const kind = await agentStoreKind(io.env, home);
   const passphrase = kind === 'file' ? await agentPassphrase(io, fromStdin, home) : undefined;
-  const args = [...process.execArgv, resolve(process.argv[1]), 'agent', 'run', '--lifetime', lifetime, ...(passphrase !== undefined ? ['--passphrase-stdin'] : [])];
+  const args = [
+    ...process.execArgv,
+    resolve(process.argv[1]),
+    'agent',
+    'run',
+    '--lifetime',
+    lifetime,
+    ...(passphrase !== undefined ? ['--passphrase-stdin'] : []),
+  ];
   const child = spawn(process.execPath, args, { env: agentEnvironment(io.env), cwd: '/', detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.on('error', () => undefined);
   child.stdin.end(passphrase !== undefined ? `${passphrase}\n` : '');
@@ -151,7 +165,8 @@ async function startAgent(io: CliIo, lifetime: string, lifetimeMs: number, fromS
 async function stopAgent(io: CliIo): Promise<number> {
   const status = await askStatus(io);
   if (!status) throw notRunning(io);
-  if (status.servedBy === 'app') throw new TokenTrayError('AGENT_RUNNING', `The desktop app (pid ${status.pid}) serves the agent's socket; it stops serving when the app quits.`);
+  if (status.servedBy === 'app')
+    throw new TokenTrayError('AGENT_RUNNING', `The desktop app (pid ${status.pid}) serves the agent's socket; it stops serving when the app quits.`);
   await askAgent(io.env, { op: 'stop' }, { answerMs: 5_000 });
   // Until its socket is gone, so that `agent stop && agent start` starts a new one.
   const socket = agentLocation(io.env).socket;
@@ -167,7 +182,8 @@ export const agent = defineCommand(AGENT_HELP, async (args, io) => {
   const action = positionals[0];
   if (action === undefined) throw usageError(AGENT_HELP, 'name what to do: start, stop, status or run');
   if (!['start', 'stop', 'status', 'run'].includes(action)) throw usageError(AGENT_HELP, `unknown action "${action}"`);
-  if ((values.lifetime !== undefined || values['passphrase-stdin']) && action !== 'start' && action !== 'run') throw usageError(AGENT_HELP, '--lifetime and --passphrase-stdin go with start or run');
+  if ((values.lifetime !== undefined || values['passphrase-stdin']) && action !== 'start' && action !== 'run')
+    throw usageError(AGENT_HELP, '--lifetime and --passphrase-stdin go with start or run');
   if (values.json && action !== 'status') throw usageError(AGENT_HELP, '--json goes with status');
   const lifetime = values.lifetime ?? DEFAULT_LIFETIME;
   const lifetimeMs = parseDuration(lifetime);
@@ -182,7 +198,9 @@ export const agent = defineCommand(AGENT_HELP, async (args, io) => {
     default: {
       const status = await askStatus(io);
       if (!status) throw notRunning(io);
-      io.stdout(values.json ? `${JSON.stringify({ ...status, socket: agentLocation(io.env).socket })}\n` : `${describe(status, agentLocation(io.env).socket)}\n`);
+      io.stdout(
+        values.json ? `${JSON.stringify({ ...status, socket: agentLocation(io.env).socket })}\n` : `${describe(status, agentLocation(io.env).socket)}\n`,
+      );
       return 0;
     }
   }

@@ -69,6 +69,11 @@ export const clients = defineCommand(CLIENTS_HELP, async (args, io) => {
     io.stderr('No stored OAuth clients. `tokentray login --client-secret-file FILE` stores one.\n');
     return 0;
   }
-  io.stdout(alignedTable(['ID', 'CLIENT ID', 'ISSUER', 'ACCOUNTS'], list.map((c) => [c.id, c.clientId, c.issuer, c.accounts.length ? c.accounts.join(', ') : '(no accounts)'])));
+  io.stdout(
+    alignedTable(
+      ['ID', 'CLIENT ID', 'ISSUER', 'ACCOUNTS'],
+      list.map((c) => [c.id, c.clientId, c.issuer, c.accounts.length ? c.accounts.join(', ') : '(no accounts)']),
+    ),
+  );
   return 0;
 });

@@ -9,12 +9,12 @@ const COMPLETION_HELP = {
   usage: 'bash|zsh|fish|powershell',
   description:
     'Completes commands, options, account emails and ids (read from accounts.json, never the keychain), scope short names and --flavor values. ' +
-    'Load it from your shell\'s start-up file, as the examples show.',
+    "Load it from your shell's start-up file, as the examples show.",
   args: [{ name: 'bash|zsh|fish|powershell', help: 'The shell' }],
   options: {},
   examples: [
     { command: 'echo \'eval "$(tokentray completion bash)"\' >> ~/.bashrc', help: 'bash' },
-    { command: 'echo \'source <(tokentray completion zsh)\' >> ~/.zshrc', help: 'zsh (after compinit)' },
+    { command: "echo 'source <(tokentray completion zsh)' >> ~/.zshrc", help: 'zsh (after compinit)' },
     { command: 'tokentray completion fish > ~/.config/fish/completions/tokentray.fish', help: 'fish' },
     { command: 'tokentray completion powershell | Out-String | Invoke-Expression', help: 'PowerShell (add the line to $PROFILE)' },
   ],

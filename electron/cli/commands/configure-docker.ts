@@ -1,4 +1,13 @@
-import { addDockerCredHelpers, checkRegistryHosts, DEFAULT_REGISTRIES, forgetRegistryAccounts, HELPER_NAME, registryHost, rememberRegistryAccounts, removeDockerCredHelpers } from '../../core/integrations/docker-credential.js';
+import {
+  addDockerCredHelpers,
+  checkRegistryHosts,
+  DEFAULT_REGISTRIES,
+  forgetRegistryAccounts,
+  HELPER_NAME,
+  registryHost,
+  rememberRegistryAccounts,
+  removeDockerCredHelpers,
+} from '../../core/integrations/docker-credential.js';
 import { displayName } from '../../core/accounts/account-service.js';
 import { defineCommand, parseCommand, usageError, type CommandHelp, type CliIo } from '../io.js';
 
@@ -11,7 +20,7 @@ const CONFIGURE_DOCKER_HELP = {
     `Adds "credHelpers" entries for the registries to docker's config.json ($DOCKER_CONFIG, else ~/.docker), so docker asks ` +
     `docker-credential-${HELPER_NAME} (installed with tokentray; it must be on PATH) for a fresh access token at each pull and push. ` +
     'Other entries are kept; a registry that used another helper (gcloud) is switched over, with a note. Prints the registries set up. ' +
-    'Only Google\'s registries are accepted (gcr.io, *.gcr.io, LOCATION-docker.pkg.dev, docker.LOCATION.rep.pkg.dev, as gcloud lists them); ' +
+    "Only Google's registries are accepted (gcr.io, *.gcr.io, LOCATION-docker.pkg.dev, docker.LOCATION.rep.pkg.dev, as gcloud lists them); " +
     `docker-credential-${HELPER_NAME} answers only for the registries set up here, and "credentials not found" for any other.`,
   args: [
     {
@@ -28,7 +37,10 @@ const CONFIGURE_DOCKER_HELP = {
       default: '$TOKENTRAY_ACCOUNT, else the default account at each pull',
       help: 'Email or id of the account whose tokens docker gets for these registries (remembered per registry)',
     },
-    'allow-other-host': { type: 'boolean', help: 'Accept registries that are not Google\'s (they receive a Google access token: only for a registry you trust with it)' },
+    'allow-other-host': {
+      type: 'boolean',
+      help: "Accept registries that are not Google's (they receive a Google access token: only for a registry you trust with it)",
+    },
     remove: { type: 'boolean', help: 'Undo it for the registries named: remove their entries (only those pointing at TokenTray) and forget them' },
   },
   examples: [
@@ -56,9 +68,14 @@ export const configureDocker = defineCommand(CONFIGURE_DOCKER_HELP, async (args,
   const account = await core.accounts.resolve(named);
   const { path, replaced } = await addDockerCredHelpers(io.env, registries);
   await rememberRegistryAccounts(core.home, registries, named ? { id: account.id, ...(account.email ? { email: account.email } : {}) } : undefined);
-  if (others.length > 0) io.stderr(`tokentray: warning: ${others.join(', ')} ${others.length === 1 ? 'is not a Google registry; it' : 'are not Google registries; they'} will receive a Google access token at each pull and push.\n`);
+  if (others.length > 0)
+    io.stderr(
+      `tokentray: warning: ${others.join(', ')} ${others.length === 1 ? 'is not a Google registry; it' : 'are not Google registries; they'} will receive a Google access token at each pull and push.\n`,
+    );
   for (const [registry, helper] of Object.entries(replaced)) io.stderr(`tokentray: ${registry} used docker-credential-${helper} until now.\n`);
-  io.stderr(`Docker now asks docker-credential-${HELPER_NAME} for ${registries.join(', ')} (${path}), with tokens of ${named ? displayName(account) : 'the default account'}. docker-credential-${HELPER_NAME} must be on PATH.\n`);
+  io.stderr(
+    `Docker now asks docker-credential-${HELPER_NAME} for ${registries.join(', ')} (${path}), with tokens of ${named ? displayName(account) : 'the default account'}. docker-credential-${HELPER_NAME} must be on PATH.\n`,
+  );
   io.stdout(`${registries.join('\n')}\n`);
   return 0;
 });

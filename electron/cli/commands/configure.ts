@@ -7,14 +7,20 @@ const CONFIGURE_HELP = {
   name: 'configure',
   group: 'Accounts',
   summary: "Set an account's Google Cloud project and impersonation, and print its settings",
-  usage: 'ACCOUNT [--project ID | --no-project] [--project-number NUMBER] [--quota-project ID | --no-quota-project] [--impersonate-service-account SA[,DELEGATE…] | --no-impersonation] [--json]',
+  usage:
+    'ACCOUNT [--project ID | --no-project] [--project-number NUMBER] [--quota-project ID | --no-quota-project] [--impersonate-service-account SA[,DELEGATE…] | --no-impersonation] [--json]',
   description:
     'Without options it only prints the settings. The project is what the metadata server and `tokentray exec` report (and hand to gcloud). ' +
     'The impersonation target is the service account whose tokens the window and the tray give for this account, and whose ID tokens ' +
     'the metadata server serves for a user account. The window edits the same settings.',
   args: [{ name: 'ACCOUNT', help: 'Email or id of the account (see `tokentray accounts`)' }],
   options: {
-    project: { type: 'string', value: 'ID', default: "unchanged (at first none; a service account: its key's project)", help: 'Google Cloud project id, e.g. my-project-123' },
+    project: {
+      type: 'string',
+      value: 'ID',
+      default: "unchanged (at first none; a service account: its key's project)",
+      help: 'Google Cloud project id, e.g. my-project-123',
+    },
     'no-project': { type: 'boolean', help: 'Remove the project set with --project (and its number)' },
     'project-number': {
       type: 'string',
@@ -53,7 +59,8 @@ export const configure = defineCommand(CONFIGURE_HELP, async (args, io) => {
   const { values, positionals } = parsed;
   if (!positionals[0]) throw usageError(CONFIGURE_HELP, 'name the account (email or id)');
   if (values.project !== undefined && values['no-project']) throw usageError(CONFIGURE_HELP, 'give --project or --no-project, not both');
-  if (values['quota-project'] !== undefined && values['no-quota-project']) throw usageError(CONFIGURE_HELP, 'give --quota-project or --no-quota-project, not both');
+  if (values['quota-project'] !== undefined && values['no-quota-project'])
+    throw usageError(CONFIGURE_HELP, 'give --quota-project or --no-quota-project, not both');
   if (values['impersonate-service-account'] !== undefined && values['no-impersonation']) {
     throw usageError(CONFIGURE_HELP, 'give --impersonate-service-account or --no-impersonation, not both');
   }
@@ -70,10 +77,19 @@ export const configure = defineCommand(CONFIGURE_HELP, async (args, io) => {
   if (projectNumber !== undefined) account = await accounts.setProjectNumber(account.id, projectNumber);
   if (chain) account = await accounts.setImpersonation(account.id, [chain.target, ...chain.delegates]);
   else if (values['no-impersonation']) account = await accounts.setImpersonation(account.id, []);
-  const settings = { account: displayName(account), id: account.id, project: projectOf(account) ?? null, projectNumber: projectNumberOf(account, projectOf(account)) ?? null, quotaProject: account.quotaProject ?? null, impersonate: account.impersonate?.length ? account.impersonate : null };
+  const settings = {
+    account: displayName(account),
+    id: account.id,
+    project: projectOf(account) ?? null,
+    projectNumber: projectNumberOf(account, projectOf(account)) ?? null,
+    quotaProject: account.quotaProject ?? null,
+    impersonate: account.impersonate?.length ? account.impersonate : null,
+  };
   if (values.json) io.stdout(`${JSON.stringify(settings, null, 2)}\n`);
   else {
-    io.stdout(`account      ${settings.account} (${settings.id})\nproject      ${settings.project ?? '-'}${settings.projectNumber ? ` (number ${settings.projectNumber})` : ''}\nquota        ${settings.quotaProject ?? '-'}\nimpersonate  ${settings.impersonate?.join(', ') ?? '-'}\n`);
+    io.stdout(
+      `account      ${settings.account} (${settings.id})\nproject      ${settings.project ?? '-'}${settings.projectNumber ? ` (number ${settings.projectNumber})` : ''}\nquota        ${settings.quotaProject ?? '-'}\nimpersonate  ${settings.impersonate?.join(', ') ?? '-'}\n`,
+    );
   }
   return 0;
 });

@@ -15,7 +15,12 @@ const CONSOLE_HELP = {
   args: [{ name: 'PATH', optional: true, help: 'A Console page, e.g. run, iam-admin/iam, logs/query' }],
   options: {
     account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account' },
-    project: { type: 'string', value: 'ID', default: "the account's project (`tokentray configure ACCOUNT --project ID`), else none", help: 'The project the Console shows' },
+    project: {
+      type: 'string',
+      value: 'ID',
+      default: "the account's project (`tokentray configure ACCOUNT --project ID`), else none",
+      help: 'The project the Console shows',
+    },
     print: { type: 'boolean', help: 'Print the address instead of opening it' },
   },
   examples: [

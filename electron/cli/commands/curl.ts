@@ -22,7 +22,7 @@ const CURL_HELP = {
     '(-K/--config, --location-trusted, …) are refused, and so are URLs curl could read differently, and curl reads no ~/.curlrc. The header reaches curl through a private ' +
     'named pipe, so the token is neither in the process list nor on disk. The token goes over https, or plain http to this machine only ' +
     '(127.0.0.0/8, ::1, localhost), directly and not through a proxy or --connect-to elsewhere; https with -k/--insecure checks no certificate and is held to the ' +
-    'plain-http rule. Exit code: curl\'s.',
+    "plain-http rule. Exit code: curl's.",
   args: [{ name: 'URL [CURL ARGS…]', help: 'What curl gets, unchanged' }],
   options: {
     account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account' },
@@ -93,8 +93,7 @@ export const curl = defineCommand(CURL_HELP, async (args, io) => {
     else if (arg === '--quota-project' || arg.startsWith('--quota-project=')) {
       quotaOverride = arg === '--quota-project' ? args[++i] : arg.slice('--quota-project='.length);
       if (quotaOverride === undefined || quotaOverride === '') throw usageError(CURL_HELP, '--quota-project needs a value');
-    }
-    else if (arg === '--account' || arg.startsWith('--account=')) {
+    } else if (arg === '--account' || arg.startsWith('--account=')) {
       account = arg === '--account' ? args[++i] : arg.slice('--account='.length);
       if (account === undefined || account === '') throw usageError(CURL_HELP, '--account needs a value');
     } else if (arg.startsWith('-')) {
@@ -111,14 +110,19 @@ export const curl = defineCommand(CURL_HELP, async (args, io) => {
   const chosen = await core.accounts.resolve(account);
   // The quota project is no secret: an argument. The user's own header for it wins.
   const quotaProject = quotaProjectOf(chosen, quotaOverride);
-  const quotaArgs = quotaProject && !rest.some((a) => new RegExp(`${QUOTA_PROJECT_HEADER}\\s*:`, 'i').test(a)) ? ['-H', `${QUOTA_PROJECT_HEADER}: ${quotaProject}`] : [];
+  const quotaArgs =
+    quotaProject && !rest.some((a) => new RegExp(`${QUOTA_PROJECT_HEADER}\\s*:`, 'i').test(a)) ? ['-H', `${QUOTA_PROJECT_HEADER}: ${quotaProject}`] : [];
   const token = await core.tokens.getAccessToken(chosen);
   const header = `Authorization: Bearer ${token.token}`;
   const fifo = await headerThroughFifo(header, io.env);
   if (!fifo) {
     // Windows has no named pipes of this kind: there the header has to go as an argument, visible
     // to this user's other processes. Elsewhere a missing mkfifo is a reason to stop, not to leak.
-    if (process.platform !== 'win32') throw new TokenTrayError('COMMAND_FAILED', 'Could not create a private named pipe (mkfifo) to hand curl the token. Use `curl -H "Authorization: Bearer $(tokentray print-access-token)" …` instead.');
+    if (process.platform !== 'win32')
+      throw new TokenTrayError(
+        'COMMAND_FAILED',
+        'Could not create a private named pipe (mkfifo) to hand curl the token. Use `curl -H "Authorization: Bearer $(tokentray print-access-token)" …` instead.',
+      );
     io.stderr('tokentray: note: on Windows the token is passed to curl as a command-line argument.\n');
   }
   try {

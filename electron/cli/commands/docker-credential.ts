@@ -42,7 +42,10 @@ export const dockerCredential = defineCommand(DOCKER_CREDENTIAL_HELP, async ([ac
     return EXIT.ok;
   }
   if (action === undefined || !ACTIONS.includes(action)) {
-    throw usageError(DOCKER_CREDENTIAL_HELP, action === undefined ? 'name the action (docker runs it; see `tokentray configure-docker`)' : `unknown action "${action}"`);
+    throw usageError(
+      DOCKER_CREDENTIAL_HELP,
+      action === undefined ? 'name the action (docker runs it; see `tokentray configure-docker`)' : `unknown action "${action}"`,
+    );
   }
   if (extra.length > 0) throw usageError(DOCKER_CREDENTIAL_HELP, `unexpected argument "${extra[0]}"`);
   switch (action) {

@@ -16,7 +16,7 @@ import { disableCoreDumps, withChildCoreDumps } from '../../core/shared/core-dum
 const EXEC_HELP = {
   name: 'exec',
   group: 'Integrations',
-  summary: "Run a command with credentials from a metadata server that lives as long as it does",
+  summary: 'Run a command with credentials from a metadata server that lives as long as it does',
   usage: '[--account ACCOUNT] [--project-id ID] [--quota-project ID] [--env-token] -- COMMAND [ARGS…]',
   description:
     "The command gets GCE_METADATA_HOST, GCE_METADATA_IP and GCE_METADATA_ROOT pointing at the emulator, so Google's client libraries get " +
@@ -25,7 +25,12 @@ const EXEC_HELP = {
     "SIGUSR1/2 are passed on; Ctrl-C reaches the command from the terminal. The exit code is the command's (127: not found, 126: not executable).",
   args: [{ name: 'COMMAND [ARGS…]', help: 'The command to run, after --' }],
   options: {
-    account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account whose tokens the command gets' },
+    account: {
+      type: 'string',
+      value: 'ACCOUNT',
+      default: '$TOKENTRAY_ACCOUNT, else the default account',
+      help: 'Email or id of the account whose tokens the command gets',
+    },
     'project-id': {
       type: 'string',
       value: 'ID',
@@ -33,7 +38,7 @@ const EXEC_HELP = {
       help: 'The Google Cloud project: answered by the metadata server, and set as CLOUDSDK_CORE_PROJECT and GOOGLE_CLOUD_PROJECT',
     },
     'quota-project': QUOTA_PROJECT_OPTION,
-    'env-token': { type: 'boolean', help: 'Also set CLOUDSDK_AUTH_ACCESS_TOKEN and GOOGLE_OAUTH_ACCESS_TOKEN (visible to the command\'s children)' },
+    'env-token': { type: 'boolean', help: "Also set CLOUDSDK_AUTH_ACCESS_TOKEN and GOOGLE_OAUTH_ACCESS_TOKEN (visible to the command's children)" },
   },
   examples: [
     { command: 'tokentray exec -- python my_script.py' },
@@ -90,7 +95,14 @@ export const exec = defineCommand(EXEC_HELP, async (args, io) => {
   const quotaProject = quotaProjectOf(account, values['quota-project']);
   const fallback = chosen ? undefined : gcloudProject(io.env);
   if (!chosen && !fallback) io.stderr(`tokentray: note: ${NO_PROJECT_NOTE}\n`);
-  const server = await startMetadataServer({ core, account: account.id, ...(chosen ? { projectId: chosen } : {}), ...(fallback ? { fallbackProjectId: fallback } : {}), noProjectAdvice: NO_PROJECT_ADVICE, noProjectNumberAdvice: NO_PROJECT_NUMBER_ADVICE });
+  const server = await startMetadataServer({
+    core,
+    account: account.id,
+    ...(chosen ? { projectId: chosen } : {}),
+    ...(fallback ? { fallbackProjectId: fallback } : {}),
+    noProjectAdvice: NO_PROJECT_ADVICE,
+    noProjectNumberAdvice: NO_PROJECT_NUMBER_ADVICE,
+  });
   const gcloud = await makePrivateGcloudConfig(io.env, quotaProject ? { quotaProject } : {}).catch(async (err: unknown) => {
     await server.close();
     throw new TokenTrayError('COMMAND_FAILED', `Could not prepare a private gcloud configuration: ${(err as Error).message}.`, { cause: err });
@@ -108,10 +120,7 @@ export const exec = defineCommand(EXEC_HELP, async (args, io) => {
   try {
     return await new Promise<number>((resolve) => {
       const child = withChildCoreDumps(() => spawn(command[0], command.slice(1), { env, stdio: 'inherit' }));
-      const handlers = [
-        ...FORWARDED.map((s) => [s, () => void child.kill(s)] as const),
-        ...FROM_TERMINAL.map((s) => [s, () => undefined] as const),
-      ];
+      const handlers = [...FORWARDED.map((s) => [s, () => void child.kill(s)] as const), ...FROM_TERMINAL.map((s) => [s, () => undefined] as const)];
       // While the command runs, signals are its to handle: never the end of us first.
       for (const [s] of handlers) process.removeAllListeners(s);
       for (const [s, h] of handlers) process.on(s, h);
@@ -120,13 +129,17 @@ export const exec = defineCommand(EXEC_HELP, async (args, io) => {
         cleanup();
         // As a shell says it: 127 for a command that is not there, 126 for one that cannot run.
         const notFound = err.code === 'ENOENT';
-        const why = notFound ? `Command not found: ${command[0]}.` : err.code === 'EACCES' ? `Permission denied: ${command[0]} is not executable.` : `Could not start ${command[0]}: ${err.message}.`;
+        const why = notFound
+          ? `Command not found: ${command[0]}.`
+          : err.code === 'EACCES'
+            ? `Permission denied: ${command[0]} is not executable.`
+            : `Could not start ${command[0]}: ${err.message}.`;
         io.stderr(errorLine('COMMAND_FAILED', why));
         resolve(notFound ? 127 : 126);
       });
       child.once('exit', (code, signal) => {
         cleanup();
-        resolve(code ?? 128 + (signal ? constants.signals[signal] ?? 0 : 0));
+        resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
       });
     });
   } finally {

@@ -4,9 +4,10 @@ import { defineCommand, parseCommand, usageError, type CommandHelp } from '../io
 const IMPORT_SA_HELP = {
   name: 'import-service-account',
   group: 'Accounts',
-  summary: "Add a service account from its JSON key (the key goes into the keychain)",
+  summary: 'Add a service account from its JSON key (the key goes into the keychain)',
   usage: 'FILE',
-  description: 'Prints the service account\'s email, which names the account from then on (--account EMAIL). TokenTray keeps no copy of the file: delete it afterwards.',
+  description:
+    "Prints the service account's email, which names the account from then on (--account EMAIL). TokenTray keeps no copy of the file: delete it afterwards.",
   args: [{ name: 'FILE', help: 'The key file from IAM & Admin → Service accounts → Keys' }],
   options: {},
   examples: [

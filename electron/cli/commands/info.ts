@@ -24,7 +24,9 @@ export const info = defineCommand(INFO_HELP, async (args, io) => {
   const account = await core.accounts.resolve(values.account);
   const facts = await describeAccessToken(core, account, io.env);
   if (values.json) {
-    io.stdout(`${JSON.stringify({ ...facts, expiresAt: new Date(facts.expiresAt).toISOString(), kind: account.kind ?? 'user', issuer: account.issuer }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ ...facts, expiresAt: new Date(facts.expiresAt).toISOString(), kind: account.kind ?? 'user', issuer: account.issuer }, null, 2)}\n`,
+    );
     return 0;
   }
   const lines = [

@@ -22,7 +22,8 @@ const KUBE_CREDENTIAL_HELP = {
   },
   examples: [
     {
-      command: 'kubectl config set-credentials tokentray --exec-api-version=client.authentication.k8s.io/v1beta1 --exec-command=tokentray --exec-arg=kube-credential',
+      command:
+        'kubectl config set-credentials tokentray --exec-api-version=client.authentication.k8s.io/v1beta1 --exec-command=tokentray --exec-arg=kube-credential',
       help: 'Once: a kubeconfig user that asks tokentray (then: kubectl config set-context --current --user=tokentray)',
     },
     { command: 'tokentray kube-credential --account work@example.com | jq .status.expirationTimestamp', help: 'What kubectl gets' },

@@ -15,9 +15,9 @@ const LOGIN_HELP = {
   summary: 'Sign in an account in the browser and keep its refresh token in the keychain',
   usage: '[--client-secret-file FILE | --client-id ID --client-secret -] [options]',
   description:
-    'Opens the browser at the issuer\'s sign-in page (authorization code + PKCE, redirect to 127.0.0.1) and prints the ' +
+    "Opens the browser at the issuer's sign-in page (authorization code + PKCE, redirect to 127.0.0.1) and prints the " +
     'signed-in email. The first sign-in needs your own "Desktop app" OAuth client; TokenTray keeps it (see `tokentray clients`), and later ' +
-    'sign-ins reuse a stored one: the --login-hint account\'s, else the default account\'s, else the most recently used. ' +
+    "sign-ins reuse a stored one: the --login-hint account's, else the default account's, else the most recently used. " +
     'Google always shows its account chooser, so you can add a second account while signed in to the first.',
   options: {
     'client-secret-file': { type: 'string', value: 'FILE', default: 'a stored client', help: 'The client_secret_….json of a "Desktop app" OAuth client' },
@@ -30,16 +30,30 @@ const LOGIN_HELP = {
     },
     issuer: { type: 'string', value: 'URL', default: 'https://accounts.google.com', help: 'OpenID Connect issuer, found by discovery' },
     flavor: { type: 'string', value: 'google|oidc', default: 'google for Google, else oidc', help: "Protocol dialect: Google's offline access, or plain OIDC" },
-    scopes: { type: 'string', value: 'S1,S2', default: 'email,cloud-platform (Google) or email', help: 'Scopes to ask; Google short names work; openid is always asked' },
+    scopes: {
+      type: 'string',
+      value: 'S1,S2',
+      default: 'email,cloud-platform (Google) or email',
+      help: 'Scopes to ask; Google short names work; openid is always asked',
+    },
     'login-hint': { type: 'string', value: 'EMAIL', default: 'none', help: 'Preselect this account at the sign-in page' },
-    'no-browser': { type: 'boolean', help: 'Print the sign-in address instead of opening a browser; paste back the address the browser ends on (docs/remote.md)' },
+    'no-browser': {
+      type: 'boolean',
+      help: 'Print the sign-in address instead of opening a browser; paste back the address the browser ends on (docs/remote.md)',
+    },
     timeout: { type: 'string', value: 'SECONDS', default: '300', help: 'Give up waiting for the browser after this long' },
   },
   examples: [
     { command: 'tokentray login --client-secret-file ~/Downloads/client_secret_123.json', help: 'First sign-in, with your Desktop app client' },
-    { command: "tokentray login --client-id 123.apps.googleusercontent.com --client-secret - < secret.txt", help: 'Or with the client id, the secret read from stdin' },
+    {
+      command: 'tokentray login --client-id 123.apps.googleusercontent.com --client-secret - < secret.txt',
+      help: 'Or with the client id, the secret read from stdin',
+    },
     { command: 'tokentray login --login-hint work@example.com --scopes email,cloud-platform,drive.readonly', help: 'Another account, reusing the client' },
-    { command: 'TOKENTRAY_KEYCHAIN=file tokentray login --no-browser', help: 'Over SSH: open the printed address on your own computer, paste back the one it ends on' },
+    {
+      command: 'TOKENTRAY_KEYCHAIN=file tokentray login --no-browser',
+      help: 'Over SSH: open the printed address on your own computer, paste back the one it ends on',
+    },
   ],
 } satisfies CommandHelp;
 

@@ -16,18 +16,27 @@ const METADATA_HELP = {
     'Once it listens it prints the lines to paste into a shell (GCE_METADATA_HOST and GCE_METADATA_IP); programs started there get tokens ' +
     'from google.auth.default() and its peers, with no credentials file. Serves until interrupted (Ctrl-C). For one command, `tokentray exec` is simpler.',
   options: {
-    account: { type: 'string', value: 'ACCOUNT', default: '$TOKENTRAY_ACCOUNT, else the default account', help: 'Email or id of the account whose tokens it serves' },
+    account: {
+      type: 'string',
+      value: 'ACCOUNT',
+      default: '$TOKENTRAY_ACCOUNT, else the default account',
+      help: 'Email or id of the account whose tokens it serves',
+    },
     port: { type: 'string', value: 'PORT', default: 'a free port', help: 'Port on 127.0.0.1, from 1 to 65535' },
     'project-id': {
       type: 'string',
       value: 'ID',
-      default: "the account's project (`tokentray configure ACCOUNT --project ID`, or a service account key's), else gcloud's configured project, else none (404)",
+      default:
+        "the account's project (`tokentray configure ACCOUNT --project ID`, or a service account key's), else gcloud's configured project, else none (404)",
       help: 'What project/project-id answers',
     },
     'quota-project': QUOTA_PROJECT_OPTION,
   },
   examples: [
-    { command: 'tokentray metadata-server --port 8085 &', help: 'Serve this shell; then: export GCE_METADATA_HOST=127.0.0.1:8085 GCE_METADATA_IP=127.0.0.1:8085' },
+    {
+      command: 'tokentray metadata-server --port 8085 &',
+      help: 'Serve this shell; then: export GCE_METADATA_HOST=127.0.0.1:8085 GCE_METADATA_IP=127.0.0.1:8085',
+    },
     { command: 'tokentray metadata-server --account work@example.com --project-id my-project' },
   ],
 } satisfies CommandHelp;
@@ -56,11 +65,14 @@ export const metadataServer = defineCommand(METADATA_HELP, async (args, io) => {
     account: account.id,
     ...(port ? { port } : {}),
     ...(projectId ? { projectId } : {}),
-    noProjectAdvice: NO_PROJECT_ADVICE, noProjectNumberAdvice: NO_PROJECT_NUMBER_ADVICE,
+    noProjectAdvice: NO_PROJECT_ADVICE,
+    noProjectNumberAdvice: NO_PROJECT_NUMBER_ADVICE,
     // Used when the account names no project either; read once, from gcloud's files.
     ...(gcloudProject(io.env) ? { fallbackProjectId: gcloudProject(io.env)! } : {}),
   });
-  io.stdout(`export GCE_METADATA_HOST=${server.host}\nexport GCE_METADATA_IP=${server.host}\n${quotaProject ? `export GOOGLE_CLOUD_QUOTA_PROJECT=${quotaProject}\n` : ''}`);
+  io.stdout(
+    `export GCE_METADATA_HOST=${server.host}\nexport GCE_METADATA_IP=${server.host}\n${quotaProject ? `export GOOGLE_CLOUD_QUOTA_PROJECT=${quotaProject}\n` : ''}`,
+  );
   io.stderr(`Serving tokens of ${account.email ?? account.subject} on http://${server.host}/ until interrupted (Ctrl-C).\n`);
   await new Promise<void>((resolve) => {
     if (io.signal?.aborted) return resolve();

@@ -15,10 +15,16 @@ const ACCESS_HELP = {
   group: 'Tokens',
   summary: 'Print a fresh access token, and nothing else',
   usage: '[--account ACCOUNT] [--scopes S1,S2] [--impersonate-service-account SA] [--self-signed-jwt --audience URL]',
-  description: 'Prints a cached token while it stays valid for 5 more minutes, else refreshes it first. Only the token and a newline go to stdout, so `$(tokentray print-access-token)` works.',
+  description:
+    'Prints a cached token while it stays valid for 5 more minutes, else refreshes it first. Only the token and a newline go to stdout, so `$(tokentray print-access-token)` works.',
   options: {
     account: ACCOUNT,
-    scopes: { type: 'string', value: 'S1,S2', default: 'the scopes granted at sign-in', help: 'A token for fewer scopes (down-scoped at refresh; service accounts: any scopes)' },
+    scopes: {
+      type: 'string',
+      value: 'S1,S2',
+      default: 'the scopes granted at sign-in',
+      help: 'A token for fewer scopes (down-scoped at refresh; service accounts: any scopes)',
+    },
     'impersonate-service-account': IMPERSONATE,
     'self-signed-jwt': { type: 'boolean', help: 'Service accounts: a self-signed JWT for --audience, no token endpoint involved' },
     audience: { type: 'string', value: 'URL', default: 'none', help: "With --self-signed-jwt: the API's URL, e.g. https://pubsub.googleapis.com/" },
@@ -34,16 +40,20 @@ const IDENTITY_HELP = {
   group: 'Tokens',
   summary: 'Print an ID token (a JWT), and nothing else',
   usage: '[--account ACCOUNT] [--audiences AUD] [--include-email] [--impersonate-service-account SA]',
-  description: "A user's ID token always has the OAuth client as its audience. For another audience (Cloud Run, IAP) use a service account, or impersonate one.",
+  description:
+    "A user's ID token always has the OAuth client as its audience. For another audience (Cloud Run, IAP) use a service account, or impersonate one.",
   options: {
     account: ACCOUNT,
-    audiences: { type: 'string', value: 'AUD', default: "the OAuth client id (users); required for service accounts", help: 'The audience (aud) of the token' },
-    'include-email': { type: 'boolean', help: 'With impersonation: put the service account\'s email in the token' },
+    audiences: { type: 'string', value: 'AUD', default: 'the OAuth client id (users); required for service accounts', help: 'The audience (aud) of the token' },
+    'include-email': { type: 'boolean', help: "With impersonation: put the service account's email in the token" },
     'impersonate-service-account': IMPERSONATE,
   },
   examples: [
     { command: 'tokentray print-identity-token' },
-    { command: 'curl -H "Authorization: Bearer $(tokentray print-identity-token --account ci-bot@my-project.iam.gserviceaccount.com --audiences https://my-service-abc.a.run.app)" https://my-service-abc.a.run.app/' },
+    {
+      command:
+        'curl -H "Authorization: Bearer $(tokentray print-identity-token --account ci-bot@my-project.iam.gserviceaccount.com --audiences https://my-service-abc.a.run.app)" https://my-service-abc.a.run.app/',
+    },
   ],
 } satisfies CommandHelp;
 
@@ -61,7 +71,8 @@ export const printAccessToken = defineCommand(ACCESS_HELP, async (args, io) => {
   if (values['self-signed-jwt'] && (values.audience === undefined || values.scopes !== undefined || values['impersonate-service-account'] !== undefined)) {
     throw usageError(ACCESS_HELP, '--self-signed-jwt takes --audience URL, and neither --scopes nor --impersonate-service-account');
   }
-  if (values.audience !== undefined && !values['self-signed-jwt']) throw usageError(ACCESS_HELP, '--audience goes with --self-signed-jwt (for ID tokens: print-identity-token --audiences)');
+  if (values.audience !== undefined && !values['self-signed-jwt'])
+    throw usageError(ACCESS_HELP, '--audience goes with --self-signed-jwt (for ID tokens: print-identity-token --audiences)');
   const core = io.core();
   const account = await core.accounts.resolve(values.account);
   const impersonate = await chainOf(values['impersonate-service-account']);

@@ -61,7 +61,10 @@ export function findAccount(data: RegistryData, ref: string | undefined): Accoun
   const byEmail = data.accounts.filter((a) => a.email?.toLowerCase() === lower || a.subject === ref);
   if (byEmail.length === 1) return byEmail[0];
   if (byEmail.length > 1) {
-    throw new TokenTrayError('ACCOUNT_AMBIGUOUS', `${ref} is signed in at several issuers; name it by id: ${byEmail.map((a) => `${a.id} (${a.issuer})`).join(', ')}.`);
+    throw new TokenTrayError(
+      'ACCOUNT_AMBIGUOUS',
+      `${ref} is signed in at several issuers; name it by id: ${byEmail.map((a) => `${a.id} (${a.issuer})`).join(', ')}.`,
+    );
   }
   throw new TokenTrayError('ACCOUNT_NOT_FOUND', `No account "${ref}".`, { facts: { remedy: 'list-accounts' } });
 }

@@ -95,8 +95,13 @@ function isClient(v: unknown): v is ClientRecord {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Record<string, unknown>;
   return (
-    typeof r.id === 'string' && typeof r.issuer === 'string' && (r.flavor === 'google' || r.flavor === 'oidc') && typeof r.clientId === 'string' &&
-    typeof r.hasSecret === 'boolean' && typeof r.createdAt === 'string' && typeof r.lastUsedAt === 'string'
+    typeof r.id === 'string' &&
+    typeof r.issuer === 'string' &&
+    (r.flavor === 'google' || r.flavor === 'oidc') &&
+    typeof r.clientId === 'string' &&
+    typeof r.hasSecret === 'boolean' &&
+    typeof r.createdAt === 'string' &&
+    typeof r.lastUsedAt === 'string'
   );
 }
 
@@ -115,9 +120,13 @@ function isRecord(v: unknown): v is AccountRecord {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Record<string, unknown>;
   return (
-    typeof r.id === 'string' && typeof r.subject === 'string' && typeof r.issuer === 'string' &&
-    (r.flavor === 'google' || r.flavor === 'oidc') && typeof r.clientId === 'string' &&
-    Array.isArray(r.scopes) && r.scopes.every((s) => typeof s === 'string') &&
+    typeof r.id === 'string' &&
+    typeof r.subject === 'string' &&
+    typeof r.issuer === 'string' &&
+    (r.flavor === 'google' || r.flavor === 'oidc') &&
+    typeof r.clientId === 'string' &&
+    Array.isArray(r.scopes) &&
+    r.scopes.every((s) => typeof s === 'string') &&
     (r.status === 'ready' || r.status === 'signin_required') &&
     (r.email === undefined || typeof r.email === 'string') &&
     (r.kind === undefined || r.kind === 'user' || r.kind === 'service_account' || r.kind === 'workforce' || r.kind === 'workload') &&
@@ -125,7 +134,8 @@ function isRecord(v: unknown): v is AccountRecord {
     (r.project === undefined || typeof r.project === 'string') &&
     (r.quotaProject === undefined || typeof r.quotaProject === 'string') &&
     (r.projectNumber === undefined || isProjectNumber(r.projectNumber)) &&
-    typeof r.createdAt === 'string' && typeof r.updatedAt === 'string'
+    typeof r.createdAt === 'string' &&
+    typeof r.updatedAt === 'string'
   );
 }
 
@@ -155,15 +165,22 @@ export class AccountRegistry {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, accounts: [] };
       throw new TokenTrayError('REGISTRY_CORRUPT', `Cannot read the account registry ${this.path}: ${(err as Error).message}.`, { cause: err });
     }
-    const data = parseJsonObject(text, (problem) => this.corrupt(problem === 'not-json' ? 'is not valid JSON' : 'is not a JSON object')) as Partial<RegistryData> & { version?: unknown };
+    const data = parseJsonObject(text, (problem) =>
+      this.corrupt(problem === 'not-json' ? 'is not valid JSON' : 'is not a JSON object'),
+    ) as Partial<RegistryData> & { version?: unknown };
     if (typeof data.version === 'number' && data.version > 1) {
-      throw new TokenTrayError('REGISTRY_CORRUPT', `The account registry ${this.path} was written by a newer TokenTray (version ${data.version}). Update TokenTray.`);
+      throw new TokenTrayError(
+        'REGISTRY_CORRUPT',
+        `The account registry ${this.path} was written by a newer TokenTray (version ${data.version}). Update TokenTray.`,
+      );
     }
     if (data.version !== 1 || !Array.isArray(data.accounts)) throw this.corrupt('has no version 1 account list');
     if (!data.accounts.every(isRecord)) throw this.corrupt('holds an account entry with missing or wrong fields');
     if (data.defaultAccount !== undefined && typeof data.defaultAccount !== 'string') throw this.corrupt('has a bad default account');
-    if (data.clients !== undefined && !(Array.isArray(data.clients) && data.clients.every(isClient))) throw this.corrupt('holds an OAuth client entry with missing or wrong fields');
-    if (data.signingOut !== undefined && !(Array.isArray(data.signingOut) && data.signingOut.every(isSignOutIntent))) throw this.corrupt('holds a sign-out entry with missing or wrong fields');
+    if (data.clients !== undefined && !(Array.isArray(data.clients) && data.clients.every(isClient)))
+      throw this.corrupt('holds an OAuth client entry with missing or wrong fields');
+    if (data.signingOut !== undefined && !(Array.isArray(data.signingOut) && data.signingOut.every(isSignOutIntent)))
+      throw this.corrupt('holds a sign-out entry with missing or wrong fields');
     return {
       version: 1,
       accounts: data.accounts,
@@ -175,13 +192,17 @@ export class AccountRegistry {
 
   /** Read-modify-write under the lock; the callback may mutate the data it is given. */
   async update<T>(fn: (data: RegistryData) => T | Promise<T>): Promise<T> {
-    return withFileLock(join(this.home, 'locks', 'registry.lock'), { waitMs: LOCK_WAIT_MS, what: 'the account registry', onFailure: (err) => this.unwritable(err) }, async () => {
-      const data = await this.load();
-      const result = await fn(data);
-      if (data.signingOut?.length === 0) delete data.signingOut;
-      await this.write(data);
-      return result;
-    });
+    return withFileLock(
+      join(this.home, 'locks', 'registry.lock'),
+      { waitMs: LOCK_WAIT_MS, what: 'the account registry', onFailure: (err) => this.unwritable(err) },
+      async () => {
+        const data = await this.load();
+        const result = await fn(data);
+        if (data.signingOut?.length === 0) delete data.signingOut;
+        await this.write(data);
+        return result;
+      },
+    );
   }
 
   /**
@@ -191,25 +212,33 @@ export class AccountRegistry {
    * file reads fine again (nothing was moved).
    */
   async setAsideDamaged(now = new Date()): Promise<string | undefined> {
-    return withFileLock(join(this.home, 'locks', 'registry.lock'), { waitMs: LOCK_WAIT_MS, what: 'the account registry', onFailure: (err) => this.unwritable(err) }, async () => {
-      try {
-        await this.load();
-        return undefined;
-      } catch (err) {
-        if (!(err instanceof TokenTrayError && err.code === 'REGISTRY_CORRUPT')) throw err;
-      }
-      const copy = `${this.path}.damaged-${now.toISOString().replace(/[:.]/g, '-')}`;
-      try {
-        await rename(this.path, copy);
-      } catch (err) {
-        throw this.unwritable(err);
-      }
-      return copy;
-    });
+    return withFileLock(
+      join(this.home, 'locks', 'registry.lock'),
+      { waitMs: LOCK_WAIT_MS, what: 'the account registry', onFailure: (err) => this.unwritable(err) },
+      async () => {
+        try {
+          await this.load();
+          return undefined;
+        } catch (err) {
+          if (!(err instanceof TokenTrayError && err.code === 'REGISTRY_CORRUPT')) throw err;
+        }
+        const copy = `${this.path}.damaged-${now.toISOString().replace(/[:.]/g, '-')}`;
+        try {
+          await rename(this.path, copy);
+        } catch (err) {
+          throw this.unwritable(err);
+        }
+        return copy;
+      },
+    );
   }
 
   private unwritable(err: unknown): TokenTrayError {
-    return new TokenTrayError('REGISTRY_UNWRITABLE', `Cannot write the account registry in ${this.home}: ${(err as Error).message}. Check the folder's permissions and free space (TOKENTRAY_HOME moves it).`, { cause: err });
+    return new TokenTrayError(
+      'REGISTRY_UNWRITABLE',
+      `Cannot write the account registry in ${this.home}: ${(err as Error).message}. Check the folder's permissions and free space (TOKENTRAY_HOME moves it).`,
+      { cause: err },
+    );
   }
 
   private async write(data: RegistryData): Promise<void> {

@@ -46,7 +46,11 @@ export function quotaProjectOf(account: Pick<AccountRecord, 'kind' | 'email' | '
   if (override === undefined || override === '') return account.kind === 'service_account' ? undefined : account.quotaProject;
   checkProjectId(override);
   if (account.kind === 'service_account') {
-    throw new TokenTrayError('QUOTA_PROJECT_NOT_FOR_SERVICE_ACCOUNTS', `${account.email ?? account.subject} is a service account: its own project pays for its API calls, so it takes no quota project.`, { facts: { remedy: 'leave-out-quota-project' } });
+    throw new TokenTrayError(
+      'QUOTA_PROJECT_NOT_FOR_SERVICE_ACCOUNTS',
+      `${account.email ?? account.subject} is a service account: its own project pays for its API calls, so it takes no quota project.`,
+      { facts: { remedy: 'leave-out-quota-project' } },
+    );
   }
   return override;
 }
@@ -136,7 +140,11 @@ export class AccountService {
     for (const a of data.accounts) {
       // Only user accounts keep an account: item (service accounts and federations have their own).
       if ((a.kind ?? 'user') !== 'user' || a.status !== 'ready') continue;
-      const missing = (read: Promise<unknown>) => read.then((s) => s === undefined, (err: unknown) => isTokenTrayError(err, 'KEYCHAIN_ENTRY_DAMAGED'));
+      const missing = (read: Promise<unknown>) =>
+        read.then(
+          (s) => s === undefined,
+          (err: unknown) => isTokenTrayError(err, 'KEYCHAIN_ENTRY_DAMAGED'),
+        );
       // Confirmed under the lock: a read that met a writer must not mark the account.
       if (await missing(this.vault.getSecrets(a.id))) {
         if (await missing(this.withAccountLock(a.id, () => this.vault.getSecrets(a.id)))) broken.push(a);
@@ -196,7 +204,9 @@ export class AccountService {
     if (!secrets) {
       if (account.kind === 'service_account') {
         // A service account's key is imported, not signed in.
-        throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no key for ${displayName(account)}.`, { facts: { remedy: 'import-key-again', account: displayName(account), accountId: account.id } });
+        throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no key for ${displayName(account)}.`, {
+          facts: { remedy: 'import-key-again', account: displayName(account), accountId: account.id },
+        });
       }
       const reason = missingItemReason(account);
       await this.markSigninRequired(account.id, reason);
@@ -259,7 +269,12 @@ export class AccountService {
     // Both come from the issuer (ID token or userinfo): a hostile one must not plant terminal escapes.
     assertNoControlCharacters(result.subject, 'IDENTITY_INVALID', `The account id ("sub") that ${profile.issuer} sent`);
     assertNoControlCharacters(result.email, 'IDENTITY_INVALID', `The email that ${profile.issuer} sent`);
-    assertIssuedTokens(profile.issuer, { accessToken: result.accessToken, idToken: result.idToken, refreshToken: result.refreshToken, scope: result.grantedScopes.join(' ') });
+    assertIssuedTokens(profile.issuer, {
+      accessToken: result.accessToken,
+      idToken: result.idToken,
+      refreshToken: result.refreshToken,
+      scope: result.grantedScopes.join(' '),
+    });
     const id = accountIdFor(profile.issuer, result.subject);
     // Items and record under the account's lock, as a sign-out takes it: the two never interleave,
     // so no account is listed whose items a sign-out deleted. The later one wins.
@@ -280,7 +295,11 @@ export class AccountService {
         });
       } catch (err) {
         // A failed write (not a kill) undoes the new account's items and intent now, where it can.
-        if (isNew) await this.vault.forget(id).then(() => this.abandonSignOut(id)).catch(() => undefined);
+        if (isNew)
+          await this.vault
+            .forget(id)
+            .then(() => this.abandonSignOut(id))
+            .catch(() => undefined);
         throw err;
       }
       return this.registry.update((data) => this.recordSignIn(data, profile, client, result, id));
@@ -402,7 +421,10 @@ export class AccountService {
     return this.changeSetting(ref, (account) => {
       if (number === undefined) return void delete account.projectNumber;
       const project = projectOf(account);
-      if (!project) throw new TokenTrayError('PROJECT_NUMBER_WITHOUT_PROJECT', `${displayName(account)} has no project, so a project number would name nothing.`, { facts: { remedy: 'set-project-first', account: displayName(account), accountId: account.id } });
+      if (!project)
+        throw new TokenTrayError('PROJECT_NUMBER_WITHOUT_PROJECT', `${displayName(account)} has no project, so a project number would name nothing.`, {
+          facts: { remedy: 'set-project-first', account: displayName(account), accountId: account.id },
+        });
       account.projectNumber = { project, number: checkProjectNumber(number) };
     });
   }
@@ -470,7 +492,11 @@ export class AccountService {
     await this.registry.update((data) => {
       const matches = knownClients(data).filter((c) => c.id === ref || c.clientId === ref);
       if (matches.length === 0) throw new TokenTrayError('CLIENT_NOT_FOUND', `No stored OAuth client "${ref}".`, { facts: { remedy: 'list-clients' } });
-      if (matches.length > 1) throw new TokenTrayError('CLIENT_AMBIGUOUS', `${ref} names OAuth clients at several issuers; name it by id: ${matches.map((c) => `${c.id} (${c.issuer})`).join(', ')}.`);
+      if (matches.length > 1)
+        throw new TokenTrayError(
+          'CLIENT_AMBIGUOUS',
+          `${ref} names OAuth clients at several issuers; name it by id: ${matches.map((c) => `${c.id} (${c.issuer})`).join(', ')}.`,
+        );
       const client = matches[0];
       const users = data.accounts.filter((a) => a.kind !== 'service_account' && clientIdFor(a.issuer, a.clientId) === client.id);
       if (users.length > 0) {

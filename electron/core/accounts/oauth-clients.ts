@@ -14,7 +14,17 @@ export function knownClients(data: RegistryData): KnownClient[] {
   for (const a of data.accounts) {
     if (a.kind === 'service_account') continue;
     const id = clientIdFor(a.issuer, a.clientId);
-    if (!out.some((c) => c.id === id)) out.push({ id, issuer: a.issuer, flavor: a.flavor, clientId: a.clientId, hasSecret: true, createdAt: a.createdAt, lastUsedAt: a.updatedAt, known: false });
+    if (!out.some((c) => c.id === id))
+      out.push({
+        id,
+        issuer: a.issuer,
+        flavor: a.flavor,
+        clientId: a.clientId,
+        hasSecret: true,
+        createdAt: a.createdAt,
+        lastUsedAt: a.updatedAt,
+        known: false,
+      });
   }
   return out;
 }
@@ -25,7 +35,15 @@ export function upsertClient(data: RegistryData, issuer: string, flavor: Account
   const now = new Date().toISOString();
   data.clients ??= [];
   const existing = data.clients.find((c) => c.id === id);
-  const record: ClientRecord = { id, issuer, flavor, clientId: client.clientId, hasSecret: client.clientSecret !== undefined, createdAt: existing?.createdAt ?? now, lastUsedAt: now };
+  const record: ClientRecord = {
+    id,
+    issuer,
+    flavor,
+    clientId: client.clientId,
+    hasSecret: client.clientSecret !== undefined,
+    createdAt: existing?.createdAt ?? now,
+    lastUsedAt: now,
+  };
   if (existing) data.clients[data.clients.indexOf(existing)] = record;
   else data.clients.push(record);
   return record;

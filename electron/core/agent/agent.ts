@@ -109,7 +109,14 @@ export async function serveAgent(options: ServeOptions): Promise<RunningAgent> {
   const server = await startAgentServer({
     where,
     scope: { home: resolve(options.core.home), service: keychainService(options.env), store: options.store },
-    handle: (request) => answerRequest(options.core, request, () => status, () => void stopAgent(), memo),
+    handle: (request) =>
+      answerRequest(
+        options.core,
+        request,
+        () => status,
+        () => void stopAgent(),
+        memo,
+      ),
   });
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));

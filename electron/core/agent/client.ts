@@ -40,7 +40,10 @@ function readKey(path: string, uid: number | undefined): string | undefined {
     const stats = fstatSync(fd);
     if (distrust(stats, 'file', uid) !== undefined || stats.size > KEY_BYTES * 2) return undefined;
     const buf = Buffer.alloc(KEY_BYTES * 2);
-    const key = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('latin1').trim();
+    const key = buf
+      .subarray(0, readSync(fd, buf, 0, buf.length, 0))
+      .toString('latin1')
+      .trim();
     return /^[0-9a-f]{64}$/.test(key) ? key : undefined;
   } finally {
     closeSync(fd);

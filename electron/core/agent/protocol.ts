@@ -138,8 +138,16 @@ export function parseRequest(doc: unknown): AgentRequest {
   for (const name of Object.keys(doc)) if (!FIELDS.has(name)) throw new ProtocolError('AGENT_BAD_REQUEST', `unknown field "${name.slice(0, 40)}"`);
   const op = text(doc, 'op', true) as AgentOp;
   if (!AGENT_OPS.includes(op)) throw new ProtocolError('AGENT_BAD_REQUEST', `unknown op "${op.slice(0, 40)}"`);
-  if (doc.includeEmail !== undefined && typeof doc.includeEmail !== 'boolean') throw new ProtocolError('AGENT_BAD_REQUEST', '"includeEmail" must be true or false');
-  const request: AgentRequest = { v: PROTOCOL_VERSION, key: text(doc, 'key', true)!, home: text(doc, 'home', true)!, service: text(doc, 'service', true)!, keychain: text(doc, 'keychain', true)!, op };
+  if (doc.includeEmail !== undefined && typeof doc.includeEmail !== 'boolean')
+    throw new ProtocolError('AGENT_BAD_REQUEST', '"includeEmail" must be true or false');
+  const request: AgentRequest = {
+    v: PROTOCOL_VERSION,
+    key: text(doc, 'key', true)!,
+    home: text(doc, 'home', true)!,
+    service: text(doc, 'service', true)!,
+    keychain: text(doc, 'keychain', true)!,
+    op,
+  };
   for (const name of ['account', 'scopes', 'impersonate', 'audience', 'server'] as const) {
     const value = text(doc, name, false);
     if (value !== undefined) request[name] = value;

@@ -6,7 +6,18 @@ import { TokenTrayError } from '../shared/errors.js';
 import { redact } from '../shared/logger.js';
 import { withFileLock } from '../storage/file-lock.js';
 import { checkedUid, distrust, MAX_SOCKET_PATH_BYTES, type AgentLocation } from './location.js';
-import { encodeFrame, FrameReader, MAX_REQUEST_BYTES, PROTOCOL_VERSION, ProtocolError, parseRequest, type AgentAnswer, type AgentErrorFacts, type AgentRequest, type ClientScope } from './protocol.js';
+import {
+  encodeFrame,
+  FrameReader,
+  MAX_REQUEST_BYTES,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  parseRequest,
+  type AgentAnswer,
+  type AgentErrorFacts,
+  type AgentRequest,
+  type ClientScope,
+} from './protocol.js';
 
 /** What a request is answered with, without the version (added here). */
 export type AnswerBody = DistributiveOmit<Extract<AgentAnswer, { ok: true }>, 'v'>;
@@ -29,7 +40,11 @@ const REQUEST_TIMEOUT_MS = 5_000;
 const MAX_CONNECTIONS = 32;
 
 function unsafe(path: string, why: string): TokenTrayError {
-  return new TokenTrayError('AGENT_UNSAFE', `The agent's folder ${path} cannot be trusted: ${why}. Nothing was started; remove it (or fix its owner and mode 0700) and try again.`, { facts: { path } });
+  return new TokenTrayError(
+    'AGENT_UNSAFE',
+    `The agent's folder ${path} cannot be trusted: ${why}. Nothing was started; remove it (or fix its owner and mode 0700) and try again.`,
+    { facts: { path } },
+  );
 }
 
 /** The folder, made 0700 if missing, then checked as it is: ours, a real folder, closed to others. */
@@ -84,11 +99,15 @@ function servesScope(request: ClientScope, scope: AgentServerOptions['scope']): 
 export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
   const { where } = options;
   if (!where.pipe && Buffer.byteLength(where.socket) > MAX_SOCKET_PATH_BYTES) {
-    throw new TokenTrayError('AGENT_UNAVAILABLE', `The agent's socket path ${where.socket} is longer than ${MAX_SOCKET_PATH_BYTES} bytes, more than a Unix socket takes. Set XDG_RUNTIME_DIR to a shorter folder.`);
+    throw new TokenTrayError(
+      'AGENT_UNAVAILABLE',
+      `The agent's socket path ${where.socket} is longer than ${MAX_SOCKET_PATH_BYTES} bytes, more than a Unix socket takes. Set XDG_RUNTIME_DIR to a shorter folder.`,
+    );
   }
   await prepareFolder(where.dir);
   return withFileLock(`${where.dir}/agent.lock`, { waitMs: 10_000, what: "the agent's start" }, async () => {
-    if (await isListening(where.socket)) throw new TokenTrayError('AGENT_RUNNING', `An agent already answers on ${where.socket}.`, { facts: { path: where.socket } });
+    if (await isListening(where.socket))
+      throw new TokenTrayError('AGENT_RUNNING', `An agent already answers on ${where.socket}.`, { facts: { path: where.socket } });
     if (!where.pipe) await rm(where.socket, { force: true }); // stale: its agent was killed (a pipe goes with its server)
     const key = await writeKey(where.key);
     const server = createServer((socket) => serve(socket, key, options));

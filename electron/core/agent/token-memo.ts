@@ -31,7 +31,14 @@ export class TokenMemo {
 
   static key(request: AgentRequest): string | undefined {
     if (request.op !== 'access-token' && request.op !== 'id-token') return undefined;
-    return JSON.stringify([request.op, request.account ?? null, request.scopes ?? null, request.impersonate ?? null, request.audience ?? null, request.includeEmail ?? false]);
+    return JSON.stringify([
+      request.op,
+      request.account ?? null,
+      request.scopes ?? null,
+      request.impersonate ?? null,
+      request.audience ?? null,
+      request.includeEmail ?? false,
+    ]);
   }
 
   get(key: string): { token: string; expiresAt: number } | undefined {

@@ -18,7 +18,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** Where gcloud writes Application Default Credentials, and where Google's libraries look. */
 export function wellKnownAdcPath(env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
   if (env.CLOUDSDK_CONFIG) return join(env.CLOUDSDK_CONFIG, 'application_default_credentials.json');
-  if (platform === 'win32') return join(env.APPDATA || join(env.USERPROFILE || homedir(), 'AppData', 'Roaming'), 'gcloud', 'application_default_credentials.json');
+  if (platform === 'win32')
+    return join(env.APPDATA || join(env.USERPROFILE || homedir(), 'AppData', 'Roaming'), 'gcloud', 'application_default_credentials.json');
   return join(env.HOME || homedir(), '.config', 'gcloud', 'application_default_credentials.json');
 }
 
@@ -31,10 +32,23 @@ export interface AuthorizedUser {
 }
 
 export function parseAuthorizedUser(text: string, source: string): AuthorizedUser {
-  const d = parseJsonObject(text, (problem, why) => new TokenTrayError('ADC_FILE_INVALID', problem === 'not-json' ? `${source}: ${why}.` : `${source}: expected a JSON object of type "authorized_user".`));
+  const d = parseJsonObject(
+    text,
+    (problem, why) =>
+      new TokenTrayError('ADC_FILE_INVALID', problem === 'not-json' ? `${source}: ${why}.` : `${source}: expected a JSON object of type "authorized_user".`),
+  );
   if (d.type !== 'authorized_user') {
-    const what = d.type === 'service_account' ? 'a service-account key' : typeof d.type === 'string' ? `of type "${d.type}"` : 'not an ADC file (no "type": "authorized_user")';
-    throw new TokenTrayError('ADC_FILE_INVALID', `${source} is ${what}.`, d.type === 'service_account' ? { facts: { remedy: 'import-service-account', path: source } } : undefined);
+    const what =
+      d.type === 'service_account'
+        ? 'a service-account key'
+        : typeof d.type === 'string'
+          ? `of type "${d.type}"`
+          : 'not an ADC file (no "type": "authorized_user")';
+    throw new TokenTrayError(
+      'ADC_FILE_INVALID',
+      `${source} is ${what}.`,
+      d.type === 'service_account' ? { facts: { remedy: 'import-service-account', path: source } } : undefined,
+    );
   }
   for (const field of ['client_id', 'client_secret', 'refresh_token']) {
     if (typeof d[field] !== 'string' || d[field] === '') throw new TokenTrayError('ADC_FILE_INVALID', `${source}: "${field}" is missing or empty.`);
@@ -54,8 +68,17 @@ export function parseAuthorizedUser(text: string, source: string): AuthorizedUse
  * Imports an ADC file as an account: one refresh at the issuer (Google unless told otherwise)
  * proves the refresh token works and tells who it belongs to. The file is left alone unless asked.
  */
-export async function importAdcFile(core: Core, path: string, options: { issuer?: string; removeFile?: boolean; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<AccountRecord> {
-  const text = await readUserFile(path, 'ADC_FILE_UNREADABLE', 'the ADC file', 'no such file (run `gcloud auth application-default login` first, or name the file)');
+export async function importAdcFile(
+  core: Core,
+  path: string,
+  options: { issuer?: string; removeFile?: boolean; env?: Readonly<Record<string, string | undefined>> } = {},
+): Promise<AccountRecord> {
+  const text = await readUserFile(
+    path,
+    'ADC_FILE_UNREADABLE',
+    'the ADC file',
+    'no such file (run `gcloud auth application-default login` first, or name the file)',
+  );
   // Workforce and workload identity federation files: their own import.
   const federation = await import('./federation-import.js');
   if (federation.isFederationFile(text)) {
@@ -68,9 +91,17 @@ export async function importAdcFile(core: Core, path: string, options: { issuer?
   const client: OAuthClient = { clientId: adc.clientId, clientSecret: adc.clientSecret };
   await core.accounts.probe();
   const { identifyRefreshToken } = await import('../oauth/oidc.js');
-  const { granted, subject, email } = await identifyRefreshToken(profile, client, adc.refreshToken, `checking the refresh token of ${path}`, 'ADC_FILE_INVALID');
+  const { granted, subject, email } = await identifyRefreshToken(
+    profile,
+    client,
+    adc.refreshToken,
+    `checking the refresh token of ${path}`,
+    'ADC_FILE_INVALID',
+  );
   if (!subject) {
-    throw new TokenTrayError('ADC_FILE_INVALID', `${path} works, but its grant does not say who it belongs to (no openid or email scope).`, { facts: { remedy: 'sign-in-instead', path } });
+    throw new TokenTrayError('ADC_FILE_INVALID', `${path} works, but its grant does not say who it belongs to (no openid or email scope).`, {
+      facts: { remedy: 'sign-in-instead', path },
+    });
   }
   const record = await core.accounts.saveSignIn(profile, client, {
     subject,
@@ -106,20 +137,46 @@ function isGoogleIssuerFor(issuer: string, env: Env): boolean {
 export async function exportAdcFile(core: Core, account: AccountRecord, path: string, options: { overwrite?: boolean; env?: Env } = {}): Promise<void> {
   const federation = await import('./federation-import.js');
   if (federation.isFederated(account)) {
-    if (!options.overwrite && (await stat(path).then(() => true, () => false))) throw new TokenTrayError('ADC_FILE_EXISTS', `${path} exists.`, { facts: { remedy: 'replace-or-choose-file', path } });
+    if (
+      !options.overwrite &&
+      (await stat(path).then(
+        () => true,
+        () => false,
+      ))
+    )
+      throw new TokenTrayError('ADC_FILE_EXISTS', `${path} exists.`, { facts: { remedy: 'replace-or-choose-file', path } });
     await writeFileAtomic(path, await federation.federationExportJson(core, account));
     return;
   }
   if (account.kind === 'service_account') {
-    throw new TokenTrayError('ADC_GOOGLE_ONLY', `${displayName(account)} is a service account: point GOOGLE_APPLICATION_CREDENTIALS at its key file.`, { facts: { remedy: 'use-metadata-server' } });
+    throw new TokenTrayError('ADC_GOOGLE_ONLY', `${displayName(account)} is a service account: point GOOGLE_APPLICATION_CREDENTIALS at its key file.`, {
+      facts: { remedy: 'use-metadata-server' },
+    });
   }
   if (account.flavor !== 'google' || !isGoogleIssuerFor(account.issuer, options.env ?? process.env)) {
-    throw new TokenTrayError('ADC_GOOGLE_ONLY', `${displayName(account)} signed in at ${account.issuer}. ADC files are Google's format, and Google's libraries always refresh them at Google's token endpoint, so they cannot hold this account.`, { facts: { remedy: 'use-metadata-server' } });
+    throw new TokenTrayError(
+      'ADC_GOOGLE_ONLY',
+      `${displayName(account)} signed in at ${account.issuer}. ADC files are Google's format, and Google's libraries always refresh them at Google's token endpoint, so they cannot hold this account.`,
+      { facts: { remedy: 'use-metadata-server' } },
+    );
   }
-  if (!options.overwrite && (await stat(path).then(() => true, () => false))) {
+  if (
+    !options.overwrite &&
+    (await stat(path).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     throw new TokenTrayError('ADC_FILE_EXISTS', `${path} exists.`, { facts: { remedy: 'replace-or-choose-file', path } });
   }
   const { client, refreshToken } = await core.accounts.clientOf(account);
-  const doc = { type: 'authorized_user', client_id: client.clientId, client_secret: client.clientSecret ?? '', refresh_token: refreshToken, ...(account.quotaProject ? { quota_project_id: account.quotaProject } : {}), universe_domain: 'googleapis.com' };
+  const doc = {
+    type: 'authorized_user',
+    client_id: client.clientId,
+    client_secret: client.clientSecret ?? '',
+    refresh_token: refreshToken,
+    ...(account.quotaProject ? { quota_project_id: account.quotaProject } : {}),
+    universe_domain: 'googleapis.com',
+  };
   await writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`);
 }

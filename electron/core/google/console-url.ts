@@ -12,10 +12,16 @@ const CONSOLE = 'https://console.cloud.google.com/';
  */
 export function consoleUrl(account: Pick<AccountRecord, 'kind' | 'email' | 'subject' | 'flavor'>, options: { project?: string; path?: string } = {}): string {
   if (account.kind === 'service_account') {
-    throw new TokenTrayError('CONSOLE_NOT_FOR_SERVICE_ACCOUNTS', `${account.email ?? account.subject} is a service account, and service accounts cannot sign in to the Cloud Console.`, { facts: { remedy: 'choose-google-user' } });
+    throw new TokenTrayError(
+      'CONSOLE_NOT_FOR_SERVICE_ACCOUNTS',
+      `${account.email ?? account.subject} is a service account, and service accounts cannot sign in to the Cloud Console.`,
+      { facts: { remedy: 'choose-google-user' } },
+    );
   }
   if (account.flavor !== 'google' || !account.email) {
-    throw new TokenTrayError('CONSOLE_GOOGLE_ONLY', `${account.email ?? account.subject} is not a Google account, so the Cloud Console does not know it.`, { facts: { remedy: 'choose-google-user' } });
+    throw new TokenTrayError('CONSOLE_GOOGLE_ONLY', `${account.email ?? account.subject} is not a Google account, so the Cloud Console does not know it.`, {
+      facts: { remedy: 'choose-google-user' },
+    });
   }
   const path = (options.path ?? '').replace(/^\/+/, '');
   const url = new URL(path, CONSOLE);

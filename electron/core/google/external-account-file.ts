@@ -106,14 +106,18 @@ function parseWorkload(d: Record<string, unknown>, source: string): WorkloadFile
   if (typeof cs !== 'object' || cs === null || Array.isArray(cs)) throw invalid(source, '"credential_source" is missing');
   const c = cs as Record<string, unknown>;
   if (c.environment_id !== undefined) {
-    throw new TokenTrayError('FEDERATION_SOURCE_UNSUPPORTED', `${source} reads its subject token from AWS (environment_id "${displaySafe(String(c.environment_id).slice(0, 40))}"), which TokenTray does not support: only file, url and executable credential sources are.`);
+    throw new TokenTrayError(
+      'FEDERATION_SOURCE_UNSUPPORTED',
+      `${source} reads its subject token from AWS (environment_id "${displaySafe(String(c.environment_id).slice(0, 40))}"), which TokenTray does not support: only file, url and executable credential sources are.`,
+    );
   }
   const impersonation = d.service_account_impersonation;
   let lifetimeSeconds: number | undefined;
   if (typeof impersonation === 'object' && impersonation !== null) {
     const l = (impersonation as Record<string, unknown>).token_lifetime_seconds;
     if (l !== undefined) {
-      if (typeof l !== 'number' || !Number.isInteger(l) || l < 600 || l > 43_200) throw invalid(source, '"service_account_impersonation.token_lifetime_seconds" must be a whole number from 600 to 43200');
+      if (typeof l !== 'number' || !Number.isInteger(l) || l < 600 || l > 43_200)
+        throw invalid(source, '"service_account_impersonation.token_lifetime_seconds" must be a whole number from 600 to 43200');
       lifetimeSeconds = l;
     }
   }
@@ -147,7 +151,12 @@ function parseSource(c: Record<string, unknown>, source: string): CredentialSour
       throw invalid(source, '"credential_source.executable.timeout_millis" must be a whole number from 5000 to 120000');
     }
     const outputFile = x.str('output_file', false);
-    return { kind: 'executable', command: x.str('command', true)!, timeoutMillis: (timeout) ?? DEFAULT_EXECUTABLE_TIMEOUT_MS, ...(outputFile ? { outputFile } : {}) };
+    return {
+      kind: 'executable',
+      command: x.str('command', true)!,
+      timeoutMillis: timeout ?? DEFAULT_EXECUTABLE_TIMEOUT_MS,
+      ...(outputFile ? { outputFile } : {}),
+    };
   }
   const format = parseFormat(c.format, source);
   if (c.file !== undefined) return { kind: 'file', file: str('file', true)!, format };
@@ -169,7 +178,8 @@ function parseFormat(f: unknown, source: string): SubjectFormat {
   const r = f as Record<string, unknown>;
   if (r.type === undefined || r.type === 'text') return { type: 'text' };
   if (r.type !== 'json') throw invalid(source, '"credential_source.format.type" must be "text" or "json"');
-  if (typeof r.subject_token_field_name !== 'string' || !r.subject_token_field_name) throw invalid(source, '"credential_source.format.subject_token_field_name" is missing');
+  if (typeof r.subject_token_field_name !== 'string' || !r.subject_token_field_name)
+    throw invalid(source, '"credential_source.format.subject_token_field_name" is missing');
   return { type: 'json', field: r.subject_token_field_name };
 }
 

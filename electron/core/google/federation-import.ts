@@ -35,14 +35,26 @@ export async function importFederationFile(core: Core, text: string, path: strin
   const file = parseFederationFile(text, path);
   const kind = file.type === 'external_account_authorized_user' ? 'workforce' : 'workload';
   const before = await core.accounts.probe();
-  const impersonated = file.type === 'external_account' && file.service_account_impersonation_url ? impersonationTarget(file.service_account_impersonation_url, path).email : undefined;
+  const impersonated =
+    file.type === 'external_account' && file.service_account_impersonation_url
+      ? impersonationTarget(file.service_account_impersonation_url, path).email
+      : undefined;
   // Named before the first token for workload files; a workforce principal needs the token.
   const provisional = impersonated ?? `principalSet://${poolOf(file.audience)}`;
   const tempId = accountIdFor(file.token_url, `${file.audience}\n${provisional}`);
   const existed = before.accounts.some((a) => a.id === tempId);
   const draft: AccountRecord = {
-    id: tempId, kind, subject: provisional, ...(impersonated ? { email: impersonated } : {}), issuer: file.token_url, flavor: 'google',
-    clientId: file.type === 'external_account_authorized_user' ? file.client_id : (file.client_id ?? ''), scopes: [CLOUD_PLATFORM], status: 'ready', createdAt: '', updatedAt: '',
+    id: tempId,
+    kind,
+    subject: provisional,
+    ...(impersonated ? { email: impersonated } : {}),
+    issuer: file.token_url,
+    flavor: 'google',
+    clientId: file.type === 'external_account_authorized_user' ? file.client_id : (file.client_id ?? ''),
+    scopes: [CLOUD_PLATFORM],
+    status: 'ready',
+    createdAt: '',
+    updatedAt: '',
   };
   const context = { accounts: core.accounts, env, now: Date.now, accessToken: () => Promise.reject(new Error('not used')) };
   await core.accounts.saveFederationFile(tempId, storedJson(file));

@@ -6,7 +6,6 @@ import { parseJsonObject } from '../shared/json-object.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-
 /**
  * A Google endpoint, overridable by environment (tests point these at local servers). Like issuers,
  * only https, or http on loopback: tokens are sent to these.
@@ -21,7 +20,10 @@ export function checkedEndpoint(value: string, what: string): string {
   const problem = endpointProblem(url);
   if (problem === 'credentials') throw new TokenTrayError('INVALID_ENDPOINT', `${what} must not carry a user name or password.`);
   if (problem === undefined) return url.href.replace(/\/$/, '');
-  throw new TokenTrayError('INVALID_ENDPOINT', `${what} must be an https URL (or http on a loopback address), not ${displaySafe(`${url.protocol}//${url.host}`)}.`);
+  throw new TokenTrayError(
+    'INVALID_ENDPOINT',
+    `${what} must be an https URL (or http on a loopback address), not ${displaySafe(`${url.protocol}//${url.host}`)}.`,
+  );
 }
 
 export interface GoogleResponse {
@@ -41,7 +43,11 @@ export function googleErrorText(body: Record<string, unknown>): string {
 }
 
 /** One request to a Google endpoint; network failures and non-JSON answers become coded errors. */
-export async function googleRequest(url: string, init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }, what: string): Promise<GoogleResponse> {
+export async function googleRequest(
+  url: string,
+  init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
+  what: string,
+): Promise<GoogleResponse> {
   let res: Response;
   try {
     res = await loggingFetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(requestTimeoutSeconds() * 1000) });
@@ -56,6 +62,9 @@ export async function googleRequest(url: string, init: { method: 'GET' | 'POST';
       { cause: err },
     );
   }
-  const body = parseJsonObject(await res.text(), () => new TokenTrayError('PROVIDER_ERROR', `${new URL(url).origin} answered ${what} with something that is not JSON (HTTP ${res.status}).`));
+  const body = parseJsonObject(
+    await res.text(),
+    () => new TokenTrayError('PROVIDER_ERROR', `${new URL(url).origin} answered ${what} with something that is not JSON (HTTP ${res.status}).`),
+  );
   return { status: res.status, body };
 }

@@ -10,7 +10,10 @@ const PROJECT_ID = /^(?:[a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-
 
 export function checkProjectId(value: string): string {
   if (!PROJECT_ID.test(value)) {
-    throw new TokenTrayError('INVALID_PROJECT', `${JSON.stringify(value.slice(0, 80))} is not a Google Cloud project id (6-30 lowercase letters, digits and hyphens, starting with a letter).`);
+    throw new TokenTrayError(
+      'INVALID_PROJECT',
+      `${JSON.stringify(value.slice(0, 80))} is not a Google Cloud project id (6-30 lowercase letters, digits and hyphens, starting with a letter).`,
+    );
   }
   return value;
 }
@@ -20,7 +23,10 @@ const PROJECT_NUMBER = /^[1-9][0-9]{0,18}$/;
 
 export function checkProjectNumber(value: string): string {
   if (!PROJECT_NUMBER.test(value)) {
-    throw new TokenTrayError('INVALID_PROJECT_NUMBER', `${JSON.stringify(value.slice(0, 80))} is not a Google Cloud project number (digits only, as the Console shows under "Project number").`);
+    throw new TokenTrayError(
+      'INVALID_PROJECT_NUMBER',
+      `${JSON.stringify(value.slice(0, 80))} is not a Google Cloud project number (digits only, as the Console shows under "Project number").`,
+    );
   }
   return value;
 }

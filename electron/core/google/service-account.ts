@@ -53,18 +53,23 @@ export async function parseServiceAccountKey(text: string, source = 'service-acc
   );
   if (doc.type !== 'service_account') {
     const what =
-      doc.type === 'authorized_user' ? 'an application-default-credentials file of a user (authorized_user)'
-      : isObject(doc.installed) || isObject(doc.web) ? 'an OAuth client file'
-      : doc.type === 'external_account' ? 'a workload identity federation configuration (external_account), which TokenTray does not import'
-      : typeof doc.type === 'string' ? `a credentials file of type "${doc.type}"`
-      : 'not a service-account key (it has no "type": "service_account")';
+      doc.type === 'authorized_user'
+        ? 'an application-default-credentials file of a user (authorized_user)'
+        : isObject(doc.installed) || isObject(doc.web)
+          ? 'an OAuth client file'
+          : doc.type === 'external_account'
+            ? 'a workload identity federation configuration (external_account), which TokenTray does not import'
+            : typeof doc.type === 'string'
+              ? `a credentials file of type "${doc.type}"`
+              : 'not a service-account key (it has no "type": "service_account")';
     const remedy = doc.type === 'authorized_user' ? 'sign-in-instead' : isObject(doc.installed) || isObject(doc.web) ? 'use-as-client-file' : undefined;
     throw new TokenTrayError('SA_KEY_WRONG_TYPE', `${source}: this is ${what}.`, remedy ? { facts: { remedy } } : undefined);
   }
   const field = (name: string, required = true): string | undefined => {
     const v = doc[name];
     if (v === undefined && !required) return undefined;
-    if (typeof v !== 'string' || v.trim() === '') throw new TokenTrayError('SA_KEY_INVALID', `${source}: "${name}" is missing or empty. Download a new key from the Cloud Console.`);
+    if (typeof v !== 'string' || v.trim() === '')
+      throw new TokenTrayError('SA_KEY_INVALID', `${source}: "${name}" is missing or empty. Download a new key from the Cloud Console.`);
     return v;
   };
   const clientEmail = field('client_email')!;
@@ -78,11 +83,17 @@ export async function parseServiceAccountKey(text: string, source = 'service-acc
   try {
     await importPKCS8(privateKey, 'RS256');
   } catch {
-    throw new TokenTrayError('SA_KEY_BAD_PEM', `${source}: "private_key" is not a PKCS#8 PEM RSA private key ("-----BEGIN PRIVATE KEY-----"). Download a new key from the Cloud Console.`);
+    throw new TokenTrayError(
+      'SA_KEY_BAD_PEM',
+      `${source}: "private_key" is not a PKCS#8 PEM RSA private key ("-----BEGIN PRIVATE KEY-----"). Download a new key from the Cloud Console.`,
+    );
   }
   const bits = rsaModulusLength(privateKey);
   if (bits < MIN_RSA_BITS) {
-    throw new TokenTrayError('SA_KEY_WEAK', `${source}: the private key is RSA-${bits}; RS256 needs at least ${MIN_RSA_BITS} bits, and Google issues 2048-bit keys. Download a new key from the Cloud Console.`);
+    throw new TokenTrayError(
+      'SA_KEY_WEAK',
+      `${source}: the private key is RSA-${bits}; RS256 needs at least ${MIN_RSA_BITS} bits, and Google issues 2048-bit keys. Download a new key from the Cloud Console.`,
+    );
   }
   const tokenUri = checkTokenUri(field('token_uri', false) ?? GOOGLE_TOKEN_URI, source);
   const projectId = field('project_id', false);
@@ -131,16 +142,24 @@ async function sign(key: ServiceAccountKey, claims: Record<string, unknown>, aud
  * RFC 7523 JWT-bearer grant at the key's token_uri: an access token for `scopes`, or (Google's
  * variant) an ID token for `targetAudience`.
  */
-export async function jwtBearerGrant(key: ServiceAccountKey, request: { scopes: string[] } | { targetAudience: string }, now = Date.now()): Promise<CachedToken> {
+export async function jwtBearerGrant(
+  key: ServiceAccountKey,
+  request: { scopes: string[] } | { targetAudience: string },
+  now = Date.now(),
+): Promise<CachedToken> {
   const claims = 'scopes' in request ? { scope: request.scopes.join(' ') } : { target_audience: request.targetAudience };
   checkTokenUri(key.tokenUri, `The key of ${key.clientEmail}`);
   const assertion = await sign(key, claims, key.tokenUri, now);
   const what = `getting a token for ${key.clientEmail}`;
-  const { status, body } = await googleRequest(key.tokenUri, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: JWT_BEARER, assertion }).toString(),
-  }, what);
+  const { status, body } = await googleRequest(
+    key.tokenUri,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: JWT_BEARER, assertion }).toString(),
+    },
+    what,
+  );
   if (status !== 200) {
     const hint = body.error === 'invalid_grant' ? ' The key may have been deleted or disabled, or the clock of this computer is off.' : '';
     throw new TokenTrayError('TOKEN_REFRESH_FAILED', `${new URL(key.tokenUri).origin} refused ${what} (${googleErrorText(body)}, HTTP ${status}).${hint}`);
@@ -168,7 +187,10 @@ export async function selfSignedJwt(key: ServiceAccountKey, audience: string, no
   try {
     url = new URL(audience);
   } catch {
-    throw new TokenTrayError('USAGE', `The audience of a self-signed JWT must be the API's URL, e.g. https://pubsub.googleapis.com/ (got "${audience.slice(0, 80)}").`);
+    throw new TokenTrayError(
+      'USAGE',
+      `The audience of a self-signed JWT must be the API's URL, e.g. https://pubsub.googleapis.com/ (got "${audience.slice(0, 80)}").`,
+    );
   }
   const token = await sign(key, { sub: key.clientEmail }, url.href, now);
   return { token, expiresAt: Math.floor(now / 1000) * 1000 + ASSERTION_LIFETIME_S * 1000 };

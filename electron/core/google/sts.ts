@@ -14,11 +14,15 @@ const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIC
 
 function post(url: string, body: string, what: string, auth?: string): Promise<GoogleResponse> {
   // Checked again at every use, not only at import.
-  return googleRequest(checkedEndpoint(url, 'The token URL'), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(auth ? { authorization: auth } : {}) },
-    body,
-  }, what);
+  return googleRequest(
+    checkedEndpoint(url, 'The token URL'),
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(auth ? { authorization: auth } : {}) },
+      body,
+    },
+    what,
+  );
 }
 
 function accessTokenOf(res: GoogleResponse, from: string, now: number): CachedToken {
@@ -38,7 +42,12 @@ export type WorkforceRefresh = { granted: { access: CachedToken; refreshToken?: 
 /** The workforce refresh grant: client authenticated by HTTP Basic; a rotated refresh token comes back. */
 export async function workforceRefresh(file: WorkforceFile, now: number, what: string): Promise<WorkforceRefresh> {
   const from = new URL(file.token_url).origin;
-  const res = await post(file.token_url, form({ grant_type: 'refresh_token', refresh_token: file.refresh_token }), what, basic(file.client_id, file.client_secret));
+  const res = await post(
+    file.token_url,
+    form({ grant_type: 'refresh_token', refresh_token: file.refresh_token }),
+    what,
+    basic(file.client_id, file.client_secret),
+  );
   if (res.status === 400 && res.body.error === 'invalid_grant') {
     return { rejected: typeof res.body.error_description === 'string' ? issuerText(res.body.error_description) : 'invalid_grant' };
   }
@@ -55,7 +64,9 @@ export async function workforceRefresh(file: WorkforceFile, now: number, what: s
 /** Who a workforce token belongs to, from token_info_url (RFC 7662); undefined when it does not say. */
 export async function workforcePrincipal(file: WorkforceFile, accessToken: string): Promise<string | undefined> {
   if (!file.token_info_url) return undefined;
-  const res = await post(file.token_info_url, form({ token: accessToken }), 'asking who the token belongs to', basic(file.client_id, file.client_secret)).catch(() => undefined);
+  const res = await post(file.token_info_url, form({ token: accessToken }), 'asking who the token belongs to', basic(file.client_id, file.client_secret)).catch(
+    () => undefined,
+  );
   if (!res || res.status !== 200) return undefined;
   const name = res.body.username ?? res.body.sub;
   return typeof name === 'string' && name ? issuerText(name, 300) : undefined;
@@ -64,7 +75,12 @@ export async function workforcePrincipal(file: WorkforceFile, accessToken: strin
 /** Revokes a workforce refresh token at revoke_url; false when the file names none. */
 export async function workforceRevoke(file: WorkforceFile): Promise<boolean> {
   if (!file.revoke_url) return false;
-  const res = await post(file.revoke_url, form({ token: file.refresh_token, token_type_hint: 'refresh_token' }), 'revoking the refresh token', basic(file.client_id, file.client_secret));
+  const res = await post(
+    file.revoke_url,
+    form({ token: file.refresh_token, token_type_hint: 'refresh_token' }),
+    'revoking the refresh token',
+    basic(file.client_id, file.client_secret),
+  );
   // RFC 7009: an already invalid token is not an error.
   if (res.status === 200 || (res.status === 400 && (res.body.error === 'invalid_token' || res.body.error === 'invalid_grant'))) return true;
   throw failed(new URL(file.revoke_url).origin, 'revoking the refresh token', res);
@@ -74,14 +90,19 @@ export async function workforceRevoke(file: WorkforceFile): Promise<boolean> {
 export async function workloadExchange(file: WorkloadFile, subjectToken: string, scopes: readonly string[], now: number): Promise<CachedToken> {
   const from = new URL(file.token_url).origin;
   const what = 'exchanging the subject token';
-  const res = await post(file.token_url, form({
-    grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-    requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
-    subject_token_type: file.subject_token_type,
-    subject_token: subjectToken,
-    audience: file.audience,
-    scope: scopes.join(' '),
-  }), what, file.client_id && file.client_secret ? basic(file.client_id, file.client_secret) : undefined);
+  const res = await post(
+    file.token_url,
+    form({
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      subject_token_type: file.subject_token_type,
+      subject_token: subjectToken,
+      audience: file.audience,
+      scope: scopes.join(' '),
+    }),
+    what,
+    file.client_id && file.client_secret ? basic(file.client_id, file.client_secret) : undefined,
+  );
   if (res.status !== 200) throw failed(from, what, res);
   return accessTokenOf(res, from, now);
 }

@@ -49,7 +49,8 @@ async function fetchSubject(url: string, headers: Record<string, string>): Promi
   }
   const text = await res.text();
   if (res.status !== 200) throw unavailable(`${new URL(checked).origin} answered HTTP ${res.status} for the subject token.`);
-  if (Buffer.byteLength(text) > SUBJECT_LIMIT_BYTES) throw unavailable(`${new URL(checked).origin} sent more than ${SUBJECT_LIMIT_BYTES} bytes for the subject token.`);
+  if (Buffer.byteLength(text) > SUBJECT_LIMIT_BYTES)
+    throw unavailable(`${new URL(checked).origin} sent more than ${SUBJECT_LIMIT_BYTES} bytes for the subject token.`);
   return text;
 }
 
@@ -60,32 +61,54 @@ async function fetchSubject(url: string, headers: Record<string, string>): Promi
  */
 async function runExecutable(source: Extract<CredentialSource, { kind: 'executable' }>, env: Env): Promise<string> {
   if (env.GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES !== '1') {
-    throw new TokenTrayError('FEDERATION_EXECUTABLE_NOT_ALLOWED', 'This account reads its subject token by running a program, which Google\'s libraries and TokenTray do only when GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1 is set.');
+    throw new TokenTrayError(
+      'FEDERATION_EXECUTABLE_NOT_ALLOWED',
+      "This account reads its subject token by running a program, which Google's libraries and TokenTray do only when GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1 is set.",
+    );
   }
   const [file, ...args] = source.command.split(/\s+/).filter(Boolean);
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(file, args, {
-      timeout: source.timeoutMillis,
-      maxBuffer: SUBJECT_LIMIT_BYTES,
-      env: { ...env, GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE: '0', ...(source.outputFile ? { GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE: source.outputFile } : {}) },
-    }, (err, out) => {
-      if (!err) return resolve(out);
-      const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string };
-      const why = e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER' ? `wrote more than ${SUBJECT_LIMIT_BYTES} bytes` : e.killed ? `did not finish within ${source.timeoutMillis} ms` : typeof e.code === 'string' ? `could not start (${e.code})` : `exited with status ${e.code ?? e.signal}`;
-      // The program's own message, if it wrote one in Google's shape.
-      const own = messageOf(out);
-      reject(new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} ${why}${own ? `: ${own}` : ''}.`));
-    });
+    execFile(
+      file,
+      args,
+      {
+        timeout: source.timeoutMillis,
+        maxBuffer: SUBJECT_LIMIT_BYTES,
+        env: { ...env, GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE: '0', ...(source.outputFile ? { GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE: source.outputFile } : {}) },
+      },
+      (err, out) => {
+        if (!err) return resolve(out);
+        const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string };
+        const why =
+          e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER'
+            ? `wrote more than ${SUBJECT_LIMIT_BYTES} bytes`
+            : e.killed
+              ? `did not finish within ${source.timeoutMillis} ms`
+              : typeof e.code === 'string'
+                ? `could not start (${e.code})`
+                : `exited with status ${e.code ?? e.signal}`;
+        // The program's own message, if it wrote one in Google's shape.
+        const own = messageOf(out);
+        reject(new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} ${why}${own ? `: ${own}` : ''}.`));
+      },
+    );
   });
-  const doc = parseJsonObject(stdout, () => new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} did not print a JSON object.`));
+  const doc = parseJsonObject(
+    stdout,
+    () => new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} did not print a JSON object.`),
+  );
   if (doc.success !== true) {
-    throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} failed: ${messageOf(stdout) ?? 'no message'}.`);
+    throw new TokenTrayError(
+      'FEDERATION_EXECUTABLE_FAILED',
+      `The subject-token program ${issuerText(file, 120)} failed: ${messageOf(stdout) ?? 'no message'}.`,
+    );
   }
   if (typeof doc.expiration_time === 'number' && doc.expiration_time * 1000 <= Date.now()) {
     throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} gave an expired token.`);
   }
   const token = doc.id_token ?? doc.saml_response;
-  if (typeof token !== 'string') throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} printed no id_token or saml_response.`);
+  if (typeof token !== 'string')
+    throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} printed no id_token or saml_response.`);
   return extract(token, { type: 'text' }, 'the subject-token program');
 }
 

@@ -16,17 +16,37 @@ const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' &
  * Asks who the token belongs to and what it may do: Google's tokeninfo for Google tokens (the token
  * goes only to Google), RFC 7662 introspection at other issuers, else the token's own claims.
  */
-export async function describeAccessToken(core: Core, account: AccountRecord, env: Readonly<Record<string, string | undefined>> = process.env): Promise<TokenInfo> {
+export async function describeAccessToken(
+  core: Core,
+  account: AccountRecord,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<TokenInfo> {
   const { token, expiresAt } = await core.tokens.getAccessToken(account);
   const now = Date.now();
   const base = { account: account.id, tokenType: 'Bearer' as const };
-  const local = (): TokenInfo => ({ ...base, email: account.email ?? null, scopes: account.scopes, expiresAt, expiresIn: Math.max(0, Math.round((expiresAt - now) / 1000)), source: 'local' });
+  const local = (): TokenInfo => ({
+    ...base,
+    email: account.email ?? null,
+    scopes: account.scopes,
+    expiresAt,
+    expiresIn: Math.max(0, Math.round((expiresAt - now) / 1000)),
+    source: 'local',
+  });
 
   if (account.flavor === 'google') {
     const url = googleEndpoint(env, 'TOKENTRAY_GOOGLE_TOKENINFO_URL', 'https://oauth2.googleapis.com/tokeninfo');
     // POST keeps the token out of URLs (and so out of proxy and server logs).
-    const { status, body } = await googleRequest(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ access_token: token }).toString() }, `asking about the token of ${displayName(account)}`);
-    if (status !== 200) throw new TokenTrayError('TOKENINFO_FAILED', `Google's tokeninfo refused the token of ${displayName(account)} (${googleErrorText(body)}, HTTP ${status}). It may have been revoked.`, { facts: { remedy: 'sign-in-again', account: displayName(account), accountId: account.id } });
+    const { status, body } = await googleRequest(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ access_token: token }).toString() },
+      `asking about the token of ${displayName(account)}`,
+    );
+    if (status !== 200)
+      throw new TokenTrayError(
+        'TOKENINFO_FAILED',
+        `Google's tokeninfo refused the token of ${displayName(account)} (${googleErrorText(body)}, HTTP ${status}). It may have been revoked.`,
+        { facts: { remedy: 'sign-in-again', account: displayName(account), accountId: account.id } },
+      );
     const exp = num(body.exp);
     const expiresIn = num(body.expires_in);
     return {
@@ -43,9 +63,17 @@ export async function describeAccessToken(core: Core, account: AccountRecord, en
 
   const { introspectAccessToken } = await import('../oauth/oidc.js');
   const { client } = await core.accounts.clientOf(account);
-  const res = await introspectAccessToken({ issuer: account.issuer, flavor: account.flavor }, client, token, `introspecting the token of ${displayName(account)}`);
+  const res = await introspectAccessToken(
+    { issuer: account.issuer, flavor: account.flavor },
+    client,
+    token,
+    `introspecting the token of ${displayName(account)}`,
+  );
   if (res) {
-    if (!res.active) throw new TokenTrayError('TOKENINFO_FAILED', `${account.issuer} says the token of ${displayName(account)} is not active.`, { facts: { remedy: 'sign-in-again', account: displayName(account), accountId: account.id } });
+    if (!res.active)
+      throw new TokenTrayError('TOKENINFO_FAILED', `${account.issuer} says the token of ${displayName(account)} is not active.`, {
+        facts: { remedy: 'sign-in-again', account: displayName(account), accountId: account.id },
+      });
     const exp = res.exp !== undefined ? res.exp * 1000 : expiresAt;
     return {
       ...base,

@@ -10,27 +10,148 @@ type Env = Readonly<Record<string, string | undefined>>;
  * configuration it cannot check, or send the header somewhere else.
  */
 const WITH_VALUE = new Set([
-  'output', 'write-out', 'request', 'header', 'data', 'data-raw', 'data-binary', 'data-ascii', 'data-urlencode', 'json', 'form',
-  'form-string', 'user-agent', 'referer', 'cookie', 'cookie-jar', 'max-time', 'connect-timeout', 'retry', 'retry-delay',
-  'retry-max-time', 'upload-file', 'max-redirs', 'limit-rate', 'range', 'continue-at', 'url', 'proxy', 'preproxy', 'socks4',
-  'socks4a', 'socks5', 'socks5-hostname', 'noproxy', 'connect-to', 'resolve', 'cacert', 'capath', 'cert', 'cert-type', 'key',
-  'key-type', 'dump-header', 'output-dir', 'time-cond', 'etag-save', 'etag-compare', 'unix-socket', 'abstract-unix-socket',
-  'max-filesize', 'speed-limit', 'speed-time', 'expect100-timeout', 'proxy-header', 'proxy-cacert', 'keepalive-time', 'interface',
+  'output',
+  'write-out',
+  'request',
+  'header',
+  'data',
+  'data-raw',
+  'data-binary',
+  'data-ascii',
+  'data-urlencode',
+  'json',
+  'form',
+  'form-string',
+  'user-agent',
+  'referer',
+  'cookie',
+  'cookie-jar',
+  'max-time',
+  'connect-timeout',
+  'retry',
+  'retry-delay',
+  'retry-max-time',
+  'upload-file',
+  'max-redirs',
+  'limit-rate',
+  'range',
+  'continue-at',
+  'url',
+  'proxy',
+  'preproxy',
+  'socks4',
+  'socks4a',
+  'socks5',
+  'socks5-hostname',
+  'noproxy',
+  'connect-to',
+  'resolve',
+  'cacert',
+  'capath',
+  'cert',
+  'cert-type',
+  'key',
+  'key-type',
+  'dump-header',
+  'output-dir',
+  'time-cond',
+  'etag-save',
+  'etag-compare',
+  'unix-socket',
+  'abstract-unix-socket',
+  'max-filesize',
+  'speed-limit',
+  'speed-time',
+  'expect100-timeout',
+  'proxy-header',
+  'proxy-cacert',
+  'keepalive-time',
+  'interface',
 ]);
 const BOOLEAN = new Set([
-  'silent', 'show-error', 'verbose', 'include', 'head', 'location', 'fail', 'fail-with-body', 'insecure', 'globoff', 'compressed',
-  'remote-name', 'remote-header-name', 'create-dirs', 'get', 'ipv4', 'ipv6', 'http1.0', 'http1.1', 'http2', 'http2-prior-knowledge',
-  'progress-meter', 'progress-bar', 'buffer', 'retry-all-errors', 'retry-connrefused', 'fail-early', 'path-as-is', 'raw',
-  'junk-session-cookies', 'remote-time', 'proxytunnel', 'proxy-insecure', 'tlsv1.2', 'tlsv1.3', 'ssl-reqd', 'keepalive', 'tcp-nodelay',
-  'disable', 'styled-output',
+  'silent',
+  'show-error',
+  'verbose',
+  'include',
+  'head',
+  'location',
+  'fail',
+  'fail-with-body',
+  'insecure',
+  'globoff',
+  'compressed',
+  'remote-name',
+  'remote-header-name',
+  'create-dirs',
+  'get',
+  'ipv4',
+  'ipv6',
+  'http1.0',
+  'http1.1',
+  'http2',
+  'http2-prior-knowledge',
+  'progress-meter',
+  'progress-bar',
+  'buffer',
+  'retry-all-errors',
+  'retry-connrefused',
+  'fail-early',
+  'path-as-is',
+  'raw',
+  'junk-session-cookies',
+  'remote-time',
+  'proxytunnel',
+  'proxy-insecure',
+  'tlsv1.2',
+  'tlsv1.3',
+  'ssl-reqd',
+  'keepalive',
+  'tcp-nodelay',
+  'disable',
+  'styled-output',
 ]);
 const SHORT: Record<string, string> = {
-  s: 'silent', S: 'show-error', v: 'verbose', i: 'include', I: 'head', L: 'location', f: 'fail', k: 'insecure', g: 'globoff',
-  O: 'remote-name', J: 'remote-header-name', G: 'get', '4': 'ipv4', '6': 'ipv6', '0': 'http1.0', '#': 'progress-bar',
-  N: 'buffer', R: 'remote-time', p: 'proxytunnel', j: 'junk-session-cookies', q: 'disable',
-  o: 'output', w: 'write-out', X: 'request', H: 'header', d: 'data', F: 'form', A: 'user-agent', e: 'referer', b: 'cookie',
-  c: 'cookie-jar', m: 'max-time', T: 'upload-file', r: 'range', C: 'continue-at', x: 'proxy', E: 'cert', D: 'dump-header',
-  z: 'time-cond', Y: 'speed-limit', y: 'speed-time',
+  s: 'silent',
+  S: 'show-error',
+  v: 'verbose',
+  i: 'include',
+  I: 'head',
+  L: 'location',
+  f: 'fail',
+  k: 'insecure',
+  g: 'globoff',
+  O: 'remote-name',
+  J: 'remote-header-name',
+  G: 'get',
+  '4': 'ipv4',
+  '6': 'ipv6',
+  '0': 'http1.0',
+  '#': 'progress-bar',
+  N: 'buffer',
+  R: 'remote-time',
+  p: 'proxytunnel',
+  j: 'junk-session-cookies',
+  q: 'disable',
+  o: 'output',
+  w: 'write-out',
+  X: 'request',
+  H: 'header',
+  d: 'data',
+  F: 'form',
+  A: 'user-agent',
+  e: 'referer',
+  b: 'cookie',
+  c: 'cookie-jar',
+  m: 'max-time',
+  T: 'upload-file',
+  r: 'range',
+  C: 'continue-at',
+  x: 'proxy',
+  E: 'cert',
+  D: 'dump-header',
+  z: 'time-cond',
+  Y: 'speed-limit',
+  y: 'speed-time',
 };
 /** Options refused with a reason of their own (the rest: "not one TokenTray passes on"). */
 const REFUSED: Record<string, string> = {
@@ -55,7 +176,9 @@ function refuse(option: string): never {
   const why = REFUSED[option.replace(/^-+/, '')];
   throw new TokenTrayError(
     'CURL_OPTION_REFUSED',
-    why ? `curl's ${displaySafe(option)} is refused: ${why}.` : `curl's ${displaySafe(option)} is not one TokenTray passes on: it cannot check where an option it does not know sends the token.`,
+    why
+      ? `curl's ${displaySafe(option)} is refused: ${why}.`
+      : `curl's ${displaySafe(option)} is not one TokenTray passes on: it cannot check where an option it does not know sends the token.`,
   );
 }
 
@@ -153,7 +276,11 @@ function rerouteIsLoopback(option: 'connect-to' | 'resolve', value: string): boo
     return parts[2] === '' || isLoopbackHost(parts[2]); // empty: the URL's own host, already checked
   }
   if (parts.length < 3) return false;
-  return parts.slice(2).join(':').split(',').every((addr) => isLoopbackHost(addr.trim()));
+  return parts
+    .slice(2)
+    .join(':')
+    .split(',')
+    .every((addr) => isLoopbackHost(addr.trim()));
 }
 
 /**
@@ -180,8 +307,11 @@ function bypassesProxy(host: string, args: CurlArgs, env: Env): boolean {
  */
 function proxiesFor(target: { scheme: string; host: string }, args: CurlArgs, env: Env): { name: string; value: string }[] {
   if (bypassesProxy(target.host, args, env)) return [];
-  const named = ['proxy', 'preproxy', 'socks4', 'socks4a', 'socks5', 'socks5-hostname'].flatMap((name) => (args.values.get(name) ?? []).filter((v) => v !== '').map((value) => ({ name: `--${name}`, value })));
-  if (args.values.has('proxy') || args.values.has('socks4') || args.values.has('socks4a') || args.values.has('socks5') || args.values.has('socks5-hostname')) return named;
+  const named = ['proxy', 'preproxy', 'socks4', 'socks4a', 'socks5', 'socks5-hostname'].flatMap((name) =>
+    (args.values.get(name) ?? []).filter((v) => v !== '').map((value) => ({ name: `--${name}`, value })),
+  );
+  if (args.values.has('proxy') || args.values.has('socks4') || args.values.has('socks4a') || args.values.has('socks5') || args.values.has('socks5-hostname'))
+    return named;
   const variables = target.scheme === 'https' ? ['https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'] : ['http_proxy', 'all_proxy', 'ALL_PROXY'];
   const fromEnv = variables.find((name) => env[name]);
   return fromEnv ? [...named, { name: fromEnv, value: env[fromEnv]! }] : named;
@@ -202,22 +332,35 @@ export function checkCurlArgs(args: readonly string[], env: Env, allowInsecureHt
   for (const url of parsed.urls) {
     const target = curlTarget(url, globoff);
     if (target.scheme === 'https' && !unverified) continue;
-    if (target.scheme !== 'http' && target.scheme !== 'https') throw new TokenTrayError('INSECURE_URL', `TokenTray sends the token over https (or http to this machine) only, not ${displaySafe(target.scheme)}.`);
+    if (target.scheme !== 'http' && target.scheme !== 'https')
+      throw new TokenTrayError('INSECURE_URL', `TokenTray sends the token over https (or http to this machine) only, not ${displaySafe(target.scheme)}.`);
     if (!isLoopbackHostname(target.host) && !allowInsecureHttp) {
       const how = target.scheme === 'https' ? 'https without certificate checks' : 'plain http';
-      throw new TokenTrayError('INSECURE_URL', `${displaySafe(target.host)} is not this machine and the URL is ${how}: the token would cross the network unprotected.`, { facts: { remedy: 'allow-insecure-http' } });
+      throw new TokenTrayError(
+        'INSECURE_URL',
+        `${displaySafe(target.host)} is not this machine and the URL is ${how}: the token would cross the network unprotected.`,
+        { facts: { remedy: 'allow-insecure-http' } },
+      );
     }
     plain.push(target);
   }
   if (plain.length === 0 || allowInsecureHttp) return parsed;
   for (const target of plain) {
     for (const { name, value } of proxiesFor(target, parsed, env)) {
-      if (!proxyIsLoopback(value)) throw new TokenTrayError('INSECURE_URL', `A ${target.scheme === 'https' ? 'https URL without certificate checks' : 'plain-http URL'} would go through the proxy of ${name}, which is not this machine: the token would cross the network unprotected.`);
+      if (!proxyIsLoopback(value))
+        throw new TokenTrayError(
+          'INSECURE_URL',
+          `A ${target.scheme === 'https' ? 'https URL without certificate checks' : 'plain-http URL'} would go through the proxy of ${name}, which is not this machine: the token would cross the network unprotected.`,
+        );
     }
   }
   for (const option of ['connect-to', 'resolve'] as const) {
     for (const value of parsed.values.get(option) ?? []) {
-      if (!rerouteIsLoopback(option, value)) throw new TokenTrayError('INSECURE_URL', `--${option} ${displaySafe(value)} sends a ${unverified ? 'URL without certificate checks' : 'plain-http URL'} to another machine: the token would cross the network unprotected.`);
+      if (!rerouteIsLoopback(option, value))
+        throw new TokenTrayError(
+          'INSECURE_URL',
+          `--${option} ${displaySafe(value)} sends a ${unverified ? 'URL without certificate checks' : 'plain-http URL'} to another machine: the token would cross the network unprotected.`,
+        );
     }
   }
   return parsed;

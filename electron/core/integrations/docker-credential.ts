@@ -26,7 +26,12 @@ export type RegistryAccounts = Record<string, { account?: string; email?: string
  * ALL_SUPPORTED_REGISTRIES): gcr.io and its subdomains (regional, mirror, launcher, k8s), Artifact
  * Registry's LOCATION-docker.pkg.dev and its regional endpoints docker.LOCATION.rep.pkg.dev.
  */
-const GOOGLE_REGISTRY_HOSTS = [/^gcr\.io$/, /^[a-z0-9]+(?:-[a-z0-9]+)*\.gcr\.io$/, /^[a-z0-9]+(?:-[a-z0-9]+)*-docker\.pkg\.dev$/, /^docker\.[a-z0-9]+(?:-[a-z0-9]+)*\.rep\.pkg\.dev$/];
+const GOOGLE_REGISTRY_HOSTS = [
+  /^gcr\.io$/,
+  /^[a-z0-9]+(?:-[a-z0-9]+)*\.gcr\.io$/,
+  /^[a-z0-9]+(?:-[a-z0-9]+)*-docker\.pkg\.dev$/,
+  /^docker\.[a-z0-9]+(?:-[a-z0-9]+)*\.rep\.pkg\.dev$/,
+];
 
 /** Whether docker would send a token for this registry to Google (a host as registryHost returns it). */
 function isGoogleRegistry(host: string): boolean {
@@ -37,7 +42,11 @@ function isGoogleRegistry(host: string): boolean {
 export function checkRegistryHosts(registries: readonly string[], allowOther: boolean): string[] {
   const others = registries.filter((r) => !isGoogleRegistry(r));
   if (others.length > 0 && !allowOther) {
-    throw new TokenTrayError('REGISTRY_NOT_GOOGLE', `${others.join(', ')} ${others.length === 1 ? 'is not a' : 'are not'} Google registr${others.length === 1 ? 'y' : 'ies'} (gcr.io, *.gcr.io, LOCATION-docker.pkg.dev, docker.LOCATION.rep.pkg.dev); docker would hand ${others.length === 1 ? 'it' : 'them'} a Google access token. Nothing was changed.`, { facts: { remedy: 'allow-other-registry' } });
+    throw new TokenTrayError(
+      'REGISTRY_NOT_GOOGLE',
+      `${others.join(', ')} ${others.length === 1 ? 'is not a' : 'are not'} Google registr${others.length === 1 ? 'y' : 'ies'} (gcr.io, *.gcr.io, LOCATION-docker.pkg.dev, docker.LOCATION.rep.pkg.dev); docker would hand ${others.length === 1 ? 'it' : 'them'} a Google access token. Nothing was changed.`,
+      { facts: { remedy: 'allow-other-registry' } },
+    );
   }
   return others;
 }
@@ -90,7 +99,8 @@ export async function addDockerCredHelpers(env: Env, registries: readonly string
   const path = dockerConfigPath(env);
   const doc = await readJsonObject(path, 'DOCKER_CONFIG_INVALID', "Docker's configuration");
   const helpers = doc.credHelpers ?? {};
-  if (typeof helpers !== 'object' || helpers === null || Array.isArray(helpers)) throw new TokenTrayError('DOCKER_CONFIG_INVALID', `"credHelpers" in ${path} is not a JSON object; it was left untouched.`);
+  if (typeof helpers !== 'object' || helpers === null || Array.isArray(helpers))
+    throw new TokenTrayError('DOCKER_CONFIG_INVALID', `"credHelpers" in ${path} is not a JSON object; it was left untouched.`);
   const entries = helpers as Record<string, unknown>;
   const replaced: Record<string, string> = {};
   for (const registry of registries) {
@@ -114,7 +124,11 @@ export async function readRegistryAccounts(home: string): Promise<RegistryAccoun
   return out;
 }
 
-export async function rememberRegistryAccounts(home: string, registries: readonly string[], account: { id: string; email?: string } | undefined): Promise<void> {
+export async function rememberRegistryAccounts(
+  home: string,
+  registries: readonly string[],
+  account: { id: string; email?: string } | undefined,
+): Promise<void> {
   const known = await readRegistryAccounts(home);
   for (const registry of registries) known[registry] = account ? { account: account.id, ...(account.email ? { email: account.email } : {}) } : {};
   await writeFileAtomic(join(home, REGISTRIES_FILE), `${JSON.stringify(known, null, 2)}\n`);
@@ -131,7 +145,9 @@ export async function forgetRegistryAccounts(home: string, registries: readonly 
 
 /** The registries configured with this account. */
 export async function registriesOfAccount(home: string, accountId: string): Promise<string[]> {
-  return Object.entries(await readRegistryAccounts(home)).filter(([, v]) => v.account === accountId).map(([r]) => r);
+  return Object.entries(await readRegistryAccounts(home))
+    .filter(([, v]) => v.account === accountId)
+    .map(([r]) => r);
 }
 
 /**
@@ -144,7 +160,8 @@ export async function removeDockerCredHelpers(env: Env, registries: readonly str
   const doc = await readJsonObject(path, 'DOCKER_CONFIG_INVALID', "Docker's configuration");
   const helpers = doc.credHelpers;
   if (helpers === undefined) return { path, removed: [] };
-  if (typeof helpers !== 'object' || helpers === null || Array.isArray(helpers)) throw new TokenTrayError('DOCKER_CONFIG_INVALID', `"credHelpers" in ${path} is not a JSON object; it was left untouched.`);
+  if (typeof helpers !== 'object' || helpers === null || Array.isArray(helpers))
+    throw new TokenTrayError('DOCKER_CONFIG_INVALID', `"credHelpers" in ${path} is not a JSON object; it was left untouched.`);
   const entries = helpers as Record<string, unknown>;
   const removed = registries.filter((r) => entries[r] === HELPER_NAME);
   if (removed.length === 0) return { path, removed };
@@ -168,7 +185,9 @@ export async function accountForRegistry(core: Core, serverUrl: string, caller?:
     return await core.accounts.resolve(entry.account ?? caller);
   } catch (err) {
     if (entry.account && err instanceof TokenTrayError && err.code === 'ACCOUNT_NOT_FOUND') {
-      throw new TokenTrayError('ACCOUNT_NOT_FOUND', `${registry} was set up with ${entry.email ?? 'an account'} that is no longer signed in to TokenTray.`, { cause: err });
+      throw new TokenTrayError('ACCOUNT_NOT_FOUND', `${registry} was set up with ${entry.email ?? 'an account'} that is no longer signed in to TokenTray.`, {
+        cause: err,
+      });
     }
     throw err;
   }

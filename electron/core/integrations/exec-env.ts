@@ -36,7 +36,11 @@ export function execEnvironment(parent: Env, options: ExecEnvironmentOptions): {
     if (env[name] === undefined) continue;
     if (name === 'CLOUDSDK_AUTH_ACCESS_TOKEN' && options.accessToken !== undefined) continue; // replaced below
     // Values of the CLOUDSDK_AUTH_* variables are paths or emails, never secrets; still, name only.
-    notes.push(name === 'GOOGLE_APPLICATION_CREDENTIALS' ? `${name} (${env[name]}) was removed for the command: ${why}.` : `${name} was removed for the command: ${why}.`);
+    notes.push(
+      name === 'GOOGLE_APPLICATION_CREDENTIALS'
+        ? `${name} (${env[name]}) was removed for the command: ${why}.`
+        : `${name} was removed for the command: ${why}.`,
+    );
     delete env[name];
   }
   env.GCE_METADATA_HOST = options.metadataHost;

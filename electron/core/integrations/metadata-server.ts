@@ -52,7 +52,7 @@ export interface MetadataServer {
 }
 
 /** The default advice of a 404 for the project: the surface that starts the emulator words its own. */
-const NO_PROJECT_ADVICE = 'Set one for the account, or set gcloud\'s (`gcloud config set project ID`).';
+const NO_PROJECT_ADVICE = "Set one for the account, or set gcloud's (`gcloud config set project ID`).";
 const NO_PROJECT_NUMBER_ADVICE = "Set the account's project number (the Console shows it on the project's dashboard).";
 
 export async function startMetadataServer(options: MetadataServerOptions): Promise<MetadataServer> {
@@ -107,7 +107,8 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
     handle(req, res).catch((err: unknown) => {
       // The library gets a sentence it can show; a token never appears in it.
       const message = isTokenTrayError(err) ? redact(`${err.code}: ${err.message}`) : 'TokenTray could not answer this request.';
-      const status = isTokenTrayError(err, 'ACCOUNT_NOT_FOUND') || isTokenTrayError(err, 'NO_ACCOUNTS') ? 404 : isTokenTrayError(err, 'SCOPE_NOT_GRANTED') ? 400 : 503;
+      const status =
+        isTokenTrayError(err, 'ACCOUNT_NOT_FOUND') || isTokenTrayError(err, 'NO_ACCOUNTS') ? 404 : isTokenTrayError(err, 'SCOPE_NOT_GRANTED') ? 400 : 503;
       if (!res.headersSent) send(res, text(`${message}\n`, status));
     });
   });
@@ -138,7 +139,9 @@ function refuseOtherUsers(server: Server, verdicts: WeakMap<Socket, Promise<bool
   server.on('connection', (socket: Socket) => {
     const { remoteAddress, remotePort, localAddress, localPort } = socket;
     const check =
-      remoteAddress && remotePort && localAddress && localPort ? lookup({ address: remoteAddress, port: remotePort }, { address: localAddress, port: localPort }) : Promise.resolve(undefined);
+      remoteAddress && remotePort && localAddress && localPort
+        ? lookup({ address: remoteAddress, port: remotePort }, { address: localAddress, port: localPort })
+        : Promise.resolve(undefined);
     verdicts.set(
       socket,
       check.then((uid) => {
@@ -155,7 +158,11 @@ function refuseOtherUsers(server: Server, verdicts: WeakMap<Socket, Promise<bool
 function listenOnLoopback(server: Server, port: number | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const failed = (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new TokenTrayError('PORT_UNAVAILABLE', `Port ${port} on 127.0.0.1 is in use.`, { facts: { remedy: 'choose-another-port' } }) : err);
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new TokenTrayError('PORT_UNAVAILABLE', `Port ${port} on 127.0.0.1 is in use.`, { facts: { remedy: 'choose-another-port' } })
+          : err,
+      );
     server.once('error', failed);
     server.listen({ host: '127.0.0.1', port: port ?? 0 }, () => {
       server.off('error', failed);

@@ -40,7 +40,9 @@ interface Query {
  * connection hash table; ~1 ms on an idle desktop, 15 ms on a loaded machine), so one read serves
  * every connection that had started before it began. Resolves undefined when there is no such row.
  */
-export function createPeerUidLookup(files: readonly string[] = ['/proc/net/tcp', '/proc/net/tcp6']): (client: Endpoint, server: Endpoint) => Promise<number | undefined> {
+export function createPeerUidLookup(
+  files: readonly string[] = ['/proc/net/tcp', '/proc/net/tcp6'],
+): (client: Endpoint, server: Endpoint) => Promise<number | undefined> {
   let waiting: Query[] = [];
   let reading = false;
 
@@ -62,7 +64,7 @@ export function createPeerUidLookup(files: readonly string[] = ['/proc/net/tcp',
         batch = batch.filter((q) => {
           for (const pair of q.pairs) {
             const uid = uids.get(pair);
-            if (uid !== undefined && Number.isInteger(uid)) return void q.resolve(uid), false;
+            if (uid !== undefined && Number.isInteger(uid)) return (void q.resolve(uid), false);
           }
           return true;
         });

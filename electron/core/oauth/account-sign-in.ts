@@ -37,9 +37,11 @@ export async function resolveSignInSetup(core: Core, choice: ClientChoice): Prom
   // Validate the issuer before anything touches the network or the keychain.
   const given = resolveProviderProfile(choice.issuer, choice.flavor);
   const explicit =
-    choice.clientFile !== undefined ? await readClientSecretFile(choice.clientFile)
-    : choice.clientJson !== undefined ? parseClientSecretJson(choice.clientJson, 'The chosen client file')
-    : clientFromFlags(choice.clientId, choice.clientSecret);
+    choice.clientFile !== undefined
+      ? await readClientSecretFile(choice.clientFile)
+      : choice.clientJson !== undefined
+        ? parseClientSecretJson(choice.clientJson, 'The chosen client file')
+        : clientFromFlags(choice.clientId, choice.clientSecret);
   if (explicit) return { profile: given, client: explicit };
 
   const data = await core.accounts.records();
@@ -48,9 +50,13 @@ export async function resolveSignInSetup(core: Core, choice: ClientChoice): Prom
   if (choice.accountId !== undefined) {
     account = findAccount(data, choice.accountId);
     if (account.kind === 'service_account') {
-      throw new TokenTrayError('SIGN_IN_NOT_FOR_SERVICE_ACCOUNTS', `${account.email ?? account.subject} is a service account: it does not sign in with a browser.`, {
-        facts: { remedy: 'import-key-again', account: account.email ?? account.subject, accountId: account.id },
-      });
+      throw new TokenTrayError(
+        'SIGN_IN_NOT_FOR_SERVICE_ACCOUNTS',
+        `${account.email ?? account.subject} is a service account: it does not sign in with a browser.`,
+        {
+          facts: { remedy: 'import-key-again', account: account.email ?? account.subject, accountId: account.id },
+        },
+      );
     }
   } else {
     // A service account has no OAuth client to lend: only user accounts are candidates.
@@ -95,14 +101,22 @@ export async function signInAccount(
 function assertExpectedIdentity(result: SignInResult, again: AccountRecord | undefined, loginHint: string | undefined): void {
   const who = result.email ?? result.subject;
   if (again && again.subject !== result.subject) {
-    throw new TokenTrayError('LOGIN_IDENTITY_MISMATCH', `The browser signed in ${displaySafe(who)}, not ${displaySafe(again.email ?? again.subject)}, the account being signed in again. Nothing was stored.`, {
-      facts: { remedy: 'sign-in-again', account: again.email ?? again.subject, accountId: again.id },
-    });
+    throw new TokenTrayError(
+      'LOGIN_IDENTITY_MISMATCH',
+      `The browser signed in ${displaySafe(who)}, not ${displaySafe(again.email ?? again.subject)}, the account being signed in again. Nothing was stored.`,
+      {
+        facts: { remedy: 'sign-in-again', account: again.email ?? again.subject, accountId: again.id },
+      },
+    );
   }
   const hint = loginHint?.toLowerCase();
   if (hint !== undefined && result.email?.toLowerCase() !== hint && result.subject !== loginHint) {
-    throw new TokenTrayError('LOGIN_IDENTITY_MISMATCH', `The browser signed in ${displaySafe(who)}, not ${displaySafe(loginHint!)} as asked. Nothing was stored.`, {
-      facts: { remedy: 'sign-in-again', account: loginHint! },
-    });
+    throw new TokenTrayError(
+      'LOGIN_IDENTITY_MISMATCH',
+      `The browser signed in ${displaySafe(who)}, not ${displaySafe(loginHint!)} as asked. Nothing was stored.`,
+      {
+        facts: { remedy: 'sign-in-again', account: loginHint! },
+      },
+    );
   }
 }

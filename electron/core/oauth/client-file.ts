@@ -33,9 +33,11 @@ export function parseClientSecretJson(text: string, source = 'client file'): OAu
   }
   if (typeof doc.type === 'string') {
     const what =
-      doc.type === 'service_account' ? 'a service-account key'
-      : doc.type === 'authorized_user' ? 'an application-default-credentials file (authorized_user)'
-      : `a credentials file of type "${doc.type}"`;
+      doc.type === 'service_account'
+        ? 'a service-account key'
+        : doc.type === 'authorized_user'
+          ? 'an application-default-credentials file (authorized_user)'
+          : `a credentials file of type "${doc.type}"`;
     fail('CLIENT_FILE_WRONG_TYPE', source, `this is ${what}, not an OAuth client. ${DESKTOP_HINT}`);
   }
   const installed = doc.installed;

@@ -105,7 +105,9 @@ function pastedCallbackUrl(text: string, redirectUri: string): URL {
       throw pasteError(`That address cannot be read. ${hint}`);
     }
     if (url.origin !== new URL(redirectUri).origin) {
-      throw pasteError(`That answer was meant for ${url.origin}, not for this sign-in (${new URL(redirectUri).origin}). Paste the address from the browser tab this sign-in opened.`);
+      throw pasteError(
+        `That answer was meant for ${url.origin}, not for this sign-in (${new URL(redirectUri).origin}). Paste the address from the browser tab this sign-in opened.`,
+      );
     }
     return url;
   }
@@ -187,7 +189,13 @@ class LoopbackAttempt implements LoopbackListener {
     this.port = (server.address() as AddressInfo).port;
     const { timeoutMs, signal } = this.options;
     this.timer = setTimeout(() => {
-      this.fail('timedOut', new TokenTrayError('LOGIN_TIMEOUT', `Sign-in was not completed within ${Math.round(timeoutMs / 1000)} seconds. Run the sign-in again and finish it in the browser.`));
+      this.fail(
+        'timedOut',
+        new TokenTrayError(
+          'LOGIN_TIMEOUT',
+          `Sign-in was not completed within ${Math.round(timeoutMs / 1000)} seconds. Run the sign-in again and finish it in the browser.`,
+        ),
+      );
     }, timeoutMs);
     this.timer.unref();
     if (signal?.aborted) queueMicrotask(this.onAbort);

@@ -17,7 +17,9 @@ export function forgetDiscoveries(): void {
 
 function isNetworkFailure(err: unknown): boolean {
   if (err instanceof oidc.ClientError && err.code === 'OAUTH_TIMEOUT') return true;
-  return err instanceof TypeError && /fetch failed|network|ECONN|ENOTFOUND|EAI_AGAIN/i.test(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`);
+  return (
+    err instanceof TypeError && /fetch failed|network|ECONN|ENOTFOUND|EAI_AGAIN/i.test(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`)
+  );
 }
 
 /** Words for the reason a provider answered with an OAuth error, without secrets, as one visible line. */
@@ -34,22 +36,36 @@ function translateOidcError(err: unknown, issuer: string, what: string, fallback
   // Ours, thrown inside our customFetch (an oversized body) and wrapped by openid-client.
   if (err instanceof oidc.ClientError && err.cause instanceof TokenTrayError) return err.cause;
   if (err instanceof oidc.ClientError && err.code === 'OAUTH_TIMEOUT') {
-    return new TokenTrayError('PROVIDER_UNREACHABLE', `${issuer} did not answer in time while ${what}. Check your network connection, or raise TOKENTRAY_HTTP_TIMEOUT (seconds).`, { cause: err });
+    return new TokenTrayError(
+      'PROVIDER_UNREACHABLE',
+      `${issuer} did not answer in time while ${what}. Check your network connection, or raise TOKENTRAY_HTTP_TIMEOUT (seconds).`,
+      { cause: err },
+    );
   }
   if (isNetworkFailure(err)) {
-    return new TokenTrayError('PROVIDER_UNREACHABLE', `Could not reach ${issuer} while ${what}. Check your network connection (and proxy), then try again.`, { cause: err });
+    return new TokenTrayError('PROVIDER_UNREACHABLE', `Could not reach ${issuer} while ${what}. Check your network connection (and proxy), then try again.`, {
+      cause: err,
+    });
   }
   if (err instanceof oidc.AuthorizationResponseError) {
     if (err.error === 'access_denied') {
-      return new TokenTrayError('LOGIN_DENIED', 'Sign-in was declined in the browser (access_denied). Run the sign-in again and allow access to continue.', { cause: err });
+      return new TokenTrayError('LOGIN_DENIED', 'Sign-in was declined in the browser (access_denied). Run the sign-in again and allow access to continue.', {
+        cause: err,
+      });
     }
     return new TokenTrayError('LOGIN_FAILED', `The provider refused the sign-in (${describeOAuthError(err.error, err.error_description)}).`, { cause: err });
   }
   if (err instanceof oidc.ResponseBodyError) {
-    return new TokenTrayError(fallback, `${issuer} refused ${what} (${describeOAuthError(err.error, err.error_description)}, HTTP ${err.status}).`, { cause: err });
+    return new TokenTrayError(fallback, `${issuer} refused ${what} (${describeOAuthError(err.error, err.error_description)}, HTTP ${err.status}).`, {
+      cause: err,
+    });
   }
   if (err instanceof oidc.ClientError && err.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM') {
-    return new TokenTrayError(fallback, `${issuer} answered with an unexpected HTTP status while ${what}. The provider may be having trouble; try again later.`, { cause: err });
+    return new TokenTrayError(
+      fallback,
+      `${issuer} answered with an unexpected HTTP status while ${what}. The provider may be having trouble; try again later.`,
+      { cause: err },
+    );
   }
   const detail = issuerText(err instanceof Error ? err.message : String(err));
   return new TokenTrayError(fallback, `${issuer} gave an answer TokenTray cannot use while ${what} (${detail}).`, { cause: err });
@@ -107,7 +123,11 @@ export function checkEndpoints(issuer: string, metadata: Readonly<oidc.ServerMet
   for (const [name, value] of endpointsOf(metadata)) {
     if (value === undefined) continue;
     const url = typeof value === 'string' ? parseUrl(value) : undefined;
-    if (!url) throw new TokenTrayError('DISCOVERY_FAILED', `${issuer}'s OpenID configuration gives a ${name} that is not a URL ("${displaySafe(String(value).slice(0, 80))}").`);
+    if (!url)
+      throw new TokenTrayError(
+        'DISCOVERY_FAILED',
+        `${issuer}'s OpenID configuration gives a ${name} that is not a URL ("${displaySafe(String(value).slice(0, 80))}").`,
+      );
     const problem = endpointProblem(url);
     if (problem !== undefined) {
       throw new TokenTrayError(
@@ -173,7 +193,12 @@ export type RefreshOutcome = { granted: GrantedTokens } | { rejected: { descript
  * The refresh-token grant, optionally down-scoped. Every other failure is a TokenTrayError (`what`
  * names the operation for its sentence).
  */
-export async function refreshGrant(profile: ProviderProfile, client: OAuthClient, refreshToken: string, options: { scopes?: string[]; now: number; what: string }): Promise<RefreshOutcome> {
+export async function refreshGrant(
+  profile: ProviderProfile,
+  client: OAuthClient,
+  refreshToken: string,
+  options: { scopes?: string[]; now: number; what: string },
+): Promise<RefreshOutcome> {
   const config = await configure(profile, client);
   try {
     const tokens = await oidc.refreshTokenGrant(config, refreshToken, options.scopes ? { scope: options.scopes.join(' ') } : undefined);
@@ -198,9 +223,20 @@ export async function newAuthorizationChecks(): Promise<AuthorizationChecks> {
 }
 
 /** The issuer's authorization URL for these parameters and checks (PKCE S256, state, nonce). */
-export async function authorizationUrl(profile: ProviderProfile, client: OAuthClient, parameters: Record<string, string>, checks: AuthorizationChecks): Promise<URL> {
+export async function authorizationUrl(
+  profile: ProviderProfile,
+  client: OAuthClient,
+  parameters: Record<string, string>,
+  checks: AuthorizationChecks,
+): Promise<URL> {
   const config = await configure(profile, client);
-  return oidc.buildAuthorizationUrl(config, { ...parameters, code_challenge: checks.codeChallenge, code_challenge_method: 'S256', state: checks.state, nonce: checks.nonce });
+  return oidc.buildAuthorizationUrl(config, {
+    ...parameters,
+    code_challenge: checks.codeChallenge,
+    code_challenge_method: 'S256',
+    state: checks.state,
+    nonce: checks.nonce,
+  });
 }
 
 /** Who a grant belongs to: the ID token's subject and email, else the userinfo endpoint's. */
@@ -231,7 +267,13 @@ export interface CodeGrant {
  * Exchanges the callback's code, checking state, nonce and PKCE. A grant without a refresh token
  * is `noRefreshToken()`; every other failure a TokenTrayError (LOGIN_FAILED unless more precise).
  */
-export async function codeGrant(profile: ProviderProfile, client: OAuthClient, callbackUrl: URL, checks: AuthorizationChecks, noRefreshToken: () => TokenTrayError): Promise<CodeGrant> {
+export async function codeGrant(
+  profile: ProviderProfile,
+  client: OAuthClient,
+  callbackUrl: URL,
+  checks: AuthorizationChecks,
+  noRefreshToken: () => TokenTrayError,
+): Promise<CodeGrant> {
   try {
     const config = await configure(profile, client);
     const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
@@ -254,7 +296,13 @@ export async function codeGrant(profile: ProviderProfile, client: OAuthClient, c
  * A refresh-token grant that also says whose token it is (importing a refresh token from a file).
  * Failures are `code`, with `what` naming the operation.
  */
-export async function identifyRefreshToken(profile: ProviderProfile, client: OAuthClient, refreshToken: string, what: string, code: ErrorCode): Promise<{ granted: GrantedTokens } & Identity> {
+export async function identifyRefreshToken(
+  profile: ProviderProfile,
+  client: OAuthClient,
+  refreshToken: string,
+  what: string,
+  code: ErrorCode,
+): Promise<{ granted: GrantedTokens } & Identity> {
   const config = await configure(profile, client);
   let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
   try {

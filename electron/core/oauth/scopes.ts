@@ -9,9 +9,29 @@ const GOOGLE_SHORT_SCOPES = new Set(['openid', 'email', 'profile']);
 
 /** Short names offered by shell completion for --scopes (any other scope may be typed). */
 export const GOOGLE_SHORT_SCOPE_NAMES: readonly string[] = [
-  'openid', 'email', 'profile', 'cloud-platform', 'cloud-platform.read-only', 'userinfo.email', 'userinfo.profile', 'compute', 'compute.readonly',
-  'devstorage.read_only', 'devstorage.read_write', 'devstorage.full_control', 'bigquery', 'sqlservice.admin', 'appengine.admin', 'drive', 'drive.readonly',
-  'drive.file', 'spreadsheets', 'spreadsheets.readonly', 'gmail.readonly', 'calendar', 'calendar.readonly',
+  'openid',
+  'email',
+  'profile',
+  'cloud-platform',
+  'cloud-platform.read-only',
+  'userinfo.email',
+  'userinfo.profile',
+  'compute',
+  'compute.readonly',
+  'devstorage.read_only',
+  'devstorage.read_write',
+  'devstorage.full_control',
+  'bigquery',
+  'sqlservice.admin',
+  'appengine.admin',
+  'drive',
+  'drive.readonly',
+  'drive.file',
+  'spreadsheets',
+  'spreadsheets.readonly',
+  'gmail.readonly',
+  'calendar',
+  'calendar.readonly',
 ];
 
 export const DEFAULT_SCOPES: Readonly<Record<Flavor, readonly string[]>> = {
@@ -34,11 +54,12 @@ export function normalizeScopes(scopes: readonly string[], flavor: Flavor): stri
     const scope = raw.trim();
     if (!scope) continue;
     // What is asked for is stored as granted when an issuer names no scopes: same syntax as theirs.
-    if (!isScopeToken(scope)) throw new TokenTrayError('USAGE', `"${displaySafe(scope.slice(0, 80))}" is not a scope: scopes are visible ASCII without spaces, quotes or backslashes (RFC 6749).`);
-    const full =
-      flavor === 'google' && !GOOGLE_SHORT_SCOPES.has(scope) && !scope.includes(':') && !scope.includes('/')
-        ? GOOGLE_SCOPE_PREFIX + scope
-        : scope;
+    if (!isScopeToken(scope))
+      throw new TokenTrayError(
+        'USAGE',
+        `"${displaySafe(scope.slice(0, 80))}" is not a scope: scopes are visible ASCII without spaces, quotes or backslashes (RFC 6749).`,
+      );
+    const full = flavor === 'google' && !GOOGLE_SHORT_SCOPES.has(scope) && !scope.includes(':') && !scope.includes('/') ? GOOGLE_SCOPE_PREFIX + scope : scope;
     if (!out.includes(full)) out.push(full);
   }
   return out;

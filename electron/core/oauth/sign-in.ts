@@ -85,11 +85,18 @@ function authorizationParameters(profile: ProviderProfile, scopes: string[], log
 
 function noRefreshToken(profile: ProviderProfile): TokenTrayError {
   if (profile.flavor === 'google') {
-    return new TokenTrayError('NO_REFRESH_TOKEN', 'Google returned no refresh token, so TokenTray could not keep this account. Make sure the OAuth client is of type "Desktop app", then sign in again.');
+    return new TokenTrayError(
+      'NO_REFRESH_TOKEN',
+      'Google returned no refresh token, so TokenTray could not keep this account. Make sure the OAuth client is of type "Desktop app", then sign in again.',
+    );
   }
-  return new TokenTrayError('NO_REFRESH_TOKEN', `${profile.issuer} returned no refresh token. The client must be allowed the refresh_token grant and the offline_access scope.`, {
-    facts: { remedy: 'try-google-flavor', issuer: profile.issuer },
-  });
+  return new TokenTrayError(
+    'NO_REFRESH_TOKEN',
+    `${profile.issuer} returned no refresh token. The client must be allowed the refresh_token grant and the offline_access scope.`,
+    {
+      facts: { remedy: 'try-google-flavor', issuer: profile.issuer },
+    },
+  );
 }
 
 /**
@@ -115,7 +122,12 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
     throw err;
   });
   try {
-    const url = await authorizationUrl(profile, client, { ...authorizationParameters(profile, scopes, options.loginHint), redirect_uri: listener.redirectUri }, checks);
+    const url = await authorizationUrl(
+      profile,
+      client,
+      { ...authorizationParameters(profile, scopes, options.loginHint), redirect_uri: listener.redirectUri },
+      checks,
+    );
     listener.setAuthorizationUrl(url.href);
     await options.presentAuthorization({
       startPage: page.url,
@@ -152,7 +164,13 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
   }
 }
 
-async function exchange(profile: ProviderProfile, client: OAuthClient, callbackUrl: URL, checks: AuthorizationChecks, requestedScopes: string[]): Promise<SignInResult> {
+async function exchange(
+  profile: ProviderProfile,
+  client: OAuthClient,
+  callbackUrl: URL,
+  checks: AuthorizationChecks,
+  requestedScopes: string[],
+): Promise<SignInResult> {
   const { granted, subject, email } = await codeGrant(profile, client, callbackUrl, checks, () => noRefreshToken(profile));
   return {
     subject,

@@ -21,7 +21,11 @@ export interface SignOutResult {
  * sign-in's writes do). A process killed midway leaves the intent in the registry, and the next
  * process that lists or resolves accounts finishes it (`finishInterruptedSignOuts`).
  */
-export async function signOut(accounts: AccountService, account: AccountRecord, options: { revoke?: boolean; forgetClient?: boolean } = {}): Promise<SignOutResult> {
+export async function signOut(
+  accounts: AccountService,
+  account: AccountRecord,
+  options: { revoke?: boolean; forgetClient?: boolean } = {},
+): Promise<SignOutResult> {
   // A keychain that cannot open (a file vault's wrong passphrase) must fail before anything changes.
   await accounts.probe();
   const intent: SignOutIntent = { id: account.id, revoke: options.revoke !== false, forgetClient: options.forgetClient === true };
@@ -76,7 +80,8 @@ async function revokeGrant(accounts: AccountService, account: AccountRecord): Pr
     // An issuer refused as stored (accounts.json edited): keep the account, say how to forget it.
     if (isTokenTrayError(err, 'INSECURE_ISSUER') || isTokenTrayError(err, 'INVALID_ISSUER')) throw revokeFailed(account, err);
     // Nothing left to revoke with (the item gone or damaged, the client's secret gone): forget it anyway.
-    if (!isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING') && !isTokenTrayError(err, 'KEYCHAIN_ENTRY_DAMAGED') && !isTokenTrayError(err, 'CLIENT_SECRET_MISSING')) throw err;
+    if (!isTokenTrayError(err, 'KEYCHAIN_ENTRY_MISSING') && !isTokenTrayError(err, 'KEYCHAIN_ENTRY_DAMAGED') && !isTokenTrayError(err, 'CLIENT_SECRET_MISSING'))
+      throw err;
   }
   return secrets ? revoke(account, secrets.client, secrets.refreshToken) : false;
 }

@@ -15,7 +15,10 @@ const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 export async function boundResponse(res: Response, url: string | URL, limit = RESPONSE_LIMIT_BYTES): Promise<Response> {
   const origin = originOf(url);
   const tooLarge = () =>
-    new TokenTrayError('PROVIDER_BAD_RESPONSE', `${origin} sent a response larger than ${Math.round(limit / 1024)} KB, far more than any real answer; TokenTray stopped reading it. The server may be misconfigured or hostile.`);
+    new TokenTrayError(
+      'PROVIDER_BAD_RESPONSE',
+      `${origin} sent a response larger than ${Math.round(limit / 1024)} KB, far more than any real answer; TokenTray stopped reading it. The server may be misconfigured or hostile.`,
+    );
   if (res.status < 200 || res.status > 599) {
     await res.body?.cancel().catch(() => undefined);
     throw new TokenTrayError('PROVIDER_BAD_RESPONSE', `${origin} answered with HTTP status ${res.status}, which is not a status HTTP defines.`);

@@ -29,7 +29,8 @@ export function registerSecret(secret: string | undefined): void {
   if (secret && secret.length >= 8) known.add(secret);
 }
 
-const SECRET_FIELDS = 'access_token|refresh_token|id_token|client_secret|assertion|private_key|code|code_verifier|token|accessToken|password|subject_token|actor_token';
+const SECRET_FIELDS =
+  'access_token|refresh_token|id_token|client_secret|assertion|private_key|code|code_verifier|token|accessToken|password|subject_token|actor_token';
 const RULES: Array<[RegExp, string]> = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----(\\n)?/g, '[REDACTED PRIVATE KEY]'],
   [new RegExp(`("(?:${SECRET_FIELDS})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'g'), '$1"[REDACTED]"'],
@@ -79,7 +80,10 @@ export async function loggingFetch(url: string | URL, init: RequestInit = {}, li
   try {
     const res = await boundResponse(await outboundFetch(url, init), url, limit);
     if (sink) {
-      const text = await res.clone().text().catch(() => '');
+      const text = await res
+        .clone()
+        .text()
+        .catch(() => '');
       // Redacted whole, then cut: a cut inside a value would hide it from the field rules.
       log(`HTTP ${res.status} ${method} ${String(url)} (${Date.now() - started} ms) ${redact(text).slice(0, 2000)}`);
     }

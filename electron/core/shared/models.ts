@@ -35,7 +35,6 @@ export interface TokenDetails {
   expiresAt: number;
 }
 
-
 /** What `tokentray info` shows, for the window. */
 export interface TokenInfoView {
   email: string | null;

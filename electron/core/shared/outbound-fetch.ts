@@ -91,17 +91,27 @@ function proxyFailure(err: unknown, url: string | URL, settings: ProxySettings =
   try {
     proxyUrl = new URL(proxy);
   } catch {
-    return new TokenTrayError('PROXY_UNREACHABLE', `The proxy setting is not a valid URL, so ${new URL(String(url)).origin} could not be reached. Set HTTPS_PROXY to a URL such as http://proxy.example:3128.`, { cause: err });
+    return new TokenTrayError(
+      'PROXY_UNREACHABLE',
+      `The proxy setting is not a valid URL, so ${new URL(String(url)).origin} could not be reached. Set HTTPS_PROXY to a URL such as http://proxy.example:3128.`,
+      { cause: err },
+    );
   }
   for (const e of causeChain(err)) {
     const refused = /Proxy response \((\d+)\)/.exec(e.message);
     if (refused) {
-      return new TokenTrayError('PROXY_UNREACHABLE', `The proxy ${shown} refused to connect to ${new URL(String(url)).origin} (HTTP ${refused[1]}${refused[1] === '407' ? ', proxy authentication required' : ''}).`, { cause: err });
+      return new TokenTrayError(
+        'PROXY_UNREACHABLE',
+        `The proxy ${shown} refused to connect to ${new URL(String(url)).origin} (HTTP ${refused[1]}${refused[1] === '407' ? ', proxy authentication required' : ''}).`,
+        { cause: err },
+      );
     }
     const port = Number(proxyUrl.port || (proxyUrl.protocol === 'https:' ? 443 : 80));
     const atProxy = (e.port === port && e.address !== undefined) || (e as { hostname?: string }).hostname === proxyUrl.hostname;
     if (atProxy && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|ETIMEDOUT/.test(e.code ?? '')) {
-      return new TokenTrayError('PROXY_UNREACHABLE', `Could not reach the proxy ${shown} (${e.code}) while connecting to ${new URL(String(url)).origin}.`, { cause: err });
+      return new TokenTrayError('PROXY_UNREACHABLE', `Could not reach the proxy ${shown} (${e.code}) while connecting to ${new URL(String(url)).origin}.`, {
+        cause: err,
+      });
     }
   }
   return undefined;

@@ -111,7 +111,10 @@ function firstOutside(value: string, allowed: RegExp): string {
 }
 
 function badResponse(from: string, what: string, value: string, allowed: RegExp): TokenTrayError {
-  return new TokenTrayError('PROVIDER_BAD_RESPONSE', `${from} sent ${what} that breaks its syntax (${firstOutside(value, allowed)}); TokenTray neither stored nor showed it.`);
+  return new TokenTrayError(
+    'PROVIDER_BAD_RESPONSE',
+    `${from} sent ${what} that breaks its syntax (${firstOutside(value, allowed)}); TokenTray neither stored nor showed it.`,
+  );
 }
 
 /**

@@ -83,8 +83,12 @@ function parseJson(text: string): unknown {
 function isCachedToken(v: unknown): v is CachedToken {
   const t = v as CachedToken;
   return (
-    typeof v === 'object' && v !== null && typeof t.token === 'string' && typeof t.expiresAt === 'number' &&
-    (t.obtainedAt === undefined || typeof t.obtainedAt === 'number') && (t.usedAt === undefined || typeof t.usedAt === 'number')
+    typeof v === 'object' &&
+    v !== null &&
+    typeof t.token === 'string' &&
+    typeof t.expiresAt === 'number' &&
+    (t.obtainedAt === undefined || typeof t.obtainedAt === 'number') &&
+    (t.usedAt === undefined || typeof t.usedAt === 'number')
   );
 }
 
@@ -157,7 +161,9 @@ export class CredentialVault {
     if (text === undefined) return undefined;
     const doc = parseJson(text) as Partial<AccountSecrets> | undefined;
     if (!doc || typeof doc.refreshToken !== 'string' || doc.refreshToken === '') {
-      throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of account ${accountId} is damaged.`, { facts: { remedy: 'sign-in-again', accountId } });
+      throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of account ${accountId} is damaged.`, {
+        facts: { remedy: 'sign-in-again', accountId },
+      });
     }
     return typeof doc.clientSecret === 'string' ? { refreshToken: doc.refreshToken, clientSecret: doc.clientSecret } : { refreshToken: doc.refreshToken };
   }
@@ -255,8 +261,16 @@ export class CredentialVault {
     const text = await this.items.read(saKey(accountId));
     if (text === undefined) return undefined;
     const doc = parseJson(text) as Partial<StoredServiceAccountKey> | undefined;
-    if (!doc || typeof doc.privateKey !== 'string' || typeof doc.clientEmail !== 'string' || typeof doc.tokenUri !== 'string' || typeof doc.privateKeyId !== 'string') {
-      throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of service account ${accountId} is damaged.`, { facts: { remedy: 'import-key-again', accountId } });
+    if (
+      !doc ||
+      typeof doc.privateKey !== 'string' ||
+      typeof doc.clientEmail !== 'string' ||
+      typeof doc.tokenUri !== 'string' ||
+      typeof doc.privateKeyId !== 'string'
+    ) {
+      throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of service account ${accountId} is damaged.`, {
+        facts: { remedy: 'import-key-again', accountId },
+      });
     }
     return doc as StoredServiceAccountKey;
   }

@@ -62,7 +62,10 @@ async function readHolder(fh: FileHandle): Promise<LockHolder | undefined> {
 function timeoutError(path: string, what: string, waitedMs: number, holder: LockHolder | undefined): TokenTrayError {
   const secs = Math.round(waitedMs / 1000);
   if (!holder) {
-    return new TokenTrayError('LOCK_TIMEOUT', `Waited ${secs} s for ${what}: another TokenTray process holds its lock (${path}). Try again when it has finished.`);
+    return new TokenTrayError(
+      'LOCK_TIMEOUT',
+      `Waited ${secs} s for ${what}: another TokenTray process holds its lock (${path}). Try again when it has finished.`,
+    );
   }
   const held = Math.max(0, Math.round((Date.now() - holder.since) / 1000));
   return new TokenTrayError('LOCK_TIMEOUT', `Waited ${secs} s for ${what}: TokenTray process ${holder.pid} has held its lock for ${held} s and may be stuck.`, {

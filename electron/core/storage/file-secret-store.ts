@@ -163,7 +163,11 @@ export class FileSecretStore implements SecretStore {
   }
 
   private unwritable(err: Error): TokenTrayError {
-    return new TokenTrayError('VAULT_UNWRITABLE', `Could not write the file vault ${this.path} (${err.message}). Check that the folder is writable and the disk not full, then try again.`, { cause: err });
+    return new TokenTrayError(
+      'VAULT_UNWRITABLE',
+      `Could not write the file vault ${this.path} (${err.message}). Check that the folder is writable and the disk not full, then try again.`,
+      { cause: err },
+    );
   }
 
   private async choosePassphrase(): Promise<void> {
@@ -180,7 +184,11 @@ export class FileSecretStore implements SecretStore {
       if (isTokenTrayError(err, 'FILE_TOO_LARGE')) throw damaged(this.path, `it is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`);
       if (err instanceof TokenTrayError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new TokenTrayError('KEYCHAIN_UNAVAILABLE', `The file vault ${this.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, { cause: err });
+      throw new TokenTrayError(
+        'KEYCHAIN_UNAVAILABLE',
+        `The file vault ${this.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+        { cause: err },
+      );
     }
   }
 
@@ -193,7 +201,14 @@ export class FileSecretStore implements SecretStore {
     } catch (err) {
       throw damaged(this.path, 'it is not an encrypted TokenTray vault', err);
     }
-    if (jwe.split('.').length !== 5 || header.alg !== ALG || header.enc !== ENC || typeof header.p2c !== 'number' || header.p2c < MIN_P2C || header.p2c > VAULT_P2C) {
+    if (
+      jwe.split('.').length !== 5 ||
+      header.alg !== ALG ||
+      header.enc !== ENC ||
+      typeof header.p2c !== 'number' ||
+      header.p2c < MIN_P2C ||
+      header.p2c > VAULT_P2C
+    ) {
       throw damaged(this.path, 'it is not an encrypted TokenTray vault, or was made with settings this version does not accept');
     }
     const passphrase = this.passphrase ?? (await this.passphrases.existing(this.path));

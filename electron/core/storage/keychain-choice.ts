@@ -14,7 +14,10 @@ export type KeychainKind = 'system' | 'file';
 const CONFIG_FILE_NAME = 'config.json';
 
 function invalid(where: string, value: unknown): TokenTrayError {
-  return new TokenTrayError('KEYCHAIN_CHOICE_INVALID', `${where} says keychain "${String(value).slice(0, 40)}"; it takes "system" (the OS keychain, the default) or "file" (the encrypted-file vault).`);
+  return new TokenTrayError(
+    'KEYCHAIN_CHOICE_INVALID',
+    `${where} says keychain "${String(value).slice(0, 40)}"; it takes "system" (the OS keychain, the default) or "file" (the encrypted-file vault).`,
+  );
 }
 
 /**
@@ -34,7 +37,9 @@ export async function chooseKeychain(env: Env, home: string): Promise<KeychainKi
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'system';
     if (err instanceof TokenTrayError) throw err;
-    throw new TokenTrayError('KEYCHAIN_CHOICE_INVALID', `Cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, { cause: err });
+    throw new TokenTrayError('KEYCHAIN_CHOICE_INVALID', `Cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, {
+      cause: err,
+    });
   }
   const doc = parseJsonObject(text, (problem) =>
     problem === 'not-json'
@@ -60,7 +65,10 @@ export class ChosenSecretStore implements SecretStore {
     this.store ??= chooseKeychain(this.env, this.home).then(async (kind) => {
       if (kind === 'system') return new KeytarSecretStore(keychainService(this.env));
       // Loaded only when chosen: the system keychain's warm path does not pay for jose.
-      const [{ FileSecretStore, VAULT_FILE_NAME }, { vaultPassphrase }] = await Promise.all([import('./file-secret-store.js'), import('./vault-passphrase.js')]);
+      const [{ FileSecretStore, VAULT_FILE_NAME }, { vaultPassphrase }] = await Promise.all([
+        import('./file-secret-store.js'),
+        import('./vault-passphrase.js'),
+      ]);
       return new FileSecretStore(join(this.home, VAULT_FILE_NAME), vaultPassphrase(this.env));
     });
     return this.store;

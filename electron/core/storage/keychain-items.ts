@@ -43,7 +43,8 @@ interface Header {
 
 function parseHeader(text: string): Header | undefined {
   const v2 = /^tokentray-chunks:2 (\d+) ([ab]) (\d+) (\d+) ([0-9a-f]+)\n/.exec(text);
-  if (v2) return { parts: Number(v2[1]), slot: v2[2] as Slot, allocated: { a: Number(v2[3]), b: Number(v2[4]) }, generation: v2[5], first: text.slice(v2[0].length) };
+  if (v2)
+    return { parts: Number(v2[1]), slot: v2[2] as Slot, allocated: { a: Number(v2[3]), b: Number(v2[4]) }, generation: v2[5], first: text.slice(v2[0].length) };
   // Written before the two sets: its pieces are set a (`KEY#1`…), `allocated` counted the item itself.
   const v1 = /^tokentray-chunks:1 (\d+) (\d+) ([0-9a-f]+)\n/.exec(text);
   if (v1) return { parts: Number(v1[1]), slot: 'a', allocated: { a: Number(v1[2]) - 1, b: 0 }, generation: v1[3], first: text.slice(v1[0].length) };

@@ -16,7 +16,15 @@ export async function readBoundedFile(path: string, limit = USER_FILE_LIMIT_BYTE
   try {
     const info = await handle.stat();
     if (!info.isFile()) {
-      const kind = info.isFIFO() ? 'a pipe (FIFO)' : info.isDirectory() ? 'a folder' : info.isCharacterDevice() || info.isBlockDevice() ? 'a device' : info.isSocket() ? 'a socket' : 'not a regular file';
+      const kind = info.isFIFO()
+        ? 'a pipe (FIFO)'
+        : info.isDirectory()
+          ? 'a folder'
+          : info.isCharacterDevice() || info.isBlockDevice()
+            ? 'a device'
+            : info.isSocket()
+              ? 'a socket'
+              : 'not a regular file';
       throw new TokenTrayError('FILE_NOT_REGULAR', `${path} is ${kind}, not a regular file. Name the file itself.`);
     }
     if (info.size > limit) throw tooLarge(path, limit);
@@ -38,7 +46,10 @@ export async function readBoundedFile(path: string, limit = USER_FILE_LIMIT_BYTE
 }
 
 function tooLarge(path: string, limit: number): TokenTrayError {
-  return new TokenTrayError('FILE_TOO_LARGE', `${path} is larger than ${Math.round(limit / 1024)} KB, far more than any file TokenTray reads. Check that you named the right file.`);
+  return new TokenTrayError(
+    'FILE_TOO_LARGE',
+    `${path} is larger than ${Math.round(limit / 1024)} KB, far more than any file TokenTray reads. Check that you named the right file.`,
+  );
 }
 
 /** Reads a file the user named; a failure becomes `code` with a sentence naming the file and why. */

@@ -39,7 +39,8 @@ const FILE_VAULT_HINT =
 const FIX_HINT =
   (process.platform === 'linux'
     ? 'TokenTray keeps refresh tokens only in the system keychain. Start a Secret Service provider (GNOME Keyring or KWallet) in your desktop session and unlock it, then try again.'
-    : 'TokenTray keeps refresh tokens only in the system keychain. Unlock it (Keychain Access on macOS, Credential Manager on Windows), then try again.') + FILE_VAULT_HINT;
+    : 'TokenTray keeps refresh tokens only in the system keychain. Unlock it (Keychain Access on macOS, Credential Manager on Windows), then try again.') +
+  FILE_VAULT_HINT;
 
 /** The error every keychain failure becomes (exported for test stores that imitate a backend). */
 export function keychainUnavailable(cause: unknown): TokenTrayError {

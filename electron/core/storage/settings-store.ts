@@ -9,7 +9,8 @@ import type { Settings } from '../shared/models.js';
 export const DEFAULT_SETTINGS: Readonly<Settings> = { clipboardClearSeconds: 45, globalShortcut: '', checkForUpdates: true, startAtLogin: false };
 
 const MODIFIER = '(?:CommandOrControl|CmdOrCtrl|Command|Cmd|Control|Ctrl|Alt|Option|AltGr|Shift|Super|Meta)';
-const KEY = '(?:[A-Z0-9]|F(?:[1-9]|1[0-9]|2[0-4])|Space|Tab|Backspace|Delete|Insert|Return|Enter|Up|Down|Left|Right|Home|End|PageUp|PageDown|Escape|Esc|Plus|[-=\\[\\];\',./`\\\\])';
+const KEY =
+  "(?:[A-Z0-9]|F(?:[1-9]|1[0-9]|2[0-4])|Space|Tab|Backspace|Delete|Insert|Return|Enter|Up|Down|Left|Right|Home|End|PageUp|PageDown|Escape|Esc|Plus|[-=\\[\\];',./`\\\\])";
 const ACCELERATOR = new RegExp(`^(?:${MODIFIER}\\+)+${KEY}$`, 'i');
 
 /** Checks a partial settings object from the window; unknown keys and wrong types are refused. */
@@ -24,7 +25,10 @@ export function validateSettings(input: unknown): Partial<Settings> {
       out.clipboardClearSeconds = value;
     } else if (key === 'globalShortcut') {
       if (typeof value !== 'string' || (value !== '' && !ACCELERATOR.test(value))) {
-        throw new TokenTrayError('SETTINGS_INVALID', `"${String(value).slice(0, 40)}" is not a shortcut. Use modifiers and one key, e.g. CommandOrControl+Shift+T, or leave it empty.`);
+        throw new TokenTrayError(
+          'SETTINGS_INVALID',
+          `"${String(value).slice(0, 40)}" is not a shortcut. Use modifiers and one key, e.g. CommandOrControl+Shift+T, or leave it empty.`,
+        );
       }
       out.globalShortcut = value;
     } else if (key === 'checkForUpdates' || key === 'startAtLogin') {

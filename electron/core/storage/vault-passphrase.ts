@@ -11,11 +11,9 @@ interface Terminal {
 }
 
 function required(vaultPath: string, why: string): TokenTrayError {
-  return new TokenTrayError(
-    'VAULT_PASSPHRASE_REQUIRED',
-    `The file vault ${vaultPath} needs its passphrase, ${why}.`,
-    { facts: { remedy: 'give-vault-passphrase', path: vaultPath } },
-  );
+  return new TokenTrayError('VAULT_PASSPHRASE_REQUIRED', `The file vault ${vaultPath} needs its passphrase, ${why}.`, {
+    facts: { remedy: 'give-vault-passphrase', path: vaultPath },
+  });
 }
 
 /**
@@ -52,7 +50,24 @@ function askHidden(prompt: string, { input, output }: Terminal): Promise<string>
 }
 
 /** Passphrases every guessing tool tries first (beyond them, length is what counts). */
-const COMMON = new Set(['password', 'passphrase', 'tokentray', 'letmein', 'welcome', 'qwerty', 'qwertyuiop', 'iloveyou', 'admin', 'secret', 'changeme', 'trustno1', 'monkey', 'dragon', 'abc123', 'correcthorsebatterystaple']);
+const COMMON = new Set([
+  'password',
+  'passphrase',
+  'tokentray',
+  'letmein',
+  'welcome',
+  'qwerty',
+  'qwertyuiop',
+  'iloveyou',
+  'admin',
+  'secret',
+  'changeme',
+  'trustno1',
+  'monkey',
+  'dragon',
+  'abc123',
+  'correcthorsebatterystaple',
+]);
 const MIN_PASSPHRASE_LENGTH = 12;
 
 /**
@@ -73,7 +88,8 @@ async function confirmIfWeak(passphrase: string, tty: Terminal): Promise<void> {
   if (!weakness) return;
   tty.output.write(`Warning: this passphrase is easy to guess: ${weakness}. Anyone with a copy of the vault file can try passphrases offline.\n`);
   const answer = await askHidden('Use this passphrase anyway? (y/N): ', tty);
-  if (!/^y(es)?$/i.test(answer.trim())) throw new TokenTrayError('VAULT_PASSPHRASE_REQUIRED', 'The weak passphrase was not confirmed. Nothing was saved; run the command again with a longer one.');
+  if (!/^y(es)?$/i.test(answer.trim()))
+    throw new TokenTrayError('VAULT_PASSPHRASE_REQUIRED', 'The weak passphrase was not confirmed. Nothing was saved; run the command again with a longer one.');
 }
 
 /**

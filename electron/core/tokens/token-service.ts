@@ -13,7 +13,6 @@ import { SOURCES } from './sources/index.js';
 import { selfSignedJwt } from './sources/service-account-key.js';
 import type { SourceContext, TokenSource } from './token-source.js';
 
-
 export interface TokenServiceOptions {
   now?: () => number;
   /** Where TOKENTRAY_GOOGLE_* endpoint overrides are read. */
@@ -30,7 +29,8 @@ export interface IdTokenOptions {
 
 /** Every token handed out passes here: checked once more, since it goes into headers, JSON and terminals. */
 function plain(t: CachedToken): TokenDetails {
-  if (!isBearerToken(t.token)) throw new TokenTrayError('PROVIDER_BAD_RESPONSE', 'The token to hand out breaks the bearer-token syntax (RFC 6750); TokenTray did not show it.');
+  if (!isBearerToken(t.token))
+    throw new TokenTrayError('PROVIDER_BAD_RESPONSE', 'The token to hand out breaks the bearer-token syntax (RFC 6750); TokenTray did not show it.');
   return { token: t.token, expiresAt: t.expiresAt };
 }
 
@@ -75,7 +75,11 @@ export class TokenService {
     const token = (await this.cache.get(account, plan)) ?? (await this.cache.peek(account.id, plan.slot));
     // Just issued, so no margin: only a missing or already expired ID token is a failure.
     if (!token || token.expiresAt <= this.context.now()) {
-      throw new TokenTrayError('NO_ID_TOKEN', `${account.issuer} returned no ID token for ${displayName(account)}. The grant must include the openid scope.`, signInAgain(account, 'openid,email'));
+      throw new TokenTrayError(
+        'NO_ID_TOKEN',
+        `${account.issuer} returned no ID token for ${displayName(account)}. The grant must include the openid scope.`,
+        signInAgain(account, 'openid,email'),
+      );
     }
     return plain(token);
   }

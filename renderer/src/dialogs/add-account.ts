@@ -143,11 +143,13 @@ export function wireAddDialog(): void {
     if (byId<HTMLInputElement>('client-file').files?.length) stepsDone();
   });
   wireDrop();
-  byId('add-form').querySelector('[data-action="import-adc"]')!.addEventListener('click', () => {
-    if (state.signingIn) return;
-    byId('add-error').textContent = '';
-    void importGcloudCredentials((m) => (byId('add-error').textContent = m)).then((ok) => ok && dialog().close());
-  });
+  byId('add-form')
+    .querySelector('[data-action="import-adc"]')!
+    .addEventListener('click', () => {
+      if (state.signingIn) return;
+      byId('add-error').textContent = '';
+      void importGcloudCredentials((m) => (byId('add-error').textContent = m)).then((ok) => ok && dialog().close());
+    });
   byId('add-form').addEventListener('submit', (e) => void submit(e));
   byId('add-cancel').addEventListener('click', () => void cancel());
   dialog().addEventListener('cancel', (e) => {

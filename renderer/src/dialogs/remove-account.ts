@@ -8,7 +8,8 @@ import { clearToast, toast } from '../toast.js';
 const dialog = () => byId<HTMLDialogElement>('remove-dialog');
 
 export function openRemoveDialog(account: AccountSummary): void {
-  byId('remove-text').textContent = `TokenTray revokes the grant of ${nameOf(account)} at ${account.issuer} and forgets it on this computer (the command line too).`;
+  byId('remove-text').textContent =
+    `TokenTray revokes the grant of ${nameOf(account)} at ${account.issuer} and forgets it on this computer (the command line too).`;
   byId('remove-error').textContent = '';
   dialog().dataset.account = account.id;
   clearToast();

@@ -23,9 +23,16 @@ function infoBlock(): HTMLElement | null {
   if (!info.facts) return h('p', { className: 'hint' }, 'Asking…');
   const f = info.facts;
   const row = (k: string, v: string) => [h('dt', {}, k), h('dd', {}, v)];
-  return h('dl', { className: 'token-info', 'data-info': f.source },
-    ...row('Email', f.email ?? '-'), ...row('Scopes', f.scopes.join(' ') || '-'), ...row('Expires', new Date(f.expiresAt).toLocaleString()),
-    ...row('Token type', f.tokenType), ...row('Source', f.source), ...(f.audience ? row('Audience', f.audience) : []));
+  return h(
+    'dl',
+    { className: 'token-info', 'data-info': f.source },
+    ...row('Email', f.email ?? '-'),
+    ...row('Scopes', f.scopes.join(' ') || '-'),
+    ...row('Expires', new Date(f.expiresAt).toLocaleString()),
+    ...row('Token type', f.tokenType),
+    ...row('Source', f.source),
+    ...(f.audience ? row('Audience', f.audience) : []),
+  );
 }
 
 /** First run: what TokenTray needs (your own OAuth client, or gcloud's credentials) and how to get it. */
@@ -36,7 +43,11 @@ function emptyState(): HTMLElement {
     'div',
     { className: 'empty', 'data-view': 'first-run' },
     h('h2', {}, 'Sign in to your first account'),
-    h('p', {}, 'TokenTray signs you in once in the browser, keeps the refresh token in your system keychain, and hands out fresh access and ID tokens here, in the tray and on the command line.'),
+    h(
+      'p',
+      {},
+      'TokenTray signs you in once in the browser, keeps the refresh token in your system keychain, and hands out fresh access and ID tokens here, in the tray and on the command line.',
+    ),
     h(
       'section',
       { className: 'path', 'data-path': 'oauth-client' },
@@ -45,7 +56,13 @@ function emptyState(): HTMLElement {
       h(
         'ol',
         { className: 'steps' },
-        h('li', {}, 'Open the ', guide('consent-screen', 'OAuth consent screen'), ' of a project and set it up. While it is in Testing, add yourself as a test user (Google then ends sign-ins after 7 days).'),
+        h(
+          'li',
+          {},
+          'Open the ',
+          guide('consent-screen', 'OAuth consent screen'),
+          ' of a project and set it up. While it is in Testing, add yourself as a test user (Google then ends sign-ins after 7 days).',
+        ),
         h('li', {}, 'Open ', guide('credentials', 'Credentials'), ' → Create credentials → OAuth client ID.'),
         h('li', {}, 'Application type: ', h('strong', {}, 'Desktop app'), ' (a Web application client will not work).'),
         h('li', {}, 'Download its JSON file, ', h('code', {}, 'client_secret_….json'), '.'),
@@ -57,8 +74,18 @@ function emptyState(): HTMLElement {
       'section',
       { className: 'path', 'data-path': 'gcloud' },
       h('h3', {}, 'Or with gcloud'),
-      h('p', {}, 'If you use the gcloud CLI, run ', h('code', {}, 'gcloud auth application-default login'), ' in a terminal, then import what it wrote. No client of your own needed.'),
-      h('button', { type: 'button', 'data-action': 'import-adc', onclick: () => void importGcloudCredentials((m) => (adcError.textContent = m)) }, 'Import gcloud\'s credentials'),
+      h(
+        'p',
+        {},
+        'If you use the gcloud CLI, run ',
+        h('code', {}, 'gcloud auth application-default login'),
+        ' in a terminal, then import what it wrote. No client of your own needed.',
+      ),
+      h(
+        'button',
+        { type: 'button', 'data-action': 'import-adc', onclick: () => void importGcloudCredentials((m) => (adcError.textContent = m)) },
+        "Import gcloud's credentials",
+      ),
       adcError,
     ),
   );
@@ -71,7 +98,11 @@ function damagedRegistry(message: string): HTMLElement {
     { className: 'empty', role: 'alert', 'data-view': 'damaged-registry' },
     h('h2', {}, 'Account list damaged'),
     h('p', { className: 'error' }, message),
-    h('p', {}, 'A backup or sync tool may hold an older copy. Starting fresh keeps the damaged file beside the new list, dated, for a later repair; the accounts\' keychain items stay too.'),
+    h(
+      'p',
+      {},
+      "A backup or sync tool may hold an older copy. Starting fresh keeps the damaged file beside the new list, dated, for a later repair; the accounts' keychain items stay too.",
+    ),
     h(
       'div',
       { className: 'header-actions' },
@@ -85,11 +116,26 @@ function header(account: AccountSummary): HTMLElement {
   return h(
     'div',
     { className: 'account-header' },
-    h('div', {}, h('h2', {}, nameOf(account)), h('p', {}, [
-      account.kind === 'service_account' ? `service account${account.projectId ? ` of ${account.projectId}` : ''}` : account.kind === 'workforce' || account.kind === 'workload' ? `${account.kind} identity federation · ${account.subject}` : account.issuer,
-      account.status === 'ready' ? 'ready' : 'needs sign-in',
-      account.default ? 'default' : '',
-    ].filter(Boolean).join(' · '))),
+    h(
+      'div',
+      {},
+      h('h2', {}, nameOf(account)),
+      h(
+        'p',
+        {},
+        [
+          account.kind === 'service_account'
+            ? `service account${account.projectId ? ` of ${account.projectId}` : ''}`
+            : account.kind === 'workforce' || account.kind === 'workload'
+              ? `${account.kind} identity federation · ${account.subject}`
+              : account.issuer,
+          account.status === 'ready' ? 'ready' : 'needs sign-in',
+          account.default ? 'default' : '',
+        ]
+          .filter(Boolean)
+          .join(' · '),
+      ),
+    ),
     h(
       'div',
       { className: 'header-actions' },
@@ -97,7 +143,9 @@ function header(account: AccountSummary): HTMLElement {
       account.status === 'ready' && h('button', { type: 'button', 'data-action': 'refresh', onclick: () => void loadTokens(true) }, 'Refresh now'),
       account.status === 'ready' && h('button', { type: 'button', 'data-action': 'check-token', onclick: () => void checkToken(account) }, 'Check token'),
       // The Console knows Google user accounts only (core/google/console-url.ts says why the others cannot).
-      account.flavor === 'google' && account.kind !== 'service_account' && h('button', { type: 'button', 'data-action': 'open-console', onclick: () => void openConsole(account) }, 'Open Cloud Console'),
+      account.flavor === 'google' &&
+        account.kind !== 'service_account' &&
+        h('button', { type: 'button', 'data-action': 'open-console', onclick: () => void openConsole(account) }, 'Open Cloud Console'),
       h('button', { type: 'button', className: 'danger', 'data-action': 'remove', onclick: () => openRemoveDialog(account) }, 'Remove…'),
     ),
   );
@@ -127,7 +175,11 @@ export function renderAccountDetail(): void {
     detail.replaceChildren(emptyState());
     return;
   }
-  const scopes = h('ul', { className: 'scopes', 'aria-label': 'Granted scopes' }, ...account.scopes.map((s) => h('li', { className: 'chip', title: s }, shortScope(s))));
+  const scopes = h(
+    'ul',
+    { className: 'scopes', 'aria-label': 'Granted scopes' },
+    ...account.scopes.map((s) => h('li', { className: 'chip', title: s }, shortScope(s))),
+  );
   const parts: Node[] = [header(account), scopes];
   if (account.status === 'signin_required') {
     parts.push(signInNotice(account));
@@ -138,13 +190,24 @@ export function renderAccountDetail(): void {
     if (info) parts.push(info);
     parts.push(tokenCard('access', 'Access token', tokens?.access ?? null, { key: 'access' }));
     const claims = tokens?.id
-      ? h('details', { className: 'claims' }, h('summary', {}, 'Decoded header and claims'), h('pre', { 'data-claims': 'header' }, shownJson(tokens.id.header)), h('pre', { 'data-claims': 'payload' }, shownJson(tokens.id.claims)))
+      ? h(
+          'details',
+          { className: 'claims' },
+          h('summary', {}, 'Decoded header and claims'),
+          h('pre', { 'data-claims': 'header' }, shownJson(tokens.id.header)),
+          h('pre', { 'data-claims': 'payload' }, shownJson(tokens.id.claims)),
+        )
       : undefined;
-    parts.push(tokenCard('id', 'ID token', tokens?.id ?? null, {
-      key: 'id',
-      extra: h('div', {}, claims ?? null, audienceRow(account)),
-      empty: account.kind === 'service_account' ? 'A service account\'s ID token needs an audience: give one below.' : 'No ID token: the grant has no openid scope.',
-    }));
+    parts.push(
+      tokenCard('id', 'ID token', tokens?.id ?? null, {
+        key: 'id',
+        extra: h('div', {}, claims ?? null, audienceRow(account)),
+        empty:
+          account.kind === 'service_account'
+            ? "A service account's ID token needs an audience: give one below."
+            : 'No ID token: the grant has no openid scope.',
+      }),
+    );
     if (account.flavor === 'google') parts.push(impersonationCard(account, tokens));
     if (account.flavor === 'google' && account.kind !== 'service_account') parts.push(quotaProjectCard(account));
   }

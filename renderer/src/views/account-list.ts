@@ -7,7 +7,11 @@ import { nameOf, state } from '../state.js';
 const FILTER_FROM = 9;
 
 const metaOf = (a: AccountSummary) =>
-  a.kind === 'service_account' ? `service account${a.projectId ? ` · ${a.projectId}` : ''}` : a.kind === 'workforce' || a.kind === 'workload' ? `${a.kind} identity federation` : a.issuer;
+  a.kind === 'service_account'
+    ? `service account${a.projectId ? ` · ${a.projectId}` : ''}`
+    : a.kind === 'workforce' || a.kind === 'workload'
+      ? `${a.kind} identity federation`
+      : a.issuer;
 
 function matches(a: AccountSummary, filter: string): boolean {
   const needle = filter.trim().toLowerCase();
@@ -27,13 +31,23 @@ export function renderAccountList(): void {
         {},
         h(
           'button',
-          { type: 'button', className: 'account-item', 'aria-current': String(a.id === state.selectedId), 'data-account': a.id, title: `${nameOf(a)}\n${metaOf(a)}`, onclick: () => void select(a.id) },
+          {
+            type: 'button',
+            className: 'account-item',
+            'aria-current': String(a.id === state.selectedId),
+            'data-account': a.id,
+            title: `${nameOf(a)}\n${metaOf(a)}`,
+            onclick: () => void select(a.id),
+          },
           h('span', { className: 'account-name' }, nameOf(a)),
           // The badges share the second line, so the address keeps the whole first one.
-          h('span', { className: 'account-line' },
+          h(
+            'span',
+            { className: 'account-line' },
             h('span', { className: 'account-meta' }, metaOf(a)),
             a.default && h('span', { className: 'badge default' }, 'default'),
-            a.status === 'signin_required' && h('span', { className: 'badge reauth' }, 'sign in again')),
+            a.status === 'signin_required' && h('span', { className: 'badge reauth' }, 'sign in again'),
+          ),
         ),
       ),
     ),

@@ -154,7 +154,12 @@ export function createElectron() {
     }
     quit(): void {
       recorded.quit++;
-      const event = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+      const event = {
+        defaultPrevented: false,
+        preventDefault() {
+          this.defaultPrevented = true;
+        },
+      };
       this.emit('before-quit', event);
     }
     exit(code = 0): void {
@@ -343,12 +348,44 @@ export function createElectron() {
     },
   };
 
-  return { recorded, finishEntryModule, app, protocol, net, session, BrowserWindow, ipcMain, Tray, Menu, nativeImage, clipboard, shell, Notification, globalShortcut };
+  return {
+    recorded,
+    finishEntryModule,
+    app,
+    protocol,
+    net,
+    session,
+    BrowserWindow,
+    ipcMain,
+    Tray,
+    Menu,
+    nativeImage,
+    clipboard,
+    shell,
+    Notification,
+    globalShortcut,
+  };
 }
 
 const electron = createElectron();
 
-export const { recorded, finishEntryModule, app, protocol, net, session, BrowserWindow, ipcMain, Tray, Menu, nativeImage, clipboard, shell, Notification, globalShortcut } = electron;
+export const {
+  recorded,
+  finishEntryModule,
+  app,
+  protocol,
+  net,
+  session,
+  BrowserWindow,
+  ipcMain,
+  Tray,
+  Menu,
+  nativeImage,
+  clipboard,
+  shell,
+  Notification,
+  globalShortcut,
+} = electron;
 export type BrowserWindow = InstanceType<typeof BrowserWindow>;
 export type Tray = InstanceType<typeof Tray>;
 export default electron;

@@ -23,7 +23,9 @@ const stub = (await import('electron')) as unknown as Stub;
 const scenario = process.env.TOKENTRAY_STUB_SCENARIO ?? '';
 stub.app.on('web-contents-created', (_event: unknown, contents: InstanceType<Stub['WebContents']>) => {
   if (scenario === 'csp-violation') {
-    contents.once('did-finish-load', () => contents.log('error', `Refused to execute inline script because it violates the following Content Security Policy directive: "script-src 'self'".`));
+    contents.once('did-finish-load', () =>
+      contents.log('error', `Refused to execute inline script because it violates the following Content Security Policy directive: "script-src 'self'".`),
+    );
   }
 });
 if (scenario === 'no-preload') {

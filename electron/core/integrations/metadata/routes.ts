@@ -26,9 +26,13 @@ type Route = (ctx: RouteContext) => Answer | Promise<Answer>;
 
 const recursive = (ctx: RouteContext) => ctx.url.searchParams.get('recursive') === 'true';
 
-const withProject = (answer: (projectId: string, ctx: RouteContext) => Answer): Route => (ctx) => (ctx.projectId ? answer(ctx.projectId, ctx) : notFound(ctx.noProject));
+const withProject =
+  (answer: (projectId: string, ctx: RouteContext) => Answer): Route =>
+  (ctx) =>
+    ctx.projectId ? answer(ctx.projectId, ctx) : notFound(ctx.noProject);
 /** The project number only when the user gave it: GCE clients bill and log against it, so none is made up. */
-const withNumber: Route = (ctx) => (ctx.projectId && ctx.numericProjectId ? text(ctx.numericProjectId) : notFound(ctx.projectId ? ctx.noProjectNumber : ctx.noProject));
+const withNumber: Route = (ctx) =>
+  ctx.projectId && ctx.numericProjectId ? text(ctx.numericProjectId) : notFound(ctx.projectId ? ctx.noProjectNumber : ctx.noProject);
 
 /** Paths under /computeMetadata/v1/, without their leading slash. */
 const ROUTES: Record<string, Route> = {
@@ -45,7 +49,8 @@ const ROUTES: Record<string, Route> = {
 
 /** Under instance/service-accounts/{default|EMAIL}/. */
 const ACCOUNT_ROUTES: Record<string, Route> = {
-  '': (ctx) => (recursive(ctx) ? json({ aliases: ['default'], email: ctx.email, scopes: ctx.account.scopes }) : text('aliases\nemail\nidentity\nscopes\ntoken\n')),
+  '': (ctx) =>
+    recursive(ctx) ? json({ aliases: ['default'], email: ctx.email, scopes: ctx.account.scopes }) : text('aliases\nemail\nidentity\nscopes\ntoken\n'),
   aliases: () => text('default\n'),
   email: (ctx) => text(ctx.email),
   scopes: (ctx) => text(`${ctx.account.scopes.join('\n')}\n`),
@@ -67,7 +72,9 @@ async function identity(ctx: RouteContext): Promise<Answer> {
   let impersonate;
   if (account.kind !== 'service_account') {
     if (!account.impersonate?.length) {
-      return notFound(`${displayName(account)} is a user account: Google issues its ID tokens only for its own OAuth client. Give it a service account to impersonate (its impersonation setting), or serve a service account instead.\n`);
+      return notFound(
+        `${displayName(account)} is a user account: Google issues its ID tokens only for its own OAuth client. Give it a service account to impersonate (its impersonation setting), or serve a service account instead.\n`,
+      );
     }
     impersonate = parseImpersonationChain(account.impersonate);
   }

@@ -14,19 +14,28 @@ const files = () => import('../../google/external-account-file.js');
 /** The account's federation file, parsed (and its URLs checked) again at every use. */
 export async function federationFileOf(context: Pick<SourceContext, 'accounts'>, account: AccountRecord) {
   const text = await context.accounts.federationFile(account.id);
-  if (text === undefined) throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no federation file for ${displayName(account)}.`, { facts: { remedy: 'import-key-again', account: displayName(account), accountId: account.id } });
+  if (text === undefined)
+    throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no federation file for ${displayName(account)}.`, {
+      facts: { remedy: 'import-key-again', account: displayName(account), accountId: account.id },
+    });
   return (await files()).parseFederationFile(text, `The stored federation file of ${displayName(account)}`);
 }
 
 async function workforceFileOf(context: SourceContext, account: AccountRecord): Promise<WorkforceFile> {
   const file = await federationFileOf(context, account);
-  if (file.type !== 'external_account_authorized_user') throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of ${displayName(account)} is not a workforce file.`, { facts: { remedy: 'import-key-again', accountId: account.id } });
+  if (file.type !== 'external_account_authorized_user')
+    throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of ${displayName(account)} is not a workforce file.`, {
+      facts: { remedy: 'import-key-again', accountId: account.id },
+    });
   return file;
 }
 
 async function workloadFileOf(context: SourceContext, account: AccountRecord): Promise<WorkloadFile> {
   const file = await federationFileOf(context, account);
-  if (file.type !== 'external_account') throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of ${displayName(account)} is not a workload file.`, { facts: { remedy: 'import-key-again', accountId: account.id } });
+  if (file.type !== 'external_account')
+    throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of ${displayName(account)} is not a workload file.`, {
+      facts: { remedy: 'import-key-again', accountId: account.id },
+    });
   return file;
 }
 
@@ -56,7 +65,8 @@ export const workforceSource: SourceFactory = (context) => ({
           throw new TokenTrayError('REAUTH_REQUIRED', reason, signInAgain(account));
         }
         const { access, refreshToken } = outcome.granted;
-        if (refreshToken && refreshToken !== file.refresh_token) await context.accounts.saveFederationFile(account.id, JSON.stringify({ ...file, refresh_token: refreshToken }));
+        if (refreshToken && refreshToken !== file.refresh_token)
+          await context.accounts.saveFederationFile(account.id, JSON.stringify({ ...file, refresh_token: refreshToken }));
         return { token: access };
       },
     };
@@ -88,7 +98,8 @@ export const workloadSource: SourceFactory = (context) => ({
     };
   },
   id(account, { audience, includeEmail }) {
-    if (!audience) throw new TokenTrayError('AUDIENCE_REQUIRED', `An ID token of ${displayName(account)} needs an audience.`, { facts: { remedy: 'give-audience' } });
+    if (!audience)
+      throw new TokenTrayError('AUDIENCE_REQUIRED', `An ID token of ${displayName(account)} needs an audience.`, { facts: { remedy: 'give-audience' } });
     return {
       slot: { bucket: 'ids', key: `wl:${audience}|${includeEmail}` },
       underLock: false,

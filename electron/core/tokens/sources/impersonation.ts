@@ -30,7 +30,9 @@ export function impersonationSource(context: SourceContext, chain: Impersonation
       return {
         slot: { bucket: 'ids', key: `imp:${chainKey(chain)}|${audience}|${includeEmail}` },
         underLock: false,
-        mint: async () => ({ token: await (await iam()).generateIdToken(await iamBase(context), await callerToken(context, account), chain, audience, includeEmail) }),
+        mint: async () => ({
+          token: await (await iam()).generateIdToken(await iamBase(context), await callerToken(context, account), chain, audience, includeEmail),
+        }),
       };
     },
   };
@@ -45,10 +47,17 @@ async function iamBase(context: SourceContext): Promise<string> {
 async function callerToken(context: SourceContext, account: AccountRecord): Promise<string> {
   if (account.kind === 'service_account') return (await context.accessToken(account, [CLOUD_PLATFORM])).token;
   if (account.flavor !== 'google') {
-    throw new TokenTrayError('IMPERSONATION_FAILED', `${displayName(account)} is not a Google account (${account.issuer}); only Google accounts can impersonate service accounts.`);
+    throw new TokenTrayError(
+      'IMPERSONATION_FAILED',
+      `${displayName(account)} is not a Google account (${account.issuer}); only Google accounts can impersonate service accounts.`,
+    );
   }
   if (!account.scopes.includes(CLOUD_PLATFORM)) {
-    throw new TokenTrayError('IMPERSONATION_NEEDS_SCOPE', `Impersonation needs the cloud-platform scope, which ${displayName(account)} did not grant.`, signInAgain(account, 'cloud-platform'));
+    throw new TokenTrayError(
+      'IMPERSONATION_NEEDS_SCOPE',
+      `Impersonation needs the cloud-platform scope, which ${displayName(account)} did not grant.`,
+      signInAgain(account, 'cloud-platform'),
+    );
   }
   return (await context.accessToken(account)).token;
 }

@@ -33,13 +33,18 @@ export const serviceAccountKeySource: SourceFactory = (context) => ({
 /** A self-signed JWT access token of a service account for one API (no token endpoint involved). */
 export async function selfSignedJwt(context: SourceContext, account: AccountRecord, audience: string) {
   if (account.kind !== 'service_account') {
-    throw new TokenTrayError('NOT_A_SERVICE_ACCOUNT', `${displayName(account)} is a user account: only a service-account key can sign its own JWT.`, { facts: { remedy: 'import-service-account' } });
+    throw new TokenTrayError('NOT_A_SERVICE_ACCOUNT', `${displayName(account)} is a user account: only a service-account key can sign its own JWT.`, {
+      facts: { remedy: 'import-service-account' },
+    });
   }
   return (await serviceAccounts()).selfSignedJwt(await keyOf(context, account), audience, context.now());
 }
 
 async function keyOf(context: SourceContext, account: AccountRecord): Promise<StoredServiceAccountKey> {
   const key = await context.accounts.serviceAccountKey(account.id);
-  if (!key) throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no key for ${displayName(account)}.`, { facts: { remedy: 'import-key-again', account: displayName(account), accountId: account.id } });
+  if (!key)
+    throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no key for ${displayName(account)}.`, {
+      facts: { remedy: 'import-key-again', account: displayName(account), accountId: account.id },
+    });
   return key;
 }

@@ -44,7 +44,12 @@ const refreshPlan = (slot: TokenPlan['slot'], mint: () => Promise<Minted>): Toke
  * (`after`), for the cache to write in its one write: a rotated refresh token first, then the
  * registry's granted scopes once the tokens are in.
  */
-async function refresh(context: SourceContext, account: AccountRecord, key: string, scopes: string[] | undefined): Promise<{ tokens: GrantedTokens; after: Pick<Minted, 'refreshToken' | 'afterStore'> }> {
+async function refresh(
+  context: SourceContext,
+  account: AccountRecord,
+  key: string,
+  scopes: string[] | undefined,
+): Promise<{ tokens: GrantedTokens; after: Pick<Minted, 'refreshToken' | 'afterStore'> }> {
   const { accounts, now } = context;
   // An item of the old layout: its client secret moves to the client's own item first.
   await accounts.migrateLegacyItem(account);
@@ -52,7 +57,11 @@ async function refresh(context: SourceContext, account: AccountRecord, key: stri
   const { client, refreshToken } = await accounts.clientOf(account);
   const { refreshGrant } = await import('../../oauth/oidc.js');
   const what = `refreshing the token of ${displayName(account)}`;
-  const outcome = await refreshGrant({ issuer: account.issuer, flavor: account.flavor }, client, refreshToken, { ...(scopes ? { scopes } : {}), now: now(), what });
+  const outcome = await refreshGrant({ issuer: account.issuer, flavor: account.flavor }, client, refreshToken, {
+    ...(scopes ? { scopes } : {}),
+    now: now(),
+    what,
+  });
   if ('rejected' in outcome) {
     const reason = reauthReason(account, outcome.rejected.description);
     await accounts.markSigninRequired(account.id, reason);
@@ -70,5 +79,8 @@ async function refresh(context: SourceContext, account: AccountRecord, key: stri
     throw err;
   }
   const granted = key === '' && tokens.scopes && scopeKey(tokens.scopes) !== scopeKey(account.scopes) ? tokens.scopes : undefined;
-  return { tokens, after: { ...(rotated ? { refreshToken: rotated } : {}), ...(granted ? { afterStore: () => accounts.updateScopes(account.id, granted) } : {}) } };
+  return {
+    tokens,
+    after: { ...(rotated ? { refreshToken: rotated } : {}), ...(granted ? { afterStore: () => accounts.updateScopes(account.id, granted) } : {}) },
+  };
 }
