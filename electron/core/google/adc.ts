@@ -130,6 +130,15 @@ function isGoogleIssuerFor(issuer: string, env: Env): boolean {
   return url !== undefined && isLoopbackUrl(url);
 }
 
+/** An existing file is replaced only when the user said so. */
+async function refuseToReplace(path: string, overwrite: boolean | undefined): Promise<void> {
+  const exists = await stat(path).then(
+    () => true,
+    () => false,
+  );
+  if (exists && !overwrite) throw new TokenTrayError('ADC_FILE_EXISTS', `${path} exists.`, { facts: { remedy: 'replace-or-choose-file', path } });
+}
+
 /**
  * Writes an `authorized_user` file for a Google account (mode 0600). ADC is Google's format and
  * Google's libraries always refresh at Google's token endpoint, so other issuers are refused.
@@ -137,14 +146,7 @@ function isGoogleIssuerFor(issuer: string, env: Env): boolean {
 export async function exportAdcFile(core: Core, account: AccountRecord, path: string, options: { overwrite?: boolean; env?: Env } = {}): Promise<void> {
   const federation = await import('./federation-import.js');
   if (federation.isFederated(account)) {
-    if (
-      !options.overwrite &&
-      (await stat(path).then(
-        () => true,
-        () => false,
-      ))
-    )
-      throw new TokenTrayError('ADC_FILE_EXISTS', `${path} exists.`, { facts: { remedy: 'replace-or-choose-file', path } });
+    await refuseToReplace(path, options.overwrite);
     await writeFileAtomic(path, await federation.federationExportJson(core, account));
     return;
   }
@@ -160,15 +162,7 @@ export async function exportAdcFile(core: Core, account: AccountRecord, path: st
       { facts: { remedy: 'use-metadata-server' } },
     );
   }
-  if (
-    !options.overwrite &&
-    (await stat(path).then(
-      () => true,
-      () => false,
-    ))
-  ) {
-    throw new TokenTrayError('ADC_FILE_EXISTS', `${path} exists.`, { facts: { remedy: 'replace-or-choose-file', path } });
-  }
+  await refuseToReplace(path, options.overwrite);
   const { client, refreshToken } = await core.accounts.clientOf(account);
   const doc = {
     type: 'authorized_user',
