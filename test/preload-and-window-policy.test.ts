@@ -98,7 +98,7 @@ describe('window policy (Electron security checklist)', () => {
     assert.match(CONTENT_SECURITY_POLICY, /script-src 'self'(;|$)/);
     assert.doesNotMatch(CONTENT_SECURITY_POLICY, /unsafe-|https?:|\*/);
     const html = await readFile(join(dist, 'renderer', 'index.html'), 'utf8');
-    const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
     // frame-ancestors is not allowed in a meta tag; the header carries it.
     assert.equal(meta, CONTENT_SECURITY_POLICY.replace("; frame-ancestors 'none'", ''));
     assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline scripts');
