@@ -9,7 +9,8 @@ import { decodeJwt, type JWTPayload } from 'jose';
 /** What `tokentray info` reports about an account's current access token (the window's view, plus the account). */
 export type TokenInfo = TokenInfoView & { account: string };
 
-const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+/** A field worth a line: blank text (a space) is no value, and would print an empty line. */
+const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN);
 
 /**
