@@ -501,8 +501,15 @@ describe('property: whatever an issuer sends, what reaches stdout and stderr is 
           }
         },
       ),
-      // A tokeninfo email that is only a space once printed a line with no value (found by a random run).
-      { numRuns: runs, examples: [['a@a.aa', '1234', 'openid email', 'ya29.fine-token', [' ', '', '', '']]] },
+      // Found by random runs: a tokeninfo email of only a space printed a line with no value, and a
+      // scope after a Unicode blank (U+2000) a line whose value began with a blank.
+      {
+        numRuns: runs,
+        examples: [
+          ['a@a.aa', '1234', 'openid email', 'ya29.fine-token', [' ', '', '', '']],
+          ['a@a.aa', '1234', 'openid email', 'ya29.fine-token', ['', '\u2000!', '', '']],
+        ],
+      },
     );
   });
 });

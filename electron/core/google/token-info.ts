@@ -9,8 +9,10 @@ import { decodeJwt, type JWTPayload } from 'jose';
 /** What `tokentray info` reports about an account's current access token (the window's view, plus the account). */
 export type TokenInfo = TokenInfoView & { account: string };
 
-/** A field worth a line: blank text (a space) is no value, and would print an empty line. */
-const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v : undefined);
+/** A field worth a line, without the blanks (of any kind) around it: blank text is no value. */
+const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+/** A scope list split on blanks of every kind, as the values are shown one word each. */
+const scopeWords = (v: string | undefined) => (v ?? '').split(/\s+/u).filter(Boolean);
 const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN);
 
 /**
@@ -53,7 +55,7 @@ export async function describeAccessToken(
     return {
       ...base,
       email: str(body.email) ?? account.email ?? null,
-      scopes: (str(body.scope) ?? '').split(' ').filter(Boolean),
+      scopes: scopeWords(str(body.scope)),
       expiresAt: Number.isFinite(exp) ? exp * 1000 : now + (Number.isFinite(expiresIn) ? expiresIn : 0) * 1000,
       expiresIn: Number.isFinite(expiresIn) ? expiresIn : Math.round((exp * 1000 - now) / 1000),
       source: 'tokeninfo',
@@ -79,7 +81,7 @@ export async function describeAccessToken(
     return {
       ...base,
       email: res.email ?? res.username ?? account.email ?? null,
-      scopes: (res.scope ?? '').split(' ').filter(Boolean),
+      scopes: scopeWords(res.scope),
       expiresAt: exp,
       expiresIn: Math.max(0, Math.round((exp - now) / 1000)),
       source: 'introspection',
@@ -99,7 +101,7 @@ export async function describeAccessToken(
   return {
     ...base,
     email: str(claims.email) ?? account.email ?? null,
-    scopes: scope.split(' ').filter(Boolean),
+    scopes: scopeWords(scope),
     expiresAt: exp,
     expiresIn: Math.max(0, Math.round((exp - now) / 1000)),
     source: 'jwt',
