@@ -39,7 +39,8 @@ describe('the window, in real Chromium, against the real handlers', () => {
   let app: AppPage;
   let sim: GoogleSim;
   const clipboard = new RecordingClipboard();
-  const loginPages: string[] = [];
+  /** The text each browser sign-in ended on; a promise, since the tab settles after the app has the account. */
+  const loginPages: Array<Promise<string>> = [];
   let nextUser = 'frank@example.test';
   let cancelNext = false;
   /** Cloud Console pages the first-run guide opened. */
@@ -77,7 +78,9 @@ describe('the window, in real Chromium, against the real handlers', () => {
           return;
         }
         // The system browser: here a new tab of the same Chromium, driven like a user.
-        void signInWithChromium(browser, url, nextUser, { cancel: cancelNext }).then((page) => loginPages.push(page.text));
+        const text = signInWithChromium(browser, url, nextUser, { cancel: cancelNext }).then((page) => page.text);
+        text.catch(() => undefined); // awaited by the test that looks at it; not an unhandled rejection meanwhile
+        loginPages.push(text);
       },
       onChange: () => void app?.emit('accounts:changed'),
       env: sandbox.env,
@@ -252,6 +255,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     const { page } = app;
     await page.fill('#login-hint', 'frank@example.test');
     const prompts = idp.prompts.length;
+    const opened = loginPages.length;
     await page.click('#add-submit');
     const waiting = await waitForShown(page, '#add-waiting', true);
     assert.ok(waiting.inViewport, 'the spinner is in view while the browser is out');
@@ -260,7 +264,8 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await waitForShown(page, '#add-dialog', false);
     assert.deepEqual(idp.prompts.slice(prompts), ['select_account consent'], "Google's account chooser is asked for");
     assert.equal(await page.locator('#add-dialog').evaluate((d) => (d as unknown as { open: boolean }).open), false);
-    assert.match(loginPages.at(-1)!, /Signed in/);
+    assert.equal(loginPages.length, opened + 1, 'one browser sign-in per Add');
+    assert.match(await loginPages.at(-1)!, /Signed in/);
     const item = page.locator('.account-item').first();
     assert.match(await item.innerText(), /frank@example\.test\s[^\n]*\s*default/);
     await page
