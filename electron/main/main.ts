@@ -3,11 +3,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveAgentFromApp } from '../app/agent-service.js';
 import { BackgroundRefresh } from '../app/background-refresh.js';
-import { createHandlers, TokenWarmer } from '../app/handlers/index.js';
+import { createHandlers, TokenWarmer, type AppHandlers } from '../app/handlers/index.js';
 import { createSmokeEnvironment, isSmokeTest, runSmokeTest, SMOKE_UPDATE_FEED_VARIABLE, type SmokeProbe } from '../app/smoke-test.js';
 import { ClipboardGuard } from '../app/clipboard-guard.js';
 import { describeForWindow } from '../app/remedies.js';
-import { createCore } from '../core/core.js';
+import { createCore, type Core } from '../core/core.js';
 import { keepSecretsFromChildren } from '../core/shared/child-env.js';
 import { TokenTrayError } from '../core/shared/errors.js';
 import { CHANGED_EVENT } from '../app/ipc-contract.js';
@@ -22,7 +22,7 @@ import { registerAppScheme, setupAppProtocol, setupSecurity } from './security.j
 import { applyGlobalShortcut } from './shortcut.js';
 import { setupTray } from './tray.js';
 import { reportAndExit, watchRenderer } from './smoke.js';
-import { setupWindow } from './window.js';
+import { setupWindow, type MainWindow } from './window.js';
 import { applyStartAtLogin, startedHidden } from './login-item.js';
 import { setupUpdates } from './updates.js';
 
@@ -54,14 +54,14 @@ function prepareBeforeReady(): { smoke: ReturnType<typeof createSmokeEnvironment
 }
 
 /** Tokens are refreshed ahead of expiry while the app runs. */
-function keepTokensFresh(core: ReturnType<typeof createCore>, changed: () => void): void {
-  const refresh = new BackgroundRefresh(new TokenWarmer(core), (line) => console.error(`TokenTray: ${line}`), changed);
+function keepTokensFresh(core: Core, changed: () => void): void {
+  const refresh = new BackgroundRefresh(new TokenWarmer(core), log, changed);
   void refresh.tick();
   setInterval(() => void refresh.tick(), KEEP_FRESH_INTERVAL_MS).unref();
 }
 
 /** The app stays in the tray when the window closes; quitting lets the window close and stops what runs. */
-function handleLifecycle(window: ReturnType<typeof setupWindow>, stop: () => void, smoke: boolean): void {
+function handleLifecycle(window: MainWindow, stop: () => void, smoke: boolean): void {
   if (!smoke) {
     // (macOS may emit activate at launch: the smoke test's window must stay hidden.)
     app.on('second-instance', () => window.show());
@@ -80,7 +80,7 @@ async function openFolder(path: string): Promise<void> {
 }
 
 /** What a settings change does outside the store: the shortcut, the login item, update checks. */
-function settingsApplier(startAtLogin: boolean, updates: Awaited<ReturnType<typeof setupUpdates>>, copyDefault: () => void) {
+function settingsApplier(startAtLogin: boolean, updates: Updates, copyDefault: () => void) {
   return async (next: { globalShortcut: string; startAtLogin: boolean; checkForUpdates: boolean }): Promise<void> => {
     applyGlobalShortcut(next.globalShortcut, copyDefault);
     if (next.startAtLogin !== startAtLogin) {
@@ -91,7 +91,12 @@ function settingsApplier(startAtLogin: boolean, updates: Awaited<ReturnType<type
   };
 }
 
-/** Composes the app from the core and the thin Electron glue. */
+type Smoke = ReturnType<typeof createSmokeEnvironment> | undefined;
+type Updates = Awaited<ReturnType<typeof setupUpdates>>;
+type TrayActions = ReturnType<typeof createTrayActions>;
+const log = (line: string) => console.error(`TokenTray: ${redact(line)}`);
+
+/** Composes the app from the core and the thin Electron glue: a list of set-up calls. */
 export async function main(): Promise<void> {
   const prepared = prepareBeforeReady();
   if (!prepared) return;
@@ -99,12 +104,47 @@ export async function main(): Promise<void> {
   await app.whenReady();
   setupSecurity();
   setupAppProtocol(join(root, 'dist', 'renderer'));
-
   // The core keeps the file vault's passphrase; what the system starts for the app never sees it.
   const env = keepSecretsFromChildren(process.env);
   const core = createCore({ env });
   const settings = new SettingsStore(core.home);
   await settings.load();
+  const ui = setupShell(smoke);
+  const updates = await startUpdates(settings, smoke, ui.changed);
+  const { handlers, actions } = setupHandlers(core, settings, ui, updates);
+  // The CLI, kubectl and docker ask the app first while it runs (core/agent).
+  const agent = smoke ? Promise.resolve(undefined) : serveAgentFromApp(core, env, log);
+  ui.attachTray(createTray(handlers, updates, actions));
+  applySettingsAtStart(settings, actions, smoke);
+  const checkedForUpdates = updates?.start();
+  keepTokensFresh(core, ui.changed);
+  handleLifecycle(
+    ui.window,
+    () => {
+      void handlers.dispose();
+      void agent.then((served) => served?.stop());
+    },
+    smoke !== undefined,
+  );
+  if (!smoke) return showAtStart(ui.window);
+  ui.window.loadHidden();
+  const result = await runSmokeTest(ui.probe()!, updates ? { updateChecked: async () => (await checkedForUpdates, updates.state) } : {});
+  smoke.cleanup();
+  reportAndExit(result);
+}
+
+interface Shell {
+  window: MainWindow;
+  /** Accounts changed: the window hears it, and the tray menu (once there) is rebuilt. */
+  changed(): void;
+  attachTray(tray: { rebuild(): Promise<void>; exists(): boolean }): void;
+  /** What --smoke-test watches in the renderer. */
+  probe(): SmokeProbe | undefined;
+}
+
+/** The window, and the change signal that reaches it and the tray (made later, from the handlers). */
+function setupShell(smoke: Smoke): Shell {
+  let tray: { rebuild(): Promise<void>; exists(): boolean } | undefined;
   let probe: SmokeProbe | undefined;
   const window = setupWindow({
     preload: join(root, 'dist', 'electron', 'preload', 'preload.cjs'),
@@ -115,82 +155,68 @@ export async function main(): Promise<void> {
             (probe = watchRenderer(
               contents,
               () => window.isVisible(),
-              () => tray.exists(),
+              () => tray?.exists() ?? false,
             )),
         }
       : {}),
   });
-
-  let rebuildTray = async (): Promise<void> => undefined;
-  const changed = () => {
-    window.send(CHANGED_EVENT);
-    void rebuildTray();
+  return {
+    window,
+    changed() {
+      window.send(CHANGED_EVENT);
+      void tray?.rebuild();
+    },
+    attachTray: (made) => void (tray = made),
+    probe: () => probe,
   };
-  const log = (line: string) => console.error(`TokenTray: ${redact(line)}`);
-  const updates = await setupUpdates({
-    enabled: settings.get().checkForUpdates,
-    ...(smoke && process.env[SMOKE_UPDATE_FEED_VARIABLE] ? { smokeFeed: process.env[SMOKE_UPDATE_FEED_VARIABLE] } : {}),
-    onChange: changed,
-    log,
-  });
-  const startAtLogin = settings.get().startAtLogin;
-  const handlers = createHandlers({
+}
+
+function startUpdates(settings: SettingsStore, smoke: Smoke, changed: () => void): Promise<Updates> {
+  const smokeFeed = smoke ? process.env[SMOKE_UPDATE_FEED_VARIABLE] : undefined;
+  return setupUpdates({ enabled: settings.get().checkForUpdates, ...(smokeFeed ? { smokeFeed } : {}), onChange: changed, log });
+}
+
+/** The window's IPC handlers and the tray's actions, which copy through those handlers. */
+function setupHandlers(core: Core, settings: SettingsStore, ui: Shell, updates: Updates): { handlers: AppHandlers; actions: TrayActions } {
+  const handlers: AppHandlers = createHandlers({
     core,
     settings,
     clipboard: new ClipboardGuard(clipboard, () => settings.get().clipboardClearSeconds),
     openExternal: (url) => shell.openExternal(checkedExternalUrl(url, core.home)),
-    onChange: changed,
+    onChange: ui.changed,
     openFolder,
-    onSettingsChange: settingsApplier(startAtLogin, updates, () => void actions.copyDefault()),
+    onSettingsChange: settingsApplier(settings.get().startAtLogin, updates, () => void actions.copyDefault()),
     ...(updates ? { updates } : {}),
   });
-  const actions = createTrayActions({
-    handlers,
-    window,
-    notify,
-    restartToUpdate: () => updates?.restart(),
-    quit: () => app.quit(),
-  });
-  setupIpc(handlers, (contents) => window.isOurs(contents));
-  // The CLI, kubectl and docker ask the app first while it runs (core/agent).
-  const agent = smoke ? Promise.resolve(undefined) : serveAgentFromApp(core, env, (line) => console.error(`TokenTray: ${line}`));
+  const actions = createTrayActions({ handlers, window: ui.window, notify, restartToUpdate: () => updates?.restart(), quit: () => app.quit() });
+  setupIpc(handlers, (contents) => ui.window.isOurs(contents));
+  return { handlers, actions };
+}
 
-  const tray = setupTray({
+function createTray(handlers: AppHandlers, updates: Updates, actions: TrayActions): ReturnType<typeof setupTray> {
+  return setupTray({
     icon: join(root, 'assets', process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'),
     listAccounts: () => handlers['accounts:list'](),
     isSigningIn: handlers.isSigningIn,
     updateState: () => updates?.state,
     onAction: actions.onAction,
   });
-  rebuildTray = tray.rebuild;
+}
 
+/** The saved shortcut, and the login item pointed at this copy of the app (an AppImage may have moved since). */
+function applySettingsAtStart(settings: SettingsStore, actions: TrayActions, smoke: Smoke): void {
   try {
     applyGlobalShortcut(settings.get().globalShortcut, () => void actions.copyDefault());
   } catch (err) {
     notify(describeForWindow(err));
   }
-  // Keeps the entry pointing at this copy of the app (an AppImage may have moved since).
-  if (startAtLogin && !smoke) void applyStartAtLogin(true).catch((err: unknown) => log(`start at login: ${describeForWindow(err)}`));
-  const checkedForUpdates = updates?.start();
-  keepTokensFresh(core, changed);
-  handleLifecycle(
-    window,
-    () => {
-      void handlers.dispose();
-      void agent.then((served) => served?.stop());
-    },
-    smoke !== undefined,
-  );
-  if (!smoke) {
-    // Started at login: stay in the tray.
-    if (startedHidden(process.argv)) window.loadHidden();
-    else window.show();
-    return;
-  }
-  window.loadHidden();
-  const result = await runSmokeTest(probe!, updates ? { updateChecked: async () => (await checkedForUpdates, updates.state) } : {});
-  smoke.cleanup();
-  reportAndExit(result);
+  if (settings.get().startAtLogin && !smoke) void applyStartAtLogin(true).catch((err: unknown) => log(`start at login: ${describeForWindow(err)}`));
+}
+
+/** Started at login: stay in the tray. */
+function showAtStart(window: MainWindow): void {
+  if (startedHidden(process.argv)) window.loadHidden();
+  else window.show();
 }
 
 // Not awaited: Electron emits `ready` only after the entry module has finished evaluating, so a
