@@ -101,10 +101,11 @@ describe('the test harness cleans up after itself', () => {
     });
   }
 
-  it('with-keychain.sh works under a 90-character TMPDIR (sockets are kept short) and removes their folder', async () => {
+  it('with-keychain.sh works under a TMPDIR of 90 characters or more (sockets are kept short) and removes their folder', async () => {
     const base = join(env.TMPDIR!, 'l');
-    const tmpdir = base + 'o'.repeat(90 - base.length);
-    assert.equal(tmpdir.length, 90);
+    // At least 90 characters (more when the run's own TMPDIR is already long).
+    const tmpdir = base + 'o'.repeat(Math.max(1, 90 - base.length));
+    assert.ok(tmpdir.length >= 90);
     await mkdir(tmpdir, { mode: 0o700 });
     const probe = `
       require(${JSON.stringify(join(root, 'node_modules', 'keytar'))}).setPassword('tokentray-harness-test', 'a', 'b').then(() => {
