@@ -2,10 +2,16 @@ import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.TOKENTRAY_CHROMIUM ?? '/usr/bin/chromium';
 
-/** Debian's Chromium, headless, kept off the network: only loopback requests are let through. */
+/**
+ * Debian's Chromium, headless, kept off the network: only loopback requests are let through.
+ * Chromium puts its singleton socket under TMPDIR, and a socket path may not pass 108 bytes: with a
+ * long TMPDIR it aborts ("Socket path too long"), so it gets with-keychain.sh's short private folder.
+ */
 export function launchChromium(): Promise<Browser> {
+  const shortTmp = process.env.XDG_RUNTIME_DIR;
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
+    ...(shortTmp ? { env: { ...process.env, TMPDIR: shortTmp } } : {}),
     args: [
       '--headless',
       '--no-sandbox',

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readBoundedFile } from '../storage/read-user-file.js';
 import { TokenTrayError } from '../shared/errors.js';
-import { issuerText } from '../shared/sanitize.js';
+import { issuerText, pathText } from '../shared/sanitize.js';
 import { loggingFetch, requestTimeoutSeconds } from '../shared/logger.js';
 import { checkedEndpoint } from './google-http.js';
 import type { CredentialSource, SubjectFormat } from './external-account-file.js';
@@ -89,26 +89,23 @@ async function runExecutable(source: Extract<CredentialSource, { kind: 'executab
                 : `exited with status ${e.code ?? e.signal}`;
         // The program's own message, if it wrote one in Google's shape.
         const own = messageOf(out);
-        reject(new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} ${why}${own ? `: ${own}` : ''}.`));
+        reject(new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${pathText(file)} ${why}${own ? `: ${own}` : ''}.`));
       },
     );
   });
   const doc = parseJsonObject(
     stdout,
-    () => new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} did not print a JSON object.`),
+    () => new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${pathText(file)} did not print a JSON object.`),
   );
   if (doc.success !== true) {
-    throw new TokenTrayError(
-      'FEDERATION_EXECUTABLE_FAILED',
-      `The subject-token program ${issuerText(file, 120)} failed: ${messageOf(stdout) ?? 'no message'}.`,
-    );
+    throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${pathText(file)} failed: ${messageOf(stdout) ?? 'no message'}.`);
   }
   if (typeof doc.expiration_time === 'number' && doc.expiration_time * 1000 <= Date.now()) {
-    throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} gave an expired token.`);
+    throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${pathText(file)} gave an expired token.`);
   }
   const token = doc.id_token ?? doc.saml_response;
   if (typeof token !== 'string')
-    throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${issuerText(file, 120)} printed no id_token or saml_response.`);
+    throw new TokenTrayError('FEDERATION_EXECUTABLE_FAILED', `The subject-token program ${pathText(file)} printed no id_token or saml_response.`);
   return extract(token, { type: 'text' }, 'the subject-token program');
 }
 

@@ -62,6 +62,17 @@ export function issuerText(text: string, limit = ISSUER_TEXT_LIMIT): string {
 }
 
 /**
+ * A file path from a file someone else may have written, for one of our sentences: like
+ * `issuerText`, but a long one loses its middle, so the file's own name is still shown.
+ */
+export function pathText(path: string, limit = 120): string {
+  const points = Array.from(path.replace(LINE_BREAKS, ' '));
+  if (points.length <= limit) return displaySafe(points.join(''));
+  const head = Math.floor(limit / 3);
+  return displaySafe(`${points.slice(0, head).join('')}…${points.slice(points.length - (limit - head)).join('')}`);
+}
+
+/**
  * Refuses an identity field (email, subject, client id…) that holds hidden characters, before it
  * is stored or shown. `what` names the field and where it came from.
  */
