@@ -11,7 +11,7 @@ import { VAULT_P2C } from '../electron/core/storage/file-secret-store.js';
 import { KeychainItems } from '../electron/core/storage/keychain-items.js';
 import type { SecretStore } from '../electron/core/storage/secret-store.js';
 import { isTokenTrayError } from '../electron/core/shared/errors.js';
-import { expireCache, signInThroughCore } from './support/flows.js';
+import { expireCache, loginArgs, signInThroughCore } from './support/flows.js';
 import { startTestIdp, type IdpMode, type TestIdp } from './support/idp.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
 import { seededRandom } from './support/seeded-random.js';
@@ -400,19 +400,6 @@ for (const kind of ['keychain', 'file vault'] as const) {
       });
 
       it(`${runs} runs, each killed at a random moment: every account works afterwards, or is gone after its own logout`, async () => {
-        const loginFlags = [
-          '--issuer',
-          idp.issuer,
-          '--flavor',
-          mode,
-          '--client-id',
-          idp.client.clientId,
-          '--client-secret',
-          idp.client.clientSecret,
-          '--no-browser',
-          '--timeout',
-          '20',
-        ];
         const reusedBefore = idp.reused.length;
         const random = seededRandom(`crash-consistency (${kind}, ${mode})`);
         let window = 0;
@@ -421,7 +408,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
         const login = async (user: string, killAfterMs?: number) => {
           const { startCli } = await import('./support/sandbox.js');
           const { HttpBrowser } = await import('./support/http-browser.js');
-          const proc = startCli(['login', ...loginFlags, '--login-hint', user], sandbox.env);
+          const proc = startCli([...loginArgs(idp, { flavor: true, timeoutSeconds: 20 }), '--login-hint', user], sandbox.env);
           const url = await proc.authorizationUrl;
           const visit = new HttpBrowser(user).visit(url).catch(() => undefined);
           if (killAfterMs !== undefined) setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
