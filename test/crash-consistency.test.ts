@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fsp, { lstat, readFile, readlink, rename, symlink } from 'node:fs/promises';
-import { syncBuiltinESMExports } from 'node:module';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { compactDecrypt } from 'jose';
@@ -81,6 +81,56 @@ function stopFileWrites(root: string, boundary: WriteBoundary): () => void {
     syncBuiltinESMExports();
   };
 }
+
+/**
+ * What an operation changed, seen below the WriteBoundary (so it can tell whether the boundary saw
+ * every write): each fs/promises call that changes a file under `root`, and each keytar write or
+ * delete for `service`, whatever code path made it.
+ */
+function recordChanges(root: string, service: string): { files: Array<{ op: string; path: string }>; keychainWrites: number; stop(): void } {
+  const seen = { files: [] as Array<{ op: string; path: string }>, keychainWrites: 0 };
+  const fsOps = ['writeFile', 'appendFile', 'unlink', 'rm', 'rmdir', 'copyFile', 'truncate', 'symlink', 'link', 'chmod', 'open', 'rename'] as const;
+  const mutable = fsp as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const realFs = Object.fromEntries(fsOps.map((op) => [op, mutable[op]]));
+  for (const op of fsOps) {
+    mutable[op] = (...args: unknown[]) => {
+      const path = String(op === 'rename' || op === 'copyFile' || op === 'link' || op === 'symlink' ? args[1] : args[0]);
+      const flags = args[1];
+      const readOnly = op === 'open' && (flags === undefined || flags === 'r' || (typeof flags === 'number' && (flags & 3) === 0));
+      if (path.startsWith(root) && !readOnly) seen.files.push({ op, path });
+      return realFs[op](...args);
+    };
+  }
+  syncBuiltinESMExports();
+  const keytar = createRequire(import.meta.url)('keytar') as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const realKeytar = { setPassword: keytar.setPassword, deletePassword: keytar.deletePassword };
+  for (const name of ['setPassword', 'deletePassword'] as const) {
+    keytar[name] = (...args: unknown[]) => {
+      if (args[0] === service) seen.keychainWrites++;
+      return realKeytar[name](...args);
+    };
+  }
+  return {
+    get files() {
+      return seen.files;
+    },
+    get keychainWrites() {
+      return seen.keychainWrites;
+    },
+    stop() {
+      Object.assign(mutable, realFs);
+      syncBuiltinESMExports();
+      Object.assign(keytar, realKeytar);
+    },
+  };
+}
+
+/**
+ * Changes that commit nothing: a temp file of an atomic write (renamed or swept), a lock file, the
+ * browser's start page of a sign-in (a private folder, removed when the sign-in ends).
+ */
+const isScratch = (change: { op: string; path: string }) =>
+  (change.op !== 'rename' && /\.\d+\.[0-9a-f]{8}\.tmp$/.test(change.path)) || /\.lock$/.test(change.path) || /\/home\/sign-in(\/|$)/.test(change.path);
 
 describe('a split value written with a stop after every write reads as the old value or the new', () => {
   class MemoryStore implements SecretStore {
@@ -165,6 +215,8 @@ const OPERATIONS: Operation[] = ['sign-in', 'refresh', 'refresh of a split item'
 interface Tally {
   kindOfOp: Operation;
   boundaries: number;
+  /** Writes of the run that went through, each seen by the boundary (checked below it). */
+  writes: number;
   window: number;
   lost: number;
 }
@@ -250,7 +302,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
 
       for (const op of OPERATIONS) {
         it(`${op}: stopped after each of its writes, the next command works with the old or the new grant`, async () => {
-          const tally: Tally = { kindOfOp: op, boundaries: 0, window: 0, lost: 0 };
+          const tally: Tally = { kindOfOp: op, boundaries: 0, writes: 0, window: 0, lost: 0 };
           const reusedBefore = idp.reused.length;
           let email = newUser();
           if (op !== 'sign-in') {
@@ -271,6 +323,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
             if (op === 'refresh') await expireCache(setup, idFor(email));
             if (op === 'refresh of a split item') await seedSplitCache(setup, idFor(email));
             const core = stoppingCore();
+            const changes = recordChanges(sandbox.home, sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE);
             boundary.arm(n);
             try {
               if (op === 'sign-in' || op === 're-login') ids.set(email, (await signInThroughCore(core, idp, email)).id);
@@ -281,8 +334,22 @@ for (const kind of ['keychain', 'file vault'] as const) {
               if (!(err instanceof Stopped) && !(isTokenTrayError(err) && err.cause instanceof Stopped)) throw err;
             } finally {
               boundary.disarm();
+              changes.stop();
             }
             const stopped = boundary.stopped;
+            if (!stopped) {
+              // The run that went through: every write it made was a boundary the loop stopped at.
+              const commits = changes.files.filter((c) => !isScratch(c));
+              assert.deepEqual(
+                commits.filter((c) => c.op !== 'rename'),
+                [],
+                'every change of a file is an atomic rename (a boundary), or scratch',
+              );
+              assert.equal(boundary.count, commits.length + changes.keychainWrites, 'the boundary saw every rename and keychain write');
+              // (An earlier stop may leave a state that takes one write more, e.g. a split item's other slot.)
+              assert.ok(tally.boundaries >= boundary.count, `the loop stopped after each of the ${boundary.count} writes (${tally.boundaries} stops)`);
+              tally.writes = boundary.count;
+            }
             if (op === 'sign-in' && !ids.has(email))
               ids.set(email, (await import('../electron/core/accounts/account-service.js')).accountIdFor(idp.issuer, email));
             const state = await checkWorks(
@@ -294,7 +361,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
             if (!stopped) break;
             tally.boundaries++;
           }
-          assert.ok(tally.boundaries >= 1, 'the operation writes');
+          assert.ok(tally.boundaries >= 1 && tally.writes >= 1, 'the operation writes');
           assert.equal(tally.lost, 0);
           assert.equal(idp.reused.length - reusedBefore, tally.window, 'the issuer saw a reused refresh token only after a stop in the window');
           if (mode === 'google' || op === 'sign-in' || op === 're-login' || op === 'logout') assert.equal(tally.window, 0);
@@ -327,7 +394,7 @@ describe('the file vault: one rewrite per operation, and a symlinked vault stays
     console.log(
       `# write boundaries enumerated: ${sum((t) => t.boundaries)}; in the unavoidable window: ${sum((t) => t.window)}; accounts lost: ${sum((t) => t.lost)}`,
     );
-    for (const t of tallies) console.log(`#   ${t.kind}, ${t.mode}, ${t.kindOfOp}: ${t.boundaries} boundaries, ${t.window} in the window`);
+    for (const t of tallies) console.log(`#   ${t.kind}, ${t.mode}, ${t.kindOfOp}: ${t.writes} writes, ${t.boundaries} boundaries, ${t.window} in the window`);
   });
 
   it('a rotating refresh of a split cache rewrites the vault once (refresh token and cache together)', async () => {
