@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fsp, { lstat, readFile, readlink, rename, symlink } from 'node:fs/promises';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { compactDecrypt } from 'jose';
 import { createCore, type Core } from '../electron/core/core.js';
@@ -13,7 +14,7 @@ import type { SecretStore } from '../electron/core/storage/secret-store.js';
 import { isTokenTrayError } from '../electron/core/shared/errors.js';
 import { expireCache, loginArgs, signInThroughCore } from './support/flows.js';
 import { startTestIdp, type IdpMode, type TestIdp } from './support/idp.js';
-import { makeSandbox, type Sandbox } from './support/sandbox.js';
+import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
 import { seededRandom } from './support/seeded-random.js';
 import { keychainItems, WindowsLimitSecretStore } from './support/windows-keychain.js';
 
@@ -549,6 +550,89 @@ for (const kind of ['keychain', 'file vault'] as const) {
       });
     });
   }
+}
+
+/** Kills a `tokentray` process just before its Nth write (see support/kill-at-write-preload.ts). */
+const KILL_AT_WRITE = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'support', 'kill-at-write-preload.js')).href;
+
+/**
+ * Whole processes stopped exactly at a write: what the in-process enumeration above shows for the
+ * logic, shown once more for a real SIGKILL of the real bin (its keychain connection, its open
+ * files and locks dropped by the OS). print-access-token at every one of its writes; logout at its
+ * first three.
+ */
+for (const kind of ['keychain', 'file vault'] as const) {
+  describe(`tokentray processes SIGKILLed at a write: ${kind}, rotating issuer`, () => {
+    let idp: TestIdp;
+    let sandbox: Sandbox;
+    const passphrase = `pass-${randomBytes(8).toString('hex')}`;
+    let window = 0;
+    before(async () => {
+      idp = await startTestIdp({ mode: 'oidc', longRefreshTokens: true });
+      sandbox = await makeSandbox();
+      if (kind === 'file vault') Object.assign(sandbox.env, { TOKENTRAY_KEYCHAIN: 'file', TOKENTRAY_FILE_PASSPHRASE: passphrase });
+    });
+    after(async () => {
+      await sandbox.cleanup();
+      await idp.close();
+    });
+
+    const killedAtWrite = (args: string[], n: number) =>
+      runCli(args, { ...sandbox.env, NODE_OPTIONS: `${sandbox.env.NODE_OPTIONS ?? ''} --import=${KILL_AT_WRITE}`, TOKENTRAY_TEST_KILL_AT_WRITE: String(n) });
+    const itemsOf = async (id: string): Promise<string[]> => {
+      const keys =
+        kind === 'keychain'
+          ? (await keychainItems(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE)).map((i) => i.key)
+          : Object.keys(await vaultItems(join(sandbox.home, 'vault.jwe'), passphrase));
+      return keys.filter((k) => k.includes(id));
+    };
+    /** The next process: the account is listed and refreshes (or was in the one window), or is gone with all its items. */
+    async function listedAndWorks(email: string, id: string): Promise<boolean> {
+      const core = sandbox.core();
+      if (!(await core.accounts.list()).some((a) => a.email === email)) {
+        assert.deepEqual(await itemsOf(id), [], `no item of ${email} is left`);
+        return false;
+      }
+      const stored = (await core.accounts['vault'].getSecrets(id))?.refreshToken;
+      try {
+        await core.tokens.forceRefresh(await core.accounts.resolve(id));
+      } catch (err) {
+        if (!(stored !== undefined && idp.rotatedAway.has(stored) && isTokenTrayError(err, 'REAUTH_REQUIRED'))) throw err;
+        window++;
+        await signInThroughCore(sandbox.core(), idp, email);
+      }
+      return true;
+    }
+
+    it('print-access-token, killed at each of its writes: the next process refreshes', async () => {
+      const email = `kw-refresh@example.test`;
+      const { id } = await signInThroughCore(sandbox.core(), idp, email);
+      const reusedBefore = idp.reused.length;
+      window = 0;
+      let kills = 0;
+      for (let n = 1; ; n++) {
+        await expireCache(sandbox.core(), id);
+        const res = await killedAtWrite(['print-access-token', '--account', email], n);
+        if (res.code === 0) break;
+        assert.equal(res.code, null, `killed at write ${n}, not failed: ${res.stderr}`);
+        kills++;
+        assert.equal(await listedAndWorks(email, id), true, `${email} was lost after a kill at write ${n}`);
+      }
+      assert.ok(kills >= 1, 'the refresh writes');
+      assert.equal(idp.reused.length - reusedBefore, window, 'reuse only after a kill in the window');
+    });
+
+    it('logout, killed at each of its first three writes: the account is listed and works, or is gone with its items', async () => {
+      for (let n = 1; n <= 3; n++) {
+        const email = `kw-logout-${n}@example.test`;
+        const { id } = await signInThroughCore(sandbox.core(), idp, email);
+        const res = await killedAtWrite(['logout', email], n);
+        assert.equal(res.code, null, `killed at write ${n}: ${res.stderr}`);
+        if (await listedAndWorks(email, id)) await signOut(sandbox.core().accounts, await sandbox.core().accounts.resolve(id));
+        assert.deepEqual(await itemsOf(id), [], 'a logout after the kill leaves nothing');
+      }
+    });
+  });
 }
 
 describe('login racing logout of the same account', () => {
