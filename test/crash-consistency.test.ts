@@ -210,6 +210,15 @@ async function vaultItems(path: string, passphrase: string): Promise<Record<stri
 }
 
 type Kind = 'keychain' | 'file vault';
+
+/** The keys of the keychain items, or file vault items, that name account `id`. */
+async function storedItemsOf(sandbox: Sandbox, kind: Kind, passphrase: string, id: string): Promise<string[]> {
+  const keys =
+    kind === 'keychain'
+      ? (await keychainItems(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE)).map((i) => i.key)
+      : Object.keys(await vaultItems(join(sandbox.home, 'vault.jwe'), passphrase));
+  return keys.filter((k) => k.includes(id));
+}
 type Operation = 'sign-in' | 'refresh' | 'refresh of a split item' | 're-login' | 'logout';
 const OPERATIONS: Operation[] = ['sign-in', 'refresh', 'refresh of a split item', 're-login', 'logout'];
 
@@ -251,13 +260,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
         if (kind === 'file vault') return createCore({ env: sandbox.env });
         return createCore({ env: sandbox.env, store: new StoppingStore(WindowsLimitSecretStore.forService(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE), boundary) });
       };
-      const itemsOf = async (id: string): Promise<string[]> => {
-        const keys =
-          kind === 'keychain'
-            ? (await keychainItems(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE)).map((i) => i.key)
-            : Object.keys(await vaultItems(join(sandbox.home, 'vault.jwe'), passphrase));
-        return keys.filter((k) => k.includes(id));
-      };
+      const itemsOf = (id: string) => storedItemsOf(sandbox, kind, passphrase, id);
       /** Cached tokens for other audiences, over 2,000 bytes in all: the tokens+ item is split. */
       const seedSplitCache = async (core: Core, id: string) => {
         await core.accounts.withAccountLock(id, () =>
@@ -579,13 +582,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
 
     const killedAtWrite = (args: string[], n: number) =>
       runCli(args, { ...sandbox.env, NODE_OPTIONS: `${sandbox.env.NODE_OPTIONS ?? ''} --import=${KILL_AT_WRITE}`, TOKENTRAY_TEST_KILL_AT_WRITE: String(n) });
-    const itemsOf = async (id: string): Promise<string[]> => {
-      const keys =
-        kind === 'keychain'
-          ? (await keychainItems(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE)).map((i) => i.key)
-          : Object.keys(await vaultItems(join(sandbox.home, 'vault.jwe'), passphrase));
-      return keys.filter((k) => k.includes(id));
-    };
+    const itemsOf = (id: string) => storedItemsOf(sandbox, kind, passphrase, id);
     /** The next process: the account is listed and refreshes (or was in the one window), or is gone with all its items. */
     async function listedAndWorks(email: string, id: string): Promise<boolean> {
       const core = sandbox.core();

@@ -164,7 +164,10 @@ describe('the app with a damaged accounts.json', () => {
     await rm(file);
     await minute();
     assert.equal(rounds.at(-1), undefined, 'the round works again');
-    assert.ok(logged.some((l) => l.includes('works again')), 'and says so');
+    assert.ok(
+      logged.some((l) => l.includes('works again')),
+      'and says so',
+    );
     await until('the tray is healthy again', () => labels()[0] === 'No accounts yet');
     assert.deepEqual(unhandled, []);
   });
