@@ -6,6 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { compactDecrypt } from 'jose';
+import { accountIdFor } from '../electron/core/accounts/account-service.js';
 import { createCore, type Core } from '../electron/core/core.js';
 import { signOut } from '../electron/core/oauth/sign-out.js';
 import { VAULT_P2C } from '../electron/core/storage/file-secret-store.js';
@@ -13,8 +14,9 @@ import { KeychainItems } from '../electron/core/storage/keychain-items.js';
 import type { SecretStore } from '../electron/core/storage/secret-store.js';
 import { isTokenTrayError } from '../electron/core/shared/errors.js';
 import { expireCache, loginArgs, signInThroughCore } from './support/flows.js';
+import { HttpBrowser } from './support/http-browser.js';
 import { startTestIdp, type IdpMode, type TestIdp } from './support/idp.js';
-import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
+import { makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
 import { seededRandom } from './support/seeded-random.js';
 import { keychainItems, WindowsLimitSecretStore } from './support/windows-keychain.js';
 
@@ -574,8 +576,8 @@ const KILL_AT_WRITE = pathToFileURL(join(dirname(fileURLToPath(import.meta.url))
 /**
  * Whole processes stopped exactly at a write: what the in-process enumeration above shows for the
  * logic, shown once more for a real SIGKILL of the real bin (its keychain connection, its open
- * files and locks dropped by the OS). print-access-token at every one of its writes; logout at its
- * first three.
+ * files and locks dropped by the OS). print-access-token and login at every one of their writes;
+ * logout at its first three.
  */
 for (const kind of ['keychain', 'file vault'] as const) {
   describe(`tokentray processes SIGKILLed at a write: ${kind}, rotating issuer`, () => {
@@ -593,8 +595,12 @@ for (const kind of ['keychain', 'file vault'] as const) {
       await idp.close();
     });
 
-    const killedAtWrite = (args: string[], n: number) =>
-      runCli(args, { ...sandbox.env, NODE_OPTIONS: `${sandbox.env.NODE_OPTIONS ?? ''} --import=${KILL_AT_WRITE}`, TOKENTRAY_TEST_KILL_AT_WRITE: String(n) });
+    const killEnv = (n: number) => ({
+      ...sandbox.env,
+      NODE_OPTIONS: `${sandbox.env.NODE_OPTIONS ?? ''} --import=${KILL_AT_WRITE}`,
+      TOKENTRAY_TEST_KILL_AT_WRITE: String(n),
+    });
+    const killedAtWrite = (args: string[], n: number) => runCli(args, killEnv(n));
     const itemsOf = (id: string) => storedItemsOf(sandbox, kind, passphrase, id);
     /** The next process: the account is listed and refreshes (or was in the one window), or is gone with all its items. */
     async function listedAndWorks(email: string, id: string): Promise<boolean> {
@@ -630,6 +636,27 @@ for (const kind of ['keychain', 'file vault'] as const) {
       }
       assert.ok(kills >= 1, 'the refresh writes');
       assert.equal(idp.reused.length - reusedBefore, window, 'reuse only after a kill in the window');
+    });
+
+    it('login of a new account, killed at each of its writes: the account is listed and works, or is gone with its items', async () => {
+      // The OAuth client stored first, so that every kill point is one of the same sequence of writes.
+      await signInThroughCore(sandbox.core(), idp, 'kw-client@example.test');
+      let kills = 0;
+      for (let n = 1; ; n++) {
+        const email = `kw-login-${n}@example.test`;
+        const proc = startCli([...loginArgs(idp, { flavor: true, timeoutSeconds: 20 }), '--login-hint', email], killEnv(n));
+        const visit = new HttpBrowser(email).visit(await proc.authorizationUrl).catch(() => undefined);
+        const res = await proc.done;
+        await visit;
+        const listed = await listedAndWorks(email, accountIdFor(idp.issuer, email));
+        if (res.code === 0) {
+          assert.equal(listed, true, 'a login that finished lists its account');
+          break;
+        }
+        assert.equal(res.code, null, `killed at write ${n}, not failed: ${res.stderr}`);
+        kills++;
+      }
+      assert.ok(kills >= 1, 'the login writes');
     });
 
     it('logout, killed at each of its first three writes: the account is listed and works, or is gone with its items', async () => {
