@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchChromium, signInWithChromium } from './support/chromium.js';
-import { decodeJwtPayload } from './support/flows.js';
+import { decodeJwtPayload, loginArgs } from './support/flows.js';
 import { startTestIdp, type IdpMode, type TestIdp } from './support/idp.js';
-import { makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
+import { makeSandbox, runCliInProcess, startCliInProcess, type Sandbox } from './support/sandbox.js';
 
 describe('tokentray login in real Chromium', () => {
   let browser: Browser;
@@ -29,23 +29,7 @@ describe('tokentray login in real Chromium', () => {
       });
 
       it("signs in through the provider's own login and consent pages", async () => {
-        const proc = startCli(
-          [
-            'login',
-            '--issuer',
-            idp.issuer,
-            '--flavor',
-            mode,
-            '--client-id',
-            idp.client.clientId,
-            '--client-secret',
-            idp.client.clientSecret,
-            '--no-browser',
-            '--timeout',
-            '60',
-          ],
-          sandbox.env,
-        );
+        const proc = startCliInProcess(loginArgs(idp, { flavor: true, timeoutSeconds: 60 }), sandbox.env);
         const url = await proc.authorizationUrl;
         const page = await signInWithChromium(browser, url, 'erin@example.test');
         assert.match(page.url, /^http:\/\/127\.0\.0\.1:\d+\/\?/);
@@ -55,9 +39,9 @@ describe('tokentray login in real Chromium', () => {
         assert.equal(result.stdout, 'erin@example.test\n');
         assert.doesNotMatch(page.text, /ey[\w-]{10,}\./, 'no token on the page');
 
-        const id = await runCli(['print-identity-token'], sandbox.env);
+        const id = await runCliInProcess(['print-identity-token'], sandbox.env);
         assert.equal(decodeJwtPayload(id.stdout.trim()).sub, 'erin@example.test');
-        const access = await runCli(['print-access-token'], sandbox.env);
+        const access = await runCliInProcess(['print-access-token'], sandbox.env);
         assert.equal(access.code, 0, access.stderr);
         assert.equal(
           (await idp.introspect((await sandbox.core().accounts['vault'].getSecrets((await sandbox.core().accounts.list())[0].id))!.refreshToken)).active,

@@ -1,19 +1,22 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fsp, { lstat, readFile, readlink, rename, symlink } from 'node:fs/promises';
-import { syncBuiltinESMExports } from 'node:module';
-import { join } from 'node:path';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { compactDecrypt } from 'jose';
+import { accountIdFor } from '../electron/core/accounts/account-service.js';
 import { createCore, type Core } from '../electron/core/core.js';
 import { signOut } from '../electron/core/oauth/sign-out.js';
 import { VAULT_P2C } from '../electron/core/storage/file-secret-store.js';
 import { KeychainItems } from '../electron/core/storage/keychain-items.js';
 import type { SecretStore } from '../electron/core/storage/secret-store.js';
 import { isTokenTrayError } from '../electron/core/shared/errors.js';
-import { expireCache, signInThroughCore } from './support/flows.js';
+import { expireCache, loginArgs, signInThroughCore } from './support/flows.js';
+import { HttpBrowser } from './support/http-browser.js';
 import { startTestIdp, type IdpMode, type TestIdp } from './support/idp.js';
-import { makeSandbox, type Sandbox } from './support/sandbox.js';
+import { makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
 import { seededRandom } from './support/seeded-random.js';
 import { keychainItems, WindowsLimitSecretStore } from './support/windows-keychain.js';
 
@@ -32,15 +35,22 @@ class WriteBoundary {
   private limit = Infinity;
   count = 0;
   stopped = false;
+  /**
+   * What was written since armed, up to the first refused write (account and client ids as ID; a
+   * split value's piece N as #N whichever of its two sets is free).
+   */
+  writes: string[] = [];
   arm(n: number): void {
     this.limit = n;
     this.count = 0;
     this.stopped = false;
+    this.writes = [];
   }
   disarm(): void {
     this.limit = Infinity;
   }
-  pass(): void {
+  pass(what = ''): void {
+    if (!this.stopped) this.writes.push(what.replace(/[0-9a-f]{12}/g, 'ID').replace(/#b(\d+)$/, '#$1'));
     if (this.count >= this.limit) {
       this.stopped = true;
       throw new Stopped();
@@ -59,11 +69,11 @@ class StoppingStore implements SecretStore {
     return this.inner.get(key);
   }
   async set(key: string, value: string) {
-    this.boundary.pass();
+    this.boundary.pass(`set ${key}`);
     return this.inner.set(key, value);
   }
   async delete(key: string) {
-    this.boundary.pass();
+    this.boundary.pass(`delete ${key}`);
     return this.inner.delete(key);
   }
 }
@@ -72,7 +82,7 @@ class StoppingStore implements SecretStore {
 function stopFileWrites(root: string, boundary: WriteBoundary): () => void {
   const real = fsp.rename;
   (fsp as { rename: typeof rename }).rename = async (from, to) => {
-    if (String(to).startsWith(root)) boundary.pass();
+    if (String(to).startsWith(root)) boundary.pass(`rename ${basename(String(to))}`);
     return real(from, to);
   };
   syncBuiltinESMExports();
@@ -81,6 +91,56 @@ function stopFileWrites(root: string, boundary: WriteBoundary): () => void {
     syncBuiltinESMExports();
   };
 }
+
+/**
+ * What an operation changed, seen below the WriteBoundary (so it can tell whether the boundary saw
+ * every write): each fs/promises call that changes a file under `root`, and each keytar write or
+ * delete for `service`, whatever code path made it.
+ */
+function recordChanges(root: string, service: string): { files: Array<{ op: string; path: string }>; keychainWrites: number; stop(): void } {
+  const seen = { files: [] as Array<{ op: string; path: string }>, keychainWrites: 0 };
+  const fsOps = ['writeFile', 'appendFile', 'unlink', 'rm', 'rmdir', 'copyFile', 'truncate', 'symlink', 'link', 'chmod', 'open', 'rename'] as const;
+  const mutable = fsp as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const realFs = Object.fromEntries(fsOps.map((op) => [op, mutable[op]]));
+  for (const op of fsOps) {
+    mutable[op] = (...args: unknown[]) => {
+      const path = String(op === 'rename' || op === 'copyFile' || op === 'link' || op === 'symlink' ? args[1] : args[0]);
+      const flags = args[1];
+      const readOnly = op === 'open' && (flags === undefined || flags === 'r' || (typeof flags === 'number' && (flags & 3) === 0));
+      if (path.startsWith(root) && !readOnly) seen.files.push({ op, path });
+      return realFs[op](...args);
+    };
+  }
+  syncBuiltinESMExports();
+  const keytar = createRequire(import.meta.url)('keytar') as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const realKeytar = { setPassword: keytar.setPassword, deletePassword: keytar.deletePassword };
+  for (const name of ['setPassword', 'deletePassword'] as const) {
+    keytar[name] = (...args: unknown[]) => {
+      if (args[0] === service) seen.keychainWrites++;
+      return realKeytar[name](...args);
+    };
+  }
+  return {
+    get files() {
+      return seen.files;
+    },
+    get keychainWrites() {
+      return seen.keychainWrites;
+    },
+    stop() {
+      Object.assign(mutable, realFs);
+      syncBuiltinESMExports();
+      Object.assign(keytar, realKeytar);
+    },
+  };
+}
+
+/**
+ * Changes that commit nothing: a temp file of an atomic write (renamed or swept), a lock file, the
+ * browser's start page of a sign-in (a private folder, removed when the sign-in ends).
+ */
+const isScratch = (change: { op: string; path: string }) =>
+  (change.op !== 'rename' && /\.\d+\.[0-9a-f]{8}\.tmp$/.test(change.path)) || /\.lock$/.test(change.path) || /\/home\/sign-in(\/|$)/.test(change.path);
 
 describe('a split value written with a stop after every write reads as the old value or the new', () => {
   class MemoryStore implements SecretStore {
@@ -159,12 +219,23 @@ async function vaultItems(path: string, passphrase: string): Promise<Record<stri
 }
 
 type Kind = 'keychain' | 'file vault';
+
+/** The keys of the keychain items, or file vault items, that name account `id`. */
+async function storedItemsOf(sandbox: Sandbox, kind: Kind, passphrase: string, id: string): Promise<string[]> {
+  const keys =
+    kind === 'keychain'
+      ? (await keychainItems(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE)).map((i) => i.key)
+      : Object.keys(await vaultItems(join(sandbox.home, 'vault.jwe'), passphrase));
+  return keys.filter((k) => k.includes(id));
+}
 type Operation = 'sign-in' | 'refresh' | 'refresh of a split item' | 're-login' | 'logout';
 const OPERATIONS: Operation[] = ['sign-in', 'refresh', 'refresh of a split item', 're-login', 'logout'];
 
 interface Tally {
   kindOfOp: Operation;
   boundaries: number;
+  /** Writes of the run that went through, each seen by the boundary (checked below it). */
+  writes: number;
   window: number;
   lost: number;
 }
@@ -198,13 +269,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
         if (kind === 'file vault') return createCore({ env: sandbox.env });
         return createCore({ env: sandbox.env, store: new StoppingStore(WindowsLimitSecretStore.forService(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE), boundary) });
       };
-      const itemsOf = async (id: string): Promise<string[]> => {
-        const keys =
-          kind === 'keychain'
-            ? (await keychainItems(sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE)).map((i) => i.key)
-            : Object.keys(await vaultItems(join(sandbox.home, 'vault.jwe'), passphrase));
-        return keys.filter((k) => k.includes(id));
-      };
+      const itemsOf = (id: string) => storedItemsOf(sandbox, kind, passphrase, id);
       /** Cached tokens for other audiences, over 2,000 bytes in all: the tokens+ item is split. */
       const seedSplitCache = async (core: Core, id: string) => {
         await core.accounts.withAccountLock(id, () =>
@@ -250,9 +315,13 @@ for (const kind of ['keychain', 'file vault'] as const) {
 
       for (const op of OPERATIONS) {
         it(`${op}: stopped after each of its writes, the next command works with the old or the new grant`, async () => {
-          const tally: Tally = { kindOfOp: op, boundaries: 0, window: 0, lost: 0 };
+          const tally: Tally = { kindOfOp: op, boundaries: 0, writes: 0, window: 0, lost: 0 };
           const reusedBefore = idp.reused.length;
           let email = newUser();
+          // Each stop must come after the same writes as the run that goes through: a first stop that
+          // stored the OAuth client would shift every later one by a write. The client is stored first.
+          if (op === 'sign-in') await signInThroughCore(sandbox.core(), idp, newUser());
+          const sequences: string[][] = [];
           if (op !== 'sign-in') {
             const record = await signInThroughCore(sandbox.core(), idp, email);
             ids.set(email, record.id);
@@ -269,8 +338,9 @@ for (const kind of ['keychain', 'file vault'] as const) {
               await seedSplitCache(setup, record.id);
             }
             if (op === 'refresh') await expireCache(setup, idFor(email));
-            if (op === 'refresh of a split item') await seedSplitCache(setup, idFor(email));
+            if (op === 'refresh of a split item' || op === 're-login') await seedSplitCache(setup, idFor(email));
             const core = stoppingCore();
+            const changes = recordChanges(sandbox.home, sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE);
             boundary.arm(n);
             try {
               if (op === 'sign-in' || op === 're-login') ids.set(email, (await signInThroughCore(core, idp, email)).id);
@@ -281,8 +351,24 @@ for (const kind of ['keychain', 'file vault'] as const) {
               if (!(err instanceof Stopped) && !(isTokenTrayError(err) && err.cause instanceof Stopped)) throw err;
             } finally {
               boundary.disarm();
+              changes.stop();
             }
             const stopped = boundary.stopped;
+            sequences.push(boundary.writes);
+            if (!stopped) {
+              for (const [i, seen] of sequences.entries())
+                assert.deepEqual(seen, boundary.writes.slice(0, i + 1), `the stop after ${i} writes came after the same writes as the run that went through`);
+              // The run that went through: every write it made was a boundary the loop stopped at.
+              const commits = changes.files.filter((c) => !isScratch(c));
+              assert.deepEqual(
+                commits.filter((c) => c.op !== 'rename'),
+                [],
+                'every change of a file is an atomic rename (a boundary), or scratch',
+              );
+              assert.equal(boundary.count, commits.length + changes.keychainWrites, 'the boundary saw every rename and keychain write');
+              assert.equal(tally.boundaries, boundary.count, `the loop stopped once after each of the ${boundary.count} writes`);
+              tally.writes = boundary.count;
+            }
             if (op === 'sign-in' && !ids.has(email))
               ids.set(email, (await import('../electron/core/accounts/account-service.js')).accountIdFor(idp.issuer, email));
             const state = await checkWorks(
@@ -294,7 +380,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
             if (!stopped) break;
             tally.boundaries++;
           }
-          assert.ok(tally.boundaries >= 1, 'the operation writes');
+          assert.ok(tally.boundaries >= 1 && tally.writes >= 1, 'the operation writes');
           assert.equal(tally.lost, 0);
           assert.equal(idp.reused.length - reusedBefore, tally.window, 'the issuer saw a reused refresh token only after a stop in the window');
           if (mode === 'google' || op === 'sign-in' || op === 're-login' || op === 'logout') assert.equal(tally.window, 0);
@@ -327,7 +413,7 @@ describe('the file vault: one rewrite per operation, and a symlinked vault stays
     console.log(
       `# write boundaries enumerated: ${sum((t) => t.boundaries)}; in the unavoidable window: ${sum((t) => t.window)}; accounts lost: ${sum((t) => t.lost)}`,
     );
-    for (const t of tallies) console.log(`#   ${t.kind}, ${t.mode}, ${t.kindOfOp}: ${t.boundaries} boundaries, ${t.window} in the window`);
+    for (const t of tallies) console.log(`#   ${t.kind}, ${t.mode}, ${t.kindOfOp}: ${t.writes} writes, ${t.boundaries} boundaries, ${t.window} in the window`);
   });
 
   it('a rotating refresh of a split cache rewrites the vault once (refresh token and cache together)', async () => {
@@ -400,19 +486,6 @@ for (const kind of ['keychain', 'file vault'] as const) {
       });
 
       it(`${runs} runs, each killed at a random moment: every account works afterwards, or is gone after its own logout`, async () => {
-        const loginFlags = [
-          '--issuer',
-          idp.issuer,
-          '--flavor',
-          mode,
-          '--client-id',
-          idp.client.clientId,
-          '--client-secret',
-          idp.client.clientSecret,
-          '--no-browser',
-          '--timeout',
-          '20',
-        ];
         const reusedBefore = idp.reused.length;
         const random = seededRandom(`crash-consistency (${kind}, ${mode})`);
         let window = 0;
@@ -421,7 +494,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
         const login = async (user: string, killAfterMs?: number) => {
           const { startCli } = await import('./support/sandbox.js');
           const { HttpBrowser } = await import('./support/http-browser.js');
-          const proc = startCli(['login', ...loginFlags, '--login-hint', user], sandbox.env);
+          const proc = startCli([...loginArgs(idp, { flavor: true, timeoutSeconds: 20 }), '--login-hint', user], sandbox.env);
           const url = await proc.authorizationUrl;
           const visit = new HttpBrowser(user).visit(url).catch(() => undefined);
           if (killAfterMs !== undefined) setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
@@ -495,6 +568,108 @@ for (const kind of ['keychain', 'file vault'] as const) {
       });
     });
   }
+}
+
+/** Kills a `tokentray` process just before its Nth write (see support/kill-at-write-preload.ts). */
+const KILL_AT_WRITE = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'support', 'kill-at-write-preload.js')).href;
+
+/**
+ * Whole processes stopped exactly at a write: what the in-process enumeration above shows for the
+ * logic, shown once more for a real SIGKILL of the real bin (its keychain connection, its open
+ * files and locks dropped by the OS). print-access-token and login at every one of their writes;
+ * logout at its first three.
+ */
+for (const kind of ['keychain', 'file vault'] as const) {
+  describe(`tokentray processes SIGKILLed at a write: ${kind}, rotating issuer`, () => {
+    let idp: TestIdp;
+    let sandbox: Sandbox;
+    const passphrase = `pass-${randomBytes(8).toString('hex')}`;
+    let window = 0;
+    before(async () => {
+      idp = await startTestIdp({ mode: 'oidc', longRefreshTokens: true });
+      sandbox = await makeSandbox();
+      if (kind === 'file vault') Object.assign(sandbox.env, { TOKENTRAY_KEYCHAIN: 'file', TOKENTRAY_FILE_PASSPHRASE: passphrase });
+    });
+    after(async () => {
+      await sandbox.cleanup();
+      await idp.close();
+    });
+
+    const killEnv = (n: number) => ({
+      ...sandbox.env,
+      NODE_OPTIONS: `${sandbox.env.NODE_OPTIONS ?? ''} --import=${KILL_AT_WRITE}`,
+      TOKENTRAY_TEST_KILL_AT_WRITE: String(n),
+    });
+    const killedAtWrite = (args: string[], n: number) => runCli(args, killEnv(n));
+    const itemsOf = (id: string) => storedItemsOf(sandbox, kind, passphrase, id);
+    /** The next process: the account is listed and refreshes (or was in the one window), or is gone with all its items. */
+    async function listedAndWorks(email: string, id: string): Promise<boolean> {
+      const core = sandbox.core();
+      if (!(await core.accounts.list()).some((a) => a.email === email)) {
+        assert.deepEqual(await itemsOf(id), [], `no item of ${email} is left`);
+        return false;
+      }
+      const stored = (await core.accounts['vault'].getSecrets(id))?.refreshToken;
+      try {
+        await core.tokens.forceRefresh(await core.accounts.resolve(id));
+      } catch (err) {
+        if (!(stored !== undefined && idp.rotatedAway.has(stored) && isTokenTrayError(err, 'REAUTH_REQUIRED'))) throw err;
+        window++;
+        await signInThroughCore(sandbox.core(), idp, email);
+      }
+      return true;
+    }
+
+    it('print-access-token, killed at each of its writes: the next process refreshes', async () => {
+      const email = `kw-refresh@example.test`;
+      const { id } = await signInThroughCore(sandbox.core(), idp, email);
+      const reusedBefore = idp.reused.length;
+      window = 0;
+      let kills = 0;
+      for (let n = 1; ; n++) {
+        await expireCache(sandbox.core(), id);
+        const res = await killedAtWrite(['print-access-token', '--account', email], n);
+        if (res.code === 0) break;
+        assert.equal(res.code, null, `killed at write ${n}, not failed: ${res.stderr}`);
+        kills++;
+        assert.equal(await listedAndWorks(email, id), true, `${email} was lost after a kill at write ${n}`);
+      }
+      assert.ok(kills >= 1, 'the refresh writes');
+      assert.equal(idp.reused.length - reusedBefore, window, 'reuse only after a kill in the window');
+    });
+
+    it('login of a new account, killed at each of its writes: the account is listed and works, or is gone with its items', async () => {
+      // The OAuth client stored first, so that every kill point is one of the same sequence of writes.
+      await signInThroughCore(sandbox.core(), idp, 'kw-client@example.test');
+      let kills = 0;
+      for (let n = 1; ; n++) {
+        const email = `kw-login-${n}@example.test`;
+        const proc = startCli([...loginArgs(idp, { flavor: true, timeoutSeconds: 20 }), '--login-hint', email], killEnv(n));
+        const visit = new HttpBrowser(email).visit(await proc.authorizationUrl).catch(() => undefined);
+        const res = await proc.done;
+        await visit;
+        const listed = await listedAndWorks(email, accountIdFor(idp.issuer, email));
+        if (res.code === 0) {
+          assert.equal(listed, true, 'a login that finished lists its account');
+          break;
+        }
+        assert.equal(res.code, null, `killed at write ${n}, not failed: ${res.stderr}`);
+        kills++;
+      }
+      assert.ok(kills >= 1, 'the login writes');
+    });
+
+    it('logout, killed at each of its first three writes: the account is listed and works, or is gone with its items', async () => {
+      for (let n = 1; n <= 3; n++) {
+        const email = `kw-logout-${n}@example.test`;
+        const { id } = await signInThroughCore(sandbox.core(), idp, email);
+        const res = await killedAtWrite(['logout', email], n);
+        assert.equal(res.code, null, `killed at write ${n}: ${res.stderr}`);
+        if (await listedAndWorks(email, id)) await signOut(sandbox.core().accounts, await sandbox.core().accounts.resolve(id));
+        assert.deepEqual(await itemsOf(id), [], 'a logout after the kill leaves nothing');
+      }
+    });
+  });
 }
 
 describe('login racing logout of the same account', () => {

@@ -3,7 +3,8 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { register } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it, mock } from 'node:test';
-import { BackgroundRefresh } from '../electron/app/background-refresh.js';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { BackgroundRefresh, ROUND_SETTLED_CHANNEL } from '../electron/app/background-refresh.js';
 import { CHANGED_EVENT } from '../electron/app/ipc-contract.js';
 import { APP_ENTRY } from '../electron/app/window-policy.js';
 import { TokenTrayError } from '../electron/core/shared/errors.js';
@@ -70,6 +71,9 @@ describe('the app with a damaged accounts.json', () => {
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
   const originalError = console.error;
   const damaged = '{"version":1,"accounts":[{"id":"a1","ema';
+  /** What each settled refresh round left failing (the app's first round, then one a minute). */
+  const rounds: Array<string | undefined> = [];
+  const onRound = (message: unknown) => void rounds.push((message as { failing: string | undefined }).failing);
 
   before(async () => {
     sandbox = await makeSandbox();
@@ -77,6 +81,7 @@ describe('the app with a damaged accounts.json', () => {
     await writeFile(file, '{"version":1,"accounts":[]}\n');
     Object.assign(process.env, { TOKENTRAY_HOME: sandbox.env.TOKENTRAY_HOME, TOKENTRAY_KEYCHAIN_SERVICE: sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE });
     process.on('unhandledRejection', onUnhandled);
+    subscribe(ROUND_SETTLED_CHANNEL, onRound);
     console.error = (...args: unknown[]) => void logged.push(args.map(String).join(' '));
     mock.timers.enable({ apis: ['setInterval'] });
     register('./support/electron-stub/hooks.js', import.meta.url);
@@ -87,6 +92,7 @@ describe('the app with a damaged accounts.json', () => {
   });
   after(async () => {
     mock.timers.reset();
+    unsubscribe(ROUND_SETTLED_CHANNEL, onRound);
     console.error = originalError;
     process.off('unhandledRejection', onUnhandled);
     await sandbox.cleanup();
@@ -96,21 +102,25 @@ describe('the app with a damaged accounts.json', () => {
   const labels = () => ((tray().menu ?? []) as MenuItem[]).map((m) => m.label ?? '---');
   const win = () => stub.recorded.windows[0];
   const ours = () => ({ sender: win().webContents, senderFrame: { url: APP_ENTRY, parent: null } });
-  const minute = () => mock.timers.tick(60_000);
+  /** A minute passes, and its refresh round settles: what it logged, it has logged. */
+  const minute = async () => {
+    const settled = rounds.length + 1;
+    mock.timers.tick(60_000);
+    await until("the minute's refresh round settled", () => rounds.length >= settled);
+  };
 
   it('starts with an empty, healthy list', async () => {
     await until('the tray menu is built', () => labels().includes('Add account…'));
+    await until("the app's first refresh round settled", () => rounds.length === 1);
+    assert.deepEqual(rounds, [undefined]);
     assert.deepEqual(labels(), ['No accounts yet', '---', 'Add account…', 'Open TokenTray', 'Open Cloud Console', '---', 'Quit TokenTray']);
   });
 
   it('logs the failing refresh once, however many minutes pass, and lets no rejection escape', async () => {
     const sentBefore = win().webContents.sent.length;
     await writeFile(file, damaged);
-    for (let i = 0; i < 4; i++) {
-      minute();
-      await until('a refresh round ran', () => logged.length > 0);
-      await new Promise((r) => setTimeout(r, 100)); // let the round finish (passing never depends on it)
-    }
+    for (let i = 0; i < 4; i++) await minute();
+    assert.equal(rounds.filter((failing) => failing?.startsWith('REGISTRY_CORRUPT')).length, 4, 'four rounds ran, each failing');
     const lines = logged.filter((l) => l.includes('background token refresh'));
     assert.equal(lines.length, 1, lines.join('\n'));
     assert.match(lines[0], /^TokenTray: background token refresh stopped: REGISTRY_CORRUPT: The account registry .*accounts\.json is not valid JSON/);
@@ -145,15 +155,19 @@ describe('the app with a damaged accounts.json', () => {
     ] as const) {
       await stub.recorded.ipcHandlers[channel](ours(), ...args);
     }
-    minute();
-    await new Promise((r) => setTimeout(r, 50));
+    await minute();
+    assert.ok(rounds.at(-1)?.startsWith('REGISTRY_CORRUPT'), 'the round after them found it still damaged');
     assert.equal(await readFile(file, 'utf8'), damaged);
   });
 
   it('recovers once the file is repaired: logged, and the tray lists accounts again', async () => {
     await rm(file);
-    minute();
-    await until('the recovery is logged', () => logged.some((l) => l.includes('works again')));
+    await minute();
+    assert.equal(rounds.at(-1), undefined, 'the round works again');
+    assert.ok(
+      logged.some((l) => l.includes('works again')),
+      'and says so',
+    );
     await until('the tray is healthy again', () => labels()[0] === 'No accounts yet');
     assert.deepEqual(unhandled, []);
   });

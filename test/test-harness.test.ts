@@ -73,8 +73,10 @@ describe('the test harness cleans up after itself', () => {
     assert.ok(dir.startsWith(env.TMPDIR!), dir);
     await waitUntil(`processes of the run still alive: ${dir}`, async () => (await processesWithEnv('TOKENTRAY_TEST_KEYRING', dir)).length === 0);
     assert.equal(existsSync(dir), false, 'the keyring folder is gone');
-    await new Promise((r) => setTimeout(r, 1000));
-    assert.equal(existsSync(dir), false, 'and nothing re-creates it');
+    // Every process of the run inherits its TMPDIR, even one that left the process group: once none
+    // is left, nothing of the run can re-create the folder (no waiting a while to see).
+    await waitUntil(`a process of the run outlived it: ${env.TMPDIR}`, async () => (await processesWithEnv('TMPDIR', env.TMPDIR!)).length === 0);
+    assert.equal(existsSync(dir), false, 'and nothing re-created it');
   });
 
   for (const signal of ['SIGHUP', 'SIGINT', 'SIGTERM'] as const) {

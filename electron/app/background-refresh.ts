@@ -1,5 +1,14 @@
+import { channel } from 'node:diagnostics_channel';
 import { isTokenTrayError } from '../core/shared/errors.js';
 import { redact } from '../core/shared/logger.js';
+
+/**
+ * A round has settled (logged and told, if at all): `{ failing }`, the failure that stops refresh or
+ * undefined. For tests and diagnostics: "a minute passed and nothing was logged" needs to know the
+ * minute's round is over. Costs nothing without a subscriber.
+ */
+export const ROUND_SETTLED_CHANNEL = 'tokentray:background-refresh:round-settled';
+const roundSettled = channel(ROUND_SETTLED_CHANNEL);
 
 /**
  * The app's periodic token warm-up (every minute). A round that fails as a whole, typically because
@@ -19,6 +28,11 @@ export class BackgroundRefresh {
 
   /** Never rejects. */
   async tick(): Promise<void> {
+    await this.round();
+    if (roundSettled.hasSubscribers) roundSettled.publish({ failing: this.failure });
+  }
+
+  private async round(): Promise<void> {
     try {
       const changed = await this.warmer.round();
       if (this.failure !== undefined) {

@@ -23,6 +23,26 @@ export async function signInThroughCore(core: Core, idp: TestIdp, user: string, 
   return core.accounts.saveSignIn(profile, idp.client, result);
 }
 
+/**
+ * `tokentray login` against the test IdP with its client, the browser step left to the test
+ * (`--no-browser`: the URL is printed). `flavor` adds `--flavor` with the IdP's mode.
+ */
+export function loginArgs(idp: TestIdp, options: { flavor?: boolean; timeoutSeconds?: number } = {}): string[] {
+  return [
+    'login',
+    '--issuer',
+    idp.issuer,
+    ...(options.flavor ? ['--flavor', idp.mode] : []),
+    '--client-id',
+    idp.client.clientId,
+    '--client-secret',
+    idp.client.clientSecret,
+    '--no-browser',
+    '--timeout',
+    String(options.timeoutSeconds ?? 30),
+  ];
+}
+
 export async function revokeAtIdp(idp: TestIdp, token: string): Promise<void> {
   const res = await fetch(`${idp.issuer}/token/revocation`, {
     method: 'POST',

@@ -114,10 +114,20 @@ export class KeychainItems {
     if (old) for (let i = 1; i < old.parts; i++) await this.store.set(pieceKey(key, old.slot, i), `${generation}\n`);
   }
 
-  /** Deletes the pieces, then the header: a delete killed midway is found and finished from the header. */
+  /**
+   * Deletes the pieces, then the header: a delete killed midway is found and finished from the
+   * header. Pieces past the header's count (a write killed before its header, a first one above
+   * all) are found by reading on until one is missing.
+   */
   async delete(key: string): Promise<void> {
     const header = parseHeader((await this.store.get(key).catch(() => undefined)) ?? '');
-    for (const slot of ['a', 'b'] as const) for (let i = 1; i <= (header?.allocated[slot] ?? 0); i++) await this.store.delete(pieceKey(key, slot, i));
+    for (const slot of ['a', 'b'] as const) {
+      for (let i = 1; ; i++) {
+        const named = i <= (header?.allocated[slot] ?? 0);
+        if (!named && (await this.store.get(pieceKey(key, slot, i)).catch(() => undefined)) === undefined) break;
+        await this.store.delete(pieceKey(key, slot, i));
+      }
+    }
     await this.store.delete(key);
   }
 }
