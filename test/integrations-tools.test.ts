@@ -238,7 +238,8 @@ describe('tokens for every tool', () => {
       assert.match(again.stderr, /You do not currently have an active account selected/);
       const runtime = await readdir(process.env.XDG_RUNTIME_DIR ?? tmpdir());
       assert.deepEqual(
-        runtime.filter((f) => f.startsWith('tokentray-gcloud-')),
+        // Only this process's (exec ran in process): another test file may run an exec meanwhile.
+        runtime.filter((f) => f.startsWith(`tokentray-gcloud-${process.pid}-`)),
         [],
         'the private configuration is removed',
       );
