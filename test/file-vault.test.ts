@@ -9,7 +9,7 @@ import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support
 import { HttpBrowser } from './support/http-browser.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { noteSecret } from './support/canary.js';
-import { CLI, findSecretsOnDisk, makeSandbox, runCli, startCli } from './support/sandbox.js';
+import { CLI, findSecretsOnDisk, makeSandbox, runCli, runCliInProcess, startCli } from './support/sandbox.js';
 import { createCore } from '../electron/core/core.js';
 import { FileSecretStore, VAULT_P2C } from '../electron/core/storage/file-secret-store.js';
 import { passphraseWeakness, vaultPassphrase } from '../electron/core/storage/vault-passphrase.js';
@@ -160,8 +160,9 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
     const path = vaultPath(fx.sandbox.home);
     const before = await readFile(path);
     const env = { ...fx.sandbox.env, TOKENTRAY_FILE_PASSPHRASE: 'not-the-passphrase' };
+    // Refusals are logic: in this process (the real bin's exit code is the damaged-file test's last run).
     for (const args of [['print-access-token'], ['logout', 'walt@example.test', '--no-revoke'], ['login', '--no-browser']]) {
-      const res = await runCli(args, env);
+      const res = await runCliInProcess(args, env);
       assert.equal(res.code, 1, args.join(' '));
       assert.match(res.stderr, /^tokentray: VAULT_PASSPHRASE_WRONG: The passphrase does not open the file vault .*vault\.jwe/m);
       assert.doesNotMatch(res.stderr, /^https?:/m, 'found before any browser step');
@@ -196,7 +197,7 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
       for (const content of damages) {
         await writeFile(path, content);
         for (const args of [['print-access-token'], ['logout', 'vera@example.test', '--no-revoke']]) {
-          const res = await runCli(args, fx.sandbox.env);
+          const res = await runCliInProcess(args, fx.sandbox.env);
           assert.equal(res.code, 1, `${args.join(' ')} on ${JSON.stringify(content.slice(0, 30))}`);
           assert.match(res.stderr, /^tokentray: VAULT_DAMAGED: The file vault .*vault\.jwe cannot be read \(.*\)\. TokenTray keeps it as it is/m);
         }
