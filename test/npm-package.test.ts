@@ -55,7 +55,7 @@ function packOnce(): Promise<{ dir: string; pack: PackResult; pkg: PackageJson }
     const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as PackageJson;
     // --ignore-scripts: `prepare` would rebuild dist/ while this suite runs from it; it is built.
     const packed = await run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: root, maxBuffer: 16 << 20 });
-    return { dir, pack: (JSON.parse(packed.stdout) as PackResult[])[0]!, pkg };
+    return { dir, pack: (JSON.parse(packed.stdout) as PackResult[])[0], pkg };
   })();
   return packing;
 }
