@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { expireCache } from './support/flows.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
-import { HttpBrowser } from './support/http-browser.js';
+import { browseElsewhere, googleLoginFlags } from './support/paste-back.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { noteSecret } from './support/canary.js';
-import { CLI, findSecretsOnDisk, makeSandbox, runCli, startCli } from './support/sandbox.js';
+import { CLI, findSecretsOnDisk, makeSandbox, runCli, runCliInProcess, startCli } from './support/sandbox.js';
 import { createCore } from '../electron/core/core.js';
 import { FileSecretStore, VAULT_P2C } from '../electron/core/storage/file-secret-store.js';
 import { passphraseWeakness, vaultPassphrase } from '../electron/core/storage/vault-passphrase.js';
@@ -67,16 +67,15 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
   });
 
   const cli = (...args: string[]) => runCli(args, fx.sandbox.env);
-  const flags = () => ['--issuer', fx.idp.issuer, '--flavor', 'google', '--client-id', fx.idp.client.clientId, '--client-secret', fx.idp.client.clientSecret];
+  const flags = () => googleLoginFlags(fx.idp);
 
   /** Paste-back, as on a remote machine: the browser elsewhere stops at the redirect to 127.0.0.1. */
   async function pasteBackLogin(user: string, extra: string[]): Promise<void> {
     const proc = startCli(['login', ...extra, '--login-hint', user, '--timeout', '60'], fx.sandbox.env, { stdin: 'pipe' });
-    const url = new URL(await proc.authorizationUrl);
+    const url = await proc.authorizationUrl;
     assert.match(proc.errors(), /^Could not open a browser here: no graphical display/m);
-    const redirect = new URL(url.searchParams.get('redirect_uri')!);
-    const last = await new HttpBrowser(user).visit(url.href, { stopBefore: redirect.origin });
-    proc.stdin!.write(`${last.url}\n`);
+    const { pasted } = await browseElsewhere(url, user);
+    proc.stdin!.write(`${pasted.href}\n`);
     const res = await proc.done;
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, `${user}\n`);
@@ -160,8 +159,9 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
     const path = vaultPath(fx.sandbox.home);
     const before = await readFile(path);
     const env = { ...fx.sandbox.env, TOKENTRAY_FILE_PASSPHRASE: 'not-the-passphrase' };
+    // Refusals are logic: in this process (the real bin's exit code is the damaged-file test's last run).
     for (const args of [['print-access-token'], ['logout', 'walt@example.test', '--no-revoke'], ['login', '--no-browser']]) {
-      const res = await runCli(args, env);
+      const res = await runCliInProcess(args, env);
       assert.equal(res.code, 1, args.join(' '));
       assert.match(res.stderr, /^tokentray: VAULT_PASSPHRASE_WRONG: The passphrase does not open the file vault .*vault\.jwe/m);
       assert.doesNotMatch(res.stderr, /^https?:/m, 'found before any browser step');
@@ -196,7 +196,7 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
       for (const content of damages) {
         await writeFile(path, content);
         for (const args of [['print-access-token'], ['logout', 'vera@example.test', '--no-revoke']]) {
-          const res = await runCli(args, fx.sandbox.env);
+          const res = await runCliInProcess(args, fx.sandbox.env);
           assert.equal(res.code, 1, `${args.join(' ')} on ${JSON.stringify(content.slice(0, 30))}`);
           assert.match(res.stderr, /^tokentray: VAULT_DAMAGED: The file vault .*vault\.jwe cannot be read \(.*\)\. TokenTray keeps it as it is/m);
         }
@@ -348,33 +348,15 @@ describe('a remote login on a terminal: new vault passphrase, then paste-back', 
     withoutDesktop(fx.sandbox.env);
     fx.sandbox.env.TOKENTRAY_KEYCHAIN = 'file';
     delete fx.sandbox.env.TOKENTRAY_FILE_PASSPHRASE;
-    const term = startInTerminal(
-      [
-        'login',
-        '--issuer',
-        fx.idp.issuer,
-        '--flavor',
-        'google',
-        '--client-id',
-        fx.idp.client.clientId,
-        '--client-secret',
-        fx.idp.client.clientSecret,
-        '--login-hint',
-        'xena@example.test',
-        '--timeout',
-        '60',
-      ],
-      fx.sandbox.env,
-    );
+    const term = startInTerminal(['login', ...googleLoginFlags(fx.idp), '--login-hint', 'xena@example.test', '--timeout', '60'], fx.sandbox.env);
     await term.waitFor(/New passphrase for the TokenTray file vault .*: /);
     assert.doesNotMatch(term.output(), /https?:\/\/127/, 'asked before the sign-in starts');
     term.type('terminal-vault-secret\r');
     await term.waitFor(/The same passphrase again: /);
     term.type('terminal-vault-secret\r');
-    const url = new URL((await term.waitFor(/^(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)\r?$/m))[1]);
-    const redirect = new URL(url.searchParams.get('redirect_uri')!);
-    const last = await new HttpBrowser('xena@example.test').visit(url.href, { stopBefore: redirect.origin });
-    term.type(`${last.url}\r`);
+    const url = (await term.waitFor(/^(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)\r?$/m))[1];
+    const { pasted } = await browseElsewhere(url, 'xena@example.test');
+    term.type(`${pasted.href}\r`);
     await term.waitFor(/^xena@example\.test\r?$/m);
     const shown = Date.now();
     assert.equal(await term.exit, 0, term.output());

@@ -45,6 +45,49 @@ const RUNTIMES: Runtime[] = [
   },
 ];
 
+type PackageJson = { version: string; main: string; devDependencies: Record<string, string>; dependencies: Record<string, string> };
+
+/** One `npm pack` for the whole file: every runtime installs the same tarball. */
+let packing: Promise<{ dir: string; pack: PackResult; pkg: PackageJson }> | undefined;
+function packOnce(): Promise<{ dir: string; pack: PackResult; pkg: PackageJson }> {
+  packing ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tokentray-pack-'));
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as PackageJson;
+    // --ignore-scripts: `prepare` would rebuild dist/ while this suite runs from it; it is built.
+    const packed = await run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: root, maxBuffer: 16 << 20 });
+    return { dir, pack: (JSON.parse(packed.stdout) as PackResult[])[0], pkg };
+  })();
+  return packing;
+}
+after(async () => {
+  if (packing) await rm((await packing).dir, { recursive: true, force: true });
+});
+
+describe('the npm package of the CLI: its contents', () => {
+  it('packs only what the CLI needs: no tests, no renderer, no sources, no app glue but the entry npm insists on', async () => {
+    const { pack, pkg } = await packOnce();
+    const paths = pack.files.map((f) => f.path);
+    assert.ok(paths.includes('dist/electron/cli/tokentray.js'));
+    assert.ok(paths.includes('dist/electron/core/core.js'));
+    assert.ok(paths.includes('package.json'));
+    // npm always packs the file named by "main", which is the app's (Electron) entry module.
+    const allowed = (p: string) =>
+      p === 'package.json' ||
+      p === 'README.md' ||
+      p === 'LICENSE' ||
+      p === pkg.main ||
+      p.startsWith('dist/electron/cli/') ||
+      p.startsWith('dist/electron/core/') ||
+      p === 'dist/man/tokentray.1';
+    assert.ok(paths.includes('dist/man/tokentray.1'), 'the man page');
+    assert.deepEqual(
+      paths.filter((p) => !allowed(p)),
+      [],
+    );
+    for (const p of paths) assert.ok(!/(^|\/)test\/|\.test\.js$|^renderer\/|\.ts$|\.map$/.test(p), `leaves out ${p}`);
+  });
+});
+
 /**
  * The `tokentray` CLI as people without a checkout get it: `npm pack`, then `npm install -g` of the
  * tarball into a throw-away prefix (dependencies come from the npm registry, keytar builds or
@@ -54,20 +97,17 @@ const RUNTIMES: Runtime[] = [
 for (const runtime of RUNTIMES)
   describe(`the npm package of the CLI, on ${runtime.label}`, () => {
     let work: string;
-    let pack: PackResult;
     let installed: string;
     let bin: string;
     let prefix: string;
     let idp: TestIdp;
     let sandbox: Sandbox;
-    let pkg: { version: string; main: string; devDependencies: Record<string, string>; dependencies: Record<string, string> };
+    let pkg: PackageJson;
 
     before(async () => {
       work = await mkdtemp(join(tmpdir(), 'tokentray-npm-'));
-      pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as typeof pkg;
-      // --ignore-scripts: `prepare` would rebuild dist/ while this suite runs from it; it is built.
-      const packed = await run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: root, maxBuffer: 16 << 20 });
-      pack = (JSON.parse(packed.stdout) as PackResult[])[0]!;
+      const packed = await packOnce();
+      pkg = packed.pkg;
       prefix = join(work, 'prefix');
       const node = await runtime.resolve();
       const env = {
@@ -79,7 +119,7 @@ for (const runtime of RUNTIMES)
         NODE_DISABLE_COMPILE_CACHE: '1',
         ...(node.nodedir ? { npm_config_nodedir: node.nodedir } : {}),
       };
-      await run(npm, ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', join(work, pack.filename)], {
+      await run(npm, ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', join(packed.dir, packed.pack.filename)], {
         cwd: work,
         env,
         maxBuffer: 16 << 20,
@@ -96,28 +136,6 @@ for (const runtime of RUNTIMES)
       await sandbox?.cleanup();
       await idp?.close();
       await rm(work, { recursive: true, force: true });
-    });
-
-    it('packs only what the CLI needs: no tests, no renderer, no sources, no app glue but the entry npm insists on', () => {
-      const paths = pack.files.map((f) => f.path);
-      assert.ok(paths.includes('dist/electron/cli/tokentray.js'));
-      assert.ok(paths.includes('dist/electron/core/core.js'));
-      assert.ok(paths.includes('package.json'));
-      // npm always packs the file named by "main", which is the app's (Electron) entry module.
-      const allowed = (p: string) =>
-        p === 'package.json' ||
-        p === 'README.md' ||
-        p === 'LICENSE' ||
-        p === pkg.main ||
-        p.startsWith('dist/electron/cli/') ||
-        p.startsWith('dist/electron/core/') ||
-        p === 'dist/man/tokentray.1';
-      assert.ok(paths.includes('dist/man/tokentray.1'), 'the man page');
-      assert.deepEqual(
-        paths.filter((p) => !allowed(p)),
-        [],
-      );
-      for (const p of paths) assert.ok(!/(^|\/)test\/|\.test\.js$|^renderer\/|\.ts$|\.map$/.test(p), `leaves out ${p}`);
     });
 
     it('installs without Electron or any other dev dependency', async () => {

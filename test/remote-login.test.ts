@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { HttpBrowser } from './support/http-browser.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
+import { browseElsewhere, googleLoginFlags } from './support/paste-back.js';
 import { runCli, startCli, type CliProcess } from './support/sandbox.js';
 
 /**
@@ -54,18 +55,7 @@ while (Date.now() < end) {
  */
 describe('tokentray login: paste-back, opener, start address, exit', () => {
   const fx = useIdpAndSandbox({ mode: 'google' });
-  const flags = () => [
-    '--issuer',
-    fx.idp.issuer,
-    '--flavor',
-    'google',
-    '--client-id',
-    fx.idp.client.clientId,
-    '--client-secret',
-    fx.idp.client.clientSecret,
-    '--timeout',
-    '60',
-  ];
+  const flags = () => [...googleLoginFlags(fx.idp), '--timeout', '60'];
 
   let opener = 0;
   /** An environment like a desktop session's, with a stand-in `xdg-open` that records its argv. */
@@ -110,10 +100,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     const url = new URL(await proc.authorizationUrl);
     assert.equal(url.origin, fx.idp.issuer, "the issuer's own URL on the user's terminal");
     assert.match(proc.errors(), /paste it here and press Enter/);
-    const redirect = new URL(url.searchParams.get('redirect_uri')!);
-    // The browser on "another computer" stops where the redirect to 127.0.0.1 cannot load.
-    const last = await new HttpBrowser('paula@example.test').visit(url.href, { stopBefore: redirect.origin });
-    const pasted = new URL(last.url);
+    const { pasted, redirect } = await browseElsewhere(url.href, 'paula@example.test');
     assert.equal(pasted.origin, redirect.origin);
     assert.ok(pasted.searchParams.get('code'));
 
@@ -133,9 +120,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
 
   it('paste-back takes just the query, split across writes', async () => {
     const proc = startCli(['login', ...flags(), '--login-hint', 'quinn@example.test', '--no-browser'], fx.sandbox.env, { stdin: 'pipe' });
-    const url = new URL(await proc.authorizationUrl);
-    const redirect = new URL(url.searchParams.get('redirect_uri')!);
-    const pasted = new URL((await new HttpBrowser('quinn@example.test').visit(url.href, { stopBefore: redirect.origin })).url);
+    const { pasted } = await browseElsewhere(await proc.authorizationUrl, 'quinn@example.test');
     const query = pasted.search;
     proc.stdin!.write(query.slice(0, 10));
     await new Promise((r) => setTimeout(r, 100));
@@ -253,9 +238,8 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     assert.doesNotMatch(proc.errors(), /browser was opened/);
     const start = (await waitFor(argvFile)).trim();
     assert.ok(!start.includes(url.searchParams.get('state')!));
-    const redirect = new URL(url.searchParams.get('redirect_uri')!);
-    const pasted = (await new HttpBrowser('uma@example.test').visit(url.href, { stopBefore: redirect.origin })).url;
-    proc.stdin!.write(`${pasted}\n`);
+    const { pasted } = await browseElsewhere(url.href, 'uma@example.test');
+    proc.stdin!.write(`${pasted.href}\n`);
     const res = await proc.done;
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, 'uma@example.test\n');
