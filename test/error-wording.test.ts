@@ -60,6 +60,7 @@ const REMEDIES = {
   'leave-out-quota-project': {},
   'choose-google-user': {},
   'allow-other-registry': {},
+  'check-proxy': {},
 } satisfies { [R in Remedy]: Omit<ErrorFacts, 'remedy'> };
 
 const REMEDY = (remedy: Remedy): ErrorFacts => ({ remedy, ...REMEDIES[remedy] });

@@ -123,6 +123,7 @@ describe('every outbound request goes through HTTPS_PROXY / HTTP_PROXY, and NO_P
     );
     assert.equal(down.code, 1);
     assert.match(down.stderr, new RegExp(`PROXY_UNREACHABLE: .*127\\.0\\.0\\.1:${deadPort}`));
+    assert.match(down.stderr, /Check HTTPS_PROXY and HTTP_PROXY .* NO_PROXY/, 'says what to do');
     assert.ok(!down.stderr.includes(PROXY_PASSWORD) && !down.stderr.includes(PROXY_USER), down.stderr);
 
     const refused = await runCli(
@@ -131,6 +132,7 @@ describe('every outbound request goes through HTTPS_PROXY / HTTP_PROXY, and NO_P
     );
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, new RegExp(`PROXY_UNREACHABLE: .*127\\.0\\.0\\.1:${proxy.port}.*407`));
+    assert.match(refused.stderr, /Check HTTPS_PROXY and HTTP_PROXY/, 'says what to do');
     assert.ok(!refused.stderr.includes('wrong-password'), refused.stderr);
   });
 });

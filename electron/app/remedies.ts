@@ -37,6 +37,8 @@ const WINDOW_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
   'leave-out-quota-project': () => 'Leave its quota project empty.',
   'choose-google-user': () => 'Choose a Google user account.',
   'allow-other-registry': () => "Only Google's registries are set up for docker.",
+  'check-proxy': () =>
+    'Check the proxy settings (HTTPS_PROXY, HTTP_PROXY) in the environment TokenTray was started from, or list the host in NO_PROXY to reach it directly; then restart TokenTray.',
   'end-stuck-process': (f) => `If it is, end process ${f.pid} (in the system's task manager) and try again.`,
 };
 

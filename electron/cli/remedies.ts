@@ -34,6 +34,8 @@ const CLI_REMEDIES: { [R in Remedy]: (facts: ErrorFacts) => string } = {
   'leave-out-quota-project': () => 'Leave out --quota-project for it (or clear it with `tokentray configure ACCOUNT --no-quota-project`).',
   'choose-google-user': () => 'Choose a Google user account with --account.',
   'allow-other-registry': () => 'Pass --allow-other-host only for a registry you trust with a Google access token.',
+  'check-proxy': () =>
+    'Check HTTPS_PROXY and HTTP_PROXY (either case) in your environment (--verbose names the proxy each request used), or add the host to NO_PROXY to reach it directly.',
   'end-stuck-process': (f) => `If it is, end it (\`${process.platform === 'win32' ? `taskkill /PID ${f.pid}` : `kill ${f.pid}`}\`) and try again.`,
 };
 

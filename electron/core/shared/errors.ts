@@ -146,6 +146,8 @@ export type Remedy =
   | 'leave-out-quota-project'
   /** Choose a Google user account (the Cloud Console knows only those). */
   | 'choose-google-user'
+  /** Check the proxy variables the process was given; NO_PROXY lists hosts reached directly. */
+  | 'check-proxy'
   /** Accept a registry that is not Google's, if it may have a Google access token. */
   | 'allow-other-registry'
   /** Use https, or allow plain http to another machine explicitly (curl's host check). */

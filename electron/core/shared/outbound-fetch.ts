@@ -103,7 +103,7 @@ function proxyFailure(err: unknown, url: string | URL, settings: ProxySettings =
       return new TokenTrayError(
         'PROXY_UNREACHABLE',
         `The proxy ${shown} refused to connect to ${new URL(String(url)).origin} (HTTP ${refused[1]}${refused[1] === '407' ? ', proxy authentication required' : ''}).`,
-        { cause: err },
+        { cause: err, facts: { remedy: 'check-proxy' } },
       );
     }
     const port = Number(proxyUrl.port || (proxyUrl.protocol === 'https:' ? 443 : 80));
@@ -111,6 +111,7 @@ function proxyFailure(err: unknown, url: string | URL, settings: ProxySettings =
     if (atProxy && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|ETIMEDOUT/.test(e.code ?? '')) {
       return new TokenTrayError('PROXY_UNREACHABLE', `Could not reach the proxy ${shown} (${e.code}) while connecting to ${new URL(String(url)).origin}.`, {
         cause: err,
+        facts: { remedy: 'check-proxy' },
       });
     }
   }
