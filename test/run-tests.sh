@@ -5,7 +5,11 @@
 # browser profiles, keyring folders), then removes it. Arguments: what `node --test` runs.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-concurrency=${TOKENTRAY_TEST_CONCURRENCY:-1}
+# Two files at a time on a machine with two cores or more (each file's sandboxes have their own home,
+# keychain service and ports); TOKENTRAY_TEST_CONCURRENCY=1 runs them one by one.
+cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+if [ "$cores" -ge 2 ] 2>/dev/null; then default_concurrency=2; else default_concurrency=1; fi
+concurrency=${TOKENTRAY_TEST_CONCURRENCY:-$default_concurrency}
 case $concurrency in '' | *[!0-9]* | 0) echo "run-tests.sh: TOKENTRAY_TEST_CONCURRENCY is a number of files, not $concurrency" >&2; exit 2 ;; esac
 run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tokentray-run.XXXXXX")
 export TMPDIR="$run_tmp"
@@ -15,9 +19,7 @@ export JITI_FS_CACHE=false
 status=0
 # Only the suites: not bench or support files.
 [ $# -gt 0 ] || set -- dist/test/*.test.js
-# Files one at a time unless TOKENTRAY_TEST_CONCURRENCY says otherwise (each file's sandboxes have
-# their own home and keychain service, but the timing bounds of the stress suites assume a quiet
-# machine). Per test file: the whole-process stress suites take minutes on a loaded machine.
+# The time-out is per test file: the whole-process stress suites take minutes on a loaded machine.
 sh "$here/with-keychain.sh" node --test --test-concurrency="$concurrency" --test-timeout=300000 --test-force-exit "$@" || status=$?
 left=$(find "$run_tmp" -mindepth 1 -maxdepth 2 | sed "s|^$run_tmp/||" | head -n 40)
 if [ -n "$left" ]; then
