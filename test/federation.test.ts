@@ -12,6 +12,8 @@ import { createHandlers } from '../electron/app/handlers/index.js';
 import { ClipboardGuard } from '../electron/app/clipboard-guard.js';
 import { buildTrayMenu } from '../electron/app/tray-menu.js';
 import { SettingsStore } from '../electron/core/storage/settings-store.js';
+import { accountIdFor } from '../electron/core/accounts/account-service.js';
+import { poolOf } from '../electron/core/google/external-account-file.js';
 import { startGoogleSim, type GoogleSim } from './support/google-sim.js';
 import { RecordingClipboard } from './support/renderer-harness.js';
 import { dirname, join } from 'node:path';
@@ -269,6 +271,57 @@ describe('workforce and workload identity federation', () => {
       const files = await sandbox.files();
       assert.ok(!files.some((f) => f.text.includes('subject-two')), 'the subject token is never stored');
       await ok('logout', name);
+    });
+
+    it('two files of one pool with different subjects are two accounts: the second does not replace the first', async () => {
+      const workloads = async () =>
+        (JSON.parse(await ok('accounts', '--json')) as Array<{ id: string; kind: string }>).filter((a) => a.kind === 'workload').map((a) => a.id);
+      assert.deepEqual(await workloads(), [], 'none before');
+      const fileA = await sandbox.writeFile(
+        'wl-a.json',
+        JSON.stringify(workloadDoc({ file: await sandbox.writeFile('subject-a.jwt', 'eyJ.subject-one.sig') })),
+      );
+      const fileB = await sandbox.writeFile(
+        'wl-b.json',
+        JSON.stringify(workloadDoc({ file: await sandbox.writeFile('subject-b.jwt', 'eyJ.subject-two.sig') })),
+      );
+      await ok('adc', 'import', fileA);
+      await ok('adc', 'import', fileB);
+      await ok('adc', 'import', fileA); // the same source again: the same account
+      const ids = await workloads();
+      assert.equal(ids.length, 2, `two accounts: ${ids.join(', ')}`);
+      const subjects = new Set<string | undefined>();
+      for (const id of ids) {
+        const core = sandbox.core(); // no cached token: the exchange itself shows whose subject it sends
+        await core.accounts.withAccountLock(id, () => core.accounts['vault'].setTokenCache(id, { access: {}, ids: {} }));
+        assert.match(await ok('print-access-token', '--account', id), /^ya29\.sts-/);
+        subjects.add(sim.stsRequests.filter((r) => r.path === 'token').at(-1)?.form.subject_token);
+      }
+      assert.deepEqual([...subjects].sort(), ['eyJ.subject-one.sig', 'eyJ.subject-two.sig'], 'each account exchanges its own subject');
+      for (const id of ids) await ok('logout', id);
+    });
+
+    it('an account imported when ids named only the pool keeps its id when the same file is imported again', async () => {
+      const doc = workloadDoc({ file: subjectFile });
+      const subject = `principalSet://${poolOf(WL_AUDIENCE)}`;
+      const legacy = accountIdFor(doc.token_url, `${WL_AUDIENCE}\n${subject}`);
+      const core = sandbox.core();
+      await core.accounts.saveFederationFile(legacy, JSON.stringify(doc));
+      const record = {
+        id: legacy,
+        kind: 'workload' as const,
+        subject,
+        issuer: doc.token_url,
+        flavor: 'google' as const,
+        clientId: '',
+        scopes: [],
+        status: 'ready' as const,
+      };
+      await core.accounts.saveFederatedAccount(record, { token: 'ya29.sts-old', expiresAt: Date.now() + 3_600_000 });
+      await ok('adc', 'import', await sandbox.writeFile('wl-again.json', JSON.stringify(doc)));
+      const ids = (JSON.parse(await ok('accounts', '--json')) as Array<{ id: string; kind: string }>).filter((a) => a.kind === 'workload').map((a) => a.id);
+      assert.deepEqual(ids, [legacy], 'the same account, not a second one');
+      await ok('logout', legacy);
     });
 
     it('serves kubectl (ExecCredential), curl and the docker helper like any account', async () => {

@@ -27,6 +27,33 @@ function storedJson(file: FederationFile): string {
 }
 
 /**
+ * The id of a federation file's account before its first token. A workload file that impersonates
+ * no service account is named by its pool, and two such files of one pool may hold different
+ * subjects (another file, URL or program): its source is part of its id, so the second does not
+ * replace the first. An account imported before ids carried the source keeps its id when the same
+ * source is imported again.
+ */
+async function provisionalId(core: Core, file: FederationFile, provisional: string, accounts: readonly AccountRecord[], path: string): Promise<string> {
+  const byPool = accountIdFor(file.token_url, `${file.audience}\n${provisional}`);
+  if (file.type !== 'external_account' || file.service_account_impersonation_url) return byPool;
+  const source = JSON.stringify(file.source);
+  if (accounts.some((a) => a.id === byPool)) {
+    const stored = await core.accounts.federationFile(byPool).catch(() => undefined);
+    const old = stored ? parseStored(stored, path) : undefined;
+    if (old?.type === 'external_account' && JSON.stringify(old.source) === source) return byPool;
+  }
+  return accountIdFor(file.token_url, `${file.audience}\n${provisional}\n${source}`);
+}
+
+function parseStored(text: string, path: string): FederationFile | undefined {
+  try {
+    return parseFederationFile(text, path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Imports a workforce or workload federation file as an account: the file goes to the keychain
  * (vault), one token proves it works, and the account is named by its principal (workforce: what
  * token_info_url says, else the pool; workload: the impersonated service account, else the pool).
@@ -41,7 +68,7 @@ export async function importFederationFile(core: Core, text: string, path: strin
       : undefined;
   // Named before the first token for workload files; a workforce principal needs the token.
   const provisional = impersonated ?? `principalSet://${poolOf(file.audience)}`;
-  const tempId = accountIdFor(file.token_url, `${file.audience}\n${provisional}`);
+  const tempId = await provisionalId(core, file, provisional, before.accounts, path);
   const existed = before.accounts.some((a) => a.id === tempId);
   const draft: AccountRecord = {
     id: tempId,
