@@ -18,6 +18,7 @@ import { HttpBrowser } from './support/http-browser.js';
 import { startTestIdp, type IdpMode, type TestIdp } from './support/idp.js';
 import { makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
 import { seededRandom } from './support/seeded-random.js';
+import { rsaKeyPem, serviceAccountKey } from './support/service-account-key.js';
 import { keychainItems, WindowsLimitSecretStore } from './support/windows-keychain.js';
 
 /** What a process killed there would have done: nothing more is written. */
@@ -636,6 +637,27 @@ for (const kind of ['keychain', 'file vault'] as const) {
       }
       assert.ok(kills >= 1, 'the refresh writes');
       assert.equal(idp.reused.length - reusedBefore, window, 'reuse only after a kill in the window');
+    });
+
+    it('import-service-account of a new key, killed at each of its writes: the next process lists it, or it is gone with its items', async () => {
+      const pem = rsaKeyPem();
+      const tokenUri = 'http://127.0.0.1:9/token';
+      let kills = 0;
+      for (let n = 1; ; n++) {
+        const email = `kw-sa-${n}@tokentray-test.iam.gserviceaccount.com`;
+        const file = await sandbox.writeFile(`kw-sa-${n}.json`, JSON.stringify(serviceAccountKey({ client_email: email, token_uri: tokenUri }, pem)));
+        const res = await killedAtWrite(['import-service-account', file], n);
+        // The next process (listing finishes what a killed one left) sees the account, or nothing of it.
+        const listed = (await sandbox.core().accounts.list()).some((a) => a.email === email);
+        if (!listed) assert.deepEqual(await itemsOf(accountIdFor(tokenUri, email)), [], `no item of ${email} is left after a kill at write ${n}`);
+        if (res.code === 0) {
+          assert.equal(listed, true, 'an import that finished lists its account');
+          break;
+        }
+        assert.equal(res.code, null, `killed at write ${n}, not failed: ${res.stderr}`);
+        kills++;
+      }
+      assert.ok(kills >= 2, `the import writes its key, then its record (${kills} kills)`);
     });
 
     it('login of a new account, killed at each of its writes: the account is listed and works, or is gone with its items', async () => {

@@ -279,12 +279,8 @@ export class AccountService {
     // Items and record under the account's lock, as a sign-out takes it: the two never interleave,
     // so no account is listed whose items a sign-out deleted. The later one wins.
     return this.withAccountLock(id, async () => {
-      // A new account's items are written before it is listed: a sign-out intent first, removed by
-      // the write that lists it, so that items of a sign-in killed in between are deleted by the next process.
-      const isNew = !(await this.registry.load()).accounts.some((a) => a.id === id);
-      if (isNew) await this.beginSignOut({ id, revoke: false, forgetClient: false });
-      try {
-        await this.vault.inOneWrite(async (vault) => {
+      await this.writeItemsBeforeListing(id, () =>
+        this.vault.inOneWrite(async (vault) => {
           if (client.clientSecret) await vault.setClientSecret(clientIdFor(profile.issuer, client.clientId), client.clientSecret);
           await vault.setSecrets(id, { refreshToken: result.refreshToken });
           await vault.setTokenCache(id, {
@@ -292,18 +288,31 @@ export class AccountService {
             ids: {},
             ...(result.idToken && result.idTokenExpiresAt ? { id: { token: result.idToken, expiresAt: result.idTokenExpiresAt } } : {}),
           });
-        });
-      } catch (err) {
-        // A failed write (not a kill) undoes the new account's items and intent now, where it can.
-        if (isNew)
-          await this.vault
-            .forget(id)
-            .then(() => this.abandonSignOut(id))
-            .catch(() => undefined);
-        throw err;
-      }
+        }),
+      );
       return this.registry.update((data) => this.recordSignIn(data, profile, client, result, id));
     });
+  }
+
+  /**
+   * Writes an account's items before the record that lists it (call under the account's lock). A
+   * new account's get a sign-out intent first, removed by the write that lists it (it drops the
+   * account's intents), so that items of a process killed in between are deleted by the next one;
+   * a failed write (not a kill) undoes them now, where it can.
+   */
+  private async writeItemsBeforeListing(id: string, write: () => Promise<void>): Promise<void> {
+    const isNew = !(await this.registry.load()).accounts.some((a) => a.id === id);
+    if (isNew) await this.beginSignOut({ id, revoke: false, forgetClient: false });
+    try {
+      await write();
+    } catch (err) {
+      if (isNew)
+        await this.vault
+          .forget(id)
+          .then(() => this.abandonSignOut(id))
+          .catch(() => undefined);
+      throw err;
+    }
   }
 
   private recordSignIn(data: RegistryData, profile: ProviderProfile, client: OAuthClient, result: SignInResult, id: string): AccountRecord {
@@ -327,24 +336,29 @@ export class AccountService {
    * project, key id). A corrupt registry stops it before the keychain is written.
    */
   async saveServiceAccount(key: StoredServiceAccountKey): Promise<AccountRecord> {
-    await this.registry.load();
     const id = accountIdFor(key.tokenUri, key.clientEmail);
-    await this.vault.setServiceAccountKey(id, key);
-    return this.registry.update((data) =>
-      upsertAccount(data, {
-        id,
-        kind: 'service_account',
-        subject: key.clientEmail,
-        email: key.clientEmail,
-        issuer: key.tokenUri,
-        flavor: 'google',
-        clientId: key.clientId,
-        scopes: data.accounts.find((a) => a.id === id)?.scopes ?? [CLOUD_PLATFORM],
-        status: 'ready',
-        privateKeyId: key.privateKeyId,
-        ...(key.projectId ? { projectId: key.projectId } : {}),
-      }),
-    );
+    return this.withAccountLock(id, async () => {
+      await this.writeItemsBeforeListing(id, () => this.vault.setServiceAccountKey(id, key));
+      return this.registry.update((data) => this.recordServiceAccount(data, key, id));
+    });
+  }
+
+  private recordServiceAccount(data: RegistryData, key: StoredServiceAccountKey, id: string): AccountRecord {
+    // An import is the user's latest word, like a sign-in: it supersedes an unfinished sign-out.
+    data.signingOut = data.signingOut?.filter((i) => i.id !== id);
+    return upsertAccount(data, {
+      id,
+      kind: 'service_account',
+      subject: key.clientEmail,
+      email: key.clientEmail,
+      issuer: key.tokenUri,
+      flavor: 'google',
+      clientId: key.clientId,
+      scopes: data.accounts.find((a) => a.id === id)?.scopes ?? [CLOUD_PLATFORM],
+      status: 'ready',
+      privateKeyId: key.privateKeyId,
+      ...(key.projectId ? { projectId: key.projectId } : {}),
+    });
   }
 
   /** A service account's stored key. */
