@@ -228,6 +228,38 @@ describe('tokentray curl sends the token only where it checked (issue 18 §3)', 
     }
   });
 
+  it('--cacert with --connect-to another host: refused as -k is, and the host its CA vouches for never sees the token', async () => {
+    const seen: string[] = [];
+    const dir = join(files, 'tls-own-ca');
+    const tls = await startHttps(dir, (req, res) => (seen.push(String(req.headers.authorization)), res.end('ok')));
+    const ca = ['--cacert', join(dir, 'cert.pem')];
+    try {
+      const rerouted = await run([
+        `https://127.0.0.1:${tls.port}/`,
+        '-s',
+        ...ca,
+        '--resolve',
+        `evil.invalid:${tls.port}:127.0.0.1`,
+        '--connect-to',
+        `127.0.0.1:${tls.port}:evil.invalid:${tls.port}`,
+      ]);
+      assert.equal(rerouted.code, 1, rerouted.stderr);
+      assert.match(
+        rerouted.stderr,
+        /^tokentray: INSECURE_URL: --connect-to 127\.0\.0\.1:\d+:evil\.invalid:\d+ sends a https URL checked only against its own CA/m,
+      );
+      const proxied = await run([`https://127.0.0.1:${tls.port}/`, '-s', '--capath', dir, '-x', 'http://proxy.invalid:3128']);
+      assert.match(proxied.stderr, /^tokentray: INSECURE_URL: A https URL checked only against its own CA .* proxy of --proxy/m);
+      assert.deepEqual(seen, []);
+      // The same CA without a reroute: curl checked the server against it, and the token goes.
+      const direct = await run([`https://127.0.0.1:${tls.port}/`, '-s', ...ca]);
+      assert.equal(direct.code, 0, direct.stderr);
+      assert.deepEqual(seen, [`Bearer ${token}`]);
+    } finally {
+      await tls.close();
+    }
+  });
+
   it('honours the no-proxy list as curl does: the token goes direct to this machine, never to the proxy', async () => {
     const cases: Array<{ url: string; args?: string[]; env: Record<string, string> }> = [
       { url: localUrl, env: { NO_PROXY: '127.0.0.1' } },

@@ -305,12 +305,19 @@ function bypassesProxy(host: string, args: CurlArgs, env: Env): boolean {
  * The proxies curl would use for a URL: its options, else <scheme>_proxy / ALL_PROXY (curl reads
  * http_proxy in lower case only), none when the no-proxy list names the host.
  */
-function proxiesFor(target: { scheme: string; host: string }, args: CurlArgs, env: Env): { name: string; value: string }[] {
+function proxiesFor(target: { scheme: string; host: string }, args: CurlArgs, env: Env, only: 'all' | 'named' = 'all'): { name: string; value: string }[] {
   if (bypassesProxy(target.host, args, env)) return [];
   const named = ['proxy', 'preproxy', 'socks4', 'socks4a', 'socks5', 'socks5-hostname'].flatMap((name) =>
     (args.values.get(name) ?? []).filter((v) => v !== '').map((value) => ({ name: `--${name}`, value })),
   );
-  if (args.values.has('proxy') || args.values.has('socks4') || args.values.has('socks4a') || args.values.has('socks5') || args.values.has('socks5-hostname'))
+  if (
+    only === 'named' ||
+    args.values.has('proxy') ||
+    args.values.has('socks4') ||
+    args.values.has('socks4a') ||
+    args.values.has('socks5') ||
+    args.values.has('socks5-hostname')
+  )
     return named;
   const variables = target.scheme === 'https' ? ['https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'] : ['http_proxy', 'all_proxy', 'ALL_PROXY'];
   const fromEnv = variables.find((name) => env[name]);
@@ -321,14 +328,17 @@ function proxiesFor(target: { scheme: string; host: string }, args: CurlArgs, en
  * The rule for `tokentray curl`: the token goes over https, or as plain http only to this machine,
  * and "this machine" is where the bytes actually go: the URL's host, every proxy curl would use,
  * and every --connect-to / --resolve. With -k (--insecure) https checks no certificate, so a
- * reroute or proxy could take the token anywhere: such a URL gets the plain-http rule.
+ * reroute or proxy could take the token anywhere: such a URL gets the plain-http rule. With a CA of
+ * the command's own (--cacert, --capath) https proves only what that CA signed, so a reroute or a
+ * proxy named on the command line may not leave this machine either; the environment's proxies
+ * stay allowed (a TLS-inspecting corporate proxy comes with its own CA).
  * --allow-insecure-http lifts the plain-http rule only.
  */
 export function checkCurlArgs(args: readonly string[], env: Env, allowInsecureHttp: boolean): CurlArgs {
   const parsed = parseCurlArgs(args);
   const globoff = parsed.flags.has('globoff');
   const unverified = parsed.flags.has('insecure');
-  const plain: Array<{ scheme: string; host: string }> = [];
+  const plain: Target[] = [];
   for (const url of parsed.urls) {
     const target = curlTarget(url, globoff);
     if (target.scheme === 'https' && !unverified) continue;
@@ -344,24 +354,43 @@ export function checkCurlArgs(args: readonly string[], env: Env, allowInsecureHt
     }
     plain.push(target);
   }
-  if (plain.length === 0 || allowInsecureHttp) return parsed;
-  for (const target of plain) {
-    for (const { name, value } of proxiesFor(target, parsed, env)) {
-      if (!proxyIsLoopback(value))
-        throw new TokenTrayError(
-          'INSECURE_URL',
-          `A ${target.scheme === 'https' ? 'https URL without certificate checks' : 'plain-http URL'} would go through the proxy of ${name}, which is not this machine: the token would cross the network unprotected.`,
-        );
+  if (allowInsecureHttp) return parsed;
+  const ownCa = !unverified && (parsed.values.has('cacert') || parsed.values.has('capath'));
+  const vouched = ownCa ? parsed.urls.map((url) => curlTarget(url, globoff)).filter((t) => t.scheme === 'https') : [];
+  checkRoutes(parsed, env, plain, vouched);
+  return parsed;
+}
+
+type Target = { scheme: string; host: string };
+const OWN_CA = 'https URL checked only against its own CA (--cacert, --capath)';
+
+/**
+ * Where the bytes of weakly protected URLs go: `plain` (http, or https with -k) through no proxy
+ * and no reroute off this machine; `vouched` (https against the command's own CA) through no
+ * proxy named on the command line and no reroute off this machine.
+ */
+function checkRoutes(parsed: CurlArgs, env: Env, plain: readonly Target[], vouched: readonly Target[]): void {
+  if (plain.length === 0 && vouched.length === 0) return;
+  const unverified = parsed.flags.has('insecure');
+  const risk = (target: Target) =>
+    target.scheme === 'http' || unverified ? 'the token would cross the network unprotected' : 'the token could reach any server that CA vouches for';
+  for (const [targets, only] of [
+    [plain, 'all'],
+    [vouched, 'named'],
+  ] as const) {
+    for (const target of targets) {
+      const what = target.scheme === 'http' ? 'plain-http URL' : unverified ? 'https URL without certificate checks' : OWN_CA;
+      for (const { name, value } of proxiesFor(target, parsed, env, only)) {
+        if (!proxyIsLoopback(value))
+          throw new TokenTrayError('INSECURE_URL', `A ${what} would go through the proxy of ${name}, which is not this machine: ${risk(target)}.`);
+      }
     }
   }
+  const what = plain.length > 0 ? (unverified ? 'URL without certificate checks' : 'plain-http URL') : OWN_CA;
   for (const option of ['connect-to', 'resolve'] as const) {
     for (const value of parsed.values.get(option) ?? []) {
       if (!rerouteIsLoopback(option, value))
-        throw new TokenTrayError(
-          'INSECURE_URL',
-          `--${option} ${displaySafe(value)} sends a ${unverified ? 'URL without certificate checks' : 'plain-http URL'} to another machine: the token would cross the network unprotected.`,
-        );
+        throw new TokenTrayError('INSECURE_URL', `--${option} ${displaySafe(value)} sends a ${what} to another machine: ${risk(plain[0] ?? vouched[0])}.`);
     }
   }
-  return parsed;
 }
