@@ -246,10 +246,10 @@ describe('tokentray curl sends the token only where it checked (issue 18 §3)', 
       assert.equal(rerouted.code, 1, rerouted.stderr);
       assert.match(
         rerouted.stderr,
-        /^tokentray: INSECURE_URL: --connect-to 127\.0\.0\.1:\d+:evil\.invalid:\d+ sends a https URL checked only against its own CA/m,
+        /^tokentray: INSECURE_URL: --connect-to 127\.0\.0\.1:\d+:evil\.invalid:\d+ sends a https URL checked only against a CA the command brings/m,
       );
       const proxied = await run([`https://127.0.0.1:${tls.port}/`, '-s', '--capath', dir, '-x', 'http://proxy.invalid:3128']);
-      assert.match(proxied.stderr, /^tokentray: INSECURE_URL: A https URL checked only against its own CA .* proxy of --proxy/m);
+      assert.match(proxied.stderr, /^tokentray: INSECURE_URL: A https URL checked only against a CA the command brings .* proxy of --proxy/m);
       assert.deepEqual(seen, []);
       // The same CA without a reroute: curl checked the server against it, and the token goes.
       const direct = await run([`https://127.0.0.1:${tls.port}/`, '-s', ...ca]);

@@ -100,7 +100,13 @@ describe('property: HTTP answers (issue 13 §3, §5)', () => {
       fc.webUrl().map((u) => u.replace(/^(https?:\/\/)[^/?#]*/, '$1host.example.invalid')),
       fc.jsonValue(),
     );
-    const doc = fc.record(Object.fromEntries(names.map((n) => [n, endpoint])), { requiredKeys: [] });
+    // Every endpoint safe in a quarter of the cases: with hostile ones alone, about 1 document in 700
+    // passed, and a run of 1000 could reach the success branch not at all.
+    const safeEndpoint = fc.constantFrom('ORIGIN/ok', 'https://idp.example.invalid/x', 'http://127.0.0.1:9/x');
+    const doc = fc.oneof(
+      { arbitrary: fc.record(Object.fromEntries(names.map((n) => [n, endpoint])), { requiredKeys: [] }), weight: 3 },
+      { arbitrary: fc.record(Object.fromEntries(names.map((n) => [n, safeEndpoint])), { requiredKeys: [] }), weight: 1 },
+    );
     const remote = (u: string) => !['127.0.0.1'].includes(new URL(u).hostname);
     let n = 0;
     let accepted = 0;

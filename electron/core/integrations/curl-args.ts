@@ -362,7 +362,7 @@ export function checkCurlArgs(args: readonly string[], env: Env, allowInsecureHt
 }
 
 type Target = { scheme: string; host: string };
-const OWN_CA = 'https URL checked only against its own CA (--cacert, --capath)';
+const OWN_CA = 'https URL checked only against a CA the command brings';
 
 /**
  * Where the bytes of weakly protected URLs go: `plain` (http, or https with -k) through no proxy
