@@ -7,6 +7,8 @@ import tseslint from 'typescript-eslint';
 const ELECTRON = { name: 'electron', message: 'Only electron/main and electron/preload import electron.' };
 const OPENID = { name: 'openid-client', message: 'openid-client stays behind its adapter, electron/core/oauth/oidc.ts.' };
 const layer = (...patterns) => patterns.map(([group, message]) => ({ group, message }));
+/** The one rule every core layer shares. */
+const NO_SURFACES = [['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.'];
 
 export default tseslint.config(
   { ignores: ['dist/', 'release/', 'node_modules/', 'test-results/', 'renderer/vite.config.*', '**/*.cjs'] },
@@ -70,20 +72,14 @@ export default tseslint.config(
   {
     files: ['electron/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { paths: [ELECTRON, OPENID], patterns: layer([['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.']) },
-      ],
+      'no-restricted-imports': ['error', { paths: [ELECTRON, OPENID], patterns: layer(NO_SURFACES) }],
     },
   },
   {
     // The adapter itself.
     files: ['electron/core/oauth/oidc.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { paths: [ELECTRON], patterns: layer([['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.']) },
-      ],
+      'no-restricted-imports': ['error', { paths: [ELECTRON], patterns: layer(NO_SURFACES) }],
     },
   },
   {
@@ -94,13 +90,10 @@ export default tseslint.config(
         'error',
         {
           paths: [ELECTRON],
-          patterns: layer(
-            [['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.'],
-            [
-              ['**/accounts/**', '**/tokens/**', '**/oauth/**', '**/google/**', '**/agent/**', '**/integrations/**'],
-              'Storage is below the accounts room and the rest of the core.',
-            ],
-          ),
+          patterns: layer(NO_SURFACES, [
+            ['**/accounts/**', '**/tokens/**', '**/oauth/**', '**/google/**', '**/agent/**', '**/integrations/**'],
+            'Storage is below the accounts room and the rest of the core.',
+          ]),
         },
       ],
     },
@@ -113,10 +106,10 @@ export default tseslint.config(
         'error',
         {
           paths: [ELECTRON],
-          patterns: layer(
-            [['**/app/**', '**/cli/**', '**/main/**', '**/preload/**'], 'The core knows nothing of its surfaces.'],
-            [['**/tokens/**', '**/agent/**', '**/integrations/**'], 'The accounts room is below tokens, the agent and the integrations.'],
-          ),
+          patterns: layer(NO_SURFACES, [
+            ['**/tokens/**', '**/agent/**', '**/integrations/**'],
+            'The accounts room is below tokens, the agent and the integrations.',
+          ]),
         },
       ],
     },
