@@ -8,8 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import ts from 'typescript';
-import { ClipboardGuard } from '../electron/app/clipboard-guard.js';
-import { createHandlers, type AppHandlers } from '../electron/app/handlers/index.js';
+import type { AppHandlers } from '../electron/app/handlers/index.js';
 import { dispatch } from '../electron/app/ipc-dispatch.js';
 import { describeForWindow } from '../electron/app/remedies.js';
 import { describeForCli } from '../electron/cli/remedies.js';
@@ -18,7 +17,7 @@ import { checkRegistryHosts } from '../electron/core/integrations/docker-credent
 import { TokenTrayError, type ErrorFacts, type Remedy } from '../electron/core/shared/errors.js';
 import type { AccountRecord } from '../electron/core/accounts/account-registry.js';
 import { SettingsStore } from '../electron/core/storage/settings-store.js';
-import { RecordingClipboard } from './support/renderer-harness.js';
+import { handlersForTest } from './support/renderer-harness.js';
 import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -197,13 +196,7 @@ describe('error wording, end to end: the CLI and the window on the same failures
     sandbox = await makeSandbox();
     const core = sandbox.core();
     const settings = new SettingsStore(core.home);
-    handlers = createHandlers({
-      core,
-      settings,
-      clipboard: new ClipboardGuard(new RecordingClipboard(), () => 0),
-      openExternal: async () => undefined,
-      onChange: () => undefined,
-    });
+    handlers = handlersForTest(core, settings);
   });
   after(async () => {
     await handlers.dispose();

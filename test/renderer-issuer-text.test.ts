@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { createHandlers, type AppHandlers } from '../electron/app/handlers/index.js';
-import { ClipboardGuard } from '../electron/app/clipboard-guard.js';
+import type { AppHandlers } from '../electron/app/handlers/index.js';
 import { SettingsStore } from '../electron/core/storage/settings-store.js';
 import { accountIdFor } from '../electron/core/accounts/account-service.js';
 import { launchChromium } from './support/chromium.js';
 import { assertVisible } from './support/hostile.js';
-import { openApp, RecordingClipboard, serveRenderer, type AppPage } from './support/renderer-harness.js';
+import { handlersForTest, openApp, serveRenderer, type AppPage } from './support/renderer-harness.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -56,14 +55,7 @@ describe("the window shows an ID token's claims with nothing hidden (issue 18 §
     });
     const settings = new SettingsStore(core.home);
     await settings.load();
-    handlers = createHandlers({
-      core,
-      settings,
-      clipboard: new ClipboardGuard(new RecordingClipboard(), () => 0),
-      openExternal: async () => undefined,
-      onChange: () => undefined,
-      env: sandbox.env,
-    });
+    handlers = handlersForTest(core, settings, { env: sandbox.env });
     app = await openApp(browser, server.origin, handlers);
   });
   after(async () => {

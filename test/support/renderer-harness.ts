@@ -9,8 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { Handlers } from '../../electron/app/handlers/index.js';
-import type { ClipboardAdapter } from '../../electron/app/clipboard-guard.js';
+import { createHandlers, type AppHandlerDeps, type AppHandlers, type Handlers } from '../../electron/app/handlers/index.js';
+import { ClipboardGuard, type ClipboardAdapter } from '../../electron/app/clipboard-guard.js';
+import type { Core } from '../../electron/core/core.js';
+import type { SettingsStore } from '../../electron/core/storage/settings-store.js';
 import { API_CHANNELS, EVENTS } from '../../electron/app/ipc-contract.js';
 import { dispatch } from '../../electron/app/ipc-dispatch.js';
 import { APP_ORIGIN, CONTENT_SECURITY_POLICY, mimeTypeFor, resolveAppFile } from '../../electron/app/window-policy.js';
@@ -29,6 +31,18 @@ export class RecordingClipboard implements ClipboardAdapter {
     this.text = text;
     this.writes.push(text);
   }
+}
+
+/** The window's handlers on `core`, with a recording clipboard that never clears and no browser. */
+export function handlersForTest(core: Core, settings: SettingsStore, more: Partial<AppHandlerDeps> = {}): AppHandlers {
+  return createHandlers({
+    core,
+    settings,
+    clipboard: new ClipboardGuard(new RecordingClipboard(), () => 0),
+    openExternal: async () => undefined,
+    onChange: () => undefined,
+    ...more,
+  });
 }
 
 /** Serves dist/renderer on 127.0.0.1 the way the app:// protocol handler does (same files, same CSP). */
