@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { makeSandbox, runCli, runCliInProcess, type Sandbox } from './support/sandbox.js';
+import { serviceAccountKey } from './support/service-account-key.js';
 
 describe('the CLI in process is the bin', () => {
   let sandbox: Sandbox;
@@ -33,6 +34,14 @@ describe('the CLI in process is the bin', () => {
       assert.deepEqual(inProcess, bin);
     });
   }
+
+  it('a keychain choice it does not know: the same KEYCHAIN_CHOICE_INVALID in process as from the bin', async () => {
+    const env = { ...sandbox.env, TOKENTRAY_KEYCHAIN: 'plaintext' };
+    const key = await sandbox.writeFile('sa.json', JSON.stringify(serviceAccountKey()));
+    const bin = await runCli(['import-service-account', key], env);
+    assert.match(bin.stderr, /^tokentray: KEYCHAIN_CHOICE_INVALID: /);
+    assert.deepEqual(await runCliInProcess(['import-service-account', key], env), bin);
+  });
 
   it('reads `-` from the stdin it is given, and an empty one when given none (as runCli)', async () => {
     const big = 'x'.repeat(4000);

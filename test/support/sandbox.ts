@@ -279,7 +279,9 @@ export function startCliInProcess(args: string[], env: Record<string, string>, o
   const controller = new AbortController();
   const store =
     options.store ??
-    (env.NODE_OPTIONS?.includes(WINDOWS_PRELOAD) && env.TOKENTRAY_KEYCHAIN !== 'file'
+    // The preload's keytar stands in only where the bin would choose the OS keychain: any other
+    // TOKENTRAY_KEYCHAIN goes through the CLI's own choice (and its errors).
+    (env.NODE_OPTIONS?.includes(WINDOWS_PRELOAD) && [undefined, '', 'system'].includes(env.TOKENTRAY_KEYCHAIN)
       ? WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE)
       : undefined);
   const done = run(args, {
