@@ -306,7 +306,6 @@ describe('workforce and workload identity federation', () => {
       const subject = `principalSet://${poolOf(WL_AUDIENCE)}`;
       const legacy = accountIdFor(doc.token_url, `${WL_AUDIENCE}\n${subject}`);
       const core = sandbox.core();
-      await core.accounts.saveFederationFile(legacy, JSON.stringify(doc));
       const record = {
         id: legacy,
         kind: 'workload' as const,
@@ -317,7 +316,7 @@ describe('workforce and workload identity federation', () => {
         scopes: [],
         status: 'ready' as const,
       };
-      await core.accounts.saveFederatedAccount(record, { token: 'ya29.sts-old', expiresAt: Date.now() + 3_600_000 });
+      await core.accounts.saveFederatedAccount(record, JSON.stringify(doc), { token: 'ya29.sts-old', expiresAt: Date.now() + 3_600_000 });
       await ok('adc', 'import', await sandbox.writeFile('wl-again.json', JSON.stringify(doc)));
       const ids = (JSON.parse(await ok('accounts', '--json')) as Array<{ id: string; kind: string }>).filter((a) => a.kind === 'workload').map((a) => a.id);
       assert.deepEqual(ids, [legacy], 'the same account, not a second one');

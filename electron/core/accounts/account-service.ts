@@ -381,15 +381,25 @@ export class AccountService {
     return this.vault.setSecrets(id, { refreshToken });
   }
 
-  /** Deletes an account's keychain items and nothing else: an import's provisional ones. */
-  forgetItems(id: string): Promise<void> {
-    return this.vault.forget(id);
-  }
-
-  /** Lists an imported federated account (its file already stored), with the token that proved it works. */
-  async saveFederatedAccount(fresh: FreshAccount, token: CachedToken): Promise<AccountRecord> {
-    await this.withAccountLock(fresh.id, () => this.vault.setTokenCache(fresh.id, { access: { '': token }, ids: {} }));
-    return this.registry.update((data) => upsertAccount(data, fresh));
+  /**
+   * Stores an imported federated account: its file and the token that proved it works, then the
+   * record, under the account's lock as a sign-in's are (a new account's items are deleted by the
+   * next process if this one is killed before the record lists it).
+   */
+  async saveFederatedAccount(fresh: FreshAccount, fileJson: string, token: CachedToken): Promise<AccountRecord> {
+    return this.withAccountLock(fresh.id, async () => {
+      await this.writeItemsBeforeListing(fresh.id, () =>
+        this.vault.inOneWrite(async (vault) => {
+          await vault.setFederationFile(fresh.id, fileJson);
+          await vault.setTokenCache(fresh.id, { access: { '': token }, ids: {} });
+        }),
+      );
+      return this.registry.update((data) => {
+        // An import is the user's latest word, like a sign-in: it supersedes an unfinished sign-out.
+        data.signingOut = data.signingOut?.filter((i) => i.id !== fresh.id);
+        return upsertAccount(data, fresh);
+      });
+    });
   }
 
   /** Marks an account for a new sign-in. It is kept: its metadata and default status stay. */

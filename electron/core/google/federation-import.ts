@@ -4,9 +4,10 @@ import { checkProjectId } from './project-id.js';
 import type { Core } from '../core.js';
 import { TokenTrayError, isTokenTrayError } from '../shared/errors.js';
 import { CLOUD_PLATFORM } from '../oauth/scopes.js';
-import { workforceSource, workloadSource } from '../tokens/sources/federation.js';
-import { impersonationTarget, parseFederationFile, poolOf, type FederationFile } from './external-account-file.js';
+import { workforceSource, workloadSource, type FederationContext } from '../tokens/sources/federation.js';
+import { impersonationTarget, parseFederationFile, poolOf, type FederationFile, type WorkforceFile } from './external-account-file.js';
 import { parseJsonObject } from '../shared/json-object.js';
+import type { CachedToken } from '../storage/credential-vault.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -54,13 +55,46 @@ function parseStored(text: string, path: string): FederationFile | undefined {
 }
 
 /**
- * Imports a workforce or workload federation file as an account: the file goes to the keychain
- * (vault), one token proves it works, and the account is named by its principal (workforce: what
- * token_info_url says, else the pool; workload: the impersonated service account, else the pool).
+ * The file kept in memory while its first token is fetched: nothing is stored until the file has
+ * proved that it works (a kill meanwhile leaves nothing behind, and a failed re-import keeps the
+ * stored file), and a refresh token that STS rotates meanwhile is the one stored.
+ */
+function fileInMemory(json: string): { text: () => string; accounts: FederationContext['accounts'] } {
+  let text = json;
+  return {
+    text: () => text,
+    accounts: {
+      federationFile: () => Promise.resolve(text),
+      saveFederationFile: (_id, next) => Promise.resolve(void (text = next)),
+      // Not listed yet: a refused file is the import's error, not an account's state.
+      markSigninRequired: () => Promise.resolve(),
+    },
+  };
+}
+
+/** The file's first token, minted as its account's source will mint them, and the file as it then is. */
+async function firstToken(file: FederationFile, draft: AccountRecord, path: string, env: Env): Promise<{ token: CachedToken; json: string }> {
+  const staged = fileInMemory(storedJson(file));
+  const source = (draft.kind === 'workforce' ? workforceSource : workloadSource)({ accounts: staged.accounts, env, now: Date.now });
+  let token;
+  try {
+    token = (await source.access(draft, undefined).mint()).token;
+  } catch (err) {
+    if (isTokenTrayError(err, 'REAUTH_REQUIRED')) throw new TokenTrayError('ADC_FILE_INVALID', `${path}: ${err.message}`, { cause: err });
+    throw err;
+  }
+  if (!token) throw new TokenTrayError('PROVIDER_ERROR', `${file.token_url} gave no access token for ${path}.`);
+  return { token, json: staged.text() };
+}
+
+/**
+ * Imports a workforce or workload federation file as an account: one token proves it works, then
+ * the file goes to the keychain (vault) and the account is listed, named by its principal
+ * (workforce: what token_info_url says, else the pool; workload: the impersonated service account,
+ * else the pool).
  */
 export async function importFederationFile(core: Core, text: string, path: string, env: Env): Promise<AccountRecord> {
   const file = parseFederationFile(text, path);
-  const kind = file.type === 'external_account_authorized_user' ? 'workforce' : 'workload';
   const before = await core.accounts.probe();
   const impersonated =
     file.type === 'external_account' && file.service_account_impersonation_url
@@ -68,11 +102,9 @@ export async function importFederationFile(core: Core, text: string, path: strin
       : undefined;
   // Named before the first token for workload files; a workforce principal needs the token.
   const provisional = impersonated ?? `principalSet://${poolOf(file.audience)}`;
-  const tempId = await provisionalId(core, file, provisional, before.accounts, path);
-  const existed = before.accounts.some((a) => a.id === tempId);
   const draft: AccountRecord = {
-    id: tempId,
-    kind,
+    id: await provisionalId(core, file, provisional, before.accounts, path),
+    kind: file.type === 'external_account_authorized_user' ? 'workforce' : 'workload',
     subject: provisional,
     ...(impersonated ? { email: impersonated } : {}),
     issuer: file.token_url,
@@ -83,37 +115,19 @@ export async function importFederationFile(core: Core, text: string, path: strin
     createdAt: '',
     updatedAt: '',
   };
-  const context = { accounts: core.accounts, env, now: Date.now, accessToken: () => Promise.reject(new Error('not used')) };
-  await core.accounts.saveFederationFile(tempId, storedJson(file));
-  let token;
-  try {
-    const source = (kind === 'workforce' ? workforceSource : workloadSource)(context);
-    token = (await source.access(draft, undefined).mint()).token;
-  } catch (err) {
-    if (!existed) await core.accounts.forgetItems(tempId).catch(() => undefined);
-    if (isTokenTrayError(err, 'REAUTH_REQUIRED')) throw new TokenTrayError('ADC_FILE_INVALID', `${path}: ${err.message}`, { cause: err });
-    throw err;
-  }
-  if (!token) throw new TokenTrayError('PROVIDER_ERROR', `${file.token_url} gave no access token for ${path}.`);
-  let id = tempId;
-  let subject = provisional;
-  if (file.type === 'external_account_authorized_user') {
-    const { workforcePrincipal } = await import('./sts.js');
-    const stored = parseFederationFile((await core.accounts.federationFile(tempId))!, path);
-    const principal = await workforcePrincipal(stored as typeof file, token.token);
-    if (principal) {
-      subject = principal;
-      id = accountIdFor(file.token_url, `${file.audience}\n${principal}`);
-      if (id !== tempId) {
-        await core.accounts.saveFederationFile(id, storedJson(stored));
-        await core.accounts.forgetItems(tempId);
-      }
-    }
-  }
+  const { token, json } = await firstToken(file, draft, path, env);
   const { createdAt: _c, updatedAt: _u, ...fresh } = draft;
+  const principal = file.type === 'external_account_authorized_user' ? await workforcePrincipalOf(json, path, token) : undefined;
+  const named = principal ? { id: accountIdFor(file.token_url, `${file.audience}\n${principal}`), subject: principal } : {};
   // The file's quota project becomes the account's, sent like any account's (x-goog-user-project).
   const quotaProject = file.quota_project_id ? checkProjectId(file.quota_project_id) : undefined;
-  return core.accounts.saveFederatedAccount({ ...fresh, id, subject, ...(quotaProject ? { quotaProject } : {}) }, token);
+  return core.accounts.saveFederatedAccount({ ...fresh, ...named, ...(quotaProject ? { quotaProject } : {}) }, json, token);
+}
+
+/** The principal a workforce file's token belongs to, as its token_info_url says (undefined: the pool names it). */
+async function workforcePrincipalOf(json: string, path: string, token: CachedToken): Promise<string | undefined> {
+  const { workforcePrincipal } = await import('./sts.js');
+  return workforcePrincipal(parseFederationFile(json, path) as WorkforceFile, token.token);
 }
 
 /** The federation file of an account, for `adc export`: a workforce file carries the current refresh token. */

@@ -1,18 +1,26 @@
 import type { AccountRecord } from '../../accounts/account-registry.js';
-import { displayName } from '../../accounts/account-service.js';
+import { displayName, type AccountService } from '../../accounts/account-service.js';
 import { TokenTrayError } from '../../shared/errors.js';
 import { CLOUD_PLATFORM, scopeKey } from '../../oauth/scopes.js';
 import type { WorkforceFile, WorkloadFile } from '../../google/external-account-file.js';
 import { signInAgain } from '../reauth.js';
-import type { SourceContext, SourceFactory } from '../token-source.js';
+import type { SourceContext, TokenSource } from '../token-source.js';
 
 // Loaded on first use: a warm cached call needs none of it.
 const sts = () => import('../../google/sts.js');
 const iam = () => import('../../google/impersonation.js');
 const files = () => import('../../google/external-account-file.js');
 
+/**
+ * What a federation source needs: the account's file where it is kept, which is the keychain, or
+ * memory while an import proves the file works before anything is stored (federation-import.ts).
+ */
+export interface FederationContext extends Pick<SourceContext, 'env' | 'now'> {
+  accounts: Pick<AccountService, 'federationFile' | 'saveFederationFile' | 'markSigninRequired'>;
+}
+
 /** The account's federation file, parsed (and its URLs checked) again at every use. */
-export async function federationFileOf(context: Pick<SourceContext, 'accounts'>, account: AccountRecord) {
+export async function federationFileOf(context: Pick<FederationContext, 'accounts'>, account: AccountRecord) {
   const text = await context.accounts.federationFile(account.id);
   if (text === undefined)
     throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', `The keychain holds no federation file for ${displayName(account)}.`, {
@@ -21,7 +29,7 @@ export async function federationFileOf(context: Pick<SourceContext, 'accounts'>,
   return (await files()).parseFederationFile(text, `The stored federation file of ${displayName(account)}`);
 }
 
-async function workforceFileOf(context: SourceContext, account: AccountRecord): Promise<WorkforceFile> {
+async function workforceFileOf(context: FederationContext, account: AccountRecord): Promise<WorkforceFile> {
   const file = await federationFileOf(context, account);
   if (file.type !== 'external_account_authorized_user')
     throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of ${displayName(account)} is not a workforce file.`, {
@@ -30,7 +38,7 @@ async function workforceFileOf(context: SourceContext, account: AccountRecord): 
   return file;
 }
 
-async function workloadFileOf(context: SourceContext, account: AccountRecord): Promise<WorkloadFile> {
+async function workloadFileOf(context: FederationContext, account: AccountRecord): Promise<WorkloadFile> {
   const file = await federationFileOf(context, account);
   if (file.type !== 'external_account')
     throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of ${displayName(account)} is not a workload file.`, {
@@ -51,7 +59,7 @@ const noAudience = (account: AccountRecord) =>
  * the client by HTTP Basic, under the account's lock; a rotated refresh token is stored first.
  * The pool's token carries the scopes the pool grants, so every request shares the default slot.
  */
-export const workforceSource: SourceFactory = (context) => ({
+export const workforceSource = (context: FederationContext): TokenSource => ({
   access(account) {
     return {
       slot: { bucket: 'access', key: '' },
@@ -81,7 +89,7 @@ export const workforceSource: SourceFactory = (context) => ({
  * (RFC 8693), then, with service_account_impersonation_url, that service account's token. No
  * secret of ours is spent, so the mint runs outside the lock.
  */
-export const workloadSource: SourceFactory = (context) => ({
+export const workloadSource = (context: FederationContext): TokenSource => ({
   access(account, scopes) {
     const key = scopes && scopeKey(scopes) !== scopeKey(account.scopes) ? `s:${scopeKey(scopes)}` : '';
     return {
@@ -114,7 +122,7 @@ export const workloadSource: SourceFactory = (context) => ({
   },
 });
 
-async function exchange(context: SourceContext, file: WorkloadFile, scopes: readonly string[]) {
+async function exchange(context: FederationContext, file: WorkloadFile, scopes: readonly string[]) {
   const { readSubjectToken } = await import('../../google/subject-token.js');
   const subject = await readSubjectToken(file.source, context.env);
   return (await sts()).workloadExchange(file, subject, scopes, context.now());
