@@ -323,6 +323,27 @@ describe('workforce and workload identity federation', () => {
       await ok('logout', legacy);
     });
 
+    it('a re-import that fails keeps the stored file: nothing is stored before the file has given a token', async () => {
+      const subject = await sandbox.writeFile('subject-keep.jwt', 'eyJ.subject-one.sig');
+      const doc = workloadDoc({ file: subject });
+      const name = await ok('adc', 'import', await sandbox.writeFile('wl-keep.json', JSON.stringify(doc)));
+      const { id } = await accountOf(name);
+      const stored = await sandbox.core().accounts.federationFile(id);
+      // The same account (same pool and source), a changed file, and a subject token STS refuses.
+      await writeFile(subject, 'eyJ.unknown-subject.sig');
+      await fails(
+        'FEDERATION_EXCHANGE_FAILED',
+        'adc',
+        'import',
+        await sandbox.writeFile('wl-keep-2.json', JSON.stringify({ ...doc, quota_project_id: 'other-quota' })),
+      );
+      assert.equal(await sandbox.core().accounts.federationFile(id), stored, 'the stored file is as it was');
+      await writeFile(subject, 'eyJ.subject-one.sig');
+      await dropCache(name);
+      assert.match(await ok('print-access-token', '--account', id), /^ya29\.sts-/);
+      await ok('logout', id);
+    });
+
     it('serves kubectl (ExecCredential), curl and the docker helper like any account', async () => {
       await writeFile(subjectFile, 'eyJ.subject-one.sig');
       const name = await ok('adc', 'import', await sandbox.writeFile('wl-tools.json', JSON.stringify(workloadDoc({ file: subjectFile }))));
