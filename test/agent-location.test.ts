@@ -17,12 +17,14 @@ describe('the agent location, by platform', () => {
       socket: '/run/user/1000/tokentray/agent.sock',
       key: '/run/user/1000/tokentray/agent.key',
       pipe: false,
+      guarded: false,
     });
     assert.deepEqual(agentLocation({ TOKENTRAY_HOME: '/h' }, { platform: 'darwin' }), {
       dir: '/h/agent',
       socket: '/h/agent/agent.sock',
       key: '/h/agent/agent.key',
       pipe: false,
+      guarded: false,
     });
   });
 
