@@ -43,7 +43,7 @@ function alive(pid: number): boolean {
 }
 
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
+  for (const end = Date.now() + ms; Date.now() < end;) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -91,7 +91,15 @@ async function startSquatter(address: string, challenge: boolean): Promise<{ ser
     socket.on('error', () => undefined);
   });
   if (!WINDOWS) await rm(address, { force: true }); // the killed agent's socket file
-  await new Promise<void>((r, j) => server.once('error', j).listen(address, r));
+  // Windows frees a killed server's pipe name once its handles are closed: a moment after it died.
+  await waitFor(
+    'the name to be free',
+    () =>
+      new Promise<boolean>((r) => {
+        server.once('error', () => r(false));
+        server.listen(address, () => r(true));
+      }),
+  );
   if (!WINDOWS) await chmod(address, 0o600);
   return { server, received: () => received, token };
 }

@@ -213,9 +213,7 @@ export const agent = defineCommand(AGENT_HELP, async (args, io) => {
     default: {
       const status = await askStatus(io);
       if (!status) throw notRunning(io);
-      io.stdout(
-        values.json ? `${JSON.stringify({ ...status, socket: agentAddress(io.env) })}\n` : `${describe(status, agentAddress(io.env))}\n`,
-      );
+      io.stdout(values.json ? `${JSON.stringify({ ...status, socket: agentAddress(io.env) })}\n` : `${describe(status, agentAddress(io.env))}\n`);
       return 0;
     }
   }

@@ -37,9 +37,7 @@ export function agentAddress(where: AgentLocation, key: string): string {
 type Role = 'agent' | 'client';
 
 function proof(key: string, role: Role, address: string, clientNonce: string, agentNonce: string): string {
-  return createHmac('sha256', Buffer.from(key, 'hex'))
-    .update(`tokentray-agent ${role} proof\n${address}\n${clientNonce}\n${agentNonce}`)
-    .digest('hex');
+  return createHmac('sha256', Buffer.from(key, 'hex')).update(`tokentray-agent ${role} proof\n${address}\n${clientNonce}\n${agentNonce}`).digest('hex');
 }
 
 function sameProof(given: unknown, expected: string): boolean {

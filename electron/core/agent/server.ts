@@ -232,7 +232,7 @@ function serve(socket: Socket, key: string, address: string, options: AgentServe
       if (challenge === undefined) {
         // A request straight away (an older client, or a stranger): nothing is answered without the proof.
         received = true;
-        const version = (doc as { v?: unknown } | null)?.v;
+        const version = typeof doc === 'object' && doc !== null && 'v' in doc ? doc.v : undefined;
         if (version !== PROTOCOL_VERSION) return refuse(socket, 'AGENT_VERSION', `this agent speaks protocol ${PROTOCOL_VERSION}`);
         return refuse(socket, 'AGENT_REFUSED', 'this agent answers only a client that proves it holds the key');
       }
