@@ -22,7 +22,8 @@ const AGENT_HELP = {
   description:
     'start runs one agent per user in the background (a second start says it is running); with the file vault it asks the passphrase ' +
     'once and keeps the unlocked vault in memory until --lifetime is over, then forgets it and exits. Token commands, kube-credential, ' +
-    'the docker helper, exec and curl ask it first over a private Unix socket ($XDG_RUNTIME_DIR/tokentray/, else TOKENTRAY_HOME/agent/) ' +
+    'the docker helper, exec and curl ask it first over a private Unix socket ($XDG_RUNTIME_DIR/tokentray/, else TOKENTRAY_HOME/agent/; ' +
+    'on Windows a named pipe) ' +
     'and go on as before when none answers. run does the same in the foreground. Anything running as you can ask it for tokens, as with ssh-agent.',
   args: [{ name: 'start|stop|status|run', help: 'What to do' }],
   options: {
