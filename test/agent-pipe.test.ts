@@ -21,6 +21,7 @@ import { createCore } from '../electron/core/core.js';
 import { signInThroughCore } from './support/flows.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { noteSecret } from './support/canary.js';
+import { alive, waitFor } from './support/processes.js';
 import { runCli, startCli } from './support/sandbox.js';
 
 const WINDOWS = process.platform === 'win32';
@@ -31,23 +32,6 @@ async function guardedEnv(base: Record<string, string>): Promise<{ env: Record<s
   if (WINDOWS) return { env: { ...base } };
   const runtime = await mkdtemp(join(process.env.TOKENTRAY_SHORT_TMP ?? '/tmp', 'ttp-'));
   return { env: { ...base, XDG_RUNTIME_DIR: runtime, TOKENTRAY_AGENT_CHALLENGE: '1' }, runtime };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end;) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** One raw exchange: each frame of `frames` sent after the answer to the one before; the answers. */

@@ -22,6 +22,7 @@ import { isTokenTrayError } from '../electron/core/shared/errors.js';
 import { expireCache, signInThroughCore } from './support/flows.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { noteSecret } from './support/canary.js';
+import { alive, waitFor } from './support/processes.js';
 import { CLI, runCli, startCli } from './support/sandbox.js';
 import { runTool, startHttps, startRegistry } from './support/tools.js';
 
@@ -53,23 +54,6 @@ async function agentStatus(
 ): Promise<{ pid: number; store: string; unlocked: boolean; until: number | null; servedBy: string } | undefined> {
   const res = await runCli(['agent', 'status', '--json'], env);
   return res.code === 0 ? (JSON.parse(res.stdout) as { pid: number; store: string; unlocked: boolean; until: number | null; servedBy: string }) : undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end;) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('the agent with the file vault, on a machine without D-Bus', () => {
