@@ -30,7 +30,7 @@ const NOBODY = 65534;
 /** The guard on: Windows has it anyway; on Unix a short private folder (a socket path fits 104 bytes). */
 async function guardedEnv(base: Record<string, string>): Promise<{ env: Record<string, string>; runtime?: string }> {
   if (WINDOWS) return { env: { ...base } };
-  const runtime = await mkdtemp(join(process.env.TOKENTRAY_SHORT_TMP ?? '/tmp', 'ttp-'));
+  const runtime = await mkdtemp('/tmp/ttp-');
   return { env: { ...base, XDG_RUNTIME_DIR: runtime, TOKENTRAY_AGENT_CHALLENGE: '1' }, runtime };
 }
 
