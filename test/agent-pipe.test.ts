@@ -198,6 +198,10 @@ describe('the guarded agent, whole processes (Windows: its named pipe)', () => {
     assert.equal(child.code, 0, child.stderr);
     assert.ok(!child.stdout.includes(agent.key) && !child.stderr.includes(agent.key));
     assert.ok(JSON.parse(child.stdout) as object); // the child's environment, read whole
+    // --verbose skips the fast path: the CLI proper asks the agent, and logs what it does.
+    const verbose = await runCli(['print-access-token', '--verbose'], env);
+    assert.equal(verbose.code, 0, verbose.stderr);
+    assert.ok(!verbose.stderr.includes(agent.key) && !verbose.stdout.includes(agent.key));
     if (WINDOWS) return t.diagnostic('argv and environment of the agent: /proc is Linux only');
     const argv = await readFile(`/proc/${agent.pid}/cmdline`, 'latin1');
     const environ = await readFile(`/proc/${agent.pid}/environ`, 'latin1');
