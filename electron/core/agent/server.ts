@@ -196,6 +196,20 @@ function refuse(socket: Socket, code: string, message: string, facts?: AgentErro
   answer(socket, { ok: false, code, message, ...(facts ? { facts } : {}) });
 }
 
+/** A guarded connection's first frame: a hello gets the challenge (true), anything else a refusal. */
+function answerHello(socket: Socket, guard: GuardedServer, doc: unknown): boolean {
+  const challenge = guard.challenge(doc);
+  if (challenge !== undefined) {
+    socket.write(encodeFrame(challenge));
+    return true;
+  }
+  // A request straight away (an older client, or a stranger): nothing is answered without the proof.
+  const version = typeof doc === 'object' && doc !== null && 'v' in doc ? doc.v : undefined;
+  if (version !== PROTOCOL_VERSION) refuse(socket, 'AGENT_VERSION', `this agent speaks protocol ${PROTOCOL_VERSION}`);
+  else refuse(socket, 'AGENT_REFUSED', 'this agent answers only a client that proves it holds the key');
+  return false;
+}
+
 /**
  * One connection: the folder re-checked, one bounded request, the key and scope checked, one
  * answer. At a guarded address a hello comes first, answered with the challenge, and the request
@@ -228,17 +242,10 @@ function serve(socket: Socket, key: string, address: string, options: AgentServe
     }
     if (doc === undefined) return;
     if (guard && !challenged) {
-      const challenge = guard.challenge(doc);
-      if (challenge === undefined) {
-        // A request straight away (an older client, or a stranger): nothing is answered without the proof.
-        received = true;
-        const version = typeof doc === 'object' && doc !== null && 'v' in doc ? doc.v : undefined;
-        if (version !== PROTOCOL_VERSION) return refuse(socket, 'AGENT_VERSION', `this agent speaks protocol ${PROTOCOL_VERSION}`);
-        return refuse(socket, 'AGENT_REFUSED', 'this agent answers only a client that proves it holds the key');
-      }
       challenged = true;
-      reader = new FrameReader(MAX_REQUEST_BYTES);
-      return void socket.write(encodeFrame(challenge));
+      if (answerHello(socket, guard, doc)) reader = new FrameReader(MAX_REQUEST_BYTES);
+      else received = true;
+      return;
     }
     received = true;
     socket.setTimeout(0);
