@@ -7,6 +7,7 @@ import { lstatSync } from 'node:fs';
 import { join, win32 } from 'node:path';
 import { describe, it } from 'node:test';
 import { agentLocation, distrust } from '../electron/core/agent/location.js';
+import { agentAddress } from '../electron/core/agent/pipe-guard.js';
 
 const PIPE = /^\\\\\.\\pipe\\tokentray-agent-[0-9a-f]{16}$/;
 
@@ -17,12 +18,14 @@ describe('the agent location, by platform', () => {
       socket: '/run/user/1000/tokentray/agent.sock',
       key: '/run/user/1000/tokentray/agent.key',
       pipe: false,
+      guarded: false,
     });
     assert.deepEqual(agentLocation({ TOKENTRAY_HOME: '/h' }, { platform: 'darwin' }), {
       dir: '/h/agent',
       socket: '/h/agent/agent.sock',
       key: '/h/agent/agent.key',
       pipe: false,
+      guarded: false,
     });
   });
 
@@ -48,6 +51,23 @@ describe('the agent location, by platform', () => {
     assert.equal(new Set(others).size, others.length, others.join(' '));
     // The user defaults to this process's own.
     assert.match(agentLocation({ TOKENTRAY_HOME: home }, { platform: 'win32' }).socket, PIPE);
+  });
+
+  it('guarded where the OS vouches for no peer: Windows always, Unix with TOKENTRAY_AGENT_CHALLENGE=1; the address then comes from the key', () => {
+    const key = 'ab'.repeat(32);
+    const windows = agentLocation({ TOKENTRAY_HOME: 'C:\\Users\\ada\\AppData\\Roaming\\TokenTray' }, { platform: 'win32', user: 'ada' });
+    assert.equal(windows.guarded, true);
+    assert.match(agentAddress(windows, key), /^\\\\\.\\pipe\\tokentray-agent-[0-9a-f]{16}-[0-9a-f]{32}$/);
+    assert.notEqual(agentAddress(windows, key), agentAddress(windows, 'cd'.repeat(32)));
+    const unix = agentLocation({ XDG_RUNTIME_DIR: '/run/user/1000', TOKENTRAY_AGENT_CHALLENGE: '1' }, { platform: 'linux' });
+    assert.deepEqual(
+      { ...unix, socket: undefined },
+      { dir: '/run/user/1000/tokentray', socket: undefined, key: '/run/user/1000/tokentray/agent.key', pipe: false, guarded: true },
+    );
+    assert.match(agentAddress(unix, key), /^\/run\/user\/1000\/tokentray\/agent-[0-9a-f]{32}\.sock$/);
+    for (const other of ['0', 'yes', ''])
+      assert.equal(agentLocation({ XDG_RUNTIME_DIR: '/r', TOKENTRAY_AGENT_CHALLENGE: other }, { platform: 'linux' }).guarded, false);
+    assert.equal(agentAddress(agentLocation({ XDG_RUNTIME_DIR: '/r' }, { platform: 'darwin' }), key), '/r/tokentray/agent.sock');
   });
 
   it('without a uid (Windows) only the kind is checked; with one, owner and mode too', () => {

@@ -22,6 +22,7 @@ import { isTokenTrayError } from '../electron/core/shared/errors.js';
 import { expireCache, signInThroughCore } from './support/flows.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { noteSecret } from './support/canary.js';
+import { alive, waitFor } from './support/processes.js';
 import { CLI, runCli, startCli } from './support/sandbox.js';
 import { runTool, startHttps, startRegistry } from './support/tools.js';
 
@@ -53,23 +54,6 @@ async function agentStatus(
 ): Promise<{ pid: number; store: string; unlocked: boolean; until: number | null; servedBy: string } | undefined> {
   const res = await runCli(['agent', 'status', '--json'], env);
   return res.code === 0 ? (JSON.parse(res.stdout) as { pid: number; store: string; unlocked: boolean; until: number | null; servedBy: string }) : undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end;) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('the agent with the file vault, on a machine without D-Bus', () => {
@@ -453,8 +437,8 @@ describe('the protocol and the server, in process', () => {
 
   it('checks every field like untrusted input: version first, then types, sizes, control characters, unknown fields and ops', () => {
     assert.equal(parseRequest(request({ account: 'a@b.c', includeEmail: true })).account, 'a@b.c');
-    assert.throws(() => parseRequest(request({ v: 2 })), { code: 'AGENT_VERSION' });
-    assert.throws(() => parseRequest({ v: 2, anything: 'goes' }), { code: 'AGENT_VERSION' });
+    assert.throws(() => parseRequest(request({ v: PROTOCOL_VERSION + 1 })), { code: 'AGENT_VERSION' });
+    assert.throws(() => parseRequest({ v: PROTOCOL_VERSION + 1, anything: 'goes' }), { code: 'AGENT_VERSION' });
     for (const bad of [
       [],
       'text',
@@ -494,7 +478,7 @@ describe('the protocol and the server, in process', () => {
         s.on('data', (d: Buffer) => resolve(reader.push(d)));
         s.on('error', reject);
       });
-      assert.deepEqual({ ...(raw as object), message: undefined }, { v: 1, ok: false, code: 'AGENT_REFUSED', message: undefined });
+      assert.deepEqual({ ...(raw as object), message: undefined }, { v: PROTOCOL_VERSION, ok: false, code: 'AGENT_REFUSED', message: undefined });
       // A second server on the same folder: refused while the first listens.
       await assert.rejects(
         startAgentServer({
@@ -540,8 +524,8 @@ describe('the protocol and the server, in process', () => {
     await mkdir(where.dir, { recursive: true, mode: 0o700 });
     await writeFile(where.key, `${'a'.repeat(64)}\n`, { mode: 0o600 });
     for (const reply of [
-      { v: 2, ok: true, token: 'ya29.newer', expiresAt: Date.now() + 3_600_000 },
-      { v: 0, ok: true, token: 'ya29.older', expiresAt: 1 },
+      { v: PROTOCOL_VERSION + 1, ok: true, token: 'ya29.newer', expiresAt: Date.now() + 3_600_000 },
+      { v: PROTOCOL_VERSION - 1, ok: true, token: 'ya29.older', expiresAt: 1 },
     ]) {
       const server = createServer((s) => s.once('data', () => s.end(encodeFrame(reply))));
       await new Promise<void>((r) => server.listen(where.socket, r));

@@ -109,6 +109,17 @@ describe('.github/workflows/ci.yml', () => {
     assert.ok(at(/^npm ci$/) < at(/install-electron/) && at(/install-electron/) < at(/install-app-deps/) && at(/install-app-deps/) < at(/smoke-test/));
   });
 
+  it('runs the agent over a real named pipe on windows-latest, with the script that runs the same suite here', () => {
+    const [name, job] = Object.entries(wf.jobs).find(([, j]) => stepsRunning(j, /npm run test:agent-pipe/).length > 0)!;
+    assert.ok(name);
+    assert.deepEqual(oses(job), ['windows-latest']);
+    const order = job.steps.map((s) => s.run ?? s.uses ?? '');
+    assert.ok(order.indexOf('npm ci') >= 0 && order.indexOf('npm ci') < order.indexOf('npm run test:agent-pipe'));
+    // Plain node --test (Windows has no sh): the suite chooses the named pipe there (test/agent-pipe.test.ts).
+    assert.match(scripts['test:agent-pipe'], /^npm run build && node --test [^|;]*dist\/test\/agent-pipe\.test\.js$/);
+    assert.ok(existsSync(join(root, 'test', 'agent-pipe.test.ts')));
+  });
+
   it('builds the installers on all three OSes and uploads them', async () => {
     const job = Object.values(wf.jobs).find((j) => stepsRunning(j, /npm run dist/).length > 0)!;
     assert.deepEqual(oses(job), OSES);

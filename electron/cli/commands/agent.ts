@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { agentUnusable, askAgent } from '../../core/agent/client.js';
-import { agentLocation } from '../../core/agent/location.js';
+import { agentUnusable, askAgent, readKey } from '../../core/agent/client.js';
+import { agentLocation, checkedUid } from '../../core/agent/location.js';
+import { guardedAddress } from '../../core/agent/pipe-guard.js';
 import type { AgentStatus } from '../../core/agent/protocol.js';
 import { createCore } from '../../core/core.js';
 import { disableCoreDumps } from '../../core/shared/core-dumps.js';
@@ -21,7 +22,8 @@ const AGENT_HELP = {
   description:
     'start runs one agent per user in the background (a second start says it is running); with the file vault it asks the passphrase ' +
     'once and keeps the unlocked vault in memory until --lifetime is over, then forgets it and exits. Token commands, kube-credential, ' +
-    'the docker helper, exec and curl ask it first over a private Unix socket ($XDG_RUNTIME_DIR/tokentray/, else TOKENTRAY_HOME/agent/) ' +
+    'the docker helper, exec and curl ask it first over a private Unix socket ($XDG_RUNTIME_DIR/tokentray/, else TOKENTRAY_HOME/agent/; ' +
+    'on Windows a named pipe) ' +
     'and go on as before when none answers. run does the same in the foreground. Anything running as you can ask it for tokens, as with ssh-agent.',
   args: [{ name: 'start|stop|status|run', help: 'What to do' }],
   options: {
@@ -45,9 +47,16 @@ const DEFAULT_LIFETIME = '8h';
 /** How long `start` waits for its agent to listen (a file vault's unlock takes ~0.1 s, a loaded machine more). */
 const START_TIMEOUT_MS = 30_000;
 
+/** Where the agent answers: its socket, or at a guarded location (Windows) the address its key names. */
+function agentAddress(env: CliIo['env']): string {
+  const where = agentLocation(env);
+  const key = where.guarded ? readKey(where.key, checkedUid()) : undefined;
+  return key === undefined ? where.socket : guardedAddress(where, key);
+}
+
 function notRunning(io: CliIo): TokenTrayError {
   const why = agentUnusable(io.env);
-  return new TokenTrayError('AGENT_NOT_RUNNING', `No agent answers on ${agentLocation(io.env).socket}${why ? ` (${why})` : ''}.`);
+  return new TokenTrayError('AGENT_NOT_RUNNING', `No agent answers on ${agentAddress(io.env)}${why ? ` (${why})` : ''}.`);
 }
 
 async function askStatus(io: CliIo): Promise<AgentStatus | undefined> {
@@ -129,7 +138,13 @@ async function startAgent(io: CliIo, lifetime: string, lifetimeMs: number, fromS
     lifetime,
     ...(passphrase !== undefined ? ['--passphrase-stdin'] : []),
   ];
-  const child = spawn(process.execPath, args, { env: agentEnvironment(io.env), cwd: '/', detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    env: agentEnvironment(io.env),
+    cwd: '/',
+    detached: true,
+    windowsHide: true, // detached on Windows would otherwise open a console window
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   child.stdin.on('error', () => undefined);
   child.stdin.end(passphrase !== undefined ? `${passphrase}\n` : '');
   let out = '';
@@ -168,8 +183,9 @@ async function stopAgent(io: CliIo): Promise<number> {
   if (status.servedBy === 'app')
     throw new TokenTrayError('AGENT_RUNNING', `The desktop app (pid ${status.pid}) serves the agent's socket; it stops serving when the app quits.`);
   await askAgent(io.env, { op: 'stop' }, { answerMs: 5_000 });
-  // Until its socket is gone, so that `agent stop && agent start` starts a new one.
-  const socket = agentLocation(io.env).socket;
+  // Until its socket (a guarded one's key, removed last) is gone, so that `agent stop && agent start` starts a new one.
+  const where = agentLocation(io.env);
+  const socket = where.guarded ? where.key : where.socket;
   for (let i = 0; i < 100 && existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
   io.stderr(`tokentray: agent ${status.pid} stopped.\n`);
   return 0;
@@ -198,9 +214,7 @@ export const agent = defineCommand(AGENT_HELP, async (args, io) => {
     default: {
       const status = await askStatus(io);
       if (!status) throw notRunning(io);
-      io.stdout(
-        values.json ? `${JSON.stringify({ ...status, socket: agentLocation(io.env).socket })}\n` : `${describe(status, agentLocation(io.env).socket)}\n`,
-      );
+      io.stdout(values.json ? `${JSON.stringify({ ...status, socket: agentAddress(io.env) })}\n` : `${describe(status, agentAddress(io.env))}\n`);
       return 0;
     }
   }

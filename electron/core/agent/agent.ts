@@ -138,5 +138,5 @@ export async function serveAgent(options: ServeOptions): Promise<RunningAgent> {
     timer = left <= 0 ? setTimeout(() => void stopAgent(), 0) : setTimeout(arm, Math.min(left, 2 ** 31 - 1));
   };
   arm();
-  return { status, socket: where.socket, stopped, stop: stopAgent };
+  return { status, socket: server.address, stopped, stop: stopAgent };
 }

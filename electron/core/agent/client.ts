@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { keychainService, appDataDir } from '../storage/paths.js';
 import { agentLocation, checkedUid, checkPath, distrust } from './location.js';
+import { GuardedClient, guardedAddress } from './pipe-guard.js';
 import { encodeFrame, FrameReader, MAX_ANSWER_BYTES, PROTOCOL_VERSION, type AgentAnswer, type AgentRequest, type ClientScope } from './protocol.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -11,8 +12,8 @@ type Env = Readonly<Record<string, string | undefined>>;
  * The client side: asks a running agent, and answers undefined for every reason not to use it (none
  * running, a stale socket, a folder or socket with the wrong owner or mode, another protocol
  * version, a refusal, a time-out), so that the caller goes on as if there were no agent. Loads
- * two small files of ours, and node:net only once there is a socket to try (a few ms of a start):
- * it runs before the CLI proper is loaded.
+ * three small files of ours, and node:net only once there is a socket to try (a few ms of a start;
+ * node:crypto only for a guarded address, pipe-guard.ts): it runs before the CLI proper is loaded.
  */
 
 /** A Unix socket connects at once or not at all; a stopped agent still accepts into its backlog. */
@@ -28,7 +29,7 @@ function clientScope(env: Env): ClientScope {
 }
 
 /** agent.key, if it is a small regular file of ours that only we can read (never through a symlink). */
-function readKey(path: string, uid: number | undefined): string | undefined {
+export function readKey(path: string, uid: number | undefined): string | undefined {
   let fd: number;
   try {
     // Windows has neither flag (nor symlinks a user makes without privilege): 0 there.
@@ -57,8 +58,8 @@ export function agentUnusable(env: Env): string | undefined {
   const where = agentLocation(env);
   const dir = checkPath(where.dir, 'directory', uid);
   if (dir) return `its folder ${where.dir}: ${dir}`;
-  // A named pipe is not in the file system: whether it answers is the test.
-  const socket = where.pipe ? undefined : checkPath(where.socket, 'socket', uid);
+  // A named pipe is not in the file system, and a guarded address comes from the key: whether it answers is the test.
+  const socket = where.guarded ? undefined : checkPath(where.socket, 'socket', uid);
   if (socket) return `its socket ${where.socket}: ${socket}`;
   return undefined;
 }
@@ -72,9 +73,15 @@ export async function askAgent(env: Env, question: Question, timeouts: { connect
   const request: AgentRequest = { v: PROTOCOL_VERSION, key, ...clientScope(env), ...question };
   // Through require: an import() here would start the ES module loader, costing more than net itself.
   const { createConnection } = createRequire(import.meta.url)('node:net') as typeof import('node:net');
+  // Windows: the key never goes on the wire; the agent first proves it holds it (pipe-guard.ts).
+  let guard: GuardedClient | undefined;
+  if (where.guarded) {
+    guard = new GuardedClient(key, guardedAddress(where, key));
+    if (!where.pipe && checkPath(guard.address, 'socket', checkedUid()) !== undefined) return undefined;
+  }
   return new Promise((done) => {
-    const socket = createConnection({ path: where.socket });
-    const reader = new FrameReader(MAX_ANSWER_BYTES);
+    const socket = createConnection({ path: guard?.address ?? where.socket });
+    let reader = new FrameReader(MAX_ANSWER_BYTES);
     let settled = false;
     const finish = (answer: AgentAnswer | undefined) => {
       if (settled) return;
@@ -87,7 +94,7 @@ export async function askAgent(env: Env, question: Question, timeouts: { connect
     socket.on('connect', () => {
       clearTimeout(timer);
       timer = setTimeout(() => finish(undefined), timeouts.answerMs ?? ANSWER_TIMEOUT_MS);
-      socket.write(encodeFrame(request));
+      socket.write(encodeFrame(guard ? guard.hello() : request));
     });
     socket.on('data', (chunk: Buffer) => {
       let doc: unknown;
@@ -97,6 +104,13 @@ export async function askAgent(env: Env, question: Question, timeouts: { connect
         return finish(undefined);
       }
       if (doc === undefined) return;
+      if (guard) {
+        const proof = guard.proofFor(doc);
+        if (proof === undefined) return finish(undefined);
+        guard = undefined;
+        reader = new FrameReader(MAX_ANSWER_BYTES);
+        return void socket.write(encodeFrame({ ...request, key: proof }));
+      }
       const answer = doc as AgentAnswer;
       finish(typeof doc === 'object' && doc !== null && answer.v === PROTOCOL_VERSION ? answer : undefined);
     });

@@ -9,17 +9,26 @@ type Env = Readonly<Record<string, string | undefined>>;
 /**
  * Where the agent listens: on Linux and macOS a Unix socket in `$XDG_RUNTIME_DIR/tokentray/` (per
  * login, on tmpfs, removed at logout), else in `TOKENTRAY_HOME/agent/`; on Windows a named pipe,
- * `\\.\pipe\tokentray-agent-HASH`, HASH naming the user and the TokenTray home (pipes share one
- * machine-wide namespace). The folder holds `agent.key`, the secret a client proves it can read
- * (and on Unix the socket); both sides check it before they trust anything in it.
+ * `\\.\pipe\tokentray-agent-HASH-NAME`, HASH naming the user and the TokenTray home (pipes share one
+ * machine-wide namespace) and NAME drawn from the key (pipe-guard.ts). The folder holds `agent.key`,
+ * the secret a client proves it can read (and on Unix the socket); both sides check it before they
+ * trust anything in it.
  */
 export interface AgentLocation {
   dir: string;
-  /** The Unix socket's path, or the named pipe's name (`pipe` true). */
+  /**
+   * The Unix socket's path; when `guarded`, the start of the address, which the key completes
+   * (pipe-guard.ts guardedAddress): the named pipe's name, or the socket's path.
+   */
   socket: string;
   key: string;
   /** A Windows named pipe: not in the file system (no owner or mode to check, nothing to remove). */
   pipe: boolean;
+  /**
+   * No folder the OS keeps ours guards the address: a name drawn from the key and a challenge
+   * instead of the key on the wire (pipe-guard.ts). Windows; on Unix with TOKENTRAY_AGENT_CHALLENGE=1.
+   */
+  guarded: boolean;
 }
 
 /** A Unix socket path must fit sockaddr_un's 108 bytes (104 on macOS). */
@@ -48,10 +57,12 @@ export function agentLocation(env: Env, on: Platform = { platform: process.platf
   if (on.platform === 'win32') {
     const home = appDataDir(env, 'win32');
     const dir = win32.join(home, 'agent');
-    return { dir, socket: pipeName(on.user ?? windowsUser(env), win32.resolve(home)), key: win32.join(dir, 'agent.key'), pipe: true };
+    return { dir, socket: pipeName(on.user ?? windowsUser(env), win32.resolve(home)), key: win32.join(dir, 'agent.key'), pipe: true, guarded: true };
   }
   const dir = env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'tokentray') : join(appDataDir(env, on.platform), 'agent');
-  return { dir, socket: join(dir, 'agent.sock'), key: join(dir, 'agent.key'), pipe: false };
+  // Windows' guard on a Unix socket: how tests run that path here; it only adds to the folder's checks.
+  if (env.TOKENTRAY_AGENT_CHALLENGE === '1') return { dir, socket: join(dir, 'agent'), key: join(dir, 'agent.key'), pipe: false, guarded: true };
+  return { dir, socket: join(dir, 'agent.sock'), key: join(dir, 'agent.key'), pipe: false, guarded: false };
 }
 
 /**

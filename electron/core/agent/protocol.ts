@@ -1,6 +1,7 @@
 /**
  * The agent's wire format, shared by the server and the (tiny) client: one request, one answer,
- * each a frame of a 4-byte big-endian length and that many bytes of UTF-8 JSON. The first field
+ * each a frame of a 4-byte big-endian length and that many bytes of UTF-8 JSON (at a guarded
+ * address, Windows', a hello and a challenge go first: pipe-guard.ts). The first field
  * checked is `v`: a peer of another protocol version is answered (or read) as "not for me", and
  * the client then goes the normal way. Everything read is bounded and checked like untrusted input.
  * Imports nothing of ours: the client's fast path loads this file and the client only.
@@ -8,7 +9,7 @@
 import type { ErrorFacts } from '../shared/errors.js';
 import { isBearerToken } from '../shared/sanitize.js';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** A request is a few names and flags; anything larger is not ours. */
 export const MAX_REQUEST_BYTES = 16 * 1024;
 /** An answer holds a token or an account list. */
@@ -28,7 +29,10 @@ export interface ClientScope {
 
 export interface AgentRequest extends ClientScope {
   v: typeof PROTOCOL_VERSION;
-  /** The contents of agent.key, which only the agent's user can read. */
+  /**
+   * The contents of agent.key, which only the agent's user can read; at a guarded address (Windows)
+   * the client's proof that it holds it instead (pipe-guard.ts): there the key never goes on the wire.
+   */
   key: string;
   op: AgentOp;
   account?: string;

@@ -5,7 +5,9 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { TokenTrayError } from '../shared/errors.js';
 import { redact } from '../shared/logger.js';
 import { withFileLock } from '../storage/file-lock.js';
+import { readKey } from './client.js';
 import { checkedUid, distrust, MAX_SOCKET_PATH_BYTES, type AgentLocation } from './location.js';
+import { agentAddress, GuardedClient, guardedAddress, GuardedServer } from './pipe-guard.js';
 import {
   encodeFrame,
   FrameReader,
@@ -31,6 +33,8 @@ export interface AgentServerOptions {
 }
 
 export interface AgentServer {
+  /** Where it listens: the socket's path or the pipe's name. */
+  readonly address: string;
   /** Stops listening and removes the socket and key (if they are still this agent's). */
   close(): Promise<void>;
 }
@@ -69,6 +73,50 @@ function isListening(socketPath: string, timeoutMs = 1_000): Promise<boolean> {
   });
 }
 
+/**
+ * Whether the holder of `key` answers at its guarded address: anything else there (a squatter on
+ * a name that outlived its agent, an agent of another version) is not an agent to leave it to.
+ */
+function provesKey(address: string, key: string, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const guard = new GuardedClient(key, address);
+    const reader = new FrameReader(MAX_REQUEST_BYTES);
+    const socket = createConnection({ path: address });
+    const done = (yes: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(yes);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.on('connect', () => socket.write(encodeFrame(guard.hello())));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        const doc = reader.push(chunk);
+        if (doc !== undefined) done(guard.proofFor(doc) !== undefined);
+      } catch {
+        done(false);
+      }
+    });
+    socket.on('error', () => done(false));
+    socket.on('close', () => done(false));
+  });
+}
+
+/** Whether an agent (or the app) already serves this location; a stale Unix socket is removed. */
+async function alreadyServed(where: AgentLocation): Promise<string | undefined> {
+  if (!where.guarded) {
+    if (await isListening(where.socket)) return where.socket;
+    await rm(where.socket, { force: true }); // stale: its agent was killed
+    return undefined;
+  }
+  const previous = readKey(where.key, checkedUid());
+  if (previous === undefined) return undefined;
+  const address = guardedAddress(where, previous);
+  if (await provesKey(address, previous)) return address;
+  if (!where.pipe) await rm(address, { force: true }); // a pipe goes with its server
+  return undefined;
+}
+
 /** A fresh key in agent.key, 0600, created anew (never written through a link a stale one became). */
 async function writeKey(path: string): Promise<string> {
   const key = randomBytes(32).toString('hex');
@@ -98,38 +146,43 @@ function servesScope(request: ClientScope, scope: AgentServerOptions['scope']): 
  */
 export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
   const { where } = options;
-  if (!where.pipe && Buffer.byteLength(where.socket) > MAX_SOCKET_PATH_BYTES) {
+  // A guarded address is as long whatever the key.
+  const longest = agentAddress(where, '0'.repeat(64));
+  if (!where.pipe && Buffer.byteLength(longest) > MAX_SOCKET_PATH_BYTES) {
     throw new TokenTrayError(
       'AGENT_UNAVAILABLE',
-      `The agent's socket path ${where.socket} is longer than ${MAX_SOCKET_PATH_BYTES} bytes, more than a Unix socket takes. Set XDG_RUNTIME_DIR to a shorter folder.`,
+      `The agent's socket path ${longest} is longer than ${MAX_SOCKET_PATH_BYTES} bytes, more than a Unix socket takes. Set XDG_RUNTIME_DIR to a shorter folder.`,
     );
   }
   await prepareFolder(where.dir);
   return withFileLock(`${where.dir}/agent.lock`, { waitMs: 10_000, what: "the agent's start" }, async () => {
-    if (await isListening(where.socket))
-      throw new TokenTrayError('AGENT_RUNNING', `An agent already answers on ${where.socket}.`, { facts: { path: where.socket } });
-    if (!where.pipe) await rm(where.socket, { force: true }); // stale: its agent was killed (a pipe goes with its server)
+    const served = await alreadyServed(where);
+    if (served !== undefined) throw new TokenTrayError('AGENT_RUNNING', `An agent already answers on ${served}.`, { facts: { path: served } });
     const key = await writeKey(where.key);
-    const server = createServer((socket) => serve(socket, key, options));
+    const address = agentAddress(where, key);
+    const server = createServer((socket) => serve(socket, key, address, options));
     server.maxConnections = MAX_CONNECTIONS;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(where.socket, () => resolve());
+      server.listen(address, () => resolve());
+    }).catch(async (err: unknown) => {
+      await rm(where.key, { force: true }); // a key nobody serves
+      throw err;
     });
-    if (where.pipe) return { close: () => closeServer(server, where, undefined, key) };
+    if (where.pipe) return { address, close: () => closeServer(server, where, address, undefined, key) };
     // The folder already keeps others out; the socket's own mode says so too.
-    await chmod(where.socket, 0o600);
-    const inode = (await lstat(where.socket)).ino;
-    return { close: () => closeServer(server, where, inode, key) };
+    await chmod(address, 0o600);
+    const inode = (await lstat(address)).ino;
+    return { address, close: () => closeServer(server, where, address, inode, key) };
   });
 }
 
-async function closeServer(server: Server, where: AgentLocation, inode: number | undefined, key: string): Promise<void> {
+async function closeServer(server: Server, where: AgentLocation, address: string, inode: number | undefined, key: string): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   // Only what is still ours: a newer agent may have replaced both meanwhile.
   if (inode !== undefined) {
-    const socketNow = await lstat(where.socket).catch(() => undefined);
-    if (socketNow?.ino === inode) await rm(where.socket, { force: true });
+    const socketNow = await lstat(address).catch(() => undefined);
+    if (socketNow?.ino === inode) await rm(address, { force: true });
   }
   const keyNow = await readFile(where.key, 'latin1').catch(() => undefined);
   if (keyNow?.trim() === key) await rm(where.key, { force: true });
@@ -143,8 +196,26 @@ function refuse(socket: Socket, code: string, message: string, facts?: AgentErro
   answer(socket, { ok: false, code, message, ...(facts ? { facts } : {}) });
 }
 
-/** One connection: the folder re-checked, one bounded request, the key and scope checked, one answer. */
-function serve(socket: Socket, key: string, options: AgentServerOptions): void {
+/** A guarded connection's first frame: a hello gets the challenge (true), anything else a refusal. */
+function answerHello(socket: Socket, guard: GuardedServer, doc: unknown): boolean {
+  const challenge = guard.challenge(doc);
+  if (challenge !== undefined) {
+    socket.write(encodeFrame(challenge));
+    return true;
+  }
+  // A request straight away (an older client, or a stranger): nothing is answered without the proof.
+  const version = typeof doc === 'object' && doc !== null && 'v' in doc ? doc.v : undefined;
+  if (version !== PROTOCOL_VERSION) refuse(socket, 'AGENT_VERSION', `this agent speaks protocol ${PROTOCOL_VERSION}`);
+  else refuse(socket, 'AGENT_REFUSED', 'this agent answers only a client that proves it holds the key');
+  return false;
+}
+
+/**
+ * One connection: the folder re-checked, one bounded request, the key and scope checked, one
+ * answer. At a guarded address a hello comes first, answered with the challenge, and the request
+ * then carries the client's proof instead of the key (pipe-guard.ts).
+ */
+function serve(socket: Socket, key: string, address: string, options: AgentServerOptions): void {
   const folder = (() => {
     try {
       return distrust(lstatSync(options.where.dir), 'directory', checkedUid());
@@ -156,8 +227,10 @@ function serve(socket: Socket, key: string, options: AgentServerOptions): void {
   if (folder !== undefined) return void socket.destroy();
   socket.setTimeout(REQUEST_TIMEOUT_MS, () => socket.destroy());
   socket.on('error', () => socket.destroy());
-  const reader = new FrameReader(MAX_REQUEST_BYTES);
+  let reader = new FrameReader(MAX_REQUEST_BYTES);
   let received = false;
+  const guard = options.where.guarded ? new GuardedServer(key, address) : undefined;
+  let challenged = false;
   socket.on('data', (chunk: Buffer) => {
     if (received) return void socket.destroy(); // one request per connection
     let doc: unknown;
@@ -168,6 +241,12 @@ function serve(socket: Socket, key: string, options: AgentServerOptions): void {
       return refuse(socket, (err as ProtocolError).code ?? 'AGENT_BAD_REQUEST', (err as Error).message);
     }
     if (doc === undefined) return;
+    if (guard && !challenged) {
+      challenged = true;
+      if (answerHello(socket, guard, doc)) reader = new FrameReader(MAX_REQUEST_BYTES);
+      else received = true;
+      return;
+    }
     received = true;
     socket.setTimeout(0);
     let request: AgentRequest;
@@ -176,7 +255,7 @@ function serve(socket: Socket, key: string, options: AgentServerOptions): void {
     } catch (err) {
       return refuse(socket, err instanceof ProtocolError ? err.code : 'AGENT_BAD_REQUEST', (err as Error).message);
     }
-    if (!sameKey(request.key, key)) return refuse(socket, 'AGENT_REFUSED', 'the key does not match this agent');
+    if (guard ? !guard.admits(request.key) : !sameKey(request.key, key)) return refuse(socket, 'AGENT_REFUSED', 'the key does not match this agent');
     if (!servesScope(request, options.scope)) return refuse(socket, 'AGENT_REFUSED', 'this agent serves another TokenTray home, keychain service or store');
     options.handle(request).then(
       (body) => answer(socket, body),
