@@ -8,7 +8,12 @@ import { answerFromAgent } from './agent-fast.js';
 import { writeStdout } from './stdout.js';
 
 void answerFromAgent(process.argv.slice(2), process.env).then(async ({ text, askAgain }) => {
-  if (text !== undefined) return writeStdout(text);
+  if (text !== undefined) {
+    // Printed, and nothing else to do: the process ends now, not after Node has closed the socket
+    // and torn itself down.
+    if (writeStdout(text)) process.exit();
+    return;
+  }
   const { main } = await import('./cli-main.js');
   main({ askAgentFirst: askAgain });
 });
