@@ -60,7 +60,11 @@ for (const [name, main] of [
     input: { [name]: join(cli, `${name}.js`) },
     platform: 'node',
     external: (id) => external(id) && !ENTRY_LAZY.includes(id),
-    plugins: [ownRequire, lazyBuiltins(ENTRY_LAZY), { name: 'main-apart', resolveId: (id) => (id === `./${main}.js` ? { id: `./${main}.cjs`, external: true } : null) }],
+    plugins: [
+      ownRequire,
+      lazyBuiltins(ENTRY_LAZY),
+      { name: 'main-apart', resolveId: (id) => (id === `./${main}.js` ? { id: `./${main}.cjs`, external: true } : null) },
+    ],
     onLog,
     output: { dir: cli, format: 'cjs', entryFileNames: '[name].cjs', dynamicImportInCjs: false },
   });

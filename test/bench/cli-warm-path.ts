@@ -124,7 +124,9 @@ try {
   for (const [name, xs] of Object.entries(samples))
     console.log(`  ${name.padEnd(32)} ${median(xs).toFixed(1).padStart(6)} ms  ${(median(xs) / bare).toFixed(2)}x node -e 0`);
   console.log(`  kube-credential / node -e 0:            ${(kube / bare).toFixed(2)}x (target <= 1.5x)`);
-  console.log(`  ${'node + node:net / node -e 0:'.padEnd(40)} ${(median(samples['node + node:net']) / bare).toFixed(2)}x (the floor of a Node client of the agent)`);
+  console.log(
+    `  ${'node + node:net / node -e 0:'.padEnd(40)} ${(median(samples['node + node:net']) / bare).toFixed(2)}x (the floor of a Node client of the agent)`,
+  );
   for (const name of ['print-access-token, agent', 'kube-credential, agent', 'print-access-token, vault + agent', 'kube-credential, vault + agent']) {
     console.log(`  ${`${name} / node -e 0:`.padEnd(40)} ${(median(samples[name]) / bare).toFixed(2)}x (target <= 1.15x)`);
   }
