@@ -9,8 +9,8 @@ import { writeStdout } from './stdout.js';
 
 void answerFromAgent(process.argv.slice(2), process.env).then(async ({ text, askAgain }) => {
   if (text !== undefined) {
-    // Printed, and nothing else to do: the process ends now, not after Node has closed the socket
-    // and torn itself down.
+    // Printed, and nothing else to do: the process ends now, before the socket's close (client.ts
+    // defers it) and without another turn of the event loop.
     if (writeStdout(text)) process.exit();
     return;
   }
