@@ -11,6 +11,9 @@
 // entry node:os, whose homedir() is called only without $HOME) are loaded on first use: the bundle
 // imports them through a module of lazy wrappers (`lazyBuiltins`). Only plain functions are
 // wrapped; importing anything else of them (a class, a constant) fails the build.
+// The bundles are CommonJS, where `createRequire(import.meta.url)` is the file's own `require`: they
+// use that (`ownRequire`), and never load node:module, whose first require starts Node's ES module
+// loader (four more built-ins, a share of an agent-answered call's budget).
 // Each entry is first a small file that asks a running agent (electron/core/agent/client.ts); the
 // CLI proper (cli-main, docker-credential-main) is a bundle of its own beside it, required only
 // when the agent does not answer (so paths relative to it, ../../../package.json, hold).
@@ -19,21 +22,28 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'rolldown';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'electron', 'cli');
-const external = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
+const external = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0') && id !== 'node:module';
 // A module loaded lazily in one place and eagerly in another is simply eager: not a problem.
 const onLog = (level, log, handle) => (log.code === 'INEFFECTIVE_DYNAMIC_IMPORT' ? undefined : handle(level, log));
+const ownRequire = {
+  name: 'own-require',
+  transform: (code) => (code.includes('createRequire(import.meta.url)') ? code.replaceAll('createRequire(import.meta.url)', 'require') : null),
+  // What the rewrite leaves unused; any other use of node:module fails the build here.
+  resolveId: (id) => (id === 'node:module' ? '\0own-require' : null),
+  load: (id) => (id === '\0own-require' ? 'export const createRequire = () => require;' : null),
+};
 const lazyBuiltins = (names) => ({
   name: 'lazy-builtins',
-  resolveId: (id) => (names.includes(id) ? `\0lazy:${id}` : null),
+  // A require() is already lazy where it stands (see ownRequire): only imports are wrapped.
+  resolveId: (id, _importer, { kind }) => (names.includes(id) && kind !== 'require-call' ? `\0lazy:${id}` : null),
   async load(id) {
     if (!id.startsWith('\0lazy:')) return null;
     const name = id.slice('\0lazy:'.length);
     const functions = Object.entries(await import(name)).filter(([key, value]) => typeof value === 'function' && /^[a-z]/.test(key));
-    // createRequire, not import(): an import() would start the ES module loader (see client.ts).
+    // require, not import(): an import() would start the ES module loader (see ownRequire).
     return [
-      "import { createRequire } from 'node:module';",
       'let loaded;',
-      `const load = () => (loaded ??= createRequire(import.meta.url)(${JSON.stringify(name)}));`,
+      `const load = () => (loaded ??= require(${JSON.stringify(name)}));`,
       ...functions.map(([key]) => `export function ${key}(...args) { return load().${key}(...args); }`),
     ].join('\n');
   },
@@ -50,7 +60,11 @@ for (const [name, main] of [
     input: { [name]: join(cli, `${name}.js`) },
     platform: 'node',
     external: (id) => external(id) && !ENTRY_LAZY.includes(id),
-    plugins: [lazyBuiltins(ENTRY_LAZY), { name: 'main-apart', resolveId: (id) => (id === `./${main}.js` ? { id: `./${main}.cjs`, external: true } : null) }],
+    plugins: [
+      ownRequire,
+      lazyBuiltins(ENTRY_LAZY),
+      { name: 'main-apart', resolveId: (id) => (id === `./${main}.js` ? { id: `./${main}.cjs`, external: true } : null) },
+    ],
     onLog,
     output: { dir: cli, format: 'cjs', entryFileNames: '[name].cjs', dynamicImportInCjs: false },
   });
@@ -58,7 +72,7 @@ for (const [name, main] of [
     input: { [main]: join(cli, `${main}.js`) },
     platform: 'node',
     external: (id) => external(id) && !MAIN_LAZY.includes(id),
-    plugins: [lazyBuiltins(MAIN_LAZY)],
+    plugins: [ownRequire, lazyBuiltins(MAIN_LAZY)],
     onLog,
     output: { dir: cli, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: `bundled/${name}/[name]-[hash].cjs` },
   });

@@ -16,7 +16,6 @@ import { askAgent } from '../electron/core/agent/client.js';
 import { agentLocation } from '../electron/core/agent/location.js';
 import { encodeFrame, FrameReader, MAX_REQUEST_BYTES, parseRequest, PROTOCOL_VERSION } from '../electron/core/agent/protocol.js';
 import { startAgentServer } from '../electron/core/agent/server.js';
-import { TokenMemo } from '../electron/core/agent/token-memo.js';
 import { createCore } from '../electron/core/core.js';
 import { isTokenTrayError } from '../electron/core/shared/errors.js';
 import { expireCache, signInThroughCore } from './support/flows.js';
@@ -496,26 +495,6 @@ describe('the protocol and the server, in process', () => {
       (await readdir(join(dir, 'tokentray'))).filter((f) => f !== 'agent.lock'),
       [],
     );
-  });
-
-  it('hands a held token out again only while it stays fresh and accounts.json is unchanged', async () => {
-    const home = await mkdtemp(join(dir, 'memo-'));
-    let now = 1_000_000;
-    const memo = new TokenMemo(home, () => now);
-    const req = parseRequest(request({ account: 'a@b.c' }));
-    const key = TokenMemo.key(req)!;
-    assert.equal(TokenMemo.key(parseRequest(request({ op: 'docker-credential', server: 'gcr.io' }))), undefined);
-    await writeFile(join(home, 'accounts.json'), '{"version":1,"accounts":[]}');
-    memo.set(key, { token: 't1', expiresAt: now + 3_600_000 }, memo.registryStamp());
-    assert.equal(memo.get(key)?.token, 't1');
-    assert.equal(memo.get(TokenMemo.key(parseRequest(request({ account: 'other@b.c' })))!), undefined);
-    now += 3_600_000 - 5 * 60_000; // within the expiry margin: not handed out
-    assert.equal(memo.get(key), undefined);
-    now = 1_000_000;
-    memo.set(key, { token: 't2', expiresAt: now + 3_600_000 }, memo.registryStamp());
-    await rm(join(home, 'accounts.json'));
-    await writeFile(join(home, 'accounts.json'), '{"version":1,"accounts":[{}]}');
-    assert.equal(memo.get(key), undefined);
   });
 
   it('an agent of another protocol version is not used: the client goes the normal way', async () => {

@@ -5,7 +5,8 @@
  * writes Node's list of built-ins and the require cache at exit, and the lists are checked.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { serveAgent, type RunningAgent } from '../electron/core/agent/agent.js';
@@ -22,8 +23,9 @@ const NEEDLESS_CHUNK =
 /** npm packages of the cold path. */
 const NEEDLESS_PACKAGE = /[/\\]node_modules[/\\](openid-client|jose|undici|oauth4webapi)[/\\]/;
 
+// require.cache, not node:module's: the preload itself must load nothing the call did not.
 const PRELOAD = `process.on('exit', () => require('node:fs').writeFileSync(process.env.LOADED_TO, JSON.stringify({
-  files: Object.keys(require('node:module')._cache),
+  files: Object.keys(require.cache),
   builtins: process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)),
 })));`;
 
@@ -93,9 +95,25 @@ describe('the CLI warm path loads only what it needs (shipped bundle, whole proc
       await rm(runtime, { recursive: true, force: true });
     });
 
+    /** A bare Node's built-ins once it has required node:net: all an agent-answered call may load. */
+    async function netAlone(): Promise<string[]> {
+      const script = await fixture.sandbox.writeFile('net-alone.cjs', "require('node:net');");
+      const res = await runCli([], env, [process.execPath, '-r', preload, script]);
+      assert.equal(res.code, 0, res.stderr);
+      const { builtins } = JSON.parse(await readFile(env.LOADED_TO, 'utf8')) as Loaded;
+      await rm(env.LOADED_TO);
+      return builtins;
+    }
+
     for (const command of ['print-access-token', 'kube-credential']) {
-      it(`${command}: the small entry alone answers (no CLI proper, no keytar)`, async () => {
+      it(`${command}: the small entry alone answers (no CLI proper, no keytar), with no built-in beyond node:net's`, async () => {
         const loaded = await loadedBy([command], { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' });
+        const baseline = await netAlone();
+        // node:module (and the ES module loader it starts), node:os, node:crypto: none of them.
+        assert.deepEqual(
+          loaded.builtins.filter((b) => !baseline.includes(b)),
+          [],
+        );
         assert.ok(loaded.stdout.length > 0);
         assert.deepEqual(
           loaded.files.map((f) => basename(f)).filter((n) => n !== 'loaded.cjs'),
@@ -106,6 +124,25 @@ describe('the CLI warm path loads only what it needs (shipped bundle, whole proc
         assert.ok(!loaded.builtins.includes('os'), 'node:os with $HOME set');
       });
     }
+
+    it('once the answer is printed the process ends: stderr is never set up (to a file, its stream is a built-in of its own)', async () => {
+      const errors = await open(`${fixture.sandbox.root}/files/stderr.txt`, 'w', 0o600);
+      try {
+        const child = spawn(process.execPath, ['-r', preload, CLI, 'print-access-token'], {
+          env: { ...env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' },
+          stdio: ['ignore', 'pipe', errors.fd],
+        });
+        let stdout = '';
+        child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+        assert.equal(await new Promise((done) => child.on('close', done)), 0);
+        assert.ok(stdout.length > 0);
+      } finally {
+        await errors.close();
+      }
+      const loaded = JSON.parse(await readFile(env.LOADED_TO, 'utf8')) as Loaded;
+      await rm(env.LOADED_TO);
+      assert.ok(!loaded.builtins.includes('internal/fs/sync_write_stream'), 'process.stderr was set up');
+    });
   });
 });
 

@@ -54,7 +54,11 @@ async function fromAgent(): Promise<FastAnswer> {
 void fromAgent()
   .catch((): FastAnswer => ({}))
   .then(async ({ text, input, askAgain }) => {
-    if (text !== undefined) return writeStdout(text);
+    if (text !== undefined) {
+      // Printed: the process ends now, as tokentray.ts does.
+      if (writeStdout(text)) process.exit();
+      return;
+    }
     const { runHelper } = await import('./docker-credential-main.js');
     runHelper(process.argv.slice(2), input, askAgain === true);
   });

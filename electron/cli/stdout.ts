@@ -6,19 +6,21 @@ import { writeSync } from 'node:fs';
  * (EAGAIN) hands over to process.stdout for the rest, so the order of the output is kept.
  */
 let direct = true;
-export function writeStdout(text: string): void {
+/** Returns whether all of `text` is written already (else process.stdout still holds some). */
+export function writeStdout(text: string): boolean {
   if (direct) {
     const bytes = Buffer.from(text);
     let offset = 0;
     try {
       while (offset < bytes.length) offset += writeSync(1, bytes, offset);
-      return;
+      return true;
     } catch {
       // The rest as bytes: a character cut at `offset` must not be decoded in halves.
       direct = false;
       process.stdout.write(bytes.subarray(offset));
-      return;
+      return false;
     }
   }
   process.stdout.write(text);
+  return false;
 }

@@ -8,7 +8,12 @@ import { answerFromAgent } from './agent-fast.js';
 import { writeStdout } from './stdout.js';
 
 void answerFromAgent(process.argv.slice(2), process.env).then(async ({ text, askAgain }) => {
-  if (text !== undefined) return writeStdout(text);
+  if (text !== undefined) {
+    // Printed, and nothing else to do: the process ends now, before the socket's close (client.ts
+    // defers it) and without another turn of the event loop.
+    if (writeStdout(text)) process.exit();
+    return;
+  }
   const { main } = await import('./cli-main.js');
   main({ askAgentFirst: askAgain });
 });

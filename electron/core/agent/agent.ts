@@ -2,39 +2,47 @@ import { resolve } from 'node:path';
 import type { Core } from '../core.js';
 import { parseImpersonationChain } from '../google/impersonation.js';
 import { accountForRegistry, DOCKER_USERNAME } from '../integrations/docker-credential.js';
-import type { AccountRecord } from '../accounts/account-registry.js';
+import { registryStamp, type AccountRecord } from '../accounts/account-registry.js';
 import { parseScopeList } from '../oauth/scopes.js';
 import { TokenTrayError } from '../shared/errors.js';
+import type { TokenDetails } from '../shared/models.js';
 import { keychainService } from '../storage/paths.js';
+import { TokenMemory } from '../tokens/token-memory.js';
 import { agentLocation } from './location.js';
 import type { AgentRequest, AgentStatus } from './protocol.js';
 import { startAgentServer, type AnswerBody } from './server.js';
-import { TokenMemo } from './token-memo.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** Which tokens a request asks for: the key of the agent's memory (answers to the same key are the same token). */
+function heldKey(request: AgentRequest): string {
+  return JSON.stringify([
+    request.op,
+    request.account ?? null,
+    request.scopes ?? null,
+    request.impersonate ?? null,
+    request.audience ?? null,
+    request.includeEmail ?? false,
+  ]);
+}
+
+const tokenBody = (token: TokenDetails): AnswerBody => ({ ok: true, token: token.token, expiresAt: token.expiresAt });
 
 /**
  * What the agent answers, through the same core (token service, cross-process locks, store) as
  * every CLI call: a refreshed or rotated token is written through at once, so a killed agent loses
  * nothing. Only reads and token minting: no request changes an account or reveals a refresh token.
+ * Tokens are held in `memory`, so that a warm request does not read the store (a keychain round
+ * trip over D-Bus, or the vault file) each time.
  */
-function answerRequest(core: Core, request: AgentRequest, status: () => AgentStatus, stop: () => void, memo?: TokenMemo): Promise<AnswerBody> {
-  const key = memo ? TokenMemo.key(request) : undefined;
-  if (memo && key !== undefined) {
-    const held = memo.get(key);
-    if (held) return Promise.resolve({ ok: true, ...held });
-    const stamp = memo.registryStamp();
-    return answerRequest(core, request, status, stop).then((body) => {
-      if ('token' in body) memo.set(key, body, stamp);
-      return body;
-    });
-  }
+function answerRequest(core: Core, request: AgentRequest, status: () => AgentStatus, stop: () => void, memory: TokenMemory): Promise<AnswerBody> {
   switch (request.op) {
     case 'access-token':
+      return memory.through(heldKey(request), () => accessToken(core, request)).then(tokenBody);
     case 'docker-credential':
-      return accessToken(core, request);
+      return accessToken(core, request).then((token) => ({ ...tokenBody(token), username: DOCKER_USERNAME }));
     case 'id-token':
-      return idToken(core, request);
+      return memory.through(heldKey(request), () => idToken(core, request)).then(tokenBody);
     case 'accounts':
       return core.accounts.list().then((list) => ({
         ok: true as const,
@@ -48,7 +56,7 @@ function answerRequest(core: Core, request: AgentRequest, status: () => AgentSta
   }
 }
 
-async function accessToken(core: Core, request: AgentRequest): Promise<AnswerBody> {
+async function accessToken(core: Core, request: AgentRequest): Promise<TokenDetails> {
   let record: AccountRecord | undefined;
   if (request.op === 'docker-credential') {
     if (request.server === undefined) throw new TokenTrayError('USAGE', 'A docker credential names the registry.');
@@ -59,19 +67,17 @@ async function accessToken(core: Core, request: AgentRequest): Promise<AnswerBod
   record ??= await core.accounts.resolve(request.account);
   const scopes = request.scopes !== undefined ? parseScopeList(request.scopes) : undefined;
   const impersonate = request.impersonate !== undefined ? parseImpersonationChain(request.impersonate) : undefined;
-  const token = await core.tokens.getAccessToken(record, scopes, impersonate ? { impersonate } : {});
-  return { ok: true, token: token.token, expiresAt: token.expiresAt, ...(request.op === 'docker-credential' ? { username: DOCKER_USERNAME } : {}) };
+  return core.tokens.getAccessToken(record, scopes, impersonate ? { impersonate } : {});
 }
 
-async function idToken(core: Core, request: AgentRequest): Promise<AnswerBody> {
+async function idToken(core: Core, request: AgentRequest): Promise<TokenDetails> {
   const record = await core.accounts.resolve(request.account);
   const impersonate = request.impersonate !== undefined ? parseImpersonationChain(request.impersonate) : undefined;
-  const token = await core.tokens.getIdToken(record, {
+  return core.tokens.getIdToken(record, {
     ...(request.audience !== undefined ? { audience: request.audience.trim() } : {}),
     ...(request.includeEmail ? { includeEmail: true } : {}),
     ...(impersonate ? { impersonate } : {}),
   });
-  return { ok: true, token: token.token, expiresAt: token.expiresAt };
 }
 
 export interface RunningAgent {
@@ -103,7 +109,8 @@ export async function serveAgent(options: ServeOptions): Promise<RunningAgent> {
     servedBy: options.servedBy,
   };
   const where = agentLocation(options.env);
-  const memo = new TokenMemo(options.core.home);
+  // A sign-out, a new sign-in, "sign in again" or a setting changes accounts.json: the token service then decides.
+  const memory = new TokenMemory({ version: () => registryStamp(options.core.home) });
   // eslint-disable-next-line prefer-const -- assigned once the server exists, used by its handlers before
   let stopAgent!: () => Promise<void>;
   const server = await startAgentServer({
@@ -115,7 +122,7 @@ export async function serveAgent(options: ServeOptions): Promise<RunningAgent> {
         request,
         () => status,
         () => void stopAgent(),
-        memo,
+        memory,
       ),
   });
   let resolveStopped!: () => void;

@@ -87,8 +87,10 @@ export async function askAgent(env: Env, question: Question, timeouts: { connect
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket.destroy();
       done(answer);
+      // Closed after the caller's own continuation: a command that exits once it has printed the
+      // answer neither waits for the close nor pays for it (Node sets up process.stderr there).
+      setImmediate(() => socket.destroy());
     };
     let timer = setTimeout(() => finish(undefined), timeouts.connectMs ?? CONNECT_TIMEOUT_MS);
     socket.on('connect', () => {

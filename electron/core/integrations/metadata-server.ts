@@ -6,7 +6,8 @@ import { checkProjectId } from '../google/project-id.js';
 import type { Core } from '../core.js';
 import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
 import { log, redact } from '../shared/logger.js';
-import { MemoryFront } from '../tokens/memory-front.js';
+import { scopeKey } from '../oauth/scopes.js';
+import { TokenMemory } from '../tokens/token-memory.js';
 import { notFound, send, text, type Answer } from './metadata/answer.js';
 import { guard, peerRefusal } from './metadata/guard.js';
 import { routeFor } from './metadata/routes.js';
@@ -64,8 +65,9 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
   // Whether each connection's peer is this user (absent: not checked on this platform).
   const verdicts = new WeakMap<Socket, Promise<boolean>>();
   let expectedHost = '';
-  // An account's record is still read on every request, so a switch of account applies at once.
-  const memory = new MemoryFront(now);
+  // Tokens held in memory: the keychain is read only when one is missing or near expiry. An
+  // account's record is still read on every request, so a switch of account applies at once.
+  const memory = new TokenMemory({ now });
 
   const noProject = `No project is set. ${options.noProjectAdvice ?? NO_PROJECT_ADVICE}\n`;
   const noProjectNumber = `The project's number is not known, and none is made up. ${options.noProjectNumberAdvice ?? NO_PROJECT_NUMBER_ADVICE}\n`;
@@ -92,7 +94,11 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
       ...projectFacts(account, options.projectId ?? projectOf(account) ?? options.fallbackProjectId),
       noProject,
       noProjectNumber,
-      accessToken: (acct, scopes) => memory.access(acct, scopes, () => core.tokens.getAccessToken(acct, scopes)),
+      // The record read above decides: a held token only for an account that is ready, else the token service says why not.
+      accessToken: (acct, scopes) =>
+        acct.status === 'ready'
+          ? memory.through(`${acct.id}\n${scopes ? scopeKey(scopes) : ''}`, () => core.tokens.getAccessToken(acct, scopes))
+          : core.tokens.getAccessToken(acct, scopes),
       idToken: (acct, opts) => core.tokens.getIdToken(acct, opts),
     });
   }
