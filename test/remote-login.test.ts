@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { readLines } from '../electron/cli/paste-back.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { nodeForOtherUser } from './support/other-user.js';
@@ -372,5 +375,56 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     assert.match(stderr, /^tokentray: LOGIN_CANCELLED: /m);
     t.diagnostic(`exited ${ms} ms after Ctrl-C`);
     assert.ok(ms < EXIT_BOUND_MS, `exited ${ms} ms after Ctrl-C`);
+  });
+});
+
+describe('paste-back line reader (in process)', () => {
+  const read = (input: PassThrough) => {
+    const lines: string[] = [];
+    let ends = 0;
+    const stop = readLines((line) => lines.push(line), input, () => ends++);
+    return { lines, ends: () => ends, stop };
+  };
+  const settled = () => new Promise((r) => setImmediate(r)).then(() => new Promise((r) => setImmediate(r)));
+
+  it("tells the end once ('end' then 'close'), after the last line without a line break", async () => {
+    const input = new PassThrough();
+    const r = read(input);
+    input.write('one\r\ntw');
+    input.end('o');
+    await once(input, 'close');
+    await settled();
+    assert.deepEqual(r.lines, ['one', 'two']);
+    assert.equal(r.ends(), 1);
+    r.stop();
+  });
+
+  it('tells nothing once stopped, and tells an input destroyed before it was given', async () => {
+    const input = new PassThrough();
+    const r = read(input);
+    r.stop();
+    assert.ok(input.destroyed, 'a pipe is closed outright');
+    await settled();
+    assert.equal(r.ends(), 0);
+    const late = read(input);
+    await settled();
+    assert.equal(late.ends(), 1);
+    late.stop();
+  });
+
+  it('tells nothing when the last line ended the wait (the sign-in stopped reading at once)', async () => {
+    const input = new PassThrough();
+    let ends = 0;
+    const stop: () => void = readLines(
+      (line) => {
+        assert.equal(line, 'answer');
+        queueMicrotask(() => stop()); // as signIn does once the callback promise settles
+      },
+      input,
+      () => ends++,
+    );
+    input.end('answer');
+    await settled();
+    assert.equal(ends, 0);
   });
 });
