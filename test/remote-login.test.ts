@@ -382,7 +382,11 @@ describe('paste-back line reader (in process)', () => {
   const read = (input: PassThrough) => {
     const lines: string[] = [];
     let ends = 0;
-    const stop = readLines((line) => lines.push(line), input, () => ends++);
+    const stop = readLines(
+      (line) => lines.push(line),
+      input,
+      () => ends++,
+    );
     return { lines, ends: () => ends, stop };
   };
   const settled = () => new Promise((r) => setImmediate(r)).then(() => new Promise((r) => setImmediate(r)));
