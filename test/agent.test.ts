@@ -22,9 +22,9 @@ import { isTokenTrayError } from '../electron/core/shared/errors.js';
 import { expireCache, signInThroughCore } from './support/flows.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { noteSecret } from './support/canary.js';
-import { nodeForOtherUser } from './support/other-user.js';
 import { CLI, runCli, startCli } from './support/sandbox.js';
 import { runTool, startHttps, startRegistry } from './support/tools.js';
+import { nodeForOtherUser } from './support/other-user.js';
 
 const DOCKER_HELPER = join(dirname(CLI), 'docker-credential-tokentray.cjs');
 const NOBODY = 65534;
