@@ -24,6 +24,7 @@ import { noteSecret } from './support/canary.js';
 import { alive, waitFor } from './support/processes.js';
 import { CLI, runCli, startCli } from './support/sandbox.js';
 import { runTool, startHttps, startRegistry } from './support/tools.js';
+import { nodeForOtherUser } from './support/other-user.js';
 
 const DOCKER_HELPER = join(dirname(CLI), 'docker-credential-tokentray.cjs');
 const NOBODY = 65534;
@@ -327,8 +328,9 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
       s.on('error', (e) => { if (out.connect === 'ok') out.error = e.code; else out.connect = e.code; });
       s.on('close', () => { out.got = got; console.log(JSON.stringify(out)); });
     `;
+    const node = await nodeForOtherUser();
     const asNobody = () => {
-      const res = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '-e', probe], { encoding: 'utf8', cwd: '/' });
+      const res = spawnSync('runuser', ['-u', 'nobody', '--', node.path, '-e', probe], { encoding: 'utf8', cwd: '/' });
       assert.equal(res.status, 0, res.stderr);
       return JSON.parse(res.stdout) as { key: string; connect: string; got: string };
     };
@@ -350,6 +352,7 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
       await chmod(where.socket, 0o600);
       await chmod(where.dir, 0o700);
       await chmod(runtime, 0o700);
+      await node.release();
     }
     assert.equal((await agentStatus(env))?.store, 'file');
   });

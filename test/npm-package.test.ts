@@ -27,22 +27,32 @@ interface Runtime {
   resolve(): Promise<{ binDir: string; nodedir?: string }>;
 }
 
+// npm on Node 22+ turns on Node's compile cache, in the temp folder by default.
+const npmEnv = { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' };
+
+/**
+ * Node MAJOR: the one running the tests when it is that major, else the npm registry's `node`
+ * package (cached by npm after the first run; the suites themselves may run on it: test:node24).
+ * keytar has no prebuilt module for it offline: node-gyp builds one against the headers that
+ * package ships, so nothing is fetched from nodejs.org.
+ */
+async function nodeOfMajor(major: number): Promise<{ binDir: string; nodedir?: string }> {
+  if (Number(process.versions.node.split('.')[0]) === major) return { binDir: dirname(process.execPath) };
+  const found = await run(npm, ['exec', '--yes', `--package=node@${major}`, '-c', 'command -v node'], {
+    cwd: tmpdir(),
+    env: npmEnv,
+    maxBuffer: 1 << 20,
+    timeout: 600_000,
+  });
+  const node = await realpath(found.stdout.trim());
+  const nodedir = join(dirname(dirname(node)), 'node_modules', `node-${process.platform}-${process.arch}`);
+  return { binDir: dirname(node), ...(existsSync(join(nodedir, 'include', 'node')) ? { nodedir } : {}) };
+}
+
 const RUNTIMES: Runtime[] = [
-  // The Node the package declares (engines: >=20): the one running the tests.
-  { label: 'the declared Node 20', major: 20, resolve: async () => ({ binDir: dirname(process.execPath) }) },
-  {
-    // A current LTS from the npm registry's `node` package (cached by npm after the first run).
-    // keytar has no prebuilt module for it offline: node-gyp builds one against the headers that
-    // package ships, so nothing is fetched from nodejs.org.
-    label: 'Node 24 LTS from the registry',
-    major: 24,
-    async resolve() {
-      const found = await run(npm, ['exec', '--yes', '--package=node@24', '-c', 'command -v node'], { cwd: tmpdir(), maxBuffer: 1 << 20, timeout: 600_000 });
-      const node = await realpath(found.stdout.trim());
-      const nodedir = join(dirname(dirname(node)), 'node_modules', `node-${process.platform}-${process.arch}`);
-      return { binDir: dirname(node), ...(existsSync(join(nodedir, 'include', 'node')) ? { nodedir } : {}) };
-    },
-  },
+  // The Node the package declares (engines: >=20), and a current LTS.
+  { label: 'the declared Node 20', major: 20, resolve: () => nodeOfMajor(20) },
+  { label: 'Node 24 LTS', major: 24, resolve: () => nodeOfMajor(24) },
 ];
 
 type PackageJson = { version: string; main: string; devDependencies: Record<string, string>; dependencies: Record<string, string> };
@@ -54,7 +64,7 @@ function packOnce(): Promise<{ dir: string; pack: PackResult; pkg: PackageJson }
     const dir = await mkdtemp(join(tmpdir(), 'tokentray-pack-'));
     const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as PackageJson;
     // --ignore-scripts: `prepare` would rebuild dist/ while this suite runs from it; it is built.
-    const packed = await run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: root, maxBuffer: 16 << 20 });
+    const packed = await run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: root, env: npmEnv, maxBuffer: 16 << 20 });
     return { dir, pack: (JSON.parse(packed.stdout) as PackResult[])[0], pkg };
   })();
   return packing;
@@ -111,12 +121,10 @@ for (const runtime of RUNTIMES)
       prefix = join(work, 'prefix');
       const node = await runtime.resolve();
       const env = {
-        ...process.env,
+        ...npmEnv,
         PATH: `${join(prefix, 'bin')}${delimiter}${node.binDir}${delimiter}${process.env.PATH ?? ''}`,
         npm_config_cache: join(work, 'npm-cache'),
         npm_config_update_notifier: 'false',
-        // npm on Node 22+ turns on Node's compile cache, in the temp folder by default.
-        NODE_DISABLE_COMPILE_CACHE: '1',
         ...(node.nodedir ? { npm_config_nodedir: node.nodedir } : {}),
       };
       await run(npm, ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', join(packed.dir, packed.pack.filename)], {

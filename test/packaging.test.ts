@@ -85,6 +85,10 @@ describe('packaging with electron-builder', () => {
     };
     const previous = process.env.ELECTRON_SKIP_BINARY_DOWNLOAD;
     process.env.ELECTRON_SKIP_BINARY_DOWNLOAD = '1';
+    // electron-builder asks npm for the dependency tree; npm on Node 22+ turns on Node's compile
+    // cache, in the temp folder by default.
+    const previousCompileCache = process.env.NODE_DISABLE_COMPILE_CACHE;
+    process.env.NODE_DISABLE_COMPILE_CACHE = '1';
     // electron-builder logs to process.stdout, which node:test's child uses for its own reports
     // (interleaved writes broke them: "Unable to deserialize cloned data"). Keep its log aside.
     builderLog.stream = { write: (chunk: string) => (buildLog.push(chunk), true) };
@@ -109,6 +113,8 @@ describe('packaging with electron-builder', () => {
       FpmTarget.prototype.executeFpm = original;
       if (previous === undefined) delete process.env.ELECTRON_SKIP_BINARY_DOWNLOAD;
       else process.env.ELECTRON_SKIP_BINARY_DOWNLOAD = previous;
+      if (previousCompileCache === undefined) delete process.env.NODE_DISABLE_COMPILE_CACHE;
+      else process.env.NODE_DISABLE_COMPILE_CACHE = previousCompileCache;
     }
     appDir = join(work, 'out', 'linux-unpacked');
   });

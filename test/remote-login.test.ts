@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { readLines } from '../electron/cli/paste-back.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
+import { nodeForOtherUser } from './support/other-user.js';
 import { browseElsewhere, googleLoginFlags } from './support/paste-back.js';
 import { runCli, startCli, type CliProcess } from './support/sandbox.js';
 
@@ -130,17 +134,39 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     assert.equal(res.stdout, 'quinn@example.test\n');
   });
 
-  it('EOF on standard input is not an answer: the listener still completes the sign-in', async () => {
+  it('EOF on standard input is not an answer: login says so once, and the listener still completes the sign-in', async () => {
     const proc = startCli(['login', ...flags(), '--login-hint', 'rosa@example.test', '--no-browser'], fx.sandbox.env, { stdin: 'pipe' });
     const url = await proc.authorizationUrl;
+    assert.doesNotMatch(proc.errors(), /Standard input ended/, 'not before it ends');
     proc.stdin!.end();
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(proc.output(), '');
+    await proc.waitForStderr(/^Standard input ended, so nothing more can be pasted here: waiting for the browser only\.$/m);
+    assert.equal(proc.output(), '', 'still waiting');
     const page = await new HttpBrowser('rosa@example.test').visit(url);
     assert.match(page.body, /Signed in/);
     const res = await proc.done;
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, 'rosa@example.test\n');
+    assert.equal(res.stderr.match(/Standard input ended/g)?.length, 1, 'said once');
+  });
+
+  it('a last pasted line without a line break counts when standard input ends', async () => {
+    const proc = startCli(['login', ...flags(), '--login-hint', 'rhea@example.test', '--no-browser'], fx.sandbox.env, { stdin: 'pipe' });
+    const { pasted } = await browseElsewhere(await proc.authorizationUrl, 'rhea@example.test');
+    proc.stdin!.end(pasted.href);
+    const res = await proc.done;
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, 'rhea@example.test\n');
+    assert.doesNotMatch(res.stderr, /Standard input ended/, 'the input answered: nothing to tell');
+  });
+
+  it('standard input already closed by reading the client secret from it (--client-secret -) is told at once', async () => {
+    const withSecretOnStdin = flags().map((flag, i, all) => (all[i - 1] === '--client-secret' ? '-' : flag));
+    const proc = startCli(['login', ...withSecretOnStdin, '--login-hint', 'remy@example.test', '--no-browser'], fx.sandbox.env, { stdin: 'pipe' });
+    proc.stdin!.write(`${fx.idp.client.clientSecret}\n`); // and the pipe stays open
+    await proc.authorizationUrl;
+    await proc.waitForStderr(/^Standard input ended, so nothing more can be pasted here: waiting for the browser only\.$/m);
+    proc.kill('SIGINT');
+    assert.equal((await proc.done).code, 130);
   });
 
   it("gives the opener only a private start page: the start address, state and PKCE challenge are in no process's arguments", async () => {
@@ -184,7 +210,8 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     const script = join(attackerDir, 'attacker.mjs');
     await writeFile(script, ATTACKER);
     await chmod(script, 0o644); // the tests' umask is 077
-    const attacker = spawn('runuser', ['-u', 'nobody', '--', process.execPath, script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const node = await nodeForOtherUser();
+    const attacker = spawn('runuser', ['-u', 'nobody', '--', node.path, script], { stdio: ['ignore', 'pipe', 'pipe'] });
     let found = '';
     attacker.stdout.on('data', (d: Buffer) => (found += d.toString()));
     try {
@@ -205,6 +232,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     } finally {
       attacker.kill('SIGKILL');
       await rm(attackerDir, { recursive: true, force: true });
+      await node.release();
     }
     const lines = found.split('\n').filter((l) => l && l !== 'ready');
     assert.deepEqual(
@@ -347,5 +375,60 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     assert.match(stderr, /^tokentray: LOGIN_CANCELLED: /m);
     t.diagnostic(`exited ${ms} ms after Ctrl-C`);
     assert.ok(ms < EXIT_BOUND_MS, `exited ${ms} ms after Ctrl-C`);
+  });
+});
+
+describe('paste-back line reader (in process)', () => {
+  const read = (input: PassThrough) => {
+    const lines: string[] = [];
+    let ends = 0;
+    const stop = readLines(
+      (line) => lines.push(line),
+      input,
+      () => ends++,
+    );
+    return { lines, ends: () => ends, stop };
+  };
+  const settled = () => new Promise((r) => setImmediate(r)).then(() => new Promise((r) => setImmediate(r)));
+
+  it("tells the end once ('end' then 'close'), after the last line without a line break", async () => {
+    const input = new PassThrough();
+    const r = read(input);
+    input.write('one\r\ntw');
+    input.end('o');
+    await once(input, 'close');
+    await settled();
+    assert.deepEqual(r.lines, ['one', 'two']);
+    assert.equal(r.ends(), 1);
+    r.stop();
+  });
+
+  it('tells nothing once stopped, and tells an input destroyed before it was given', async () => {
+    const input = new PassThrough();
+    const r = read(input);
+    r.stop();
+    assert.ok(input.destroyed, 'a pipe is closed outright');
+    await settled();
+    assert.equal(r.ends(), 0);
+    const late = read(input);
+    await settled();
+    assert.equal(late.ends(), 1);
+    late.stop();
+  });
+
+  it('tells nothing when the last line ended the wait (the sign-in stopped reading at once)', async () => {
+    const input = new PassThrough();
+    let ends = 0;
+    const stop: () => void = readLines(
+      (line) => {
+        assert.equal(line, 'answer');
+        queueMicrotask(() => stop()); // as signIn does once the callback promise settles
+      },
+      input,
+      () => ends++,
+    );
+    input.end('answer');
+    await settled();
+    assert.equal(ends, 0);
   });
 });

@@ -6,7 +6,7 @@ import { parseScopeList } from '../../core/oauth/scopes.js';
 import type { AuthorizationRequest } from '../../core/oauth/sign-in.js';
 import { openBrowser } from '../open-browser.js';
 import { describeFailure } from '../failure.js';
-import { pasteBackInstructions, readLines } from '../paste-back.js';
+import { INPUT_ENDED_NOTICE, pasteBackInstructions, readLines } from '../paste-back.js';
 import { defineCommand, parseCommand, readSecretFromStdin, usageError, type CliIo, type CommandHelp } from '../io.js';
 
 const LOGIN_HELP = {
@@ -92,7 +92,7 @@ export const login = defineCommand(LOGIN_HELP, async (args, io) => {
     ...(io.signal ? { signal: io.signal } : {}),
     presentAuthorization: (request) => presentAuthorization(request, values['no-browser'] === true, io),
     // Paste-back: a browser on another computer ends on an address that cannot load here.
-    readPastedLines: (onLine) => readLines(onLine, io.stdin ?? process.stdin),
+    readPastedLines: (onLine) => readLines(onLine, io.stdin ?? process.stdin, () => io.stderr(INPUT_ENDED_NOTICE)),
     onPasteRejected: (err) => io.stderr(describeFailure(err)),
   });
   io.stdout(`${displayName(account)}\n`);
