@@ -194,6 +194,29 @@ describe('file lock (whole processes)', () => {
     assert.equal(overlap, false);
   });
 
+  it('a waiter takes a released lock within about 10 ms (the median), however long it has waited', async (t) => {
+    const path = join(dir, 'handoff.lock');
+    const gaps: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      let releasedAt = 0;
+      let entered!: () => void;
+      const holding = new Promise<void>((r) => (entered = r));
+      // Long enough that the waiter's back-off has reached its longest sleep.
+      const holder = withFileLock(path, { waitMs: 5000 }, async () => {
+        entered();
+        await new Promise((r) => setTimeout(r, 150));
+        releasedAt = performance.now();
+      });
+      await holding;
+      await withFileLock(path, { waitMs: 5000 }, async () => void gaps.push(performance.now() - releasedAt));
+      await holder;
+    }
+    gaps.sort((a, b) => a - b);
+    const median = gaps[7];
+    t.diagnostic(`waits after a release (ms): ${gaps.map((g) => g.toFixed(0)).join(' ')}`);
+    assert.ok(median < 14, `median wait after a release ${median.toFixed(1)} ms (all: ${gaps.map((g) => g.toFixed(0)).join(' ')})`);
+  });
+
   it("reports an unusable lock folder through the caller's error", async () => {
     const path = join(dir, 'missing', '\0bad', 'x.lock');
     await assert.rejects(
