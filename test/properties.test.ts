@@ -400,7 +400,12 @@ describe('property: control characters in identity fields (issue 13 §2)', () =>
         };
         await writeFile(path, JSON.stringify({ version: 1, accounts: [record] }));
         let out = '';
-        const code = await run(json ? ['accounts', '--json'] : ['accounts'], { env: sandbox.env, store: sandbox.store!, stdout: (t) => (out += t), stderr: (t) => (out += t) });
+        const code = await run(json ? ['accounts', '--json'] : ['accounts'], {
+          env: sandbox.env,
+          store: sandbox.store!,
+          stdout: (t) => (out += t),
+          stderr: (t) => (out += t),
+        });
         assert.equal(code, 0, out);
         assert.doesNotMatch(out, TERMINAL_CONTROL);
         if (json) assert.equal((JSON.parse(out) as Array<{ email: string }>)[0].email, email);
