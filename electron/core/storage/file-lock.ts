@@ -48,6 +48,25 @@ export interface FileLockOptions {
   onFailure?: (cause: Error) => Error;
 }
 
+/** Waiters of this process asleep on each lock path: a release in this process wakes them at once. */
+const sleepers = new Map<string, Set<() => void>>();
+
+/** Sleeps up to `ms`, or until this process releases the lock on `path`. */
+function sleepOn(path: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const set = sleepers.get(path) ?? new Set<() => void>();
+    sleepers.set(path, set);
+    const wake = () => {
+      clearTimeout(timer);
+      set.delete(wake);
+      if (set.size === 0 && sleepers.get(path) === set) sleepers.delete(path);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    set.add(wake);
+  });
+}
+
 /** Who holds a lock, as its holder wrote it: `pid since-epoch-ms`. */
 export interface LockHolder {
   pid: number;
@@ -95,7 +114,8 @@ export async function withFileLock<T>(path: string, options: FileLockOptions, fn
     // Polled, not a blocking wait: a blocked native call cannot be cancelled at the deadline. The
     // back-off stops at MAX_POLL_MS so a released lock is taken within ~10 ms, not ~80: CLI calls
     // queued behind one refresh (a burst of kubectl or gcloud calls) each get their turn sooner,
-    // for a try-lock call (one fcntl) every 5-10 ms while they wait.
+    // for a try-lock call (one fcntl) every 5-10 ms while they wait. Waiters in this process (the
+    // app's window, tray and metadata server; parallel work in one CLI) are woken by the release.
     let delay = 2;
     for (;;) {
       let got: boolean;
@@ -106,7 +126,7 @@ export async function withFileLock<T>(path: string, options: FileLockOptions, fn
       }
       if (got) break;
       if (Date.now() - started >= options.waitMs) throw timeoutError(path, options.what ?? 'a lock', Date.now() - started, await readHolder(fh));
-      await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
+      await sleepOn(path, delay + Math.random() * delay);
       delay = Math.min(delay * 2, MAX_POLL_MS);
     }
     try {
@@ -117,8 +137,9 @@ export async function withFileLock<T>(path: string, options: FileLockOptions, fn
       try {
         locks.unlock(fh.fd, 0, 1);
       } catch {
-        // Closing the file below releases it as well.
+        // Closing the file below releases it as well (a waiter woken before that sleeps again).
       }
+      for (const wake of [...(sleepers.get(path) ?? [])]) wake();
     }
   } finally {
     await fh.close();
