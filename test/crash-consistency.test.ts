@@ -9,7 +9,8 @@ import { compactDecrypt } from 'jose';
 import { accountIdFor } from '../electron/core/accounts/account-service.js';
 import { createCore, type Core } from '../electron/core/core.js';
 import { signOut } from '../electron/core/oauth/sign-out.js';
-import { VAULT_P2C } from '../electron/core/storage/file-secret-store.js';
+import { FileSecretStore, VAULT_FILE_NAME, VAULT_P2C } from '../electron/core/storage/file-secret-store.js';
+import { vaultPassphrase } from '../electron/core/storage/vault-passphrase.js';
 import { KeychainItems } from '../electron/core/storage/keychain-items.js';
 import type { SecretStore } from '../electron/core/storage/secret-store.js';
 import { isTokenTrayError } from '../electron/core/shared/errors.js';
@@ -221,6 +222,18 @@ async function vaultItems(path: string, passphrase: string): Promise<Record<stri
 
 type Kind = 'keychain' | 'file vault';
 
+/**
+ * With the file vault, every core the sandbox makes (set-ups, and the checks that play "the next
+ * process") shares one FileSecretStore. It still reads vault.jwe on every access and decrypts it
+ * whenever the bytes differ from the last ones it decrypted or wrote, so a check sees exactly what
+ * is on disk; it only skips a PBKDF2 derivation per check (150,000 rounds) on bytes it has already
+ * opened. The operations under test (stopping cores, tokentray processes) open the vault afresh.
+ */
+function shareVaultDecryption(sandbox: Sandbox): void {
+  const store = new FileSecretStore(join(sandbox.home, VAULT_FILE_NAME), vaultPassphrase(sandbox.env));
+  sandbox.core = (now) => createCore({ env: sandbox.env, store, ...(now ? { now } : {}) });
+}
+
 /** The keys of the keychain items, or file vault items, that name account `id`. */
 async function storedItemsOf(sandbox: Sandbox, kind: Kind, passphrase: string, id: string): Promise<string[]> {
   const keys =
@@ -256,7 +269,10 @@ for (const kind of ['keychain', 'file vault'] as const) {
         // Long refresh tokens: the account's own item is split, so a torn write would lose the grant.
         idp = await startTestIdp({ mode, longRefreshTokens: true });
         sandbox = await makeSandbox();
-        if (kind === 'file vault') Object.assign(sandbox.env, { TOKENTRAY_KEYCHAIN: 'file', TOKENTRAY_FILE_PASSPHRASE: passphrase });
+        if (kind === 'file vault') {
+          Object.assign(sandbox.env, { TOKENTRAY_KEYCHAIN: 'file', TOKENTRAY_FILE_PASSPHRASE: passphrase });
+          shareVaultDecryption(sandbox);
+        }
         restore = stopFileWrites(sandbox.root, boundary);
       });
       after(async () => {
@@ -474,7 +490,10 @@ for (const kind of ['keychain', 'file vault'] as const) {
       before(async () => {
         idp = await startTestIdp({ mode, longRefreshTokens: true });
         sandbox = await makeSandbox();
-        if (kind === 'file vault') Object.assign(sandbox.env, { TOKENTRAY_KEYCHAIN: 'file', TOKENTRAY_FILE_PASSPHRASE: passphrase });
+        if (kind === 'file vault') {
+          Object.assign(sandbox.env, { TOKENTRAY_KEYCHAIN: 'file', TOKENTRAY_FILE_PASSPHRASE: passphrase });
+          shareVaultDecryption(sandbox);
+        }
       });
       after(async () => {
         await sandbox.cleanup();
@@ -589,7 +608,10 @@ for (const kind of ['keychain', 'file vault'] as const) {
     before(async () => {
       idp = await startTestIdp({ mode: 'oidc', longRefreshTokens: true });
       sandbox = await makeSandbox();
-      if (kind === 'file vault') Object.assign(sandbox.env, { TOKENTRAY_KEYCHAIN: 'file', TOKENTRAY_FILE_PASSPHRASE: passphrase });
+      if (kind === 'file vault') {
+        Object.assign(sandbox.env, { TOKENTRAY_KEYCHAIN: 'file', TOKENTRAY_FILE_PASSPHRASE: passphrase });
+        shareVaultDecryption(sandbox);
+      }
     });
     after(async () => {
       await sandbox.cleanup();

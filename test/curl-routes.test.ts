@@ -462,9 +462,10 @@ describe('TokenTray secrets stay out of every child (issue 18 §4)', () => {
       const [dir, sleeper] = job.output().trim().split(' ') as [string, string];
       assert.ok(dir.startsWith(join(base, 'tokentray-gcloud-')), dir);
       job.kill('SIGKILL');
-      await job.done.catch(() => undefined);
-      // The orphaned `sleep` (the shell exec'd into it) is ours to end, by its pid.
+      // The orphaned `sleep` (the shell exec'd into it) is ours to end, by its pid; before waiting
+      // for the killed exec's output to close, as the sleep holds that pipe open for its 30 s.
       process.kill(Number(sleeper), 'SIGKILL');
+      await job.done.catch(() => undefined);
       assert.ok((await readdir(base)).length === 1, 'the killed exec left its folder');
       // The folder names the exec's pid, which is gone.
       const listed = await runCliWith(['exec', '--', 'sh', '-c', 'gcloud config list >/dev/null 2>&1; ls -A "$CLOUDSDK_CONFIG"'], runEnv, {

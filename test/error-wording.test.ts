@@ -18,7 +18,7 @@ import { TokenTrayError, type ErrorFacts, type Remedy } from '../electron/core/s
 import type { AccountRecord } from '../electron/core/accounts/account-registry.js';
 import { SettingsStore } from '../electron/core/storage/settings-store.js';
 import { handlersForTest } from './support/renderer-harness.js';
-import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
+import { makeSandbox, runCliInProcess, type Sandbox } from './support/sandbox.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const COMMAND = /\btokentray [a-z]/;
@@ -180,7 +180,7 @@ describe('error wording, end to end: the CLI and the window on the same failures
     ...fields,
   });
   const cli = async (...args: string[]) => {
-    const res = await runCli(args, sandbox.env);
+    const res = await runCliInProcess(args, sandbox.env);
     assert.equal(res.code, 1, res.stderr);
     return res.stderr;
   };

@@ -12,7 +12,7 @@ import { KeytarSecretStore } from '../electron/core/storage/secret-store.js';
 import { decodeJwtPayload, signInThroughCore } from './support/flows.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
-import { makeSandbox, runCli, startCli, untilOpens, type Sandbox } from './support/sandbox.js';
+import { makeSandbox, runCli, runCliInProcess, startCli, untilOpens, type Sandbox } from './support/sandbox.js';
 import { keychainItems, WindowsLimitSecretStore } from './support/windows-keychain.js';
 
 const TARGET = 'deployer@proj-kc.iam.gserviceaccount.com';
@@ -45,8 +45,10 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
     await idp.close();
   });
 
+  // In process, through the same Windows-limited keychain as the sandbox's CLI processes (the first
+  // test shows both refuse alike): what is written is the point, not the process.
   const ok = async (...args: string[]) => {
-    const res = await runCli(args, env);
+    const res = await runCliInProcess(args, env);
     assert.equal(res.code, 0, `${args.join(' ')}: ${res.stderr}`);
     return res.stdout.trim();
   };
@@ -169,7 +171,7 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
 
   it('refuses a down-scoped request outside the grant locally: SCOPE_NOT_GRANTED, no call to the issuer', async () => {
     const before = idp.grants.refresh_token ?? 0;
-    const res = await runCli(['print-access-token', '--scopes', 'bigquery'], env);
+    const res = await runCliInProcess(['print-access-token', '--scopes', 'bigquery'], env);
     assert.equal(res.code, 1);
     assert.match(
       res.stderr,

@@ -5,8 +5,18 @@ export function rsaKeyPem(bits = 2048): string {
   return generateKeyPairSync('rsa', { modulusLength: bits }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 
-/** A service-account key file's JSON, as Google's console writes it, with `overrides` applied. */
-export function serviceAccountKey(overrides: Record<string, unknown> = {}, privateKey = rsaKeyPem()): Record<string, unknown> {
+let shared: string | undefined;
+/**
+ * One 2048-bit key for this process, made on first use: a key costs 100-600 ms to generate, and
+ * most key files a test writes are refused or used alone. A test that needs keys apart asks rsaKeyPem.
+ */
+function sharedRsaKeyPem(): string {
+  shared ??= rsaKeyPem();
+  return shared;
+}
+
+/** A service-account key file's JSON, as Google's console writes it, with `overrides` applied (and this process's shared key unless given one). */
+export function serviceAccountKey(overrides: Record<string, unknown> = {}, privateKey = sharedRsaKeyPem()): Record<string, unknown> {
   return {
     type: 'service_account',
     project_id: 'tokentray-test',

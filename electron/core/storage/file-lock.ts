@@ -36,6 +36,8 @@ function nativeLocks(): NativeLocks {
 }
 
 const INFO_OFFSET = 1;
+/** The longest sleep between two tries (each sleep is this plus up to as much again, at random). */
+const MAX_POLL_MS = 5;
 
 export interface FileLockOptions {
   /** Give up waiting after this long, with LOCK_TIMEOUT. */
@@ -44,6 +46,25 @@ export interface FileLockOptions {
   what?: string;
   /** Maps a failure to open or lock the file (not a timeout) to the caller's error. */
   onFailure?: (cause: Error) => Error;
+}
+
+/** Waiters of this process asleep on each lock path: a release in this process wakes them at once. */
+const sleepers = new Map<string, Set<() => void>>();
+
+/** Sleeps up to `ms`, or until this process releases the lock on `path`. */
+function sleepOn(path: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const set = sleepers.get(path) ?? new Set<() => void>();
+    sleepers.set(path, set);
+    const wake = () => {
+      clearTimeout(timer);
+      set.delete(wake);
+      if (set.size === 0 && sleepers.get(path) === set) sleepers.delete(path);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    set.add(wake);
+  });
 }
 
 /** Who holds a lock, as its holder wrote it: `pid since-epoch-ms`. */
@@ -90,7 +111,11 @@ export async function withFileLock<T>(path: string, options: FileLockOptions, fn
   try {
     const locks = nativeLocks();
     const started = Date.now();
-    // Polled, not a blocking wait: a blocked native call cannot be cancelled at the deadline.
+    // Polled, not a blocking wait: a blocked native call cannot be cancelled at the deadline. The
+    // back-off stops at MAX_POLL_MS so a released lock is taken within ~10 ms, not ~80: CLI calls
+    // queued behind one refresh (a burst of kubectl or gcloud calls) each get their turn sooner,
+    // for a try-lock call (one fcntl) every 5-10 ms while they wait. Waiters in this process (the
+    // app's window, tray and metadata server; parallel work in one CLI) are woken by the release.
     let delay = 2;
     for (;;) {
       let got: boolean;
@@ -101,8 +126,8 @@ export async function withFileLock<T>(path: string, options: FileLockOptions, fn
       }
       if (got) break;
       if (Date.now() - started >= options.waitMs) throw timeoutError(path, options.what ?? 'a lock', Date.now() - started, await readHolder(fh));
-      await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
-      delay = Math.min(delay * 2, 40);
+      await sleepOn(path, delay + Math.random() * delay);
+      delay = Math.min(delay * 2, MAX_POLL_MS);
     }
     try {
       // Informational only (for the timeout message): correctness rests on the kernel lock.
@@ -112,8 +137,9 @@ export async function withFileLock<T>(path: string, options: FileLockOptions, fn
       try {
         locks.unlock(fh.fd, 0, 1);
       } catch {
-        // Closing the file below releases it as well.
+        // Closing the file below releases it as well (a waiter woken before that sleeps again).
       }
+      for (const wake of [...(sleepers.get(path) ?? [])]) wake();
     }
   } finally {
     await fh.close();
