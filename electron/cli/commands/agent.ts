@@ -48,7 +48,7 @@ const DEFAULT_LIFETIME = '8h';
 const START_TIMEOUT_MS = 30_000;
 
 /** Where the agent answers: its socket, or at a guarded location (Windows) the address its key names. */
-function agentAddress(env: CliIo['env']): string {
+function addressFromEnvironment(env: CliIo['env']): string {
   const where = agentLocation(env);
   const key = where.guarded ? readKey(where.key, checkedUid()) : undefined;
   return key === undefined ? where.socket : guardedAddress(where, key);
@@ -56,7 +56,7 @@ function agentAddress(env: CliIo['env']): string {
 
 function notRunning(io: CliIo): TokenTrayError {
   const why = agentUnusable(io.env);
-  return new TokenTrayError('AGENT_NOT_RUNNING', `No agent answers on ${agentAddress(io.env)}${why ? ` (${why})` : ''}.`);
+  return new TokenTrayError('AGENT_NOT_RUNNING', `No agent answers on ${addressFromEnvironment(io.env)}${why ? ` (${why})` : ''}.`);
 }
 
 async function askStatus(io: CliIo): Promise<AgentStatus | undefined> {
@@ -214,7 +214,9 @@ export const agent = defineCommand(AGENT_HELP, async (args, io) => {
     default: {
       const status = await askStatus(io);
       if (!status) throw notRunning(io);
-      io.stdout(values.json ? `${JSON.stringify({ ...status, socket: agentAddress(io.env) })}\n` : `${describe(status, agentAddress(io.env))}\n`);
+      io.stdout(
+        values.json ? `${JSON.stringify({ ...status, socket: addressFromEnvironment(io.env) })}\n` : `${describe(status, addressFromEnvironment(io.env))}\n`,
+      );
       return 0;
     }
   }
