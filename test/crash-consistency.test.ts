@@ -17,10 +17,22 @@ import { isTokenTrayError } from '../electron/core/shared/errors.js';
 import { expireCache, loginArgs, signInThroughCore } from './support/flows.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { startTestIdp, type IdpMode, type TestIdp } from './support/idp.js';
+import { memoizePbkdf2 } from './support/pbkdf2-memo.js';
 import { makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
 import { seededRandom } from './support/seeded-random.js';
 import { rsaKeyPem, serviceAccountKey } from './support/service-account-key.js';
 import { keychainItems, WindowsLimitSecretStore } from './support/windows-keychain.js';
+
+/**
+ * The checks (and set-ups) of this file decrypt vault bytes whose key this process derived already
+ * (it wrote them, or the operation under test did): those derivations are remembered. Operations
+ * under test run in `pbkdf2.fresh`, deriving every key as a user's process would.
+ */
+const pbkdf2 = memoizePbkdf2();
+after(() => {
+  pbkdf2.restore();
+  console.log(`# PBKDF2 derivations in this process: ${pbkdf2.counts.derived} made, ${pbkdf2.counts.remembered} remembered`);
+});
 
 /** What a process killed there would have done: nothing more is written. */
 class Stopped extends Error {
@@ -360,10 +372,12 @@ for (const kind of ['keychain', 'file vault'] as const) {
             const changes = recordChanges(sandbox.home, sandbox.env.TOKENTRAY_KEYCHAIN_SERVICE);
             boundary.arm(n);
             try {
-              if (op === 'sign-in' || op === 're-login') ids.set(email, (await signInThroughCore(core, idp, email)).id);
-              else if (op === 'refresh') await core.tokens.getAccessToken(await core.accounts.resolve(idFor(email)));
-              else if (op === 'refresh of a split item') await core.tokens.getAccessToken(await core.accounts.resolve(idFor(email)), ['openid']);
-              else await signOut(core.accounts, await core.accounts.resolve(idFor(email)));
+              await pbkdf2.fresh(async () => {
+                if (op === 'sign-in' || op === 're-login') ids.set(email, (await signInThroughCore(core, idp, email)).id);
+                else if (op === 'refresh') await core.tokens.getAccessToken(await core.accounts.resolve(idFor(email)));
+                else if (op === 'refresh of a split item') await core.tokens.getAccessToken(await core.accounts.resolve(idFor(email)), ['openid']);
+                else await signOut(core.accounts, await core.accounts.resolve(idFor(email)));
+              });
             } catch (err) {
               if (!(err instanceof Stopped) && !(isTokenTrayError(err) && err.cause instanceof Stopped)) throw err;
             } finally {
@@ -522,9 +536,10 @@ for (const kind of ['keychain', 'file vault'] as const) {
           await visit;
           return res;
         };
+        // The starting accounts are signed in here (set-up): the kills below are of whole processes.
         for (let i = 0; i < 2; i++) {
           const user = `k${++next}-${mode}@example.test`;
-          assert.equal((await login(user)).code, 0);
+          await signInThroughCore(sandbox.core(), idp, user);
           signedIn.push(user);
         }
         for (let run = 0; run < runs; run++) {
@@ -568,9 +583,8 @@ for (const kind of ['keychain', 'file vault'] as const) {
             const account = await check.accounts.resolve(user);
             const stored = (await check.accounts['vault'].getSecrets(account.id))?.refreshToken;
             const inWindow = stored !== undefined && idp.rotatedAway.has(stored);
-            await expireCache(check, account.id);
             try {
-              await check.tokens.getAccessToken(account);
+              await check.tokens.forceRefresh(account);
             } catch (err) {
               if (!(inWindow && isTokenTrayError(err, 'REAUTH_REQUIRED'))) {
                 killTally.lost++;
@@ -578,7 +592,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
               }
               killTally.window++;
               window++;
-              assert.equal((await login(user)).code, 0);
+              await signInThroughCore(sandbox.core(), idp, user);
             }
           }
         }
