@@ -17,8 +17,8 @@ type AlgorithmIdentifier = webcrypto.AlgorithmIdentifier;
  */
 export interface Pbkdf2Memo {
   fresh<T>(fn: () => Promise<T>): Promise<T>;
-  /** Derivations made, and answered from memory. */
-  readonly counts: { derived: number; remembered: number };
+  /** Derivations made (of which for operations under test), and answered from memory. */
+  readonly counts: { derived: number; fresh: number; remembered: number };
   restore(): void;
 }
 
@@ -30,7 +30,7 @@ export function memoizePbkdf2(): Pbkdf2Memo {
   const passwords = new WeakMap<CryptoKey, string>();
   const remembered = new Map<string, Promise<ArrayBuffer>>();
   const inFresh = new AsyncLocalStorage<boolean>();
-  const counts = { derived: 0, remembered: 0 };
+  const counts = { derived: 0, fresh: 0, remembered: 0 };
   const bytes = (data: BufferSource) =>
     ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
 
@@ -46,6 +46,7 @@ export function memoizePbkdf2(): Pbkdf2Memo {
     const password = passwords.get(baseKey);
     const derive = () => {
       counts.derived++;
+      if (inFresh.getStore()) counts.fresh++;
       return (realDerive as (...a: unknown[]) => Promise<ArrayBuffer>).call(this, algorithm, baseKey, length);
     };
     if (password === undefined || typeof algorithm === 'string' || algorithm.name !== 'PBKDF2') return derive();
