@@ -20,7 +20,7 @@ import { startTestIdp, type IdpMode, type TestIdp } from './support/idp.js';
 import { memoizePbkdf2 } from './support/pbkdf2-memo.js';
 import { makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
 import { seededRandom } from './support/seeded-random.js';
-import { rsaKeyPem, serviceAccountKey } from './support/service-account-key.js';
+import { serviceAccountKey } from './support/service-account-key.js';
 import { keychainItems, WindowsLimitSecretStore } from './support/windows-keychain.js';
 
 /**
@@ -676,12 +676,11 @@ for (const kind of ['keychain', 'file vault'] as const) {
     });
 
     it('import-service-account of a new key, killed at each of its writes: the next process lists it, or it is gone with its items', async () => {
-      const pem = rsaKeyPem();
       const tokenUri = 'http://127.0.0.1:9/token';
       let kills = 0;
       for (let n = 1; ; n++) {
         const email = `kw-sa-${n}@tokentray-test.iam.gserviceaccount.com`;
-        const file = await sandbox.writeFile(`kw-sa-${n}.json`, JSON.stringify(serviceAccountKey({ client_email: email, token_uri: tokenUri }, pem)));
+        const file = await sandbox.writeFile(`kw-sa-${n}.json`, JSON.stringify(serviceAccountKey({ client_email: email, token_uri: tokenUri })));
         const res = await killedAtWrite(['import-service-account', file], n);
         // The next process (listing finishes what a killed one left) sees the account, or nothing of it.
         const listed = (await sandbox.core().accounts.list()).some((a) => a.email === email);
