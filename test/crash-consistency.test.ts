@@ -4,7 +4,7 @@ import fsp, { lstat, readFile, readlink, rename, symlink } from 'node:fs/promise
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { compactDecrypt } from 'jose';
 import { accountIdFor } from '../electron/core/accounts/account-service.js';
 import { createCore, type Core } from '../electron/core/core.js';
@@ -280,6 +280,10 @@ for (const kind of ['keychain', 'file vault'] as const) {
       before(async () => {
         // Long refresh tokens: the account's own item is split, so a torn write would lose the grant.
         idp = await startTestIdp({ mode, longRefreshTokens: true });
+      });
+      after(() => idp.close());
+      // A sandbox per operation: the checks' listing reads every account's items, not those of the operations before.
+      beforeEach(async () => {
         sandbox = await makeSandbox();
         if (kind === 'file vault') {
           Object.assign(sandbox.env, { TOKENTRAY_KEYCHAIN: 'file', TOKENTRAY_FILE_PASSPHRASE: passphrase });
@@ -287,10 +291,9 @@ for (const kind of ['keychain', 'file vault'] as const) {
         }
         restore = stopFileWrites(sandbox.root, boundary);
       });
-      after(async () => {
+      afterEach(async () => {
         restore();
         await sandbox.cleanup();
-        await idp.close();
       });
 
       /** A core whose writes stop at the boundary. */
