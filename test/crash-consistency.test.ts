@@ -246,6 +246,18 @@ function shareVaultDecryption(sandbox: Sandbox): void {
   sandbox.core = (now) => createCore({ env: sandbox.env, store, ...(now ? { now } : {}) });
 }
 
+/**
+ * A sandbox for `kind`. With the file vault, its processes go without the Windows keychain preload
+ * (it loads keytar, which the file vault never uses) and its cores share one vault decryption.
+ */
+async function sandboxFor(kind: Kind, passphrase: string): Promise<Sandbox> {
+  if (kind === 'keychain') return makeSandbox();
+  const sandbox = await makeSandbox({ windowsKeychainLimit: false });
+  Object.assign(sandbox.env, { TOKENTRAY_KEYCHAIN: 'file', TOKENTRAY_FILE_PASSPHRASE: passphrase });
+  shareVaultDecryption(sandbox);
+  return sandbox;
+}
+
 /** The keys of the keychain items, or file vault items, that name account `id`. */
 async function storedItemsOf(sandbox: Sandbox, kind: Kind, passphrase: string, id: string): Promise<string[]> {
   const keys =
@@ -284,11 +296,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
       after(() => idp.close());
       // A sandbox per operation: the checks' listing reads every account's items, not those of the operations before.
       beforeEach(async () => {
-        sandbox = await makeSandbox();
-        if (kind === 'file vault') {
-          Object.assign(sandbox.env, { TOKENTRAY_KEYCHAIN: 'file', TOKENTRAY_FILE_PASSPHRASE: passphrase });
-          shareVaultDecryption(sandbox);
-        }
+        sandbox = await sandboxFor(kind, passphrase);
         restore = stopFileWrites(sandbox.root, boundary);
       });
       afterEach(async () => {
@@ -506,11 +514,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
 
       before(async () => {
         idp = await startTestIdp({ mode, longRefreshTokens: true });
-        sandbox = await makeSandbox();
-        if (kind === 'file vault') {
-          Object.assign(sandbox.env, { TOKENTRAY_KEYCHAIN: 'file', TOKENTRAY_FILE_PASSPHRASE: passphrase });
-          shareVaultDecryption(sandbox);
-        }
+        sandbox = await sandboxFor(kind, passphrase);
       });
       after(async () => {
         await sandbox.cleanup();
@@ -624,11 +628,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
     let window = 0;
     before(async () => {
       idp = await startTestIdp({ mode: 'oidc', longRefreshTokens: true });
-      sandbox = await makeSandbox();
-      if (kind === 'file vault') {
-        Object.assign(sandbox.env, { TOKENTRAY_KEYCHAIN: 'file', TOKENTRAY_FILE_PASSPHRASE: passphrase });
-        shareVaultDecryption(sandbox);
-      }
+      sandbox = await sandboxFor(kind, passphrase);
     });
     after(async () => {
       await sandbox.cleanup();
