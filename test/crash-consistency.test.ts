@@ -31,7 +31,9 @@ import { keychainItems, WindowsLimitSecretStore } from './support/windows-keycha
 const pbkdf2 = memoizePbkdf2();
 after(() => {
   pbkdf2.restore();
-  console.log(`# PBKDF2 derivations in this process: ${pbkdf2.counts.derived} made (${pbkdf2.counts.fresh} by operations under test), ${pbkdf2.counts.remembered} remembered`);
+  console.log(
+    `# PBKDF2 derivations in this process: ${pbkdf2.counts.derived} made (${pbkdf2.counts.fresh} by operations under test), ${pbkdf2.counts.remembered} remembered`,
+  );
 });
 
 /** What a process killed there would have done: nothing more is written. */
