@@ -95,6 +95,9 @@ export async function makeSandbox(options: { windowsKeychainLimit?: boolean; sec
     /** Also the secret canary: fails if any token or secret in the keychain is found on disk. */
     async cleanup() {
       const core = createCore({ env, ...(store ? { store } : {}) });
+      // A file vault forced by the environment lives under `root`, removed below: forgetting each
+      // account first would only rewrite it (a key derivation each), and no OS keychain item exists.
+      const forget = env.TOKENTRAY_KEYCHAIN !== 'file';
       const secrets: string[] = [];
       for (const account of await core.accounts.list().catch(() => [])) {
         const stored = await core.accounts['vault'].getSecrets(account.id).catch(() => undefined);
@@ -103,12 +106,12 @@ export async function makeSandbox(options: { windowsKeychainLimit?: boolean; sec
         if (stored) secrets.push(stored.refreshToken, stored.clientSecret ?? '');
         if (key) secrets.push(key.privateKey, ...key.privateKey.split('\n').filter((line) => line.length > 40));
         if (cache) secrets.push(...Object.values(cache.access).map((t) => t.token), ...Object.values(cache.ids).map((t) => t.token), cache.id?.token ?? '');
-        await core.accounts['vault'].forget(account.id).catch(() => undefined);
+        if (forget) await core.accounts['vault'].forget(account.id).catch(() => undefined);
       }
       // OAuth clients outlive their accounts: their secrets are checked and removed too.
       for (const client of await core.accounts.clients().catch(() => [])) {
         secrets.push((await core.accounts['vault'].getClientSecret(client.id).catch(() => undefined)) ?? '');
-        await core.accounts['vault'].forgetClient(client.id).catch(() => undefined);
+        if (forget) await core.accounts['vault'].forgetClient(client.id).catch(() => undefined);
       }
       // With the file vault (TOKENTRAY_KEYCHAIN=file) the same scan covers its passphrase too.
       if (env.TOKENTRAY_FILE_PASSPHRASE) secrets.push(env.TOKENTRAY_FILE_PASSPHRASE);
