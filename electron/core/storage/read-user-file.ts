@@ -28,21 +28,29 @@ export async function readBoundedFile(path: string, limit = USER_FILE_LIMIT_BYTE
       throw new TokenTrayError('FILE_NOT_REGULAR', `${path} is ${kind}, not a regular file. Name the file itself.`);
     }
     if (info.size > limit) throw tooLarge(path, limit);
-    // Read to the end, not to the size fstat gave: the file may grow meanwhile.
-    const chunks: Buffer[] = [];
+    // Read to the end, not to the size fstat gave: the file may grow meanwhile. One buffer of the
+    // size fstat gave (plus the byte that shows growth), grown only if the file did.
+    let buffer: Buffer = Buffer.allocUnsafe(info.size + 1);
     let length = 0;
     for (;;) {
-      const chunk = Buffer.alloc(64 * 1024);
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (length === buffer.length) buffer = grown(buffer, limit + 1);
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
       if (length > limit) throw tooLarge(path, limit);
-      chunks.push(chunk.subarray(0, bytesRead));
     }
-    return Buffer.concat(chunks, length).toString('utf8');
+    // Only the bytes read are used: the rest of the unzeroed buffer is never seen.
+    return buffer.toString('utf8', 0, length);
   } finally {
     await handle.close();
   }
+}
+
+/** A copy of `buffer` with twice the room (at most `most` bytes). */
+function grown(buffer: Buffer, most: number): Buffer {
+  const bigger = Buffer.allocUnsafe(Math.min(Math.max(buffer.length * 2, 64 * 1024), most));
+  buffer.copy(bigger);
+  return bigger;
 }
 
 function tooLarge(path: string, limit: number): TokenTrayError {
