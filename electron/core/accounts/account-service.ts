@@ -190,7 +190,7 @@ export class AccountService {
    * An account's OAuth client and refresh token. A missing or damaged account item marks the
    * account "sign in again" (its client, kept apart, is what that sign-in will use).
    */
-  async clientOf(account: AccountRecord): Promise<{ client: OAuthClient; refreshToken: string }> {
+  async clientOf(account: AccountRecord, options: { migrateLegacy?: boolean } = {}): Promise<{ client: OAuthClient; refreshToken: string }> {
     // accounts.json may have been edited: its issuer passes the same check as a typed one, first.
     if (account.kind !== 'service_account') resolveProviderProfile(account.issuer, account.flavor);
     let secrets;
@@ -213,6 +213,8 @@ export class AccountService {
       if (damaged) throw new TokenTrayError('KEYCHAIN_ENTRY_DAMAGED', `The keychain item of ${displayName(account)} is damaged.`, signInAgain(account));
       throw new TokenTrayError('KEYCHAIN_ENTRY_MISSING', reason, signInAgain(account));
     }
+    // The item just read is the one to move: no second read of it (see migrateLegacyItem).
+    if (options.migrateLegacy && account.kind !== 'service_account') await this.moveLegacySecret(account, secrets);
     const client = await this.storedClient(account.issuer, account.clientId, secrets.clientSecret, account);
     return { client, refreshToken: secrets.refreshToken };
   }
@@ -255,7 +257,11 @@ export class AccountService {
    */
   async migrateLegacyItem(account: AccountRecord): Promise<void> {
     const secrets = await this.vault.getSecrets(account.id).catch(() => undefined);
-    if (secrets?.clientSecret === undefined) return;
+    if (secrets) await this.moveLegacySecret(account, secrets);
+  }
+
+  private async moveLegacySecret(account: AccountRecord, secrets: { refreshToken: string; clientSecret?: string }): Promise<void> {
+    if (secrets.clientSecret === undefined) return;
     await this.saveClient(account.issuer, account.flavor, { clientId: account.clientId, clientSecret: secrets.clientSecret });
     await this.vault.setSecrets(account.id, { refreshToken: secrets.refreshToken });
   }

@@ -51,10 +51,9 @@ async function refresh(
   scopes: string[] | undefined,
 ): Promise<{ tokens: GrantedTokens; after: Pick<Minted, 'refreshToken' | 'afterStore'> }> {
   const { accounts, now } = context;
-  // An item of the old layout: its client secret moves to the client's own item first.
-  await accounts.migrateLegacyItem(account);
-  // Read inside the lock: another process may have stored a rotated refresh token meanwhile.
-  const { client, refreshToken } = await accounts.clientOf(account);
+  // Read inside the lock: another process may have stored a rotated refresh token meanwhile. An
+  // item of the old layout has its client secret moved to the client's own item first.
+  const { client, refreshToken } = await accounts.clientOf(account, { migrateLegacy: true });
   const { refreshGrant } = await import('../../oauth/oidc.js');
   const what = `refreshing the token of ${displayName(account)}`;
   const outcome = await refreshGrant({ issuer: account.issuer, flavor: account.flavor }, client, refreshToken, {
