@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs test suites (default: every dist/test/*.test.js; not the benchmarks in dist/test/bench nor
-# the helpers in dist/test/support) with node:test under with-keychain.sh, with a
-# private TMPDIR made for this run. Fails if the run left anything in it (files a test forgot,
-# browser profiles, keyring folders), then removes it. Arguments: what `node --test` runs.
+# the helpers in dist/test/support) with node:test under with-keychain.sh, the slowest files first,
+# with a private TMPDIR made for this run. Fails if the run left anything in it (files a test forgot,
+# browser profiles, keyring folders), then removes it. Arguments: test files, and any number of
+# --test-name-pattern=RE.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 # Two files at a time on a machine with two cores or more (each file's sandboxes have their own home,
@@ -19,8 +20,8 @@ export JITI_FS_CACHE=false
 status=0
 # Only the suites: not bench or support files.
 [ $# -gt 0 ] || set -- dist/test/*.test.js
-# The time-out is per test file: the whole-process stress suites take minutes on a loaded machine.
-sh "$here/with-keychain.sh" node --test --test-concurrency="$concurrency" --test-timeout=300000 --test-force-exit "$@" || status=$?
+# node:test's run() with the slowest files started first (test/support/run-files.ts, built into dist).
+sh "$here/with-keychain.sh" node "$here/../dist/test/support/run-files.js" --concurrency="$concurrency" "$@" || status=$?
 left=$(find "$run_tmp" -mindepth 1 -maxdepth 2 | sed "s|^$run_tmp/||" | head -n 40)
 if [ -n "$left" ]; then
   echo "run-tests.sh: the tests left these in their temp folder ($run_tmp):" >&2

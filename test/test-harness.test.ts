@@ -5,6 +5,7 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { runOptions, startOrder } from './support/run-files.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -145,6 +146,56 @@ describe('the test harness cleans up after itself', () => {
     assert.equal(good.code, 0, good.stderr);
     assert.match(good.stdout, passedOne);
     assert.deepEqual(await readdir(env.TMPDIR!), [], 'each run removed its private temp folder');
+  });
+
+  it('run-tests.sh starts the known-slow files first, fails a run with a failing test, and keeps --test-name-pattern', async () => {
+    const log = join(await sandbox.dir('order'), 'started');
+    const file = (name: string, body: string) =>
+      sandbox.writeFile(
+        `${name}.test.mjs`,
+        `import { appendFileSync } from 'node:fs';
+        import { test } from 'node:test';
+        appendFileSync(${JSON.stringify(log)}, '${name}\\n');
+        ${body}`,
+      );
+    // Given in name order; crash-consistency is the slowest file on the list, agent a later one.
+    const files = [
+      await file('aaa', `test('passes', () => {});`),
+      await file('agent', `test('passes too', () => {});`),
+      await file('crash-consistency', `test('fails', () => { throw new Error('as it should'); }); test('also passes', () => {});`),
+    ];
+    const serial = { ...env, TOKENTRAY_TEST_CONCURRENCY: '1' };
+    const failing = await run('sh', [join(root, 'test', 'run-tests.sh'), ...files], serial);
+    assert.equal(failing.code, 1, failing.stderr);
+    assert.match(failing.stdout, /^# tests 4$/m);
+    assert.match(failing.stdout, /^# fail 1$/m);
+    assert.deepEqual((await readFile(log, 'utf8')).split('\n'), ['crash-consistency', 'agent', 'aaa', '']);
+    // Only the tests the pattern names run: the failing one does not.
+    const named = await run('sh', [join(root, 'test', 'run-tests.sh'), '--test-name-pattern=passes', ...files], serial);
+    assert.equal(named.code, 0, named.stdout);
+    assert.match(named.stdout, /^# pass 3$/m);
+    const unknown = await run('sh', [join(root, 'test', 'run-tests.sh'), '--test-only', ...files], serial);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^run-files: .*--test-only/m);
+  });
+
+  it('the start order: listed files slowest first, the others after them in the order given', () => {
+    const given = ['/x/zeta.test.js', 'dist/test/agent.test.js', '/x/alpha.test.js', 'dist/test/crash-consistency.test.js', 'b/npm-package.test.js'];
+    assert.deepEqual(startOrder(given), [
+      'dist/test/crash-consistency.test.js',
+      'b/npm-package.test.js',
+      'dist/test/agent.test.js',
+      '/x/zeta.test.js',
+      '/x/alpha.test.js',
+    ]);
+    assert.deepEqual(startOrder([]), []);
+    assert.match(String(runOptions(['--concurrency=0', 'a.test.js'])), /not 0/);
+    assert.match(String(runOptions(['--concurrency=2'])), /name the test files/);
+    assert.deepEqual(runOptions(['--concurrency=2', '--test-name-pattern=a', '--test-name-pattern=b', '/f.test.js']), {
+      concurrency: 2,
+      namePatterns: ['a', 'b'],
+      files: ['/f.test.js'],
+    });
   });
 
   it('a sandbox keeps what a test writes under its own folder, private, and removes it', async () => {

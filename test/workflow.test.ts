@@ -77,7 +77,7 @@ describe('.github/workflows/ci.yml', () => {
     assert.match(scripts.test, /sh test\/run-tests\.sh$/, 'npm test runs through test/run-tests.sh');
     assert.match(
       await readFile(join(root, 'test', 'run-tests.sh'), 'utf8'),
-      /^sh "\$here\/with-keychain\.sh" node --test /m,
+      /^sh "\$here\/with-keychain\.sh" node "\$here\/\.\.\/dist\/test\/support\/run-files\.js" /m,
       '… which runs the suites under the throw-away keyring',
     );
   });
