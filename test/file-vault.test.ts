@@ -9,6 +9,7 @@ import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support
 import { browseElsewhere, googleLoginFlags } from './support/paste-back.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { noteSecret } from './support/canary.js';
+import { memoizePbkdf2 } from './support/pbkdf2-memo.js';
 import { CLI, findSecretsOnDisk, makeSandbox, runCli, runCliInProcess, startCli } from './support/sandbox.js';
 import { createCore } from '../electron/core/core.js';
 import { FileSecretStore, VAULT_P2C } from '../electron/core/storage/file-secret-store.js';
@@ -24,6 +25,17 @@ function withoutDesktop(env: Record<string, string>): void {
 }
 
 const vaultPath = (home: string) => join(home, 'vault.jwe');
+
+/**
+ * This process opens vault bytes whose key it derived already (it wrote or read them): those
+ * PBKDF2 derivations (~70 ms of CPU each) are remembered, a pure function of the passphrase, salt
+ * and count. A wrong passphrase or bytes a CLI process wrote (a new salt) are derived as before.
+ */
+const pbkdf2 = memoizePbkdf2();
+after(() => {
+  pbkdf2.restore();
+  console.log(`# PBKDF2 derivations in this process: ${pbkdf2.counts.derived} made, ${pbkdf2.counts.remembered} remembered`);
+});
 
 /** `tokentray ARGS` on a real pseudo-terminal (through `script`), as in a user's shell. */
 function startInTerminal(args: string[], env: Record<string, string>) {
