@@ -83,9 +83,9 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
   }
 
   /**
-   * The agent the tests that only ask it share (started with --lifetime 2h, as the status test
-   * checks): a start costs two processes and an unlock. A test that stops or kills it ends it;
-   * the next one starts another.
+   * The agent the tests that only ask it share (running() starts it with --lifetime 2h, as the
+   * status test checks): a start costs two processes and an unlock. A test that stops or kills it
+   * ends it; the next one starts another.
    */
   let shared: number | undefined;
   async function running(): Promise<number> {
@@ -313,7 +313,7 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
     const res = await cli.done; // the sandbox canary fails the run if it was printed
     assert.equal(res.code, 0, res.stderr);
     const pid = Number(/agent started \(pid (\d+)\)/.exec(res.stderr)?.[1]);
-    pids.push(pid);
+    shared = pid; // an agent like any other once started: the next tests may ask it
     const argv = await readFile(`/proc/${pid}/cmdline`, 'latin1');
     const environ = await readFile(`/proc/${pid}/environ`, 'latin1');
     assert.ok(argv.includes('agent\0run'), argv);
