@@ -117,7 +117,7 @@ describe('the guarded agent, whole processes (Windows: its named pipe)', () => {
     return { pid, key, address: guardedAddress(where, key), output: res.stdout + res.stderr };
   }
 
-  /** The agent of the tests that only ask it: a start costs two processes and an unlock. */
+  /** The agent the tests that only ask it share: a start costs two processes and an unlock. */
   let shared: Started | undefined;
   async function running(): Promise<Started> {
     if (shared && alive(shared.pid) && (await askAgent(env, { op: 'status' }))) return shared;
@@ -182,6 +182,8 @@ describe('the guarded agent, whole processes (Windows: its named pipe)', () => {
 
   for (const challenge of [false, true]) {
     it(`a squatter on the name a killed agent left (${challenge ? 'with a made-up challenge' : 'answering at once'}) is not believed and learns nothing; the next start does not need it gone`, async () => {
+      // Only this test's agent runs: the one the test before left to share is ended too.
+      if (shared && alive(shared.pid)) process.kill(shared.pid, 'SIGKILL');
       const agent = await started();
       process.kill(agent.pid, 'SIGKILL');
       await waitFor('the agent to die', () => !alive(agent.pid));
@@ -199,7 +201,7 @@ describe('the guarded agent, whole processes (Windows: its named pipe)', () => {
         assert.equal(kube.code, 1);
         assert.ok(!kube.stdout.includes(squatter.token));
         // A new agent starts while the squatter still holds the old name, and is the one answering.
-        const next = await started();
+        const next = await running();
         assert.notEqual(next.address, agent.address);
         const token = await accessToken();
         assert.equal(token.code, 0, token.stderr);
