@@ -388,7 +388,7 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
         const res = await startAgent(otherEnv, passphrase);
         assert.equal(res.code, 1, name);
         assert.match(res.stderr, /AGENT_UNSAFE/, name);
-        assert.match((await runCli(['agent', 'status'], otherEnv)).stderr, /AGENT_NOT_RUNNING/);
+        assert.equal(await askAgent(otherEnv, { op: 'status' }), undefined, `${name}: the client skips it`);
       } finally {
         await rm(other, { recursive: true, force: true });
       }
