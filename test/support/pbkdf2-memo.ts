@@ -31,23 +31,22 @@ export function memoizePbkdf2(): Pbkdf2Memo {
   const remembered = new Map<string, Promise<ArrayBuffer>>();
   const inFresh = new AsyncLocalStorage<boolean>();
   const counts = { derived: 0, fresh: 0, remembered: 0 };
-  const bytes = (data: BufferSource) =>
-    ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+  const bytes = (data: BufferSource) => (ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data));
 
   subtle.importKey = async function (this: webcrypto.SubtleCrypto, ...args: unknown[]) {
-    const key = (await (realImport as (...a: unknown[]) => Promise<CryptoKey>).apply(this, args)) as CryptoKey;
+    const key = await (realImport as (...a: unknown[]) => Promise<CryptoKey>).apply(this, args);
     const [format, data, algorithm] = args as [string, BufferSource, AlgorithmIdentifier];
     const name = typeof algorithm === 'string' ? algorithm : algorithm.name;
     if (format === 'raw' && name.toUpperCase() === 'PBKDF2') passwords.set(key, createHash('sha256').update(bytes(data)).digest('hex'));
     return key;
-  } as typeof subtle.importKey;
+  };
 
   subtle.deriveBits = function (this: webcrypto.SubtleCrypto, algorithm: Pbkdf2Params | AlgorithmIdentifier, baseKey: CryptoKey, length?: number | null) {
     const password = passwords.get(baseKey);
     const derive = () => {
       counts.derived++;
       if (inFresh.getStore()) counts.fresh++;
-      return (realDerive as (...a: unknown[]) => Promise<ArrayBuffer>).call(this, algorithm, baseKey, length);
+      return realDerive.call(this, algorithm, baseKey, length as number);
     };
     if (password === undefined || typeof algorithm === 'string' || algorithm.name !== 'PBKDF2') return derive();
     const { salt, iterations, hash } = algorithm as Pbkdf2Params;
@@ -61,7 +60,7 @@ export function memoizePbkdf2(): Pbkdf2Memo {
     remembered.set(id, bits);
     bits.catch(() => remembered.delete(id));
     return bits.then((b) => b.slice(0));
-  } as typeof subtle.deriveBits;
+  };
 
   return {
     fresh: (fn) => inFresh.run(true, fn),
