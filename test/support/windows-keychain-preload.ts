@@ -23,13 +23,15 @@ const keytarPath = createRequire(import.meta.url).resolve('keytar');
 const cache = (Module as unknown as { _cache: Record<string, { exports: unknown; loaded: boolean } | undefined> })._cache;
 const proto = Module.prototype as unknown as { require(id: string): unknown };
 const realRequire = proto.require;
-proto.require = function (this: unknown, id: string) {
-  const exported = realRequire.call(this, id);
-  const keytar = cache[keytarPath];
-  // Loaded to the end (keytar's own requires run while it is in the cache, half made).
-  if (keytar?.loaded) {
-    proto.require = realRequire;
-    limit(keytar.exports as Keytar);
-  }
-  return exported;
-};
+if (cache[keytarPath]?.loaded) limit(cache[keytarPath].exports as Keytar); // an earlier preload loaded it
+else
+  proto.require = function (this: unknown, id: string) {
+    const exported = realRequire.call(this, id);
+    const keytar = cache[keytarPath];
+    // Loaded to the end (keytar's own requires run while it is in the cache, half made).
+    if (keytar?.loaded) {
+      proto.require = realRequire;
+      limit(keytar.exports as Keytar);
+    }
+    return exported;
+  };
