@@ -99,18 +99,31 @@ describe('the guarded agent, whole processes (Windows: its named pipe)', () => {
   let ada: string;
   const pids: number[] = [];
 
-  async function started(): Promise<{ pid: number; key: string; address: string; output: string }> {
+  type Started = { pid: number; key: string; address: string; output: string };
+
+  /** Starts an agent (killed after the test); it answers the in-process client at the address its key names. */
+  async function started(): Promise<Started> {
     const cli = startCli(['agent', 'start', '--passphrase-stdin'], env, { stdin: 'pipe' });
     cli.stdin!.end(`${passphrase}\n`);
     const res = await cli.done;
     assert.equal(res.code, 0, res.stderr);
-    const status = await runCli(['agent', 'status', '--json'], env);
-    assert.equal(status.code, 0, status.stderr);
-    const { pid, socket } = JSON.parse(status.stdout) as { pid: number; socket: string };
-    pids.push(pid);
+    const pid = Number(/agent started \(pid (\d+)\)/.exec(res.stderr)?.[1]);
     const key = (await readFile(where.key, 'latin1')).trim();
     noteSecret(key);
-    return { pid, key, address: socket, output: res.stdout + res.stderr };
+    const answer = await askAgent(env, { op: 'status' });
+    assert.ok(answer?.ok && 'status' in answer, 'the agent answers after start');
+    assert.equal(answer.status.pid, pid);
+    pids.push(pid);
+    return { pid, key, address: guardedAddress(where, key), output: res.stdout + res.stderr };
+  }
+
+  /** The agent the tests that only ask it share: a start costs two processes and an unlock. */
+  let shared: Started | undefined;
+  async function running(): Promise<Started> {
+    if (shared && alive(shared.pid) && (await askAgent(env, { op: 'status' }))) return shared;
+    shared = await started();
+    pids.splice(pids.indexOf(shared.pid), 1);
+    return shared;
   }
 
   async function accessToken(): Promise<{ code: number | null; token: string; stderr: string }> {
@@ -137,13 +150,19 @@ describe('the guarded agent, whole processes (Windows: its named pipe)', () => {
     for (const pid of pids.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
   });
   after(async () => {
+    if (shared && alive(shared.pid)) process.kill(shared.pid, 'SIGKILL');
     if (runtime) await rm(runtime, { recursive: true, force: true });
     fx.sandbox.env.TOKENTRAY_FILE_PASSPHRASE = passphrase; // the sandbox's canary opens the vault with it
   });
 
   it('agent start, then print-access-token and kube-credential through the real client; the address is drawn from the key; stop removes both', async () => {
     const agent = await started();
-    assert.equal(agent.address, guardedAddress(where, agent.key));
+    // What `agent status` reports: the pid, and the address drawn from the key.
+    const status = await runCli(['agent', 'status', '--json'], env);
+    assert.equal(status.code, 0, status.stderr);
+    const reported = JSON.parse(status.stdout) as { pid: number; socket: string };
+    assert.equal(reported.pid, agent.pid);
+    assert.equal(reported.socket, guardedAddress(where, agent.key));
     assert.ok(agent.address.startsWith(`${where.socket}-`), agent.address);
     assert.ok(!agent.address.includes(agent.key));
     if (!WINDOWS) assert.equal(existsSync(where.socket), false); // no fixed name to take beforehand
@@ -163,6 +182,8 @@ describe('the guarded agent, whole processes (Windows: its named pipe)', () => {
 
   for (const challenge of [false, true]) {
     it(`a squatter on the name a killed agent left (${challenge ? 'with a made-up challenge' : 'answering at once'}) is not believed and learns nothing; the next start does not need it gone`, async () => {
+      // Only this test's agent runs: the one the test before left to share is ended too.
+      if (shared && alive(shared.pid)) process.kill(shared.pid, 'SIGKILL');
       const agent = await started();
       process.kill(agent.pid, 'SIGKILL');
       await waitFor('the agent to die', () => !alive(agent.pid));
@@ -180,7 +201,7 @@ describe('the guarded agent, whole processes (Windows: its named pipe)', () => {
         assert.equal(kube.code, 1);
         assert.ok(!kube.stdout.includes(squatter.token));
         // A new agent starts while the squatter still holds the old name, and is the one answering.
-        const next = await started();
+        const next = await running();
         assert.notEqual(next.address, agent.address);
         const token = await accessToken();
         assert.equal(token.code, 0, token.stderr);
@@ -192,7 +213,7 @@ describe('the guarded agent, whole processes (Windows: its named pipe)', () => {
   }
 
   it('the key is in no argv, no environment of the agent or of a child, and no output', async (t) => {
-    const agent = await started();
+    const agent = await running();
     assert.ok(!agent.output.includes(agent.key));
     const child = await runCli(['exec', '--', process.execPath, '-e', 'process.stdout.write(JSON.stringify(process.env))'], env);
     assert.equal(child.code, 0, child.stderr);
@@ -212,7 +233,7 @@ describe('the guarded agent, whole processes (Windows: its named pipe)', () => {
   // Windows files have no Unix owner or mode: there the profile folder's ACL guards the key.
   if (!WINDOWS) {
     it('a key file with the wrong mode or owner: the client does not use the agent', async () => {
-      await started();
+      await running();
       assert.equal((await accessToken()).code, 0);
       for (const [name, spoil, mend] of [
         ['mode 0644', () => chmod(where.key, 0o644), () => chmod(where.key, 0o600)],

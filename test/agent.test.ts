@@ -70,13 +70,29 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
     return info.active ? String(info.sub) : undefined;
   }
 
+  /** Starts an agent (killed after the test) and checks that it answers, with the client every CLI uses. */
   async function started(extra: string[] = []): Promise<number> {
     const res = await startAgent(env, passphrase, extra);
     assert.equal(res.code, 0, res.stderr);
-    const status = await agentStatus(env);
-    assert.ok(status, 'agent status after start');
-    pids.push(status.pid);
-    return status.pid;
+    const pid = Number(/agent started \(pid (\d+)\)/.exec(res.stderr)?.[1]);
+    const answer = await askAgent(env, { op: 'status' });
+    assert.ok(answer?.ok && 'status' in answer, 'the agent answers after start');
+    assert.equal(answer.status.pid, pid);
+    pids.push(pid);
+    return pid;
+  }
+
+  /**
+   * The agent the tests that only ask it share (running() starts it with --lifetime 2h, as the
+   * status test checks): a start costs two processes and an unlock. A test that stops or kills it
+   * ends it; the next one starts another.
+   */
+  let shared: number | undefined;
+  async function running(): Promise<number> {
+    if (shared !== undefined && alive(shared) && (await askAgent(env, { op: 'status' }))) return shared;
+    shared = await started(['--lifetime', '2h']);
+    pids.splice(pids.indexOf(shared), 1);
+    return shared;
   }
 
   before(async () => {
@@ -94,6 +110,7 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
     for (const pid of pids.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
   });
   after(async () => {
+    if (shared !== undefined && alive(shared)) process.kill(shared, 'SIGKILL');
     await rm(runtime, { recursive: true, force: true });
     // The sandbox's secret canary opens the vault with it.
     fx.sandbox.env.TOKENTRAY_FILE_PASSPHRASE = passphrase;
@@ -106,7 +123,7 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
   });
 
   it('agent start once: then print-access-token, real kubectl and the real docker CLI work with no passphrase and no prompt', async () => {
-    const pid = await started();
+    const pid = await running();
     const token = await runCli(['print-access-token'], env);
     assert.equal(token.code, 0, token.stderr);
     assert.equal(await ownerOf(token.stdout.trim()), (await core.accounts.resolve('ada@example.test')).subject);
@@ -165,7 +182,7 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
   });
 
   it('exec (and the metadata server it starts) and curl get their tokens from the agent', async () => {
-    await started();
+    await running();
     const ada = (await core.accounts.resolve('ada@example.test')).subject;
     const seen: string[] = [];
     const server = createHttpServer((req, res) => {
@@ -187,7 +204,7 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
   });
 
   it("the agent's memory of a token lasts only while accounts.json is unchanged: a signed-out account gets nothing", async () => {
-    await started();
+    await running();
     await signInThroughCore(core, fx.idp, 'cat@example.test');
     const first = await runCli(['print-access-token', '--account', 'cat@example.test'], env);
     assert.equal(first.code, 0, first.stderr);
@@ -200,7 +217,7 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
   });
 
   it('the docker helper echoes only a plain registry name from the fast path; anything else goes to the helper proper, escaped', async () => {
-    await started();
+    await running();
     await writeFile(join(env.TOKENTRAY_HOME, 'docker-registries.json'), JSON.stringify({ 'gcr.io': {} }));
     const plain = await runTool(process.execPath, [DOCKER_HELPER, 'get'], env, 'https://gcr.io\n');
     assert.equal(plain.code, 0, plain.stderr);
@@ -215,7 +232,7 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
   });
 
   it('status tells pid, store, unlocked and time left; a second start says it runs; stop ends it and removes socket and key', async () => {
-    const pid = await started(['--lifetime', '2h']);
+    const pid = await running(); // with --lifetime 2h
     const status = (await agentStatus(env))!;
     assert.equal(status.pid, pid);
     assert.equal(status.store, 'file');
@@ -243,7 +260,7 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
     const res = await startAgent(env, 'not-the-passphrase');
     assert.equal(res.code, 1);
     assert.match(res.stderr, /VAULT_PASSPHRASE_WRONG/);
-    assert.equal(await agentStatus(env), undefined);
+    assert.equal(await askAgent(env, { op: 'status' }), undefined, 'no agent answers');
   });
 
   it('refreshes an expired token through the same store: written through at once, so a SIGKILLed agent loses nothing', async () => {
@@ -295,8 +312,8 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
     const cli = startCli(['agent', 'start'], { ...env, TOKENTRAY_FILE_PASSPHRASE: passphrase });
     const res = await cli.done; // the sandbox canary fails the run if it was printed
     assert.equal(res.code, 0, res.stderr);
-    const { pid } = (await agentStatus(env))!;
-    pids.push(pid);
+    const pid = Number(/agent started \(pid (\d+)\)/.exec(res.stderr)?.[1]);
+    shared = pid; // an agent like any other once started: the next tests may ask it
     const argv = await readFile(`/proc/${pid}/cmdline`, 'latin1');
     const environ = await readFile(`/proc/${pid}/environ`, 'latin1');
     assert.ok(argv.includes('agent\0run'), argv);
@@ -314,7 +331,7 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
   });
 
   it('another local user (runuser -u nobody) gets nothing from the socket, even with its modes opened', async () => {
-    await started();
+    await running();
     const where = agentLocation(env);
     await chmod(runtime, 0o711); // nobody may walk to the folder; the folder itself is the barrier
     const probe = `
@@ -354,7 +371,8 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
       await chmod(runtime, 0o700);
       await node.release();
     }
-    assert.equal((await agentStatus(env))?.store, 'file');
+    const answer = await askAgent(env, { op: 'status' });
+    assert.equal(answer?.ok && 'status' in answer && answer.status.store, 'file', 'it still serves its owner');
   });
 
   it('a socket folder with the wrong owner or mode: the agent refuses to start, clients skip it', async () => {
@@ -370,13 +388,13 @@ describe('the agent with the file vault, on a machine without D-Bus', () => {
         const res = await startAgent(otherEnv, passphrase);
         assert.equal(res.code, 1, name);
         assert.match(res.stderr, /AGENT_UNSAFE/, name);
-        assert.match((await runCli(['agent', 'status'], otherEnv)).stderr, /AGENT_NOT_RUNNING/);
+        assert.equal(await askAgent(otherEnv, { op: 'status' }), undefined, `${name}: the client skips it`);
       } finally {
         await rm(other, { recursive: true, force: true });
       }
     }
     // A running agent's folder spoiled afterwards: the client skips it (checked before it connects).
-    await started();
+    await running();
     const where = agentLocation(env);
     await chown(where.dir, NOBODY, NOBODY);
     try {

@@ -9,6 +9,7 @@ import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support
 import { browseElsewhere, googleLoginFlags } from './support/paste-back.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { noteSecret } from './support/canary.js';
+import { memoizePbkdf2 } from './support/pbkdf2-memo.js';
 import { CLI, findSecretsOnDisk, makeSandbox, runCli, runCliInProcess, startCli } from './support/sandbox.js';
 import { createCore } from '../electron/core/core.js';
 import { FileSecretStore, VAULT_P2C } from '../electron/core/storage/file-secret-store.js';
@@ -24,6 +25,17 @@ function withoutDesktop(env: Record<string, string>): void {
 }
 
 const vaultPath = (home: string) => join(home, 'vault.jwe');
+
+/**
+ * This process opens vault bytes whose key it derived already (it wrote or read them): those
+ * PBKDF2 derivations (~70 ms of CPU each) are remembered, a pure function of the passphrase, salt
+ * and count. A wrong passphrase or bytes a CLI process wrote (a new salt) are derived as before.
+ */
+const pbkdf2 = memoizePbkdf2();
+after(() => {
+  pbkdf2.restore();
+  console.log(`# PBKDF2 derivations in this process: ${pbkdf2.counts.derived} made, ${pbkdf2.counts.remembered} remembered`);
+});
 
 /** `tokentray ARGS` on a real pseudo-terminal (through `script`), as in a user's shell. */
 function startInTerminal(args: string[], env: Record<string, string>) {
@@ -67,6 +79,8 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
   });
 
   const cli = (...args: string[]) => runCli(args, fx.sandbox.env);
+  /** The same command in this process: for logic, where no process property is checked. */
+  const inProcess = (...args: string[]) => runCliInProcess(args, fx.sandbox.env);
   const flags = () => googleLoginFlags(fx.idp);
 
   /** Paste-back, as on a remote machine: the browser elsewhere stops at the redirect to 127.0.0.1. */
@@ -84,7 +98,7 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
   it('signs two accounts in through paste-back; the vault is one 0600 JWE file', async () => {
     await pasteBackLogin('vera@example.test', flags());
     await pasteBackLogin('walt@example.test', []);
-    const list = JSON.parse((await cli('accounts', '--json')).stdout) as Array<{ email: string; status: string }>;
+    const list = JSON.parse((await inProcess('accounts', '--json')).stdout) as Array<{ email: string; status: string }>;
     assert.deepEqual(
       list.map((a) => [a.email, a.status]),
       [
@@ -131,9 +145,9 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
     await mkdir(dir, { recursive: true });
     const file = join(dir, 'sa.json');
     await writeFile(file, JSON.stringify(key.json), { mode: 0o600 });
-    const res = await cli('import-service-account', file);
+    const res = await inProcess('import-service-account', file);
     assert.equal(res.code, 0, res.stderr);
-    const token = await cli('print-access-token', '--account', 'robot@proj-vault.iam.gserviceaccount.com');
+    const token = await inProcess('print-access-token', '--account', 'robot@proj-vault.iam.gserviceaccount.com');
     assert.equal(token.code, 0, token.stderr);
     printed.push(token.stdout.trim());
     const vault = await readFile(vaultPath(fx.sandbox.home), 'utf8');
@@ -172,6 +186,7 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
   it('no passphrase and no terminal: a coded error that says how to give one', async () => {
     const env = { ...fx.sandbox.env };
     delete env.TOKENTRAY_FILE_PASSPHRASE;
+    // A process: whether there is a terminal is a property of its standard input.
     const res = await runCli(['print-access-token'], env);
     assert.equal(res.code, 1);
     assert.match(
@@ -212,14 +227,14 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
     } finally {
       await writeFile(path, good);
     }
-    assert.equal((await cli('print-access-token')).code, 0);
+    assert.equal((await inProcess('print-access-token')).code, 0);
   });
 
   it("logout revokes and removes the account's items from the vault", async () => {
     const core = fx.sandbox.core();
     const walt = (await core.accounts.list()).find((a) => a.email === 'walt@example.test')!;
     const refresh = (await core.accounts['vault'].getSecrets(walt.id))!.refreshToken;
-    const res = await cli('logout', 'walt@example.test');
+    const res = await inProcess('logout', 'walt@example.test');
     assert.equal(res.code, 0, res.stderr);
     assert.equal((await fx.idp.introspect(refresh)).active, false);
     assert.equal(await core.accounts['vault'].getSecrets(walt.id), undefined);
@@ -234,7 +249,7 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
     const res = await runCli(['print-access-token'], env);
     assert.equal(res.code, 1);
     assert.match(res.stderr, /^tokentray: KEYCHAIN_UNAVAILABLE: .*TOKENTRAY_KEYCHAIN=file \(see docs\/remote\.md\)/m);
-    const bad = await runCli(['print-access-token'], { ...fx.sandbox.env, TOKENTRAY_KEYCHAIN: 'plaintext' });
+    const bad = await runCliInProcess(['print-access-token'], { ...fx.sandbox.env, TOKENTRAY_KEYCHAIN: 'plaintext' });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^tokentray: KEYCHAIN_CHOICE_INVALID: TOKENTRAY_KEYCHAIN says keychain "plaintext"; it takes "system" .* or "file"/m);
   });
@@ -363,7 +378,7 @@ describe('a remote login on a terminal: new vault passphrase, then paste-back', 
     assert.ok(Date.now() - shown < 2000, `exited ${Date.now() - shown} ms after signing in`); // 1 s, with room for load
     assert.ok(!term.output().includes('terminal-vault-secret'), 'never echoed');
     fx.sandbox.env.TOKENTRAY_FILE_PASSPHRASE = 'terminal-vault-secret'; // for the sandbox's cleanup and canary
-    const token = await runCli(['print-access-token'], fx.sandbox.env);
+    const token = await runCliInProcess(['print-access-token'], fx.sandbox.env);
     assert.equal(token.code, 0, token.stderr);
   });
 });

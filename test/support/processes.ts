@@ -1,11 +1,25 @@
 /** Whole-process tests: whether a process still runs, and waiting for a condition. */
+import { existsSync, readFileSync } from 'node:fs';
 
+const PROC = existsSync('/proc/self/stat');
+
+/**
+ * Whether process `pid` still runs. An ended process not yet reaped (a zombie) does not: an
+ * orphaned agent is reaped by init, which on some machines (containers) takes a second or more.
+ */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  if (!PROC) return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // "pid (comm) STATE ...": comm may hold spaces and parentheses, the state follows the last ')'.
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false; // reaped in between
   }
 }
 
