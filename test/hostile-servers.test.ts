@@ -10,7 +10,7 @@ import { isLoopbackHostname } from '../electron/core/shared/url-policy.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { expireCache, signInThroughCore } from './support/flows.js';
 import { discoveryDocument, rssProbe, runCliWith, startHostileServer, streamEndless, type HostileServer } from './support/hostile.js';
-import { makeSandbox, type Sandbox } from './support/sandbox.js';
+import { makeSandbox, runCliInProcess, type Sandbox } from './support/sandbox.js';
 
 /** Records every URL fetched in this process, at the lowest layer TokenTray's requests pass through. */
 function spyOnFetch(): { urls: string[]; restore(): void } {
@@ -47,10 +47,10 @@ describe('every endpoint from discovery is checked, not just the issuer (issue 1
     it(`login stops at a plain-http ${name} on a remote host, before the browser and before any request there`, async () => {
       overrides = { [name]: `http://${name.replace(/_/g, '-')}.example.invalid/x` };
       server.requests.length = 0;
-      const res = await runCliWith(
+      // A check of logic: the CLI's run() in this process, as the bin calls it.
+      const res = await runCliInProcess(
         ['login', '--issuer', server.origin, '--client-id', 'cid', '--client-secret', 'not-so-secret', '--no-browser', '--timeout', '5'],
         sandbox.env,
-        { killAfterMs: 30_000 },
       );
       assert.equal(res.code, 1, res.stderr);
       assert.match(res.stderr, new RegExp(`^tokentray: INSECURE_ENDPOINT: .*${name}`, 'm'));
@@ -91,7 +91,7 @@ describe('the issuer stored in accounts.json is checked on every use (issue 13 Â
     await expireCache(core, account.id);
     try {
       for (const args of [['print-access-token'], ['print-identity-token'], ['info'], ['logout', account.id]]) {
-        const res = await runCliWith(args, fx.sandbox.env);
+        const res = await runCliInProcess(args, fx.sandbox.env);
         assert.equal(res.code, 1, `${args[0]}: ${res.stderr}`);
         // logout keeps the account and says why it could not revoke: the same check, inside.
         assert.match(
