@@ -146,7 +146,8 @@ for (const runtime of RUNTIMES)
         ...(keytarPrebuilds ? { npm_config_keytar_local_prebuilds: keytarPrebuilds } : {}),
       };
       prebuilt = keytarPrebuilds !== undefined;
-      await run(npm, ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', join(packed.dir, packed.pack.filename)], {
+      // --prefer-offline: what the file's cache holds from the first install is not asked for again.
+      await run(npm, ['install', '--global', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', join(packed.dir, packed.pack.filename)], {
         cwd: work,
         env,
         maxBuffer: 16 << 20,
