@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { configure } from '../electron/core/oauth/oidc.js';
 import { resolveProviderProfile } from '../electron/core/oauth/provider-profile.js';
 import { isLoopbackHostname } from '../electron/core/shared/url-policy.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
+import { FIXED_TEST_KEYS } from './support/fixed-test-keys.js';
 import { expireCache, signInThroughCore } from './support/flows.js';
 import { discoveryDocument, rssProbe, runCliWith, startHostileServer, streamEndless, type HostileServer } from './support/hostile.js';
 import { makeSandbox, runCliInProcess, type Sandbox } from './support/sandbox.js';
@@ -176,7 +176,7 @@ describe('endless responses are cut off (issue 13 §5)', () => {
   it("an endless answer at a service account's token_uri (TokenTray's own Google HTTP)", async () => {
     mode = 'token';
     const key = join(keys, 'key.json');
-    const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const privateKey = FIXED_TEST_KEYS.rsa2048;
     const email = 'endless@tokentray-test.iam.gserviceaccount.com';
     await writeFile(
       key,
@@ -191,7 +191,8 @@ describe('endless responses are cut off (issue 13 §5)', () => {
       }),
       { mode: 0o600 },
     );
-    const imported = await runCliWith(['import-service-account', key], sandbox.env);
+    // Set-up: the import in this process, into the keychain the CLI processes below read.
+    const imported = await runCliInProcess(['import-service-account', key], sandbox.env);
     assert.equal(imported.code, 0, imported.stderr);
     await expectCutOff(['print-access-token', '--account', email], 'service-account token_uri');
     mode = 'announced';
