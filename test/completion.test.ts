@@ -37,14 +37,21 @@ const sorted = (list: string[]) => [...list].sort();
 describe('shell completion, in the real shells', () => {
   let sandbox: Sandbox;
   let env: Record<string, string>;
+  /** Each shell's script, printed once by the bin on PATH: every case sources it as `eval "$(…)"` would. */
+  const scripts: Record<'bash' | 'zsh' | 'fish', string> = { bash: '', zsh: '', fish: '' };
   before(async () => {
-    sandbox = await makeSandbox();
+    // No keychain preload: completion writes no keychain, and each <TAB> is a process start.
+    sandbox = await makeSandbox({ windowsKeychainLimit: false });
     await writeFile(join(sandbox.home, 'accounts.json'), JSON.stringify(REGISTRY), { mode: 0o600 });
     // `tokentray` on PATH, as `npm i -g` leaves it; the shells' own files stay in the sandbox.
     const bin = await sandbox.dir('bin');
     await symlink(CLI, join(bin, 'tokentray'));
     const xdg = await sandbox.dir('xdg');
     env = { ...sandbox.env, PATH: `${bin}:${process.env.PATH}`, HOME: sandbox.root, XDG_CONFIG_HOME: xdg, XDG_DATA_HOME: xdg, XDG_CACHE_HOME: xdg };
+    for (const shell of ['bash', 'zsh', 'fish'] as const) {
+      const printed = await run('tokentray', ['completion', shell], { env });
+      scripts[shell] = await sandbox.writeFile(`completion.${shell}`, printed.stdout);
+    }
   });
   after(async () => sandbox.cleanup());
 
@@ -56,7 +63,7 @@ describe('shell completion, in the real shells', () => {
         '--noprofile',
         '-c',
         // What bash does at <TAB>: split the line, set COMP_WORDS/COMP_CWORD, call the -F function `complete -p` names.
-        `eval "$(tokentray completion bash)"
+        `eval "$(<"$SCRIPT")"
          spec=$(complete -p tokentray) || exit 3
          fn=$(sed -E 's/.* -F ([^ ]+) .*/\\1/' <<<"$spec")
          read -ra COMP_WORDS <<<"$LINE"; [[ $LINE == *' ' ]] && COMP_WORDS+=('')
@@ -64,7 +71,7 @@ describe('shell completion, in the real shells', () => {
          "$fn" tokentray "\${COMP_WORDS[COMP_CWORD]}" "\${COMP_WORDS[COMP_CWORD-1]}"
          printf '%s\\n' "$spec" "\${COMPREPLY[@]}"`,
       ],
-      { env: { ...env, LINE: line } },
+      { env: { ...env, LINE: line, SCRIPT: scripts.bash } },
     );
 
   const zsh = (line: string) =>
@@ -77,15 +84,15 @@ describe('shell completion, in the real shells', () => {
         `compdef() { print -r -- "compdef $*" }
          compadd() { print -rl -- "\${@[\${@[(i)--]}+1,-1]}" }
          _files() { print -r -- "(files)" }
-         eval "$(tokentray completion zsh)"
+         eval "$(<$SCRIPT)"
          words=("\${(@z)LINE}"); [[ $LINE == *' ' ]] && words+=('')
          CURRENT=\${#words}
          _tokentray`,
       ],
-      { env: { ...env, LINE: line } },
+      { env: { ...env, LINE: line, SCRIPT: scripts.zsh } },
     );
 
-  const fish = (line: string) => run('fish', ['--no-config', '-c', 'tokentray completion fish | source; complete -C "$LINE"'], { env: { ...env, LINE: line } });
+  const fish = (line: string) => run('fish', ['--no-config', '-c', 'source $SCRIPT; complete -C "$LINE"'], { env: { ...env, LINE: line, SCRIPT: scripts.fish } });
 
   for (const [line, expected] of CASES) {
     it(`bash: ${JSON.stringify(line)}`, async () => {

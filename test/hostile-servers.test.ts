@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +7,10 @@ import { configure } from '../electron/core/oauth/oidc.js';
 import { resolveProviderProfile } from '../electron/core/oauth/provider-profile.js';
 import { isLoopbackHostname } from '../electron/core/shared/url-policy.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
+import { FIXED_TEST_KEYS } from './support/fixed-test-keys.js';
 import { expireCache, signInThroughCore } from './support/flows.js';
 import { discoveryDocument, rssProbe, runCliWith, startHostileServer, streamEndless, type HostileServer } from './support/hostile.js';
-import { makeSandbox, type Sandbox } from './support/sandbox.js';
+import { makeSandbox, runCliInProcess, type Sandbox } from './support/sandbox.js';
 
 /** Records every URL fetched in this process, at the lowest layer TokenTray's requests pass through. */
 function spyOnFetch(): { urls: string[]; restore(): void } {
@@ -47,10 +47,10 @@ describe('every endpoint from discovery is checked, not just the issuer (issue 1
     it(`login stops at a plain-http ${name} on a remote host, before the browser and before any request there`, async () => {
       overrides = { [name]: `http://${name.replace(/_/g, '-')}.example.invalid/x` };
       server.requests.length = 0;
-      const res = await runCliWith(
+      // A check of logic: the CLI's run() in this process, as the bin calls it.
+      const res = await runCliInProcess(
         ['login', '--issuer', server.origin, '--client-id', 'cid', '--client-secret', 'not-so-secret', '--no-browser', '--timeout', '5'],
         sandbox.env,
-        { killAfterMs: 30_000 },
       );
       assert.equal(res.code, 1, res.stderr);
       assert.match(res.stderr, new RegExp(`^tokentray: INSECURE_ENDPOINT: .*${name}`, 'm'));
@@ -91,7 +91,7 @@ describe('the issuer stored in accounts.json is checked on every use (issue 13 �
     await expireCache(core, account.id);
     try {
       for (const args of [['print-access-token'], ['print-identity-token'], ['info'], ['logout', account.id]]) {
-        const res = await runCliWith(args, fx.sandbox.env);
+        const res = await runCliInProcess(args, fx.sandbox.env);
         assert.equal(res.code, 1, `${args[0]}: ${res.stderr}`);
         // logout keeps the account and says why it could not revoke: the same check, inside.
         assert.match(
@@ -176,7 +176,7 @@ describe('endless responses are cut off (issue 13 §5)', () => {
   it("an endless answer at a service account's token_uri (TokenTray's own Google HTTP)", async () => {
     mode = 'token';
     const key = join(keys, 'key.json');
-    const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const privateKey = FIXED_TEST_KEYS.rsa2048;
     const email = 'endless@tokentray-test.iam.gserviceaccount.com';
     await writeFile(
       key,
@@ -191,7 +191,8 @@ describe('endless responses are cut off (issue 13 §5)', () => {
       }),
       { mode: 0o600 },
     );
-    const imported = await runCliWith(['import-service-account', key], sandbox.env);
+    // Set-up: the import in this process, into the keychain the CLI processes below read.
+    const imported = await runCliInProcess(['import-service-account', key], sandbox.env);
     assert.equal(imported.code, 0, imported.stderr);
     await expectCutOff(['print-access-token', '--account', email], 'service-account token_uri');
     mode = 'announced';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, realpath, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +73,21 @@ after(async () => {
   if (packing) await rm((await packing).dir, { recursive: true, force: true });
 });
 
+/**
+ * keytar is N-API (its package.json: runtime napi, target 3), so one build serves every Node. The
+ * first runtime's install builds it from source (prebuild-install finds nothing offline); later
+ * installs get that build as a local prebuild, as prebuild-install hands users a downloaded one:
+ * npm's install and keytar's install script still run on each Node, only the compiler does not.
+ */
+let keytarPrebuilds: string | undefined;
+async function keepKeytarBuild(keytar: string, into: string): Promise<void> {
+  const { version } = JSON.parse(await readFile(join(keytar, 'package.json'), 'utf8')) as { version: string };
+  await mkdir(into, { recursive: true });
+  const name = `keytar-v${version}-napi-v3-${process.platform}-${process.arch}.tar.gz`;
+  await run('tar', ['-czf', join(into, name), '-C', keytar, 'build/Release/keytar.node']);
+  keytarPrebuilds = into;
+}
+
 describe('the npm package of the CLI: its contents', () => {
   it('packs only what the CLI needs: no tests, no renderer, no sources, no app glue but the entry npm insists on', async () => {
     const { pack, pkg } = await packOnce();
@@ -113,6 +128,7 @@ for (const runtime of RUNTIMES)
     let idp: TestIdp;
     let sandbox: Sandbox;
     let pkg: PackageJson;
+    let prebuilt: boolean;
 
     before(async () => {
       work = await mkdtemp(join(tmpdir(), 'tokentray-npm-'));
@@ -123,11 +139,15 @@ for (const runtime of RUNTIMES)
       const env = {
         ...npmEnv,
         PATH: `${join(prefix, 'bin')}${delimiter}${node.binDir}${delimiter}${process.env.PATH ?? ''}`,
-        npm_config_cache: join(work, 'npm-cache'),
+        // One cache for the file: the second install takes the registry's tarballs from it.
+        npm_config_cache: join(packed.dir, 'npm-cache'),
         npm_config_update_notifier: 'false',
         ...(node.nodedir ? { npm_config_nodedir: node.nodedir } : {}),
+        ...(keytarPrebuilds ? { npm_config_keytar_local_prebuilds: keytarPrebuilds } : {}),
       };
-      await run(npm, ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', join(packed.dir, packed.pack.filename)], {
+      prebuilt = keytarPrebuilds !== undefined;
+      // --prefer-offline: what the file's cache holds from the first install is not asked for again.
+      await run(npm, ['install', '--global', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', join(packed.dir, packed.pack.filename)], {
         cwd: work,
         env,
         maxBuffer: 16 << 20,
@@ -135,6 +155,7 @@ for (const runtime of RUNTIMES)
       });
       installed = process.platform === 'win32' ? join(prefix, 'node_modules', 'tokentray') : join(prefix, 'lib', 'node_modules', 'tokentray');
       bin = process.platform === 'win32' ? join(prefix, 'tokentray.cmd') : join(prefix, 'bin', 'tokentray');
+      if (!prebuilt) await keepKeytarBuild(join(installed, 'node_modules', 'keytar'), join(packed.dir, 'prebuilds'));
       idp = await startTestIdp({ mode: 'oidc' });
       sandbox = await makeSandbox();
       sandbox.env.PATH = env.PATH;
@@ -151,8 +172,12 @@ for (const runtime of RUNTIMES)
       for (const dep of Object.keys(pkg.dependencies)) assert.ok(modules.includes(dep), `${dep} installed`);
       for (const dev of Object.keys(pkg.devDependencies)) assert.ok(!modules.includes(dev.split('/')[0]), `${dev} not installed`);
       assert.ok(!existsSync(join(installed, 'node_modules', 'electron')));
-      // keytar's native module is there, built or downloaded for this Node.
-      assert.ok(existsSync(join(installed, 'node_modules', 'keytar', 'build', 'Release', 'keytar.node')));
+      // keytar's native module is there, built or downloaded, and this Node loads it.
+      const keytar = join(installed, 'node_modules', 'keytar');
+      assert.ok(existsSync(join(keytar, 'build', 'Release', 'keytar.node')));
+      assert.equal(existsSync(join(keytar, 'build', 'Release', 'obj.target')), !prebuilt, prebuilt ? 'taken from the prebuild, not compiled again' : 'compiled');
+      const loaded = await run('node', ['-p', `process.versions.node.split('.')[0] + ' ' + typeof require(${JSON.stringify(keytar)}).getPassword`], { env: sandbox.env });
+      assert.equal(loaded.stdout, `${runtime.major} function\n`);
     });
 
     it("puts every command of package.json's bin on the PATH", async () => {
