@@ -64,9 +64,14 @@ class Worker {
   }
 }
 
-const violationOf = (line: string) => {
+/** Every `done` line that found a leftover marker, with the round's kind, for the report. */
+const leftovers: string[] = [];
+
+const violationOf = (line: string, kind = '') => {
   const [word, , v] = line.split(' ');
   if (word !== 'done') throw new Error(`a worker failed: ${line}`);
+  if (line.includes(' owner ')) leftovers.push(`${kind} ${line}`);
+  if (v !== '0') process.stderr.write(`two holders (${kind}): ${line}\n`);
   return Number(v);
 };
 
@@ -101,6 +106,7 @@ describe('file lock (whole processes)', () => {
   });
 
   it('8 processes x 200 rounds, holders killed (SIGKILL) and hung (SIGSTOP): never two holders', async (t) => {
+    leftovers.length = 0; // this test's rounds only
     const lock = join(dir, 'stress.lock');
     const marker = join(dir, 'stress.marker');
     const make = () => start(lock, marker, 60_000, 1);
@@ -121,7 +127,7 @@ describe('file lock (whole processes)', () => {
       const special = round % 10 === 3 ? 'kill' : round % 10 === 7 ? 'stop' : undefined;
       if (!special) {
         pool.forEach((w) => w.send(`go ${round} normal`));
-        for (const w of pool) violations += violationOf(await w.outcome(round));
+        for (const w of pool) violations += violationOf(await w.outcome(round), `normal ${round}`);
         continue;
       }
       // The victim takes the lock first and stays inside the critical section.
@@ -136,7 +142,7 @@ describe('file lock (whole processes)', () => {
         const killedAt = Date.now();
         await victim.stop(); // SIGKILL inside the critical section: its marker stays behind
         killed++;
-        for (const w of others) violations += violationOf(await w.outcome(round));
+        for (const w of others) violations += violationOf(await w.outcome(round), `kill ${round}`);
         worstCrashDelay = Math.max(worstCrashDelay, Date.now() - killedAt);
         pool[vi] = await replacement();
       } else {
@@ -150,17 +156,25 @@ describe('file lock (whole processes)', () => {
           // Hung, then resumed: it finishes its section and releases.
           victim.child.kill('SIGCONT');
           victim.send('release');
-          violations += violationOf(await victim.outcome(round));
+          violations += violationOf(await victim.outcome(round), `stop ${round}`);
         } else {
           // Hung, then killed while stopped (the user ended it).
           await victim.stop();
           pool[vi] = await replacement();
         }
-        for (const w of others) violations += violationOf(await w.outcome(round));
+        for (const w of others) violations += violationOf(await w.outcome(round), `stop ${round}`);
       }
     }
     assert.equal(killed, 20);
     assert.equal(stopped, 20);
+    const byState = new Map<string, number>();
+    for (const l of leftovers) {
+      const [, state, flags] = / owner \d+ (\S+) ?(\S*)$/.exec(l) ?? [];
+      const key = state === 'gone' ? 'gone' : state === 'Z' ? 'zombie' : Number(flags) & 0x4 ? `exiting (${state})` : `holding (${state})`;
+      byState.set(key, (byState.get(key) ?? 0) + 1);
+    }
+    if (process.env.LOCK_TRACE) for (const l of leftovers) t.diagnostic(l);
+    t.diagnostic(`owners of leftover markers: ${[...byState].map(([k, n]) => `${k} ${n}`).join(', ')}`);
     assert.equal(violations, 0, 'rounds with two holders at once');
     t.diagnostic(
       `rounds ${ROUNDS}, holders killed ${killed}, hung ${stopped}, violations ${violations}, worst delay after a crash ${worstCrashDelay} ms (7 holders in turn)`,
