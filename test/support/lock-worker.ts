@@ -1,6 +1,6 @@
 /**
  * A whole process that takes turns on a file lock, for test/file-lock.test.ts. Commands arrive on
- * stdin, one per line: `go ROUND normal|hold|nolock`, `release`. Inside the critical section it
+ * stdin, one per line: `go ROUND normal|hold|nolock [HOLD_MS]`, `release`. Inside the critical section it
  * creates an O_EXCL marker file: finding one that a holding process made means two holders at once.
  * `done ROUND 0|1 [owner PID STATE FLAGS]` names how the owner of a leftover marker was found.
  * argv: LOCK_PATH MARKER_PATH WAIT_MS HOLD_MS
@@ -76,7 +76,7 @@ async function enter(): Promise<{ violation: number; owner?: string }> {
 let release: (() => void) | undefined;
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
-  const [cmd, round, mode] = line.split(' ');
+  const [cmd, round, mode, hold = holdMs] = line.split(' ');
   if (cmd === 'release') {
     release?.();
     return;
@@ -87,7 +87,7 @@ lines.on('line', (line) => {
     if (mode === 'hold') {
       say(`holding ${round}`);
       await new Promise<void>((r) => (release = r));
-    } else await new Promise((r) => setTimeout(r, Number(holdMs)));
+    } else await new Promise((r) => setTimeout(r, Number(hold)));
     await rm(markerPath, { force: true });
     return owner ? `${violation} owner ${owner}` : `${violation}`;
   };
