@@ -221,6 +221,34 @@ describe('file lock (whole processes)', () => {
     assert.equal(overlap, false);
   });
 
+  it('16 callers in one process x 25 turns each, some failing inside: never two inside, every turn taken', async () => {
+    // The app's window, tray and metadata server share one process: each release wakes this
+    // process's waiters at once, and every woken waiter must still win the kernel lock to get in.
+    const path = join(dir, 'inproc-many.lock');
+    let inside = 0;
+    let most = 0;
+    let turns = 0;
+    const caller = async (c: number) => {
+      for (let i = 0; i < 25; i++) {
+        const failing = (c + i) % 7 === 0;
+        const turn = withFileLock(path, { waitMs: 20_000 }, async () => {
+          most = Math.max(most, ++inside);
+          turns++;
+          // Hold over a timer, an I/O turn or not at all, so releases land in every phase of the loop.
+          if (i % 3 === 0) await new Promise((r) => setTimeout(r, (c + i) % 3));
+          else if (i % 3 === 1) await new Promise((r) => setImmediate(r));
+          inside--;
+          if (failing) throw new Error('inside');
+        });
+        if (failing) await assert.rejects(turn, /^Error: inside$/);
+        else await turn;
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, (_, c) => caller(c)));
+    assert.equal(turns, 16 * 25);
+    assert.equal(most, 1, 'callers inside at once');
+  });
+
   it('a waiter takes a lock released by another process within about 10 ms (the median), however long it has waited', async (t) => {
     const path = join(dir, 'handoff.lock');
     const holder = await start(path, join(dir, 'handoff.marker'), 5000, 1);
