@@ -1,7 +1,8 @@
 /**
  * A whole process that takes turns on a file lock, for test/file-lock.test.ts. Commands arrive on
- * stdin, one per line: `go ROUND normal|hold|nolock`, `release`. Inside the critical section it
- * creates an O_EXCL marker file: finding one that a live process made means two holders at once.
+ * stdin, one per line: `go ROUND normal|hold|nolock [HOLD_MS]`, `release`. Inside the critical section it
+ * creates an O_EXCL marker file: finding one that a holding process made means two holders at once.
+ * `done ROUND 0|1 [owner PID STATE FLAGS]` names how the owner of a leftover marker was found.
  * argv: LOCK_PATH MARKER_PATH WAIT_MS HOLD_MS
  */
 import { constants, readFileSync } from 'node:fs';
@@ -14,39 +15,59 @@ import { withFileLock } from '../../electron/core/storage/file-lock.js';
 const [lockPath, markerPath, waitMs, holdMs] = process.argv.slice(2) as [string, string, string, string];
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-/** Running, as opposed to gone or a zombie (exited, its lock already released, not yet reaped). */
-function alive(pid: number): boolean {
+/** PF_EXITING (include/linux/sched.h): set when a thread starts to exit, before it closes its files. */
+const PF_EXITING = 0x4;
+
+/** What /proc says about a process: its state letter and flags, or undefined once it is gone. */
+function procState(pid: number): { state: string; flags: number } | undefined {
+  let stat: string;
   try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
-    return true;
+    return undefined;
   }
+  // After the command name in parentheses (which may itself hold ") "): state ppid pgrp session tty tpgid flags ...
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0], flags: Number(fields[6]) };
 }
 
-/** Creates the marker; returns 1 if a live process's marker was already there (a violation). */
-async function enter(): Promise<number> {
+/**
+ * A holder in its section, as opposed to dying or gone. Exact, with no waiting: the kernel drops
+ * a lock when the last thread of its holder closes the file, inside exit, after each thread
+ * (the main one included) has set PF_EXITING. So an owner that is neither a zombie nor exiting
+ * still holds its lock, and finding its marker means two holders at once.
+ */
+function holding(pid: number): boolean {
+  const s = procState(pid);
+  return s !== undefined && s.state !== 'Z' && s.state !== 'X' && (s.flags & PF_EXITING) === 0;
+}
+
+/** How a leftover marker's owner was found: `PID STATE FLAGS` (`PID gone` once it is), for the report. */
+function describeOwner(pid: number): string {
+  const s = procState(pid);
+  return s ? `${pid} ${s.state} 0x${s.flags.toString(16)}` : `${pid} gone`;
+}
+
+/**
+ * Creates the marker. Returns 1 if a holding process's marker was already there (a violation),
+ * and how the owner of any leftover marker was found.
+ */
+async function enter(): Promise<{ violation: number; owner?: string }> {
+  let owner: string | undefined;
   for (;;) {
     try {
       const fh = await open(markerPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
       await fh.write(String(process.pid));
       await fh.close();
-      return 0;
+      return { violation: 0, owner };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const owner = Number(await readFile(markerPath, 'utf8').catch(() => ''));
-    // A holder killed inside the section leaves its marker: that one is no violation. The kernel
-    // frees a dying process's lock (its files close) a moment before the process is gone, so give
-    // an owner that still looks alive a second to go; a live second holder stays.
-    if (owner > 0 && owner !== process.pid) {
-      const until = Date.now() + 1000;
-      while (alive(owner) && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
-      if (alive(owner)) return 1;
+    const pid = Number(await readFile(markerPath, 'utf8').catch(() => ''));
+    // A holder killed inside the section leaves its marker: that one is no violation.
+    if (pid > 0 && pid !== process.pid) {
+      owner = describeOwner(pid);
+      if (holding(pid)) return { violation: 1, owner };
     }
     await rm(markerPath, { force: true });
   }
@@ -55,24 +76,24 @@ async function enter(): Promise<number> {
 let release: (() => void) | undefined;
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
-  const [cmd, round, mode] = line.split(' ');
+  const [cmd, round, mode, hold = holdMs] = line.split(' ');
   if (cmd === 'release') {
     release?.();
     return;
   }
   if (cmd !== 'go') return;
   const section = async () => {
-    const violation = await enter();
+    const { violation, owner } = await enter();
     if (mode === 'hold') {
       say(`holding ${round}`);
       await new Promise<void>((r) => (release = r));
-    } else await new Promise((r) => setTimeout(r, Number(holdMs)));
+    } else await new Promise((r) => setTimeout(r, Number(hold)));
     await rm(markerPath, { force: true });
-    return violation;
+    return owner ? `${violation} owner ${owner}` : `${violation}`;
   };
   const work = mode === 'nolock' ? section() : withFileLock(lockPath, { waitMs: Number(waitMs), what: 'the test lock' }, section);
   work.then(
-    (violation) => say(`done ${round} ${violation}`),
+    (result) => say(`done ${round} ${result}`),
     (err: Error & { code?: string }) => say(`failed ${round} ${err.code ?? 'ERR'}: ${isTokenTrayError(err) ? describeForCli(err) : err.message}`), // as the CLI words it
   );
 });
