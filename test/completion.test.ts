@@ -92,7 +92,8 @@ describe('shell completion, in the real shells', () => {
       { env: { ...env, LINE: line, SCRIPT: scripts.zsh } },
     );
 
-  const fish = (line: string) => run('fish', ['--no-config', '-c', 'source $SCRIPT; complete -C "$LINE"'], { env: { ...env, LINE: line, SCRIPT: scripts.fish } });
+  const fish = (line: string) =>
+    run('fish', ['--no-config', '-c', 'source $SCRIPT; complete -C "$LINE"'], { env: { ...env, LINE: line, SCRIPT: scripts.fish } });
 
   for (const [line, expected] of CASES) {
     it(`bash: ${JSON.stringify(line)}`, async () => {

@@ -175,8 +175,14 @@ for (const runtime of RUNTIMES)
       // keytar's native module is there, built or downloaded, and this Node loads it.
       const keytar = join(installed, 'node_modules', 'keytar');
       assert.ok(existsSync(join(keytar, 'build', 'Release', 'keytar.node')));
-      assert.equal(existsSync(join(keytar, 'build', 'Release', 'obj.target')), !prebuilt, prebuilt ? 'taken from the prebuild, not compiled again' : 'compiled');
-      const loaded = await run('node', ['-p', `process.versions.node.split('.')[0] + ' ' + typeof require(${JSON.stringify(keytar)}).getPassword`], { env: sandbox.env });
+      assert.equal(
+        existsSync(join(keytar, 'build', 'Release', 'obj.target')),
+        !prebuilt,
+        prebuilt ? 'taken from the prebuild, not compiled again' : 'compiled',
+      );
+      const loaded = await run('node', ['-p', `process.versions.node.split('.')[0] + ' ' + typeof require(${JSON.stringify(keytar)}).getPassword`], {
+        env: sandbox.env,
+      });
       assert.equal(loaded.stdout, `${runtime.major} function\n`);
     });
 

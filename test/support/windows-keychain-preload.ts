@@ -23,7 +23,8 @@ const keytarPath = createRequire(import.meta.url).resolve('keytar');
 const cache = (Module as unknown as { _cache: Record<string, { exports: unknown; loaded: boolean } | undefined> })._cache;
 const proto = Module.prototype as unknown as { require(id: string): unknown };
 const realRequire = proto.require;
-if (cache[keytarPath]?.loaded) limit(cache[keytarPath].exports as Keytar); // an earlier preload loaded it
+if (cache[keytarPath]?.loaded)
+  limit(cache[keytarPath].exports as Keytar); // an earlier preload loaded it
 else
   proto.require = function (this: unknown, id: string) {
     const exported = realRequire.call(this, id);
