@@ -5,31 +5,19 @@
  * `done ROUND 0|1 [owner PID STATE FLAGS]` names how the owner of a leftover marker was found.
  * argv: LOCK_PATH MARKER_PATH WAIT_MS HOLD_MS
  */
-import { constants, readFileSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { describeForCli } from '../../electron/cli/remedies.js';
 import { isTokenTrayError } from '../../electron/core/shared/errors.js';
 import { withFileLock } from '../../electron/core/storage/file-lock.js';
+import { procState } from './processes.js';
 
 const [lockPath, markerPath, waitMs, holdMs] = process.argv.slice(2) as [string, string, string, string];
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 /** PF_EXITING (include/linux/sched.h): set when a thread starts to exit, before it closes its files. */
 const PF_EXITING = 0x4;
-
-/** What /proc says about a process: its state letter and flags, or undefined once it is gone. */
-function procState(pid: number): { state: string; flags: number } | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // After the command name in parentheses (which may itself hold ") "): state ppid pgrp session tty tpgid flags ...
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0], flags: Number(fields[6]) };
-}
 
 /**
  * A holder in its section, as opposed to dying or gone. Exact, with no waiting: the kernel drops

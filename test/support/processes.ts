@@ -3,6 +3,19 @@ import { existsSync, readFileSync } from 'node:fs';
 
 const PROC = existsSync('/proc/self/stat');
 
+/** What Linux's /proc says of a process: its state letter and flags, or undefined once it is gone. */
+export function procState(pid: number): { state: string; flags: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) state ppid pgrp session tty tpgid flags ...": comm may hold spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0], flags: Number(fields[6]) };
+}
+
 /**
  * Whether process `pid` still runs. An ended process not yet reaped (a zombie) does not: an
  * orphaned agent is reaped by init, which on some machines (containers) takes a second or more.
@@ -14,13 +27,8 @@ export function alive(pid: number): boolean {
     return false;
   }
   if (!PROC) return true;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // "pid (comm) STATE ...": comm may hold spaces and parentheses, the state follows the last ')'.
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return false; // reaped in between
-  }
+  const s = procState(pid); // undefined: reaped in between
+  return s !== undefined && s.state !== 'Z';
 }
 
 export async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
