@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { binaryString } from './support/properties.js';
 import { startLoopbackListener } from '../electron/core/oauth/loopback-listener.js';
 
 function send(url: string, method = 'GET'): Promise<{ status: number; body: string }> {
@@ -200,17 +201,11 @@ describe('loopback redirect listener', () => {
       () => undefined,
     );
     const origin = new URL(listener.redirectUri).origin;
-    const value = fc.oneof(
-      fc.constant(state),
-      fc.constant(`${state}x`),
-      fc.constant(''),
-      fc.string({ maxLength: 40 }),
-      fc.string({ unit: 'binary', maxLength: 40 }),
-    );
+    const value = fc.oneof(fc.constant(state), fc.constant(`${state}x`), fc.constant(''), fc.string({ maxLength: 40 }), binaryString({ maxLength: 40 }));
     const param = fc.tuple(fc.constantFrom('code', 'state', 'error', 'iss', 'STATE', 'state ', ''), value);
     const line = fc.oneof(
       fc.string({ maxLength: 200 }),
-      fc.string({ unit: 'binary', maxLength: 200 }),
+      binaryString({ maxLength: 200 }),
       fc
         .record({
           prefix: fc.constantFrom(

@@ -21,7 +21,7 @@ import { run } from '../electron/cli/run.js';
 import { displaySafe, terminalSafe } from '../electron/core/shared/sanitize.js';
 import { readUserFile, USER_FILE_LIMIT_BYTES } from '../electron/core/storage/read-user-file.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
-import { onlyCoded, RUNS, withControl } from './support/properties.js';
+import { binaryString, onlyCoded, RUNS, withControl } from './support/properties.js';
 
 /** Valid documents, then mutated: fields replaced, removed or added, and the JSON text cut and spliced. */
 function mutations(valid: Record<string, unknown>): fc.Arbitrary<string> {
@@ -305,7 +305,7 @@ describe('property: control characters in identity fields (issue 13 §2)', () =>
 
   it(`printed text is terminal-safe and JSON still decodes to the original (${RUNS} cases)`, () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary' }), withControl), (s) => {
+      fc.property(fc.oneof(binaryString(), withControl), (s) => {
         const shown = terminalSafe(JSON.stringify({ s }));
         assert.doesNotMatch(shown, TERMINAL_CONTROL);
         assert.equal((JSON.parse(shown) as { s: string }).s, s);
@@ -384,7 +384,7 @@ describe('property: control characters in identity fields (issue 13 §2)', () =>
   it(`\`tokentray accounts\` prints any hand-edited registry terminal-safe (${RUNS} cases)`, async () => {
     const path = join(sandbox.home, 'accounts.json');
     await fc.assert(
-      fc.asyncProperty(fc.oneof(withControl, fc.string({ unit: 'binary' })), fc.oneof(withControl, fc.string()), fc.boolean(), async (email, subject, json) => {
+      fc.asyncProperty(fc.oneof(withControl, binaryString()), fc.oneof(withControl, fc.string()), fc.boolean(), async (email, subject, json) => {
         const record = {
           id: 'a1',
           subject,
