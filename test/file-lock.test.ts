@@ -256,12 +256,14 @@ describe('file lock (whole processes)', () => {
     for (let round = 0; round < 15; round++) {
       holder.send(`go ${round} hold`);
       await holder.next(`holding ${round}`);
-      const acquired = withFileLock(path, { waitMs: 5000 }, async () => performance.now());
+      const acquired = withFileLock(path, { waitMs: 5000 }, async () => performance.timeOrigin + performance.now());
       // Long enough that this waiter's back-off has reached its longest sleep, and spread over
       // 100 ms so that the release falls anywhere in that sleep.
       await new Promise((r) => setTimeout(r, 150 + ((round * 37) % 100)));
-      const released = performance.now();
-      holder.send('release'); // the holder lets go as soon as it reads this line
+      holder.send('release'); // the holder lets go as soon as it reads this line, and says when
+      // Measured from the holder's release, not from this process's request: on a loaded machine
+      // the pipe to the holder alone can take longer than the whole hand-over.
+      const released = Number((await holder.next('released ')).split(' ')[1]);
       gaps.push((await acquired) - released);
       violationOf(await holder.next(`done ${round} `));
     }

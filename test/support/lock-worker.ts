@@ -1,6 +1,6 @@
 /**
  * A whole process that takes turns on a file lock, for test/file-lock.test.ts. Commands arrive on
- * stdin, one per line: `go ROUND normal|hold|nolock [HOLD_MS]`, `release`. Inside the critical section it
+ * stdin, one per line: `go ROUND normal|hold|nolock [HOLD_MS]`, `release` (answered `released EPOCH_MS`). Inside the critical section it
  * creates an O_EXCL marker file: finding one that a holding process made means two holders at once.
  * `done ROUND 0|1 [owner PID STATE FLAGS]` names how the owner of a leftover marker was found.
  * argv: LOCK_PATH MARKER_PATH WAIT_MS HOLD_MS
@@ -66,6 +66,8 @@ const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
   const [cmd, round, mode, hold = holdMs] = line.split(' ');
   if (cmd === 'release') {
+    // When it let go, on the clock every process shares: a waiter's delay without the pipe's.
+    say(`released ${performance.timeOrigin + performance.now()}`);
     release?.();
     return;
   }
