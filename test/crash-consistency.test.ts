@@ -5,11 +5,12 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { compactDecrypt } from 'jose';
+import { compactDecrypt, decodeProtectedHeader } from 'jose';
 import { accountIdFor } from '../electron/core/accounts/account-service.js';
 import { createCore, type Core } from '../electron/core/core.js';
 import { signOut } from '../electron/core/oauth/sign-out.js';
-import { FileSecretStore, VAULT_FILE_NAME, VAULT_P2C } from '../electron/core/storage/file-secret-store.js';
+import { FileSecretStore, VAULT_FILE_NAME } from '../electron/core/storage/file-secret-store.js';
+import { deriveVaultKey, kdfOf } from '../electron/core/storage/vault-key.js';
 import { vaultPassphrase } from '../electron/core/storage/vault-passphrase.js';
 import { KeychainItems } from '../electron/core/storage/keychain-items.js';
 import type { SecretStore } from '../electron/core/storage/secret-store.js';
@@ -222,15 +223,14 @@ describe('a split value written with a stop after every write reads as the old v
   });
 });
 
-/** The items of the file vault, decrypted. */
+/** The items of the file vault, decrypted as docs/remote.md describes the file (its key derived from the header's tt-kdf). */
 async function vaultItems(path: string, passphrase: string): Promise<Record<string, string>> {
   const text = await readFile(path, 'utf8').catch(() => undefined);
   if (text === undefined) return {};
-  const { plaintext } = await compactDecrypt(text.trim(), new TextEncoder().encode(passphrase), {
-    keyManagementAlgorithms: ['PBES2-HS512+A256KW'],
-    contentEncryptionAlgorithms: ['A256GCM'],
-    maxPBES2Count: VAULT_P2C,
-  });
+  const kdf = kdfOf(decodeProtectedHeader(text.trim())['tt-kdf']);
+  assert.ok(kdf, 'the vault names its key derivation');
+  const { kek } = await deriveVaultKey(passphrase, kdf);
+  const { plaintext } = await compactDecrypt(text.trim(), kek, { keyManagementAlgorithms: ['A256KW'], contentEncryptionAlgorithms: ['A256GCM'] });
   return (JSON.parse(new TextDecoder().decode(plaintext)) as { items: Record<string, string> }).items;
 }
 

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CompactEncrypt } from 'jose';
 import { after, before, describe, it } from 'node:test';
 import { expireCache } from './support/flows.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
@@ -12,7 +14,8 @@ import { noteSecret } from './support/canary.js';
 import { memoizePbkdf2 } from './support/pbkdf2-memo.js';
 import { CLI, findSecretsOnDisk, makeSandbox, runCli, runCliInProcess, startCli } from './support/sandbox.js';
 import { createCore } from '../electron/core/core.js';
-import { FileSecretStore, VAULT_P2C } from '../electron/core/storage/file-secret-store.js';
+import { FileSecretStore } from '../electron/core/storage/file-secret-store.js';
+import { VAULT_ITERATIONS } from '../electron/core/storage/vault-key.js';
 import { passphraseWeakness, vaultPassphrase } from '../electron/core/storage/vault-passphrase.js';
 
 /** A remote machine: no D-Bus session (so no Secret Service), no display. */
@@ -110,8 +113,9 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
     assert.equal(info.mode & 0o777, 0o600);
     const text = await readFile(vaultPath(fx.sandbox.home), 'utf8');
     assert.match(text, /^[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\n$/, 'compact JWE');
-    const header = JSON.parse(Buffer.from(text.split('.')[0], 'base64url').toString()) as Record<string, unknown>;
-    assert.deepEqual([header.alg, header.enc, header.p2c], ['PBES2-HS512+A256KW', 'A256GCM', VAULT_P2C]);
+    const header = JSON.parse(Buffer.from(text.split('.')[0], 'base64url').toString()) as { alg: string; enc: string; 'tt-kdf': Record<string, unknown> };
+    assert.deepEqual([header.alg, header.enc, header['tt-kdf'].alg, header['tt-kdf'].iterations], ['A256KW', 'A256GCM', 'PBKDF2-SHA512', VAULT_ITERATIONS]);
+    assert.equal(Buffer.from(header['tt-kdf'].salt as string, 'base64url').length, 16);
     assert.deepEqual((await readdir(fx.sandbox.home)).filter((f) => f !== 'locks').sort(), ['accounts.json', 'vault.jwe']);
   });
 
@@ -206,6 +210,7 @@ describe('the encrypted-file vault (TOKENTRAY_KEYCHAIN=file), with no D-Bus at a
       `${parts[0]}.${parts[1]}.${parts[2]}.${parts[3]}\n`,
       `${Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A256GCM' })).toString('base64url')}.${parts.slice(1).join('.')}\n`,
       `${Buffer.from(JSON.stringify({ alg: 'PBES2-HS512+A256KW', enc: 'A256GCM', p2c: 1e9, p2s: 'AAAAAAAAAAAAAAAAAAAAAA' })).toString('base64url')}.${parts.slice(1).join('.')}\n`,
+      `${Buffer.from(JSON.stringify({ alg: 'A256KW', enc: 'A256GCM', 'tt-kdf': { alg: 'PBKDF2-SHA512', salt: 'AAAAAAAAAAAAAAAAAAAAAA', iterations: 1e9 } })).toString('base64url')}.${parts.slice(1).join('.')}\n`,
     ];
     try {
       for (const content of damages) {
@@ -380,6 +385,114 @@ describe('a remote login on a terminal: new vault passphrase, then paste-back', 
     fx.sandbox.env.TOKENTRAY_FILE_PASSPHRASE = 'terminal-vault-secret'; // for the sandbox's cleanup and canary
     const token = await runCliInProcess(['print-access-token'], fx.sandbox.env);
     assert.equal(token.code, 0, token.stderr);
+  });
+});
+
+describe("the vault's key: derived once per vault and process; earlier versions' files still read", () => {
+  const passphrase = 'correct horse battery staple';
+  const source = (p: string) => ({ existing: () => Promise.resolve(p), create: () => Promise.resolve(p) });
+  let dir: string;
+  let path: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tokentray-vault-key-'));
+    path = join(dir, 'vault.jwe');
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+  /** Derivations `fn` makes, every one made anew as in a user's process. */
+  const derivations = async (fn: () => Promise<void>) => {
+    const before = pbkdf2.counts.fresh;
+    await pbkdf2.fresh(fn);
+    return pbkdf2.counts.fresh - before;
+  };
+  const header = async () => JSON.parse(Buffer.from((await readFile(path, 'utf8')).split('.')[0], 'base64url').toString()) as Record<string, unknown>;
+
+  it("a new vault derives once; a read and rewrites derive once; another process's rewrite costs a reader none", async () => {
+    await rm(path, { force: true });
+    const a = new FileSecretStore(path, source(passphrase));
+    assert.equal(await derivations(() => a.set('one', '1')), 1, 'a new vault');
+    const b = new FileSecretStore(path, source(passphrase));
+    assert.equal(
+      await derivations(async () => {
+        assert.equal(await b.get('one'), '1');
+        await b.set('two', '2');
+        await b.commit([{ key: 'three', value: '3' }]);
+        assert.equal(await b.delete('one'), true);
+      }),
+      1,
+      'another process: one read, three rewrites',
+    );
+    assert.equal(
+      await derivations(async () => {
+        assert.deepEqual([await a.get('one'), await a.get('two'), await a.get('three')], [undefined, '2', '3']);
+        await a.set('four', '4');
+      }),
+      0,
+      "the first process reads the other's rewrites (same salt) and writes with the key it has",
+    );
+    const wrong = new FileSecretStore(path, source('not the passphrase'));
+    await assert.rejects(wrong.get('two'), (err: Error & { code?: string }) => err.code === 'VAULT_PASSPHRASE_WRONG');
+  });
+
+  it("reads a vault in the earlier PBES2 form, and rewrites it in today's at its next change, keeping every item", async () => {
+    const old = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify({ v: 1, items: { kept: 'yes', also: 'this' } })))
+      .setProtectedHeader({ alg: 'PBES2-HS512+A256KW', enc: 'A256GCM', cty: 'tokentray-vault+json' })
+      .setKeyManagementParameters({ p2c: VAULT_ITERATIONS })
+      .encrypt(new TextEncoder().encode(passphrase));
+    await writeFile(path, `${old}\n`, { mode: 0o600 });
+    await assert.rejects(
+      new FileSecretStore(path, source('not the passphrase')).get('kept'),
+      (err: Error & { code?: string }) => err.code === 'VAULT_PASSPHRASE_WRONG',
+    );
+    assert.equal(await readFile(path, 'utf8'), `${old}\n`, 'a wrong passphrase changes nothing');
+    const store = new FileSecretStore(path, source(passphrase));
+    assert.equal(await store.get('kept'), 'yes');
+    assert.equal((await header()).alg, 'PBES2-HS512+A256KW', 'a read rewrites nothing');
+    await store.set('new', 'item');
+    assert.equal((await header()).alg, 'A256KW');
+    const again = new FileSecretStore(path, source(passphrase));
+    assert.deepEqual([await again.get('kept'), await again.get('also'), await again.get('new')], ['yes', 'this', 'item']);
+  });
+
+  it('refuses a derivation that is not ours without deriving, and a header altered in any other way as altered', async () => {
+    await rm(path, { force: true });
+    await new FileSecretStore(path, source(passphrase)).set('item', 'value');
+    const good = await readFile(path, 'utf8');
+    const [, ...rest] = good.trim().split('.');
+    const withHeader = (h: Record<string, unknown>) => `${Buffer.from(JSON.stringify(h)).toString('base64url')}.${rest.join('.')}\n`;
+    const kdf = (await header())['tt-kdf'] as Record<string, unknown>;
+    const base = { alg: 'A256KW', enc: 'A256GCM', cty: 'tokentray-vault+json' };
+    const notOurs = [
+      { ...base },
+      { ...base, 'tt-kdf': [kdf] },
+      { ...base, 'tt-kdf': { ...kdf, iterations: 1e9 } },
+      { ...base, 'tt-kdf': { ...kdf, iterations: 5_000 } },
+      { ...base, 'tt-kdf': { ...kdf, iterations: 150_000.5 } },
+      { ...base, 'tt-kdf': { ...kdf, salt: 'AAAAAAAA' } },
+      { ...base, 'tt-kdf': { ...kdf, salt: 'not base64url!' } },
+      { ...base, 'tt-kdf': { ...kdf, alg: 'PBKDF2-SHA1' } },
+      { ...base, alg: 'dir', 'tt-kdf': kdf },
+    ];
+    for (const h of notOurs) {
+      await writeFile(path, withHeader(h));
+      const n = await derivations(() =>
+        assert.rejects(new FileSecretStore(path, source(passphrase)).get('item'), (err: Error & { code?: string }) => err.code === 'VAULT_DAMAGED'),
+      );
+      assert.equal(n, 0, JSON.stringify(h));
+      assert.equal(await readFile(path, 'utf8'), withHeader(h), 'kept');
+    }
+    // The header is authenticated with the content: another salt or any added field fails to decrypt.
+    for (const h of [
+      { ...base, 'tt-kdf': { ...kdf, salt: 'B'.repeat(22) } },
+      { ...base, 'tt-kdf': kdf, zip: undefined, note: 'added' },
+    ]) {
+      await writeFile(path, withHeader(h));
+      await assert.rejects(
+        new FileSecretStore(path, source(passphrase)).get('item'),
+        (err: Error & { code?: string }) => err.code === 'VAULT_PASSPHRASE_WRONG',
+      );
+    }
+    await writeFile(path, good);
+    assert.equal(await new FileSecretStore(path, source(passphrase)).get('item'), 'value', 'the file as written reads');
   });
 });
 

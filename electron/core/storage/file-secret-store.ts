@@ -7,22 +7,19 @@ import type { SecretStore, SecretWrite } from './secret-store.js';
 import { isTokenTrayError, TokenTrayError } from '../shared/errors.js';
 import { readBoundedFile } from './read-user-file.js';
 import { registerSecret } from '../shared/logger.js';
+import { deriveVaultKey, kdfOf, MIN_ITERATIONS, newKdf, sameKdf, VAULT_ITERATIONS, type VaultKey } from './vault-key.js';
 
 /**
  * The encrypted-file vault, for machines where no OS keychain runs (SSH, WSL, dev containers):
- * every item in one compact JWE, its key derived from a passphrase (PBES2, RFC 7518 §4.8; as
- * aws-vault's file backend does through 99designs/keyring). The passphrase guards it, not the OS.
+ * every item in one compact JWE (A256KW, A256GCM) under a key derived from a passphrase
+ * (vault-key.ts), as aws-vault's file backend keeps its items under a passphrase. The passphrase
+ * guards it, not the OS. Vaults written by earlier versions (PBES2, a salt per write) are still
+ * read, and rewritten in today's form at their next change.
  */
 export const VAULT_FILE_NAME = 'vault.jwe';
-const ALG = 'PBES2-HS512+A256KW';
+const ALG = 'A256KW';
 const ENC = 'A256GCM';
-/**
- * PBKDF2-HMAC-SHA512 iterations: about 70 ms per derivation on the 2-core build machines when idle
- * (each read derives once, each write twice). Files with a lower count (from an older version) are
- * still read; a higher one is refused, as jose's `maxPBES2Count` does against decryption bombs.
- */
-export const VAULT_P2C = 150_000;
-const MIN_P2C = 10_000;
+const LEGACY_ALG = 'PBES2-HS512+A256KW';
 /** The vault is a few KB per account; anything far larger is not ours. */
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
 const LOCK = { waitMs: 35_000, what: 'the file vault' } as const;
@@ -70,6 +67,8 @@ export class FileSecretStore implements SecretStore {
   private passphrase: string | undefined;
   /** The last file content decrypted, so a process derives the key once per change, not per read. */
   private opened: { text: string; items: Record<string, string> } | undefined;
+  /** The key of this passphrase and the vault's salt, derived once and kept for the rewrites. */
+  private key: VaultKey | undefined;
 
   constructor(
     readonly path: string,
@@ -133,10 +132,11 @@ export class FileSecretStore implements SecretStore {
       const items: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, text === undefined ? {} : await this.open(text));
       if (!change(items)) return;
       if (text === undefined && this.passphrase === undefined) await this.choosePassphrase();
+      // A new vault, an older file's form or a lower count: a new salt, derived once here.
+      if (this.key?.kdf.iterations !== VAULT_ITERATIONS) this.key = await deriveVaultKey(this.passphrase!, newKdf());
       const jwe = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify({ v: 1, items } satisfies VaultDocument)))
-        .setProtectedHeader({ alg: ALG, enc: ENC, cty: 'tokentray-vault+json' })
-        .setKeyManagementParameters({ p2c: VAULT_P2C })
-        .encrypt(new TextEncoder().encode(this.passphrase));
+        .setProtectedHeader({ alg: ALG, enc: ENC, cty: 'tokentray-vault+json', 'tt-kdf': this.key.kdf })
+        .encrypt(this.key.kek);
       const next = `${jwe}\n`;
       try {
         await writeFileAtomic(await this.target(), next);
@@ -201,25 +201,23 @@ export class FileSecretStore implements SecretStore {
     } catch (err) {
       throw damaged(this.path, 'it is not an encrypted TokenTray vault', err);
     }
-    if (
-      jwe.split('.').length !== 5 ||
-      header.alg !== ALG ||
-      header.enc !== ENC ||
-      typeof header.p2c !== 'number' ||
-      header.p2c < MIN_P2C ||
-      header.p2c > VAULT_P2C
-    ) {
+    const legacy = header.alg === LEGACY_ALG && typeof header.p2c === 'number' && header.p2c >= MIN_ITERATIONS && header.p2c <= VAULT_ITERATIONS;
+    const kdf = header.alg === ALG ? kdfOf(header['tt-kdf']) : undefined;
+    if (jwe.split('.').length !== 5 || header.enc !== ENC || (!legacy && !kdf)) {
       throw damaged(this.path, 'it is not an encrypted TokenTray vault, or was made with settings this version does not accept');
     }
     const passphrase = this.passphrase ?? (await this.passphrases.existing(this.path));
     registerSecret(passphrase);
+    const key = kdf && (this.key && sameKdf(this.key.kdf, kdf) ? this.key : await deriveVaultKey(passphrase, kdf));
     let plaintext: Uint8Array;
     try {
-      ({ plaintext } = await compactDecrypt(jwe, new TextEncoder().encode(passphrase), {
-        keyManagementAlgorithms: [ALG],
-        contentEncryptionAlgorithms: [ENC],
-        maxPBES2Count: VAULT_P2C,
-      }));
+      ({ plaintext } = key
+        ? await compactDecrypt(jwe, key.kek, { keyManagementAlgorithms: [ALG], contentEncryptionAlgorithms: [ENC] })
+        : await compactDecrypt(jwe, new TextEncoder().encode(passphrase), {
+            keyManagementAlgorithms: [LEGACY_ALG],
+            contentEncryptionAlgorithms: [ENC],
+            maxPBES2Count: VAULT_ITERATIONS,
+          }));
     } catch (err) {
       // AES key wrap cannot tell a wrong passphrase from an altered file; both fail here.
       if (err instanceof joseErrors.JWEDecryptionFailed) {
@@ -233,6 +231,7 @@ export class FileSecretStore implements SecretStore {
     }
     const items = parseDocument(this.path, plaintext);
     this.passphrase = passphrase;
+    if (key) this.key = key;
     this.opened = { text, items };
     return items;
   }

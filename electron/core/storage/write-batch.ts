@@ -12,7 +12,7 @@ export async function applyWrites(store: SecretStore, writes: readonly SecretWri
 
 /**
  * The writes of one operation, held back until `flush`: reads see them, the store sees nothing
- * until then, and then all at once (one vault rewrite, one PBES2 derivation), in the order made.
+ * until then, and then all at once (one vault rewrite), in the order made.
  */
 export class WriteBatch implements SecretStore {
   private readonly writes: SecretWrite[] = [];
