@@ -13,7 +13,7 @@ import { useIdpAndSandbox } from './support/fixtures.js';
 import { expireCache, loginArgs, signInThroughCore } from './support/flows.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { assertVisible, runCliWith, startHostileIssuer, type HostileServer, type IssuerAnswers } from './support/hostile.js';
-import { RUNS } from './support/properties.js';
+import { binaryString, RUNS } from './support/properties.js';
 import { CLI, makeSandbox, runCliInProcess, startCliInProcess, type Sandbox } from './support/sandbox.js';
 import { serviceAccountKey } from './support/service-account-key.js';
 
@@ -364,7 +364,7 @@ describe('impersonation answers are checked too (issue 18 §5)', () => {
 
 describe('the policy itself, in-process (issue 18 §5)', () => {
   const anyText = fc.oneof(
-    fc.string({ unit: 'binary' }),
+    binaryString(),
     fc.string({ unit: 'grapheme' }),
     fc.array(fc.constantFrom(...BREAKS, ...INVISIBLES, 'a', ' ', '\t', '\u001b', '\u009b', '\ud800', '\u{e0041}')).map((a) => a.join('')),
   );
@@ -409,7 +409,7 @@ describe('property: whatever an issuer sends, what reaches stdout and stderr is 
 
   /** Any text, with line breaks and invisible characters mixed in. */
   const hostileText = fc
-    .array(fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.constantFrom(...BREAKS, ...INVISIBLES, FORGED, '\u001b[2J', '\u009b')), {
+    .array(fc.oneof(fc.string({ unit: 'grapheme' }), binaryString(), fc.constantFrom(...BREAKS, ...INVISIBLES, FORGED, '\u001b[2J', '\u009b')), {
       maxLength: 6,
     })
     .map((parts) => parts.join(''));
