@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { signInThroughCore } from './support/flows.js';
 import { runCliWith } from './support/hostile.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
-import { makeSandbox, startCli, type Sandbox } from './support/sandbox.js';
+import { makeSandbox, runCliInProcess, startCli, type Sandbox } from './support/sandbox.js';
 import { startHttps } from './support/tools.js';
 import { checkCurlArgs, parseCurlArgs, curlTarget } from '../electron/core/integrations/curl-args.js';
 import { TokenTrayError } from '../electron/core/shared/errors.js';
@@ -173,9 +173,18 @@ describe('tokentray curl sends the token only where it checked (issue 18 §3)', 
 
   before(async () => writeFile(join(files, 'k.conf'), `url = "http://${evil}/"\n`));
 
+  /** A refusal, in this process: curl's checks are logic, and its child must never start. */
+  async function refuse(args: string[], extraEnv: Record<string, string> = {}, stdin?: string) {
+    capture.reset();
+    local.reset();
+    const res = await runCliInProcess(['curl', ...args], { ...env, ...extraEnv }, { refusal: true, ...(stdin !== undefined ? { stdin } : {}) });
+    assert.ok(!capture.seen().includes(token), `the other host got the token: tokentray curl ${args.join(' ')}`);
+    return res;
+  }
+
   for (const route of routes) {
     it(`refuses ${route.what}, and the other host never sees the token`, async () => {
-      const res = await run(route.args(), route.env?.() ?? {}, route.stdin?.());
+      const res = await refuse(route.args(), route.env?.() ?? {}, route.stdin?.());
       assert.equal(res.code, 1, res.stderr);
       assert.match(res.stderr, new RegExp(`^tokentray: ${route.code.source}`, 'm'));
       assert.equal(local.seen(), '', 'curl did not run');
@@ -205,7 +214,7 @@ describe('tokentray curl sends the token only where it checked (issue 18 §3)', 
     const seen: string[] = [];
     const tls = await startHttps(join(files, 'tls'), (req, res) => (seen.push(String(req.headers.authorization)), res.end('ok')));
     try {
-      const res = await run([
+      const res = await refuse([
         `https://localhost:${tls.port}/`,
         '-sk',
         '--resolve',
@@ -234,7 +243,7 @@ describe('tokentray curl sends the token only where it checked (issue 18 §3)', 
     const tls = await startHttps(dir, (req, res) => (seen.push(String(req.headers.authorization)), res.end('ok')));
     const ca = ['--cacert', join(dir, 'cert.pem')];
     try {
-      const rerouted = await run([
+      const rerouted = await refuse([
         `https://127.0.0.1:${tls.port}/`,
         '-s',
         ...ca,
@@ -248,7 +257,7 @@ describe('tokentray curl sends the token only where it checked (issue 18 §3)', 
         rerouted.stderr,
         /^tokentray: INSECURE_URL: --connect-to 127\.0\.0\.1:\d+:evil\.invalid:\d+ sends a https URL checked only against a CA the command brings/m,
       );
-      const proxied = await run([`https://127.0.0.1:${tls.port}/`, '-s', '--capath', dir, '-x', 'http://proxy.invalid:3128']);
+      const proxied = await refuse([`https://127.0.0.1:${tls.port}/`, '-s', '--capath', dir, '-x', 'http://proxy.invalid:3128']);
       assert.match(proxied.stderr, /^tokentray: INSECURE_URL: A https URL checked only against a CA the command brings .* proxy of --proxy/m);
       assert.deepEqual(seen, []);
       // The same CA without a reroute: curl checked the server against it, and the token goes.

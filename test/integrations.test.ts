@@ -426,17 +426,17 @@ describe('metadata-server emulator, exec, curl and ADC files', () => {
     });
 
     it('takes its own options before the URL only, and refuses plain http off this machine', async () => {
-      assert.equal((await runCliInProcess(['curl'], env)).code, 2);
-      const early = await runCliInProcess(['curl', '-s', url], env);
+      assert.equal((await runCliInProcess(['curl'], env, { refusal: true })).code, 2);
+      const early = await runCliInProcess(['curl', '-s', url], env, { refusal: true });
       assert.equal(early.code, 2);
       assert.match(early.stderr, /^tokentray: USAGE: -s is not an option of tokentray curl\. curl's options go after the URL/m);
       for (const target of ['http://example.invalid/v1', 'example.invalid/v1', 'http://10.example.invalid:8080/', 'ftp://127.0.0.1/x']) {
-        const refused = await runCliInProcess(['curl', target, '-s'], env);
+        const refused = await runCliInProcess(['curl', target, '-s'], env, { refusal: true });
         assert.equal(refused.code, 1, target);
         assert.match(refused.stderr, /^tokentray: INSECURE_URL: /m, target);
       }
       // curl sends the header to every URL: a later plain-http one is refused too.
-      const second = await runCliInProcess(['curl', url, '-s', 'http://example.invalid/v1'], env);
+      const second = await runCliInProcess(['curl', url, '-s', 'http://example.invalid/v1'], env, { refusal: true });
       assert.equal(second.code, 1, second.stderr);
       assert.match(second.stderr, /^tokentray: INSECURE_URL: example\.invalid /m);
       // Allowed on request: curl runs (and fails to resolve the .invalid name; nothing is sent).

@@ -252,6 +252,11 @@ export interface InProcessOptions {
   stdin?: string;
   /** Its secret store (default: the keychain or vault `env` chooses, under the Windows limit as in a process). */
   store?: SecretStore;
+  /**
+   * An `exec` or `curl` that must refuse before it starts its child runs here too (a child would
+   * inherit this process's stdio, so one that starts anyway fails the run).
+   */
+  refusal?: boolean;
 }
 
 /**
@@ -272,7 +277,7 @@ export async function runCliInProcess(args: string[], env: Record<string, string
 export function startCliInProcess(args: string[], env: Record<string, string>, options: InProcessOptions = {}): CliProcess {
   // exec and curl hand the stdio they inherit to their child: only a process's can be read.
   const command = args.find((arg) => !arg.startsWith('-'));
-  if (command === 'exec' || command === 'curl') {
+  if ((command === 'exec' || command === 'curl') && !options.refusal) {
     if (options.stdin !== undefined || options.store) throw new Error(`tokentray ${command} runs as a process: no stdin text or store of this process`);
     return startCli(args, env);
   }
@@ -297,6 +302,7 @@ export function startCliInProcess(args: string[], env: Record<string, string>, o
   }).then((result) => {
     // As cli-main.ts: a command that failed because of Ctrl-C ends with 130.
     const code = controller.signal.aborted && result !== 0 ? 130 : result;
+    if (options.refusal && code === 0) throw new Error(`tokentray ${args.join(' ')} was to refuse, and ran its child`);
     watch.ended(code);
     const leak = canaryFailure(args, env, watch.output(), watch.errors());
     if (leak) throw leak;
