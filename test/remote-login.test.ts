@@ -12,7 +12,7 @@ import { HttpBrowser } from './support/http-browser.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { nodeForOtherUser } from './support/other-user.js';
 import { browseElsewhere, googleLoginFlags } from './support/paste-back.js';
-import { runCli, startCli, type CliProcess } from './support/sandbox.js';
+import { runCliInProcess, startCli, type CliProcess } from './support/sandbox.js';
 
 /**
  * The requirement is an exit within 1 s of the outcome (the times are logged as diagnostics); the
@@ -118,7 +118,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, 'paula@example.test\n');
     assert.doesNotMatch(res.stderr, /warning/);
-    const token = await runCli(['print-access-token', '--account', 'paula@example.test'], fx.sandbox.env);
+    const token = await runCliInProcess(['print-access-token', '--account', 'paula@example.test'], fx.sandbox.env);
     assert.equal(token.code, 0, token.stderr);
   });
 
@@ -299,7 +299,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
   }
 
   it('refuses an account other than the --login-hint one, and stores nothing', async () => {
-    const before = await runCli(['accounts', '--json'], fx.sandbox.env);
+    const before = await runCliInProcess(['accounts', '--json'], fx.sandbox.env);
     const proc = startCli(['login', ...flags(), '--login-hint', 'victor@example.test', '--no-browser'], fx.sandbox.env);
     const url = new URL(await proc.authorizationUrl);
     url.searchParams.set('login_hint', 'mallory@example.test'); // the account was swapped
@@ -311,7 +311,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
       res.stderr,
       /^tokentray: LOGIN_IDENTITY_MISMATCH: The browser signed in mallory@example\.test, not victor@example\.test as asked\. Nothing was stored\. Sign in again with `tokentray login --login-hint victor@example\.test`\.$/m,
     );
-    assert.equal((await runCli(['accounts', '--json'], fx.sandbox.env)).stdout, before.stdout, 'the accounts are as they were');
+    assert.equal((await runCliInProcess(['accounts', '--json'], fx.sandbox.env)).stdout, before.stdout, 'the accounts are as they were');
   });
 
   /** Holds an idle connection, a half-sent request and a finished keep-alive one to the listener. */
