@@ -6,7 +6,7 @@
  * message did. The salt changes with the passphrase (a new vault); the header is authenticated
  * with the content (GCM's additional data), so an altered salt or count fails to decrypt.
  */
-export const KDF_ALG = 'PBKDF2-SHA512';
+const KDF_ALG = 'PBKDF2-SHA512';
 /** About 70 ms per derivation on the 2-core build machines when idle. */
 export const VAULT_ITERATIONS = 150_000;
 /** Older files may have fewer; fewer than this is not ours. */
