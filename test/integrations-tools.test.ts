@@ -240,23 +240,23 @@ describe('tokens for every tool', () => {
       assert.equal(await readFile(join(config, 'gce'), 'utf8'), 'False', 'gcloud cached "not on GCE"');
       const before = await snapshot(config);
 
-      const res = await underExec(['auth', 'print-access-token']);
+      // Both gcloud runs under one exec (one CLI start-up), which also names its private folder.
+      const res = await runCliInProcess(
+        ['exec', '--', 'sh', '-c', `gcloud auth print-access-token && gcloud config list account '--format=value(core.account)' && echo "$CLOUDSDK_CONFIG"`],
+        gcloudEnv,
+      );
       assert.equal(res.code, 0, res.stderr);
-      assert.equal(await ownerOf(res.stdout.trim()), 'lee@example.test', 'a live token of the TokenTray account');
-      const account = await underExec(['config', 'list', 'account', '--format=value(core.account)']);
-      assert.equal(account.stdout.trim(), 'lee@example.test');
+      const [token, account, privateConfig] = res.stdout.trim().split('\n');
+      assert.equal(await ownerOf(token), 'lee@example.test', 'a live token of the TokenTray account');
+      assert.equal(account, 'lee@example.test');
 
       assert.deepEqual(await snapshot(config), before, "the user's gcloud folder is untouched");
       const again = await gcloud(['auth', 'print-access-token']);
       assert.equal(again.code, 1, 'plain gcloud behaves as before');
       assert.match(again.stderr, /You do not currently have an active account selected/);
-      const runtime = await readdir(process.env.XDG_RUNTIME_DIR ?? tmpdir());
-      assert.deepEqual(
-        // Only this process's (exec ran in process): another test file may run an exec meanwhile.
-        runtime.filter((f) => f.startsWith(`tokentray-gcloud-${process.pid}-`)),
-        [],
-        'the private configuration is removed',
-      );
+      // This exec's own folder (another test file may run an exec meanwhile).
+      assert.ok(privateConfig.startsWith(join(process.env.XDG_RUNTIME_DIR ?? tmpdir(), 'tokentray-gcloud-')), privateConfig);
+      await assert.rejects(stat(privateConfig), { code: 'ENOENT' }, 'the private configuration is removed');
     });
 
     it('uses the TokenTray account even when gcloud has an active account of its own, which it keeps', async () => {
