@@ -226,7 +226,6 @@ describe('tokens for every tool', () => {
     let gcloudEnv: Record<string, string>;
     let config: string;
     const gcloud = (args: string[]) => runTool('gcloud', args, gcloudEnv);
-    const underExec = (args: string[]) => runCliInProcess(['exec', '--', 'gcloud', ...args], gcloudEnv);
 
     before(async () => {
       config = join(box, 'gcloud');
@@ -276,11 +275,12 @@ describe('tokens for every tool', () => {
       assert.match(plain.stdout, /^ya29\.sim-/, "gcloud's own account's token, from its own token endpoint");
       const before = await snapshot(config);
 
-      const res = await underExec(['auth', 'print-access-token']);
+      // Both gcloud runs under one exec (one CLI start-up).
+      const res = await runCliInProcess(['exec', '--', 'sh', '-c', 'gcloud auth print-access-token && gcloud config get-value project'], gcloudEnv);
       assert.equal(res.code, 0, res.stderr);
-      assert.equal(await ownerOf(res.stdout.trim()), 'lee@example.test');
-      const project = await underExec(['config', 'get-value', 'project']);
-      assert.equal(project.stdout.trim(), 'proj-own', "gcloud's other settings stay");
+      const [token, project] = res.stdout.trim().split('\n');
+      assert.equal(await ownerOf(token), 'lee@example.test');
+      assert.equal(project, 'proj-own', "gcloud's other settings stay");
 
       assert.deepEqual(await snapshot(config), before);
       const after = await gcloud(['auth', 'print-access-token']);
