@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Core } from '../electron/core/core.js';
 import { createPeerUidLookup } from '../electron/core/integrations/peer-uid.js';
@@ -20,6 +20,15 @@ import { runTool, startHttps, startRegistry } from './support/tools.js';
 
 const DOCKER_HELPER = join(dirname(CLI), 'docker-credential-tokentray.cjs');
 const TARGET = 'deployer@proj-four.iam.gserviceaccount.com';
+
+/** The SDK of the gcloud on PATH, as gcloud's launcher finds it (its bin/gcloud resolved), with no Python start-up. */
+async function gcloudSdkRoot(): Promise<string> {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const found = await realpath(join(dir, 'gcloud')).catch(() => undefined);
+    if (found) return dirname(dirname(found));
+  }
+  throw new Error('gcloud is not on PATH');
+}
 
 /** Every file under a folder with a hash of its content and its mtime (gcloud's logs left out). */
 async function snapshot(dir: string): Promise<Record<string, string>> {
@@ -174,11 +183,16 @@ describe('tokens for every tool', () => {
         '[core]\naccount = someone@example.test\nproject = proj-from-gcloud\n\n[compute]\nregion = europe-west1\n',
       );
       await writeFile(join(gcloudDir, 'configurations', 'config_default'), '[core]\nproject = proj-not-active\n');
-      const ask = `fetch('http://' + process.env.GCE_METADATA_HOST + '/computeMetadata/v1/project/project-id', { headers: { 'Metadata-Flavor': 'Google' } }).then(async (r) => console.log(JSON.stringify([r.status, (await r.text()).trim(), process.env.CLOUDSDK_CORE_PROJECT ?? null])))`;
+      // curl asks (a node child would cost a start-up each): the body, then the status and the variable on their own lines.
+      const ask =
+        'curl -s -H "Metadata-Flavor: Google" -w "\\n%{http_code}\\n" "http://$GCE_METADATA_HOST/computeMetadata/v1/project/project-id"; echo "${CLOUDSDK_CORE_PROJECT-(unset)}"';
       const project = async (flags: string[], extra: Record<string, string>) => {
-        const res = await runCliInProcess(['exec', ...flags, '--', process.execPath, '-e', ask], { ...env, ...extra });
+        const res = await runCliInProcess(['exec', ...flags, '--', 'sh', '-c', ask], { ...env, ...extra });
         assert.equal(res.code, 0, res.stderr);
-        return { answer: JSON.parse(res.stdout) as [number, string, string | null], stderr: res.stderr };
+        const lines = res.stdout.split('\n');
+        const [status, variable] = lines.slice(-3, -1);
+        const answer: [number, string, string | null] = [Number(status), lines.slice(0, -3).join('\n').trim(), variable === '(unset)' ? null : variable];
+        return { answer, stderr: res.stderr };
       };
       const withGcloud = { CLOUDSDK_CONFIG: gcloudDir };
       assert.deepEqual((await project([], withGcloud)).answer, [200, 'proj-from-gcloud', null]);
@@ -212,7 +226,6 @@ describe('tokens for every tool', () => {
     let gcloudEnv: Record<string, string>;
     let config: string;
     const gcloud = (args: string[]) => runTool('gcloud', args, gcloudEnv);
-    const underExec = (args: string[]) => runCliInProcess(['exec', '--', 'gcloud', ...args], gcloudEnv);
 
     before(async () => {
       config = join(box, 'gcloud');
@@ -226,23 +239,23 @@ describe('tokens for every tool', () => {
       assert.equal(await readFile(join(config, 'gce'), 'utf8'), 'False', 'gcloud cached "not on GCE"');
       const before = await snapshot(config);
 
-      const res = await underExec(['auth', 'print-access-token']);
+      // Both gcloud runs under one exec (one CLI start-up), which also names its private folder.
+      const res = await runCliInProcess(
+        ['exec', '--', 'sh', '-c', `gcloud auth print-access-token && gcloud config list account '--format=value(core.account)' && echo "$CLOUDSDK_CONFIG"`],
+        gcloudEnv,
+      );
       assert.equal(res.code, 0, res.stderr);
-      assert.equal(await ownerOf(res.stdout.trim()), 'lee@example.test', 'a live token of the TokenTray account');
-      const account = await underExec(['config', 'list', 'account', '--format=value(core.account)']);
-      assert.equal(account.stdout.trim(), 'lee@example.test');
+      const [token, account, privateConfig] = res.stdout.trim().split('\n');
+      assert.equal(await ownerOf(token), 'lee@example.test', 'a live token of the TokenTray account');
+      assert.equal(account, 'lee@example.test');
 
       assert.deepEqual(await snapshot(config), before, "the user's gcloud folder is untouched");
       const again = await gcloud(['auth', 'print-access-token']);
       assert.equal(again.code, 1, 'plain gcloud behaves as before');
       assert.match(again.stderr, /You do not currently have an active account selected/);
-      const runtime = await readdir(process.env.XDG_RUNTIME_DIR ?? tmpdir());
-      assert.deepEqual(
-        // Only this process's (exec ran in process): another test file may run an exec meanwhile.
-        runtime.filter((f) => f.startsWith(`tokentray-gcloud-${process.pid}-`)),
-        [],
-        'the private configuration is removed',
-      );
+      // This exec's own folder (another test file may run an exec meanwhile).
+      assert.ok(privateConfig.startsWith(join(process.env.XDG_RUNTIME_DIR ?? tmpdir(), 'tokentray-gcloud-')), privateConfig);
+      await assert.rejects(stat(privateConfig), { code: 'ENOENT' }, 'the private configuration is removed');
     });
 
     it('uses the TokenTray account even when gcloud has an active account of its own, which it keeps', async () => {
@@ -262,11 +275,12 @@ describe('tokens for every tool', () => {
       assert.match(plain.stdout, /^ya29\.sim-/, "gcloud's own account's token, from its own token endpoint");
       const before = await snapshot(config);
 
-      const res = await underExec(['auth', 'print-access-token']);
+      // Both gcloud runs under one exec (one CLI start-up).
+      const res = await runCliInProcess(['exec', '--', 'sh', '-c', 'gcloud auth print-access-token && gcloud config get-value project'], gcloudEnv);
       assert.equal(res.code, 0, res.stderr);
-      assert.equal(await ownerOf(res.stdout.trim()), 'lee@example.test');
-      const project = await underExec(['config', 'get-value', 'project']);
-      assert.equal(project.stdout.trim(), 'proj-own', "gcloud's other settings stay");
+      const [token, project] = res.stdout.trim().split('\n');
+      assert.equal(await ownerOf(token), 'lee@example.test');
+      assert.equal(project, 'proj-own', "gcloud's other settings stay");
 
       assert.deepEqual(await snapshot(config), before);
       const after = await gcloud(['auth', 'print-access-token']);
@@ -637,7 +651,7 @@ current-context: stand-in
     });
 
     it("accepts every registry gcloud lists as Google's, refuses others, and --remove undoes only what it did", async () => {
-      const sdk = (await runTool('gcloud', ['info', '--format=value(installation.sdk_root)'], env)).stdout.trim();
+      const sdk = await gcloudSdkRoot();
       const constants = await readFile(join(sdk, 'lib/googlecloudsdk/core/docker/constants.py'), 'utf8');
       const listed = [...constants.matchAll(/'([a-z0-9.-]+\.(?:gcr\.io|pkg\.dev)|gcr\.io)'/g)].map((m) => m[1]);
       assert.ok(listed.length > 50, `gcloud's list: ${listed.length}`);
