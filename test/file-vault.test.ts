@@ -32,7 +32,7 @@ const vaultPath = (home: string) => join(home, 'vault.jwe');
 /**
  * This process opens vault bytes whose key it derived already (it wrote or read them): those
  * PBKDF2 derivations (~70 ms of CPU each) are remembered, a pure function of the passphrase, salt
- * and count. A wrong passphrase or bytes a CLI process wrote (a new salt) are derived as before.
+ * and count. A wrong passphrase or a new vault (a new salt) is derived as before.
  */
 const pbkdf2 = memoizePbkdf2();
 after(() => {

@@ -7,8 +7,8 @@ type BufferSource = webcrypto.BufferSource;
 type AlgorithmIdentifier = webcrypto.AlgorithmIdentifier;
 
 /**
- * Remembers the PBKDF2 derivations (WebCrypto deriveBits, as jose's PBES2 makes them for the file
- * vault) of this process, keyed by everything that determines the bits: the password, the salt,
+ * Remembers the PBKDF2 derivations (WebCrypto deriveBits, as the file vault's key and jose's PBES2
+ * make them) of this process, keyed by everything that determines the bits: the password, the salt,
  * the iterations, the hash and the length. A derivation is a pure function, so a hit returns
  * exactly what deriving again would; a wrong passphrase or another salt is another key, derived.
  * For code that checks a vault it (or the operation under test) already derived a key for: each
