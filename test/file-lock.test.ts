@@ -15,16 +15,20 @@ class Worker {
   private buffer = '';
   private readonly lines: string[] = [];
   private waiters: Array<{ prefix: string; resolve: (line: string) => void }> = [];
+  /** When this process read each line (epoch ms), for the hand-over test's floor. */
+  readonly readAt = new Map<string, number>();
   exited = false;
 
   constructor(lock: string, marker: string, waitMs: number, holdMs: number) {
     this.child = spawn(process.execPath, [WORKER, lock, marker, String(waitMs), String(holdMs)], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (d: Buffer) => {
+      const at = performance.timeOrigin + performance.now();
       this.buffer += d.toString();
       let i: number;
       while ((i = this.buffer.indexOf('\n')) >= 0) {
         const line = this.buffer.slice(0, i);
         this.buffer = this.buffer.slice(i + 1);
+        this.readAt.set(line, at);
         const w = this.waiters.find((x) => line.startsWith(x.prefix));
         if (w) {
           this.waiters = this.waiters.filter((x) => x !== w);
@@ -253,7 +257,8 @@ describe('file lock (whole processes)', () => {
     const path = join(dir, 'handoff.lock');
     const holder = await start(path, join(dir, 'handoff.marker'), 5000, 1);
     const gaps: number[] = [];
-    for (let round = 0; round < 15; round++) {
+    const lates: number[] = [];
+    for (let round = 0; round < 21; round++) {
       holder.send(`go ${round} hold`);
       await holder.next(`holding ${round}`);
       const acquired = withFileLock(path, { waitMs: 5000 }, async () => performance.timeOrigin + performance.now());
@@ -263,14 +268,21 @@ describe('file lock (whole processes)', () => {
       holder.send('release'); // the holder lets go as soon as it reads this line, and says when
       // Measured from the holder's release, not from this process's request: on a loaded machine
       // the pipe to the holder alone can take longer than the whole hand-over.
-      const released = Number((await holder.next('released ')).split(' ')[1]);
-      gaps.push((await acquired) - released);
+      const line = await holder.next('released ');
+      const released = Number(line.split(' ')[1]);
+      const gap = (await acquired) - released;
+      // The floor: when this process, woken by an event, read the holder's word. On a loaded
+      // machine (three test files on two cores) both wait for a core alike; a waiter polling too
+      // slowly is late by its sleep whatever the load.
+      const floor = holder.readAt.get(line)! - released;
+      gaps.push(gap);
+      lates.push(gap - Math.max(0, floor));
       violationOf(await holder.next(`done ${round} `));
     }
-    gaps.sort((a, b) => a - b);
-    const median = gaps[7];
-    t.diagnostic(`waits after a release (ms): ${gaps.map((g) => g.toFixed(0)).join(' ')}`);
-    assert.ok(median < 14, `median wait after a release ${median.toFixed(1)} ms (all: ${gaps.map((g) => g.toFixed(0)).join(' ')})`);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[10];
+    const show = (xs: number[]) => [...xs].sort((a, b) => a - b).map((g) => g.toFixed(0)).join(' ');
+    t.diagnostic(`waits after a release (ms): ${show(gaps)}; beyond this process's wake-up: ${show(lates)}`);
+    assert.ok(median(lates) < 10, `median wait after a release, beyond this process's own wake-up, ${median(lates).toFixed(1)} ms (all: ${show(lates)}; raw: ${show(gaps)})`);
   });
 
   it('a waiter in the same process is woken by the release, not by its next poll', async (t) => {

@@ -129,11 +129,13 @@ export async function withFileLock<T>(path: string, options: FileLockOptions, fn
       await sleepOn(path, delay + Math.random() * delay);
       delay = Math.min(delay * 2, MAX_POLL_MS);
     }
+    // Informational only (for the timeout message): correctness rests on the kernel lock. Written
+    // while `fn` runs: on a disk busy with other writers it could hold the turn up by many ms.
+    const info = fh.write(Buffer.from(`${process.pid} ${Date.now()}\n`.padEnd(40, ' '), 'latin1'), 0, 40, INFO_OFFSET).catch(() => undefined);
     try {
-      // Informational only (for the timeout message): correctness rests on the kernel lock.
-      await fh.write(Buffer.from(`${process.pid} ${Date.now()}\n`.padEnd(40, ' '), 'latin1'), 0, 40, INFO_OFFSET).catch(() => undefined);
       return await fn();
     } finally {
+      await info;
       try {
         locks.unlock(fh.fd, 0, 1);
       } catch {
