@@ -280,9 +280,16 @@ describe('file lock (whole processes)', () => {
       violationOf(await holder.next(`done ${round} `));
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[10];
-    const show = (xs: number[]) => [...xs].sort((a, b) => a - b).map((g) => g.toFixed(0)).join(' ');
+    const show = (xs: number[]) =>
+      [...xs]
+        .sort((a, b) => a - b)
+        .map((g) => g.toFixed(0))
+        .join(' ');
     t.diagnostic(`waits after a release (ms): ${show(gaps)}; beyond this process's wake-up: ${show(lates)}`);
-    assert.ok(median(lates) < 10, `median wait after a release, beyond this process's own wake-up, ${median(lates).toFixed(1)} ms (all: ${show(lates)}; raw: ${show(gaps)})`);
+    assert.ok(
+      median(lates) < 10,
+      `median wait after a release, beyond this process's own wake-up, ${median(lates).toFixed(1)} ms (all: ${show(lates)}; raw: ${show(gaps)})`,
+    );
   });
 
   it('a waiter in the same process is woken by the release, not by its next poll', async (t) => {
