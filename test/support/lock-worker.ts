@@ -1,11 +1,11 @@
 /**
  * A whole process that takes turns on a file lock, for test/file-lock.test.ts. Commands arrive on
- * stdin, one per line: `go ROUND normal|hold|nolock [HOLD_MS]`, `release` (answered `released EPOCH_MS`). Inside the critical section it
+ * stdin, one per line: `go ROUND normal|hold|nolock [HOLD_MS]`, `release [FLAG_PATH]` (creates FLAG_PATH, if given, once it let go; answered `released EPOCH_MS`). Inside the critical section it
  * creates an O_EXCL marker file: finding one that a holding process made means two holders at once.
  * `done ROUND 0|1 [owner PID STATE FLAGS]` names how the owner of a leftover marker was found.
  * argv: LOCK_PATH MARKER_PATH WAIT_MS HOLD_MS
  */
-import { constants } from 'node:fs';
+import { constants, writeFileSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { describeForCli } from '../../electron/cli/remedies.js';
@@ -69,6 +69,9 @@ lines.on('line', (line) => {
     // When it let go, on the clock every process shares: a waiter's delay without the pipe's.
     say(`released ${performance.timeOrigin + performance.now()}`);
     release?.();
+    // A flag for a control poller in the test process, made once the lock is free: the release
+    // resolves the section, and the lock's unlock runs in the promise jobs before this callback.
+    if (round) setImmediate(() => writeFileSync(round, ''));
     return;
   }
   if (cmd !== 'go') return;
