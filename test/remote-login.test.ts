@@ -26,13 +26,15 @@ const EXIT_BOUND_MS = 2000;
  * start page it finds in any process's arguments, "unreadable PATH" for a page it cannot open, and
  * "fetched URL STATUS" for a start address it got to first. A line on its standard input asks for
  * two more whole sweeps of every process (with what they found tried): "swept" says they are done.
+ * It stops at the end of its standard input (a kill would stop runuser, not it).
  */
 const ATTACKER = `
 import { readdirSync, readFileSync } from 'node:fs';
 const seen = new Set();
 let asked = false;
 let sweepsSinceAsked = 0;
-process.stdin.once('data', () => (asked = true));
+process.stdin.on('data', () => (asked = true));
+process.stdin.on('end', () => process.exit(0));
 console.log('ready');
 const end = Date.now() + 10000;
 while (Date.now() < end) {
@@ -227,6 +229,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     const attacker = spawn('runuser', ['-u', 'nobody', '--', node.path, script], { stdio: ['pipe', 'pipe', 'pipe'] });
     attacker.stdin.on('error', () => undefined);
     let found = '';
+    let opened = '';
     attacker.stdout.on('data', (d: Buffer) => (found += d.toString()));
     const attackerSays = (line: string) =>
       new Promise<void>((resolve, reject) => {
@@ -240,9 +243,11 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
       });
     try {
       await attackerSays('ready');
-      const { env, argvFile } = await withOpener('exit 0');
+      // A browser keeps its argument while it shows the page: here, as long as the page exists (10 s at most).
+      const { env, argvFile } = await withOpener(`(i=0; while [ -e "\${1#file://}" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done) &\nexit 0`);
       const proc = startCli(['login', ...flags(), '--login-hint', 'vera@example.test'], env);
       const argv = (await openerArgv(proc, argvFile)).trim();
+      opened = argv;
       // The victim's browser takes its time, as a real one does: the attacker looks at every
       // process (and tries what it finds) twice more while the sign-in waits.
       const swept = attackerSays('swept');
@@ -254,11 +259,18 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout, 'vera@example.test\n');
     } finally {
-      attacker.kill('SIGKILL');
+      if (attacker.exitCode === null && attacker.signalCode === null) {
+        const exited = once(attacker, 'exit');
+        attacker.stdin.end();
+        const late = setTimeout(() => attacker.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(late);
+      }
       await rm(attackerDir, { recursive: true, force: true });
       await node.release();
     }
     const lines = found.split('\n').filter((l) => l && l !== 'ready' && l !== 'swept');
+    assert.ok(lines.includes(`unreadable ${fileURLToPath(opened)}`), `the attacker saw the page in the browser's arguments:\n${found}`);
     assert.deepEqual(
       lines.filter((l) => !l.startsWith('unreadable ')),
       [],
