@@ -12,7 +12,7 @@ import { HttpBrowser } from './support/http-browser.js';
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { nodeForOtherUser } from './support/other-user.js';
 import { browseElsewhere, googleLoginFlags } from './support/paste-back.js';
-import { runCliInProcess, startCli, type CliProcess } from './support/sandbox.js';
+import { runCliInProcess, startCli, startCliInProcess, type CliProcess } from './support/sandbox.js';
 
 /**
  * The requirement is an exit within 1 s of the outcome (the times are logged as diagnostics); the
@@ -24,14 +24,21 @@ const EXIT_BOUND_MS = 2000;
 /**
  * Another local user's watcher: prints "ready", then, for ten seconds, every start address or
  * start page it finds in any process's arguments, "unreadable PATH" for a page it cannot open, and
- * "fetched URL STATUS" for a start address it got to first.
+ * "fetched URL STATUS" for a start address it got to first. A line on its standard input asks for
+ * two more whole sweeps of every process (with what they found tried): "swept" says they are done.
+ * It stops at the end of its standard input (a kill would stop runuser, not it).
  */
 const ATTACKER = `
 import { readdirSync, readFileSync } from 'node:fs';
 const seen = new Set();
+let asked = false;
+let sweepsSinceAsked = 0;
+process.stdin.on('data', () => (asked = true));
+process.stdin.on('end', () => process.exit(0));
 console.log('ready');
 const end = Date.now() + 10000;
 while (Date.now() < end) {
+  const counts = asked;
   for (const pid of readdirSync('/proc').filter((p) => /^\\d+$/.test(p))) {
     let argv = '';
     try { argv = readFileSync('/proc/' + pid + '/cmdline', 'latin1').replace(/\\0/g, ' '); } catch { continue; }
@@ -49,8 +56,10 @@ while (Date.now() < end) {
       try { const res = await fetch(url, { redirect: 'manual' }); console.log('fetched ' + url + ' ' + res.status); } catch {}
     }
   }
+  if (counts && ++sweepsSinceAsked === 2) console.log('swept');
   await new Promise((r) => setTimeout(r, 2));
 }
+process.exit(0);
 `;
 
 /**
@@ -75,14 +84,11 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     return { env, argvFile };
   }
 
-  const waitFor = async (file: string): Promise<string> => {
-    for (let i = 0; i < 500; i++) {
-      const text = await readFile(file, 'utf8').catch(() => '');
-      if (text.endsWith('\n')) return text;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`${file} was never written`);
-  };
+  /** What the opener was given, once login has told how the opener ended (so it has written it all). */
+  async function openerArgv(proc: CliProcess, argvFile: string): Promise<string> {
+    await proc.waitForStderr(/^(Your browser was opened|Could not open a browser here)/m);
+    return readFile(argvFile, 'utf8');
+  }
 
   /** The start address inside a start page (the test runs as the page's owner, so it may read it). */
   async function startFromPage(pageUrl: string): Promise<string> {
@@ -100,7 +106,11 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
   }
 
   it('paste-back: refuses foreign lines with a coded error, keeps waiting, then takes the pasted Location', async () => {
-    const proc = startCli(['login', ...flags(), '--login-hint', 'paula@example.test', '--no-browser'], fx.sandbox.env, { stdin: 'pipe' });
+    // In this process Node's own warnings are events, not stderr text: both are watched.
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    const proc = startCliInProcess(['login', ...flags(), '--login-hint', 'paula@example.test', '--no-browser'], fx.sandbox.env, { pipeStdin: true });
     const url = new URL(await proc.authorizationUrl);
     assert.equal(url.origin, fx.idp.issuer, "the issuer's own URL on the user's terminal");
     assert.match(proc.errors(), /paste it here and press Enter/);
@@ -118,16 +128,21 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, 'paula@example.test\n');
     assert.doesNotMatch(res.stderr, /warning/);
+    await new Promise((r) => setImmediate(r)); // a warning is emitted on the next tick
+    process.off('warning', onWarning);
+    assert.deepEqual(warnings, [], 'no Node warning');
     const token = await runCliInProcess(['print-access-token', '--account', 'paula@example.test'], fx.sandbox.env);
     assert.equal(token.code, 0, token.stderr);
   });
 
   it('paste-back takes just the query, split across writes', async () => {
-    const proc = startCli(['login', ...flags(), '--login-hint', 'quinn@example.test', '--no-browser'], fx.sandbox.env, { stdin: 'pipe' });
+    const proc = startCliInProcess(['login', ...flags(), '--login-hint', 'quinn@example.test', '--no-browser'], fx.sandbox.env, { pipeStdin: true });
     const { pasted } = await browseElsewhere(await proc.authorizationUrl, 'quinn@example.test');
     const query = pasted.search;
+    // The first part is read alone (login reads by then: it printed the URL first).
+    const firstRead = once(proc.stdin!, 'data');
     proc.stdin!.write(query.slice(0, 10));
-    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(String((await firstRead)[0]), query.slice(0, 10));
     proc.stdin!.write(`${query.slice(10)}\r\n`);
     const res = await proc.done;
     assert.equal(res.code, 0, res.stderr);
@@ -135,7 +150,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
   });
 
   it('EOF on standard input is not an answer: login says so once, and the listener still completes the sign-in', async () => {
-    const proc = startCli(['login', ...flags(), '--login-hint', 'rosa@example.test', '--no-browser'], fx.sandbox.env, { stdin: 'pipe' });
+    const proc = startCliInProcess(['login', ...flags(), '--login-hint', 'rosa@example.test', '--no-browser'], fx.sandbox.env, { pipeStdin: true });
     const url = await proc.authorizationUrl;
     assert.doesNotMatch(proc.errors(), /Standard input ended/, 'not before it ends');
     proc.stdin!.end();
@@ -150,7 +165,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
   });
 
   it('a last pasted line without a line break counts when standard input ends', async () => {
-    const proc = startCli(['login', ...flags(), '--login-hint', 'rhea@example.test', '--no-browser'], fx.sandbox.env, { stdin: 'pipe' });
+    const proc = startCliInProcess(['login', ...flags(), '--login-hint', 'rhea@example.test', '--no-browser'], fx.sandbox.env, { pipeStdin: true });
     const { pasted } = await browseElsewhere(await proc.authorizationUrl, 'rhea@example.test');
     proc.stdin!.end(pasted.href);
     const res = await proc.done;
@@ -161,7 +176,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
 
   it('standard input already closed by reading the client secret from it (--client-secret -) is told at once', async () => {
     const withSecretOnStdin = flags().map((flag, i, all) => (all[i - 1] === '--client-secret' ? '-' : flag));
-    const proc = startCli(['login', ...withSecretOnStdin, '--login-hint', 'remy@example.test', '--no-browser'], fx.sandbox.env, { stdin: 'pipe' });
+    const proc = startCliInProcess(['login', ...withSecretOnStdin, '--login-hint', 'remy@example.test', '--no-browser'], fx.sandbox.env, { pipeStdin: true });
     proc.stdin!.write(`${fx.idp.client.clientSecret}\n`); // and the pipe stays open
     await proc.authorizationUrl;
     await proc.waitForStderr(/^Standard input ended, so nothing more can be pasted here: waiting for the browser only\.$/m);
@@ -172,7 +187,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
   it("gives the opener only a private start page: the start address, state and PKCE challenge are in no process's arguments", async () => {
     const { env, argvFile } = await withOpener('exit 0');
     const proc = startCli(['login', ...flags(), '--login-hint', 'sam@example.test'], env);
-    const argv = (await waitFor(argvFile)).trim().split('\n');
+    const argv = (await openerArgv(proc, argvFile)).trim().split('\n');
     assert.equal(argv.length, 1);
     const pagePath = fileURLToPath(argv[0]);
     assert.match(argv[0], /^file:\/\/\/.*\/sign-in\/\d+-\w{6}\/start\.html$/);
@@ -211,30 +226,51 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     await writeFile(script, ATTACKER);
     await chmod(script, 0o644); // the tests' umask is 077
     const node = await nodeForOtherUser();
-    const attacker = spawn('runuser', ['-u', 'nobody', '--', node.path, script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const attacker = spawn('runuser', ['-u', 'nobody', '--', node.path, script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    attacker.stdin.on('error', () => undefined);
     let found = '';
+    let opened = '';
     attacker.stdout.on('data', (d: Buffer) => (found += d.toString()));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        attacker.stdout.once('data', () => resolve());
-        attacker.once('exit', (code) => reject(new Error(`the attacker exited (${code})`)));
+    const attackerSays = (line: string) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!found.split('\n').includes(line)) return;
+          attacker.stdout.off('data', check);
+          resolve();
+        };
+        attacker.stdout.on('data', check);
+        attacker.once('exit', (code) => reject(new Error(`the attacker exited (${code}) before saying ${line}`)));
       });
-      // The victim's browser takes its time, as a real one does: the attacker has every chance.
-      const { env, argvFile } = await withOpener('exit 0');
+    try {
+      await attackerSays('ready');
+      // A browser keeps its argument while it shows the page: here, as long as the page exists (10 s at most).
+      const { env, argvFile } = await withOpener(`(i=0; while [ -e "\${1#file://}" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done) &\nexit 0`);
       const proc = startCli(['login', ...flags(), '--login-hint', 'vera@example.test'], env);
-      const argv = (await waitFor(argvFile)).trim();
-      await new Promise((r) => setTimeout(r, 500));
+      const argv = (await openerArgv(proc, argvFile)).trim();
+      opened = argv;
+      // The victim's browser takes its time, as a real one does: the attacker looks at every
+      // process (and tries what it finds) twice more while the sign-in waits.
+      const swept = attackerSays('swept');
+      attacker.stdin.write('sweep\n');
+      await swept;
       const page = await new HttpBrowser('vera@example.test').visit(await startFromPage(argv));
       assert.match(page.body, /Signed in/);
       const res = await proc.done;
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout, 'vera@example.test\n');
     } finally {
-      attacker.kill('SIGKILL');
+      if (attacker.exitCode === null && attacker.signalCode === null) {
+        const exited = once(attacker, 'exit');
+        attacker.stdin.end();
+        const late = setTimeout(() => attacker.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(late);
+      }
       await rm(attackerDir, { recursive: true, force: true });
       await node.release();
     }
-    const lines = found.split('\n').filter((l) => l && l !== 'ready');
+    const lines = found.split('\n').filter((l) => l && l !== 'ready' && l !== 'swept');
+    assert.ok(lines.includes(`unreadable ${fileURLToPath(opened)}`), `the attacker saw the page in the browser's arguments:\n${found}`);
     assert.deepEqual(
       lines.filter((l) => !l.startsWith('unreadable ')),
       [],
@@ -244,8 +280,8 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
 
   it('aborts with LOGIN_START_REUSED when the start address is requested twice', async () => {
     const { env, argvFile } = await withOpener('exit 0');
-    const proc = startCli(['login', ...flags(), '--login-hint', 'tess@example.test'], env);
-    const start = await startFromPage((await waitFor(argvFile)).trim());
+    const proc = startCliInProcess(['login', ...flags(), '--login-hint', 'tess@example.test'], env);
+    const start = await startFromPage((await openerArgv(proc, argvFile)).trim());
     // Another local user read the start address from `ps` and got there first.
     const stolen = await fetch(start, { redirect: 'manual' });
     assert.equal(stolen.status, 302);
@@ -260,11 +296,11 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
 
   it('falls back to paste-back when xdg-open fails, and says why', async () => {
     const { env, argvFile } = await withOpener('exit 3');
-    const proc = startCli(['login', ...flags(), '--login-hint', 'uma@example.test'], env, { stdin: 'pipe' });
+    const proc = startCliInProcess(['login', ...flags(), '--login-hint', 'uma@example.test'], env, { pipeStdin: true });
     const url = new URL(await proc.authorizationUrl);
     assert.match(proc.errors(), /^Could not open a browser here: xdg-open failed \(exit status 3\)\.$/m);
     assert.doesNotMatch(proc.errors(), /browser was opened/);
-    const start = (await waitFor(argvFile)).trim();
+    const start = (await openerArgv(proc, argvFile)).trim();
     assert.ok(!start.includes(url.searchParams.get('state')!));
     const { pasted } = await browseElsewhere(url.href, 'uma@example.test');
     proc.stdin!.write(`${pasted.href}\n`);
@@ -276,7 +312,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
   it('when the opener fails after someone requested the start address, stops without showing the URL', async () => {
     // The start address leaked somehow and was fetched first (here: by the opener itself).
     const { env } = await withOpener(`curl -s -o /dev/null "$(sed -n 's/.*content="0;url=\\(http:[^"]*\\)".*/\\1/p' "\${1#file://}")"; exit 3`);
-    const proc = startCli(['login', ...flags(), '--login-hint', 'yann@example.test'], env, { stdin: 'pipe' });
+    const proc = startCliInProcess(['login', ...flags(), '--login-hint', 'yann@example.test'], env, { pipeStdin: true });
     const res = await proc.done;
     assert.equal(res.code, 1);
     assert.match(res.stderr, /^tokentray: LOGIN_START_REUSED: /m);
@@ -290,7 +326,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
     it(`does not try a browser when ${name}: paste-back at once`, async () => {
       const { env, argvFile } = await withOpener('exit 0');
       change(env);
-      const proc = startCli(['login', ...flags(), '--timeout', '1'], env);
+      const proc = startCliInProcess(['login', ...flags(), '--timeout', '1'], env);
       await proc.authorizationUrl;
       assert.match(proc.errors(), /^Could not open a browser here: /m);
       await proc.done;
@@ -300,7 +336,7 @@ describe('tokentray login: paste-back, opener, start address, exit', () => {
 
   it('refuses an account other than the --login-hint one, and stores nothing', async () => {
     const before = await runCliInProcess(['accounts', '--json'], fx.sandbox.env);
-    const proc = startCli(['login', ...flags(), '--login-hint', 'victor@example.test', '--no-browser'], fx.sandbox.env);
+    const proc = startCliInProcess(['login', ...flags(), '--login-hint', 'victor@example.test', '--no-browser'], fx.sandbox.env);
     const url = new URL(await proc.authorizationUrl);
     url.searchParams.set('login_hint', 'mallory@example.test'); // the account was swapped
     await new HttpBrowser().visit(url.href);

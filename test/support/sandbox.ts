@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { Readable, type Writable } from 'node:stream';
+import { PassThrough, Readable, type Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { run } from '../../electron/cli/run.js';
 import { createCore, type Core } from '../../electron/core/core.js';
@@ -250,6 +250,8 @@ function canaryFailure(args: readonly string[], env: Record<string, string | und
 export interface InProcessOptions {
   /** What the command reads as its standard input (default: an empty one, as runCli gives). */
   stdin?: string;
+  /** A standard input the test writes to and ends (CliProcess.stdin), as startCli's `{ stdin: 'pipe' }`. */
+  pipeStdin?: boolean;
   /** Its secret store (default: the keychain or vault `env` chooses, under the Windows limit as in a process). */
   store?: SecretStore;
   /**
@@ -272,13 +274,14 @@ export async function runCliInProcess(args: string[], env: Record<string, string
 /**
  * startCli's twin in this process, for sign-in flows: `kill('SIGINT')` is the first Ctrl-C (it
  * aborts the run, as cli-main.ts does); any other signal is a process's business and throws.
+ * With `pipeStdin`, paste-back text is written to `stdin` and `stdin.end()` is its end (EOF).
  * `exec` and `curl` still start a process (their child's output is the point).
  */
 export function startCliInProcess(args: string[], env: Record<string, string>, options: InProcessOptions = {}): CliProcess {
   // exec and curl hand the stdio they inherit to their child: only a process's can be read.
   const command = args.find((arg) => !arg.startsWith('-'));
   if ((command === 'exec' || command === 'curl') && !options.refusal) {
-    if (options.stdin !== undefined || options.store) throw new Error(`tokentray ${command} runs as a process: no stdin text or store of this process`);
+    if (options.stdin !== undefined || options.pipeStdin || options.store) throw new Error(`tokentray ${command} runs as a process: no stdin text or store of this process`);
     return startCli(args, env);
   }
   // A process starts without discovered issuers: a test that breaks discovery must see it asked.
@@ -292,11 +295,12 @@ export function startCliInProcess(args: string[], env: Record<string, string>, o
     (env.NODE_OPTIONS?.includes(WINDOWS_PRELOAD) && [undefined, '', 'system'].includes(env.TOKENTRAY_KEYCHAIN)
       ? WindowsLimitSecretStore.forService(env.TOKENTRAY_KEYCHAIN_SERVICE)
       : undefined);
+  const pipe = options.pipeStdin ? new PassThrough() : undefined;
   const done = run(args, {
     env,
     stdout: watch.onStdout,
     stderr: watch.onStderr,
-    stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
+    stdin: pipe ?? Readable.from(options.stdin === undefined ? [] : [options.stdin]),
     signal: controller.signal,
     ...(store ? { store } : {}),
   }).then((result) => {
@@ -319,6 +323,7 @@ export function startCliInProcess(args: string[], env: Record<string, string>, o
     output: watch.output,
     errors: watch.errors,
     waitForStderr: watch.waitForStderr,
+    ...(pipe ? { stdin: pipe } : {}),
   };
 }
 
