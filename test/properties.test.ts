@@ -21,7 +21,7 @@ import { run } from '../electron/cli/run.js';
 import { displaySafe, terminalSafe } from '../electron/core/shared/sanitize.js';
 import { readUserFile, USER_FILE_LIMIT_BYTES } from '../electron/core/storage/read-user-file.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
-import { binaryString, onlyCoded, RUNS, withControl } from './support/properties.js';
+import { binaryString, onlyCoded, RUNS, webUrl, withControl } from './support/properties.js';
 
 /** Valid documents, then mutated: fields replaced, removed or added, and the JSON text cut and spliced. */
 function mutations(valid: Record<string, unknown>): fc.Arbitrary<string> {
@@ -193,7 +193,7 @@ describe('property: every parser answers hostile input with a coded error only',
     );
     fc.assert(
       fc.property(
-        fc.oneof(fc.string(), fc.webUrl()),
+        fc.oneof(fc.string(), webUrl()),
         fc.constantFrom(undefined, 'google', 'oidc'),
         (v, flavor) =>
           void (() => {
