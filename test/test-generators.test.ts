@@ -52,7 +52,12 @@ describe("webUrl: fast-check's webUrl without its one-off map", () => {
     withQueryParameters: true,
     withFragments: true,
   };
-  const variants: fc.WebUrlConstraints[] = [{}, everyKind, { ...everyKind, size: 'medium' }, { size: 'xsmall', authoritySettings: { size: '+1', withPort: true } }];
+  const variants: fc.WebUrlConstraints[] = [
+    {},
+    everyKind,
+    { ...everyKind, size: 'medium' },
+    { size: 'xsmall', authoritySettings: { size: '+1', withPort: true } },
+  ];
 
   it('generates, for each seed and set of constraints, exactly what fc.webUrl does, dangerous strings included', () => {
     for (const constraints of variants)
@@ -76,23 +81,61 @@ describe("webUrl: fast-check's webUrl without its one-off map", () => {
       parts.every((m) => m !== null),
       'every draw is scheme://authority path ?query #fragment',
     );
-    const seen = (test: (m: RegExpExecArray) => boolean) => parts.some((m) => test(m!));
-    for (const scheme of everyKind.validSchemes!) assert.ok(seen((m) => m[1] === scheme), scheme);
-    assert.ok(seen((m) => m[2] !== undefined && m[2].length > 0), 'userinfo');
-    assert.ok(seen((m) => m[4] !== undefined), 'port');
-    assert.ok(seen((m) => /^\d+\.\d+\.\d+\.\d+$/.test(m[3])), 'IPv4');
-    assert.ok(seen((m) => m[3].startsWith('[') && m[3].includes(':')), 'IPv6');
-    assert.ok(seen((m) => /^(0x[0-9a-f]+|\d+)(\.(0x[0-9a-f]+|\d+)){0,2}$/i.test(m[3]) && !/^\d+\.\d+\.\d+\.\d+$/.test(m[3])), 'extended IPv4');
-    assert.ok(seen((m) => /[a-z]\.[a-z]{2,}$/.test(m[3])), 'domain');
-    assert.ok(seen((m) => m[5].split('/').length > 2), 'path of several segments');
-    assert.ok(seen((m) => m[6] !== undefined && m[6].length > 1), 'query');
-    assert.ok(seen((m) => m[7] !== undefined && m[7].length > 1), 'fragment');
-    for (const part of [2, 5, 6, 7]) assert.ok(seen((m) => /%[0-9A-Fa-f]{2}/.test(m[part] ?? '')), `percent-encoding in part ${part}`);
+    const seen = (test: (m: RegExpExecArray) => boolean) => parts.some((m) => test(m));
+    for (const scheme of everyKind.validSchemes!)
+      assert.ok(
+        seen((m) => m[1] === scheme),
+        scheme,
+      );
+    assert.ok(
+      seen((m) => m[2] !== undefined && m[2].length > 0),
+      'userinfo',
+    );
+    assert.ok(
+      seen((m) => m[4] !== undefined),
+      'port',
+    );
+    assert.ok(
+      seen((m) => /^\d+\.\d+\.\d+\.\d+$/.test(m[3])),
+      'IPv4',
+    );
+    assert.ok(
+      seen((m) => m[3].startsWith('[') && m[3].includes(':')),
+      'IPv6',
+    );
+    assert.ok(
+      seen((m) => /^(0x[0-9a-f]+|\d+)(\.(0x[0-9a-f]+|\d+)){0,2}$/i.test(m[3]) && !/^\d+\.\d+\.\d+\.\d+$/.test(m[3])),
+      'extended IPv4',
+    );
+    assert.ok(
+      seen((m) => /[a-z]\.[a-z]{2,}$/.test(m[3])),
+      'domain',
+    );
+    assert.ok(
+      seen((m) => m[5].split('/').length > 2),
+      'path of several segments',
+    );
+    assert.ok(
+      seen((m) => m[6] !== undefined && m[6].length > 1),
+      'query',
+    );
+    assert.ok(
+      seen((m) => m[7] !== undefined && m[7].length > 1),
+      'fragment',
+    );
+    for (const part of [2, 5, 6, 7])
+      assert.ok(
+        seen((m) => /%[0-9A-Fa-f]{2}/.test(m[part] ?? '')),
+        `percent-encoding in part ${part}`,
+      );
     assert.ok(
       urls.some((u) => /%F[0-4]%[89AB]/.test(u)),
       'percent-encoded code points past the BMP',
     );
-    assert.ok(fc.sample(webUrl(), { seed: 5, numRuns: 200 }).every((u) => /^https?:\/\/[^@:/?#]+(\/[^?#]*)?$/.test(u)), 'by default: http(s), a domain and a path only, as fc.webUrl()');
+    assert.ok(
+      fc.sample(webUrl(), { seed: 5, numRuns: 200 }).every((u) => /^https?:\/\/[^@:/?#]+(\/[^?#]*)?$/.test(u)),
+      'by default: http(s), a domain and a path only, as fc.webUrl()',
+    );
   });
 
   it('reads back what it draws (for shrinking), and refuses what is not a URL', () => {

@@ -52,7 +52,7 @@ function relativeSize(size: fc.SizeForArbitrary | undefined, base: Size): Size {
   if (offset === -1) return size as Size;
   return SIZES[Math.min(Math.max(SIZES.indexOf(base) + offset - 4, 0), SIZES.length - 1)];
 }
-const resolveSize = (size: fc.SizeForArbitrary | undefined): Size => relativeSize(size, (fc.readConfigureGlobal().baseSize ?? 'small') as Size);
+const resolveSize = (size: fc.SizeForArbitrary | undefined): Size => relativeSize(size, fc.readConfigureGlobal().baseSize ?? 'small');
 
 /** One character outside the unreserved ones, percent-encoded (as encodeURIComponent would, or %XX). */
 const percentChar = binaryString({ minLength: 1, maxLength: 1 }).map(
@@ -119,7 +119,13 @@ function webPath(size: Size): fc.Arbitrary<string> {
         return value.split('/').slice(1);
       },
     );
-  const root: Record<Size, [Size, Size]> = { xsmall: ['xsmall', 'xsmall'], small: ['small', 'xsmall'], medium: ['small', 'small'], large: ['medium', 'small'], xlarge: ['medium', 'medium'] };
+  const root: Record<Size, [Size, Size]> = {
+    xsmall: ['xsmall', 'xsmall'],
+    small: ['small', 'xsmall'],
+    medium: ['small', 'small'],
+    large: ['medium', 'small'],
+    xlarge: ['medium', 'medium'],
+  };
   const [segment, count] = root[size];
   return segment === count ? segments(segment, count) : fc.oneof(segments(segment, count), segments(count, segment));
 }
