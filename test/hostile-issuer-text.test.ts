@@ -15,6 +15,7 @@ import { HttpBrowser } from './support/http-browser.js';
 import { assertVisible, runCliWith, startHostileIssuer, type HostileServer, type IssuerAnswers } from './support/hostile.js';
 import { binaryString, RUNS } from './support/properties.js';
 import { CLI, makeSandbox, runCliInProcess, startCliInProcess, type Sandbox } from './support/sandbox.js';
+import { FIXED_TEST_KEYS } from './support/fixed-test-keys.js';
 import { serviceAccountKey } from './support/service-account-key.js';
 
 /** A line of ours that a hostile description tries to add under our error. */
@@ -95,7 +96,10 @@ describe('issuer error text is one visible line (issue 18 §5)', () => {
 
   it("a service account's token_uri (Google's error shapes) forges no line either", async () => {
     const email = 'text@tokentray-test.iam.gserviceaccount.com';
-    const key = await h.sandbox.writeFile('key.json', JSON.stringify(serviceAccountKey({ client_email: email, token_uri: `${h.issuer.origin}/token` })));
+    const key = await h.sandbox.writeFile(
+      'key.json',
+      JSON.stringify(serviceAccountKey({ client_email: email, token_uri: `${h.issuer.origin}/token` }, FIXED_TEST_KEYS.rsa2048)),
+    );
     assert.equal((await runCliInProcess(['import-service-account', key], h.sandbox.env)).code, 0);
     for (const body of [
       { error: 'invalid_grant', error_description: `Bad key.\n${FORGED}` },
@@ -241,7 +245,10 @@ describe('tokens and scopes are checked before they are stored or printed (issue
   const h = useHostileIssuer();
   const email = 'c1@tokentray-test.iam.gserviceaccount.com';
   before(async () => {
-    const key = await h.sandbox.writeFile('key.json', JSON.stringify(serviceAccountKey({ client_email: email, token_uri: `${h.issuer.origin}/token` })));
+    const key = await h.sandbox.writeFile(
+      'key.json',
+      JSON.stringify(serviceAccountKey({ client_email: email, token_uri: `${h.issuer.origin}/token` }, FIXED_TEST_KEYS.rsa2048)),
+    );
     assert.equal((await runCliInProcess(['import-service-account', key], h.sandbox.env)).code, 0);
   });
 
@@ -421,7 +428,12 @@ describe('property: whatever an issuer sends, what reaches stdout and stderr is 
     const code = await run(args, { env, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), store: h.sandbox.store! });
     return { code, stdout, stderr };
   }
-  const adcImport = async () => cli(['adc', 'import', await adcFile(h.sandbox), '--issuer', h.issuer.origin]);
+  // The same ADC file every case (import only reads it): written once, not once per case.
+  let adc: string;
+  before(async () => {
+    adc = await adcFile(h.sandbox);
+  });
+  const adcImport = () => cli(['adc', 'import', adc, '--issuer', h.issuer.origin]);
 
   it(`error and error_description: one line \`tokentray: CODE: …\` (${runs} cases)`, async () => {
     await fc.assert(

@@ -8,7 +8,7 @@ import { configure } from '../electron/core/oauth/oidc.js';
 import { resolveProviderProfile } from '../electron/core/oauth/provider-profile.js';
 import { isLoopbackHostname } from '../electron/core/shared/url-policy.js';
 import { loggingFetch } from '../electron/core/shared/logger.js';
-import { onlyCoded, RUNS } from './support/properties.js';
+import { onlyCoded, RUNS, webUrl } from './support/properties.js';
 
 // Issue 13 §3 and §5, in a file of their own: each runs 1,000 local HTTP exchanges.
 
@@ -97,7 +97,7 @@ describe('property: HTTP answers (issue 13 §3, §5)', () => {
         'http://[::1]:9/x',
         'http://10.0.0.1.invalid/',
       ),
-      fc.webUrl().map((u) => u.replace(/^(https?:\/\/)[^/?#]*/, '$1host.example.invalid')),
+      webUrl().map((u) => u.replace(/^(https?:\/\/)[^/?#]*/, '$1host.example.invalid')),
       fc.jsonValue(),
     );
     // Every endpoint safe in a quarter of the cases: with hostile ones alone, about 1 document in 700

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { run } from '../electron/cli/run.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
 import { FIXED_TEST_KEYS } from './support/fixed-test-keys.js';
-import { RUNS, withControl } from './support/properties.js';
+import { RUNS, webUrl, withControl } from './support/properties.js';
 
 // Issue 13 §4, in a file of its own: each case is a whole CLI run (import, then signing).
 
@@ -49,7 +49,7 @@ describe('property: no INTERNAL error reaches a user for a bad service-account k
         'https://[::1]:9/t',
         'http://localhost:9/t',
       ),
-      fc.webUrl(),
+      webUrl(),
       fc.string(),
       fc.jsonValue(),
     );

@@ -20,8 +20,9 @@ import { validateSettings } from '../electron/core/storage/settings-store.js';
 import { run } from '../electron/cli/run.js';
 import { displaySafe, terminalSafe } from '../electron/core/shared/sanitize.js';
 import { readUserFile, USER_FILE_LIMIT_BYTES } from '../electron/core/storage/read-user-file.js';
+import { FIXED_TEST_KEYS } from './support/fixed-test-keys.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
-import { binaryString, onlyCoded, RUNS, withControl } from './support/properties.js';
+import { binaryString, onlyCoded, RUNS, webUrl, withControl } from './support/properties.js';
 
 /** Valid documents, then mutated: fields replaced, removed or added, and the JSON text cut and spliced. */
 function mutations(valid: Record<string, unknown>): fc.Arbitrary<string> {
@@ -91,13 +92,11 @@ describe('property: every parser answers hostile input with a coded error only',
 
   it(`service-account keys (${RUNS} cases)`, async () => {
     let parsed = 0; // the success branch: a property that never reached it proved half of what it says
-    const { generateKeyPair, exportPKCS8 } = await import('jose');
-    const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const valid = {
       type: 'service_account',
       project_id: 'p',
       private_key_id: 'k',
-      private_key: await exportPKCS8(privateKey),
+      private_key: FIXED_TEST_KEYS.rsa2048,
       client_email: 'a@p.iam.gserviceaccount.com',
       client_id: '1',
       token_uri: 'https://oauth2.googleapis.com/token',
@@ -193,7 +192,7 @@ describe('property: every parser answers hostile input with a coded error only',
     );
     fc.assert(
       fc.property(
-        fc.oneof(fc.string(), fc.webUrl()),
+        fc.oneof(fc.string(), webUrl()),
         fc.constantFrom(undefined, 'google', 'oidc'),
         (v, flavor) =>
           void (() => {
@@ -317,8 +316,7 @@ describe('property: control characters in identity fields (issue 13 §2)', () =>
   });
 
   it(`every parser and the sign-in refuse them in ids and emails (${RUNS} cases)`, async () => {
-    const { generateKeyPair, exportPKCS8 } = await import('jose');
-    const pem = await exportPKCS8((await generateKeyPair('RS256', { extractable: true })).privateKey);
+    const pem = FIXED_TEST_KEYS.rsa2048;
     const core = sandbox.core();
     const profile = resolveProviderProfile('http://127.0.0.1:9', 'oidc');
     await fc.assert(
