@@ -281,7 +281,8 @@ export function startCliInProcess(args: string[], env: Record<string, string>, o
   // exec and curl hand the stdio they inherit to their child: only a process's can be read.
   const command = args.find((arg) => !arg.startsWith('-'));
   if ((command === 'exec' || command === 'curl') && !options.refusal) {
-    if (options.stdin !== undefined || options.pipeStdin || options.store) throw new Error(`tokentray ${command} runs as a process: no stdin text or store of this process`);
+    if (options.stdin !== undefined || options.pipeStdin || options.store)
+      throw new Error(`tokentray ${command} runs as a process: no stdin text or store of this process`);
     return startCli(args, env);
   }
   // A process starts without discovered issuers: a test that breaks discovery must see it asked.
