@@ -4,7 +4,7 @@
  * call naming no account gets, and a new account never takes it from the shown one).
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { defaultOf, upsertAccount } from '../electron/core/accounts/account-records.js';
 import type { AccountRecord, RegistryData } from '../electron/core/accounts/account-registry.js';
@@ -12,6 +12,7 @@ import type { Core } from '../electron/core/core.js';
 import { importServiceAccountJson } from '../electron/core/google/service-account.js';
 import { resolveProviderProfile } from '../electron/core/oauth/provider-profile.js';
 import { makeSandbox, type Sandbox } from './support/sandbox.js';
+import { rsaKeyPem } from './support/service-account-key.js';
 
 const profile = resolveProviderProfile('https://accounts.google.com', 'google');
 const client = { clientId: 'room-client.apps.googleusercontent.com', clientSecret: 'room-secret' };
@@ -31,7 +32,7 @@ const serviceAccountKey = (email: string) =>
     type: 'service_account',
     project_id: 'room-project',
     private_key_id: randomBytes(20).toString('hex'),
-    private_key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    private_key: rsaKeyPem(),
     client_email: email,
     client_id: '100000000000000000001',
     token_uri: 'https://oauth2.googleapis.com/token',

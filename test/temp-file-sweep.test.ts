@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -9,6 +9,7 @@ import { TEMP_FILE_MAX_AGE_MS, writeFileAtomic } from '../electron/core/storage/
 import { useIdpAndSandbox } from './support/fixtures.js';
 import { signInThroughCore } from './support/flows.js';
 import { runCli } from './support/sandbox.js';
+import { rsaKeyPem } from './support/service-account-key.js';
 
 /** A pid that surely ran and ended: a child that has exited. */
 function deadPid(): number {
@@ -66,7 +67,7 @@ describe('every writer sweeps the temp files its killed predecessors left (issue
     env.TOKENTRAY_HOME = home;
     const vault = await plant(join(home, 'vault.jwe'));
     const registry = await plant(join(home, 'accounts.json'));
-    const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const privateKey = rsaKeyPem();
     const key = await fx.sandbox.writeFile(
       'key.json',
       JSON.stringify({

@@ -4,12 +4,13 @@
  * variant), IAM Credentials generateAccessToken / generateIdToken, and tokeninfo. It verifies what
  * it is sent (assertion signatures, bearer tokens live at the test IdP) instead of trusting it.
  */
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importSPKI, jwtVerify, SignJWT, type CryptoKey } from 'jose';
+import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importPKCS8, importSPKI, jwtVerify, SignJWT, type CryptoKey } from 'jose';
 import { noteSecret } from './canary.js';
 import type { TestIdp } from './idp.js';
+import { rsaKeyPem } from './service-account-key.js';
 
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 type Json = Record<string, unknown>;
@@ -47,13 +48,21 @@ export interface GoogleSim {
   close(): Promise<void>;
 }
 
+/** An RS256 key pair new to this process: a 2048-bit one from the fixed pool (rsaKeyPem), another size made now. */
+async function rs256KeyPair(modulusLength = 2048): Promise<{ privateKey: CryptoKey; publicKey: CryptoKey }> {
+  if (modulusLength !== 2048) return generateKeyPair('RS256', { extractable: true, modulusLength });
+  const pem = rsaKeyPem();
+  const publicPem = createPublicKey(pem).export({ type: 'spki', format: 'pem' }).toString();
+  return { privateKey: await importPKCS8(pem, 'RS256', { extractable: true }), publicKey: await importSPKI(publicPem, 'RS256', { extractable: true }) };
+}
+
 export async function startGoogleSim(idp?: TestIdp): Promise<GoogleSim> {
   const saKeys = new Map<string, { keyId: string; key: CryptoKey }>();
   const grants = new Map<string, Set<string>>();
   const issued = new Map<string, IssuedAccess>();
   const workforce = new Map<string, { clientId: string; clientSecret: string; audience: string; principal: string }>();
   const workloads: Array<{ audience: string; subjectTokenType: string; subjectToken: string; principal: string }> = [];
-  const { privateKey: signer, publicKey: signerPublic } = await generateKeyPair('RS256');
+  const { privateKey: signer, publicKey: signerPublic } = await rs256KeyPair();
   const signerKid = `sim-${randomBytes(4).toString('hex')}`;
   await exportJWK(signerPublic);
 
@@ -296,7 +305,7 @@ export async function makeServiceAccountKey(
   modulusLength = 2048,
 ): Promise<{ json: Json; publicKeyPem: string }> {
   const { exportPKCS8, exportSPKI } = await import('jose');
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true, modulusLength });
+  const { privateKey, publicKey } = await rs256KeyPair(modulusLength);
   const keyId = randomBytes(20).toString('hex');
   const publicKeyPem = await exportSPKI(publicKey);
   await sim.addServiceAccount(email, keyId, publicKeyPem);

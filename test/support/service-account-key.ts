@@ -1,7 +1,15 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { RSA_2048_POOL } from './fixed-test-keys.js';
 
-/** A fresh RSA private key in PKCS#8 PEM (2048 bits unless a weak one is wanted). */
+let pooled = 0;
+/**
+ * An RSA private key in PKCS#8 PEM (2048 bits unless a weak one is wanted), new to this process:
+ * the first ten 2048-bit ones come from a fixed pool (a fresh key costs 100-600 ms of CPU), each
+ * handed out once, so that two keys of one test never match; after those, and for other sizes,
+ * a freshly generated one.
+ */
 export function rsaKeyPem(bits = 2048): string {
+  if (bits === 2048 && pooled < RSA_2048_POOL.length) return RSA_2048_POOL[pooled++];
   return generateKeyPairSync('rsa', { modulusLength: bits }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 
