@@ -108,6 +108,22 @@ describe('the window, in real Chromium, against the real handlers', () => {
   });
 
   const shown = async (selector: string) => (await visibilityOf(app.page, selector)).shown;
+  /**
+   * Waits for the status bar to say `text`. When it never does, the failure says what the window
+   * showed instead (the status bar, its alerts) and each call it made to main with its time and
+   * outcome, so that a slow step, a missed toast and an error are told apart.
+   */
+  async function toastSays(text: string | RegExp): Promise<void> {
+    try {
+      await app.page.locator('#toast').filter({ hasText: text }).waitFor();
+    } catch (err) {
+      const seen = { toast: await app.page.locator('#toast').textContent(), alerts: await app.page.locator('[role="alert"]').allTextContents() };
+      const calls = app.calls().slice(-6).join('; ');
+      throw new Error(
+        `The status bar never said ${String(text)} (${(err as Error).message.split('\n')[0]}). It showed ${JSON.stringify(seen)}; last calls: ${calls}; clipboard writes: ${clipboard.writes.length}.`,
+      );
+    }
+  }
   /** An open dialog and each of its buttons are inside the 700 px window; then a screenshot. */
   async function dialogFits(id: string, shot: string): Promise<void> {
     const dialog = await waitForShown(app.page, `#${id}`, true);
@@ -325,7 +341,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     for (const [action, text, message] of expected) {
       const before = clipboard.writes.length;
       await page.click(`[data-action="${action}"]`);
-      await page.locator('#toast').filter({ hasText: message }).waitFor();
+      await toastSays(message);
       assert.equal(clipboard.writes.length, before + 1, action);
       assert.ok(clipboard.writes.at(-1) === text, `${action} put the right text on the clipboard`);
       // The toast is shown, and clear of every card and button.
@@ -372,7 +388,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
       .locator('.account-item')
       .filter({ hasText: /gina@example\.test.*default/ })
       .waitFor();
-    await page.locator('#toast').filter({ hasText: 'Default account changed.' }).waitFor();
+    await toastSays('Default account changed.');
     assert.ok(await shown('#toast'));
     // Another account: the old confirmation goes away.
     await page.locator('.account-item').filter({ hasText: 'frank@example.test' }).click();
@@ -399,20 +415,17 @@ describe('the window, in real Chromium, against the real handlers', () => {
 
     await page.fill('#quota-project', 'Not A Project!');
     await page.click('[data-action="save-quota-project"]');
-    await page
-      .locator('#toast')
-      .filter({ hasText: /project/i })
-      .waitFor();
+    await toastSays(/project/i);
     assert.doesNotMatch(await page.locator('#toast').innerText(), /bill/, 'an error, not a confirmation');
     assert.equal((await core.accounts.list()).find((a) => a.id === gina.id)!.quotaProject, undefined, 'nothing saved');
 
     await page.fill('#quota-project', 'gina-billing');
     await page.click('[data-action="save-quota-project"]');
-    await page.locator('#toast').filter({ hasText: 'bill gina-billing' }).waitFor();
+    await toastSays('bill gina-billing');
     assert.equal((await core.accounts.list()).find((a) => a.id === gina.id)!.quotaProject, 'gina-billing');
     assert.equal(await page.inputValue('#quota-project'), 'gina-billing', 'the field shows the saved project');
     await page.click('[data-action="clear-quota-project"]');
-    await page.locator('#toast').filter({ hasText: 'Quota project cleared.' }).waitFor();
+    await toastSays('Quota project cleared.');
     assert.equal((await core.accounts.list()).find((a) => a.id === gina.id)!.quotaProject, undefined);
   });
 
@@ -449,7 +462,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.fill('#clear-seconds', '30');
     await page.locator('#check-updates').uncheck();
     await page.click('#settings-form button[type="submit"]');
-    await page.locator('#toast').filter({ hasText: 'Settings saved.' }).waitFor();
+    await toastSays('Settings saved.');
     assert.deepEqual(await handlers['settings:get'](), {
       clipboardClearSeconds: 30,
       globalShortcut: 'CommandOrControl+Shift+T',
@@ -477,7 +490,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
       .waitFor();
     await dialogFits('remove-dialog', '15-remove');
     await page.click('#remove-form button[type="submit"]');
-    await page.locator('#toast').filter({ hasText: 'Removed gina@example.test; its grant was revoked.' }).waitFor();
+    await toastSays('Removed gina@example.test; its grant was revoked.');
     await page.locator('.account-item').filter({ hasText: 'gina@example.test' }).waitFor({ state: 'detached' });
     assert.equal((await idp.introspect(refreshToken)).active, false);
     assert.deepEqual(
@@ -553,14 +566,11 @@ describe('the window, in real Chromium, against the real handlers', () => {
       .filter({ hasText: /expires in/ })
       .waitFor();
     await page.click('[data-action="copy-impersonated-raw"]');
-    await page
-      .locator('#toast')
-      .filter({ hasText: `Copied the access token of ${target}.` })
-      .waitFor();
+    await toastSays(`Copied the access token of ${target}.`);
     assert.match(clipboard.writes.at(-1)!, /^ya29\.sim-imp-/);
     await page.fill('#audience', 'https://api.example.test');
     await page.click('[data-action="copy-id-audience"]');
-    await page.locator('#toast').filter({ hasText: 'Copied the ID token for https://api.example.test.' }).waitFor();
+    await toastSays('Copied the ID token for https://api.example.test.');
     const claims = await sim.verifyIdToken(clipboard.writes.at(-1)!);
     assert.deepEqual([claims.aud, claims.email], ['https://api.example.test', target]);
     await page.screenshot({ path: `${SHOTS}/08-impersonation.png` });
@@ -587,12 +597,12 @@ describe('the window, in real Chromium, against the real handlers', () => {
       .filter({ hasText: /expires in/ })
       .waitFor();
     await page.click('[data-action="copy-access-raw"]');
-    await page.locator('#toast').filter({ hasText: 'Copied the access token.' }).waitFor();
+    await toastSays('Copied the access token.');
     assert.match(clipboard.writes.at(-1)!, /^ya29\.sim-/);
     assert.match(await page.locator('[data-token="id"]').innerText(), /needs an audience/);
     await page.fill('#audience', 'https://run.example.test');
     await page.click('[data-action="copy-id-audience"]');
-    await page.locator('#toast').filter({ hasText: 'Copied the ID token for https://run.example.test.' }).waitFor();
+    await toastSays('Copied the ID token for https://run.example.test.');
     assert.equal((await sim.verifyIdToken(clipboard.writes.at(-1)!)).aud, 'https://run.example.test');
     await page.screenshot({ path: `${SHOTS}/09-service-account.png` });
     assert.deepEqual(app.consoleErrors, []);
@@ -651,7 +661,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     await page.click('#add-form [data-action="import-adc"]');
     await page.locator('.account-item').filter({ hasText: 'adele@example.test' }).waitFor();
     await waitForShown(page, '#add-dialog', false);
-    await page.locator('#toast').filter({ hasText: "Imported adele@example.test from gcloud's credentials." }).waitFor();
+    await toastSays("Imported adele@example.test from gcloud's credentials.");
     await page
       .locator('.token-card[data-kind="access"] .countdown')
       .filter({ hasText: /expires in/ })
@@ -771,7 +781,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     // A message of the moment before the damage (here: a new default account) ...
     await page.locator('.account-item').filter({ hasNotText: 'default' }).first().click();
     await page.click('[data-action="make-default"]');
-    await page.locator('#toast').filter({ hasText: 'Default account changed.' }).waitFor();
+    await toastSays('Default account changed.');
     // Damaged while the app runs: cut off mid-file, as a crashed editor or sync tool might leave it.
     const damaged = good.slice(0, Math.floor(good.length / 2));
     await writeFile(file, damaged);
@@ -819,10 +829,7 @@ describe('the window, in real Chromium, against the real handlers', () => {
     assert.equal(copies.length, 1, copies.join());
     assert.equal(await readFile(join(sandbox.home, copies[0]), 'utf8'), damaged, 'the damaged list is kept as it was');
     assert.deepEqual(await core.accounts.list(), []);
-    await page
-      .locator('#toast')
-      .filter({ hasText: `Kept the damaged list as ${join(sandbox.home, copies[0])}. Starting with no accounts.` })
-      .waitFor();
+    await toastSays(`Kept the damaged list as ${join(sandbox.home, copies[0])}. Starting with no accounts.`);
     // Starting fresh from a list that reads fine moves nothing.
     assert.equal(await handlers['accounts:start-fresh'](), null);
     assert.deepEqual(app.consoleErrors, []);

@@ -6,11 +6,12 @@
 # --test-name-pattern=RE.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-# Two files at a time on a machine with two cores or more (each file's sandboxes have their own home,
-# keychain service and ports); TOKENTRAY_TEST_CONCURRENCY=1 runs them one by one. Three on two cores
-# measured faster (213 s against 239-255) but timed out a Chromium step (10 s) in a fresh-clone CI run.
+# One file more than there are cores, on a machine with two cores or more (each file's sandboxes have
+# their own home, keychain service and ports): every file waits part of its time on children, sockets
+# and the browser, and the extra file fills those waits (on 2 cores: 113-121 s at three files, 136 s
+# at two, 116 s at four). TOKENTRAY_TEST_CONCURRENCY=1 runs them one by one.
 cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
-if [ "$cores" -ge 2 ] 2>/dev/null; then default_concurrency=2; else default_concurrency=1; fi
+if [ "$cores" -ge 2 ] 2>/dev/null; then default_concurrency=$((cores + 1)); else default_concurrency=1; fi
 concurrency=${TOKENTRAY_TEST_CONCURRENCY:-$default_concurrency}
 case $concurrency in '' | *[!0-9]* | 0) echo "run-tests.sh: TOKENTRAY_TEST_CONCURRENCY is a number of files, not $concurrency" >&2; exit 2 ;; esac
 run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tokentray-run.XXXXXX")

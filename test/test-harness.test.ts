@@ -63,14 +63,17 @@ describe('the test harness cleans up after itself', () => {
       const daemons = fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p)).filter((p) => {
         try { return fs.readFileSync('/proc/' + p + '/comm', 'utf8').startsWith('gnome-keyring-d') && fs.readFileSync('/proc/' + p + '/environ', 'latin1').split('\\0').includes('TOKENTRAY_TEST_KEYRING=' + dir); } catch { return false; }
       });
-      require(${JSON.stringify(join(root, 'node_modules', 'keytar'))}).setPassword('tokentray-harness-test', 'a', 'b').then(() => {
-        console.log(JSON.stringify({ dir, daemons }));
+      require(${JSON.stringify(join(root, 'node_modules', 'keytar'))}).setPassword('tokentray-harness-test', 'a', 'b'.repeat(8192)).then(() => {
+        const keyrings = dir + '/data/keyrings';
+        const onDisk = fs.readdirSync(keyrings).reduce((n, f) => n + fs.statSync(keyrings + '/' + f).size, 0);
+        console.log(JSON.stringify({ dir, daemons, onDisk }));
         process.exit(3);
       });`;
     const res = await run('sh', [join(root, 'test', 'with-keychain.sh'), process.execPath, '-e', probe], env);
     assert.equal(res.code, 3, `the command's exit status is the script's\n${res.stderr}`);
-    const { dir, daemons } = JSON.parse(res.stdout) as { dir: string; daemons: string[] };
+    const { dir, daemons, onDisk } = JSON.parse(res.stdout) as { dir: string; daemons: string[]; onDisk: number };
     assert.equal(daemons.length, 1, 'one keyring daemon of this run, while it ran');
+    assert.ok(onDisk < 8192, `an 8 KiB secret stays in the daemon's memory, not in its keyring files (${onDisk} bytes on disk)`);
     assert.ok(dir.startsWith(env.TMPDIR!), dir);
     await waitUntil(`processes of the run still alive: ${dir}`, async () => (await processesWithEnv('TOKENTRAY_TEST_KEYRING', dir)).length === 0);
     assert.equal(existsSync(dir), false, 'the keyring folder is gone');

@@ -70,6 +70,8 @@ export interface AppPage {
   /** What main's webContents.send would deliver (accounts:changed, ui:add-account). */
   emit(event: string): Promise<void>;
   consoleErrors: string[];
+  /** Each call the window made, with how long it took and how it ended ("…" while it runs): a failed wait says what the window was waiting on. */
+  calls(): string[];
 }
 
 export async function openApp(browser: Browser, origin: string, handlers: Handlers): Promise<AppPage> {
@@ -79,7 +81,15 @@ export async function openApp(browser: Browser, origin: string, handlers: Handle
   const consoleErrors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   page.on('pageerror', (e) => consoleErrors.push(e.message));
-  await page.exposeFunction('__tokentrayInvoke', (channel: string, args: unknown[]) => dispatch(handlers, channel, args));
+  const calls: Array<{ channel: string; start: number; end?: number; outcome?: string }> = [];
+  await page.exposeFunction('__tokentrayInvoke', async (channel: string, args: unknown[]) => {
+    const call: (typeof calls)[number] = { channel, start: Date.now() };
+    calls.push(call);
+    const result = await dispatch(handlers, channel, args);
+    call.end = Date.now();
+    call.outcome = result.ok ? 'ok' : result.code;
+    return result;
+  });
   await page.addInitScript(
     ({ channels, events }: { channels: Record<string, string>; events: Record<string, string> }) => {
       const w = globalThis as unknown as Record<string, unknown> & { __tokentrayInvoke(c: string, a: unknown[]): Promise<unknown> };
@@ -101,6 +111,7 @@ export async function openApp(browser: Browser, origin: string, handlers: Handle
     page,
     context,
     consoleErrors,
+    calls: () => calls.map((c) => `${c.channel} ${c.outcome ?? '…'} after ${(c.end ?? Date.now()) - c.start} ms`),
     emit: (event) => page.evaluate((e) => (globalThis as unknown as { __tokentrayEmit(e: string): void }).__tokentrayEmit(e), event),
   };
 }
