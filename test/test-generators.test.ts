@@ -3,6 +3,16 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { seededRandom } from './support/seeded-random.js';
 import { binaryString, codePoint, webUrl } from './support/properties.js';
+import { rsaKeyPem } from './support/service-account-key.js';
+import { RSA_2048_POOL } from './support/fixed-test-keys.js';
+
+describe('rsaKeyPem: fixed keys, each handed out once per process', () => {
+  it('never gives one process the same key twice, past the end of the pool too', () => {
+    const keys = Array.from({ length: RSA_2048_POOL.length + 1 }, () => rsaKeyPem());
+    assert.equal(new Set(keys).size, keys.length);
+    assert.ok(keys.every((k) => k.startsWith('-----BEGIN PRIVATE KEY-----\n')));
+  });
+});
 
 describe('seeded random of the fault tests', () => {
   it('TOKENTRAY_TEST_SEED replays the same choices; without it each run picks (and prints) its own seed', () => {
