@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fsp, { lstat, readFile, readlink, rename, symlink } from 'node:fs/promises';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { basename, join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { compactDecrypt, decodeProtectedHeader } from 'jose';
 import { accountIdFor } from '../electron/core/accounts/account-service.js';
@@ -19,7 +18,7 @@ import { expireCache, loginArgs, signInThroughCore } from './support/flows.js';
 import { HttpBrowser } from './support/http-browser.js';
 import { startTestIdp, type IdpMode, type TestIdp } from './support/idp.js';
 import { memoizePbkdf2 } from './support/pbkdf2-memo.js';
-import { makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
+import { killAtWriteEnv, makeSandbox, runCli, startCli, type Sandbox } from './support/sandbox.js';
 import { seededRandom } from './support/seeded-random.js';
 import { serviceAccountKey } from './support/service-account-key.js';
 import { keychainItems, WindowsLimitSecretStore } from './support/windows-keychain.js';
@@ -613,9 +612,6 @@ for (const kind of ['keychain', 'file vault'] as const) {
   }
 }
 
-/** Kills a `tokentray` process just before its Nth write (see support/kill-at-write-preload.ts). */
-const KILL_AT_WRITE = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'support', 'kill-at-write-preload.js')).href;
-
 /**
  * Whole processes stopped exactly at a write: what the in-process enumeration above shows for the
  * logic, shown once more for a real SIGKILL of the real bin (its keychain connection, its open
@@ -637,12 +633,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
       await idp.close();
     });
 
-    const killEnv = (n: number) => ({
-      ...sandbox.env,
-      NODE_OPTIONS: `${sandbox.env.NODE_OPTIONS ?? ''} --import=${KILL_AT_WRITE}`,
-      TOKENTRAY_TEST_KILL_AT_WRITE: String(n),
-    });
-    const killedAtWrite = (args: string[], n: number) => runCli(args, killEnv(n));
+    const killedAtWrite = (args: string[], n: number) => runCli(args, killAtWriteEnv(sandbox.env, n));
     const itemsOf = (id: string) => storedItemsOf(sandbox, kind, passphrase, id);
     /** The next process: the account is listed and refreshes (or was in the one window), or is gone with all its items. */
     async function listedAndWorks(email: string, id: string): Promise<boolean> {
@@ -706,7 +697,7 @@ for (const kind of ['keychain', 'file vault'] as const) {
       let kills = 0;
       for (let n = 1; ; n++) {
         const email = `kw-login-${n}@example.test`;
-        const proc = startCli([...loginArgs(idp, { flavor: true, timeoutSeconds: 20 }), '--login-hint', email], killEnv(n));
+        const proc = startCli([...loginArgs(idp, { flavor: true, timeoutSeconds: 20 }), '--login-hint', email], killAtWriteEnv(sandbox.env, n));
         const visit = new HttpBrowser(email).visit(await proc.authorizationUrl).catch(() => undefined);
         const res = await proc.done;
         await visit;

@@ -5,14 +5,11 @@
  * stand-in on 127.0.0.1.
  */
 import assert from 'node:assert/strict';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startGoogleSim, type GoogleSim } from './support/google-sim.js';
-import { makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
+import { killAtWriteEnv, makeSandbox, runCli, type Sandbox } from './support/sandbox.js';
 import { keychainItems } from './support/windows-keychain.js';
 
-const KILL_AT_WRITE = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'support', 'kill-at-write-preload.js')).href;
 const WF_AUDIENCE = '//iam.googleapis.com/locations/global/workforcePools/kill-pool/providers/okta';
 const WL_AUDIENCE = '//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/kill-pool/providers/github';
 const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
@@ -30,7 +27,7 @@ describe('adc import of a federation file, killed at each of its writes', () => 
   });
 
   const killedAtWrite = (args: string[], n: number) =>
-    runCli(args, { ...sandbox.env, NODE_OPTIONS: `${sandbox.env.NODE_OPTIONS ?? ''} --import=${KILL_AT_WRITE}`, TOKENTRAY_TEST_KILL_AT_WRITE: String(n) });
+    runCli(args, killAtWriteEnv(sandbox.env, n));
 
   /** Keychain items that belong to no listed account (OAuth clients aside): what a killed import must not leave. */
   async function unlistedItems(): Promise<string[]> {

@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startMetadataServer } from '../electron/core/integrations/metadata-server.js';
 import { parseImpersonationChain } from '../electron/core/google/impersonation.js';
@@ -12,7 +13,7 @@ import { KeytarSecretStore } from '../electron/core/storage/secret-store.js';
 import { decodeJwtPayload, signInThroughCore } from './support/flows.js';
 import { makeServiceAccountKey, startGoogleSim, type GoogleSim } from './support/google-sim.js';
 import { startTestIdp, type TestIdp } from './support/idp.js';
-import { makeSandbox, runCli, runCliInProcess, startCli, untilOpens, type Sandbox } from './support/sandbox.js';
+import { makeSandbox, requireOption, runCli, runCliInProcess, startCli, untilOpens, type Sandbox } from './support/sandbox.js';
 import { keychainItems, WindowsLimitSecretStore } from './support/windows-keychain.js';
 
 const TARGET = 'deployer@proj-kc.iam.gserviceaccount.com';
@@ -99,8 +100,8 @@ describe('keychain items that fit every keychain (Windows limit enforced)', () =
   it('the warm path: a valid cached access token costs one keychain read and one registry read, no write', async () => {
     await ok('print-access-token'); // the cache is warm
     const countFile = join(sandbox.home, '..', `counts-${Date.now()}.json`);
-    const preload = new URL('./support/count-io-preload.js', import.meta.url).href;
-    const counted = { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import=${preload}`, TOKENTRAY_TEST_COUNT_FILE: countFile };
+    const preload = requireOption(fileURLToPath(new URL('./support/count-io-preload.cjs', import.meta.url)));
+    const counted = { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} ${preload}`, TOKENTRAY_TEST_COUNT_FILE: countFile };
     const res = await runCli(['print-access-token'], counted);
     assert.equal(res.code, 0, res.stderr);
     try {

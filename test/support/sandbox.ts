@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { PassThrough, Readable, type Writable } from 'node:stream';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { run } from '../../electron/cli/run.js';
 import { createCore, type Core } from '../../electron/core/core.js';
 import { forgetDiscoveries } from '../../electron/core/oauth/oidc.js';
@@ -39,7 +39,21 @@ export interface Sandbox {
   cleanup(): Promise<void>;
 }
 
-const WINDOWS_PRELOAD = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'windows-keychain-preload.js')).href;
+/**
+ * NODE_OPTIONS's option that preloads a CommonJS file into a process (quoted, for a checkout whose
+ * path has spaces). CommonJS preloads only: `--import` starts the ES loader in the CLI process.
+ */
+export function requireOption(file: string): string {
+  return `--require=${JSON.stringify(file)}`;
+}
+
+const WINDOWS_PRELOAD = requireOption(join(dirname(fileURLToPath(import.meta.url)), 'windows-keychain-preload.cjs'));
+
+/** `env` for a `tokentray` process that SIGKILLs itself just before its Nth write (support/kill-at-write-preload.cts). */
+export function killAtWriteEnv(env: Record<string, string>, n: number): Record<string, string> {
+  const preload = requireOption(join(dirname(fileURLToPath(import.meta.url)), 'kill-at-write-preload.cjs'));
+  return { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} ${preload}`.trim(), TOKENTRAY_TEST_KILL_AT_WRITE: String(n) };
+}
 
 /**
  * `windowsKeychainLimit` (default on): the sandbox's core and every CLI process it starts write
@@ -58,7 +72,7 @@ export async function makeSandbox(options: { windowsKeychainLimit?: boolean; sec
     TOKENTRAY_HOME: home,
     TOKENTRAY_KEYCHAIN_SERVICE: `tokentray-test-${randomBytes(6).toString('hex')}`,
   };
-  if (limit) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${WINDOWS_PRELOAD}`.trim();
+  if (limit) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} ${WINDOWS_PRELOAD}`.trim();
   const sandbox: Sandbox = {
     root,
     home,

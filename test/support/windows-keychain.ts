@@ -1,17 +1,9 @@
 import { createRequire } from 'node:module';
+import limits from './windows-keychain-limit.cjs';
 import { keychainUnavailable, KeytarSecretStore, type SecretStore } from '../../electron/core/storage/secret-store.js';
 
-/**
- * Windows Credential Manager refuses a secret over CRED_MAX_CREDENTIAL_BLOB_SIZE (5 * 512 bytes);
- * keytar writes UTF-8 and reports it as "The stub received bad data." Tests run under this
- * limit on Linux, so what passes here fits Windows.
- */
-export const WINDOWS_MAX_BLOB_BYTES = 2560;
-export const WINDOWS_ERROR = 'The stub received bad data.';
-
-export function tooBigForWindows(value: string): boolean {
-  return Buffer.byteLength(value, 'utf8') > WINDOWS_MAX_BLOB_BYTES;
-}
+// One limit for the in-process store and the preload of every CLI process (a CommonJS module).
+export const { WINDOWS_MAX_BLOB_BYTES, WINDOWS_ERROR, tooBigForWindows } = limits;
 
 /** The real keytar store, failing exactly as it does on Windows above 2,560 bytes. */
 export class WindowsLimitSecretStore implements SecretStore {

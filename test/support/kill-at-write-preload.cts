@@ -1,12 +1,12 @@
 /**
- * Loaded into a `tokentray` process (NODE_OPTIONS=--import) with TOKENTRAY_TEST_KILL_AT_WRITE=N:
+ * Loaded into a `tokentray` process (NODE_OPTIONS=--require) with TOKENTRAY_TEST_KILL_AT_WRITE=N:
  * the process SIGKILLs itself just before its Nth write, a keytar write or delete for its keychain
  * service or a rename into TOKENTRAY_HOME (the commit of an atomic file write), as the in-process
  * WriteBoundary of test/crash-consistency.test.ts counts them. A whole process stopped exactly at a
- * write, not at a random moment.
+ * write, not at a random moment. CommonJS, as the keychain preload (see windows-keychain-preload.cts).
  */
-import fsp from 'node:fs/promises';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
+import fsp = require('node:fs/promises');
+import Module = require('node:module');
 
 const killAt = Number(process.env.TOKENTRAY_TEST_KILL_AT_WRITE);
 const home = process.env.TOKENTRAY_HOME ?? '';
@@ -22,8 +22,8 @@ if (killAt > 0 && home) {
     if (String(to).startsWith(home)) write();
     return rename(from, to);
   };
-  syncBuiltinESMExports();
-  const keytar = createRequire(import.meta.url)('keytar') as Record<'setPassword' | 'deletePassword', (...args: unknown[]) => Promise<unknown>>;
+  Module.syncBuiltinESMExports();
+  const keytar = require('keytar') as Record<'setPassword' | 'deletePassword', (...args: unknown[]) => Promise<unknown>>;
   for (const name of ['setPassword', 'deletePassword'] as const) {
     const real = keytar[name].bind(keytar);
     keytar[name] = async (...args: unknown[]) => {

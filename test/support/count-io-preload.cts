@@ -1,13 +1,12 @@
 /**
- * Loaded into a `tokentray` process by a test (NODE_OPTIONS=--import) to count what it reads:
- * keychain calls (through keytar) and reads of the account registry. Written as JSON to
- * $TOKENTRAY_TEST_COUNT_FILE when the process exits.
+ * Loaded into a `tokentray` process by a test (NODE_OPTIONS=--require; CommonJS, as the keychain
+ * preload) to count what it reads: keychain calls (through keytar) and reads of the account
+ * registry. Written as JSON to $TOKENTRAY_TEST_COUNT_FILE when the process exits.
  */
-import { createRequire, syncBuiltinESMExports } from 'node:module';
-import fs from 'node:fs';
+import Module = require('node:module');
+import fs = require('node:fs');
 
 const counts = { keychainReads: 0, keychainWrites: 0, registryReads: 0 };
-const require = createRequire(import.meta.url);
 const keytar = require('keytar') as Record<string, (...args: unknown[]) => Promise<unknown>>;
 for (const [name, kind] of [
   ['getPassword', 'keychainReads'],
@@ -29,7 +28,7 @@ for (const name of ['readFile', 'open'] as const) {
     return real(path, ...rest);
   };
 }
-syncBuiltinESMExports();
+Module.syncBuiltinESMExports();
 process.on('exit', () => {
   if (process.env.TOKENTRAY_TEST_COUNT_FILE) fs.writeFileSync(process.env.TOKENTRAY_TEST_COUNT_FILE, JSON.stringify(counts));
 });
