@@ -43,7 +43,7 @@ export default tseslint.config(
   },
   {
     // Tests read JSON answers loosely and pass assert's methods around.
-    files: ['test/**/*.ts'],
+    files: ['test/**/*.ts', 'test/**/*.cts'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
@@ -56,6 +56,11 @@ export default tseslint.config(
     },
   },
   {
+    // Preloads of CLI processes are CommonJS (--require), where TypeScript's form of require is import = require().
+    files: ['test/**/*.cts'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
@@ -66,7 +71,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/unbound-method': 'off' },
   },
   {
-    files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts', 'test/**/*.ts'],
+    files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts', 'test/**/*.ts', 'test/**/*.cts'],
     rules: { 'no-restricted-imports': ['error', { paths: [OPENID] }] },
   },
   {

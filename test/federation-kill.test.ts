@@ -26,8 +26,7 @@ describe('adc import of a federation file, killed at each of its writes', () => 
     await sim.close();
   });
 
-  const killedAtWrite = (args: string[], n: number) =>
-    runCli(args, killAtWriteEnv(sandbox.env, n));
+  const killedAtWrite = (args: string[], n: number) => runCli(args, killAtWriteEnv(sandbox.env, n));
 
   /** Keychain items that belong to no listed account (OAuth clients aside): what a killed import must not leave. */
   async function unlistedItems(): Promise<string[]> {
