@@ -518,6 +518,37 @@ describe('the protocol and the server, in process', () => {
     );
   });
 
+  it('a guarded agent: a second server finds the first by its key (the first proves it holds it) and is refused; a dead one is replaced', async () => {
+    const env = { XDG_RUNTIME_DIR: join(dir, 'g'), TOKENTRAY_HOME: '/h', TOKENTRAY_KEYCHAIN_SERVICE: 's', TOKENTRAY_AGENT_CHALLENGE: '1' };
+    const where = agentLocation(env);
+    assert.equal(where.guarded, true);
+    await mkdir(where.dir, { recursive: true, mode: 0o700 });
+    const serve = () =>
+      startAgentServer({
+        where,
+        scope: { home: '/h', service: 's', store: 'system' },
+        handle: async () => ({ ok: true, token: 'ya29.guarded', expiresAt: Date.now() + 3_600_000 }),
+      });
+    const first = await serve();
+    const key = await readFile(where.key, 'latin1');
+    try {
+      await assert.rejects(serve(), (err) => isTokenTrayError(err, 'AGENT_RUNNING'));
+      assert.equal(await readFile(where.key, 'latin1'), key, 'the refused server left the key alone');
+      const answer = await askAgent(env, { op: 'access-token' });
+      assert.equal(answer?.ok && 'token' in answer && answer.token, 'ya29.guarded');
+    } finally {
+      await first.close();
+    }
+    // A key whose holder is gone (nothing answers at its address): the next server starts, with a new key.
+    await writeFile(where.key, `${'b'.repeat(64)}\n`, { mode: 0o600 });
+    const next = await serve();
+    try {
+      assert.notEqual(await readFile(where.key, 'latin1'), `${'b'.repeat(64)}\n`);
+    } finally {
+      await next.close();
+    }
+  });
+
   it('an agent of another protocol version is not used: the client goes the normal way', async () => {
     const env = { XDG_RUNTIME_DIR: join(dir, 'v2') };
     const where = agentLocation(env);

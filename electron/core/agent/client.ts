@@ -71,32 +71,62 @@ export async function askAgent(env: Env, question: Question, timeouts: { connect
   const key = readKey(where.key, checkedUid());
   if (key === undefined) return undefined;
   const request: AgentRequest = { v: PROTOCOL_VERSION, key, ...clientScope(env), ...question };
-  // Through require: an import() here would start the ES module loader, costing more than net itself.
-  const { createConnection } = createRequire(import.meta.url)('node:net') as typeof import('node:net');
   // Windows: the key never goes on the wire; the agent first proves it holds it (pipe-guard.ts).
   let guard: GuardedClient | undefined;
   if (where.guarded) {
     guard = new GuardedClient(key, guardedAddress(where, key));
     if (!where.pipe && checkPath(guard.address, 'socket', checkedUid()) !== undefined) return undefined;
   }
+  const doc = await converse(guard?.address ?? where.socket, {
+    guard,
+    request: (proof) => (proof === undefined ? request : { ...request, key: proof }),
+    connectMs: timeouts.connectMs ?? CONNECT_TIMEOUT_MS,
+    answerMs: timeouts.answerMs ?? ANSWER_TIMEOUT_MS,
+  });
+  const answer = doc as AgentAnswer;
+  return typeof doc === 'object' && doc !== null && answer.v === PROTOCOL_VERSION ? answer : undefined;
+}
+
+/** One connection's steps (see converse). */
+interface Conversation {
+  /** The guard of a guarded address: the agent proves it holds the key before anything is asked. */
+  guard?: GuardedClient;
+  /** The request, given the guard's proof (none when unguarded); without one, the proof is the result. */
+  request?: (proof: string | undefined) => unknown;
+  connectMs: number;
+  answerMs: number;
+}
+
+/**
+ * One connection to an agent's address: the guard's handshake when there is one, then the request
+ * and the first frame back as the result (or, with no request, the proof). Undefined for every
+ * reason not to believe it: refused, closed, timed out, not a frame, a proof that fails. The one
+ * place where the client and a starting agent (is the key's holder still there?) talk to an agent.
+ */
+export function converse(address: string, steps: Conversation): Promise<unknown> {
+  // Through require: an import() here would start the ES module loader, costing more than net itself.
+  const { createConnection } = createRequire(import.meta.url)('node:net') as typeof import('node:net');
   return new Promise((done) => {
-    const socket = createConnection({ path: guard?.address ?? where.socket });
+    const socket = createConnection({ path: address });
+    let guard = steps.guard;
     let reader = new FrameReader(MAX_ANSWER_BYTES);
     let settled = false;
-    const finish = (answer: AgentAnswer | undefined) => {
+    const finish = (result: unknown) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      done(answer);
+      done(result);
       // Closed after the caller's own continuation: a command that exits once it has printed the
       // answer neither waits for the close nor pays for it (Node sets up process.stderr there).
       setImmediate(() => socket.destroy());
     };
-    let timer = setTimeout(() => finish(undefined), timeouts.connectMs ?? CONNECT_TIMEOUT_MS);
+    let timer = setTimeout(() => finish(undefined), steps.connectMs);
     socket.on('connect', () => {
       clearTimeout(timer);
-      timer = setTimeout(() => finish(undefined), timeouts.answerMs ?? ANSWER_TIMEOUT_MS);
-      socket.write(encodeFrame(guard ? guard.hello() : request));
+      timer = setTimeout(() => finish(undefined), steps.answerMs);
+      if (guard) socket.write(encodeFrame(guard.hello()));
+      else if (steps.request) socket.write(encodeFrame(steps.request(undefined)));
+      else finish(undefined); // nothing to ask
     });
     socket.on('data', (chunk: Buffer) => {
       let doc: unknown;
@@ -106,15 +136,12 @@ export async function askAgent(env: Env, question: Question, timeouts: { connect
         return finish(undefined);
       }
       if (doc === undefined) return;
-      if (guard) {
-        const proof = guard.proofFor(doc);
-        if (proof === undefined) return finish(undefined);
-        guard = undefined;
-        reader = new FrameReader(MAX_ANSWER_BYTES);
-        return void socket.write(encodeFrame({ ...request, key: proof }));
-      }
-      const answer = doc as AgentAnswer;
-      finish(typeof doc === 'object' && doc !== null && answer.v === PROTOCOL_VERSION ? answer : undefined);
+      if (!guard) return finish(doc);
+      const proof = guard.proofFor(doc);
+      if (proof === undefined || !steps.request) return finish(proof);
+      guard = undefined;
+      reader = new FrameReader(MAX_ANSWER_BYTES);
+      socket.write(encodeFrame(steps.request(proof)));
     });
     socket.on('error', () => finish(undefined));
     socket.on('close', () => finish(undefined));

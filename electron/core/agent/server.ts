@@ -5,7 +5,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { TokenTrayError } from '../shared/errors.js';
 import { redact } from '../shared/logger.js';
 import { withFileLock } from '../storage/file-lock.js';
-import { readKey } from './client.js';
+import { converse, readKey } from './client.js';
 import { checkedUid, distrust, MAX_SOCKET_PATH_BYTES, type AgentLocation } from './location.js';
 import { agentAddress, GuardedClient, guardedAddress, GuardedServer } from './pipe-guard.js';
 import {
@@ -77,29 +77,8 @@ function isListening(socketPath: string, timeoutMs = 1_000): Promise<boolean> {
  * Whether the holder of `key` answers at its guarded address: anything else there (a squatter on
  * a name that outlived its agent, an agent of another version) is not an agent to leave it to.
  */
-function provesKey(address: string, key: string, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const guard = new GuardedClient(key, address);
-    const reader = new FrameReader(MAX_REQUEST_BYTES);
-    const socket = createConnection({ path: address });
-    const done = (yes: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(yes);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.on('connect', () => socket.write(encodeFrame(guard.hello())));
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        const doc = reader.push(chunk);
-        if (doc !== undefined) done(guard.proofFor(doc) !== undefined);
-      } catch {
-        done(false);
-      }
-    });
-    socket.on('error', () => done(false));
-    socket.on('close', () => done(false));
-  });
+async function provesKey(address: string, key: string, timeoutMs = 1_000): Promise<boolean> {
+  return (await converse(address, { guard: new GuardedClient(key, address), connectMs: timeoutMs, answerMs: timeoutMs })) !== undefined;
 }
 
 /** Whether an agent (or the app) already serves this location; a stale Unix socket is removed. */
