@@ -76,7 +76,7 @@ describe('error codes', () => {
     INVALID_ARGUMENT: { is: /.*/, isNot: /quitting/ },
     APP_QUITTING: { is: /is quitting/ },
     INVALID_ISSUER: { is: /^`The issuer /, isNot: /open|browser|page/ },
-    EXTERNAL_URL_REFUSED: { is: /opens only https pages/ },
+    EXTERNAL_URL_REFUSED: { is: /opens only Cloud Console pages/ },
   };
   for (const [code, family] of Object.entries(FAMILIES)) {
     it(`${code} is thrown for one kind of failure only`, async () => {

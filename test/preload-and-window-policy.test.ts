@@ -4,15 +4,18 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createContext, Script } from 'node:vm';
 import { describe, it } from 'node:test';
-import { ADD_ACCOUNT_EVENT, API_CHANNELS, CHANGED_EVENT } from '../electron/app/ipc-contract.js';
+import { ADD_ACCOUNT_EVENT, API_CHANNELS, CHANGED_EVENT, GUIDE_PAGES } from '../electron/app/ipc-contract.js';
 import {
   APP_ENTRY,
+  checkedExternalUrl,
   CONTENT_SECURITY_POLICY,
   isAllowedExternalUrl,
   isAllowedNavigation,
   resolveAppFile,
   secureWebPreferences,
 } from '../electron/app/window-policy.js';
+import { consoleUrl } from '../electron/core/google/console-url.js';
+import { isTokenTrayError } from '../electron/core/shared/errors.js';
 
 const dist = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -118,12 +121,21 @@ describe('window policy (Electron security checklist)', () => {
     }
   });
 
-  it("opens only https pages and this home's own sign-in start pages in the system browser", () => {
+  it("opens only the Cloud Console's pages and this home's own sign-in start pages in the system browser", () => {
     const home = '/home/u/.config/TokenTray';
     const page = `file://${home}/sign-in/4242-aB3dE9/start.html`;
-    for (const ok of ['https://accounts.google.com/o/oauth2/v2/auth?x=1', 'https://console.cloud.google.com/apis/credentials', page])
+    const asAccount = consoleUrl({ kind: 'user', email: 'ada@example.test', subject: '1', flavor: 'google' }, { project: 'my-project' });
+    for (const ok of [...Object.values(GUIDE_PAGES), asAccount, 'https://console.cloud.google.com/', page])
       assert.equal(isAllowedExternalUrl(ok, home), true, ok);
     for (const bad of [
+      // https, but no page the app opens: the issuer is reached through the start page only.
+      'https://accounts.google.com/o/oauth2/v2/auth?x=1',
+      'https://example.invalid/',
+      'https://console.cloud.google.com.example.invalid/',
+      'https://console.cloud.google.com:8443/',
+      'https://example.invalid/?https://console.cloud.google.com/',
+      'https://u@console.cloud.google.com/',
+      'http://console.cloud.google.com/',
       'http://accounts.google.com/',
       'http://127.0.0.1:5000/start/abc',
       'https://127.0.0.1:5000/start/abc',
@@ -144,6 +156,25 @@ describe('window policy (Electron security checklist)', () => {
     ]) {
       assert.equal(isAllowedExternalUrl(bad, home), false, bad);
     }
+  });
+
+  it('hands the browser a Console page as the checking parser reads it, a start page as it is, and refuses the rest', () => {
+    const home = '/home/u/.config/TokenTray';
+    const page = `file://${home}/sign-in/4242-aB3dE9/start.html`;
+    assert.equal(checkedExternalUrl(page, home), page);
+    for (const [given, handed] of [
+      ['https://console.cloud.google.com/apis/credentials', 'https://console.cloud.google.com/apis/credentials'],
+      ['https://CONSOLE.cloud.google.com:443\\apis\\credentials', 'https://console.cloud.google.com/apis/credentials'],
+      ['https://console.cloud.google.com/\t@example.invalid', 'https://console.cloud.google.com/@example.invalid'],
+    ]) {
+      assert.equal(checkedExternalUrl(given, home), handed, given);
+    }
+    for (const bad of ['https://example.invalid/', 'https://console.cloud.google.com.example.invalid/', 'http://127.0.0.1:5000/start/abc'])
+      assert.throws(
+        () => checkedExternalUrl(bad, home),
+        (err) => isTokenTrayError(err, 'EXTERNAL_URL_REFUSED'),
+        bad,
+      );
   });
 
   it('maps app:// requests into the renderer folder only', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isAllowedExternalUrl } from '../electron/app/window-policy.js';
+import { CONSOLE_ORIGIN } from '../electron/core/google/console-url.js';
 import { checkedEndpoint } from '../electron/core/google/google-http.js';
 import { checkCurlArgs } from '../electron/core/integrations/curl-args.js';
 import { checkEndpoints } from '../electron/core/oauth/oidc.js';
@@ -34,7 +35,7 @@ function verdicts(url: string) {
 }
 
 /** Checks that every caller agrees with the one policy (the issuer and curl refuse more, never less). */
-function assertAgree(url: string): void {
+function assertAgree(url: string): ReturnType<typeof verdicts> {
   const v = verdicts(url);
   const allowed = isAllowedEndpoint(url);
   const parsed = parseUrl(url);
@@ -43,11 +44,12 @@ function assertAgree(url: string): void {
   assert.equal(v.discoveredEndpoint, allowed, `discovered endpoint ${shown}`);
   // An issuer must also carry no query or fragment.
   assert.equal(v.issuer, allowed && !parsed!.search && !parsed!.hash, `issuer ${shown}`);
-  // The browser: the https part of the policy, and no loopback (a one-time address in public argv).
-  assert.equal(v.browser, allowed && parsed!.protocol === 'https:' && !isLoopbackUrl(parsed!), `browser ${shown}`);
+  // The browser: the https part of the policy, no loopback (a one-time address in public argv), and the Console only.
+  assert.equal(v.browser, allowed && parsed!.protocol === 'https:' && !isLoopbackUrl(parsed!) && parsed!.origin === CONSOLE_ORIGIN, `browser ${shown}`);
   // curl refuses what its parser and the URL parser could read differently; what it takes, the policy takes.
   if (v.curl) assert.ok(allowed, `curl took ${shown}`);
   if (allowed && url === parsed!.href && !/[%{}[\]@]/.test(url)) assert.equal(v.curl, true, `curl refused the plain ${shown}`);
+  return v;
 }
 
 const TRICKY = [
@@ -93,6 +95,13 @@ const TRICKY = [
   'http:\\\\127.0.0.1\\',
   'https://accounts.google.com/o/oauth2/token',
   'http://accounts.google.com/',
+  'https://console.cloud.google.com/apis/credentials',
+  'https://CONSOLE.cloud.google.com:443/',
+  'https://console.cloud.google.com./',
+  'https://console.cloud.google.com%2e/',
+  'https://console.cloud.google.com.invalid/',
+  'https://u@console.cloud.google.com/',
+  'http://console.cloud.google.com/',
   'nonsense',
   '',
 ];
@@ -165,8 +174,12 @@ describe('one URL policy, the same answer everywhere (issue 19 §3)', () => {
       '127.0.0.1%2e',
       '%2e',
       'xn--lcalhost-9za',
+      'console.cloud.google.com',
+      'Console.Cloud.Google.com',
+      'console.cloud.google.com.',
+      'console%2ecloud.google.com',
     );
-    const port = fc.constantFrom('', ':80', ':8443', ':0', ':');
+    const port = fc.constantFrom('', ':80', ':443', ':8443', ':0', ':');
     const rest = fc.constantFrom('', '/', '/a/b', '/%2e%2e/x', '\\x', '?q=1', '#f', '\\@example.invalid/', '@example.invalid');
     const junk = fc.constantFrom('\t', '\n', '\r', ' ', '\\', '/', '');
     const url = fc.tuple(scheme, fc.constantFrom('://', ':/', ':\\\\', ':'), user, host, port, rest, junk, fc.nat()).map(([s, sep, u, h, p, r, j, at]) => {
@@ -174,9 +187,13 @@ describe('one URL policy, the same answer everywhere (issue 19 §3)', () => {
       const i = at % (whole.length + 1);
       return whole.slice(0, i) + j + whole.slice(i);
     });
+    let opened = 0;
     fc.assert(
-      fc.property(url, (u) => assertAgree(u)),
+      fc.property(url, (u) => {
+        if (assertAgree(u).browser) opened++;
+      }),
       { numRuns: 3000 },
     );
+    assert.ok(opened > 0, 'some generated URLs are Console pages the browser may open');
   });
 });

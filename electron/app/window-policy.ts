@@ -1,7 +1,8 @@
 import { isAbsolute, join, normalize, relative } from 'node:path';
+import { CONSOLE_ORIGIN } from '../core/google/console-url.js';
 import { isStartPageUrl } from '../core/oauth/start-page.js';
 import { TokenTrayError } from '../core/shared/errors.js';
-import { hasCredentials, isLoopbackUrl, parseUrl } from '../core/shared/url-policy.js';
+import { hasCredentials, parseUrl } from '../core/shared/url-policy.js';
 
 /** The window's content is served from this privileged custom scheme, never from a remote URL. */
 export const APP_SCHEME = 'app';
@@ -62,22 +63,32 @@ export function isAllowedNavigation(url: string): boolean {
 }
 
 /**
- * What may be handed to the system browser: https pages (the Cloud Console guide), and this home's
- * private sign-in start pages (see core/oauth/start-page.ts). Nothing with credentials in it, and
- * no loopback address: an opener's arguments are public, and a one-time address there could be
- * fetched first by another local user.
+ * What may be handed to the system browser: the Cloud Console's pages (the first-run guide, and
+ * the Console as an account), and this home's private sign-in start pages (see
+ * core/oauth/start-page.ts; they go on to the issuer). No other page, even https: a link that
+ * reached here by a bug elsewhere does not open an attacker's page. Nothing with credentials in
+ * it, and so no loopback address: an opener's arguments are public, and a one-time address there
+ * could be fetched first by another local user.
  */
 export function isAllowedExternalUrl(url: string, home: string): boolean {
-  if (isStartPageUrl(url, home)) return true;
-  const u = parseUrl(url);
-  return u !== undefined && u.protocol === 'https:' && !hasCredentials(u) && !isLoopbackUrl(u);
+  return isStartPageUrl(url, home) || consolePage(url) !== undefined;
 }
 
-/** The URL, if the system browser may open it; else EXTERNAL_URL_REFUSED. */
+/**
+ * The URL to hand the browser, else EXTERNAL_URL_REFUSED. A Console page goes as this parser
+ * wrote it back, so that the opener reads the address that was checked, not its own reading of
+ * the original (backslashes, tabs, a trailing dot).
+ */
 export function checkedExternalUrl(url: string, home: string): string {
-  if (!isAllowedExternalUrl(url, home))
-    throw new TokenTrayError('EXTERNAL_URL_REFUSED', 'TokenTray opens only https pages and its own sign-in pages in the browser.');
-  return url;
+  if (isStartPageUrl(url, home)) return url;
+  const page = consolePage(url);
+  if (!page) throw new TokenTrayError('EXTERNAL_URL_REFUSED', 'TokenTray opens only Cloud Console pages and its own sign-in pages in the browser.');
+  return page.href;
+}
+
+function consolePage(url: string): URL | undefined {
+  const u = parseUrl(url);
+  return u !== undefined && u.protocol === 'https:' && u.origin === CONSOLE_ORIGIN && !hasCredentials(u) ? u : undefined;
 }
 
 /** Maps an app:// request to a file inside the renderer folder, or null (no escaping it). */

@@ -3,6 +3,8 @@ import { TokenTrayError } from '../shared/errors.js';
 import { checkProjectId } from './project-id.js';
 
 const CONSOLE = 'https://console.cloud.google.com/';
+/** The Cloud Console's origin: the only web pages the desktop app opens in the browser (window-policy.ts). */
+export const CONSOLE_ORIGIN = new URL(CONSOLE).origin;
 
 /**
  * The Cloud Console address that opens as this account: `authuser=EMAIL` picks it among the
@@ -25,7 +27,7 @@ export function consoleUrl(account: Pick<AccountRecord, 'kind' | 'email' | 'subj
   }
   const path = (options.path ?? '').replace(/^\/+/, '');
   const url = new URL(path, CONSOLE);
-  if (url.origin !== new URL(CONSOLE).origin || /[\\]|(^|\/)\.\.?(\/|$)/.test(path) || /^[a-z][a-z0-9+.-]*:/i.test(path)) {
+  if (url.origin !== CONSOLE_ORIGIN || /[\\]|(^|\/)\.\.?(\/|$)/.test(path) || /^[a-z][a-z0-9+.-]*:/i.test(path)) {
     throw new TokenTrayError('INVALID_ARGUMENT', `"${path.slice(0, 100)}" is not a Cloud Console page (a path such as run or iam-admin/iam).`);
   }
   url.search = '';
