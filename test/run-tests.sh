@@ -8,7 +8,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 # One file more than there are cores, on a machine with two cores or more (each file's sandboxes have
 # their own home, keychain service and ports): every file waits part of its time on children, sockets
-# and the browser, and the extra file fills those waits (on 2 cores, 2026-12-05: 105-116 s at
+# and the browser, and the extra file fills those waits (on 2 cores, 2026-12-05: 100-116 s at
 # three files, 136 s at two, 108-116 s at four). TOKENTRAY_TEST_CONCURRENCY=1 runs them one by one.
 cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 if [ "$cores" -ge 2 ] 2>/dev/null; then default_concurrency=$((cores + 1)); else default_concurrency=1; fi
