@@ -67,8 +67,8 @@ export function isAllowedNavigation(url: string): boolean {
  * the Console as an account), and this home's private sign-in start pages (see
  * core/oauth/start-page.ts; they go on to the issuer). No other page, even https: a link that
  * reached here by a bug elsewhere does not open an attacker's page. Nothing with credentials in
- * it, and so no loopback address: an opener's arguments are public, and a one-time address there
- * could be fetched first by another local user.
+ * it, and no loopback address (the Console's origin is none): an opener's arguments are public,
+ * and a one-time address there could be fetched first by another local user.
  */
 export function isAllowedExternalUrl(url: string, home: string): boolean {
   return isStartPageUrl(url, home) || consolePage(url) !== undefined;
