@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -315,6 +315,34 @@ describe('file lock (whole processes)', () => {
     t.diagnostic(`waits after a release (ms): ${gaps.map((g) => g.toFixed(1)).join(' ')}`);
     // A poll every 5-10 ms would make the median about 3.5 ms.
     assert.ok(gaps[7] < 1.5, `median wait after a release ${gaps[7].toFixed(2)} ms`);
+  });
+
+  it("a slow write of the holder line (a busy disk) does not delay the holder's turn, and is on file before the release", async () => {
+    const path = join(dir, 'slow-info.lock');
+    // The holder line is the lock file's one write: `pid since`, after the locked byte.
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const realWrite = proto.write;
+    let delayed = 0;
+    proto.write = async function (this: unknown, ...args: unknown[]) {
+      if (Buffer.isBuffer(args[0]) && /^\d+ \d+\n/.test(args[0].toString('latin1'))) {
+        delayed++;
+        await new Promise((r) => setTimeout(r, 400));
+      }
+      return realWrite.apply(this, args);
+    };
+    try {
+      const called = performance.now();
+      let began = 0;
+      await withFileLock(path, { waitMs: 5000 }, async () => void (began = performance.now() - called));
+      assert.equal(delayed, 1, 'the holder line was written once');
+      assert.ok(began < 200, `the holder's function began ${began.toFixed(0)} ms after the call, behind the 400 ms write`);
+      // Released only once the line is on file: a waiter that times out can name the holder.
+      assert.match(await readFile(path, 'latin1'), new RegExp(`^.${process.pid} \\d+\\n`));
+    } finally {
+      proto.write = realWrite;
+    }
   });
 
   it("reports an unusable lock folder through the caller's error", async () => {
