@@ -335,11 +335,16 @@ describe('file lock (whole processes)', () => {
     };
     try {
       let began = 0;
-      await withFileLock(path, { waitMs: 5000 }, async () => void (began = performance.now()));
-      assert.equal(ended.length, 1, 'the holder line was written once');
+      let waiter: Promise<string> | undefined;
+      await withFileLock(path, { waitMs: 5000 }, async () => {
+        began = performance.now();
+        // Waits while the holder's line is still being written, and reads the file the moment it has the lock.
+        waiter = withFileLock(path, { waitMs: 5000 }, () => readFile(path, 'latin1'));
+      });
       assert.ok(began < ended[0], `the holder's function began ${(began - ended[0]).toFixed(0)} ms after the slow write ended, not while it ran`);
       // Released only once the line is on file: a waiter that times out can name the holder.
-      assert.match(await readFile(path, 'latin1'), new RegExp(`^.${process.pid} \\d+\\n`));
+      assert.match(await waiter!, new RegExp(`^.${process.pid} \\d+\\n`));
+      assert.equal(ended.length, 2, 'one holder line each');
     } finally {
       proto.write = realWrite;
     }

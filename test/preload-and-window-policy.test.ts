@@ -153,6 +153,17 @@ describe('window policy (Electron security checklist)', () => {
       `file://${home}/sign-in/4242-aB3dE9/sub/start.html`,
       `file://otherhost${home}/sign-in/4242-aB3dE9/start.html`,
       `file:///other/TokenTray/sign-in/4242-aB3dE9/start.html`,
+      // The start page spelt otherwise than its own address: each reads as it to a URL parser.
+      `file://localhost${home}/sign-in/4242-aB3dE9/start.html`,
+      `file:${home}/sign-in/4242-aB3dE9/start.html`,
+      `FILE://${home}/sign-in/4242-aB3dE9/start.html`,
+      `file://${home.replaceAll('/', '\\')}\\sign-in\\4242-aB3dE9\\start.html`,
+      `file://${home}/sign-in/4242-aB3dE9/%73tart.html`,
+      `file://${home}/sign-in/x/../4242-aB3dE9/start.html`,
+      `file://${home}/sign-in/x/%2e%2e/4242-aB3dE9/start.html`,
+      `file://${home}/sign-in/4242-aB3dE9/start.html?`,
+      `file://${home}/sign-in/4242-aB3dE9/start.html#`,
+      `file://${home}/sign-in/4242-aB3dE9/start\t.html`,
     ]) {
       assert.equal(isAllowedExternalUrl(bad, home), false, bad);
     }

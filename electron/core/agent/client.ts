@@ -95,6 +95,8 @@ interface Conversation {
   request?: (proof: string | undefined) => unknown;
   connectMs: number;
   answerMs: number;
+  /** The largest frame to read back (default: an answer's). */
+  maxBytes?: number;
 }
 
 /**
@@ -109,7 +111,8 @@ export function converse(address: string, steps: Conversation): Promise<unknown>
   return new Promise((done) => {
     const socket = createConnection({ path: address });
     let guard = steps.guard;
-    let reader = new FrameReader(MAX_ANSWER_BYTES);
+    const maxBytes = steps.maxBytes ?? MAX_ANSWER_BYTES;
+    let reader = new FrameReader(maxBytes);
     let settled = false;
     const finish = (result: unknown) => {
       if (settled) return;
@@ -129,6 +132,7 @@ export function converse(address: string, steps: Conversation): Promise<unknown>
       else finish(undefined); // nothing to ask
     });
     socket.on('data', (chunk: Buffer) => {
+      if (settled) return;
       let doc: unknown;
       try {
         doc = reader.push(chunk);
@@ -140,7 +144,7 @@ export function converse(address: string, steps: Conversation): Promise<unknown>
       const proof = guard.proofFor(doc);
       if (proof === undefined || !steps.request) return finish(proof);
       guard = undefined;
-      reader = new FrameReader(MAX_ANSWER_BYTES);
+      reader = new FrameReader(maxBytes);
       socket.write(encodeFrame(steps.request(proof)));
     });
     socket.on('error', () => finish(undefined));

@@ -78,7 +78,9 @@ function isListening(socketPath: string, timeoutMs = 1_000): Promise<boolean> {
  * a name that outlived its agent, an agent of another version) is not an agent to leave it to.
  */
 async function provesKey(address: string, key: string, timeoutMs = 1_000): Promise<boolean> {
-  return (await converse(address, { guard: new GuardedClient(key, address), connectMs: timeoutMs, answerMs: timeoutMs })) !== undefined;
+  // A Unix socket connects or refuses at once: a squatter that accepts and stays silent holds a start ~timeoutMs.
+  const guard = new GuardedClient(key, address);
+  return (await converse(address, { guard, connectMs: timeoutMs, answerMs: timeoutMs, maxBytes: MAX_REQUEST_BYTES })) !== undefined;
 }
 
 /** Whether an agent (or the app) already serves this location; a stale Unix socket is removed. */

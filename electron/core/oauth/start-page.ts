@@ -89,5 +89,7 @@ export function isStartPageUrl(url: string, home: string): boolean {
   const prefix = startPagesDir(home) + sep;
   if (!path.startsWith(prefix)) return false;
   const [dir, file, ...more] = path.slice(prefix.length).split(sep);
-  return more.length === 0 && file === PAGE_FILE && PAGE_DIR.test(dir ?? '');
+  // Exactly as the page's own address is written: no spelling (`..`, `%73`, `file://localhost`,
+  // backslashes) that this check reads one way and an opener, following links, another.
+  return more.length === 0 && file === PAGE_FILE && PAGE_DIR.test(dir ?? '') && url === pathToFileURL(path).href;
 }
